@@ -1,0 +1,150 @@
+//! When an activity is open, and what a day of it costs.
+
+use std::str::FromStr;
+
+use jiff::civil::{Date, Weekday};
+
+use crate::{calendar::SchoolCalendar, money::Cents};
+
+/// Whether an activity runs in school periods or during the holidays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodKind {
+    Scolaire,
+    Vacances,
+}
+
+impl PeriodKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Scolaire => "scolaire",
+            PeriodKind::Vacances => "vacances",
+        }
+    }
+}
+
+impl FromStr for PeriodKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "scolaire" => Ok(PeriodKind::Scolaire),
+            "vacances" => Ok(PeriodKind::Vacances),
+            other => Err(format!("unknown period kind {other:?}")),
+        }
+    }
+}
+
+/// The days an activity is open: its weekdays, inside school periods or inside holiday
+/// periods, never on a public holiday.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub period_kind: PeriodKind,
+    pub weekdays: Vec<Weekday>,
+}
+
+impl Schedule {
+    pub fn is_open(&self, date: Date, calendar: &SchoolCalendar) -> bool {
+        if !self.weekdays.contains(&date.weekday()) {
+            return false;
+        }
+        match self.period_kind {
+            PeriodKind::Scolaire => calendar.is_school_day(date),
+            PeriodKind::Vacances => {
+                calendar.holiday_at(date).is_some() && calendar.public_holiday_at(date).is_none()
+            }
+        }
+    }
+}
+
+/// Weekdays are stored as ISO numbers (1 = Monday … 7 = Sunday) separated by commas.
+pub fn parse_weekdays(text: &str) -> Result<Vec<Weekday>, String> {
+    text.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let n: i8 = part.trim().parse().map_err(|_| format!("bad weekday {part:?}"))?;
+            Weekday::from_monday_one_offset(n).map_err(|_| format!("bad weekday {part:?}"))
+        })
+        .collect()
+}
+
+pub fn format_weekdays(weekdays: &[Weekday]) -> String {
+    weekdays.iter().map(|w| w.to_monday_one_offset().to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// One line of an activity's price list: the price applies to quotients familiaux up to
+/// `qf_max` included; `None` is the top bracket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceBracket {
+    pub qf_max: Option<i64>,
+    pub price: Cents,
+}
+
+/// The price of one day for a family: the first bracket that holds its quotient familial;
+/// a family whose quotient is unknown pays the top bracket, as town halls do.
+pub fn day_price(brackets: &[PriceBracket], quotient_familial: Option<i64>) -> Cents {
+    let top = brackets.iter().find(|b| b.qf_max.is_none()).map(|b| b.price);
+    let Some(qf) = quotient_familial else { return top.unwrap_or_default() };
+    let mut bounded: Vec<&PriceBracket> = brackets.iter().filter(|b| b.qf_max.is_some()).collect();
+    bounded.sort_by_key(|b| b.qf_max);
+    bounded
+        .into_iter()
+        .find(|b| b.qf_max.is_some_and(|max| qf <= max))
+        .map(|b| b.price)
+        .or(top)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{SchoolZone, parse_holiday_csv};
+    use jiff::civil::date;
+
+    fn calendar() -> SchoolCalendar {
+        let periods = parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
+        SchoolCalendar::new(SchoolZone::C, periods, false)
+    }
+
+    #[test]
+    fn school_activity_opens_on_its_weekdays_outside_holidays() {
+        let aps = Schedule { period_kind: PeriodKind::Scolaire, weekdays: parse_weekdays("1,2,4,5").unwrap() };
+        let cal = calendar();
+        assert!(aps.is_open(date(2026, 12, 1), &cal)); // a Tuesday
+        assert!(!aps.is_open(date(2026, 12, 2), &cal)); // Wednesday: not its weekday
+        assert!(!aps.is_open(date(2026, 12, 22), &cal)); // Christmas holidays
+        assert!(!aps.is_open(date(2026, 11, 11), &cal)); // Armistice (a Wednesday anyway)
+        assert!(!aps.is_open(date(2027, 5, 6), &cal)); // Ascension Thursday
+    }
+
+    #[test]
+    fn holiday_activity_opens_only_in_holidays() {
+        let cal = calendar();
+        let vac = Schedule { period_kind: PeriodKind::Vacances, weekdays: parse_weekdays("1,2,3,4,5").unwrap() };
+        assert!(vac.is_open(date(2026, 12, 21), &cal));
+        assert!(!vac.is_open(date(2026, 12, 25), &cal)); // Noël
+        assert!(!vac.is_open(date(2026, 12, 1), &cal));
+    }
+
+    #[test]
+    fn weekdays_round_trip_and_reject_garbage() {
+        let days = parse_weekdays("1,3,5").unwrap();
+        assert_eq!(days, vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday]);
+        assert_eq!(format_weekdays(&days), "1,3,5");
+        assert!(parse_weekdays("1,8").is_err());
+        assert!(parse_weekdays("lundi").is_err());
+    }
+
+    #[test]
+    fn price_follows_quotient_familial_brackets() {
+        let brackets = [
+            PriceBracket { qf_max: None, price: Cents(300) },
+            PriceBracket { qf_max: Some(1000), price: Cents(180) },
+            PriceBracket { qf_max: Some(600), price: Cents(120) },
+        ];
+        assert_eq!(day_price(&brackets, Some(0)), Cents(120));
+        assert_eq!(day_price(&brackets, Some(600)), Cents(120));
+        assert_eq!(day_price(&brackets, Some(601)), Cents(180));
+        assert_eq!(day_price(&brackets, Some(1001)), Cents(300));
+        assert_eq!(day_price(&brackets, None), Cents(300));
+        assert_eq!(day_price(&[], Some(500)), Cents(0));
+    }
+}

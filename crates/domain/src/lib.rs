@@ -1,0 +1,9 @@
+//! Ribambelle's business rules. Nothing here performs I/O or knows about HTTP or SQL, so
+//! every rule can be tested quickly and exhaustively.
+
+pub mod activity;
+pub mod calendar;
+pub mod clock;
+pub mod french;
+pub mod money;
+pub mod password;

@@ -1,0 +1,288 @@
+//! Amounts of money. Stored as whole euro cents so sums and exports are exact; formatting and
+//! parsing follow French conventions because every amount is shown to French families.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+
+/// Narrow no-break space: the French thousands separator, which never wraps across lines.
+const THOUSANDS_SEPARATOR: char = '\u{202F}';
+/// No-break space before the currency sign, so "€" never ends up alone on a line.
+const CURRENCY_SPACE: char = '\u{00A0}';
+
+/// An amount in euro cents (may be negative: refunds, credits, balances).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    /// "1 234,50 €" with typographic French spaces, for pages and mails.
+    pub fn to_french(&self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let (euros, cents) = self.euros_and_cents();
+        format!(
+            "{sign}{},{cents:02}{CURRENCY_SPACE}€",
+            group_thousands(euros)
+        )
+    }
+
+    /// "1234,50": no grouping nor currency sign, so spreadsheets opened in French read the
+    /// CSV export as numbers.
+    pub fn to_decimal_comma(&self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let (euros, cents) = self.euros_and_cents();
+        format!("{sign}{euros},{cents:02}")
+    }
+
+    /// Absolute value split into euros and cents; unsigned so `i64::MIN` needs no special case.
+    fn euros_and_cents(self) -> (u64, u64) {
+        let magnitude = self.0.unsigned_abs();
+        (magnitude / 100, magnitude % 100)
+    }
+}
+
+fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(THOUSANDS_SEPARATOR);
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_french())
+    }
+}
+
+impl Add for Cents {
+    type Output = Cents;
+    fn add(self, rhs: Cents) -> Cents {
+        Cents(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Cents {
+    fn add_assign(&mut self, rhs: Cents) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Cents {
+    type Output = Cents;
+    fn sub(self, rhs: Cents) -> Cents {
+        Cents(self.0 - rhs.0)
+    }
+}
+
+impl SubAssign for Cents {
+    fn sub_assign(&mut self, rhs: Cents) {
+        self.0 -= rhs.0;
+    }
+}
+
+impl Neg for Cents {
+    type Output = Cents;
+    fn neg(self) -> Cents {
+        Cents(-self.0)
+    }
+}
+
+/// Unit price times a quantity (number of meals, of hours…).
+impl Mul<i64> for Cents {
+    type Output = Cents;
+    fn mul(self, quantity: i64) -> Cents {
+        Cents(self.0 * quantity)
+    }
+}
+
+impl Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
+        iter.fold(Cents::ZERO, Add::add)
+    }
+}
+
+impl<'a> Sum<&'a Cents> for Cents {
+    fn sum<I: Iterator<Item = &'a Cents>>(iter: I) -> Cents {
+        iter.copied().sum()
+    }
+}
+
+/// Why an amount typed by a user was refused. Messages are shown as is in forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("Montant manquant : saisissez un montant (ex. 12,50).")]
+    Empty,
+    #[error("Montant invalide : utilisez des chiffres, avec au plus deux décimales (ex. 12,50).")]
+    Invalid,
+    #[error("Montant invalide : pas plus de deux chiffres après la virgule (ex. 12,50).")]
+    TooManyDecimals,
+    #[error("Montant trop élevé.")]
+    TooLarge,
+}
+
+/// Parses an amount as people type it: "12", "12,5", "12.50", "1 234,50 €", "-3,20".
+///
+/// Spaces (including no-break ones) are accepted only as thousands separators between groups
+/// of three digits, so "12 50" is refused instead of being read as 1 250 €. A dot is a decimal
+/// separator, never a thousands one, hence "1.234" is refused (three decimals).
+pub fn parse_euros(s: &str) -> Result<Cents, MoneyError> {
+    let text = s.trim();
+    if text.is_empty() {
+        return Err(MoneyError::Empty);
+    }
+    let text = text.strip_suffix('€').map_or(text, str::trim_end);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+
+    let (integer_part, decimal_part) = match text.split_once([',', '.']) {
+        Some((integer, decimals)) => (integer, Some(decimals)),
+        None => (text, None),
+    };
+    let euros = parse_grouped_integer(integer_part)?;
+    let cents = match decimal_part {
+        Some(decimals) => parse_decimals(decimals)?,
+        None => 0,
+    };
+
+    let magnitude = euros
+        .checked_mul(100)
+        .and_then(|c| c.checked_add(cents))
+        .ok_or(MoneyError::TooLarge)?;
+    Ok(Cents(if negative { -magnitude } else { magnitude }))
+}
+
+/// "1234" or "1 234 567" (any Unicode space between groups of three digits).
+fn parse_grouped_integer(text: &str) -> Result<i64, MoneyError> {
+    let groups: Vec<&str> = text.split(char::is_whitespace).collect();
+    let well_grouped = match groups.as_slice() {
+        [single] => !single.is_empty(),
+        [first, rest @ ..] => (1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3),
+        [] => false,
+    };
+    if !well_grouped || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(MoneyError::Invalid);
+    }
+    groups
+        .iter()
+        .try_fold(0i64, |total, group| {
+            group.bytes().try_fold(total, |acc, digit| {
+                acc.checked_mul(10)?.checked_add(i64::from(digit - b'0'))
+            })
+        })
+        .ok_or(MoneyError::TooLarge)
+}
+
+/// One or two digits after the separator, returned as cents ("5" is 50 cents).
+fn parse_decimals(text: &str) -> Result<i64, MoneyError> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(MoneyError::Invalid);
+    }
+    match text.as_bytes() {
+        [tenths] => Ok(i64::from(tenths - b'0') * 10),
+        [tenths, hundredths] => Ok(i64::from(tenths - b'0') * 10 + i64::from(hundredths - b'0')),
+        _ => Err(MoneyError::TooManyDecimals),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_formatting() {
+        assert_eq!(Cents(123_450).to_french(), "1\u{202F}234,50\u{A0}€");
+        assert_eq!(Cents(-1_200).to_french(), "-12,00\u{A0}€");
+        assert_eq!(Cents(0).to_french(), "0,00\u{A0}€");
+        assert_eq!(Cents(5).to_french(), "0,05\u{A0}€");
+        assert_eq!(Cents(-5).to_french(), "-0,05\u{A0}€");
+        assert_eq!(Cents(99_999).to_french(), "999,99\u{A0}€");
+        assert_eq!(Cents(100_000).to_french(), "1\u{202F}000,00\u{A0}€");
+        assert_eq!(
+            Cents(12_345_678_900).to_french(),
+            "123\u{202F}456\u{202F}789,00\u{A0}€"
+        );
+        assert_eq!(Cents(350).to_string(), "3,50\u{A0}€");
+        assert!(Cents(i64::MIN).to_french().starts_with("-92\u{202F}233"));
+    }
+
+    #[test]
+    fn decimal_comma_formatting() {
+        assert_eq!(Cents(123_450).to_decimal_comma(), "1234,50");
+        assert_eq!(Cents(-1_200).to_decimal_comma(), "-12,00");
+        assert_eq!(Cents(7).to_decimal_comma(), "0,07");
+        assert_eq!(Cents(-7).to_decimal_comma(), "-0,07");
+    }
+
+    #[test]
+    fn arithmetic() {
+        let mut total = Cents(350) + Cents(1_000) - Cents(50);
+        assert_eq!(total, Cents(1_300));
+        total += Cents(100);
+        total -= Cents(400);
+        assert_eq!(total, Cents(1_000));
+        assert_eq!(-total, Cents(-1_000));
+        assert_eq!(Cents(350) * 4, Cents(1_400));
+        let prices = [Cents(350), Cents(420), Cents(-70)];
+        assert_eq!(prices.iter().sum::<Cents>(), Cents(700));
+        assert_eq!(prices.into_iter().sum::<Cents>(), Cents(700));
+        assert_eq!(std::iter::empty::<Cents>().sum::<Cents>(), Cents::ZERO);
+        assert!(Cents(-1) < Cents::ZERO);
+    }
+
+    #[test]
+    fn parses_what_people_type() {
+        assert_eq!(parse_euros("12"), Ok(Cents(1_200)));
+        assert_eq!(parse_euros("12,5"), Ok(Cents(1_250)));
+        assert_eq!(parse_euros("12,50"), Ok(Cents(1_250)));
+        assert_eq!(parse_euros("12.50"), Ok(Cents(1_250)));
+        assert_eq!(parse_euros("12,05"), Ok(Cents(1_205)));
+        assert_eq!(parse_euros("0,99"), Ok(Cents(99)));
+        assert_eq!(parse_euros(" 1 234,50 €"), Ok(Cents(123_450)));
+        assert_eq!(parse_euros("1\u{A0}234,50\u{A0}€"), Ok(Cents(123_450)));
+        assert_eq!(parse_euros("1\u{202F}234\u{202F}567"), Ok(Cents(123_456_700)));
+        assert_eq!(parse_euros("12€"), Ok(Cents(1_200)));
+        assert_eq!(parse_euros("1234,50"), Ok(Cents(123_450)));
+        assert_eq!(parse_euros("-12,00 €"), Ok(Cents(-1_200)));
+    }
+
+    #[test]
+    fn round_trips_its_own_output() {
+        for cents in [0, 5, 99, 1_200, 123_450, -1_200, 100_000_000] {
+            assert_eq!(parse_euros(&Cents(cents).to_french()), Ok(Cents(cents)));
+            assert_eq!(parse_euros(&Cents(cents).to_decimal_comma()), Ok(Cents(cents)));
+        }
+    }
+
+    #[test]
+    fn refuses_bad_amounts() {
+        assert_eq!(parse_euros(""), Err(MoneyError::Empty));
+        assert_eq!(parse_euros("  \u{A0} "), Err(MoneyError::Empty));
+        assert_eq!(parse_euros("12,505"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(parse_euros("1.234"), Err(MoneyError::TooManyDecimals));
+        for bad in [
+            "€", "abc", "12a", "12,", ",50", "12,5a", "1,2,3", "12,50.1", "12 50", "1 2345",
+            "1234 567", "1  234", "- 12", "--12", "+12", "12 €€", "€12", "1e3", "١٢",
+        ] {
+            assert_eq!(parse_euros(bad), Err(MoneyError::Invalid), "{bad:?}");
+        }
+        assert_eq!(parse_euros("99999999999999999999"), Err(MoneyError::TooLarge));
+        assert_eq!(parse_euros("92233720368547758,08"), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn error_messages_are_french() {
+        assert_eq!(
+            MoneyError::Invalid.to_string(),
+            "Montant invalide : utilisez des chiffres, avec au plus deux décimales (ex. 12,50)."
+        );
+        assert!(MoneyError::Empty.to_string().starts_with("Montant manquant"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Password hashing (Argon2id). Parameters come from configuration; a hash made with
+//! weaker parameters than the configured ones is reported so the caller can upgrade it at
+//! the next successful login.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashParams {
+    /// Memory cost in KiB.
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for HashParams {
+    /// OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane.
+    fn default() -> Self {
+        HashParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("invalid Argon2 parameters: {0}")]
+    Params(String),
+    #[error("hashing failed: {0}")]
+    Hash(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verification {
+    Invalid,
+    Valid,
+    /// Right password, but hashed with other parameters than the configured ones.
+    ValidNeedsRehash,
+}
+
+#[derive(Clone, Debug)]
+pub struct PasswordHashing {
+    params: HashParams,
+    argon: Argon2<'static>,
+}
+
+impl PasswordHashing {
+    pub fn new(params: HashParams) -> Result<Self, HashError> {
+        let p = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
+            .map_err(|e| HashError::Params(e.to_string()))?;
+        Ok(PasswordHashing { params, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, p) })
+    }
+
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
+    pub fn hash(&self, password: &str) -> Result<String, HashError> {
+        self.argon
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| HashError::Hash(e.to_string()))
+    }
+
+    pub fn verify(&self, password: &str, stored: &str) -> Verification {
+        // The stored string carries its own parameters; Argon2 verifies with those.
+        if self.argon.verify_password(password.as_bytes(), stored).is_err() {
+            return Verification::Invalid;
+        }
+        if stored.starts_with(&self.phc_prefix()) { Verification::Valid } else { Verification::ValidNeedsRehash }
+    }
+
+    fn phc_prefix(&self) -> String {
+        let HashParams { memory_kib, iterations, parallelism } = self.params;
+        format!("$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}$")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap(memory_kib: u32) -> PasswordHashing {
+        PasswordHashing::new(HashParams { memory_kib, iterations: 1, parallelism: 1 }).unwrap()
+    }
+
+    #[test]
+    fn verifies_the_right_password_only() {
+        let h = cheap(64);
+        let stored = h.hash("Correct-Horse-9!").unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert_eq!(h.verify("Correct-Horse-9!", &stored), Verification::Valid);
+        assert_eq!(h.verify("correct-horse-9!", &stored), Verification::Invalid);
+        assert_eq!(h.verify("anything", "not a hash"), Verification::Invalid);
+    }
+
+    #[test]
+    fn salts_differ_between_hashes() {
+        let h = cheap(64);
+        assert_ne!(h.hash("same").unwrap(), h.hash("same").unwrap());
+    }
+
+    #[test]
+    fn raised_parameters_ask_for_a_rehash() {
+        let stored = cheap(64).hash("secret-Passw0rd").unwrap();
+        assert_eq!(cheap(128).verify("secret-Passw0rd", &stored), Verification::ValidNeedsRehash);
+    }
+}
