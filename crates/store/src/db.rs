@@ -1,0 +1,103 @@
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    AnyPool, Executor,
+    any::{AnyPoolOptions, install_default_drivers},
+    sqlite::SqliteConnectOptions,
+};
+
+use crate::{StoreError, migrate};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle shared by the whole application.
+///
+/// SQLite allows one writer at a time: writes go through a pool of one connection so
+/// that they queue inside the process instead of failing with `SQLITE_BUSY`, while reads
+/// use their own pool. On PostgreSQL both are the same ordinary pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    writer: AnyPool,
+    reader: AnyPool,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+impl Db {
+    /// Opens (creating the SQLite file if needed) the database at `url` and brings its
+    /// schema up to date.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        install_default_drivers();
+        let db = if url.starts_with("sqlite:") {
+            // Parsed only to fail early on a malformed path; the Any driver re-parses it.
+            SqliteConnectOptions::from_str(url)?;
+            let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+            let writer = sqlite_pool(&url, 1).await?;
+            let reader = sqlite_pool(&url, 8).await?;
+            Db { backend: Backend::Sqlite, writer, reader }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Db { backend: Backend::Postgres, writer: pool.clone(), reader: pool }
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        migrate::run(&db).await?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for statements that change data (and the reads they depend on).
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// The pool for read-only queries.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Starts a write transaction. On SQLite it begins IMMEDIATE, taking the write lock
+    /// at once, so that a transaction that reads then writes cannot deadlock another.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Whether the database answers; used by `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.reader.execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(size)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+        .connect(url)
+        .await?;
+    Ok(pool)
+}

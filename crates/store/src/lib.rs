@@ -1,0 +1,16 @@
+//! Persistence for Ribambelle: one schema for SQLite and PostgreSQL, reached through
+//! sqlx's `Any` driver so that every query is written once. Use cases open their own
+//! transaction here; handlers never see SQL.
+
+mod bulk;
+mod db;
+pub mod demo;
+mod error;
+mod migrate;
+pub mod outbox;
+pub mod portal;
+mod time;
+
+pub use db::{Backend, Db};
+pub use error::StoreError;
+pub use time::{db_time, parse_db_time};

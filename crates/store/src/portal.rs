@@ -1,0 +1,88 @@
+//! What every page of the portal needs: the structures, the reference calendar and the
+//! date of the last update shown in the header.
+
+use jiff::Timestamp;
+use ribambelle_domain::calendar::parse_holiday_csv;
+use sqlx::Row;
+
+use crate::{Db, StoreError, db_time, parse_db_time};
+
+pub(crate) const HOLIDAYS_CSV: &str = include_str!("../seed/vacances-scolaires.csv");
+
+/// Loads (or refreshes) the national school-holiday calendar shipped with the binary.
+pub(crate) async fn load_reference_data(db: &Db) -> Result<(), StoreError> {
+    let periods = parse_holiday_csv(HOLIDAYS_CSV).map_err(|e| StoreError::Reference(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    for p in &periods {
+        sqlx::query(
+            "INSERT INTO school_holidays (zone, name, first_day, last_day) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (zone, first_day) DO UPDATE SET name = excluded.name, last_day = excluded.last_day",
+        )
+        .bind(p.zone.as_str())
+        .bind(&p.name)
+        .bind(p.first_day.to_string())
+        .bind(p.last_day.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructureSummary {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub website_url: Option<String>,
+    pub accent_color: String,
+}
+
+/// The structure that welcomes visitors on the login page: the first one created.
+pub async fn home_structure(db: &Db) -> Result<Option<StructureSummary>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, slug, name, website_url, accent_color FROM structures ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(row.map(|r| StructureSummary {
+        id: r.get("id"),
+        slug: r.get("slug"),
+        name: r.get("name"),
+        website_url: r.get("website_url"),
+        accent_color: r.get("accent_color"),
+    }))
+}
+
+const LAST_DATA_CHANGE: &str = "last_data_change";
+
+/// Records that families' data changed now; the header shows it until a processing run
+/// exists to date the last update.
+pub async fn touch_data_change<'c, E>(executor: E, now: Timestamp) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO app_state (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(LAST_DATA_CHANGE)
+    .bind(db_time(now))
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub async fn last_data_change(db: &Db) -> Result<Option<Timestamp>, StoreError> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1")
+        .bind(LAST_DATA_CHANGE)
+        .fetch_optional(db.reader())
+        .await?;
+    value.as_deref().map(parse_db_time).transpose()
+}
+
+/// Whether the database holds any structure yet (an empty installation).
+pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM structures").fetch_one(db.reader()).await?;
+    Ok(count == 0)
+}
