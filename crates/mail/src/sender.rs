@@ -1,0 +1,76 @@
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use ribambelle_store::{Db, StoreError, outbox};
+use tokio::sync::watch;
+
+use crate::Transport;
+
+/// Delivers the outbox. Several instances may run a sender each: a mail is claimed with a
+/// lease before it is sent, so two senders never deliver it at the same time.
+#[derive(Clone)]
+pub struct Sender {
+    db: Db,
+    transport: Transport,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Long enough for a slow SMTP server to accept a batch; a sender that dies releases its
+/// mails after this delay.
+const LEASE: SignedDuration = SignedDuration::from_mins(5);
+const BATCH: i64 = 50;
+
+impl Sender {
+    pub fn new(db: Db, transport: Transport) -> Sender {
+        Sender { db, transport }
+    }
+
+    /// Sends every mail due now, batch after batch, and says how it went.
+    pub async fn send_due(&self) -> Result<SendReport, StoreError> {
+        let mut report = SendReport::default();
+        loop {
+            let batch = outbox::claim_due(&self.db, Timestamp::now(), LEASE, BATCH).await?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            for mail in &batch {
+                match self.transport.deliver(mail).await {
+                    Ok(()) => {
+                        outbox::mark_sent(&self.db, mail.id, Timestamp::now()).await?;
+                        report.sent += 1;
+                    }
+                    Err(error) => {
+                        tracing::warn!(mail = mail.id, attempt = mail.attempts + 1, %error, "mail not delivered");
+                        outbox::mark_failed(&self.db, mail, &error.to_string(), Timestamp::now()).await?;
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Polls the outbox every `interval` until `shutdown` turns true.
+    pub async fn run(self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(transport = %self.transport.describe(), "mail sender started");
+        loop {
+            match self.send_due().await {
+                Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "outbox delivered"),
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "outbox unavailable"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => break,
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("mail sender stopped");
+    }
+}

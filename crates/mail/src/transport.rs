@@ -1,0 +1,133 @@
+use std::path::PathBuf;
+
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
+    transport::smtp::authentication::Credentials,
+};
+use ribambelle_store::outbox::QueuedMail;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("invalid address {address:?}: {reason}")]
+    Address { address: String, reason: String },
+    #[error("could not build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("writing the .eml file: {0}")]
+    File(#[from] lettre::transport::file::Error),
+    #[error("creating the outbox folder {path}: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain text; only for a relay on the same machine or a test sink.
+    None,
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TransportSettings {
+    /// Write each mail as `<folder>/<uuid>.eml`.
+    Folder(PathBuf),
+    Smtp(SmtpSettings),
+}
+
+/// Where mails go, with the sender address they carry.
+#[derive(Clone)]
+pub struct Transport {
+    from: Mailbox,
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    Folder(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    pub fn new(from: &str, settings: &TransportSettings) -> Result<Transport, MailError> {
+        let from: Mailbox = parse_mailbox(from)?;
+        let kind = match settings {
+            TransportSettings::Folder(path) => {
+                std::fs::create_dir_all(path)
+                    .map_err(|source| MailError::Folder { path: path.clone(), source })?;
+                Kind::Folder(AsyncFileTransport::new(path))
+            }
+            TransportSettings::Smtp(smtp) => Kind::Smtp(smtp_transport(smtp)?),
+        };
+        Ok(Transport { from, kind })
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Folder(_) => "dossier de fichiers .eml".to_owned(),
+            Kind::Smtp(_) => "SMTP".to_owned(),
+        }
+    }
+
+    pub async fn deliver(&self, mail: &QueuedMail) -> Result<(), MailError> {
+        let message = self.message(mail)?;
+        match &self.kind {
+            Kind::Folder(t) => {
+                t.send(message).await?;
+            }
+            Kind::Smtp(t) => {
+                t.send(message).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn message(&self, mail: &QueuedMail) -> Result<Message, MailError> {
+        let mut builder = Message::builder().from(self.from.clone()).subject(&mail.subject);
+        for address in &mail.recipients {
+            builder = builder.to(parse_mailbox(address)?);
+        }
+        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.body_text.clone());
+        let message = match &mail.body_html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(text)
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+            )?,
+            None => builder.singlepart(text)?,
+        };
+        Ok(message)
+    }
+}
+
+fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
+    address
+        .trim()
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Address { address: address.to_owned(), reason: e.to_string() })
+}
+
+fn smtp_transport(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+    let mut builder = match s.security {
+        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)?,
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)?,
+    }
+    .port(s.port)
+    .timeout(Some(std::time::Duration::from_secs(20)));
+    if let (Some(user), Some(password)) = (&s.username, &s.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    Ok(builder.build())
+}
