@@ -1,0 +1,32 @@
+use jiff::Timestamp;
+use ribambelle_store::{demo, portal};
+
+use crate::{config::DemoArgs, setup};
+
+/// `ribambelle demo [--families N]`: the fixed demo into an empty database, then N
+/// synthetic families.
+pub async fn run(args: DemoArgs) -> Result<(), setup::AppError> {
+    let (db, hashing) = setup::open(&args.common).await?;
+    let empty = portal::is_empty(&db).await?;
+    if empty {
+        demo::load(&db, &hashing, Timestamp::now()).await?;
+        println!("Données de démonstration chargées.");
+    } else if args.families == 0 {
+        return Err(demo::DemoError::NotEmpty.into());
+    }
+    if args.families > 0 {
+        let report = demo::add_families(&db, &hashing, args.families, Timestamp::now()).await?;
+        println!(
+            "{} familles ajoutées ({} enfants, {} réservations, {} consommations) en {:.1} s. \
+             Identifiants famille000001…, mot de passe « {} ».",
+            report.families,
+            report.children,
+            report.reservations,
+            report.consommations,
+            report.seconds,
+            demo::SYNTHETIC_PASSWORD
+        );
+    }
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! `ribambelle`: the Portail Famille server and its commands. Reading order: the command
+//! line (`config`), then what each command does (`serve`, `demo`, `test_mail`).
+
+mod config;
+mod demo;
+mod serve;
+mod setup;
+mod test_mail;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve::run(cli.serve).await,
+        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::Demo(args)) => demo::run(args).await,
+        Some(Command::SendTestMail(args)) => test_mail::run(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ribambelle : {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

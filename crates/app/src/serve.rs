@@ -1,0 +1,93 @@
+use std::time::Duration;
+
+use jiff::Timestamp;
+use ribambelle_mail::{Sender, Transport, TransportSettings};
+use ribambelle_store::{demo, portal};
+use ribambelle_web::{AppState, WebConfig};
+use tokio::sync::watch;
+
+use crate::{config::ServeArgs, setup};
+
+/// `ribambelle serve`: the portal over HTTP, and the mail sender beside it, until SIGTERM
+/// or Ctrl+C; then requests in flight finish and the database is closed cleanly.
+pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
+    let (db, hashing) = setup::open(&args.common).await?;
+    let demo_loaded = if args.demo { load_demo_if_empty(&db, &hashing).await? } else { false };
+
+    let transport_settings = args.common.transport();
+    let transport = Transport::new(&args.common.mail.mail_from, &transport_settings)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let sender = Sender::new(db.clone(), transport);
+    let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx));
+
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let state = AppState::new(db.clone(), WebConfig { public_url: public_url.trim_end_matches('/').to_owned() });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| setup::AppError::Listen { addr: args.listen.to_string(), source })?;
+    tracing::info!(listen = %args.listen, %public_url, "portal listening");
+    if args.demo {
+        print_welcome(&public_url, demo_loaded, &transport_settings);
+    }
+
+    let served = axum::serve(listener, ribambelle_web::router(state)).with_graceful_shutdown(shutdown_signal()).await;
+    let _ = stop_tx.send(true);
+    let _ = sender_task.await;
+    db.close().await;
+    tracing::info!("portal stopped");
+    served.map_err(setup::AppError::Serve)
+}
+
+async fn load_demo_if_empty(
+    db: &ribambelle_store::Db,
+    hashing: &ribambelle_domain::password::PasswordHashing,
+) -> Result<bool, setup::AppError> {
+    if !portal::is_empty(db).await? {
+        tracing::info!("database already holds data: demo not reloaded");
+        return Ok(false);
+    }
+    demo::load(db, hashing, Timestamp::now()).await?;
+    Ok(true)
+}
+
+fn print_welcome(public_url: &str, loaded: bool, transport: &TransportSettings) {
+    let mut text = String::new();
+    text.push_str(&format!("\nRibambelle — Portail Famille prêt : {public_url}\n"));
+    if !loaded {
+        text.push_str("(la base contenait déjà des données : la démonstration n'a pas été rechargée)\n");
+    }
+    text.push_str("Comptes de démonstration :\n");
+    for account in demo::DEMO_ACCOUNTS {
+        text.push_str(&format!(
+            "  - {} : identifiant « {} », mot de passe « {} »\n",
+            account.who, account.identifiant, account.password
+        ));
+    }
+    if let TransportSettings::Folder(path) = transport {
+        text.push_str(&format!("Les mails envoyés sont écrits dans {}\n", path.display()));
+    }
+    text.push_str("Arrêt : Ctrl+C\n");
+    println!("{text}");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,37 @@
+use axum::{
+    extract::State,
+    http::{HeaderName, HeaderValue, header},
+    response::Response,
+};
+
+/// Script only from our own files (no inline script), no framing, no plugins; forms post
+/// only to us. Pages that must leave for a payment site widen `form-action` themselves.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     object-src 'none'";
+
+/// Whether the portal is served over HTTPS (from its public URL), which turns on HSTS.
+#[derive(Clone, Copy)]
+pub(crate) struct Https(pub bool);
+
+/// Security headers on every response; a handler that set its own value (a stricter CSP
+/// for a download, say) keeps it.
+pub(crate) async fn add_headers(State(Https(https)): State<Https>, mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let defaults = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    for (name, value) in defaults {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if https {
+        headers
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
+}
