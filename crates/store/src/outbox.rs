@@ -50,6 +50,14 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Queues a mail that no other change goes with (a test mail, say).
+pub async fn enqueue_alone(db: &Db, mail: &NewMail, now: Timestamp) -> Result<i64, StoreError> {
+    let mut tx = db.begin().await?;
+    let id = enqueue(&mut tx, mail, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Claims up to `limit` due mails for `lease`. A mail claimed by an instance that dies
 /// becomes due again when the lease ends. The conditions are repeated on the outer UPDATE
 /// so that, on PostgreSQL, a concurrent claimer re-checks them and skips taken rows.
@@ -141,11 +149,7 @@ pub async fn counts(db: &Db) -> Result<OutboxCounts, StoreError> {
     .bind(MAX_ATTEMPTS)
     .fetch_one(db.reader())
     .await?;
-    Ok(OutboxCounts { pending: r_i64(&row, "pending"), sent: r_i64(&row, "sent"), abandoned: r_i64(&row, "abandoned") })
-}
-
-fn r_i64(row: &sqlx::any::AnyRow, column: &str) -> i64 {
-    row.get(column)
+    Ok(OutboxCounts { pending: row.get("pending"), sent: row.get("sent"), abandoned: row.get("abandoned") })
 }
 
 #[cfg(test)]

@@ -38,20 +38,30 @@ pub struct StructureSummary {
     pub accent_color: String,
 }
 
-/// The structure that welcomes visitors on the login page: the first one created.
-pub async fn home_structure(db: &Db) -> Result<Option<StructureSummary>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, slug, name, website_url, accent_color FROM structures ORDER BY id LIMIT 1",
-    )
-    .fetch_optional(db.reader())
-    .await?;
-    Ok(row.map(|r| StructureSummary {
+fn structure_from(r: &sqlx::any::AnyRow) -> StructureSummary {
+    StructureSummary {
         id: r.get("id"),
         slug: r.get("slug"),
         name: r.get("name"),
         website_url: r.get("website_url"),
         accent_color: r.get("accent_color"),
-    }))
+    }
+}
+
+/// The structure that welcomes visitors on the login page: the first one created.
+pub async fn home_structure(db: &Db) -> Result<Option<StructureSummary>, StoreError> {
+    let row = sqlx::query("SELECT id, slug, name, website_url, accent_color FROM structures ORDER BY id LIMIT 1")
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.as_ref().map(structure_from))
+}
+
+pub async fn structure_by_slug(db: &Db, slug: &str) -> Result<Option<StructureSummary>, StoreError> {
+    let row = sqlx::query("SELECT id, slug, name, website_url, accent_color FROM structures WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.as_ref().map(structure_from))
 }
 
 const LAST_DATA_CHANGE: &str = "last_data_change";

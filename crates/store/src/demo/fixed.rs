@@ -324,11 +324,11 @@ async fn insert_announcements(
         let closes = period.first_day - 14.days();
         rows.push((
             carteville.id,
-            format!("Réservations : {}", period.name.to_lowercase()),
+            format!("Réservations : {}", period.name),
             format!(
                 "Les réservations de l'accueil de loisirs pour les {} ouvrent le {} et ferment le {} au soir. \
                  Pensez à réserver tôt : les places sont limitées.",
-                period.name.to_lowercase(),
+                lowercase_first(&period.name),
                 ribambelle_domain::french::long_date(period.first_day - 42.days()),
                 ribambelle_domain::french::long_date(closes),
             ),
@@ -524,7 +524,7 @@ async fn bill_martin(
     let mut due_total = Cents(0);
     let mut invoice_number = 0;
     for structure in [carteville, ecureuils] {
-        for (wallet_name, wallet_id, mode) in &structure.wallets {
+        for (_, wallet_id, mode) in &structure.wallets {
             let in_wallet: Vec<&(i64, &Consumed)> =
                 consommation_ids.iter().filter(|(_, c)| c.activity.wallet_id == *wallet_id).collect();
             if mode == "prepaiement" {
@@ -553,7 +553,7 @@ async fn bill_martin(
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(uuid::Uuid::new_v4().to_string())
-                .bind(format!("{}-{}-{:04}", wallet_name.to_uppercase().chars().take(3).collect::<String>(), month_start.strftime("%Y%m"), invoice_number))
+                .bind(format!("F{}-{:05}", month_start.strftime("%Y%m"), invoice_number))
                 .bind(family)
                 .bind(structure.id)
                 .bind(*wallet_id)
@@ -621,6 +621,12 @@ async fn insert_payment(
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// « Vacances de Noël » → « vacances de Noël », for use inside a sentence.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn round_up_to_ten_euros(amount: Cents) -> Cents {

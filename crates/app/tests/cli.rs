@@ -1,0 +1,218 @@
+//! The `ribambelle` binary as a newcomer and an operator run it: serve with the demo,
+//! several instances on one database, the demo command, the test mail, shutdown.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use ribambelle_testkit::{SmtpSink, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ribambelle");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `ribambelle serve` process, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn base_command(data_dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("DATABASE_URL")
+        .env("RIBAMBELLE_DATA_DIR", data_dir)
+        // Cheap hashing: these tests check wiring, not Argon2's cost.
+        .env("RIBAMBELLE_ARGON2_MEMORY_KIB", "64")
+        .env("RIBAMBELLE_ARGON2_ITERATIONS", "1")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+impl Server {
+    fn start(mut command: Command, args: &[&str]) -> (Server, Vec<String>) {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = command
+            .args(["serve", "--listen", &listen])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ribambelle");
+        let base = format!("http://{listen}");
+        let stdout = child.stdout.take().unwrap();
+        // The welcome text is printed once the server listens; collect it in the background.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let server = Server { child, base };
+        server.wait_healthy();
+        let mut lines = Vec::new();
+        if args.contains(&"--demo") {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                match rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(line) => {
+                        let done = line.starts_with("Arrêt");
+                        lines.push(line);
+                        if done {
+                            break;
+                        }
+                    }
+                    Err(_) => continue,
+                }
+            }
+        }
+        (server, lines)
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = get(&format!("{}/healthz", self.base)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server at {} never became healthy", self.base);
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        signal_term(&self.child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop within 10 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signal_term(child: &Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+/// A blocking GET, for tests that drive processes from plain threads.
+fn get(url: &str) -> std::io::Result<(u16, String)> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(url)
+            .send()
+            .await
+            .map_err(std::io::Error::other)?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(std::io::Error::other)?;
+        Ok((status, body))
+    })
+}
+
+#[test]
+fn serve_demo_prints_the_accounts_and_serves_the_login_page_then_stops_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let (server, welcome) = Server::start(base_command(data.path()), &["--demo"]);
+    let text = welcome.join("\n");
+    assert!(text.contains(&format!("Portail Famille prêt : {}", server.base)), "{text}");
+    assert!(text.contains("identifiant « dupont », mot de passe « bienvenue »"), "{text}");
+    assert!(text.contains("identifiant « martin », mot de passe « Martin-Demo-2026! »"), "{text}");
+    assert!(text.contains("identifiant « gestion », mot de passe « Gestion-Demo-2026! »"), "{text}");
+    assert!(text.contains("outbox"), "{text}");
+
+    let (status, body) = get(&format!("{}/connexion", server.base)).unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("Mairie de CarteVille"));
+    assert!(data.path().join("ribambelle.sqlite").exists(), "SQLite file in the data folder by default");
+
+    let status = server.stop();
+    assert!(status.success(), "graceful shutdown exits with success: {status:?}");
+}
+
+#[test]
+fn two_instances_on_one_database_serve_the_same_data() {
+    // The database (SQLite file, or a PostgreSQL database when the suite runs there) is
+    // created by the test kit; the two processes only share its URL.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let t = runtime.block_on(TestDb::new());
+    let data = tempfile::tempdir().unwrap();
+    let mut first = base_command(data.path());
+    first.env("DATABASE_URL", &t.url);
+    let (a, _) = Server::start(first, &["--demo"]);
+    let mut second = base_command(&data.path().join("second"));
+    second.env("DATABASE_URL", &t.url);
+    let (b, _) = Server::start(second, &[]);
+    for server in [&a, &b] {
+        let (status, body) = get(&format!("{}/connexion", server.base)).unwrap();
+        assert_eq!(status, 200);
+        assert!(body.contains("Mairie de CarteVille"), "{}", server.base);
+    }
+    assert!(a.stop().success());
+    assert!(b.stop().success());
+}
+
+#[test]
+fn demo_command_loads_once_and_adds_synthetic_families() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| base_command(data.path()).args(args).output().unwrap();
+
+    let first = run(&["demo", "--families", "12"]);
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(first.status.success(), "{out} {}", String::from_utf8_lossy(&first.stderr));
+    assert!(out.contains("Données de démonstration chargées."), "{out}");
+    assert!(out.contains("12 familles ajoutées"), "{out}");
+
+    let again = run(&["demo"]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("contient déjà des données"), "{err}");
+
+    let more = run(&["demo", "--families", "3"]);
+    assert!(more.status.success());
+    assert!(String::from_utf8_lossy(&more.stdout).contains("3 familles ajoutées"));
+}
+
+#[test]
+fn send_test_mail_goes_through_the_configured_smtp_server() {
+    let sink = SmtpSink::start();
+    let data = tempfile::tempdir().unwrap();
+    let output = base_command(data.path())
+        .args(["send-test-mail", "--to", "secretariat@carteville.example"])
+        .args(["--smtp-host", "127.0.0.1", "--smtp-port", &sink.port.to_string(), "--smtp-security", "none"])
+        .args(["--mail-from", "portail@carteville.example"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mails = sink.wait_for(1, Duration::from_secs(5));
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec!["secretariat@carteville.example"]);
+}
+
+#[test]
+fn a_bad_database_url_is_refused_with_a_clear_message() {
+    let data = tempfile::tempdir().unwrap();
+    let output = base_command(data.path()).args(["demo"]).env("DATABASE_URL", "mysql://localhost/x").output().unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("ribambelle : base de données"), "{err}");
+}

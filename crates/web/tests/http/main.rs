@@ -1,0 +1,6 @@
+//! HTTP tests: the real router on a real database (SQLite, or PostgreSQL when
+//! `RIBAMBELLE_TEST_DATABASE_URL` is set), driven as a browser would drive it.
+
+mod support;
+
+mod foundation;
