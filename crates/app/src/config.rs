@@ -24,6 +24,17 @@ pub enum Command {
     Demo(DemoArgs),
     /// Queue and send one test mail with the configured transport.
     SendTestMail(SendTestMailArgs),
+    /// Issue a new initial password to a family, which must choose its own at next login.
+    ResetPassword(ResetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// The family's identifiant.
+    #[arg(long)]
+    pub identifiant: String,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]

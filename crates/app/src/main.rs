@@ -1,8 +1,11 @@
 //! `ribambelle`: the Portail Famille server and its commands. Reading order: the command
-//! line (`config`), then what each command does (`serve`, `demo`, `test_mail`).
+//! line (`config`), then what each command does (`serve`, `demo`, `test_mail`,
+//! `reset_password`).
 
 mod config;
 mod demo;
+mod maintenance;
+mod reset_password;
 mod serve;
 mod setup;
 mod test_mail;
@@ -21,6 +24,7 @@ async fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Demo(args)) => demo::run(args).await,
         Some(Command::SendTestMail(args)) => test_mail::run(args).await,
+        Some(Command::ResetPassword(args)) => reset_password::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

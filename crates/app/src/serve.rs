@@ -6,7 +6,7 @@ use ribambelle_store::{demo, portal};
 use ribambelle_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
-use crate::{config::ServeArgs, setup};
+use crate::{config::ServeArgs, maintenance, setup};
 
 /// `ribambelle serve`: the portal over HTTP, and the mail sender beside it, until SIGTERM
 /// or Ctrl+C; then requests in flight finish and the database is closed cleanly.
@@ -18,10 +18,11 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let transport = Transport::new(&args.common.mail.mail_from, &transport_settings)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let sender = Sender::new(db.clone(), transport);
-    let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx));
+    let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx.clone()));
+    let maintenance_task = tokio::spawn(maintenance::run(db.clone(), Duration::from_secs(600), stop_rx));
 
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-    let state = AppState::new(db.clone(), WebConfig { public_url: public_url.trim_end_matches('/').to_owned() });
+    let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|source| setup::AppError::Listen { addr: args.listen.to_string(), source })?;
@@ -30,9 +31,12 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
         print_welcome(&public_url, demo_loaded, &transport_settings);
     }
 
-    let served = axum::serve(listener, ribambelle_web::router(state)).with_graceful_shutdown(shutdown_signal()).await;
+    // The peer address feeds the login throttling per address.
+    let app = ribambelle_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = sender_task.await;
+    let _ = maintenance_task.await;
     db.close().await;
     tracing::info!("portal stopped");
     served.map_err(setup::AppError::Serve)

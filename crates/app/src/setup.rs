@@ -23,6 +23,8 @@ pub enum AppError {
     Listen { addr: String, source: std::io::Error },
     #[error("serveur : {0}")]
     Serve(std::io::Error),
+    #[error("aucune famille n'a l'identifiant « {0} »")]
+    UnknownFamily(String),
     #[error("le mail de test n'a pas pu être envoyé ; il reste dans la file d'envoi (voir les journaux)")]
     TestMailNotSent,
 }

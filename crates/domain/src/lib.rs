@@ -4,6 +4,9 @@
 pub mod activity;
 pub mod calendar;
 pub mod clock;
+pub mod emails;
 pub mod french;
 pub mod money;
 pub mod password;
+pub mod password_policy;
+pub mod session;

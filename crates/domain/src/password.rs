@@ -104,3 +104,29 @@ mod tests {
         assert_eq!(cheap(128).verify("secret-Passw0rd", &stored), Verification::ValidNeedsRehash);
     }
 }
+
+/// An initial password for a letter or a mail from the town hall: 15 characters in three
+/// groups, without look-alike characters (0/O, 1/l/I), easy to type from paper. The family
+/// replaces it at first login.
+pub fn generate_initial_password() -> String {
+    use rand::seq::IndexedRandom;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let group = |rng: &mut rand::rngs::ThreadRng| -> String {
+        (0..5).map(|_| *ALPHABET.choose(rng).expect("non-empty alphabet") as char).collect()
+    };
+    format!("{}-{}-{}", group(&mut rng), group(&mut rng), group(&mut rng))
+}
+
+#[cfg(test)]
+mod initial_password_tests {
+    use super::generate_initial_password;
+
+    #[test]
+    fn initial_passwords_are_random_and_unambiguous() {
+        let a = generate_initial_password();
+        assert_eq!(a.len(), 17);
+        assert_ne!(a, generate_initial_password());
+        assert!(!a.contains(['0', 'O', '1', 'l', 'I']));
+    }
+}

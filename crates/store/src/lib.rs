@@ -2,14 +2,20 @@
 //! sqlx's `Any` driver so that every query is written once. Use cases open their own
 //! transaction here; handlers never see SQL.
 
+pub mod accounts;
 mod bulk;
 mod db;
 pub mod demo;
 mod error;
+pub mod legal;
 mod migrate;
 pub mod outbox;
 pub mod portal;
+pub mod resets;
+pub mod sessions;
+pub mod throttle;
 mod time;
+mod token;
 
 pub use db::{Backend, Db};
 pub use error::StoreError;

@@ -8,7 +8,10 @@ use crate::{Backend, Db, StoreError};
 
 /// The schema's history. Each file is written once in portable SQL; the only dialect
 /// difference, the auto-incremented key, is filled in per backend.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
+];
 
 fn for_backend(sql: &str, backend: Backend) -> String {
     let pk = match backend {

@@ -83,16 +83,75 @@ where
     Ok(())
 }
 
-pub async fn last_data_change(db: &Db) -> Result<Option<Timestamp>, StoreError> {
-    let value: Option<String> = sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1")
-        .bind(LAST_DATA_CHANGE)
-        .fetch_optional(db.reader())
-        .await?;
-    value.as_deref().map(parse_db_time).transpose()
-}
-
 /// Whether the database holds any structure yet (an empty installation).
 pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM structures").fetch_one(db.reader()).await?;
     Ok(count == 0)
+}
+
+/// The structures a family is known to, in creation order.
+pub async fn family_structures(db: &Db, family_id: i64) -> Result<Vec<StructureSummary>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.slug, s.name, s.website_url, s.accent_color FROM structures s \
+         JOIN family_structures fs ON fs.structure_id = s.id WHERE fs.family_id = $1 ORDER BY s.id",
+    )
+    .bind(family_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows.iter().map(structure_from).collect())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Announcement {
+    pub title: String,
+    pub body: String,
+    pub display_from: jiff::civil::Date,
+}
+
+/// The announcements a structure shows today, newest first.
+pub async fn announcements(db: &Db, structure_id: i64, today: jiff::civil::Date) -> Result<Vec<Announcement>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT title, body, display_from FROM announcements \
+         WHERE structure_id = $1 AND display_from <= $2 AND (display_until IS NULL OR display_until >= $2) \
+         ORDER BY display_from DESC, id DESC",
+    )
+    .bind(structure_id)
+    .bind(today.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let from: String = r.get("display_from");
+            Ok(Announcement {
+                title: r.get("title"),
+                body: r.get("body"),
+                display_from: from.parse().map_err(|e| StoreError::corrupt("announcements.display_from", e))?,
+            })
+        })
+        .collect()
+}
+
+const LAST_RUN: &str = "last_run_at";
+
+/// The « date de dernière mise à jour » of the header: the end of the last processing
+/// run, or until there has been one, the last change of the families' data.
+pub async fn last_update(db: &Db) -> Result<Option<Timestamp>, StoreError> {
+    let value: Option<String> = sqlx::query_scalar(
+        "SELECT COALESCE((SELECT value FROM app_state WHERE key = $1), (SELECT value FROM app_state WHERE key = $2))",
+    )
+    .bind(LAST_RUN)
+    .bind(LAST_DATA_CHANGE)
+    .fetch_one(db.reader())
+    .await?;
+    value.as_deref().map(parse_db_time).transpose()
+}
+
+/// The names of the structures granted to a staff member.
+pub async fn staff_structure_names(db: &Db, staff_id: i64) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT s.name FROM structures s JOIN staff_structures ss ON ss.structure_id = s.id WHERE ss.staff_id = $1 ORDER BY s.id",
+    )
+    .bind(staff_id)
+    .fetch_all(db.reader())
+    .await?)
 }

@@ -14,8 +14,22 @@ use crate::layout::Layout;
 pub(crate) enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("malformed request")]
+    BadRequest,
+    /// A forged or stale form (anti-forgery check failed).
+    #[error("forbidden")]
+    Forbidden,
+    /// A family (or a visitor) on a staff page.
+    #[error("staff only")]
+    StaffOnly,
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -48,6 +62,18 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => not_found_page(),
+            AppError::BadRequest => page(
+                StatusCode::BAD_REQUEST,
+                "Demande incomplète",
+                "Les informations envoyées n'ont pas pu être lues. Revenez à la page précédente, \
+                 rechargez-la et recommencez.",
+            ),
+            AppError::Forbidden => forbidden_page(),
+            AppError::StaffOnly => page(
+                StatusCode::FORBIDDEN,
+                "Accès réservé",
+                "Cet espace est réservé au personnel de la structure. Les familles utilisent le Portail Famille.",
+            ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 internal_page()
@@ -64,12 +90,30 @@ fn not_found_page() -> Response {
     )
 }
 
+pub(crate) fn forbidden_page() -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        "Action refusée",
+        "Cette action n'a pas pu être vérifiée : la page était peut-être ouverte depuis longtemps. \
+         Rechargez la page et recommencez.",
+    )
+}
+
 fn internal_page() -> Response {
     page(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Une erreur est survenue",
         "Le portail n'a pas pu traiter votre demande. Rien de ce que vous aviez déjà confirmé n'est perdu. \
          Réessayez dans quelques instants ; si le problème persiste, contactez votre structure.",
+    )
+}
+
+/// A link followed to a form address, or a form posted to a page.
+pub(crate) async fn method_not_allowed() -> Response {
+    page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Action impossible",
+        "Cette adresse ne peut pas être utilisée de cette façon. Revenez à l'accueil du portail.",
     )
 }
 

@@ -1,25 +1,46 @@
-//! What the base template needs on every page.
+//! What the base template needs on every page: the title, the structure's name and
+//! colour, and for signed-in families the portal's header and sections.
 
-use ribambelle_store::portal::StructureSummary;
+use jiff::Timestamp;
+use ribambelle_domain::{clock::paris, french};
+use ribambelle_store::portal::{self, StructureSummary};
 
-use crate::assets;
+use crate::{
+    AppState, assets,
+    error::AppError,
+    session::{Family, FamilySession},
+};
 
 pub(crate) struct Layout {
     /// The page's own title; the browser tab shows it before the portal's name.
     pub title: String,
     pub structure: Option<StructureSummary>,
     pub css_url: String,
+    pub js_url: String,
     pub favicon_url: String,
+    pub shell: Option<Shell>,
 }
 
 impl Layout {
     pub fn new(title: impl Into<String>, structure: Option<StructureSummary>) -> Layout {
-        Layout { title: title.into(), structure, css_url: assets::url("app.css"), favicon_url: assets::url("favicon.svg") }
+        Layout {
+            title: title.into(),
+            structure,
+            css_url: assets::url("app.css"),
+            js_url: assets::url("app.js"),
+            favicon_url: assets::url("favicon.svg"),
+            shell: None,
+        }
     }
 
     /// For pages shown before we know who is asking (errors).
     pub fn anonymous(title: impl Into<String>) -> Layout {
         Layout::new(title, None)
+    }
+
+    pub fn with_shell(mut self, shell: Shell) -> Layout {
+        self.shell = Some(shell);
+        self
     }
 
     pub fn portal_name(&self) -> &str {
@@ -29,4 +50,98 @@ impl Layout {
     pub fn theme_url(&self) -> Option<String> {
         self.structure.as_ref().map(|s| format!("/theme/{}.css", s.slug))
     }
+}
+
+/// The five sections of the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Section {
+    Accueil,
+    Historique,
+    Paiement,
+    Reservations,
+    Dossier,
+    /// Onboarding pages: no section yet.
+    None,
+}
+
+pub(crate) struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// The header of a signed-in person: who, which structure, the last update, logout;
+/// for families also the sections.
+pub(crate) struct Shell {
+    pub person: String,
+    pub structures: Vec<StructureSummary>,
+    pub structure_id: i64,
+    pub last_update: Option<String>,
+    pub csrf: String,
+    pub section: Section,
+    /// Where to come back after switching structure.
+    pub return_to: String,
+    pub logout_action: &'static str,
+    /// Seconds before the session ends if nothing happens, for the expiry warning.
+    pub session_seconds_left: i64,
+}
+
+impl Shell {
+    pub async fn family(state: &AppState, family: &Family, section: Section, path: &str) -> Result<Shell, AppError> {
+        let last_update = portal::last_update(&state.db).await?.map(format_instant);
+        let policy = &state.config.session_policy;
+        let ends = policy.ends_at(family.session.created_at, family.session.last_seen_at);
+        Ok(Shell {
+            person: family.account.display_name(),
+            structures: family.structures.clone(),
+            structure_id: family.structure.id,
+            last_update,
+            csrf: family.session.csrf_token.clone(),
+            section,
+            return_to: path.to_owned(),
+            logout_action: "/deconnexion",
+            session_seconds_left: ends.duration_since(Timestamp::now()).as_secs().max(0),
+        })
+    }
+
+    /// During the first login (password, texts to accept): who is signed in and the way
+    /// out, but no sections yet.
+    pub fn onboarding(state: &AppState, family: &FamilySession, path: &str) -> Shell {
+        Shell {
+            person: family.account.display_name(),
+            structures: Vec::new(),
+            structure_id: 0,
+            last_update: None,
+            csrf: family.session.csrf_token.clone(),
+            section: Section::None,
+            return_to: path.to_owned(),
+            logout_action: "/deconnexion",
+            session_seconds_left: state.config.session_policy.idle.as_secs(),
+        }
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        if self.section == Section::None {
+            return Vec::new();
+        }
+        [
+            (Section::Accueil, "Accueil", "/accueil"),
+            (Section::Historique, "Historique", "/historique"),
+            (Section::Paiement, "Paiement et Solde", "/paiement"),
+            (Section::Reservations, "Réservations", "/reservations"),
+            (Section::Dossier, "Dossier Famille", "/dossier"),
+        ]
+        .into_iter()
+        .map(|(section, label, href)| NavItem { label, href, current: section == self.section })
+        .collect()
+    }
+
+    pub fn current_structure_name(&self) -> &str {
+        self.structures.iter().find(|s| s.id == self.structure_id).map_or("", |s| s.name.as_str())
+    }
+}
+
+/// « 28/11/2026 à 18h05 », Paris time.
+pub(crate) fn format_instant(instant: Timestamp) -> String {
+    french::date_time(instant.to_zoned_datetime(paris()).datetime())
 }

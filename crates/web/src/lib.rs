@@ -3,22 +3,29 @@
 //! renders; it never decides a business rule.
 
 mod assets;
+mod auth;
+mod client;
 mod error;
+mod forms;
+mod gestion;
 mod health;
 mod layout;
-mod login;
+mod portal;
+mod routes;
 mod security;
+mod session;
 mod state;
 
 use std::time::Duration;
 
-use axum::{Router, middleware, routing::get};
+use axum::{Router, http::StatusCode, middleware};
 use tower::ServiceBuilder;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
 };
 
+pub use routes::{Access, RouteInfo, route_list};
 pub use state::{AppState, WebConfig};
 
 /// Large enough for the pièces justificatives (4 files of 2000 KB) with form overhead.
@@ -26,22 +33,29 @@ const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// The whole application as one router, ready to serve or to drive in tests.
 pub fn router(state: AppState) -> Router {
-    let https = security::Https(state.config.public_url.starts_with("https://"));
-    Router::new()
-        .route("/", get(login::home))
-        .route("/connexion", get(login::page))
-        .route("/healthz", get(health::check))
-        .route("/static/{version}/{name}", get(assets::serve))
-        .route("/theme/{slug}", get(assets::theme))
+    let https = security::Https(state.config.https());
+    // Cross-site form posts are refused from the browser's own Origin and Sec-Fetch-Site
+    // headers; signed-in forms also carry the session's anti-forgery token.
+    let csrf = CsrfLayer::new()
+        .add_trusted_origin(&state.config.public_url)
+        .unwrap_or_else(|_| CsrfLayer::new())
+        .with_rejection_response(|_| error::forbidden_page());
+    let mut router = Router::new();
+    for (_, path, handler) in routes::table() {
+        router = router.route(path, handler);
+    }
+    router
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
                 .layer(CatchPanicLayer::custom(error::panic_page))
-                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
                 .layer(CompressionLayer::new())
-                .layer(middleware::map_response_with_state(https, security::add_headers)),
+                .layer(middleware::map_response_with_state(https, security::add_headers))
+                .layer(csrf),
         )
 }

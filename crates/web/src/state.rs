@@ -1,3 +1,10 @@
+use std::sync::Arc;
+
+use ribambelle_domain::{
+    password::PasswordHashing,
+    password_policy::PasswordPolicy,
+    session::SessionPolicy,
+};
 use ribambelle_store::Db;
 
 /// What the web layer needs to know about its deployment.
@@ -6,16 +13,35 @@ pub struct WebConfig {
     /// The address families reach the portal at, e.g. `https://famille.carteville.fr`.
     /// Links in mails are built from it, never from the request's Host header.
     pub public_url: String,
+    pub password_policy: PasswordPolicy,
+    pub session_policy: SessionPolicy,
+}
+
+impl WebConfig {
+    pub fn new(public_url: impl Into<String>) -> WebConfig {
+        WebConfig {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            password_policy: PasswordPolicy::default(),
+            session_policy: SessionPolicy::default(),
+        }
+    }
+
+    /// Cookies are marked Secure (and take the `__Host-` prefix) when the portal is
+    /// served over HTTPS.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
-    pub config: std::sync::Arc<WebConfig>,
+    pub config: Arc<WebConfig>,
+    pub hashing: Arc<PasswordHashing>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig) -> AppState {
-        AppState { db, config: std::sync::Arc::new(config) }
+    pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing) -> AppState {
+        AppState { db, config: Arc::new(config), hashing: Arc::new(hashing) }
     }
 }

@@ -3,4 +3,8 @@
 
 mod support;
 
+mod access;
+mod accounts;
 mod foundation;
+mod profile;
+mod reset;

@@ -1,16 +1,23 @@
+use std::net::SocketAddr;
+
 use axum::{
     Router,
     body::Body,
-    http::{HeaderMap, Request, StatusCode},
+    extract::ConnectInfo,
+    http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
 use jiff::Timestamp;
 use ribambelle_domain::password::{HashParams, PasswordHashing};
+use ribambelle_store::Db;
 use ribambelle_testkit::TestDb;
 use ribambelle_web::{AppState, WebConfig};
 use tower::ServiceExt;
 
 pub const PUBLIC_URL: &str = "https://famille.carteville.example";
+/// The portal is configured with an HTTPS public URL, so the cookie has the __Host- prefix.
+pub const COOKIE: &str = "__Host-ribambelle";
+pub const STRONG: &str = "Trombone-Vert7!Lune";
 
 /// The application on its own database with the demo loaded.
 pub struct TestApp {
@@ -36,13 +43,16 @@ impl TestApp {
     }
 
     fn on(db: TestDb) -> TestApp {
-        let state = AppState::new(db.db.clone(), WebConfig { public_url: PUBLIC_URL.to_owned() });
+        let state = AppState::new(db.db.clone(), WebConfig::new(PUBLIC_URL), test_hashing());
         TestApp { router: ribambelle_web::router(state.clone()), state, _db: db }
     }
 
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
     pub async fn get(&self, path: &str) -> Page {
-        let request = Request::get(path).body(Body::empty()).unwrap();
-        self.send(request).await
+        self.client().get(path).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Page {
@@ -52,6 +62,144 @@ impl TestApp {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
+
+    /// A browser: keeps the session cookie, comes from its own network address.
+    pub fn client(&self) -> Client<'_> {
+        self.client_from("192.0.2.10")
+    }
+
+    pub fn client_from(&self, address: &str) -> Client<'_> {
+        Client { app: self, cookie: None, address: format!("{address}:50000").parse().unwrap() }
+    }
+
+    /// The number of mails in the outbox whose recipients and body contain `needle`.
+    pub async fn mails_matching(&self, recipient: &str, needle: &str) -> Vec<String> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT recipients, body_text FROM outbox ORDER BY id")
+            .fetch_all(self.db().reader())
+            .await
+            .unwrap();
+        rows.into_iter().filter(|(to, body)| to.contains(recipient) && body.contains(needle)).map(|(_, b)| b).collect()
+    }
+
+    pub async fn exec(&self, sql: &'static str, binds: &[&str]) {
+        let mut query = sqlx::query(sql);
+        for b in binds {
+            query = query.bind(b.to_string());
+        }
+        query.execute(self.db().writer()).await.unwrap();
+    }
+}
+
+pub struct Client<'a> {
+    app: &'a TestApp,
+    pub cookie: Option<String>,
+    address: SocketAddr,
+}
+
+impl Client<'_> {
+    fn request(&self, method: &str, path: &str, body: Body, form: bool) -> Request<Body> {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, format!("{COOKIE}={cookie}"));
+        }
+        if form {
+            builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let mut request = builder.body(body).unwrap();
+        request.extensions_mut().insert(ConnectInfo(self.address));
+        request
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Page {
+        let page = self.app.send(request).await;
+        for value in page.headers.get_all(header::SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            if let Some(rest) = value.strip_prefix(&format!("{COOKIE}=")) {
+                let token = rest.split(';').next().unwrap_or("");
+                self.cookie = if token.is_empty() { None } else { Some(token.to_owned()) };
+            }
+        }
+        page
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.request("GET", path, Body::empty(), false);
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded_pairs(fields);
+        let request = self.request("POST", path, Body::from(body), true);
+        self.send(request).await
+    }
+
+    /// Posts a form of a signed-in page with the page's anti-forgery token.
+    pub async fn post_signed(&mut self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        let token = page.csrf().unwrap_or_else(|| panic!("no anti-forgery token on {form_page}: {}", page.body));
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all).await
+    }
+
+    pub async fn login(&mut self, identifiant: &str, password: &str) -> Page {
+        self.post("/connexion", &[("identifiant", identifiant), ("mot_de_passe", password)]).await
+    }
+
+    /// DUPONT through the whole first login: own password, texts, both règlements.
+    pub async fn onboard_dupont(&mut self) {
+        assert_eq!(self.login("dupont", "bienvenue").await.location(), "/premiere-connexion");
+        let saved = self.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", STRONG), ("confirmation", STRONG)]).await;
+        assert_eq!(saved.location(), "/premiere-connexion/enregistre");
+        let conditions = self.get("/conditions").await;
+        let boxes: Vec<String> = conditions.input_names("texte_");
+        let token = conditions.csrf().unwrap();
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        fields.extend(boxes.iter().map(|b| (b.as_str(), "oui")));
+        assert_eq!(self.post("/conditions", &fields).await.location(), "/reglement-interieur");
+        for _ in 0..2 {
+            let first = self.get("/reglement-interieur").await;
+            if first.location() == "/accueil" {
+                break;
+            }
+            let child_page = first.location().to_owned();
+            self.sign_reglement(&child_page).await;
+        }
+    }
+
+    pub async fn sign_reglement(&mut self, child_page: &str) -> Page {
+        let page = self.get(child_page).await;
+        let text = page.input_value("texte").expect("a règlement to sign");
+        let (date, time) = (page.input_value("date").unwrap(), page.input_value("heure").unwrap());
+        let token = page.csrf().unwrap();
+        let fields = [
+            ("_csrf", token.as_str()),
+            ("texte", text.as_str()),
+            ("lu", "oui"),
+            ("nom", "DUPONT Jean-Paul"),
+            ("lieu", "CarteVille"),
+            ("date", date.as_str()),
+            ("heure", time.as_str()),
+        ];
+        self.post(child_page, &fields).await
+    }
+}
+
+fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A response as a test looks at it.
@@ -67,9 +215,52 @@ impl Page {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
+    pub fn location(&self) -> &str {
+        self.header("location")
+    }
+
+    /// The page's text with the template engine's escapes undone, as a reader sees it.
+    pub fn text(&self) -> String {
+        self.body.replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    }
+
     #[track_caller]
     pub fn assert_contains(&self, text: &str) -> &Self {
-        assert!(self.body.contains(text), "expected {text:?} in the page ({}):\n{}", self.status, self.body);
+        assert!(
+            self.body.contains(text) || self.text().contains(text),
+            "expected {text:?} in the page ({}):\n{}",
+            self.status,
+            self.body
+        );
         self
+    }
+
+    /// The value attribute of the first input named `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
+
+    pub fn csrf(&self) -> Option<String> {
+        self.input_value("_csrf")
+    }
+
+    /// The names of the inputs whose name starts with `prefix`.
+    pub fn input_names(&self, prefix: &str) -> Vec<String> {
+        let marker = format!("name=\"{prefix}");
+        let mut names: Vec<String> = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find(&marker) {
+            let start = i + "name=\"".len();
+            let end = rest[start..].find('"').unwrap() + start;
+            let name = rest[start..end].to_owned();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            rest = &rest[end..];
+        }
+        names
     }
 }

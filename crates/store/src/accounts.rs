@@ -1,0 +1,184 @@
+//! Family and staff accounts: what logging in, choosing a password and editing the
+//! profile need.
+
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::{
+    Db, StoreError, db_time,
+    outbox::{self, NewMail},
+    sessions,
+};
+
+/// What logging in needs to know of an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FamilyAccount {
+    pub id: i64,
+    pub identifiant: String,
+    pub civility: String,
+    pub last_name: String,
+    pub first_name: String,
+    /// In the family's order; the first receives payment tickets.
+    pub emails: Vec<String>,
+    pub must_change_password: bool,
+}
+
+impl FamilyAccount {
+    /// « DUPONT Jean-Paul », as the header shows it.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.last_name, self.first_name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// Identifiants are compared without case or surrounding spaces: phones capitalise the
+/// first letter, and the town hall writes them as it likes on its letters.
+fn normalise(identifiant: &str) -> String {
+    identifiant.trim().to_lowercase()
+}
+
+pub async fn family_credentials(db: &Db, identifiant: &str) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query("SELECT id, password_hash, must_change_password FROM families WHERE identifiant = $1")
+        .bind(normalise(identifiant))
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.map(|r| Credentials {
+        id: r.get("id"),
+        password_hash: r.get("password_hash"),
+        must_change_password: r.get::<i64, _>("must_change_password") != 0,
+    }))
+}
+
+pub async fn family_password_hash(db: &Db, family_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT password_hash FROM families WHERE id = $1")
+        .bind(family_id)
+        .fetch_optional(db.reader())
+        .await?)
+}
+
+pub async fn family(db: &Db, family_id: i64) -> Result<Option<FamilyAccount>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, identifiant, civility, last_name, first_name, emails, must_change_password FROM families WHERE id = $1",
+    )
+    .bind(family_id)
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(row.map(|r| {
+        let emails: String = r.get("emails");
+        FamilyAccount {
+            id: r.get("id"),
+            identifiant: r.get("identifiant"),
+            civility: r.get("civility"),
+            last_name: r.get("last_name"),
+            first_name: r.get("first_name"),
+            emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+            must_change_password: r.get::<i64, _>("must_change_password") != 0,
+        }
+    }))
+}
+
+/// The family whose identifiant and one of whose addresses match, for a reset request.
+pub async fn family_by_identifiant_and_email(db: &Db, identifiant: &str, email: &str) -> Result<Option<FamilyAccount>, StoreError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
+        .bind(normalise(identifiant))
+        .fetch_optional(db.reader())
+        .await?;
+    let Some(id) = id else { return Ok(None) };
+    let account = family(db, id).await?;
+    Ok(account.filter(|a| a.emails.iter().any(|e| e.eq_ignore_ascii_case(email.trim()))))
+}
+
+/// Stores a new password hash and queues its notification mail in one transaction. A
+/// password chosen by the family ends the first-login state and closes its other
+/// sessions; one issued by staff starts the first-login state again and closes them all.
+pub async fn set_family_password(
+    db: &Db,
+    family_id: i64,
+    hash: &str,
+    chosen_by_family: bool,
+    keep_session: Option<&str>,
+    notification: Option<&NewMail>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE families SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
+        .bind(hash)
+        .bind(i64::from(!chosen_by_family))
+        .bind(db_time(now))
+        .bind(family_id)
+        .execute(&mut *tx)
+        .await?;
+    sessions::delete_family_sessions(&mut *tx, family_id, keep_session).await?;
+    if let Some(mail) = notification {
+        outbox::enqueue(&mut tx, mail, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Upgrades a hash made with older parameters, keeping everything else.
+pub async fn rehash_family_password(db: &Db, family_id: i64, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE families SET password_hash = $1 WHERE id = $2").bind(hash).bind(family_id).execute(db.writer()).await?;
+    Ok(())
+}
+
+pub async fn set_family_emails(db: &Db, family_id: i64, emails: &[String], now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE families SET emails = $1, updated_at = $2 WHERE id = $3")
+        .bind(emails.join(";"))
+        .bind(db_time(now))
+        .bind(family_id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+pub async fn family_id_by_identifiant(db: &Db, identifiant: &str) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
+        .bind(normalise(identifiant))
+        .fetch_optional(db.reader())
+        .await?)
+}
+
+pub async fn staff_credentials(db: &Db, login: &str) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query("SELECT id, password_hash, must_change_password FROM staff WHERE login = $1")
+        .bind(normalise(login))
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.map(|r| Credentials {
+        id: r.get("id"),
+        password_hash: r.get("password_hash"),
+        must_change_password: r.get::<i64, _>("must_change_password") != 0,
+    }))
+}
+
+pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, StoreError> {
+    let row = sqlx::query("SELECT id, login, display_name, role FROM staff WHERE id = $1")
+        .bind(staff_id)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.map(|r| StaffAccount {
+        id: r.get("id"),
+        login: r.get("login"),
+        display_name: r.get("display_name"),
+        role: r.get("role"),
+    }))
+}
+
+pub async fn rehash_staff_password(db: &Db, staff_id: i64, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2").bind(hash).bind(staff_id).execute(db.writer()).await?;
+    Ok(())
+}

@@ -1,0 +1,212 @@
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::CookieJar;
+use jiff::Timestamp;
+use ribambelle_store::{accounts, portal, sessions};
+use serde::Deserialize;
+
+use super::{LoginRefusal, authenticate};
+use crate::{
+    AppState,
+    client::ClientAddress,
+    error::AppError,
+    forms::{FormErrors, FrenchForm, check_csrf},
+    layout::Layout,
+    session::{MaybeSession, removal_cookie, session_cookie},
+};
+
+#[derive(Template)]
+#[template(path = "connexion.html")]
+pub(crate) struct LoginPage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub intro: String,
+    pub action: &'static str,
+    pub show_reset_link: bool,
+    pub identifiant: String,
+    pub errors: FormErrors,
+    pub error: Option<String>,
+    pub notice: Option<&'static str>,
+}
+
+/// Who a login form is for.
+#[derive(Clone, Copy)]
+pub(crate) enum Audience {
+    Family,
+    Staff,
+}
+
+impl Audience {
+    pub async fn page(self, state: &AppState) -> Result<LoginPage, AppError> {
+        let structure = portal::home_structure(&state.db).await?;
+        let name = structure.as_ref().map_or("la structure".to_owned(), |s| s.name.clone());
+        let (heading, intro, action, show_reset_link) = match self {
+            Audience::Family => (
+                "Connexion au Portail Famille",
+                format!("Saisissez l'identifiant et le mot de passe qui vous ont été fournis par {name}."),
+                "/connexion",
+                true,
+            ),
+            Audience::Staff => (
+                "Connexion à l'espace de gestion",
+                "Espace réservé au personnel de la structure.".to_owned(),
+                "/gestion/connexion",
+                false,
+            ),
+        };
+        Ok(LoginPage {
+            layout: Layout::new("Connexion", structure),
+            heading,
+            intro,
+            action,
+            show_reset_link,
+            identifiant: String::new(),
+            errors: FormErrors::default(),
+            error: None,
+            notice: None,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginNotice {
+    #[serde(default)]
+    deconnecte: Option<String>,
+}
+
+pub(crate) async fn home(MaybeSession(session): MaybeSession) -> Response {
+    let target = match session.map(|s| s.principal) {
+        Some(sessions::Principal::Family(_)) => "/accueil",
+        Some(sessions::Principal::Staff(_)) => "/gestion",
+        None => "/connexion",
+    };
+    Redirect::to(target).into_response()
+}
+
+pub(crate) async fn page(State(state): State<AppState>, Query(notice): Query<LoginNotice>) -> Result<Html<String>, AppError> {
+    let mut page = Audience::Family.page(&state).await?;
+    if notice.deconnecte.is_some() {
+        page.notice = Some("Vous êtes déconnecté. À bientôt !");
+    }
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    identifiant: String,
+    #[serde(default)]
+    mot_de_passe: String,
+}
+
+/// Checks the form, then the credentials of `audience`; on success opens a new session
+/// (a fresh id, the old one ended) and answers with the cookie.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    audience: Audience,
+    address: &str,
+    previous: Option<sessions::Session>,
+    jar: CookieJar,
+    form: LoginForm,
+) -> Result<Response, AppError> {
+    let mut errors = FormErrors::default();
+    errors.require("identifiant", &form.identifiant, "votre identifiant", 100);
+    errors.require("mot_de_passe", &form.mot_de_passe, "votre mot de passe", 200);
+    let mut page = audience.page(state).await?;
+    page.identifiant = form.identifiant.chars().take(100).collect();
+    if !errors.is_empty() {
+        page.errors = errors;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    let credentials = match audience {
+        Audience::Family => accounts::family_credentials(&state.db, &form.identifiant).await?,
+        Audience::Staff => accounts::staff_credentials(&state.db, &form.identifiant).await?,
+    };
+    let outcome = authenticate(state, &form.identifiant, &form.mot_de_passe, address, credentials).await?;
+    let authenticated = match outcome {
+        Ok(authenticated) => authenticated,
+        Err(refusal) => {
+            let status = match refusal {
+                LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
+                LoginRefusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            };
+            page.error = Some(refusal.message());
+            return Ok((status, Html(page.render()?)).into_response());
+        }
+    };
+    let credentials = authenticated.credentials;
+    if authenticated.needs_rehash {
+        upgrade_hash(state, audience, credentials.id, &form.mot_de_passe).await;
+    }
+    if let Some(previous) = previous {
+        sessions::delete(&state.db, &previous.token_hash).await?;
+    }
+    let now = Timestamp::now();
+    let (principal, structure, target) = match audience {
+        Audience::Family => {
+            let structure = portal::family_structures(&state.db, credentials.id).await?.first().map(|s| s.id);
+            let target = super::next_step(state, credentials.id, credentials.must_change_password).await?;
+            (sessions::Principal::Family(credentials.id), structure, target)
+        }
+        Audience::Staff => (sessions::Principal::Staff(credentials.id), None, "/gestion"),
+    };
+    let (token, _) = sessions::create(&state.db, principal, structure, now, &state.config.session_policy).await?;
+    tracing::info!(login = %form.identifiant.trim().to_lowercase(), "signed in");
+    Ok((jar.add(session_cookie(state, token)), Redirect::to(target)).into_response())
+}
+
+/// Re-hashes with the configured parameters, raised since the account's last login.
+async fn upgrade_hash(state: &AppState, audience: Audience, id: i64, password: &str) {
+    let Ok(hash) = super::hash_password(&state.hashing, password.to_owned()).await else { return };
+    let saved = match audience {
+        Audience::Family => accounts::rehash_family_password(&state.db, id, &hash).await,
+        Audience::Staff => accounts::rehash_staff_password(&state.db, id, &hash).await,
+    };
+    if let Err(error) = saved {
+        tracing::warn!(%error, "password hash upgrade failed");
+    }
+}
+
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    MaybeSession(previous): MaybeSession,
+    jar: CookieJar,
+    FrenchForm(form): FrenchForm<LoginForm>,
+) -> Result<Response, AppError> {
+    sign_in(&state, Audience::Family, &address, previous, jar, form).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+impl CsrfOnly {
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Ends the session on the server and clears the cookie.
+pub(crate) async fn sign_out(state: &AppState, jar: CookieJar, session: Option<sessions::Session>, csrf: &str, then: &str) -> Result<Response, AppError> {
+    if let Some(session) = session {
+        check_csrf(&session.csrf_token, csrf)?;
+        sessions::delete(&state.db, &session.token_hash).await?;
+    }
+    Ok((jar.add(removal_cookie(state)), Redirect::to(then)).into_response())
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    jar: CookieJar,
+    FrenchForm(form): FrenchForm<CsrfOnly>,
+) -> Result<Response, AppError> {
+    sign_out(&state, jar, session, form.csrf(), "/connexion?deconnecte=1").await
+}

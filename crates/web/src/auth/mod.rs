@@ -1,0 +1,114 @@
+//! Signing in and out, first login, texts to accept, règlement intérieur, password reset.
+
+pub(crate) mod consents;
+pub(crate) mod first_login;
+pub(crate) mod login;
+pub(crate) mod reglement;
+pub(crate) mod reset;
+
+use jiff::Timestamp;
+use ribambelle_domain::{
+    password::{PasswordHashing, Verification},
+    session::{Throttle, ThrottlePolicy},
+};
+use ribambelle_store::{accounts::Credentials, throttle};
+
+use crate::{AppState, error::AppError};
+
+/// Why a login was refused. The family is never told which of the two was wrong.
+pub(crate) enum LoginRefusal {
+    Wrong,
+    Throttled(Throttle),
+}
+
+pub(crate) struct Authenticated {
+    pub credentials: Credentials,
+    /// The hash was made with weaker parameters than today's.
+    pub needs_rehash: bool,
+}
+
+/// A PHC string of a password nobody knows, verified when the identifiant is unknown so
+/// that a wrong identifiant takes as long as a wrong password.
+static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Argon2 is slow on purpose: it runs on the blocking pool, not on the request threads.
+pub(crate) async fn verify_password(hashing: &PasswordHashing, password: String, hash: String) -> Verification {
+    let hashing = hashing.clone();
+    tokio::task::spawn_blocking(move || hashing.verify(&password, &hash)).await.unwrap_or(Verification::Invalid)
+}
+
+pub(crate) async fn hash_password(hashing: &PasswordHashing, password: String) -> Result<String, AppError> {
+    let hashing = hashing.clone();
+    tokio::task::spawn_blocking(move || hashing.hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Checks a login against the throttles and the stored hash; records the outcome.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    address: &str,
+    credentials: Option<Credentials>,
+) -> Result<Result<Authenticated, LoginRefusal>, AppError> {
+    let now = Timestamp::now();
+    let account_key = throttle::account_key(login);
+    let address_key = throttle::address_key(address);
+    for (key, policy) in [(&account_key, ThrottlePolicy::ACCOUNT), (&address_key, ThrottlePolicy::ADDRESS)] {
+        let decision = throttle::check(&state.db, key, &policy, now).await?;
+        if decision != Throttle::Allowed {
+            return Ok(Err(LoginRefusal::Throttled(decision)));
+        }
+    }
+    let stored = match &credentials {
+        Some(c) => c.password_hash.clone(),
+        None => DECOY.get_or_init(|| state.hashing.hash("leurre-jamais-utilise").unwrap_or_default()).clone(),
+    };
+    let verification = verify_password(&state.hashing, password.to_owned(), stored).await;
+    match (credentials, verification) {
+        (Some(credentials), Verification::Valid | Verification::ValidNeedsRehash) => {
+            throttle::clear(&state.db, &account_key).await?;
+            Ok(Ok(Authenticated { credentials, needs_rehash: verification == Verification::ValidNeedsRehash }))
+        }
+        _ => {
+            throttle::record_failure(&state.db, &account_key, &ThrottlePolicy::ACCOUNT, now).await?;
+            throttle::record_failure(&state.db, &address_key, &ThrottlePolicy::ADDRESS, now).await?;
+            tracing::info!(login = %login, %address, "login refused");
+            Ok(Err(LoginRefusal::Wrong))
+        }
+    }
+}
+
+impl LoginRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            LoginRefusal::Wrong => "Identifiant ou mot de passe incorrect.".to_owned(),
+            LoginRefusal::Throttled(Throttle::Wait(wait)) => format!(
+                "Trop de tentatives de connexion. Patientez {} seconde{} avant de réessayer.",
+                wait.as_secs().max(1),
+                if wait.as_secs() > 1 { "s" } else { "" }
+            ),
+            LoginRefusal::Throttled(_) => "Trop de tentatives de connexion : l'accès est bloqué pendant 15 minutes. \
+                 Si vous avez oublié votre mot de passe, utilisez « Réinitialiser votre mot de passe »."
+                .to_owned(),
+        }
+    }
+}
+
+/// Where a family goes after signing in: its first password, the texts to accept, the
+/// règlements to sign, then the home page.
+pub(crate) async fn next_step(state: &AppState, family_id: i64, must_change_password: bool) -> Result<&'static str, AppError> {
+    if must_change_password {
+        return Ok("/premiere-connexion");
+    }
+    if !ribambelle_store::legal::pending_consents(&state.db, family_id).await?.is_empty() {
+        return Ok("/conditions");
+    }
+    let reglements = ribambelle_store::legal::reglements(&state.db, family_id).await?;
+    if reglements.iter().any(|r| r.signature.is_none()) {
+        return Ok("/reglement-interieur");
+    }
+    Ok("/accueil")
+}

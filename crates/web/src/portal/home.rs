@@ -1,0 +1,89 @@
+//! « Accueil » with the structure's announcements, « Dossier Famille », and the sections
+//! whose content comes with later work.
+
+use askama::Template;
+use axum::{extract::State, response::Html};
+use jiff::Timestamp;
+use ribambelle_domain::clock::paris_date;
+use ribambelle_store::{
+    legal,
+    portal::{self, Announcement},
+};
+
+use crate::{
+    AppState,
+    error::AppError,
+    layout::{Layout, Section, Shell},
+    session::Family,
+};
+
+#[derive(Template)]
+#[template(path = "portal/accueil.html")]
+struct HomePage {
+    layout: Layout,
+    announcements: Vec<Announcement>,
+    reminders: Vec<String>,
+}
+
+pub(crate) async fn home(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+    let today = paris_date(Timestamp::now());
+    let announcements = portal::announcements(&state.db, family.structure.id, today).await?;
+    let mut unsigned: Vec<String> = Vec::new();
+    for item in legal::reglements(&state.db, family.account.id).await? {
+        if item.signature.is_none() && !unsigned.contains(&item.child_first_name) {
+            unsigned.push(item.child_first_name);
+        }
+    }
+    let reminders = unsigned
+        .iter()
+        .map(|name| format!("Le règlement intérieur de {name} reste à signer : {name} ne peut pas encore être inscrit aux activités."))
+        .collect();
+    let shell = Shell::family(&state, &family, Section::Accueil, "/accueil").await?;
+    let page = HomePage {
+        layout: Layout::new("Accueil", Some(family.structure.clone())).with_shell(shell),
+        announcements,
+        reminders,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "portal/rubrique.html")]
+struct SectionPage {
+    layout: Layout,
+    heading: &'static str,
+    purpose: &'static str,
+}
+
+async fn section(state: &AppState, family: &Family, section: Section, path: &str, heading: &'static str, purpose: &'static str) -> Result<Html<String>, AppError> {
+    let shell = Shell::family(state, family, section, path).await?;
+    let page = SectionPage { layout: Layout::new(heading, Some(family.structure.clone())).with_shell(shell), heading, purpose };
+    Ok(Html(page.render()?))
+}
+
+pub(crate) async fn history(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+    let purpose = "Consultez l'historique de vos consommations et de vos paiements sur le mois en cours et le mois précédent.";
+    section(&state, &family, Section::Historique, "/historique", "Historique", purpose).await
+}
+
+pub(crate) async fn payment(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+    let purpose = "Consultez le solde de votre compte et effectuez un règlement par carte bancaire.";
+    section(&state, &family, Section::Paiement, "/paiement", "Paiement et Solde", purpose).await
+}
+
+pub(crate) async fn reservations(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+    let purpose = "Consultez vos réservations et effectuez ou annulez des réservations.";
+    section(&state, &family, Section::Reservations, "/reservations", "Réservations", purpose).await
+}
+
+#[derive(Template)]
+#[template(path = "portal/dossier.html")]
+struct DossierPage {
+    layout: Layout,
+}
+
+pub(crate) async fn dossier(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+    let shell = Shell::family(&state, &family, Section::Dossier, "/dossier").await?;
+    let page = DossierPage { layout: Layout::new("Dossier Famille", Some(family.structure.clone())).with_shell(shell) };
+    Ok(Html(page.render()?))
+}

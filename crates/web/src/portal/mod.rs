@@ -1,0 +1,5 @@
+//! The family portal's sections.
+
+pub(crate) mod home;
+pub(crate) mod profile;
+pub(crate) mod switch;

@@ -1,0 +1,157 @@
+//! Dossier Famille / Profil Utilisateur: the password and the e-mail addresses.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use jiff::Timestamp;
+use ribambelle_domain::{
+    emails::{join_email_list, parse_email_list},
+    password::Verification,
+    password_policy::PasswordPolicy,
+};
+use ribambelle_store::accounts;
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    auth::{first_login::check_new_password, hash_password, reset::password_changed_mail, verify_password},
+    error::AppError,
+    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    layout::{Layout, Section, Shell},
+    session::Family,
+};
+
+#[derive(Template)]
+#[template(path = "portal/profil.html")]
+struct ProfilePage {
+    layout: Layout,
+    csrf: String,
+    policy: PasswordPolicy,
+    rules: Vec<String>,
+    current_emails: Vec<String>,
+    emails_value: String,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+}
+
+async fn render(
+    state: &AppState,
+    family: &Family,
+    errors: FormErrors,
+    emails_value: Option<String>,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let shell = Shell::family(state, family, Section::Dossier, "/dossier/profil").await?;
+    let page = ProfilePage {
+        layout: Layout::new("Profil Utilisateur", Some(family.structure.clone())).with_shell(shell),
+        csrf: family.session.csrf_token.clone(),
+        policy: state.config.password_policy,
+        rules: state.config.password_policy.rules_text(),
+        current_emails: family.account.emails.clone(),
+        emails_value: emails_value.unwrap_or_else(|| family.account.emails.join(" ; ")),
+        errors,
+        notice,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Saved {
+    #[serde(default)]
+    enregistre: Option<String>,
+}
+
+pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(saved): Query<Saved>) -> Result<Response, AppError> {
+    let notice = match saved.enregistre.as_deref() {
+        Some("mot-de-passe") => Some("Le mot de passe a bien été enregistré. Vos autres sessions ont été fermées."),
+        Some("emails") => Some("Vos adresses e-mail ont bien été enregistrées."),
+        _ => None,
+    };
+    render(&state, &family, FormErrors::default(), None, notice).await
+}
+
+/// The current password, checked before any change to the account.
+async fn current_password_ok(state: &AppState, family: &Family, given: &str) -> Result<bool, AppError> {
+    if given.is_empty() {
+        return Ok(false);
+    }
+    let hash = accounts::family_password_hash(&state.db, family.account.id).await?.unwrap_or_default();
+    Ok(verify_password(&state.hashing, given.to_owned(), hash).await != Verification::Invalid)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    actuel: String,
+    #[serde(default)]
+    nouveau: String,
+    #[serde(default)]
+    confirmation: String,
+}
+
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&family.session.csrf_token, &form.csrf)?;
+    let account = &family.account;
+    let personal = [account.identifiant.as_str(), account.last_name.as_str(), account.first_name.as_str()];
+    let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
+    if !current_password_ok(&state, &family, &form.actuel).await? {
+        errors.add("actuel", "Le mot de passe actuel est incorrect.");
+    } else if form.actuel == form.nouveau {
+        errors.add("nouveau", "Choisissez un mot de passe différent de l'actuel.");
+    }
+    if !errors.is_empty() {
+        return Ok(invalid(render(&state, &family, errors, None, None).await?));
+    }
+    let hash = hash_password(&state.hashing, form.nouveau).await?;
+    let mail = password_changed_mail(&account.emails, &family.structure.name);
+    let keep = Some(family.session.token_hash.as_str());
+    accounts::set_family_password(&state.db, account.id, &hash, true, keep, mail.as_ref(), Timestamp::now()).await?;
+    Ok(Redirect::to("/dossier/profil?enregistre=mot-de-passe").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmailsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    emails: String,
+    #[serde(default)]
+    actuel: String,
+}
+
+pub(crate) async fn change_emails(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<EmailsForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&family.session.csrf_token, &form.csrf)?;
+    let mut errors = FormErrors::default();
+    let parsed = if form.emails.chars().count() > 1000 {
+        errors.add("emails", "Ce champ est limité à 1000 caractères.");
+        None
+    } else {
+        parse_email_list(&form.emails).map_err(|e| errors.add("emails", e.message())).ok()
+    };
+    if !current_password_ok(&state, &family, &form.actuel).await? {
+        errors.add("actuel_emails", "Le mot de passe actuel est incorrect.");
+    }
+    match parsed {
+        Some(list) if errors.is_empty() => {
+            accounts::set_family_emails(&state.db, family.account.id, &list, Timestamp::now()).await?;
+            tracing::info!(family = family.account.id, addresses = %join_email_list(&list).len(), "e-mail addresses changed");
+            Ok(Redirect::to("/dossier/profil?enregistre=emails").into_response())
+        }
+        _ => {
+            let value: String = form.emails.chars().take(1000).collect();
+            Ok(invalid(render(&state, &family, errors, Some(value), None).await?))
+        }
+    }
+}

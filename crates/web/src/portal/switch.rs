@@ -1,0 +1,73 @@
+//! Switching the structure being consulted, and keeping a session alive from the expiry
+//! warning.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use jiff::Timestamp;
+use ribambelle_store::sessions;
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    error::AppError,
+    forms::{FrenchForm, check_csrf},
+    session::{Family, MaybeSession},
+};
+
+#[derive(Deserialize)]
+pub(crate) struct SwitchForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    structure: String,
+    #[serde(default)]
+    retour: String,
+}
+
+/// Only a path of this site is a valid place to come back to.
+fn safe_return(path: &str) -> &str {
+    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://");
+    if local { path } else { "/accueil" }
+}
+
+pub(crate) async fn switch_structure(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<SwitchForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&family.session.csrf_token, &form.csrf)?;
+    let id: i64 = form.structure.trim().parse().map_err(|_| AppError::BadRequest)?;
+    // A structure the family is not known to is, for it, a structure that does not exist.
+    if !family.structures.iter().any(|s| s.id == id) {
+        return Err(AppError::NotFound);
+    }
+    sessions::set_structure(&state.db, &family.session.token_hash, id).await?;
+    Ok(Redirect::to(safe_return(&form.retour)).into_response())
+}
+
+/// « Rester connecté »: called by the expiry warning's button, with the page's token in a
+/// header.
+pub(crate) async fn keep_alive(State(state): State<AppState>, MaybeSession(session): MaybeSession, headers: HeaderMap) -> Result<Response, AppError> {
+    let Some(session) = session else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
+    let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    check_csrf(&session.csrf_token, given)?;
+    sessions::touch(&state.db, &session.token_hash, Timestamp::now()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_return("/dossier/profil"), "/dossier/profil");
+        assert_eq!(safe_return("//evil.example/"), "/accueil");
+        assert_eq!(safe_return("https://evil.example/"), "/accueil");
+        assert_eq!(safe_return("/\\evil.example"), "/accueil");
+        assert_eq!(safe_return(""), "/accueil");
+    }
+}

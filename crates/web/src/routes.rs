@@ -1,0 +1,60 @@
+//! Every route of the application, with who may use it. The router is built from this
+//! table, and the access tests walk the same table: a route cannot be added without being
+//! checked against every other family and against family sessions on `/gestion`.
+
+use axum::routing::{MethodRouter, get, post};
+
+use crate::{AppState, assets, auth, gestion, health, portal};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in family, its own data only.
+    Family,
+    /// Staff only (`/gestion`).
+    Staff,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub path: &'static str,
+    pub access: Access,
+}
+
+pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
+    use Access::{Family, Public, Staff};
+    vec![
+        (Public, "/", get(auth::login::home)),
+        (Public, "/healthz", get(health::check)),
+        (Public, "/static/{version}/{name}", get(assets::serve)),
+        (Public, "/theme/{slug}", get(assets::theme)),
+        (Public, "/connexion", get(auth::login::page).post(auth::login::submit)),
+        (Public, "/mot-de-passe-oublie", get(auth::reset::request_page).post(auth::reset::request)),
+        (Public, "/reinitialiser/{jeton}", get(auth::reset::link_page).post(auth::reset::complete)),
+        (Family, "/deconnexion", post(auth::login::logout)),
+        (Family, "/premiere-connexion", get(auth::first_login::page).post(auth::first_login::submit)),
+        (Family, "/premiere-connexion/enregistre", get(auth::first_login::saved)),
+        (Family, "/conditions", get(auth::consents::page).post(auth::consents::submit)),
+        (Family, "/reglement-interieur", get(auth::reglement::first)),
+        (Family, "/reglement-interieur/{enfant}", get(auth::reglement::page).post(auth::reglement::sign)),
+        (Family, "/accueil", get(portal::home::home)),
+        (Family, "/historique", get(portal::home::history)),
+        (Family, "/paiement", get(portal::home::payment)),
+        (Family, "/reservations", get(portal::home::reservations)),
+        (Family, "/dossier", get(portal::home::dossier)),
+        (Family, "/dossier/profil", get(portal::profile::page)),
+        (Family, "/dossier/profil/mot-de-passe", post(portal::profile::change_password)),
+        (Family, "/dossier/profil/emails", post(portal::profile::change_emails)),
+        (Family, "/structure", post(portal::switch::switch_structure)),
+        (Family, "/session/prolonger", post(portal::switch::keep_alive)),
+        (Public, "/gestion/connexion", get(gestion::login_page).post(gestion::login)),
+        (Staff, "/gestion", get(gestion::dashboard)),
+        (Staff, "/gestion/deconnexion", post(gestion::logout)),
+    ]
+}
+
+/// The routes and who may use them, for the access tests.
+pub fn route_list() -> Vec<RouteInfo> {
+    table().into_iter().map(|(access, path, _)| RouteInfo { path, access }).collect()
+}

@@ -1,0 +1,138 @@
+//! The session cookie and the extractors that tell who is asking: a visitor, a family
+//! (onboarded or not yet), or a staff member.
+
+use axum::{
+    extract::FromRequestParts,
+    http::request::Parts,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use jiff::Timestamp;
+use ribambelle_store::{
+    accounts::{self, FamilyAccount, StaffAccount},
+    legal, portal,
+    portal::StructureSummary,
+    sessions::{self, Principal, Session},
+};
+
+use crate::{AppState, error::AppError};
+
+pub(crate) fn cookie_name(state: &AppState) -> &'static str {
+    // The __Host- prefix makes browsers refuse the cookie unless it is Secure, for this
+    // host only, on every path; it is only possible over HTTPS.
+    if state.config.https() { "__Host-ribambelle" } else { "ribambelle" }
+}
+
+pub(crate) fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((cookie_name(state), token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.https())
+        .build()
+}
+
+pub(crate) fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = session_cookie(state, String::new());
+    cookie.make_removal();
+    cookie
+}
+
+/// The request's live session, if any (loaded once per request).
+#[derive(Clone, Debug)]
+pub(crate) struct MaybeSession(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(cached) = parts.extensions.get::<MaybeSession>() {
+            return Ok(cached.clone());
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let session = match jar.get(cookie_name(state)).map(|c| c.value().to_owned()) {
+            Some(token) if !token.is_empty() => {
+                sessions::load(&state.db, &token, Timestamp::now(), &state.config.session_policy).await?
+            }
+            _ => None,
+        };
+        let found = MaybeSession(session);
+        parts.extensions.insert(found.clone());
+        Ok(found)
+    }
+}
+
+/// A signed-in family, whatever its onboarding state (first password, consents).
+pub(crate) struct FamilySession {
+    pub session: Session,
+    pub account: FamilyAccount,
+}
+
+impl FromRequestParts<AppState> for FamilySession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Some(session) = session else { return Err(Redirect::to("/connexion").into_response()) };
+        let Principal::Family(family_id) = session.principal else {
+            return Err(Redirect::to("/gestion").into_response());
+        };
+        let account = accounts::family(&state.db, family_id).await.map_err(|e| AppError::from(e).into_response())?;
+        let Some(account) = account else { return Err(Redirect::to("/connexion").into_response()) };
+        Ok(FamilySession { session, account })
+    }
+}
+
+/// A family that has chosen its password and accepted the current texts: everything the
+/// portal's sections need, with the structure being consulted.
+pub(crate) struct Family {
+    pub session: Session,
+    pub account: FamilyAccount,
+    pub structures: Vec<StructureSummary>,
+    pub structure: StructureSummary,
+}
+
+impl FromRequestParts<AppState> for Family {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let FamilySession { session, account } = FamilySession::from_request_parts(parts, state).await?;
+        let internal = |e: ribambelle_store::StoreError| AppError::from(e).into_response();
+        if account.must_change_password {
+            return Err(Redirect::to("/premiere-connexion").into_response());
+        }
+        if !legal::pending_consents(&state.db, account.id).await.map_err(internal)?.is_empty() {
+            return Err(Redirect::to("/conditions").into_response());
+        }
+        let mut structures = portal::family_structures(&state.db, account.id).await.map_err(internal)?;
+        if structures.is_empty() {
+            structures.extend(portal::home_structure(&state.db).await.map_err(internal)?);
+        }
+        let structure = session
+            .structure_id
+            .and_then(|id| structures.iter().find(|s| s.id == id))
+            .or(structures.first())
+            .cloned()
+            .ok_or_else(|| AppError::Internal("no structure at all".into()).into_response())?;
+        Ok(Family { session, account, structures, structure })
+    }
+}
+
+/// A signed-in staff member; families are turned away, visitors sent to the staff login.
+pub(crate) struct Staff {
+    pub session: Session,
+    pub account: StaffAccount,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Some(session) = session else { return Err(Redirect::to("/gestion/connexion").into_response()) };
+        let Principal::Staff(staff_id) = session.principal else { return Err(AppError::StaffOnly.into_response()) };
+        let account = accounts::staff(&state.db, staff_id).await.map_err(|e| AppError::from(e).into_response())?;
+        let Some(account) = account else { return Err(Redirect::to("/gestion/connexion").into_response()) };
+        Ok(Staff { session, account })
+    }
+}

@@ -1,0 +1,153 @@
+//! No family may see or change another family's data, on any route; no family session
+//! reaches the back office. Both tests walk the application's own route table, so a new
+//! route is covered the day it is added (and a new path parameter must be taught here).
+
+use axum::http::StatusCode;
+use ribambelle_web::{Access, route_list};
+
+use crate::support::{STRONG, TestApp};
+
+/// What MARTIN's data looks like in a page; none of it may reach DUPONT.
+const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils"];
+
+async fn martin_snapshot(app: &TestApp) -> Vec<String> {
+    let queries: [&'static str; 6] = [
+        "SELECT password_hash || '|' || emails || '|' || CAST(must_change_password AS TEXT) || '|' || updated_at FROM families WHERE identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM reglement_signatures s JOIN children c ON c.id = s.child_id JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM reservations r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM payments p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
+    ];
+    let mut snapshot = Vec::new();
+    for q in queries {
+        let value: String = sqlx::query_scalar(q).fetch_one(app.db().reader()).await.unwrap();
+        snapshot.push(value);
+    }
+    snapshot
+}
+
+/// MARTIN's identifiers, as DUPONT would put them in URLs and forms.
+struct Foreign {
+    child: String,
+    structure: String,
+    reglement_text: String,
+}
+
+async fn martin_ids(app: &TestApp) -> Foreign {
+    let child: String = sqlx::query_scalar(
+        "SELECT c.public_id FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    let structure: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
+    let text: i64 = sqlx::query_scalar("SELECT t.id FROM legal_texts t JOIN structures s ON s.id = t.structure_id WHERE s.slug = 'ecureuils' AND t.kind = 'reglement'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    Foreign { child, structure: structure.to_string(), reglement_text: text.to_string() }
+}
+
+fn fill(path: &str, foreign: &Foreign) -> String {
+    let mut filled = path.to_owned();
+    while let Some(start) = filled.find('{') {
+        let end = filled[start..].find('}').unwrap() + start;
+        let value = match &filled[start + 1..end] {
+            "enfant" => foreign.child.clone(),
+            other => panic!("teach the cross-family test what to put in {{{other}}} (route {path})"),
+        };
+        filled.replace_range(start..=end, &value);
+    }
+    filled
+}
+
+#[tokio::test]
+async fn no_family_route_shows_or_changes_another_familys_data() {
+    let app = TestApp::with_demo().await;
+    let foreign = martin_ids(&app).await;
+    let before = martin_snapshot(&app).await;
+    let mut dupont = app.client();
+    dupont.onboard_dupont().await;
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now()).to_string();
+    let family_routes: Vec<_> = route_list().into_iter().filter(|r| r.access == Access::Family).collect();
+    assert!(family_routes.len() >= 10, "the table lists the family routes");
+    for route in family_routes {
+        let path = fill(route.path, &foreign);
+        for method in ["GET", "POST"] {
+            // Some routes end the session (logout); sign in again before each request.
+            if dupont.get("/accueil").await.status != StatusCode::OK {
+                dupont.login("dupont", STRONG).await;
+            }
+            let token = dupont.get("/accueil").await.csrf().unwrap();
+            let text_box = format!("texte_{}", foreign.reglement_text);
+            let fields: Vec<(&str, &str)> = vec![
+                ("_csrf", &token),
+                ("enfant", &foreign.child),
+                ("structure", &foreign.structure),
+                ("texte", &foreign.reglement_text),
+                (&text_box, "oui"),
+                ("lu", "oui"),
+                ("nom", "Intrus"),
+                ("lieu", "Ailleurs"),
+                ("date", &today),
+                ("heure", "10:00"),
+                ("retour", "/accueil"),
+                ("emails", "intrus@example.fr"),
+                ("actuel", STRONG),
+                ("nouveau", STRONG),
+                ("confirmation", STRONG),
+            ];
+            let page = if method == "GET" { dupont.get(&path).await } else { dupont.post(&path, &fields).await };
+            assert!(page.status.as_u16() < 500, "{method} {path}: {}", page.status);
+            for marker in MARTIN_MARKERS {
+                assert!(!page.body.contains(marker), "{method} {path} shows {marker:?} to DUPONT:\n{}", page.body);
+            }
+            let target = page.location();
+            assert!(!target.contains(&foreign.child), "{method} {path} redirects into MARTIN's data: {target}");
+        }
+    }
+    assert_eq!(martin_snapshot(&app).await, before, "MARTIN's data did not change");
+}
+
+#[tokio::test]
+async fn no_family_session_reaches_any_back_office_route() {
+    let app = TestApp::with_demo().await;
+    let mut family = app.client();
+    family.login("martin", "Martin-Demo-2026!").await;
+    let token = family.get("/accueil").await.csrf().unwrap();
+    let staff_routes: Vec<_> = route_list().into_iter().filter(|r| r.access == Access::Staff).collect();
+    assert!(!staff_routes.is_empty());
+    for route in staff_routes {
+        assert!(route.path.starts_with("/gestion"), "{}", route.path);
+        let get = family.get(route.path).await;
+        let post = family.post(route.path, &[("_csrf", &token)]).await;
+        for (method, page) in [("GET", get), ("POST", post)] {
+            assert!(
+                page.status == StatusCode::FORBIDDEN || page.status == StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {}: {} {}",
+                route.path,
+                page.status,
+                page.body
+            );
+            assert!(!page.body.contains("Tableau de bord"), "{method} {}", route.path);
+        }
+    }
+    assert_eq!(family.get("/accueil").await.status, StatusCode::OK, "the family session is untouched");
+}
+
+#[tokio::test]
+async fn every_page_route_is_in_the_table_with_its_access() {
+    // The table drives the router; a family page must be classed Family so that the
+    // tests above visit it. Public routes are the ones a visitor needs.
+    let public: Vec<&str> = route_list().iter().filter(|r| r.access == Access::Public).map(|r| r.path).collect();
+    for path in public {
+        assert!(
+            ["/", "/healthz", "/connexion", "/mot-de-passe-oublie", "/gestion/connexion"].contains(&path)
+                || path.starts_with("/static/")
+                || path.starts_with("/theme/")
+                || path.starts_with("/reinitialiser/"),
+            "{path} is public: is that intended?"
+        );
+    }
+}
