@@ -129,6 +129,70 @@ fn get(url: &str) -> std::io::Result<(u16, String)> {
     })
 }
 
+/// Logs in and returns the session cookie (`name=value`).
+fn login(base: &str, identifiant: &str, password: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client
+            .post(format!("{base}/connexion"))
+            .form(&[("identifiant", identifiant), ("mot_de_passe", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    })
+}
+
+fn get_with_cookie(url: &str, cookie: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client.get(url).header("cookie", cookie).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
+}
+
+#[test]
+fn reset_password_puts_the_family_back_in_first_login() {
+    let data = tempfile::tempdir().unwrap();
+    assert!(base_command(data.path()).args(["demo"]).output().unwrap().status.success());
+    let output = base_command(data.path()).args(["reset-password", "--identifiant", "martin"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let out = String::from_utf8_lossy(&output.stdout);
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Nouveau mot de passe initial de « martin » : "))
+        .expect("the new password is printed")
+        .trim()
+        .to_owned();
+    let (server, _) = Server::start(base_command(data.path()), &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let location = runtime.block_on(async {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let old = client
+            .post(format!("{}/connexion", server.base))
+            .form(&[("identifiant", "martin"), ("mot_de_passe", "Martin-Demo-2026!")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 401, "the old password no longer works");
+        let new = client
+            .post(format!("{}/connexion", server.base))
+            .form(&[("identifiant", "martin"), ("mot_de_passe", password.as_str())])
+            .send()
+            .await
+            .unwrap();
+        new.headers().get("location").map(|l| l.to_str().unwrap().to_owned())
+    });
+    assert_eq!(location.as_deref(), Some("/premiere-connexion"));
+    let unknown = base_command(data.path()).args(["reset-password", "--identifiant", "personne"]).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("aucune famille n'a l'identifiant « personne »"));
+}
+
 #[test]
 fn serve_demo_prints_the_accounts_and_serves_the_login_page_then_stops_cleanly() {
     let data = tempfile::tempdir().unwrap();
@@ -167,6 +231,11 @@ fn two_instances_on_one_database_serve_the_same_data() {
         assert_eq!(status, 200);
         assert!(body.contains("Mairie de CarteVille"), "{}", server.base);
     }
+    // A session opened on one instance is valid on the other: sessions live in the database.
+    let cookie = login(&a.base, "martin", "Martin-Demo-2026!");
+    let (status, body) = get_with_cookie(&format!("{}/accueil", b.base), &cookie);
+    assert_eq!(status, 200);
+    assert!(body.contains("MARTIN Claire"), "{body}");
     assert!(a.stop().success());
     assert!(b.stop().success());
 }
