@@ -51,16 +51,17 @@ fn normalise(identifiant: &str) -> String {
     identifiant.trim().to_lowercase()
 }
 
-pub async fn family_credentials(db: &Db, identifiant: &str) -> Result<Option<Credentials>, StoreError> {
-    let row = sqlx::query("SELECT id, password_hash, must_change_password FROM families WHERE identifiant = $1")
-        .bind(normalise(identifiant))
-        .fetch_optional(db.reader())
-        .await?;
+async fn credentials(db: &Db, sql: &'static str, login: &str) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query(sql).bind(normalise(login)).fetch_optional(db.reader()).await?;
     Ok(row.map(|r| Credentials {
         id: r.get("id"),
         password_hash: r.get("password_hash"),
         must_change_password: r.get::<i64, _>("must_change_password") != 0,
     }))
+}
+
+pub async fn family_credentials(db: &Db, identifiant: &str) -> Result<Option<Credentials>, StoreError> {
+    credentials(db, "SELECT id, password_hash, must_change_password FROM families WHERE identifiant = $1", identifiant).await
 }
 
 pub async fn family_password_hash(db: &Db, family_id: i64) -> Result<Option<String>, StoreError> {
@@ -154,15 +155,7 @@ pub async fn family_id_by_identifiant(db: &Db, identifiant: &str) -> Result<Opti
 }
 
 pub async fn staff_credentials(db: &Db, login: &str) -> Result<Option<Credentials>, StoreError> {
-    let row = sqlx::query("SELECT id, password_hash, must_change_password FROM staff WHERE login = $1")
-        .bind(normalise(login))
-        .fetch_optional(db.reader())
-        .await?;
-    Ok(row.map(|r| Credentials {
-        id: r.get("id"),
-        password_hash: r.get("password_hash"),
-        must_change_password: r.get::<i64, _>("must_change_password") != 0,
-    }))
+    credentials(db, "SELECT id, password_hash, must_change_password FROM staff WHERE login = $1", login).await
 }
 
 pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, StoreError> {

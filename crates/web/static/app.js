@@ -66,13 +66,9 @@ function enhancePasswordRules() {
   });
 }
 
-// Switching structure needs no extra click once scripts run.
-function enhanceStructureSwitch() {
-  const form = document.querySelector(".structure-switch");
-  if (!form) return;
-  form.querySelector("button")?.classList.add("visually-hidden");
-  form.querySelector("select")?.addEventListener("change", () => form.requestSubmit());
-}
+// Switching structure is deliberately left to the form's « Changer » button: submitting
+// on "change" would leave the page as soon as a keyboard user arrows through the options
+// (WCAG 3.2.2 On Input), and a visually hidden button would still take the focus unseen.
 
 // Two minutes before the session ends, offer to keep it alive.
 function sessionWarning() {
@@ -124,6 +120,5 @@ function sessionWarning() {
 document.addEventListener("DOMContentLoaded", () => {
   enhanceMenu();
   enhancePasswordRules();
-  enhanceStructureSwitch();
   sessionWarning();
 });

@@ -43,11 +43,10 @@ pub(crate) enum Audience {
 impl Audience {
     pub async fn page(self, state: &AppState) -> Result<LoginPage, AppError> {
         let structure = portal::home_structure(&state.db).await?;
-        let name = structure.as_ref().map_or("la structure".to_owned(), |s| s.name.clone());
         let (heading, intro, action, show_reset_link) = match self {
             Audience::Family => (
                 "Connexion au Portail Famille",
-                format!("Saisissez l'identifiant et le mot de passe qui vous ont été fournis par {name}."),
+                "Saisissez l'identifiant et le mot de passe qui vous ont été fournis par la collectivité.".to_owned(),
                 "/connexion",
                 true,
             ),
