@@ -1,0 +1,383 @@
+//! The booking rules: which days of an activity a family may book or cancel now, the four
+//! states of a calendar day, and the quick tools (week, weekday of the month, month).
+//! Every rule is stated in Paris time (see `clock`).
+
+use jiff::{
+    Timestamp, ToSpan,
+    civil::{Date, Time, Weekday},
+};
+
+use crate::{
+    activity::Schedule,
+    calendar::SchoolCalendar,
+    clock::{paris_date, paris_instant},
+};
+
+/// The last moment to book or cancel a school-period day: by default the Thursday of the
+/// week before, at 23:59:59.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    pub weekday: Weekday,
+    pub time: Time,
+    /// 1: the week before the day's week; 2: the week before that…
+    pub weeks_before: i64,
+}
+
+impl Default for Deadline {
+    fn default() -> Self {
+        Deadline { weekday: Weekday::Thursday, time: Time::constant(23, 59, 59, 0), weeks_before: 1 }
+    }
+}
+
+impl Deadline {
+    /// The instant after which `day` can no longer be booked or cancelled. Weeks run from
+    /// Monday to Sunday.
+    pub fn for_day(&self, day: Date) -> Timestamp {
+        let monday = day - i64::from(day.weekday().to_monday_zero_offset()).days();
+        let date = monday - (7 * self.weeks_before).days() + i64::from(self.weekday.to_monday_zero_offset()).days();
+        paris_instant(date, self.time)
+    }
+}
+
+/// The booking window of one holiday period, set by the structure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HolidayWindow {
+    pub first_day: Date,
+    pub last_day: Date,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
+}
+
+/// What decides whether a day of an activity can be changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookingRules {
+    pub schedule: Schedule,
+    pub deadline: Deadline,
+    /// School-period days can be booked at most this many days ahead.
+    pub horizon_days: i64,
+    pub holiday_windows: Vec<HolidayWindow>,
+    /// Days the structure closed (strike, school trip, works…).
+    pub closures: Vec<Date>,
+}
+
+/// Why a day cannot be booked or cancelled now, in the family's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    NotOpen,
+    PastDeadline,
+    BeyondHorizon,
+    WindowNotYetOpen,
+    WindowClosed,
+}
+
+impl Refusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::NotOpen => "l'activité n'est pas ouverte ce jour-là",
+            Refusal::PastDeadline => "hors délai : au plus tard le jeudi de la semaine précédente",
+            Refusal::BeyondHorizon => "trop tôt : les réservations sont ouvertes sur 90 jours",
+            Refusal::WindowNotYetOpen => "les réservations pour ces vacances ne sont pas encore ouvertes",
+            Refusal::WindowClosed => "les réservations pour ces vacances sont closes",
+        }
+    }
+}
+
+impl BookingRules {
+    pub fn is_open(&self, day: Date, calendar: &SchoolCalendar) -> bool {
+        self.schedule.is_open(day, calendar) && !self.closures.contains(&day)
+    }
+
+    /// Whether `day` can be booked or cancelled at `now`. School-period days follow the
+    /// deadline and the horizon; holiday days follow their period's window only.
+    pub fn check(&self, day: Date, now: Timestamp, calendar: &SchoolCalendar) -> Result<(), Refusal> {
+        if !self.is_open(day, calendar) {
+            return Err(Refusal::NotOpen);
+        }
+        if calendar.holiday_at(day).is_some() {
+            let window = self.holiday_windows.iter().find(|w| w.first_day <= day && day <= w.last_day);
+            return match window {
+                None => Err(Refusal::WindowNotYetOpen),
+                Some(w) if now < w.opens_at => Err(Refusal::WindowNotYetOpen),
+                Some(w) if now > w.closes_at => Err(Refusal::WindowClosed),
+                Some(_) => Ok(()),
+            };
+        }
+        if now > self.deadline.for_day(day) {
+            return Err(Refusal::PastDeadline);
+        }
+        if day > paris_date(now) + self.horizon_days.days() {
+            return Err(Refusal::BeyondHorizon);
+        }
+        Ok(())
+    }
+}
+
+/// The four states of a calendar day (R-RES-6), before pending changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayState {
+    /// Open, not booked: can be booked.
+    Bookable,
+    /// Booked (or requested, or on the waiting list) and still cancellable.
+    BookedCancellable,
+    /// Booked, too late to cancel.
+    BookedLocked,
+    /// Not open, or too late to book.
+    Closed,
+}
+
+impl DayState {
+    pub fn of(booked: bool, modifiable: bool) -> DayState {
+        match (booked, modifiable) {
+            (false, true) => DayState::Bookable,
+            (true, true) => DayState::BookedCancellable,
+            (true, false) => DayState::BookedLocked,
+            (false, false) => DayState::Closed,
+        }
+    }
+
+    pub fn is_booked(self) -> bool {
+        matches!(self, DayState::BookedCancellable | DayState::BookedLocked)
+    }
+
+    pub fn is_modifiable(self) -> bool {
+        matches!(self, DayState::Bookable | DayState::BookedCancellable)
+    }
+}
+
+/// A change the family asked for but has not confirmed yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pending {
+    Book,
+    Cancel,
+}
+
+/// One day as the calendar shows it: its state and any pending change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalendarDay {
+    pub day: Date,
+    pub state: DayState,
+    pub pending: Option<Pending>,
+}
+
+impl CalendarDay {
+    /// Booked once the pending change is applied.
+    pub fn booked_with_pending(&self) -> bool {
+        match self.pending {
+            Some(Pending::Book) => true,
+            Some(Pending::Cancel) => false,
+            None => self.state.is_booked(),
+        }
+    }
+
+    /// What clicking the day does: a modifiable day toggles between its state and the
+    /// opposite pending change.
+    pub fn toggled(&self) -> Option<Option<Pending>> {
+        if !self.state.is_modifiable() {
+            return None;
+        }
+        Some(match (self.state.is_booked(), self.pending) {
+            (_, Some(_)) => None,
+            (false, None) => Some(Pending::Book),
+            (true, None) => Some(Pending::Cancel),
+        })
+    }
+}
+
+/// What a quick tool decided for its set of days.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuickTool {
+    /// The set held no modifiable day.
+    Nothing,
+    /// The pending change of each day to set (None: drop a pending change).
+    Changes(Vec<(Date, Option<Pending>)>),
+}
+
+/// The quick tools' rule (R-RES-7): within the modifiable days of the set, if the first
+/// one is not booked (counting pending changes) every day not booked becomes « to book »;
+/// otherwise every booked day becomes « to cancel ».
+pub fn quick_tool(set: &[CalendarDay]) -> QuickTool {
+    let mut modifiable: Vec<&CalendarDay> = set.iter().filter(|d| d.state.is_modifiable()).collect();
+    modifiable.sort_by_key(|d| d.day);
+    let Some(first) = modifiable.first() else { return QuickTool::Nothing };
+    let book = !first.booked_with_pending();
+    let changes = modifiable
+        .iter()
+        .filter(|d| d.booked_with_pending() != book)
+        .map(|d| {
+            let pending = match (book, d.state.is_booked()) {
+                (true, true) | (false, false) => None,
+                (true, false) => Some(Pending::Book),
+                (false, true) => Some(Pending::Cancel),
+            };
+            (d.day, pending)
+        })
+        .collect();
+    QuickTool::Changes(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        activity::{PeriodKind, parse_weekdays},
+        calendar::{SchoolZone, parse_holiday_csv},
+    };
+    use jiff::civil::date;
+
+    fn calendar() -> SchoolCalendar {
+        let periods = parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
+        SchoolCalendar::new(SchoolZone::C, periods, false)
+    }
+
+    fn aps() -> BookingRules {
+        BookingRules {
+            schedule: Schedule { period_kind: PeriodKind::Scolaire, weekdays: parse_weekdays("1,2,4,5").unwrap() },
+            deadline: Deadline::default(),
+            horizon_days: 90,
+            holiday_windows: Vec::new(),
+            closures: Vec::new(),
+        }
+    }
+
+    fn paris(d: Date, h: i8, m: i8, s: i8) -> Timestamp {
+        paris_instant(d, Time::constant(h, m, s, 0))
+    }
+
+    #[test]
+    fn the_deadline_is_the_thursday_of_the_week_before() {
+        let d = Deadline::default();
+        // Monday 7 June 2027 and Friday 11 June: Thursday 3 June, 23:59:59.
+        assert_eq!(d.for_day(date(2027, 6, 7)), paris(date(2027, 6, 3), 23, 59, 59));
+        assert_eq!(d.for_day(date(2027, 6, 11)), paris(date(2027, 6, 3), 23, 59, 59));
+        // Sunday belongs to the same week as the Monday before it.
+        assert_eq!(d.for_day(date(2027, 6, 13)), paris(date(2027, 6, 3), 23, 59, 59));
+        // Across a month and a year.
+        assert_eq!(d.for_day(date(2027, 3, 1)), paris(date(2027, 2, 25), 23, 59, 59));
+        assert_eq!(d.for_day(date(2027, 1, 4)), paris(date(2026, 12, 31), 23, 59, 59));
+    }
+
+    #[test]
+    fn the_deadline_follows_paris_time_across_daylight_saving() {
+        let d = Deadline::default();
+        // Summer time starts on Sunday 28 March 2027: the deadline of Monday 29 March is
+        // Thursday 25 March 23:59:59 winter time, 22:59:59 UTC.
+        assert_eq!(d.for_day(date(2027, 3, 29)).to_string(), "2027-03-25T22:59:59Z");
+        // In summer, the same wall-clock time is 21:59:59 UTC.
+        assert_eq!(d.for_day(date(2027, 6, 7)).to_string(), "2027-06-03T21:59:59Z");
+        // Winter time returns on Sunday 31 October 2027.
+        assert_eq!(d.for_day(date(2027, 11, 1)).to_string(), "2027-10-28T21:59:59Z");
+    }
+
+    #[test]
+    fn the_deadline_is_configurable() {
+        let tuesday_noon_two_weeks = Deadline { weekday: Weekday::Tuesday, time: Time::constant(12, 0, 0, 0), weeks_before: 2 };
+        assert_eq!(tuesday_noon_two_weeks.for_day(date(2027, 6, 10)), paris(date(2027, 5, 25), 12, 0, 0));
+    }
+
+    #[test]
+    fn a_school_day_can_change_until_its_deadline_and_within_ninety_days() {
+        let rules = aps();
+        let cal = calendar();
+        let monday = date(2027, 6, 7);
+        assert_eq!(rules.check(monday, paris(date(2027, 6, 3), 23, 59, 59), &cal), Ok(()));
+        assert_eq!(rules.check(monday, paris(date(2027, 6, 4), 0, 0, 0), &cal), Err(Refusal::PastDeadline));
+        // 90 days ahead at most: from 9 March 2027, 7 June is day 90.
+        assert_eq!(rules.check(monday, paris(date(2027, 3, 9), 9, 0, 0), &cal), Ok(()));
+        assert_eq!(rules.check(monday, paris(date(2027, 3, 8), 9, 0, 0), &cal), Err(Refusal::BeyondHorizon));
+        // Not its weekday, a public holiday, a closure.
+        assert_eq!(rules.check(date(2027, 6, 9), paris(date(2027, 5, 1), 9, 0, 0), &cal), Err(Refusal::NotOpen));
+        assert_eq!(rules.check(date(2027, 5, 17), paris(date(2027, 4, 1), 9, 0, 0), &cal), Err(Refusal::NotOpen)); // Pentecôte
+        let closed = BookingRules { closures: vec![monday], ..aps() };
+        assert_eq!(closed.check(monday, paris(date(2027, 5, 1), 9, 0, 0), &cal), Err(Refusal::NotOpen));
+    }
+
+    #[test]
+    fn holiday_days_follow_their_window_not_the_horizon() {
+        let cal = calendar();
+        let noel = cal.holiday_at(date(2027, 12, 20)).unwrap().clone();
+        let window = HolidayWindow {
+            first_day: noel.first_day,
+            last_day: noel.last_day,
+            opens_at: paris(date(2027, 11, 1), 8, 0, 0),
+            closes_at: paris(date(2027, 12, 5), 23, 59, 59),
+        };
+        let rules = BookingRules {
+            schedule: Schedule { period_kind: PeriodKind::Vacances, weekdays: parse_weekdays("1,2,3,4,5").unwrap() },
+            holiday_windows: vec![window],
+            ..aps()
+        };
+        let day = date(2027, 12, 20);
+        assert_eq!(rules.check(day, paris(date(2027, 10, 31), 9, 0, 0), &cal), Err(Refusal::WindowNotYetOpen));
+        assert_eq!(rules.check(day, paris(date(2027, 11, 1), 8, 0, 0), &cal), Ok(()));
+        // Past the school deadline but inside the window: still fine.
+        assert_eq!(rules.check(day, paris(date(2027, 12, 5), 23, 0, 0), &cal), Ok(()));
+        assert_eq!(rules.check(day, paris(date(2027, 12, 6), 0, 0, 0), &cal), Err(Refusal::WindowClosed));
+        // A holiday period with no window set is not open for booking.
+        let spring = date(2028, 4, 18);
+        assert!(cal.holiday_at(spring).is_some());
+        assert_eq!(rules.check(spring, paris(date(2028, 3, 1), 9, 0, 0), &cal), Err(Refusal::WindowNotYetOpen));
+    }
+
+    #[test]
+    fn day_states_combine_booking_and_modifiability() {
+        assert_eq!(DayState::of(false, true), DayState::Bookable);
+        assert_eq!(DayState::of(true, true), DayState::BookedCancellable);
+        assert_eq!(DayState::of(true, false), DayState::BookedLocked);
+        assert_eq!(DayState::of(false, false), DayState::Closed);
+    }
+
+    fn day(d: i8, state: DayState, pending: Option<Pending>) -> CalendarDay {
+        CalendarDay { day: date(2027, 6, d), state, pending }
+    }
+
+    #[test]
+    fn clicking_a_day_toggles_its_pending_change() {
+        assert_eq!(day(7, DayState::Bookable, None).toggled(), Some(Some(Pending::Book)));
+        assert_eq!(day(7, DayState::Bookable, Some(Pending::Book)).toggled(), Some(None));
+        assert_eq!(day(7, DayState::BookedCancellable, None).toggled(), Some(Some(Pending::Cancel)));
+        assert_eq!(day(7, DayState::BookedLocked, None).toggled(), None);
+        assert_eq!(day(7, DayState::Closed, None).toggled(), None);
+    }
+
+    #[test]
+    fn quick_tool_books_all_when_the_first_day_is_free() {
+        use DayState::*;
+        let week = [day(7, Closed, None), day(8, Bookable, None), day(10, BookedCancellable, None), day(11, Bookable, None)];
+        assert_eq!(
+            quick_tool(&week),
+            QuickTool::Changes(vec![(date(2027, 6, 8), Some(Pending::Book)), (date(2027, 6, 11), Some(Pending::Book))])
+        );
+    }
+
+    #[test]
+    fn quick_tool_cancels_all_when_the_first_day_is_booked() {
+        use DayState::*;
+        let week = [day(7, BookedLocked, None), day(8, BookedCancellable, None), day(10, Bookable, None), day(11, BookedCancellable, None)];
+        assert_eq!(
+            quick_tool(&week),
+            QuickTool::Changes(vec![(date(2027, 6, 8), Some(Pending::Cancel)), (date(2027, 6, 11), Some(Pending::Cancel))])
+        );
+    }
+
+    #[test]
+    fn quick_tool_counts_pending_changes() {
+        use DayState::*;
+        // The first day is pending « to book »: the tool cancels, which drops that pending
+        // booking and asks to cancel the booked day.
+        let set = [day(8, Bookable, Some(Pending::Book)), day(10, BookedCancellable, None), day(11, Bookable, None)];
+        assert_eq!(
+            quick_tool(&set),
+            QuickTool::Changes(vec![(date(2027, 6, 8), None), (date(2027, 6, 10), Some(Pending::Cancel))])
+        );
+        // The first day is booked but pending « to cancel »: it counts as free, so the tool books.
+        let set = [day(8, BookedCancellable, Some(Pending::Cancel)), day(11, Bookable, None)];
+        assert_eq!(quick_tool(&set), QuickTool::Changes(vec![(date(2027, 6, 8), None), (date(2027, 6, 11), Some(Pending::Book))]));
+    }
+
+    #[test]
+    fn quick_tool_on_a_set_without_modifiable_days_does_nothing() {
+        use DayState::*;
+        assert_eq!(quick_tool(&[day(7, Closed, None), day(8, BookedLocked, None)]), QuickTool::Nothing);
+        assert_eq!(quick_tool(&[]), QuickTool::Nothing);
+    }
+}
