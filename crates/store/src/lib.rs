@@ -3,8 +3,10 @@
 //! transaction here; handlers never see SQL.
 
 pub mod accounts;
+pub mod bookings;
 mod bulk;
 mod db;
+pub mod drafts;
 pub mod demo;
 mod error;
 pub mod legal;

@@ -11,6 +11,7 @@ use crate::{Backend, Db, StoreError};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
+    (3, "reservations", include_str!("../migrations/0003_reservations.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

@@ -151,3 +151,8 @@ pub async fn touch(db: &Db, token_hash: &str, now: Timestamp) -> Result<(), Stor
         .await?;
     Ok(())
 }
+
+/// A random single-use key (a form's idempotency key, say).
+pub fn new_key() -> String {
+    new_token()
+}

@@ -11,6 +11,7 @@ mod gestion;
 mod health;
 mod layout;
 mod portal;
+mod reservations;
 mod routes;
 mod security;
 mod session;

@@ -4,7 +4,7 @@
 
 use axum::routing::{MethodRouter, get, post};
 
-use crate::{AppState, assets, auth, gestion, health, portal};
+use crate::{AppState, assets, auth, gestion, health, portal, reservations};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -41,7 +41,14 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Family, "/accueil", get(portal::home::home)),
         (Family, "/historique", get(portal::home::history)),
         (Family, "/paiement", get(portal::home::payment)),
-        (Family, "/reservations", get(portal::home::reservations)),
+        (Family, "/reservations", get(reservations::calendar::page)),
+        (Family, "/reservations/calendrier", post(reservations::calendar::act)),
+        (Family, "/reservations/jour", get(reservations::day::page).post(reservations::day::apply)),
+        (Family, "/reservations/recapitulatif", get(reservations::recap::page)),
+        (Family, "/reservations/confirmer", post(reservations::recap::confirm)),
+        (Family, "/reservations/abandonner", post(reservations::recap::abandon)),
+        (Family, "/reservations/confirmation", get(reservations::recap::done)),
+        (Family, "/reservations/suivi", get(reservations::follow::page)),
         (Family, "/dossier", get(portal::home::dossier)),
         (Family, "/dossier/profil", get(portal::profile::page)),
         (Family, "/dossier/profil/mot-de-passe", post(portal::profile::change_password)),

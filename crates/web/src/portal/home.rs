@@ -71,11 +71,6 @@ pub(crate) async fn payment(State(state): State<AppState>, family: Family) -> Re
     section(&state, &family, Section::Paiement, "/paiement", "Paiement et Solde", purpose).await
 }
 
-pub(crate) async fn reservations(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let purpose = "Consultez vos réservations et effectuez ou annulez des réservations.";
-    section(&state, &family, Section::Reservations, "/reservations", "Réservations", purpose).await
-}
-
 #[derive(Template)]
 #[template(path = "portal/dossier.html")]
 struct DossierPage {

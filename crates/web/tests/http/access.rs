@@ -11,13 +11,15 @@ use crate::support::{STRONG, TestApp};
 const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils"];
 
 async fn martin_snapshot(app: &TestApp) -> Vec<String> {
-    let queries: [&'static str; 6] = [
+    let queries: [&'static str; 8] = [
         "SELECT password_hash || '|' || emails || '|' || CAST(must_change_password AS TEXT) || '|' || updated_at FROM families WHERE identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reglement_signatures s JOIN children c ON c.id = s.child_id JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reservations r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM payments p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM pending_changes p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM reservation_requests r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
     ];
     let mut snapshot = Vec::new();
     for q in queries {
@@ -94,17 +96,28 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
                 ("heure", "10:00"),
                 ("retour", "/accueil"),
                 ("emails", "intrus@example.fr"),
+                ("mois", &today[..7]),
+                ("basculer", &today),
+                ("tout_le_mois", "1"),
+                ("cle", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
                 ("actuel", STRONG),
                 ("nouveau", STRONG),
                 ("confirmation", STRONG),
             ];
-            let page = if method == "GET" { dupont.get(&path).await } else { dupont.post(&path, &fields).await };
-            assert!(page.status.as_u16() < 500, "{method} {path}: {}", page.status);
-            for marker in MARTIN_MARKERS {
-                assert!(!page.body.contains(marker), "{method} {path} shows {marker:?} to DUPONT:\n{}", page.body);
+            let with_query = format!("{path}?enfant={}&date={today}&mois={}", foreign.child, &today[..7]);
+            let pages = if method == "GET" {
+                vec![dupont.get(&path).await, dupont.get(&with_query).await]
+            } else {
+                vec![dupont.post(&path, &fields).await]
+            };
+            for page in pages {
+                assert!(page.status.as_u16() < 500, "{method} {path}: {}", page.status);
+                for marker in MARTIN_MARKERS {
+                    assert!(!page.body.contains(marker), "{method} {path} shows {marker:?} to DUPONT:\n{}", page.body);
+                }
+                let target = page.location();
+                assert!(!target.contains(&foreign.child), "{method} {path} redirects into MARTIN's data: {target}");
             }
-            let target = page.location();
-            assert!(!target.contains(&foreign.child), "{method} {path} redirects into MARTIN's data: {target}");
         }
     }
     assert_eq!(martin_snapshot(&app).await, before, "MARTIN's data did not change");

@@ -7,4 +7,5 @@ mod access;
 mod accounts;
 mod foundation;
 mod profile;
+mod reservations;
 mod reset;

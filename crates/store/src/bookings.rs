@@ -1,0 +1,481 @@
+//! Reservations as the family sees and changes them: its children and their activities,
+//! the days booked, the draft of pending changes, the confirmation that records them all
+//! at once, and the follow-up.
+
+use std::collections::HashMap;
+
+use jiff::{
+    Timestamp,
+    civil::{Date, Time, Weekday},
+};
+use ribambelle_domain::{
+    activity::{PriceBracket, Schedule, parse_weekdays},
+    booking::{BookingRules, Deadline, HolidayWindow, Pending},
+    calendar::{HolidayPeriod, SchoolCalendar, SchoolZone},
+    money::Cents,
+};
+use sqlx::Row;
+
+use crate::{Db, StoreError, db_time, parse_db_time};
+
+fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
+    text.parse().map_err(|e| StoreError::corrupt(column, e))
+}
+
+/// The school calendar of a structure's zone, from the reference data.
+pub async fn school_calendar(db: &Db, structure_id: i64) -> Result<SchoolCalendar, StoreError> {
+    let row = sqlx::query("SELECT school_zone, alsace_moselle FROM structures WHERE id = $1")
+        .bind(structure_id)
+        .fetch_one(db.reader())
+        .await?;
+    let zone_text: String = row.get("school_zone");
+    let zone: SchoolZone = zone_text.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone_text))?;
+    let alsace_moselle = row.get::<i64, _>("alsace_moselle") != 0;
+    let rows = sqlx::query("SELECT name, first_day, last_day FROM school_holidays WHERE zone = $1")
+        .bind(zone.as_str())
+        .fetch_all(db.reader())
+        .await?;
+    let mut periods = Vec::new();
+    for r in rows {
+        periods.push(HolidayPeriod {
+            zone,
+            name: r.get("name"),
+            first_day: date(&r.get::<String, _>("first_day"), "school_holidays.first_day")?,
+            last_day: date(&r.get::<String, _>("last_day"), "school_holidays.last_day")?,
+        });
+    }
+    Ok(SchoolCalendar::new(zone, periods, alsace_moselle))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Child {
+    pub id: i64,
+    pub public_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Signed the structure's current règlement intérieur (or the structure has none).
+    pub reglement_signed: bool,
+}
+
+/// The family's children registered to at least one activity of the structure.
+pub async fn children(db: &Db, family_id: i64, structure_id: i64) -> Result<Vec<Child>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.public_id, c.first_name, c.last_name, \
+           (SELECT COUNT(*) FROM legal_texts t WHERE t.structure_id = $2 AND t.kind = 'reglement' \
+              AND t.version = (SELECT MAX(t2.version) FROM legal_texts t2 WHERE t2.structure_id = $2 AND t2.kind = 'reglement') \
+              AND NOT EXISTS (SELECT 1 FROM reglement_signatures s WHERE s.child_id = c.id AND s.legal_text_id = t.id)) AS unsigned \
+         FROM children c WHERE c.family_id = $1 \
+           AND EXISTS (SELECT 1 FROM registrations r JOIN activities a ON a.id = r.activity_id \
+                       WHERE r.child_id = c.id AND a.structure_id = $2) \
+         ORDER BY c.birth_date, c.first_name",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Child {
+            id: r.get("id"),
+            public_id: r.get("public_id"),
+            first_name: r.get("first_name"),
+            last_name: r.get("last_name"),
+            reglement_signed: r.get::<i64, _>("unsigned") == 0,
+        })
+        .collect())
+}
+
+/// An activity with everything the booking rules and the prices need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Activity {
+    pub id: i64,
+    pub public_id: String,
+    pub name: String,
+    pub capacity: Option<i64>,
+    pub start_time: Time,
+    pub end_time: Time,
+    pub rules: BookingRules,
+    pub prices: Vec<PriceBracket>,
+}
+
+/// The activities of the structure the child is registered to.
+pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.public_id, a.name, a.capacity, a.start_time, a.end_time, a.period_kind, a.weekdays, \
+                a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days \
+         FROM activities a JOIN registrations r ON r.activity_id = a.id \
+         WHERE r.child_id = $1 AND a.structure_id = $2 ORDER BY a.start_time, a.name",
+    )
+    .bind(child_id)
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
+    let mut activities = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.get("id");
+        activities.push(Activity {
+            id,
+            public_id: r.get("public_id"),
+            name: r.get("name"),
+            capacity: r.get("capacity"),
+            start_time: parse_time(&r.get::<String, _>("start_time"))?,
+            end_time: parse_time(&r.get::<String, _>("end_time"))?,
+            rules: BookingRules {
+                schedule: Schedule {
+                    period_kind: r
+                        .get::<String, _>("period_kind")
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
+                    weekdays: parse_weekdays(&r.get::<String, _>("weekdays")).map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
+                },
+                deadline: Deadline {
+                    weekday: i8::try_from(r.get::<i64, _>("deadline_weekday"))
+                        .ok()
+                        .and_then(|n| Weekday::from_monday_one_offset(n).ok())
+                        .ok_or_else(|| StoreError::corrupt("activities.deadline_weekday", "out of 1..=7"))?,
+                    time: parse_time(&r.get::<String, _>("deadline_time"))?,
+                    weeks_before: r.get("deadline_weeks_before"),
+                },
+                horizon_days: r.get("horizon_days"),
+                holiday_windows: holiday_windows(db, id).await?,
+                closures: closures(db, id).await?,
+            },
+            prices: prices(db, id).await?,
+        });
+    }
+    Ok(activities)
+}
+
+fn parse_time(text: &str) -> Result<Time, StoreError> {
+    text.parse().map_err(|e| StoreError::corrupt("time", e))
+}
+
+async fn holiday_windows(db: &Db, activity_id: i64) -> Result<Vec<HolidayWindow>, StoreError> {
+    let rows = sqlx::query("SELECT first_day, last_day, opens_at, closes_at FROM holiday_booking_windows WHERE activity_id = $1")
+        .bind(activity_id)
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HolidayWindow {
+                first_day: date(&r.get::<String, _>("first_day"), "holiday_booking_windows.first_day")?,
+                last_day: date(&r.get::<String, _>("last_day"), "holiday_booking_windows.last_day")?,
+                opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
+                closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
+            })
+        })
+        .collect()
+}
+
+async fn closures(db: &Db, activity_id: i64) -> Result<Vec<Date>, StoreError> {
+    let days: Vec<String> = sqlx::query_scalar("SELECT day FROM activity_closures WHERE activity_id = $1")
+        .bind(activity_id)
+        .fetch_all(db.reader())
+        .await?;
+    days.iter().map(|d| date(d, "activity_closures.day")).collect()
+}
+
+async fn prices(db: &Db, activity_id: i64) -> Result<Vec<PriceBracket>, StoreError> {
+    let rows = sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
+        .bind(activity_id)
+        .fetch_all(db.reader())
+        .await?;
+    Ok(rows.iter().map(|r| PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) }).collect())
+}
+
+pub async fn quotient_familial(db: &Db, family_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT quotient_familial FROM families WHERE id = $1")
+        .bind(family_id)
+        .fetch_one(db.reader())
+        .await?)
+}
+
+/// The states of the child's reservations on these activities between two days (included).
+pub async fn child_bookings(
+    db: &Db,
+    child_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<HashMap<(i64, Date), String>, StoreError> {
+    let rows = sqlx::query("SELECT activity_id, day, state FROM reservations WHERE child_id = $1 AND day >= $2 AND day <= $3")
+        .bind(child_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(db.reader())
+        .await?;
+    let mut map = HashMap::with_capacity(rows.len());
+    for r in rows {
+        map.insert((r.get("activity_id"), date(&r.get::<String, _>("day"), "reservations.day")?), r.get("state"));
+    }
+    Ok(map)
+}
+
+/// A reservation state that holds (or asks for) a place.
+pub fn is_booked_state(state: &str) -> bool {
+    matches!(state, "non_transmise" | "acceptee" | "attente")
+}
+
+/// Places taken per activity and day: accepted bookings and requests not processed yet.
+pub async fn places_taken(db: &Db, activity_id: i64, from: Date, to: Date) -> Result<HashMap<Date, i64>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT day, COUNT(*) AS taken FROM reservations \
+         WHERE activity_id = $1 AND day >= $2 AND day <= $3 AND state IN ('acceptee', 'non_transmise') GROUP BY day",
+    )
+    .bind(activity_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    let mut map = HashMap::with_capacity(rows.len());
+    for r in rows {
+        map.insert(date(&r.get::<String, _>("day"), "reservations.day")?, r.get("taken"));
+    }
+    Ok(map)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PendingChange {
+    pub child_id: i64,
+    pub activity_id: i64,
+    pub day: Date,
+    pub change: Pending,
+}
+
+fn change_text(change: Pending) -> &'static str {
+    match change {
+        Pending::Book => "reserver",
+        Pending::Cancel => "annuler",
+    }
+}
+
+pub async fn pending(db: &Db, family_id: i64) -> Result<Vec<PendingChange>, StoreError> {
+    let rows = sqlx::query("SELECT child_id, activity_id, day, change FROM pending_changes WHERE family_id = $1 ORDER BY day, child_id, activity_id")
+        .bind(family_id)
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let change: String = r.get("change");
+            Ok(PendingChange {
+                child_id: r.get("child_id"),
+                activity_id: r.get("activity_id"),
+                day: date(&r.get::<String, _>("day"), "pending_changes.day")?,
+                change: if change == "reserver" { Pending::Book } else { Pending::Cancel },
+            })
+        })
+        .collect()
+}
+
+/// Sets (or, with None, drops) the pending change of each day, in one transaction. The
+/// caller has checked that the child is the family's and the days modifiable.
+pub async fn set_pending(
+    db: &Db,
+    family_id: i64,
+    child_id: i64,
+    activity_id: i64,
+    changes: &[(Date, Option<Pending>)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    for (day, change) in changes {
+        sqlx::query("DELETE FROM pending_changes WHERE child_id = $1 AND activity_id = $2 AND day = $3")
+            .bind(child_id)
+            .bind(activity_id)
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if let Some(change) = change {
+            sqlx::query(
+                "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(family_id)
+            .bind(child_id)
+            .bind(activity_id)
+            .bind(day.to_string())
+            .bind(change_text(*change))
+            .bind(db_time(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// « Annuler » / « Abandonner »: every pending change of the family is dropped.
+pub async fn clear_pending(db: &Db, family_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM pending_changes WHERE family_id = $1").bind(family_id).execute(db.writer()).await?;
+    Ok(())
+}
+
+/// One movement to record, checked and priced by the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Movement {
+    pub child_id: i64,
+    pub activity_id: i64,
+    pub day: Date,
+    pub change: Pending,
+    pub amount: Cents,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    Recorded { bookings: i64, cancellations: i64 },
+    /// This confirmation was already recorded (a double submit): nothing new.
+    AlreadyRecorded { bookings: i64, cancellations: i64 },
+}
+
+/// Records every movement as *Non transmise*, the requests in arrival order, and drops
+/// those pending changes (and the `refused` ones), all in one transaction committed before
+/// the family gets its answer.
+pub async fn confirm(
+    db: &Db,
+    family_id: i64,
+    key: &str,
+    movements: &[Movement],
+    refused: &[(i64, i64, Date)],
+    now: Timestamp,
+) -> Result<Confirmed, StoreError> {
+    let mut tx = db.begin().await?;
+    if let Some(row) = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
+        .bind(key)
+        .bind(family_id)
+        .fetch_optional(&mut *tx)
+        .await?
+    {
+        return Ok(Confirmed::AlreadyRecorded { bookings: row.get("bookings"), cancellations: row.get("cancellations") });
+    }
+    let at = db_time(now);
+    let (mut bookings, mut cancellations) = (0i64, 0i64);
+    for m in movements {
+        let day = m.day.to_string();
+        let previous: Option<String> = sqlx::query_scalar("SELECT state FROM reservations WHERE child_id = $1 AND activity_id = $2 AND day = $3")
+            .bind(m.child_id)
+            .bind(m.activity_id)
+            .bind(&day)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match m.change {
+            Pending::Book => {
+                bookings += 1;
+                sqlx::query(
+                    "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'non_transmise', $5, $6, $6) \
+                     ON CONFLICT (child_id, activity_id, day) DO UPDATE SET state = 'non_transmise', \
+                       amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
+                )
+                .bind(family_id)
+                .bind(m.child_id)
+                .bind(m.activity_id)
+                .bind(&day)
+                .bind(m.amount.0)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Pending::Cancel => {
+                cancellations += 1;
+                sqlx::query("UPDATE reservations SET state = 'annulee', updated_at = $1 WHERE child_id = $2 AND activity_id = $3 AND day = $4")
+                    .bind(&at)
+                    .bind(m.child_id)
+                    .bind(m.activity_id)
+                    .bind(&day)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO reservation_requests (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(key)
+        .bind(family_id)
+        .bind(m.child_id)
+        .bind(m.activity_id)
+        .bind(&day)
+        .bind(change_text(m.change))
+        .bind(previous)
+        .bind(m.amount.0)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(key)
+        .bind(family_id)
+        .bind(bookings)
+        .bind(cancellations)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+    let done = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused.iter().copied());
+    for (child_id, activity_id, day) in done {
+        sqlx::query("DELETE FROM pending_changes WHERE family_id = $1 AND child_id = $2 AND activity_id = $3 AND day = $4")
+            .bind(family_id)
+            .bind(child_id)
+            .bind(activity_id)
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    crate::portal::touch_data_change(&mut *tx, now).await?;
+    tx.commit().await?;
+    Ok(Confirmed::Recorded { bookings, cancellations })
+}
+
+/// One line of « Suivi des réservations ».
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowUp {
+    pub child_first_name: String,
+    pub activity_name: String,
+    pub day: Date,
+    pub state: String,
+    pub amount: Cents,
+}
+
+/// The family's reservations at the structure from `from` on, by day.
+pub async fn follow_up(db: &Db, family_id: i64, structure_id: i64, from: Date) -> Result<Vec<FollowUp>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT c.first_name, a.name, r.day, r.state, r.amount_cents FROM reservations r \
+         JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
+         WHERE r.family_id = $1 AND a.structure_id = $2 AND r.day >= $3 ORDER BY r.day, c.birth_date, a.start_time",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .bind(from.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FollowUp {
+                child_first_name: r.get("first_name"),
+                activity_name: r.get("name"),
+                day: date(&r.get::<String, _>("day"), "reservations.day")?,
+                state: r.get("state"),
+                amount: Cents(r.get("amount_cents")),
+            })
+        })
+        .collect()
+}
+
+/// The family's balance at a structure: prepaid wallets hold payments minus consumption;
+/// invoiced wallets owe what their invoices leave unpaid. Negative: the family owes.
+pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents, StoreError> {
+    let row = sqlx::query(
+        "SELECT \
+           CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p JOIN wallets w ON w.id = p.wallet_id \
+              WHERE p.family_id = $1 AND p.structure_id = $2 AND p.state = 'paye' AND w.billing_mode = 'prepaiement'), 0) AS BIGINT) AS credited, \
+           CAST(COALESCE((SELECT SUM(c.amount_cents) FROM consommations c JOIN activities a ON a.id = c.activity_id \
+              JOIN wallets w ON w.id = a.wallet_id \
+              WHERE c.family_id = $1 AND a.structure_id = $2 AND w.billing_mode = 'prepaiement'), 0) AS BIGINT) AS consumed, \
+           CAST(COALESCE((SELECT SUM(i.amount_cents) FROM invoices i WHERE i.family_id = $1 AND i.structure_id = $2), 0) AS BIGINT) AS invoiced, \
+           CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id \
+              WHERE i.family_id = $1 AND i.structure_id = $2), 0) AS BIGINT) AS paid",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .fetch_one(db.reader())
+    .await?;
+    let get = |c: &str| -> i64 { row.get(c) };
+    Ok(Cents(get("credited") - get("consumed") - (get("invoiced") - get("paid"))))
+}

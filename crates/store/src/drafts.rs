@@ -1,0 +1,136 @@
+//! The family's draft of reservations: reviewed (checked and priced) for the
+//! récapitulatif, then confirmed. Every rule is checked again here, on the server, at the
+//! moment of confirming: the browser is trusted for nothing.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use ribambelle_domain::{
+    activity::day_price,
+    booking::Pending,
+    money::Cents,
+};
+
+use crate::{
+    Db, StoreError,
+    bookings::{self, Activity, Child, Confirmed, Movement, is_booked_state},
+};
+
+/// One pending change as the récapitulatif shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftLine {
+    pub child_id: i64,
+    pub child_first_name: String,
+    pub activity_id: i64,
+    pub activity_name: String,
+    pub day: jiff::civil::Date,
+    pub change: Pending,
+    pub amount: Cents,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Draft {
+    pub bookings: Vec<DraftLine>,
+    pub cancellations: Vec<DraftLine>,
+    /// Changes that can no longer be made, with the reason.
+    pub refused: Vec<(DraftLine, &'static str)>,
+}
+
+impl Draft {
+    pub fn is_empty(&self) -> bool {
+        self.bookings.is_empty() && self.cancellations.is_empty() && self.refused.is_empty()
+    }
+
+    pub fn total(&self) -> Cents {
+        self.bookings.iter().map(|l| l.amount).sum()
+    }
+}
+
+/// Why a family may not book at a structure at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// The account is débiteur: the balance is below zero.
+    Debtor(Cents),
+}
+
+pub async fn block(db: &Db, family_id: i64, structure_id: i64) -> Result<Option<Block>, StoreError> {
+    let balance = bookings::balance(db, family_id, structure_id).await?;
+    Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
+}
+
+/// The family's pending changes at the structure, checked against every rule now.
+pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) -> Result<Draft, StoreError> {
+    let pending = bookings::pending(db, family_id).await?;
+    let mut draft = Draft::default();
+    if pending.is_empty() {
+        return Ok(draft);
+    }
+    let blocked = block(db, family_id, structure_id).await?.is_some();
+    let calendar = bookings::school_calendar(db, structure_id).await?;
+    let qf = bookings::quotient_familial(db, family_id).await?;
+    let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut activities: HashMap<i64, HashMap<i64, Activity>> = HashMap::new();
+    for change in pending {
+        let Some(child) = children.get(&change.child_id) else { continue };
+        if !activities.contains_key(&child.id) {
+            let list = bookings::child_activities(db, child.id, structure_id).await?;
+            activities.insert(child.id, list.into_iter().map(|a| (a.id, a)).collect());
+        }
+        // Changes for another structure's activities wait for that structure's récapitulatif.
+        let Some(activity) = activities[&child.id].get(&change.activity_id) else { continue };
+        let line = DraftLine {
+            child_id: child.id,
+            child_first_name: child.first_name.clone(),
+            activity_id: activity.id,
+            activity_name: activity.name.clone(),
+            day: change.day,
+            change: change.change,
+            amount: match change.change {
+                Pending::Book => day_price(&activity.prices, qf),
+                Pending::Cancel => Cents(0),
+            },
+        };
+        let states = bookings::child_bookings(db, child.id, change.day, change.day).await?;
+        let booked = states.get(&(activity.id, change.day)).is_some_and(|s| is_booked_state(s));
+        let refusal = if blocked {
+            Some("compte débiteur : réglez votre solde dans « Paiement et Solde »")
+        } else if !child.reglement_signed {
+            Some("le règlement intérieur de l'enfant n'est pas signé")
+        } else if let Err(refusal) = activity.rules.check(change.day, now, &calendar) {
+            Some(refusal.message())
+        } else if change.change == Pending::Book && booked {
+            Some("déjà réservé")
+        } else if change.change == Pending::Cancel && !booked {
+            Some("aucune réservation à annuler")
+        } else {
+            None
+        };
+        match (refusal, change.change) {
+            (Some(reason), _) => draft.refused.push((line, reason)),
+            (None, Pending::Book) => draft.bookings.push(line),
+            (None, Pending::Cancel) => draft.cancellations.push(line),
+        }
+    }
+    Ok(draft)
+}
+
+/// Reviews the draft again and records what can be; returns what was recorded (or had
+/// been, for a repeated confirmation) and what was refused.
+pub async fn confirm(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    key: &str,
+    now: Timestamp,
+) -> Result<(Confirmed, Vec<(DraftLine, &'static str)>), StoreError> {
+    let draft = review(db, family_id, structure_id, now).await?;
+    let movements: Vec<Movement> = draft
+        .bookings
+        .iter()
+        .chain(&draft.cancellations)
+        .map(|l| Movement { child_id: l.child_id, activity_id: l.activity_id, day: l.day, change: l.change, amount: l.amount })
+        .collect();
+    let refused: Vec<(i64, i64, jiff::civil::Date)> = draft.refused.iter().map(|(l, _)| (l.child_id, l.activity_id, l.day)).collect();
+    let confirmed = bookings::confirm(db, family_id, key, &movements, &refused, now).await?;
+    Ok((confirmed, draft.refused))
+}

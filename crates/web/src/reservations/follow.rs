@@ -1,0 +1,58 @@
+//! « Suivi des réservations »: every reservation with its state and amount.
+
+use askama::Template;
+use axum::{extract::State, response::Html};
+use jiff::{Timestamp, ToSpan};
+use ribambelle_domain::{clock::paris_date, french};
+use ribambelle_store::bookings;
+
+use crate::{
+    AppState,
+    error::AppError,
+    layout::{Layout, Section, Shell},
+    session::Family,
+};
+
+pub(crate) struct Row {
+    pub day: String,
+    pub child: String,
+    pub activity: String,
+    pub state: &'static str,
+    pub amount: String,
+}
+
+fn state_name(state: &str) -> &'static str {
+    match state {
+        "non_transmise" => "Non transmise",
+        "acceptee" => "Acceptée",
+        "attente" => "En liste d'attente",
+        "refusee" => "Refusée",
+        _ => "Annulée",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reservations/suivi.html")]
+struct FollowPage {
+    layout: Layout,
+    rows: Vec<Row>,
+}
+
+/// From the first of last month on, so that recent history stays visible.
+pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+    let from = paris_date(Timestamp::now()).first_of_month() - 1.month();
+    let rows = bookings::follow_up(&state.db, family.account.id, family.structure.id, from)
+        .await?
+        .into_iter()
+        .map(|f| Row {
+            day: french::long_date(f.day),
+            child: f.child_first_name,
+            activity: f.activity_name,
+            state: state_name(&f.state),
+            amount: f.amount.to_french(),
+        })
+        .collect();
+    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/suivi").await?;
+    let page = FollowPage { layout: Layout::new("Suivi des réservations", Some(family.structure.clone())).with_shell(shell), rows };
+    Ok(Html(page.render()?))
+}

@@ -1,0 +1,126 @@
+//! « Valider » → the récapitulatif: the bookings asked (with their price) and the
+//! cancellations; « Confirmer » records them all, « Modifier » goes back, « Abandonner »
+//! drops everything.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use jiff::Timestamp;
+use ribambelle_domain::french;
+use ribambelle_store::{
+    bookings::{self, Confirmed},
+    drafts::{self, DraftLine},
+};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    error::AppError,
+    forms::{FrenchForm, check_csrf},
+    layout::{Layout, Section, Shell},
+    session::Family,
+};
+
+pub(crate) struct Line {
+    pub child: String,
+    pub activity: String,
+    pub day: String,
+    pub amount: String,
+    pub reason: &'static str,
+}
+
+fn line(l: &DraftLine, reason: &'static str) -> Line {
+    Line {
+        child: l.child_first_name.clone(),
+        activity: l.activity_name.clone(),
+        day: french::long_date(l.day),
+        amount: l.amount.to_french(),
+        reason,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reservations/recapitulatif.html")]
+struct RecapPage {
+    layout: Layout,
+    csrf: String,
+    key: String,
+    bookings: Vec<Line>,
+    cancellations: Vec<Line>,
+    refused: Vec<Line>,
+    total: String,
+}
+
+pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+    if drafts::block(&state.db, family.account.id, family.structure.id).await?.is_some() {
+        return Ok(Redirect::to("/reservations").into_response());
+    }
+    let draft = drafts::review(&state.db, family.account.id, family.structure.id, Timestamp::now()).await?;
+    if draft.is_empty() {
+        return Ok(Redirect::to("/reservations").into_response());
+    }
+    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/recapitulatif").await?;
+    let page = RecapPage {
+        layout: Layout::new("Récapitulatif de vos demandes", Some(family.structure.clone())).with_shell(shell),
+        csrf: family.session.csrf_token.clone(),
+        // A fresh key per récapitulatif: submitting it twice records the demands once.
+        key: ribambelle_store::sessions::new_key(),
+        bookings: draft.bookings.iter().map(|l| line(l, "")).collect(),
+        cancellations: draft.cancellations.iter().map(|l| line(l, "")).collect(),
+        refused: draft.refused.iter().map(|(l, r)| line(l, r)).collect(),
+        total: draft.total().to_french(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConfirmForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    cle: String,
+}
+
+pub(crate) async fn confirm(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
+    check_csrf(&family.session.csrf_token, &form.csrf)?;
+    if form.cle.len() != 64 || !form.cle.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::BadRequest);
+    }
+    let (confirmed, _refused) = drafts::confirm(&state.db, family.account.id, family.structure.id, &form.cle, Timestamp::now()).await?;
+    let (Confirmed::Recorded { bookings, cancellations } | Confirmed::AlreadyRecorded { bookings, cancellations }) = confirmed;
+    Ok(Redirect::to(&format!("/reservations/confirmation?reservations={bookings}&annulations={cancellations}")).into_response())
+}
+
+pub(crate) async fn abandon(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
+    check_csrf(&family.session.csrf_token, &form.csrf)?;
+    bookings::clear_pending(&state.db, family.account.id).await?;
+    Ok(Redirect::to("/reservations?info=annule").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Counts {
+    #[serde(default)]
+    reservations: u32,
+    #[serde(default)]
+    annulations: u32,
+}
+
+#[derive(Template)]
+#[template(path = "reservations/confirmation.html")]
+struct DonePage {
+    layout: Layout,
+    bookings: u32,
+    cancellations: u32,
+}
+
+pub(crate) async fn done(State(state): State<AppState>, family: Family, Query(counts): Query<Counts>) -> Result<Html<String>, AppError> {
+    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/confirmation").await?;
+    let page = DonePage {
+        layout: Layout::new("Demandes enregistrées", Some(family.structure.clone())).with_shell(shell),
+        bookings: counts.reservations,
+        cancellations: counts.annulations,
+    };
+    Ok(Html(page.render()?))
+}

@@ -1,0 +1,267 @@
+//! Reservations driven as a family would, without JavaScript: choose, click days and
+//! quick tools, « Valider », « Confirmer », then the follow-up.
+
+use axum::http::StatusCode;
+
+use crate::support::{Client, Page, TestApp};
+
+struct Ids {
+    lea: String,
+    aps_matin: String,
+}
+
+async fn martin_ids(app: &TestApp) -> Ids {
+    let lea: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Léa'").fetch_one(app.db().reader()).await.unwrap();
+    let aps_matin: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'").fetch_one(app.db().reader()).await.unwrap();
+    Ids { lea, aps_matin }
+}
+
+/// The days a calendar page offers to click, with their spoken label.
+fn clickable_days(page: &Page) -> Vec<(String, String)> {
+    let mut days = Vec::new();
+    let marker = "name=\"basculer\" value=\"";
+    let mut rest = page.body.as_str();
+    while let Some(i) = rest.find(marker) {
+        let start = i + marker.len();
+        let date = rest[start..start + 10].to_owned();
+        let aria_at = rest[start..].find("aria-label=\"").unwrap() + start + "aria-label=\"".len();
+        let aria_end = rest[aria_at..].find('"').unwrap() + aria_at;
+        days.push((date, rest[aria_at..aria_end].replace("&#39;", "'")));
+        rest = &rest[aria_end..];
+    }
+    days
+}
+
+/// A month (« 2026-12 ») in which Léa has bookable APS MATIN days: this month or the next.
+async fn month_with_bookable_days(c: &mut Client<'_>, ids: &Ids) -> (String, Vec<(String, String)>) {
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    for offset in 0..3 {
+        let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
+        let page = c.get(&format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin)).await;
+        let bookable: Vec<(String, String)> = clickable_days(&page).into_iter().filter(|(_, a)| a.contains(", réservable")).collect();
+        if !bookable.is_empty() {
+            return (month, bookable);
+        }
+    }
+    panic!("no bookable APS MATIN day in three months");
+}
+
+async fn act(c: &mut Client<'_>, ids: &Ids, month: &str, action: (&str, &str)) -> Page {
+    let page_url = format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin);
+    c.post_signed(&page_url, "/reservations/calendrier", &[("enfant", &ids.lea), ("activite", &ids.aps_matin), ("mois", month), action]).await
+}
+
+#[tokio::test]
+async fn a_family_books_days_confirms_and_sees_them_not_transmitted() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    // Every day control says its full date and its state.
+    let (day, spoken) = &bookable[0];
+    assert!(spoken.contains(" 20") && spoken.contains(", réservable"), "{spoken}");
+
+    let clicked = act(&mut c, &ids, &month, ("basculer", day)).await;
+    assert_eq!(clicked.status, StatusCode::SEE_OTHER);
+    let calendar = c.get(clicked.location()).await;
+    calendar.assert_contains("1 modification en attente, non enregistrée.");
+    let now_pending = clickable_days(&calendar).into_iter().find(|(d, _)| d == day).unwrap().1;
+    assert!(now_pending.contains("à réserver, modification non validée"), "{now_pending}");
+    // Pending changes survive a reload and a change of month (they are on the server).
+    c.get(&format!("/reservations?enfant={}&activite={}", ids.lea, ids.aps_matin)).await;
+    assert!(c.get(clicked.location()).await.body.contains("1 modification en attente"));
+
+    // Nothing is recorded yet.
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(before, 0);
+    let recap = c.get("/reservations/recapitulatif").await;
+    recap.assert_contains("Réservations demandées").assert_contains("APS MATIN").assert_contains("2,40");
+    assert!(!recap.body.contains("Annulations demandées"), "no cancellation table when there is none");
+    let key = recap.input_value("cle").unwrap();
+    let token = recap.csrf().unwrap();
+    let confirmed = c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
+    assert_eq!(confirmed.location(), "/reservations/confirmation?reservations=1&annulations=0");
+    c.get(confirmed.location()).await.assert_contains("Non transmise");
+
+    // A second submit of the same récapitulatif records nothing twice.
+    let again = c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
+    assert_eq!(again.location(), "/reservations/confirmation?reservations=1&annulations=0");
+    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(requests, 1);
+    let state: String = sqlx::query_scalar("SELECT state FROM reservations r JOIN children c ON c.id = r.child_id WHERE c.first_name = 'Léa' AND r.day = $1 AND r.activity_id = (SELECT id FROM activities WHERE name = 'APS MATIN')")
+        .bind(day.clone())
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(state, "non_transmise");
+    let follow = c.get("/reservations/suivi").await;
+    follow.assert_contains("Non transmise").assert_contains("ne signifie pas que votre réservation n'est pas acceptée");
+    assert_eq!(c.get("/reservations/recapitulatif").await.location(), "/reservations", "the draft is empty");
+}
+
+/// Booked once the pending change is applied, from a day's spoken state.
+fn booked_after_pending(spoken: &str) -> bool {
+    spoken.contains("réservé, annulable") || spoken.contains("à réserver")
+}
+
+#[tokio::test]
+async fn the_month_tool_follows_the_first_bookable_day() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let (month, _) = month_with_bookable_days(&mut c, &ids).await;
+    let url = format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin);
+    let mut previous_first = booked_after_pending(&clickable_days(&c.get(&url).await)[0].1);
+    for _ in 0..3 {
+        act(&mut c, &ids, &month, ("tout_le_mois", "1")).await;
+        let days = clickable_days(&c.get(&url).await);
+        // The first day decided: the whole month now agrees, and it is the opposite of
+        // what the first day was.
+        let first = booked_after_pending(&days[0].1);
+        assert_ne!(first, previous_first, "the first day flipped");
+        for (_, spoken) in &days {
+            assert_eq!(booked_after_pending(spoken), first, "{spoken}");
+        }
+        previous_first = first;
+    }
+    // « Annuler » drops every pending change.
+    let cancelled = act(&mut c, &ids, &month, ("annuler", "1")).await;
+    c.get(cancelled.location()).await.assert_contains("Toutes les modifications en attente ont été annulées.").assert_contains("Aucune modification en attente.");
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn the_week_and_weekday_tools_work_on_their_days_only() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    let day: jiff::civil::Date = bookable[0].0.parse().unwrap();
+    let monday = day - jiff::ToSpan::days(i64::from(day.weekday().to_monday_zero_offset()));
+    act(&mut c, &ids, &month, ("semaine", &monday.to_string())).await;
+    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    assert!(!pending.is_empty());
+    for d in &pending {
+        let d: jiff::civil::Date = d.parse().unwrap();
+        assert!(d >= monday && d < monday + jiff::ToSpan::days(7), "{d} outside the week of {monday}");
+    }
+    act(&mut c, &ids, &month, ("annuler", "1")).await;
+    let weekday = day.weekday().to_monday_one_offset().to_string();
+    act(&mut c, &ids, &month, ("jour_semaine", &weekday)).await;
+    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    assert!(!pending.is_empty());
+    for d in &pending {
+        let d: jiff::civil::Date = d.parse().unwrap();
+        assert_eq!(d.weekday(), day.weekday());
+    }
+}
+
+#[tokio::test]
+async fn a_debtor_family_cannot_book_even_by_forging_requests() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    act(&mut c, &ids, &month, ("basculer", &bookable[0].0)).await;
+    // An unpaid invoice of 1 000 € makes MARTIN débiteur at CarteVille.
+    app.exec(
+        "INSERT INTO invoices (public_id, number, family_id, structure_id, wallet_id, period_month, amount_cents, issued_on, due_on) \
+         SELECT 'test-dette', 'F-TEST', f.id, s.id, w.id, '2026-01', 100000, '2026-02-01', '2026-03-01' \
+         FROM families f, structures s, wallets w WHERE f.identifiant = 'martin' AND s.slug = 'carteville' AND w.structure_id = s.id AND w.name = 'Périscolaire'",
+        &[],
+    )
+    .await;
+    let page = c.get("/reservations").await;
+    page.assert_contains("Votre compte famille est débiteur").assert_contains("href=\"/paiement\"");
+    assert!(!page.body.contains("name=\"basculer\""));
+    assert_eq!(c.get("/reservations/recapitulatif").await.location(), "/reservations");
+    // A forged confirmation records nothing.
+    let token = page.csrf().unwrap();
+    let key = "a".repeat(64);
+    c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
+    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(requests, 0);
+}
+
+#[tokio::test]
+async fn an_unsigned_reglement_blocks_the_child_even_by_forging_requests() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("dupont", "bienvenue").await;
+    c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", crate::support::STRONG), ("confirmation", crate::support::STRONG)]).await;
+    let boxes = c.get("/conditions").await.input_names("texte_");
+    c.post_signed("/conditions", "/conditions", &[(boxes[0].as_str(), "oui"), (boxes[1].as_str(), "oui")]).await;
+    let amalia: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Amalia'").fetch_one(app.db().reader()).await.unwrap();
+    let page = c.get(&format!("/reservations?enfant={amalia}")).await;
+    page.assert_contains("Le règlement intérieur de Amalia n'est pas signé");
+    // A pending change slipped into the draft is refused at confirmation.
+    app.exec(
+        "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) \
+         SELECT c.family_id, c.id, a.id, '2099-01-05', 'reserver', '2026-01-01T00:00:00.000000Z' FROM children c, activities a \
+         WHERE c.first_name = 'Amalia' AND a.name = 'APS MATIN'",
+        &[],
+    )
+    .await;
+    let recap = c.get("/reservations/recapitulatif").await;
+    recap.assert_contains("le règlement intérieur de l'enfant n'est pas signé");
+    assert!(!recap.body.contains("name=\"cle\""), "nothing to confirm");
+}
+
+#[tokio::test]
+async fn several_activities_are_chosen_day_by_day() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    let day = &bookable[0].0;
+    let page = c.get(&format!("/reservations/jour?enfant={}&date={day}", ids.lea)).await;
+    page.assert_contains("APS MATIN").assert_contains("RESTAURATION").assert_contains("État : réservable");
+    let token = page.csrf().unwrap();
+    let back = c.post("/reservations/jour", &[("_csrf", &token), ("enfant", &ids.lea), ("date", day), ("activite", &ids.aps_matin)]).await;
+    assert!(back.location().starts_with(&format!("/reservations?enfant={}", ids.lea)));
+    let pending: Vec<(String, String)> = sqlx::query_as("SELECT day, change FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    assert!(pending.contains(&(day.clone(), "reserver".to_owned())), "{pending:?}");
+    // Without an activity, the month shows every activity; a day opens its list.
+    let month_view = c.get(&format!("/reservations?enfant={}&mois={month}", ids.lea)).await;
+    month_view.assert_contains("toutes les activités").assert_contains("voir les activités du jour");
+}
+
+#[tokio::test]
+async fn another_familys_child_or_activity_does_not_exist_here() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.onboard_dupont().await;
+    assert_eq!(c.get(&format!("/reservations?enfant={}", ids.lea)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get(&format!("/reservations/jour?enfant={}&date=2026-12-10", ids.lea)).await.status, StatusCode::NOT_FOUND);
+    let month = "2026-12";
+    let attempt = c
+        .post_signed("/accueil", "/reservations/calendrier", &[("enfant", &ids.lea), ("activite", &ids.aps_matin), ("mois", month), ("basculer", "2026-12-10")])
+        .await;
+    assert_eq!(attempt.status, StatusCode::NOT_FOUND);
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn days_that_cannot_change_ignore_forged_clicks() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let month = today.first_of_month().strftime("%Y-%m").to_string();
+    // The first of the month is past (or today): too late whatever the form says.
+    let first = today.first_of_month().to_string();
+    act(&mut c, &ids, &month, ("basculer", &first)).await;
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(pending, 0);
+    let garbage = act(&mut c, &ids, &month, ("basculer", "pas-une-date")).await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+}
