@@ -479,3 +479,66 @@ pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents
     let get = |c: &str| -> i64 { row.get(c) };
     Ok(Cents(get("credited") - get("consumed") - (get("invoiced") - get("paid"))))
 }
+
+/// The private address token of a child's calendar feed, created on first request.
+pub async fn feed_token(db: &Db, family_id: i64, child_public_id: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
+    let Some(child_id): Option<i64> = sqlx::query_scalar("SELECT id FROM children WHERE public_id = $1 AND family_id = $2")
+        .bind(child_public_id)
+        .bind(family_id)
+        .fetch_optional(db.reader())
+        .await?
+    else {
+        return Ok(None);
+    };
+    sqlx::query("INSERT INTO calendar_feeds (token, child_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (child_id) DO NOTHING")
+        .bind(crate::sessions::new_key())
+        .bind(child_id)
+        .bind(db_time(now))
+        .execute(db.writer())
+        .await?;
+    Ok(Some(sqlx::query_scalar("SELECT token FROM calendar_feeds WHERE child_id = $1").bind(child_id).fetch_one(db.writer()).await?))
+}
+
+/// One accepted day of a child, for the calendar feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptedDay {
+    pub child_first_name: String,
+    pub activity_name: String,
+    pub day: Date,
+    pub start: Time,
+    pub end: Time,
+    pub structure_name: String,
+}
+
+/// The accepted days of the child whose feed has this token (None: no such feed).
+pub async fn feed(db: &Db, token: &str) -> Result<Option<Vec<AcceptedDay>>, StoreError> {
+    let Some(child_id): Option<i64> = sqlx::query_scalar("SELECT child_id FROM calendar_feeds WHERE token = $1")
+        .bind(token)
+        .fetch_optional(db.reader())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let rows = sqlx::query(
+        "SELECT c.first_name, a.name, r.day, a.start_time, a.end_time, s.name AS structure_name FROM reservations r \
+         JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id JOIN structures s ON s.id = a.structure_id \
+         WHERE r.child_id = $1 AND r.state = 'acceptee' ORDER BY r.day, a.start_time",
+    )
+    .bind(child_id)
+    .fetch_all(db.reader())
+    .await?;
+    let days = rows
+        .iter()
+        .map(|r| {
+            Ok(AcceptedDay {
+                child_first_name: r.get("first_name"),
+                activity_name: r.get("name"),
+                day: date(&r.get::<String, _>("day"), "reservations.day")?,
+                start: parse_time(&r.get::<String, _>("start_time"))?,
+                end: parse_time(&r.get::<String, _>("end_time"))?,
+                structure_name: r.get("structure_name"),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Some(days))
+}

@@ -180,6 +180,24 @@ async fn synthetic_families_are_added_after_the_existing_ones() {
         .await
         .unwrap();
     assert_eq!(hashing().verify(demo::SYNTHETIC_PASSWORD, &hash), Verification::Valid);
+    // Ready to book: texts accepted, règlements signed, children named after their family.
+    let consents = scalar(&t.db, "SELECT COUNT(*) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant LIKE $1", "famille%").await;
+    assert_eq!(consents, 34 * 2);
+    let unsigned = scalar(
+        &t.db,
+        "SELECT COUNT(*) FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant LIKE $1 \
+         AND NOT EXISTS (SELECT 1 FROM reglement_signatures s WHERE s.child_id = c.id)",
+        "famille%",
+    )
+    .await;
+    assert_eq!(unsigned, 0);
+    let misnamed = scalar(
+        &t.db,
+        "SELECT COUNT(*) FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant LIKE $1 AND c.last_name <> f.last_name",
+        "famille%",
+    )
+    .await;
+    assert_eq!(misnamed, 0);
 }
 
 #[tokio::test]

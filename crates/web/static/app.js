@@ -117,7 +117,37 @@ function sessionWarning() {
   schedule(Number(left.content));
 }
 
+// The calendar answers at once: a click posts the same form as without scripts, and the
+// calendar part of the page returned replaces the current one, focus kept on the control.
+function enhanceCalendar() {
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-calendar") || form.dataset.plain) return;
+    const submitter = event.submitter;
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form, submitter));
+    try {
+      const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const html = await response.text();
+      const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("calendrier");
+      const current = document.getElementById("calendrier");
+      if (!fresh || !current) throw new Error("no calendar");
+      current.replaceWith(fresh);
+      if (submitter?.name) {
+        const again = fresh.querySelector(`button[name="${submitter.name}"][value="${submitter.value}"]`);
+        (again || fresh.querySelector("h2"))?.focus();
+      }
+    } catch {
+      // Whatever went wrong, the plain form still works.
+      form.dataset.plain = "1";
+      form.requestSubmit(submitter);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  enhanceCalendar();
   enhanceMenu();
   enhancePasswordRules();
   sessionWarning();

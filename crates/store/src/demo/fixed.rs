@@ -113,7 +113,7 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
     }
     // One day cancelled by the family, to show the state in the follow-up.
     cancel_first_upcoming(&mut tx, martin, hugo, &find("APS SOIR"), today, now).await?;
-    onboard(&mut tx, martin, "MARTIN Claire", now).await?;
+    super::onboard(&mut tx, martin, martin, now).await?;
     bill_martin(&mut tx, martin, &consumed, &carteville, &ecureuils, today, now).await?;
 
     // Neighbours whose children almost fill MERCREDI (13 of its 14 places).
@@ -184,34 +184,6 @@ async fn publish_texts(tx: &mut Transaction<'_, Any>, structure: i64, name: &str
     for (kind, title, body) in texts {
         crate::legal::publish(&mut **tx, structure, kind, title, &body.replace("{structure}", name), now).await?;
     }
-    Ok(())
-}
-
-/// MARTIN has accepted every text and signed every règlement, as a family that has used
-/// the portal for a while.
-async fn onboard(tx: &mut Transaction<'_, Any>, family: i64, signer: &str, now: Timestamp) -> Result<(), DemoError> {
-    sqlx::query(
-        "INSERT INTO consents (family_id, legal_text_id, accepted_at) \
-         SELECT $1, t.id, $2 FROM legal_texts t JOIN family_structures fs ON fs.structure_id = t.structure_id \
-         WHERE fs.family_id = $1 AND t.kind IN ('rgpd', 'cgu')",
-    )
-    .bind(family)
-    .bind(db_time(now))
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO reglement_signatures (child_id, legal_text_id, signer_name, signed_place, signed_at_text, recorded_at) \
-         SELECT DISTINCT c.id, t.id, $2, 'CarteVille', $3, $4 FROM children c \
-         JOIN registrations r ON r.child_id = c.id JOIN activities a ON a.id = r.activity_id \
-         JOIN legal_texts t ON t.structure_id = a.structure_id AND t.kind = 'reglement' \
-         WHERE c.family_id = $1",
-    )
-    .bind(family)
-    .bind(signer)
-    .bind(ribambelle_domain::french::date_time(now.to_zoned_datetime(ribambelle_domain::clock::paris()).datetime()))
-    .bind(db_time(now))
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }
 

@@ -9,7 +9,9 @@ mod synthetic;
 use jiff::Timestamp;
 use ribambelle_domain::password::{HashError, PasswordHashing};
 
-use crate::{Db, StoreError, portal};
+use sqlx::{Any, Transaction};
+
+use crate::{Db, StoreError, db_time, portal};
 
 pub use synthetic::SyntheticReport;
 
@@ -65,4 +67,36 @@ pub async fn add_families(
     now: Timestamp,
 ) -> Result<SyntheticReport, DemoError> {
     synthetic::add(db, hashing, count, now).await
+}
+
+/// Families whose id lies in `first..=last` have accepted every current text of their
+/// structures and signed every règlement of their children, as families who have used the
+/// portal for a while (MARTIN, the synthetic families).
+pub(crate) async fn onboard(tx: &mut Transaction<'_, Any>, first: i64, last: i64, now: Timestamp) -> Result<(), DemoError> {
+    sqlx::query(
+        "INSERT INTO consents (family_id, legal_text_id, accepted_at) \
+         SELECT fs.family_id, t.id, $3 FROM legal_texts t JOIN family_structures fs ON fs.structure_id = t.structure_id \
+         WHERE fs.family_id >= $1 AND fs.family_id <= $2 AND t.kind IN ('rgpd', 'cgu')",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(db_time(now))
+    .execute(&mut **tx)
+    .await?;
+    let signed_at = ribambelle_domain::french::date_time(now.to_zoned_datetime(ribambelle_domain::clock::paris()).datetime());
+    sqlx::query(
+        "INSERT INTO reglement_signatures (child_id, legal_text_id, signer_name, signed_place, signed_at_text, recorded_at) \
+         SELECT DISTINCT c.id, t.id, f.last_name || ' ' || f.first_name, 'CarteVille', $3, $4 FROM children c \
+         JOIN families f ON f.id = c.family_id \
+         JOIN registrations r ON r.child_id = c.id JOIN activities a ON a.id = r.activity_id \
+         JOIN legal_texts t ON t.structure_id = a.structure_id AND t.kind = 'reglement' \
+         WHERE c.family_id >= $1 AND c.family_id <= $2",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(signed_at)
+    .bind(db_time(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

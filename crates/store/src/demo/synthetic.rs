@@ -1,13 +1,13 @@
 //! Synthetic families for benchmarks: `famille000001`, `famille000002`, … at CarteVille,
 //! each with one to three children registered to the périscolaire and the restaurant,
 //! two weeks of accepted lunches ahead, a week of consommations behind and a prepaid
-//! credit. Written with multi-row INSERTs in one transaction.
+//! credit. Written with multi-row INSERTs (see `bulk`) in one transaction.
 
 use std::time::Instant;
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{clock::paris_date, password::PasswordHashing};
-use sqlx::Row;
+use ribambelle_domain::{calendar::SchoolCalendar, clock::paris_date, password::PasswordHashing};
+use sqlx::{Any, Row, Transaction};
 
 use super::{
     DemoError, SYNTHETIC_PASSWORD,
@@ -15,7 +15,7 @@ use super::{
     fixed::zone_calendar,
 };
 use crate::{
-    Db, db_time,
+    Backend, Db, db_time,
     bulk::{Bulk, Val},
     portal,
 };
@@ -32,8 +32,72 @@ pub struct SyntheticReport {
 const FIRST_NAMES: &[&str] = &["Jade", "Gabriel", "Louise", "Raphaël", "Ambre", "Arthur", "Alba", "Jules", "Rose", "Maël"];
 const LAST_NAMES: &[&str] = &["MOREAU", "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT"];
 
+const FAMILY_COLUMNS: [&str; 11] = [
+    "public_id", "identifiant", "civility", "last_name", "first_name", "emails", "password_hash",
+    "must_change_password", "quotient_familial", "created_at", "updated_at",
+];
+const LINK_COLUMNS: [&str; 2] = ["family_id", "structure_id"];
+const CHILD_COLUMNS: [&str; 6] = ["public_id", "family_id", "first_name", "last_name", "birth_date", "school"];
+const PAYMENT_COLUMNS: [&str; 10] = [
+    "public_id", "family_id", "structure_id", "wallet_id", "amount_cents", "mode", "reference", "state", "created_at", "paid_at",
+];
+const REGISTRATION_COLUMNS: [&str; 2] = ["child_id", "activity_id"];
+const RESERVATION_COLUMNS: [&str; 8] =
+    ["family_id", "child_id", "activity_id", "day", "state", "amount_cents", "confirmed_at", "updated_at"];
+const CONSOMMATION_COLUMNS: [&str; 7] =
+    ["family_id", "child_id", "activity_id", "day", "quantity", "unit_price_cents", "amount_cents"];
+
+/// What every synthetic family shares, worked out once before the load.
+struct Plan {
+    backend: Backend,
+    structure_id: i64,
+    matin: Activity,
+    soir: Activity,
+    cantine: Activity,
+    /// The days of accepted lunches ahead and of consommations behind, as stored.
+    upcoming: Vec<String>,
+    past: Vec<String>,
+    /// Families share one hash: hashing each password would take minutes, and these
+    /// accounts exist only to be loaded by benchmarks.
+    password_hash: String,
+    created: String,
+}
+
+/// A child just inserted, with what its bookings need to know of its family.
+struct NewChild {
+    id: i64,
+    family_id: i64,
+    quotient_familial: Option<i64>,
+}
+
 pub(super) async fn add(db: &Db, hashing: &PasswordHashing, count: u32, now: Timestamp) -> Result<SyntheticReport, DemoError> {
     let started = Instant::now();
+    let plan = plan(db, hashing, now).await?;
+    let mut tx = db.begin().await?;
+    let offset: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM families WHERE identifiant LIKE 'famille%'")
+        .fetch_one(&mut *tx)
+        .await?;
+    let first_new_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM families").fetch_one(&mut *tx).await?;
+
+    let families = insert_families(&mut tx, &plan, offset, count, first_new_id).await?;
+    insert_links_and_payments(&mut tx, &plan, &families).await?;
+    let children = insert_children(&mut tx, &plan, &families, offset, first_new_id).await?;
+    let (reservations, consommations) = insert_bookings(&mut tx, &plan, &children).await?;
+    if let (Some(&first), Some(&last)) = (families.first(), families.last()) {
+        super::onboard(&mut tx, first, last, now).await?;
+    }
+    portal::touch_data_change(&mut *tx, now).await?;
+    tx.commit().await?;
+    Ok(SyntheticReport {
+        families: count,
+        children: children.len() as u64,
+        reservations,
+        consommations,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+async fn plan(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> Result<Plan, DemoError> {
     let structure_id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = $1")
         .bind(CARTEVILLE.slug)
         .fetch_optional(db.reader())
@@ -44,146 +108,187 @@ pub(super) async fn add(db: &Db, hashing: &PasswordHashing, count: u32, now: Tim
     let (matin, soir, cantine) = (by_name("APS MATIN")?, by_name("APS SOIR")?, by_name("RESTAURATION")?);
     let calendar = zone_calendar()?;
     let today = paris_date(now);
-    let upcoming = open_days(&cantine, &calendar, today, today + 14.days());
-    let past = open_days(&cantine, &calendar, today - 8.days(), today - 1.day());
-
-    // Families share one hash: hashing each password would take minutes, and these
-    // accounts exist only to be loaded by benchmarks.
-    let password_hash = hashing.hash(SYNTHETIC_PASSWORD)?;
-    let created = db_time(now);
-    let mut tx = db.begin().await?;
-    let offset: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM families WHERE identifiant LIKE 'famille%'")
-        .fetch_one(&mut *tx)
-        .await?;
-    let first_new_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM families").fetch_one(&mut *tx).await?;
-
-    let mut families = Bulk::new(
-        "families",
-        &["public_id", "identifiant", "civility", "last_name", "first_name", "emails", "password_hash",
-          "must_change_password", "quotient_familial", "created_at", "updated_at"],
-    );
-    for n in 0..i64::from(count) {
-        let index = offset + n + 1;
-        let last = LAST_NAMES[(index as usize) % LAST_NAMES.len()];
-        let row: Vec<Val> = vec![
-            uuid::Uuid::new_v4().to_string().into(),
-            format!("famille{index:06}").into(),
-            "Mme".into(),
-            last.into(),
-            FIRST_NAMES[(index as usize * 7) % FIRST_NAMES.len()].into(),
-            format!("famille{index:06}@example.fr").into(),
-            password_hash.as_str().into(),
-            0i64.into(),
-            Some(300 + (index * 37) % 1800).into(),
-            created.as_str().into(),
-            created.as_str().into(),
-        ];
-        families.push(&mut tx, row).await?;
-    }
-    families.flush(&mut tx).await?;
-    let rows = sqlx::query("SELECT id, quotient_familial FROM families WHERE id >= $1 ORDER BY id")
-        .bind(first_new_id)
-        .fetch_all(&mut *tx)
-        .await?;
-    let new_families: Vec<(i64, Option<i64>)> = rows.iter().map(|r| (r.get("id"), r.get("quotient_familial"))).collect();
-
-    let mut links = Bulk::new("family_structures", &["family_id", "structure_id"]);
-    let mut children = Bulk::new("children", &["public_id", "family_id", "first_name", "last_name", "birth_date", "school"]);
-    for (i, (family, _)) in new_families.iter().enumerate() {
-        links.push(&mut tx, vec![(*family).into(), structure_id.into()]).await?;
-        for k in 0..children_of(i) {
-            let first = FIRST_NAMES[(i + 3 * k) % FIRST_NAMES.len()];
-            let row: Vec<Val> = vec![
-                uuid::Uuid::new_v4().to_string().into(),
-                (*family).into(),
-                first.into(),
-                LAST_NAMES[i % LAST_NAMES.len()].into(),
-                format!("{}-0{}-1{}", 2015 + (i + k) % 6, 1 + (i + k) % 9, k).into(),
-                "École Jules Ferry".into(),
-            ];
-            children.push(&mut tx, row).await?;
-        }
-    }
-    links.flush(&mut tx).await?;
-    children.flush(&mut tx).await?;
-    let child_rows = sqlx::query("SELECT id, family_id FROM children WHERE family_id >= $1 ORDER BY id")
-        .bind(first_new_id)
-        .fetch_all(&mut *tx)
-        .await?;
-
-    let mut registrations = Bulk::new("registrations", &["child_id", "activity_id"]);
-    let mut reservations = Bulk::new(
-        "reservations",
-        &["family_id", "child_id", "activity_id", "day", "state", "amount_cents", "confirmed_at", "updated_at"],
-    );
-    let mut consommations = Bulk::new(
-        "consommations",
-        &["family_id", "child_id", "activity_id", "day", "quantity", "unit_price_cents", "amount_cents"],
-    );
-    let mut payments = Bulk::new(
-        "payments",
-        &["public_id", "family_id", "structure_id", "wallet_id", "amount_cents", "mode", "reference", "state", "created_at", "paid_at"],
-    );
-    let (mut reservation_count, mut consommation_count) = (0u64, 0u64);
-    let mut credited = std::collections::HashSet::new();
-    for row in &child_rows {
-        let (child, family): (i64, i64) = (row.get("id"), row.get("family_id"));
-        // Families are sorted by id, so their quotient is found by binary search.
-        let qf = new_families
-            .binary_search_by_key(&family, |(id, _)| *id)
-            .ok()
-            .and_then(|i| new_families[i].1);
-        for activity in [&matin, &soir, &cantine] {
-            registrations.push(&mut tx, vec![child.into(), activity.id.into()]).await?;
-        }
-        let price = cantine.price(qf);
-        for day in &upcoming {
-            let row: Vec<Val> = vec![
-                family.into(), child.into(), cantine.id.into(), day.to_string().into(), "acceptee".into(),
-                price.0.into(), created.as_str().into(), created.as_str().into(),
-            ];
-            reservations.push(&mut tx, row).await?;
-            reservation_count += 1;
-        }
-        for day in &past {
-            let row: Vec<Val> =
-                vec![family.into(), child.into(), cantine.id.into(), day.to_string().into(), 1i64.into(), price.0.into(), price.0.into()];
-            consommations.push(&mut tx, row).await?;
-            consommation_count += 1;
-        }
-        if credited.insert(family) {
-            let row: Vec<Val> = vec![
-                uuid::Uuid::new_v4().to_string().into(), family.into(), structure_id.into(), cantine.wallet_id.into(),
-                10_000i64.into(), "carte".into(), format!("SYNTH-{family}").into(), "paye".into(),
-                created.as_str().into(), created.as_str().into(),
-            ];
-            payments.push(&mut tx, row).await?;
-        }
-    }
-    for bulk in [&mut registrations, &mut reservations, &mut consommations, &mut payments] {
-        bulk.flush(&mut tx).await?;
-    }
-    portal::touch_data_change(&mut *tx, now).await?;
-    tx.commit().await?;
-    Ok(SyntheticReport {
-        families: count,
-        children: child_rows.len() as u64,
-        reservations: reservation_count,
-        consommations: consommation_count,
-        seconds: started.elapsed().as_secs_f64(),
+    Ok(Plan {
+        backend: db.backend(),
+        structure_id,
+        upcoming: open_days(&cantine, &calendar, today, today + 14.days()),
+        past: open_days(&cantine, &calendar, today - 8.days(), today - 1.day()),
+        matin,
+        soir,
+        cantine,
+        password_hash: hashing.hash(SYNTHETIC_PASSWORD)?,
+        created: db_time(now),
     })
+}
+
+/// Inserts the families numbered after the `offset` synthetic ones already there and
+/// returns their ids, in order.
+async fn insert_families(
+    tx: &mut Transaction<'_, Any>,
+    plan: &Plan,
+    offset: i64,
+    count: u32,
+    first_new_id: i64,
+) -> Result<Vec<i64>, DemoError> {
+    let mut families = Bulk::new(plan.backend, "families", &FAMILY_COLUMNS);
+    for n in 0..i64::from(count) {
+        families.push(tx, family_row(plan, offset + n + 1)).await?;
+    }
+    families.flush(tx).await?;
+    let ids = sqlx::query_scalar("SELECT id FROM families WHERE id >= $1 ORDER BY id")
+        .bind(first_new_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(ids)
+}
+
+fn family_row(plan: &Plan, index: i64) -> [Val; 11] {
+    let index_usize = index as usize;
+    [
+        uuid::Uuid::new_v4().to_string().into(),
+        format!("famille{index:06}").into(),
+        "Mme".into(),
+        LAST_NAMES[index_usize % LAST_NAMES.len()].into(),
+        FIRST_NAMES[(index_usize * 7) % FIRST_NAMES.len()].into(),
+        format!("famille{index:06}@example.fr").into(),
+        plan.password_hash.as_str().into(),
+        0i64.into(),
+        Some(300 + (index * 37) % 1800).into(),
+        plan.created.as_str().into(),
+        plan.created.as_str().into(),
+    ]
+}
+
+/// Attaches every family to CarteVille and gives it a prepaid credit at the restaurant.
+async fn insert_links_and_payments(tx: &mut Transaction<'_, Any>, plan: &Plan, families: &[i64]) -> Result<(), DemoError> {
+    let mut links = Bulk::new(plan.backend, "family_structures", &LINK_COLUMNS);
+    let mut payments = Bulk::new(plan.backend, "payments", &PAYMENT_COLUMNS);
+    for &family in families {
+        links.push(tx, [family.into(), plan.structure_id.into()]).await?;
+        payments.push(tx, payment_row(plan, family)).await?;
+    }
+    links.flush(tx).await?;
+    payments.flush(tx).await?;
+    Ok(())
+}
+
+fn payment_row(plan: &Plan, family: i64) -> [Val; 10] {
+    [
+        uuid::Uuid::new_v4().to_string().into(),
+        family.into(),
+        plan.structure_id.into(),
+        plan.cantine.wallet_id.into(),
+        10_000i64.into(),
+        "carte".into(),
+        format!("SYNTH-{family}").into(),
+        "paye".into(),
+        plan.created.as_str().into(),
+        plan.created.as_str().into(),
+    ]
+}
+
+/// Inserts one to three children per family and returns them in id order, with their
+/// family's quotient (read by a join, the database's index doing the lookup).
+async fn insert_children(
+    tx: &mut Transaction<'_, Any>,
+    plan: &Plan,
+    families: &[i64],
+    offset: i64,
+    first_new_id: i64,
+) -> Result<Vec<NewChild>, DemoError> {
+    let mut children = Bulk::new(plan.backend, "children", &CHILD_COLUMNS);
+    for (i, &family) in families.iter().enumerate() {
+        for k in 0..children_of(i) {
+            children.push(tx, child_row(i, k, family, offset)).await?;
+        }
+    }
+    children.flush(tx).await?;
+    let rows = sqlx::query(
+        "SELECT c.id, c.family_id, f.quotient_familial FROM children c JOIN families f ON f.id = c.family_id \
+         WHERE c.family_id >= $1 ORDER BY c.id",
+    )
+    .bind(first_new_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| NewChild { id: r.get("id"), family_id: r.get("family_id"), quotient_familial: r.get("quotient_familial") })
+        .collect())
 }
 
 fn children_of(family_index: usize) -> usize {
     1 + family_index % 3
 }
 
-fn open_days(activity: &Activity, calendar: &ribambelle_domain::calendar::SchoolCalendar, from: Date, to: Date) -> Vec<Date> {
+/// The `k`-th child of the `i`-th new family, which bears its family's name.
+fn child_row(i: usize, k: usize, family: i64, offset: i64) -> [Val; 6] {
+    [
+        uuid::Uuid::new_v4().to_string().into(),
+        family.into(),
+        FIRST_NAMES[(i + 3 * k) % FIRST_NAMES.len()].into(),
+        LAST_NAMES[(offset as usize + i + 1) % LAST_NAMES.len()].into(),
+        format!("{}-0{}-1{}", 2015 + (i + k) % 6, 1 + (i + k) % 9, k).into(),
+        "École Jules Ferry".into(),
+    ]
+}
+
+/// Registers every child to the périscolaire and the restaurant, books its lunches ahead
+/// and records those behind; returns how many reservations and consommations it wrote.
+async fn insert_bookings(tx: &mut Transaction<'_, Any>, plan: &Plan, children: &[NewChild]) -> Result<(u64, u64), DemoError> {
+    let mut registrations = Bulk::new(plan.backend, "registrations", &REGISTRATION_COLUMNS);
+    let mut reservations = Bulk::new(plan.backend, "reservations", &RESERVATION_COLUMNS);
+    let mut consommations = Bulk::new(plan.backend, "consommations", &CONSOMMATION_COLUMNS);
+    for child in children {
+        for activity in [&plan.matin, &plan.soir, &plan.cantine] {
+            registrations.push(tx, [child.id.into(), activity.id.into()]).await?;
+        }
+        let price = plan.cantine.price(child.quotient_familial).0;
+        for day in &plan.upcoming {
+            reservations.push(tx, reservation_row(plan, child, day, price)).await?;
+        }
+        for day in &plan.past {
+            consommations.push(tx, consommation_row(plan, child, day, price)).await?;
+        }
+    }
+    registrations.flush(tx).await?;
+    reservations.flush(tx).await?;
+    consommations.flush(tx).await?;
+    let per_child = |days: &[String]| (children.len() * days.len()) as u64;
+    Ok((per_child(&plan.upcoming), per_child(&plan.past)))
+}
+
+fn reservation_row(plan: &Plan, child: &NewChild, day: &str, price: i64) -> [Val; 8] {
+    [
+        child.family_id.into(),
+        child.id.into(),
+        plan.cantine.id.into(),
+        day.into(),
+        "acceptee".into(),
+        price.into(),
+        plan.created.as_str().into(),
+        plan.created.as_str().into(),
+    ]
+}
+
+fn consommation_row(plan: &Plan, child: &NewChild, day: &str, price: i64) -> [Val; 7] {
+    [
+        child.family_id.into(),
+        child.id.into(),
+        plan.cantine.id.into(),
+        day.into(),
+        1i64.into(),
+        price.into(),
+        price.into(),
+    ]
+}
+
+/// The days `activity` is open from `from` to `to` included, formatted as stored.
+fn open_days(activity: &Activity, calendar: &SchoolCalendar, from: Date, to: Date) -> Vec<String> {
     let mut days = Vec::new();
     let mut day = from;
     while day <= to {
         if activity.is_open(day, calendar) {
-            days.push(day);
+            days.push(day.to_string());
         }
         day = day.tomorrow().expect("demo dates are far from the calendar's end");
     }

@@ -36,6 +36,8 @@ fn state_name(state: &str) -> &'static str {
 struct FollowPage {
     layout: Layout,
     rows: Vec<Row>,
+    /// (public id, first name) of each child, for the calendar feeds.
+    children: Vec<(String, String)>,
 }
 
 /// From the first of last month on, so that recent history stays visible.
@@ -53,6 +55,15 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Resul
         })
         .collect();
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/suivi").await?;
-    let page = FollowPage { layout: Layout::new("Suivi des réservations", Some(family.structure.clone())).with_shell(shell), rows };
+    let children = bookings::children(&state.db, family.account.id, family.structure.id)
+        .await?
+        .into_iter()
+        .map(|c| (c.public_id, c.first_name))
+        .collect();
+    let page = FollowPage {
+        layout: Layout::new("Suivi des réservations", Some(family.structure.clone())).with_shell(shell),
+        rows,
+        children,
+    };
     Ok(Html(page.render()?))
 }

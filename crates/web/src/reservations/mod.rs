@@ -4,6 +4,8 @@
 
 pub(crate) mod calendar;
 pub(crate) mod context;
+pub(crate) mod copy;
 pub(crate) mod day;
 pub(crate) mod follow;
+pub(crate) mod ical;
 pub(crate) mod recap;

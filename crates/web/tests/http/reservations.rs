@@ -265,3 +265,142 @@ async fn days_that_cannot_change_ignore_forged_clicks() {
     let garbage = act(&mut c, &ids, &month, ("basculer", "pas-une-date")).await;
     assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let db = app.db().clone();
+    let id = |sql: &'static str| {
+        let db = db.clone();
+        async move { sqlx::query_scalar::<_, String>(sql).fetch_one(db.reader()).await.unwrap() }
+    };
+    let (lea, hugo) = (id("SELECT public_id FROM children WHERE first_name = 'Léa'").await, id("SELECT public_id FROM children WHERE first_name = 'Hugo'").await);
+    let restauration = id("SELECT public_id FROM activities WHERE name = 'RESTAURATION'").await;
+    let aps_soir = id("SELECT public_id FROM activities WHERE name = 'APS SOIR'").await;
+    // APS SOIR at lunchtime: it now clashes with Hugo's own lunches (Mondays and Thursdays).
+    app.exec("UPDATE activities SET start_time = '12:00', end_time = '13:00' WHERE name = 'APS SOIR'", &[]).await;
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let (from, to) = (today, today + jiff::ToSpan::days(13));
+    let month = today.strftime("%Y-%m").to_string();
+    let form_url = format!("/reservations/copier?enfant={hugo}&activite={aps_soir}&mois={month}");
+    let form = c.get(&form_url).await;
+    form.assert_contains("Léa — RESTAURATION").assert_contains("Enfant et activité à recopier");
+    let bad = c
+        .post_signed(&form_url, "/reservations/copier", &[("enfant", &hugo), ("activite", &aps_soir), ("mois", &month), ("source", ""), ("du", "x"), ("au", "")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("Choisissez l'enfant et l'activité à recopier.").assert_contains("Saisissez la date de début");
+    let source = format!("{lea}/{restauration}");
+    let done = c
+        .post_signed(
+            &form_url,
+            "/reservations/copier",
+            &[("enfant", &hugo), ("activite", &aps_soir), ("mois", &month), ("source", &source), ("du", &from.to_string()), ("au", &to.to_string())],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    done.assert_contains("Réservations non recopiées");
+    // Léa lunches four days a week; over two weeks some days are past the deadline, the
+    // others clash or are already booked for Hugo: each is listed with its reason.
+    let reasons = ["hors délai", "déjà réservé", "horaires incompatibles"];
+    assert!(reasons.iter().any(|r| done.text().contains(r)), "{}", done.body);
+    // Nothing copied breaks a rule: whatever became pending is a modifiable, free day.
+    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    for day in pending {
+        let d: jiff::civil::Date = day.parse().unwrap();
+        assert!(d > today + jiff::ToSpan::days(2), "{d} is too close to be bookable");
+    }
+    // Another family's child as target or source is refused.
+    let mut dupont = app.client_from("192.0.2.60");
+    dupont.onboard_dupont().await;
+    assert_eq!(dupont.get(&form_url).await.status, StatusCode::NOT_FOUND);
+}
+
+/// Hundreds of families confirm at the same moment: every request is recorded once, and
+/// each family has exactly its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
+    const FAMILIES: u32 = 200;
+    let app = TestApp::with_demo().await;
+    ribambelle_store::demo::add_families(app.db(), &crate::support::test_hashing(), FAMILIES, jiff::Timestamp::now()).await.unwrap();
+    let restauration: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'RESTAURATION'").fetch_one(app.db().reader()).await.unwrap();
+    let children: Vec<(String, String)> = sqlx::query_as(
+        "SELECT f.identifiant, MIN(c.public_id) FROM families f JOIN children c ON c.family_id = f.id \
+         WHERE f.identifiant LIKE 'famille%' GROUP BY f.identifiant ORDER BY f.identifiant",
+    )
+    .fetch_all(app.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(children.len(), FAMILIES as usize);
+    // A month with bookable lunches, found once.
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let month = (today + jiff::ToSpan::days(35)).strftime("%Y-%m").to_string();
+
+    let journeys = children.iter().enumerate().map(|(i, (identifiant, child))| {
+        let (app, restauration, month) = (&app, &restauration, &month);
+        async move {
+            let mut c = app.client_from(&format!("10.1.{}.{}", i / 250, i % 250));
+            c.login(identifiant, ribambelle_store::demo::SYNTHETIC_PASSWORD).await;
+            let url = format!("/reservations?enfant={child}&activite={restauration}&mois={month}");
+            c.post_signed(&url, "/reservations/calendrier", &[("enfant", child), ("activite", restauration), ("mois", month), ("tout_le_mois", "1")]).await;
+            let recap = c.get("/reservations/recapitulatif").await;
+            let Some(key) = recap.input_value("cle") else { return (identifiant.clone(), 0) };
+            let token = recap.csrf().unwrap();
+            // Each family submits twice, as an impatient double click would.
+            let (mut tab1, mut tab2) = (app.client_with(c.cookie.clone()), app.client_with(c.cookie.clone()));
+            let fields = [("_csrf", token.as_str()), ("cle", key.as_str())];
+            let (first, second) = tokio::join!(tab1.post("/reservations/confirmer", &fields), tab2.post("/reservations/confirmer", &fields));
+            assert_eq!(first.location(), second.location());
+            let booked: u32 = first.location().split("reservations=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+            (identifiant.clone(), booked)
+        }
+    });
+    let results = futures_util::future::join_all(journeys).await;
+    let expected: u32 = results.iter().map(|(_, n)| n).sum();
+    assert!(expected > 0, "the families booked something");
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(recorded, i64::from(expected), "every request recorded, none twice");
+    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT child_id, activity_id, day FROM reservation_requests) d")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(distinct, recorded);
+    // Each family's requests are for its own children, and as many as it was told.
+    for (identifiant, booked) in results {
+        let (own, foreign): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN c.family_id = r.family_id THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN c.family_id <> r.family_id THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM reservation_requests r JOIN children c ON c.id = r.child_id JOIN families f ON f.id = r.family_id WHERE f.identifiant = $1",
+        )
+        .bind(identifiant.clone())
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+        assert_eq!((own, foreign), (i64::from(booked), 0), "{identifiant}");
+    }
+}
+
+#[tokio::test]
+async fn a_private_calendar_feed_lists_the_accepted_days() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    c.get("/reservations/suivi").await.assert_contains("Ajouter les jours acceptés de Léa à votre agenda");
+    let page = c.get(&format!("/reservations/agenda?enfant={}", ids.lea)).await;
+    let start = page.body.find("https://famille.carteville.example/agenda/").expect("the feed's address");
+    let address = page.body[start..].split('"').next().unwrap().to_owned();
+    let path = address.strip_prefix(crate::support::PUBLIC_URL).unwrap().to_owned();
+    // The same address each time.
+    assert!(c.get(&format!("/reservations/agenda?enfant={}", ids.lea)).await.body.contains(&address));
+    let feed = app.get(&path).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(feed.header("content-type").starts_with("text/calendar"));
+    assert!(feed.body.contains("BEGIN:VCALENDAR") && feed.body.contains("BEGIN:VEVENT"));
+    assert!(feed.body.contains("APS MATIN — Léa"), "{}", feed.body);
+    assert!(feed.body.contains("TZID=Europe/Paris"));
+    assert!(!feed.body.contains("Hugo"), "only this child's days");
+    assert_eq!(app.get("/agenda/inconnu.ics").await.status, StatusCode::NOT_FOUND);
+}

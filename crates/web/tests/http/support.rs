@@ -68,6 +68,11 @@ impl TestApp {
         self.client_from("192.0.2.10")
     }
 
+    /// Another tab of the same browser: the same session cookie.
+    pub fn client_with(&self, cookie: Option<String>) -> Client<'_> {
+        Client { app: self, cookie, address: "192.0.2.10:50000".parse().unwrap() }
+    }
+
     pub fn client_from(&self, address: &str) -> Client<'_> {
         Client { app: self, cookie: None, address: format!("{address}:50000").parse().unwrap() }
     }
