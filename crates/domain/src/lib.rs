@@ -10,4 +10,5 @@ pub mod french;
 pub mod money;
 pub mod password;
 pub mod password_policy;
+pub mod report;
 pub mod session;
