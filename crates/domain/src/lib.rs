@@ -2,6 +2,7 @@
 //! every rule can be tested quickly and exhaustively.
 
 pub mod activity;
+pub mod allocation;
 pub mod booking;
 pub mod calendar;
 pub mod clock;

@@ -112,3 +112,40 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Whatever the movements, accepted places never exceed the capacity, nobody waits
+    /// while a place is free, and the waiting list keeps arrival order.
+    #[test]
+    fn allocation_never_overbooks(capacity in 0i64..6, moves in prop::collection::vec((any::<bool>(), 0usize..40), 0..80)) {
+        use ribambelle_domain::allocation::{Decision, Ledger, Movement};
+        let mut ledger = Ledger { capacity: Some(capacity), ..Ledger::default() };
+        let mut holders: Vec<i64> = Vec::new();
+        let mut next = 0i64;
+        for (is_book, pick) in moves {
+            if is_book || holders.is_empty() && ledger.waiting.is_empty() {
+                next += 1;
+                match ledger.apply(Movement::Book { id: next, possible: Ok(()) }, false) {
+                    Decision::Accepted => holders.push(next),
+                    Decision::WaitingList => {}
+                    other => prop_assert!(false, "{other:?}"),
+                }
+            } else {
+                let waiting: Vec<i64> = ledger.waiting.iter().copied().collect();
+                let all: Vec<i64> = holders.iter().chain(&waiting).copied().collect();
+                let id = all[pick % all.len()];
+                let held = holders.contains(&id);
+                holders.retain(|h| *h != id);
+                if let Decision::Cancelled { promoted } = ledger.apply(Movement::Cancel { id }, held) {
+                    // Promotion takes the oldest first.
+                    prop_assert!(promoted.windows(2).all(|w| w[0] < w[1]));
+                    holders.extend(promoted);
+                }
+            }
+            prop_assert!(ledger.accepted <= capacity);
+            prop_assert_eq!(ledger.accepted as usize, holders.len());
+            prop_assert!(ledger.waiting.is_empty() || ledger.accepted == capacity);
+            prop_assert!(ledger.waiting.iter().zip(ledger.waiting.iter().skip(1)).all(|(a, b)| a < b));
+        }
+    }
+}
