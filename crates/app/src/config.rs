@@ -26,6 +26,14 @@ pub enum Command {
     SendTestMail(SendTestMailArgs),
     /// Issue a new initial password to a family, which must choose its own at next login.
     ResetPassword(ResetPasswordArgs),
+    /// Run the processing of reservation requests now (it also runs every night).
+    Process(ProcessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProcessArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +56,9 @@ pub struct ServeArgs {
     /// Load the demo data first if the database is empty, and print the demo accounts.
     #[arg(long)]
     pub demo: bool,
+    /// Paris time of the nightly processing run (HH:MM); « off » to run it only by command.
+    #[arg(long, env = "RIBAMBELLE_PROCESS_AT", default_value = "02:00")]
+    pub process_at: String,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod maintenance;
+mod process;
 mod reset_password;
 mod serve;
 mod setup;
@@ -25,6 +26,7 @@ async fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::run(args).await,
         Some(Command::SendTestMail(args)) => test_mail::run(args).await,
         Some(Command::ResetPassword(args)) => reset_password::run(args).await,
+        Some(Command::Process(args)) => process::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,11 +6,15 @@ use ribambelle_store::{demo, portal};
 use ribambelle_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
-use crate::{config::ServeArgs, maintenance, setup};
+use crate::{config::ServeArgs, maintenance, process, setup};
 
 /// `ribambelle serve`: the portal over HTTP, and the mail sender beside it, until SIGTERM
 /// or Ctrl+C; then requests in flight finish and the database is closed cleanly.
 pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
+    let nightly_at: Option<jiff::civil::Time> = match args.process_at.as_str() {
+        "off" => None,
+        at => Some(at.parse().map_err(|_| setup::AppError::ProcessAt(at.to_owned()))?),
+    };
     let (db, hashing) = setup::open(&args.common).await?;
     let demo_loaded = if args.demo { load_demo_if_empty(&db, &hashing).await? } else { false };
 
@@ -19,7 +23,8 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let sender = Sender::new(db.clone(), transport);
     let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx.clone()));
-    let maintenance_task = tokio::spawn(maintenance::run(db.clone(), Duration::from_secs(600), stop_rx));
+    let maintenance_task = tokio::spawn(maintenance::run(db.clone(), Duration::from_secs(600), stop_rx.clone()));
+    let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), at, stop_rx)));
 
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
     let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing);
@@ -37,6 +42,9 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let _ = stop_tx.send(true);
     let _ = sender_task.await;
     let _ = maintenance_task.await;
+    if let Some(task) = nightly_task {
+        let _ = task.await;
+    }
     db.close().await;
     tracing::info!("portal stopped");
     served.map_err(setup::AppError::Serve)

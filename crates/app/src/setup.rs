@@ -23,6 +23,10 @@ pub enum AppError {
     Listen { addr: String, source: std::io::Error },
     #[error("serveur : {0}")]
     Serve(std::io::Error),
+    #[error("un traitement est déjà en cours sur une autre instance ; réessayez à sa fin")]
+    RunBusy,
+    #[error("heure du traitement de nuit invalide « {0} » (attendu HH:MM, ou « off »)")]
+    ProcessAt(String),
     #[error("aucune famille n'a l'identifiant « {0} »")]
     UnknownFamily(String),
     #[error("le mail de test n'a pas pu être envoyé ; il reste dans la file d'envoi (voir les journaux)")]

@@ -98,52 +98,58 @@ pub struct Activity {
     pub prices: Vec<PriceBracket>,
 }
 
+const ACTIVITY_COLUMNS: &str = "a.id, a.public_id, a.name, a.capacity, a.start_time, a.end_time, a.period_kind, a.weekdays, \
+     a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days";
+
 /// The activities of the structure the child is registered to.
 pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT a.id, a.public_id, a.name, a.capacity, a.start_time, a.end_time, a.period_kind, a.weekdays, \
-                a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days \
-         FROM activities a JOIN registrations r ON r.activity_id = a.id \
-         WHERE r.child_id = $1 AND a.structure_id = $2 ORDER BY a.start_time, a.name",
-    )
-    .bind(child_id)
-    .bind(structure_id)
-    .fetch_all(db.reader())
-    .await?;
+    let sql = format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN registrations r ON r.activity_id = a.id \
+         WHERE r.child_id = $1 AND a.structure_id = $2 ORDER BY a.start_time, a.name"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(child_id).bind(structure_id).fetch_all(db.reader()).await?;
     let mut activities = Vec::with_capacity(rows.len());
     for r in rows {
-        let id: i64 = r.get("id");
-        activities.push(Activity {
-            id,
-            public_id: r.get("public_id"),
-            name: r.get("name"),
-            capacity: r.get("capacity"),
-            start_time: parse_time(&r.get::<String, _>("start_time"))?,
-            end_time: parse_time(&r.get::<String, _>("end_time"))?,
-            rules: BookingRules {
-                schedule: Schedule {
-                    period_kind: r
-                        .get::<String, _>("period_kind")
-                        .parse()
-                        .map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
-                    weekdays: parse_weekdays(&r.get::<String, _>("weekdays")).map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
-                },
-                deadline: Deadline {
-                    weekday: i8::try_from(r.get::<i64, _>("deadline_weekday"))
-                        .ok()
-                        .and_then(|n| Weekday::from_monday_one_offset(n).ok())
-                        .ok_or_else(|| StoreError::corrupt("activities.deadline_weekday", "out of 1..=7"))?,
-                    time: parse_time(&r.get::<String, _>("deadline_time"))?,
-                    weeks_before: r.get("deadline_weeks_before"),
-                },
-                horizon_days: r.get("horizon_days"),
-                holiday_windows: holiday_windows(db, id).await?,
-                closures: closures(db, id).await?,
-            },
-            prices: prices(db, id).await?,
-        });
+        activities.push(activity_from(db, &r).await?);
     }
     Ok(activities)
+}
+
+/// One activity with its rules and prices.
+pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, StoreError> {
+    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(activity_id).fetch_one(db.reader()).await?;
+    activity_from(db, &row).await
+}
+
+async fn activity_from(db: &Db, r: &sqlx::any::AnyRow) -> Result<Activity, StoreError> {
+    let id: i64 = r.get("id");
+    Ok(Activity {
+        id,
+        public_id: r.get("public_id"),
+        name: r.get("name"),
+        capacity: r.get("capacity"),
+        start_time: parse_time(&r.get::<String, _>("start_time"))?,
+        end_time: parse_time(&r.get::<String, _>("end_time"))?,
+        rules: BookingRules {
+            schedule: Schedule {
+                period_kind: r.get::<String, _>("period_kind").parse().map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
+                weekdays: parse_weekdays(&r.get::<String, _>("weekdays")).map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
+            },
+            deadline: Deadline {
+                weekday: i8::try_from(r.get::<i64, _>("deadline_weekday"))
+                    .ok()
+                    .and_then(|n| Weekday::from_monday_one_offset(n).ok())
+                    .ok_or_else(|| StoreError::corrupt("activities.deadline_weekday", "out of 1..=7"))?,
+                time: parse_time(&r.get::<String, _>("deadline_time"))?,
+                weeks_before: r.get("deadline_weeks_before"),
+            },
+            horizon_days: r.get("horizon_days"),
+            holiday_windows: holiday_windows(db, id).await?,
+            closures: closures(db, id).await?,
+        },
+        prices: prices(db, id).await?,
+    })
 }
 
 fn parse_time(text: &str) -> Result<Time, StoreError> {

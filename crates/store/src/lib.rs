@@ -13,6 +13,7 @@ pub mod legal;
 mod migrate;
 pub mod outbox;
 pub mod portal;
+pub mod processing;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
     (3, "reservations", include_str!("../migrations/0003_reservations.sql")),
+    (4, "processing", include_str!("../migrations/0004_processing.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

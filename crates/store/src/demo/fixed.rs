@@ -477,6 +477,21 @@ async fn insert_reservation(
     .bind(db_time(confirmed))
     .execute(&mut **tx)
     .await?;
+    // A request not transmitted yet waits for the next processing run, like any other.
+    if state == "non_transmise" {
+        sqlx::query(
+            "INSERT INTO reservation_requests (confirmation_key, family_id, child_id, activity_id, day, action, amount_cents, confirmed_at) \
+             VALUES ('demo', $1, $2, $3, $4, 'reserver', $5, $6)",
+        )
+        .bind(family)
+        .bind(child)
+        .bind(activity.id)
+        .bind(day.to_string())
+        .bind(price.0)
+        .bind(db_time(confirmed))
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,448 @@
+//! The processing run (R-NIGHT): every *Non transmise* request in arrival order gets its
+//! place, its waiting-list slot or its refusal; then each family gets one report mail per
+//! structure, and families whose waiting reservations got a place are told.
+//!
+//! One run at a time across instances (a lease row); the work is a sequence of small
+//! transactions — a batch of requests, one family's mail — so a run killed anywhere is
+//! finished by the next one with the same result and no mail lost or sent twice.
+
+use std::collections::{HashMap, VecDeque};
+
+use jiff::{SignedDuration, Timestamp, civil::Date};
+use ribambelle_domain::{
+    allocation::{Decision, Ledger, Movement},
+    booking::BookingRules,
+    calendar::SchoolCalendar,
+    report::{Outcome, Report, ReportLine},
+};
+use sqlx::{Any, Row, Transaction};
+
+use crate::{
+    Db, StoreError, bookings, db_time,
+    outbox::{self, NewMail},
+};
+
+const LEASE_NAME: &str = "traitement";
+const LEASE: SignedDuration = SignedDuration::from_mins(5);
+/// Requests decided per transaction: small enough to lose little when killed, large
+/// enough for 100 000 requests to take seconds.
+const BATCH: i64 = 500;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub requests: u64,
+    pub reports: u64,
+    pub promotions: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    Done(RunSummary),
+    /// Another instance is running it.
+    Busy,
+}
+
+/// Takes (or renews) the lease for `holder`; false when someone else holds it.
+async fn take_lease<'c, E>(executor: E, holder: &str, now: Timestamp) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    let done = sqlx::query(
+        "INSERT INTO run_lease (name, holder, until) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+         WHERE run_lease.until < $4 OR run_lease.holder = $2",
+    )
+    .bind(LEASE_NAME)
+    .bind(holder)
+    .bind(db_time(now + LEASE))
+    .bind(db_time(now))
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Runs (or resumes) the processing now.
+pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
+    let holder = crate::sessions::new_key();
+    if !take_lease(db.writer(), &holder, Timestamp::now()).await? {
+        return Ok(RunOutcome::Busy);
+    }
+    let run_id = current_run(db).await?;
+    let mut summary = RunSummary { run_id, ..RunSummary::default() };
+    let mut decider = Decider::default();
+    loop {
+        let mut tx = db.begin().await?;
+        if !take_lease(&mut *tx, &holder, Timestamp::now()).await? {
+            return Ok(RunOutcome::Busy);
+        }
+        let done = decider.batch(db, &mut tx, run_id).await?;
+        tx.commit().await?;
+        if done.requests == 0 {
+            break;
+        }
+        summary.requests += done.requests;
+        summary.promotions += done.promotions;
+    }
+    summary.reports = send_mails(db, run_id).await?;
+    let now = Timestamp::now();
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE processing_runs SET finished_at = $1 WHERE id = $2").bind(db_time(now)).bind(run_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO app_state (key, value) VALUES ('last_run_at', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(db_time(now))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM run_lease WHERE name = $1 AND holder = $2").bind(LEASE_NAME).bind(&holder).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(RunOutcome::Done(summary))
+}
+
+/// The unfinished run to resume, or a new one.
+async fn current_run(db: &Db) -> Result<i64, StoreError> {
+    let unfinished: Option<i64> = sqlx::query_scalar("SELECT id FROM processing_runs WHERE finished_at IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(db.writer())
+        .await?;
+    if let Some(id) = unfinished {
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar("INSERT INTO processing_runs (started_at) VALUES ($1) RETURNING id")
+        .bind(db_time(Timestamp::now()))
+        .fetch_one(db.writer())
+        .await?)
+}
+
+#[derive(Default)]
+struct BatchDone {
+    requests: u64,
+    promotions: u64,
+}
+
+/// What the run keeps between batches: each activity's rules and each day's places.
+#[derive(Default)]
+struct Decider {
+    activities: HashMap<i64, (BookingRules, Option<i64>)>,
+    calendars: HashMap<i64, SchoolCalendar>,
+    ledgers: HashMap<(i64, Date), Ledger>,
+}
+
+struct Request {
+    id: i64,
+    child_id: i64,
+    activity_id: i64,
+    day: Date,
+    book: bool,
+    previous_state: Option<String>,
+}
+
+impl Decider {
+    async fn batch(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, run_id: i64) -> Result<BatchDone, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, child_id, activity_id, day, action, previous_state FROM reservation_requests \
+             WHERE processed_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut done = BatchDone::default();
+        let now = db_time(Timestamp::now());
+        for r in rows {
+            let request = Request {
+                id: r.get("id"),
+                child_id: r.get("child_id"),
+                activity_id: r.get("activity_id"),
+                day: r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
+                book: r.get::<String, _>("action") == "reserver",
+                previous_state: r.get("previous_state"),
+            };
+            let (outcome, promoted) = self.decide(db, tx, &request).await?;
+            for reservation in &promoted {
+                sqlx::query("UPDATE reservations SET state = 'acceptee', queue_position = NULL, updated_at = $1 WHERE id = $2")
+                    .bind(&now)
+                    .bind(*reservation)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("INSERT INTO promotions (run_id, reservation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(run_id)
+                    .bind(*reservation)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE reservation_requests SET processed_at = $1, outcome = $2, run_id = $3 WHERE id = $4")
+                .bind(&now)
+                .bind(outcome)
+                .bind(run_id)
+                .bind(request.id)
+                .execute(&mut **tx)
+                .await?;
+            done.requests += 1;
+            done.promotions += promoted.len() as u64;
+        }
+        sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
+            .bind(done.requests as i64)
+            .bind(run_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(done)
+    }
+
+    /// Decides one request and applies it to its reservation; returns the request's
+    /// outcome and the waiting reservations that got a place.
+    async fn decide(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, r: &Request) -> Result<(String, Vec<i64>), StoreError> {
+        let Some(reservation) = sqlx::query("SELECT id, state FROM reservations WHERE child_id = $1 AND activity_id = $2 AND day = $3")
+            .bind(r.child_id)
+            .bind(r.activity_id)
+            .bind(r.day.to_string())
+            .fetch_optional(&mut **tx)
+            .await?
+        else {
+            return Ok(("refusee:réservation introuvable".to_owned(), Vec::new()));
+        };
+        let (reservation_id, state): (i64, String) = (reservation.get("id"), reservation.get("state"));
+        self.ledger(db, tx, r.activity_id, r.day).await?;
+        if r.book {
+            // Cancelled (or decided) again since it was asked: a later request speaks for it.
+            if state != "non_transmise" {
+                return Ok(("remplacee".to_owned(), Vec::new()));
+            }
+            let possible = self.still_possible(db, tx, r).await?;
+            let decision = self.ledger_mut(r.activity_id, r.day).apply(Movement::Book { id: reservation_id, possible }, false);
+            let (new_state, outcome) = match decision {
+                Decision::Accepted => ("acceptee", "acceptee".to_owned()),
+                Decision::WaitingList => ("attente", "attente".to_owned()),
+                Decision::Refused(reason) => ("refusee", format!("refusee:{reason}")),
+                Decision::Cancelled { .. } => unreachable!("a booking is never a cancellation"),
+            };
+            sqlx::query("UPDATE reservations SET state = $1, queue_position = $2 WHERE id = $3")
+                .bind(new_state)
+                .bind((new_state == "attente").then_some(r.id))
+                .bind(reservation_id)
+                .execute(&mut **tx)
+                .await?;
+            return Ok((outcome, Vec::new()));
+        }
+        let held_place = r.previous_state.as_deref() == Some("acceptee");
+        let decision = self.ledger_mut(r.activity_id, r.day).apply(Movement::Cancel { id: reservation_id }, held_place);
+        let promoted = match decision {
+            Decision::Cancelled { promoted } => promoted,
+            _ => Vec::new(),
+        };
+        Ok(("annulee".to_owned(), promoted))
+    }
+
+    fn ledger_mut(&mut self, activity: i64, day: Date) -> &mut Ledger {
+        self.ledgers.get_mut(&(activity, day)).expect("loaded by ledger()")
+    }
+
+    /// The day's places, loaded once per run and then kept up to date in memory (the
+    /// lease makes this run the only one deciding).
+    async fn ledger(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, activity: i64, day: Date) -> Result<(), StoreError> {
+        if self.ledgers.contains_key(&(activity, day)) {
+            return Ok(());
+        }
+        let (_, capacity) = self.activity(db, activity).await?.clone();
+        let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservations WHERE activity_id = $1 AND day = $2 AND state = 'acceptee'")
+            .bind(activity)
+            .bind(day.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+        let waiting: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM reservations WHERE activity_id = $1 AND day = $2 AND state = 'attente' ORDER BY queue_position, id",
+        )
+        .bind(activity)
+        .bind(day.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+        self.ledgers.insert((activity, day), Ledger { capacity, accepted, waiting: VecDeque::from(waiting) });
+        Ok(())
+    }
+
+    async fn activity(&mut self, db: &Db, activity: i64) -> Result<&(BookingRules, Option<i64>), StoreError> {
+        if !self.activities.contains_key(&activity) {
+            let structure: i64 = sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
+                .bind(activity)
+                .fetch_one(db.reader())
+                .await?;
+            let child_activity = bookings::activity_by_id(db, activity).await?;
+            if !self.calendars.contains_key(&structure) {
+                self.calendars.insert(structure, bookings::school_calendar(db, structure).await?);
+            }
+            self.activities.insert(activity, (child_activity.rules, child_activity.capacity));
+        }
+        Ok(&self.activities[&activity])
+    }
+
+    /// A booking stays possible if the day is still open and the child still registered.
+    async fn still_possible(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, r: &Request) -> Result<Result<(), &'static str>, StoreError> {
+        let structure: i64 = sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
+            .bind(r.activity_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let (rules, _) = self.activity(db, r.activity_id).await?.clone();
+        if !rules.is_open(r.day, &self.calendars[&structure]) {
+            return Ok(Err("l'activité est fermée ce jour-là"));
+        }
+        let registered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE child_id = $1 AND activity_id = $2")
+            .bind(r.child_id)
+            .bind(r.activity_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(if registered == 0 { Err("l'enfant n'est plus inscrit à l'activité") } else { Ok(()) })
+    }
+}
+
+/// Queues the run's mails not queued yet: one report per family and structure (to every
+/// address), and one mail per family whose waiting reservations got a place.
+async fn send_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
+    let pending = sqlx::query(
+        "SELECT DISTINCT r.family_id, a.structure_id FROM reservation_requests r JOIN activities a ON a.id = r.activity_id \
+         WHERE r.run_id = $1 AND NOT EXISTS (SELECT 1 FROM run_reports rr WHERE rr.run_id = $1 AND rr.family_id = r.family_id \
+           AND rr.structure_id = a.structure_id AND rr.kind = 'compte_rendu')",
+    )
+    .bind(run_id)
+    .fetch_all(db.reader())
+    .await?;
+    let mut sent = 0;
+    for row in pending {
+        let (family, structure): (i64, i64) = (row.get("family_id"), row.get("structure_id"));
+        let mut tx = db.begin().await?;
+        let (report, emails) = family_report(&mut tx, run_id, family, structure).await?;
+        if !emails.is_empty() {
+            let mail = NewMail {
+                recipients: emails,
+                subject: format!("{} : compte rendu de vos réservations", report.structure),
+                body_text: report.text(),
+                body_html: None,
+            };
+            outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
+            sent += 1;
+        }
+        mark_sent(&mut tx, run_id, family, structure, "compte_rendu").await?;
+        tx.commit().await?;
+    }
+    sent += send_promotion_mails(db, run_id).await?;
+    Ok(sent)
+}
+
+async fn mark_sent(tx: &mut Transaction<'static, Any>, run_id: i64, family: i64, structure: i64, kind: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO run_reports (run_id, family_id, structure_id, kind) VALUES ($1, $2, $3, $4)")
+        .bind(run_id)
+        .bind(family)
+        .bind(structure)
+        .bind(kind)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+struct Addressee {
+    name: String,
+    emails: Vec<String>,
+    structure: String,
+}
+
+async fn addressee(tx: &mut Transaction<'static, Any>, family: i64, structure: i64) -> Result<Addressee, StoreError> {
+    let f = sqlx::query("SELECT civility, last_name, first_name, emails FROM families WHERE id = $1").bind(family).fetch_one(&mut **tx).await?;
+    let structure: String = sqlx::query_scalar("SELECT name FROM structures WHERE id = $1").bind(structure).fetch_one(&mut **tx).await?;
+    let emails: String = f.get("emails");
+    Ok(Addressee {
+        name: format!("{} {} {}", f.get::<String, _>("civility"), f.get::<String, _>("last_name"), f.get::<String, _>("first_name")),
+        emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        structure,
+    })
+}
+
+async fn family_report(tx: &mut Transaction<'static, Any>, run_id: i64, family: i64, structure: i64) -> Result<(Report, Vec<String>), StoreError> {
+    let who = addressee(tx, family, structure).await?;
+    let rows = sqlx::query(
+        "SELECT r.action, r.outcome, r.day, a.name, c.last_name, c.first_name FROM reservation_requests r \
+         JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
+         WHERE r.run_id = $1 AND r.family_id = $2 AND a.structure_id = $3 ORDER BY a.start_time, a.name, c.birth_date, r.day",
+    )
+    .bind(run_id)
+    .bind(family)
+    .bind(structure)
+    .fetch_all(&mut **tx)
+    .await?;
+    let (mut new_requests, mut cancellations, mut lines) = (0, 0, Vec::new());
+    for r in rows {
+        let action: String = r.get("action");
+        let outcome: String = r.get("outcome");
+        if action == "reserver" { new_requests += 1 } else { cancellations += 1 }
+        let outcome = match outcome.split(':').next() {
+            Some("acceptee") => Outcome::Accepted,
+            Some("attente") => Outcome::WaitingList,
+            Some("refusee") => Outcome::Refused,
+            Some("annulee") => Outcome::Cancelled,
+            _ => continue,
+        };
+        lines.push(ReportLine {
+            outcome,
+            activity: r.get("name"),
+            child: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
+            day: r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
+        });
+    }
+    let report = Report { addressee: who.name, structure: who.structure, new_requests, cancellations, lines };
+    Ok((report, who.emails))
+}
+
+async fn send_promotion_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
+    let pending = sqlx::query(
+        "SELECT DISTINCT res.family_id, a.structure_id FROM promotions p JOIN reservations res ON res.id = p.reservation_id \
+         JOIN activities a ON a.id = res.activity_id WHERE p.run_id = $1 AND NOT EXISTS (SELECT 1 FROM run_reports rr \
+           WHERE rr.run_id = $1 AND rr.family_id = res.family_id AND rr.structure_id = a.structure_id AND rr.kind = 'liste_attente')",
+    )
+    .bind(run_id)
+    .fetch_all(db.reader())
+    .await?;
+    let mut sent = 0;
+    for row in pending {
+        let (family, structure): (i64, i64) = (row.get("family_id"), row.get("structure_id"));
+        let mut tx = db.begin().await?;
+        let who = addressee(&mut tx, family, structure).await?;
+        let days = sqlx::query(
+            "SELECT a.name, c.first_name, res.day FROM promotions p JOIN reservations res ON res.id = p.reservation_id \
+             JOIN activities a ON a.id = res.activity_id JOIN children c ON c.id = res.child_id \
+             WHERE p.run_id = $1 AND res.family_id = $2 AND a.structure_id = $3 ORDER BY res.day, a.name",
+        )
+        .bind(run_id)
+        .bind(family)
+        .bind(structure)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !who.emails.is_empty() && !days.is_empty() {
+            let mut body = format!(
+                "{}\n\nDes places se sont libérées : les réservations suivantes, qui étaient en liste d'attente, sont acceptées sur la structure : {}.\n\n",
+                who.name, who.structure
+            );
+            for d in &days {
+                let day: Date = d.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservations.day", e))?;
+                body.push_str(&format!(
+                    "--> {} : {} : {}\n",
+                    d.get::<String, _>("name"),
+                    d.get::<String, _>("first_name"),
+                    ribambelle_domain::french::short_day(day)
+                ));
+            }
+            body.push_str("\nSi ces places ne vous intéressent plus, pensez à les annuler le plus tôt possible.\n");
+            let mail = NewMail {
+                recipients: who.emails,
+                subject: format!("{} : réservations en liste d'attente acceptées", who.structure),
+                body_text: body,
+                body_html: None,
+            };
+            outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
+            sent += 1;
+        }
+        mark_sent(&mut tx, run_id, family, structure, "liste_attente").await?;
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// How many requests wait for a run.
+pub async fn unprocessed(db: &Db) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL").fetch_one(db.reader()).await?)
+}
