@@ -68,6 +68,10 @@ pub struct DemoArgs {
     /// Also add this many synthetic families (for benchmarks).
     #[arg(long, default_value_t = 0)]
     pub families: u32,
+    /// Also add this many *Non transmise* requests of synthetic families (for the
+    /// processing run's benchmark).
+    #[arg(long, default_value_t = 0)]
+    pub requests: u64,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -11,7 +11,7 @@ pub async fn run(args: DemoArgs) -> Result<(), setup::AppError> {
     if empty {
         demo::load(&db, &hashing, Timestamp::now()).await?;
         println!("Données de démonstration chargées.");
-    } else if args.families == 0 {
+    } else if args.families == 0 && args.requests == 0 {
         return Err(demo::DemoError::NotEmpty.into());
     }
     if args.families > 0 {
@@ -26,6 +26,11 @@ pub async fn run(args: DemoArgs) -> Result<(), setup::AppError> {
             report.seconds,
             demo::SYNTHETIC_PASSWORD
         );
+    }
+    if args.requests > 0 {
+        let started = std::time::Instant::now();
+        let added = demo::add_requests(&db, args.requests, Timestamp::now()).await?;
+        println!("{added} demandes non transmises ajoutées en {:.1} s.", started.elapsed().as_secs_f64());
     }
     db.close().await;
     Ok(())

@@ -36,3 +36,4 @@ CREATE TABLE run_reports (
     PRIMARY KEY (run_id, family_id, structure_id, kind)
 );
 CREATE INDEX reservation_requests_by_run ON reservation_requests (run_id, family_id);
+CREATE INDEX reservation_requests_by_day ON reservation_requests (child_id, activity_id, day);

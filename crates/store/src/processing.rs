@@ -6,7 +6,7 @@
 //! transactions — a batch of requests, one family's mail — so a run killed anywhere is
 //! finished by the next one with the same result and no mail lost or sent twice.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
@@ -69,6 +69,7 @@ pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
         return Ok(RunOutcome::Busy);
     }
     let run_id = current_run(db).await?;
+    let started = std::time::Instant::now();
     let mut summary = RunSummary { run_id, ..RunSummary::default() };
     let mut decider = Decider::default();
     loop {
@@ -84,7 +85,9 @@ pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
         summary.requests += done.requests;
         summary.promotions += done.promotions;
     }
+    let decided = started.elapsed();
     summary.reports = send_mails(db, run_id).await?;
+    tracing::info!(run = run_id, requests = summary.requests, decided_in = ?decided, mails_in = ?(started.elapsed() - decided), "processing run");
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE processing_runs SET finished_at = $1 WHERE id = $2").bind(db_time(now)).bind(run_id).execute(&mut *tx).await?;
@@ -129,56 +132,131 @@ struct Decider {
 
 struct Request {
     id: i64,
-    child_id: i64,
     activity_id: i64,
     day: Date,
     book: bool,
     previous_state: Option<String>,
+    /// The reservation the request is about, and its state now.
+    reservation: Option<(i64, String)>,
+    structure_id: i64,
+    registered: bool,
+}
+
+/// A batch's decisions, written with a handful of statements rather than a few per request.
+#[derive(Default)]
+struct Writes {
+    accepted: Vec<i64>,
+    refused: Vec<i64>,
+    /// (reservation, the request that put it in the queue)
+    waiting: Vec<(i64, i64)>,
+    promoted: Vec<i64>,
+    outcomes: HashMap<String, Vec<i64>>,
+    /// Reservations already decided in this batch (their state read at its start is stale).
+    decided: HashSet<i64>,
+}
+
+/// « $first, $first+1, … » for `count` values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn set_state(tx: &mut Transaction<'static, Any>, state: &str, only_from: &str, ids: &[i64], now: &str) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "UPDATE reservations SET state = $1, queue_position = NULL, updated_at = $2 WHERE state = $3 AND id IN ({})",
+            placeholders(4, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(state.to_owned()).bind(now.to_owned()).bind(only_from.to_owned());
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Writes {
+    async fn apply(self, tx: &mut Transaction<'static, Any>, run_id: i64, now: &str) -> Result<(), StoreError> {
+        set_state(tx, "acceptee", "non_transmise", &self.accepted, now).await?;
+        set_state(tx, "refusee", "non_transmise", &self.refused, now).await?;
+        // A promoted reservation cancelled meanwhile keeps its cancellation.
+        set_state(tx, "acceptee", "attente", &self.promoted, now).await?;
+        for chunk in self.waiting.chunks(250) {
+            let cases: Vec<String> = (0..chunk.len()).map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i)).collect();
+            let ids = placeholders(2 + 2 * chunk.len(), chunk.len());
+            let sql = format!(
+                "UPDATE reservations SET state = 'attente', updated_at = $1, queue_position = CASE id {} END \
+                 WHERE state = 'non_transmise' AND id IN ({ids})",
+                cases.join(" ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.to_owned());
+            for (reservation, request) in chunk {
+                query = query.bind(*reservation).bind(*request);
+            }
+            for (reservation, _) in chunk {
+                query = query.bind(*reservation);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        for chunk in self.promoted.chunks(500) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
+            let sql = format!("INSERT INTO promotions (run_id, reservation_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        for (outcome, requests) in self.outcomes {
+            for chunk in requests.chunks(500) {
+                let sql = format!(
+                    "UPDATE reservation_requests SET processed_at = $1, outcome = $2, run_id = $3 WHERE id IN ({})",
+                    placeholders(4, chunk.len())
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.to_owned()).bind(outcome.clone()).bind(run_id);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Decider {
     async fn batch(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, run_id: i64) -> Result<BatchDone, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, child_id, activity_id, day, action, previous_state FROM reservation_requests \
-             WHERE processed_at IS NULL ORDER BY id LIMIT $1",
+            "SELECT q.id, q.child_id, q.activity_id, q.day, q.action, q.previous_state, r.id AS reservation_id, r.state, \
+                    a.structure_id, CASE WHEN EXISTS (SELECT 1 FROM registrations g WHERE g.child_id = q.child_id \
+                      AND g.activity_id = q.activity_id) THEN 1 ELSE 0 END AS registered \
+             FROM reservation_requests q JOIN activities a ON a.id = q.activity_id \
+             LEFT JOIN reservations r ON r.child_id = q.child_id AND r.activity_id = q.activity_id AND r.day = q.day \
+             WHERE q.processed_at IS NULL ORDER BY q.id LIMIT $1",
         )
         .bind(BATCH)
         .fetch_all(&mut **tx)
         .await?;
         let mut done = BatchDone::default();
-        let now = db_time(Timestamp::now());
+        let mut writes = Writes::default();
         for r in rows {
+            let reservation_id: Option<i64> = r.get("reservation_id");
             let request = Request {
                 id: r.get("id"),
-                child_id: r.get("child_id"),
                 activity_id: r.get("activity_id"),
                 day: r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
                 book: r.get::<String, _>("action") == "reserver",
                 previous_state: r.get("previous_state"),
+                reservation: reservation_id.map(|id| (id, r.get::<String, _>("state"))),
+                structure_id: r.get("structure_id"),
+                registered: r.get::<i64, _>("registered") == 1,
             };
-            let (outcome, promoted) = self.decide(db, tx, &request).await?;
-            for reservation in &promoted {
-                sqlx::query("UPDATE reservations SET state = 'acceptee', queue_position = NULL, updated_at = $1 WHERE id = $2")
-                    .bind(&now)
-                    .bind(*reservation)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("INSERT INTO promotions (run_id, reservation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(run_id)
-                    .bind(*reservation)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            sqlx::query("UPDATE reservation_requests SET processed_at = $1, outcome = $2, run_id = $3 WHERE id = $4")
-                .bind(&now)
-                .bind(outcome)
-                .bind(run_id)
-                .bind(request.id)
-                .execute(&mut **tx)
-                .await?;
+            let outcome = self.decide(db, tx, &request, &mut writes).await?;
+            writes.outcomes.entry(outcome).or_default().push(request.id);
             done.requests += 1;
-            done.promotions += promoted.len() as u64;
         }
+        done.promotions = writes.promoted.len() as u64;
+        writes.apply(tx, run_id, &db_time(Timestamp::now())).await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
             .bind(done.requests as i64)
             .bind(run_id)
@@ -187,48 +265,40 @@ impl Decider {
         Ok(done)
     }
 
-    /// Decides one request and applies it to its reservation; returns the request's
-    /// outcome and the waiting reservations that got a place.
-    async fn decide(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, r: &Request) -> Result<(String, Vec<i64>), StoreError> {
-        let Some(reservation) = sqlx::query("SELECT id, state FROM reservations WHERE child_id = $1 AND activity_id = $2 AND day = $3")
-            .bind(r.child_id)
-            .bind(r.activity_id)
-            .bind(r.day.to_string())
-            .fetch_optional(&mut **tx)
-            .await?
-        else {
-            return Ok(("refusee:réservation introuvable".to_owned(), Vec::new()));
+    /// Decides one request against its day's places; returns the request's outcome.
+    async fn decide(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, r: &Request, writes: &mut Writes) -> Result<String, StoreError> {
+        let Some((reservation_id, state)) = &r.reservation else {
+            return Ok("refusee:réservation introuvable".to_owned());
         };
-        let (reservation_id, state): (i64, String) = (reservation.get("id"), reservation.get("state"));
         self.ledger(db, tx, r.activity_id, r.day).await?;
         if r.book {
             // Cancelled (or decided) again since it was asked: a later request speaks for it.
-            if state != "non_transmise" {
-                return Ok(("remplacee".to_owned(), Vec::new()));
+            if state != "non_transmise" || !writes.decided.insert(*reservation_id) {
+                return Ok("remplacee".to_owned());
             }
-            let possible = self.still_possible(db, tx, r).await?;
-            let decision = self.ledger_mut(r.activity_id, r.day).apply(Movement::Book { id: reservation_id, possible }, false);
-            let (new_state, outcome) = match decision {
-                Decision::Accepted => ("acceptee", "acceptee".to_owned()),
-                Decision::WaitingList => ("attente", "attente".to_owned()),
-                Decision::Refused(reason) => ("refusee", format!("refusee:{reason}")),
+            let possible = self.still_possible(db, r).await?;
+            let decision = self.ledger_mut(r.activity_id, r.day).apply(Movement::Book { id: *reservation_id, possible }, false);
+            return Ok(match decision {
+                Decision::Accepted => {
+                    writes.accepted.push(*reservation_id);
+                    "acceptee".to_owned()
+                }
+                Decision::WaitingList => {
+                    writes.waiting.push((*reservation_id, r.id));
+                    "attente".to_owned()
+                }
+                Decision::Refused(reason) => {
+                    writes.refused.push(*reservation_id);
+                    format!("refusee:{reason}")
+                }
                 Decision::Cancelled { .. } => unreachable!("a booking is never a cancellation"),
-            };
-            sqlx::query("UPDATE reservations SET state = $1, queue_position = $2 WHERE id = $3")
-                .bind(new_state)
-                .bind((new_state == "attente").then_some(r.id))
-                .bind(reservation_id)
-                .execute(&mut **tx)
-                .await?;
-            return Ok((outcome, Vec::new()));
+            });
         }
         let held_place = r.previous_state.as_deref() == Some("acceptee");
-        let decision = self.ledger_mut(r.activity_id, r.day).apply(Movement::Cancel { id: reservation_id }, held_place);
-        let promoted = match decision {
-            Decision::Cancelled { promoted } => promoted,
-            _ => Vec::new(),
-        };
-        Ok(("annulee".to_owned(), promoted))
+        if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day).apply(Movement::Cancel { id: *reservation_id }, held_place) {
+            writes.promoted.extend(promoted);
+        }
+        Ok("annulee".to_owned())
     }
 
     fn ledger_mut(&mut self, activity: i64, day: Date) -> &mut Ledger {
@@ -260,35 +330,22 @@ impl Decider {
 
     async fn activity(&mut self, db: &Db, activity: i64) -> Result<&(BookingRules, Option<i64>), StoreError> {
         if !self.activities.contains_key(&activity) {
-            let structure: i64 = sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
-                .bind(activity)
-                .fetch_one(db.reader())
-                .await?;
-            let child_activity = bookings::activity_by_id(db, activity).await?;
-            if !self.calendars.contains_key(&structure) {
-                self.calendars.insert(structure, bookings::school_calendar(db, structure).await?);
-            }
-            self.activities.insert(activity, (child_activity.rules, child_activity.capacity));
+            let loaded = bookings::activity_by_id(db, activity).await?;
+            self.activities.insert(activity, (loaded.rules, loaded.capacity));
         }
         Ok(&self.activities[&activity])
     }
 
     /// A booking stays possible if the day is still open and the child still registered.
-    async fn still_possible(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, r: &Request) -> Result<Result<(), &'static str>, StoreError> {
-        let structure: i64 = sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
-            .bind(r.activity_id)
-            .fetch_one(&mut **tx)
-            .await?;
+    async fn still_possible(&mut self, db: &Db, r: &Request) -> Result<Result<(), &'static str>, StoreError> {
+        if !self.calendars.contains_key(&r.structure_id) {
+            self.calendars.insert(r.structure_id, bookings::school_calendar(db, r.structure_id).await?);
+        }
         let (rules, _) = self.activity(db, r.activity_id).await?.clone();
-        if !rules.is_open(r.day, &self.calendars[&structure]) {
+        if !rules.is_open(r.day, &self.calendars[&r.structure_id]) {
             return Ok(Err("l'activité est fermée ce jour-là"));
         }
-        let registered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE child_id = $1 AND activity_id = $2")
-            .bind(r.child_id)
-            .bind(r.activity_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        Ok(if registered == 0 { Err("l'enfant n'est plus inscrit à l'activité") } else { Ok(()) })
+        Ok(if r.registered { Ok(()) } else { Err("l'enfant n'est plus inscrit à l'activité") })
     }
 }
 
@@ -304,21 +361,25 @@ async fn send_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
     .fetch_all(db.reader())
     .await?;
     let mut sent = 0;
-    for row in pending {
-        let (family, structure): (i64, i64) = (row.get("family_id"), row.get("structure_id"));
+    // Families in groups, one transaction each: the mails and their « sent » marks commit
+    // together, and a run killed in between starts again with the next group.
+    for group in pending.chunks(200) {
         let mut tx = db.begin().await?;
-        let (report, emails) = family_report(&mut tx, run_id, family, structure).await?;
-        if !emails.is_empty() {
-            let mail = NewMail {
-                recipients: emails,
-                subject: format!("{} : compte rendu de vos réservations", report.structure),
-                body_text: report.text(),
-                body_html: None,
-            };
-            outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
-            sent += 1;
+        for row in group {
+            let (family, structure): (i64, i64) = (row.get("family_id"), row.get("structure_id"));
+            let (report, emails) = family_report(&mut tx, run_id, family, structure).await?;
+            if !emails.is_empty() {
+                let mail = NewMail {
+                    recipients: emails,
+                    subject: format!("{} : compte rendu de vos réservations", report.structure),
+                    body_text: report.text(),
+                    body_html: None,
+                };
+                outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
+                sent += 1;
+            }
+            mark_sent(&mut tx, run_id, family, structure, "compte_rendu").await?;
         }
-        mark_sent(&mut tx, run_id, family, structure, "compte_rendu").await?;
         tx.commit().await?;
     }
     sent += send_promotion_mails(db, run_id).await?;
@@ -445,4 +506,24 @@ async fn send_promotion_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
 /// How many requests wait for a run.
 pub async fn unprocessed(db: &Db) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL").fetch_one(db.reader()).await?)
+}
+
+/// Whether the structure decides requests when they are confirmed rather than at night.
+pub async fn is_immediate(db: &Db, structure_id: i64) -> Result<bool, StoreError> {
+    let mode: String = sqlx::query_scalar("SELECT processing_mode FROM structures WHERE id = $1").bind(structure_id).fetch_one(db.reader()).await?;
+    Ok(mode == "immediat")
+}
+
+/// Immediate mode: runs the processing right after a confirmation. When another instance
+/// is running it, waits a little for it to finish and tries again, so that the request is
+/// decided now rather than at night.
+pub async fn run_now(db: &Db) -> Result<(), StoreError> {
+    for attempt in 0..20 {
+        match run(db).await? {
+            RunOutcome::Done(_) => return Ok(()),
+            RunOutcome::Busy => tokio::time::sleep(std::time::Duration::from_millis(50 + 25 * attempt)).await,
+        }
+    }
+    tracing::warn!("immediate processing: the run stayed busy; the requests wait for the next run");
+    Ok(())
 }

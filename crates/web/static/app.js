@@ -117,8 +117,31 @@ function sessionWarning() {
   schedule(Number(left.content));
 }
 
+// Puts `fresh` in the place of `current` but keeps the node `keep` (inside `current`) in
+// the document: it takes the content of `freshKeep` (its counterpart inside `fresh`).
+// Screen readers announce the changes of a live region only if the region itself stays.
+function swapKeeping(current, fresh, keep, freshKeep) {
+  let old = keep;
+  let replacement = freshKeep;
+  while (old !== current) {
+    const oldParent = old.parentNode;
+    const newParent = replacement.parentNode;
+    if (!oldParent || !newParent) return false;
+    [...oldParent.childNodes].forEach((node) => node !== old && node.remove());
+    const siblings = [...newParent.childNodes];
+    const at = siblings.indexOf(replacement);
+    old.before(...siblings.slice(0, at));
+    old.after(...siblings.slice(at + 1));
+    old = oldParent;
+    replacement = newParent;
+  }
+  keep.replaceChildren(...freshKeep.childNodes);
+  return true;
+}
+
 // The calendar answers at once: a click posts the same form as without scripts, and the
 // calendar part of the page returned replaces the current one, focus kept on the control.
+// The pending bar (a status region) stays in place and announces the new count.
 function enhanceCalendar() {
   document.addEventListener("submit", async (event) => {
     const form = event.target;
@@ -133,10 +156,17 @@ function enhanceCalendar() {
       const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("calendrier");
       const current = document.getElementById("calendrier");
       if (!fresh || !current) throw new Error("no calendar");
-      current.replaceWith(fresh);
+      const bar = current.querySelector(".pending-bar");
+      const freshBar = fresh.querySelector(".pending-bar");
+      let shown = fresh;
+      if (bar && freshBar && swapKeeping(current, fresh, bar, freshBar)) {
+        shown = current;
+      } else {
+        current.replaceWith(fresh);
+      }
       if (submitter?.name) {
-        const again = fresh.querySelector(`button[name="${submitter.name}"][value="${submitter.value}"]`);
-        (again || fresh.querySelector("h2"))?.focus();
+        const again = shown.querySelector(`button[name="${submitter.name}"][value="${submitter.value}"]`);
+        (again || shown.querySelector("h2"))?.focus();
       }
     } catch {
       // Whatever went wrong, the plain form still works.

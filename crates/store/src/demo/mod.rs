@@ -4,6 +4,7 @@
 
 mod catalog;
 mod fixed;
+mod requests;
 mod synthetic;
 
 use jiff::Timestamp;
@@ -13,6 +14,7 @@ use sqlx::{Any, Transaction};
 
 use crate::{Db, StoreError, db_time, portal};
 
+pub use requests::add_requests;
 pub use synthetic::SyntheticReport;
 
 /// An account a newcomer can log in with; printed by `serve --demo` and listed in the README.

@@ -12,6 +12,7 @@ use ribambelle_domain::french;
 use ribambelle_store::{
     bookings::{self, Confirmed},
     drafts::{self, DraftLine},
+    processing,
 };
 use serde::Deserialize;
 
@@ -89,8 +90,15 @@ pub(crate) async fn confirm(State(state): State<AppState>, family: Family, Frenc
         return Err(AppError::BadRequest);
     }
     let (confirmed, _refused) = drafts::confirm(&state.db, family.account.id, family.structure.id, &form.cle, Timestamp::now()).await?;
+    // The requests are recorded: in immediate mode they are decided now, and the report
+    // mail goes out with the run, at once.
+    let immediate = processing::is_immediate(&state.db, family.structure.id).await?;
+    if immediate {
+        processing::run_now(&state.db).await?;
+    }
     let (Confirmed::Recorded { bookings, cancellations } | Confirmed::AlreadyRecorded { bookings, cancellations }) = confirmed;
-    Ok(Redirect::to(&format!("/reservations/confirmation?reservations={bookings}&annulations={cancellations}")).into_response())
+    let decided = if immediate { "&traitees=1" } else { "" };
+    Ok(Redirect::to(&format!("/reservations/confirmation?reservations={bookings}&annulations={cancellations}{decided}")).into_response())
 }
 
 pub(crate) async fn abandon(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
@@ -105,6 +113,9 @@ pub(crate) struct Counts {
     reservations: u32,
     #[serde(default)]
     annulations: u32,
+    /// Present when the structure decided the requests at once.
+    #[serde(default)]
+    traitees: Option<String>,
 }
 
 #[derive(Template)]
@@ -113,6 +124,7 @@ struct DonePage {
     layout: Layout,
     bookings: u32,
     cancellations: u32,
+    decided: bool,
 }
 
 pub(crate) async fn done(State(state): State<AppState>, family: Family, Query(counts): Query<Counts>) -> Result<Html<String>, AppError> {
@@ -121,6 +133,7 @@ pub(crate) async fn done(State(state): State<AppState>, family: Family, Query(co
         layout: Layout::new("Demandes enregistrées", Some(family.structure.clone())).with_shell(shell),
         bookings: counts.reservations,
         cancellations: counts.annulations,
+        decided: counts.traitees.is_some(),
     };
     Ok(Html(page.render()?))
 }

@@ -404,3 +404,29 @@ async fn a_private_calendar_feed_lists_the_accepted_days() {
     assert!(!feed.body.contains("Hugo"), "only this child's days");
     assert_eq!(app.get("/agenda/inconnu.ics").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
+    let app = TestApp::with_demo().await;
+    app.exec("UPDATE structures SET processing_mode = 'immediat' WHERE slug = 'carteville'", &[]).await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    act(&mut c, &ids, &month, ("basculer", &bookable[0].0)).await;
+    let recap = c.get("/reservations/recapitulatif").await;
+    let (key, token) = (recap.input_value("cle").unwrap(), recap.csrf().unwrap());
+    let done = c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
+    assert!(done.location().ends_with("&traitees=1"), "{}", done.location());
+    c.get(done.location()).await.assert_contains("Elles ont déjà été traitées");
+    let state: String = sqlx::query_scalar(
+        "SELECT r.state FROM reservations r JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
+         WHERE c.first_name = 'Léa' AND a.name = 'APS MATIN' AND r.day = $1",
+    )
+    .bind(bookable[0].0.clone())
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(state, "acceptee");
+    assert!(!app.mails_matching("claire.martin@example.fr", "RESERVATIONS ACCEPTEES").await.is_empty());
+}
