@@ -534,7 +534,7 @@ for (const width of widths) {
       await page.getByRole('link', { name: 'Voir mes réservations' }).click();
       await expectPath(page, '/reservations/suivi');
       await visible(page.getByRole('heading', { level: 1, name: 'Suivi des réservations' }));
-      const follow = page.getByRole('table', { name: 'Vos réservations depuis le début du mois dernier' });
+      const follow = page.getByRole('table', { name: 'Vos réservations à venir' });
       const line = follow.getByRole('row').filter({ has: page.getByRole('cell', { name: a.date, exact: true }) }).filter({ hasText: 'APS MATIN' });
       assert.deepEqual((await line.getByRole('cell').allTextContents()).slice(0, 4), [a.date, 'Léa', 'APS MATIN', 'Non transmise']);
       assert.match((await line.getByRole('cell').nth(4).textContent()).trim(), amount);

@@ -20,8 +20,10 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DraftLine {
     pub child_id: i64,
+    pub child_public_id: String,
     pub child_first_name: String,
     pub activity_id: i64,
+    pub activity_public_id: String,
     pub activity_name: String,
     pub day: jiff::civil::Date,
     pub change: Pending,
@@ -39,6 +41,14 @@ pub struct Draft {
 impl Draft {
     pub fn is_empty(&self) -> bool {
         self.bookings.is_empty() && self.cancellations.is_empty() && self.refused.is_empty()
+    }
+
+    /// The calendar the family came from: its first change's child, activity and month.
+    pub fn calendar_query(&self) -> String {
+        let first = self.bookings.iter().chain(&self.cancellations).chain(self.refused.iter().map(|(l, _)| l)).next();
+        first.map_or_else(String::new, |l| {
+            format!("?enfant={}&activite={}&mois={}", l.child_public_id, l.activity_public_id, l.day.strftime("%Y-%m"))
+        })
     }
 
     pub fn total(&self) -> Cents {
@@ -80,8 +90,10 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
         let Some(activity) = activities[&child.id].get(&change.activity_id) else { continue };
         let line = DraftLine {
             child_id: child.id,
+            child_public_id: child.public_id.clone(),
             child_first_name: child.first_name.clone(),
             activity_id: activity.id,
+            activity_public_id: activity.public_id.clone(),
             activity_name: activity.name.clone(),
             day: change.day,
             change: change.change,

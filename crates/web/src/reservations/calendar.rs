@@ -184,6 +184,11 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
             .collect();
         for chunk in cells.chunks(7) {
             let monday = chunk[0].day;
+            // A week whose shown days all belong to the next or previous month (a month
+            // starting on a weekend) has nothing to show or to book.
+            if !chunk.iter().any(|d| d.day.month() == month.month() && shown_weekdays.contains(&d.day.weekday().to_monday_one_offset())) {
+                continue;
+            }
             let week_cells = chunk
                 .iter()
                 .filter(|d| shown_weekdays.contains(&d.day.weekday().to_monday_one_offset()))

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use ribambelle_domain::{clock::paris_date, french};
 use ribambelle_store::bookings;
 
@@ -40,9 +40,9 @@ struct FollowPage {
     children: Vec<(String, String)>,
 }
 
-/// From the first of last month on, so that recent history stays visible.
+/// From today on, the coming days first; what was consumed is in « Historique ».
 pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let from = paris_date(Timestamp::now()).first_of_month() - 1.month();
+    let from = paris_date(Timestamp::now());
     let rows = bookings::follow_up(&state.db, family.account.id, family.structure.id, from)
         .await?
         .into_iter()
@@ -51,7 +51,8 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Resul
             child: f.child_first_name,
             activity: f.activity_name,
             state: state_name(&f.state),
-            amount: f.amount.to_french(),
+            // A cancelled or refused day costs nothing.
+            amount: if matches!(f.state.as_str(), "annulee" | "refusee") { "—".to_owned() } else { f.amount.to_french() },
         })
         .collect();
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/suivi").await?;

@@ -52,6 +52,8 @@ struct RecapPage {
     cancellations: Vec<Line>,
     refused: Vec<Line>,
     total: String,
+    /// « ?enfant=…&activite=…&mois=… », back to the calendar the family came from.
+    back: String,
 }
 
 pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
@@ -72,6 +74,7 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Resul
         cancellations: draft.cancellations.iter().map(|l| line(l, "")).collect(),
         refused: draft.refused.iter().map(|(l, r)| line(l, r)).collect(),
         total: draft.total().to_french(),
+        back: draft.calendar_query(),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -103,8 +106,13 @@ pub(crate) async fn confirm(State(state): State<AppState>, family: Family, Frenc
 
 pub(crate) async fn abandon(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
+    let draft = drafts::review(&state.db, family.account.id, family.structure.id, Timestamp::now()).await?;
     bookings::clear_pending(&state.db, family.account.id).await?;
-    Ok(Redirect::to("/reservations?info=annule").into_response())
+    let back = match draft.calendar_query() {
+        query if query.is_empty() => "/reservations?info=annule".to_owned(),
+        query => format!("/reservations{query}&info=annule"),
+    };
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]
