@@ -285,3 +285,58 @@ fn a_bad_database_url_is_refused_with_a_clear_message() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("ribambelle : base de données"), "{err}");
 }
+
+/// The processing run killed (SIGKILL) in the middle, then run again: every request ends
+/// with exactly one decision, no day is over capacity, and each family gets one report.
+#[test]
+fn a_processing_run_killed_midway_finishes_on_the_next_run_with_one_report_each() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| base_command(data.path()).args(args).output().unwrap();
+    let loaded = run(&["demo", "--families", "2000", "--requests", "20000"]);
+    assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+    let url = format!("sqlite://{}", data.path().join("ribambelle.sqlite").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let db = runtime.block_on(ribambelle_store::Db::connect(&url)).unwrap();
+    let count = |sql: &'static str| -> i64 { runtime.block_on(sqlx::query_scalar(sql).fetch_one(db.reader())).unwrap() };
+    let total = count("SELECT COUNT(*) FROM reservation_requests");
+    assert!(total >= 20000);
+
+    let mut child = base_command(data.path()).arg("process").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let processed = count("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NOT NULL");
+        if processed > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = count("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NOT NULL");
+    assert!(after_kill < total, "killed before the end ({after_kill} of {total})");
+    // The dead run still holds its lease for a few minutes; it is released by hand here
+    // as an operator would after a crash (or as time does).
+    runtime.block_on(sqlx::query("UPDATE run_lease SET until = '2000-01-01T00:00:00.000000Z'").execute(db.writer())).unwrap();
+
+    let again = run(&["process"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(count("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL"), 0);
+    assert_eq!(count("SELECT COUNT(*) FROM processing_runs"), 1, "the interrupted run was resumed, not restarted");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM (SELECT activity_id, day FROM reservations WHERE state = 'acceptee' AND activity_id = (SELECT id FROM activities WHERE name = 'APS SOIR') GROUP BY activity_id, day HAVING COUNT(*) > 60) over"),
+        0,
+        "no day over capacity"
+    );
+    let families = count(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT r.family_id, a.structure_id FROM reservation_requests r JOIN activities a ON a.id = r.activity_id) d",
+    );
+    // One report per family and structure.
+    assert_eq!(count("SELECT COUNT(*) FROM run_reports WHERE kind = 'compte_rendu'"), families);
+    assert_eq!(count("SELECT COUNT(*) FROM outbox WHERE subject LIKE '%compte rendu%'"), families, "one report per family, none twice");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM (SELECT recipients, subject FROM outbox WHERE subject LIKE '%compte rendu%' GROUP BY recipients, subject HAVING COUNT(*) > 1) d"),
+        0
+    );
+    runtime.block_on(db.close());
+}
