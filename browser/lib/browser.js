@@ -35,7 +35,7 @@ export function launchBrowser() {
 }
 
 // One fresh context per page, so cookies and sessions never leak between tests.
-export async function newPage(browser, width) {
+export async function newPage(browser, width, { javaScriptEnabled = true } = {}) {
   const viewport = viewports[width];
   if (!viewport) throw new Error(`Unsupported width ${width}, use 1280 or 375`);
   const context = await browser.newContext({
@@ -47,6 +47,7 @@ export async function newPage(browser, width) {
     // block, so the CSP is bypassed. Consequence: these tests do NOT prove the
     // pages work under their CSP; CSP itself must be checked on the headers.
     bypassCSP: true,
+    javaScriptEnabled,
   });
   return context.newPage();
 }

@@ -6,70 +6,12 @@
 // DUPONT's first login can happen only once per database, so each width gets its own
 // server (its own temporary data dir); both are started with the browser, once per file.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { auditA11y, launchBrowser, newPage, screenshot } from '../lib/browser.js';
-import { startServer } from '../lib/server.js';
+import { test } from 'node:test';
+import { screenshot } from '../lib/browser.js';
+import { serversPerWidth, visible, hidden, sleep, eventually, expectPath, checkPage } from '../lib/suite.js';
 
 const widths = [1280, 375];
-const servers = {};
-let browser;
-
-before(async () => {
-  const started = await Promise.allSettled(widths.map(() => startServer()));
-  widths.forEach((width, i) => {
-    if (started[i].status === 'fulfilled') servers[width] = started[i].value;
-  });
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-});
-
-// Each test gets its own context (fresh cookies), closed even on failure.
-async function withPage(width, fn) {
-  const page = await newPage(browser, width);
-  try {
-    await fn(page, servers[width].baseUrl);
-  } finally {
-    await page.context().close();
-  }
-}
-
-const visible = (locator) => locator.waitFor({ state: 'visible', timeout: 5_000 });
-const hidden = (locator) => locator.waitFor({ state: 'hidden', timeout: 5_000 });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Retries an assertion until it passes (the page may still be reacting to a key).
-async function eventually(check, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
-
-async function expectPath(page, pathname) {
-  await eventually(() => assert.equal(new URL(page.url()).pathname, pathname));
-}
-
-// Every distinct page: a screenshot, the axe audit, and nothing wider than the screen.
-async function checkPage(page, name) {
-  await screenshot(page, name);
-  await auditA11y(page);
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
-  assert.ok(scrollWidth <= clientWidth, `${name}: the page scrolls sideways (${scrollWidth} > ${clientWidth} px)`);
-}
+const withPage = serversPerWidth(widths);
 
 async function logIn(page, baseUrl, identifiant, password) {
   await page.goto(`${baseUrl}/connexion`);

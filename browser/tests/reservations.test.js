@@ -9,70 +9,12 @@
 // Pending changes belong to the family, so each width gets its own server (started once
 // per file), and each test starts by dropping whatever an earlier one left pending.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { auditA11y, launchBrowser, newPage, screenshot } from '../lib/browser.js';
-import { startServer } from '../lib/server.js';
+import { test } from 'node:test';
+import { screenshot } from '../lib/browser.js';
+import { serversPerWidth, visible, eventually, expectPath, checkPage } from '../lib/suite.js';
 
 const widths = [1280, 375];
-const servers = {};
-let browser;
-
-before(async () => {
-  const started = await Promise.allSettled(widths.map(() => startServer()));
-  widths.forEach((width, i) => {
-    if (started[i].status === 'fulfilled') servers[width] = started[i].value;
-  });
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-});
-
-// Each test gets its own context (fresh cookies), closed even on failure.
-async function withPage(width, fn) {
-  const page = await newPage(browser, width);
-  try {
-    await fn(page, servers[width].baseUrl);
-  } finally {
-    await page.context().close();
-  }
-}
-
-const visible = (locator) => locator.waitFor({ state: 'visible', timeout: 5_000 });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Retries an assertion until it passes (the page may still be reacting to a click).
-async function eventually(check, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
-
-async function expectPath(page, pathname) {
-  await eventually(() => assert.equal(new URL(page.url()).pathname, pathname));
-}
-
-// Every distinct page: a screenshot, the axe audit, and nothing wider than the screen.
-async function checkPage(page, name) {
-  await screenshot(page, name);
-  await auditA11y(page);
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
-  assert.ok(scrollWidth <= clientWidth, `${name}: the page scrolls sideways (${scrollWidth} > ${clientWidth} px)`);
-  assert.ok(scrollWidth <= page.viewportSize().width, `${name}: wider than the screen (${scrollWidth} px)`);
-}
+const withPage = serversPerWidth(widths);
 
 async function logIn(page, baseUrl) {
   await page.goto(`${baseUrl}/connexion`);
@@ -606,17 +548,10 @@ for (const width of widths) {
     }),
   );
 
-  test(`${width}px: without JavaScript a click on a day still works, with a page load`, { timeout: 60_000 }, async () => {
-    const context = await browser.newContext({
-      viewport: { width, height: width === 1280 ? 900 : 812 },
-      deviceScaleFactor: 1,
-      locale: 'fr-FR',
-      javaScriptEnabled: false,
-    });
-    const page = await context.newPage();
-    withoutScripts.add(page);
-    try {
-      await logIn(page, servers[width].baseUrl);
+  test(`${width}px: without JavaScript a click on a day still works, with a page load`, { timeout: 60_000 }, () =>
+    withPage(width, async (page, baseUrl) => {
+      withoutScripts.add(page);
+      await logIn(page, baseUrl);
       // The phone menu is a plain link to #menu without scripts.
       const menu = page.getByRole('link', { name: 'Menu', exact: true });
       if (await menu.isVisible()) await menu.click();
@@ -632,8 +567,6 @@ for (const width of widths) {
       await screenshot(page, 'reservations-sans-script');
       await dropPending(page);
       assert.equal(await dayState(page, day.date), 'free');
-    } finally {
-      await context.close();
-    }
-  });
+    }, { javaScriptEnabled: false }),
+  );
 }

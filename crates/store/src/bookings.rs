@@ -343,12 +343,26 @@ pub async fn confirm(
     now: Timestamp,
 ) -> Result<Confirmed, StoreError> {
     let mut tx = db.begin().await?;
-    if let Some(row) = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
-        .bind(key)
-        .bind(family_id)
-        .fetch_optional(&mut *tx)
-        .await?
-    {
+    // The key is claimed first: a second submit of the same récapitulatif, even at the
+    // same instant on another instance, waits for the first and then finds it recorded.
+    let claimed = sqlx::query(
+        "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, 0, 0, $3) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(family_id)
+    .bind(db_time(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        tx.rollback().await?;
+        let row = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
+            .bind(key)
+            .bind(family_id)
+            .fetch_one(db.reader())
+            .await?;
         return Ok(Confirmed::AlreadyRecorded { bookings: row.get("bookings"), cancellations: row.get("cancellations") });
     }
     let at = db_time(now);
@@ -406,12 +420,10 @@ pub async fn confirm(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(key)
-        .bind(family_id)
+    sqlx::query("UPDATE confirmations SET bookings = $1, cancellations = $2 WHERE key = $3")
         .bind(bookings)
         .bind(cancellations)
-        .bind(&at)
+        .bind(key)
         .execute(&mut *tx)
         .await?;
     let done = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused.iter().copied());

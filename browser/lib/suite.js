@@ -1,0 +1,68 @@
+// What every browser test file shares: one server per width (started with the browser,
+// once per file), a fresh browser context per test, waiting helpers, and the check run on
+// every distinct page.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { auditA11y, launchBrowser, newPage, screenshot } from './browser.js';
+import { startServer } from './server.js';
+
+// Registers the file's before/after hooks; returns `withPage(width, fn)`, which runs `fn`
+// in its own context (fresh cookies), closed even on failure.
+export function serversPerWidth(widths) {
+  const servers = {};
+  let browser;
+  before(async () => {
+    const started = await Promise.allSettled(widths.map(() => startServer()));
+    widths.forEach((width, i) => {
+      if (started[i].status === 'fulfilled') servers[width] = started[i].value;
+    });
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+  });
+  return async function withPage(width, fn, options) {
+    const page = await newPage(browser, width, options);
+    try {
+      await fn(page, servers[width].baseUrl);
+    } finally {
+      await page.context().close();
+    }
+  };
+}
+
+export const visible = (locator) => locator.waitFor({ state: 'visible', timeout: 5_000 });
+export const hidden = (locator) => locator.waitFor({ state: 'hidden', timeout: 5_000 });
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Retries an assertion until it passes (the page may still be reacting to a key or click).
+export async function eventually(check, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(50);
+    }
+  }
+}
+
+export async function expectPath(page, pathname) {
+  await eventually(() => assert.equal(new URL(page.url()).pathname, pathname));
+}
+
+// Every distinct page: a screenshot, the axe audit, and nothing wider than the screen.
+export async function checkPage(page, name) {
+  await screenshot(page, name);
+  await auditA11y(page);
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  assert.ok(scrollWidth <= clientWidth, `${name}: the page scrolls sideways (${scrollWidth} > ${clientWidth} px)`);
+  assert.ok(scrollWidth <= page.viewportSize().width, `${name}: wider than the screen (${scrollWidth} px)`);
+}
