@@ -509,7 +509,7 @@ pub async fn feed_token(db: &Db, family_id: i64, child_public_id: &str, now: Tim
         return Ok(None);
     };
     sqlx::query("INSERT INTO calendar_feeds (token, child_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (child_id) DO NOTHING")
-        .bind(crate::sessions::new_key())
+        .bind(crate::sessions::new_key()?)
         .bind(child_id)
         .bind(db_time(now))
         .execute(db.writer())

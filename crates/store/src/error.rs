@@ -10,6 +10,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("corrupt data in column {column}: {detail}")]
     Corrupt { column: &'static str, detail: String },
+    #[error("the system's random generator failed: {0}")]
+    Random(String),
     #[error("reference data: {0}")]
     Reference(String),
 }

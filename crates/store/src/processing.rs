@@ -64,7 +64,7 @@ where
 
 /// Runs (or resumes) the processing now.
 pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
-    let holder = crate::sessions::new_key();
+    let holder = crate::sessions::new_key()?;
     if !take_lease(db.writer(), &holder, Timestamp::now()).await? {
         return Ok(RunOutcome::Busy);
     }
@@ -277,7 +277,7 @@ impl Decider {
                 return Ok("remplacee".to_owned());
             }
             let possible = self.still_possible(db, r).await?;
-            let decision = self.ledger_mut(r.activity_id, r.day).apply(Movement::Book { id: *reservation_id, possible }, false);
+            let decision = self.ledger_mut(r.activity_id, r.day)?.apply(Movement::Book { id: *reservation_id, possible }, false);
             return Ok(match decision {
                 Decision::Accepted => {
                     writes.accepted.push(*reservation_id);
@@ -295,14 +295,15 @@ impl Decider {
             });
         }
         let held_place = r.previous_state.as_deref() == Some("acceptee");
-        if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day).apply(Movement::Cancel { id: *reservation_id }, held_place) {
+        if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day)?.apply(Movement::Cancel { id: *reservation_id }, held_place) {
             writes.promoted.extend(promoted);
         }
         Ok("annulee".to_owned())
     }
 
-    fn ledger_mut(&mut self, activity: i64, day: Date) -> &mut Ledger {
-        self.ledgers.get_mut(&(activity, day)).expect("loaded by ledger()")
+    /// The day's places, after `ledger()` loaded them.
+    fn ledger_mut(&mut self, activity: i64, day: Date) -> Result<&mut Ledger, StoreError> {
+        self.ledgers.get_mut(&(activity, day)).ok_or_else(|| StoreError::corrupt("ledger", "day not loaded"))
     }
 
     /// The day's places, loaded once per run and then kept up to date in memory (the

@@ -21,7 +21,7 @@ pub async fn create(
     now: Timestamp,
     mail: impl FnOnce(&str) -> NewMail,
 ) -> Result<(), StoreError> {
-    let token = new_token();
+    let token = new_token()?;
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE password_resets SET expires_at = $1 WHERE family_id = $2 AND used_at IS NULL AND expires_at > $1")
         .bind(db_time(now))

@@ -38,12 +38,12 @@ pub async fn create(
     now: Timestamp,
     policy: &SessionPolicy,
 ) -> Result<(String, Session), StoreError> {
-    let token = new_token();
+    let token = new_token()?;
     let session = Session {
         token_hash: token_hash(&token),
         principal,
         structure_id,
-        csrf_token: new_token(),
+        csrf_token: new_token()?,
         created_at: now,
         last_seen_at: now,
     };
@@ -153,6 +153,6 @@ pub async fn touch(db: &Db, token_hash: &str, now: Timestamp) -> Result<(), Stor
 }
 
 /// A random single-use key (a form's idempotency key, say).
-pub fn new_key() -> String {
+pub fn new_key() -> Result<String, StoreError> {
     new_token()
 }

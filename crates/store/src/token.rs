@@ -5,10 +5,12 @@
 use rand::TryRngCore;
 use sha2::{Digest, Sha256};
 
-pub(crate) fn new_token() -> String {
+use crate::StoreError;
+
+pub(crate) fn new_token() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the operating system's random generator works");
-    hex(&bytes)
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(hex(&bytes))
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -25,7 +27,7 @@ mod tests {
 
     #[test]
     fn tokens_are_long_random_and_hashed_stably() {
-        let (a, b) = (new_token(), new_token());
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
         assert_eq!(token_hash(&a), token_hash(&a));

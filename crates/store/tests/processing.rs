@@ -54,7 +54,7 @@ async fn confirm(db: &Db, family: &str, child: &str, activity: &str, day: Date, 
     let child_id = id(db, "SELECT id FROM children WHERE first_name = $1", child).await;
     let activity_id = id(db, "SELECT id FROM activities WHERE name = $1", activity).await;
     let movement = Movement { child_id, activity_id, day, change, amount: Cents(900) };
-    bookings::confirm(db, family_id, &ribambelle_store::sessions::new_key(), &[movement], &[], Timestamp::now()).await.unwrap();
+    bookings::confirm(db, family_id, &ribambelle_store::sessions::new_key().unwrap(), &[movement], &[], Timestamp::now()).await.unwrap();
 }
 
 async fn state(db: &Db, child: &str, activity: &str, day: Date) -> String {

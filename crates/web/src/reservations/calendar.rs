@@ -20,7 +20,7 @@ use ribambelle_domain::{
 use ribambelle_store::bookings::{self, Activity, PendingChange, is_booked_state};
 use serde::Deserialize;
 
-use super::context::{Context, Selection, parse_month};
+use super::context::{Context, Selection, parse_day, parse_month};
 use crate::{
     AppState,
     error::AppError,
@@ -92,6 +92,16 @@ fn state_label(day: &CalendarDay) -> (&'static str, &'static str, &'static str, 
     }
 }
 
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
 /// The grid's days: Monday of the first week to Sunday of the last.
 fn grid_days(month: Date) -> Vec<Date> {
     let first = month.first_of_month();
@@ -102,7 +112,8 @@ fn grid_days(month: Date) -> Vec<Date> {
     let mut d = start;
     while d <= end {
         days.push(d);
-        d = d.tomorrow().expect("calendar dates are far from the end of time");
+        let Ok(next) = d.tomorrow() else { break };
+        d = next;
     }
     days
 }
@@ -177,10 +188,8 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
         let shown_weekdays: Vec<i8> = if weekend { (1..=7).collect() } else { (1..=5).collect() };
         columns = shown_weekdays
             .iter()
-            .map(|&n| {
-                let weekday = Weekday::from_monday_one_offset(n).expect("1..=7");
-                Column { weekday: n, name: french::weekday_name(weekday), short: french::short_weekday_name(weekday) }
-            })
+            .zip(WEEKDAYS)
+            .map(|(&n, weekday)| Column { weekday: n, name: french::weekday_name(weekday), short: french::short_weekday_name(weekday) })
             .collect();
         for chunk in cells.chunks(7) {
             let monday = chunk[0].day;
@@ -310,14 +319,14 @@ pub(crate) async fn act(State(state): State<AppState>, family: Family, FrenchFor
     let pending = bookings::pending(&state.db, family.account.id).await?;
     let month_days = activity_days(&ctx, activity, &days, &booked, &pending, child.id);
     let set: Vec<CalendarDay> = if let Some(day) = form.basculer.as_deref() {
-        let day: Date = day.parse().map_err(|_| AppError::BadRequest)?;
+        let day = parse_day(day)?;
         let Some(clicked) = month_days.iter().find(|d| d.day == day) else { return Err(AppError::BadRequest) };
         // A day that cannot change is left as it is.
         let changes: Vec<(Date, Option<Pending>)> = clicked.toggled().map(|p| (day, p)).into_iter().collect();
         bookings::set_pending(&state.db, family.account.id, child.id, activity.id, &changes, ctx.now).await?;
         return Ok(Redirect::to(&back).into_response());
     } else if let Some(monday) = form.semaine.as_deref() {
-        let monday: Date = monday.parse().map_err(|_| AppError::BadRequest)?;
+        let monday = parse_day(monday)?;
         month_days.into_iter().filter(|d| d.day >= monday && d.day < monday + 7.days()).collect()
     } else if let Some(weekday) = form.jour_semaine.as_deref() {
         let n: i8 = weekday.parse().map_err(|_| AppError::BadRequest)?;

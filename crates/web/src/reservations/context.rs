@@ -81,8 +81,18 @@ impl Context {
     }
 }
 
+/// Years a family may look at or ask for: far enough on both sides for any real use, and
+/// far from the calendar's ends so that date arithmetic on them cannot overflow.
+const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
+
 /// « 2027-05 » → the first of that month; anything else → None.
 pub(crate) fn parse_month(text: &str) -> Option<Date> {
     let (year, month) = text.split_once('-')?;
-    Date::new(year.parse().ok()?, month.parse().ok()?, 1).ok()
+    let date = Date::new(year.parse().ok()?, month.parse().ok()?, 1).ok()?;
+    YEARS.contains(&date.year()).then_some(date)
+}
+
+/// « 2027-05-15 » from a form or a link; anything else (or out of range) is a bad request.
+pub(crate) fn parse_day(text: &str) -> Result<Date, AppError> {
+    text.trim().parse::<Date>().ok().filter(|d| YEARS.contains(&d.year())).ok_or(AppError::BadRequest)
 }

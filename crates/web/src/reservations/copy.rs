@@ -13,7 +13,7 @@ use ribambelle_domain::{booking::Pending, french};
 use ribambelle_store::bookings::{self, Activity};
 use serde::Deserialize;
 
-use super::context::{Context, Selection, parse_month};
+use super::context::{Context, Selection, parse_day, parse_month};
 use crate::{
     AppState,
     error::AppError,
@@ -173,8 +173,8 @@ pub(crate) async fn copy(State(state): State<AppState>, family: Family, FrenchFo
     if source.is_none() {
         errors.add("source", "Choisissez l'enfant et l'activité à recopier.");
     }
-    let from = form.du.parse::<Date>().map_err(|_| errors.add("du", "Saisissez la date de début (jj/mm/aaaa).")).ok();
-    let to = form.au.parse::<Date>().map_err(|_| errors.add("au", "Saisissez la date de fin (jj/mm/aaaa).")).ok();
+    let from = parse_day(&form.du).map_err(|_| errors.add("du", "Saisissez la date de début (jj/mm/aaaa).")).ok();
+    let to = parse_day(&form.au).map_err(|_| errors.add("au", "Saisissez la date de fin (jj/mm/aaaa).")).ok();
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             errors.add("au", "La date de fin doit suivre la date de début.");

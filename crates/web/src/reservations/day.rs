@@ -15,7 +15,7 @@ use ribambelle_store::bookings;
 
 use super::{
     calendar::activity_days,
-    context::{Context, Selection},
+    context::{Context, Selection, parse_day},
 };
 use crate::{
     AppState,
@@ -62,7 +62,7 @@ fn state_text(day: &CalendarDay) -> &'static str {
 async fn load(state: &AppState, family: &Family, child: &str, date: &str) -> Result<(Context, Date, Vec<CalendarDay>), AppError> {
     let selection = Selection { enfant: Some(child.to_owned()), ..Selection::default() };
     let ctx = Context::load(state, family, &selection).await?;
-    let day: Date = date.parse().map_err(|_| AppError::BadRequest)?;
+    let day = parse_day(date)?;
     let child = ctx.child.as_ref().ok_or(AppError::BadRequest)?;
     let booked = bookings::child_bookings(&state.db, child.id, day, day).await?;
     let pending = bookings::pending(&state.db, family.account.id).await?;

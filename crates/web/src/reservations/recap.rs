@@ -69,7 +69,7 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Resul
         layout: Layout::new("Récapitulatif de vos demandes", Some(family.structure.clone())).with_shell(shell),
         csrf: family.session.csrf_token.clone(),
         // A fresh key per récapitulatif: submitting it twice records the demands once.
-        key: ribambelle_store::sessions::new_key(),
+        key: ribambelle_store::sessions::new_key()?,
         bookings: draft.bookings.iter().map(|l| line(l, "")).collect(),
         cancellations: draft.cancellations.iter().map(|l| line(l, "")).collect(),
         refused: draft.refused.iter().map(|(l, r)| line(l, r)).collect(),

@@ -430,3 +430,21 @@ async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
     assert_eq!(state, "acceptee");
     assert!(!app.mails_matching("claire.martin@example.fr", "RESERVATIONS ACCEPTEES").await.is_empty());
 }
+
+#[tokio::test]
+async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let month = ribambelle_domain::clock::paris_date(jiff::Timestamp::now()).strftime("%Y-%m").to_string();
+    for (name, value) in [("basculer", "9999-12-31"), ("semaine", "-009999-01-01"), ("basculer", "2027-02-30")] {
+        let page = act(&mut c, &ids, &month, (name, value)).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{name}={value}");
+    }
+    assert_eq!(act(&mut c, &ids, "9999-12", ("tout_le_mois", "1")).await.status, StatusCode::BAD_REQUEST);
+    let far = c.get(&format!("/reservations/jour?enfant={}&date=9999-12-31", ids.lea)).await;
+    assert_eq!(far.status, StatusCode::BAD_REQUEST);
+    // A month out of range shows the current month rather than failing.
+    assert_eq!(c.get(&format!("/reservations?enfant={}&activite={}&mois=9999-12", ids.lea, ids.aps_matin)).await.status, StatusCode::OK);
+}
