@@ -12,6 +12,7 @@ mod error;
 pub mod legal;
 mod migrate;
 pub mod outbox;
+mod places;
 pub mod portal;
 pub mod processing;
 pub mod resets;

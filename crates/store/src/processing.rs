@@ -153,6 +153,8 @@ struct Writes {
     outcomes: HashMap<String, Vec<i64>>,
     /// Reservations already decided in this batch (their state read at its start is stale).
     decided: HashSet<i64>,
+    /// Places held on each day the batch touched, before it: (activity, day) → taken.
+    places_before: HashMap<(i64, Date), i64>,
 }
 
 /// « $first, $first+1, … » for `count` values.
@@ -175,8 +177,44 @@ async fn set_state(tx: &mut Transaction<'static, Any>, state: &str, only_from: &
     Ok(())
 }
 
+/// Moves a day's counter by `delta`, refusing to go over the activity's capacity: the
+/// in-memory ledger already decided within it, so a refusal here means another run decided
+/// meanwhile, and the batch is rolled back rather than overbook.
+async fn move_places(tx: &mut Transaction<'static, Any>, activity: i64, day: Date, delta: i64) -> Result<(), StoreError> {
+    let day = day.to_string();
+    sqlx::query("INSERT INTO day_places (activity_id, day, taken) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING")
+        .bind(activity)
+        .bind(&day)
+        .execute(&mut **tx)
+        .await?;
+    let moved = sqlx::query(
+        "UPDATE day_places SET taken = taken + $1 WHERE activity_id = $2 AND day = $3 \
+         AND ($1 <= 0 OR taken + $1 <= COALESCE((SELECT capacity FROM activities WHERE id = $2), taken + $1))",
+    )
+    .bind(delta)
+    .bind(activity)
+    .bind(&day)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(StoreError::corrupt("day_places.taken", format!("activity {activity} on {day} would go over its capacity")));
+    }
+    Ok(())
+}
+
 impl Writes {
-    async fn apply(self, tx: &mut Transaction<'static, Any>, run_id: i64, now: &str) -> Result<(), StoreError> {
+    /// Remembers a day's places before the batch first changes them.
+    fn touch(&mut self, activity: i64, day: Date, ledger: &Ledger) {
+        self.places_before.entry((activity, day)).or_insert(ledger.accepted);
+    }
+
+    async fn apply(self, tx: &mut Transaction<'static, Any>, decider: &Decider, run_id: i64, now: &str) -> Result<(), StoreError> {
+        for (&(activity, day), before) in &self.places_before {
+            let after = decider.ledgers.get(&(activity, day)).map_or(*before, |l| l.accepted);
+            if after != *before {
+                move_places(tx, activity, day, after - before).await?;
+            }
+        }
         set_state(tx, "acceptee", "non_transmise", &self.accepted, now).await?;
         set_state(tx, "refusee", "non_transmise", &self.refused, now).await?;
         // A promoted reservation cancelled meanwhile keeps its cancellation.
@@ -256,7 +294,7 @@ impl Decider {
             done.requests += 1;
         }
         done.promotions = writes.promoted.len() as u64;
-        writes.apply(tx, run_id, &db_time(Timestamp::now())).await?;
+        writes.apply(tx, self, run_id, &db_time(Timestamp::now())).await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
             .bind(done.requests as i64)
             .bind(run_id)
@@ -271,6 +309,7 @@ impl Decider {
             return Ok("refusee:réservation introuvable".to_owned());
         };
         self.ledger(db, tx, r.activity_id, r.day).await?;
+        writes.touch(r.activity_id, r.day, self.ledger_mut(r.activity_id, r.day)?);
         if r.book {
             // Cancelled (or decided) again since it was asked: a later request speaks for it.
             if state != "non_transmise" || !writes.decided.insert(*reservation_id) {
@@ -307,16 +346,18 @@ impl Decider {
     }
 
     /// The day's places, loaded once per run and then kept up to date in memory (the
-    /// lease makes this run the only one deciding).
+    /// lease makes this run the only one deciding). The places held come from the day's
+    /// counter, not from the reservations' states: a cancellation confirmed since the last
+    /// run already shows *Annulée* but frees its place only when this run reaches it.
     async fn ledger(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, activity: i64, day: Date) -> Result<(), StoreError> {
         if self.ledgers.contains_key(&(activity, day)) {
             return Ok(());
         }
         let (_, capacity) = self.activity(db, activity).await?.clone();
-        let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservations WHERE activity_id = $1 AND day = $2 AND state = 'acceptee'")
+        let accepted: Option<i64> = sqlx::query_scalar("SELECT taken FROM day_places WHERE activity_id = $1 AND day = $2")
             .bind(activity)
             .bind(day.to_string())
-            .fetch_one(&mut **tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let waiting: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM reservations WHERE activity_id = $1 AND day = $2 AND state = 'attente' ORDER BY queue_position, id",
@@ -325,7 +366,7 @@ impl Decider {
         .bind(day.to_string())
         .fetch_all(&mut **tx)
         .await?;
-        self.ledgers.insert((activity, day), Ledger { capacity, accepted, waiting: VecDeque::from(waiting) });
+        self.ledgers.insert((activity, day), Ledger { capacity, accepted: accepted.unwrap_or(0), waiting: VecDeque::from(waiting) });
         Ok(())
     }
 

@@ -167,3 +167,68 @@ async fn only_one_run_at_a_time_and_an_interrupted_run_is_resumed() {
     assert_eq!(run_of_request, summary.run_id);
     assert_eq!(mails_to(db, "jean-paul.dupont@example.fr").await.len(), 1);
 }
+
+/// Accepted places on `day` of MERCREDI, and what the day's counter says.
+async fn mercredi_places(db: &Db, day: Date) -> (i64, i64) {
+    let accepted = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservations r JOIN activities a ON a.id = r.activity_id \
+         WHERE a.name = 'MERCREDI' AND r.day = $1 AND r.state = 'acceptee'",
+    )
+    .bind(day.to_string())
+    .fetch_one(db.reader())
+    .await
+    .unwrap();
+    let counter = sqlx::query_scalar("SELECT p.taken FROM day_places p JOIN activities a ON a.id = p.activity_id WHERE a.name = 'MERCREDI' AND p.day = $1")
+        .bind(day.to_string())
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    (accepted, counter)
+}
+
+#[tokio::test]
+async fn a_cancellation_frees_its_place_once_even_though_it_shows_cancelled_before_the_run() {
+    let t = demo_db().await;
+    let db = &t.db;
+    let day = next_mercredi(db).await;
+    // The day is full: 13 places, 13 taken.
+    sqlx::query("UPDATE activities SET capacity = 13 WHERE name = 'MERCREDI'").execute(db.writer()).await.unwrap();
+    assert_eq!(mercredi_places(db, day).await, (13, 13));
+    // Emma BERNARD's cancellation is confirmed (her reservation reads *Annulée* at once),
+    // then Amalia and Paolo ask for the day.
+    let (bernard, emma): (i64, i64) = {
+        let row = sqlx::query("SELECT f.id, c.id AS child FROM families f JOIN children c ON c.family_id = f.id WHERE f.identifiant = 'bernard' AND c.first_name = 'Emma'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        (row.get("id"), row.get("child"))
+    };
+    let mercredi = id(db, "SELECT id FROM activities WHERE name = $1", "MERCREDI").await;
+    let cancel = Movement { child_id: emma, activity_id: mercredi, day, change: Pending::Cancel, amount: Cents(0) };
+    bookings::confirm(db, bernard, &ribambelle_store::sessions::new_key().unwrap(), &[cancel], &[], Timestamp::now()).await.unwrap();
+    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
+    confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
+    processing::run(db).await.unwrap();
+    // One place freed, one place given: the first asker gets it, the second waits.
+    assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
+    assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
+    assert_eq!(mercredi_places(db, day).await, (13, 13));
+}
+
+#[tokio::test]
+async fn the_run_takes_the_places_held_from_the_days_counter() {
+    let t = demo_db().await;
+    let db = &t.db;
+    let day = next_mercredi(db).await;
+    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
+    // The counter says the day is full (as a run on another instance would have left it).
+    sqlx::query("UPDATE day_places SET taken = 14 WHERE day = $1 AND activity_id = (SELECT id FROM activities WHERE name = 'MERCREDI')")
+        .bind(day.to_string())
+        .execute(db.writer())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE activities SET capacity = 14 WHERE name = 'MERCREDI'").execute(db.writer()).await.unwrap();
+    // This run loads the counter, so it sees the day full and puts Amalia on the waiting list.
+    processing::run(db).await.unwrap();
+    assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "attente");
+}

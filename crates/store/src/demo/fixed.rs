@@ -166,6 +166,7 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
             .execute(&mut *tx)
             .await?;
     }
+    crate::places::recount(&mut tx).await?;
     portal::touch_data_change(&mut *tx, now).await?;
     tx.commit().await?;
     Ok(())

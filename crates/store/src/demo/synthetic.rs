@@ -86,6 +86,7 @@ pub(super) async fn add(db: &Db, hashing: &PasswordHashing, count: u32, now: Tim
     if let (Some(&first), Some(&last)) = (families.first(), families.last()) {
         super::onboard(&mut tx, first, last, now).await?;
     }
+    crate::places::recount(&mut tx).await?;
     portal::touch_data_change(&mut *tx, now).await?;
     tx.commit().await?;
     Ok(SyntheticReport {
