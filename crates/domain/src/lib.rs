@@ -11,5 +11,6 @@ pub mod french;
 pub mod money;
 pub mod password;
 pub mod password_policy;
+pub mod promotion;
 pub mod report;
 pub mod session;

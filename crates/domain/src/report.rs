@@ -2,6 +2,7 @@
 //! parents' guide: greeting, structure, number of movements received, then one section per
 //! outcome, grouped by activity then child, days written « lun. 15/05 ».
 
+use askama::Template;
 use jiff::civil::Date;
 
 use crate::french::short_day;
@@ -18,6 +19,16 @@ pub enum Outcome {
 impl Outcome {
     /// The sections in the order the mail shows them.
     const ORDER: [Outcome; 4] = [Outcome::WaitingList, Outcome::Accepted, Outcome::Refused, Outcome::Cancelled];
+
+    /// The section's heading in the HTML part, in sentence case for screen readers.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Outcome::WaitingList => "Réservations mises en liste d’attente",
+            Outcome::Accepted => "Réservations acceptées",
+            Outcome::Refused => "Réservations refusées",
+            Outcome::Cancelled => "Réservations annulées",
+        }
+    }
 
     fn title(self) -> &'static str {
         match self {
@@ -79,6 +90,11 @@ impl Report {
         out
     }
 
+    /// The HTML part: the same words, with headings and lists a screen reader can walk.
+    pub fn html(&self) -> Result<String, askama::Error> {
+        ReportHtml { report: self, sections: self.sections() }.render()
+    }
+
     /// The non-empty sections, each grouped by activity then child.
     pub fn sections(&self) -> Vec<Section> {
         Outcome::ORDER
@@ -116,6 +132,19 @@ impl Report {
 pub struct Section {
     pub outcome: Outcome,
     pub activities: Vec<(String, Vec<(String, Vec<Date>)>)>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/compte-rendu.html")]
+struct ReportHtml<'a> {
+    report: &'a Report,
+    sections: Vec<Section>,
+}
+
+impl ReportHtml<'_> {
+    fn day(&self, day: &Date) -> String {
+        short_day(*day)
+    }
 }
 
 impl Section {
@@ -182,6 +211,37 @@ mod tests {
             assert_eq!(a, e, "line {}", i + 1);
         }
         assert_eq!(actual.len(), expected.len());
+    }
+
+    #[test]
+    fn the_html_part_says_the_same_with_headings_and_lists() {
+        use Outcome::*;
+        let report = Report {
+            addressee: "M. DUPONT Jean-Paul".into(),
+            structure: "Mairie <Carte> & Ville".into(),
+            new_requests: 3,
+            cancellations: 1,
+            lines: vec![
+                line(Accepted, "APS MATIN", "DUPONT Paolo", 10),
+                line(WaitingList, "APS MATIN", "DUPONT Amalia", 16),
+                line(WaitingList, "APS MATIN", "DUPONT Amalia", 15),
+                line(Cancelled, "RESTAURATION", "DUPONT Paolo", 5),
+            ],
+        };
+        let html = report.html().unwrap();
+        assert!(html.contains(r#"<html lang="fr">"#));
+        // The structure's name is escaped, never markup.
+        assert!(html.contains("sur la structure : Mairie &#60;Carte&#62; &#38; Ville.") || html.contains("sur la structure : Mairie &lt;Carte&gt; &amp; Ville."), "{html}");
+        assert!(html.contains("<p>4 mouvements sur vos demandes de réservations ont été reçus, dont :</p>"), "{html}");
+        let waiting = html.find("Réservations mises en liste d’attente</h2>").unwrap();
+        let accepted = html.find("Réservations acceptées</h2>").unwrap();
+        let cancelled = html.find("Réservations annulées</h2>").unwrap();
+        assert!(waiting < accepted && accepted < cancelled);
+        assert!(!html.contains("Réservations refusées"));
+        assert!(html.contains(
+            r#"<li>DUPONT Amalia : <time datetime="2023-05-15">lun. 15/05</time>, <time datetime="2023-05-16">mar. 16/05</time></li>"#
+        ), "{html}");
+        assert!(html.contains("<h3 style=\"font-size:16px;\">Activité : RESTAURATION</h3>"), "{html}");
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum MailError {
     File(#[from] lettre::transport::file::Error),
     #[error("creating the outbox folder {path}: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
+    #[error("writing the HTML preview {path}: {source}")]
+    Preview { path: PathBuf, source: std::io::Error },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +43,8 @@ pub struct SmtpSettings {
 
 #[derive(Clone, Debug)]
 pub enum TransportSettings {
-    /// Write each mail as `<folder>/<uuid>.eml`.
+    /// Write each mail as `<folder>/<uuid>.eml`, and its HTML part, if any, beside it as
+    /// `<uuid>.html` to be opened in a browser.
     Folder(PathBuf),
     Smtp(SmtpSettings),
 }
@@ -55,7 +58,7 @@ pub struct Transport {
 
 #[derive(Clone)]
 enum Kind {
-    Folder(AsyncFileTransport<Tokio1Executor>),
+    Folder { path: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -66,7 +69,7 @@ impl Transport {
             TransportSettings::Folder(path) => {
                 std::fs::create_dir_all(path)
                     .map_err(|source| MailError::Folder { path: path.clone(), source })?;
-                Kind::Folder(AsyncFileTransport::new(path))
+                Kind::Folder { path: path.clone(), transport: AsyncFileTransport::new(path) }
             }
             TransportSettings::Smtp(smtp) => Kind::Smtp(smtp_transport(smtp)?),
         };
@@ -75,7 +78,7 @@ impl Transport {
 
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Folder(_) => "dossier de fichiers .eml".to_owned(),
+            Kind::Folder { .. } => "dossier de fichiers .eml".to_owned(),
             Kind::Smtp(_) => "SMTP".to_owned(),
         }
     }
@@ -83,8 +86,12 @@ impl Transport {
     pub async fn deliver(&self, mail: &QueuedMail) -> Result<(), MailError> {
         let message = self.message(mail)?;
         match &self.kind {
-            Kind::Folder(t) => {
-                t.send(message).await?;
+            Kind::Folder { path, transport } => {
+                let id = transport.send(message).await?;
+                if let Some(html) = &mail.body_html {
+                    let path = path.join(format!("{id}.html"));
+                    tokio::fs::write(&path, html).await.map_err(|source| MailError::Preview { path, source })?;
+                }
             }
             Kind::Smtp(t) => {
                 t.send(message).await?;

@@ -44,9 +44,13 @@ async fn folder_transport_writes_readable_eml_files() {
     let report = Sender::new(t.db.clone(), transport).send_due().await.unwrap();
     assert_eq!((report.sent, report.failed), (1, 0));
 
-    let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
-    assert_eq!(files.len(), 1);
+    let mut files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    // The .eml, and its HTML part beside it under the same name, to open in a browser.
+    assert_eq!(files.len(), 2, "{files:?}");
     assert_eq!(files[0].extension().unwrap(), "eml");
+    assert_eq!(files[1], files[0].with_extension("html"));
+    assert_eq!(std::fs::read_to_string(&files[1]).unwrap(), "<p>Bonjour,</p><p>Votre demande a bien été reçue.</p>");
     let eml = std::fs::read_to_string(&files[0]).unwrap();
     assert!(eml.contains("To: jean-paul.dupont@example.fr"), "{eml}");
     assert!(eml.contains("From: \"Portail Famille\" <portail@carteville.example>") || eml.contains("From: Portail Famille <portail@carteville.example>"), "{eml}");

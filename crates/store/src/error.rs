@@ -14,6 +14,8 @@ pub enum StoreError {
     Random(String),
     #[error("reference data: {0}")]
     Reference(String),
+    #[error("a mail's HTML part could not be written: {0}")]
+    MailTemplate(String),
 }
 
 impl StoreError {

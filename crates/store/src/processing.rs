@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
     allocation::{Decision, Ledger, Movement},
     booking::BookingRules,
+    promotion::{PromotedDay, Promotion},
     calendar::SchoolCalendar,
     report::{Outcome, Report, ReportLine},
 };
@@ -415,7 +416,7 @@ async fn send_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
                     recipients: emails,
                     subject: format!("{} : compte rendu de vos réservations", report.structure),
                     body_text: report.text(),
-                    body_html: None,
+                    body_html: Some(report.html().map_err(|e| StoreError::MailTemplate(e.to_string()))?),
                 };
                 outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
                 sent += 1;
@@ -516,25 +517,20 @@ async fn send_promotion_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
         .fetch_all(&mut *tx)
         .await?;
         if !who.emails.is_empty() && !days.is_empty() {
-            let mut body = format!(
-                "{}\n\nDes places se sont libérées : les réservations suivantes, qui étaient en liste d'attente, sont acceptées sur la structure : {}.\n\n",
-                who.name, who.structure
-            );
+            let mut lines = Vec::with_capacity(days.len());
             for d in &days {
-                let day: Date = d.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservations.day", e))?;
-                body.push_str(&format!(
-                    "--> {} : {} : {}\n",
-                    d.get::<String, _>("name"),
-                    d.get::<String, _>("first_name"),
-                    ribambelle_domain::french::short_day(day)
-                ));
+                lines.push(PromotedDay {
+                    activity: d.get("name"),
+                    child: d.get("first_name"),
+                    day: d.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservations.day", e))?,
+                });
             }
-            body.push_str("\nSi ces places ne vous intéressent plus, pensez à les annuler le plus tôt possible.\n");
+            let promotion = Promotion { addressee: who.name, structure: who.structure, lines };
             let mail = NewMail {
                 recipients: who.emails,
-                subject: format!("{} : réservations en liste d'attente acceptées", who.structure),
-                body_text: body,
-                body_html: None,
+                subject: promotion.subject(),
+                body_text: promotion.text(),
+                body_html: Some(promotion.html().map_err(|e| StoreError::MailTemplate(e.to_string()))?),
             };
             outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
             sent += 1;

@@ -106,6 +106,13 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     assert!(report.contains("****************     RESERVATIONS MISES EN LISTE D'ATTENTE     ****************\n--> Activité : MERCREDI :\n         DUPONT Paolo : "));
     assert!(report.contains("****************     RESERVATIONS ACCEPTEES     ****************\n--> Activité : MERCREDI :\n         DUPONT Amalia : "));
 
+    // The HTML part says the same.
+    let html: String = sqlx::query_scalar("SELECT body_html FROM outbox WHERE recipients LIKE '%jean-paul.dupont@example.fr%'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert!(html.contains("<h2") && html.contains("Réservations acceptées") && html.contains("DUPONT Paolo : <time"), "{html}");
+
     // A second run finds nothing and sends nothing twice.
     let RunOutcome::Done(again) = processing::run(db).await.unwrap() else { panic!("busy") };
     assert_eq!((again.requests, again.reports), (0, 0));
