@@ -27,10 +27,11 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The binary under test: RIBAMBELLE_BIN, or the workspace's debug build.
+export const ribambelleBin = process.env.RIBAMBELLE_BIN ? resolve(process.env.RIBAMBELLE_BIN) : defaultBin;
+
 export async function startServer() {
-  const bin = process.env.RIBAMBELLE_BIN
-    ? resolve(process.env.RIBAMBELLE_BIN)
-    : defaultBin;
+  const bin = ribambelleBin;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'ribambelle-browser-'));

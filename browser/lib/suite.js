@@ -6,8 +6,8 @@ import { after, before } from 'node:test';
 import { auditA11y, launchBrowser, newPage, screenshot } from './browser.js';
 import { startServer } from './server.js';
 
-// Registers the file's before/after hooks; returns `withPage(width, fn)`, which runs `fn`
-// in its own context (fresh cookies), closed even on failure.
+// Registers the file's before/after hooks; returns `withPage(width, fn)`, which runs
+// `fn(page, baseUrl, server)` in its own context (fresh cookies), closed even on failure.
 export function serversPerWidth(widths) {
   const servers = {};
   let browser;
@@ -27,7 +27,7 @@ export function serversPerWidth(widths) {
   return async function withPage(width, fn, options) {
     const page = await newPage(browser, width, options);
     try {
-      await fn(page, servers[width].baseUrl);
+      await fn(page, servers[width].baseUrl, servers[width]);
     } finally {
       await page.context().close();
     }

@@ -70,12 +70,9 @@ impl Report {
             "Veuillez trouver ci-dessous un compte rendu des modifications apportées à vos demandes de réservation sur la structure : {}.\n\n",
             self.structure
         ));
-        out.push_str(&format!(
-            "{} mouvements sur vos demandes de réservations ont été reçus, dont :\n",
-            self.new_requests + self.cancellations
-        ));
-        out.push_str(&format!("       - {} nouvelles demandes de réservation\n", self.new_requests));
-        out.push_str(&format!("       - {} demandes d\u{2019}annulation\n", self.cancellations));
+        out.push_str(&format!("{}\n", self.movements()));
+        out.push_str(&format!("       - {}\n", self.new_requests_line()));
+        out.push_str(&format!("       - {}\n", self.cancellations_line()));
         for section in self.sections() {
             out.push_str(&format!("\n****************     {}     ****************\n", section.outcome.title()));
             for (activity, children) in &section.activities {
@@ -88,6 +85,29 @@ impl Report {
         }
         out.push_str("Vous pouvez consulter l'état de vos réservations sur notre site Internet.\n");
         out
+    }
+
+    /// « 14 mouvements … ont été reçus, dont : », agreeing with the number (French puts 0
+    /// and 1 in the singular).
+    pub fn movements(&self) -> String {
+        match self.new_requests + self.cancellations {
+            n @ (0 | 1) => format!("{n} mouvement sur vos demandes de réservations a été reçu, dont :"),
+            n => format!("{n} mouvements sur vos demandes de réservations ont été reçus, dont :"),
+        }
+    }
+
+    pub fn new_requests_line(&self) -> String {
+        match self.new_requests {
+            n @ (0 | 1) => format!("{n} nouvelle demande de réservation"),
+            n => format!("{n} nouvelles demandes de réservation"),
+        }
+    }
+
+    pub fn cancellations_line(&self) -> String {
+        match self.cancellations {
+            n @ (0 | 1) => format!("{n} demande d’annulation"),
+            n => format!("{n} demandes d’annulation"),
+        }
     }
 
     /// The HTML part: the same words, with headings and lists a screen reader can walk.
@@ -257,6 +277,7 @@ mod tests {
         let text = report.text();
         assert!(!text.contains("ACCEPTEES") && !text.contains("LISTE D'ATTENTE"));
         assert!(text.find("REFUSEES").unwrap() < text.find("ANNULEES").unwrap());
-        assert!(text.contains("2 mouvements"));
+        assert!(text.contains("2 mouvements sur vos demandes de réservations ont été reçus, dont :\n"));
+        assert!(text.contains("       - 1 nouvelle demande de réservation\n       - 1 demande d’annulation\n"), "{text}");
     }
 }
