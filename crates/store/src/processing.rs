@@ -63,20 +63,42 @@ where
     Ok(done.rows_affected() == 1)
 }
 
-/// Runs (or resumes) the processing now.
+/// Runs (or resumes) the processing now. Requests confirmed while it runs are taken by
+/// another round under the same lease (each round is a run of its own, with its own
+/// reports), so that a confirmation that found the run busy is not left for the night.
 pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
     let holder = crate::sessions::new_key()?;
     if !take_lease(db.writer(), &holder, Timestamp::now()).await? {
         return Ok(RunOutcome::Busy);
     }
+    let mut total = RunSummary::default();
+    loop {
+        let Some(round) = one_run(db, &holder).await? else { return Ok(RunOutcome::Busy) };
+        total = RunSummary {
+            run_id: round.run_id,
+            requests: total.requests + round.requests,
+            reports: total.reports + round.reports,
+            promotions: total.promotions + round.promotions,
+        };
+        if unprocessed(db).await? == 0 {
+            break;
+        }
+    }
+    sqlx::query("DELETE FROM run_lease WHERE name = $1 AND holder = $2").bind(LEASE_NAME).bind(&holder).execute(db.writer()).await?;
+    Ok(RunOutcome::Done(total))
+}
+
+/// One run: every request waiting, then the mails, then the run is marked finished.
+/// None when the lease was lost to another instance.
+async fn one_run(db: &Db, holder: &str) -> Result<Option<RunSummary>, StoreError> {
     let run_id = current_run(db).await?;
     let started = std::time::Instant::now();
     let mut summary = RunSummary { run_id, ..RunSummary::default() };
     let mut decider = Decider::default();
     loop {
         let mut tx = db.begin().await?;
-        if !take_lease(&mut *tx, &holder, Timestamp::now()).await? {
-            return Ok(RunOutcome::Busy);
+        if !take_lease(&mut *tx, holder, Timestamp::now()).await? {
+            return Ok(None);
         }
         let done = decider.batch(db, &mut tx, run_id).await?;
         tx.commit().await?;
@@ -98,9 +120,8 @@ pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
     .bind(db_time(now))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM run_lease WHERE name = $1 AND holder = $2").bind(LEASE_NAME).bind(&holder).execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(RunOutcome::Done(summary))
+    Ok(Some(summary))
 }
 
 /// The unfinished run to resume, or a new one.
@@ -129,6 +150,10 @@ struct Decider {
     activities: HashMap<i64, (BookingRules, Option<i64>)>,
     calendars: HashMap<i64, SchoolCalendar>,
     ledgers: HashMap<(i64, Date), Ledger>,
+    /// The next place in each day's queue. Counted per day rather than taken from the
+    /// request's id: on PostgreSQL a confirmation may commit after a later-numbered one
+    /// was already queued, and it must join behind it, not jump ahead.
+    next_in_queue: HashMap<(i64, Date), i64>,
 }
 
 struct Request {
@@ -148,7 +173,7 @@ struct Request {
 struct Writes {
     accepted: Vec<i64>,
     refused: Vec<i64>,
-    /// (reservation, the request that put it in the queue)
+    /// (reservation, its place in its day's queue)
     waiting: Vec<(i64, i64)>,
     promoted: Vec<i64>,
     outcomes: HashMap<String, Vec<i64>>,
@@ -324,7 +349,9 @@ impl Decider {
                     "acceptee".to_owned()
                 }
                 Decision::WaitingList => {
-                    writes.waiting.push((*reservation_id, r.id));
+                    let next = self.next_in_queue.entry((r.activity_id, r.day)).or_insert(1);
+                    writes.waiting.push((*reservation_id, *next));
+                    *next += 1;
                     "attente".to_owned()
                 }
                 Decision::Refused(reason) => {
@@ -360,6 +387,12 @@ impl Decider {
             .bind(day.to_string())
             .fetch_optional(&mut **tx)
             .await?;
+        let last_in_queue: Option<i64> = sqlx::query_scalar("SELECT MAX(queue_position) FROM reservations WHERE activity_id = $1 AND day = $2")
+            .bind(activity)
+            .bind(day.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+        self.next_in_queue.insert((activity, day), last_in_queue.unwrap_or(0) + 1);
         let waiting: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM reservations WHERE activity_id = $1 AND day = $2 AND state = 'attente' ORDER BY queue_position, id",
         )
@@ -553,13 +586,18 @@ pub async fn is_immediate(db: &Db, structure_id: i64) -> Result<bool, StoreError
 }
 
 /// Immediate mode: runs the processing right after a confirmation. When another instance
-/// is running it, waits a little for it to finish and tries again, so that the request is
-/// decided now rather than at night.
+/// is running it, that run takes the new requests in a further round; this waits a little
+/// for them to be decided, so that the family sees the outcome at once.
 pub async fn run_now(db: &Db) -> Result<(), StoreError> {
     for attempt in 0..20 {
         match run(db).await? {
             RunOutcome::Done(_) => return Ok(()),
-            RunOutcome::Busy => tokio::time::sleep(std::time::Duration::from_millis(50 + 25 * attempt)).await,
+            RunOutcome::Busy => {
+                tokio::time::sleep(std::time::Duration::from_millis(50 + 25 * attempt)).await;
+                if unprocessed(db).await? == 0 {
+                    return Ok(());
+                }
+            }
         }
     }
     tracing::warn!("immediate processing: the run stayed busy; the requests wait for the next run");
