@@ -2,7 +2,7 @@
 //! the days booked, the draft of pending changes, the confirmation that records them all
 //! at once, and the follow-up.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::{
     Timestamp,
@@ -14,9 +14,13 @@ use ribambelle_domain::{
     calendar::{HolidayPeriod, SchoolCalendar, SchoolZone},
     money::Cents,
 };
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
-use crate::{Db, StoreError, db_time, parse_db_time};
+use crate::{
+    Backend, Db, StoreError,
+    bulk::{ROWS_PER_STATEMENT, Statement, Val},
+    db_time, parse_db_time,
+};
 
 fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt(column, e))
@@ -24,22 +28,24 @@ fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
 
 /// The school calendar of a structure's zone, from the reference data.
 pub async fn school_calendar(db: &Db, structure_id: i64) -> Result<SchoolCalendar, StoreError> {
-    let row = sqlx::query("SELECT school_zone, alsace_moselle FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_one(db.reader())
-        .await?;
-    let zone_text: String = row.get("school_zone");
+    let rows = sqlx::query(
+        "SELECT s.school_zone, s.alsace_moselle, h.name, h.first_day, h.last_day FROM structures s \
+         LEFT JOIN school_holidays h ON h.zone = s.school_zone WHERE s.id = $1",
+    )
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
+    let first = rows.first().ok_or(sqlx::Error::RowNotFound)?;
+    let zone_text: String = first.get("school_zone");
     let zone: SchoolZone = zone_text.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone_text))?;
-    let alsace_moselle = row.get::<i64, _>("alsace_moselle") != 0;
-    let rows = sqlx::query("SELECT name, first_day, last_day FROM school_holidays WHERE zone = $1")
-        .bind(zone.as_str())
-        .fetch_all(db.reader())
-        .await?;
-    let mut periods = Vec::new();
-    for r in rows {
+    let alsace_moselle = first.get::<i64, _>("alsace_moselle") != 0;
+    let mut periods = Vec::with_capacity(rows.len());
+    for r in &rows {
+        // A zone without holidays yet: the join's one row has no period.
+        let Some(name) = r.get::<Option<String>, _>("name") else { continue };
         periods.push(HolidayPeriod {
             zone,
-            name: r.get("name"),
+            name,
             first_day: date(&r.get::<String, _>("first_day"), "school_holidays.first_day")?,
             last_day: date(&r.get::<String, _>("last_day"), "school_holidays.last_day")?,
         });
@@ -103,29 +109,74 @@ const ACTIVITY_COLUMNS: &str = "a.id, a.public_id, a.name, a.capacity, a.start_t
 
 /// The activities of the structure the child is registered to.
 pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
-    let sql = format!(
-        "SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN registrations r ON r.activity_id = a.id \
-         WHERE r.child_id = $1 AND a.structure_id = $2 ORDER BY a.start_time, a.name"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(child_id).bind(structure_id).fetch_all(db.reader()).await?;
-    let mut activities = Vec::with_capacity(rows.len());
-    for r in rows {
-        activities.push(activity_from(db, &r).await?);
-    }
-    Ok(activities)
+    activities(
+        db,
+        "SELECT r.activity_id FROM registrations r WHERE r.child_id = $1 \
+         AND r.activity_id IN (SELECT id FROM activities WHERE structure_id = $2)",
+        &[child_id, structure_id],
+    )
+    .await
 }
 
 /// One activity with its rules and prices.
 pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, StoreError> {
-    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(activity_id).fetch_one(db.reader()).await?;
-    activity_from(db, &row).await
+    activities(db, "$1", &[activity_id]).await?.pop().ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
-async fn activity_from(db: &Db, r: &sqlx::any::AnyRow) -> Result<Activity, StoreError> {
-    let id: i64 = r.get("id");
+/// The activities whose ids `ids` selects (SQL with the `params`), by start time and name.
+/// Their windows, closures and prices are read for all of them at once: four queries
+/// however many activities a page shows.
+async fn activities(db: &Db, ids: &str, params: &[i64]) -> Result<Vec<Activity>, StoreError> {
+    let fetch = |sql: String| {
+        let query = params.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, p| q.bind(*p));
+        query.fetch_all(db.reader())
+    };
+    let rows = fetch(format!("SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id IN ({ids}) ORDER BY a.start_time, a.name")).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut windows: HashMap<i64, Vec<HolidayWindow>> = HashMap::new();
+    let sql = format!(
+        "SELECT activity_id, first_day, last_day, opens_at, closes_at FROM holiday_booking_windows \
+         WHERE activity_id IN ({ids}) ORDER BY id"
+    );
+    for r in fetch(sql).await? {
+        windows.entry(r.get("activity_id")).or_default().push(HolidayWindow {
+            first_day: date(&r.get::<String, _>("first_day"), "holiday_booking_windows.first_day")?,
+            last_day: date(&r.get::<String, _>("last_day"), "holiday_booking_windows.last_day")?,
+            opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
+            closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
+        });
+    }
+    let mut closures: HashMap<i64, Vec<Date>> = HashMap::new();
+    for r in fetch(format!("SELECT activity_id, day FROM activity_closures WHERE activity_id IN ({ids}) ORDER BY day")).await? {
+        closures.entry(r.get("activity_id")).or_default().push(date(&r.get::<String, _>("day"), "activity_closures.day")?);
+    }
+    let mut prices: HashMap<i64, Vec<PriceBracket>> = HashMap::new();
+    for r in fetch(format!("SELECT activity_id, qf_max, price_cents FROM price_brackets WHERE activity_id IN ({ids}) ORDER BY id")).await? {
+        prices.entry(r.get("activity_id")).or_default().push(PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) });
+    }
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.get("id");
+            activity_from(
+                r,
+                windows.remove(&id).unwrap_or_default(),
+                closures.remove(&id).unwrap_or_default(),
+                prices.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn activity_from(
+    r: &sqlx::any::AnyRow,
+    holiday_windows: Vec<HolidayWindow>,
+    closures: Vec<Date>,
+    prices: Vec<PriceBracket>,
+) -> Result<Activity, StoreError> {
     Ok(Activity {
-        id,
+        id: r.get("id"),
         public_id: r.get("public_id"),
         name: r.get("name"),
         capacity: r.get("capacity"),
@@ -145,48 +196,15 @@ async fn activity_from(db: &Db, r: &sqlx::any::AnyRow) -> Result<Activity, Store
                 weeks_before: r.get("deadline_weeks_before"),
             },
             horizon_days: r.get("horizon_days"),
-            holiday_windows: holiday_windows(db, id).await?,
-            closures: closures(db, id).await?,
+            holiday_windows,
+            closures,
         },
-        prices: prices(db, id).await?,
+        prices,
     })
 }
 
 fn parse_time(text: &str) -> Result<Time, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt("time", e))
-}
-
-async fn holiday_windows(db: &Db, activity_id: i64) -> Result<Vec<HolidayWindow>, StoreError> {
-    let rows = sqlx::query("SELECT first_day, last_day, opens_at, closes_at FROM holiday_booking_windows WHERE activity_id = $1")
-        .bind(activity_id)
-        .fetch_all(db.reader())
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HolidayWindow {
-                first_day: date(&r.get::<String, _>("first_day"), "holiday_booking_windows.first_day")?,
-                last_day: date(&r.get::<String, _>("last_day"), "holiday_booking_windows.last_day")?,
-                opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
-                closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
-            })
-        })
-        .collect()
-}
-
-async fn closures(db: &Db, activity_id: i64) -> Result<Vec<Date>, StoreError> {
-    let days: Vec<String> = sqlx::query_scalar("SELECT day FROM activity_closures WHERE activity_id = $1")
-        .bind(activity_id)
-        .fetch_all(db.reader())
-        .await?;
-    days.iter().map(|d| date(d, "activity_closures.day")).collect()
-}
-
-async fn prices(db: &Db, activity_id: i64) -> Result<Vec<PriceBracket>, StoreError> {
-    let rows = sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
-        .bind(activity_id)
-        .fetch_all(db.reader())
-        .await?;
-    Ok(rows.iter().map(|r| PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) }).collect())
 }
 
 pub async fn quotient_familial(db: &Db, family_id: i64) -> Result<Option<i64>, StoreError> {
@@ -282,30 +300,63 @@ pub async fn set_pending(
     changes: &[(Date, Option<Pending>)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    // A day given twice keeps its last change, as when the days were written one by one;
+    // an upsert may not meet the same row twice either (PostgreSQL refuses it).
+    let changes: Vec<(Date, Option<Pending>)> = changes.iter().copied().collect::<BTreeMap<_, _>>().into_iter().collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let created_at = db_time(now);
     let mut tx = db.begin().await?;
-    for (day, change) in changes {
-        sqlx::query("DELETE FROM pending_changes WHERE child_id = $1 AND activity_id = $2 AND day = $3")
-            .bind(child_id)
-            .bind(activity_id)
-            .bind(day.to_string())
-            .execute(&mut *tx)
-            .await?;
-        if let Some(change) = change {
-            sqlx::query(
-                "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(family_id)
-            .bind(child_id)
-            .bind(activity_id)
-            .bind(day.to_string())
-            .bind(change_text(*change))
-            .bind(db_time(now))
-            .execute(&mut *tx)
-            .await?;
+    for chunk in changes.chunks(ROWS_PER_STATEMENT) {
+        let dropped: Vec<(i64, i64, Date)> = chunk.iter().filter(|(_, c)| c.is_none()).map(|&(day, _)| (child_id, activity_id, day)).collect();
+        if !dropped.is_empty() {
+            let mut delete = Statement::new(db.backend(), "DELETE FROM pending_changes WHERE ");
+            days_condition(&mut delete, &dropped);
+            delete.execute(&mut tx).await?;
+        }
+        let set: Vec<[Val; 6]> = chunk
+            .iter()
+            .filter_map(|&(day, change)| {
+                let change = change_text(change?);
+                Some([family_id.into(), child_id.into(), activity_id.into(), day.to_string().into(), change.into(), created_at.as_str().into()])
+            })
+            .collect();
+        if !set.is_empty() {
+            let mut upsert = Statement::new(db.backend(), "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) VALUES ");
+            upsert.rows(set).sql(
+                " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET family_id = excluded.family_id, \
+                 change = excluded.change, created_at = excluded.created_at",
+            );
+            upsert.execute(&mut tx).await?;
         }
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// `((child_id = ? AND activity_id = ? AND day IN (?, …)) OR …)`: the rows of these
+/// (child, activity, day), written so that both databases look each one up in the
+/// (child_id, activity_id, day) index; a row-value `IN (VALUES …)` makes SQLite scan the
+/// whole table. `keys` must not be empty.
+fn days_condition(statement: &mut Statement, keys: &[(i64, i64, Date)]) {
+    let mut groups: BTreeMap<(i64, i64), Vec<Date>> = BTreeMap::new();
+    for &(child_id, activity_id, day) in keys {
+        groups.entry((child_id, activity_id)).or_default().push(day);
+    }
+    statement.sql("(");
+    for (i, ((child_id, activity_id), days)) in groups.into_iter().enumerate() {
+        statement.sql(if i == 0 { "(child_id = " } else { " OR (child_id = " });
+        statement.value(child_id).sql(" AND activity_id = ").value(activity_id).sql(" AND day IN (");
+        for (j, day) in days.into_iter().enumerate() {
+            if j > 0 {
+                statement.sql(", ");
+            }
+            statement.value(day.to_string());
+        }
+        statement.sql("))");
+    }
+    statement.sql(")");
 }
 
 /// « Annuler » / « Abandonner »: every pending change of the family is dropped.
@@ -333,7 +384,8 @@ pub enum Confirmed {
 
 /// Records every movement as *Non transmise*, the requests in arrival order, and drops
 /// those pending changes (and the `refused` ones), all in one transaction committed before
-/// the family gets its answer.
+/// the family gets its answer. Each (child, activity, day) appears at most once, as in the
+/// draft the movements come from.
 pub async fn confirm(
     db: &Db,
     family_id: i64,
@@ -342,16 +394,21 @@ pub async fn confirm(
     refused: &[(i64, i64, Date)],
     now: Timestamp,
 ) -> Result<Confirmed, StoreError> {
+    let bookings = movements.iter().filter(|m| m.change == Pending::Book).count() as i64;
+    let cancellations = movements.len() as i64 - bookings;
+    let at = db_time(now);
     let mut tx = db.begin().await?;
     // The key is claimed first: a second submit of the same récapitulatif, even at the
     // same instant on another instance, waits for the first and then finds it recorded.
     let claimed = sqlx::query(
-        "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, 0, 0, $3) \
+        "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (key) DO NOTHING",
     )
     .bind(key)
     .bind(family_id)
-    .bind(db_time(now))
+    .bind(bookings)
+    .bind(cancellations)
+    .bind(&at)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -365,80 +422,90 @@ pub async fn confirm(
             .await?;
         return Ok(Confirmed::AlreadyRecorded { bookings: row.get("bookings"), cancellations: row.get("cancellations") });
     }
-    let at = db_time(now);
-    let (mut bookings, mut cancellations) = (0i64, 0i64);
-    for m in movements {
-        let day = m.day.to_string();
-        let previous: Option<String> = sqlx::query_scalar("SELECT state FROM reservations WHERE child_id = $1 AND activity_id = $2 AND day = $3")
-            .bind(m.child_id)
-            .bind(m.activity_id)
-            .bind(&day)
-            .fetch_optional(&mut *tx)
-            .await?;
-        match m.change {
-            Pending::Book => {
-                bookings += 1;
-                sqlx::query(
-                    "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, 'non_transmise', $5, $6, $6) \
-                     ON CONFLICT (child_id, activity_id, day) DO UPDATE SET state = 'non_transmise', \
-                       amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
-                )
-                .bind(family_id)
-                .bind(m.child_id)
-                .bind(m.activity_id)
-                .bind(&day)
-                .bind(m.amount.0)
-                .bind(&at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Pending::Cancel => {
-                cancellations += 1;
-                sqlx::query("UPDATE reservations SET state = 'annulee', updated_at = $1 WHERE child_id = $2 AND activity_id = $3 AND day = $4")
-                    .bind(&at)
-                    .bind(m.child_id)
-                    .bind(m.activity_id)
-                    .bind(&day)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        sqlx::query(
-            "INSERT INTO reservation_requests (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(key)
-        .bind(family_id)
-        .bind(m.child_id)
-        .bind(m.activity_id)
-        .bind(&day)
-        .bind(change_text(m.change))
-        .bind(previous)
-        .bind(m.amount.0)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
+    for chunk in movements.chunks(ROWS_PER_STATEMENT) {
+        record(&mut tx, db.backend(), family_id, key, chunk, &at).await?;
     }
-    sqlx::query("UPDATE confirmations SET bookings = $1, cancellations = $2 WHERE key = $3")
-        .bind(bookings)
-        .bind(cancellations)
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-    let done = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused.iter().copied());
-    for (child_id, activity_id, day) in done {
-        sqlx::query("DELETE FROM pending_changes WHERE family_id = $1 AND child_id = $2 AND activity_id = $3 AND day = $4")
-            .bind(family_id)
-            .bind(child_id)
-            .bind(activity_id)
-            .bind(day.to_string())
-            .execute(&mut *tx)
-            .await?;
+    let done: Vec<(i64, i64, Date)> = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused.iter().copied()).collect();
+    for chunk in done.chunks(ROWS_PER_STATEMENT) {
+        let mut delete = Statement::new(db.backend(), "DELETE FROM pending_changes WHERE family_id = ");
+        delete.value(family_id).sql(" AND ");
+        days_condition(&mut delete, chunk);
+        delete.execute(&mut tx).await?;
     }
     crate::portal::touch_data_change(&mut *tx, now).await?;
     tx.commit().await?;
     Ok(Confirmed::Recorded { bookings, cancellations })
+}
+
+/// Writes some movements of a confirmation with a few statements for them all: the
+/// reservations' states before, the bookings, the cancellations, then the requests in
+/// the movements' order, which is their arrival order.
+async fn record(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    family_id: i64,
+    key: &str,
+    movements: &[Movement],
+    at: &str,
+) -> Result<(), StoreError> {
+    let keys: Vec<(i64, i64, Date)> = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).collect();
+    let mut select = Statement::new(backend, "SELECT child_id, activity_id, day, state FROM reservations WHERE ");
+    days_condition(&mut select, &keys);
+    let previous: HashMap<(i64, i64, String), String> = select
+        .fetch_all(tx)
+        .await?
+        .iter()
+        .map(|r| ((r.get("child_id"), r.get("activity_id"), r.get("day")), r.get("state")))
+        .collect();
+    let booked: Vec<[Val; 8]> = movements
+        .iter()
+        .filter(|m| m.change == Pending::Book)
+        .map(|m| {
+            let (child, activity, day, amount) = (m.child_id.into(), m.activity_id.into(), m.day.to_string().into(), m.amount.0.into());
+            [family_id.into(), child, activity, day, "non_transmise".into(), amount, at.into(), at.into()]
+        })
+        .collect();
+    if !booked.is_empty() {
+        let mut upsert = Statement::new(
+            backend,
+            "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) VALUES ",
+        );
+        upsert.rows(booked).sql(
+            " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET state = 'non_transmise', \
+             amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
+        );
+        upsert.execute(tx).await?;
+    }
+    let cancelled: Vec<(i64, i64, Date)> =
+        movements.iter().filter(|m| m.change == Pending::Cancel).map(|m| (m.child_id, m.activity_id, m.day)).collect();
+    if !cancelled.is_empty() {
+        let mut update = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
+        update.value(at).sql(" WHERE ");
+        days_condition(&mut update, &cancelled);
+        update.execute(tx).await?;
+    }
+    let mut requests = Statement::new(
+        backend,
+        "INSERT INTO reservation_requests \
+         (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) VALUES ",
+    );
+    requests.rows(movements.iter().map(|m| {
+        let day = m.day.to_string();
+        let before = previous.get(&(m.child_id, m.activity_id, day.clone())).cloned();
+        [
+            key.into(),
+            family_id.into(),
+            m.child_id.into(),
+            m.activity_id.into(),
+            day.into(),
+            change_text(m.change).into(),
+            before.into(),
+            m.amount.0.into(),
+            at.into(),
+        ]
+    }));
+    requests.execute(tx).await?;
+    Ok(())
 }
 
 /// One line of « Suivi des réservations ».

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use jiff::Timestamp;
+use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
     activity::day_price,
     booking::Pending,
@@ -25,7 +25,7 @@ pub struct DraftLine {
     pub activity_id: i64,
     pub activity_public_id: String,
     pub activity_name: String,
-    pub day: jiff::civil::Date,
+    pub day: Date,
     pub change: Pending,
     pub amount: Cents,
 }
@@ -68,6 +68,13 @@ pub async fn block(db: &Db, family_id: i64, structure_id: i64) -> Result<Option<
     Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
 }
 
+/// What the review reads once per child with changes, rather than once per change.
+struct ChildData {
+    activities: HashMap<i64, Activity>,
+    /// Its reservations' states from its first changed day to its last.
+    states: HashMap<(i64, Date), String>,
+}
+
 /// The family's pending changes at the structure, checked against every rule now.
 pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) -> Result<Draft, StoreError> {
     let pending = bookings::pending(db, family_id).await?;
@@ -79,15 +86,18 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
     let calendar = bookings::school_calendar(db, structure_id).await?;
     let qf = bookings::quotient_familial(db, family_id).await?;
     let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id).await?.into_iter().map(|c| (c.id, c)).collect();
-    let mut activities: HashMap<i64, HashMap<i64, Activity>> = HashMap::new();
+    let mut loaded: HashMap<i64, ChildData> = HashMap::new();
+    for child in children.values() {
+        let days = pending.iter().filter(|p| p.child_id == child.id).map(|p| p.day);
+        let (Some(from), Some(to)) = (days.clone().min(), days.max()) else { continue };
+        let activities = bookings::child_activities(db, child.id, structure_id).await?.into_iter().map(|a| (a.id, a)).collect();
+        let states = bookings::child_bookings(db, child.id, from, to).await?;
+        loaded.insert(child.id, ChildData { activities, states });
+    }
     for change in pending {
-        let Some(child) = children.get(&change.child_id) else { continue };
-        if !activities.contains_key(&child.id) {
-            let list = bookings::child_activities(db, child.id, structure_id).await?;
-            activities.insert(child.id, list.into_iter().map(|a| (a.id, a)).collect());
-        }
+        let (Some(child), Some(data)) = (children.get(&change.child_id), loaded.get(&change.child_id)) else { continue };
         // Changes for another structure's activities wait for that structure's récapitulatif.
-        let Some(activity) = activities[&child.id].get(&change.activity_id) else { continue };
+        let Some(activity) = data.activities.get(&change.activity_id) else { continue };
         let line = DraftLine {
             child_id: child.id,
             child_public_id: child.public_id.clone(),
@@ -102,8 +112,7 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
                 Pending::Cancel => Cents(0),
             },
         };
-        let states = bookings::child_bookings(db, child.id, change.day, change.day).await?;
-        let booked = states.get(&(activity.id, change.day)).is_some_and(|s| is_booked_state(s));
+        let booked = data.states.get(&(activity.id, change.day)).is_some_and(|s| is_booked_state(s));
         let refusal = if blocked {
             Some("compte débiteur : réglez votre solde dans « Paiement et Solde »")
         } else if !child.reglement_signed {
@@ -142,7 +151,7 @@ pub async fn confirm(
         .chain(&draft.cancellations)
         .map(|l| Movement { child_id: l.child_id, activity_id: l.activity_id, day: l.day, change: l.change, amount: l.amount })
         .collect();
-    let refused: Vec<(i64, i64, jiff::civil::Date)> = draft.refused.iter().map(|(l, _)| (l.child_id, l.activity_id, l.day)).collect();
+    let refused: Vec<(i64, i64, Date)> = draft.refused.iter().map(|(l, _)| (l.child_id, l.activity_id, l.day)).collect();
     let confirmed = bookings::confirm(db, family_id, key, &movements, &refused, now).await?;
     Ok((confirmed, draft.refused))
 }
