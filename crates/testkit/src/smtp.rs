@@ -52,7 +52,8 @@ impl SmtpSink {
         let port = listener.local_addr().expect("local address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let mut server = Server::new(Collector { current: ReceivedMail::default(), received: received.clone() });
-        server.with_name("sink.localhost").with_num_threads(2).with_tcp_listener(listener);
+        // A thread per connection, and the sender's pool keeps up to ten open.
+        server.with_name("sink.localhost").with_num_threads(16).with_tcp_listener(listener);
         std::thread::spawn(move || {
             if let Err(e) = server.serve() {
                 eprintln!("SMTP sink stopped: {e}");
