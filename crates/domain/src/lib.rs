@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod booking;
 pub mod calendar;
 pub mod clock;
+pub mod dossier;
 pub mod emails;
 pub mod french;
 pub mod money;

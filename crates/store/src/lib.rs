@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod bookings;
 mod bulk;
 mod db;
+pub mod dossier;
 pub mod drafts;
 pub mod demo;
 mod error;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "reservations", include_str!("../migrations/0003_reservations.sql")),
     (4, "processing", include_str!("../migrations/0004_processing.sql")),
     (5, "day_places", include_str!("../migrations/0005_day_places.sql")),
+    (6, "dossier", include_str!("../migrations/0006_dossier.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

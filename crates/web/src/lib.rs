@@ -5,6 +5,7 @@
 mod assets;
 mod auth;
 mod client;
+mod dossier;
 mod error;
 mod forms;
 mod gestion;

@@ -4,7 +4,7 @@
 
 use axum::routing::{MethodRouter, get, post};
 
-use crate::{AppState, assets, auth, gestion, health, portal, reservations};
+use crate::{AppState, assets, auth, dossier, gestion, health, portal, reservations};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -52,7 +52,8 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Family, "/reservations/suivi", get(reservations::follow::page)),
         (Family, "/reservations/agenda", get(reservations::ical::page)),
         (Public, "/agenda/{fichier}", get(reservations::ical::feed)),
-        (Family, "/dossier", get(portal::home::dossier)),
+        (Family, "/dossier", get(dossier::page)),
+        (Family, "/dossier/fiches/{fiche}", get(dossier::fiche).post(dossier::save)),
         (Family, "/dossier/profil", get(portal::profile::page)),
         (Family, "/dossier/profil/mot-de-passe", post(portal::profile::change_password)),
         (Family, "/dossier/profil/emails", post(portal::profile::change_emails)),
@@ -61,6 +62,8 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Public, "/gestion/connexion", get(gestion::login_page).post(gestion::login)),
         (Staff, "/gestion", get(gestion::dashboard)),
         (Staff, "/gestion/deconnexion", post(gestion::logout)),
+        (Staff, "/gestion/dossiers", get(gestion::dossiers::queue)),
+        (Staff, "/gestion/dossiers/{fiche}", get(gestion::dossiers::fiche).post(gestion::dossiers::decide)),
     ]
 }
 

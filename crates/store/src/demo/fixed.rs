@@ -166,6 +166,17 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
             .execute(&mut *tx)
             .await?;
     }
+    // Both structures' dossier campaigns are open: families review their fiches.
+    for structure in [carteville.id, ecureuils.id] {
+        sqlx::query("INSERT INTO dossier_campaigns (structure_id, label, opens_on, closes_on, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(structure)
+            .bind(format!("Dossier famille {}-{}", today.year(), today.year() + 1))
+            .bind((today - 30.days()).to_string())
+            .bind((today + 60.days()).to_string())
+            .bind(db_time(now))
+            .execute(&mut *tx)
+            .await?;
+    }
     crate::places::recount(&mut tx).await?;
     portal::touch_data_change(&mut *tx, now).await?;
     tx.commit().await?;

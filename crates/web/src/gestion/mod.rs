@@ -1,5 +1,7 @@
 //! The back office at `/gestion`: staff only, with its own login.
 
+pub(crate) mod dossiers;
+
 use askama::Template;
 use axum::{
     extract::State,
@@ -48,24 +50,38 @@ struct DashboardPage {
     layout: Layout,
     staff_name: String,
     structures: Vec<String>,
+    /// Fiches transmitted and waiting for a decision.
+    waiting: usize,
 }
 
-pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
-    let structures = staff_structure_names(&state.db, staff.account.id).await?;
+/// The back office's header: the staff member, the last run, the logout button.
+pub(crate) async fn shell(state: &AppState, staff: &Staff, return_to: &str) -> Result<Shell, AppError> {
     let policy = &state.config.session_policy;
-    let shell = Shell {
+    Ok(Shell {
         person: staff.account.display_name.clone(),
         structures: Vec::new(),
         structure_id: 0,
         last_update: portal::last_update(&state.db).await?.map(crate::layout::format_instant),
         csrf: staff.session.csrf_token.clone(),
         section: Section::None,
-        return_to: "/gestion".to_owned(),
+        return_to: return_to.to_owned(),
         logout_action: "/gestion/deconnexion",
         session_seconds_left: policy.ends_at(staff.session.created_at, staff.session.last_seen_at).duration_since(Timestamp::now()).as_secs(),
-    };
+    })
+}
+
+/// A back-office page's layout, under the portal's home structure.
+pub(crate) async fn layout(state: &AppState, staff: &Staff, title: impl Into<String>, return_to: &str) -> Result<Layout, AppError> {
+    let shell = shell(state, staff, return_to).await?;
+    Ok(Layout::new(title, portal::home_structure(&state.db).await?).with_shell(shell))
+}
+
+pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+    let structures = staff_structure_names(&state.db, staff.account.id).await?;
+    let waiting = ribambelle_store::dossier::waiting(&state.db, staff.account.id).await?.len();
     let page = DashboardPage {
-        layout: Layout::new("Tableau de bord", portal::home_structure(&state.db).await?).with_shell(shell),
+        layout: layout(&state, &staff, "Tableau de bord", "/gestion").await?,
+        waiting,
         staff_name: staff.account.display_name,
         structures,
     };

@@ -1,5 +1,5 @@
-//! « Accueil » with the structure's announcements, « Dossier Famille », and the sections
-//! whose content comes with later work.
+//! « Accueil » with the structure's announcements, and the sections whose content comes
+//! with later work.
 
 use askama::Template;
 use axum::{extract::State, response::Html};
@@ -69,16 +69,4 @@ pub(crate) async fn history(State(state): State<AppState>, family: Family) -> Re
 pub(crate) async fn payment(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
     let purpose = "Consultez le solde de votre compte et effectuez un règlement par carte bancaire.";
     section(&state, &family, Section::Paiement, "/paiement", "Paiement et Solde", purpose).await
-}
-
-#[derive(Template)]
-#[template(path = "portal/dossier.html")]
-struct DossierPage {
-    layout: Layout,
-}
-
-pub(crate) async fn dossier(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let shell = Shell::family(&state, &family, Section::Dossier, "/dossier").await?;
-    let page = DossierPage { layout: Layout::new("Dossier Famille", Some(family.structure.clone())).with_shell(shell) };
-    Ok(Html(page.render()?))
 }

@@ -3,6 +3,7 @@
 //! route is covered the day it is added (and a new path parameter must be taught here).
 
 use axum::http::StatusCode;
+use ribambelle_store::dossier;
 use ribambelle_web::{Access, route_list};
 
 use crate::support::{STRONG, TestApp};
@@ -11,7 +12,7 @@ use crate::support::{STRONG, TestApp};
 const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils"];
 
 async fn martin_snapshot(app: &TestApp) -> Vec<String> {
-    let queries: [&'static str; 8] = [
+    let queries: [&'static str; 9] = [
         "SELECT password_hash || '|' || emails || '|' || CAST(must_change_password AS TEXT) || '|' || updated_at FROM families WHERE identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reglement_signatures s JOIN children c ON c.id = s.child_id JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
@@ -20,6 +21,7 @@ async fn martin_snapshot(app: &TestApp) -> Vec<String> {
         "SELECT CAST(COUNT(*) AS TEXT) FROM payments p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM pending_changes p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reservation_requests r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
+        "SELECT COALESCE(MAX(fi.updated_at), '') || '|' || CAST(COUNT(*) AS TEXT) FROM fiches fi JOIN families f ON f.id = fi.family_id WHERE f.identifiant = 'martin'",
     ];
     let mut snapshot = Vec::new();
     for q in queries {
@@ -32,6 +34,7 @@ async fn martin_snapshot(app: &TestApp) -> Vec<String> {
 /// MARTIN's identifiers, as DUPONT would put them in URLs and forms.
 struct Foreign {
     child: String,
+    fiche: String,
     structure: String,
     reglement_text: String,
 }
@@ -48,7 +51,15 @@ async fn martin_ids(app: &TestApp) -> Foreign {
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    Foreign { child, structure: structure.to_string(), reglement_text: text.to_string() }
+    // MARTIN has opened his dossier: his fiches exist.
+    let (family, carteville): (i64, i64) = sqlx::query_as("SELECT f.id, s.id FROM families f, structures s WHERE f.identifiant = 'martin' AND s.slug = 'carteville'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    let campaign = dossier::open_campaign(app.db(), carteville, ribambelle_domain::clock::paris_date(now)).await.unwrap().expect("the demo's campaign");
+    let fiche = dossier::family_fiches(app.db(), family, &campaign, now).await.unwrap().remove(0).public_id;
+    Foreign { child, fiche, structure: structure.to_string(), reglement_text: text.to_string() }
 }
 
 fn fill(path: &str, foreign: &Foreign) -> String {
@@ -57,6 +68,7 @@ fn fill(path: &str, foreign: &Foreign) -> String {
         let end = filled[start..].find('}').unwrap() + start;
         let value = match &filled[start + 1..end] {
             "enfant" => foreign.child.clone(),
+            "fiche" => foreign.fiche.clone(),
             other => panic!("teach the cross-family test what to put in {{{other}}} (route {path})"),
         };
         filled.replace_range(start..=end, &value);
@@ -95,6 +107,7 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
                 ("date", &today),
                 ("heure", "10:00"),
                 ("retour", "/accueil"),
+                ("action", "transmettre"),
                 ("emails", "intrus@example.fr"),
                 ("mois", &today[..7]),
                 ("basculer", &today),

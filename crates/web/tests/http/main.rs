@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod dossier;
 mod foundation;
 mod profile;
 mod reservations;

@@ -1,0 +1,116 @@
+//! The gestionnaire's side of the dossier famille (R-DOS-2): the transmitted fiches of
+//! their structures, oldest first; a fiche with « Valider » or « Refuser » and a reason.
+//! Each reading of a fiche sanitaire is logged (RGPD art. 9).
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use jiff::Timestamp;
+use ribambelle_domain::dossier::FicheState;
+use ribambelle_store::dossier::{self as store, Decision, Fiche, Waiting};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    dossier::form::shown,
+    error::AppError,
+    forms::{FrenchForm, check_csrf, invalid},
+    layout::{Layout, format_instant},
+    session::Staff,
+};
+
+#[derive(Template)]
+#[template(path = "gestion/dossiers.html")]
+struct QueuePage {
+    layout: Layout,
+    waiting: Vec<Waiting>,
+}
+
+impl QueuePage {
+    fn when(&self, w: &Waiting) -> String {
+        w.transmitted_at.parse().map(format_instant).unwrap_or_default()
+    }
+}
+
+pub(crate) async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+    let waiting = store::waiting(&state.db, staff.account.id).await?;
+    let layout = super::layout(&state, &staff, "Fiches à valider", "/gestion/dossiers").await?;
+    Ok(Html(QueuePage { layout, waiting }.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "gestion/fiche.html")]
+struct FichePage {
+    layout: Layout,
+    fiche: Fiche,
+    answers: Vec<(&'static str, String)>,
+    csrf: String,
+    reason: String,
+    error: Option<&'static str>,
+}
+
+impl FichePage {
+    fn awaiting(&self) -> bool {
+        self.fiche.state == FicheState::Transmise
+    }
+}
+
+async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, error: Option<&'static str>) -> Result<Html<String>, AppError> {
+    let title = match &fiche.child {
+        Some(child) => format!("{} — {child} ({})", fiche.kind.title(), fiche.family_name),
+        None => format!("{} — {}", fiche.kind.title(), fiche.family_name),
+    };
+    let layout = super::layout(state, staff, title, &format!("/gestion/dossiers/{}", fiche.public_id)).await?;
+    let answers = fiche.kind.fields().iter().map(|f| (f.label, shown(f, &fiche.values))).collect();
+    Ok(Html(FichePage { layout, fiche, answers, csrf: staff.session.csrf_token.clone(), reason, error }.render()?))
+}
+
+async fn fiche_of(state: &AppState, staff: &Staff, id: &str) -> Result<Fiche, AppError> {
+    store::staff_fiche(&state.db, staff.account.id, id, Timestamp::now()).await?.ok_or(AppError::NotFound)
+}
+
+pub(crate) async fn fiche(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+    let fiche = fiche_of(&state, &staff, &id).await?;
+    render(&state, &staff, fiche, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecisionForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    motif: String,
+}
+
+pub(crate) async fn decide(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(form): FrenchForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    let fiche = fiche_of(&state, &staff, &id).await?;
+    let reason = form.motif.trim().to_owned();
+    let decision = match form.decision.as_str() {
+        "valider" => Decision::Validate,
+        "refuser" if reason.is_empty() => {
+            let page = render(&state, &staff, fiche, reason, Some("Saisissez le motif du refus : la famille le lira pour corriger sa fiche.")).await?;
+            return Ok(invalid(page.into_response()));
+        }
+        "refuser" if reason.chars().count() > 1000 => {
+            let page = render(&state, &staff, fiche, reason, Some("Le motif est limité à 1000 caractères.")).await?;
+            return Ok(invalid(page.into_response()));
+        }
+        "refuser" => Decision::Refuse { reason },
+        _ => return Err(AppError::BadRequest),
+    };
+    if !store::decide(&state.db, staff.account.id, &fiche, &decision, Timestamp::now()).await? {
+        let page = render(&state, &staff, fiche, String::new(), Some("Cette fiche n'attend plus de décision : elle a déjà été traitée.")).await?;
+        return Ok(invalid(page.into_response()));
+    }
+    Ok(Redirect::to("/gestion/dossiers").into_response())
+}
