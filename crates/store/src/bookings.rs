@@ -124,8 +124,8 @@ pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, Store
 }
 
 /// The activities whose ids `ids` selects (SQL with the `params`), by start time and name.
-/// Their windows, closures and prices are read for all of them at once: four queries
-/// however many activities a page shows.
+/// Their windows, closures and prices come for all of them in one more query: two
+/// queries however many activities a page shows.
 async fn activities(db: &Db, ids: &str, params: &[i64]) -> Result<Vec<Activity>, StoreError> {
     let fetch = |sql: String| {
         let query = params.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, p| q.bind(*p));
@@ -136,25 +136,32 @@ async fn activities(db: &Db, ids: &str, params: &[i64]) -> Result<Vec<Activity>,
         return Ok(Vec::new());
     }
     let mut windows: HashMap<i64, Vec<HolidayWindow>> = HashMap::new();
-    let sql = format!(
-        "SELECT activity_id, first_day, last_day, opens_at, closes_at FROM holiday_booking_windows \
-         WHERE activity_id IN ({ids}) ORDER BY id"
-    );
-    for r in fetch(sql).await? {
-        windows.entry(r.get("activity_id")).or_default().push(HolidayWindow {
-            first_day: date(&r.get::<String, _>("first_day"), "holiday_booking_windows.first_day")?,
-            last_day: date(&r.get::<String, _>("last_day"), "holiday_booking_windows.last_day")?,
-            opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
-            closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
-        });
-    }
     let mut closures: HashMap<i64, Vec<Date>> = HashMap::new();
-    for r in fetch(format!("SELECT activity_id, day FROM activity_closures WHERE activity_id IN ({ids}) ORDER BY day")).await? {
-        closures.entry(r.get("activity_id")).or_default().push(date(&r.get::<String, _>("day"), "activity_closures.day")?);
-    }
     let mut prices: HashMap<i64, Vec<PriceBracket>> = HashMap::new();
-    for r in fetch(format!("SELECT activity_id, qf_max, price_cents FROM price_brackets WHERE activity_id IN ({ids}) ORDER BY id")).await? {
-        prices.entry(r.get("activity_id")).or_default().push(PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) });
+    // The three lists in one result, each row filling the columns of its kind (typed in
+    // the first SELECT: PostgreSQL matches the columns' types from left to right).
+    let details = format!(
+        "SELECT 'window' AS kind, activity_id, id AS position, first_day AS day, last_day, opens_at, closes_at, \
+           CAST(NULL AS BIGINT) AS qf_max, CAST(NULL AS BIGINT) AS price_cents FROM holiday_booking_windows WHERE activity_id IN ({ids}) \
+         UNION ALL SELECT 'closure', activity_id, 0, day, NULL, NULL, NULL, NULL, NULL \
+           FROM activity_closures WHERE activity_id IN ({ids}) \
+         UNION ALL SELECT 'price', activity_id, id, NULL, NULL, NULL, NULL, qf_max, price_cents \
+           FROM price_brackets WHERE activity_id IN ({ids}) \
+         ORDER BY position, day"
+    );
+    for r in fetch(details).await? {
+        let activity: i64 = r.get("activity_id");
+        let day = |column: &str, name: &'static str| date(&r.get::<String, _>(column), name);
+        match r.get::<String, _>("kind").as_str() {
+            "window" => windows.entry(activity).or_default().push(HolidayWindow {
+                first_day: day("day", "holiday_booking_windows.first_day")?,
+                last_day: day("last_day", "holiday_booking_windows.last_day")?,
+                opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
+                closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
+            }),
+            "closure" => closures.entry(activity).or_default().push(day("day", "activity_closures.day")?),
+            _ => prices.entry(activity).or_default().push(PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) }),
+        }
     }
     rows.iter()
         .map(|r| {
@@ -307,13 +314,13 @@ pub async fn set_pending(
         return Ok(());
     }
     let created_at = db_time(now);
-    let mut tx = db.begin().await?;
+    let mut statements = Vec::new();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         let dropped: Vec<(i64, i64, Date)> = chunk.iter().filter(|(_, c)| c.is_none()).map(|&(day, _)| (child_id, activity_id, day)).collect();
         if !dropped.is_empty() {
             let mut delete = Statement::new(db.backend(), "DELETE FROM pending_changes WHERE ");
             days_condition(&mut delete, &dropped);
-            delete.execute(&mut tx).await?;
+            statements.push(delete);
         }
         let set: Vec<[Val; 6]> = chunk
             .iter()
@@ -328,8 +335,20 @@ pub async fn set_pending(
                 " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET family_id = excluded.family_id, \
                  change = excluded.change, created_at = excluded.created_at",
             );
-            upsert.execute(&mut tx).await?;
+            statements.push(upsert);
         }
+    }
+    // One statement is atomic by itself; a transaction would only hold the single SQLite
+    // writer for two more round trips.
+    if statements.len() == 1
+        && let Some(statement) = statements.pop()
+    {
+        statement.execute(db.writer()).await?;
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for statement in statements {
+        statement.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -430,7 +449,7 @@ pub async fn confirm(
         let mut delete = Statement::new(db.backend(), "DELETE FROM pending_changes WHERE family_id = ");
         delete.value(family_id).sql(" AND ");
         days_condition(&mut delete, chunk);
-        delete.execute(&mut tx).await?;
+        delete.execute(&mut *tx).await?;
     }
     crate::portal::touch_data_change(&mut *tx, now).await?;
     tx.commit().await?;
@@ -452,7 +471,7 @@ async fn record(
     let mut select = Statement::new(backend, "SELECT child_id, activity_id, day, state FROM reservations WHERE ");
     days_condition(&mut select, &keys);
     let previous: HashMap<(i64, i64, String), String> = select
-        .fetch_all(tx)
+        .fetch_all(&mut **tx)
         .await?
         .iter()
         .map(|r| ((r.get("child_id"), r.get("activity_id"), r.get("day")), r.get("state")))
@@ -474,7 +493,7 @@ async fn record(
             " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET state = 'non_transmise', \
              amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
         );
-        upsert.execute(tx).await?;
+        upsert.execute(&mut **tx).await?;
     }
     let cancelled: Vec<(i64, i64, Date)> =
         movements.iter().filter(|m| m.change == Pending::Cancel).map(|m| (m.child_id, m.activity_id, m.day)).collect();
@@ -482,7 +501,7 @@ async fn record(
         let mut update = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
         update.value(at).sql(" WHERE ");
         days_condition(&mut update, &cancelled);
-        update.execute(tx).await?;
+        update.execute(&mut **tx).await?;
     }
     let mut requests = Statement::new(
         backend,
@@ -504,7 +523,7 @@ async fn record(
             at.into(),
         ]
     }));
-    requests.execute(tx).await?;
+    requests.execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sqlx::{
-    Any, AssertSqlSafe, Transaction,
+    Any, AssertSqlSafe, Executor, Transaction,
     any::{AnyArguments, AnyRow},
     query::Query,
 };
@@ -154,12 +154,12 @@ impl Statement {
         self
     }
 
-    pub(crate) async fn execute(self, tx: &mut Transaction<'_, Any>) -> Result<u64, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).execute(&mut **tx).await?.rows_affected())
+    pub(crate) async fn execute<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<u64, StoreError> {
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values).execute(executor).await?.rows_affected())
     }
 
-    pub(crate) async fn fetch_all(self, tx: &mut Transaction<'_, Any>) -> Result<Vec<AnyRow>, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).fetch_all(&mut **tx).await?)
+    pub(crate) async fn fetch_all<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<Vec<AnyRow>, StoreError> {
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values).fetch_all(executor).await?)
     }
 }
 

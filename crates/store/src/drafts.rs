@@ -36,6 +36,9 @@ pub struct Draft {
     pub cancellations: Vec<DraftLine>,
     /// Changes that can no longer be made, with the reason.
     pub refused: Vec<(DraftLine, &'static str)>,
+    /// Why the family may not book at all, found while reviewing its changes (not looked
+    /// for when there are none).
+    pub block: Option<Block>,
 }
 
 impl Draft {
@@ -82,7 +85,7 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
     if pending.is_empty() {
         return Ok(draft);
     }
-    let blocked = block(db, family_id, structure_id).await?.is_some();
+    draft.block = block(db, family_id, structure_id).await?;
     let calendar = bookings::school_calendar(db, structure_id).await?;
     let qf = bookings::quotient_familial(db, family_id).await?;
     let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id).await?.into_iter().map(|c| (c.id, c)).collect();
@@ -113,7 +116,7 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
             },
         };
         let booked = data.states.get(&(activity.id, change.day)).is_some_and(|s| is_booked_state(s));
-        let refusal = if blocked {
+        let refusal = if draft.block.is_some() {
             Some("compte débiteur : réglez votre solde dans « Paiement et Solde »")
         } else if !child.reglement_signed {
             Some("le règlement intérieur de l'enfant n'est pas signé")

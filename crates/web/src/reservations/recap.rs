@@ -57,11 +57,8 @@ struct RecapPage {
 }
 
 pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
-    if drafts::block(&state.db, family.account.id, family.structure.id).await?.is_some() {
-        return Ok(Redirect::to("/reservations").into_response());
-    }
     let draft = drafts::review(&state.db, family.account.id, family.structure.id, Timestamp::now()).await?;
-    if draft.is_empty() {
+    if draft.block.is_some() || draft.is_empty() {
         return Ok(Redirect::to("/reservations").into_response());
     }
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/recapitulatif").await?;
