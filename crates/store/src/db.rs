@@ -95,6 +95,9 @@ async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool, StoreError> {
     let pool = AnyPoolOptions::new()
         .max_connections(size)
         .min_connections(1)
+        // A connection to the embedded file cannot drop like a network one; the ping
+        // before each use would cost a round trip to the connection's thread per query.
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(|conn, _meta| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
         .connect(url)
