@@ -456,9 +456,9 @@ pub async fn confirm(
     Ok(Confirmed::Recorded { bookings, cancellations })
 }
 
-/// Writes some movements of a confirmation with a few statements for them all: the
-/// reservations' states before, the bookings, the cancellations, then the requests in
-/// the movements' order, which is their arrival order.
+/// Writes some movements of a confirmation with a few statements for them all: first the
+/// requests, in the movements' order, which is their arrival order, each with the state
+/// its reservation had; then the bookings and the cancellations.
 async fn record(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
@@ -467,15 +467,21 @@ async fn record(
     movements: &[Movement],
     at: &str,
 ) -> Result<(), StoreError> {
-    let keys: Vec<(i64, i64, Date)> = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).collect();
-    let mut select = Statement::new(backend, "SELECT child_id, activity_id, day, state FROM reservations WHERE ");
-    days_condition(&mut select, &keys);
-    let previous: HashMap<(i64, i64, String), String> = select
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| ((r.get("child_id"), r.get("activity_id"), r.get("day")), r.get("state")))
-        .collect();
+    let mut requests = Statement::new(
+        backend,
+        "INSERT INTO reservation_requests \
+         (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) SELECT ",
+    );
+    requests.value(key).sql(", ").value(family_id);
+    requests.sql(", v.column2, v.column3, v.column4, v.column5, r.state, v.column6, ").value(at).sql(" FROM (VALUES ");
+    requests.rows(movements.iter().zip(0i64..).map(|(m, position)| {
+        [position.into(), m.child_id.into(), m.activity_id.into(), m.day.to_string().into(), change_text(m.change).into(), m.amount.0.into()]
+    }));
+    requests.sql(
+        ") AS v LEFT JOIN reservations r ON r.child_id = v.column2 AND r.activity_id = v.column3 AND r.day = v.column4 \
+         ORDER BY v.column1",
+    );
+    requests.execute(&mut **tx).await?;
     let booked: Vec<[Val; 8]> = movements
         .iter()
         .filter(|m| m.change == Pending::Book)
@@ -503,27 +509,6 @@ async fn record(
         days_condition(&mut update, &cancelled);
         update.execute(&mut **tx).await?;
     }
-    let mut requests = Statement::new(
-        backend,
-        "INSERT INTO reservation_requests \
-         (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) VALUES ",
-    );
-    requests.rows(movements.iter().map(|m| {
-        let day = m.day.to_string();
-        let before = previous.get(&(m.child_id, m.activity_id, day.clone())).cloned();
-        [
-            key.into(),
-            family_id.into(),
-            m.child_id.into(),
-            m.activity_id.into(),
-            day.into(),
-            change_text(m.change).into(),
-            before.into(),
-            m.amount.0.into(),
-            at.into(),
-        ]
-    }));
-    requests.execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sqlx::{
     Any, AssertSqlSafe, Executor, Transaction,
-    any::{AnyArguments, AnyRow},
+    any::AnyArguments,
     query::Query,
 };
 
@@ -156,10 +156,6 @@ impl Statement {
 
     pub(crate) async fn execute<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<u64, StoreError> {
         Ok(bind_all(AssertSqlSafe(self.sql), self.values).execute(executor).await?.rows_affected())
-    }
-
-    pub(crate) async fn fetch_all<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<Vec<AnyRow>, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).fetch_all(executor).await?)
     }
 }
 
