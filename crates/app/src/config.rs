@@ -59,6 +59,9 @@ pub struct ServeArgs {
     /// Paris time of the nightly processing run (HH:MM); « off » to run it only by command.
     #[arg(long, env = "RIBAMBELLE_PROCESS_AT", default_value = "02:00")]
     pub process_at: String,
+    /// Folder of the pièces justificatives (shared by every instance). Default: <data-dir>/pieces.
+    #[arg(long, env = "RIBAMBELLE_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -144,6 +147,12 @@ pub struct HashArgs {
     pub argon2_iterations: u32,
     #[arg(long, env = "RIBAMBELLE_ARGON2_PARALLELISM", default_value_t = 1)]
     pub argon2_parallelism: u32,
+}
+
+impl ServeArgs {
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir.clone().unwrap_or_else(|| self.common.data_dir.join("pieces"))
+    }
 }
 
 impl CommonArgs {

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use ribambelle_mail::{Sender, Transport, TransportSettings};
-use ribambelle_store::{demo, portal};
+use ribambelle_store::{demo, pieces::FileStore, portal};
 use ribambelle_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
@@ -27,7 +27,8 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), at, stop_rx)));
 
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-    let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing);
+    let files = FileStore::local(&args.files_dir()).map_err(setup::AppError::Files)?;
+    let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing, files);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|source| setup::AppError::Listen { addr: args.listen.to_string(), source })?;

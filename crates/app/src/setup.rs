@@ -13,6 +13,8 @@ pub enum AppError {
     DataDir { path: String, source: std::io::Error },
     #[error("base de données : {0}")]
     Store(#[from] StoreError),
+    #[error("dossier des pièces justificatives : {0}")]
+    Files(StoreError),
     #[error("{0}")]
     Demo(#[from] ribambelle_store::demo::DemoError),
     #[error("paramètres Argon2 : {0}")]

@@ -178,6 +178,9 @@ impl FileFormat {
     }
 }
 
+/// Shown for a file over `MAX_FILE_BYTES`, also when its upload is cut short for it.
+pub const TOO_BIG: &str = "Le fichier dépasse 2000 ko : réduisez sa taille (par exemple en le numérisant en noir et blanc) et déposez-le à nouveau.";
+
 /// Why a file was refused, in the words shown next to the piece.
 pub fn check_file(content: &[u8], files_already: usize) -> Result<FileFormat, &'static str> {
     if files_already >= FILES_PER_PIECE {
@@ -187,7 +190,7 @@ pub fn check_file(content: &[u8], files_already: usize) -> Result<FileFormat, &'
         return Err("Le fichier est vide : choisissez un fichier PDF, JPEG ou PNG.");
     }
     if content.len() > MAX_FILE_BYTES {
-        return Err("Le fichier dépasse 2000 ko : réduisez sa taille (par exemple en le numérisant en noir et blanc) et déposez-le à nouveau.");
+        return Err(TOO_BIG);
     }
     FileFormat::sniff(content).ok_or("Ce fichier n'est pas un PDF, un JPEG ou un PNG : seuls ces formats sont acceptés.")
 }

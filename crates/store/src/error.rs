@@ -16,6 +16,8 @@ pub enum StoreError {
     Reference(String),
     #[error("a mail's HTML part could not be written: {0}")]
     MailTemplate(String),
+    #[error("file store: {0}")]
+    Files(String),
 }
 
 impl StoreError {

@@ -13,6 +13,7 @@ mod error;
 pub mod legal;
 mod migrate;
 pub mod outbox;
+pub mod pieces;
 mod places;
 pub mod portal;
 pub mod processing;

@@ -37,7 +37,9 @@ fn main() {
 async fn http_logins(hashing: PasswordHashing, cores: usize) {
     let db = TestDb::new().await;
     ribambelle_store::demo::load(&db.db, &hashing, Timestamp::now()).await.unwrap();
-    let state = AppState::new(db.db.clone(), WebConfig::new("http://127.0.0.1:8080"), hashing);
+    let folder = tempfile::tempdir().unwrap();
+    let files = ribambelle_store::pieces::FileStore::local(folder.path()).unwrap();
+    let state = AppState::new(db.db.clone(), WebConfig::new("http://127.0.0.1:8080"), hashing, files);
     let router = ribambelle_web::router(state);
     let per_client = 40;
     let start = Instant::now();

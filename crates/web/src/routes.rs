@@ -54,6 +54,9 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Public, "/agenda/{fichier}", get(reservations::ical::feed)),
         (Family, "/dossier", get(dossier::page)),
         (Family, "/dossier/fiches/{fiche}", get(dossier::fiche).post(dossier::save)),
+        (Family, "/dossier/fiches/{fiche}/pieces/{piece}", post(dossier::pieces::deposit).layer(dossier::pieces::body_limit())),
+        (Family, "/dossier/fichiers/{fichier}", get(dossier::pieces::family_download)),
+        (Family, "/dossier/fichiers/{fichier}/supprimer", post(dossier::pieces::remove)),
         (Family, "/dossier/profil", get(portal::profile::page)),
         (Family, "/dossier/profil/mot-de-passe", post(portal::profile::change_password)),
         (Family, "/dossier/profil/emails", post(portal::profile::change_emails)),
@@ -64,6 +67,7 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Staff, "/gestion/deconnexion", post(gestion::logout)),
         (Staff, "/gestion/dossiers", get(gestion::dossiers::queue)),
         (Staff, "/gestion/dossiers/{fiche}", get(gestion::dossiers::fiche).post(gestion::dossiers::decide)),
+        (Staff, "/gestion/fichiers/{fichier}", get(dossier::pieces::staff_download)),
     ]
 }
 

@@ -5,7 +5,7 @@ use ribambelle_domain::{
     password_policy::PasswordPolicy,
     session::SessionPolicy,
 };
-use ribambelle_store::Db;
+use ribambelle_store::{Db, pieces::FileStore};
 
 /// What the web layer needs to know about its deployment.
 #[derive(Clone, Debug)]
@@ -38,10 +38,12 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub hashing: Arc<PasswordHashing>,
+    /// The pièces justificatives' content.
+    pub files: FileStore,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing) -> AppState {
-        AppState { db, config: Arc::new(config), hashing: Arc::new(hashing) }
+    pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing, files: FileStore) -> AppState {
+        AppState { db, config: Arc::new(config), hashing: Arc::new(hashing), files }
     }
 }

@@ -3,6 +3,7 @@
 //! transmitted, editable again with the gestionnaire's reason once refused.
 
 pub(crate) mod form;
+pub(crate) mod pieces;
 
 use askama::Template;
 use axum::{
@@ -129,7 +130,7 @@ struct FichePage {
     csrf: String,
     notice: Option<&'static str>,
     error_count: usize,
-    pieces: Vec<&'static str>,
+    pieces: Vec<pieces::PieceView>,
 }
 
 impl FichePage {
@@ -162,8 +163,21 @@ async fn render_fiche(
     fiche: Fiche,
     typed: Option<(&Values, &[dossier::FieldError])>,
     notice: Option<&'static str>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
+    render_fiche_with(state, family, fiche, typed, notice, None).await
+}
+
+/// The fiche page, with the refusal of a file next to its piece.
+async fn render_fiche_with(
+    state: &AppState,
+    family: &Family,
+    fiche: Fiche,
+    typed: Option<(&Values, &[dossier::FieldError])>,
+    notice: Option<&'static str>,
+    refused: Option<pieces::Refusal>,
+) -> Result<Response, AppError> {
     let editable = fiche.state.editable_by_family();
+    let kind = fiche.kind;
     let (values, errors) = typed.unwrap_or((&fiche.values, &[]));
     let fields = views(fiche.kind.fields(), values, errors);
     let answers = fiche.kind.fields().iter().map(|f| (f.label, form::shown(f, &fiche.values))).collect();
@@ -171,7 +185,7 @@ async fn render_fiche(
     let shell = Shell::family(state, family, Section::Dossier, &format!("/dossier/fiches/{}", fiche.public_id)).await?;
     let page = FichePage {
         layout: Layout::new(if errors.is_empty() { title.clone() } else { format!("Erreur — {title}") }, Some(family.structure.clone())).with_shell(shell),
-        pieces: fiche.kind.pieces().iter().map(|p| p.label()).collect(),
+        pieces: pieces::views(state, &fiche, refused, pieces::Reader::Family).await?,
         fiche,
         title,
         editable,
@@ -181,12 +195,15 @@ async fn render_fiche(
         notice,
         error_count: errors.len(),
     };
-    Ok(Html(page.render()?))
+    Ok(pieces::private_if_health(kind, Html(page.render()?)))
 }
 
 async fn own_fiche(state: &AppState, family: &Family, id: &str) -> Result<Fiche, AppError> {
     store::family_fiche(&state.db, family.account.id, id).await?.ok_or(AppError::NotFound)
 }
+
+/// A change posted to a fiche transmitted meanwhile (another device).
+const READ_ONLY: &str = "Cette fiche est déjà transmise : elle n'est plus modifiable.";
 
 #[derive(Deserialize)]
 pub(crate) struct FicheQuery {
@@ -194,7 +211,7 @@ pub(crate) struct FicheQuery {
     enregistree: Option<String>,
 }
 
-pub(crate) async fn fiche(State(state): State<AppState>, family: Family, Path(id): Path<String>, Query(query): Query<FicheQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn fiche(State(state): State<AppState>, family: Family, Path(id): Path<String>, Query(query): Query<FicheQuery>) -> Result<Response, AppError> {
     let fiche = own_fiche(&state, &family, &id).await?;
     let notice = query.enregistree.map(|_| "Fiche enregistrée en brouillon. Elle n'est pas transmise : pensez à revenir la valider et la transmettre.");
     render_fiche(&state, &family, fiche, None, notice).await
@@ -216,7 +233,7 @@ pub(crate) async fn save(
     let fiche = own_fiche(&state, &family, &id).await?;
     if !fiche.state.editable_by_family() {
         // Transmitted meanwhile (another device): the read-only fiche says so.
-        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some("Cette fiche est déjà transmise : elle n'est plus modifiable.")).await?.into_response()));
+        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?.into_response()));
     }
     let typed: Values = fiche.kind.fields().iter().map(|f| (f.name.to_owned(), field(f.name).to_owned())).collect();
     let values = match dossier::check(fiche.kind, &typed, intent) {
@@ -225,7 +242,7 @@ pub(crate) async fn save(
     };
     if !store::save(&state.db, family.account.id, fiche.id, &values, intent, Timestamp::now()).await? {
         let fiche = own_fiche(&state, &family, &id).await?;
-        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some("Cette fiche est déjà transmise : elle n'est plus modifiable.")).await?.into_response()));
+        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?.into_response()));
     }
     Ok(match intent {
         Intent::Draft => Redirect::to(&format!("/dossier/fiches/{id}?enregistree=1")),

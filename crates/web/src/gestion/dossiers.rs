@@ -14,7 +14,10 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    dossier::form::shown,
+    dossier::{
+        form::shown,
+        pieces::{self, PieceView, Reader},
+    },
     error::AppError,
     forms::{FrenchForm, check_csrf, invalid},
     layout::{Layout, format_instant},
@@ -49,6 +52,7 @@ struct FichePage {
     csrf: String,
     reason: String,
     error: Option<&'static str>,
+    pieces: Vec<PieceView>,
 }
 
 impl FichePage {
@@ -57,21 +61,24 @@ impl FichePage {
     }
 }
 
-async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, error: Option<&'static str>) -> Result<Html<String>, AppError> {
+async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, error: Option<&'static str>) -> Result<Response, AppError> {
     let title = match &fiche.child {
         Some(child) => format!("{} — {child} ({})", fiche.kind.title(), fiche.family_name),
         None => format!("{} — {}", fiche.kind.title(), fiche.family_name),
     };
     let layout = super::layout(state, staff, title, &format!("/gestion/dossiers/{}", fiche.public_id)).await?;
     let answers = fiche.kind.fields().iter().map(|f| (f.label, shown(f, &fiche.values))).collect();
-    Ok(Html(FichePage { layout, fiche, answers, csrf: staff.session.csrf_token.clone(), reason, error }.render()?))
+    let pieces = pieces::views(state, &fiche, None, Reader::Staff).await?;
+    let kind = fiche.kind;
+    let page = FichePage { layout, fiche, answers, csrf: staff.session.csrf_token.clone(), reason, error, pieces };
+    Ok(pieces::private_if_health(kind, Html(page.render()?)))
 }
 
 async fn fiche_of(state: &AppState, staff: &Staff, id: &str) -> Result<Fiche, AppError> {
     store::staff_fiche(&state.db, staff.account.id, id, Timestamp::now()).await?.ok_or(AppError::NotFound)
 }
 
-pub(crate) async fn fiche(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+pub(crate) async fn fiche(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
     let fiche = fiche_of(&state, &staff, &id).await?;
     render(&state, &staff, fiche, String::new(), None).await
 }

@@ -3,7 +3,11 @@
 //! route is covered the day it is added (and a new path parameter must be taught here).
 
 use axum::http::StatusCode;
-use ribambelle_store::dossier;
+use ribambelle_domain::dossier::Piece;
+use ribambelle_store::{
+    dossier,
+    pieces::{self, Deposit, NewFile},
+};
 use ribambelle_web::{Access, route_list};
 
 use crate::support::{STRONG, TestApp};
@@ -12,7 +16,7 @@ use crate::support::{STRONG, TestApp};
 const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils"];
 
 async fn martin_snapshot(app: &TestApp) -> Vec<String> {
-    let queries: [&'static str; 9] = [
+    let queries: [&'static str; 10] = [
         "SELECT password_hash || '|' || emails || '|' || CAST(must_change_password AS TEXT) || '|' || updated_at FROM families WHERE identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reglement_signatures s JOIN children c ON c.id = s.child_id JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
@@ -22,6 +26,7 @@ async fn martin_snapshot(app: &TestApp) -> Vec<String> {
         "SELECT CAST(COUNT(*) AS TEXT) FROM pending_changes p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reservation_requests r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
         "SELECT COALESCE(MAX(fi.updated_at), '') || '|' || CAST(COUNT(*) AS TEXT) FROM fiches fi JOIN families f ON f.id = fi.family_id WHERE f.identifiant = 'martin'",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM fiche_files ff JOIN fiches fi ON fi.id = ff.fiche_id JOIN families f ON f.id = fi.family_id WHERE f.identifiant = 'martin'",
     ];
     let mut snapshot = Vec::new();
     for q in queries {
@@ -35,6 +40,8 @@ async fn martin_snapshot(app: &TestApp) -> Vec<String> {
 struct Foreign {
     child: String,
     fiche: String,
+    /// A pièce justificative of that fiche.
+    file: String,
     structure: String,
     reglement_text: String,
 }
@@ -59,7 +66,11 @@ async fn martin_ids(app: &TestApp) -> Foreign {
     let now = jiff::Timestamp::now();
     let campaign = dossier::open_campaign(app.db(), carteville, ribambelle_domain::clock::paris_date(now)).await.unwrap().expect("the demo's campaign");
     let fiche = dossier::family_fiches(app.db(), family, &campaign, now).await.unwrap().remove(0).public_id;
-    Foreign { child, fiche, structure: structure.to_string(), reglement_text: text.to_string() }
+    let fiche_id = dossier::family_fiche(app.db(), family, &fiche).await.unwrap().unwrap().id;
+    let pdf = NewFile { piece: Piece::AttestationCafMsa, file_name: "caf.pdf", content: b"%PDF-1.4 MARTIN".as_slice().into() };
+    assert_eq!(pieces::deposit(app.db(), &app.state.files, family, fiche_id, pdf, now).await.unwrap(), Deposit::Stored);
+    let file = pieces::files_of(app.db(), fiche_id).await.unwrap().remove(0).public_id;
+    Foreign { child, fiche, file, structure: structure.to_string(), reglement_text: text.to_string() }
 }
 
 fn fill(path: &str, foreign: &Foreign) -> String {
@@ -69,6 +80,8 @@ fn fill(path: &str, foreign: &Foreign) -> String {
         let value = match &filled[start + 1..end] {
             "enfant" => foreign.child.clone(),
             "fiche" => foreign.fiche.clone(),
+            "piece" => Piece::AttestationCafMsa.code().to_owned(),
+            "fichier" => foreign.file.clone(),
             other => panic!("teach the cross-family test what to put in {{{other}}} (route {path})"),
         };
         filled.replace_range(start..=end, &value);

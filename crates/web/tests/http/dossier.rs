@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use crate::support::{Client, TestApp};
 
 /// The public id of MARTIN's fiche whose link text is `title` on /dossier.
-async fn fiche_link(c: &mut Client<'_>, title: &str) -> String {
+pub async fn fiche_link(c: &mut Client<'_>, title: &str) -> String {
     let page = c.get("/dossier").await;
     let at = page.body.find(&format!("\">{title}")).unwrap_or_else(|| panic!("no {title:?} on /dossier:\n{}", page.body));
     let start = page.body[..at].rfind("/dossier/fiches/").unwrap();
@@ -26,7 +26,7 @@ const FAMILLE: &[(&str, &str)] = &[
     ("quotient_familial", "720"),
 ];
 
-async fn staff(app: &TestApp) -> Client<'_> {
+pub async fn staff(app: &TestApp) -> Client<'_> {
     let mut c = app.client();
     let signed = c.post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
     assert_eq!(signed.location(), "/gestion");

@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod dossier;
 mod foundation;
+mod pieces;
 mod profile;
 mod reservations;
 mod reset;

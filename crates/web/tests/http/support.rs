@@ -24,6 +24,7 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     _db: TestDb,
+    _files: tempfile::TempDir,
 }
 
 /// Cheap hashing parameters: the tests check behaviour, not Argon2's cost.
@@ -43,8 +44,10 @@ impl TestApp {
     }
 
     fn on(db: TestDb) -> TestApp {
-        let state = AppState::new(db.db.clone(), WebConfig::new(PUBLIC_URL), test_hashing());
-        TestApp { router: ribambelle_web::router(state.clone()), state, _db: db }
+        let files = tempfile::tempdir().unwrap();
+        let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
+        let state = AppState::new(db.db.clone(), WebConfig::new(PUBLIC_URL), test_hashing(), store);
+        TestApp { router: ribambelle_web::router(state.clone()), state, _db: db, _files: files }
     }
 
     pub fn db(&self) -> &Db {
@@ -135,6 +138,13 @@ impl Client<'_> {
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = serde_urlencoded_pairs(fields);
         let request = self.request("POST", path, Body::from(body), true);
+        self.send(request).await
+    }
+
+    /// Posts a body of any type (a `multipart/form-data` upload, say).
+    pub async fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let mut request = self.request("POST", path, Body::from(body), false);
+        request.headers_mut().insert(header::CONTENT_TYPE, content_type.parse().unwrap());
         self.send(request).await
     }
 
