@@ -12,12 +12,13 @@ pub enum FicheKind {
     AutresResponsables,
     Assurance,
     Autorisations,
+    Contacts,
     Sanitaire,
 }
 
 impl FicheKind {
     pub const FAMILY: [FicheKind; 2] = [FicheKind::Famille, FicheKind::AutresResponsables];
-    pub const CHILD: [FicheKind; 3] = [FicheKind::Assurance, FicheKind::Autorisations, FicheKind::Sanitaire];
+    pub const CHILD: [FicheKind; 4] = [FicheKind::Assurance, FicheKind::Autorisations, FicheKind::Contacts, FicheKind::Sanitaire];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -25,6 +26,7 @@ impl FicheKind {
             FicheKind::AutresResponsables => "responsables",
             FicheKind::Assurance => "assurance",
             FicheKind::Autorisations => "autorisations",
+            FicheKind::Contacts => "contacts",
             FicheKind::Sanitaire => "sanitaire",
         }
     }
@@ -39,6 +41,7 @@ impl FicheKind {
             FicheKind::AutresResponsables => "Autres responsables",
             FicheKind::Assurance => "Fiche assurance",
             FicheKind::Autorisations => "Fiche d'autorisation",
+            FicheKind::Contacts => "Fiche de contacts",
             FicheKind::Sanitaire => "Fiche sanitaire",
         }
     }
@@ -50,6 +53,7 @@ impl FicheKind {
             FicheKind::AutresResponsables => "Renseignements généraux sur les autres responsables rattachés à cette famille, et leur lien avec les enfants.",
             FicheKind::Assurance => "La compagnie d'assurance de l'enfant, le numéro de contrat et la date d'échéance.",
             FicheKind::Autorisations => "Le droit à l'image et à la publication, et les autorisations médicales en cas d'urgence.",
+            FicheKind::Contacts => "Les personnes, autres que les responsables de la famille, autorisées à venir chercher l'enfant ou à appeler en cas d'urgence.",
             FicheKind::Sanitaire => "Les vaccins, les exigences alimentaires, les allergies, le médecin traitant, les traitements et le PAI.",
         }
     }
@@ -65,6 +69,8 @@ impl FicheKind {
             FicheKind::AutresResponsables => RESPONSABLES,
             FicheKind::Assurance => ASSURANCE,
             FicheKind::Autorisations => AUTORISATIONS,
+            // The contacts are people of their own (see `CONTACT` and `CONTACT_LINK`).
+            FicheKind::Contacts => &[],
             FicheKind::Sanitaire => SANITAIRE,
         }
     }
@@ -75,7 +81,7 @@ impl FicheKind {
             FicheKind::Famille => &[Piece::AttestationCafMsa, Piece::AvisImposition, Piece::BulletinsSalaire, Piece::JugementDivorce],
             FicheKind::Assurance => &[Piece::AttestationAssurance],
             FicheKind::Sanitaire => &[Piece::CarnetVaccination, Piece::Ordonnance, Piece::Pai],
-            FicheKind::AutresResponsables | FicheKind::Autorisations => &[],
+            FicheKind::AutresResponsables | FicheKind::Autorisations | FicheKind::Contacts => &[],
         }
     }
 }
@@ -351,6 +357,22 @@ const SANITAIRE: &[Field] = &[
     field("pai", "L'enfant a un PAI (projet d'accueil individualisé)", YesNo, true),
 ];
 
+/// A contact of the family (R-DOS-5). Nom and prénom are fixed once created.
+pub const CONTACT: &[Field] = &[
+    auto(field("nom", "Nom", Text, true), "off"),
+    auto(field("prenom", "Prénom", Text, true), "off"),
+    field("adresse", "Adresse", Text, false),
+    hint(field("telephone", "Téléphone", Phone, true), "10 chiffres"),
+    field("email", "Adresse e-mail", Email, false),
+];
+
+/// What ties a contact to one child.
+pub const CONTACT_LINK: &[Field] = &[
+    hint(field("lien", "Lien de parenté avec l'enfant", Text, true), "Par exemple : grand-mère, voisin, nourrice"),
+    field("recuperer", "Autorisé à récupérer l'enfant", YesNo, true),
+    field("urgence", "À appeler en cas d'urgence (si les parents ne sont pas joignables)", YesNo, true),
+];
+
 /// A fiche's values, by field name.
 pub type Values = BTreeMap<String, String>;
 
@@ -372,26 +394,7 @@ pub enum Intent {
 /// date), required fields only when it is transmitted. Returns the values cleaned up
 /// (trimmed, phones and dates in one notation).
 pub fn check(kind: FicheKind, submitted: &Values, intent: Intent) -> Result<Values, Vec<FieldError>> {
-    let mut clean = Values::new();
-    let mut errors = Vec::new();
-    for f in kind.fields() {
-        let raw = submitted.get(f.name).map(|v| v.trim()).unwrap_or("");
-        if raw.is_empty() {
-            if f.required && intent == Intent::Transmit {
-                errors.push(FieldError { field: f.name, message: required_message(f) });
-            }
-            continue;
-        }
-        match normalise(f, raw) {
-            Ok(value) => {
-                clean.insert(f.name.to_owned(), value);
-            }
-            Err(message) => {
-                errors.push(FieldError { field: f.name, message });
-                clean.insert(f.name.to_owned(), raw.to_owned());
-            }
-        }
-    }
+    let (clean, mut errors) = check_fields(kind.fields(), submitted, intent);
     if kind == FicheKind::Assurance
         && intent == Intent::Transmit
         && clean.get("compagnie").is_some_and(|c| c.starts_with("Autre"))
@@ -410,6 +413,36 @@ pub fn check(kind: FicheKind, submitted: &Values, intent: Intent) -> Result<Valu
         }
     }
     if errors.is_empty() { Ok(clean) } else { Err(errors) }
+}
+
+/// Checks a set of fields (a contact, its link to a child) as a transmitted fiche's.
+pub fn check_all(fields: &[Field], submitted: &Values) -> Result<Values, Vec<FieldError>> {
+    let (clean, errors) = check_fields(fields, submitted, Intent::Transmit);
+    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+}
+
+fn check_fields(fields: &[Field], submitted: &Values, intent: Intent) -> (Values, Vec<FieldError>) {
+    let mut clean = Values::new();
+    let mut errors = Vec::new();
+    for f in fields {
+        let raw = submitted.get(f.name).map(|v| v.trim()).unwrap_or("");
+        if raw.is_empty() {
+            if f.required && intent == Intent::Transmit {
+                errors.push(FieldError { field: f.name, message: required_message(f) });
+            }
+            continue;
+        }
+        match normalise(f, raw) {
+            Ok(value) => {
+                clean.insert(f.name.to_owned(), value);
+            }
+            Err(message) => {
+                errors.push(FieldError { field: f.name, message });
+                clean.insert(f.name.to_owned(), raw.to_owned());
+            }
+        }
+    }
+    (clean, errors)
 }
 
 fn required_message(f: &Field) -> String {

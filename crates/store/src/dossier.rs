@@ -38,6 +38,7 @@ pub struct Fiche {
     pub family_id: i64,
     /// « MARTIN Claire » (the family's account holder).
     pub family_name: String,
+    pub child_id: Option<i64>,
     pub child: Option<String>,
     pub kind: FicheKind,
     pub state: FicheState,
@@ -216,7 +217,7 @@ async fn from_account(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family_id:
     Ok(known)
 }
 
-const FICHE_COLUMNS: &str = "f.id, f.public_id, f.family_id, f.kind, f.state, f.refusal_reason, f.data, f.transmitted_at, \
+const FICHE_COLUMNS: &str = "f.id, f.public_id, f.family_id, f.child_id, f.kind, f.state, f.refusal_reason, f.data, f.transmitted_at, \
      c.first_name, fam.last_name || ' ' || fam.first_name AS family_name, \
      d.id AS campaign_id, d.structure_id, d.label, d.opens_on, d.closes_on \
      FROM fiches f JOIN dossier_campaigns d ON d.id = f.campaign_id JOIN families fam ON fam.id = f.family_id \
@@ -228,6 +229,7 @@ fn fiche_from(r: &AnyRow) -> Result<Fiche, StoreError> {
         public_id: r.get("public_id"),
         family_id: r.get("family_id"),
         family_name: r.get("family_name"),
+        child_id: r.get("child_id"),
         child: r.get("first_name"),
         kind: kind(&r.get::<String, _>("kind"))?,
         state: state(r)?,

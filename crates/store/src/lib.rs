@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod contacts;
 mod bulk;
 mod db;
 pub mod dossier;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "processing", include_str!("../migrations/0004_processing.sql")),
     (5, "day_places", include_str!("../migrations/0005_day_places.sql")),
     (6, "dossier", include_str!("../migrations/0006_dossier.sql")),
+    (7, "contacts", include_str!("../migrations/0007_contacts.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

@@ -166,6 +166,21 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
             .execute(&mut *tx)
             .await?;
     }
+    // MARTIN's grandmother may pick Léa up and is called in an emergency.
+    let grandmother: i64 = sqlx::query_scalar(
+        "INSERT INTO contacts (public_id, family_id, last_name, first_name, address, phone, email, created_at) \
+         VALUES ($1, $2, 'DUBOIS', 'Monique', '8 allée des Tilleuls, 77000 CarteVille', '06 98 76 54 32', '', $3) RETURNING id",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(martin)
+    .bind(db_time(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO child_contacts (child_id, contact_id, relationship, may_pick_up, emergency) VALUES ($1, $2, 'Grand-mère', 1, 1)")
+        .bind(lea)
+        .bind(grandmother)
+        .execute(&mut *tx)
+        .await?;
     // Both structures' dossier campaigns are open: families review their fiches.
     for structure in [carteville.id, ecureuils.id] {
         sqlx::query("INSERT INTO dossier_campaigns (structure_id, label, opens_on, closes_on, created_at) VALUES ($1, $2, $3, $4, $5)")

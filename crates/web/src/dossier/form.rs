@@ -19,13 +19,14 @@ pub(crate) struct FieldView {
 }
 
 impl FieldView {
-    pub fn described_by(&self) -> String {
+    /// The ids of the hint and message, under the form's id `prefix`.
+    pub fn described_by(&self, prefix: &str) -> String {
         let mut ids = Vec::new();
         if !self.hint.is_empty() {
-            ids.push(format!("{}-aide", self.name));
+            ids.push(format!("{prefix}{}-aide", self.name));
         }
         if self.error.is_some() {
-            ids.push(format!("{}-erreur", self.name));
+            ids.push(format!("{prefix}{}-erreur", self.name));
         }
         ids.join(" ")
     }

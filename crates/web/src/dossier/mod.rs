@@ -2,6 +2,7 @@
 //! with « Enregistrer en brouillon » and « Valider et transmettre la fiche », read-only once
 //! transmitted, editable again with the gestionnaire's reason once refused.
 
+pub(crate) mod contacts;
 pub(crate) mod form;
 pub(crate) mod pieces;
 
@@ -214,6 +215,9 @@ pub(crate) struct FicheQuery {
 pub(crate) async fn fiche(State(state): State<AppState>, family: Family, Path(id): Path<String>, Query(query): Query<FicheQuery>) -> Result<Response, AppError> {
     let fiche = own_fiche(&state, &family, &id).await?;
     let notice = query.enregistree.map(|_| "Fiche enregistrée en brouillon. Elle n'est pas transmise : pensez à revenir la valider et la transmettre.");
+    if fiche.kind == FicheKind::Contacts {
+        return contacts::render(&state, &family, fiche, contacts::Typed::default(), notice.map(str::to_owned)).await.map(IntoResponse::into_response);
+    }
     render_fiche(&state, &family, fiche, None, notice).await
 }
 

@@ -13,10 +13,10 @@ use ribambelle_web::{Access, route_list};
 use crate::support::{STRONG, TestApp};
 
 /// What MARTIN's data looks like in a page; none of it may reach DUPONT.
-const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils"];
+const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils", "DUBOIS"];
 
 async fn martin_snapshot(app: &TestApp) -> Vec<String> {
-    let queries: [&'static str; 10] = [
+    let queries: [&'static str; 11] = [
         "SELECT password_hash || '|' || emails || '|' || CAST(must_change_password AS TEXT) || '|' || updated_at FROM families WHERE identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reglement_signatures s JOIN children c ON c.id = s.child_id JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
@@ -27,6 +27,7 @@ async fn martin_snapshot(app: &TestApp) -> Vec<String> {
         "SELECT CAST(COUNT(*) AS TEXT) FROM reservation_requests r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
         "SELECT COALESCE(MAX(fi.updated_at), '') || '|' || CAST(COUNT(*) AS TEXT) FROM fiches fi JOIN families f ON f.id = fi.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM fiche_files ff JOIN fiches fi ON fi.id = ff.fiche_id JOIN families f ON f.id = fi.family_id WHERE f.identifiant = 'martin'",
+        "SELECT COALESCE(MAX(c.phone || c.address || c.email), '') || '|' || CAST(COUNT(*) AS TEXT) || '|' || CAST((SELECT COUNT(*) FROM child_contacts cc JOIN contacts k ON k.id = cc.contact_id JOIN families g ON g.id = k.family_id WHERE g.identifiant = 'martin') AS TEXT) FROM contacts c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
     ];
     let mut snapshot = Vec::new();
     for q in queries {
@@ -42,6 +43,7 @@ struct Foreign {
     fiche: String,
     /// A pièce justificative of that fiche.
     file: String,
+    contact: String,
     structure: String,
     reglement_text: String,
 }
@@ -70,7 +72,11 @@ async fn martin_ids(app: &TestApp) -> Foreign {
     let pdf = NewFile { piece: Piece::AttestationCafMsa, file_name: "caf.pdf", content: b"%PDF-1.4 MARTIN".as_slice().into() };
     assert_eq!(pieces::deposit(app.db(), &app.state.files, family, fiche_id, pdf, now).await.unwrap(), Deposit::Stored);
     let file = pieces::files_of(app.db(), fiche_id).await.unwrap().remove(0).public_id;
-    Foreign { child, fiche, file, structure: structure.to_string(), reglement_text: text.to_string() }
+    let contact: String = sqlx::query_scalar("SELECT c.public_id FROM contacts c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    Foreign { child, fiche, file, contact, structure: structure.to_string(), reglement_text: text.to_string() }
 }
 
 fn fill(path: &str, foreign: &Foreign) -> String {
@@ -82,6 +88,7 @@ fn fill(path: &str, foreign: &Foreign) -> String {
             "fiche" => foreign.fiche.clone(),
             "piece" => Piece::AttestationCafMsa.code().to_owned(),
             "fichier" => foreign.file.clone(),
+            "contact" => foreign.contact.clone(),
             other => panic!("teach the cross-family test what to put in {{{other}}} (route {path})"),
         };
         filled.replace_range(start..=end, &value);
@@ -121,6 +128,9 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
                 ("heure", "10:00"),
                 ("retour", "/accueil"),
                 ("action", "transmettre"),
+                ("contact", &foreign.contact),
+                ("fiche", &foreign.fiche),
+                ("telephone", "0600000000"),
                 ("emails", "intrus@example.fr"),
                 ("mois", &today[..7]),
                 ("basculer", &today),

@@ -42,7 +42,7 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
     let dossier = c.get("/dossier").await;
     dossier.assert_contains("Vous devez valider et transmettre toutes les fiches du dossier, même si vous n'avez aucune information à modifier.");
     dossier.assert_contains("Les fiches rattachées à la famille").assert_contains("Les fiches de Léa").assert_contains("Les fiches de Hugo");
-    dossier.assert_contains("8 fiches</strong> restent à valider et transmettre");
+    dossier.assert_contains("10 fiches</strong> restent à valider et transmettre");
     let famille = fiche_link(&mut c, "Fiche famille").await;
 
     // Filled in from the account: the first address and the quotient familial.
@@ -71,7 +71,7 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
     fields.extend_from_slice(FAMILLE);
     let sent = c.post_signed(&famille, &famille, &fields).await;
     assert_eq!(sent.location(), "/dossier?transmise=famille");
-    c.get(sent.location()).await.assert_contains("La fiche famille est transmise à votre gestionnaire.").assert_contains("7 fiches</strong>");
+    c.get(sent.location()).await.assert_contains("La fiche famille est transmise à votre gestionnaire.").assert_contains("9 fiches</strong>");
 
     // Read-only now, even to a forged post.
     let read_only = c.get(&famille).await;

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod contacts;
 mod dossier;
 mod foundation;
 mod pieces;
