@@ -186,6 +186,10 @@ for (const width of widths) {
       try {
         await logIn(office, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
         await expectPath(office, '/gestion');
+        await office.getByRole('link', { name: 'Campagnes du dossier famille' }).click();
+        await visible(office.getByRole('heading', { level: 2, name: 'Ouvrir une campagne' }));
+        await checkPage(office, 'gestion-campagnes');
+        await office.goto(`${baseUrl}/gestion`);
         await office.getByRole('link', { name: /fiches transmises/ }).click();
         await checkPage(office, 'gestion-dossiers');
         await office.getByRole('link', { name: 'Fiche famille' }).click();

@@ -110,8 +110,41 @@ pub async fn open_campaign(db: &Db, structure_id: i64, today: Date) -> Result<Op
     row.as_ref().map(campaign_from).transpose()
 }
 
-/// Opens a campaign (the back office's form comes with the back-office work; the demo and
-/// the tests use this).
+/// A campaign as the back office lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignRow {
+    pub campaign: Campaign,
+    pub structure: String,
+    pub transmitted: i64,
+    pub validated: i64,
+}
+
+/// The campaigns of the staff member's structures, newest first, with their progress.
+pub async fn staff_campaigns(db: &Db, staff_id: i64) -> Result<Vec<CampaignRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id AS campaign_id, d.structure_id, d.label, d.opens_on, d.closes_on, s.name AS structure, \
+           (SELECT COUNT(*) FROM fiches f WHERE f.campaign_id = d.id AND f.state = 'transmise') AS transmitted, \
+           (SELECT COUNT(*) FROM fiches f WHERE f.campaign_id = d.id AND f.state = 'validee') AS validated \
+         FROM dossier_campaigns d JOIN structures s ON s.id = d.structure_id \
+         JOIN staff_structures ss ON ss.structure_id = d.structure_id AND ss.staff_id = $1 ORDER BY d.opens_on DESC, d.id DESC",
+    )
+    .bind(staff_id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| Ok(CampaignRow { campaign: campaign_from(r)?, structure: r.get("structure"), transmitted: r.get("transmitted"), validated: r.get("validated") }))
+        .collect()
+}
+
+/// The structures a staff member manages: (id, name).
+pub async fn staff_structures(db: &Db, staff_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT s.id, s.name FROM structures s JOIN staff_structures ss ON ss.structure_id = s.id WHERE ss.staff_id = $1 ORDER BY s.id")
+        .bind(staff_id)
+        .fetch_all(db.reader())
+        .await?)
+}
+
+/// Opens a campaign; the caller has checked the structure is the staff member's.
 pub async fn create_campaign(db: &Db, structure_id: i64, label: &str, opens_on: Date, closes_on: Date, now: Timestamp) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO dossier_campaigns (structure_id, label, opens_on, closes_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -68,6 +68,7 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Public, "/gestion/connexion", get(gestion::login_page).post(gestion::login)),
         (Staff, "/gestion", get(gestion::dashboard)),
         (Staff, "/gestion/deconnexion", post(gestion::logout)),
+        (Staff, "/gestion/campagnes", get(gestion::campagnes::page).post(gestion::campagnes::open)),
         (Staff, "/gestion/dossiers", get(gestion::dossiers::queue)),
         (Staff, "/gestion/dossiers/{fiche}", get(gestion::dossiers::fiche).post(gestion::dossiers::decide)),
         (Staff, "/gestion/fichiers/{fichier}", get(dossier::pieces::staff_download)),

@@ -1,5 +1,6 @@
 //! The back office at `/gestion`: staff only, with its own login.
 
+pub(crate) mod campagnes;
 pub(crate) mod dossiers;
 
 use askama::Template;

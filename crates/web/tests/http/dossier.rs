@@ -138,3 +138,34 @@ async fn reading_a_fiche_sanitaire_is_logged_and_other_families_fiches_are_not_f
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
     assert!(!foreign.body.contains("Arachide"));
 }
+
+#[tokio::test]
+async fn a_gestionnaire_opens_a_campaign_with_checked_dates() {
+    let app = TestApp::with_demo().await;
+    let mut g = staff(&app).await;
+    let page = g.get("/gestion/campagnes").await;
+    page.assert_contains("Dossier famille ").assert_contains("Ouvrir une campagne");
+    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let fr = |d: jiff::civil::Date| format!("{:02}/{:02}/{}", d.day(), d.month(), d.year());
+    let structure = ecureuils.to_string();
+    let bad = g
+        .post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", &structure), ("libelle", " "), ("ouverture", "32/01/2027"), ("cloture", &fr(today))])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("Saisissez le libellé de la campagne.").assert_contains("Saisissez une date au format jj/mm/aaaa.");
+    let backwards = g
+        .post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", &structure), ("libelle", "Rentrée"), ("ouverture", &fr(today)), ("cloture", &fr(today - jiff::ToSpan::days(1)))])
+        .await;
+    backwards.assert_contains("La clôture doit venir après l'ouverture.");
+    // A structure the gestionnaire does not manage is refused like a missing one.
+    let foreign = g.post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", "999"), ("libelle", "X"), ("ouverture", &fr(today)), ("cloture", &fr(today))]).await;
+    foreign.assert_contains("Choisissez une de vos structures.");
+    let opened = g
+        .post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", &structure), ("libelle", "Mercredis 2027"), ("ouverture", &fr(today)), ("cloture", &fr(today + jiff::ToSpan::days(30)))])
+        .await;
+    assert_eq!(opened.location(), "/gestion/campagnes?ouverte=1");
+    g.get(opened.location()).await.assert_contains("La campagne est ouverte").assert_contains("Mercredis 2027");
+    let open = ribambelle_store::dossier::open_campaign(app.db(), ecureuils, today).await.unwrap().unwrap();
+    assert_eq!(open.label, "Mercredis 2027");
+}
