@@ -72,8 +72,19 @@ async fn prepare(url: &str, data: &std::path::Path, mode: Mode) -> (Vec<Family>,
     (families, activity.1)
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+/// A browser-like client signed in as `family`.
+async fn signed_in(base: &str, family: &Family) -> Result<reqwest::Client, String> {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().map_err(|e| e.to_string())?;
+    let login = client
+        .post(format!("{base}/connexion"))
+        .form(&[("identifiant", family.identifiant.as_str()), ("mot_de_passe", ribambelle_store::demo::SYNTHETIC_PASSWORD)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if login.status() != 303 {
+        return Err(format!("login: HTTP {}", login.status()));
+    }
+    Ok(client)
 }
 
 /// The value of the first input named `name`.
@@ -86,16 +97,7 @@ fn input_value(body: &str, name: &str) -> Option<String> {
 /// One family: logs in, books the week with the week tool, « Valider », « Confirmer ».
 /// Returns the number of bookings the confirmation page announced.
 async fn book_week(base: &str, family: &Family, activity: &str, monday: Date) -> Result<i64, String> {
-    let client = client();
-    let login = client
-        .post(format!("{base}/connexion"))
-        .form(&[("identifiant", family.identifiant.as_str()), ("mot_de_passe", ribambelle_store::demo::SYNTHETIC_PASSWORD)])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if login.status() != 303 {
-        return Err(format!("login: HTTP {}", login.status()));
-    }
+    let client = signed_in(base, family).await?;
     let month = format!("{:04}-{:02}", monday.year(), monday.month());
     let calendar = format!("{base}/reservations?enfant={}&activite={activity}&mois={month}", family.child);
     let page = client.get(&calendar).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
@@ -132,14 +134,7 @@ fn bookable(page: &str, day: Date) -> bool {
 /// The first school week, Monday to Friday inside one month, whose every day (at least
 /// four: APS MATIN does not run on Wednesdays) is open to booking; and how many days.
 async fn bookable_monday(base: &str, family: &Family, activity: &str) -> (Date, usize) {
-    let client = client();
-    let login = client
-        .post(format!("{base}/connexion"))
-        .form(&[("identifiant", family.identifiant.as_str()), ("mot_de_passe", ribambelle_store::demo::SYNTHETIC_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 303);
+    let client = signed_in(base, family).await.unwrap();
     let today = paris_date(Timestamp::now());
     let mut monday = today + (8 - i64::from(today.weekday().to_monday_one_offset())).days();
     for _ in 0..10 {

@@ -9,7 +9,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::Timestamp;
-use ribambelle_domain::dossier::{CONTACT, CONTACT_LINK, FicheKind, FicheState, FieldError, Values, check_all};
+use ribambelle_domain::dossier::{CONTACT, CONTACT_LINK, FicheKind, FieldError, Values, check_all};
 use ribambelle_store::{
     contacts::{self, ChildContact, Contact, Deletion},
     dossier::{self as store, Fiche},
@@ -17,8 +17,8 @@ use ribambelle_store::{
 use serde::Deserialize;
 
 use super::{
+    FicheHeader,
     form::{FieldView, views},
-    state_class, state_sign,
 };
 use crate::{
     AppState,
@@ -52,20 +52,9 @@ struct ContactsPage {
     error_count: usize,
 }
 
-impl ContactsPage {
-    fn state_class(&self) -> &'static str {
-        state_class(&self.fiche.state)
-    }
-
-    fn state_sign(&self) -> &'static str {
-        state_sign(&self.fiche.state)
-    }
-
-    fn refusal(&self) -> Option<&str> {
-        match &self.fiche.state {
-            FicheState::Refusee { reason } => Some(reason),
-            _ => None,
-        }
+impl FicheHeader for ContactsPage {
+    fn fiche(&self) -> &Fiche {
+        &self.fiche
     }
 }
 

@@ -134,20 +134,29 @@ struct FichePage {
     pieces: Vec<pieces::PieceView>,
 }
 
-impl FichePage {
+/// What the top of a fiche page (`dossier/entete.html`) asks of its page.
+pub(crate) trait FicheHeader {
+    fn fiche(&self) -> &Fiche;
+
     fn state_class(&self) -> &'static str {
-        state_class(&self.fiche.state)
+        state_class(&self.fiche().state)
     }
 
     fn state_sign(&self) -> &'static str {
-        state_sign(&self.fiche.state)
+        state_sign(&self.fiche().state)
     }
 
     fn refusal(&self) -> Option<&str> {
-        match &self.fiche.state {
+        match &self.fiche().state {
             FicheState::Refusee { reason } => Some(reason),
             _ => None,
         }
+    }
+}
+
+impl FicheHeader for FichePage {
+    fn fiche(&self) -> &Fiche {
+        &self.fiche
     }
 }
 
