@@ -280,19 +280,29 @@ fn change_text(change: Pending) -> &'static str {
 }
 
 pub async fn pending(db: &Db, family_id: i64) -> Result<Vec<PendingChange>, StoreError> {
-    let rows = sqlx::query("SELECT child_id, activity_id, day, change FROM pending_changes WHERE family_id = $1 ORDER BY day, child_id, activity_id")
-        .bind(family_id)
-        .fetch_all(db.reader())
-        .await?;
+    Ok(pending_with_states(db, family_id).await?.into_iter().map(|(change, _)| change).collect())
+}
+
+/// The family's pending changes, each with the state of the reservation it would change.
+pub async fn pending_with_states(db: &Db, family_id: i64) -> Result<Vec<(PendingChange, Option<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.child_id, p.activity_id, p.day, p.change, r.state FROM pending_changes p \
+         LEFT JOIN reservations r ON r.child_id = p.child_id AND r.activity_id = p.activity_id AND r.day = p.day \
+         WHERE p.family_id = $1 ORDER BY p.day, p.child_id, p.activity_id",
+    )
+    .bind(family_id)
+    .fetch_all(db.reader())
+    .await?;
     rows.iter()
         .map(|r| {
             let change: String = r.get("change");
-            Ok(PendingChange {
+            let pending = PendingChange {
                 child_id: r.get("child_id"),
                 activity_id: r.get("activity_id"),
                 day: date(&r.get::<String, _>("day"), "pending_changes.day")?,
                 change: if change == "reserver" { Pending::Book } else { Pending::Cancel },
-            })
+            };
+            Ok((pending, r.get("state")))
         })
         .collect()
 }

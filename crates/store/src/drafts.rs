@@ -71,16 +71,9 @@ pub async fn block(db: &Db, family_id: i64, structure_id: i64) -> Result<Option<
     Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
 }
 
-/// What the review reads once per child with changes, rather than once per change.
-struct ChildData {
-    activities: HashMap<i64, Activity>,
-    /// Its reservations' states from its first changed day to its last.
-    states: HashMap<(i64, Date), String>,
-}
-
 /// The family's pending changes at the structure, checked against every rule now.
 pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) -> Result<Draft, StoreError> {
-    let pending = bookings::pending(db, family_id).await?;
+    let pending = bookings::pending_with_states(db, family_id).await?;
     let mut draft = Draft::default();
     if pending.is_empty() {
         return Ok(draft);
@@ -89,18 +82,14 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
     let calendar = bookings::school_calendar(db, structure_id).await?;
     let qf = bookings::quotient_familial(db, family_id).await?;
     let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id).await?.into_iter().map(|c| (c.id, c)).collect();
-    let mut loaded: HashMap<i64, ChildData> = HashMap::new();
-    for child in children.values() {
-        let days = pending.iter().filter(|p| p.child_id == child.id).map(|p| p.day);
-        let (Some(from), Some(to)) = (days.clone().min(), days.max()) else { continue };
-        let activities = bookings::child_activities(db, child.id, structure_id).await?.into_iter().map(|a| (a.id, a)).collect();
-        let states = bookings::child_bookings(db, child.id, from, to).await?;
-        loaded.insert(child.id, ChildData { activities, states });
+    let mut activities: HashMap<i64, HashMap<i64, Activity>> = HashMap::new();
+    for child in children.values().filter(|c| pending.iter().any(|(p, _)| p.child_id == c.id)) {
+        activities.insert(child.id, bookings::child_activities(db, child.id, structure_id).await?.into_iter().map(|a| (a.id, a)).collect());
     }
-    for change in pending {
-        let (Some(child), Some(data)) = (children.get(&change.child_id), loaded.get(&change.child_id)) else { continue };
+    for (change, state) in pending {
+        let (Some(child), Some(activities)) = (children.get(&change.child_id), activities.get(&change.child_id)) else { continue };
         // Changes for another structure's activities wait for that structure's récapitulatif.
-        let Some(activity) = data.activities.get(&change.activity_id) else { continue };
+        let Some(activity) = activities.get(&change.activity_id) else { continue };
         let line = DraftLine {
             child_id: child.id,
             child_public_id: child.public_id.clone(),
@@ -115,7 +104,7 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
                 Pending::Cancel => Cents(0),
             },
         };
-        let booked = data.states.get(&(activity.id, change.day)).is_some_and(|s| is_booked_state(s));
+        let booked = state.as_deref().is_some_and(is_booked_state);
         let refusal = if draft.block.is_some() {
             Some("compte débiteur : réglez votre solde dans « Paiement et Solde »")
         } else if !child.reglement_signed {
