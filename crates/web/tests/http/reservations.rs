@@ -448,3 +448,55 @@ async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
     // A month out of range shows the current month rather than failing.
     assert_eq!(c.get(&format!("/reservations?enfant={}&activite={}&mois=9999-12", ids.lea, ids.aps_matin)).await.status, StatusCode::OK);
 }
+
+/// The places a calendar announces for `day` (« 1 place », « complet — liste d'attente »).
+fn places_left(page: &Page, day: &str) -> i64 {
+    let (_, label) = clickable_days(page).into_iter().find(|(d, _)| d == day).unwrap_or_else(|| panic!("{day} not offered"));
+    if label.ends_with("complet — liste d'attente") {
+        return 0;
+    }
+    label.rsplit(", ").next().and_then(|p| p.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no places in {label:?}"))
+}
+
+#[tokio::test]
+async fn places_left_count_held_places_and_requests_not_decided_yet() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.onboard_dupont().await;
+    let db = app.db();
+    let id = |sql: &'static str| async move { sqlx::query_scalar::<_, String>(sql).fetch_one(db.reader()).await.unwrap() };
+    let (amalia, paolo, mercredi) = (
+        id("SELECT public_id FROM children WHERE first_name = 'Amalia'").await,
+        id("SELECT public_id FROM children WHERE first_name = 'Paolo'").await,
+        id("SELECT public_id FROM activities WHERE name = 'MERCREDI'").await,
+    );
+    // The first Wednesday Amalia may book, within the neighbours' nearly full weeks.
+    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let mut found = None;
+    for offset in 0..3 {
+        let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
+        let page = c.get(&format!("/reservations?enfant={amalia}&activite={mercredi}&mois={month}")).await;
+        if let Some((d, _)) = clickable_days(&page).into_iter().find(|(_, a)| a.contains(", réservable")) {
+            found = Some((month, d));
+            break;
+        }
+    }
+    let (month, day) = found.expect("a bookable Wednesday");
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservations r JOIN activities a ON a.id = r.activity_id WHERE a.name = 'MERCREDI' AND r.day = $1 AND r.state IN ('acceptee', 'non_transmise')")
+        .bind(&day)
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let amalia_page = format!("/reservations?enfant={amalia}&activite={mercredi}&mois={month}");
+    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
+
+    // Paolo asks for the day: one place fewer at once, and still once decided.
+    let paolo_page = format!("/reservations?enfant={paolo}&activite={mercredi}&mois={month}");
+    c.post_signed(&paolo_page, "/reservations/calendrier", &[("enfant", &paolo), ("activite", &mercredi), ("mois", &month), ("basculer", &day)]).await;
+    let recap = c.get("/reservations/recapitulatif").await;
+    let (token, key) = (recap.csrf().unwrap(), recap.input_value("cle").unwrap());
+    assert!(c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await.location().starts_with("/reservations/confirmation"));
+    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
+    ribambelle_store::processing::run(app.db()).await.unwrap();
+    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
+}
