@@ -89,6 +89,7 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(open
 
 pub(crate) async fn open(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<CampaignForm>) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    super::may_change(&staff)?;
     let structures = store::staff_structures(&state.db, staff.account.id).await?;
     let mut errors = FormErrors::default();
     let structure = structures.iter().find(|(id, _)| id.to_string() == form.structure).map(|(id, _)| *id);

@@ -100,6 +100,7 @@ pub(crate) async fn decide(
     FrenchForm(form): FrenchForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    super::may_change(&staff)?;
     let fiche = fiche_of(&state, &staff, &id).await?;
     let reason = form.motif.trim().to_owned();
     let decision = match form.decision.as_str() {

@@ -55,6 +55,11 @@ struct DashboardPage {
     waiting: usize,
 }
 
+/// Animateurs read; only gestionnaires and administrateurs change anything.
+pub(crate) fn may_change(staff: &Staff) -> Result<(), AppError> {
+    if staff.account.role == "animateur" { Err(AppError::Forbidden) } else { Ok(()) }
+}
+
 /// The back office's header: the staff member, the last run, the logout button.
 pub(crate) async fn shell(state: &AppState, staff: &Staff, return_to: &str) -> Result<Shell, AppError> {
     let policy = &state.config.session_policy;

@@ -169,3 +169,33 @@ async fn a_gestionnaire_opens_a_campaign_with_checked_dates() {
     let open = ribambelle_store::dossier::open_campaign(app.db(), ecureuils, today).await.unwrap().unwrap();
     assert_eq!(open.label, "Mercredis 2027");
 }
+
+#[tokio::test]
+async fn an_animateur_reads_the_queue_but_decides_nothing() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let famille = fiche_link(&mut c, "Fiche famille").await;
+    let mut fields = vec![("action", "transmettre")];
+    fields.extend_from_slice(FAMILLE);
+    assert_eq!(c.post_signed(&famille, &famille, &fields).await.location(), "/dossier?transmise=famille");
+
+    let hash = crate::support::test_hashing().hash("Animateur-Demo-2026!").unwrap();
+    let staff_id: i64 = sqlx::query_scalar(
+        "INSERT INTO staff (login, display_name, role, password_hash, created_at) VALUES ('anim', 'Théo ANIM', 'animateur', $1, '2026-01-01T00:00:00.000000Z') RETURNING id",
+    )
+    .bind(hash)
+    .fetch_one(app.db().writer())
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures").bind(staff_id).execute(app.db().writer()).await.unwrap();
+    let mut a = app.client();
+    assert_eq!(a.post("/gestion/connexion", &[("identifiant", "anim"), ("mot_de_passe", "Animateur-Demo-2026!")]).await.location(), "/gestion");
+    let staff_page = famille.replace("/dossier/fiches/", "/gestion/dossiers/");
+    a.get(&staff_page).await.assert_contains("MARTIN Claire");
+    let refused = a.post_signed(&staff_page, &staff_page, &[("decision", "valider")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let campaign = a.post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", "1"), ("libelle", "X"), ("ouverture", "01/01/2027"), ("cloture", "02/01/2027")]).await;
+    assert_eq!(campaign.status, StatusCode::FORBIDDEN);
+    c.get("/dossier").await.assert_contains("Transmise");
+}
