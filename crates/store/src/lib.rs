@@ -9,6 +9,7 @@ mod bulk;
 mod db;
 pub mod dossier;
 pub mod drafts;
+pub mod history;
 pub mod demo;
 mod error;
 pub mod legal;

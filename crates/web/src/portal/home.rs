@@ -61,11 +61,6 @@ async fn section(state: &AppState, family: &Family, section: Section, path: &str
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn history(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let purpose = "Consultez l'historique de vos consommations et de vos paiements sur le mois en cours et le mois précédent.";
-    section(&state, &family, Section::Historique, "/historique", "Historique", purpose).await
-}
-
 pub(crate) async fn payment(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
     let purpose = "Consultez le solde de votre compte et effectuez un règlement par carte bancaire.";
     section(&state, &family, Section::Paiement, "/paiement", "Paiement et Solde", purpose).await

@@ -8,6 +8,7 @@ mod accounts;
 mod contacts;
 mod dossier;
 mod foundation;
+mod history;
 mod pieces;
 mod profile;
 mod reservations;

@@ -1,0 +1,31 @@
+// « Historique »: MARTIN's consommations of this month and the last (the arrow between
+// them), his règlements, the export links; at desktop and phone widths, with the audit.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+
+const widths = [1280, 375];
+const withPage = serversPerWidth(widths);
+
+for (const width of widths) {
+  test(`${width}px: MARTIN reads his history of two months and can export it`, { timeout: 60_000 }, () =>
+    withPage(width, async (page, baseUrl) => {
+      await page.goto(`${baseUrl}/connexion`);
+      await page.getByLabel('Identifiant', { exact: true }).fill('martin');
+      await page.getByLabel('Mot de passe', { exact: true }).fill('Martin-Demo-2026!');
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await expectPath(page, '/accueil');
+      await page.goto(`${baseUrl}/historique`);
+      await visible(page.getByRole('heading', { level: 2, name: /^Vos consommations — / }));
+      await visible(page.getByRole('heading', { level: 2, name: 'Vos règlements' }));
+      await visible(page.getByRole('link', { name: 'Exporter les consommations (CSV)' }));
+      await checkPage(page, 'historique');
+      const thisMonth = await page.getByRole('heading', { level: 2, name: /^Vos consommations — / }).textContent();
+      await page.getByRole('navigation', { name: 'Mois des consommations' }).getByRole('link').click();
+      await visible(page.getByRole('table', { name: /^Consommations de / }));
+      const lastMonth = await page.getByRole('heading', { level: 2, name: /^Vos consommations — / }).textContent();
+      assert.notEqual(lastMonth, thisMonth);
+      await checkPage(page, 'historique-mois-precedent');
+    }),
+  );
+}

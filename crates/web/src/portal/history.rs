@@ -1,0 +1,145 @@
+//! « Historique » (R-HIST-1, 2): the consommations of the current or the previous month
+//! (arrows between the two) and the règlements of both months; printable, and exported as
+//! CSV files that open right in a French spreadsheet (UTF-8 with BOM, « ; », decimal comma).
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::header,
+    response::{Html, IntoResponse, Response},
+};
+use jiff::{Timestamp, ToSpan, civil::{Date, Time}};
+use ribambelle_domain::{
+    clock::{paris_date, paris_instant},
+    french::{self, month_year},
+    money::Cents,
+};
+use ribambelle_store::{
+    db_time,
+    history::{self, Consommation, Reglement},
+};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    error::AppError,
+    layout::{Layout, Section, Shell, format_instant},
+    reservations::context::parse_month,
+    session::Family,
+};
+
+#[derive(Deserialize)]
+pub(crate) struct MonthQuery {
+    #[serde(default)]
+    mois: Option<String>,
+}
+
+/// The month asked for: the current one by default, the previous one, nothing else.
+fn month(query: &MonthQuery, today: Date) -> Result<Date, AppError> {
+    let current = today.first_of_month();
+    match query.mois.as_deref() {
+        None => Ok(current),
+        Some(text) => parse_month(text).filter(|m| *m == current || *m == previous(current)).ok_or(AppError::BadRequest),
+    }
+}
+
+fn previous(month: Date) -> Date {
+    month.saturating_sub(1.month())
+}
+
+fn month_code(month: Date) -> String {
+    month.strftime("%Y-%m").to_string()
+}
+
+/// The family's consommations of `month` and its règlements of the current and the
+/// previous months.
+async fn load(state: &AppState, family: &Family, month: Date, today: Date) -> Result<(Vec<Consommation>, Vec<Reglement>), AppError> {
+    let last = month.last_of_month();
+    let consommations = history::consommations(&state.db, family.account.id, family.structure.id, month, last).await?;
+    let since = db_time(paris_instant(previous(today.first_of_month()), Time::midnight()));
+    let reglements = history::reglements(&state.db, family.account.id, family.structure.id, &since).await?;
+    Ok((consommations, reglements))
+}
+
+fn paid_on(reglement: &Reglement) -> String {
+    reglement.paid_at.parse::<Timestamp>().map(format_instant).unwrap_or_else(|_| reglement.paid_at.clone())
+}
+
+#[derive(Template)]
+#[template(path = "portal/historique.html")]
+struct HistoryPage {
+    layout: Layout,
+    month_label: String,
+    month: String,
+    /// The other month the arrow leads to, with its label and whether it is earlier.
+    other: (String, String, bool),
+    consommations: Vec<Consommation>,
+    total: Cents,
+    reglements: Vec<Reglement>,
+}
+
+impl HistoryPage {
+    fn day(&self, c: &Consommation) -> String {
+        french::short_day(c.day)
+    }
+
+    fn paid(&self, r: &Reglement) -> String {
+        paid_on(r)
+    }
+}
+
+pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Html<String>, AppError> {
+    let today = paris_date(Timestamp::now());
+    let month = month(&query, today)?;
+    let (consommations, reglements) = load(&state, &family, month, today).await?;
+    let current = today.first_of_month();
+    let other = if month == current { previous(current) } else { current };
+    let shell = Shell::family(&state, &family, Section::Historique, "/historique").await?;
+    let page = HistoryPage {
+        layout: Layout::new("Historique", Some(family.structure.clone())).with_shell(shell),
+        month_label: month_year(month.year(), month.month()),
+        month: month_code(month),
+        other: (month_code(other), month_year(other.year(), other.month()), other < month),
+        total: consommations.iter().map(|c| c.amount).sum(),
+        consommations,
+        reglements,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// A CSV file for French spreadsheets: a byte-order mark, « ; » between fields.
+fn csv_file(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
+    writer.write_record(header_row).map_err(|e| AppError::Internal(e.to_string()))?;
+    for row in rows {
+        writer.write_record(&row).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub(crate) async fn consommations_csv(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {
+    let today = paris_date(Timestamp::now());
+    let month = month(&query, today)?;
+    let (consommations, _) = load(&state, &family, month, today).await?;
+    let rows = consommations
+        .iter()
+        .map(|c| vec![c.day.strftime("%d/%m/%Y").to_string(), c.child.clone(), c.activity.clone(), c.quantity.to_string(), c.amount.to_decimal_comma()])
+        .collect();
+    csv_file(&format!("consommations-{}.csv", month_code(month)), &["Date", "Enfant", "Activité", "Quantité", "Montant (€)"], rows)
+}
+
+pub(crate) async fn reglements_csv(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+    let today = paris_date(Timestamp::now());
+    let (_, reglements) = load(&state, &family, today.first_of_month(), today).await?;
+    let rows = reglements.iter().map(|r| vec![paid_on(r), r.mode.to_owned(), r.amount.to_decimal_comma(), r.reference.clone()]).collect();
+    csv_file("reglements.csv", &["Date", "Mode", "Montant (€)", "Référence"], rows)
+}

@@ -1,0 +1,86 @@
+//! « Historique » (R-HIST-1, 2): the month's consommations with arrows between the current
+//! and the previous month, the règlements of both months, and their CSV exports.
+
+use axum::http::StatusCode;
+use jiff::{ToSpan, Timestamp};
+use ribambelle_domain::{clock::paris_date, money::Cents};
+
+use crate::support::TestApp;
+
+async fn month_total(app: &TestApp, month: &str) -> (i64, Cents) {
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(c.amount_cents), 0) AS BIGINT) FROM consommations c JOIN families f ON f.id = c.family_id \
+         JOIN activities a ON a.id = c.activity_id JOIN structures s ON s.id = a.structure_id \
+         WHERE f.identifiant = 'martin' AND s.slug = 'carteville' AND c.day LIKE $1",
+    )
+    .bind(format!("{month}-%"))
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    (row.0, Cents(row.1))
+}
+
+#[tokio::test]
+async fn consommations_of_this_month_and_the_last_with_their_exports() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let today = paris_date(Timestamp::now());
+    let current = today.first_of_month().strftime("%Y-%m").to_string();
+    let previous = (today.first_of_month() - 1.month()).strftime("%Y-%m").to_string();
+
+    let (count, total) = month_total(&app, &previous).await;
+    assert!(count > 0, "MARTIN has consommations last month");
+    let page = c.get(&format!("/historique?mois={previous}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(&total.to_french()).assert_contains(&format!("/historique?mois={current}"));
+    assert_eq!(page.body.matches("<td data-label=\"Enfant\">").count() as i64, count);
+
+    // This month by default, with the arrow back.
+    let this_month = c.get("/historique").await;
+    this_month.assert_contains(&month_total(&app, &current).await.1.to_french()).assert_contains(&format!("/historique?mois={previous}"));
+    // Other months are not offered.
+    assert_eq!(c.get("/historique?mois=2020-01").await.status, StatusCode::BAD_REQUEST);
+
+    // The CSV opens in a French spreadsheet: BOM, « ; », decimal comma; a line a consommation.
+    let csv = c.get(&format!("/historique/consommations.csv?mois={previous}")).await;
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    assert!(csv.header("content-disposition").contains(&format!("consommations-{previous}.csv")));
+    assert!(csv.body.starts_with('\u{feff}'), "a byte-order mark");
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "Date;Enfant;Activité;Quantité;Montant (€)");
+    assert_eq!(lines.len() as i64, count + 1);
+    let amount = lines[1].rsplit(';').next().unwrap();
+    assert!(amount.contains(',') && !amount.contains('€'), "{amount}");
+}
+
+#[tokio::test]
+async fn reglements_of_both_months_are_listed_and_exported() {
+    let app = TestApp::with_demo().await;
+    let today = paris_date(Timestamp::now());
+    let since = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(today.first_of_month() - 1.month(), jiff::civil::Time::midnight()));
+    let references: Vec<String> = sqlx::query_scalar(
+        "SELECT p.reference FROM payments p JOIN families f ON f.id = p.family_id JOIN structures s ON s.id = p.structure_id \
+         WHERE f.identifiant = 'martin' AND s.slug = 'carteville' AND p.state = 'paye' AND p.paid_at >= $1",
+    )
+    .bind(since)
+    .fetch_all(app.db().reader())
+    .await
+    .unwrap();
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let page = c.get("/historique").await;
+    assert!(!references.is_empty(), "MARTIN paid lately");
+    for reference in &references {
+        page.assert_contains(reference);
+    }
+    let csv = c.get("/historique/reglements.csv").await;
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "Date;Mode;Montant (€);Référence");
+    assert_eq!(lines.len(), references.len() + 1);
+    // DUPONT has none, and sees none of MARTIN's.
+    let mut dupont = app.client();
+    dupont.onboard_dupont().await;
+    let theirs = dupont.get("/historique/reglements.csv").await;
+    assert_eq!(theirs.body.trim_start_matches('\u{feff}').lines().count(), 1);
+}
