@@ -1,5 +1,6 @@
 // « Historique »: MARTIN's consommations of this month and the last (the arrow between
-// them), his règlements, the export links; at desktop and phone widths, with the audit.
+// them), his règlements, the export links; then « Paiement et Solde »; at desktop and
+// phone widths, with the audit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
@@ -26,6 +27,11 @@ for (const width of widths) {
       const lastMonth = await page.getByRole('heading', { level: 2, name: /^Vos consommations — / }).textContent();
       assert.notEqual(lastMonth, thisMonth);
       await checkPage(page, 'historique-mois-precedent');
+
+      await page.goto(`${baseUrl}/paiement`);
+      await visible(page.getByRole('table', { name: 'Solde par porte-monnaie' }));
+      await visible(page.getByText('(à régler)').first());
+      await checkPage(page, 'paiement');
     }),
   );
 }

@@ -22,6 +22,7 @@ pub mod processing;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;
+pub mod wallets;
 mod time;
 mod token;
 

@@ -42,7 +42,7 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Family, "/historique", get(portal::history::page)),
         (Family, "/historique/consommations.csv", get(portal::history::consommations_csv)),
         (Family, "/historique/reglements.csv", get(portal::history::reglements_csv)),
-        (Family, "/paiement", get(portal::home::payment)),
+        (Family, "/paiement", get(portal::payment::page)),
         (Family, "/reservations", get(reservations::calendar::page)),
         (Family, "/reservations/calendrier", post(reservations::calendar::act)),
         (Family, "/reservations/copier", get(reservations::copy::page).post(reservations::copy::copy)),

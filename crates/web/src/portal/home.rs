@@ -1,5 +1,4 @@
-//! « Accueil » with the structure's announcements, and the sections whose content comes
-//! with later work.
+//! « Accueil » with the structure's announcements and the reminders of what is left to do.
 
 use askama::Template;
 use axum::{extract::State, response::Html};
@@ -45,23 +44,4 @@ pub(crate) async fn home(State(state): State<AppState>, family: Family) -> Resul
         reminders,
     };
     Ok(Html(page.render()?))
-}
-
-#[derive(Template)]
-#[template(path = "portal/rubrique.html")]
-struct SectionPage {
-    layout: Layout,
-    heading: &'static str,
-    purpose: &'static str,
-}
-
-async fn section(state: &AppState, family: &Family, section: Section, path: &str, heading: &'static str, purpose: &'static str) -> Result<Html<String>, AppError> {
-    let shell = Shell::family(state, family, section, path).await?;
-    let page = SectionPage { layout: Layout::new(heading, Some(family.structure.clone())).with_shell(shell), heading, purpose };
-    Ok(Html(page.render()?))
-}
-
-pub(crate) async fn payment(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let purpose = "Consultez le solde de votre compte et effectuez un règlement par carte bancaire.";
-    section(&state, &family, Section::Paiement, "/paiement", "Paiement et Solde", purpose).await
 }

@@ -2,5 +2,6 @@
 
 pub(crate) mod history;
 pub(crate) mod home;
+pub(crate) mod payment;
 pub(crate) mod profile;
 pub(crate) mod switch;

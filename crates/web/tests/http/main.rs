@@ -10,6 +10,7 @@ mod dossier;
 mod foundation;
 mod history;
 mod pieces;
+mod payment;
 mod profile;
 mod reservations;
 mod reset;

@@ -1,0 +1,67 @@
+//! « Paiement et Solde » (R-PAY-1, 2): the family's balance per porte-monnaie at one
+//! structure. A *facturation* wallet owes what its invoices leave unpaid; a *prépaiement*
+//! wallet holds its payments minus what was consumed, and shows what its coming days cost.
+
+use jiff::civil::Date;
+use ribambelle_domain::money::Cents;
+use sqlx::Row;
+
+use crate::{Db, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalletLine {
+    pub name: String,
+    pub prepaid: bool,
+    /// Positive: in credit; negative: owed.
+    pub solde: Cents,
+    /// Prepaid only: the price of the accepted days still to come.
+    pub cout_estime: Cents,
+    /// Prepaid only: the price of the days asked for and not decided yet, or waiting.
+    pub montant_reservations: Cents,
+}
+
+pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Date) -> Result<Vec<WalletLine>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT w.name, w.billing_mode, \
+           CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.wallet_id = w.id AND p.family_id = $1 AND p.state = 'paye'), 0) AS BIGINT) AS credited, \
+           CAST(COALESCE((SELECT SUM(c.amount_cents) FROM consommations c JOIN activities a ON a.id = c.activity_id \
+              WHERE a.wallet_id = w.id AND c.family_id = $1), 0) AS BIGINT) AS consumed, \
+           CAST(COALESCE((SELECT SUM(i.amount_cents) FROM invoices i WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS invoiced, \
+           CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id \
+              WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS allocated, \
+           CAST(COALESCE((SELECT SUM(r.amount_cents) FROM reservations r JOIN activities a ON a.id = r.activity_id \
+              WHERE a.wallet_id = w.id AND r.family_id = $1 AND r.day >= $3 AND r.state = 'acceptee'), 0) AS BIGINT) AS accepted, \
+           CAST(COALESCE((SELECT SUM(r.amount_cents) FROM reservations r JOIN activities a ON a.id = r.activity_id \
+              WHERE a.wallet_id = w.id AND r.family_id = $1 AND r.day >= $3 AND r.state IN ('non_transmise', 'attente')), 0) AS BIGINT) AS asked \
+         FROM wallets w WHERE w.structure_id = $2 ORDER BY w.id",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .bind(today.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let get = |c: &str| -> i64 { r.get(c) };
+            let prepaid = r.get::<String, _>("billing_mode") == "prepaiement";
+            if prepaid {
+                WalletLine {
+                    name: r.get("name"),
+                    prepaid,
+                    solde: Cents(get("credited") - get("consumed")),
+                    cout_estime: Cents(get("accepted")),
+                    montant_reservations: Cents(get("asked")),
+                }
+            } else {
+                WalletLine {
+                    name: r.get("name"),
+                    prepaid,
+                    solde: Cents(get("allocated") - get("invoiced")),
+                    cout_estime: Cents::ZERO,
+                    montant_reservations: Cents::ZERO,
+                }
+            }
+        })
+        .collect())
+}
