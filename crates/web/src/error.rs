@@ -108,6 +108,30 @@ fn internal_page() -> Response {
     )
 }
 
+/// The answers the tower layers make on their own (a body over the global limit, a request
+/// that took too long) carry no page: they get the French one.
+pub(crate) async fn layer_answers<B>(response: Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let is_html = response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !is_html => page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Envoi trop volumineux",
+            "Ce que vous avez envoyé dépasse la taille acceptée (2000 ko par fichier). \
+             Revenez à la page précédente et choisissez un fichier plus petit.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE if !is_html => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Portail momentanément surchargé",
+            "Votre demande a pris trop de temps. Réessayez dans quelques instants : ce que vous aviez déjà confirmé n'est pas perdu.",
+        ),
+        _ => response.map(axum::body::Body::new),
+    }
+}
+
 /// A link followed to a form address, or a form posted to a page.
 pub(crate) async fn method_not_allowed() -> Response {
     page(

@@ -109,3 +109,21 @@ async fn an_empty_installation_still_shows_a_login_page() {
     assert_eq!(login.status, StatusCode::OK);
     login.assert_contains("Portail Famille");
 }
+
+#[tokio::test]
+async fn a_body_over_the_global_limit_gets_a_french_page() {
+    let app = TestApp::with_demo().await;
+    let body = vec![b'a'; 11 * 1024 * 1024];
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/connexion")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-length", body.len())
+        .header("sec-fetch-site", "same-origin")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let page = app.send(request).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    page.assert_contains("Envoi trop volumineux").assert_contains("2000 ko par fichier");
+    assert!(page.header("content-type").starts_with("text/html"));
+}
