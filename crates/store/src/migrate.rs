@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "day_places", include_str!("../migrations/0005_day_places.sql")),
     (6, "dossier", include_str!("../migrations/0006_dossier.sql")),
     (7, "contacts", include_str!("../migrations/0007_contacts.sql")),
+    (8, "indexes", include_str!("../migrations/0008_indexes.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {
