@@ -563,26 +563,11 @@ pub async fn follow_up(db: &Db, family_id: i64, structure_id: i64, from: Date) -
         .collect()
 }
 
-/// The family's balance at a structure: prepaid wallets hold payments minus consumption;
-/// invoiced wallets owe what their invoices leave unpaid. Negative: the family owes.
+/// The family's balance at a structure: the sum of its porte-monnaies' (see `wallets`).
+/// Negative: the family owes.
 pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents, StoreError> {
-    let row = sqlx::query(
-        "SELECT \
-           CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p JOIN wallets w ON w.id = p.wallet_id \
-              WHERE p.family_id = $1 AND p.structure_id = $2 AND p.state = 'paye' AND w.billing_mode = 'prepaiement'), 0) AS BIGINT) AS credited, \
-           CAST(COALESCE((SELECT SUM(c.amount_cents) FROM consommations c JOIN activities a ON a.id = c.activity_id \
-              JOIN wallets w ON w.id = a.wallet_id \
-              WHERE c.family_id = $1 AND a.structure_id = $2 AND w.billing_mode = 'prepaiement'), 0) AS BIGINT) AS consumed, \
-           CAST(COALESCE((SELECT SUM(i.amount_cents) FROM invoices i WHERE i.family_id = $1 AND i.structure_id = $2), 0) AS BIGINT) AS invoiced, \
-           CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id \
-              WHERE i.family_id = $1 AND i.structure_id = $2), 0) AS BIGINT) AS paid",
-    )
-    .bind(family_id)
-    .bind(structure_id)
-    .fetch_one(db.reader())
-    .await?;
-    let get = |c: &str| -> i64 { row.get(c) };
-    Ok(Cents(get("credited") - get("consumed") - (get("invoiced") - get("paid"))))
+    let today = ribambelle_domain::clock::paris_date(Timestamp::now());
+    Ok(crate::wallets::wallet_lines(db, family_id, structure_id, today).await?.iter().map(|w| w.solde).sum())
 }
 
 /// The private address token of a child's calendar feed, created on first request.
