@@ -1,0 +1,1 @@
+//! PDF documents (to be written).

@@ -1,0 +1,1 @@
+//! Online payment (to be written).
