@@ -426,3 +426,19 @@ fn decision_mail(fiche: &Fiche, decision: &Decision, family: &AnyRow, recipients
     );
     NewMail { recipients, subject, body_text: body, body_html: None }
 }
+
+/// The family's postal address as its latest transmitted or validated fiche famille gives
+/// it (street, then postcode and town), for the documents it receives; empty if unknown.
+pub(crate) async fn family_address(db: &Db, family_id: i64) -> Result<Vec<String>, StoreError> {
+    let data: Option<String> = sqlx::query_scalar(
+        "SELECT data FROM fiches WHERE family_id = $1 AND kind = 'famille' AND state IN ('transmise', 'validee') ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(family_id)
+    .fetch_optional(db.reader())
+    .await?;
+    let Some(data) = data else { return Ok(Vec::new()) };
+    let answers = values(&data)?;
+    let get = |key: &str| answers.get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let town = format!("{} {}", get("code_postal"), get("ville")).trim().to_owned();
+    Ok([get("adresse"), town].into_iter().filter(|line| !line.is_empty()).collect())
+}

@@ -3,6 +3,7 @@
 //! transaction here; handlers never see SQL.
 
 pub mod accounts;
+pub mod billing;
 pub mod bookings;
 pub mod contacts;
 mod bulk;
@@ -10,11 +11,13 @@ mod db;
 pub mod dossier;
 pub mod drafts;
 pub mod history;
+pub mod invoices;
 pub mod demo;
 mod error;
 pub mod legal;
 mod migrate;
 pub mod outbox;
+pub mod payments;
 pub mod pieces;
 mod places;
 pub mod portal;

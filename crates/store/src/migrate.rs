@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "dossier", include_str!("../migrations/0006_dossier.sql")),
     (7, "contacts", include_str!("../migrations/0007_contacts.sql")),
     (8, "indexes", include_str!("../migrations/0008_indexes.sql")),
+    (9, "online_payments", include_str!("../migrations/0009_online_payments.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {
