@@ -255,6 +255,19 @@ fn required<'a>(fields: &'a [(String, String)], name: &str) -> Result<&'a str, P
     field(fields, name).ok_or_else(|| PaymentError::Protocol(format!("{name} missing or repeated")))
 }
 
+/// A field of a provider's message must say what our configuration says.
+fn must_equal(field: &'static str, got: &str, expected: &str) -> Result<(), PaymentError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(PaymentError::Mismatch {
+            field,
+            expected: expected.to_owned(),
+            got: got.to_owned(),
+        })
+    }
+}
+
 fn parse_cents(s: &str) -> Result<i64, PaymentError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PaymentError::Protocol(format!(

@@ -11,7 +11,7 @@ use unicode_normalization::char::is_combining_mark;
 
 use crate::{
     Checked, Departure, Outcome, PaymentError, PaymentProvider, PaymentRequest, check_request,
-    field, http, is_digits, parse_cents,
+    field, http, is_digits, must_equal, parse_cents,
 };
 
 pub struct PayFip {
@@ -106,28 +106,14 @@ impl PayFip {
             body.get(name)
                 .ok_or_else(|| PaymentError::Protocol(format!("detail without {name}")))
         };
-        let expect = |name: &'static str, expected: &str| -> Result<(), PaymentError> {
-            let got = get(name)?;
-            if got == expected {
-                Ok(())
-            } else {
-                Err(PaymentError::Mismatch {
-                    field: name,
-                    expected: expected.to_owned(),
-                    got: got.to_owned(),
-                })
-            }
-        };
-        expect("numcli", &self.numcli)?;
-        expect("saisie", self.saisie.encode_utf8(&mut [0; 4]))?;
-        if let Some(echoed) = body.get("idOp")
-            && echoed != id_op
-        {
-            return Err(PaymentError::Mismatch {
-                field: "idOp",
-                expected: id_op.to_owned(),
-                got: echoed.to_owned(),
-            });
+        must_equal("numcli", get("numcli")?, &self.numcli)?;
+        must_equal(
+            "saisie",
+            get("saisie")?,
+            self.saisie.encode_utf8(&mut [0; 4]),
+        )?;
+        if let Some(echoed) = body.get("idOp") {
+            must_equal("idOp", echoed, id_op)?;
         }
         let outcome = match get("resultrans")? {
             // V and Z are the direct-debit twins of P and R.

@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     Checked, Departure, Outcome, PaymentError, PaymentProvider, PaymentRequest, check_request,
-    is_digits, parse_cents, required,
+    field, is_digits, must_equal, parse_cents, required,
 };
 
 /// The HMAC-SHA-256 signature of a form or a notification: the values of every `vads_` field,
@@ -49,8 +49,8 @@ pub(crate) fn signed<'a>(
     fields
 }
 
-/// Checks the `signature` field of `fields`, in constant time. A repeated `vads_` field is
-/// refused: the signature would then say nothing about the value read.
+/// Checks the `signature` field of `fields`, in constant time. A repeated field is refused:
+/// the signature would then say nothing about the value read.
 pub(crate) fn verify(fields: &[(String, String)], certificate: &str) -> Result<(), PaymentError> {
     let mut names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     names.sort_unstable();
@@ -140,23 +140,19 @@ impl Systempay {
 
     fn check(&self, fields: &[(String, String)]) -> Result<Checked, PaymentError> {
         verify(fields, &self.certificate)?;
+        must_equal(
+            "vads_site_id",
+            required(fields, "vads_site_id")?,
+            &self.site_id,
+        )?;
         // A test certificate must not settle a production payment, nor the reverse.
-        let expect = |name: &'static str, expected: &str| -> Result<(), PaymentError> {
-            let got = required(fields, name)?;
-            if got == expected {
-                Ok(())
-            } else {
-                Err(PaymentError::Mismatch {
-                    field: name,
-                    expected: expected.to_owned(),
-                    got: got.to_owned(),
-                })
-            }
-        };
-        expect("vads_site_id", &self.site_id)?;
-        expect("vads_ctx_mode", ctx_mode(self.production))?;
-        expect("vads_currency", "978")?;
-        let outcome = match crate::field(fields, "vads_trans_status").unwrap_or_default() {
+        must_equal(
+            "vads_ctx_mode",
+            required(fields, "vads_ctx_mode")?,
+            ctx_mode(self.production),
+        )?;
+        must_equal("vads_currency", required(fields, "vads_currency")?, "978")?;
+        let outcome = match field(fields, "vads_trans_status").unwrap_or_default() {
             "AUTHORISED" | "CAPTURED" | "ACCEPTED" => Outcome::Paid,
             "REFUSED" => Outcome::Refused,
             "ABANDONED" | "CANCELLED" => Outcome::Abandoned,
@@ -182,7 +178,7 @@ impl Systempay {
             reference: required(fields, "vads_order_id")?.to_owned(),
             amount_cents: parse_cents(required(fields, "vads_amount")?)?,
             outcome,
-            provider_reference: crate::field(fields, "vads_trans_uuid")
+            provider_reference: field(fields, "vads_trans_uuid")
                 .unwrap_or_default()
                 .to_owned(),
             provider_id: None,
@@ -223,6 +219,7 @@ mod tests {
 
     const CERTIFICATE: &str = "1122334455667788";
 
+    // The notes' response vector cannot be replayed: its vads_payment_certificate is cut.
     #[test]
     fn request_vector_of_the_notes() {
         let fields = owned(&[
@@ -370,7 +367,7 @@ mod tests {
             now: "2026-10-05T23:30:15+02:00".parse().unwrap(),
         };
         let fields = shop(false, CERTIFICATE).form(&req).unwrap();
-        let get = |name| crate::field(&fields, name).unwrap();
+        let get = |name| field(&fields, name).unwrap();
         assert_eq!(get("vads_trans_date"), "20261005213015");
         assert_eq!(get("vads_trans_id"), "000042");
         assert_eq!(get("vads_amount"), "4250");
