@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod maintenance;
+mod payments;
 mod process;
 mod reset_password;
 mod serve;

@@ -3,21 +3,24 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp, ToSpan, civil::Time};
 use ribambelle_domain::clock::{paris_date, paris_instant};
 use ribambelle_store::{
-    Db,
+    Db, billing,
     processing::{self, RunOutcome},
 };
 use tokio::sync::watch;
 
 use crate::{config::ProcessArgs, setup};
 
-/// `ribambelle process`: the processing run, now.
+/// `ribambelle process`: the processing run, then the billing of the days gone by, now.
 pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
     let (db, _) = setup::open(&args.common).await?;
     let outcome = processing::run(&db).await?;
+    let billed = billing::run(&db, paris_date(Timestamp::now())).await;
     db.close().await;
     match outcome {
         RunOutcome::Done(s) => {
             println!("Traitement terminé : {} demandes traitées, {} mails de compte rendu, {} places attribuées depuis la liste d'attente.", s.requests, s.reports, s.promotions);
+            let billed = billed?;
+            println!("Facturation : {} consommations enregistrées, {} factures émises.", billed.consommations, billed.invoices);
             Ok(())
         }
         RunOutcome::Busy => Err(setup::AppError::RunBusy),
@@ -48,6 +51,10 @@ pub async fn nightly(db: Db, at: Time, mut shutdown: watch::Receiver<bool>) {
             Ok(RunOutcome::Done(s)) => tracing::info!(requests = s.requests, reports = s.reports, promotions = s.promotions, "processing run finished"),
             Ok(RunOutcome::Busy) => tracing::info!("processing run already in progress elsewhere"),
             Err(error) => tracing::error!(%error, "processing run failed; the next one resumes it"),
+        }
+        match billing::run(&db, paris_date(Timestamp::now())).await {
+            Ok(s) => tracing::info!(consommations = s.consommations, invoices = s.invoices, "billing done"),
+            Err(error) => tracing::error!(%error, "billing failed; the next night bills what is left"),
         }
     }
 }

@@ -6,7 +6,7 @@ use ribambelle_store::{demo, pieces::FileStore, portal};
 use ribambelle_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
-use crate::{config::ServeArgs, maintenance, process, setup};
+use crate::{config::ServeArgs, maintenance, payments, process, setup};
 
 /// `ribambelle serve`: the portal over HTTP, and the mail sender beside it, until SIGTERM
 /// or Ctrl+C; then requests in flight finish and the database is closed cleanly.
@@ -24,9 +24,10 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let sender = Sender::new(db.clone(), transport);
     let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx.clone()));
     let maintenance_task = tokio::spawn(maintenance::run(db.clone(), Duration::from_secs(600), stop_rx.clone()));
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let payments_task = tokio::spawn(payments::reconcile(db.clone(), public_url.clone(), Duration::from_secs(60), stop_rx.clone()));
     let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), at, stop_rx)));
 
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
     let files = FileStore::local(&args.files_dir()).map_err(setup::AppError::Files)?;
     let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing, files);
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -38,11 +39,14 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     }
 
     // The peer address feeds the login throttling per address.
-    let app = ribambelle_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url)
+        .await?
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = sender_task.await;
     let _ = maintenance_task.await;
+    let _ = payments_task.await;
     if let Some(task) = nightly_task {
         let _ = task.await;
     }

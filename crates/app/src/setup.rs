@@ -23,6 +23,8 @@ pub enum AppError {
     Mail(#[from] ribambelle_mail::MailError),
     #[error("écoute sur {addr} impossible : {source}")]
     Listen { addr: String, source: std::io::Error },
+    #[error("banque simulée : {0}")]
+    SimulatedBank(#[from] ribambelle_web::payments::SimulatedBankError),
     #[error("serveur : {0}")]
     Serve(std::io::Error),
     #[error("un traitement est déjà en cours sur une autre instance ; réessayez à sa fin")]

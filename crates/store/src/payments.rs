@@ -76,15 +76,26 @@ pub struct Regie {
     pub secret: String,
 }
 
+const REGIE_COLUMNS: &str = "SELECT r.structure_id, s.name, r.provider, r.environment, r.merchant_id, r.secret FROM regies r \
+     JOIN structures s ON s.id = r.structure_id";
+
 pub async fn regie(db: &Db, structure_id: i64) -> Result<Option<Regie>, StoreError> {
-    let row = sqlx::query(
-        "SELECT r.structure_id, s.name, r.provider, r.environment, r.merchant_id, r.secret FROM regies r \
-         JOIN structures s ON s.id = r.structure_id WHERE r.structure_id = $1",
-    )
-    .bind(structure_id)
-    .fetch_optional(db.reader())
-    .await?;
-    row.map(|r| {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{REGIE_COLUMNS} WHERE r.structure_id = $1")))
+        .bind(structure_id)
+        .fetch_optional(db.reader())
+        .await?;
+    row.as_ref().map(regie_from).transpose()
+}
+
+/// The régies served by the simulated bank, which the binary then serves.
+pub async fn simulated_regies(db: &Db) -> Result<Vec<Regie>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{REGIE_COLUMNS} WHERE r.environment = 'simulee' ORDER BY r.structure_id")))
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter().map(regie_from).collect()
+}
+
+fn regie_from(r: &sqlx::any::AnyRow) -> Result<Regie, StoreError> {
         Ok(Regie {
             structure_id: r.get("structure_id"),
             structure_name: r.get("name"),
@@ -99,8 +110,6 @@ pub async fn regie(db: &Db, structure_id: i64) -> Result<Option<Regie>, StoreErr
             merchant_id: r.get("merchant_id"),
             secret: r.get("secret"),
         })
-    })
-    .transpose()
 }
 
 /// Sets (or replaces) a structure's régie.

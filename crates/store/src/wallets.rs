@@ -10,6 +10,7 @@ use crate::{Db, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletLine {
+    pub id: i64,
     pub name: String,
     pub prepaid: bool,
     /// Positive: in credit; negative: owed.
@@ -22,7 +23,7 @@ pub struct WalletLine {
 
 pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Date) -> Result<Vec<WalletLine>, StoreError> {
     let rows = sqlx::query(
-        "SELECT w.name, w.billing_mode, \
+        "SELECT w.id, w.name, w.billing_mode, \
            CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.wallet_id = w.id AND p.family_id = $1 AND p.state = 'paye'), 0) AS BIGINT) AS credited, \
            CAST(COALESCE((SELECT SUM(c.amount_cents) FROM consommations c JOIN activities a ON a.id = c.activity_id \
               WHERE a.wallet_id = w.id AND c.family_id = $1), 0) AS BIGINT) AS consumed, \
@@ -47,6 +48,7 @@ pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Dat
             let prepaid = r.get::<String, _>("billing_mode") == "prepaiement";
             if prepaid {
                 WalletLine {
+                    id: r.get("id"),
                     name: r.get("name"),
                     prepaid,
                     solde: Cents(get("credited") - get("consumed")),
@@ -55,6 +57,7 @@ pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Dat
                 }
             } else {
                 WalletLine {
+                    id: r.get("id"),
                     name: r.get("name"),
                     prepaid,
                     solde: Cents(get("allocated") - get("invoiced")),

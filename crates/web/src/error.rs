@@ -22,6 +22,9 @@ pub(crate) enum AppError {
     /// A family (or a visitor) on a staff page.
     #[error("staff only")]
     StaffOnly,
+    /// The payment provider refused to start a payment or did not answer.
+    #[error("payment provider unavailable")]
+    PaymentUnavailable,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -73,6 +76,12 @@ impl IntoResponse for AppError {
                 StatusCode::FORBIDDEN,
                 "Accès réservé",
                 "Cet espace est réservé au personnel de la structure. Les familles utilisent le Portail Famille.",
+            ),
+            AppError::PaymentUnavailable => page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Paiement en ligne indisponible",
+                "Le service de paiement en ligne ne répond pas pour le moment. Aucun paiement n'a été fait. \
+                 Réessayez dans quelques minutes depuis « Paiement et Solde », ou réglez auprès de la régie.",
             ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

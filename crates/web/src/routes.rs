@@ -4,7 +4,7 @@
 
 use axum::routing::{MethodRouter, get, post};
 
-use crate::{AppState, assets, auth, dossier, gestion, health, portal, reservations};
+use crate::{AppState, assets, auth, dossier, gestion, health, payments, portal, reservations};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -42,7 +42,15 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Family, "/historique", get(portal::history::page)),
         (Family, "/historique/consommations.csv", get(portal::history::consommations_csv)),
         (Family, "/historique/reglements.csv", get(portal::history::reglements_csv)),
+        (Family, "/historique/historique.pdf", get(portal::history::pdf)),
         (Family, "/paiement", get(portal::payment::page)),
+        (Family, "/paiement/payer", post(payments::choose::pay)),
+        (Family, "/paiement/factures/{facture}", get(portal::payment::invoice)),
+        (Family, "/paiement/{paiement}", get(payments::review::page)),
+        (Family, "/paiement/{paiement}/aller", post(payments::review::go)),
+        (Family, "/paiement/{paiement}/modifier", post(payments::review::change)),
+        (Family, "/paiement/{paiement}/retour", get(payments::back::page)),
+        (Public, "/paiement/notification/{structure}", post(payments::notify::receive)),
         (Family, "/reservations", get(reservations::calendar::page)),
         (Family, "/reservations/calendrier", post(reservations::calendar::act)),
         (Family, "/reservations/copier", get(reservations::copy::page).post(reservations::copy::copy)),

@@ -10,6 +10,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
      object-src 'none'";
 
+/// The policy of a page whose form leaves for a payment site at `origin` (or whose form's
+/// answer redirects there: browsers check redirects against `form-action` too).
+pub(crate) fn csp_with_form_action(origin: &str) -> String {
+    CSP.replace("form-action 'self'", &format!("form-action 'self' {origin}"))
+}
+
 /// Whether the portal is served over HTTPS (from its public URL), which turns on HSTS.
 #[derive(Clone, Copy)]
 pub(crate) struct Https(pub bool);

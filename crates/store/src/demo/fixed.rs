@@ -34,6 +34,7 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
     for (structure, spec) in [(&carteville, &CARTEVILLE), (&ecureuils, &ECUREUILS)] {
         publish_texts(&mut tx, structure.id, spec.name, now).await?;
     }
+    insert_regies(&mut tx, carteville.id, ecureuils.id).await?;
 
     let find = |name: &str| -> Activity {
         carteville.activities.iter().chain(&ecureuils.activities).find(|a| a.name == name).cloned().expect("demo activity")
@@ -652,6 +653,23 @@ async fn bill_martin(
         let wallet = carteville.wallet("Restauration");
         let top_up = round_up_to_ten_euros(due_total + Cents(2000));
         insert_payment(tx, family, carteville.id, Some(wallet), top_up, "cheque", this_month, now).await?;
+    }
+    Ok(())
+}
+
+/// Both structures take card payments through the simulated bank the binary serves, one
+/// per protocol: PayFiP for the town hall, Systempay for the centre de loisirs (whose
+/// signing certificate is drawn for this database).
+async fn insert_regies(tx: &mut Transaction<'_, Any>, carteville: i64, ecureuils: i64) -> Result<(), DemoError> {
+    let certificate = crate::token::new_token()?;
+    for (structure, provider, merchant, secret) in [(carteville, "payfip", "000123", ""), (ecureuils, "systempay", "12345678", certificate.as_str())] {
+        sqlx::query("INSERT INTO regies (structure_id, provider, environment, merchant_id, secret) VALUES ($1, $2, 'simulee', $3, $4)")
+            .bind(structure)
+            .bind(provider)
+            .bind(merchant)
+            .bind(secret)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! « Historique » (R-HIST-1, 2): the consommations of the current or the previous month
 //! (arrows between the two) and the règlements of both months; printable, and exported as
-//! CSV files that open right in a French spreadsheet (UTF-8 with BOM, « ; », decimal comma).
+//! CSV files that open right in a French spreadsheet (UTF-8 with BOM, « ; », decimal comma)
+//! and as a PDF.
 
 use askama::Template;
 use axum::{
@@ -8,6 +9,7 @@ use axum::{
     http::header,
     response::{Html, IntoResponse, Response},
 };
+use ribambelle_documents::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
 use jiff::{Timestamp, ToSpan, civil::{Date, Time}};
 use ribambelle_domain::{
     clock::{paris_date, paris_instant},
@@ -142,4 +144,34 @@ pub(crate) async fn reglements_csv(State(state): State<AppState>, family: Family
     let (_, reglements) = load(&state, &family, today.first_of_month(), today).await?;
     let rows = reglements.iter().map(|r| vec![paid_on(r), r.mode.to_owned(), r.amount.to_decimal_comma(), r.reference.clone()]).collect();
     csv_file("reglements.csv", &["Date", "Mode", "Montant (€)", "Référence"], rows)
+}
+
+/// The month's history as a PDF: its consommations and the règlements of both months.
+pub(crate) async fn pdf(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {
+    let today = paris_date(Timestamp::now());
+    let month = month(&query, today)?;
+    let (consommations, reglements) = load(&state, &family, month, today).await?;
+    let doc = HistoryDoc {
+        structure: family.structure.name.clone(),
+        family: family.account.display_name(),
+        month: month_year(month.year(), month.month()),
+        total: consommations.iter().map(|c| c.amount).sum(),
+        consommations: consommations
+            .iter()
+            .map(|c| HistoryConsommation {
+                day: c.day.strftime("%d/%m/%Y").to_string(),
+                child: c.child.clone(),
+                activity: c.activity.clone(),
+                quantity: c.quantity,
+                amount: c.amount,
+            })
+            .collect(),
+        reglements: reglements
+            .iter()
+            .map(|r| HistoryReglement { paid_on: paid_on(r), mode: r.mode.to_owned(), amount: r.amount, reference: r.reference.clone() })
+            .collect(),
+        generated_on: today.strftime("%d/%m/%Y").to_string(),
+    };
+    let bytes = history_pdf(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::portal::payment::pdf_response(&format!("historique-{}.pdf", month_code(month)), bytes))
 }

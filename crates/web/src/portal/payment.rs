@@ -1,26 +1,50 @@
-//! « Paiement et Solde » (R-PAY-1, 2): the balance per porte-monnaie and the family's
-//! total. Paying online comes with the payment providers.
+//! « Paiement et Solde » (R-PAY-1, 2, 3): the balance per porte-monnaie and the family's
+//! total, its invoices with their PDF, and the forms that start a card payment: the
+//! invoices to settle, or an amount for a prepaid wallet.
 
 use askama::Template;
-use axum::{extract::State, response::Html};
+use axum::{
+    extract::{Path, State},
+    http::header,
+    response::{Html, IntoResponse, Response},
+};
 use jiff::Timestamp;
-use ribambelle_domain::{clock::paris_date, money::Cents};
-use ribambelle_store::wallets::{self, WalletLine};
+use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
+use ribambelle_domain::{clock::paris_date, french::month_year, money::Cents};
+use ribambelle_store::{
+    invoices::{self, Invoice},
+    payments,
+    wallets::{self, WalletLine},
+};
 
 use crate::{
     AppState,
     error::AppError,
+    forms::FormErrors,
     layout::{Layout, Section, Shell},
     session::Family,
 };
+
+/// What the family typed in a credit form, shown again with its error.
+pub(crate) struct TypedCredit {
+    pub wallet_id: i64,
+    pub amount: String,
+}
 
 #[derive(Template)]
 #[template(path = "portal/paiement.html")]
 struct PaymentPage {
     layout: Layout,
+    csrf: String,
     lines: Vec<WalletLine>,
     total: Cents,
     any_invoiced: bool,
+    invoices: Vec<Invoice>,
+    /// The provider's name when the structure takes card payments.
+    online: Option<&'static str>,
+    needs_email: bool,
+    errors: FormErrors,
+    typed: Option<TypedCredit>,
 }
 
 impl PaymentPage {
@@ -32,17 +56,115 @@ impl PaymentPage {
             _ => format!("{} (à régler)", amount.to_french()),
         }
     }
+
+    fn period(&self, invoice: &Invoice) -> String {
+        month_year(invoice.period.year(), invoice.period.month())
+    }
+
+    fn invoice_state(&self, invoice: &Invoice) -> &'static str {
+        if invoice.owed.0 <= 0 {
+            "Réglée"
+        } else if invoice.in_progress {
+            "Paiement en cours"
+        } else {
+            "À régler"
+        }
+    }
+
+    fn payable(&self, invoice: &Invoice) -> bool {
+        self.online.is_some() && invoice.owed.0 > 0 && !invoice.in_progress
+    }
+
+    fn any_payable(&self) -> bool {
+        self.invoices.iter().any(|i| self.payable(i))
+    }
+
+    fn typed_amount(&self, wallet_id: &i64) -> &str {
+        self.typed.as_ref().filter(|t| t.wallet_id == *wallet_id).map_or("", |t| t.amount.as_str())
+    }
+
+    fn amount_error(&self, wallet_id: &i64) -> Option<&str> {
+        self.typed.as_ref().filter(|t| t.wallet_id == *wallet_id).and(self.errors.get("montant"))
+    }
+
+    fn email_error(&self, form: &str) -> Option<&str> {
+        let credit = self.typed.is_some();
+        let this_form = if form == "factures" { !credit } else { self.typed.as_ref().is_some_and(|t| form == t.wallet_id.to_string()) };
+        if this_form { self.errors.get("email") } else { None }
+    }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let today = paris_date(Timestamp::now());
-    let lines = wallets::wallet_lines(&state.db, family.account.id, family.structure.id, today).await?;
-    let shell = Shell::family(&state, &family, Section::Paiement, "/paiement").await?;
+pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+    render(&state, &family, FormErrors::default(), None).await
+}
+
+/// The page, with the errors of a refused payment form if any.
+pub(crate) async fn render(state: &AppState, family: &Family, errors: FormErrors, typed: Option<TypedCredit>) -> Result<Response, AppError> {
+    let now = Timestamp::now();
+    let lines = wallets::wallet_lines(&state.db, family.account.id, family.structure.id, paris_date(now)).await?;
+    let invoices = invoices::list(&state.db, family.account.id, family.structure.id, now).await?;
+    let online = payments::regie(&state.db, family.structure.id).await?.map(|r| r.provider.label());
+    let shell = Shell::family(state, family, Section::Paiement, "/paiement").await?;
     let page = PaymentPage {
         layout: Layout::new("Paiement et Solde", Some(family.structure.clone())).with_shell(shell),
+        csrf: family.session.csrf_token.clone(),
         total: lines.iter().map(|l| l.solde).sum(),
         any_invoiced: lines.iter().any(|l| !l.prepaid),
         lines,
+        invoices,
+        online,
+        needs_email: family.account.emails.is_empty(),
+        errors,
+        typed,
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
+}
+
+/// One of the family's invoices as a PDF.
+pub(crate) async fn invoice(State(state): State<AppState>, family: Family, Path(public_id): Path<String>) -> Result<Response, AppError> {
+    let detail = invoices::detail(&state.db, family.account.id, family.structure.id, &public_id, Timestamp::now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let invoice = &detail.invoice;
+    let doc = InvoiceDoc {
+        structure: detail.structure.clone(),
+        structure_address: Vec::new(),
+        wallet: invoice.wallet.clone(),
+        number: invoice.number.clone(),
+        family: detail.family.clone(),
+        family_address: detail.family_address.clone(),
+        period: month_year(invoice.period.year(), invoice.period.month()),
+        issued_on: invoice.issued_on.strftime("%d/%m/%Y").to_string(),
+        due_on: invoice.due_on.strftime("%d/%m/%Y").to_string(),
+        lines: detail
+            .lines
+            .iter()
+            .map(|l| InvoiceLine {
+                day: l.day.strftime("%d/%m/%Y").to_string(),
+                child: l.child.clone(),
+                activity: l.activity.clone(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                amount: l.amount,
+            })
+            .collect(),
+        total: invoice.amount,
+        paid: invoice.amount - invoice.owed,
+        remaining: invoice.owed,
+    };
+    let pdf = invoice_pdf(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(pdf_response(&format!("facture-{}.pdf", invoice.number), pdf))
+}
+
+/// A PDF the family downloads; private, so never kept by a shared cache.
+pub(crate) fn pdf_response(file_name: &str, pdf: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response()
 }

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use ribambelle_domain::dossier::Piece;
 use ribambelle_store::{
-    dossier,
+    dossier, payments,
     pieces::{self, Deposit, NewFile},
 };
 use ribambelle_web::{Access, route_list};
@@ -16,13 +16,14 @@ use crate::support::{STRONG, TestApp};
 const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils", "DUBOIS"];
 
 async fn martin_snapshot(app: &TestApp) -> Vec<String> {
-    let queries: [&'static str; 11] = [
+    let queries: [&'static str; 12] = [
         "SELECT password_hash || '|' || emails || '|' || CAST(must_change_password AS TEXT) || '|' || updated_at FROM families WHERE identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reglement_signatures s JOIN children c ON c.id = s.child_id JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reservations r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM payments p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
+        "SELECT COALESCE(MAX(p.state || p.reference), '') || '|' || CAST((SELECT COUNT(*) FROM payment_allocations) AS TEXT) || '|' || CAST((SELECT COUNT(*) FROM payment_invoices) AS TEXT) FROM payments p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin' AND p.state = 'en_cours'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM pending_changes p JOIN families f ON f.id = p.family_id WHERE f.identifiant = 'martin'",
         "SELECT CAST(COUNT(*) AS TEXT) FROM reservation_requests r JOIN families f ON f.id = r.family_id WHERE f.identifiant = 'martin'",
         "SELECT COALESCE(MAX(fi.updated_at), '') || '|' || CAST(COUNT(*) AS TEXT) FROM fiches fi JOIN families f ON f.id = fi.family_id WHERE f.identifiant = 'martin'",
@@ -46,6 +47,9 @@ struct Foreign {
     contact: String,
     structure: String,
     reglement_text: String,
+    invoice: String,
+    /// An online payment of MARTIN's, under way.
+    payment: String,
 }
 
 async fn martin_ids(app: &TestApp) -> Foreign {
@@ -76,7 +80,16 @@ async fn martin_ids(app: &TestApp) -> Foreign {
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    Foreign { child, fiche, file, contact, structure: structure.to_string(), reglement_text: text.to_string() }
+    let invoice: String = sqlx::query_scalar(
+        "SELECT i.public_id FROM invoices i JOIN families f ON f.id = i.family_id WHERE f.identifiant = 'martin' AND i.structure_id = $1 ORDER BY i.period_month DESC LIMIT 1",
+    )
+    .bind(carteville)
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    let choice = payments::Choice::Invoices(vec![invoice.clone()]);
+    let payment = payments::begin(app.db(), family, carteville, &choice, "paul.martin@example.fr", payments::Provider::PayFip, now).await.unwrap().unwrap().public_id;
+    Foreign { child, fiche, file, contact, structure: structure.to_string(), reglement_text: text.to_string(), invoice, payment }
 }
 
 fn fill(path: &str, foreign: &Foreign) -> String {
@@ -89,6 +102,8 @@ fn fill(path: &str, foreign: &Foreign) -> String {
             "piece" => Piece::AttestationCafMsa.code().to_owned(),
             "fichier" => foreign.file.clone(),
             "contact" => foreign.contact.clone(),
+            "facture" => foreign.invoice.clone(),
+            "paiement" => foreign.payment.clone(),
             other => panic!("teach the cross-family test what to put in {{{other}}} (route {path})"),
         };
         filled.replace_range(start..=end, &value);
@@ -129,6 +144,9 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
                 ("retour", "/accueil"),
                 ("action", "transmettre"),
                 ("contact", &foreign.contact),
+                ("facture", &foreign.invoice),
+                ("porte_monnaie", "1"),
+                ("montant", "20"),
                 ("fiche", &foreign.fiche),
                 ("telephone", "0600000000"),
                 ("emails", "intrus@example.fr"),
@@ -196,7 +214,8 @@ async fn every_page_route_is_in_the_table_with_its_access() {
                 || path.starts_with("/static/")
                 || path.starts_with("/theme/")
                 || path.starts_with("/reinitialiser/")
-                || path.starts_with("/agenda/"),
+                || path.starts_with("/agenda/")
+                || path.starts_with("/paiement/notification/"),
             "{path} is public: is that intended?"
         );
     }

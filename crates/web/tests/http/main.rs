@@ -11,6 +11,7 @@ mod foundation;
 mod history;
 mod pieces;
 mod payment;
+mod paying;
 mod profile;
 mod reservations;
 mod reset;

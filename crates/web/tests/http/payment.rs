@@ -44,3 +44,71 @@ async fn each_wallet_shows_its_balance_and_prepaid_ones_their_coming_costs() {
     let total = page.body.split("<tfoot>").nth(1).unwrap_or_default();
     assert!(total.contains(&balance.to_french()), "{total} vs {balance:?}");
 }
+
+/// The text of every page of a PDF, as a reader would extract it.
+fn pdf_text(bytes: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document.extract_text(&pages).expect("text")
+}
+
+#[tokio::test]
+async fn an_invoice_downloads_as_a_pdf_whose_figures_are_the_invoices() {
+    let app = TestApp::with_demo().await;
+    let (public_id, number, amount): (String, String, i64) = sqlx::query_as(
+        "SELECT i.public_id, i.number, i.amount_cents FROM invoices i JOIN families f ON f.id = i.family_id \
+         WHERE f.identifiant = 'martin' AND i.structure_id = (SELECT id FROM structures WHERE slug = 'carteville') ORDER BY i.period_month DESC LIMIT 1",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    let lines: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consommations c JOIN invoices i ON i.id = c.invoice_id WHERE i.public_id = $1")
+        .bind(&public_id)
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let page = c.get("/paiement").await;
+    assert!(page.body.contains(&format!("href=\"/paiement/factures/{public_id}\"")), "the invoice is listed with its PDF");
+    let pdf = c.get(&format!("/paiement/factures/{public_id}")).await;
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    assert!(pdf.header("content-disposition").contains(&format!("facture-{number}.pdf")));
+    assert!(pdf.header("cache-control").contains("no-store"));
+    let text = pdf_text(&pdf.bytes);
+    let flat = text.replace(['\u{a0}', '\u{202f}'], " ");
+    assert!(flat.contains(&format!("Facture n° {number}")), "{flat}");
+    assert!(flat.contains("MARTIN Claire"), "{flat}");
+    assert!(flat.contains(&Cents(amount).to_french().replace(['\u{a0}', '\u{202f}'], " ")), "the total {amount} in:\n{flat}");
+    assert!(flat.matches("APS ").count() as i64 >= lines, "{lines} APS days billed in:\n{flat}");
+    assert_eq!(c.get("/paiement/factures/inconnue").await.status, axum::http::StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_months_history_downloads_as_a_pdf_with_its_total() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let today = paris_date(Timestamp::now());
+    let previous = (today.first_of_month() - jiff::ToSpan::month(1)).strftime("%Y-%m").to_string();
+    let page = c.get(&format!("/historique?mois={previous}")).await;
+    assert!(page.body.contains(&format!("/historique/historique.pdf?mois={previous}")));
+    let total_start = page.body.find("Total").expect("a total row");
+    let pdf = c.get(&format!("/historique/historique.pdf?mois={previous}")).await;
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    let flat = pdf_text(&pdf.bytes).replace(['\u{a0}', '\u{202f}'], " ");
+    assert!(flat.contains("Historique") && flat.contains("MARTIN"), "{flat}");
+    let consumed: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(c.amount_cents), 0) AS BIGINT) FROM consommations c JOIN activities a ON a.id = c.activity_id \
+         JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin' AND a.structure_id = (SELECT id FROM structures WHERE slug = 'carteville') \
+         AND c.day >= $1 AND c.day < $2",
+    )
+    .bind(format!("{previous}-01"))
+    .bind(today.first_of_month().to_string())
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    assert!(consumed > 0 && total_start > 0);
+    assert!(flat.contains(&Cents(consumed).to_french().replace(['\u{a0}', '\u{202f}'], " ")), "the month's total {consumed} in:\n{flat}");
+    assert_eq!(c.get("/historique/historique.pdf?mois=1999-01").await.status, axum::http::StatusCode::BAD_REQUEST);
+}

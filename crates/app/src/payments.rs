@@ -1,0 +1,42 @@
+//! The binary's side of online payment: the simulated bank, served beside the portal when
+//! a régie uses it (the demo), and the reconciliation job that chases unfinished payments.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use ribambelle_payment::simulated;
+use ribambelle_store::Db;
+use ribambelle_web::payments::{SIMULATED_BANK_PATH, reconcile, simulated_bank};
+use tokio::sync::watch;
+
+use crate::setup::AppError;
+
+/// Mounts the simulated bank under `/banque-simulee` if a régie of this database uses it.
+/// It sits outside the portal's layers: it is another site, with its own pages and policy.
+pub async fn with_simulated_bank(portal: axum::Router, db: &Db, public_url: &str) -> Result<axum::Router, AppError> {
+    match simulated_bank(db, public_url).await? {
+        Some(bank) => {
+            tracing::info!(url = %format!("{public_url}{SIMULATED_BANK_PATH}"), "simulated bank served for the demo's régies");
+            Ok(portal.nest(SIMULATED_BANK_PATH, simulated::router(bank)))
+        }
+        None => Ok(portal),
+    }
+}
+
+/// Runs the reconciliation every `every` until shutdown.
+pub async fn reconcile(db: Db, public_url: String, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        match reconcile::run(&db, &public_url, Timestamp::now()).await {
+            Ok(done) if done.settled + done.given_up > 0 => tracing::info!(settled = done.settled, given_up = done.given_up, "unfinished payments reconciled"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "payment reconciliation failed; next round"),
+        }
+    }
+}
