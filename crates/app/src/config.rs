@@ -28,6 +28,45 @@ pub enum Command {
     ResetPassword(ResetPasswordArgs),
     /// Run the processing of reservation requests now (it also runs every night).
     Process(ProcessArgs),
+    /// Set a structure's régie: its online payment provider and credentials.
+    Regie(RegieArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegieArgs {
+    /// The structure's short name, as in its theme address (for example « carteville »).
+    #[arg(long)]
+    pub structure: String,
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    /// The provider's platform: « test », « activation » (PayFiP's validation with the
+    /// comptable public), « production », or « simulee » (the simulated bank the portal
+    /// serves itself, for demonstrations).
+    #[arg(long, value_enum, default_value_t = EnvironmentArg::Test)]
+    pub environment: EnvironmentArg,
+    /// PayFiP: the 6-digit numcli given by the DGFiP; Systempay: the 8-digit shop id.
+    #[arg(long)]
+    pub merchant: String,
+    /// Systempay: the certificate of that platform. Better given through the environment,
+    /// so that it stays out of the shell's history.
+    #[arg(long, env = "RIBAMBELLE_REGIE_CERTIFICATE", hide_env_values = true)]
+    pub certificate: Option<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ProviderArg {
+    Payfip,
+    Systempay,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EnvironmentArg {
+    Test,
+    Activation,
+    Production,
+    Simulee,
 }
 
 #[derive(Debug, Args)]

@@ -1,12 +1,13 @@
 //! `ribambelle`: the Portail Famille server and its commands. Reading order: the command
 //! line (`config`), then what each command does (`serve`, `demo`, `test_mail`,
-//! `reset_password`).
+//! `reset_password`, `process`, `regie`).
 
 mod config;
 mod demo;
 mod maintenance;
 mod payments;
 mod process;
+mod regie;
 mod reset_password;
 mod serve;
 mod setup;
@@ -28,6 +29,7 @@ async fn main() -> ExitCode {
         Some(Command::SendTestMail(args)) => test_mail::run(args).await,
         Some(Command::ResetPassword(args)) => reset_password::run(args).await,
         Some(Command::Process(args)) => process::run(args).await,
+        Some(Command::Regie(args)) => regie::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,6 +31,10 @@ pub enum AppError {
     RunBusy,
     #[error("heure du traitement de nuit invalide « {0} » (attendu HH:MM, ou « off »)")]
     ProcessAt(String),
+    #[error("aucune structure n'a le nom court « {0} »")]
+    UnknownStructure(String),
+    #[error("régie refusée : {0}")]
+    Regie(String),
     #[error("aucune famille n'a l'identifiant « {0} »")]
     UnknownFamily(String),
     #[error("le mail de test n'a pas pu être envoyé ; il reste dans la file d'envoi (voir les journaux)")]

@@ -222,3 +222,46 @@ fn a_processing_run_killed_midway_finishes_on_the_next_run_with_one_report_each(
     );
     runtime.block_on(db.close());
 }
+
+#[test]
+fn regie_checks_the_credentials_before_saving_them() {
+    let data = tempfile::tempdir().unwrap();
+    assert!(base_command(data.path()).args(["demo"]).output().unwrap().status.success());
+    let regie = |args: &[&str], certificate: Option<&str>| {
+        let mut command = base_command(data.path());
+        command.env_remove("RIBAMBELLE_REGIE_CERTIFICATE").arg("regie").args(args);
+        if let Some(certificate) = certificate {
+            command.env("RIBAMBELLE_REGIE_CERTIFICATE", certificate);
+        }
+        let output = command.output().unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr))
+    };
+    let (ok, out) = regie(&["--structure", "carteville", "--provider", "payfip", "--merchant", "12AB"], None);
+    assert!(!ok && out.contains("l'identifiant PayFiP (numcli) compte 6 chiffres"), "{out}");
+    let (ok, out) = regie(&["--structure", "nulle-part", "--provider", "payfip", "--merchant", "123456"], None);
+    assert!(!ok && out.contains("aucune structure n'a le nom court « nulle-part »"), "{out}");
+    let (ok, out) = regie(&["--structure", "ecureuils", "--provider", "systempay", "--merchant", "87654321"], None);
+    assert!(!ok && out.contains("Systempay demande le certificat"), "{out}");
+    let (ok, out) = regie(&["--structure", "carteville", "--provider", "payfip", "--environment", "production", "--merchant", "123456"], None);
+    assert!(ok && out.contains("Régie de « Mairie de CarteVille » enregistrée"), "{out}");
+    let (ok, out) = regie(&["--structure", "ecureuils", "--provider", "systempay", "--merchant", "87654321"], Some("cle-secrete-de-test"));
+    assert!(ok, "{out}");
+    assert!(!out.contains("cle-secrete-de-test"), "the certificate is never printed");
+
+    let url = format!("sqlite://{}", data.path().join("ribambelle.sqlite").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rows: Vec<(String, String, String, String)> = runtime.block_on(async {
+        let db = ribambelle_store::Db::connect(&url).await.unwrap();
+        sqlx::query_as("SELECT s.slug, r.provider, r.environment, r.merchant_id || '/' || r.secret FROM regies r JOIN structures s ON s.id = r.structure_id ORDER BY s.slug")
+            .fetch_all(db.reader())
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        rows,
+        vec![
+            ("carteville".into(), "payfip".into(), "production".into(), "123456/".into()),
+            ("ecureuils".into(), "systempay".into(), "test".into(), "87654321/cle-secrete-de-test".into()),
+        ]
+    );
+}

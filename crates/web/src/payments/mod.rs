@@ -40,8 +40,9 @@ pub enum SimulatedBankError {
 }
 
 /// The provider of a structure's régie, with the real platforms' addresses, or the
-/// simulated bank's under the portal's own address.
-pub(crate) fn provider(regie: &payments::Regie, public_url: &str) -> Result<Regie, PaymentError> {
+/// simulated bank's under the portal's own address. Building it checks the credentials'
+/// format.
+pub fn provider(regie: &payments::Regie, public_url: &str) -> Result<Regie, PaymentError> {
     let simulated = regie.environment == Environment::Simulated;
     let bank = format!("{public_url}{SIMULATED_BANK_PATH}");
     let config = match regie.provider {
