@@ -83,6 +83,7 @@ fn print_welcome(public_url: &str, loaded: bool, transport: &TransportSettings) 
     if let TransportSettings::Folder(path) = transport {
         text.push_str(&format!("Les mails envoyés sont écrits dans {}\n", path.display()));
     }
+    text.push_str("Paiement en ligne : une banque simulée (aucune carte demandée) dans « Paiement et Solde »\n");
     text.push_str("Arrêt : Ctrl+C\n");
     println!("{text}");
 }
