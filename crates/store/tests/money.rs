@@ -64,6 +64,15 @@ async fn dupont_with_past_days(db: &Db, today: Date) -> Dupont {
     Dupont { family, carteville, child }
 }
 
+async fn demo_with_dupont_days() -> (TestDb, Dupont, Timestamp, Date) {
+    let t = TestDb::new().await;
+    let now = Timestamp::now();
+    let today = paris_date(now);
+    demo::load(&t.db, &hashing(), now).await.unwrap();
+    let d = dupont_with_past_days(&t.db, today).await;
+    (t, d, now, today)
+}
+
 async fn soldes(db: &Db, d: &Dupont, today: Date) -> Vec<(String, Cents)> {
     wallets::wallet_lines(db, d.family, d.carteville, today).await.unwrap().into_iter().map(|l| (l.name, l.solde)).collect()
 }
@@ -74,12 +83,8 @@ async fn count(db: &Db, sql: &'static str, id: i64) -> i64 {
 
 #[tokio::test]
 async fn past_days_are_billed_once_and_the_balances_follow_in_both_modes() {
-    let t = TestDb::new().await;
+    let (t, d, now, today) = demo_with_dupont_days().await;
     let db = &t.db;
-    let now = Timestamp::now();
-    let today = paris_date(now);
-    demo::load(db, &hashing(), now).await.unwrap();
-    let d = dupont_with_past_days(db, today).await;
 
     let first = billing::run(db, today).await.unwrap();
     assert!(first.consommations >= 5, "{first:?}");
@@ -112,12 +117,8 @@ async fn past_days_are_billed_once_and_the_balances_follow_in_both_modes() {
 
 #[tokio::test]
 async fn a_paid_invoice_is_settled_once_and_its_ticket_goes_to_the_first_address() {
-    let t = TestDb::new().await;
+    let (t, d, now, today) = demo_with_dupont_days().await;
     let db = &t.db;
-    let now = Timestamp::now();
-    let today = paris_date(now);
-    demo::load(db, &hashing(), now).await.unwrap();
-    let d = dupont_with_past_days(db, today).await;
     billing::run(db, today).await.unwrap();
     sqlx::query("UPDATE families SET emails = 'premiere@example.fr;seconde@example.fr' WHERE id = $1").bind(d.family).execute(db.writer()).await.unwrap();
     let invoice = invoices::list(db, d.family, d.carteville, now).await.unwrap().remove(0);
@@ -162,12 +163,8 @@ async fn a_paid_invoice_is_settled_once_and_its_ticket_goes_to_the_first_address
 
 #[tokio::test]
 async fn refused_and_abandoned_payments_change_no_balance_and_a_credit_tops_up_a_prepaid_wallet() {
-    let t = TestDb::new().await;
+    let (t, d, now, today) = demo_with_dupont_days().await;
     let db = &t.db;
-    let now = Timestamp::now();
-    let today = paris_date(now);
-    demo::load(db, &hashing(), now).await.unwrap();
-    let d = dupont_with_past_days(db, today).await;
     billing::run(db, today).await.unwrap();
     let before = soldes(db, &d, today).await;
     let restauration = scalar(db, "SELECT id FROM wallets WHERE name = $1", "Restauration").await;
@@ -211,12 +208,8 @@ async fn refused_and_abandoned_payments_change_no_balance_and_a_credit_tops_up_a
 
 #[tokio::test]
 async fn unfinished_payments_are_listed_for_reconciliation_until_settled() {
-    let t = TestDb::new().await;
+    let (t, d, now, _) = demo_with_dupont_days().await;
     let db = &t.db;
-    let now = Timestamp::now();
-    let today = paris_date(now);
-    demo::load(db, &hashing(), now).await.unwrap();
-    let d = dupont_with_past_days(db, today).await;
     let restauration = scalar(db, "SELECT id FROM wallets WHERE name = $1", "Restauration").await;
     let credit = Choice::Credit { wallet_id: restauration, amount: Cents(1500) };
     let started = payments::begin(db, d.family, d.carteville, &credit, "a@example.fr", Provider::PayFip, now).await.unwrap().unwrap();

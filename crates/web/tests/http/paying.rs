@@ -134,6 +134,27 @@ fn first_checkbox(html: &str) -> String {
 
 const MARTIN: (&str, &str) = ("martin", "Martin-Demo-2026!");
 
+/// Ticks the first invoice, confirms the review and lands on PayFiP's card page.
+async fn payfip_card_for_first_invoice(martin: &Browser) -> Answer {
+    let page = martin.get("/paiement").await;
+    let invoice = first_checkbox(&page.body);
+    let chosen = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice)]).await;
+    let review = martin.get(&chosen.location).await;
+    let departure = martin.submit(&review, ">Confirmer et payer", &[]).await;
+    assert_eq!(departure.status, StatusCode::SEE_OTHER);
+    martin.get(&departure.location).await
+}
+
+/// Makes Les Écureuils (a Systempay régie) the structure consulted; returns its id.
+async fn switch_to_ecureuils(app: &LiveApp, martin: &Browser) -> String {
+    let home = martin.get("/accueil").await;
+    let ecureuils = app.text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'ecureuils'").await;
+    let token = attribute(&home.body[home.body.find("name=\"_csrf\"").unwrap()..], "value").unwrap();
+    let switched = martin.post("/structure", &[("_csrf", token.as_str()), ("structure", ecureuils.as_str())]).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    ecureuils
+}
+
 #[tokio::test]
 async fn martin_pays_his_invoice_with_payfip_and_gets_one_ticket_at_his_first_address() {
     let app = LiveApp::start(SimulatedBank::notifying_twice).await;
@@ -191,22 +212,15 @@ async fn refused_and_abandoned_payments_leave_the_balance_unchanged_with_both_pr
     let before = app.text(balance).await;
 
     // PayFiP at CarteVille: an invoice, abandoned at the bank.
-    let page = martin.get("/paiement").await;
-    let invoice = first_checkbox(&page.body);
-    let chosen = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice)]).await;
-    let review = martin.get(&chosen.location).await;
-    let departure = martin.submit(&review, ">Confirmer et payer", &[]).await;
-    let card = martin.get(&departure.location).await;
+    let invoice = first_checkbox(&martin.get("/paiement").await.body);
+    let card = payfip_card_for_first_invoice(&martin).await;
     let gone = martin.submit(&card, "Abandonner", &[("choix", "abandonner")]).await;
     let back = martin.get(&gone.location).await;
     assert!(back.body.contains("Paiement abandonné") && back.body.contains("votre solde n'a pas changé"), "{}", back.body);
     assert!(martin.get("/paiement").await.body.contains(&format!("value=\"{invoice}\"")), "the invoice can be paid again at once");
 
     // Systempay at Les Écureuils: a credit, refused by the bank.
-    let home = martin.get("/accueil").await;
-    let ecureuils = app.text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'ecureuils'").await;
-    let token = attribute(&home.body[home.body.find("name=\"_csrf\"").unwrap()..], "value").unwrap();
-    assert_eq!(martin.post("/structure", &[("_csrf", token.as_str()), ("structure", ecureuils.as_str())]).await.status, StatusCode::SEE_OTHER);
+    switch_to_ecureuils(&app, &martin).await;
     let page = martin.get("/paiement").await;
     assert!(page.body.contains("Créditer le porte-monnaie Activités"), "{}", page.body);
     let refused_amount = martin.submit(&page, "Créditer Activités", &[("montant", "abc")]).await;
@@ -236,10 +250,7 @@ async fn forged_tampered_replayed_and_duplicated_systempay_notifications_never_d
     // The bank's own notification is lost: the test plays the notifications itself.
     let app = LiveApp::start(SimulatedBank::dropping_notifications).await;
     let martin = app.browser(MARTIN.0, MARTIN.1).await;
-    let home = martin.get("/accueil").await;
-    let ecureuils = app.text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'ecureuils'").await;
-    let token = attribute(&home.body[home.body.find("name=\"_csrf\"").unwrap()..], "value").unwrap();
-    martin.post("/structure", &[("_csrf", token.as_str()), ("structure", ecureuils.as_str())]).await;
+    let ecureuils = switch_to_ecureuils(&app, &martin).await;
     let page = martin.get("/paiement").await;
     let chosen = martin.submit(&page, "Créditer Activités", &[("montant", "15")]).await;
     let review = martin.get(&chosen.location).await;
@@ -284,12 +295,7 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
 async fn a_lost_payfip_notification_is_caught_up_by_the_reconciliation_job() {
     let app = LiveApp::start(SimulatedBank::dropping_notifications).await;
     let martin = app.browser(MARTIN.0, MARTIN.1).await;
-    let page = martin.get("/paiement").await;
-    let invoice = first_checkbox(&page.body);
-    let chosen = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice)]).await;
-    let review = martin.get(&chosen.location).await;
-    let departure = martin.submit(&review, ">Confirmer et payer", &[]).await;
-    let card = martin.get(&departure.location).await;
+    let card = payfip_card_for_first_invoice(&martin).await;
     // Paid at the bank, but the family closes the tab and the notification is lost.
     martin.submit(&card, ">Payer<", &[("choix", "payer")]).await;
     let state = "SELECT state FROM payments WHERE reference LIKE 'RB%' ORDER BY id DESC LIMIT 1";
