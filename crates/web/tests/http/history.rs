@@ -47,11 +47,20 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
     assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
     assert!(csv.header("content-disposition").contains(&format!("consommations-{previous}.csv")));
     assert!(csv.body.starts_with('\u{feff}'), "a byte-order mark");
-    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines[0], "Date;Enfant;Activité;Quantité;Montant (€)");
-    assert_eq!(lines.len() as i64, count + 1);
-    let amount = lines[1].rsplit(';').next().unwrap();
-    assert!(amount.contains(',') && !amount.contains('€'), "{amount}");
+    // Read back as a spreadsheet set to French would: « ; » between fields, decimal comma.
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(header, ["Date", "Enfant", "Activité", "Quantité", "Montant (€)"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len() as i64, count);
+    let sum: i64 = rows
+        .iter()
+        .map(|row| {
+            let (euros, cents) = row[4].split_once(',').unwrap_or_else(|| panic!("a decimal comma in {:?}", &row[4]));
+            euros.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
+        })
+        .sum();
+    assert_eq!(Cents(sum), total, "the exported amounts add up to the month's total");
 }
 
 #[tokio::test]
