@@ -154,6 +154,13 @@ pub async fn family_id_by_identifiant(db: &Db, identifiant: &str) -> Result<Opti
         .await?)
 }
 
+pub async fn staff_id_by_login(db: &Db, login: &str) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
+        .bind(normalise(login))
+        .fetch_optional(db.reader())
+        .await?)
+}
+
 pub async fn staff_credentials(db: &Db, login: &str) -> Result<Option<Credentials>, StoreError> {
     credentials(db, "SELECT id, password_hash, must_change_password FROM staff WHERE login = $1", login).await
 }

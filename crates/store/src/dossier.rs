@@ -7,6 +7,7 @@ use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
 use sqlx::{Row, any::AnyRow};
 
 use crate::{
+    audit,
     Db, StoreError, db_time,
     outbox::{self, NewMail},
 };
@@ -145,8 +146,9 @@ pub async fn staff_structures(db: &Db, staff_id: i64) -> Result<Vec<(i64, String
 }
 
 /// Opens a campaign; the caller has checked the structure is the staff member's.
-pub async fn create_campaign(db: &Db, structure_id: i64, label: &str, opens_on: Date, closes_on: Date, now: Timestamp) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
+pub async fn create_campaign(db: &Db, staff_id: i64, structure_id: i64, label: &str, opens_on: Date, closes_on: Date, now: Timestamp) -> Result<i64, StoreError> {
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar(
         "INSERT INTO dossier_campaigns (structure_id, label, opens_on, closes_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(structure_id)
@@ -154,8 +156,13 @@ pub async fn create_campaign(db: &Db, structure_id: i64, label: &str, opens_on: 
     .bind(opens_on.to_string())
     .bind(closes_on.to_string())
     .bind(db_time(now))
-    .fetch_one(db.writer())
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    let after = audit::describe(&[("Ouverture", opens_on.strftime("%d/%m/%Y").to_string()), ("Clôture", closes_on.strftime("%d/%m/%Y").to_string())]);
+    let change = audit::Change { staff_id, structure_id: Some(structure_id), family_id: None, action: "Campagne du dossier ouverte", subject: label, before: None, after: Some(after) };
+    audit::record(&mut tx, &change, now).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// The family's fiches in the campaign, family fiches first then each child's; the ones
@@ -401,6 +408,24 @@ pub async fn decide(db: &Db, staff_id: i64, fiche: &Fiche, decision: &Decision, 
         let mail = decision_mail(fiche, decision, &r, recipients);
         outbox::enqueue(&mut tx, &mail, now).await?;
     }
+    let subject = match &fiche.child {
+        Some(child) => format!("{} de {child}", fiche.kind.title()),
+        None => fiche.kind.title().to_owned(),
+    };
+    let after = match decision {
+        Decision::Validate => "État : Validée".to_owned(),
+        Decision::Refuse { reason } => format!("État : Refusée\nMotif : {reason}"),
+    };
+    let change = audit::Change {
+        staff_id,
+        structure_id: Some(fiche.campaign.structure_id),
+        family_id: Some(fiche.family_id),
+        action: "Fiche du dossier examinée",
+        subject: &subject,
+        before: Some("État : Transmise".to_owned()),
+        after: Some(after),
+    };
+    audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
     Ok(true)
 }

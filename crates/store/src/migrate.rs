@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "contacts", include_str!("../migrations/0007_contacts.sql")),
     (8, "indexes", include_str!("../migrations/0008_indexes.sql")),
     (9, "online_payments", include_str!("../migrations/0009_online_payments.sql")),
+    (10, "audit", include_str!("../migrations/0010_audit.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

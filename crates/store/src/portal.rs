@@ -64,6 +64,20 @@ pub async fn structure_by_slug(db: &Db, slug: &str) -> Result<Option<StructureSu
     Ok(row.as_ref().map(structure_from))
 }
 
+/// The structures a staff member works for: every one for an administrateur, the granted
+/// ones for the others.
+pub async fn staff_scope(db: &Db, staff_id: i64, role: &str) -> Result<Vec<StructureSummary>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, slug, name, website_url, accent_color FROM structures s \
+         WHERE $2 = 'administrateur' OR EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $1 AND ss.structure_id = s.id) ORDER BY id",
+    )
+    .bind(staff_id)
+    .bind(role)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows.iter().map(structure_from).collect())
+}
+
 const LAST_DATA_CHANGE: &str = "last_data_change";
 
 /// Records that families' data changed now; the header shows it until a processing run

@@ -62,6 +62,20 @@ pub(crate) enum Section {
     Dossier,
     /// Onboarding pages: no section yet.
     None,
+    /// The back office's sections.
+    Gestion(Gestion),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Gestion {
+    Tableau,
+    Familles,
+    Activites,
+    Reservations,
+    Facturation,
+    Dossiers,
+    Annonces,
+    Journal,
 }
 
 pub(crate) struct NavItem {
@@ -121,19 +135,32 @@ impl Shell {
     }
 
     pub fn nav(&self) -> Vec<NavItem> {
-        if self.section == Section::None {
-            return Vec::new();
-        }
-        [
-            (Section::Accueil, "Accueil", "/accueil"),
-            (Section::Historique, "Historique", "/historique"),
-            (Section::Paiement, "Paiement et Solde", "/paiement"),
-            (Section::Reservations, "Réservations", "/reservations"),
-            (Section::Dossier, "Dossier Famille", "/dossier"),
-        ]
-        .into_iter()
-        .map(|(section, label, href)| NavItem { label, href, current: section == self.section })
-        .collect()
+        let items: &[(Section, &'static str, &'static str)] = match self.section {
+            Section::None => &[],
+            Section::Gestion(_) => &[
+                (Section::Gestion(Gestion::Tableau), "Tableau de bord", "/gestion"),
+                (Section::Gestion(Gestion::Familles), "Familles", "/gestion/familles"),
+                (Section::Gestion(Gestion::Activites), "Activités", "/gestion/activites"),
+                (Section::Gestion(Gestion::Reservations), "Réservations", "/gestion/reservations"),
+                (Section::Gestion(Gestion::Facturation), "Facturation", "/gestion/facturation"),
+                (Section::Gestion(Gestion::Dossiers), "Dossiers", "/gestion/dossiers"),
+                (Section::Gestion(Gestion::Annonces), "Annonces et textes", "/gestion/annonces"),
+                (Section::Gestion(Gestion::Journal), "Journal", "/gestion/journal"),
+            ],
+            _ => &[
+                (Section::Accueil, "Accueil", "/accueil"),
+                (Section::Historique, "Historique", "/historique"),
+                (Section::Paiement, "Paiement et Solde", "/paiement"),
+                (Section::Reservations, "Réservations", "/reservations"),
+                (Section::Dossier, "Dossier Famille", "/dossier"),
+            ],
+        };
+        items.iter().map(|&(section, label, href)| NavItem { label, href, current: section == self.section }).collect()
+    }
+
+    /// The sections' landmark name: the family's portal or the back office.
+    pub fn nav_label(&self) -> &'static str {
+        if matches!(self.section, Section::Gestion(_)) { "Rubriques de la gestion" } else { "Rubriques du portail" }
     }
 
     pub fn current_structure_name(&self) -> &str {

@@ -22,9 +22,12 @@ pub struct RouteInfo {
     pub access: Access,
 }
 
-pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
-    use Access::{Family, Public, Staff};
-    vec![
+/// One route: who may use it, its path, its handlers.
+pub(crate) type Route = (Access, &'static str, MethodRouter<AppState>);
+
+pub(crate) fn table() -> Vec<Route> {
+    use Access::{Family, Public};
+    let mut table = vec![
         (Public, "/", get(auth::login::home)),
         (Public, "/healthz", get(health::check)),
         (Public, "/static/{version}/{name}", get(assets::serve)),
@@ -75,14 +78,9 @@ pub(crate) fn table() -> Vec<(Access, &'static str, MethodRouter<AppState>)> {
         (Family, "/dossier/profil/emails", post(portal::profile::change_emails)),
         (Family, "/structure", post(portal::switch::switch_structure)),
         (Family, "/session/prolonger", post(portal::switch::keep_alive)),
-        (Public, "/gestion/connexion", get(gestion::login_page).post(gestion::login)),
-        (Staff, "/gestion", get(gestion::dashboard)),
-        (Staff, "/gestion/deconnexion", post(gestion::logout)),
-        (Staff, "/gestion/campagnes", get(gestion::campagnes::page).post(gestion::campagnes::open)),
-        (Staff, "/gestion/dossiers", get(gestion::dossiers::queue)),
-        (Staff, "/gestion/dossiers/{fiche}", get(gestion::dossiers::fiche).post(gestion::dossiers::decide)),
-        (Staff, "/gestion/fichiers/{fichier}", get(dossier::pieces::staff_download)),
-    ]
+    ];
+    table.extend(gestion::routes());
+    table
 }
 
 /// The routes and who may use them, for the access tests.

@@ -72,7 +72,7 @@ pub(crate) struct Opened {
 
 async fn render(state: &AppState, staff: &Staff, form: CampaignForm, errors: FormErrors, notice: bool) -> Result<Html<String>, AppError> {
     let page = CampaignsPage {
-        layout: super::layout(state, staff, "Campagnes du dossier famille", "/gestion/campagnes").await?,
+        layout: super::layout(state, staff, crate::layout::Gestion::Dossiers, "Campagnes du dossier famille", "/gestion/campagnes").await?,
         campaigns: store::staff_campaigns(&state.db, staff.account.id).await?,
         structures: store::staff_structures(&state.db, staff.account.id).await?,
         csrf: staff.session.csrf_token.clone(),
@@ -110,6 +110,6 @@ pub(crate) async fn open(State(state): State<AppState>, staff: Staff, FrenchForm
     let (Some(structure), Some(opens), Some(closes), true) = (structure, opens, closes, errors.is_empty()) else {
         return Ok(invalid(render(&state, &staff, form, errors, false).await?.into_response()));
     };
-    store::create_campaign(&state.db, structure, form.libelle.trim(), opens, closes, Timestamp::now()).await?;
+    store::create_campaign(&state.db, staff.account.id, structure, form.libelle.trim(), opens, closes, Timestamp::now()).await?;
     Ok(Redirect::to("/gestion/campagnes?ouverte=1").into_response())
 }

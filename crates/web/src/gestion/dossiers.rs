@@ -39,7 +39,7 @@ impl QueuePage {
 
 pub(crate) async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
     let waiting = store::waiting(&state.db, staff.account.id).await?;
-    let layout = super::layout(&state, &staff, "Fiches à valider", "/gestion/dossiers").await?;
+    let layout = super::layout(&state, &staff, crate::layout::Gestion::Dossiers, "Fiches à valider", "/gestion/dossiers").await?;
     Ok(Html(QueuePage { layout, waiting }.render()?))
 }
 
@@ -66,7 +66,7 @@ async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, e
         Some(child) => format!("{} — {child} ({})", fiche.kind.title(), fiche.family_name),
         None => format!("{} — {}", fiche.kind.title(), fiche.family_name),
     };
-    let layout = super::layout(state, staff, title, &format!("/gestion/dossiers/{}", fiche.public_id)).await?;
+    let layout = super::layout(state, staff, crate::layout::Gestion::Dossiers, title, &format!("/gestion/dossiers/{}", fiche.public_id)).await?;
     let answers = fiche.kind.fields().iter().map(|f| (f.label, shown(f, &fiche.values))).collect();
     let pieces = pieces::views(state, &fiche, None, Reader::Staff).await?;
     let kind = fiche.kind;

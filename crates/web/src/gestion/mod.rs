@@ -1,7 +1,13 @@
 //! The back office at `/gestion`: staff only, with its own login.
 
+pub(crate) mod activites;
+pub(crate) mod annonces;
 pub(crate) mod campagnes;
 pub(crate) mod dossiers;
+pub(crate) mod facturation;
+pub(crate) mod familles;
+pub(crate) mod journal;
+pub(crate) mod reservations;
 
 use askama::Template;
 use axum::{
@@ -10,17 +16,38 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use jiff::Timestamp;
-use ribambelle_store::portal::{self, staff_structure_names};
+use ribambelle_store::portal::{self, StructureSummary, staff_structure_names};
+
+use axum::routing::{get, post};
 
 use crate::{
-    AppState,
+    Access, AppState,
+    routes::Route,
     auth::login::{Audience, CsrfOnly, LoginForm, sign_in, sign_out},
     client::ClientAddress,
     error::AppError,
     forms::FrenchForm,
-    layout::{Layout, Section, Shell},
+    layout::{Gestion, Layout, Section, Shell},
     session::{MaybeSession, Staff},
 };
+
+/// The back office's routes: the sign-in, the dashboard, then each section's own.
+pub(crate) fn routes() -> Vec<Route> {
+    use Access::{Public, Staff as StaffOnly};
+    let mut routes: Vec<Route> = vec![
+        (Public, "/gestion/connexion", get(login_page).post(login)),
+        (StaffOnly, "/gestion", get(dashboard)),
+        (StaffOnly, "/gestion/deconnexion", post(logout)),
+        (StaffOnly, "/gestion/campagnes", get(campagnes::page).post(campagnes::open)),
+        (StaffOnly, "/gestion/dossiers", get(dossiers::queue)),
+        (StaffOnly, "/gestion/dossiers/{fiche}", get(dossiers::fiche).post(dossiers::decide)),
+        (StaffOnly, "/gestion/fichiers/{fichier}", get(crate::dossier::pieces::staff_download)),
+    ];
+    for section in [familles::routes, activites::routes, reservations::routes, facturation::routes, annonces::routes, journal::routes] {
+        routes.extend(section());
+    }
+    routes
+}
 
 pub(crate) async fn login_page(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     Ok(Html(Audience::Staff.page(&state).await?.render()?))
@@ -55,13 +82,33 @@ struct DashboardPage {
     waiting: usize,
 }
 
+/// The structures a staff member may see and work on.
+pub(crate) struct Scope {
+    pub structures: Vec<StructureSummary>,
+}
+
+impl Scope {
+    pub async fn of(state: &AppState, staff: &Staff) -> Result<Scope, AppError> {
+        Ok(Scope { structures: portal::staff_scope(&state.db, staff.account.id, &staff.account.role).await? })
+    }
+
+    pub fn ids(&self) -> Vec<i64> {
+        self.structures.iter().map(|s| s.id).collect()
+    }
+
+    /// A structure out of scope is answered as if it did not exist.
+    pub fn check(&self, structure_id: i64) -> Result<(), AppError> {
+        if self.structures.iter().any(|s| s.id == structure_id) { Ok(()) } else { Err(AppError::NotFound) }
+    }
+}
+
 /// Animateurs read; only gestionnaires and administrateurs change anything.
 pub(crate) fn may_change(staff: &Staff) -> Result<(), AppError> {
     if staff.account.role == "animateur" { Err(AppError::Forbidden) } else { Ok(()) }
 }
 
 /// The back office's header: the staff member, the last run, the logout button.
-pub(crate) async fn shell(state: &AppState, staff: &Staff, return_to: &str) -> Result<Shell, AppError> {
+pub(crate) async fn shell(state: &AppState, staff: &Staff, section: Gestion, return_to: &str) -> Result<Shell, AppError> {
     let policy = &state.config.session_policy;
     Ok(Shell {
         person: staff.account.display_name.clone(),
@@ -69,16 +116,16 @@ pub(crate) async fn shell(state: &AppState, staff: &Staff, return_to: &str) -> R
         structure_id: 0,
         last_update: portal::last_update(&state.db).await?.map(crate::layout::format_instant),
         csrf: staff.session.csrf_token.clone(),
-        section: Section::None,
+        section: Section::Gestion(section),
         return_to: return_to.to_owned(),
         logout_action: "/gestion/deconnexion",
         session_seconds_left: policy.ends_at(staff.session.created_at, staff.session.last_seen_at).duration_since(Timestamp::now()).as_secs(),
     })
 }
 
-/// A back-office page's layout, under the portal's home structure.
-pub(crate) async fn layout(state: &AppState, staff: &Staff, title: impl Into<String>, return_to: &str) -> Result<Layout, AppError> {
-    let shell = shell(state, staff, return_to).await?;
+/// A back-office page's layout, under the portal's home structure, in its section.
+pub(crate) async fn layout(state: &AppState, staff: &Staff, section: Gestion, title: impl Into<String>, return_to: &str) -> Result<Layout, AppError> {
+    let shell = shell(state, staff, section, return_to).await?;
     Ok(Layout::new(title, portal::home_structure(&state.db).await?).with_shell(shell))
 }
 
@@ -86,7 +133,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Re
     let structures = staff_structure_names(&state.db, staff.account.id).await?;
     let waiting = ribambelle_store::dossier::waiting(&state.db, staff.account.id).await?.len();
     let page = DashboardPage {
-        layout: layout(&state, &staff, "Tableau de bord", "/gestion").await?,
+        layout: layout(&state, &staff, Gestion::Tableau, "Tableau de bord", "/gestion").await?,
         waiting,
         staff_name: staff.account.display_name,
         structures,

@@ -106,6 +106,15 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
     // A decision on a fiche no longer waiting is refused.
     let twice = g.post_signed(&staff_page, &staff_page, &[("decision", "valider")]).await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Both decisions are in the journal with their author, before and after.
+    let journal = g.get("/gestion/journal?famille=martin").await;
+    assert_eq!(journal.body.matches("Fiche du dossier examinée : Fiche famille").count(), 2, "{}", journal.body);
+    journal.assert_contains("Nadia GESTION").assert_contains("Motif : L&#39;attestation CAF manque.").assert_contains("État : Validée");
+    let by_staff = g.get("/gestion/journal?personnel=gestion").await;
+    assert_eq!(by_staff.body.matches("Fiche du dossier examinée").count(), 2);
+    g.get("/gestion/journal?famille=dupont").await.assert_contains("Aucune modification à afficher.");
+    g.get("/gestion/journal?personnel=personne").await.assert_contains("Aucun membre du personnel n&#39;a l&#39;identifiant « personne ».");
 }
 
 #[tokio::test]
