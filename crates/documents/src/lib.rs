@@ -1,5 +1,6 @@
-//! Ribambelle's printable documents for families: invoices and monthly histories as tagged
-//! (accessible) A4 PDF files in French. Plain data in, bytes out: no I/O.
+//! Ribambelle's printable documents for families: invoices, monthly histories and the letters
+//! giving an initial password, as tagged (accessible) A4 PDF files in French. Plain data
+//! in, bytes out: no I/O.
 //!
 //! Written with `pdf-writer` (typst's low-level writer: four tiny dependencies, a quick build)
 //! and the standard Helvetica fonts, whose WinAnsiEncoding covers French and €, so no font is
@@ -10,6 +11,7 @@ mod fonts;
 mod history;
 mod invoice;
 mod layout;
+mod letter;
 mod table;
 mod tagging;
 
@@ -17,6 +19,7 @@ use ribambelle_domain::money::Cents;
 
 pub use history::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
 pub use invoice::{InvoiceDoc, InvoiceLine, invoice_pdf};
+pub use letter::{LetterDoc, initial_password_letter_pdf, initial_password_letters_pdf};
 
 /// Why a document was not produced: its figures contradict each other, and a family must never
 /// receive a document that does not add up.

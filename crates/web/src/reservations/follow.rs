@@ -21,7 +21,7 @@ pub(crate) struct Row {
     pub amount: String,
 }
 
-fn state_name(state: &str) -> &'static str {
+pub(crate) fn state_name(state: &str) -> &'static str {
     match state {
         "non_transmise" => "Non transmise",
         "acceptee" => "Acceptée",

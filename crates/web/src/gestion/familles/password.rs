@@ -1,0 +1,153 @@
+//! « Générer un mot de passe initial »: a new password replaces the family's, which is back in
+//! first-login state with its sessions closed. The password exists in clear only in the
+//! answer to that POST: shown once with a form that posts it back for the printable letter,
+//! or in the mail queued to the family. It is never stored nor logged, and never in an URL.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{HeaderValue, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use jiff::Timestamp;
+use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
+use ribambelle_domain::{clock::paris_date, french::long_date, password::{Verification, generate_initial_password}};
+use ribambelle_store::{outbox::NewMail, staff_families::{self as store, Family}};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    auth::{hash_password, verify_password},
+    error::AppError,
+    forms::{FrenchForm, check_csrf, invalid},
+    layout::Layout,
+    portal::payment::pdf_response,
+    session::Staff,
+};
+
+use super::{Scope, family_of, layout, render_page};
+
+#[derive(Deserialize)]
+pub(crate) struct IssueForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    /// `courrier` or `mail`.
+    #[serde(default)]
+    remise: String,
+}
+
+#[derive(Template)]
+#[template(path = "gestion/familles/mot_de_passe.html")]
+struct PasswordPage {
+    layout: Layout,
+    family: Family,
+    csrf: String,
+    password: String,
+    /// The letter could not be made: the password changed since.
+    error: Option<&'static str>,
+}
+
+/// A page holding a password in clear is kept by no cache, not even the browser's history.
+fn private(html: Html<String>) -> Response {
+    let mut response = html.into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+const NO_ADDRESS: &str = "Cette famille n'a pas d'adresse e-mail : ajoutez-en une dans « Modifier », ou imprimez le courrier.";
+
+pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<IssueForm>) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    super::super::may_change(&staff)?;
+    let scope = Scope::of(&state, &staff).await?;
+    let family = family_of(&state, &scope, &id).await?;
+    let by_mail = match form.remise.as_str() {
+        "mail" => true,
+        "courrier" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    if by_mail && family.emails.is_empty() {
+        return Ok(invalid(render_page(&state, &staff, family, None, Some(NO_ADDRESS)).await?.into_response()));
+    }
+    let password = generate_initial_password();
+    let hash = hash_password(&state.hashing, password.clone()).await?;
+    let now = Timestamp::now();
+    if by_mail {
+        let mail = mail(&state, &family, &password);
+        store::issue_initial_password(&state.db, staff.account.id, &family, &hash, Some(&mail), now).await?;
+        return Ok(Redirect::to(&format!("/gestion/familles/{}?fait=envoye", family.public_id)).into_response());
+    }
+    store::issue_initial_password(&state.db, staff.account.id, &family, &hash, None, now).await?;
+    let page = PasswordPage {
+        layout: layout(&state, &staff, format!("Mot de passe initial de la famille {}", family.name()), &format!("/gestion/familles/{}", family.public_id)).await?,
+        family,
+        csrf: staff.session.csrf_token.clone(),
+        password,
+        error: None,
+    };
+    Ok(private(Html(page.render()?)))
+}
+
+fn structure_of(family: &Family) -> String {
+    family.structures.first().map(|(_, name)| name.clone()).unwrap_or_default()
+}
+
+fn mail(state: &AppState, family: &Family, password: &str) -> NewMail {
+    let structure = structure_of(family);
+    let body = format!(
+        "{} {} {}\n\n\
+         Votre compte famille est ouvert sur le Portail Famille de {structure} : vous pourrez y réserver les activités de vos enfants, payer vos factures et tenir votre dossier famille à jour.\n\n\
+         Adresse du portail : {}\n\
+         Identifiant : {}\n\
+         Mot de passe provisoire : {password}\n\n\
+         Ce mot de passe ne sert qu'une fois : à votre première connexion, le portail vous demandera de choisir votre mot de passe personnel. \
+         Personne ne vous demandera jamais votre mot de passe, pas même la structure.\n\n\
+         {structure}\n",
+        family.civility, family.last_name, family.first_name, state.config.public_url, family.identifiant,
+    );
+    NewMail { recipients: family.emails.clone(), subject: format!("{structure} : vos codes d'accès au Portail Famille"), body_text: body, body_html: None }
+}
+
+/// The letter of `family` with `password`, as the PDF module wants it.
+pub(super) async fn letter_doc(state: &AppState, family: &Family, password: String) -> Result<LetterDoc, AppError> {
+    Ok(LetterDoc {
+        structure: structure_of(family),
+        family: format!("{} {}", family.civility, family.name()),
+        address: store::address(&state.db, family.id).await?,
+        identifiant: family.identifiant.clone(),
+        password,
+        portal_url: state.config.public_url.clone(),
+        date: long_date(paris_date(Timestamp::now())),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LetterForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    mot_de_passe: String,
+}
+
+/// The letter for the password just shown; refused if it is no longer the family's, so that
+/// an old page never prints a password that does not work.
+pub(crate) async fn letter(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<LetterForm>) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    let scope = Scope::of(&state, &staff).await?;
+    let family = family_of(&state, &scope, &id).await?;
+    let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id).await?.unwrap_or_default();
+    let current = family.must_change_password && verify_password(&state.hashing, form.mot_de_passe.clone(), hash).await != Verification::Invalid;
+    if !current {
+        let page = PasswordPage {
+            layout: layout(&state, &staff, format!("Mot de passe initial de la famille {}", family.name()), &format!("/gestion/familles/{}", family.public_id)).await?,
+            family,
+            csrf: staff.session.csrf_token.clone(),
+            password: String::new(),
+            error: Some("Ce mot de passe n'est plus celui de la famille : un autre a été généré depuis, ou la famille a choisi le sien. Générez-en un nouveau depuis la page de la famille."),
+        };
+        return Ok(invalid(private(Html(page.render()?))));
+    }
+    let file_name = format!("courrier-{}.pdf", family.identifiant);
+    let doc = letter_doc(&state, &family, form.mot_de_passe).await?;
+    Ok(pdf_response(&file_name, initial_password_letter_pdf(&doc)))
+}
