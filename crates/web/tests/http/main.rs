@@ -8,6 +8,7 @@ mod accounts;
 mod contacts;
 mod dossier;
 mod foundation;
+mod gestion_reservations;
 mod gestion_familles;
 mod history;
 mod pieces;
