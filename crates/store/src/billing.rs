@@ -32,6 +32,7 @@ async fn record_consommations(db: &Db, today: Date) -> Result<u64, StoreError> {
          SELECT r.family_id, r.child_id, r.activity_id, r.day, 1, r.amount_cents, r.amount_cents FROM reservations r \
          WHERE r.state = 'acceptee' AND r.day < $1 \
            AND NOT EXISTS (SELECT 1 FROM consommations c WHERE c.child_id = r.child_id AND c.activity_id = r.activity_id AND c.day = r.day) \
+           AND NOT EXISTS (SELECT 1 FROM attendance t WHERE t.activity_id = r.activity_id AND t.day = r.day) \
          ON CONFLICT (child_id, activity_id, day) DO NOTHING",
     )
     .bind(today.to_string())

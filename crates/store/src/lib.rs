@@ -3,6 +3,7 @@
 //! transaction here; handlers never see SQL.
 
 pub mod accounts;
+pub mod attendance;
 pub mod audit;
 pub mod billing;
 pub mod bookings;

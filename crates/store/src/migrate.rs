@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "indexes", include_str!("../migrations/0008_indexes.sql")),
     (9, "online_payments", include_str!("../migrations/0009_online_payments.sql")),
     (10, "audit", include_str!("../migrations/0010_audit.sql")),
+    (13, "attendance", include_str!("../migrations/0013_attendance.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {
