@@ -27,7 +27,7 @@ pub struct Reglement {
     pub reference: String,
 }
 
-fn mode_label(mode: &str) -> &'static str {
+pub(crate) fn mode_label(mode: &str) -> &'static str {
     match mode {
         "carte" => "Carte bancaire",
         "especes" => "Espèces",

@@ -3,11 +3,11 @@
 //! transaction here; handlers never see SQL.
 
 pub mod accounts;
-pub mod attendance;
 pub mod audit;
 pub mod billing;
 pub mod bookings;
 pub mod contacts;
+pub mod dashboard;
 mod bulk;
 mod db;
 pub mod dossier;
@@ -18,6 +18,7 @@ pub mod demo;
 mod error;
 pub mod legal;
 mod migrate;
+pub mod notices;
 pub mod outbox;
 pub mod payments;
 pub mod pieces;
@@ -26,7 +27,6 @@ pub mod portal;
 pub mod processing;
 pub mod resets;
 pub mod sessions;
-pub mod staff_families;
 pub mod throttle;
 pub mod wallets;
 mod time;

@@ -160,12 +160,3 @@ pub async fn last_update(db: &Db) -> Result<Option<Timestamp>, StoreError> {
     value.as_deref().map(parse_db_time).transpose()
 }
 
-/// The names of the structures granted to a staff member.
-pub async fn staff_structure_names(db: &Db, staff_id: i64) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT s.name FROM structures s JOIN staff_structures ss ON ss.structure_id = s.id WHERE ss.staff_id = $1 ORDER BY s.id",
-    )
-    .bind(staff_id)
-    .fetch_all(db.reader())
-    .await?)
-}

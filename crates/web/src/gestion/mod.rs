@@ -16,7 +16,10 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use jiff::Timestamp;
-use ribambelle_store::portal::{self, StructureSummary, staff_structure_names};
+use ribambelle_store::{
+    dashboard,
+    portal::{self, StructureSummary},
+};
 
 use axum::routing::{get, post};
 
@@ -80,6 +83,27 @@ struct DashboardPage {
     structures: Vec<String>,
     /// Fiches transmitted and waiting for a decision.
     waiting: usize,
+    today: dashboard::Today,
+    today_label: String,
+}
+
+impl DashboardPage {
+    fn places(&self, a: &dashboard::ActivityToday) -> String {
+        match a.capacity {
+            Some(capacity) => format!("{} sur {capacity}", a.booked),
+            None => a.booked.to_string(),
+        }
+    }
+
+    fn run(&self, run: &dashboard::LastRun) -> String {
+        let when = crate::layout::format_instant(run.started_at);
+        match (run.finished, run.requests) {
+            (false, _) => format!("En cours depuis le {when}."),
+            (true, 0) => format!("Le {when} : aucune demande à traiter."),
+            (true, 1) => format!("Le {when} : 1 demande traitée."),
+            (true, n) => format!("Le {when} : {n} demandes traitées."),
+        }
+    }
 }
 
 /// The structures a staff member may see and work on.
@@ -130,13 +154,16 @@ pub(crate) async fn layout(state: &AppState, staff: &Staff, section: Gestion, ti
 }
 
 pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
-    let structures = staff_structure_names(&state.db, staff.account.id).await?;
+    let scope = Scope::of(&state, &staff).await?;
     let waiting = ribambelle_store::dossier::waiting(&state.db, staff.account.id).await?.len();
+    let day = ribambelle_domain::clock::paris_date(Timestamp::now());
     let page = DashboardPage {
         layout: layout(&state, &staff, Gestion::Tableau, "Tableau de bord", "/gestion").await?,
         waiting,
+        today: dashboard::today(&state.db, &scope.ids(), day).await?,
+        today_label: ribambelle_domain::french::long_date(day),
         staff_name: staff.account.display_name,
-        structures,
+        structures: scope.structures.into_iter().map(|s| s.name).collect(),
     };
     Ok(Html(page.render()?))
 }

@@ -54,6 +54,35 @@ impl TestApp {
         &self.state.db
     }
 
+    /// A staff member of the given role working for the structures named by slug, signed
+    /// in; its password is its login.
+    pub async fn staff_member(&self, login: &str, role: &str, structures: &[&str]) -> Client<'_> {
+        let hash = test_hashing().hash(login).unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
+             VALUES ($1, $2, '', $3, $4, 0, '2026-01-01T00:00:00Z') RETURNING id",
+        )
+        .bind(login)
+        .bind(login.to_uppercase())
+        .bind(role)
+        .bind(hash)
+        .fetch_one(self.db().writer())
+        .await
+        .unwrap();
+        for slug in structures {
+            sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures WHERE slug = $2")
+                .bind(id)
+                .bind(*slug)
+                .execute(self.db().writer())
+                .await
+                .unwrap();
+        }
+        let mut client = self.client();
+        let signed = client.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", login)]).await;
+        assert_eq!(signed.location(), "/gestion", "{login} signs in");
+        client
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         self.client().get(path).await
     }
