@@ -3,6 +3,7 @@
 //! transaction here; handlers never see SQL.
 
 pub mod accounts;
+pub mod attendance;
 pub mod audit;
 pub mod billing;
 pub mod bookings;
@@ -27,6 +28,7 @@ pub mod portal;
 pub mod processing;
 pub mod resets;
 pub mod sessions;
+pub mod staff_families;
 pub mod throttle;
 pub mod wallets;
 mod time;

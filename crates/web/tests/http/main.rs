@@ -9,6 +9,8 @@ mod contacts;
 mod dossier;
 mod foundation;
 mod gestion_annonces;
+mod gestion_reservations;
+mod gestion_familles;
 mod history;
 mod pieces;
 mod payment;
