@@ -16,12 +16,17 @@
 //! - the rush: the K journeys all started at once (calendar, « Tout le mois »,
 //!   récapitulatif, « Confirmer », suivi; redirects are not followed), at most
 //!   RUSH_INFLIGHT (default 256) requests in flight — up to 256 keep-alive connections,
-//!   like 256 browsers being answered at a time, with no pause between clicks;
+//!   like 256 browsers being answered at a time. By default with no pause between clicks
+//!   (a closed loop: every answer is followed at once by the next request, the server is
+//!   always saturated). With RUSH_THINK_MS=MIN-MAX (say 300-2000), each family pauses
+//!   between two steps for a time drawn uniformly in that range, from a generator seeded by
+//!   RUSH_SEED (default 1) and the family's rank, as people reading a page and clicking;
+//!   the first step is still sent by every family at the same instant;
 //! - 100 journeys one at a time on another month, for each step's cost without waiting.
 //!
 //! Latencies are measured from sending a request to having read its whole body, once a
-//! request has its place among those in flight (the wait for a place is in the journey's
-//! duration). Also printed: the server's peak memory (VmHWM), the CPU time of the server
+//! request has its place among those in flight; the wait for a place is printed apart
+//! (and is in the journey's duration). Also printed: the server's peak memory (VmHWM), the CPU time of the server
 //! (per thread), of this load generator and of the whole machine (all share its cores),
 //! the share of time SQLite's write lock was held (watched in /proc/locks, never taken),
 //! and the database checked: as many reservation requests as the journeys confirmed, none
@@ -69,6 +74,9 @@ struct Settings {
     clients: u32,
     inflight: usize,
     calendar_requests: usize,
+    /// The pause between two steps of a journey, in ms: none, or drawn in [min, max].
+    think: Option<(u64, u64)>,
+    seed: u64,
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -92,6 +100,43 @@ fn settings() -> Settings {
         clients: env_number("RUSH_CLIENTS", 2_500),
         inflight: env_number("RUSH_INFLIGHT", 256usize).max(1),
         calendar_requests: env_number("RUSH_CALENDAR_REQUESTS", 5_000usize),
+        think: match std::env::var("RUSH_THINK_MS") {
+            Ok(text) if !text.trim().is_empty() => {
+                let range = text.trim().split_once('-').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+                match range {
+                    Some((min, max)) if min <= max => Some((min, max)),
+                    _ => panic!("RUSH_THINK_MS={text}: MIN-MAX in milliseconds, MIN <= MAX"),
+                }
+            }
+            _ => None,
+        },
+        seed: env_number("RUSH_SEED", 1u64),
+    }
+}
+
+/// SplitMix64: a few lines of a good enough generator for think times, so that a seed gives
+/// the same pauses on every run.
+struct Pauses(u64);
+
+impl Pauses {
+    fn next(&mut self, (min, max): (u64, u64)) -> Duration {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        Duration::from_millis(min + z % (max - min + 1))
+    }
+}
+
+/// The load model, in words, for the printed figures.
+fn model(settings: &Settings) -> String {
+    match settings.think {
+        None => format!("at most {} requests in flight, no pause between clicks", settings.inflight),
+        Some((min, max)) => format!(
+            "at most {} requests in flight, a pause of {min}–{max} ms between clicks (RUSH_SEED={})",
+            settings.inflight, settings.seed
+        ),
     }
 }
 
@@ -102,13 +147,7 @@ fn main() {
         return;
     }
     let settings = settings();
-    println!(
-        "Rush benchmark: sizes {:?} families, up to {} clients, {} requests in flight at most, {} cores",
-        settings.sizes,
-        settings.clients,
-        settings.inflight,
-        cores()
-    );
+    println!("Rush benchmark: sizes {:?} families, up to {} clients, {}, {} cores", settings.sizes, settings.clients, model(&settings), cores());
     // The load generator on one thread, so that it takes at most one core from the server.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut results = Vec::new();
@@ -481,6 +520,8 @@ fn calendar_url(base: &str, family: &Family, activity: &str, month: &str) -> Str
 /// latency is counted from when it is sent.
 struct Journey {
     latencies: Vec<Option<Duration>>,
+    /// Per step, the wait for a place among the requests in flight.
+    waits: Vec<Option<Duration>>,
     requests: usize,
     bookings: i64,
     confirmed: bool,
@@ -488,6 +529,7 @@ struct Journey {
     took: Duration,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn journey(
     client: reqwest::Client,
     limit: Arc<Semaphore>,
@@ -495,11 +537,21 @@ async fn journey(
     family: Family,
     activity: Arc<str>,
     month: Arc<str>,
+    think: Option<(u64, u64)>,
+    pauses: Pauses,
 ) -> Journey {
     let started = Instant::now();
-    let mut j =
-        Journey { latencies: vec![None; STEPS.len()], requests: 0, bookings: 0, confirmed: false, error: None, took: Duration::ZERO };
-    let result = journey_steps(&client, &limit, &base, &family, &activity, &month, &mut j).await;
+    let mut j = Journey {
+        latencies: vec![None; STEPS.len()],
+        waits: vec![None; STEPS.len()],
+        requests: 0,
+        bookings: 0,
+        confirmed: false,
+        error: None,
+        took: Duration::ZERO,
+    };
+    let mut clicks = Clicks { limit: &limit, think, pauses };
+    let result = journey_steps(&client, &mut clicks, &base, &family, &activity, &month, &mut j).await;
     if let Err(e) = result {
         j.error = Some(e);
     }
@@ -507,8 +559,22 @@ async fn journey(
     j
 }
 
-async fn step(limit: &Semaphore, j: &mut Journey, index: usize, request: reqwest::RequestBuilder) -> Result<Answer, String> {
-    let _permit = limit.acquire().await.unwrap();
+/// How a family clicks: its place among the requests in flight, and its pauses.
+struct Clicks<'a> {
+    limit: &'a Semaphore,
+    think: Option<(u64, u64)>,
+    pauses: Pauses,
+}
+
+async fn step(clicks: &mut Clicks<'_>, j: &mut Journey, index: usize, request: reqwest::RequestBuilder) -> Result<Answer, String> {
+    if index > 0
+        && let Some(range) = clicks.think
+    {
+        tokio::time::sleep(clicks.pauses.next(range)).await;
+    }
+    let asked = Instant::now();
+    let _permit = clicks.limit.acquire().await.unwrap();
+    j.waits[index] = Some(asked.elapsed());
     j.requests += 1;
     let answer = send(request).await.map_err(|e| format!("step {}: {e}", index + 1))?;
     j.latencies[index] = Some(answer.took);
@@ -520,7 +586,7 @@ async fn step(limit: &Semaphore, j: &mut Journey, index: usize, request: reqwest
 
 async fn journey_steps(
     client: &reqwest::Client,
-    limit: &Semaphore,
+    clicks: &mut Clicks<'_>,
     base: &str,
     family: &Family,
     activity: &str,
@@ -529,24 +595,24 @@ async fn journey_steps(
 ) -> Result<(), String> {
     let cookie = family.cookie.as_str();
     // 1. The calendar of the month.
-    let page = step(limit, j, 0, client.get(calendar_url(base, family, activity, month)).header("cookie", cookie)).await?;
+    let page = step(clicks, j, 0, client.get(calendar_url(base, family, activity, month)).header("cookie", cookie)).await?;
     let csrf = input_value(&page.body, "_csrf").ok_or_else(|| format!("step 1: no _csrf (HTTP {} {})", page.status, page.location))?;
     if csrf != family.csrf {
         return Err("step 1: _csrf is not the session's".into());
     }
     // 2. « Tout le mois ».
     let fields = [("_csrf", csrf.as_str()), ("enfant", &family.child), ("activite", activity), ("mois", month), ("tout_le_mois", "1")];
-    let tool = step(limit, j, 1, client.post(format!("{base}/reservations/calendrier")).header("cookie", cookie).form(&fields)).await?;
+    let tool = step(clicks, j, 1, client.post(format!("{base}/reservations/calendrier")).header("cookie", cookie).form(&fields)).await?;
     if tool.status != 303 || !tool.location.starts_with("/reservations?") || tool.location.contains("info=") {
         return Err(format!("step 2: HTTP {} to {:?}", tool.status, tool.location));
     }
     // 3. The récapitulatif.
-    let recap = step(limit, j, 2, client.get(format!("{base}/reservations/recapitulatif")).header("cookie", cookie)).await?;
+    let recap = step(clicks, j, 2, client.get(format!("{base}/reservations/recapitulatif")).header("cookie", cookie)).await?;
     let key = input_value(&recap.body, "cle").ok_or_else(|| format!("step 3: no cle (HTTP {} to {:?})", recap.status, recap.location))?;
     let csrf = input_value(&recap.body, "_csrf").ok_or("step 3: no _csrf")?;
     // 4. « Confirmer ».
     let fields = [("_csrf", csrf.as_str()), ("cle", key.as_str())];
-    let done = step(limit, j, 3, client.post(format!("{base}/reservations/confirmer")).header("cookie", cookie).form(&fields)).await?;
+    let done = step(clicks, j, 3, client.post(format!("{base}/reservations/confirmer")).header("cookie", cookie).form(&fields)).await?;
     let counts = done
         .location
         .strip_prefix("/reservations/confirmation?")
@@ -556,7 +622,7 @@ async fn journey_steps(
     j.bookings = count("reservations=");
     j.confirmed = true;
     // 5. The follow-up.
-    let follow = step(limit, j, 4, client.get(format!("{base}/reservations/suivi")).header("cookie", cookie)).await?;
+    let follow = step(clicks, j, 4, client.get(format!("{base}/reservations/suivi")).header("cookie", cookie)).await?;
     if follow.status != 200 {
         return Err(format!("step 5: HTTP {} to {:?}", follow.status, follow.location));
     }
@@ -617,6 +683,8 @@ struct SizeResult {
     demo_seconds: f64,
     calendars: Vec<CalendarRun>,
     steps: Vec<Stats>,
+    /// The wait for a place among the requests in flight, over every step.
+    waits: Stats,
     journeys: Stats,
     requests: usize,
     seconds: f64,
@@ -725,7 +793,13 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         .families
         .iter()
         .cloned()
-        .map(|f| tokio::spawn(journey(client.clone(), limit.clone(), base.clone(), f, activity.clone(), month.clone())))
+        .zip(0u64..)
+        .map(|(f, rank)| {
+            // Each family its own stream of pauses, the same from one run to the next.
+            let pauses = Pauses(settings.seed.wrapping_mul(0x1000_0000_01b3) ^ rank);
+            let (limit, think) = (limit.clone(), settings.think);
+            tokio::spawn(journey(client.clone(), limit, base.clone(), f, activity.clone(), month.clone(), think, pauses))
+        })
         .collect();
     let mut journeys = Vec::with_capacity(tasks.len());
     for task in tasks {
@@ -747,7 +821,8 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     let probe = WriteLockProbe::start(server.pid(), dir.path());
     let started = Instant::now();
     for f in prepared.families.iter().take(sequential_journeys) {
-        alone.push(journey(client.clone(), one_limit.clone(), base.clone(), f.clone(), activity.clone(), second_month.clone()).await);
+        let (limit, pauses) = (one_limit.clone(), Pauses(0));
+        alone.push(journey(client.clone(), limit, base.clone(), f.clone(), activity.clone(), second_month.clone(), None, pauses).await);
     }
     let alone_seconds = started.elapsed().as_secs_f64();
     let (_, alone_write_lock_share) = probe.finish();
@@ -769,6 +844,7 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     }
 
     let steps: Vec<Stats> = (0..STEPS.len()).map(|i| stats(journeys.iter().filter_map(|j| j.latencies[i]).collect())).collect();
+    let waits = stats(journeys.iter().flat_map(|j| j.waits.iter().flatten().copied()).collect());
     let alone_steps: Vec<Stats> = (0..STEPS.len()).map(|i| stats(alone.iter().filter_map(|j| j.latencies[i]).collect())).collect();
     let mut error_samples = BTreeMap::new();
     for e in journeys.iter().chain(&alone).filter_map(|j| j.error.as_ref()) {
@@ -807,6 +883,7 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         confirmed: journeys.iter().filter(|j| j.confirmed).count(),
         bookings: journeys.iter().map(|j| j.bookings).sum(),
         steps,
+        waits,
         threads,
         machine_busy,
         lock_samples,
@@ -914,11 +991,12 @@ fn print_size(settings: &Settings, r: &SizeResult) {
         );
     }
 
-    println!("\n  Rush: {} journeys at once, month {}, at most {} requests in flight:", r.clients, r.month, settings.inflight);
+    println!("\n  Rush: {} journeys at once, month {}, {}:", r.clients, r.month, model(settings));
     println!("{}", stats_header());
     for (label, s) in STEPS.iter().zip(&r.steps) {
         println!("{}", stats_row(label, s));
     }
+    println!("{}", stats_row("wait for a place (not in the above)", &r.waits));
     println!("{}", stats_row("whole journey (incl. waiting)", &r.journeys));
     println!(
         "  {} requests in {:.2} s = {:.0} requests/s; {} journeys confirmed ({} bookings), {} failed",
@@ -1000,6 +1078,7 @@ fn print_size(settings: &Settings, r: &SizeResult) {
 
 fn print_summary(settings: &Settings, results: &[SizeResult]) {
     println!("\n=== Summary (goals: ≥ 1 000 requests/s over the journey, p99 < 250 ms per step, no error, server < 200 MB) ===");
+    println!("  load model: {}", model(settings));
     println!(
         "  {:>8} {:>7} {:>7} {:>9} {:>11} {:>12} {:>6} {:>8} {:>14} {:>9}",
         "families", "clients", "demo s", "requests", "requests/s", "worst p99 ms", "errors", "peak MB", "server ms/req", "recorded"
