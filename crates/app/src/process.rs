@@ -10,7 +10,8 @@ use tokio::sync::watch;
 
 use crate::{config::ProcessArgs, setup};
 
-/// `ribambelle process`: the processing run, then the billing of the days gone by, now.
+/// `ribambelle process`: the processing run, then the consommations of the days gone by,
+/// now. Invoices are issued by a gestionnaire in the back office, month by month.
 pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
     let (db, _) = setup::open(&args.common).await?;
     let outcome = processing::run(&db).await?;
@@ -20,7 +21,7 @@ pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
         RunOutcome::Done(s) => {
             println!("Traitement terminé : {} demandes traitées, {} mails de compte rendu, {} places attribuées depuis la liste d'attente.", s.requests, s.reports, s.promotions);
             let billed = billed?;
-            println!("Facturation : {} consommations enregistrées, {} factures émises.", billed.consommations, billed.invoices);
+            println!("Consommations : {billed} enregistrées. Les factures s'émettent dans la gestion, rubrique Facturation.");
             Ok(())
         }
         RunOutcome::Busy => Err(setup::AppError::RunBusy),
@@ -53,8 +54,8 @@ pub async fn nightly(db: Db, at: Time, mut shutdown: watch::Receiver<bool>) {
             Err(error) => tracing::error!(%error, "processing run failed; the next one resumes it"),
         }
         match billing::run(&db, paris_date(Timestamp::now())).await {
-            Ok(s) => tracing::info!(consommations = s.consommations, invoices = s.invoices, "billing done"),
-            Err(error) => tracing::error!(%error, "billing failed; the next night bills what is left"),
+            Ok(consommations) => tracing::info!(consommations, "consommations recorded"),
+            Err(error) => tracing::error!(%error, "recording consommations failed; the next night records what is left"),
         }
     }
 }

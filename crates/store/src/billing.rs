@@ -1,28 +1,24 @@
-//! Billing (R-PAY-2). Accepted days become consommations once they have passed, at the
-//! price they were booked at; then each finished month's consommations of a *facturation*
-//! wallet become one numbered invoice per family. Both steps can run again after a crash or
-//! on several instances at once without billing a day twice.
+//! Billing (R-PAY-2, R-BO-7). Accepted days become consommations once they have passed, at
+//! the price they were booked at (every night); a gestionnaire then previews a finished
+//! month of a structure and issues its invoices: one numbered invoice per family and
+//! *facturation* wallet. Both steps can run again, after a crash or on several instances at
+//! once, without billing a day twice.
 
-use jiff::{ToSpan, civil::Date};
+use std::collections::BTreeMap;
+
+use jiff::{Timestamp, ToSpan, civil::Date};
+use ribambelle_domain::{french::month_year, money::Cents};
 use sqlx::Row;
 
-use crate::{Db, StoreError};
+use crate::{Db, StoreError, audit, outbox::{self, NewMail}};
 
 /// Days before an invoice falls due.
 const PAYMENT_TERM_DAYS: i32 = 30;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BillingSummary {
-    pub consommations: u64,
-    pub invoices: u64,
-}
-
-/// Records the consommations of the days before `today` and invoices every month before
-/// `today`'s.
-pub async fn run(db: &Db, today: Date) -> Result<BillingSummary, StoreError> {
-    let consommations = record_consommations(db, today).await?;
-    let invoices = issue_invoices(db, today).await?;
-    Ok(BillingSummary { consommations, invoices })
+/// Records the consommations of the days before `today` (the nightly job); returns how many.
+/// Invoices are issued by a gestionnaire, month by month ([`issue`]).
+pub async fn run(db: &Db, today: Date) -> Result<u64, StoreError> {
+    record_consommations(db, today).await
 }
 
 async fn record_consommations(db: &Db, today: Date) -> Result<u64, StoreError> {
@@ -43,70 +39,199 @@ async fn record_consommations(db: &Db, today: Date) -> Result<u64, StoreError> {
     Ok(inserted)
 }
 
-async fn issue_invoices(db: &Db, today: Date) -> Result<u64, StoreError> {
-    let month_start = today.first_of_month();
-    let mut tx = db.begin().await?;
-    let groups = sqlx::query(
-        "SELECT c.family_id, a.structure_id, a.wallet_id, SUBSTR(c.day, 1, 7) AS month FROM consommations c \
-         JOIN activities a ON a.id = c.activity_id JOIN wallets w ON w.id = a.wallet_id \
-         WHERE c.invoice_id IS NULL AND w.billing_mode = 'facturation' AND c.day < $1 \
-         GROUP BY c.family_id, a.structure_id, a.wallet_id, SUBSTR(c.day, 1, 7) ORDER BY 4, 2, 1, 3",
+/// What one family's invoice for one wallet will be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviewLine {
+    pub family_public_id: String,
+    /// « DUPONT Jean-Paul »
+    pub family: String,
+    pub wallet: String,
+    /// The consommations it bills (a child's day at one activity).
+    pub days: i64,
+    pub amount: Cents,
+}
+
+/// A month of a structure before its invoices are issued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preview {
+    pub lines: Vec<PreviewLine>,
+    pub total: Cents,
+    /// Invoices already issued for that month, and their total.
+    pub issued: i64,
+    pub issued_total: Cents,
+}
+
+/// Only a finished month can be invoiced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MonthNotFinished;
+
+/// The month's uninvoiced consommations of the structure's *facturation* wallets, grouped
+/// as they would be invoiced, by family name.
+pub async fn preview(db: &Db, structure_id: i64, month: Date) -> Result<Preview, StoreError> {
+    let groups = groups(db.reader(), structure_id, month).await?;
+    let (issued, issued_total): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM invoices WHERE structure_id = $1 AND period_month = $2",
     )
-    .bind(month_start.to_string())
-    .fetch_all(&mut *tx)
+    .bind(structure_id)
+    .bind(month.strftime("%Y-%m").to_string())
+    .fetch_one(db.reader())
     .await?;
-    let mut issued = 0;
-    let mut numbering: Option<(String, i64)> = None;
-    for group in &groups {
-        let month: String = group.get("month");
-        let period: Date = format!("{month}-01").parse().map_err(|e| StoreError::corrupt("consommations.day", e))?;
-        let prefix = format!("F{}-", period.strftime("%Y%m"));
-        let last = match &numbering {
-            Some((known, last)) if *known == prefix => *last,
-            _ => last_number(&mut tx, &prefix).await?,
-        };
-        let number = last + 1;
-        numbering = Some((prefix.clone(), number));
+    Ok(Preview {
+        total: groups.iter().map(|g| g.line.amount).sum(),
+        lines: groups.into_iter().map(|g| g.line).collect(),
+        issued,
+        issued_total: Cents(issued_total),
+    })
+}
+
+struct Group {
+    family_id: i64,
+    wallet_id: i64,
+    emails: String,
+    greeting: String,
+    line: PreviewLine,
+}
+
+async fn groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(executor: E, structure_id: i64, month: Date) -> Result<Vec<Group>, StoreError> {
+    let month = month.first_of_month();
+    let rows = sqlx::query(
+        "SELECT c.family_id, f.public_id, f.civility, f.last_name, f.first_name, f.emails, a.wallet_id, w.name, \
+           COUNT(*) AS days, CAST(SUM(c.amount_cents) AS BIGINT) AS amount FROM consommations c \
+         JOIN activities a ON a.id = c.activity_id JOIN wallets w ON w.id = a.wallet_id JOIN families f ON f.id = c.family_id \
+         WHERE c.invoice_id IS NULL AND w.billing_mode = 'facturation' AND a.structure_id = $1 AND c.day >= $2 AND c.day < $3 \
+         GROUP BY c.family_id, f.public_id, f.civility, f.last_name, f.first_name, f.emails, a.wallet_id, w.name \
+         ORDER BY f.last_name, f.first_name, c.family_id, a.wallet_id",
+    )
+    .bind(structure_id)
+    .bind(month.to_string())
+    .bind((month + 1.month()).to_string())
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (last, first): (String, String) = (r.get("last_name"), r.get("first_name"));
+            Group {
+                family_id: r.get("family_id"),
+                wallet_id: r.get("wallet_id"),
+                emails: r.get("emails"),
+                greeting: format!("{} {first} {last}", r.get::<String, _>("civility")),
+                line: PreviewLine {
+                    family_public_id: r.get("public_id"),
+                    family: format!("{last} {first}"),
+                    wallet: r.get("name"),
+                    days: r.get("days"),
+                    amount: Cents(r.get("amount")),
+                },
+            }
+        })
+        .collect())
+}
+
+/// What one issuing did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Issued {
+    pub invoices: u64,
+    pub total: Cents,
+}
+
+/// Issues the invoices of `month` at the structure, as [`preview`] shows them, except for
+/// the `excluded` families (by public id); each family with an address is told by mail;
+/// the staff member's audit entry goes in the same transaction. Issuing a month again
+/// issues only what was not invoiced yet (nothing, usually).
+pub async fn issue(
+    db: &Db,
+    staff_id: i64,
+    structure_id: i64,
+    month: Date,
+    excluded: &[String],
+    now: Timestamp,
+) -> Result<Result<Issued, MonthNotFinished>, StoreError> {
+    let today = ribambelle_domain::clock::paris_date(now);
+    let month = month.first_of_month();
+    if month >= today.first_of_month() {
+        return Ok(Err(MonthNotFinished));
+    }
+    let prefix = format!("F{}-", month.strftime("%Y%m"));
+    let mut tx = db.begin().await?;
+    // Taken first, so that a concurrent issuing of any structure for this month waits, then
+    // finds its days invoiced and the numbers used.
+    sqlx::query("INSERT INTO invoice_numbering (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING")
+        .bind(&prefix)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE invoice_numbering SET prefix = prefix WHERE prefix = $1").bind(&prefix).execute(&mut *tx).await?;
+    let mut number = last_number(&mut tx, &prefix).await?;
+    let mut issued = Issued::default();
+    // Per family: its greeting, its addresses, and « F202610-00004 (Périscolaire) : 5,40 € ».
+    let mut told: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
+    let due_on = today + PAYMENT_TERM_DAYS.days();
+    for group in groups(&mut *tx, structure_id, month).await? {
+        if excluded.contains(&group.line.family_public_id) {
+            continue;
+        }
+        number += 1;
+        let invoice_number = format!("{prefix}{number:05}");
         let invoice_id: i64 = sqlx::query_scalar(
             "INSERT INTO invoices (public_id, number, family_id, structure_id, wallet_id, period_month, amount_cents, issued_on, due_on) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(uuid::Uuid::new_v4().to_string())
-        .bind(format!("{prefix}{number:05}"))
-        .bind(group.get::<i64, _>("family_id"))
-        .bind(group.get::<i64, _>("structure_id"))
-        .bind(group.get::<i64, _>("wallet_id"))
-        .bind(&month)
+        .bind(&invoice_number)
+        .bind(group.family_id)
+        .bind(structure_id)
+        .bind(group.wallet_id)
+        .bind(month.strftime("%Y-%m").to_string())
+        .bind(group.line.amount.0)
         .bind(today.to_string())
-        .bind((today + PAYMENT_TERM_DAYS.days()).to_string())
+        .bind(due_on.to_string())
         .fetch_one(&mut *tx)
         .await?;
-        // The invoice's amount is what it actually took: on PostgreSQL another instance may
-        // have billed these days since the groups were read.
-        let attached = sqlx::query(
+        sqlx::query(
             "UPDATE consommations SET invoice_id = $1 WHERE family_id = $2 AND invoice_id IS NULL AND day >= $3 AND day < $4 \
              AND activity_id IN (SELECT id FROM activities WHERE wallet_id = $5)",
         )
         .bind(invoice_id)
-        .bind(group.get::<i64, _>("family_id"))
-        .bind(period.to_string())
-        .bind((period + 1.month()).to_string())
-        .bind(group.get::<i64, _>("wallet_id"))
+        .bind(group.family_id)
+        .bind(month.to_string())
+        .bind((month + 1.month()).to_string())
+        .bind(group.wallet_id)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if attached == 0 {
-            sqlx::query("DELETE FROM invoices WHERE id = $1").bind(invoice_id).execute(&mut *tx).await?;
-            continue;
-        }
-        sqlx::query("UPDATE invoices SET amount_cents = CAST((SELECT SUM(amount_cents) FROM consommations WHERE invoice_id = $1) AS BIGINT) WHERE id = $1")
+        .await?;
+        // A consommation recorded late (between the groups' reading and now) is billed too:
+        // the invoice says what it actually took.
+        let amount: i64 = sqlx::query_scalar("SELECT CAST(SUM(amount_cents) AS BIGINT) FROM consommations WHERE invoice_id = $1")
             .bind(invoice_id)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        issued += 1;
+        sqlx::query("UPDATE invoices SET amount_cents = $1 WHERE id = $2").bind(amount).bind(invoice_id).execute(&mut *tx).await?;
+        issued.invoices += 1;
+        issued.total += Cents(amount);
+        let entry = told.entry(group.family_id).or_insert_with(|| (group.greeting.clone(), group.emails.clone(), Vec::new()));
+        entry.2.push(format!("- Facture {invoice_number} ({}) : {}", group.line.wallet, Cents(amount).to_french()));
     }
+    if issued.invoices == 0 {
+        tx.rollback().await?;
+        return Ok(Ok(issued));
+    }
+    let structure: String = sqlx::query_scalar("SELECT name FROM structures WHERE id = $1").bind(structure_id).fetch_one(&mut *tx).await?;
+    let period = month_year(month.year(), month.month());
+    for (greeting, emails, lines) in told.values() {
+        let Some(first) = emails.split(';').map(str::trim).find(|e| !e.is_empty()) else { continue };
+        let body_text = format!(
+            "Bonjour {greeting},\n\nVotre facture de {period} est disponible dans « Paiement et Solde » du Portail Famille, où vous pouvez la télécharger et la régler en ligne :\n\n{}\n\nÀ régler avant le {}.\n\n{structure}\n",
+            lines.join("\n"),
+            due_on.strftime("%d/%m/%Y"),
+        );
+        let mail = NewMail { recipients: vec![first.to_owned()], subject: format!("Votre facture est disponible — {structure}"), body_text, body_html: None };
+        outbox::enqueue(&mut tx, &mail, now).await?;
+    }
+    let subject = format!("{period}, {} facture{}, {}", issued.invoices, if issued.invoices > 1 { "s" } else { "" }, issued.total.to_french());
+    let after = (!excluded.is_empty()).then(|| audit::describe(&[("Familles exclues", excluded.len().to_string())]));
+    let change = audit::Change { staff_id, structure_id: Some(structure_id), family_id: None, action: "Factures émises", subject: &subject, before: None, after };
+    audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
-    Ok(issued)
+    Ok(Ok(issued))
 }
 
 /// The highest sequence number used for invoices starting with `prefix` (« F202610- »).

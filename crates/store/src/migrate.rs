@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "online_payments", include_str!("../migrations/0009_online_payments.sql")),
     (10, "audit", include_str!("../migrations/0010_audit.sql")),
     (13, "attendance", include_str!("../migrations/0013_attendance.sql")),
+    (14, "invoice_numbering", include_str!("../migrations/0014_invoice_numbering.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

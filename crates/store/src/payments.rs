@@ -279,7 +279,7 @@ async fn invoice_owed(
 
 /// Our reference at the provider: letters and digits only, 6 to 30 of them (PayFiP's
 /// refdet rule), unique per attempt.
-fn new_reference(now: Timestamp) -> String {
+pub(crate) fn new_reference(now: Timestamp) -> String {
     let stamp = now.to_zoned_datetime(paris()).strftime("%Y%m%d%H%M%S");
     format!("RB{stamp}{:08}", rand::rng().random_range(0..100_000_000u32))
 }
@@ -431,8 +431,20 @@ pub async fn settle(db: &Db, reference: &str, amount: Cents, verdict: &Verdict, 
             .execute(&mut *tx)
             .await?;
         allocate(&mut tx, payment_id).await?;
-        let ticket = ticket(&mut tx, &row, reference, authorisation, now).await?;
-        outbox::enqueue(&mut tx, &ticket, now).await?;
+        let receipt = Receipt {
+            payment_id,
+            family_id: row.get("family_id"),
+            structure_id: row.get("structure_id"),
+            wallet_id: row.get("wallet_id"),
+            amount,
+            how: "par carte bancaire",
+            reference,
+            authorisation: Some(authorisation),
+            fallback_email: Some(row.get("email")),
+        };
+        if let Some(ticket) = ticket(&mut tx, &receipt, now).await? {
+            outbox::enqueue(&mut tx, &ticket, now).await?;
+        }
     }
     tx.commit().await?;
     Ok(Settled::Now(new_state))
@@ -462,23 +474,35 @@ async fn allocate(tx: &mut sqlx::Transaction<'_, sqlx::Any>, payment_id: i64) ->
     Ok(())
 }
 
+/// A paid payment, as its ticket tells it: card payments here, counter payments in
+/// [`crate::counter`].
+pub(crate) struct Receipt<'a> {
+    pub payment_id: i64,
+    pub family_id: i64,
+    pub structure_id: i64,
+    /// The prepaid wallet it credits, if any.
+    pub wallet_id: Option<i64>,
+    pub amount: Cents,
+    /// « par carte bancaire », « par chèque »…
+    pub how: &'a str,
+    pub reference: &'a str,
+    /// The bank's authorisation number of a card payment.
+    pub authorisation: Option<&'a str>,
+    /// Where to send it when the family has no address: the one it gave when paying online.
+    pub fallback_email: Option<String>,
+}
+
 /// The payment ticket, to the family's first address only (R-PROF-2): the one it has now,
-/// or the one it gave when paying if it has since emptied its list.
-async fn ticket(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    payment: &sqlx::any::AnyRow,
-    reference: &str,
-    authorisation: &str,
-    now: Timestamp,
-) -> Result<NewMail, StoreError> {
-    let payment_id: i64 = payment.get("id");
+/// or the fallback if it has none; `None` when there is nowhere to send it.
+pub(crate) async fn ticket(tx: &mut sqlx::Transaction<'_, sqlx::Any>, receipt: &Receipt<'_>, now: Timestamp) -> Result<Option<NewMail>, StoreError> {
+    let payment_id = receipt.payment_id;
     let family = sqlx::query("SELECT f.civility, f.last_name, f.first_name, f.emails, s.name FROM families f, structures s WHERE f.id = $1 AND s.id = $2")
-        .bind(payment.get::<i64, _>("family_id"))
-        .bind(payment.get::<i64, _>("structure_id"))
+        .bind(receipt.family_id)
+        .bind(receipt.structure_id)
         .fetch_one(&mut **tx)
         .await?;
     let first = family.get::<String, _>("emails").split(';').map(str::trim).find(|e| !e.is_empty()).map(str::to_owned);
-    let recipient = first.unwrap_or_else(|| payment.get("email"));
+    let Some(recipient) = first.or_else(|| receipt.fallback_email.clone()) else { return Ok(None) };
     let invoices: Vec<(String, i64)> = sqlx::query(
         "SELECT i.number, pa.amount_cents FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id WHERE pa.payment_id = $1 ORDER BY i.number",
     )
@@ -488,22 +512,25 @@ async fn ticket(
     .iter()
     .map(|r| (r.get("number"), r.get("amount_cents")))
     .collect();
-    let wallet: Option<String> = match payment.get::<Option<i64>, _>("wallet_id") {
+    let wallet: Option<String> = match receipt.wallet_id {
         Some(id) => sqlx::query_scalar("SELECT name FROM wallets WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?,
         None => None,
     };
-    let amount = Cents(payment.get("amount_cents"));
+    let amount = receipt.amount;
     let structure: String = family.get("name");
     let mut body = format!(
-        "Bonjour {} {} {},\n\nNous avons bien reçu votre paiement par carte bancaire.\n\n",
+        "Bonjour {} {} {},\n\nNous avons bien reçu votre paiement {}.\n\n",
         family.get::<String, _>("civility"),
         family.get::<String, _>("first_name"),
         family.get::<String, _>("last_name"),
+        receipt.how,
     );
     body.push_str(&format!("Montant : {}\n", amount.to_french()));
     body.push_str(&format!("Date : {}\n", french::date_time(now.to_zoned_datetime(paris()).datetime())));
-    body.push_str(&format!("Référence du paiement : {reference}\n"));
-    body.push_str(&format!("Numéro d'autorisation : {authorisation}\n"));
+    body.push_str(&format!("Référence du paiement : {}\n", receipt.reference));
+    if let Some(authorisation) = receipt.authorisation {
+        body.push_str(&format!("Numéro d'autorisation : {authorisation}\n"));
+    }
     body.push_str(&format!("Encaissé par : {structure}\n\n"));
     for (number, part) in &invoices {
         body.push_str(&format!("- Facture {number} : {}\n", Cents(*part).to_french()));
@@ -512,12 +539,12 @@ async fn ticket(
         body.push_str(&format!("- Crédit du porte-monnaie {wallet} : {}\n", amount.to_french()));
     }
     body.push_str("\nCe reçu vous est envoyé à la première adresse de votre compte. Vos règlements se consultent aussi dans l'Historique du Portail Famille.\n");
-    Ok(NewMail {
+    Ok(Some(NewMail {
         recipients: vec![recipient],
         subject: format!("Reçu de votre paiement de {} — {structure}", amount.to_french()),
         body_text: body,
         body_html: None,
-    })
+    }))
 }
 
 /// An online payment still waiting for its provider's word.

@@ -21,6 +21,13 @@ pub struct WalletLine {
     pub montant_reservations: Cents,
 }
 
+/// A wallet's balance from its sums (the back office's grouped balances use it too): a
+/// prepaid wallet holds its payments minus what was consumed, an invoiced one owes what its
+/// invoices leave unpaid.
+pub(crate) fn solde(prepaid: bool, credited: i64, consumed: i64, invoiced: i64, allocated: i64) -> Cents {
+    if prepaid { Cents(credited - consumed) } else { Cents(allocated - invoiced) }
+}
+
 pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Date) -> Result<Vec<WalletLine>, StoreError> {
     let rows = sqlx::query(
         "SELECT w.id, w.name, w.billing_mode, \
@@ -46,12 +53,13 @@ pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Dat
         .map(|r| {
             let get = |c: &str| -> i64 { r.get(c) };
             let prepaid = r.get::<String, _>("billing_mode") == "prepaiement";
+            let solde = solde(prepaid, get("credited"), get("consumed"), get("invoiced"), get("allocated"));
             if prepaid {
                 WalletLine {
                     id: r.get("id"),
                     name: r.get("name"),
                     prepaid,
-                    solde: Cents(get("credited") - get("consumed")),
+                    solde,
                     cout_estime: Cents(get("accepted")),
                     montant_reservations: Cents(get("asked")),
                 }
@@ -60,7 +68,7 @@ pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Dat
                     id: r.get("id"),
                     name: r.get("name"),
                     prepaid,
-                    solde: Cents(get("allocated") - get("invoiced")),
+                    solde,
                     cout_estime: Cents::ZERO,
                     montant_reservations: Cents::ZERO,
                 }

@@ -141,6 +141,24 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
             let child = insert_child(&mut tx, family, first_name, name, "2017-01-20", "École Jules Ferry").await?;
             register(&mut tx, child, &[mercredi.id]).await?;
             let price = mercredi.price(Some(400 + 150 * i as i64));
+            // Last month's Wednesdays consumed but not invoiced yet: the gestionnaire has a
+            // month to preview and issue in Facturation.
+            let mut day = first_of_month(today) - 1.month();
+            while day < first_of_month(today) {
+                if mercredi.is_open(day, &calendar) {
+                    sqlx::query(
+                        "INSERT INTO consommations (family_id, child_id, activity_id, day, quantity, unit_price_cents, amount_cents) VALUES ($1, $2, $3, $4, 1, $5, $5)",
+                    )
+                    .bind(family)
+                    .bind(child)
+                    .bind(mercredi.id)
+                    .bind(day.to_string())
+                    .bind(price.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                day = day.tomorrow().expect("demo dates are far from the calendar's end");
+            }
             let mut day = today;
             while day <= today + 56.days() {
                 if mercredi.is_open(day, &calendar) {

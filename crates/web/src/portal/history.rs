@@ -110,7 +110,7 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(qu
 }
 
 /// A CSV file for French spreadsheets: a byte-order mark, « ; » between fields.
-fn csv_file(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
+pub(crate) fn csv_file(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
     writer.write_record(header_row).map_err(|e| AppError::Internal(e.to_string()))?;
     for row in rows {

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
 use ribambelle_domain::{clock::paris_date, french::month_year, money::Cents};
 use ribambelle_store::{
-    invoices::{self, Invoice},
+    invoices::{self, Invoice, InvoiceDetail},
     payments,
     wallets::{self, WalletLine},
 };
@@ -48,13 +48,8 @@ struct PaymentPage {
 }
 
 impl PaymentPage {
-    /// The balance with its meaning in words, never by colour or sign alone.
     fn solde(&self, amount: &Cents) -> String {
-        match amount.0 {
-            0 => amount.to_french(),
-            n if n > 0 => format!("{} (crédit)", amount.to_french()),
-            _ => format!("{} (à régler)", amount.to_french()),
-        }
+        solde_words(*amount)
     }
 
     fn period(&self, invoice: &Invoice) -> String {
@@ -120,11 +115,26 @@ pub(crate) async fn render(state: &AppState, family: &Family, errors: FormErrors
     Ok(Html(page.render()?).into_response())
 }
 
+/// A balance with its meaning in words, never by colour or sign alone (the back office's
+/// balances say it the same way).
+pub(crate) fn solde_words(amount: Cents) -> String {
+    match amount.0 {
+        0 => amount.to_french(),
+        n if n > 0 => format!("{} (crédit)", amount.to_french()),
+        _ => format!("{} (à régler)", amount.to_french()),
+    }
+}
+
 /// One of the family's invoices as a PDF.
 pub(crate) async fn invoice(State(state): State<AppState>, family: Family, Path(public_id): Path<String>) -> Result<Response, AppError> {
     let detail = invoices::detail(&state.db, family.account.id, family.structure.id, &public_id, Timestamp::now())
         .await?
         .ok_or(AppError::NotFound)?;
+    invoice_document(&detail)
+}
+
+/// An invoice's PDF, the same for the family and for the staff.
+pub(crate) fn invoice_document(detail: &InvoiceDetail) -> Result<Response, AppError> {
     let invoice = &detail.invoice;
     let doc = InvoiceDoc {
         structure: detail.structure.clone(),

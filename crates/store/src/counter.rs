@@ -1,0 +1,288 @@
+//! Payments received at the counter (R-BO-7): cash, cheque, CESU or bank transfer, recorded
+//! by a gestionnaire for a family. One transaction allocates the payment to the family's
+//! invoices (the oldest first, each up to what it still owes) or credits a prepaid wallet,
+//! queues the same ticket as an online payment, and writes the audit entry.
+
+use jiff::Timestamp;
+use ribambelle_domain::money::Cents;
+use sqlx::Row;
+
+use crate::{Db, StoreError, audit, db_time, history::mode_label, outbox, payments};
+
+/// How the money came, as stored in `payments.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Especes,
+    Cheque,
+    Cesu,
+    Virement,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Especes, Mode::Cheque, Mode::Cesu, Mode::Virement];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Mode::Especes => "especes",
+            Mode::Cheque => "cheque",
+            Mode::Cesu => "cesu",
+            Mode::Virement => "virement",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    /// « Chèque »
+    pub fn label(self) -> &'static str {
+        mode_label(self.code())
+    }
+
+    /// How the ticket says it: « Nous avons bien reçu votre paiement par chèque ».
+    fn how(self) -> &'static str {
+        match self {
+            Mode::Especes => "en espèces",
+            Mode::Cheque => "par chèque",
+            Mode::Cesu => "par CESU",
+            Mode::Virement => "par virement",
+        }
+    }
+}
+
+/// What the payment settles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// These invoices (by public id), the oldest first; none chosen: every invoice the
+    /// family still owes at the structure.
+    Invoices(Vec<String>),
+    /// A prepaid wallet of the structure.
+    Credit(i64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CounterPayment {
+    pub family_public_id: String,
+    pub mode: Mode,
+    /// The cheque's number, the transfer's label…; a receipt number is made up when empty.
+    pub reference: String,
+    pub amount: Cents,
+    pub target: Target,
+}
+
+/// Why a counter payment cannot be recorded; each has the sentence the gestionnaire reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownFamily,
+    NotPositive,
+    TooLarge,
+    ChequeNumber,
+    NothingOwed,
+    UnknownInvoice,
+    AlreadyPaid(String),
+    /// More than the chosen invoices owe.
+    MoreThanOwed(Cents),
+    NotPrepaid,
+}
+
+impl Refusal {
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::UnknownFamily => "Cette famille n'est pas connue de la structure.".into(),
+            Refusal::NotPositive => "Indiquez un montant supérieur à zéro.".into(),
+            Refusal::TooLarge => format!("Un règlement est limité à {}.", payments::MAX_AMOUNT.to_french()),
+            Refusal::ChequeNumber => "Indiquez le numéro du chèque.".into(),
+            Refusal::NothingOwed => "Cette famille n'a aucune facture à régler : créditez un porte-monnaie prépayé.".into(),
+            Refusal::UnknownInvoice => "Cette facture n'existe pas ou ne concerne pas cette famille.".into(),
+            Refusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
+            Refusal::MoreThanOwed(owed) => format!(
+                "Le montant dépasse ce que doivent les factures choisies ({}) : saisissez au plus ce montant, ou créditez un porte-monnaie prépayé.",
+                owed.to_french()
+            ),
+            Refusal::NotPrepaid => "Choisissez un porte-monnaie prépayé de la structure.".into(),
+        }
+    }
+
+    /// The form field the message belongs to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Refusal::UnknownFamily => "famille",
+            Refusal::NotPositive | Refusal::TooLarge | Refusal::MoreThanOwed(_) => "montant",
+            Refusal::ChequeNumber => "reference",
+            Refusal::NothingOwed | Refusal::UnknownInvoice | Refusal::AlreadyPaid(_) | Refusal::NotPrepaid => "affectation",
+        }
+    }
+}
+
+/// A recorded counter payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub reference: String,
+    /// « Facture F202610-00004 : 5,40 € », or « Crédit du porte-monnaie Restauration ».
+    pub allocation: Vec<String>,
+    /// Whether a ticket went to the family's first address.
+    pub ticket: bool,
+}
+
+/// Records a payment received at the structure's counter.
+pub async fn record(db: &Db, staff_id: i64, structure_id: i64, payment: &CounterPayment, now: Timestamp) -> Result<Result<Recorded, Refusal>, StoreError> {
+    if payment.amount.0 <= 0 {
+        return Ok(Err(Refusal::NotPositive));
+    }
+    if payment.amount > payments::MAX_AMOUNT {
+        return Ok(Err(Refusal::TooLarge));
+    }
+    let typed = payment.reference.trim();
+    if payment.mode == Mode::Cheque && typed.is_empty() {
+        return Ok(Err(Refusal::ChequeNumber));
+    }
+    let mut tx = db.begin().await?;
+    let family = sqlx::query(
+        "SELECT f.id, f.last_name, f.first_name FROM families f JOIN family_structures fs ON fs.family_id = f.id \
+         WHERE f.public_id = $1 AND fs.structure_id = $2",
+    )
+    .bind(&payment.family_public_id)
+    .bind(structure_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(family) = family else { return Ok(Err(Refusal::UnknownFamily)) };
+    let family_id: i64 = family.get("id");
+    let family_name = format!("{} {}", family.get::<String, _>("last_name"), family.get::<String, _>("first_name"));
+
+    // (invoice id, number, part) to allocate, or the wallet credited.
+    let (parts, wallet) = match &payment.target {
+        Target::Credit(wallet_id) => {
+            let wallet: Option<(String, String)> = sqlx::query_as("SELECT name, billing_mode FROM wallets WHERE id = $1 AND structure_id = $2")
+                .bind(wallet_id)
+                .bind(structure_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match wallet {
+                Some((name, mode)) if mode == "prepaiement" => (Vec::new(), Some((*wallet_id, name))),
+                _ => return Ok(Err(Refusal::NotPrepaid)),
+            }
+        }
+        Target::Invoices(chosen) => match allocation(&mut tx, family_id, structure_id, chosen, payment.amount).await? {
+            Ok(parts) => (parts, None),
+            Err(refusal) => return Ok(Err(refusal)),
+        },
+    };
+
+    let reference = if typed.is_empty() { payments::new_reference(now) } else { typed.chars().take(60).collect() };
+    let payment_id: i64 = sqlx::query_scalar(
+        "INSERT INTO payments (public_id, family_id, structure_id, wallet_id, amount_cents, mode, reference, state, created_at, paid_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'paye', $8, $8) RETURNING id",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(family_id)
+    .bind(structure_id)
+    .bind(wallet.as_ref().map(|(id, _)| *id))
+    .bind(payment.amount.0)
+    .bind(payment.mode.code())
+    .bind(&reference)
+    .bind(db_time(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut allocation = Vec::new();
+    for (invoice_id, number, part) in &parts {
+        sqlx::query("INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents) VALUES ($1, $2, $3)")
+            .bind(payment_id)
+            .bind(invoice_id)
+            .bind(part.0)
+            .execute(&mut *tx)
+            .await?;
+        allocation.push(format!("Facture {number} : {}", part.to_french()));
+    }
+    if let Some((_, name)) = &wallet {
+        allocation.push(format!("Crédit du porte-monnaie {name}"));
+    }
+
+    let receipt = payments::Receipt {
+        payment_id,
+        family_id,
+        structure_id,
+        wallet_id: wallet.as_ref().map(|(id, _)| *id),
+        amount: payment.amount,
+        how: payment.mode.how(),
+        reference: &reference,
+        authorisation: None,
+        fallback_email: None,
+    };
+    let ticket = payments::ticket(&mut tx, &receipt, now).await?;
+    if let Some(mail) = &ticket {
+        outbox::enqueue(&mut tx, mail, now).await?;
+    }
+    let subject = format!("{family_name}, {} {}", payment.mode.label(), payment.amount.to_french());
+    let after = audit::describe(&[
+        ("Mode", payment.mode.label().to_owned()),
+        ("Référence", reference.clone()),
+        ("Montant", payment.amount.to_french()),
+        ("Affectation", allocation.join(" ; ")),
+    ]);
+    let change = audit::Change {
+        staff_id,
+        structure_id: Some(structure_id),
+        family_id: Some(family_id),
+        action: "Règlement enregistré",
+        subject: &subject,
+        before: None,
+        after: Some(after),
+    };
+    audit::record(&mut tx, &change, now).await?;
+    tx.commit().await?;
+    Ok(Ok(Recorded { reference, allocation, ticket: ticket.is_some() }))
+}
+
+/// Spreads `amount` over the invoices still owed (the chosen ones, or all), oldest first,
+/// each up to what it owes; refuses more than they owe together.
+async fn allocation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    family_id: i64,
+    structure_id: i64,
+    chosen: &[String],
+    amount: Cents,
+) -> Result<Result<Vec<(i64, String, Cents)>, Refusal>, StoreError> {
+    // Touching the family's invoices first makes a concurrent payment for them (at the
+    // counter or online) wait for this one on PostgreSQL, so what they owe is read once.
+    sqlx::query("UPDATE invoices SET amount_cents = amount_cents WHERE family_id = $1 AND structure_id = $2")
+        .bind(family_id)
+        .bind(structure_id)
+        .execute(&mut **tx)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT i.id, i.public_id, i.number, i.amount_cents - CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS BIGINT) AS owed \
+         FROM invoices i WHERE i.family_id = $1 AND i.structure_id = $2 ORDER BY i.period_month, i.issued_on, i.number",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let invoices: Vec<(i64, String, String, Cents)> = rows.iter().map(|r| (r.get("id"), r.get("public_id"), r.get("number"), Cents(r.get("owed")))).collect();
+    for public_id in chosen {
+        match invoices.iter().find(|(_, p, _, _)| p == public_id) {
+            None => return Ok(Err(Refusal::UnknownInvoice)),
+            Some((_, _, number, owed)) if owed.0 <= 0 => return Ok(Err(Refusal::AlreadyPaid(number.clone()))),
+            Some(_) => {}
+        }
+    }
+    let owed: Vec<&(i64, String, String, Cents)> =
+        invoices.iter().filter(|(_, p, _, owed)| owed.0 > 0 && (chosen.is_empty() || chosen.contains(p))).collect();
+    if owed.is_empty() {
+        return Ok(Err(Refusal::NothingOwed));
+    }
+    let total: Cents = owed.iter().map(|(_, _, _, o)| *o).sum();
+    if amount > total {
+        return Ok(Err(Refusal::MoreThanOwed(total)));
+    }
+    let mut left = amount;
+    let mut parts = Vec::new();
+    for (id, _, number, owes) in owed {
+        if left.0 == 0 {
+            break;
+        }
+        let part = Cents(left.0.min(owes.0));
+        parts.push((*id, number.clone(), part));
+        left -= part;
+    }
+    Ok(Ok(parts))
+}

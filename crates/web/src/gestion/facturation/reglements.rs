@@ -1,0 +1,234 @@
+//! Payments received over a month (online and at the counter, with mode, reference and
+//! allocation), and the form recording a counter payment for a family: espèces, chèque
+//! (with its number), CESU or virement, allocated to its invoices or credited to a prepaid
+//! porte-monnaie.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use jiff::{Timestamp, ToSpan};
+use ribambelle_domain::{
+    clock::paris_date,
+    money::{Cents, parse_euros},
+};
+use ribambelle_store::{
+    accounting::{self, FamilyRef, Received},
+    counter::{self, CounterPayment, Mode, Target},
+    invoices::{self, Invoice},
+    parse_db_time,
+    wallets::{self, WalletLine},
+};
+
+use super::{BillingQuery, Frame};
+use crate::{
+    AppState,
+    error::AppError,
+    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    gestion::{Scope, may_change},
+    layout::{Gestion, Layout, format_instant},
+    session::Staff,
+};
+
+#[derive(Template)]
+#[template(path = "gestion/facturation/reglements.html")]
+struct PaymentsPage {
+    layout: Layout,
+    frame: Frame,
+    payments: Vec<Received>,
+    total: Cents,
+    /// After recording: whether a ticket went to the family.
+    recorded: Option<bool>,
+}
+
+impl PaymentsPage {
+    fn when(&self, payment: &Received) -> String {
+        parse_db_time(&payment.paid_at).map(format_instant).unwrap_or_else(|_| payment.paid_at.clone())
+    }
+}
+
+pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+    let scope = Scope::of(&state, &staff).await?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(Timestamp::now()))?;
+    let last_day = frame.month + 1.month() - 1.day();
+    let payments = accounting::received(&state.db, frame.structure_id, frame.month, last_day).await?;
+    let page = PaymentsPage {
+        layout: super::super::layout(&state, &staff, Gestion::Facturation, "Règlements reçus", "/gestion/facturation/reglements").await?,
+        frame,
+        total: payments.iter().map(|p| p.amount).sum(),
+        payments,
+        recorded: query.enregistre.as_deref().map(|e| e == "recu"),
+    };
+    Ok(Html(page.render()?))
+}
+
+/// What the gestionnaire typed, shown again with its errors.
+#[derive(Default)]
+struct Typed {
+    mode: String,
+    reference: String,
+    montant: String,
+    affectation: String,
+    factures: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "gestion/facturation/reglement.html")]
+struct RecordPage {
+    layout: Layout,
+    frame: Frame,
+    csrf: String,
+    search: String,
+    found: Option<Vec<FamilyRef>>,
+    family: Option<FamilyRef>,
+    /// The family's invoices still owing, oldest first.
+    owed: Vec<Invoice>,
+    prepaid: Vec<WalletLine>,
+    typed: Typed,
+    errors: FormErrors,
+}
+
+impl RecordPage {
+    /// (value, label) of the payment modes.
+    fn modes(&self) -> Vec<(&'static str, &'static str)> {
+        Mode::ALL.into_iter().map(|m| (m.code(), m.label())).collect()
+    }
+
+    fn mode_checked(&self, code: &str) -> bool {
+        self.typed.mode == code
+    }
+
+    fn target_checked(&self, value: &str) -> bool {
+        self.typed.affectation == value || (self.typed.affectation.is_empty() && value == "factures")
+    }
+
+    fn invoice_checked(&self, public_id: &str) -> bool {
+        self.typed.factures.iter().any(|f| f == public_id)
+    }
+
+    fn period(&self, invoice: &Invoice) -> String {
+        ribambelle_domain::french::month_year(invoice.period.year(), invoice.period.month())
+    }
+
+    fn solde(&self, line: &WalletLine) -> String {
+        crate::portal::payment::solde_words(line.solde)
+    }
+
+    /// `aria-describedby` and `aria-invalid` of a field.
+    fn described(&self, field: &str, hint: bool) -> String {
+        let mut ids: Vec<String> = Vec::new();
+        if hint {
+            ids.push(format!("{field}-aide"));
+        }
+        if self.errors.get(field).is_some() {
+            ids.push(format!("{field}-erreur"));
+        }
+        let mut attributes = if ids.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", ids.join(" ")) };
+        if self.errors.get(field).is_some() {
+            attributes.push_str(" aria-invalid=\"true\"");
+        }
+        attributes
+    }
+
+    fn error_list(&self) -> Vec<(&'static str, &str)> {
+        ["mode", "reference", "montant", "affectation"].into_iter().filter_map(|f| self.errors.get(f).map(|m| (f, m))).collect()
+    }
+}
+
+async fn render(state: &AppState, staff: &Staff, frame: Frame, query: &BillingQuery, typed: Typed, errors: FormErrors) -> Result<Html<String>, AppError> {
+    let today = frame.today;
+    let family = match query.famille.as_deref().filter(|f| !f.is_empty()) {
+        Some(public_id) => Some(accounting::family(&state.db, frame.structure_id, public_id).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let search = query.recherche.clone().unwrap_or_default().chars().take(60).collect::<String>();
+    let found = match (&family, search.trim().is_empty()) {
+        (None, false) => Some(accounting::find_families(&state.db, frame.structure_id, &search).await?),
+        _ => None,
+    };
+    let (owed, prepaid) = match &family {
+        Some(f) => {
+            let mut owed: Vec<Invoice> = invoices::list(&state.db, f.id, frame.structure_id, Timestamp::now()).await?.into_iter().filter(|i| i.owed.0 > 0).collect();
+            owed.reverse();
+            let prepaid = wallets::wallet_lines(&state.db, f.id, frame.structure_id, today).await?.into_iter().filter(|w| w.prepaid).collect();
+            (owed, prepaid)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let page = RecordPage {
+        layout: super::super::layout(state, staff, Gestion::Facturation, "Enregistrer un règlement", "/gestion/facturation/reglements/nouveau").await?,
+        frame,
+        csrf: staff.session.csrf_token.clone(),
+        search,
+        found,
+        family,
+        owed,
+        prepaid,
+        typed,
+        errors,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub(crate) async fn form(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+    let scope = Scope::of(&state, &staff).await?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(Timestamp::now()))?;
+    render(&state, &staff, frame, &query, Typed::default(), FormErrors::default()).await
+}
+
+pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchForm(fields): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
+    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    check_csrf(&staff.session.csrf_token, &value("_csrf"))?;
+    may_change(&staff)?;
+    let scope = Scope::of(&state, &staff).await?;
+    let query = BillingQuery { structure: Some(value("structure")), mois: Some(value("mois")), famille: Some(value("famille")), ..BillingQuery::default() };
+    let now = Timestamp::now();
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(now))?;
+    let typed = Typed {
+        mode: value("mode"),
+        reference: value("reference").chars().take(60).collect(),
+        montant: value("montant").chars().take(15).collect(),
+        affectation: value("affectation"),
+        factures: fields.iter().filter(|(k, _)| k == "facture").map(|(_, v)| v.clone()).collect(),
+    };
+    let mut errors = FormErrors::default();
+    let mode = Mode::parse(&typed.mode);
+    if mode.is_none() {
+        errors.add("mode", "Choisissez le mode de règlement.");
+    }
+    let amount = match parse_euros(&typed.montant) {
+        Ok(amount) => Some(amount),
+        Err(_) if typed.montant.is_empty() => {
+            errors.add("montant", "Indiquez le montant reçu.");
+            None
+        }
+        Err(_) => {
+            errors.add("montant", "Indiquez un montant en euros, par exemple 25 ou 25,50.");
+            None
+        }
+    };
+    let target = match typed.affectation.as_str() {
+        "" | "factures" => Some(Target::Invoices(typed.factures.clone())),
+        wallet => match wallet.parse::<i64>() {
+            Ok(id) => Some(Target::Credit(id)),
+            Err(_) => {
+                errors.add("affectation", "Choisissez les factures à régler ou le porte-monnaie à créditer.");
+                None
+            }
+        },
+    };
+    if let (Some(mode), Some(amount), Some(target)) = (mode, amount, target) {
+        let payment = CounterPayment { family_public_id: value("famille"), mode, reference: typed.reference.clone(), amount, target };
+        match counter::record(&state.db, staff.account.id, frame.structure_id, &payment, now).await? {
+            Ok(recorded) => {
+                let current = frame.today.strftime("%Y-%m");
+                let ticket = if recorded.ticket { "recu" } else { "sans-recu" };
+                return Ok(Redirect::to(&format!("/gestion/facturation/reglements?structure={}&mois={current}&enregistre={ticket}", frame.structure_id)).into_response());
+            }
+            Err(counter::Refusal::UnknownFamily) => return Err(AppError::NotFound),
+            Err(refusal) => errors.add(refusal.field(), refusal.message()),
+        }
+    }
+    Ok(invalid(render(&state, &staff, frame, &query, typed, errors).await?.into_response()))
+}
