@@ -2,12 +2,14 @@
 //! sqlx's `Any` driver so that every query is written once. Use cases open their own
 //! transaction here; handlers never see SQL.
 
+pub mod accounting;
 pub mod accounts;
 pub mod attendance;
 pub mod audit;
 pub mod billing;
 pub mod bookings;
 pub mod contacts;
+pub mod counter;
 pub mod dashboard;
 mod bulk;
 mod db;
@@ -27,6 +29,7 @@ mod places;
 pub mod portal;
 pub mod processing;
 pub mod resets;
+pub mod second_factor;
 pub mod sessions;
 pub mod staff_families;
 pub mod throttle;
