@@ -14,4 +14,5 @@ pub mod password;
 pub mod password_policy;
 pub mod promotion;
 pub mod report;
+pub mod second_factor;
 pub mod session;

@@ -6,7 +6,7 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use jiff::Timestamp;
-use ribambelle_store::{accounts, portal, sessions};
+use ribambelle_store::{accounts, portal, second_factor, sessions};
 use serde::Deserialize;
 
 use super::{LoginRefusal, authenticate};
@@ -141,20 +141,38 @@ pub(crate) async fn sign_in(
     if authenticated.needs_rehash {
         upgrade_hash(state, audience, credentials.id, &form.mot_de_passe).await;
     }
+    if matches!(audience, Audience::Staff) && second_factor::of(&state.db, credentials.id).await?.enabled_at.is_some() {
+        // No session before the code: the password alone opens nothing.
+        let challenge = second_factor::challenge(&state.db, credentials.id, Timestamp::now()).await?;
+        return crate::gestion::second_factor::code_page(state, challenge, None).await;
+    }
+    open_session(state, audience, credentials.id, credentials.must_change_password, previous, jar).await
+}
+
+/// Opens a new session (a fresh id, the previous one ended) for an authenticated account
+/// and answers with its cookie and the first page to see.
+pub(crate) async fn open_session(
+    state: &AppState,
+    audience: Audience,
+    id: i64,
+    must_change_password: bool,
+    previous: Option<sessions::Session>,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     if let Some(previous) = previous {
         sessions::delete(&state.db, &previous.token_hash).await?;
     }
     let now = Timestamp::now();
     let (principal, structure, target) = match audience {
         Audience::Family => {
-            let structure = portal::family_structures(&state.db, credentials.id).await?.first().map(|s| s.id);
-            let target = super::next_step(state, credentials.id, credentials.must_change_password).await?;
-            (sessions::Principal::Family(credentials.id), structure, target)
+            let structure = portal::family_structures(&state.db, id).await?.first().map(|s| s.id);
+            let target = super::next_step(state, id, must_change_password).await?;
+            (sessions::Principal::Family(id), structure, target)
         }
-        Audience::Staff => (sessions::Principal::Staff(credentials.id), None, "/gestion"),
+        Audience::Staff => (sessions::Principal::Staff(id), None, "/gestion"),
     };
     let (token, _) = sessions::create(&state.db, principal, structure, now, &state.config.session_policy).await?;
-    tracing::info!(login = %form.identifiant.trim().to_lowercase(), "signed in");
+    tracing::info!(account = id, "signed in");
     Ok((jar.add(session_cookie(state, token)), Redirect::to(target)).into_response())
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod facturation;
 pub(crate) mod familles;
 pub(crate) mod journal;
 pub(crate) mod reservations;
+pub(crate) mod second_factor;
 
 use askama::Template;
 use axum::{
@@ -39,6 +40,11 @@ pub(crate) fn routes() -> Vec<Route> {
     use Access::{Public, Staff as StaffOnly};
     let mut routes: Vec<Route> = vec![
         (Public, "/gestion/connexion", get(login_page).post(login)),
+        (Public, "/gestion/connexion/code", post(second_factor::submit_code)),
+        (StaffOnly, "/gestion/securite", get(second_factor::page)),
+        (StaffOnly, "/gestion/securite/preparer", post(second_factor::prepare)),
+        (StaffOnly, "/gestion/securite/activer", post(second_factor::enable)),
+        (StaffOnly, "/gestion/securite/desactiver", post(second_factor::disable)),
         (StaffOnly, "/gestion", get(dashboard)),
         (StaffOnly, "/gestion/deconnexion", post(logout)),
         (StaffOnly, "/gestion/campagnes", get(campagnes::page).post(campagnes::open)),
@@ -85,6 +91,8 @@ struct DashboardPage {
     waiting: usize,
     today: dashboard::Today,
     today_label: String,
+    /// Whether a code is asked at sign-in.
+    second_factor: bool,
 }
 
 impl DashboardPage {
@@ -162,6 +170,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Re
         waiting,
         today: dashboard::today(&state.db, &scope.ids(), day).await?,
         today_label: ribambelle_domain::french::long_date(day),
+        second_factor: ribambelle_store::second_factor::of(&state.db, staff.account.id).await?.enabled_at.is_some(),
         staff_name: staff.account.display_name,
         structures: scope.structures.into_iter().map(|s| s.name).collect(),
     };

@@ -10,6 +10,7 @@ mod dossier;
 mod foundation;
 mod gestion_annonces;
 mod gestion_reservations;
+mod gestion_securite;
 mod gestion_familles;
 mod history;
 mod pieces;

@@ -1,0 +1,199 @@
+//! The staff's second factor (R-BO-1; ASVS level 2 asks for one on administration
+//! interfaces): each staff member can turn on one-time codes from an authenticator
+//! application; from then on the password alone opens no session, a code must follow.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::CookieJar;
+use jiff::Timestamp;
+use qrcode::{QrCode, render::svg};
+use ribambelle_domain::second_factor as codes;
+use ribambelle_store::second_factor;
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    auth::login::{Audience, open_session},
+    error::AppError,
+    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    layout::{Gestion, Layout},
+    session::{MaybeSession, Staff},
+};
+
+use super::layout;
+
+#[derive(Template)]
+#[template(path = "gestion/code.html")]
+struct CodePage {
+    layout: Layout,
+    challenge: String,
+    error: Option<&'static str>,
+}
+
+/// The page asking for the code, after a right password.
+pub(crate) async fn code_page(state: &AppState, challenge: String, error: Option<&'static str>) -> Result<Response, AppError> {
+    let structure = ribambelle_store::portal::home_structure(&state.db).await?;
+    let page = CodePage { layout: Layout::new("Code de vérification", structure), challenge, error };
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodeForm {
+    #[serde(default)]
+    defi: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn unix_seconds(now: Timestamp) -> u64 {
+    u64::try_from(now.as_second()).unwrap_or(0)
+}
+
+/// The code of a sign-in: right, the session opens; wrong, it is asked again a few times,
+/// then the sign-in starts over from the password.
+pub(crate) async fn submit_code(
+    State(state): State<AppState>,
+    MaybeSession(previous): MaybeSession,
+    jar: CookieJar,
+    FrenchForm(form): FrenchForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let now = Timestamp::now();
+    let Some(staff_id) = second_factor::challenger(&state.db, &form.defi, now).await? else {
+        let mut page = Audience::Staff.page(&state).await?;
+        page.error = Some("La vérification a expiré. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
+        return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
+    };
+    let factor = second_factor::of(&state.db, staff_id).await?;
+    let secret = factor.secret.ok_or_else(|| AppError::Internal("second factor without a secret".into()))?;
+    let step = codes::verify(&secret, &form.code, unix_seconds(now), factor.last_step).map_err(|e| AppError::Internal(e.to_string()))?;
+    match step {
+        Some(step) if second_factor::use_step(&state.db, staff_id, step).await? => {
+            second_factor::end(&state.db, &form.defi).await?;
+            open_session(&state, Audience::Staff, staff_id, false, previous, jar).await
+        }
+        _ if second_factor::fail(&state.db, &form.defi).await? => code_page(&state, form.defi, Some("Ce code est incorrect ou a déjà servi. Saisissez le code affiché maintenant par votre application.")).await,
+        _ => {
+            second_factor::end(&state.db, &form.defi).await?;
+            let mut page = Audience::Staff.page(&state).await?;
+            page.error = Some("Trop de codes incorrects. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
+            Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "gestion/securite.html")]
+struct SecurityPage {
+    layout: Layout,
+    csrf: String,
+    enabled: bool,
+    /// While activating: the secret to type, and its QR code (SVG).
+    pending: Option<(String, String)>,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+}
+
+impl SecurityPage {
+    /// The secret in groups of four, as it is easier to copy.
+    fn grouped(&self, secret: &str) -> String {
+        secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    fait: Option<String>,
+}
+
+async fn render(state: &AppState, staff: &Staff, errors: FormErrors, notice: Option<&'static str>) -> Result<Response, AppError> {
+    let factor = second_factor::of(&state.db, staff.account.id).await?;
+    let pending = match (&factor.secret, factor.enabled_at) {
+        (Some(secret), None) => {
+            let url = codes::otpauth_url(secret, "Ribambelle", &staff.account.login).map_err(|e| AppError::Internal(e.to_string()))?;
+            let image = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+            let svg = image.render::<svg::Color<'_>>().min_dimensions(200, 200).build();
+            // The document declaration is for files: inside a page only the element counts.
+            let svg = svg.find("<svg").map_or(svg.clone(), |at| svg[at..].to_owned());
+            Some((secret.clone(), svg))
+        }
+        _ => None,
+    };
+    let page = SecurityPage {
+        layout: layout(state, staff, Gestion::Tableau, "Sécurité de votre compte", "/gestion/securite").await?,
+        csrf: staff.session.csrf_token.clone(),
+        enabled: factor.enabled_at.is_some(),
+        pending,
+        errors,
+        notice,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(done): Query<Done>) -> Result<Response, AppError> {
+    let notice = match done.fait.as_deref() {
+        Some("activee") => Some("La double authentification est activée : un code vous sera demandé à chaque connexion."),
+        Some("desactivee") => Some("La double authentification est désactivée."),
+        _ => None,
+    };
+    render(&state, &staff, FormErrors::default(), notice).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SecurityForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Draws a new secret for the staff member to add to an authenticator application.
+pub(crate) async fn prepare(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<SecurityForm>) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    let secret = codes::new_secret().map_err(|e| AppError::Internal(e.to_string()))?;
+    second_factor::prepare(&state.db, staff.account.id, &secret).await?;
+    Ok(Redirect::to("/gestion/securite").into_response())
+}
+
+/// The code's step if it is right and unused, else the error shown at the field.
+async fn checked_code(state: &AppState, staff: &Staff, code: &str) -> Result<Option<u64>, AppError> {
+    let factor = second_factor::of(&state.db, staff.account.id).await?;
+    let Some(secret) = factor.secret else { return Ok(None) };
+    codes::verify(&secret, code, unix_seconds(Timestamp::now()), factor.last_step).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+const WRONG_CODE: &str = "Ce code est incorrect ou a déjà servi. Saisissez les 6 chiffres affichés maintenant par votre application.";
+
+/// The first code confirms that the application has the secret: only then are codes asked.
+pub(crate) async fn enable(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<SecurityForm>) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    match checked_code(&state, &staff, &form.code).await? {
+        Some(step) if second_factor::enable(&state.db, staff.account.id, step, Timestamp::now()).await? => Ok(Redirect::to("/gestion/securite?fait=activee").into_response()),
+        _ => {
+            let mut errors = FormErrors::default();
+            errors.add("code", WRONG_CODE);
+            Ok(invalid(render(&state, &staff, errors, None).await?))
+        }
+    }
+}
+
+/// Turning it off takes a current code, so that a session left open is not enough.
+pub(crate) async fn disable(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<SecurityForm>) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    match checked_code(&state, &staff, &form.code).await? {
+        Some(step) if second_factor::use_step(&state.db, staff.account.id, step).await? => {
+            second_factor::disable(&state.db, staff.account.id, Timestamp::now()).await?;
+            Ok(Redirect::to("/gestion/securite?fait=desactivee").into_response())
+        }
+        _ => {
+            let mut errors = FormErrors::default();
+            errors.add("code", WRONG_CODE);
+            Ok(invalid(render(&state, &staff, errors, None).await?))
+        }
+    }
+}
