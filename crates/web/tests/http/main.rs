@@ -9,6 +9,7 @@ mod contacts;
 mod dossier;
 mod foundation;
 mod gestion_annonces;
+mod gestion_facturation;
 mod gestion_reservations;
 mod gestion_securite;
 mod gestion_familles;
