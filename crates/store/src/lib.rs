@@ -8,6 +8,7 @@ pub mod attendance;
 pub mod audit;
 pub mod billing;
 pub mod bookings;
+pub mod catalog_admin;
 pub mod contacts;
 pub mod counter;
 pub mod dashboard;

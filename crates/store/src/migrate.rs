@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "indexes", include_str!("../migrations/0008_indexes.sql")),
     (9, "online_payments", include_str!("../migrations/0009_online_payments.sql")),
     (10, "audit", include_str!("../migrations/0010_audit.sql")),
+    (12, "structure_address", include_str!("../migrations/0012_structure_address.sql")),
     (13, "attendance", include_str!("../migrations/0013_attendance.sql")),
     (14, "invoice_numbering", include_str!("../migrations/0014_invoice_numbering.sql")),
     (15, "second_factor", include_str!("../migrations/0015_second_factor.sql")),

@@ -11,7 +11,7 @@ use ribambelle_domain::{
     french,
     money::Cents,
 };
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::{Db, StoreError, db_time, outbox::{self, NewMail}};
 
@@ -29,7 +29,7 @@ pub enum Provider {
 }
 
 impl Provider {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Provider::PayFip => "payfip",
             Provider::Systempay => "systempay",
@@ -114,23 +114,37 @@ fn regie_from(r: &sqlx::any::AnyRow) -> Result<Regie, StoreError> {
 
 /// Sets (or replaces) a structure's régie.
 pub async fn set_regie(db: &Db, structure_id: i64, provider: Provider, environment: Environment, merchant_id: &str, secret: &str) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    replace_regie(&mut tx, structure_id, provider, environment, merchant_id, secret).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes a structure's régie inside the caller's transaction (the back office records
+/// its audit entry in the same one).
+pub(crate) async fn replace_regie(
+    tx: &mut Transaction<'_, Any>,
+    structure_id: i64,
+    provider: Provider,
+    environment: Environment,
+    merchant_id: &str,
+    secret: &str,
+) -> Result<(), StoreError> {
     let environment = match environment {
         Environment::Simulated => "simulee",
         Environment::Test => "test",
         Environment::Activation => "activation",
         Environment::Production => "production",
     };
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM regies WHERE structure_id = $1").bind(structure_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM regies WHERE structure_id = $1").bind(structure_id).execute(&mut **tx).await?;
     sqlx::query("INSERT INTO regies (structure_id, provider, environment, merchant_id, secret) VALUES ($1, $2, $3, $4, $5)")
         .bind(structure_id)
         .bind(provider.code())
         .bind(environment)
         .bind(merchant_id)
         .bind(secret)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -69,6 +69,53 @@ pub fn provider(regie: &payments::Regie, public_url: &str) -> Result<Regie, Paym
     Regie::new(config)
 }
 
+/// Why a régie typed by a person (the back office's form, `ribambelle regie`) is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegieError {
+    #[error("Systempay demande le certificat de la plateforme")]
+    MissingCertificate,
+    #[error("l'identifiant {name} compte {digits} chiffres")]
+    MerchantId { name: &'static str, digits: usize },
+    #[error("le prestataire n'accepte pas ces identifiants ({0})")]
+    Refused(PaymentError),
+}
+
+/// A régie as a person typed it, checked the way a payment will use it before it is saved:
+/// the merchant id's digits (PayFiP numcli, Systempay shop id), Systempay's certificate,
+/// then the provider's own checks. PayFiP has no certificate: one typed is dropped.
+pub fn checked_regie(
+    structure: (i64, &str),
+    provider: Provider,
+    environment: Environment,
+    merchant: &str,
+    certificate: &str,
+) -> Result<payments::Regie, RegieError> {
+    let secret = match provider {
+        Provider::Systempay if certificate.trim().is_empty() => return Err(RegieError::MissingCertificate),
+        Provider::Systempay => certificate.trim().to_owned(),
+        Provider::PayFip => String::new(),
+    };
+    let (name, digits) = match provider {
+        Provider::PayFip => ("PayFiP (numcli)", 6),
+        Provider::Systempay => ("Systempay (boutique)", 8),
+    };
+    let merchant = merchant.trim();
+    if merchant.len() != digits || !merchant.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(RegieError::MerchantId { name, digits });
+    }
+    let regie = payments::Regie {
+        structure_id: structure.0,
+        structure_name: structure.1.to_owned(),
+        provider,
+        environment,
+        merchant_id: merchant.to_owned(),
+        secret,
+    };
+    // Any address will do: only the credentials are being checked.
+    self::provider(&regie, "https://portail.invalid").map_err(RegieError::Refused)?;
+    Ok(regie)
+}
+
 /// The origin the family's browser is sent to, for the page's `form-action`.
 pub(crate) fn provider_origin(regie: &payments::Regie) -> &'static str {
     match (regie.environment, regie.provider) {

@@ -8,6 +8,7 @@ mod accounts;
 mod contacts;
 mod dossier;
 mod foundation;
+mod gestion_activites;
 mod gestion_annonces;
 mod gestion_facturation;
 mod gestion_reservations;
