@@ -76,6 +76,7 @@ pub(crate) enum Gestion {
     Dossiers,
     Annonces,
     Journal,
+    Personnel,
 }
 
 pub(crate) struct NavItem {
@@ -146,6 +147,7 @@ impl Shell {
                 (Section::Gestion(Gestion::Dossiers), "Dossiers", "/gestion/dossiers"),
                 (Section::Gestion(Gestion::Annonces), "Annonces et textes", "/gestion/annonces"),
                 (Section::Gestion(Gestion::Journal), "Journal", "/gestion/journal"),
+                (Section::Gestion(Gestion::Personnel), "Personnel", "/gestion/personnel"),
             ],
             _ => &[
                 (Section::Accueil, "Accueil", "/accueil"),

@@ -185,6 +185,15 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
             .execute(&mut *tx)
             .await?;
     }
+    // The town hall's administrateur manages the staff accounts (and sees every structure).
+    sqlx::query(
+        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
+         VALUES ('admin', 'Claude ADMIN', 'admin@carteville.example', 'administrateur', $1, 0, $2)",
+    )
+    .bind(hashing.hash("Admin-Demo-2026!")?)
+    .bind(db_time(now))
+    .execute(&mut *tx)
+    .await?;
     // MARTIN's grandmother may pick Léa up and is called in an emergency.
     let grandmother: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (public_id, family_id, last_name, first_name, address, phone, email, created_at) \

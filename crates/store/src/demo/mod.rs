@@ -29,6 +29,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     DemoAccount { who: "Famille DUPONT (première connexion)", identifiant: "dupont", password: "bienvenue" },
     DemoAccount { who: "Famille MARTIN", identifiant: "martin", password: "Martin-Demo-2026!" },
     DemoAccount { who: "Gestionnaire (/gestion)", identifiant: "gestion", password: "Gestion-Demo-2026!" },
+    DemoAccount { who: "Administrateur (/gestion, personnel)", identifiant: "admin", password: "Admin-Demo-2026!" },
 ];
 
 /// The password of every synthetic family (`famille000001`, …), for load tests.

@@ -7,6 +7,7 @@ pub(crate) mod dossiers;
 pub(crate) mod facturation;
 pub(crate) mod familles;
 pub(crate) mod journal;
+pub(crate) mod personnel;
 pub(crate) mod reservations;
 pub(crate) mod second_factor;
 
@@ -52,7 +53,7 @@ pub(crate) fn routes() -> Vec<Route> {
         (StaffOnly, "/gestion/dossiers/{fiche}", get(dossiers::fiche).post(dossiers::decide)),
         (StaffOnly, "/gestion/fichiers/{fichier}", get(crate::dossier::pieces::staff_download)),
     ];
-    for section in [familles::routes, activites::routes, reservations::routes, facturation::routes, annonces::routes, journal::routes] {
+    for section in [familles::routes, activites::routes, reservations::routes, facturation::routes, annonces::routes, journal::routes, personnel::routes] {
         routes.extend(section());
     }
     routes

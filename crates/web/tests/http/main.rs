@@ -14,6 +14,7 @@ mod gestion_facturation;
 mod gestion_reservations;
 mod gestion_securite;
 mod gestion_familles;
+mod gestion_personnel;
 mod history;
 mod pieces;
 mod payment;
