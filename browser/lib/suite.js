@@ -51,6 +51,14 @@ export async function eventually(check, timeoutMs = 5_000) {
   }
 }
 
+// Signs in through the login form at `path` (`/connexion` or `/gestion/connexion`).
+export async function logIn(page, baseUrl, path, identifiant, password) {
+  await page.goto(`${baseUrl}${path}`);
+  await page.getByLabel('Identifiant', { exact: true }).fill(identifiant);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+
 export async function expectPath(page, pathname) {
   await eventually(() => assert.equal(new URL(page.url()).pathname, pathname));
 }

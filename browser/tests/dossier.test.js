@@ -8,18 +8,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { newPage } from '../lib/browser.js';
-import { checkPage, eventually, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const widths = [1280, 375];
 const withPage = serversPerWidth(widths);
 const PASSWORD = 'Trombone-Vert7!Lune';
-
-async function logIn(page, baseUrl, path, identifiant, password) {
-  await page.goto(`${baseUrl}${path}`);
-  await page.getByLabel('Identifiant', { exact: true }).fill(identifiant);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-}
 
 // DUPONT's first login, briefly (the accounts tests look at it closely).
 async function onboardDupont(page, baseUrl) {

@@ -5,16 +5,13 @@
 // At desktop width, with the axe audit on every distinct page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const widths = [1280];
 const withPage = serversPerWidth(widths);
 
 async function logInStaff(page, baseUrl) {
-  await page.goto(`${baseUrl}/gestion/connexion`);
-  await page.getByLabel('Identifiant', { exact: true }).fill('gestion');
-  await page.getByLabel('Mot de passe', { exact: true }).fill('Gestion-Demo-2026!');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await logIn(page, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
   await expectPath(page, '/gestion');
 }
 

@@ -3,17 +3,10 @@
 // activation page of the second factor with its QR code. At 1280 px, audited.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const width = 1280;
 const withPage = serversPerWidth([width]);
-
-async function logIn(page, baseUrl, path, identifiant, password) {
-  await page.goto(`${baseUrl}${path}`);
-  await page.getByLabel('Identifiant', { exact: true }).fill(identifiant);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-}
 
 function today() {
   const parts = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date());

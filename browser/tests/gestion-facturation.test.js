@@ -4,16 +4,13 @@
 // and the balance back. Audit on every page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const width = 1280;
 const withPage = serversPerWidth([width]);
 
-async function logIn(page, baseUrl) {
-  await page.goto(`${baseUrl}/gestion/connexion`);
-  await page.getByLabel('Identifiant', { exact: true }).fill('gestion');
-  await page.getByLabel('Mot de passe', { exact: true }).fill('Gestion-Demo-2026!');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+async function logInStaff(page, baseUrl) {
+  await logIn(page, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
   await expectPath(page, '/gestion');
 }
 
@@ -24,7 +21,7 @@ async function balanceOf(page, family) {
 
 test(`${width}px: a gestionnaire issues last month's invoices, then records a cheque at the counter`, { timeout: 90_000 }, () =>
   withPage(width, async (page, baseUrl) => {
-    await logIn(page, baseUrl);
+    await logInStaff(page, baseUrl);
     await page.getByRole('link', { name: 'Facturation', exact: true }).first().click();
     await visible(page.getByRole('heading', { level: 1, name: 'Facturation' }));
     await page.getByLabel('Structure').selectOption({ label: 'Mairie de CarteVille' });

@@ -9,17 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inflateSync } from 'node:zlib';
-import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const width = 1280;
 const withPage = serversPerWidth([width]);
-
-async function logIn(page, baseUrl, path, identifiant, password) {
-  await page.goto(`${baseUrl}${path}`);
-  await page.getByLabel('Identifiant', { exact: true }).fill(identifiant);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-}
 
 // The page contents of a PDF file, inflated: the text drawn is in its (…) Tj operators.
 function pdfContents(bytes) {

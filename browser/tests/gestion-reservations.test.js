@@ -5,17 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newPage, screenshot } from '../lib/browser.js';
-import { checkPage, expectPath, hidden, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, expectPath, hidden, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const width = 1280;
 const withPage = serversPerWidth([width]);
-
-async function logIn(page, baseUrl, path, identifiant, password) {
-  await page.goto(`${baseUrl}${path}`);
-  await page.getByLabel('Identifiant', { exact: true }).fill(identifiant);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-}
 
 test(`${width}px: a gestionnaire lists a day, runs the processing and records the pointage; the family sees it`, { timeout: 90_000 }, () =>
   withPage(width, async (page, baseUrl) => {

@@ -7,16 +7,13 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkPage, eventually, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const widths = [1280, 375];
 const withPage = serversPerWidth(widths);
 
-async function logIn(page, baseUrl) {
-  await page.goto(`${baseUrl}/connexion`);
-  await page.getByLabel('Identifiant', { exact: true }).fill('martin');
-  await page.getByLabel('Mot de passe', { exact: true }).fill('Martin-Demo-2026!');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+async function logInMartin(page, baseUrl) {
+  await logIn(page, baseUrl, '/connexion', 'martin', 'Martin-Demo-2026!');
   await expectPath(page, '/accueil');
 }
 
@@ -41,7 +38,7 @@ async function mailsWith(dataDir, needle) {
 for (const width of widths) {
   test(`${width}px: MARTIN pays his invoice through the bank and comes back to his new balance`, { timeout: 90_000 }, () =>
     withPage(width, async (page, baseUrl, server) => {
-      await logIn(page, baseUrl);
+      await logInMartin(page, baseUrl);
       await page.goto(`${baseUrl}/paiement`);
       await visible(page.getByRole('heading', { level: 2, name: 'Vos factures' }));
       const before = await solde(page, 'Périscolaire');
@@ -93,7 +90,7 @@ for (const width of widths) {
 
   test(`${width}px: a refused and an abandoned payment leave MARTIN's balance as it was`, { timeout: 90_000 }, () =>
     withPage(width, async (page, baseUrl) => {
-      await logIn(page, baseUrl);
+      await logInMartin(page, baseUrl);
       await page.getByLabel('Structure consultée').selectOption({ label: 'Centre de loisirs Les Écureuils' });
       await page.getByRole('button', { name: 'Changer', exact: true }).click();
       await expectPath(page, '/accueil');
@@ -124,7 +121,7 @@ for (const width of widths) {
 
   test(`${width}px: a wrong amount is explained next to its field`, { timeout: 60_000 }, () =>
     withPage(width, async (page, baseUrl) => {
-      await logIn(page, baseUrl);
+      await logInMartin(page, baseUrl);
       await page.goto(`${baseUrl}/paiement`);
       const amount = page.getByLabel('Montant à créditer, en euros');
       await amount.fill('beaucoup');

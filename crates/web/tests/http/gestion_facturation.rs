@@ -11,7 +11,7 @@ use ribambelle_domain::{clock::paris_date, money::Cents};
 
 use crate::{
     dossier::staff,
-    support::{Client, TestApp, test_hashing},
+    support::TestApp,
 };
 
 async fn id(app: &TestApp, sql: &'static str) -> i64 {
@@ -45,31 +45,6 @@ async fn dupont_days_last_month(app: &TestApp) {
         .unwrap();
     }
     ribambelle_store::billing::run(app.db(), paris_date(Timestamp::now())).await.unwrap();
-}
-
-/// A staff member of `role` for the structures named by slug, signed in (password: its login).
-async fn staff_of<'a>(app: &'a TestApp, login: &str, role: &str, slugs: &[&str]) -> Client<'a> {
-    let staff_id: i64 = sqlx::query_scalar(
-        "INSERT INTO staff (login, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, '2026-01-01T00:00:00.000000Z') RETURNING id",
-    )
-    .bind(login)
-    .bind(login.to_uppercase())
-    .bind(role)
-    .bind(test_hashing().hash(login).unwrap())
-    .fetch_one(app.db().writer())
-    .await
-    .unwrap();
-    for slug in slugs {
-        sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures WHERE slug = $2")
-            .bind(staff_id)
-            .bind(*slug)
-            .execute(app.db().writer())
-            .await
-            .unwrap();
-    }
-    let mut c = app.client_from("192.0.2.44");
-    assert_eq!(c.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", login)]).await.location(), "/gestion");
-    c
 }
 
 #[tokio::test]
@@ -260,7 +235,7 @@ async fn animateurs_read_only_and_a_carteville_gestionnaire_never_reaches_les_ec
     let martin = text(&app, "SELECT public_id FROM families WHERE identifiant = 'martin'").await;
     let month = month_code(last_month());
 
-    let mut animateur = staff_of(&app, "anim", "animateur", &["carteville", "ecureuils"]).await;
+    let mut animateur = app.staff_member("anim", "animateur", &["carteville", "ecureuils"]).await;
     let preview = animateur.get(&format!("/gestion/facturation?structure={carteville}&mois={month}")).await;
     preview.assert_contains("DUPONT Jean-Paul");
     assert!(!preview.body.contains("Émettre les factures"), "no button for an animateur");
@@ -271,7 +246,7 @@ async fn animateurs_read_only_and_a_carteville_gestionnaire_never_reaches_les_ec
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(id(&app, "SELECT COUNT(*) FROM invoices i JOIN families f ON f.id = i.family_id WHERE f.identifiant = 'dupont'").await, 0);
 
-    let mut local = staff_of(&app, "mairie", "gestionnaire", &["carteville"]).await;
+    let mut local = app.staff_member("mairie", "gestionnaire", &["carteville"]).await;
     let own = local.get("/gestion/facturation").await;
     assert_eq!(own.status, StatusCode::OK);
     assert!(!own.body.contains("Les Écureuils"), "the other structure is not even offered");

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 
 use crate::dossier::staff;
-use crate::support::{Client, Page, TestApp, test_hashing};
+use crate::support::{Client, Page, TestApp};
 
 const NEW_FAMILY: &str = "/gestion/familles/nouvelle";
 
@@ -15,28 +15,6 @@ async fn structure_id(app: &TestApp, slug: &str) -> i64 {
 
 async fn family_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM families").fetch_one(app.db().reader()).await.unwrap()
-}
-
-/// A staff member with `role`, working for the structures of `slugs`, signed in.
-async fn other_staff<'a>(app: &'a TestApp, login: &str, role: &str, slugs: &[&str]) -> Client<'a> {
-    let hash = test_hashing().hash("Personnel-Demo-2026!").unwrap();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO staff (login, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, '2026-01-01T00:00:00.000000Z') RETURNING id",
-    )
-    .bind(login)
-    .bind(format!("Camille {}", login.to_uppercase()))
-    .bind(role)
-    .bind(hash)
-    .fetch_one(app.db().writer())
-    .await
-    .unwrap();
-    for slug in slugs {
-        let structure = structure_id(app, slug).await;
-        sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) VALUES ($1, $2)").bind(id).bind(structure).execute(app.db().writer()).await.unwrap();
-    }
-    let mut c = app.client_from("192.0.2.20");
-    assert_eq!(c.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", "Personnel-Demo-2026!")]).await.location(), "/gestion");
-    c
 }
 
 /// Creates a family known to `structure`; answers its page's address.
@@ -183,7 +161,7 @@ async fn an_animateur_reads_families_but_changes_nothing() {
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "legoff", "carteville").await;
     let before = family_count(&app).await;
-    let mut a = other_staff(&app, "anim", "animateur", &["carteville", "ecureuils"]).await;
+    let mut a = app.staff_member("anim", "animateur", &["carteville", "ecureuils"]).await;
     a.get("/gestion/familles?q=legoff").await.assert_contains("LE GOFF Maëlle");
     a.get(&family).await.assert_contains("Famille LE GOFF Maëlle");
     let carteville = structure_id(&app, "carteville").await.to_string();
@@ -207,7 +185,7 @@ async fn a_gestionnaire_of_carteville_never_sees_a_family_known_only_at_les_ecur
     let app = TestApp::with_demo().await;
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "ecureuil.seul", "ecureuils").await;
-    let mut other = other_staff(&app, "carteville", "gestionnaire", &["carteville"]).await;
+    let mut other = app.staff_member("carteville", "gestionnaire", &["carteville"]).await;
     let search = other.get("/gestion/familles?q=goff").await;
     assert!(!search.body.contains("LE GOFF"), "{}", search.body);
     assert!(!other.get("/gestion/familles").await.body.contains("ecureuil.seul"));

@@ -8,7 +8,7 @@ use jiff::{Timestamp, ToSpan, civil::Date};
 use ribambelle_domain::{clock::paris_date, french::long_date};
 
 use crate::dossier::staff;
-use crate::support::{Client, TestApp, test_hashing};
+use crate::support::TestApp;
 
 async fn text(app: &TestApp, sql: &'static str, bind: &str) -> String {
     sqlx::query_scalar(sql).bind(bind.to_owned()).fetch_one(app.db().reader()).await.unwrap()
@@ -32,32 +32,6 @@ fn list(activity: &str, day: Date) -> String {
 
 fn pointage(activity: &str, day: Date) -> String {
     format!("/gestion/reservations/pointage?activite={activity}&jour={day}")
-}
-
-/// A staff member of the given role, signed in, managing the structures `slugs` names.
-async fn signed_in_staff<'a>(app: &'a TestApp, login: &str, role: &str, slugs: &[&str]) -> Client<'a> {
-    let password = "Personnel-Test-2026!";
-    let staff_id: i64 = sqlx::query_scalar(
-        "INSERT INTO staff (login, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, '2026-01-01T00:00:00.000000Z') RETURNING id",
-    )
-    .bind(login)
-    .bind(format!("Test {}", login.to_uppercase()))
-    .bind(role)
-    .bind(test_hashing().hash(password).unwrap())
-    .fetch_one(app.db().writer())
-    .await
-    .unwrap();
-    for slug in slugs {
-        sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures WHERE slug = $2")
-            .bind(staff_id)
-            .bind(*slug)
-            .execute(app.db().writer())
-            .await
-            .unwrap();
-    }
-    let mut c = app.client();
-    assert_eq!(c.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", password)]).await.location(), "/gestion");
-    c
 }
 
 /// The next Wednesday on which Léa and her twelve neighbours fill 13 of MERCREDI's 14 places.
@@ -176,7 +150,7 @@ async fn the_processing_button_decides_the_requests_and_is_journaled() {
 #[tokio::test]
 async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing() {
     let app = TestApp::with_demo().await;
-    let mut a = signed_in_staff(&app, "anim", "animateur", &["carteville", "ecureuils"]).await;
+    let mut a = app.staff_member("anim", "animateur", &["carteville", "ecureuils"]).await;
     let restauration = activity(&app, "RESTAURATION").await;
     let yesterday = paris_date(Timestamp::now()) - 1.day();
     let page = a.get(&list(&restauration, yesterday)).await;
@@ -195,7 +169,7 @@ async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing
 #[tokio::test]
 async fn a_gestionnaire_of_carteville_only_never_reaches_les_ecureuils() {
     let app = TestApp::with_demo().await;
-    let mut c = signed_in_staff(&app, "cv", "gestionnaire", &["carteville"]).await;
+    let mut c = app.staff_member("cv", "gestionnaire", &["carteville"]).await;
     let nature = activity(&app, "MERCREDI NATURE").await;
     let today = paris_date(Timestamp::now());
 
