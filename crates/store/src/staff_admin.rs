@@ -154,15 +154,17 @@ pub async fn update(db: &Db, author: i64, staff_id: i64, draft: &StaffDraft<'_>,
     Ok(true)
 }
 
-/// Replaces the password and ends the account's sessions and pending code challenges, so
-/// that whoever knew the old one is out.
-pub async fn reset_password(db: &Db, author: i64, staff_id: i64, password_hash: &str, now: Timestamp) -> Result<bool, StoreError> {
+/// A new password for `staff_id`, given by an administrateur (`author`) or chosen by the
+/// staff member; every other session of the account ends (`keep_session` is the chooser's
+/// own), and so do the sign-ins waiting for their code.
+pub async fn reset_password(db: &Db, author: i64, staff_id: i64, password_hash: &str, keep_session: Option<&str>, now: Timestamp) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     let Some(member) = member_in(&mut tx, staff_id).await? else { return Ok(false) };
     sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(staff_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(staff_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash <> $2").bind(staff_id).bind(keep_session.unwrap_or("")).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM staff_login_challenges WHERE staff_id = $1").bind(staff_id).execute(&mut *tx).await?;
-    record(&mut tx, author, "Mot de passe du personnel renouvelé", None, &member, now).await?;
+    let action = if author == staff_id { "Mot de passe changé par son titulaire" } else { "Mot de passe du personnel renouvelé" };
+    record(&mut tx, author, action, None, &member, now).await?;
     tx.commit().await?;
     Ok(true)
 }

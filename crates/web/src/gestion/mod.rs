@@ -46,6 +46,7 @@ pub(crate) fn routes() -> Vec<Route> {
         (StaffOnly, "/gestion/securite/preparer", post(second_factor::prepare)),
         (StaffOnly, "/gestion/securite/activer", post(second_factor::enable)),
         (StaffOnly, "/gestion/securite/desactiver", post(second_factor::disable)),
+        (StaffOnly, "/gestion/securite/mot-de-passe", post(second_factor::change_password)),
         (StaffOnly, "/gestion", get(dashboard)),
         (StaffOnly, "/gestion/deconnexion", post(logout)),
         (StaffOnly, "/gestion/campagnes", get(campagnes::page).post(campagnes::open)),

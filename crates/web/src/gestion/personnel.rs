@@ -341,7 +341,7 @@ pub(crate) async fn new_password(State(state): State<AppState>, staff: Staff, Pa
     let member = member_of(&state, &id).await?;
     let password = generate_initial_password();
     let hash = hash_password(&state.hashing, password.clone()).await?;
-    if !store::reset_password(&state.db, staff.account.id, member.id, &hash, Timestamp::now()).await? {
+    if !store::reset_password(&state.db, staff.account.id, member.id, &hash, None, Timestamp::now()).await? {
         return Err(AppError::NotFound);
     }
     password_page(&state, &staff, member, password, false).await

@@ -1,6 +1,7 @@
-//! The staff's second factor (R-BO-1; ASVS level 2 asks for one on administration
-//! interfaces): each staff member can turn on one-time codes from an authenticator
-//! application; from then on the password alone opens no session, a code must follow.
+//! « Sécurité de votre compte » for staff (R-BO-1): the password, and the second factor
+//! (ASVS level 2 asks for one on administration interfaces) — one-time codes from an
+//! authenticator application; once on, the password alone opens no session, a code must
+//! follow.
 
 use askama::Template;
 use axum::{
@@ -11,13 +12,17 @@ use axum::{
 use axum_extra::extract::cookie::CookieJar;
 use jiff::Timestamp;
 use qrcode::{QrCode, render::svg};
-use ribambelle_domain::second_factor as codes;
-use ribambelle_store::second_factor;
+use ribambelle_domain::{password::Verification, second_factor as codes};
+use ribambelle_store::{accounts, second_factor, staff_admin};
 use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::login::{Audience, open_session},
+    auth::{
+        first_login::check_new_password, hash_password,
+        login::{Audience, open_session},
+        verify_password,
+    },
     error::AppError,
     forms::{FormErrors, FrenchForm, check_csrf, invalid},
     layout::{Gestion, Layout},
@@ -99,6 +104,15 @@ struct SecurityPage {
 }
 
 impl SecurityPage {
+    /// (name, label, autocomplete) of the password form's fields.
+    fn password_fields(&self) -> Vec<(&'static str, &'static str, &'static str)> {
+        vec![
+            ("actuel", "Mot de passe actuel", "current-password"),
+            ("nouveau", "Nouveau mot de passe", "new-password"),
+            ("confirmation", "Confirmation du nouveau mot de passe", "new-password"),
+        ]
+    }
+
     /// The secret in groups of four, as it is easier to copy.
     fn grouped(&self, secret: &str) -> String {
         secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
@@ -137,6 +151,7 @@ async fn render(state: &AppState, staff: &Staff, errors: FormErrors, notice: Opt
 
 pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(done): Query<Done>) -> Result<Response, AppError> {
     let notice = match done.fait.as_deref() {
+        Some("mot-de-passe") => Some("Votre mot de passe est changé. Vos autres sessions sont fermées."),
         Some("activee") => Some("La double authentification est activée : un code vous sera demandé à chaque connexion."),
         Some("desactivee") => Some("La double authentification est désactivée."),
         _ => None,
@@ -196,4 +211,36 @@ pub(crate) async fn disable(State(state): State<AppState>, staff: Staff, FrenchF
             Ok(invalid(render(&state, &staff, errors, None).await?))
         }
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    actuel: String,
+    #[serde(default)]
+    nouveau: String,
+    #[serde(default)]
+    confirmation: String,
+}
+
+/// The staff member changes their own password: the current one first, then the same rules
+/// as families' (CNIL 2022); their other sessions end.
+pub(crate) async fn change_password(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<PasswordForm>) -> Result<Response, AppError> {
+    check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    let personal = [staff.account.login.as_str(), staff.account.display_name.as_str()];
+    let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
+    let current = accounts::staff_credentials(&state.db, &staff.account.login).await?.map(|c| c.password_hash).unwrap_or_default();
+    if form.actuel.is_empty() || verify_password(&state.hashing, form.actuel.clone(), current).await == Verification::Invalid {
+        errors.add("actuel", "Le mot de passe actuel est incorrect.");
+    } else if form.actuel == form.nouveau {
+        errors.add("nouveau", "Choisissez un mot de passe différent de l'actuel.");
+    }
+    if !errors.is_empty() {
+        return Ok(invalid(render(&state, &staff, errors, None).await?));
+    }
+    let hash = hash_password(&state.hashing, form.nouveau).await?;
+    staff_admin::reset_password(&state.db, staff.account.id, staff.account.id, &hash, Some(&staff.session.token_hash), Timestamp::now()).await?;
+    Ok(Redirect::to("/gestion/securite?fait=mot-de-passe").into_response())
 }

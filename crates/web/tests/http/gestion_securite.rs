@@ -80,3 +80,23 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
     let journal = c.get("/gestion/journal?personnel=gestion").await;
     journal.assert_contains("Double authentification activée : gestion").assert_contains("Double authentification désactivée : gestion");
 }
+
+#[tokio::test]
+async fn a_staff_member_changes_their_password_and_their_other_sessions_end() {
+    let app = TestApp::with_demo().await;
+    let mut g = staff(&app).await;
+    let mut elsewhere = staff(&app).await;
+    let wrong = g.post_signed("/gestion/securite", "/gestion/securite/mot-de-passe", &[("actuel", "faux"), ("nouveau", "court"), ("confirmation", "autre")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    wrong.assert_contains("Le mot de passe actuel est incorrect.").assert_contains("La confirmation ne correspond pas");
+    let new = "Velo-Orange-Marelle-2031!";
+    let changed = g.post_signed("/gestion/securite", "/gestion/securite/mot-de-passe", &[("actuel", "Gestion-Demo-2026!"), ("nouveau", new), ("confirmation", new)]).await;
+    assert_eq!(changed.location(), "/gestion/securite?fait=mot-de-passe", "{}", changed.body);
+    assert_eq!(g.get("/gestion").await.status, StatusCode::OK, "this session goes on");
+    assert_eq!(elsewhere.get("/gestion").await.status, StatusCode::SEE_OTHER, "the other one ended");
+    let old = app.client().post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let fresh = app.client().post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", new)]).await;
+    assert_eq!(fresh.location(), "/gestion");
+    g.get("/gestion/journal?personnel=gestion").await.assert_contains("Mot de passe changé par son titulaire : gestion");
+}
