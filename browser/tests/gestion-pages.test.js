@@ -1,0 +1,55 @@
+// Every page of the back office, as the demo's administrateur sees it (all structures, the
+// staff accounts too): each one answers, names itself in a first-level heading, and passes
+// the audit at 1280 px. The section tests drive the forms; this one makes sure no page is
+// left out of the audit.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkPage, expectPath, logIn, serversPerWidth } from '../lib/suite.js';
+
+const width = 1280;
+const withPage = serversPerWidth([width]);
+
+const pages = [
+  ['/gestion', 'tableau'],
+  ['/gestion/familles', 'familles'],
+  ['/gestion/familles?q=martin', 'familles-recherche'],
+  ['/gestion/familles/nouvelle', 'familles-nouvelle'],
+  ['/gestion/familles/import', 'familles-import'],
+  ['/gestion/activites', 'activites'],
+  ['/gestion/structures/carteville', 'structure'],
+  ['/gestion/structures/carteville/activites/nouvelle', 'activite-nouvelle'],
+  ['/gestion/reservations', 'reservations'],
+  ['/gestion/facturation', 'facturation'],
+  ['/gestion/facturation/factures', 'facturation-factures'],
+  ['/gestion/facturation/reglements', 'facturation-reglements'],
+  ['/gestion/facturation/reglements/nouveau', 'facturation-reglement-nouveau'],
+  ['/gestion/facturation/soldes', 'facturation-soldes'],
+  ['/gestion/facturation/export', 'facturation-export'],
+  ['/gestion/dossiers', 'dossiers'],
+  ['/gestion/campagnes', 'campagnes'],
+  ['/gestion/annonces', 'annonces'],
+  ['/gestion/journal', 'journal'],
+  ['/gestion/securite', 'securite'],
+  ['/gestion/personnel', 'personnel'],
+  ['/gestion/personnel/nouveau', 'personnel-nouveau'],
+];
+
+test('every back-office page answers and passes the audit for the administrateur', { timeout: 180_000 }, () =>
+  withPage(width, async (page, baseUrl) => {
+    await logIn(page, baseUrl, '/gestion/connexion', 'admin', 'Admin-Demo-2026!');
+    await expectPath(page, '/gestion');
+    for (const [path, name] of pages) {
+      const response = await page.goto(`${baseUrl}${path}`);
+      assert.equal(response.status(), 200, `${path} answers ${response.status()}`);
+      assert.equal(await page.getByRole('heading', { level: 1 }).count(), 1, `${path} has one first-level heading`);
+      await checkPage(page, `gestion-page-${name}`);
+    }
+    // The family page and a staff account's page, reached from their lists.
+    await page.goto(`${baseUrl}/gestion/familles?q=martin`);
+    await page.getByRole('link', { name: /MARTIN/ }).first().click();
+    await checkPage(page, 'gestion-page-famille');
+    await page.goto(`${baseUrl}/gestion/personnel`);
+    await page.getByRole('link', { name: /gestion/i }).last().click();
+    await checkPage(page, 'gestion-page-personnel-compte');
+  }),
+);
