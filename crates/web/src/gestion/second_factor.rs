@@ -24,6 +24,7 @@ use crate::{
         verify_password,
     },
     error::AppError,
+    portal::profile::PasswordForm,
     forms::{FormErrors, FrenchForm, check_csrf, invalid},
     layout::{Gestion, Layout},
     session::{MaybeSession, Staff},
@@ -211,18 +212,6 @@ pub(crate) async fn disable(State(state): State<AppState>, staff: Staff, FrenchF
             Ok(invalid(render(&state, &staff, errors, None).await?))
         }
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct PasswordForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    #[serde(default)]
-    actuel: String,
-    #[serde(default)]
-    nouveau: String,
-    #[serde(default)]
-    confirmation: String,
 }
 
 /// The staff member changes their own password: the current one first, then the same rules

@@ -81,16 +81,17 @@ async fn current_password_ok(state: &AppState, family: &Family, given: &str) -> 
     Ok(verify_password(&state.hashing, given.to_owned(), hash).await != Verification::Invalid)
 }
 
+/// A password change: the current one, the new one twice (families and staff alike).
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
     #[serde(default, rename = "_csrf")]
-    csrf: String,
+    pub csrf: String,
     #[serde(default)]
-    actuel: String,
+    pub actuel: String,
     #[serde(default)]
-    nouveau: String,
+    pub nouveau: String,
     #[serde(default)]
-    confirmation: String,
+    pub confirmation: String,
 }
 
 pub(crate) async fn change_password(
