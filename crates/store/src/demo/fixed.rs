@@ -109,7 +109,7 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
                     consumed.push(Consumed { child: *child, activity: activity.clone(), day, price });
                 }
             }
-            day = day.tomorrow().expect("demo dates are far from the calendar's end");
+            day = super::next_day(day)?;
         }
     }
     // One day cancelled by the family, to show the state in the follow-up.
@@ -157,14 +157,14 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
                     .execute(&mut *tx)
                     .await?;
                 }
-                day = day.tomorrow().expect("demo dates are far from the calendar's end");
+                day = super::next_day(day)?;
             }
             let mut day = today;
             while day <= today + 56.days() {
                 if mercredi.is_open(day, &calendar) {
                     insert_reservation(&mut tx, family, child, &mercredi, day, "acceptee", price, now).await?;
                 }
-                day = day.tomorrow().expect("demo dates are far from the calendar's end");
+                day = super::next_day(day)?;
             }
         }
     }

@@ -47,6 +47,12 @@ pub enum DemoError {
     Hash(#[from] HashError),
 }
 
+/// The day after `day`; the demo's dates are far from the calendar's end, but an error beats
+/// a panic if a clock ever says otherwise.
+pub(crate) fn next_day(day: jiff::civil::Date) -> Result<jiff::civil::Date, DemoError> {
+    day.tomorrow().map_err(|e| DemoError::Store(StoreError::Reference(format!("date after {day}: {e}"))))
+}
+
 impl From<sqlx::Error> for DemoError {
     fn from(e: sqlx::Error) -> Self {
         DemoError::Store(e.into())

@@ -112,8 +112,8 @@ async fn plan(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> Result<Plan
     Ok(Plan {
         backend: db.backend(),
         structure_id,
-        upcoming: open_days(&cantine, &calendar, today, today + 14.days()),
-        past: open_days(&cantine, &calendar, today - 8.days(), today - 1.day()),
+        upcoming: open_days(&cantine, &calendar, today, today + 14.days())?,
+        past: open_days(&cantine, &calendar, today - 8.days(), today - 1.day())?,
         matin,
         soir,
         cantine,
@@ -284,16 +284,16 @@ fn consommation_row(plan: &Plan, child: &NewChild, day: &str, price: i64) -> [Va
 }
 
 /// The days `activity` is open from `from` to `to` included, formatted as stored.
-fn open_days(activity: &Activity, calendar: &SchoolCalendar, from: Date, to: Date) -> Vec<String> {
+fn open_days(activity: &Activity, calendar: &SchoolCalendar, from: Date, to: Date) -> Result<Vec<String>, DemoError> {
     let mut days = Vec::new();
     let mut day = from;
     while day <= to {
         if activity.is_open(day, calendar) {
             days.push(day.to_string());
         }
-        day = day.tomorrow().expect("demo dates are far from the calendar's end");
+        day = super::next_day(day)?;
     }
-    days
+    Ok(days)
 }
 
 async fn load_activities(db: &Db, structure_id: i64) -> Result<Vec<Activity>, DemoError> {
