@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use sqlx::{Any, Row, Transaction};
 
-use crate::{Db, StoreError, db_time, parse_db_time};
+use crate::{Db, StoreError, db_time, parse_db_time, sql::id_list};
 
 /// One change made by a staff member.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,19 +89,7 @@ pub async fn search(
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
-    // Integers only: formatting them into the statement cannot inject anything.
-    let within = if structures.is_empty() {
-        "(NULL)".to_owned()
-    } else {
-        format!(
-            "({})",
-            structures
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    let within = id_list(structures);
     let sql = format!(
         "SELECT a.at, s.display_name, a.action, a.subject, f.last_name || ' ' || f.first_name AS family, a.before_value, a.after_value \
          FROM audit_log a JOIN staff s ON s.id = a.staff_id LEFT JOIN families f ON f.id = a.family_id \

@@ -5,7 +5,7 @@ use jiff::{Timestamp, civil::{Date, Time}};
 use ribambelle_domain::{clock::paris_instant, money::Cents};
 use sqlx::Row;
 
-use crate::{Db, StoreError, db_time, parse_db_time};
+use crate::{Db, StoreError, db_time, parse_db_time, sql::id_list};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityToday {
@@ -36,11 +36,6 @@ pub struct Today {
     pub activities: Vec<ActivityToday>,
     pub payments: Vec<PaymentsToday>,
     pub last_run: Option<LastRun>,
-}
-
-/// Integers only, so formatting them into a statement cannot inject anything.
-fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() { "(NULL)".to_owned() } else { format!("({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) }
 }
 
 pub async fn today(db: &Db, scope: &[i64], today: Date) -> Result<Today, StoreError> {

@@ -32,6 +32,7 @@ pub mod processing;
 pub mod resets;
 pub mod second_factor;
 pub mod sessions;
+mod sql;
 pub mod staff_admin;
 pub mod staff_families;
 pub mod throttle;

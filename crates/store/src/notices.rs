@@ -6,7 +6,7 @@
 use jiff::{Timestamp, civil::Date};
 use sqlx::Row;
 
-use crate::{Db, StoreError, audit, legal, parse_db_time};
+use crate::{Db, StoreError, audit, legal, parse_db_time, sql::id_list};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnouncementRow {
@@ -48,8 +48,9 @@ const ANNOUNCEMENTS: &str = "SELECT a.id, a.structure_id, s.name, a.title, a.bod
 
 /// The announcements of the structures in `scope`, the latest first.
 pub async fn announcements(db: &Db, scope: &[i64]) -> Result<Vec<AnnouncementRow>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{ANNOUNCEMENTS} ORDER BY a.display_from DESC, a.id DESC"))).fetch_all(db.reader()).await?;
-    rows.iter().map(announcement).filter(|a| a.as_ref().map_or(true, |a| scope.contains(&a.structure_id))).collect()
+    let sql = format!("{ANNOUNCEMENTS} WHERE a.structure_id IN {} ORDER BY a.display_from DESC, a.id DESC", id_list(scope));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await?;
+    rows.iter().map(announcement).collect()
 }
 
 /// One announcement, if its structure is in `scope`.
@@ -155,17 +156,16 @@ pub struct CurrentText {
 
 /// The current version of each text of the structures in `scope`.
 pub async fn current_texts(db: &Db, scope: &[i64]) -> Result<Vec<CurrentText>, StoreError> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT t.structure_id, s.name, t.kind, t.version, t.title, t.body, t.published_at, \
            (SELECT COUNT(*) FROM consents c WHERE c.legal_text_id = t.id) + (SELECT COUNT(*) FROM reglement_signatures r WHERE r.legal_text_id = t.id) AS agreed \
          FROM legal_texts t JOIN structures s ON s.id = t.structure_id \
-         WHERE t.version = (SELECT MAX(u.version) FROM legal_texts u WHERE u.structure_id = t.structure_id AND u.kind = t.kind) \
+         WHERE t.structure_id IN {} AND t.version = (SELECT MAX(u.version) FROM legal_texts u WHERE u.structure_id = t.structure_id AND u.kind = t.kind) \
          ORDER BY t.structure_id, t.kind",
-    )
-    .fetch_all(db.reader())
-    .await?;
+        id_list(scope)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await?;
     rows.iter()
-        .filter(|r| scope.contains(&r.get::<i64, _>("structure_id")))
         .map(|r| {
             Ok(CurrentText {
                 structure_id: r.get("structure_id"),

@@ -11,15 +11,8 @@ use crate::{
     Db, StoreError, audit, db_time,
     outbox::{self, NewMail},
     sessions,
+    sql::id_list,
 };
-
-/// `(1, 2, 3)` for `IN` clauses; integers only, so formatting them into SQL injects nothing.
-fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return "(NULL)".to_owned();
-    }
-    format!("({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
-}
 
 fn date(text: &str) -> Result<Date, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt("children.birth_date", e))
