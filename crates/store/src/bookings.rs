@@ -20,6 +20,7 @@ use crate::{
     Backend, Db, StoreError,
     bulk::{ROWS_PER_STATEMENT, Statement, Val},
     db_time, parse_db_time,
+    places::Asked,
 };
 
 fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
@@ -248,24 +249,16 @@ pub fn is_booked_state(state: &str) -> bool {
 
 /// Places taken per activity and day: accepted bookings and requests not processed yet.
 pub async fn places_taken(db: &Db, activity_id: i64, from: Date, to: Date) -> Result<HashMap<Date, i64>, StoreError> {
-    // The places held come from the day's counter; only the requests not decided yet are
-    // counted (through their partial index), so a month of a busy activity costs a few rows.
-    let rows = sqlx::query(
-        "SELECT day, CAST(SUM(taken) AS BIGINT) AS taken FROM ( \
-           SELECT day, taken FROM day_places WHERE activity_id = $1 AND day >= $2 AND day <= $3 \
-           UNION ALL \
-           SELECT day, COUNT(*) AS taken FROM reservations \
-           WHERE activity_id = $1 AND day >= $2 AND day <= $3 AND state = 'non_transmise' GROUP BY day \
-         ) places GROUP BY day",
-    )
-    .bind(activity_id)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(db.reader())
-    .await?;
+    // One row per day, whatever the number of families that booked it.
+    let rows = sqlx::query("SELECT day, taken + asked AS taken FROM day_places WHERE activity_id = $1 AND day >= $2 AND day <= $3")
+        .bind(activity_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(db.reader())
+        .await?;
     let mut map = HashMap::with_capacity(rows.len());
     for r in rows {
-        map.insert(date(&r.get::<String, _>("day"), "reservations.day")?, r.get("taken"));
+        map.insert(date(&r.get::<String, _>("day"), "day_places.day")?, r.get("taken"));
     }
     Ok(map)
 }
@@ -506,26 +499,36 @@ async fn record(
             [family_id.into(), child, activity, day, "non_transmise".into(), amount, at.into(), at.into()]
         })
         .collect();
+    let mut asked = Asked::default();
     if !booked.is_empty() {
+        // A day already asked for (two confirmations racing from two tabs) stays as it
+        // was: only the rows that become *Non transmise* count as a new request.
         let mut upsert = Statement::new(
             backend,
             "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) VALUES ",
         );
         upsert.rows(booked).sql(
             " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET state = 'non_transmise', \
-             amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
+             amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at \
+             WHERE reservations.state <> 'non_transmise' RETURNING activity_id, day",
         );
-        upsert.execute(&mut **tx).await?;
+        asked.count(&upsert.fetch_all(&mut **tx).await?, 1)?;
     }
     let cancelled: Vec<(i64, i64, Date)> =
         movements.iter().filter(|m| m.change == Pending::Cancel).map(|m| (m.child_id, m.activity_id, m.day)).collect();
     if !cancelled.is_empty() {
+        // First the requests not decided yet, whose cancellation frees their count.
+        let mut undecided = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
+        undecided.value(at).sql(" WHERE state = 'non_transmise' AND ");
+        days_condition(&mut undecided, &cancelled);
+        undecided.sql(" RETURNING activity_id, day");
+        asked.count(&undecided.fetch_all(&mut **tx).await?, -1)?;
         let mut update = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
         update.value(at).sql(" WHERE ");
         days_condition(&mut update, &cancelled);
         update.execute(&mut **tx).await?;
     }
-    Ok(())
+    asked.apply(tx, backend).await
 }
 
 /// One line of « Suivi des réservations ».

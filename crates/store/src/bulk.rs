@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sqlx::{
     Any, AssertSqlSafe, Executor, Transaction,
-    any::AnyArguments,
+    any::{AnyArguments, AnyRow},
     query::Query,
 };
 
@@ -156,6 +156,11 @@ impl Statement {
 
     pub(crate) async fn execute<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<u64, StoreError> {
         Ok(bind_all(AssertSqlSafe(self.sql), self.values).execute(executor).await?.rows_affected())
+    }
+
+    /// The rows of a statement with a RETURNING clause.
+    pub(crate) async fn fetch_all<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<Vec<AnyRow>, StoreError> {
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values).fetch_all(executor).await?)
     }
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "attendance", include_str!("../migrations/0013_attendance.sql")),
     (14, "invoice_numbering", include_str!("../migrations/0014_invoice_numbering.sql")),
     (15, "second_factor", include_str!("../migrations/0015_second_factor.sql")),
+    (16, "day_places_asked", include_str!("../migrations/0016_day_places_asked.sql")),
 ];
 
 fn for_backend(sql: &str, backend: Backend) -> String {

@@ -19,8 +19,9 @@ use ribambelle_domain::{
 use sqlx::{Any, Row, Transaction};
 
 use crate::{
-    Db, StoreError, bookings, db_time,
+    Backend, Db, StoreError, bookings, db_time,
     outbox::{self, NewMail},
+    places::Asked,
 };
 
 const LEASE_NAME: &str = "traitement";
@@ -188,17 +189,30 @@ fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
-async fn set_state(tx: &mut Transaction<'static, Any>, state: &str, only_from: &str, ids: &[i64], now: &str) -> Result<(), StoreError> {
+/// Moves reservations still in `only_from` to `state`; what was *Non transmise* leaves the
+/// count of undecided requests.
+async fn set_state(
+    tx: &mut Transaction<'static, Any>,
+    state: &str,
+    only_from: &str,
+    ids: &[i64],
+    now: &str,
+    asked: &mut Asked,
+) -> Result<(), StoreError> {
     for chunk in ids.chunks(500) {
         let sql = format!(
-            "UPDATE reservations SET state = $1, queue_position = NULL, updated_at = $2 WHERE state = $3 AND id IN ({})",
+            "UPDATE reservations SET state = $1, queue_position = NULL, updated_at = $2 WHERE state = $3 AND id IN ({}) \
+             RETURNING activity_id, day",
             placeholders(4, chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(state.to_owned()).bind(now.to_owned()).bind(only_from.to_owned());
         for id in chunk {
             query = query.bind(*id);
         }
-        query.execute(&mut **tx).await?;
+        let moved = query.fetch_all(&mut **tx).await?;
+        if only_from == "non_transmise" {
+            asked.count(&moved, -1)?;
+        }
     }
     Ok(())
 }
@@ -234,23 +248,24 @@ impl Writes {
         self.places_before.entry((activity, day)).or_insert(ledger.accepted);
     }
 
-    async fn apply(self, tx: &mut Transaction<'static, Any>, decider: &Decider, run_id: i64, now: &str) -> Result<(), StoreError> {
+    async fn apply(self, tx: &mut Transaction<'static, Any>, backend: Backend, decider: &Decider, run_id: i64, now: &str) -> Result<(), StoreError> {
         for (&(activity, day), before) in &self.places_before {
             let after = decider.ledgers.get(&(activity, day)).map_or(*before, |l| l.accepted);
             if after != *before {
                 move_places(tx, activity, day, after - before).await?;
             }
         }
-        set_state(tx, "acceptee", "non_transmise", &self.accepted, now).await?;
-        set_state(tx, "refusee", "non_transmise", &self.refused, now).await?;
+        let mut asked = Asked::default();
+        set_state(tx, "acceptee", "non_transmise", &self.accepted, now, &mut asked).await?;
+        set_state(tx, "refusee", "non_transmise", &self.refused, now, &mut asked).await?;
         // A promoted reservation cancelled meanwhile keeps its cancellation.
-        set_state(tx, "acceptee", "attente", &self.promoted, now).await?;
+        set_state(tx, "acceptee", "attente", &self.promoted, now, &mut asked).await?;
         for chunk in self.waiting.chunks(250) {
             let cases: Vec<String> = (0..chunk.len()).map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i)).collect();
             let ids = placeholders(2 + 2 * chunk.len(), chunk.len());
             let sql = format!(
                 "UPDATE reservations SET state = 'attente', updated_at = $1, queue_position = CASE id {} END \
-                 WHERE state = 'non_transmise' AND id IN ({ids})",
+                 WHERE state = 'non_transmise' AND id IN ({ids}) RETURNING activity_id, day",
                 cases.join(" ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.to_owned());
@@ -260,8 +275,9 @@ impl Writes {
             for (reservation, _) in chunk {
                 query = query.bind(*reservation);
             }
-            query.execute(&mut **tx).await?;
+            asked.count(&query.fetch_all(&mut **tx).await?, -1)?;
         }
+        asked.apply(tx, backend).await?;
         for chunk in self.promoted.chunks(500) {
             let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
             let sql = format!("INSERT INTO promotions (run_id, reservation_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
@@ -320,7 +336,7 @@ impl Decider {
             done.requests += 1;
         }
         done.promotions = writes.promoted.len() as u64;
-        writes.apply(tx, self, run_id, &db_time(Timestamp::now())).await?;
+        writes.apply(tx, db.backend(), self, run_id, &db_time(Timestamp::now())).await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
             .bind(done.requests as i64)
             .bind(run_id)

@@ -65,6 +65,7 @@ pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, De
     }
     reservations.flush(&mut tx).await?;
     requests.flush(&mut tx).await?;
+    crate::places::recount(&mut tx).await?;
     tx.commit().await?;
     Ok(added)
 }

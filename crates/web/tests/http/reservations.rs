@@ -449,6 +449,14 @@ async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
     assert_eq!(c.get(&format!("/reservations?enfant={}&activite={}&mois=9999-12", ids.lea, ids.aps_matin)).await.status, StatusCode::OK);
 }
 
+/// Changes one day from the calendar at `page`, then confirms the récapitulatif.
+async fn toggle_and_confirm(c: &mut Client<'_>, page: &str, fields: &[(&str, &str)]) {
+    c.post_signed(page, "/reservations/calendrier", fields).await;
+    let recap = c.get("/reservations/recapitulatif").await;
+    let (token, key) = (recap.csrf().unwrap(), recap.input_value("cle").unwrap());
+    assert!(c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await.location().starts_with("/reservations/confirmation"));
+}
+
 /// The places a calendar announces for `day` (« 1 place », « complet — liste d'attente »).
 fn places_left(page: &Page, day: &str) -> i64 {
     let (_, label) = clickable_days(page).into_iter().find(|(d, _)| d == day).unwrap_or_else(|| panic!("{day} not offered"));
@@ -490,13 +498,27 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     let amalia_page = format!("/reservations?enfant={amalia}&activite={mercredi}&mois={month}");
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
 
-    // Paolo asks for the day: one place fewer at once, and still once decided.
+    // Paolo asks for the day: one place fewer at once; he changes his mind before the run
+    // (the place comes back), asks again, and the place stays taken once decided.
     let paolo_page = format!("/reservations?enfant={paolo}&activite={mercredi}&mois={month}");
-    c.post_signed(&paolo_page, "/reservations/calendrier", &[("enfant", &paolo), ("activite", &mercredi), ("mois", &month), ("basculer", &day)]).await;
-    let recap = c.get("/reservations/recapitulatif").await;
-    let (token, key) = (recap.csrf().unwrap(), recap.input_value("cle").unwrap());
-    assert!(c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await.location().starts_with("/reservations/confirmation"));
+    let toggle = [("enfant", paolo.as_str()), ("activite", &mercredi), ("mois", &month), ("basculer", &day)];
+    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
+    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
+    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
     ribambelle_store::processing::run(app.db()).await.unwrap();
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
+    // The day's counters say the same as the reservations' states.
+    let (counted, states): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT p.taken + p.asked FROM day_places p WHERE p.activity_id = a.id AND p.day = $1), \
+           (SELECT COUNT(*) FROM reservations r WHERE r.activity_id = a.id AND r.day = $1 AND r.state IN ('acceptee', 'non_transmise')) \
+         FROM activities a WHERE a.name = 'MERCREDI'",
+    )
+    .bind(&day)
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(counted, states);
 }
