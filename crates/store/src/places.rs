@@ -43,29 +43,42 @@ impl Asked {
         Ok(())
     }
 
-    /// Writes the changes: the additions with one upsert per thousand days, the removals
-    /// day by day. A removal never takes a counter below zero, even if rows were written
-    /// around the counters (by hand, say): the calendars then show a place too many rather
-    /// than the run failing.
+    pub(crate) fn into_days(self) -> BTreeMap<(i64, Date), i64> {
+        self.0
+    }
+
+    /// Writes the changes in the order of their days, as the processing run does (on
+    /// PostgreSQL, two transactions that lock the same days in the same order cannot
+    /// deadlock): the usual confirmation, which only adds, with one upsert per thousand
+    /// days; one with undecided requests cancelled, day by day. A removal never takes a
+    /// counter below zero, even if rows were written around the counters (by hand, say):
+    /// the calendars then show a place too many rather than the confirmation failing.
     pub(crate) async fn apply(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<(), StoreError> {
-        let added: Vec<[Val; 4]> = self
-            .0
-            .iter()
-            .filter(|&(_, &n)| n > 0)
-            .map(|(&(activity, day), &n)| [activity.into(), day.to_string().into(), 0i64.into(), n.into()])
-            .collect();
-        for chunk in added.chunks(ROWS_PER_STATEMENT) {
-            let mut upsert = Statement::new(backend, "INSERT INTO day_places (activity_id, day, taken, asked) VALUES ");
-            upsert.rows(chunk.iter().cloned()).sql(" ON CONFLICT (activity_id, day) DO UPDATE SET asked = day_places.asked + excluded.asked");
-            upsert.execute(&mut **tx).await?;
+        const UPSERT: &str = "INSERT INTO day_places (activity_id, day, taken, asked) VALUES ";
+        const ADD: &str = " ON CONFLICT (activity_id, day) DO UPDATE SET asked = day_places.asked + excluded.asked";
+        let row = |(&(activity, day), &n): (&(i64, Date), &i64)| -> [Val; 4] { [activity.into(), day.to_string().into(), 0i64.into(), n.into()] };
+        if self.0.values().all(|&n| n > 0) {
+            let rows: Vec<[Val; 4]> = self.0.iter().map(row).collect();
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut upsert = Statement::new(backend, UPSERT);
+                upsert.rows(chunk.iter().cloned()).sql(ADD);
+                upsert.execute(&mut **tx).await?;
+            }
+            return Ok(());
         }
-        for (&(activity, day), &n) in self.0.iter().filter(|&(_, &n)| n < 0) {
-            sqlx::query("UPDATE day_places SET asked = CASE WHEN asked > $1 THEN asked - $1 ELSE 0 END WHERE activity_id = $2 AND day = $3")
-                .bind(-n)
-                .bind(activity)
-                .bind(day.to_string())
-                .execute(&mut **tx)
-                .await?;
+        for (&(activity, day), &n) in &self.0 {
+            if n > 0 {
+                let mut upsert = Statement::new(backend, UPSERT);
+                upsert.rows([row((&(activity, day), &n))]).sql(ADD);
+                upsert.execute(&mut **tx).await?;
+            } else if n < 0 {
+                sqlx::query("UPDATE day_places SET asked = CASE WHEN asked > $1 THEN asked - $1 ELSE 0 END WHERE activity_id = $2 AND day = $3")
+                    .bind(-n)
+                    .bind(activity)
+                    .bind(day.to_string())
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
         Ok(())
     }

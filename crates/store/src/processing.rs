@@ -6,7 +6,7 @@
 //! transactions — a batch of requests, one family's mail — so a run killed anywhere is
 //! finished by the next one with the same result and no mail lost or sent twice.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
@@ -19,7 +19,7 @@ use ribambelle_domain::{
 use sqlx::{Any, Row, Transaction};
 
 use crate::{
-    Backend, Db, StoreError, bookings, db_time,
+    Db, StoreError, bookings, db_time,
     outbox::{self, NewMail},
     places::Asked,
 };
@@ -217,23 +217,26 @@ async fn set_state(
     Ok(())
 }
 
-/// Moves a day's counter by `delta`, refusing to go over the activity's capacity: the
-/// in-memory ledger already decided within it, so a refusal here means another run decided
-/// meanwhile, and the batch is rolled back rather than overbook.
-async fn move_places(tx: &mut Transaction<'static, Any>, activity: i64, day: Date, delta: i64) -> Result<(), StoreError> {
+/// Moves a day's places held by `taken` and its undecided requests by `asked`, refusing to
+/// go over the activity's capacity: the in-memory ledger already decided within it, so a
+/// refusal here means another run decided meanwhile, and the batch is rolled back rather
+/// than overbook.
+async fn move_places(tx: &mut Transaction<'static, Any>, (activity, day): (i64, Date), taken: i64, asked: i64) -> Result<(), StoreError> {
     let day = day.to_string();
-    sqlx::query("INSERT INTO day_places (activity_id, day, taken) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING")
+    sqlx::query("INSERT INTO day_places (activity_id, day, taken, asked) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING")
         .bind(activity)
         .bind(&day)
         .execute(&mut **tx)
         .await?;
     let moved = sqlx::query(
-        "UPDATE day_places SET taken = taken + $1 WHERE activity_id = $2 AND day = $3 \
+        "UPDATE day_places SET taken = taken + $1, asked = CASE WHEN asked + $4 < 0 THEN 0 ELSE asked + $4 END \
+         WHERE activity_id = $2 AND day = $3 \
          AND ($1 <= 0 OR taken + $1 <= COALESCE((SELECT capacity FROM activities WHERE id = $2), taken + $1))",
     )
-    .bind(delta)
+    .bind(taken)
     .bind(activity)
     .bind(&day)
+    .bind(asked)
     .execute(&mut **tx)
     .await?;
     if moved.rows_affected() != 1 {
@@ -248,13 +251,10 @@ impl Writes {
         self.places_before.entry((activity, day)).or_insert(ledger.accepted);
     }
 
-    async fn apply(self, tx: &mut Transaction<'static, Any>, backend: Backend, decider: &Decider, run_id: i64, now: &str) -> Result<(), StoreError> {
-        for (&(activity, day), before) in &self.places_before {
-            let after = decider.ledgers.get(&(activity, day)).map_or(*before, |l| l.accepted);
-            if after != *before {
-                move_places(tx, activity, day, after - before).await?;
-            }
-        }
+    /// Writes the reservations first, then the days' counters in the order of their keys,
+    /// as confirmations do: on PostgreSQL, a run and a confirmation never wait for each
+    /// other's rows in opposite orders.
+    async fn apply(self, tx: &mut Transaction<'static, Any>, decider: &Decider, run_id: i64, now: &str) -> Result<(), StoreError> {
         let mut asked = Asked::default();
         set_state(tx, "acceptee", "non_transmise", &self.accepted, now, &mut asked).await?;
         set_state(tx, "refusee", "non_transmise", &self.refused, now, &mut asked).await?;
@@ -277,7 +277,6 @@ impl Writes {
             }
             asked.count(&query.fetch_all(&mut **tx).await?, -1)?;
         }
-        asked.apply(tx, backend).await?;
         for chunk in self.promoted.chunks(500) {
             let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
             let sql = format!("INSERT INTO promotions (run_id, reservation_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
@@ -298,6 +297,19 @@ impl Writes {
                     query = query.bind(*id);
                 }
                 query.execute(&mut **tx).await?;
+            }
+        }
+        let mut days: BTreeMap<(i64, Date), (i64, i64)> = BTreeMap::new();
+        for (&key, before) in &self.places_before {
+            let after = decider.ledgers.get(&key).map_or(*before, |l| l.accepted);
+            days.entry(key).or_default().0 = after - before;
+        }
+        for (key, n) in asked.into_days() {
+            days.entry(key).or_default().1 = n;
+        }
+        for (key, (taken, asked)) in days {
+            if (taken, asked) != (0, 0) {
+                move_places(tx, key, taken, asked).await?;
             }
         }
         Ok(())
@@ -336,7 +348,7 @@ impl Decider {
             done.requests += 1;
         }
         done.promotions = writes.promoted.len() as u64;
-        writes.apply(tx, db.backend(), self, run_id, &db_time(Timestamp::now())).await?;
+        writes.apply(tx, self, run_id, &db_time(Timestamp::now())).await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
             .bind(done.requests as i64)
             .bind(run_id)
@@ -593,12 +605,6 @@ async fn send_promotion_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
 /// How many requests wait for a run.
 pub async fn unprocessed(db: &Db) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL").fetch_one(db.reader()).await?)
-}
-
-/// Whether the structure decides requests when they are confirmed rather than at night.
-pub async fn is_immediate(db: &Db, structure_id: i64) -> Result<bool, StoreError> {
-    let mode: String = sqlx::query_scalar("SELECT processing_mode FROM structures WHERE id = $1").bind(structure_id).fetch_one(db.reader()).await?;
-    Ok(mode == "immediat")
 }
 
 /// Immediate mode: runs the processing right after a confirmation. When another instance
