@@ -28,6 +28,8 @@ pub struct FamilyAccount {
     /// In the family's order; the first receives payment tickets.
     pub emails: Vec<String>,
     pub must_change_password: bool,
+    /// The quotient familial the prices are chosen by, once known.
+    pub quotient_familial: Option<i64>,
 }
 
 impl FamilyAccount {
@@ -71,25 +73,28 @@ pub async fn family_password_hash(db: &Db, family_id: i64) -> Result<Option<Stri
         .await?)
 }
 
+/// The columns `family_from` reads, from `families f`.
+pub(crate) const FAMILY_COLUMNS: &str =
+    "f.id AS family_id, f.identifiant, f.civility, f.last_name, f.first_name, f.emails, f.must_change_password, f.quotient_familial";
+
+pub(crate) fn family_from(r: &sqlx::any::AnyRow) -> FamilyAccount {
+    let emails: String = r.get("emails");
+    FamilyAccount {
+        id: r.get("family_id"),
+        identifiant: r.get("identifiant"),
+        civility: r.get("civility"),
+        last_name: r.get("last_name"),
+        first_name: r.get("first_name"),
+        emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        must_change_password: r.get::<i64, _>("must_change_password") != 0,
+        quotient_familial: r.get("quotient_familial"),
+    }
+}
+
 pub async fn family(db: &Db, family_id: i64) -> Result<Option<FamilyAccount>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, identifiant, civility, last_name, first_name, emails, must_change_password FROM families WHERE id = $1",
-    )
-    .bind(family_id)
-    .fetch_optional(db.reader())
-    .await?;
-    Ok(row.map(|r| {
-        let emails: String = r.get("emails");
-        FamilyAccount {
-            id: r.get("id"),
-            identifiant: r.get("identifiant"),
-            civility: r.get("civility"),
-            last_name: r.get("last_name"),
-            first_name: r.get("first_name"),
-            emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
-            must_change_password: r.get::<i64, _>("must_change_password") != 0,
-        }
-    }))
+    let sql = format!("SELECT {FAMILY_COLUMNS} FROM families f WHERE f.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).fetch_optional(db.reader()).await?;
+    Ok(row.as_ref().map(family_from))
 }
 
 /// The family whose identifiant and one of whose addresses match, for a reset request.

@@ -2,7 +2,10 @@
 //! the days booked, the draft of pending changes, the confirmation that records them all
 //! at once, and the follow-up.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::LazyLock,
+};
 
 use jiff::{
     Timestamp,
@@ -11,7 +14,7 @@ use jiff::{
 use ribambelle_domain::{
     activity::{PriceBracket, Schedule, parse_weekdays},
     booking::{BookingRules, Deadline, HolidayWindow, Pending},
-    calendar::{HolidayPeriod, SchoolCalendar, SchoolZone},
+    calendar::{HolidayPeriod, SchoolCalendar, SchoolZone, parse_holiday_csv},
     money::Cents,
 };
 use sqlx::{Any, Row, Transaction};
@@ -27,31 +30,23 @@ fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt(column, e))
 }
 
-/// The school calendar of a structure's zone, from the reference data.
+/// The national school-holiday calendar shipped with the binary, parsed once: the table
+/// `school_holidays` is its copy, refreshed at every start, which never changes meanwhile.
+static HOLIDAYS: LazyLock<Result<Vec<HolidayPeriod>, String>> =
+    LazyLock::new(|| parse_holiday_csv(crate::portal::HOLIDAYS_CSV).map_err(|e| e.to_string()));
+
+/// The school calendar of a zone, without a query.
+pub fn calendar_of(zone: SchoolZone, alsace_moselle: bool) -> Result<SchoolCalendar, StoreError> {
+    let all = HOLIDAYS.as_ref().map_err(|e| StoreError::Reference(e.clone()))?;
+    Ok(SchoolCalendar::new(zone, all.iter().filter(|p| p.zone == zone).cloned().collect::<Vec<_>>(), alsace_moselle))
+}
+
+/// The school calendar of a structure's zone.
 pub async fn school_calendar(db: &Db, structure_id: i64) -> Result<SchoolCalendar, StoreError> {
-    let rows = sqlx::query(
-        "SELECT s.school_zone, s.alsace_moselle, h.name, h.first_day, h.last_day FROM structures s \
-         LEFT JOIN school_holidays h ON h.zone = s.school_zone WHERE s.id = $1",
-    )
-    .bind(structure_id)
-    .fetch_all(db.reader())
-    .await?;
-    let first = rows.first().ok_or(sqlx::Error::RowNotFound)?;
-    let zone_text: String = first.get("school_zone");
+    let row = sqlx::query("SELECT school_zone, alsace_moselle FROM structures WHERE id = $1").bind(structure_id).fetch_one(db.reader()).await?;
+    let zone_text: String = row.get("school_zone");
     let zone: SchoolZone = zone_text.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone_text))?;
-    let alsace_moselle = first.get::<i64, _>("alsace_moselle") != 0;
-    let mut periods = Vec::with_capacity(rows.len());
-    for r in &rows {
-        // A zone without holidays yet: the join's one row has no period.
-        let Some(name) = r.get::<Option<String>, _>("name") else { continue };
-        periods.push(HolidayPeriod {
-            zone,
-            name,
-            first_day: date(&r.get::<String, _>("first_day"), "school_holidays.first_day")?,
-            last_day: date(&r.get::<String, _>("last_day"), "school_holidays.last_day")?,
-        });
-    }
-    Ok(SchoolCalendar::new(zone, periods, alsace_moselle))
+    calendar_of(zone, row.get::<i64, _>("alsace_moselle") != 0)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,13 +208,6 @@ fn activity_from(
 
 fn parse_time(text: &str) -> Result<Time, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt("time", e))
-}
-
-pub async fn quotient_familial(db: &Db, family_id: i64) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT quotient_familial FROM families WHERE id = $1")
-        .bind(family_id)
-        .fetch_one(db.reader())
-        .await?)
 }
 
 /// The states of the child's reservations on these activities between two days (included).

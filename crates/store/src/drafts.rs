@@ -8,6 +8,7 @@ use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
     activity::day_price,
     booking::Pending,
+    calendar::SchoolCalendar,
     money::Cents,
 };
 
@@ -71,16 +72,34 @@ pub async fn block(db: &Db, family_id: i64, structure_id: i64) -> Result<Option<
     Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
 }
 
+/// Who reviews a draft: the family, with the quotient familial its prices depend on, at a
+/// structure, with the school calendar its rules depend on.
+#[derive(Clone, Debug)]
+pub struct Booker {
+    pub family_id: i64,
+    pub quotient_familial: Option<i64>,
+    pub structure_id: i64,
+    pub calendar: SchoolCalendar,
+}
+
+impl Booker {
+    /// For callers that have not loaded the family and the structure already.
+    pub async fn load(db: &Db, family_id: i64, structure_id: i64) -> Result<Booker, StoreError> {
+        let quotient_familial = sqlx::query_scalar("SELECT quotient_familial FROM families WHERE id = $1").bind(family_id).fetch_one(db.reader()).await?;
+        let calendar = bookings::school_calendar(db, structure_id).await?;
+        Ok(Booker { family_id, quotient_familial, structure_id, calendar })
+    }
+}
+
 /// The family's pending changes at the structure, checked against every rule now.
-pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) -> Result<Draft, StoreError> {
+pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, StoreError> {
+    let (family_id, structure_id, qf, calendar) = (booker.family_id, booker.structure_id, booker.quotient_familial, &booker.calendar);
     let pending = bookings::pending_with_states(db, family_id).await?;
     let mut draft = Draft::default();
     if pending.is_empty() {
         return Ok(draft);
     }
     draft.block = block(db, family_id, structure_id).await?;
-    let calendar = bookings::school_calendar(db, structure_id).await?;
-    let qf = bookings::quotient_familial(db, family_id).await?;
     let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id).await?.into_iter().map(|c| (c.id, c)).collect();
     let mut activities: HashMap<i64, HashMap<i64, Activity>> = HashMap::new();
     for child in children.values().filter(|c| pending.iter().any(|(p, _)| p.child_id == c.id)) {
@@ -109,7 +128,7 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
             Some("compte débiteur : réglez votre solde dans « Paiement et Solde »")
         } else if !child.reglement_signed {
             Some("le règlement intérieur de l'enfant n'est pas signé")
-        } else if let Err(refusal) = activity.rules.check(change.day, now, &calendar) {
+        } else if let Err(refusal) = activity.rules.check(change.day, now, calendar) {
             Some(refusal.message())
         } else if change.change == Pending::Book && booked {
             Some("déjà réservé")
@@ -129,14 +148,8 @@ pub async fn review(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) 
 
 /// Reviews the draft again and records what can be; returns what was recorded (or had
 /// been, for a repeated confirmation) and what was refused.
-pub async fn confirm(
-    db: &Db,
-    family_id: i64,
-    structure_id: i64,
-    key: &str,
-    now: Timestamp,
-) -> Result<(Confirmed, Vec<(DraftLine, &'static str)>), StoreError> {
-    let draft = review(db, family_id, structure_id, now).await?;
+pub async fn confirm(db: &Db, booker: &Booker, key: &str, now: Timestamp) -> Result<(Confirmed, Vec<(DraftLine, &'static str)>), StoreError> {
+    let draft = review(db, booker, now).await?;
     let movements: Vec<Movement> = draft
         .bookings
         .iter()
@@ -144,6 +157,6 @@ pub async fn confirm(
         .map(|l| Movement { child_id: l.child_id, activity_id: l.activity_id, day: l.day, change: l.change, amount: l.amount })
         .collect();
     let refused: Vec<(i64, i64, Date)> = draft.refused.iter().map(|(l, _)| (l.child_id, l.activity_id, l.day)).collect();
-    let confirmed = bookings::confirm(db, family_id, key, &movements, &refused, now).await?;
+    let confirmed = bookings::confirm(db, booker.family_id, key, &movements, &refused, now).await?;
     Ok((confirmed, draft.refused))
 }

@@ -32,17 +32,27 @@ fn text_from(r: &sqlx::any::AnyRow) -> LegalText {
 
 const LATEST: &str = "t.version = (SELECT MAX(t2.version) FROM legal_texts t2 WHERE t2.structure_id = t.structure_id AND t2.kind = t.kind)";
 
+/// The latest RGPD notices and CGU of the structures of the family `$1`, as `t`.
+const FAMILY_TEXTS: &str = "legal_texts t JOIN family_structures tfs ON tfs.structure_id = t.structure_id AND tfs.family_id = $1";
+
+/// Of `FAMILY_TEXTS`, those not accepted yet.
+fn not_accepted() -> String {
+    format!("t.kind IN ('rgpd', 'cgu') AND {LATEST} AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.family_id = $1 AND c.legal_text_id = t.id)")
+}
+
+/// `EXISTS (…)`: whether the family `$1` has a text to accept.
+pub(crate) fn consents_pending_sql() -> String {
+    format!("EXISTS (SELECT 1 FROM {FAMILY_TEXTS} WHERE {})", not_accepted())
+}
+
 /// The latest RGPD notices and CGU of the family's structures that it has not accepted
 /// yet; a new version of a text appears here again.
 pub async fn pending_consents(db: &Db, family_id: i64) -> Result<Vec<LegalText>, StoreError> {
     let sql = format!(
         "SELECT t.id AS text_id, t.structure_id, s.name AS structure_name, t.kind, t.version, t.title, t.body \
-         FROM legal_texts t \
-         JOIN family_structures fs ON fs.structure_id = t.structure_id AND fs.family_id = $1 \
-         JOIN structures s ON s.id = t.structure_id \
-         WHERE t.kind IN ('rgpd', 'cgu') AND {LATEST} \
-           AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.family_id = $1 AND c.legal_text_id = t.id) \
-         ORDER BY s.id, t.kind DESC"
+         FROM {FAMILY_TEXTS} JOIN structures s ON s.id = t.structure_id \
+         WHERE {} ORDER BY s.id, t.kind DESC",
+        not_accepted()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).fetch_all(db.reader()).await?;
     Ok(rows.iter().map(text_from).collect())
@@ -89,9 +99,8 @@ pub async fn reglements(db: &Db, family_id: i64) -> Result<Vec<ChildReglement>, 
         "SELECT c.public_id, c.first_name, c.last_name, t.id AS text_id, t.structure_id, s.name AS structure_name, \
                 t.kind, t.version, t.title, t.body, sig.signer_name, sig.signed_place, sig.signed_at_text \
          FROM children c \
-         JOIN (SELECT DISTINCT r.child_id, a.structure_id FROM registrations r JOIN activities a ON a.id = r.activity_id) cs \
-           ON cs.child_id = c.id \
-         JOIN structures s ON s.id = cs.structure_id \
+         JOIN structures s ON EXISTS (SELECT 1 FROM registrations r JOIN activities a ON a.id = r.activity_id \
+                                      WHERE r.child_id = c.id AND a.structure_id = s.id) \
          JOIN legal_texts t ON t.structure_id = s.id AND t.kind = 'reglement' AND {LATEST} \
          LEFT JOIN reglement_signatures sig ON sig.child_id = c.id AND sig.legal_text_id = t.id \
          WHERE c.family_id = $1 \

@@ -2,10 +2,14 @@
 //! date of the last update shown in the header.
 
 use jiff::Timestamp;
-use ribambelle_domain::calendar::parse_holiday_csv;
-use sqlx::Row;
+use ribambelle_domain::calendar::{SchoolCalendar, SchoolZone, parse_holiday_csv};
+use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Db, StoreError, db_time, parse_db_time};
+use crate::{
+    Db, StoreError,
+    accounts::{FAMILY_COLUMNS, FamilyAccount, family_from},
+    db_time, legal, parse_db_time,
+};
 
 pub(crate) const HOLIDAYS_CSV: &str = include_str!("../seed/vacances-scolaires.csv");
 
@@ -36,46 +40,59 @@ pub struct StructureSummary {
     pub name: String,
     pub website_url: Option<String>,
     pub accent_color: String,
+    pub school_zone: SchoolZone,
+    /// Whether the Alsace-Moselle public holidays apply.
+    pub alsace_moselle: bool,
+    /// Requests decided right after each confirmation rather than by the nightly run.
+    pub immediate_processing: bool,
 }
 
-fn structure_from(r: &sqlx::any::AnyRow) -> StructureSummary {
-    StructureSummary {
-        id: r.get("id"),
+impl StructureSummary {
+    pub fn school_calendar(&self) -> Result<SchoolCalendar, StoreError> {
+        crate::bookings::calendar_of(self.school_zone, self.alsace_moselle)
+    }
+}
+
+/// The columns `structure_from` reads, from `structures s`.
+const STRUCTURE_COLUMNS: &str =
+    "s.id AS structure_id, s.slug, s.name, s.website_url, s.accent_color, s.school_zone, s.alsace_moselle, s.processing_mode";
+
+fn structure_from(r: &AnyRow) -> Result<StructureSummary, StoreError> {
+    let zone: String = r.get("school_zone");
+    Ok(StructureSummary {
+        id: r.get("structure_id"),
         slug: r.get("slug"),
         name: r.get("name"),
         website_url: r.get("website_url"),
         accent_color: r.get("accent_color"),
-    }
+        school_zone: zone.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone))?,
+        alsace_moselle: r.get::<i64, _>("alsace_moselle") != 0,
+        immediate_processing: r.get::<String, _>("processing_mode") == "immediat",
+    })
 }
 
 /// The structure that welcomes visitors on the login page: the first one created.
 pub async fn home_structure(db: &Db) -> Result<Option<StructureSummary>, StoreError> {
-    let row = sqlx::query("SELECT id, slug, name, website_url, accent_color FROM structures ORDER BY id LIMIT 1")
-        .fetch_optional(db.reader())
-        .await?;
-    Ok(row.as_ref().map(structure_from))
+    let sql = format!("SELECT {STRUCTURE_COLUMNS} FROM structures s ORDER BY s.id LIMIT 1");
+    let row = sqlx::query(AssertSqlSafe(sql)).fetch_optional(db.reader()).await?;
+    row.as_ref().map(structure_from).transpose()
 }
 
 pub async fn structure_by_slug(db: &Db, slug: &str) -> Result<Option<StructureSummary>, StoreError> {
-    let row = sqlx::query("SELECT id, slug, name, website_url, accent_color FROM structures WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(db.reader())
-        .await?;
-    Ok(row.as_ref().map(structure_from))
+    let sql = format!("SELECT {STRUCTURE_COLUMNS} FROM structures s WHERE s.slug = $1");
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(slug).fetch_optional(db.reader()).await?;
+    row.as_ref().map(structure_from).transpose()
 }
 
 /// The structures a staff member works for: every one for an administrateur, the granted
 /// ones for the others.
 pub async fn staff_scope(db: &Db, staff_id: i64, role: &str) -> Result<Vec<StructureSummary>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, slug, name, website_url, accent_color FROM structures s \
-         WHERE $2 = 'administrateur' OR EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $1 AND ss.structure_id = s.id) ORDER BY id",
-    )
-    .bind(staff_id)
-    .bind(role)
-    .fetch_all(db.reader())
-    .await?;
-    Ok(rows.iter().map(structure_from).collect())
+    let sql = format!(
+        "SELECT {STRUCTURE_COLUMNS} FROM structures s \
+         WHERE $2 = 'administrateur' OR EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $1 AND ss.structure_id = s.id) ORDER BY s.id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(staff_id).bind(role).fetch_all(db.reader()).await?;
+    rows.iter().map(structure_from).collect()
 }
 
 const LAST_DATA_CHANGE: &str = "last_data_change";
@@ -105,14 +122,48 @@ pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
 
 /// The structures a family is known to, in creation order.
 pub async fn family_structures(db: &Db, family_id: i64) -> Result<Vec<StructureSummary>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT s.id, s.slug, s.name, s.website_url, s.accent_color FROM structures s \
-         JOIN family_structures fs ON fs.structure_id = s.id WHERE fs.family_id = $1 ORDER BY s.id",
-    )
-    .bind(family_id)
-    .fetch_all(db.reader())
-    .await?;
-    Ok(rows.iter().map(structure_from).collect())
+    let sql = format!(
+        "SELECT {STRUCTURE_COLUMNS} FROM structures s JOIN family_structures fs ON fs.structure_id = s.id WHERE fs.family_id = $1 ORDER BY s.id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(family_id).fetch_all(db.reader()).await?;
+    rows.iter().map(structure_from).collect()
+}
+
+/// What every page of a signed-in family shows or checks first.
+#[derive(Clone, Debug)]
+pub struct FamilyView {
+    pub account: FamilyAccount,
+    /// A RGPD notice or CGU (or a new version of one) waits for the family's acceptance.
+    pub consents_pending: bool,
+    pub structures: Vec<StructureSummary>,
+    pub last_update: Option<Timestamp>,
+}
+
+/// The family's account, structures, pending consents and the header's date in one query
+/// (one row per structure), since every page of the portal starts with them.
+pub async fn family_view(db: &Db, family_id: i64) -> Result<Option<FamilyView>, StoreError> {
+    let sql = format!(
+        "SELECT {FAMILY_COLUMNS}, CASE WHEN {} THEN 1 ELSE 0 END AS consents_pending, {} AS last_update, {STRUCTURE_COLUMNS} \
+         FROM families f LEFT JOIN family_structures fs ON fs.family_id = f.id LEFT JOIN structures s ON s.id = fs.structure_id \
+         WHERE f.id = $1 ORDER BY s.id",
+        legal::consents_pending_sql(),
+        last_update_sql(2)
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(family_id).bind(LAST_RUN).bind(LAST_DATA_CHANGE).fetch_all(db.reader()).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut structures = Vec::with_capacity(rows.len());
+    for r in &rows {
+        // A family known to no structure yet: its one row has none.
+        if r.get::<Option<i64>, _>("structure_id").is_some() {
+            structures.push(structure_from(r)?);
+        }
+    }
+    Ok(Some(FamilyView {
+        account: family_from(first),
+        consents_pending: first.get::<i64, _>("consents_pending") != 0,
+        structures,
+        last_update: first.get::<Option<String>, _>("last_update").as_deref().map(parse_db_time).transpose()?,
+    }))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,13 +201,14 @@ const LAST_RUN: &str = "last_run_at";
 /// The « date de dernière mise à jour » of the header: the end of the last processing
 /// run, or until there has been one, the last change of the families' data.
 pub async fn last_update(db: &Db) -> Result<Option<Timestamp>, StoreError> {
-    let value: Option<String> = sqlx::query_scalar(
-        "SELECT COALESCE((SELECT value FROM app_state WHERE key = $1), (SELECT value FROM app_state WHERE key = $2))",
-    )
-    .bind(LAST_RUN)
-    .bind(LAST_DATA_CHANGE)
-    .fetch_one(db.reader())
-    .await?;
+    let sql = format!("SELECT {}", last_update_sql(1));
+    let value: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql)).bind(LAST_RUN).bind(LAST_DATA_CHANGE).fetch_one(db.reader()).await?;
     value.as_deref().map(parse_db_time).transpose()
+}
+
+/// The header's date, with the keys `LAST_RUN` and `LAST_DATA_CHANGE` bound as the
+/// parameters `first` and `first + 1`.
+fn last_update_sql(first: usize) -> String {
+    format!("COALESCE((SELECT value FROM app_state WHERE key = ${first}), (SELECT value FROM app_state WHERE key = ${}))", first + 1)
 }
 

@@ -121,7 +121,8 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     // Another structure's activity: left for that structure's récapitulatif.
     bookings::set_pending(db, m.family, m.hugo, nature.id, &book(&wednesdays[..1]), now).await.unwrap();
 
-    let draft = drafts::review(db, m.family, m.carteville, now).await.unwrap();
+    let booker = drafts::Booker::load(db, m.family, m.carteville).await.unwrap();
+    let draft = drafts::review(db, &booker, now).await.unwrap();
     assert_eq!((draft.bookings.len(), draft.cancellations.len(), draft.refused.len()), (5, 2, 1));
     assert_eq!(draft.refused[0].1, "déjà réservé");
     let previous: Vec<Option<String>> = {
@@ -135,7 +136,7 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     let refused_day = draft.refused[0].0.day;
     let refused_before = bookings::child_bookings(db, m.lea, refused_day, refused_day).await.unwrap().remove(&(lunch.id, refused_day));
     let key = ribambelle_store::sessions::new_key().unwrap();
-    let (confirmed, refused) = drafts::confirm(db, m.family, m.carteville, &key, now).await.unwrap();
+    let (confirmed, refused) = drafts::confirm(db, &booker, &key, now).await.unwrap();
     assert_eq!(confirmed, Confirmed::Recorded { bookings: 5, cancellations: 2 });
     assert_eq!(refused.len(), 1);
 
@@ -183,7 +184,7 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     assert_eq!(pending_of(db, m.family).await, vec![(m.hugo, nature.id, wednesdays[0], Pending::Book)]);
 
     // The same récapitulatif submitted again records nothing more.
-    let again = drafts::confirm(db, m.family, m.carteville, &key, now).await.unwrap().0;
+    let again = drafts::confirm(db, &booker, &key, now).await.unwrap().0;
     assert_eq!(again, Confirmed::AlreadyRecorded { bookings: 5, cancellations: 2 });
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key = $1")
         .bind(&key)

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use ribambelle_domain::{clock::paris, french};
-use ribambelle_store::portal::{self, StructureSummary};
+use ribambelle_store::portal::StructureSummary;
 
 use crate::{
     AppState, assets,
@@ -103,7 +103,7 @@ pub(crate) struct Shell {
 
 impl Shell {
     pub async fn family(state: &AppState, family: &Family, section: Section, path: &str) -> Result<Shell, AppError> {
-        let last_update = portal::last_update(&state.db).await?.map(format_instant);
+        let last_update = family.last_update.map(format_instant);
         let policy = &state.config.session_policy;
         let ends = policy.ends_at(family.session.created_at, family.session.last_seen_at);
         Ok(Shell {

@@ -10,8 +10,8 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use jiff::Timestamp;
 use ribambelle_store::{
     accounts::{self, FamilyAccount, StaffAccount},
-    legal, portal,
-    portal::StructureSummary,
+    drafts::Booker,
+    portal::{self, FamilyView, StructureSummary},
     sessions::{self, Principal, Session},
 };
 
@@ -62,6 +62,17 @@ impl FromRequestParts<AppState> for MaybeSession {
     }
 }
 
+/// The family signed in with this request's session; visitors go to the login page, staff
+/// to the back office.
+async fn family_session(parts: &mut Parts, state: &AppState) -> Result<(Session, i64), Response> {
+    let MaybeSession(session) = MaybeSession::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+    let Some(session) = session else { return Err(Redirect::to("/connexion").into_response()) };
+    let Principal::Family(family_id) = session.principal else {
+        return Err(Redirect::to("/gestion").into_response());
+    };
+    Ok((session, family_id))
+}
+
 /// A signed-in family, whatever its onboarding state (first password, consents).
 pub(crate) struct FamilySession {
     pub session: Session,
@@ -72,11 +83,7 @@ impl FromRequestParts<AppState> for FamilySession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        let Some(session) = session else { return Err(Redirect::to("/connexion").into_response()) };
-        let Principal::Family(family_id) = session.principal else {
-            return Err(Redirect::to("/gestion").into_response());
-        };
+        let (session, family_id) = family_session(parts, state).await?;
         let account = accounts::family(&state.db, family_id).await.map_err(|e| AppError::from(e).into_response())?;
         let Some(account) = account else { return Err(Redirect::to("/connexion").into_response()) };
         Ok(FamilySession { session, account })
@@ -90,21 +97,38 @@ pub(crate) struct Family {
     pub account: FamilyAccount,
     pub structures: Vec<StructureSummary>,
     pub structure: StructureSummary,
+    /// The header's « dernière mise à jour ».
+    pub last_update: Option<Timestamp>,
+}
+
+impl Family {
+    /// The family at the structure being consulted, for the booking rules and prices.
+    pub fn booker(&self) -> Result<Booker, AppError> {
+        Ok(Booker {
+            family_id: self.account.id,
+            quotient_familial: self.account.quotient_familial,
+            structure_id: self.structure.id,
+            calendar: self.structure.school_calendar()?,
+        })
+    }
 }
 
 impl FromRequestParts<AppState> for Family {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let FamilySession { session, account } = FamilySession::from_request_parts(parts, state).await?;
+        let (session, family_id) = family_session(parts, state).await?;
         let internal = |e: ribambelle_store::StoreError| AppError::from(e).into_response();
+        let view = portal::family_view(&state.db, family_id).await.map_err(internal)?;
+        let Some(FamilyView { account, consents_pending, mut structures, last_update }) = view else {
+            return Err(Redirect::to("/connexion").into_response());
+        };
         if account.must_change_password {
             return Err(Redirect::to("/premiere-connexion").into_response());
         }
-        if !legal::pending_consents(&state.db, account.id).await.map_err(internal)?.is_empty() {
+        if consents_pending {
             return Err(Redirect::to("/conditions").into_response());
         }
-        let mut structures = portal::family_structures(&state.db, account.id).await.map_err(internal)?;
         if structures.is_empty() {
             structures.extend(portal::home_structure(&state.db).await.map_err(internal)?);
         }
@@ -114,7 +138,7 @@ impl FromRequestParts<AppState> for Family {
             .or(structures.first())
             .cloned()
             .ok_or_else(|| AppError::Internal("no structure at all".into()).into_response())?;
-        Ok(Family { session, account, structures, structure })
+        Ok(Family { session, account, structures, structure, last_update })
     }
 }
 

@@ -59,7 +59,7 @@ impl Context {
             child,
             activities,
             activity,
-            calendar: bookings::school_calendar(&state.db, structure).await?,
+            calendar: family.structure.school_calendar()?,
             block: drafts::block(&state.db, family.account.id, structure).await?,
             now: Timestamp::now(),
         })

@@ -243,7 +243,9 @@ async fn a_structure_is_edited_and_its_regie_certificate_never_shown_back() {
     assert_eq!(saved.location(), "/gestion/structures/ecureuils?enregistre=1");
     g.get("/gestion/structures/ecureuils?enregistre=1").await.assert_contains("2 chemin des Pins").assert_contains("value=\"#6b2e5f\"");
     assert!(app.get("/theme/ecureuils.css").await.body.contains("#6b2e5f"));
-    assert!(ribambelle_store::processing::is_immediate(app.db(), 2).await.unwrap());
+    let saved = ribambelle_store::portal::structure_by_slug(app.db(), "ecureuils").await.unwrap().unwrap();
+    assert!(saved.immediate_processing);
+    assert_eq!(saved.school_zone.as_str(), "B");
 
     // Systempay: the certificate is required, saved, and never shown back.
     let regie = "/gestion/structures/ecureuils/regie";
