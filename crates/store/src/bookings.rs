@@ -24,6 +24,7 @@ use crate::{
     bulk::{ROWS_PER_STATEMENT, Statement, Val},
     db_time, parse_db_time,
     places::Asked,
+    writes::WriteTx,
 };
 
 fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
@@ -311,7 +312,7 @@ pub async fn set_pending(
         return Ok(());
     }
     let created_at = db_time(now);
-    let mut statements = Vec::new();
+    let mut statements: Vec<Statement> = Vec::new();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         let dropped: Vec<(i64, i64, Date)> = chunk.iter().filter(|(_, c)| c.is_none()).map(|&(day, _)| (child_id, activity_id, day)).collect();
         if !dropped.is_empty() {
@@ -335,20 +336,16 @@ pub async fn set_pending(
             statements.push(upsert);
         }
     }
-    // One statement is atomic by itself; a transaction would only hold the single SQLite
-    // writer for two more round trips.
-    if statements.len() == 1
-        && let Some(statement) = statements.pop()
-    {
-        statement.execute(db.writer()).await?;
-        return Ok(());
-    }
-    let mut tx = db.begin().await?;
-    for statement in statements {
-        statement.execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    db.write(move |tx| {
+        let statements = statements.clone();
+        Box::pin(async move {
+            for statement in statements {
+                statement.execute(&mut **tx).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// `((child_id = ? AND activity_id = ? AND day IN (?, …)) OR …)`: the rows of these
@@ -412,45 +409,71 @@ pub async fn confirm(
 ) -> Result<Confirmed, StoreError> {
     let bookings = movements.iter().filter(|m| m.change == Pending::Book).count() as i64;
     let cancellations = movements.len() as i64 - bookings;
-    let at = db_time(now);
-    let mut tx = db.begin().await?;
-    // The key is claimed first: a second submit of the same récapitulatif, even at the
-    // same instant on another instance, waits for the first and then finds it recorded.
-    let claimed = sqlx::query(
-        "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(key)
-    .bind(family_id)
-    .bind(bookings)
-    .bind(cancellations)
-    .bind(&at)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !claimed {
-        tx.rollback().await?;
-        let row = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
-            .bind(key)
-            .bind(family_id)
-            .fetch_one(db.reader())
-            .await?;
-        return Ok(Confirmed::AlreadyRecorded { bookings: row.get("bookings"), cancellations: row.get("cancellations") });
+    let confirmation = Confirmation { family_id, key: key.to_owned(), movements: movements.to_vec(), refused: refused.to_vec(), now };
+    let backend = db.backend();
+    let claimed = db
+        .write(move |tx| {
+            let confirmation = confirmation.clone();
+            Box::pin(async move { confirmation.write(tx, backend, bookings, cancellations).await })
+        })
+        .await?;
+    if claimed {
+        return Ok(Confirmed::Recorded { bookings, cancellations });
     }
-    for chunk in movements.chunks(ROWS_PER_STATEMENT) {
-        record(&mut tx, db.backend(), family_id, key, chunk, &at).await?;
+    let row = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
+        .bind(key)
+        .bind(family_id)
+        .fetch_one(db.reader())
+        .await?;
+    Ok(Confirmed::AlreadyRecorded { bookings: row.get("bookings"), cancellations: row.get("cancellations") })
+}
+
+/// A confirmation to write, owned by the job that writes it.
+#[derive(Clone)]
+struct Confirmation {
+    family_id: i64,
+    key: String,
+    movements: Vec<Movement>,
+    refused: Vec<(i64, i64, Date)>,
+    now: Timestamp,
+}
+
+impl Confirmation {
+    /// Whether this confirmation's key was new, and everything recorded with it.
+    async fn write(self, tx: &mut WriteTx, backend: Backend, bookings: i64, cancellations: i64) -> Result<bool, StoreError> {
+        let Confirmation { family_id, key, movements, refused, now } = self;
+        let at = db_time(now);
+        // The key is claimed first: a second submit of the same récapitulatif, even at the
+        // same instant on another instance, waits for the first and then finds it recorded.
+        let claimed = sqlx::query(
+            "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&key)
+        .bind(family_id)
+        .bind(bookings)
+        .bind(cancellations)
+        .bind(&at)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            return Ok(false);
+        }
+        for chunk in movements.chunks(ROWS_PER_STATEMENT) {
+            record(tx, backend, family_id, &key, chunk, &at).await?;
+        }
+        let done: Vec<(i64, i64, Date)> = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused).collect();
+        for chunk in done.chunks(ROWS_PER_STATEMENT) {
+            let mut delete = Statement::new(backend, "DELETE FROM pending_changes WHERE family_id = ");
+            delete.value(family_id).sql(" AND ");
+            days_condition(&mut delete, chunk);
+            delete.execute(&mut **tx).await?;
+        }
+        crate::portal::touch_data_change(&mut **tx, now).await?;
+        Ok(true)
     }
-    let done: Vec<(i64, i64, Date)> = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused.iter().copied()).collect();
-    for chunk in done.chunks(ROWS_PER_STATEMENT) {
-        let mut delete = Statement::new(db.backend(), "DELETE FROM pending_changes WHERE family_id = ");
-        delete.value(family_id).sql(" AND ");
-        days_condition(&mut delete, chunk);
-        delete.execute(&mut *tx).await?;
-    }
-    crate::portal::touch_data_change(&mut *tx, now).await?;
-    tx.commit().await?;
-    Ok(Confirmed::Recorded { bookings, cancellations })
 }
 
 /// Writes some movements of a confirmation with a few statements for them all: first the

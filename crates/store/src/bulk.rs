@@ -116,6 +116,7 @@ impl<const W: usize> Bulk<W> {
 /// A statement whose number of values varies (a list of days, of movements), written
 /// with the backend's placeholders as it is built; its values are bound in the order
 /// they were added, which is the order of their placeholders.
+#[derive(Clone)]
 pub(crate) struct Statement {
     backend: Backend,
     sql: String,

@@ -6,7 +6,10 @@ use sqlx::{
     sqlite::SqliteConnectOptions,
 };
 
-use crate::{StoreError, migrate};
+use crate::{
+    StoreError, migrate,
+    writes::{BoxFuture, Queue, WriteTx},
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -24,6 +27,8 @@ pub struct Db {
     backend: Backend,
     writer: AnyPool,
     reader: AnyPool,
+    /// SQLite only: the thread that runs the jobs given to `write`.
+    write_jobs: Option<Queue>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -39,15 +44,19 @@ impl Db {
             SqliteConnectOptions::from_str(url)?;
             let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
             let writer = sqlite_pool(&url, 1).await?;
-            let reader = sqlite_pool(&url, 8).await?;
-            Db { backend: Backend::Sqlite, writer, reader }
+            // Each connection is a thread: more readers than cores only make the writer's
+            // thread wait longer for a core, and the requests queue in the pool instead.
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let reader = sqlite_pool(&url, u32::try_from(cores.clamp(2, 8)).unwrap_or(8)).await?;
+            let write_jobs = Some(Queue::start(writer.clone())?);
+            Db { backend: Backend::Sqlite, writer, reader, write_jobs }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Db { backend: Backend::Postgres, writer: pool.clone(), reader: pool }
+            Db { backend: Backend::Postgres, writer: pool.clone(), reader: pool, write_jobs: None }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
@@ -77,6 +86,24 @@ impl Db {
             Backend::Postgres => self.writer.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// Runs `work` (writes, with the reads they depend on) in a write transaction and
+    /// commits it: on SQLite, on the write thread, with other jobs queued meanwhile (see
+    /// `writes`); on PostgreSQL, whose writers do not queue behind one another, here.
+    /// `work` may run twice on SQLite, so it must start from its inputs each time.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> Fn(&'t mut WriteTx) -> BoxFuture<'t, Result<T, StoreError>> + Send + 'static,
+    {
+        if let Some(queue) = &self.write_jobs {
+            return queue.write(work).await;
+        }
+        let mut tx = self.begin().await?;
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Whether the database answers; used by `/healthz`.

@@ -18,6 +18,8 @@ pub enum StoreError {
     MailTemplate(String),
     #[error("file store: {0}")]
     Files(String),
+    #[error("SQLite write thread: {0}")]
+    Writer(String),
 }
 
 impl StoreError {

@@ -39,6 +39,7 @@ pub mod throttle;
 pub mod wallets;
 mod time;
 mod token;
+mod writes;
 
 pub use db::{Backend, Db};
 pub use error::StoreError;
