@@ -577,13 +577,6 @@ pub async fn follow_up(db: &Db, family_id: i64, structure_id: i64, from: Date) -
         .collect()
 }
 
-/// The family's balance at a structure: the sum of its porte-monnaies' (see `wallets`).
-/// Negative: the family owes.
-pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents, StoreError> {
-    let today = ribambelle_domain::clock::paris_date(Timestamp::now());
-    Ok(crate::wallets::wallet_lines(db, family_id, structure_id, today).await?.iter().map(|w| w.solde).sum())
-}
-
 /// The private address token of a child's calendar feed, created on first request.
 pub async fn feed_token(db: &Db, family_id: i64, child_public_id: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
     let Some(child_id): Option<i64> = sqlx::query_scalar("SELECT id FROM children WHERE public_id = $1 AND family_id = $2")

@@ -68,7 +68,7 @@ pub enum Block {
 }
 
 pub async fn block(db: &Db, family_id: i64, structure_id: i64) -> Result<Option<Block>, StoreError> {
-    let balance = bookings::balance(db, family_id, structure_id).await?;
+    let balance = crate::wallets::balance(db, family_id, structure_id).await?;
     Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
 }
 

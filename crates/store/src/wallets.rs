@@ -28,21 +28,38 @@ pub(crate) fn solde(prepaid: bool, credited: i64, consumed: i64, invoiced: i64, 
     if prepaid { Cents(credited - consumed) } else { Cents(allocated - invoiced) }
 }
 
+/// What a wallet's balance is computed from (`solde`), for the family `$1`.
+const SOLDE_SUMS: &str = "\
+    CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.wallet_id = w.id AND p.family_id = $1 AND p.state = 'paye'), 0) AS BIGINT) AS credited, \
+    CAST(COALESCE((SELECT SUM(c.amount_cents) FROM consommations c JOIN activities a ON a.id = c.activity_id \
+       WHERE a.wallet_id = w.id AND c.family_id = $1), 0) AS BIGINT) AS consumed, \
+    CAST(COALESCE((SELECT SUM(i.amount_cents) FROM invoices i WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS invoiced, \
+    CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id \
+       WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS allocated";
+
+fn solde_of(r: &sqlx::any::AnyRow) -> Cents {
+    let get = |c: &str| -> i64 { r.get(c) };
+    solde(r.get::<String, _>("billing_mode") == "prepaiement", get("credited"), get("consumed"), get("invoiced"), get("allocated"))
+}
+
+/// The family's balance at a structure, all its wallets together: what the booking screens
+/// check (a débiteur family may not book), without the coming days' amounts.
+pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents, StoreError> {
+    let sql = format!("SELECT w.billing_mode, {SOLDE_SUMS} FROM wallets w WHERE w.structure_id = $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).bind(structure_id).fetch_all(db.reader()).await?;
+    Ok(rows.iter().map(solde_of).sum())
+}
+
 pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Date) -> Result<Vec<WalletLine>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.name, w.billing_mode, \
-           CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.wallet_id = w.id AND p.family_id = $1 AND p.state = 'paye'), 0) AS BIGINT) AS credited, \
-           CAST(COALESCE((SELECT SUM(c.amount_cents) FROM consommations c JOIN activities a ON a.id = c.activity_id \
-              WHERE a.wallet_id = w.id AND c.family_id = $1), 0) AS BIGINT) AS consumed, \
-           CAST(COALESCE((SELECT SUM(i.amount_cents) FROM invoices i WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS invoiced, \
-           CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id \
-              WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS allocated, \
+    let sql = format!(
+        "SELECT w.id, w.name, w.billing_mode, {SOLDE_SUMS}, \
            CAST(COALESCE((SELECT SUM(r.amount_cents) FROM reservations r JOIN activities a ON a.id = r.activity_id \
               WHERE a.wallet_id = w.id AND r.family_id = $1 AND r.day >= $3 AND r.state = 'acceptee'), 0) AS BIGINT) AS accepted, \
            CAST(COALESCE((SELECT SUM(r.amount_cents) FROM reservations r JOIN activities a ON a.id = r.activity_id \
               WHERE a.wallet_id = w.id AND r.family_id = $1 AND r.day >= $3 AND r.state IN ('non_transmise', 'attente')), 0) AS BIGINT) AS asked \
-         FROM wallets w WHERE w.structure_id = $2 ORDER BY w.id",
-    )
+         FROM wallets w WHERE w.structure_id = $2 ORDER BY w.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
     .bind(family_id)
     .bind(structure_id)
     .bind(today.to_string())
@@ -53,7 +70,7 @@ pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Dat
         .map(|r| {
             let get = |c: &str| -> i64 { r.get(c) };
             let prepaid = r.get::<String, _>("billing_mode") == "prepaiement";
-            let solde = solde(prepaid, get("credited"), get("consumed"), get("invoiced"), get("allocated"));
+            let solde = solde_of(r);
             if prepaid {
                 WalletLine {
                     id: r.get("id"),

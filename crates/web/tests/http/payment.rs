@@ -13,7 +13,7 @@ async fn each_wallet_shows_its_balance_and_prepaid_ones_their_coming_costs() {
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    let balance = ribambelle_store::bookings::balance(app.db(), martin, carteville).await.unwrap();
+    let balance = ribambelle_store::wallets::balance(app.db(), martin, carteville).await.unwrap();
     let coming: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(r.amount_cents), 0) AS BIGINT) FROM reservations r JOIN activities a ON a.id = r.activity_id \
          JOIN wallets w ON w.id = a.wallet_id WHERE r.family_id = $1 AND w.name = 'Restauration' AND r.state = 'acceptee' AND r.day >= $2",

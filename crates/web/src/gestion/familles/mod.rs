@@ -89,7 +89,7 @@ pub(crate) async fn search(State(state): State<AppState>, staff: Staff, Query(qu
     for hit in hits {
         let mut balances = Vec::new();
         for (structure_id, name) in &hit.structures {
-            balances.push(format!("{name} : {}", bookings::balance(&state.db, hit.id, *structure_id).await?.to_french()));
+            balances.push(format!("{name} : {}", ribambelle_store::wallets::balance(&state.db, hit.id, *structure_id).await?.to_french()));
         }
         rows.push(HitRow { hit, balances });
     }
