@@ -103,6 +103,8 @@ pub struct Activity {
 
 const ACTIVITY_COLUMNS: &str = "a.id, a.public_id, a.name, a.capacity, a.start_time, a.end_time, a.period_kind, a.weekdays, \
      a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days";
+/// Empty values in the place of `ACTIVITY_COLUMNS`.
+const NO_ACTIVITY: &str = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
 
 /// The activities of the structure the child is registered to.
 pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
@@ -120,36 +122,38 @@ pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, Store
     activities(db, "$1", &[activity_id]).await?.pop().ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
-/// The activities whose ids `ids` selects (SQL with the `params`), by start time and name.
-/// Their windows, closures and prices come for all of them in one more query: two
-/// queries however many activities a page shows.
+/// The activities whose ids `ids` selects (SQL with the `params`), by start time and name,
+/// with their windows, closures and prices: one query however many activities a page shows.
 async fn activities(db: &Db, ids: &str, params: &[i64]) -> Result<Vec<Activity>, StoreError> {
-    let fetch = |sql: String| {
-        let query = params.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, p| q.bind(*p));
-        query.fetch_all(db.reader())
-    };
-    let rows = fetch(format!("SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id IN ({ids}) ORDER BY a.start_time, a.name")).await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
+    // The activities and their three lists in one result, each row filling the columns of
+    // its kind (typed in the first SELECT: PostgreSQL matches the columns' types from left
+    // to right). The activities come by start time and name, the lists' rows (whose start
+    // time and name are empty) by position and day.
+    let sql = format!(
+        "SELECT 'activity' AS kind, a.id AS activity_id, {ACTIVITY_COLUMNS}, 0 AS position, CAST(NULL AS TEXT) AS day, \
+           CAST(NULL AS TEXT) AS last_day, CAST(NULL AS TEXT) AS opens_at, CAST(NULL AS TEXT) AS closes_at, \
+           CAST(NULL AS BIGINT) AS qf_max, CAST(NULL AS BIGINT) AS price_cents FROM activities a WHERE a.id IN ({ids}) \
+         UNION ALL SELECT 'window', activity_id, {NO_ACTIVITY}, id, first_day, last_day, opens_at, closes_at, NULL, NULL \
+           FROM holiday_booking_windows WHERE activity_id IN ({ids}) \
+         UNION ALL SELECT 'closure', activity_id, {NO_ACTIVITY}, 0, day, NULL, NULL, NULL, NULL, NULL \
+           FROM activity_closures WHERE activity_id IN ({ids}) \
+         UNION ALL SELECT 'price', activity_id, {NO_ACTIVITY}, id, NULL, NULL, NULL, NULL, qf_max, price_cents \
+           FROM price_brackets WHERE activity_id IN ({ids}) \
+         ORDER BY start_time, name, position, day"
+    );
+    let query = params.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, p| q.bind(*p));
+    let mut rows = Vec::new();
     let mut windows: HashMap<i64, Vec<HolidayWindow>> = HashMap::new();
     let mut closures: HashMap<i64, Vec<Date>> = HashMap::new();
     let mut prices: HashMap<i64, Vec<PriceBracket>> = HashMap::new();
-    // The three lists in one result, each row filling the columns of its kind (typed in
-    // the first SELECT: PostgreSQL matches the columns' types from left to right).
-    let details = format!(
-        "SELECT 'window' AS kind, activity_id, id AS position, first_day AS day, last_day, opens_at, closes_at, \
-           CAST(NULL AS BIGINT) AS qf_max, CAST(NULL AS BIGINT) AS price_cents FROM holiday_booking_windows WHERE activity_id IN ({ids}) \
-         UNION ALL SELECT 'closure', activity_id, 0, day, NULL, NULL, NULL, NULL, NULL \
-           FROM activity_closures WHERE activity_id IN ({ids}) \
-         UNION ALL SELECT 'price', activity_id, id, NULL, NULL, NULL, NULL, qf_max, price_cents \
-           FROM price_brackets WHERE activity_id IN ({ids}) \
-         ORDER BY position, day"
-    );
-    for r in fetch(details).await? {
+    for r in query.fetch_all(db.reader()).await? {
         let activity: i64 = r.get("activity_id");
         let day = |column: &str, name: &'static str| date(&r.get::<String, _>(column), name);
         match r.get::<String, _>("kind").as_str() {
+            "activity" => {
+                rows.push(r);
+                continue;
+            }
             "window" => windows.entry(activity).or_default().push(HolidayWindow {
                 first_day: day("day", "holiday_booking_windows.first_day")?,
                 last_day: day("last_day", "holiday_booking_windows.last_day")?,
