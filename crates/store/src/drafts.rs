@@ -82,15 +82,6 @@ pub struct Booker {
     pub calendar: SchoolCalendar,
 }
 
-impl Booker {
-    /// For callers that have not loaded the family and the structure already.
-    pub async fn load(db: &Db, family_id: i64, structure_id: i64) -> Result<Booker, StoreError> {
-        let quotient_familial = sqlx::query_scalar("SELECT quotient_familial FROM families WHERE id = $1").bind(family_id).fetch_one(db.reader()).await?;
-        let calendar = bookings::school_calendar(db, structure_id).await?;
-        Ok(Booker { family_id, quotient_familial, structure_id, calendar })
-    }
-}
-
 /// The family's pending changes at the structure, checked against every rule now.
 pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, StoreError> {
     let (family_id, structure_id, qf, calendar) = (booker.family_id, booker.structure_id, booker.quotient_familial, &booker.calendar);

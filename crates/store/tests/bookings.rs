@@ -121,7 +121,12 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     // Another structure's activity: left for that structure's récapitulatif.
     bookings::set_pending(db, m.family, m.hugo, nature.id, &book(&wednesdays[..1]), now).await.unwrap();
 
-    let booker = drafts::Booker::load(db, m.family, m.carteville).await.unwrap();
+    let booker = drafts::Booker {
+        family_id: m.family,
+        quotient_familial: sqlx::query_scalar("SELECT quotient_familial FROM families WHERE id = $1").bind(m.family).fetch_one(db.reader()).await.unwrap(),
+        structure_id: m.carteville,
+        calendar: bookings::school_calendar(db, m.carteville).await.unwrap(),
+    };
     let draft = drafts::review(db, &booker, now).await.unwrap();
     assert_eq!((draft.bookings.len(), draft.cancellations.len(), draft.refused.len()), (5, 2, 1));
     assert_eq!(draft.refused[0].1, "déjà réservé");
