@@ -706,13 +706,14 @@ mod tests {
     }
 
     #[test]
-    fn a_complete_form_gives_the_settings_the_rules_read() {
-        let s = checked(&form(), &wallets()).unwrap();
+    fn a_complete_form_gives_the_settings_the_rules_read() -> Result<(), Box<dyn std::error::Error>> {
+        let s = checked(&form(), &wallets()).map_err(|e| format!("{e:?}"))?;
         assert_eq!(s.schedule.weekdays, vec![Weekday::Wednesday]);
         assert_eq!(s.capacity, Some(12));
         assert_eq!(s.deadline, Deadline::default(), "jeudi 23:59 is the default deadline, 23:59:59");
         assert_eq!(s.prices, vec![PriceBracket { qf_max: Some(600), price: Cents(450) }, PriceBracket { qf_max: None, price: Cents(900) }]);
         assert_eq!(s.wallet, WalletPick::Existing(7));
+        Ok(())
     }
 
     #[test]
