@@ -3,31 +3,32 @@
 //! at once, and the follow-up.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::LazyLock,
 };
 
 use jiff::{
     Timestamp,
-    civil::{Date, Time, Weekday},
+    civil::{Date, Time},
 };
 use ribambelle_domain::{
-    activity::{PriceBracket, Schedule, parse_weekdays},
-    booking::{BookingRules, Deadline, HolidayWindow, Pending},
+    activity::PriceBracket,
+    booking::{BookingRules, Pending},
     calendar::{HolidayPeriod, SchoolCalendar, SchoolZone, parse_holiday_csv},
     money::Cents,
 };
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::{
     Backend, Db, StoreError,
-    bulk::{ROWS_PER_STATEMENT, Statement, Val},
-    db_time, parse_db_time,
+    bulk::{ROWS_PER_STATEMENT, Statement, Val, in_shapes},
+    catalog,
+    db_time,
     places::Asked,
-    writes::WriteTx,
+    writes::{Batch, BoxFuture, WriteTx},
 };
 
-fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
+pub(crate) fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt(column, e))
 }
 
@@ -101,117 +102,25 @@ pub struct Activity {
     pub prices: Vec<PriceBracket>,
 }
 
-const ACTIVITY_COLUMNS: &str = "a.id, a.public_id, a.name, a.capacity, a.start_time, a.end_time, a.period_kind, a.weekdays, \
-     a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days";
-/// Empty values in the place of `ACTIVITY_COLUMNS`.
-const NO_ACTIVITY: &str = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
-
-/// The activities of the structure the child is registered to.
+/// The activities of the structure the child is registered to, by start time and name.
 pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
-    activities(
-        db,
-        "SELECT r.activity_id FROM registrations r WHERE r.child_id = $1 \
-         AND r.activity_id IN (SELECT id FROM activities WHERE structure_id = $2)",
-        &[child_id, structure_id],
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT r.activity_id FROM registrations r JOIN activities a ON a.id = r.activity_id \
+         WHERE r.child_id = $1 AND a.structure_id = $2",
     )
-    .await
+    .bind(child_id)
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(catalog::current(db).await?.activities().filter(|a| ids.contains(&a.id)).cloned().collect())
 }
 
 /// One activity with its rules and prices.
 pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, StoreError> {
-    activities(db, "$1", &[activity_id]).await?.pop().ok_or_else(|| sqlx::Error::RowNotFound.into())
+    catalog::current(db).await?.activity(activity_id).cloned().ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
-/// The activities whose ids `ids` selects (SQL with the `params`), by start time and name,
-/// with their windows, closures and prices: one query however many activities a page shows.
-async fn activities(db: &Db, ids: &str, params: &[i64]) -> Result<Vec<Activity>, StoreError> {
-    // The activities and their three lists in one result, each row filling the columns of
-    // its kind (typed in the first SELECT: PostgreSQL matches the columns' types from left
-    // to right). The activities come by start time and name, the lists' rows (whose start
-    // time and name are empty) by position and day.
-    let sql = format!(
-        "SELECT 'activity' AS kind, a.id AS activity_id, {ACTIVITY_COLUMNS}, 0 AS position, CAST(NULL AS TEXT) AS day, \
-           CAST(NULL AS TEXT) AS last_day, CAST(NULL AS TEXT) AS opens_at, CAST(NULL AS TEXT) AS closes_at, \
-           CAST(NULL AS BIGINT) AS qf_max, CAST(NULL AS BIGINT) AS price_cents FROM activities a WHERE a.id IN ({ids}) \
-         UNION ALL SELECT 'window', activity_id, {NO_ACTIVITY}, id, first_day, last_day, opens_at, closes_at, NULL, NULL \
-           FROM holiday_booking_windows WHERE activity_id IN ({ids}) \
-         UNION ALL SELECT 'closure', activity_id, {NO_ACTIVITY}, 0, day, NULL, NULL, NULL, NULL, NULL \
-           FROM activity_closures WHERE activity_id IN ({ids}) \
-         UNION ALL SELECT 'price', activity_id, {NO_ACTIVITY}, id, NULL, NULL, NULL, NULL, qf_max, price_cents \
-           FROM price_brackets WHERE activity_id IN ({ids}) \
-         ORDER BY start_time, name, position, day"
-    );
-    let query = params.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, p| q.bind(*p));
-    let mut rows = Vec::new();
-    let mut windows: HashMap<i64, Vec<HolidayWindow>> = HashMap::new();
-    let mut closures: HashMap<i64, Vec<Date>> = HashMap::new();
-    let mut prices: HashMap<i64, Vec<PriceBracket>> = HashMap::new();
-    for r in query.fetch_all(db.reader()).await? {
-        let activity: i64 = r.get("activity_id");
-        let day = |column: &str, name: &'static str| date(&r.get::<String, _>(column), name);
-        match r.get::<String, _>("kind").as_str() {
-            "activity" => {
-                rows.push(r);
-                continue;
-            }
-            "window" => windows.entry(activity).or_default().push(HolidayWindow {
-                first_day: day("day", "holiday_booking_windows.first_day")?,
-                last_day: day("last_day", "holiday_booking_windows.last_day")?,
-                opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
-                closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
-            }),
-            "closure" => closures.entry(activity).or_default().push(day("day", "activity_closures.day")?),
-            _ => prices.entry(activity).or_default().push(PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) }),
-        }
-    }
-    rows.iter()
-        .map(|r| {
-            let id: i64 = r.get("id");
-            activity_from(
-                r,
-                windows.remove(&id).unwrap_or_default(),
-                closures.remove(&id).unwrap_or_default(),
-                prices.remove(&id).unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
-fn activity_from(
-    r: &sqlx::any::AnyRow,
-    holiday_windows: Vec<HolidayWindow>,
-    closures: Vec<Date>,
-    prices: Vec<PriceBracket>,
-) -> Result<Activity, StoreError> {
-    Ok(Activity {
-        id: r.get("id"),
-        public_id: r.get("public_id"),
-        name: r.get("name"),
-        capacity: r.get("capacity"),
-        start_time: parse_time(&r.get::<String, _>("start_time"))?,
-        end_time: parse_time(&r.get::<String, _>("end_time"))?,
-        rules: BookingRules {
-            schedule: Schedule {
-                period_kind: r.get::<String, _>("period_kind").parse().map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
-                weekdays: parse_weekdays(&r.get::<String, _>("weekdays")).map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
-            },
-            deadline: Deadline {
-                weekday: i8::try_from(r.get::<i64, _>("deadline_weekday"))
-                    .ok()
-                    .and_then(|n| Weekday::from_monday_one_offset(n).ok())
-                    .ok_or_else(|| StoreError::corrupt("activities.deadline_weekday", "out of 1..=7"))?,
-                time: parse_time(&r.get::<String, _>("deadline_time"))?,
-                weeks_before: r.get("deadline_weeks_before"),
-            },
-            horizon_days: r.get("horizon_days"),
-            holiday_windows,
-            closures,
-        },
-        prices,
-    })
-}
-
-fn parse_time(text: &str) -> Result<Time, StoreError> {
+pub(crate) fn parse_time(text: &str) -> Result<Time, StoreError> {
     text.parse().map_err(|e| StoreError::corrupt("time", e))
 }
 
@@ -361,7 +270,7 @@ fn days_condition(statement: &mut Statement, keys: &[(i64, i64, Date)]) {
     for &(child_id, activity_id, day) in keys {
         groups.entry((child_id, activity_id)).or_default().push(day);
     }
-    statement.sql("(");
+    statement.not_kept().sql("(");
     for (i, ((child_id, activity_id), days)) in groups.into_iter().enumerate() {
         statement.sql(if i == 0 { "(child_id = " } else { " OR (child_id = " });
         statement.value(child_id).sql(" AND activity_id = ").value(activity_id).sql(" AND day IN (");
@@ -413,15 +322,17 @@ pub async fn confirm(
 ) -> Result<Confirmed, StoreError> {
     let bookings = movements.iter().filter(|m| m.change == Pending::Book).count() as i64;
     let cancellations = movements.len() as i64 - bookings;
-    let confirmation = Confirmation { family_id, key: key.to_owned(), movements: movements.to_vec(), refused: refused.to_vec(), now };
-    let backend = db.backend();
-    let claimed = db
-        .write(move |tx| {
-            let confirmation = confirmation.clone();
-            Box::pin(async move { confirmation.write(tx, backend, bookings, cancellations).await })
-        })
-        .await?;
-    if claimed {
+    let confirmation = Confirmation {
+        backend: db.backend(),
+        family_id,
+        key: key.to_owned(),
+        bookings,
+        cancellations,
+        movements: movements.to_vec(),
+        refused: refused.to_vec(),
+        now,
+    };
+    if db.write_batched(confirmation).await? {
         return Ok(Confirmed::Recorded { bookings, cancellations });
     }
     let row = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
@@ -433,96 +344,116 @@ pub async fn confirm(
 }
 
 /// A confirmation to write, owned by the job that writes it.
-#[derive(Clone)]
 struct Confirmation {
+    backend: Backend,
     family_id: i64,
     key: String,
+    bookings: i64,
+    cancellations: i64,
     movements: Vec<Movement>,
     refused: Vec<(i64, i64, Date)>,
     now: Timestamp,
 }
 
-impl Confirmation {
-    /// Whether this confirmation's key was new, and everything recorded with it.
-    async fn write(self, tx: &mut WriteTx, backend: Backend, bookings: i64, cancellations: i64) -> Result<bool, StoreError> {
-        let Confirmation { family_id, key, movements, refused, now } = self;
-        let at = db_time(now);
-        // The key is claimed first: a second submit of the same récapitulatif, even at the
-        // same instant on another instance, waits for the first and then finds it recorded.
-        let claimed = sqlx::query(
-            "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&key)
-        .bind(family_id)
-        .bind(bookings)
-        .bind(cancellations)
-        .bind(&at)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
-            return Ok(false);
-        }
-        for chunk in movements.chunks(ROWS_PER_STATEMENT) {
-            record(tx, backend, family_id, &key, chunk, &at).await?;
-        }
-        let done: Vec<(i64, i64, Date)> = movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(refused).collect();
-        for chunk in done.chunks(ROWS_PER_STATEMENT) {
-            let mut delete = Statement::new(backend, "DELETE FROM pending_changes WHERE family_id = ");
-            delete.value(family_id).sql(" AND ");
-            days_condition(&mut delete, chunk);
-            delete.execute(&mut **tx).await?;
-        }
-        crate::portal::touch_data_change(&mut **tx, now).await?;
-        Ok(true)
+/// At the opening rush, the confirmations that queue together are written with the
+/// statements of one, which saves each its round trips to SQLite's connection thread.
+impl Batch for Confirmation {
+    /// Whether its key was new, and everything recorded with it.
+    type Output = bool;
+
+    /// Two confirmations of one family may touch the same days, which statements over
+    /// both would not see change in between: they go one after the other. Families' days
+    /// never meet (a child has one family).
+    fn joins(&self, earlier: &[Self]) -> bool {
+        earlier.iter().all(|c| c.family_id != self.family_id)
+    }
+
+    fn write_all<'t>(tx: &'t mut WriteTx, items: &'t [Self]) -> BoxFuture<'t, Result<Vec<bool>, StoreError>> {
+        Box::pin(write_confirmations(tx, items))
     }
 }
 
-/// Writes some movements of a confirmation with a few statements for them all: first the
+async fn write_confirmations(tx: &mut WriteTx, confirmations: &[Confirmation]) -> Result<Vec<bool>, StoreError> {
+    let Some(backend) = confirmations.first().map(|c| c.backend) else { return Ok(Vec::new()) };
+    // The keys are claimed first: a second submit of the same récapitulatif, even at the
+    // same instant on another instance, waits for the first and then finds it recorded.
+    let mut claim = Statement::new(backend, "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ");
+    claim
+        .rows(confirmations.iter().map(|c| -> [Val; 5] {
+            [c.key.as_str().into(), c.family_id.into(), c.bookings.into(), c.cancellations.into(), db_time(c.now).into()]
+        }))
+        .sql(" ON CONFLICT (key) DO NOTHING RETURNING key");
+    let mut new_keys: HashSet<String> = claim.fetch_all(&mut **tx).await?.iter().map(|r| r.get("key")).collect();
+    // The first confirmation with a new key takes it; another with the same key is a
+    // double submit.
+    let claimed: Vec<bool> = confirmations.iter().map(|c| new_keys.remove(&c.key)).collect();
+    let recorded: Vec<&Confirmation> = confirmations.iter().zip(&claimed).filter(|&(_, &claimed)| claimed).map(|(c, _)| c).collect();
+    if recorded.is_empty() {
+        return Ok(claimed);
+    }
+    let movements: Vec<(&Confirmation, &Movement)> = recorded.iter().flat_map(|&c| c.movements.iter().map(move |m| (c, m))).collect();
+    record(tx, backend, &movements).await?;
+    let done: Vec<(i64, i64, Date)> =
+        recorded.iter().flat_map(|c| c.movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(c.refused.iter().copied())).collect();
+    for chunk in done.chunks(ROWS_PER_STATEMENT) {
+        // A child has one family: its (child, activity, day) keys are the family's.
+        let mut delete = Statement::new(backend, "DELETE FROM pending_changes WHERE ");
+        days_condition(&mut delete, chunk);
+        delete.execute(&mut **tx).await?;
+    }
+    if let Some(last) = recorded.iter().map(|c| c.now).max() {
+        crate::portal::touch_data_change(&mut **tx, last).await?;
+    }
+    Ok(claimed)
+}
+
+/// Writes the movements of confirmations with a few statements for them all: first the
 /// requests, in the movements' order, which is their arrival order, each with the state
 /// its reservation had; then the bookings and the cancellations.
-async fn record(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    family_id: i64,
-    key: &str,
-    movements: &[Movement],
-    at: &str,
-) -> Result<(), StoreError> {
-    let mut requests = Statement::new(
-        backend,
-        "INSERT INTO reservation_requests \
-         (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) SELECT ",
-    );
-    requests.value(key).sql(", ").value(family_id);
-    requests.sql(", v.column2, v.column3, v.column4, v.column5, r.state, v.column6, ").value(at).sql(" FROM (VALUES ");
-    requests.rows(movements.iter().zip(0i64..).map(|(m, position)| {
-        [position.into(), m.child_id.into(), m.activity_id.into(), m.day.to_string().into(), change_text(m.change).into(), m.amount.0.into()]
-    }));
-    requests.sql(
-        ") AS v LEFT JOIN reservations r ON r.child_id = v.column2 AND r.activity_id = v.column3 AND r.day = v.column4 \
-         ORDER BY v.column1",
-    );
-    requests.execute(&mut **tx).await?;
+async fn record(tx: &mut WriteTx, backend: Backend, movements: &[(&Confirmation, &Movement)]) -> Result<(), StoreError> {
+    for chunk in in_shapes(movements) {
+        let mut requests = Statement::new(
+            backend,
+            "INSERT INTO reservation_requests \
+             (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) \
+             SELECT v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, r.state, v.column8, v.column9 FROM (VALUES ",
+        );
+        requests.rows(chunk.iter().zip(0i64..).map(|(&(c, m), position)| -> [Val; 9] {
+            [
+                position.into(),
+                c.key.as_str().into(),
+                c.family_id.into(),
+                m.child_id.into(),
+                m.activity_id.into(),
+                m.day.to_string().into(),
+                change_text(m.change).into(),
+                m.amount.0.into(),
+                db_time(c.now).into(),
+            ]
+        }));
+        requests.sql(
+            ") AS v LEFT JOIN reservations r ON r.child_id = v.column4 AND r.activity_id = v.column5 AND r.day = v.column6 \
+             ORDER BY v.column1",
+        );
+        requests.execute(&mut **tx).await?;
+    }
     let booked: Vec<[Val; 8]> = movements
         .iter()
-        .filter(|m| m.change == Pending::Book)
-        .map(|m| {
-            let (child, activity, day, amount) = (m.child_id.into(), m.activity_id.into(), m.day.to_string().into(), m.amount.0.into());
-            [family_id.into(), child, activity, day, "non_transmise".into(), amount, at.into(), at.into()]
+        .filter(|(_, m)| m.change == Pending::Book)
+        .map(|&(c, m)| {
+            let at = db_time(c.now);
+            [c.family_id.into(), m.child_id.into(), m.activity_id.into(), m.day.to_string().into(), "non_transmise".into(), m.amount.0.into(), at.clone().into(), at.into()]
         })
         .collect();
     let mut asked = Asked::default();
-    if !booked.is_empty() {
+    for chunk in in_shapes(&booked) {
         // A day already asked for (two confirmations racing from two tabs) stays as it
         // was: only the rows that become *Non transmise* count as a new request.
         let mut upsert = Statement::new(
             backend,
             "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) VALUES ",
         );
-        upsert.rows(booked).sql(
+        upsert.rows(chunk.iter().cloned()).sql(
             " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET state = 'non_transmise', \
              amount_cents = excluded.amount_cents, confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at \
              WHERE reservations.state <> 'non_transmise' RETURNING activity_id, day",
@@ -530,18 +461,21 @@ async fn record(
         asked.count(&upsert.fetch_all(&mut **tx).await?, 1)?;
     }
     let cancelled: Vec<(i64, i64, Date)> =
-        movements.iter().filter(|m| m.change == Pending::Cancel).map(|m| (m.child_id, m.activity_id, m.day)).collect();
-    if !cancelled.is_empty() {
-        // First the requests not decided yet, whose cancellation frees their count.
-        let mut undecided = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
-        undecided.value(at).sql(" WHERE state = 'non_transmise' AND ");
-        days_condition(&mut undecided, &cancelled);
-        undecided.sql(" RETURNING activity_id, day");
-        asked.count(&undecided.fetch_all(&mut **tx).await?, -1)?;
-        let mut update = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
-        update.value(at).sql(" WHERE ");
-        days_condition(&mut update, &cancelled);
-        update.execute(&mut **tx).await?;
+        movements.iter().filter(|(_, m)| m.change == Pending::Cancel).map(|(_, m)| (m.child_id, m.activity_id, m.day)).collect();
+    // The cancellations of confirmations written together are dated alike, by the last.
+    if let Some(at) = movements.iter().filter(|(_, m)| m.change == Pending::Cancel).map(|(c, _)| db_time(c.now)).max() {
+        for chunk in cancelled.chunks(ROWS_PER_STATEMENT) {
+            // First the requests not decided yet, whose cancellation frees their count.
+            let mut undecided = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
+            undecided.value(at.as_str()).sql(" WHERE state = 'non_transmise' AND ");
+            days_condition(&mut undecided, chunk);
+            undecided.sql(" RETURNING activity_id, day");
+            asked.count(&undecided.fetch_all(&mut **tx).await?, -1)?;
+            let mut update = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
+            update.value(at.as_str()).sql(" WHERE ");
+            days_condition(&mut update, chunk);
+            update.execute(&mut **tx).await?;
+        }
     }
     asked.apply(tx, backend).await
 }

@@ -65,6 +65,24 @@ fn bind_all<'q>(sql: impl sqlx::SqlSafeStr, values: impl IntoIterator<Item = Val
 /// 65 535 for PostgreSQL).
 pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
 
+/// `items` in slices whose lengths are powers of two, longest first, none longer than
+/// `ROWS_PER_STATEMENT`. Statements over such slices come in a few shapes, which each
+/// connection prepares once and keeps; a statement of any other length is parsed anew
+/// each time, which for a few hundred rows costs more than running it.
+pub(crate) fn in_shapes<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let longest = (ROWS_PER_STATEMENT + 1).next_power_of_two() / 2;
+        let length = (rest.len() + 1).next_power_of_two().min(longest * 2) / 2;
+        let (slice, after) = rest.split_at(length);
+        rest = after;
+        Some(slice)
+    })
+}
+
 /// Rows of `W` columns buffered for one table, written in statements of
 /// `ROWS_PER_STATEMENT` rows.
 pub(crate) struct Bulk<const W: usize> {
@@ -121,11 +139,21 @@ pub(crate) struct Statement {
     backend: Backend,
     sql: String,
     values: Vec<Val>,
+    /// Whether the connection keeps the statement prepared for its next use.
+    kept: bool,
 }
 
 impl Statement {
     pub(crate) fn new(backend: Backend, sql: &str) -> Statement {
-        Statement { backend, sql: sql.to_owned(), values: Vec::new() }
+        Statement { backend, sql: sql.to_owned(), values: Vec::new(), kept: true }
+    }
+
+    /// For a statement whose text depends on its values (not only on how many there
+    /// are): it seldom comes back, and kept prepared it would only take memory and push
+    /// out statements that do.
+    pub(crate) fn not_kept(&mut self) -> &mut Statement {
+        self.kept = false;
+        self
     }
 
     pub(crate) fn sql(&mut self, text: &str) -> &mut Statement {
@@ -156,12 +184,12 @@ impl Statement {
     }
 
     pub(crate) async fn execute<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<u64, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).execute(executor).await?.rows_affected())
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values).persistent(self.kept).execute(executor).await?.rows_affected())
     }
 
     /// The rows of a statement with a RETURNING clause.
     pub(crate) async fn fetch_all<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<Vec<AnyRow>, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).fetch_all(executor).await?)
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values).persistent(self.kept).fetch_all(executor).await?)
     }
 }
 
@@ -204,6 +232,18 @@ fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shapes_are_powers_of_two_longest_first() {
+        let lengths = |n: usize| in_shapes(&vec![0u8; n]).map(<[u8]>::len).collect::<Vec<_>>();
+        assert_eq!(lengths(0), Vec::<usize>::new());
+        assert_eq!(lengths(1), [1]);
+        assert_eq!(lengths(400), [256, 128, 16]);
+        assert_eq!(lengths(1023), [512, 256, 128, 64, 32, 16, 8, 4, 2, 1]);
+        assert_eq!(lengths(1100), [512, 512, 64, 8, 4]);
+        let items: Vec<usize> = (0..77).collect();
+        assert_eq!(in_shapes(&items).flatten().copied().collect::<Vec<_>>(), items);
+    }
 
     #[test]
     fn placeholders_follow_the_backend() {

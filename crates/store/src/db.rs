@@ -1,4 +1,4 @@
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     AnyPool, Executor,
@@ -7,8 +7,8 @@ use sqlx::{
 };
 
 use crate::{
-    StoreError, migrate,
-    writes::{BoxFuture, Queue, WriteTx},
+    StoreError, catalog, migrate,
+    writes::{Batch, BoxFuture, Queue, WriteTx},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,7 @@ pub struct Db {
     reader: AnyPool,
     /// SQLite only: the thread that runs the jobs given to `write`.
     write_jobs: Option<Queue>,
+    catalog: Arc<catalog::Cache>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -49,14 +50,14 @@ impl Db {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             let reader = sqlite_pool(&url, u32::try_from(cores.clamp(2, 8)).unwrap_or(8)).await?;
             let write_jobs = Some(Queue::start(writer.clone())?);
-            Db { backend: Backend::Sqlite, writer, reader, write_jobs }
+            Db { backend: Backend::Sqlite, writer, reader, write_jobs, catalog: Arc::default() }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Db { backend: Backend::Postgres, writer: pool.clone(), reader: pool, write_jobs: None }
+            Db { backend: Backend::Postgres, writer: pool.clone(), reader: pool, write_jobs: None, catalog: Arc::default() }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
@@ -71,6 +72,11 @@ impl Db {
     /// The pool for statements that change data (and the reads they depend on).
     pub fn writer(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// The activities as last read by this process (see `catalog`).
+    pub(crate) fn catalog(&self) -> &catalog::Cache {
+        &self.catalog
     }
 
     /// The pool for read-only queries.
@@ -104,6 +110,19 @@ impl Db {
         let value = work(&mut tx).await?;
         tx.commit().await?;
         Ok(value)
+    }
+
+    /// Writes `item` in a write transaction and commits it: on SQLite, on the write
+    /// thread, together with the items of its kind queued meanwhile (see `writes`); on
+    /// PostgreSQL, here, alone.
+    pub(crate) async fn write_batched<B: Batch>(&self, item: B) -> Result<B::Output, StoreError> {
+        if let Some(queue) = &self.write_jobs {
+            return queue.write_batched(item).await;
+        }
+        let mut tx = self.begin().await?;
+        let output = B::write_all(&mut tx, std::slice::from_ref(&item)).await?.pop();
+        tx.commit().await?;
+        output.ok_or_else(|| StoreError::Writer("a batch gave no output".into()))
     }
 
     /// Whether the database answers; used by `/healthz`.

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod counter;
 pub mod dashboard;
 mod bulk;
+mod catalog;
 mod db;
 pub mod dossier;
 pub mod drafts;
