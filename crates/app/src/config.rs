@@ -137,6 +137,11 @@ pub struct CommonArgs {
     pub database_url: Option<String>,
     #[arg(long, env = "RIBAMBELLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Demonstrations and tests only: the portal's clock shows this instant at start and
+    /// runs on from it (2027-03-28T08:00 in Paris time, or 2027-03-28T06:00:00Z). Refused
+    /// on a database that the demo did not create.
+    #[arg(long, env = "RIBAMBELLE_CLOCK_START", value_parser = ribambelle_domain::clock::parse_start)]
+    pub clock_start: Option<jiff::Timestamp>,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]

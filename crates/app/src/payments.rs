@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
+use ribambelle_domain::clock::Clock;
 use ribambelle_payment::simulated;
 use ribambelle_store::Db;
 use ribambelle_web::payments::{SIMULATED_BANK_PATH, reconcile, simulated_bank};
@@ -13,8 +13,8 @@ use crate::setup::AppError;
 
 /// Mounts the simulated bank under `/banque-simulee` if a régie of this database uses it.
 /// It sits outside the portal's layers: it is another site, with its own pages and policy.
-pub async fn with_simulated_bank(portal: axum::Router, db: &Db, public_url: &str) -> Result<axum::Router, AppError> {
-    match simulated_bank(db, public_url).await? {
+pub async fn with_simulated_bank(portal: axum::Router, db: &Db, public_url: &str, clock: Clock) -> Result<axum::Router, AppError> {
+    match simulated_bank(db, public_url, clock).await? {
         Some(bank) => {
             tracing::info!(url = %format!("{public_url}{SIMULATED_BANK_PATH}"), "simulated bank served for the demo's régies");
             Ok(portal.nest(SIMULATED_BANK_PATH, simulated::router(bank)))
@@ -24,7 +24,7 @@ pub async fn with_simulated_bank(portal: axum::Router, db: &Db, public_url: &str
 }
 
 /// Runs the reconciliation every `every` until shutdown.
-pub async fn reconcile(db: Db, public_url: String, every: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn reconcile(db: Db, clock: Clock, public_url: String, every: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -33,7 +33,7 @@ pub async fn reconcile(db: Db, public_url: String, every: Duration, mut shutdown
         if *shutdown.borrow() {
             break;
         }
-        match reconcile::run(&db, &public_url, Timestamp::now()).await {
+        match reconcile::run(&db, &public_url, clock.now()).await {
             Ok(done) if done.settled + done.given_up > 0 => tracing::info!(settled = done.settled, given_up = done.given_up, "unfinished payments reconciled"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "payment reconciliation failed; next round"),

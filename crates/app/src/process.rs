@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp, ToSpan, civil::Time};
-use ribambelle_domain::clock::{paris_date, paris_instant};
+use ribambelle_domain::clock::{Clock, paris_date, paris_instant};
 use ribambelle_store::{
     Db, billing,
     processing::{self, RunOutcome},
@@ -14,8 +14,9 @@ use crate::{config::ProcessArgs, setup};
 /// now. Invoices are issued by a gestionnaire in the back office, month by month.
 pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
     let (db, _) = setup::open(&args.common).await?;
-    let outcome = processing::run(&db).await?;
-    let billed = billing::run(&db, paris_date(Timestamp::now())).await;
+    let clock = setup::clock(&args.common, &db, false).await?;
+    let outcome = processing::run(&db, &clock).await?;
+    let billed = billing::run(&db, clock.today()).await;
     db.close().await;
     match outcome {
         RunOutcome::Done(s) => {
@@ -36,9 +37,9 @@ pub fn next_run(now: Timestamp, at: Time) -> Timestamp {
 
 /// Runs the processing every night at `at` (Paris time) until shutdown. Several instances
 /// may all schedule it: the lease lets one run and the others find nothing to do.
-pub async fn nightly(db: Db, at: Time, mut shutdown: watch::Receiver<bool>) {
+pub async fn nightly(db: Db, clock: Clock, at: Time, mut shutdown: watch::Receiver<bool>) {
     loop {
-        let now = Timestamp::now();
+        let now = clock.now();
         let wait = next_run(now, at).duration_since(now).max(SignedDuration::ZERO);
         let wait = Duration::try_from(wait).unwrap_or(Duration::from_secs(60));
         tokio::select! {
@@ -48,12 +49,12 @@ pub async fn nightly(db: Db, at: Time, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             break;
         }
-        match processing::run(&db).await {
+        match processing::run(&db, &clock).await {
             Ok(RunOutcome::Done(s)) => tracing::info!(requests = s.requests, reports = s.reports, promotions = s.promotions, "processing run finished"),
             Ok(RunOutcome::Busy) => tracing::info!("processing run already in progress elsewhere"),
             Err(error) => tracing::error!(%error, "processing run failed; the next one resumes it"),
         }
-        match billing::run(&db, paris_date(Timestamp::now())).await {
+        match billing::run(&db, clock.today()).await {
             Ok(consommations) => tracing::info!(consommations, "consommations recorded"),
             Err(error) => tracing::error!(%error, "recording consommations failed; the next night records what is left"),
         }

@@ -1,4 +1,3 @@
-use jiff::Timestamp;
 use ribambelle_domain::password::generate_initial_password;
 use ribambelle_store::accounts;
 
@@ -9,12 +8,13 @@ use crate::{config::ResetPasswordArgs, setup};
 /// first-login state. Nobody can read the old password, so nothing else can be done.
 pub async fn run(args: ResetPasswordArgs) -> Result<(), setup::AppError> {
     let (db, hashing) = setup::open(&args.common).await?;
+    let clock = setup::clock(&args.common, &db, false).await?;
     let family_id = accounts::family_id_by_identifiant(&db, &args.identifiant)
         .await?
         .ok_or_else(|| setup::AppError::UnknownFamily(args.identifiant.clone()))?;
     let password = generate_initial_password();
     let hash = hashing.hash(&password)?;
-    accounts::set_family_password(&db, family_id, &hash, false, None, None, Timestamp::now()).await?;
+    accounts::set_family_password(&db, family_id, &hash, false, None, None, clock.now()).await?;
     db.close().await;
     println!("Nouveau mot de passe initial de « {} » : {password}", args.identifiant.trim());
     println!("La famille devra choisir son propre mot de passe à sa prochaine connexion.");

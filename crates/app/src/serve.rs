@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use jiff::Timestamp;
+use ribambelle_domain::clock::Clock;
 use ribambelle_mail::{Sender, Transport, TransportSettings};
 use ribambelle_store::{demo, pieces::FileStore, portal};
 use ribambelle_web::{AppState, WebConfig};
@@ -16,20 +16,21 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
         at => Some(at.parse().map_err(|_| setup::AppError::ProcessAt(at.to_owned()))?),
     };
     let (db, hashing) = setup::open(&args.common).await?;
-    let demo_loaded = if args.demo { load_demo_if_empty(&db, &hashing).await? } else { false };
+    let clock = setup::clock(&args.common, &db, args.demo).await?;
+    let demo_loaded = if args.demo { load_demo_if_empty(&db, &hashing, &clock).await? } else { false };
 
     let transport_settings = args.common.transport();
     let transport = Transport::new(&args.common.mail.mail_from, &transport_settings)?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let sender = Sender::new(db.clone(), transport);
+    let sender = Sender::new(db.clone(), transport, clock);
     let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx.clone()));
-    let maintenance_task = tokio::spawn(maintenance::run(db.clone(), Duration::from_secs(600), stop_rx.clone()));
+    let maintenance_task = tokio::spawn(maintenance::run(db.clone(), clock, Duration::from_secs(600), stop_rx.clone()));
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-    let payments_task = tokio::spawn(payments::reconcile(db.clone(), public_url.clone(), Duration::from_secs(60), stop_rx.clone()));
-    let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), at, stop_rx)));
+    let payments_task = tokio::spawn(payments::reconcile(db.clone(), clock, public_url.clone(), Duration::from_secs(60), stop_rx.clone()));
+    let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), clock, at, stop_rx)));
 
     let files = FileStore::local(&args.files_dir()).map_err(setup::AppError::Files)?;
-    let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing, files);
+    let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing, files, clock);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|source| setup::AppError::Listen { addr: args.listen.to_string(), source })?;
@@ -39,7 +40,7 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     }
 
     // The peer address feeds the login throttling per address.
-    let app = payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url)
+    let app = payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock)
         .await?
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
@@ -58,12 +59,13 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
 async fn load_demo_if_empty(
     db: &ribambelle_store::Db,
     hashing: &ribambelle_domain::password::PasswordHashing,
+    clock: &Clock,
 ) -> Result<bool, setup::AppError> {
     if !portal::is_empty(db).await? {
         tracing::info!("database already holds data: demo not reloaded");
         return Ok(false);
     }
-    demo::load(db, hashing, Timestamp::now()).await?;
+    demo::load(db, hashing, clock).await?;
     Ok(true)
 }
 

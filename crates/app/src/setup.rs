@@ -1,7 +1,10 @@
 //! What every command does first: logs, the data folder, the database.
 
-use ribambelle_domain::password::{HashError, PasswordHashing};
-use ribambelle_store::{Db, StoreError};
+use ribambelle_domain::{
+    clock::Clock,
+    password::{HashError, PasswordHashing},
+};
+use ribambelle_store::{Db, StoreError, demo, portal};
 use tracing_subscriber::{EnvFilter, fmt};
 
 use crate::config::{CommonArgs, LogFormat};
@@ -37,6 +40,11 @@ pub enum AppError {
     Regie(String),
     #[error("aucune famille n'a l'identifiant « {0} »")]
     UnknownFamily(String),
+    #[error(
+        "horloge déplacée refusée : elle se choisit en chargeant la démonstration dans une base vide \
+         (--clock-start ne sert qu'aux démonstrations et aux tests)"
+    )]
+    ClockOnRealData,
     #[error("le mail de test n'a pas pu être envoyé ; il reste dans la file d'envoi (voir les journaux)")]
     TestMailNotSent,
 }
@@ -59,4 +67,21 @@ pub async fn open(common: &CommonArgs) -> Result<(Db, PasswordHashing), AppError
     let db = Db::connect(&common.database_url()).await?;
     tracing::info!(backend = ?db.backend(), "database ready");
     Ok((db, hashing))
+}
+
+/// The clock every part of the command reads. A moved clock is for demonstrations and
+/// tests: it is chosen when the command is about to load the demo into an empty database
+/// (`loads_demo`), which keeps it for every later command and instance; any other
+/// database refuses it.
+pub async fn clock(common: &CommonArgs, db: &Db, loads_demo: bool) -> Result<Clock, AppError> {
+    if let Some(saved) = demo::saved_clock(db).await? {
+        tracing::warn!(now = %saved.now(), "the demo's database runs on the moved clock it was loaded with");
+        return Ok(saved);
+    }
+    let Some(start) = common.clock_start else { return Ok(Clock::system()) };
+    if !(loads_demo && portal::is_empty(db).await?) {
+        return Err(AppError::ClockOnRealData);
+    }
+    tracing::warn!(%start, "moved clock: the portal's « now » starts at this instant");
+    Ok(Clock::starting_at(start))
 }

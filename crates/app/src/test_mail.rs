@@ -1,6 +1,5 @@
 use std::time::Duration;
 
-use jiff::Timestamp;
 use ribambelle_mail::{Sender, Transport};
 use ribambelle_store::outbox::{self, NewMail};
 
@@ -10,6 +9,7 @@ use crate::{config::SendTestMailArgs, setup};
 /// the outbox like any other mail.
 pub async fn run(args: SendTestMailArgs) -> Result<(), setup::AppError> {
     let (db, _) = setup::open(&args.common).await?;
+    let clock = setup::clock(&args.common, &db, false).await?;
     let transport = Transport::new(&args.common.mail.mail_from, &args.common.transport())?;
     let mail = NewMail {
         recipients: vec![args.to.clone()],
@@ -17,8 +17,8 @@ pub async fn run(args: SendTestMailArgs) -> Result<(), setup::AppError> {
         body_text: "Bonjour,\n\nCe mail de test confirme que le Portail Famille peut envoyer des mails.\n".to_owned(),
         body_html: None,
     };
-    outbox::enqueue_alone(&db, &mail, Timestamp::now()).await?;
-    let report = tokio::time::timeout(Duration::from_secs(60), Sender::new(db.clone(), transport).send_due())
+    outbox::enqueue_alone(&db, &mail, clock.now()).await?;
+    let report = tokio::time::timeout(Duration::from_secs(60), Sender::new(db.clone(), transport, clock).send_due())
         .await
         .unwrap_or(Ok(Default::default()))?;
     db.close().await;

@@ -143,11 +143,43 @@ fn demo_command_loads_once_and_adds_synthetic_families() {
     assert!(String::from_utf8_lossy(&more.stdout).contains("3 familles ajoutées"));
 }
 
+/// A moved clock is for demonstrations and tests only: chosen when the demo is loaded, kept
+/// by its database for every later command and instance; any other database refuses it.
+#[test]
+fn a_moved_clock_runs_the_demo_only() {
+    const START: &str = "2027-03-28T10:00";
+    let data = tempfile::tempdir().unwrap();
+    let moved = |args: &[&str]| base_command(data.path()).env("RIBAMBELLE_CLOCK_START", START).args(args).output().unwrap();
+    for args in [&["process"][..], &["serve"], &["reset-password", "--identifiant", "martin"]] {
+        let refused = moved(args);
+        assert!(!refused.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(err.contains("horloge déplacée refusée : elle se choisit en chargeant la démonstration"), "{args:?}: {err}");
+    }
+    let loaded = moved(&["demo"]);
+    assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+    assert!(moved(&["process"]).status.success(), "the demo's database takes the moved clock");
+
+    let mut served = base_command(data.path());
+    served.env_remove("RIBAMBELLE_CLOCK_START");
+    let (server, _) = Server::start(served, &[]);
+    let cookie = login(&server.base, "martin", "Martin-Demo-2026!");
+    let (status, body) = get_with_cookie(&format!("{}/historique", server.base), &cookie);
+    assert_eq!(status, 200);
+    assert!(body.contains("mars 2027"), "Historique opens on the demo's month: {body}");
+    assert!(server.stop().success());
+    let unparsable = base_command(data.path()).env("RIBAMBELLE_CLOCK_START", "28/03/2027").arg("process").output().unwrap();
+    assert!(!unparsable.status.success());
+    assert!(String::from_utf8_lossy(&unparsable.stderr).contains("« 28/03/2027 » n'est pas un instant"));
+}
+
 #[test]
 fn send_test_mail_goes_through_the_configured_smtp_server() {
     let sink = SmtpSink::start();
     let data = tempfile::tempdir().unwrap();
+    // No demo here, and a moved clock is refused on such a database (see above).
     let output = base_command(data.path())
+        .env_remove("RIBAMBELLE_CLOCK_START")
         .args(["send-test-mail", "--to", "secretariat@carteville.example"])
         .args(["--smtp-host", "127.0.0.1", "--smtp-port", &sink.port.to_string(), "--smtp-security", "none"])
         .args(["--mail-from", "portail@carteville.example"])

@@ -8,8 +8,7 @@ mod support;
 
 use std::{collections::HashMap, process::Command, sync::Arc};
 
-use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::clock::paris_date;
+use jiff::{ToSpan, civil::Date};
 use ribambelle_store::Db;
 use ribambelle_testkit::TestDb;
 use sqlx::Row;
@@ -46,7 +45,7 @@ async fn prepare(url: &str, data: &std::path::Path, mode: Mode) -> (Vec<Family>,
     .fetch_one(db.reader())
     .await
     .unwrap();
-    let today = paris_date(Timestamp::now()).to_string();
+    let today = ribambelle_testkit::clock().today().to_string();
     for sql in [
         "DELETE FROM reservation_requests WHERE activity_id = $1 AND day >= $2",
         "DELETE FROM reservations WHERE activity_id = $1 AND day >= $2",
@@ -135,7 +134,7 @@ fn bookable(page: &str, day: Date) -> bool {
 /// four: APS MATIN does not run on Wednesdays) is open to booking; and how many days.
 async fn bookable_monday(base: &str, family: &Family, activity: &str) -> (Date, usize) {
     let client = signed_in(base, family).await.unwrap();
-    let today = paris_date(Timestamp::now());
+    let today = ribambelle_testkit::clock().today();
     let mut monday = today + (8 - i64::from(today.weekday().to_monday_one_offset())).days();
     for _ in 0..10 {
         let month = format!("{:04}-{:02}", monday.year(), monday.month());

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
+use ribambelle_domain::clock::Clock;
 use ribambelle_mail::{Sender, SmtpSecurity, SmtpSettings, Transport, TransportSettings};
 use ribambelle_store::outbox::{self, NewMail};
 use ribambelle_testkit::{SmtpSink, TestDb};
@@ -24,7 +24,7 @@ fn report(i: usize) -> NewMail {
 async fn queue(t: &TestDb, count: usize) {
     let mut tx = t.db.begin().await.unwrap();
     for i in 0..count {
-        outbox::enqueue(&mut tx, &report(i), Timestamp::now()).await.unwrap();
+        outbox::enqueue(&mut tx, &report(i), Clock::system().now()).await.unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -32,7 +32,7 @@ async fn queue(t: &TestDb, count: usize) {
 async fn drain(t: &TestDb, transport: Transport, count: usize) -> Duration {
     queue(t, count).await;
     let started = Instant::now();
-    let sent = Sender::new(t.db.clone(), transport).send_due().await.unwrap();
+    let sent = Sender::new(t.db.clone(), transport, Clock::system()).send_due().await.unwrap();
     let took = started.elapsed();
     assert_eq!((sent.sent, sent.failed), (count, 0));
     took

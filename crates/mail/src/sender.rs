@@ -1,6 +1,7 @@
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
+use ribambelle_domain::clock::Clock;
 use ribambelle_store::{
     Db, StoreError,
     outbox::{self, QueuedMail},
@@ -15,6 +16,7 @@ use crate::{MailError, Transport};
 pub struct Sender {
     db: Db,
     transport: Transport,
+    clock: Clock,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,8 +35,8 @@ const BATCH: i64 = 50;
 const IN_FLIGHT: usize = 10;
 
 impl Sender {
-    pub fn new(db: Db, transport: Transport) -> Sender {
-        Sender { db, transport }
+    pub fn new(db: Db, transport: Transport, clock: Clock) -> Sender {
+        Sender { db, transport, clock }
     }
 
     /// Sends every mail due now, batch after batch, and says how it went. Each mail is
@@ -43,7 +45,7 @@ impl Sender {
     pub async fn send_due(&self) -> Result<SendReport, StoreError> {
         let mut report = SendReport::default();
         loop {
-            let batch = outbox::claim_due(&self.db, Timestamp::now(), LEASE, BATCH).await?;
+            let batch = outbox::claim_due(&self.db, self.clock.now(), LEASE, BATCH).await?;
             if batch.is_empty() {
                 return Ok(report);
             }
@@ -72,12 +74,12 @@ impl Sender {
     async fn record(&self, mail: &QueuedMail, result: Result<(), MailError>, report: &mut SendReport) -> Result<(), StoreError> {
         match result {
             Ok(()) => {
-                outbox::mark_sent(&self.db, mail.id, Timestamp::now()).await?;
+                outbox::mark_sent(&self.db, mail.id, self.clock.now()).await?;
                 report.sent += 1;
             }
             Err(error) => {
                 tracing::warn!(mail = mail.id, attempt = mail.attempts + 1, %error, "mail not delivered");
-                outbox::mark_failed(&self.db, mail, &error.to_string(), Timestamp::now()).await?;
+                outbox::mark_failed(&self.db, mail, &error.to_string(), self.clock.now()).await?;
                 report.failed += 1;
             }
         }

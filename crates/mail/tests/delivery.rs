@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
 use ribambelle_mail::{Sender, SmtpSecurity, SmtpSettings, Transport, TransportSettings};
 use ribambelle_store::outbox::{self, NewMail};
 use ribambelle_testkit::{SmtpSink, TestDb};
@@ -20,7 +19,7 @@ fn mail(recipients: &[&str], subject: &str) -> NewMail {
 async fn queue(t: &TestDb, mails: &[NewMail]) {
     let mut tx = t.db.begin().await.unwrap();
     for m in mails {
-        outbox::enqueue(&mut tx, m, Timestamp::now()).await.unwrap();
+        outbox::enqueue(&mut tx, m, ribambelle_testkit::clock().now()).await.unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -41,7 +40,7 @@ async fn folder_transport_writes_readable_eml_files() {
     let folder = tempfile::tempdir().unwrap();
     queue(&t, &[mail(&["jean-paul.dupont@example.fr"], "Réinitialisation de votre mot de passe")]).await;
     let transport = Transport::new("Portail Famille <portail@carteville.example>", &TransportSettings::Folder(folder.path().into())).unwrap();
-    let report = Sender::new(t.db.clone(), transport).send_due().await.unwrap();
+    let report = Sender::new(t.db.clone(), transport, ribambelle_testkit::clock()).send_due().await.unwrap();
     assert_eq!((report.sent, report.failed), (1, 0));
 
     let mut files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect();
@@ -72,7 +71,7 @@ async fn smtp_delivers_to_every_recipient_once() {
     )
     .await;
     let transport = Transport::new("portail@carteville.example", &smtp(sink.port)).unwrap();
-    let sender = Sender::new(t.db.clone(), transport);
+    let sender = Sender::new(t.db.clone(), transport, ribambelle_testkit::clock());
     assert_eq!(sender.send_due().await.unwrap().sent, 2);
     // A second pass finds nothing left to send.
     assert_eq!(sender.send_due().await.unwrap().sent, 0);
@@ -93,14 +92,14 @@ async fn a_server_that_is_down_delays_the_mail_without_losing_it() {
     queue(&t, &[mail(&["claire.martin@example.fr"], "Ticket de paiement")]).await;
     // A port where nothing listens: bind one, then free it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let down = Sender::new(t.db.clone(), Transport::new("portail@carteville.example", &smtp(port)).unwrap());
+    let down = Sender::new(t.db.clone(), Transport::new("portail@carteville.example", &smtp(port)).unwrap(), ribambelle_testkit::clock());
     let report = down.send_due().await.unwrap();
     assert_eq!((report.sent, report.failed), (0, 1));
     let counts = outbox::counts(&t.db).await.unwrap();
     assert_eq!((counts.pending, counts.sent), (1, 0));
     // Not due again right away: the retry waits.
     assert_eq!(down.send_due().await.unwrap(), Default::default());
-    let later = outbox::claim_due(&t.db, Timestamp::now() + jiff::SignedDuration::from_mins(2), jiff::SignedDuration::from_mins(5), 10)
+    let later = outbox::claim_due(&t.db, ribambelle_testkit::clock().now() + jiff::SignedDuration::from_mins(2), jiff::SignedDuration::from_mins(5), 10)
         .await
         .unwrap();
     assert_eq!(later.len(), 1);
@@ -111,7 +110,7 @@ async fn a_server_that_is_down_delays_the_mail_without_losing_it() {
 async fn a_claimed_mail_is_not_claimed_twice() {
     let t = TestDb::new().await;
     queue(&t, &[mail(&["a@example.fr"], "Un"), mail(&["b@example.fr"], "Deux")]).await;
-    let now = Timestamp::now();
+    let now = ribambelle_testkit::clock().now();
     let lease = jiff::SignedDuration::from_mins(5);
     let first = outbox::claim_due(&t.db, now, lease, 10).await.unwrap();
     let second = outbox::claim_due(&t.db, now, lease, 10).await.unwrap();

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
+    clock::Clock,
     activity::{PriceBracket, day_price},
     dossier::Values,
     french::long_date,
@@ -473,8 +474,9 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
 /// Runs the processing now on a staff member's demand, and records who asked in the
 /// audit trail. The run is a sequence of transactions of its own (so that a run killed
 /// midway is resumed), hence the entry is written once it has finished.
-pub async fn run_processing(db: &Db, staff_id: i64, now: Timestamp) -> Result<RunOutcome, StoreError> {
-    let outcome = processing::run(db).await?;
+pub async fn run_processing(db: &Db, staff_id: i64, clock: &Clock) -> Result<RunOutcome, StoreError> {
+    let outcome = processing::run(db, clock).await?;
+    let now = clock.now();
     if let RunOutcome::Done(summary) = outcome {
         let after = audit::describe(&[
             ("Demandes traitées", summary.requests.to_string()),

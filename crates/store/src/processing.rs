@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
+    clock::Clock,
     allocation::{Decision, Ledger, Movement},
     booking::BookingRules,
     promotion::{PromotedDay, Promotion},
@@ -67,14 +68,14 @@ where
 /// Runs (or resumes) the processing now. Requests confirmed while it runs are taken by
 /// another round under the same lease (each round is a run of its own, with its own
 /// reports), so that a confirmation that found the run busy is not left for the night.
-pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
+pub async fn run(db: &Db, clock: &Clock) -> Result<RunOutcome, StoreError> {
     let holder = crate::sessions::new_key()?;
-    if !take_lease(db.writer(), &holder, Timestamp::now()).await? {
+    if !take_lease(db.writer(), &holder, clock.now()).await? {
         return Ok(RunOutcome::Busy);
     }
     let mut total = RunSummary::default();
     loop {
-        let Some(round) = one_run(db, &holder).await? else { return Ok(RunOutcome::Busy) };
+        let Some(round) = one_run(db, clock, &holder).await? else { return Ok(RunOutcome::Busy) };
         total = RunSummary {
             run_id: round.run_id,
             requests: total.requests + round.requests,
@@ -91,17 +92,17 @@ pub async fn run(db: &Db) -> Result<RunOutcome, StoreError> {
 
 /// One run: every request waiting, then the mails, then the run is marked finished.
 /// None when the lease was lost to another instance.
-async fn one_run(db: &Db, holder: &str) -> Result<Option<RunSummary>, StoreError> {
-    let run_id = current_run(db).await?;
+async fn one_run(db: &Db, clock: &Clock, holder: &str) -> Result<Option<RunSummary>, StoreError> {
+    let run_id = current_run(db, clock).await?;
     let started = std::time::Instant::now();
     let mut summary = RunSummary { run_id, ..RunSummary::default() };
     let mut decider = Decider::default();
     loop {
         let mut tx = db.begin().await?;
-        if !take_lease(&mut *tx, holder, Timestamp::now()).await? {
+        if !take_lease(&mut *tx, holder, clock.now()).await? {
             return Ok(None);
         }
-        let done = decider.batch(db, &mut tx, run_id).await?;
+        let done = decider.batch(db, &mut tx, run_id, clock.now()).await?;
         tx.commit().await?;
         if done.requests == 0 {
             break;
@@ -110,9 +111,9 @@ async fn one_run(db: &Db, holder: &str) -> Result<Option<RunSummary>, StoreError
         summary.promotions += done.promotions;
     }
     let decided = started.elapsed();
-    summary.reports = send_mails(db, run_id).await?;
+    summary.reports = send_mails(db, clock, run_id).await?;
     tracing::info!(run = run_id, requests = summary.requests, decided_in = ?decided, mails_in = ?(started.elapsed() - decided), "processing run");
-    let now = Timestamp::now();
+    let now = clock.now();
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE processing_runs SET finished_at = $1 WHERE id = $2").bind(db_time(now)).bind(run_id).execute(&mut *tx).await?;
     sqlx::query(
@@ -126,7 +127,7 @@ async fn one_run(db: &Db, holder: &str) -> Result<Option<RunSummary>, StoreError
 }
 
 /// The unfinished run to resume, or a new one.
-async fn current_run(db: &Db) -> Result<i64, StoreError> {
+async fn current_run(db: &Db, clock: &Clock) -> Result<i64, StoreError> {
     let unfinished: Option<i64> = sqlx::query_scalar("SELECT id FROM processing_runs WHERE finished_at IS NULL ORDER BY id LIMIT 1")
         .fetch_optional(db.writer())
         .await?;
@@ -134,7 +135,7 @@ async fn current_run(db: &Db) -> Result<i64, StoreError> {
         return Ok(id);
     }
     Ok(sqlx::query_scalar("INSERT INTO processing_runs (started_at) VALUES ($1) RETURNING id")
-        .bind(db_time(Timestamp::now()))
+        .bind(db_time(clock.now()))
         .fetch_one(db.writer())
         .await?)
 }
@@ -317,7 +318,7 @@ impl Writes {
 }
 
 impl Decider {
-    async fn batch(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, run_id: i64) -> Result<BatchDone, StoreError> {
+    async fn batch(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, run_id: i64, now: Timestamp) -> Result<BatchDone, StoreError> {
         let rows = sqlx::query(
             "SELECT q.id, q.child_id, q.activity_id, q.day, q.action, q.previous_state, r.id AS reservation_id, r.state, \
                     a.structure_id, CASE WHEN EXISTS (SELECT 1 FROM registrations g WHERE g.child_id = q.child_id \
@@ -348,7 +349,7 @@ impl Decider {
             done.requests += 1;
         }
         done.promotions = writes.promoted.len() as u64;
-        writes.apply(tx, self, run_id, &db_time(Timestamp::now())).await?;
+        writes.apply(tx, self, run_id, &db_time(now)).await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
             .bind(done.requests as i64)
             .bind(run_id)
@@ -455,7 +456,7 @@ impl Decider {
 
 /// Queues the run's mails not queued yet: one report per family and structure (to every
 /// address), and one mail per family whose waiting reservations got a place.
-async fn send_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
+async fn send_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreError> {
     let pending = sqlx::query(
         "SELECT DISTINCT r.family_id, a.structure_id FROM reservation_requests r JOIN activities a ON a.id = r.activity_id \
          WHERE r.run_id = $1 AND NOT EXISTS (SELECT 1 FROM run_reports rr WHERE rr.run_id = $1 AND rr.family_id = r.family_id \
@@ -479,14 +480,14 @@ async fn send_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
                     body_text: report.text(),
                     body_html: Some(report.html().map_err(|e| StoreError::MailTemplate(e.to_string()))?),
                 };
-                outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
+                outbox::enqueue(&mut tx, &mail, clock.now()).await?;
                 sent += 1;
             }
             mark_sent(&mut tx, run_id, family, structure, "compte_rendu").await?;
         }
         tx.commit().await?;
     }
-    sent += send_promotion_mails(db, run_id).await?;
+    sent += send_promotion_mails(db, clock, run_id).await?;
     Ok(sent)
 }
 
@@ -553,7 +554,7 @@ async fn family_report(tx: &mut Transaction<'static, Any>, run_id: i64, family: 
     Ok((report, who.emails))
 }
 
-async fn send_promotion_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
+async fn send_promotion_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreError> {
     let pending = sqlx::query(
         "SELECT DISTINCT res.family_id, a.structure_id FROM promotions p JOIN reservations res ON res.id = p.reservation_id \
          JOIN activities a ON a.id = res.activity_id WHERE p.run_id = $1 AND NOT EXISTS (SELECT 1 FROM run_reports rr \
@@ -593,7 +594,7 @@ async fn send_promotion_mails(db: &Db, run_id: i64) -> Result<u64, StoreError> {
                 body_text: promotion.text(),
                 body_html: Some(promotion.html().map_err(|e| StoreError::MailTemplate(e.to_string()))?),
             };
-            outbox::enqueue(&mut tx, &mail, Timestamp::now()).await?;
+            outbox::enqueue(&mut tx, &mail, clock.now()).await?;
             sent += 1;
         }
         mark_sent(&mut tx, run_id, family, structure, "liste_attente").await?;
@@ -610,9 +611,9 @@ pub async fn unprocessed(db: &Db) -> Result<i64, StoreError> {
 /// Immediate mode: runs the processing right after a confirmation. When another instance
 /// is running it, that run takes the new requests in a further round; this waits a little
 /// for them to be decided, so that the family sees the outcome at once.
-pub async fn run_now(db: &Db) -> Result<(), StoreError> {
+pub async fn run_now(db: &Db, clock: &Clock) -> Result<(), StoreError> {
     for attempt in 0..20 {
-        match run(db).await? {
+        match run(db, clock).await? {
             RunOutcome::Done(_) => return Ok(()),
             RunOutcome::Busy => {
                 tokio::time::sleep(std::time::Duration::from_millis(50 + 25 * attempt)).await;

@@ -40,8 +40,8 @@ struct World {
 /// comes without a booking, at 2,40 €.
 async fn world() -> World {
     let t = TestDb::new().await;
-    let now = Timestamp::now();
-    demo::load(&t.db, &hashing(), now).await.unwrap();
+    let now = ribambelle_testkit::clock().now();
+    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
     let db = &t.db;
     World {
         now,

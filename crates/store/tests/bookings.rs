@@ -3,7 +3,7 @@
 //! the requests in arrival order with the state each reservation had, and only the
 //! structure's own changes taken.
 
-use jiff::{Timestamp, ToSpan, civil::Date};
+use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{
     booking::Pending,
     clock::paris_date,
@@ -50,7 +50,7 @@ async fn activity(db: &Db, child: i64, name: &str) -> Activity {
 async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool) -> Vec<Date> {
     let structure = id(db, "SELECT structure_id FROM activities WHERE name = $1", &activity.name).await;
     let calendar = bookings::school_calendar(db, structure).await.unwrap();
-    let now = Timestamp::now();
+    let now = ribambelle_testkit::clock().now();
     let today = paris_date(now);
     let states = bookings::child_bookings(db, child, today, today + 90.days()).await.unwrap();
     let mut day = today;
@@ -73,13 +73,13 @@ async fn pending_of(db: &Db, family: i64) -> Vec<(i64, i64, Date, Pending)> {
 async fn pending_changes_of_many_days_are_set_replaced_and_dropped_the_last_one_winning() {
     let t = TestDb::new().await;
     let db = &t.db;
-    demo::load(db, &hashing(), Timestamp::now()).await.unwrap();
+    demo::load(db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
     let m = martin(db).await;
     let matin = activity(db, m.lea, "APS MATIN").await;
     let days = modifiable_days(db, m.lea, &matin, false).await;
     assert!(days.len() >= 4, "APS MATIN has days to book");
     let (d1, d2, d3, d4) = (days[0], days[1], days[2], days[3]);
-    let now = Timestamp::now();
+    let now = ribambelle_testkit::clock().now();
     bookings::set_pending(db, m.family, m.lea, matin.id, &[(d1, Some(Pending::Book)), (d2, Some(Pending::Book)), (d3, Some(Pending::Book))], now)
         .await
         .unwrap();
@@ -99,9 +99,9 @@ async fn pending_changes_of_many_days_are_set_replaced_and_dropped_the_last_one_
 async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_structure_at_once() {
     let t = TestDb::new().await;
     let db = &t.db;
-    demo::load(db, &hashing(), Timestamp::now()).await.unwrap();
+    demo::load(db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
     let m = martin(db).await;
-    let now = Timestamp::now();
+    let now = ribambelle_testkit::clock().now();
     let matin = activity(db, m.lea, "APS MATIN").await;
     let lunch = activity(db, m.lea, "RESTAURATION").await;
     let soir = activity(db, m.hugo, "APS SOIR").await;

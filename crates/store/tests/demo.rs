@@ -1,10 +1,7 @@
 //! The demo data as a newcomer and the later issues rely on it, on SQLite and PostgreSQL.
 
-use jiff::{Timestamp, ToSpan};
-use ribambelle_domain::{
-    clock::paris_date,
-    password::{HashParams, PasswordHashing, Verification},
-};
+use jiff::ToSpan;
+use ribambelle_domain::password::{HashParams, PasswordHashing, Verification};
 use ribambelle_store::{Backend, Db, demo};
 use ribambelle_testkit::{TestDb, backend_label};
 use sqlx::Row;
@@ -15,7 +12,7 @@ fn hashing() -> PasswordHashing {
 
 async fn demo_db() -> TestDb {
     let t = TestDb::new().await;
-    demo::load(&t.db, &hashing(), Timestamp::now()).await.unwrap();
+    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
     t
 }
 
@@ -102,7 +99,7 @@ async fn the_calendar_and_activities_are_loaded() {
 #[tokio::test]
 async fn mercredi_is_nearly_full_on_the_coming_wednesdays() {
     let t = demo_db().await;
-    let today = paris_date(Timestamp::now());
+    let today = ribambelle_testkit::clock().today();
     let rows = sqlx::query(
         "SELECT r.day, COUNT(*) AS taken, MAX(a.capacity) AS capacity FROM reservations r \
          JOIN activities a ON a.id = r.activity_id \
@@ -160,18 +157,18 @@ async fn martin_has_an_invoice_due_yet_stays_in_credit() {
 #[tokio::test]
 async fn the_demo_is_loaded_only_into_an_empty_database() {
     let t = demo_db().await;
-    let again = demo::load(&t.db, &hashing(), Timestamp::now()).await;
+    let again = demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await;
     assert!(matches!(again, Err(demo::DemoError::NotEmpty)), "{again:?}");
 }
 
 #[tokio::test]
 async fn synthetic_families_are_added_after_the_existing_ones() {
     let t = demo_db().await;
-    let first = demo::add_families(&t.db, &hashing(), 30, Timestamp::now()).await.unwrap();
+    let first = demo::add_families(&t.db, &hashing(), 30, ribambelle_testkit::clock().now()).await.unwrap();
     assert_eq!(first.families, 30);
     // One to three children each: 10 × (1 + 2 + 3).
     assert_eq!(first.children, 60);
-    let second = demo::add_families(&t.db, &hashing(), 4, Timestamp::now()).await.unwrap();
+    let second = demo::add_families(&t.db, &hashing(), 4, ribambelle_testkit::clock().now()).await.unwrap();
     assert_eq!(second.families, 4);
     assert_eq!(scalar(&t.db, "SELECT COUNT(*) FROM families WHERE identifiant LIKE $1", "famille%").await, 34);
     assert_eq!(scalar(&t.db, "SELECT COUNT(*) FROM families WHERE identifiant = $1", "famille000034").await, 1);
@@ -203,7 +200,7 @@ async fn synthetic_families_are_added_after_the_existing_ones() {
 #[tokio::test]
 async fn synthetic_families_need_the_demo() {
     let t = TestDb::new().await;
-    let result = demo::add_families(&t.db, &hashing(), 3, Timestamp::now()).await;
+    let result = demo::add_families(&t.db, &hashing(), 3, ribambelle_testkit::clock().now()).await;
     assert!(matches!(result, Err(demo::DemoError::NoDemo)), "{result:?}");
 }
 

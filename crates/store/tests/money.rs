@@ -68,9 +68,9 @@ async fn dupont_with_past_days(db: &Db, today: Date) -> Dupont {
 
 async fn demo_with_dupont_days() -> (TestDb, Dupont, Timestamp, Date) {
     let t = TestDb::new().await;
-    let now = Timestamp::now();
+    let now = ribambelle_testkit::clock().now();
     let today = paris_date(now);
-    demo::load(&t.db, &hashing(), now).await.unwrap();
+    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
     let d = dupont_with_past_days(&t.db, today).await;
     (t, d, now, today)
 }

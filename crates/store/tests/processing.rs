@@ -1,10 +1,9 @@
 //! The processing run on real data: places, waiting list, refusals, report mails once,
 //! waiting-list promotions, resumption.
 
-use jiff::{Timestamp, civil::Date};
+use jiff::civil::Date;
 use ribambelle_domain::{
     booking::Pending,
-    clock::paris_date,
     money::Cents,
     password::{HashParams, PasswordHashing},
 };
@@ -22,8 +21,8 @@ fn hashing() -> PasswordHashing {
 /// The demo, with its own requests already processed so that each test starts clean.
 async fn demo_db() -> TestDb {
     let t = TestDb::new().await;
-    demo::load(&t.db, &hashing(), Timestamp::now()).await.unwrap();
-    assert!(matches!(processing::run(&t.db).await.unwrap(), RunOutcome::Done(_)));
+    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
+    assert!(matches!(processing::run(&t.db, &ribambelle_testkit::clock()).await.unwrap(), RunOutcome::Done(_)));
     sqlx::query("DELETE FROM outbox").execute(t.db.writer()).await.unwrap();
     t
 }
@@ -36,7 +35,7 @@ async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
 /// neighbours').
 async fn next_mercredi(db: &Db) -> Date {
     let lea = id(db, "SELECT id FROM children WHERE first_name = $1", "Léa").await;
-    let today = paris_date(Timestamp::now());
+    let today = ribambelle_testkit::clock().today();
     let day: String = sqlx::query_scalar(
         "SELECT MIN(r.day) FROM reservations r JOIN activities a ON a.id = r.activity_id \
          WHERE a.name = 'MERCREDI' AND r.child_id = $1 AND r.day > $2 AND r.state = 'acceptee'",
@@ -54,7 +53,7 @@ async fn confirm(db: &Db, family: &str, child: &str, activity: &str, day: Date, 
     let child_id = id(db, "SELECT id FROM children WHERE first_name = $1", child).await;
     let activity_id = id(db, "SELECT id FROM activities WHERE name = $1", activity).await;
     let movement = Movement { child_id, activity_id, day, change, amount: Cents(900) };
-    bookings::confirm(db, family_id, &ribambelle_store::sessions::new_key().unwrap(), &[movement], &[], Timestamp::now()).await.unwrap();
+    bookings::confirm(db, family_id, &ribambelle_store::sessions::new_key().unwrap(), &[movement], &[], ribambelle_testkit::clock().now()).await.unwrap();
 }
 
 async fn state(db: &Db, child: &str, activity: &str, day: Date) -> String {
@@ -86,7 +85,7 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     // 13 of 14 places are taken: Amalia asks first, then Paolo.
     confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
     confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
-    let RunOutcome::Done(summary) = processing::run(db).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(summary) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
     assert_eq!(summary.requests, 2);
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
     assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
@@ -114,13 +113,13 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     assert!(html.contains("<h2") && html.contains("Réservations acceptées") && html.contains("DUPONT Paolo : <time"), "{html}");
 
     // A second run finds nothing and sends nothing twice.
-    let RunOutcome::Done(again) = processing::run(db).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(again) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
     assert_eq!((again.requests, again.reports), (0, 0));
     assert_eq!(mails_to(db, "jean-paul.dupont@example.fr").await.len(), 1);
 
     // Amalia's cancellation frees her place for Paolo, who is told.
     confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Cancel).await;
-    let RunOutcome::Done(third) = processing::run(db).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(third) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
     assert_eq!(third.promotions, 1);
     assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "acceptee");
     let mails = mails_to(db, "jean-paul.dupont@example.fr").await;
@@ -143,7 +142,7 @@ async fn a_request_that_became_impossible_is_refused_with_its_reason() {
         .execute(db.writer())
         .await
         .unwrap();
-    processing::run(db).await.unwrap();
+    processing::run(db, &ribambelle_testkit::clock()).await.unwrap();
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "refusee");
     let outcome: String = sqlx::query_scalar("SELECT outcome FROM reservation_requests ORDER BY id DESC LIMIT 1").fetch_one(db.reader()).await.unwrap();
     assert!(outcome.starts_with("refusee:"), "{outcome}");
@@ -161,12 +160,12 @@ async fn only_one_run_at_a_time_and_an_interrupted_run_is_resumed() {
         .execute(db.writer())
         .await
         .unwrap();
-    assert_eq!(processing::run(db).await.unwrap(), RunOutcome::Busy);
+    assert_eq!(processing::run(db, &ribambelle_testkit::clock()).await.unwrap(), RunOutcome::Busy);
     assert_eq!(processing::unprocessed(db).await.unwrap(), 1);
     // That instance died mid-run: its lease expires and its unfinished run is resumed.
     sqlx::query("UPDATE run_lease SET until = '2000-01-01T00:00:00.000000Z'").execute(db.writer()).await.unwrap();
     sqlx::query("INSERT INTO processing_runs (started_at) VALUES ('2026-01-01T02:00:00.000000Z')").execute(db.writer()).await.unwrap();
-    let RunOutcome::Done(summary) = processing::run(db).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(summary) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
     assert_eq!(summary.requests, 1);
     let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processing_runs WHERE finished_at IS NULL").fetch_one(db.reader()).await.unwrap();
     assert_eq!(runs, 0);
@@ -212,10 +211,10 @@ async fn a_cancellation_frees_its_place_once_even_though_it_shows_cancelled_befo
     };
     let mercredi = id(db, "SELECT id FROM activities WHERE name = $1", "MERCREDI").await;
     let cancel = Movement { child_id: emma, activity_id: mercredi, day, change: Pending::Cancel, amount: Cents(0) };
-    bookings::confirm(db, bernard, &ribambelle_store::sessions::new_key().unwrap(), &[cancel], &[], Timestamp::now()).await.unwrap();
+    bookings::confirm(db, bernard, &ribambelle_store::sessions::new_key().unwrap(), &[cancel], &[], ribambelle_testkit::clock().now()).await.unwrap();
     confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
     confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
-    processing::run(db).await.unwrap();
+    processing::run(db, &ribambelle_testkit::clock()).await.unwrap();
     // One place freed, one place given: the first asker gets it, the second waits.
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
     assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
@@ -236,6 +235,6 @@ async fn the_run_takes_the_places_held_from_the_days_counter() {
         .unwrap();
     sqlx::query("UPDATE activities SET capacity = 14 WHERE name = 'MERCREDI'").execute(db.writer()).await.unwrap();
     // This run loads the counter, so it sees the day full and puts Amalia on the waiting list.
-    processing::run(db).await.unwrap();
+    processing::run(db, &ribambelle_testkit::clock()).await.unwrap();
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "attente");
 }

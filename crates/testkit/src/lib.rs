@@ -1,9 +1,11 @@
 //! Test support: every test gets its own database, on SQLite by default or on PostgreSQL
 //! when `RIBAMBELLE_TEST_DATABASE_URL` names a server (the test script sets it to run the
-//! same suites on both), and mail tests get a real SMTP server on loopback.
+//! same suites on both), every test a clock that the date sweep can start at another
+//! instant, and mail tests get a real SMTP server on loopback.
 
 mod smtp;
 
+use ribambelle_domain::clock::{Clock, parse_start};
 use ribambelle_store::Db;
 use sqlx::{Connection, Executor};
 
@@ -52,6 +54,25 @@ impl TestDb {
         let db = Db::connect(&url).await.expect("PostgreSQL test database");
         TestDb { db, url, _dir: None }
     }
+}
+
+/// The environment variable that starts every test's clock at a chosen instant (the test
+/// script's date sweep sets it; same forms as `--clock-start`).
+pub const NOW_VAR: &str = "RIBAMBELLE_TEST_NOW";
+
+thread_local! {
+    // The test harness runs each test on a thread of its own: one clock per test, started
+    // when the test first asks, so that its « now » never goes back between two questions.
+    static CLOCK: Clock = match std::env::var(NOW_VAR) {
+        Ok(text) if !text.is_empty() => Clock::starting_at(parse_start(&text).unwrap_or_else(|e| panic!("{NOW_VAR}: {e}"))),
+        _ => Clock::system(),
+    };
+}
+
+/// The clock a test runs on: the system clock, or one started at `RIBAMBELLE_TEST_NOW`.
+/// Tests take « now » and « today » from it, never from the system clock.
+pub fn clock() -> Clock {
+    CLOCK.with(|clock| *clock)
 }
 
 /// Which backend the suites run on, for test names and messages.

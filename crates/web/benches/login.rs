@@ -6,8 +6,10 @@
 use std::time::{Duration, Instant};
 
 use axum::{body::Body, extract::ConnectInfo, http::Request};
-use jiff::Timestamp;
-use ribambelle_domain::password::{HashParams, PasswordHashing};
+use ribambelle_domain::{
+    clock::Clock,
+    password::{HashParams, PasswordHashing},
+};
 use ribambelle_testkit::TestDb;
 use ribambelle_web::{AppState, WebConfig};
 use tower::ServiceExt;
@@ -36,10 +38,10 @@ fn main() {
 
 async fn http_logins(hashing: PasswordHashing, cores: usize) {
     let db = TestDb::new().await;
-    ribambelle_store::demo::load(&db.db, &hashing, Timestamp::now()).await.unwrap();
+    ribambelle_store::demo::load(&db.db, &hashing, &Clock::system()).await.unwrap();
     let folder = tempfile::tempdir().unwrap();
     let files = ribambelle_store::pieces::FileStore::local(folder.path()).unwrap();
-    let state = AppState::new(db.db.clone(), WebConfig::new("http://127.0.0.1:8080"), hashing, files);
+    let state = AppState::new(db.db.clone(), WebConfig::new("http://127.0.0.1:8080"), hashing, files, Clock::system());
     let router = ribambelle_web::router(state);
     let per_client = 40;
     let start = Instant::now();

@@ -115,7 +115,7 @@ impl Shell {
             section,
             return_to: path.to_owned(),
             logout_action: "/deconnexion",
-            session_seconds_left: ends.duration_since(Timestamp::now()).as_secs().max(0),
+            session_seconds_left: ends.duration_since(state.clock.now()).as_secs().max(0),
         })
     }
 

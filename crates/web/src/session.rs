@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         let jar = CookieJar::from_headers(&parts.headers);
         let session = match jar.get(cookie_name(state)).map(|c| c.value().to_owned()) {
             Some(token) if !token.is_empty() => {
-                sessions::load(&state.db, &token, Timestamp::now(), &state.config.session_policy).await?
+                sessions::load(&state.db, &token, state.clock.now(), &state.config.session_policy).await?
             }
             _ => None,
         };

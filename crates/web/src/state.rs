@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use ribambelle_domain::{
+    clock::Clock,
     password::PasswordHashing,
     password_policy::PasswordPolicy,
     session::SessionPolicy,
@@ -40,10 +41,12 @@ pub struct AppState {
     pub hashing: Arc<PasswordHashing>,
     /// The pièces justificatives' content.
     pub files: FileStore,
+    /// Where every handler reads « now ».
+    pub clock: Clock,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing, files: FileStore) -> AppState {
-        AppState { db, config: Arc::new(config), hashing: Arc::new(hashing), files }
+    pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing, files: FileStore, clock: Clock) -> AppState {
+        AppState { db, config: Arc::new(config), hashing: Arc::new(hashing), files, clock }
     }
 }

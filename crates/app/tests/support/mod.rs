@@ -31,6 +31,11 @@ pub fn base_command(data_dir: &Path) -> Command {
         .env("RIBAMBELLE_ARGON2_MEMORY_KIB", "64")
         .env("RIBAMBELLE_ARGON2_ITERATIONS", "1")
         .env("RUST_LOG", "warn");
+    // The date sweep's instant, if any, is the binary's moved clock too.
+    match std::env::var(ribambelle_testkit::NOW_VAR) {
+        Ok(now) if !now.is_empty() => command.env("RIBAMBELLE_CLOCK_START", now),
+        _ => command.env_remove("RIBAMBELLE_CLOCK_START"),
+    };
     command
 }
 

@@ -21,6 +21,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use ribambelle_domain::clock::Clock;
 use serde::Deserialize;
 
 use crate::{PaymentError, http};
@@ -32,6 +33,8 @@ pub struct SimulatedBank {
     delivery: Delivery,
     http: reqwest::Client,
     operations: Mutex<HashMap<String, Operation>>,
+    /// The portal's clock, so that a demonstration started at another day pays on that day.
+    clock: Clock,
 }
 
 /// How many times each notification is sent: the test hooks change it.
@@ -69,6 +72,7 @@ impl SimulatedBank {
     pub fn new(
         base_url: impl Into<String>,
         systempay_sites: Vec<(String, String)>,
+        clock: Clock,
     ) -> Result<Self, PaymentError> {
         Ok(Self {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
@@ -76,6 +80,7 @@ impl SimulatedBank {
             delivery: Delivery::Once,
             http: http::client()?,
             operations: Mutex::new(HashMap::new()),
+            clock,
         })
     }
 
@@ -155,7 +160,7 @@ async fn choose(State(bank): State<Arc<SimulatedBank>>, Form(form): Form<ChoiceF
             );
         }
     };
-    let now = jiff::Timestamp::now();
+    let now = bank.clock.now();
     // Decided under the lock, so that two clicks make one payment; notified after it.
     let settlement = match bank.operations().get_mut(&form.operation) {
         None => return unknown_operation(),

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{StatusCode, Uri};
 use axum::routing::post;
+use ribambelle_domain::clock::Clock;
 use ribambelle_payment::PaymentRequest;
 use ribambelle_payment::simulated::{SimulatedBank, router};
 
@@ -71,7 +72,7 @@ pub fn browser() -> reqwest::Client {
 }
 
 pub fn simulated_bank(base: String) -> SimulatedBank {
-    SimulatedBank::new(base, vec![(SITE_ID.to_owned(), CERTIFICATE.to_owned())]).unwrap()
+    SimulatedBank::new(base, vec![(SITE_ID.to_owned(), CERTIFICATE.to_owned())], Clock::system()).unwrap()
 }
 
 impl Harness {
@@ -89,7 +90,7 @@ impl Harness {
             return_url: format!("{}/retour?structure=1", self.merchant),
             year: 2026,
             trans_id: 4321,
-            now: jiff::Timestamp::now(),
+            now: "2026-10-15T08:30:00Z".parse().unwrap(),
         }
     }
 

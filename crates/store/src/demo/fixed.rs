@@ -7,8 +7,9 @@ use jiff::{
     civil::{Date, Time, Weekday},
 };
 use ribambelle_domain::{
+    activity::PeriodKind,
     calendar::{SchoolCalendar, parse_holiday_csv},
-    clock::{paris_date, paris_instant},
+    clock::{Clock, paris_date, paris_instant},
     money::Cents,
     password::PasswordHashing,
 };
@@ -22,7 +23,8 @@ use crate::{Db, db_time, portal};
 
 use Weekday::{Friday, Monday, Thursday, Tuesday, Wednesday};
 
-pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> Result<(), DemoError> {
+pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> Result<(), DemoError> {
+    let now = clock.now();
     let today = paris_date(now);
     let calendar = zone_calendar()?;
     let mut tx = db.begin().await?;
@@ -84,26 +86,33 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
     .await?;
     let lea = insert_child(&mut tx, martin, "Léa", "MARTIN", "2016-05-12", "École Jules Ferry").await?;
     let hugo = insert_child(&mut tx, martin, "Hugo", "MARTIN", "2018-10-03", "École Jules Ferry").await?;
-    let plan: [(i64, Activity, &[Weekday]); 6] = [
+    // Hugo also went to the holiday centre: in September the Historique still shows August.
+    // Its coming days are booked in their holiday windows, not by the demo.
+    let plan: [(i64, Activity, &[Weekday]); 7] = [
         (lea, find("APS MATIN"), &[Monday, Tuesday]),
         (lea, find("RESTAURATION"), &[Monday, Tuesday, Thursday, Friday]),
         (lea, find("MERCREDI"), &[Wednesday]),
         (hugo, find("RESTAURATION"), &[Monday, Thursday]),
         (hugo, find("APS SOIR"), &[Tuesday, Friday]),
         (hugo, find("MERCREDI NATURE"), &[Wednesday]),
+        (hugo, find("ACCUEIL VACANCES"), &[Monday, Tuesday, Thursday]),
     ];
     for (child, activity, _) in &plan {
         register(&mut tx, *child, &[activity.id]).await?;
     }
-    let history_start = first_of_month(today) - 2.months();
-    let horizon = today + 28.days();
+    // The month of the last school day and the one before: in September, June and July.
+    let last_school_day = (1..=90).map(|n| today - n.days()).find(|day| calendar.is_school_day(*day)).unwrap_or(today);
+    let history_start = first_of_month(last_school_day) - 1.month();
+    let coming = coming_school_day(&calendar, today);
+    let horizon = coming + 28.days();
     let mut consumed: Vec<Consumed> = Vec::new();
     for (child, activity, weekdays) in &plan {
         let price = activity.price(martin_qf);
         let mut day = history_start;
-        while day <= horizon {
+        let last = if activity.schedule.period_kind == PeriodKind::Vacances { today - 1.day() } else { horizon };
+        while day <= last {
             if weekday_is(day, weekdays) && activity.is_open(day, &calendar) {
-                let state = if day < today + 14.days() { "acceptee" } else { "non_transmise" };
+                let state = if day < coming + 14.days() { "acceptee" } else { "non_transmise" };
                 insert_reservation(&mut tx, martin, *child, activity, day, state, price, now).await?;
                 if day < today {
                     consumed.push(Consumed { child: *child, activity: activity.clone(), day, price });
@@ -113,9 +122,9 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
         }
     }
     // One day cancelled by the family, to show the state in the follow-up.
-    cancel_first_upcoming(&mut tx, martin, hugo, &find("APS SOIR"), today, now).await?;
+    cancel_first_upcoming(&mut tx, martin, hugo, &find("APS SOIR"), coming, now).await?;
     super::onboard(&mut tx, martin, martin, now).await?;
-    bill_martin(&mut tx, martin, &consumed, &carteville, &ecureuils, today, now).await?;
+    bill_martin(&mut tx, martin, &consumed, &carteville, &ecureuils, history_start, today, now).await?;
 
     // Neighbours whose children almost fill MERCREDI (13 of its 14 places).
     let mercredi = find("MERCREDI");
@@ -160,7 +169,7 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
                 day = super::next_day(day)?;
             }
             let mut day = today;
-            while day <= today + 56.days() {
+            while day <= coming + 56.days() {
                 if mercredi.is_open(day, &calendar) {
                     insert_reservation(&mut tx, family, child, &mercredi, day, "acceptee", price, now).await?;
                 }
@@ -222,6 +231,13 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> 
     }
     crate::places::recount(&mut tx).await?;
     portal::touch_data_change(&mut *tx, now).await?;
+    if clock.is_moved() {
+        sqlx::query("INSERT INTO app_state (key, value) VALUES ($1, $2)")
+            .bind(super::MOVED_CLOCK)
+            .bind(clock.ahead().as_millis().to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -550,12 +566,19 @@ async fn insert_reservation(
     Ok(())
 }
 
+/// Where the demo's coming weeks start: today, or in the school holidays their first school
+/// day after them, so that a demo loaded in July still shows the rentrée's bookings.
+fn coming_school_day(calendar: &SchoolCalendar, today: Date) -> Date {
+    (0..=90).map(|n| today + n.days()).find(|day| calendar.is_school_day(*day)).unwrap_or(today)
+}
+
+/// Cancels the first of the family's days two weeks after `coming`.
 async fn cancel_first_upcoming(
     tx: &mut Transaction<'_, Any>,
     family: i64,
     child: i64,
     activity: &Activity,
-    today: Date,
+    coming: Date,
     now: Timestamp,
 ) -> Result<(), DemoError> {
     sqlx::query(
@@ -567,7 +590,7 @@ async fn cancel_first_upcoming(
     .bind(family)
     .bind(child)
     .bind(activity.id)
-    .bind((today + 14.days()).to_string())
+    .bind((coming + 14.days()).to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -584,12 +607,14 @@ struct Consumed {
 /// finished month, the older paid by card and the last one still due; prepaid wallets
 /// credited by payments. The prepaid credit is sized so that the family stays in credit
 /// overall, so that it can book while still having an invoice to pay.
+#[allow(clippy::too_many_arguments)]
 async fn bill_martin(
     tx: &mut Transaction<'_, Any>,
     family: i64,
     consumed: &[Consumed],
     carteville: &LoadedStructure,
     ecureuils: &LoadedStructure,
+    history_start: Date,
     today: Date,
     now: Timestamp,
 ) -> Result<(), DemoError> {
@@ -610,7 +635,6 @@ async fn bill_martin(
     }
 
     let this_month = first_of_month(today);
-    let months = [this_month - 2.months(), this_month - 1.months()];
     let mut due_total = Cents(0);
     let mut invoice_number = 0;
     for structure in [carteville, ecureuils] {
@@ -623,11 +647,16 @@ async fn bill_martin(
                 let first = round_up_to_ten_euros(Cents(spent.0 * 2 / 3));
                 let second = round_up_to_ten_euros(spent - first + Cents(3000));
                 for (k, amount) in [(0, first), (1, second)] {
-                    let paid_on = months[k] + 2.days();
+                    let paid_on = history_start + k.months() + 2.days();
                     insert_payment(tx, family, structure.id, Some(*wallet_id), amount, "carte", paid_on, now).await?;
                 }
                 continue;
             }
+            // The wallet's last two finished months with consommations.
+            let mut months: Vec<Date> = in_wallet.iter().map(|(_, c)| first_of_month(c.day)).filter(|m| *m < this_month).collect();
+            months.sort();
+            months.dedup();
+            let months = &months[months.len().saturating_sub(2)..];
             for (k, month_start) in months.iter().enumerate() {
                 let next_month = *month_start + 1.month();
                 let lines: Vec<&&(i64, &Consumed)> =

@@ -7,8 +7,11 @@ mod fixed;
 mod requests;
 mod synthetic;
 
-use jiff::Timestamp;
-use ribambelle_domain::password::{HashError, PasswordHashing};
+use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::{
+    clock::Clock,
+    password::{HashError, PasswordHashing},
+};
 
 use sqlx::{Any, Transaction};
 
@@ -41,6 +44,8 @@ pub enum DemoError {
     NotEmpty,
     #[error("les familles de test demandent les données de démonstration : lancez d'abord `ribambelle demo`")]
     NoDemo,
+    #[error("{activity} n'ouvre aucun jour dans les {horizon_days} prochains jours : aucune demande ajoutée")]
+    NoOpenDay { activity: String, horizon_days: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -60,12 +65,28 @@ impl From<sqlx::Error> for DemoError {
 }
 
 /// Loads the fixed demo (structures, activities, DUPONT, MARTIN, the gestionnaire…) into
-/// an empty database, in one transaction.
-pub async fn load(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> Result<(), DemoError> {
+/// an empty database, in one transaction, dated by `clock`; a moved clock is kept by the
+/// database (see [`saved_clock`]).
+pub async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> Result<(), DemoError> {
     if !portal::is_empty(db).await? {
         return Err(DemoError::NotEmpty);
     }
-    fixed::load(db, hashing, now).await
+    fixed::load(db, hashing, clock).await
+}
+
+/// The `app_state` key of a demo loaded on a moved clock: how far ahead of the system
+/// clock it runs, in milliseconds.
+const MOVED_CLOCK: &str = "demo_clock_ahead_ms";
+
+/// The moved clock a demo was loaded on, which every instance and command opening the
+/// database then runs on, so that they all agree on « now » whenever they were started.
+/// None for a database the demo did not make, or made on the system clock: no real
+/// family's deadlines, invoices or payments are ever dated by a moved clock.
+pub async fn saved_clock(db: &Db) -> Result<Option<Clock>, StoreError> {
+    let ahead: Option<String> = sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1").bind(MOVED_CLOCK).fetch_optional(db.reader()).await?;
+    ahead
+        .map(|ms| ms.parse().map(|ms| Clock::running_ahead(SignedDuration::from_millis(ms))).map_err(|e| StoreError::corrupt("app_state.demo_clock_ahead_ms", e)))
+        .transpose()
 }
 
 /// Adds `count` synthetic families to a database that holds the demo.

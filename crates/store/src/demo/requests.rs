@@ -16,8 +16,12 @@ const RESERVATION_COLUMNS: [&str; 8] = ["family_id", "child_id", "activity_id", 
 const REQUEST_COLUMNS: [&str; 8] =
     ["confirmation_key", "family_id", "child_id", "activity_id", "day", "action", "amount_cents", "confirmed_at"];
 
+/// Four school weeks of APS SOIR.
+const OPEN_DAYS: usize = 20;
+
 /// Adds up to `count` *Non transmise* bookings of APS SOIR by synthetic children (child by
-/// child, day by day over the next four weeks); returns how many were added.
+/// child, day by day over its next four school weeks: after the rentrée when loaded in the
+/// summer holidays); returns how many were added.
 pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, DemoError> {
     let activity_id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE name = 'APS SOIR'")
         .fetch_optional(db.reader())
@@ -26,11 +30,15 @@ pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, De
     let activity = bookings::activity_by_id(db, activity_id).await?;
     let calendar = zone_calendar()?;
     let today = paris_date(now);
-    let days: Vec<String> = (1..=28)
+    let days: Vec<String> = (1..=activity.rules.horizon_days)
         .map(|n| today + n.days())
         .filter(|d| activity.rules.is_open(*d, &calendar))
+        .take(OPEN_DAYS)
         .map(|d| d.to_string())
         .collect();
+    if days.is_empty() {
+        return Err(DemoError::NoOpenDay { activity: activity.name.clone(), horizon_days: activity.rules.horizon_days });
+    }
     let children = sqlx::query(
         "SELECT c.id, c.family_id FROM children c JOIN families f ON f.id = c.family_id \
          JOIN registrations r ON r.child_id = c.id AND r.activity_id = $1 \
@@ -40,7 +48,7 @@ pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, De
     .bind(activity_id)
     .fetch_all(db.reader())
     .await?;
-    if children.is_empty() || days.is_empty() {
+    if children.is_empty() {
         return Err(DemoError::NoDemo);
     }
     let at = db_time(now);

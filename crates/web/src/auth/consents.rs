@@ -6,7 +6,6 @@ use axum::{
     extract::State,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_store::{
     legal::{self, LegalText},
     portal,
@@ -72,6 +71,6 @@ pub(crate) async fn submit(
         return Ok(invalid(render(&state, &family, texts, errors).await?));
     }
     let ids: Vec<i64> = texts.iter().map(|t| t.id).collect();
-    legal::accept(&state.db, family.account.id, &ids, Timestamp::now()).await?;
+    legal::accept(&state.db, family.account.id, &ids, state.clock.now()).await?;
     Ok(Redirect::to(super::next_step(&state, family.account.id, false).await?).into_response())
 }

@@ -5,7 +5,6 @@ use axum::{
     extract::State,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::{
     password::Verification,
     password_policy::PasswordPolicy,
@@ -116,6 +115,6 @@ pub(crate) async fn submit(
     }
     let hash = hash_password(&state.hashing, form.nouveau).await?;
     let keep = Some(family.session.token_hash.as_str());
-    accounts::set_family_password(&state.db, account.id, &hash, true, keep, None, Timestamp::now()).await?;
+    accounts::set_family_password(&state.db, account.id, &hash, true, keep, None, state.clock.now()).await?;
     Ok(Redirect::to("/premiere-connexion/enregistre").into_response())
 }

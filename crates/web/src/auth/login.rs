@@ -5,7 +5,6 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
-use jiff::Timestamp;
 use ribambelle_store::{accounts, portal, second_factor, sessions};
 use serde::Deserialize;
 
@@ -143,7 +142,7 @@ pub(crate) async fn sign_in(
     }
     if matches!(audience, Audience::Staff) && second_factor::of(&state.db, credentials.id).await?.enabled_at.is_some() {
         // No session before the code: the password alone opens nothing.
-        let challenge = second_factor::challenge(&state.db, credentials.id, Timestamp::now()).await?;
+        let challenge = second_factor::challenge(&state.db, credentials.id, state.clock.now()).await?;
         return crate::gestion::second_factor::code_page(state, challenge, None).await;
     }
     open_session(state, audience, credentials.id, credentials.must_change_password, previous, jar).await
@@ -162,7 +161,7 @@ pub(crate) async fn open_session(
     if let Some(previous) = previous {
         sessions::delete(&state.db, &previous.token_hash).await?;
     }
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let (principal, structure, target) = match audience {
         Audience::Family => {
             let structure = portal::family_structures(&state.db, id).await?.first().map(|s| s.id);

@@ -6,7 +6,6 @@ pub(crate) mod login;
 pub(crate) mod reglement;
 pub(crate) mod reset;
 
-use jiff::Timestamp;
 use ribambelle_domain::{
     password::{PasswordHashing, Verification},
     session::{Throttle, ThrottlePolicy},
@@ -53,7 +52,7 @@ pub(crate) async fn authenticate(
     address: &str,
     credentials: Option<Credentials>,
 ) -> Result<Result<Authenticated, LoginRefusal>, AppError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let account_key = throttle::account_key(login);
     let address_key = throttle::address_key(address);
     for (key, policy) in [(&account_key, ThrottlePolicy::ACCOUNT), (&address_key, ThrottlePolicy::ADDRESS)] {

@@ -137,8 +137,8 @@ async fn render(
 }
 
 /// The signature form starts filled with the family's name and the current date and time.
-fn prefilled(family: &Family) -> SignatureForm {
-    let now = Timestamp::now().to_zoned_datetime(paris());
+fn prefilled(family: &Family, now: Timestamp) -> SignatureForm {
+    let now = now.to_zoned_datetime(paris());
     SignatureForm {
         nom: family.account.display_name(),
         date: now.date().to_string(),
@@ -154,7 +154,7 @@ pub(crate) async fn page(
     Query(signed): Query<Signed>,
 ) -> Result<Response, AppError> {
     let notice = signed.signe.map(|_| "La fiche a bien été validée et transmise.".to_owned());
-    let form = prefilled(&family);
+    let form = prefilled(&family, state.clock.now());
     render(&state, &family, &child, form, FormErrors::default(), notice).await
 }
 
@@ -187,7 +187,7 @@ pub(crate) async fn sign(
 ) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     let Ok(text_id) = form.texte.parse::<i64>() else { return Err(AppError::BadRequest) };
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let errors = check_signature(&form, paris_date(now));
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, &child, form, errors, None).await?));

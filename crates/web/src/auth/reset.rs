@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use ribambelle_domain::{emails::parse_email_list, password_policy::PasswordPolicy};
 use ribambelle_store::{
     accounts,
@@ -104,7 +104,7 @@ async fn send_link(state: AppState, identifiant: String, email: String) {
             tracing::info!("password reset asked for an unknown identifiant or address");
             return Ok(());
         };
-        let now = Timestamp::now();
+        let now = state.clock.now();
         if resets::requests_since(&state.db, account.id, now - SignedDuration::from_hours(1)).await? >= MAX_LINKS_PER_HOUR {
             tracing::warn!(family = account.id, "password reset: too many links asked in an hour");
             return Ok(());
@@ -196,7 +196,7 @@ fn invalid_reason(link: ResetLink) -> &'static str {
 
 pub(crate) async fn link_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
     let mut page = ResetPage::new(&state, &token).await?;
-    let link = resets::check(&state.db, &token, Timestamp::now()).await?;
+    let link = resets::check(&state.db, &token, state.clock.now()).await?;
     if matches!(link, ResetLink::Valid { .. }) {
         return page.respond(StatusCode::OK);
     }
@@ -211,7 +211,7 @@ pub(crate) async fn complete(
     FrenchForm(form): FrenchForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
     let mut page = ResetPage::new(&state, &token).await?;
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let link = resets::check(&state.db, &token, now).await?;
     let ResetLink::Valid { family_id } = link else {
         page.valid = false;

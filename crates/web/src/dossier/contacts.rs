@@ -8,7 +8,6 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::dossier::{CONTACT, CONTACT_LINK, FicheKind, FieldError, Values, check_all};
 use ribambelle_store::{
     contacts::{self, ChildContact, Contact, Deletion},
@@ -147,7 +146,7 @@ pub(crate) async fn change(
                 let typed = Typed { create: (values, errors), ..Typed::default() };
                 return Ok(invalid(render(&state, &family, fiche, typed, None).await?.into_response()));
             };
-            let contact_id = contacts::create(&state.db, family.account.id, &contact, Timestamp::now()).await?;
+            let contact_id = contacts::create(&state.db, family.account.id, &contact, state.clock.now()).await?;
             contacts::attach(&state.db, family.account.id, child_id, contact_id, &link).await?;
         }
         "retirer" => {

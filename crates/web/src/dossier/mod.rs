@@ -11,7 +11,6 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::{
     clock::paris_date,
     dossier::{self, FicheKind, FicheState, Intent, Values},
@@ -84,7 +83,7 @@ pub(crate) struct DossierQuery {
 }
 
 pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(query): Query<DossierQuery>) -> Result<Html<String>, AppError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let campaign = store::open_campaign(&state.db, family.structure.id, paris_date(now)).await?;
     let fiches = match &campaign {
         Some(c) => store::family_fiches(&state.db, family.account.id, c, now).await?,
@@ -253,7 +252,7 @@ pub(crate) async fn save(
         Ok(values) => values,
         Err(errors) => return Ok(invalid(render_fiche(&state, &family, fiche, Some((&typed, &errors)), None).await?.into_response())),
     };
-    if !store::save(&state.db, family.account.id, fiche.id, &values, intent, Timestamp::now()).await? {
+    if !store::save(&state.db, family.account.id, fiche.id, &values, intent, state.clock.now()).await? {
         let fiche = own_fiche(&state, &family, &id).await?;
         return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?.into_response()));
     }

@@ -8,7 +8,6 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::dossier::{FILES_PER_PIECE, FicheKind, MAX_FILE_BYTES, Piece, TOO_BIG};
 use ribambelle_store::{
     dossier::Fiche,
@@ -143,7 +142,7 @@ pub(crate) async fn deposit(
     }
     let (file_name, content) = file.unwrap_or_default();
     let new = NewFile { piece, file_name: &file_name, content };
-    match store::deposit(&state.db, &state.files, family.account.id, fiche.id, new, Timestamp::now()).await? {
+    match store::deposit(&state.db, &state.files, family.account.id, fiche.id, new, state.clock.now()).await? {
         Deposit::Stored => Ok(Redirect::to(&format!("/dossier/fiches/{id}#piece-{code}")).into_response()),
         Deposit::Refused(message) => refuse(&state, &family, fiche, (piece, message)).await,
         Deposit::ReadOnly => {
@@ -188,7 +187,7 @@ pub(crate) async fn remove(
 ) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     let file = store::family_file(&state.db, family.account.id, &id).await?.ok_or(AppError::NotFound)?;
-    if !store::remove(&state.db, &state.files, family.account.id, &file, Timestamp::now()).await? {
+    if !store::remove(&state.db, &state.files, family.account.id, &file, state.clock.now()).await? {
         let fiche = own_fiche(&state, &family, &file.fiche_public_id).await?;
         return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?));
     }
@@ -204,7 +203,7 @@ pub(crate) async fn family_download(State(state): State<AppState>, family: Famil
 /// `GET /gestion/fichiers/{fichier}`: a file of a fiche of the staff member's structures;
 /// reading a health piece is logged.
 pub(crate) async fn staff_download(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
-    let file = store::staff_file(&state.db, staff.account.id, &id, Timestamp::now()).await?.ok_or(AppError::NotFound)?;
+    let file = store::staff_file(&state.db, staff.account.id, &id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
     download(&state, &file).await
 }
 

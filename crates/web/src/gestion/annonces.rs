@@ -8,7 +8,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use jiff::{Timestamp, civil::Date};
+use jiff::civil::Date;
 use ribambelle_domain::dossier::parse_french_date;
 use ribambelle_store::notices::{self, AnnouncementRow, CurrentText, NewAnnouncement, text_kind_label};
 use serde::Deserialize;
@@ -178,7 +178,7 @@ async fn render(state: &AppState, staff: &Staff, form: AnnouncementForm, errors:
         errors,
         editing,
         notice,
-        today: ribambelle_domain::clock::paris_date(Timestamp::now()),
+        today: state.clock.today(),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -195,7 +195,7 @@ pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchFo
     let Some((structure, from, until)) = form.check(&scope, &mut errors) else {
         return Ok(invalid(render(&state, &staff, form, errors, None, None).await?));
     };
-    notices::create_announcement(&state.db, staff.account.id, &form.announcement(structure, from, until), Timestamp::now()).await?;
+    notices::create_announcement(&state.db, staff.account.id, &form.announcement(structure, from, until), state.clock.now()).await?;
     Ok(Redirect::to("/gestion/annonces?fait=publiee").into_response())
 }
 
@@ -221,7 +221,7 @@ pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id)
     let Some((structure, from, until)) = form.check(&scope, &mut errors) else {
         return Ok(invalid(render(&state, &staff, form, errors, Some(row), None).await?));
     };
-    notices::update_announcement(&state.db, staff.account.id, &row, &form.announcement(structure, from, until), Timestamp::now()).await?;
+    notices::update_announcement(&state.db, staff.account.id, &row, &form.announcement(structure, from, until), state.clock.now()).await?;
     Ok(Redirect::to("/gestion/annonces?fait=modifiee").into_response())
 }
 
@@ -235,7 +235,7 @@ pub(crate) async fn delete(State(state): State<AppState>, staff: Staff, Path(id)
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
-    notices::delete_announcement(&state.db, staff.account.id, &row, Timestamp::now()).await?;
+    notices::delete_announcement(&state.db, staff.account.id, &row, state.clock.now()).await?;
     Ok(Redirect::to("/gestion/annonces?fait=supprimee").into_response())
 }
 
@@ -305,6 +305,6 @@ pub(crate) async fn publish(State(state): State<AppState>, staff: Staff, Path((s
     if !errors.is_empty() {
         return Ok(invalid(render_text(&state, &staff, current, label, form, errors).await?));
     }
-    notices::publish_text(&state.db, staff.account.id, &current, form.titre.trim(), form.texte.trim(), Timestamp::now()).await?;
+    notices::publish_text(&state.db, staff.account.id, &current, form.titre.trim(), form.texte.trim(), state.clock.now()).await?;
     Ok(Redirect::to("/gestion/annonces?fait=texte").into_response())
 }

@@ -6,7 +6,6 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::{dossier::parse_french_date, french::long_date};
 use ribambelle_store::dossier::{self as store, CampaignRow};
 use serde::Deserialize;
@@ -110,6 +109,6 @@ pub(crate) async fn open(State(state): State<AppState>, staff: Staff, FrenchForm
     let (Some(structure), Some(opens), Some(closes), true) = (structure, opens, closes, errors.is_empty()) else {
         return Ok(invalid(render(&state, &staff, form, errors, false).await?.into_response()));
     };
-    store::create_campaign(&state.db, staff.account.id, structure, form.libelle.trim(), opens, closes, Timestamp::now()).await?;
+    store::create_campaign(&state.db, staff.account.id, structure, form.libelle.trim(), opens, closes, state.clock.now()).await?;
     Ok(Redirect::to("/gestion/campagnes?ouverte=1").into_response())
 }

@@ -7,7 +7,6 @@ use axum::{
     extract::{Path, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::dossier::FicheState;
 use ribambelle_store::dossier::{self as store, Decision, Fiche, Waiting};
 use serde::Deserialize;
@@ -75,7 +74,7 @@ async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, e
 }
 
 async fn fiche_of(state: &AppState, staff: &Staff, id: &str) -> Result<Fiche, AppError> {
-    store::staff_fiche(&state.db, staff.account.id, id, Timestamp::now()).await?.ok_or(AppError::NotFound)
+    store::staff_fiche(&state.db, staff.account.id, id, state.clock.now()).await?.ok_or(AppError::NotFound)
 }
 
 pub(crate) async fn fiche(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
@@ -116,7 +115,7 @@ pub(crate) async fn decide(
         "refuser" => Decision::Refuse { reason },
         _ => return Err(AppError::BadRequest),
     };
-    if !store::decide(&state.db, staff.account.id, &fiche, &decision, Timestamp::now()).await? {
+    if !store::decide(&state.db, staff.account.id, &fiche, &decision, state.clock.now()).await? {
         let page = render(&state, &staff, fiche, String::new(), Some("Cette fiche n'attend plus de décision : elle a déjà été traitée.")).await?;
         return Ok(invalid(page.into_response()));
     }

@@ -17,7 +17,6 @@ use axum::{
     response::{Html, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
-use jiff::Timestamp;
 use ribambelle_store::{
     dashboard,
     portal::{self, StructureSummary},
@@ -153,7 +152,7 @@ pub(crate) async fn shell(state: &AppState, staff: &Staff, section: Gestion, ret
         section: Section::Gestion(section),
         return_to: return_to.to_owned(),
         logout_action: "/gestion/deconnexion",
-        session_seconds_left: policy.ends_at(staff.session.created_at, staff.session.last_seen_at).duration_since(Timestamp::now()).as_secs(),
+        session_seconds_left: policy.ends_at(staff.session.created_at, staff.session.last_seen_at).duration_since(state.clock.now()).as_secs(),
     })
 }
 
@@ -166,7 +165,7 @@ pub(crate) async fn layout(state: &AppState, staff: &Staff, section: Gestion, ti
 pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let waiting = ribambelle_store::dossier::waiting(&state.db, staff.account.id).await?.len();
-    let day = ribambelle_domain::clock::paris_date(Timestamp::now());
+    let day = state.clock.today();
     let page = DashboardPage {
         layout: layout(&state, &staff, Gestion::Tableau, "Tableau de bord", "/gestion").await?,
         waiting,

@@ -12,7 +12,6 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use jiff::Timestamp;
 use ribambelle_domain::{emails::parse_email_list, password::generate_initial_password};
 use ribambelle_store::{
     portal::StructureSummary,
@@ -277,7 +276,7 @@ pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchFo
     let password = generate_initial_password();
     let hash = hash_password(&state.hashing, password.clone()).await?;
     let draft = StaffDraft { login: &login, display_name: form.nom.trim(), email: &checked.email, role: &form.role, structure_ids: &checked.structure_ids };
-    let Some(id) = store::create(&state.db, staff.account.id, &draft, &hash, Timestamp::now()).await? else {
+    let Some(id) = store::create(&state.db, staff.account.id, &draft, &hash, state.clock.now()).await? else {
         errors.add("identifiant", "Cet identifiant est déjà celui d'un autre membre du personnel : choisissez-en un autre.");
         return Ok(invalid(render_form(&state, &staff, None, form, errors, None).await?.into_response()));
     };
@@ -323,7 +322,7 @@ pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id)
         return Ok(invalid(render_form(&state, &staff, Some(member), form, errors, None).await?.into_response()));
     }
     let draft = StaffDraft { login: &member.login, display_name: form.nom.trim(), email: &checked.email, role: &form.role, structure_ids: &checked.structure_ids };
-    if !store::update(&state.db, staff.account.id, member.id, &draft, Timestamp::now()).await? {
+    if !store::update(&state.db, staff.account.id, member.id, &draft, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/gestion/personnel/{}?fait=enregistre", member.id)).into_response())
@@ -341,7 +340,7 @@ pub(crate) async fn new_password(State(state): State<AppState>, staff: Staff, Pa
     let member = member_of(&state, &id).await?;
     let password = generate_initial_password();
     let hash = hash_password(&state.hashing, password.clone()).await?;
-    if !store::reset_password(&state.db, staff.account.id, member.id, &hash, None, Timestamp::now()).await? {
+    if !store::reset_password(&state.db, staff.account.id, member.id, &hash, None, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }
     password_page(&state, &staff, member, password, false).await
@@ -351,7 +350,7 @@ pub(crate) async fn disable_second_factor(State(state): State<AppState>, staff: 
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
-    if !store::disable_second_factor(&state.db, staff.account.id, member.id, Timestamp::now()).await? {
+    if !store::disable_second_factor(&state.db, staff.account.id, member.id, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/gestion/personnel/{}?fait=double-authentification", member.id)).into_response())

@@ -68,7 +68,7 @@ pub(crate) async fn submit_code(
     jar: CookieJar,
     FrenchForm(form): FrenchForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let Some(staff_id) = second_factor::challenger(&state.db, &form.defi, now).await? else {
         let mut page = Audience::Staff.page(&state).await?;
         page.error = Some("La vérification a expiré. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
@@ -180,7 +180,7 @@ pub(crate) async fn prepare(State(state): State<AppState>, staff: Staff, FrenchF
 async fn checked_code(state: &AppState, staff: &Staff, code: &str) -> Result<Option<u64>, AppError> {
     let factor = second_factor::of(&state.db, staff.account.id).await?;
     let Some(secret) = factor.secret else { return Ok(None) };
-    codes::verify(&secret, code, unix_seconds(Timestamp::now()), factor.last_step).map_err(|e| AppError::Internal(e.to_string()))
+    codes::verify(&secret, code, unix_seconds(state.clock.now()), factor.last_step).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 const WRONG_CODE: &str = "Ce code est incorrect ou a déjà servi. Saisissez les 6 chiffres affichés maintenant par votre application.";
@@ -189,7 +189,7 @@ const WRONG_CODE: &str = "Ce code est incorrect ou a déjà servi. Saisissez les
 pub(crate) async fn enable(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<SecurityForm>) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     match checked_code(&state, &staff, &form.code).await? {
-        Some(step) if second_factor::enable(&state.db, staff.account.id, step, Timestamp::now()).await? => Ok(Redirect::to("/gestion/securite?fait=activee").into_response()),
+        Some(step) if second_factor::enable(&state.db, staff.account.id, step, state.clock.now()).await? => Ok(Redirect::to("/gestion/securite?fait=activee").into_response()),
         _ => {
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_CODE);
@@ -203,7 +203,7 @@ pub(crate) async fn disable(State(state): State<AppState>, staff: Staff, FrenchF
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     match checked_code(&state, &staff, &form.code).await? {
         Some(step) if second_factor::use_step(&state.db, staff.account.id, step).await? => {
-            second_factor::disable(&state.db, staff.account.id, Timestamp::now()).await?;
+            second_factor::disable(&state.db, staff.account.id, state.clock.now()).await?;
             Ok(Redirect::to("/gestion/securite?fait=desactivee").into_response())
         }
         _ => {
@@ -230,6 +230,6 @@ pub(crate) async fn change_password(State(state): State<AppState>, staff: Staff,
         return Ok(invalid(render(&state, &staff, errors, None).await?));
     }
     let hash = hash_password(&state.hashing, form.nouveau).await?;
-    staff_admin::reset_password(&state.db, staff.account.id, staff.account.id, &hash, Some(&staff.session.token_hash), Timestamp::now()).await?;
+    staff_admin::reset_password(&state.db, staff.account.id, staff.account.id, &hash, Some(&staff.session.token_hash), state.clock.now()).await?;
     Ok(Redirect::to("/gestion/securite?fait=mot-de-passe").into_response())
 }

@@ -7,7 +7,6 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Response},
 };
-use jiff::Timestamp;
 use ribambelle_payment::PaymentProvider;
 use ribambelle_store::payments::{self, OnlinePayment, PaymentState, Provider};
 
@@ -71,7 +70,7 @@ async fn ask_provider(state: &AppState, payment: &OnlinePayment, returned: &[(St
     };
     match answer {
         Ok(Some(checked)) => {
-            apply(&state.db, &checked, Timestamp::now()).await?;
+            apply(&state.db, &checked, state.clock.now()).await?;
         }
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, reference = %payment.reference, "payment return not verified"),

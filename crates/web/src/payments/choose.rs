@@ -6,7 +6,6 @@ use axum::{
     extract::State,
     response::{IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::{emails::parse_email_list, money::parse_euros};
 use ribambelle_store::{
     accounts,
@@ -59,7 +58,7 @@ pub(crate) async fn pay(State(state): State<AppState>, family: Family, FrenchFor
         None => receipt_address(&state, &family, value("email").unwrap_or_default(), &mut errors).await?,
     };
     if let (Some(choice), Some(email), true) = (&choice, &email, errors.is_empty()) {
-        match payments::begin(&state.db, family.account.id, family.structure.id, choice, email, regie.provider, Timestamp::now()).await? {
+        match payments::begin(&state.db, family.account.id, family.structure.id, choice, email, regie.provider, state.clock.now()).await? {
             Ok(started) => return Ok(Redirect::to(&format!("/paiement/{}", started.public_id)).into_response()),
             Err(refusal) => errors.add(if typed.is_some() { "montant" } else { "factures" }, refusal.message()),
         }
@@ -75,7 +74,7 @@ async fn receipt_address(state: &AppState, family: &Family, given: &str, errors:
     }
     match parse_email_list(given) {
         Ok(list) if list.len() == 1 => {
-            accounts::set_family_emails(&state.db, family.account.id, &list, Timestamp::now()).await?;
+            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now()).await?;
             Ok(list.into_iter().next())
         }
         Ok(_) => {

@@ -10,7 +10,7 @@ pub mod reconcile;
 pub(crate) mod review;
 
 use jiff::Timestamp;
-use ribambelle_domain::money::Cents;
+use ribambelle_domain::{clock::Clock, money::Cents};
 use ribambelle_payment::{Checked, Outcome, PaymentError, ProviderConfig, Regie, simulated::SimulatedBank};
 use ribambelle_store::{
     Db, StoreError,
@@ -22,13 +22,13 @@ pub const SIMULATED_BANK_PATH: &str = "/banque-simulee";
 
 /// The simulated bank for the régies of this database that use it (the demo's), to be
 /// served under [`SIMULATED_BANK_PATH`]; `None` when no régie does.
-pub async fn simulated_bank(db: &Db, public_url: &str) -> Result<Option<SimulatedBank>, SimulatedBankError> {
+pub async fn simulated_bank(db: &Db, public_url: &str, clock: Clock) -> Result<Option<SimulatedBank>, SimulatedBankError> {
     let regies = payments::simulated_regies(db).await?;
     if regies.is_empty() {
         return Ok(None);
     }
     let shops = regies.iter().filter(|r| r.provider == Provider::Systempay).map(|r| (r.merchant_id.clone(), r.secret.clone())).collect();
-    Ok(Some(SimulatedBank::new(format!("{public_url}{SIMULATED_BANK_PATH}"), shops)?))
+    Ok(Some(SimulatedBank::new(format!("{public_url}{SIMULATED_BANK_PATH}"), shops, clock)?))
 }
 
 #[derive(Debug, thiserror::Error)]

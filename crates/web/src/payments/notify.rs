@@ -7,7 +7,6 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use jiff::Timestamp;
 use ribambelle_payment::{PaymentError, PaymentProvider};
 use ribambelle_store::payments::{self, Settled};
 
@@ -35,7 +34,7 @@ pub(crate) async fn receive(
             return Ok((StatusCode::BAD_REQUEST, "Notification refusée").into_response());
         }
     };
-    Ok(match apply(&state.db, &checked, Timestamp::now()).await? {
+    Ok(match apply(&state.db, &checked, state.clock.now()).await? {
         Some(Settled::AmountMismatch | Settled::UnknownReference) => (StatusCode::BAD_REQUEST, "Notification refusée").into_response(),
         Some(Settled::Now(_) | Settled::Unchanged(_)) | None => (StatusCode::OK, "OK").into_response(),
     })

@@ -8,7 +8,6 @@ use axum::{
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::clock::paris;
 use ribambelle_payment::{Departure, PaymentProvider, PaymentRequest};
 use ribambelle_store::payments::{self, OnlinePayment, PaymentState, Regie, Verdict};
@@ -41,7 +40,7 @@ struct ReviewPage {
 async fn departing(state: &AppState, family: &Family, public_id: &str) -> Result<Result<(OnlinePayment, Regie), Response>, AppError> {
     let payment = payments::find(&state.db, family.account.id, public_id).await?.ok_or(AppError::NotFound)?;
     let regie = payments::regie(&state.db, payment.structure_id).await?.ok_or(AppError::NotFound)?;
-    let fresh = Timestamp::now().duration_since(payment.created_at) < payments::IN_PROGRESS_HOLD;
+    let fresh = state.clock.now().duration_since(payment.created_at) < payments::IN_PROGRESS_HOLD;
     if payment.state != PaymentState::InProgress || !fresh || payment.provider_id.is_some() {
         return Ok(Err(Redirect::to(&format!("/paiement/{public_id}/retour")).into_response()));
     }
@@ -49,7 +48,7 @@ async fn departing(state: &AppState, family: &Family, public_id: &str) -> Result
 }
 
 fn request(state: &AppState, payment: &OnlinePayment, regie: &Regie) -> PaymentRequest {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let base = &state.config.public_url;
     PaymentRequest {
         reference: payment.reference.clone(),
@@ -117,14 +116,14 @@ pub(crate) async fn go(State(state): State<AppState>, family: Family, Path(publi
     match bank.start(&request(&state, &payment, &regie)).await {
         Ok(Departure::Redirect { url, provider_id }) => {
             if let Some(id) = provider_id {
-                payments::set_provider_id(&state.db, payment.id, &id, Timestamp::now()).await?;
+                payments::set_provider_id(&state.db, payment.id, &id, state.clock.now()).await?;
             }
             Ok(Redirect::to(&url).into_response())
         }
         Ok(Departure::Form { .. }) => Err(AppError::Internal("a form departure for a redirect provider".into())),
         Err(error) => {
             tracing::warn!(%error, reference = %payment.reference, "payment provider refused or unreachable");
-            payments::settle(&state.db, &payment.reference, payment.amount, &Verdict::Abandoned, Timestamp::now()).await?;
+            payments::settle(&state.db, &payment.reference, payment.amount, &Verdict::Abandoned, state.clock.now()).await?;
             Err(AppError::PaymentUnavailable)
         }
     }
@@ -135,7 +134,7 @@ pub(crate) async fn go(State(state): State<AppState>, family: Family, Path(publi
 pub(crate) async fn change(State(state): State<AppState>, family: Family, Path(public_id): Path<String>, FrenchForm(form): FrenchForm<GoForm>) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     if let Ok((payment, _)) = departing(&state, &family, &public_id).await? {
-        payments::settle(&state.db, &payment.reference, payment.amount, &Verdict::Abandoned, Timestamp::now()).await?;
+        payments::settle(&state.db, &payment.reference, payment.amount, &Verdict::Abandoned, state.clock.now()).await?;
     }
     Ok(Redirect::to("/paiement").into_response())
 }

@@ -12,7 +12,7 @@ use axum::{
 use ribambelle_documents::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
 use jiff::{Timestamp, ToSpan, civil::{Date, Time}};
 use ribambelle_domain::{
-    clock::{paris_date, paris_instant},
+    clock::paris_instant,
     french::{self, month_year},
     money::Cents,
 };
@@ -91,7 +91,7 @@ impl HistoryPage {
 }
 
 pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Html<String>, AppError> {
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let month = month(&query, today)?;
     let (consommations, reglements) = load(&state, &family, month, today).await?;
     let current = today.first_of_month();
@@ -129,7 +129,7 @@ pub(crate) fn csv_file(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) 
 }
 
 pub(crate) async fn consommations_csv(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let month = month(&query, today)?;
     let (consommations, _) = load(&state, &family, month, today).await?;
     let rows = consommations
@@ -140,7 +140,7 @@ pub(crate) async fn consommations_csv(State(state): State<AppState>, family: Fam
 }
 
 pub(crate) async fn reglements_csv(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let (_, reglements) = load(&state, &family, today.first_of_month(), today).await?;
     let rows = reglements.iter().map(|r| vec![paid_on(r), r.mode.to_owned(), r.amount.to_decimal_comma(), r.reference.clone()]).collect();
     csv_file("reglements.csv", &["Date", "Mode", "Montant (€)", "Référence"], rows)
@@ -148,7 +148,7 @@ pub(crate) async fn reglements_csv(State(state): State<AppState>, family: Family
 
 /// The month's history as a PDF: its consommations and the règlements of both months.
 pub(crate) async fn pdf(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let month = month(&query, today)?;
     let (consommations, reglements) = load(&state, &family, month, today).await?;
     let doc = HistoryDoc {

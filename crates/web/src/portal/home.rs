@@ -2,8 +2,6 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html};
-use jiff::Timestamp;
-use ribambelle_domain::clock::paris_date;
 use ribambelle_store::{
     legal,
     portal::{self, Announcement},
@@ -25,7 +23,7 @@ struct HomePage {
 }
 
 pub(crate) async fn home(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let announcements = portal::announcements(&state.db, family.structure.id, today).await?;
     let mut unsigned: Vec<String> = Vec::new();
     for item in legal::reglements(&state.db, family.account.id).await? {

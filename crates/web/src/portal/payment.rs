@@ -8,7 +8,6 @@ use axum::{
     http::header,
     response::{Html, IntoResponse, Response},
 };
-use jiff::Timestamp;
 use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
 use ribambelle_domain::{clock::paris_date, french::month_year, money::Cents};
 use ribambelle_store::{
@@ -95,7 +94,7 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Resul
 
 /// The page, with the errors of a refused payment form if any.
 pub(crate) async fn render(state: &AppState, family: &Family, errors: FormErrors, typed: Option<TypedCredit>) -> Result<Response, AppError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let lines = wallets::wallet_lines(&state.db, family.account.id, family.structure.id, paris_date(now)).await?;
     let invoices = invoices::list(&state.db, family.account.id, family.structure.id, now).await?;
     let online = payments::regie(&state.db, family.structure.id).await?.map(|r| r.provider.label());
@@ -127,7 +126,7 @@ pub(crate) fn solde_words(amount: Cents) -> String {
 
 /// One of the family's invoices as a PDF.
 pub(crate) async fn invoice(State(state): State<AppState>, family: Family, Path(public_id): Path<String>) -> Result<Response, AppError> {
-    let detail = invoices::detail(&state.db, family.account.id, family.structure.id, &public_id, Timestamp::now())
+    let detail = invoices::detail(&state.db, family.account.id, family.structure.id, &public_id, state.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
     invoice_document(&detail)

@@ -5,7 +5,6 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::{
     emails::{join_email_list, parse_email_list},
     password::Verification,
@@ -114,7 +113,7 @@ pub(crate) async fn change_password(
     let hash = hash_password(&state.hashing, form.nouveau).await?;
     let mail = password_changed_mail(&account.emails, &family.structure.name);
     let keep = Some(family.session.token_hash.as_str());
-    accounts::set_family_password(&state.db, account.id, &hash, true, keep, mail.as_ref(), Timestamp::now()).await?;
+    accounts::set_family_password(&state.db, account.id, &hash, true, keep, mail.as_ref(), state.clock.now()).await?;
     Ok(Redirect::to("/dossier/profil?enregistre=mot-de-passe").into_response())
 }
 
@@ -146,7 +145,7 @@ pub(crate) async fn change_emails(
     }
     match parsed {
         Some(list) if errors.is_empty() => {
-            accounts::set_family_emails(&state.db, family.account.id, &list, Timestamp::now()).await?;
+            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now()).await?;
             tracing::info!(family = family.account.id, addresses = %join_email_list(&list).len(), "e-mail addresses changed");
             Ok(Redirect::to("/dossier/profil?enregistre=emails").into_response())
         }

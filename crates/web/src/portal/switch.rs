@@ -6,7 +6,6 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_store::sessions;
 use serde::Deserialize;
 
@@ -54,7 +53,7 @@ pub(crate) async fn keep_alive(State(state): State<AppState>, MaybeSession(sessi
     let Some(session) = session else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
     let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
     check_csrf(&session.csrf_token, given)?;
-    sessions::touch(&state.db, &session.token_hash, Timestamp::now()).await?;
+    sessions::touch(&state.db, &session.token_hash, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

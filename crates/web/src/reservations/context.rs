@@ -61,7 +61,7 @@ impl Context {
             activity,
             calendar: family.structure.school_calendar()?,
             block: drafts::block(&state.db, family.account.id, structure).await?,
-            now: Timestamp::now(),
+            now: state.clock.now(),
         })
     }
 

@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html};
-use jiff::Timestamp;
-use ribambelle_domain::{clock::paris_date, french};
+use ribambelle_domain::french;
 use ribambelle_store::bookings;
 
 use crate::{
@@ -42,7 +41,7 @@ struct FollowPage {
 
 /// From today on, the coming days first; what was consumed is in « Historique ».
 pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
-    let from = paris_date(Timestamp::now());
+    let from = state.clock.today();
     let rows = bookings::follow_up(&state.db, family.account.id, family.structure.id, from)
         .await?
         .into_iter()

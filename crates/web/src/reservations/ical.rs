@@ -9,7 +9,6 @@ use axum::{
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
-use jiff::Timestamp;
 use ribambelle_store::bookings::{self, AcceptedDay};
 use serde::Deserialize;
 
@@ -37,7 +36,7 @@ struct FeedPage {
 pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(which): Query<Which>) -> Result<Response, AppError> {
     let children = bookings::children(&state.db, family.account.id, family.structure.id).await?;
     let child = children.iter().find(|c| c.public_id == which.enfant).ok_or(AppError::NotFound)?;
-    let token = bookings::feed_token(&state.db, family.account.id, &child.public_id, Timestamp::now())
+    let token = bookings::feed_token(&state.db, family.account.id, &child.public_id, state.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/agenda").await?;

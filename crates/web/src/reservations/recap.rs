@@ -7,7 +7,6 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::french;
 use ribambelle_store::{
     bookings::{self, Confirmed},
@@ -57,7 +56,7 @@ struct RecapPage {
 }
 
 pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
-    let draft = drafts::review(&state.db, &family.booker()?, Timestamp::now()).await?;
+    let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
     if draft.block.is_some() || draft.is_empty() {
         return Ok(Redirect::to("/reservations").into_response());
     }
@@ -89,12 +88,12 @@ pub(crate) async fn confirm(State(state): State<AppState>, family: Family, Frenc
     if form.cle.len() != 64 || !form.cle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::BadRequest);
     }
-    let (confirmed, _refused) = drafts::confirm(&state.db, &family.booker()?, &form.cle, Timestamp::now()).await?;
+    let (confirmed, _refused) = drafts::confirm(&state.db, &family.booker()?, &form.cle, state.clock.now()).await?;
     // The requests are recorded: in immediate mode they are decided now, and the report
     // mail goes out with the run, at once.
     let immediate = family.structure.immediate_processing;
     if immediate {
-        processing::run_now(&state.db).await?;
+        processing::run_now(&state.db, &state.clock).await?;
     }
     let (Confirmed::Recorded { bookings, cancellations } | Confirmed::AlreadyRecorded { bookings, cancellations }) = confirmed;
     let decided = if immediate { "&traitees=1" } else { "" };
@@ -103,7 +102,7 @@ pub(crate) async fn confirm(State(state): State<AppState>, family: Family, Frenc
 
 pub(crate) async fn abandon(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
-    let draft = drafts::review(&state.db, &family.booker()?, Timestamp::now()).await?;
+    let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
     bookings::clear_pending(&state.db, family.account.id).await?;
     let back = match draft.calendar_query() {
         query if query.is_empty() => "/reservations?info=annule".to_owned(),

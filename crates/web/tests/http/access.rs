@@ -69,7 +69,7 @@ async fn martin_ids(app: &TestApp) -> Foreign {
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    let now = jiff::Timestamp::now();
+    let now = app.now();
     let campaign = dossier::open_campaign(app.db(), carteville, ribambelle_domain::clock::paris_date(now)).await.unwrap().expect("the demo's campaign");
     let fiche = dossier::family_fiches(app.db(), family, &campaign, now).await.unwrap().remove(0).public_id;
     let fiche_id = dossier::family_fiche(app.db(), family, &fiche).await.unwrap().unwrap().id;
@@ -118,7 +118,7 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
     let before = martin_snapshot(&app).await;
     let mut dupont = app.client();
     dupont.onboard_dupont().await;
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now()).to_string();
+    let today = app.today().to_string();
     let family_routes: Vec<_> = route_list().into_iter().filter(|r| r.access == Access::Family).collect();
     assert!(family_routes.len() >= 10, "the table lists the family routes");
     for route in family_routes {

@@ -199,7 +199,7 @@ async fn the_expiry_warning_can_keep_the_session_alive() {
     let token = c.get("/accueil").await.csrf().unwrap();
     app.exec("UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'", &[]).await;
     // Simulate a session 29 minutes idle by moving last_seen_at close to the limit.
-    let nearly = ribambelle_store::db_time(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(29));
+    let nearly = ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(29));
     app.exec("UPDATE sessions SET last_seen_at = $1", &[&nearly]).await;
     let request = axum::http::Request::post("/session/prolonger")
         .header("cookie", format!("{COOKIE}={}", c.cookie.clone().unwrap()))
@@ -207,7 +207,7 @@ async fn the_expiry_warning_can_keep_the_session_alive() {
         .body(axum::body::Body::empty())
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::NO_CONTENT);
-    let after = ribambelle_store::db_time(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(2));
+    let after = ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(2));
     let fresh: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE last_seen_at > $1")
         .bind(after)
         .fetch_one(app.db().reader())
@@ -255,7 +255,7 @@ async fn repeated_failures_slow_down_then_lock_the_account() {
     hurried.assert_contains("Patientez");
     for _ in 0..6 {
         // Skip the waiting delay while keeping the failures counted.
-        app.exec("UPDATE login_throttle SET last_failure_at = $1 WHERE key = 'compte:martin'", &[&ribambelle_store::db_time(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(2))]).await;
+        app.exec("UPDATE login_throttle SET last_failure_at = $1 WHERE key = 'compte:martin'", &[&ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(2))]).await;
         c.login("martin", "mauvais").await;
     }
     let locked = c.login("martin", "Martin-Demo-2026!").await;

@@ -66,7 +66,7 @@ async fn create(app: &TestApp, c: &mut Client<'_>, name: &str) -> String {
 
 /// The month's calendar of Léa for the activity, and the first day it offers to book.
 async fn first_bookable(c: &mut Client<'_>, lea: &str, activity: &str, needle: &str) -> (String, String) {
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let today = c.today();
     for offset in 0..3 {
         let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
         let page = c.get(&format!("/reservations?enfant={lea}&activite={activity}&mois={month}")).await;

@@ -16,7 +16,7 @@ async fn carteville(app: &TestApp) -> String {
 async fn an_announcement_is_published_edited_and_removed_for_the_families() {
     let app = TestApp::with_demo().await;
     let structure = carteville(&app).await;
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now()).strftime("%d/%m/%Y").to_string();
+    let today = app.today().strftime("%d/%m/%Y").to_string();
     let mut g = staff(&app).await;
     let mut martin = app.client();
     martin.login("martin", "Martin-Demo-2026!").await;
@@ -81,7 +81,7 @@ async fn a_new_version_of_the_cgu_is_asked_again_of_the_families() {
 async fn animateurs_read_only_and_other_structures_stay_out_of_reach() {
     let app = TestApp::with_demo().await;
     let structure = carteville(&app).await;
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now()).strftime("%d/%m/%Y").to_string();
+    let today = app.today().strftime("%d/%m/%Y").to_string();
     let mut g = staff(&app).await;
     g.post_signed("/gestion/annonces", "/gestion/annonces", &[("structure", &structure), ("titre", "Menus de juin"), ("texte", "Voir le site."), ("debut", &today), ("fin", "")]).await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM announcements WHERE title = 'Menus de juin'").fetch_one(app.db().reader()).await.unwrap();

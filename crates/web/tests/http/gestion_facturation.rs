@@ -6,8 +6,8 @@
 //! the Journal with its author.
 
 use axum::http::StatusCode;
-use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{clock::paris_date, money::Cents};
+use jiff::{ToSpan, civil::Date};
+use ribambelle_domain::money::Cents;
 
 use crate::{
     dossier::staff,
@@ -22,8 +22,8 @@ async fn text(app: &TestApp, sql: &'static str) -> String {
     sqlx::query_scalar(sql).fetch_one(app.db().reader()).await.unwrap()
 }
 
-fn last_month() -> Date {
-    paris_date(Timestamp::now()).first_of_month() - 1.month()
+fn last_month(app: &TestApp) -> Date {
+    app.today().first_of_month() - 1.month()
 }
 
 fn month_code(month: Date) -> String {
@@ -32,7 +32,7 @@ fn month_code(month: Date) -> String {
 
 /// DUPONT's three APS MATIN at 1,80 € last month, made consommations by the nightly job.
 async fn dupont_days_last_month(app: &TestApp) {
-    let month = last_month();
+    let month = last_month(&app);
     for day in [month, month + 1.day(), month + 7.days()] {
         sqlx::query(
             "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) \
@@ -44,7 +44,7 @@ async fn dupont_days_last_month(app: &TestApp) {
         .await
         .unwrap();
     }
-    ribambelle_store::billing::run(app.db(), paris_date(Timestamp::now())).await.unwrap();
+    ribambelle_store::billing::run(app.db(), app.today()).await.unwrap();
 }
 
 #[tokio::test]
@@ -53,7 +53,7 @@ async fn a_month_previewed_then_issued_reaches_the_familys_balance_once() {
     dupont_days_last_month(&app).await;
     let carteville = id(&app, "SELECT id FROM structures WHERE slug = 'carteville'").await.to_string();
     let dupont = text(&app, "SELECT public_id FROM families WHERE identifiant = 'dupont'").await;
-    let month = month_code(last_month());
+    let month = month_code(last_month(&app));
     let query = format!("structure={carteville}&mois={month}");
     let mut g = staff(&app).await;
 
@@ -65,7 +65,7 @@ async fn a_month_previewed_then_issued_reaches_the_familys_balance_once() {
     let to_issue = preview.body.matches("name=\"exclure\"").count();
     preview.assert_contains(&format!("href=\"/gestion/familles/{dupont}\""));
     // This month is not over yet.
-    let current = month_code(paris_date(Timestamp::now()));
+    let current = month_code(app.today());
     g.get(&format!("/gestion/facturation?structure={carteville}&mois={current}")).await.assert_contains("n'est pas terminé");
 
     let issued = g.post_signed("/gestion/facturation", "/gestion/facturation/emettre", &[("structure", &carteville), ("mois", &month)]).await;
@@ -183,14 +183,14 @@ async fn the_accounting_export_reads_back_in_a_french_spreadsheet() {
     dupont_days_last_month(&app).await;
     let carteville = id(&app, "SELECT id FROM structures WHERE slug = 'carteville'").await.to_string();
     let mut g = staff(&app).await;
-    g.post_signed("/gestion/facturation", "/gestion/facturation/emettre", &[("structure", &carteville), ("mois", &month_code(last_month()))]).await;
+    g.post_signed("/gestion/facturation", "/gestion/facturation/emettre", &[("structure", &carteville), ("mois", &month_code(last_month(&app)))]).await;
     let dupont = text(&app, "SELECT public_id FROM families WHERE identifiant = 'dupont'").await;
     let form = format!("/gestion/facturation/reglements/nouveau?structure={carteville}&famille={dupont}");
     let paid = g.post_signed(&form, "/gestion/facturation/reglements/nouveau", &[("structure", &carteville), ("famille", &dupont), ("mode", "especes"), ("montant", "2,40")]).await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER);
     let number = text(&app, "SELECT i.number FROM invoices i JOIN families f ON f.id = i.family_id WHERE f.identifiant = 'dupont'").await;
 
-    let current = month_code(paris_date(Timestamp::now()));
+    let current = month_code(app.today());
     let query = format!("structure={carteville}&mois={current}");
     g.get(&format!("/gestion/facturation/export?{query}")).await.assert_contains("Date d'émission").assert_contains("Affectation").assert_contains("virgule décimale");
     let read = |body: &str| -> (Vec<String>, Vec<csv::StringRecord>) {
@@ -203,7 +203,7 @@ async fn the_accounting_export_reads_back_in_a_french_spreadsheet() {
     assert_eq!(invoices.header("content-type"), "text/csv; charset=utf-8");
     let (header, rows) = read(&invoices.body);
     assert_eq!(header, ["Numéro", "Date d'émission", "Famille", "Porte-monnaie", "Période", "Montant (€)"]);
-    let today = paris_date(Timestamp::now()).strftime("%d/%m/%Y").to_string();
+    let today = app.today().strftime("%d/%m/%Y").to_string();
     let dupont_row = rows.iter().find(|r| &r[0] == number.as_str()).expect("DUPONT's invoice, issued this month");
     assert_eq!((&dupont_row[1], &dupont_row[2], &dupont_row[3], &dupont_row[5]), (today.as_str(), "DUPONT Jean-Paul", "Périscolaire", "5,40"));
 
@@ -215,7 +215,7 @@ async fn the_accounting_export_reads_back_in_a_french_spreadsheet() {
     assert!(cash[4].contains(&number), "{:?}", &cash[4]);
     // The amounts add up to the month's payments.
     let total: i64 = rows.iter().map(|r| r[5].replace(',', "").parse::<i64>().unwrap()).sum();
-    let month_start = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(paris_date(Timestamp::now()).first_of_month(), jiff::civil::Time::midnight()));
+    let month_start = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(app.today().first_of_month(), jiff::civil::Time::midnight()));
     let expected: i64 = sqlx::query_scalar(
         "SELECT CAST(SUM(amount_cents) AS BIGINT) FROM payments WHERE state = 'paye' AND paid_at >= $1 AND structure_id = (SELECT id FROM structures WHERE slug = 'carteville')",
     )
@@ -233,7 +233,7 @@ async fn animateurs_read_only_and_a_carteville_gestionnaire_never_reaches_les_ec
     let carteville = id(&app, "SELECT id FROM structures WHERE slug = 'carteville'").await.to_string();
     let ecureuils = id(&app, "SELECT id FROM structures WHERE slug = 'ecureuils'").await.to_string();
     let martin = text(&app, "SELECT public_id FROM families WHERE identifiant = 'martin'").await;
-    let month = month_code(last_month());
+    let month = month_code(last_month(&app));
 
     let mut animateur = app.staff_member("anim", "animateur", &["carteville", "ecureuils"]).await;
     let preview = animateur.get(&format!("/gestion/facturation?structure={carteville}&mois={month}")).await;

@@ -7,8 +7,8 @@ use ribambelle_domain::second_factor::{code_at, step_of};
 
 use crate::{dossier::staff, support::TestApp};
 
-fn now() -> u64 {
-    u64::try_from(jiff::Timestamp::now().as_second()).unwrap()
+fn now(app: &TestApp) -> u64 {
+    u64::try_from(app.now().as_second()).unwrap()
 }
 
 async fn secret(app: &TestApp) -> String {
@@ -33,7 +33,7 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
     let wrong = g.post_signed("/gestion/securite", "/gestion/securite/activer", &[("code", "000000")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     wrong.assert_contains("Ce code est incorrect");
-    let code = code_at(&secret, now()).unwrap();
+    let code = code_at(&secret, now(&app)).unwrap();
     let enabled = g.post_signed("/gestion/securite", "/gestion/securite/activer", &[("code", &code)]).await;
     assert_eq!(enabled.location(), "/gestion/securite?fait=activee");
 
@@ -47,7 +47,7 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
     let challenge = asked.input_value("defi").unwrap();
     let reused = c.post("/gestion/connexion/code", &[("defi", &challenge), ("code", &code)]).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED, "the activation's code has served already");
-    let last = step_of(now());
+    let last = step_of(now(&app));
     let good = c.post("/gestion/connexion/code", &[("defi", &challenge), ("code", &fresh_code(&secret, last))]).await;
     assert_eq!(good.location(), "/gestion");
     c.get("/gestion").await.assert_contains("Tableau de bord");
@@ -73,7 +73,7 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
     assert_eq!(used.status, StatusCode::UNPROCESSABLE_ENTITY, "the sign-in's code has served already");
     // A minute later the current code has never served.
     sqlx::query("UPDATE staff SET totp_last_step = totp_last_step - 3 WHERE login = 'gestion'").execute(app.db().writer()).await.unwrap();
-    let off = c.post_signed("/gestion/securite", "/gestion/securite/desactiver", &[("code", &code_at(&secret, now()).unwrap())]).await;
+    let off = c.post_signed("/gestion/securite", "/gestion/securite/desactiver", &[("code", &code_at(&secret, now(&app)).unwrap())]).await;
     assert_eq!(off.location(), "/gestion/securite?fait=desactivee");
     let plain = app.client().post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
     assert_eq!(plain.location(), "/gestion");

@@ -2,8 +2,8 @@
 //! and the previous month, the règlements of both months, and their CSV exports.
 
 use axum::http::StatusCode;
-use jiff::{ToSpan, Timestamp};
-use ribambelle_domain::{clock::paris_date, money::Cents};
+use jiff::ToSpan;
+use ribambelle_domain::money::Cents;
 
 use crate::support::TestApp;
 
@@ -25,7 +25,7 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
     let app = TestApp::with_demo().await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
-    let today = paris_date(Timestamp::now());
+    let today = app.today();
     let current = today.first_of_month().strftime("%Y-%m").to_string();
     let previous = (today.first_of_month() - 1.month()).strftime("%Y-%m").to_string();
 
@@ -66,7 +66,7 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
 #[tokio::test]
 async fn reglements_of_both_months_are_listed_and_exported() {
     let app = TestApp::with_demo().await;
-    let today = paris_date(Timestamp::now());
+    let today = app.today();
     let since = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(today.first_of_month() - 1.month(), jiff::civil::Time::midnight()));
     let references: Vec<String> = sqlx::query_scalar(
         "SELECT p.reference FROM payments p JOIN families f ON f.id = p.family_id JOIN structures s ON s.id = p.structure_id \

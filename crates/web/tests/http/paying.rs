@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::clock::Clock;
 use ribambelle_payment::simulated::{self, SimulatedBank};
 use ribambelle_store::{Db, demo};
 use ribambelle_testkit::TestDb;
@@ -19,6 +20,7 @@ use crate::support::test_hashing;
 
 struct LiveApp {
     db: TestDb,
+    clock: Clock,
     base: String,
     _files: tempfile::TempDir,
 }
@@ -26,20 +28,25 @@ struct LiveApp {
 impl LiveApp {
     async fn start(tweak: impl FnOnce(SimulatedBank) -> SimulatedBank) -> LiveApp {
         let db = TestDb::new().await;
-        demo::load(&db.db, &test_hashing(), Timestamp::now()).await.unwrap();
+        let clock = ribambelle_testkit::clock();
+        demo::load(&db.db, &test_hashing(), &clock).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let files = tempfile::tempdir().unwrap();
         let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
-        let state = AppState::new(db.db.clone(), WebConfig::new(&base), test_hashing(), store);
-        let bank = tweak(simulated_bank(&db.db, &base).await.unwrap().expect("the demo's régies use the simulated bank"));
+        let state = AppState::new(db.db.clone(), WebConfig::new(&base), test_hashing(), store, clock);
+        let bank = tweak(simulated_bank(&db.db, &base, clock).await.unwrap().expect("the demo's régies use the simulated bank"));
         let app = ribambelle_web::router(state).nest(SIMULATED_BANK_PATH, simulated::router(bank));
         tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });
-        LiveApp { db, base, _files: files }
+        LiveApp { db, clock, base, _files: files }
     }
 
     fn db(&self) -> &Db {
         &self.db.db
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     async fn browser(&self, identifiant: &str, password: &str) -> Browser {
@@ -306,7 +313,7 @@ async fn a_lost_payfip_notification_is_caught_up_by_the_reconciliation_job() {
     martin.post(&format!("/paiement/notification/{carteville}"), &[("idOp", "00000000-0000-0000-0000-000000000000")]).await;
     assert_eq!(app.text(state).await, "en_cours");
 
-    let now = Timestamp::now();
+    let now = app.now();
     assert_eq!(reconcile::run(app.db(), &app.base, now).await.unwrap(), reconcile::Reconciled::default(), "too early to chase");
     let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(3)).await.unwrap();
     assert_eq!(done, reconcile::Reconciled { settled: 1, given_up: 0 });

@@ -34,7 +34,7 @@ fn clickable_days(page: &Page) -> Vec<(String, String)> {
 
 /// A month (« 2026-12 ») in which Léa has bookable APS MATIN days: this month or the next.
 async fn month_with_bookable_days(c: &mut Client<'_>, ids: &Ids) -> (String, Vec<(String, String)>) {
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let today = c.today();
     for offset in 0..3 {
         let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
         let page = c.get(&format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin)).await;
@@ -255,7 +255,7 @@ async fn days_that_cannot_change_ignore_forged_clicks() {
     let ids = martin_ids(&app).await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let today = app.today();
     let month = today.first_of_month().strftime("%Y-%m").to_string();
     // The first of the month is past (or today): too late whatever the form says.
     let first = today.first_of_month().to_string();
@@ -281,8 +281,10 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
     let aps_soir = id("SELECT public_id FROM activities WHERE name = 'APS SOIR'").await;
     // APS SOIR at lunchtime: it now clashes with Hugo's own lunches (Mondays and Thursdays).
     app.exec("UPDATE activities SET start_time = '12:00', end_time = '13:00' WHERE name = 'APS SOIR'", &[]).await;
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
-    let (from, to) = (today, today + jiff::ToSpan::days(13));
+    let today = app.today();
+    // Two weeks from Léa's next lunch: after the rentrée when run in the summer holidays.
+    let from = app.next_opening("RESTAURATION", today - jiff::ToSpan::days(1)).await;
+    let to = from + jiff::ToSpan::days(13);
     let month = today.strftime("%Y-%m").to_string();
     let form_url = format!("/reservations/copier?enfant={hugo}&activite={aps_soir}&mois={month}");
     let form = c.get(&form_url).await;
@@ -324,7 +326,7 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
 async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
     const FAMILIES: u32 = 200;
     let app = TestApp::with_demo().await;
-    ribambelle_store::demo::add_families(app.db(), &crate::support::test_hashing(), FAMILIES, jiff::Timestamp::now()).await.unwrap();
+    ribambelle_store::demo::add_families(app.db(), &crate::support::test_hashing(), FAMILIES, app.now()).await.unwrap();
     let restauration: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'RESTAURATION'").fetch_one(app.db().reader()).await.unwrap();
     let children: Vec<(String, String)> = sqlx::query_as(
         "SELECT f.identifiant, MIN(c.public_id) FROM families f JOIN children c ON c.family_id = f.id \
@@ -334,9 +336,10 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
     .await
     .unwrap();
     assert_eq!(children.len(), FAMILIES as usize);
-    // A month with bookable lunches, found once.
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
-    let month = (today + jiff::ToSpan::days(35)).strftime("%Y-%m").to_string();
+    // A month with bookable lunches, found once: past the coming deadlines, after the
+    // holidays if need be.
+    let today = app.today();
+    let month = app.next_opening("RESTAURATION", today + jiff::ToSpan::days(35)).await.strftime("%Y-%m").to_string();
 
     let journeys = children.iter().enumerate().map(|(i, (identifiant, child))| {
         let (app, restauration, month) = (&app, &restauration, &month);
@@ -437,7 +440,7 @@ async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
     let ids = martin_ids(&app).await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
-    let month = ribambelle_domain::clock::paris_date(jiff::Timestamp::now()).strftime("%Y-%m").to_string();
+    let month = app.today().strftime("%Y-%m").to_string();
     for (name, value) in [("basculer", "9999-12-31"), ("semaine", "-009999-01-01"), ("basculer", "2027-02-30")] {
         let page = act(&mut c, &ids, &month, (name, value)).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{name}={value}");
@@ -479,7 +482,7 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
         id("SELECT public_id FROM activities WHERE name = 'MERCREDI'").await,
     );
     // The first Wednesday Amalia may book, within the neighbours' nearly full weeks.
-    let today = ribambelle_domain::clock::paris_date(jiff::Timestamp::now());
+    let today = app.today();
     let mut found = None;
     for offset in 0..3 {
         let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
@@ -508,7 +511,7 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
-    ribambelle_store::processing::run(app.db()).await.unwrap();
+    ribambelle_store::processing::run(app.db(), &app.state.clock).await.unwrap();
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
     // The day's counters say the same as the reservations' states.
     let (counted, states): (i64, i64) = sqlx::query_as(

@@ -7,7 +7,8 @@ use axum::{
     http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use jiff::Timestamp;
+use jiff::{Timestamp, civil::Date};
+use ribambelle_domain::clock::Clock;
 use ribambelle_domain::password::{HashParams, PasswordHashing};
 use ribambelle_store::Db;
 use ribambelle_testkit::TestDb;
@@ -35,23 +36,48 @@ pub fn test_hashing() -> PasswordHashing {
 impl TestApp {
     pub async fn with_demo() -> TestApp {
         let db = TestDb::new().await;
-        ribambelle_store::demo::load(&db.db, &test_hashing(), Timestamp::now()).await.unwrap();
-        Self::on(db)
+        let clock = ribambelle_testkit::clock();
+        ribambelle_store::demo::load(&db.db, &test_hashing(), &clock).await.unwrap();
+        Self::on(db, clock)
     }
 
     pub async fn empty() -> TestApp {
-        Self::on(TestDb::new().await)
+        Self::on(TestDb::new().await, ribambelle_testkit::clock())
     }
 
-    fn on(db: TestDb) -> TestApp {
+    fn on(db: TestDb, clock: Clock) -> TestApp {
         let files = tempfile::tempdir().unwrap();
         let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
-        let state = AppState::new(db.db.clone(), WebConfig::new(PUBLIC_URL), test_hashing(), store);
+        let state = AppState::new(db.db.clone(), WebConfig::new(PUBLIC_URL), test_hashing(), store, clock);
         TestApp { router: ribambelle_web::router(state.clone()), state, _db: db, _files: files }
     }
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// The portal's « now »: the test's clock, never the system's.
+    pub fn now(&self) -> Timestamp {
+        self.state.clock.now()
+    }
+
+    /// Today in Paris, on the portal's clock.
+    pub fn today(&self) -> Date {
+        self.state.clock.today()
+    }
+
+    /// The first day after `day` on which the activity opens (its weekdays, outside the
+    /// school and public holidays when it runs in school periods, and its closures): the
+    /// tests' days are found from the calendar, whatever the date they run at.
+    pub async fn next_opening(&self, activity: &str, day: Date) -> Date {
+        let (id, structure): (i64, i64) =
+            sqlx::query_as("SELECT id, structure_id FROM activities WHERE name = $1").bind(activity).fetch_one(self.db().reader()).await.unwrap();
+        let activity = ribambelle_store::bookings::activity_by_id(self.db(), id).await.unwrap();
+        let calendar = ribambelle_store::bookings::school_calendar(self.db(), structure).await.unwrap();
+        (1..=120)
+            .map(|n| day + jiff::ToSpan::days(n))
+            .find(|d| activity.rules.is_open(*d, &calendar))
+            .expect("the activity opens again within four months")
     }
 
     /// A staff member of the given role working for the structures named by slug, signed
@@ -134,6 +160,11 @@ pub struct Client<'a> {
 }
 
 impl Client<'_> {
+    /// Today in Paris, on the portal's clock.
+    pub fn today(&self) -> Date {
+        self.app.today()
+    }
+
     fn request(&self, method: &str, path: &str, body: Body, form: bool) -> Request<Body> {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(cookie) = &self.cookie {

@@ -9,14 +9,14 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::{
-    Timestamp, ToSpan,
+    ToSpan,
     civil::{Date, Time, Weekday},
 };
 use ribambelle_domain::{
     activity::{PeriodKind, PriceBracket, Schedule},
     booking::{Deadline, HolidayWindow},
     calendar::HolidayPeriod,
-    clock::{paris, paris_date, paris_instant},
+    clock::{paris, paris_instant},
     dossier::parse_french_date,
     french,
     money::{Cents, parse_euros},
@@ -199,7 +199,7 @@ fn window_rows(periods: &[HolidayPeriod], saved: &[BookingWindow]) -> Vec<Window
 /// year, and any the activity already has a window for.
 async fn holiday_periods(state: &AppState, structure_id: i64, saved: &[BookingWindow]) -> Result<Vec<HolidayPeriod>, AppError> {
     let calendar = bookings::school_calendar(&state.db, structure_id).await?;
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let mut periods: Vec<HolidayPeriod> = calendar
         .periods()
         .iter()
@@ -587,7 +587,7 @@ pub(crate) async fn create(
     let form = ActivityForm::posted(&fields, &periods);
     let wallets = catalog_admin::structure_wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog_admin::create_activity(&state.db, staff.account.id, structure.id, &settings, Timestamp::now()).await? {
+        Ok(settings) => match catalog_admin::create_activity(&state.db, staff.account.id, structure.id, &settings, state.clock.now()).await? {
             Saved::Done { public_id } => return Ok(Redirect::to(&format!("/gestion/activites/{public_id}?cree=1")).into_response()),
             refused => refusal(&refused),
         },
@@ -631,7 +631,7 @@ pub(crate) async fn save(
     let form = ActivityForm::posted(&fields, &periods);
     let wallets = catalog_admin::structure_wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog_admin::update_activity(&state.db, staff.account.id, &details, &settings, Timestamp::now()).await? {
+        Ok(settings) => match catalog_admin::update_activity(&state.db, staff.account.id, &details, &settings, state.clock.now()).await? {
             Saved::Done { public_id } => return Ok(Redirect::to(&format!("/gestion/activites/{public_id}?enregistre=1")).into_response()),
             refused => refusal(&refused),
         },
@@ -653,7 +653,7 @@ pub(crate) async fn closures(
     let back = format!("/gestion/activites/{public_id}");
     if !form.retirer.is_empty() {
         let day = form.retirer.parse::<Date>().map_err(|_| AppError::BadRequest)?;
-        catalog_admin::remove_closure(&state.db, staff.account.id, &details, day, Timestamp::now()).await?;
+        catalog_admin::remove_closure(&state.db, staff.account.id, &details, day, state.clock.now()).await?;
         return Ok(Redirect::to(&format!("{back}?fermeture=retiree#fermetures")).into_response());
     }
     let mut errors = FormErrors::default();
@@ -663,7 +663,7 @@ pub(crate) async fn closures(
     }
     errors.require("motif", &form.motif, "le motif de la fermeture (grève, sortie, travaux…)", 200);
     if let (Some(day), true) = (day, errors.is_empty()) {
-        match catalog_admin::add_closure(&state.db, staff.account.id, &details, day, form.motif.trim(), Timestamp::now()).await? {
+        match catalog_admin::add_closure(&state.db, staff.account.id, &details, day, form.motif.trim(), state.clock.now()).await? {
             ClosureAdded::Added { booked } => return Ok(Redirect::to(&format!("{back}?fermeture=ajoutee&reservations={booked}#fermetures")).into_response()),
             ClosureAdded::AlreadyClosed => errors.add("jour", "L'activité est déjà fermée ce jour-là."),
         }

@@ -7,7 +7,6 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::calendar::SchoolZone;
 use ribambelle_store::{
     catalog_admin::{self, StructureSettings},
@@ -275,7 +274,7 @@ pub(crate) async fn save(State(state): State<AppState>, staff: Staff, Path(slug)
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     match checked_settings(&form) {
         Ok(settings) => {
-            catalog_admin::update_structure(&state.db, staff.account.id, structure.id, &settings, Timestamp::now()).await?;
+            catalog_admin::update_structure(&state.db, staff.account.id, structure.id, &settings, state.clock.now()).await?;
             Ok(Redirect::to(&format!("/gestion/structures/{slug}?enregistre=1")).into_response())
         }
         Err(errors) => Ok(invalid(render(&state, &staff, structure, Some((form, errors)), None, None).await?.into_response())),
@@ -309,7 +308,7 @@ pub(crate) async fn save_regie(State(state): State<AppState>, staff: Staff, Path
         };
         match checked_regie((structure.id, &structure.name), provider, environment, &form.identifiant, &certificate) {
             Ok(regie) => {
-                catalog_admin::save_regie(&state.db, staff.account.id, &regie, Timestamp::now()).await?;
+                catalog_admin::save_regie(&state.db, staff.account.id, &regie, state.clock.now()).await?;
                 return Ok(Redirect::to(&format!("/gestion/structures/{slug}?regie=1")).into_response());
             }
             Err(e @ RegieError::MissingCertificate) => errors.add("certificat", format!("{} : collez-le depuis le back office Systempay.", capitalized(&e.to_string()))),

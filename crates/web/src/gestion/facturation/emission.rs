@@ -7,7 +7,6 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_domain::clock::paris_date;
 use ribambelle_store::billing::{self, Preview};
 
@@ -33,7 +32,7 @@ struct IssuePage {
 
 pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation", paris_date(Timestamp::now()))?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation", state.clock.today())?;
     let preview = billing::preview(&state.db, frame.structure_id, frame.month).await?;
     let page = IssuePage {
         layout: super::super::layout(&state, &staff, Gestion::Facturation, "Facturation", "/gestion/facturation").await?,
@@ -52,7 +51,7 @@ pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, FrenchFor
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let query = BillingQuery { structure: value("structure"), mois: value("mois"), ..BillingQuery::default() };
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let frame = Frame::new(&scope, &query, "/gestion/facturation", paris_date(now))?;
     let excluded: Vec<String> = fields.iter().filter(|(k, _)| k == "exclure").map(|(_, v)| v.clone()).collect();
     // The form offers only finished months; another one is a forged request.

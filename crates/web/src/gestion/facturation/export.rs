@@ -7,7 +7,7 @@ use axum::{
     extract::{Query, State},
     response::{Html, Response},
 };
-use jiff::{Timestamp, ToSpan};
+use jiff::ToSpan;
 use ribambelle_domain::{clock::paris_date, french::month_year};
 use ribambelle_store::{
     accounting::{self, InvoicesOf},
@@ -36,14 +36,14 @@ struct ExportPage {
 
 pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/export", paris_date(Timestamp::now()))?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/export", state.clock.today())?;
     let page = ExportPage { layout: super::super::layout(&state, &staff, Gestion::Facturation, "Export comptable", "/gestion/facturation/export").await?, frame };
     Ok(Html(page.render()?))
 }
 
 async fn frame(state: &AppState, staff: &Staff, query: &BillingQuery) -> Result<Frame, AppError> {
     let scope = Scope::of(state, staff).await?;
-    Frame::new(&scope, query, "/gestion/facturation/export", paris_date(Timestamp::now()))
+    Frame::new(&scope, query, "/gestion/facturation/export", state.clock.today())
 }
 
 /// The invoices issued during the month, by number.

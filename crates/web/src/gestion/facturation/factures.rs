@@ -6,8 +6,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, Response},
 };
-use jiff::Timestamp;
-use ribambelle_domain::{clock::paris_date, money::Cents};
+use ribambelle_domain::money::Cents;
 use ribambelle_store::{
     accounting::{self, InvoicesOf, StaffInvoice},
     invoices,
@@ -43,7 +42,7 @@ impl InvoicesPage {
 
 pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/factures", paris_date(Timestamp::now()))?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/factures", state.clock.today())?;
     let only_due = query.a_regler.is_some();
     let invoices = accounting::invoices(&state.db, frame.structure_id, frame.month, InvoicesOf::Period, only_due).await?;
     let page = InvoicesPage {
@@ -62,6 +61,6 @@ pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(quer
 pub(crate) async fn pdf(State(state): State<AppState>, staff: Staff, Path(public_id): Path<String>) -> Result<Response, AppError> {
     let (family_id, structure_id) = accounting::invoice_owner(&state.db, &public_id).await?.ok_or(AppError::NotFound)?;
     Scope::of(&state, &staff).await?.check(structure_id)?;
-    let detail = invoices::detail(&state.db, family_id, structure_id, &public_id, Timestamp::now()).await?.ok_or(AppError::NotFound)?;
+    let detail = invoices::detail(&state.db, family_id, structure_id, &public_id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
     crate::portal::payment::invoice_document(&detail)
 }

@@ -8,7 +8,7 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::{Timestamp, ToSpan};
+use jiff::ToSpan;
 use ribambelle_domain::{
     clock::paris_date,
     money::{Cents, parse_euros},
@@ -50,7 +50,7 @@ impl PaymentsPage {
 
 pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(Timestamp::now()))?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", state.clock.today())?;
     let last_day = frame.month + 1.month() - 1.day();
     let payments = accounting::received(&state.db, frame.structure_id, frame.month, last_day).await?;
     let page = PaymentsPage {
@@ -149,7 +149,7 @@ async fn render(state: &AppState, staff: &Staff, frame: Frame, query: &BillingQu
     };
     let (owed, prepaid) = match &family {
         Some(f) => {
-            let mut owed: Vec<Invoice> = invoices::list(&state.db, f.id, frame.structure_id, Timestamp::now()).await?.into_iter().filter(|i| i.owed.0 > 0).collect();
+            let mut owed: Vec<Invoice> = invoices::list(&state.db, f.id, frame.structure_id, state.clock.now()).await?.into_iter().filter(|i| i.owed.0 > 0).collect();
             owed.reverse();
             let prepaid = wallets::wallet_lines(&state.db, f.id, frame.structure_id, today).await?.into_iter().filter(|w| w.prepaid).collect();
             (owed, prepaid)
@@ -173,7 +173,7 @@ async fn render(state: &AppState, staff: &Staff, frame: Frame, query: &BillingQu
 
 pub(crate) async fn form(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(Timestamp::now()))?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", state.clock.today())?;
     render(&state, &staff, frame, &query, Typed::default(), FormErrors::default()).await
 }
 
@@ -183,7 +183,7 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let query = BillingQuery { structure: Some(value("structure")), mois: Some(value("mois")), famille: Some(value("famille")), ..BillingQuery::default() };
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(now))?;
     let typed = Typed {
         mode: value("mode"),

@@ -5,8 +5,7 @@ use axum::{
     extract::{Query, State},
     response::Html,
 };
-use jiff::Timestamp;
-use ribambelle_domain::{clock::paris_date, money::Cents};
+use ribambelle_domain::money::Cents;
 use ribambelle_store::accounting::{self, Balances, FamilyBalance};
 
 use super::{BillingQuery, Frame};
@@ -45,7 +44,7 @@ impl BalancesPage {
 
 pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/soldes", paris_date(Timestamp::now()))?;
+    let frame = Frame::new(&scope, &query, "/gestion/facturation/soldes", state.clock.today())?;
     let balances = accounting::balances(&state.db, frame.structure_id).await?;
     let debtors: Vec<&FamilyBalance> = balances.families.iter().filter(|f| f.total.0 < 0).collect();
     let page = BalancesPage {

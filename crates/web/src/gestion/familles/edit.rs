@@ -6,8 +6,7 @@ use axum::{
     extract::{Path, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
-use ribambelle_domain::clock::paris_date;
+use jiff::civil::Date;
 use ribambelle_store::{
     portal::StructureSummary,
     staff_families::{self as store, ActivityChoice, Child, ChildFields, Family, FamilyFields, Saved},
@@ -181,7 +180,7 @@ pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchFo
         Ok(fields) => fields,
         Err(errors) => return Ok(invalid(render_form(&state, &staff, None, input, errors).await?.into_response())),
     };
-    match store::create_family(&state.db, staff.account.id, &fields, Timestamp::now()).await? {
+    match store::create_family(&state.db, staff.account.id, &fields, state.clock.now()).await? {
         Saved::Done { public_id } => Ok(Redirect::to(&format!("/gestion/familles/{public_id}?fait=creee")).into_response()),
         Saved::IdentifiantTaken => {
             let mut errors = FormErrors::default();
@@ -207,7 +206,7 @@ pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id)
         Ok(fields) => fields,
         Err(errors) => return Ok(invalid(render_form(&state, &staff, Some(&family), input, errors).await?.into_response())),
     };
-    match store::update_family(&state.db, staff.account.id, &family, &scope.ids(), &fields, Timestamp::now()).await? {
+    match store::update_family(&state.db, staff.account.id, &family, &scope.ids(), &fields, state.clock.now()).await? {
         Saved::Done { public_id } => Ok(Redirect::to(&format!("/gestion/familles/{public_id}?fait=modifiee")).into_response()),
         Saved::IdentifiantTaken => {
             let mut errors = FormErrors::default();
@@ -248,7 +247,7 @@ impl ChildInput {
         }
     }
 
-    fn check(&self, offered: &[ActivityChoice]) -> Result<ChildFields, FormErrors> {
+    fn check(&self, offered: &[ActivityChoice], today: Date) -> Result<ChildFields, FormErrors> {
         let mut errors = FormErrors::default();
         let mut keep = |field: &str, result: Result<String, String>| match result {
             Ok(value) => value,
@@ -260,7 +259,7 @@ impl ChildInput {
         let first_name = keep("prenom", rules::name(&self.prenom, "le prénom de l'enfant", false));
         let last_name = keep("nom", rules::name(&self.nom, "le nom de l'enfant", true));
         let school = keep("ecole", rules::school(&self.ecole));
-        let birth_date = rules::birth_date(&self.naissance, paris_date(Timestamp::now())).map_err(|message| errors.add("naissance", message)).ok();
+        let birth_date = rules::birth_date(&self.naissance, today).map_err(|message| errors.add("naissance", message)).ok();
         let activities = offered.iter().map(|a| a.id).filter(|id| self.activities.contains(&id.to_string())).collect();
         match birth_date {
             Some(birth_date) if errors.is_empty() => Ok(ChildFields { first_name, last_name, birth_date, school, activities }),
@@ -355,11 +354,11 @@ pub(crate) async fn child_save(
     super::super::may_change(&staff)?;
     let (family, child, offered) = child_context(&state, &staff, &family_id, &child_id).await?;
     let input = ChildInput::posted(&pairs);
-    let fields = match input.check(&offered) {
+    let fields = match input.check(&offered, state.clock.today()) {
         Ok(fields) => fields,
         Err(errors) => return Ok(invalid(render_child(&state, &staff, family, child.as_ref(), offered, input, errors).await?.into_response())),
     };
     let ids: Vec<i64> = offered.iter().map(|a| a.id).collect();
-    store::save_child(&state.db, staff.account.id, &family, child.as_ref(), &ids, &fields, Timestamp::now()).await?;
+    store::save_child(&state.db, staff.account.id, &family, child.as_ref(), &ids, &fields, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/gestion/familles/{}?fait=enfant", family.public_id)).into_response())
 }

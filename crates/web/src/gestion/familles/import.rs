@@ -12,9 +12,9 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use jiff::{Timestamp, civil::Date};
+use jiff::civil::Date;
 use ribambelle_documents::initial_password_letters_pdf;
-use ribambelle_domain::{clock::paris_date, password::{PasswordHashing, generate_initial_password}};
+use ribambelle_domain::password::{PasswordHashing, generate_initial_password};
 use ribambelle_store::{
     portal::StructureSummary,
     staff_families::{self as store, ChildFields, FamilyFields, ImportedFamily, Imported},
@@ -300,7 +300,7 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
         let message = "Le fichier n'est pas encodé en UTF-8 : dans votre tableur, enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) ».";
         return refuse(&state, &staff, upload.structure, vec![message.to_owned()]).await;
     };
-    let (families, mut errors) = parse(text, structure, paris_date(Timestamp::now()));
+    let (families, mut errors) = parse(text, structure, state.clock.today());
     let identifiants: Vec<String> = families.iter().map(|f| f.fields.identifiant.clone()).collect();
     let taken = store::taken_identifiants(&state.db, &identifiants).await?;
     errors.extend(
@@ -335,7 +335,7 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
         .zip(hashes)
         .map(|(f, password_hash)| ImportedFamily { fields: f.fields, password_hash, children: f.children })
         .collect();
-    if let Imported::IdentifiantsTaken(taken) = store::import(&state.db, staff.account.id, &imported, Timestamp::now()).await? {
+    if let Imported::IdentifiantsTaken(taken) = store::import(&state.db, staff.account.id, &imported, state.clock.now()).await? {
         let errors = taken.iter().map(|t| format!("« {t} » est devenu l'identifiant d'une famille pendant l'import : rien n'a été importé.")).collect();
         return refuse(&state, &staff, upload.structure, errors).await;
     }

@@ -14,8 +14,7 @@ use axum::{
     response::Html,
     routing::{get, post},
 };
-use jiff::Timestamp;
-use ribambelle_domain::{clock::paris_date, dossier::FicheState, money::Cents};
+use ribambelle_domain::{dossier::FicheState, money::Cents};
 use ribambelle_store::{
     bookings,
     staff_families::{self as store, Family, FamilyHit, FicheLine},
@@ -169,7 +168,7 @@ const COMING_SHOWN: usize = 20;
 
 async fn render_page(state: &AppState, staff: &Staff, family: Family, notice: Option<&'static str>, mail_error: Option<&'static str>) -> Result<Html<String>, AppError> {
     let scope = Scope::of(state, staff).await?;
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let mut balances = Vec::new();
     let mut coming = Vec::new();
     for (structure_id, structure) in &family.structures {

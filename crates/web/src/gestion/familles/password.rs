@@ -9,9 +9,8 @@ use axum::{
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::Timestamp;
 use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
-use ribambelle_domain::{clock::paris_date, french::long_date, password::{Verification, generate_initial_password}};
+use ribambelle_domain::{french::long_date, password::{Verification, generate_initial_password}};
 use ribambelle_store::{outbox::NewMail, staff_families::{self as store, Family}};
 use serde::Deserialize;
 
@@ -71,7 +70,7 @@ pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id):
     }
     let password = generate_initial_password();
     let hash = hash_password(&state.hashing, password.clone()).await?;
-    let now = Timestamp::now();
+    let now = state.clock.now();
     if by_mail {
         let mail = mail(&state, &family, &password);
         store::issue_initial_password(&state.db, staff.account.id, &family, &hash, Some(&mail), now).await?;
@@ -117,7 +116,7 @@ pub(super) async fn letter_doc(state: &AppState, family: &Family, password: Stri
         identifiant: family.identifiant.clone(),
         password,
         portal_url: state.config.public_url.clone(),
-        date: long_date(paris_date(Timestamp::now())),
+        date: long_date(state.clock.today()),
     })
 }
 

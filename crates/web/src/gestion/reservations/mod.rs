@@ -12,9 +12,8 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use jiff::{Timestamp, ToSpan, civil::Date};
+use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{
-    clock::paris_date,
     dossier::parse_french_date,
     french::long_date,
 };
@@ -252,14 +251,14 @@ fn run_notice(query: &ListQuery) -> Option<(String, bool)> {
 
 pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let today = paris_date(Timestamp::now());
+    let today = state.clock.today();
     let mut errors = FormErrors::default();
     let day = parse_day(&query.jour, today, &mut errors);
     let shown = if query.activite.trim().is_empty() || !errors.is_empty() {
         None
     } else {
         let chosen = Chosen::find(&state, &scope, &query.activite).await?;
-        let list = attendance::day_list(&state.db, staff.account.id, &chosen.activity, day, Timestamp::now()).await?;
+        let list = attendance::day_list(&state.db, staff.account.id, &chosen.activity, day, state.clock.now()).await?;
         let (previous, next) = (chosen.neighbour(day, -1), chosen.neighbour(day, 1));
         Some(Shown { chosen, day, list, previous, next })
     };
@@ -306,7 +305,7 @@ pub(crate) struct RunForm {
 pub(crate) async fn run_processing(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<RunForm>) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
-    let outcome = attendance::run_processing(&state.db, staff.account.id, Timestamp::now()).await?;
+    let outcome = attendance::run_processing(&state.db, staff.account.id, &state.clock).await?;
     let result = match outcome {
         RunOutcome::Done(s) => format!("traitement=fait&demandes={}&mails={}&places={}", s.requests, s.reports, s.promotions),
         RunOutcome::Busy => "traitement=en-cours".to_owned(),

@@ -7,8 +7,8 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::{clock::paris_date, dossier::parse_french_date, french::long_date};
+use jiff::civil::Date;
+use ribambelle_domain::{dossier::parse_french_date, french::long_date};
 use ribambelle_store::attendance::{self, Day, DayChild, Mark, Registered};
 
 use crate::{
@@ -116,7 +116,7 @@ async fn sheet(state: &AppState, staff: &Staff, activite: &str, jour: &str) -> R
     let chosen = Chosen::find(state, &scope, activite).await?;
     let day = parse_french_date(jour).ok_or(AppError::BadRequest)?;
     let (list, others) = attendance::sheet(&state.db, chosen.activity.id, day).await?;
-    let closed = closed_reason(&chosen, day, paris_date(Timestamp::now()));
+    let closed = closed_reason(&chosen, day, state.clock.today());
     Ok(Sheet { chosen, day, list, others, closed })
 }
 
@@ -190,8 +190,8 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
         let page = render(&state, &staff, sheet, lines, added, errors, None).await?;
         return Ok(invalid(page.into_response()));
     }
-    let today = paris_date(Timestamp::now());
-    match attendance::record(&state.db, staff.account.id, sheet.chosen.activity.id, sheet.day, &marks, today, Timestamp::now()).await? {
+    let today = state.clock.today();
+    match attendance::record(&state.db, staff.account.id, sheet.chosen.activity.id, sheet.day, &marks, today, state.clock.now()).await? {
         Ok(_) => Ok(Redirect::to(&format!("{}&pointage=enregistre", day_link(PATH, &sheet.chosen.activity, sheet.day))).into_response()),
         Err(refusal) => {
             let message = refusal.message(sheet.day);
