@@ -27,6 +27,19 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The date sweep's instant, RFC 3339 in UTC (« 2027-03-28T08:00:00Z »): each server's
+// clock starts there, and `portalNow()` follows it so that tests count days as it does.
+const sweepInstant = process.env.RIBAMBELLE_TEST_NOW || '';
+if (sweepInstant && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(sweepInstant)) {
+  throw new Error(`RIBAMBELLE_TEST_NOW must be an instant such as 2027-03-28T08:00:00Z, not « ${sweepInstant} »`);
+}
+let lastStart = Date.now();
+
+// « Now » on the clock of the servers started last.
+export function portalNow() {
+  return sweepInstant ? new Date(Date.parse(sweepInstant) + (Date.now() - lastStart)) : new Date();
+}
+
 // The binary under test: RIBAMBELLE_BIN, or the workspace's debug build.
 export const ribambelleBin = process.env.RIBAMBELLE_BIN ? resolve(process.env.RIBAMBELLE_BIN) : defaultBin;
 
@@ -36,11 +49,15 @@ export async function startServer() {
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'ribambelle-browser-'));
 
+  const env = { ...process.env, RIBAMBELLE_PUBLIC_URL: baseUrl };
+  delete env.RIBAMBELLE_CLOCK_START;
+  if (sweepInstant) env.RIBAMBELLE_CLOCK_START = sweepInstant;
+  lastStart = Date.now();
   const child = spawn(
     bin,
     ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
     {
-      env: { ...process.env, RIBAMBELLE_PUBLIC_URL: baseUrl },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

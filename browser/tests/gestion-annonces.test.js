@@ -3,13 +3,14 @@
 // activation page of the second factor with its QR code. At 1280 px, audited.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { portalNow } from '../lib/server.js';
 import { checkPage, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
 const width = 1280;
 const withPage = serversPerWidth([width]);
 
 function today() {
-  const parts = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date());
+  const parts = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(portalNow());
   return parts;
 }
 

@@ -64,17 +64,22 @@ pub fn short_day(date: Date) -> String {
 
 /// "lundi 15 mai 2023", with the French ordinal "1er" for the first of the month.
 pub fn long_date(date: Date) -> String {
-    let day = match date.day() {
-        1 => "1er".to_owned(),
-        other => other.to_string(),
-    };
     format!(
         "{} {} {} {}",
         weekday_name(date.weekday()),
-        day,
+        day_of_month(date),
         month_name(date.month()),
         date.year()
     )
+}
+
+/// The day of the month as French writes it: « 1er », « 2 », « 3 »… A calendar shows it
+/// so, so that the words a voice user reads on a day are those of its accessible name.
+pub fn day_of_month(date: Date) -> String {
+    match date.day() {
+        1 => "1er".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// "mai 2027", for month-by-month booking pages and invoices.
@@ -133,6 +138,8 @@ mod tests {
     fn long_date_format() {
         assert_eq!(long_date(date(2023, 5, 15)), "lundi 15 mai 2023");
         assert_eq!(long_date(date(2027, 5, 1)), "samedi 1er mai 2027");
+        assert_eq!(day_of_month(date(2027, 9, 1)), "1er");
+        assert_eq!(day_of_month(date(2027, 9, 2)), "2");
         assert_eq!(long_date(date(2027, 5, 2)), "dimanche 2 mai 2027");
         assert_eq!(long_date(date(2026, 8, 31)), "lundi 31 août 2026");
         assert_eq!(long_date(date(2026, 12, 2)), "mercredi 2 décembre 2026");

@@ -126,8 +126,10 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
     super::onboard(&mut tx, martin, martin, now).await?;
     bill_martin(&mut tx, martin, &consumed, &carteville, &ecureuils, history_start, today, now).await?;
 
-    // Neighbours whose children almost fill MERCREDI (13 of its 14 places).
+    // Neighbours whose children almost fill MERCREDI (13 of its 14 places), and spend their
+    // holiday Wednesdays at the holiday centre.
     let mercredi = find("MERCREDI");
+    let vacances = find("ACCUEIL VACANCES");
     for (i, name) in ["BERNARD", "PETIT", "ROBERT", "RICHARD", "DURAND", "LEROY"].into_iter().enumerate() {
         let family = insert_family(
             &mut tx,
@@ -148,21 +150,23 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
         .await?;
         for first_name in ["Emma", "Louis"] {
             let child = insert_child(&mut tx, family, first_name, name, "2017-01-20", "École Jules Ferry").await?;
-            register(&mut tx, child, &[mercredi.id]).await?;
-            let price = mercredi.price(Some(400 + 150 * i as i64));
+            register(&mut tx, child, &[mercredi.id, vacances.id]).await?;
+            let quotient_familial = Some(400 + 150 * i as i64);
+            let price = mercredi.price(quotient_familial);
             // Last month's Wednesdays consumed but not invoiced yet: the gestionnaire has a
-            // month to preview and issue in Facturation.
+            // month to preview and issue in Facturation, in September too.
             let mut day = first_of_month(today) - 1.month();
             while day < first_of_month(today) {
-                if mercredi.is_open(day, &calendar) {
+                let that_day = [&mercredi, &vacances].into_iter().find(|a| weekday_is(day, &[Wednesday]) && a.is_open(day, &calendar));
+                if let Some(activity) = that_day {
                     sqlx::query(
                         "INSERT INTO consommations (family_id, child_id, activity_id, day, quantity, unit_price_cents, amount_cents) VALUES ($1, $2, $3, $4, 1, $5, $5)",
                     )
                     .bind(family)
                     .bind(child)
-                    .bind(mercredi.id)
+                    .bind(activity.id)
                     .bind(day.to_string())
-                    .bind(price.0)
+                    .bind(activity.price(quotient_familial).0)
                     .execute(&mut *tx)
                     .await?;
                 }

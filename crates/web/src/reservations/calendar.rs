@@ -32,7 +32,7 @@ use crate::{
 /// One cell of the month grid.
 pub(crate) struct Cell {
     pub date: Date,
-    pub number: i8,
+    pub number: String,
     pub in_month: bool,
     /// Short visible state (« Réservable », « À réserver »…).
     pub label: &'static str,
@@ -217,7 +217,7 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
                     };
                     Cell {
                         date: d.day,
-                        number: d.day.day(),
+                        number: ribambelle_domain::french::day_of_month(d.day),
                         in_month: d.day.month() == month.month(),
                         label,
                         short,

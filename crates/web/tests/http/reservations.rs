@@ -32,6 +32,49 @@ fn clickable_days(page: &Page) -> Vec<(String, String)> {
     days
 }
 
+/// The days a calendar page names (buttons and links): their accessible name and the number
+/// they show.
+fn named_days(page: &Page) -> Vec<(String, String)> {
+    let (label, shown) = ("aria-label=\"", "<span class=\"num\">");
+    let mut days = Vec::new();
+    let mut rest = page.body.as_str();
+    while let Some(i) = rest.find(label) {
+        let start = i + label.len();
+        let end = rest[start..].find('"').unwrap() + start;
+        let after = &rest[end + 1..];
+        if let Some(number) = after.strip_prefix('>').and_then(|a| a.strip_prefix(shown)).and_then(|a| a.split('<').next()) {
+            days.push((rest[start..end].to_owned(), number.to_owned()));
+        }
+        rest = &rest[end..];
+    }
+    days
+}
+
+/// What a day shows is part of what it is called (WCAG 2.5.3, label in name): a voice user
+/// who reads « 1er » on the first of a month says it to click it.
+#[tokio::test]
+async fn every_day_shows_a_number_that_its_name_contains() {
+    let app = TestApp::with_demo().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    // Not every date has a first of the month to click in the coming four months (29
+    // February 2028 has none): the days named are counted, the firsts said in the message.
+    let (mut named, mut firsts) = (0, 0);
+    for offset in 0..4 {
+        let month = (app.today().first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
+        for activity in [ids.aps_matin.as_str(), ""] {
+            let page = c.get(&format!("/reservations?enfant={}&activite={activity}&mois={month}", ids.lea)).await;
+            for (name, number) in named_days(&page) {
+                assert!(name.split([' ', ',']).any(|word| word == number), "« {number} » is not a word of « {name} »");
+                named += 1;
+                firsts += usize::from(number == "1er");
+            }
+        }
+    }
+    assert!(named > 20, "{named} days named, {firsts} of them a first of the month");
+}
+
 /// A month (« 2026-12 ») in which Léa has bookable APS MATIN days: this month or the next.
 async fn month_with_bookable_days(c: &mut Client<'_>, ids: &Ids) -> (String, Vec<(String, String)>) {
     let today = c.today();
