@@ -6,6 +6,13 @@ import { after, before } from 'node:test';
 import { auditA11y, launchBrowser, newPage, screenshot } from './browser.js';
 import { startServer } from './server.js';
 
+// The widths a file tests: all of them, or those RIBAMBELLE_BROWSER_WIDTHS lists (« 1280 »:
+// the date sweep checks the calendar's rules at one width, the phone layout being tested today).
+export function chosenWidths(widths) {
+  const chosen = (process.env.RIBAMBELLE_BROWSER_WIDTHS || '').split(',').filter(Boolean).map(Number);
+  return chosen.length === 0 ? widths : widths.filter((w) => chosen.includes(w));
+}
+
 // Registers the file's before/after hooks; returns `withPage(width, fn)`, which runs
 // `fn(page, baseUrl, server)` in its own context (fresh cookies), closed even on failure.
 export function serversPerWidth(widths) {

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { screenshot } from '../lib/browser.js';
-import { serversPerWidth, visible, hidden, sleep, eventually, expectPath, checkPage } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, hidden, serversPerWidth, sleep, visible } from '../lib/suite.js';
 
-const widths = [1280, 375];
+const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
 
 async function logIn(page, baseUrl, identifiant, password) {

@@ -8,9 +8,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { newPage } from '../lib/browser.js';
-import { checkPage, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
-const widths = [1280, 375];
+const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
 const PASSWORD = 'Trombone-Vert7!Lune';
 

@@ -3,9 +3,9 @@
 // phone widths, with the audit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPage, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, expectPath, serversPerWidth, visible } from '../lib/suite.js';
 
-const widths = [1280, 375];
+const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
 
 for (const width of widths) {

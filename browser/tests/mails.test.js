@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { ribambelleBin } from '../lib/server.js';
-import { checkPage, eventually, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, serversPerWidth, visible } from '../lib/suite.js';
 
-const widths = [1280, 375];
+const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
 
 // The HTML parts delivered so far to `address`.

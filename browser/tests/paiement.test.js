@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkPage, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
 
-const widths = [1280, 375];
+const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
 
 async function logInMartin(page, baseUrl) {
