@@ -32,7 +32,7 @@ fn month_code(month: Date) -> String {
 
 /// DUPONT's three APS MATIN at 1,80 € last month, made consommations by the nightly job.
 async fn dupont_days_last_month(app: &TestApp) {
-    let month = last_month(&app);
+    let month = last_month(app);
     for day in [month, month + 1.day(), month + 7.days()] {
         sqlx::query(
             "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) \
