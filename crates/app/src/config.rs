@@ -101,6 +101,24 @@ pub struct ServeArgs {
     /// Folder of the pièces justificatives (shared by every instance). Default: <data-dir>/pieces.
     #[arg(long, env = "RIBAMBELLE_FILES_DIR")]
     pub files_dir: Option<PathBuf>,
+    /// Connections served at the same time; above it, a quick « surchargé » answer.
+    /// Lowered at start-up if the open-file limit cannot hold it.
+    #[arg(long, env = "RIBAMBELLE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head, or stay idle between two.
+    #[arg(long, env = "RIBAMBELLE_REQUEST_TIMEOUT", default_value_t = 10)]
+    pub request_timeout: u64,
+    /// Connections the kernel holds before the portal accepts them (capped by the
+    /// system's net.core.somaxconn).
+    #[arg(long, env = "RIBAMBELLE_LISTEN_BACKLOG", default_value_t = 4096)]
+    pub listen_backlog: u32,
+    /// Password hashes (Argon2id, 19 MiB each) computed at the same time. Default: the cores.
+    #[arg(long, env = "RIBAMBELLE_HASHES_AT_ONCE")]
+    pub hashes_at_once: Option<usize>,
+    /// Logins that may wait for a hash; past it, or after 2 s, the waiting page.
+    /// Default: 64 per hash at once.
+    #[arg(long, env = "RIBAMBELLE_LOGIN_QUEUE")]
+    pub login_queue: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -3,6 +3,7 @@
 //! `reset_password`, `process`, `regie`).
 
 mod config;
+mod connections;
 mod demo;
 mod maintenance;
 mod payments;

@@ -3,10 +3,14 @@ use std::time::Duration;
 use ribambelle_domain::clock::Clock;
 use ribambelle_mail::{Sender, Transport, TransportSettings};
 use ribambelle_store::{demo, pieces::FileStore, portal};
-use ribambelle_web::{AppState, WebConfig};
+use ribambelle_web::{AppState, PasswordQueueLimits, WebConfig};
 use tokio::sync::watch;
 
-use crate::{config::ServeArgs, maintenance, payments, process, setup};
+use crate::{
+    config::ServeArgs,
+    connections::{self, ConnectionLimits},
+    maintenance, payments, process, setup,
+};
 
 /// `ribambelle serve`: the portal over HTTP, and the mail sender beside it, until SIGTERM
 /// or Ctrl+C; then requests in flight finish and the database is closed cleanly.
@@ -30,20 +34,24 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), clock, at, stop_rx)));
 
     let files = FileStore::local(&args.files_dir()).map_err(setup::AppError::Files)?;
-    let state = AppState::new(db.clone(), WebConfig::new(public_url.clone()), hashing, files, clock);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
+    let mut config = WebConfig::new(public_url.clone());
+    let at_once = args.hashes_at_once.unwrap_or(config.password_queue.at_once).max(1);
+    config.password_queue = PasswordQueueLimits { at_once, waiting: args.login_queue.unwrap_or(64 * at_once), ..config.password_queue };
+    let state = AppState::new(db.clone(), config, hashing, files, clock);
+    let limits = connections::fit_to_file_limit(ConnectionLimits {
+        max_connections: args.max_connections.max(1),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        backlog: args.listen_backlog.max(1),
+    });
+    let listener = connections::bind(args.listen, limits.backlog)
         .map_err(|source| setup::AppError::Listen { addr: args.listen.to_string(), source })?;
-    tracing::info!(listen = %args.listen, %public_url, "portal listening");
+    tracing::info!(listen = %args.listen, %public_url, max_connections = limits.max_connections, backlog = limits.backlog, hashes_at_once = at_once, "portal listening");
     if args.demo {
         print_welcome(&public_url, demo_loaded, &transport_settings);
     }
 
-    // The peer address feeds the login throttling per address.
-    let app = payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock)
-        .await?
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let app = payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock).await?;
+    connections::serve(listener, app, limits, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = sender_task.await;
     let _ = maintenance_task.await;
@@ -53,7 +61,7 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     }
     db.close().await;
     tracing::info!("portal stopped");
-    served.map_err(setup::AppError::Serve)
+    Ok(())
 }
 
 async fn load_demo_if_empty(

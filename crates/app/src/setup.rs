@@ -28,8 +28,6 @@ pub enum AppError {
     Listen { addr: String, source: std::io::Error },
     #[error("banque simulée : {0}")]
     SimulatedBank(#[from] ribambelle_web::payments::SimulatedBankError),
-    #[error("serveur : {0}")]
-    Serve(std::io::Error),
     #[error("un traitement est déjà en cours sur une autre instance ; réessayez à sa fin")]
     RunBusy,
     #[error("heure du traitement de nuit invalide « {0} » (attendu HH:MM, ou « off »)")]

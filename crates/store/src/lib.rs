@@ -39,7 +39,7 @@ pub mod staff_families;
 pub mod throttle;
 pub mod wallets;
 mod time;
-mod token;
+pub mod token;
 mod writes;
 
 pub use db::{Backend, Db};

@@ -25,6 +25,9 @@ pub(crate) enum AppError {
     /// The payment provider refused to start a payment or did not answer.
     #[error("payment provider unavailable")]
     PaymentUnavailable,
+    /// Too many password hashes waiting: the portal is asked to wait, not broken.
+    #[error("password queue full")]
+    Busy,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -83,6 +86,11 @@ impl IntoResponse for AppError {
                 "Le service de paiement en ligne ne répond pas pour le moment. Aucun paiement n'a été fait. \
                  Réessayez dans quelques minutes depuis « Paiement et Solde », ou réglez auprès de la régie.",
             ),
+            AppError::Busy => {
+                let mut response = overloaded_page();
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                response
+            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 internal_page()
@@ -132,13 +140,29 @@ where
             "Ce que vous avez envoyé dépasse la taille acceptée (2000 ko par fichier). \
              Revenez à la page précédente et choisissez un fichier plus petit.",
         ),
-        StatusCode::SERVICE_UNAVAILABLE if !is_html => page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Portail momentanément surchargé",
-            "Votre demande a pris trop de temps. Réessayez dans quelques instants : ce que vous aviez déjà confirmé n'est pas perdu.",
-        ),
+        StatusCode::SERVICE_UNAVAILABLE if !is_html => overloaded_page(),
         _ => response.map(axum::body::Body::new),
     }
+}
+
+fn overloaded_page() -> Response {
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Portail momentanément surchargé",
+        "Votre demande a pris trop de temps. Réessayez dans quelques instants : ce que vous aviez déjà confirmé n'est pas perdu.",
+    )
+}
+
+/// The answer on a connection above the server's cap, before any work for the request.
+pub fn too_many_connections() -> Response {
+    let mut response = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Portail momentanément surchargé",
+        "Le portail reçoit beaucoup de visites en ce moment. Rechargez la page dans quelques secondes : \
+         ce que vous aviez déjà confirmé n'est pas perdu.",
+    );
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+    response
 }
 
 /// A link followed to a form address, or a form posted to a page.

@@ -28,6 +28,8 @@ use tower_http::{
     timeout::TimeoutLayer, trace::TraceLayer,
 };
 
+pub use auth::password_queue::{PasswordQueue, PasswordQueueFigures, PasswordQueueLimits};
+pub use error::too_many_connections;
 pub use routes::{Access, RouteInfo, route_list};
 pub use state::{AppState, WebConfig};
 

@@ -33,6 +33,7 @@ pub(crate) fn table() -> Vec<Route> {
         (Public, "/static/{version}/{name}", get(assets::serve)),
         (Public, "/theme/{slug}", get(assets::theme)),
         (Public, "/connexion", get(auth::login::page).post(auth::login::submit)),
+        (Public, "/connexion/attente", get(auth::waiting::family)),
         (Public, "/mot-de-passe-oublie", get(auth::reset::request_page).post(auth::reset::request)),
         (Public, "/reinitialiser/{jeton}", get(auth::reset::link_page).post(auth::reset::complete)),
         (Family, "/deconnexion", post(auth::login::logout)),

@@ -8,6 +8,11 @@ use ribambelle_domain::{
 };
 use ribambelle_store::{Db, pieces::FileStore};
 
+use crate::auth::{
+    password_queue::{PasswordQueue, PasswordQueueLimits},
+    waiting::WaitingLogins,
+};
+
 /// What the web layer needs to know about its deployment.
 #[derive(Clone, Debug)]
 pub struct WebConfig {
@@ -16,6 +21,7 @@ pub struct WebConfig {
     pub public_url: String,
     pub password_policy: PasswordPolicy,
     pub session_policy: SessionPolicy,
+    pub password_queue: PasswordQueueLimits,
 }
 
 impl WebConfig {
@@ -24,6 +30,7 @@ impl WebConfig {
             public_url: public_url.into().trim_end_matches('/').to_owned(),
             password_policy: PasswordPolicy::default(),
             session_policy: SessionPolicy::default(),
+            password_queue: PasswordQueueLimits::default(),
         }
     }
 
@@ -39,6 +46,9 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub hashing: Arc<PasswordHashing>,
+    /// Every password hash waits its turn here.
+    pub password_queue: Arc<PasswordQueue>,
+    pub(crate) waiting_logins: Arc<WaitingLogins>,
     /// The pièces justificatives' content.
     pub files: FileStore,
     /// Where every handler reads « now ».
@@ -47,6 +57,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing, files: FileStore, clock: Clock) -> AppState {
-        AppState { db, config: Arc::new(config), hashing: Arc::new(hashing), files, clock }
+        let password_queue = Arc::new(PasswordQueue::new(hashing.clone(), config.password_queue));
+        AppState {
+            db,
+            config: Arc::new(config),
+            hashing: Arc::new(hashing),
+            password_queue,
+            waiting_logins: Arc::default(),
+            files,
+            clock,
+        }
     }
 }

@@ -106,14 +106,14 @@ pub(crate) async fn submit(
     let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
     if errors.is_empty() {
         let current = accounts::family_password_hash(&state.db, account.id).await?.unwrap_or_default();
-        if verify_password(&state.hashing, form.nouveau.clone(), current).await != Verification::Invalid {
+        if verify_password(&state, form.nouveau.clone(), current).await? != Verification::Invalid {
             errors.add("nouveau", "Choisissez un mot de passe différent de celui qui vous a été fourni.");
         }
     }
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, errors, false).await?));
     }
-    let hash = hash_password(&state.hashing, form.nouveau).await?;
+    let hash = hash_password(&state, form.nouveau).await?;
     let keep = Some(family.session.token_hash.as_str());
     accounts::set_family_password(&state.db, account.id, &hash, true, keep, None, state.clock.now()).await?;
     Ok(Redirect::to("/premiere-connexion/enregistre").into_response())

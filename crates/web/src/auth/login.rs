@@ -33,7 +33,7 @@ pub(crate) struct LoginPage {
 }
 
 /// Who a login form is for.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Audience {
     Family,
     Staff,
@@ -74,6 +74,21 @@ impl Audience {
 pub(crate) struct LoginNotice {
     #[serde(default)]
     deconnecte: Option<String>,
+    /// Back from the waiting page after the held login was forgotten.
+    #[serde(default)]
+    attente: Option<String>,
+}
+
+impl LoginNotice {
+    pub fn text(&self) -> Option<&'static str> {
+        if self.attente.is_some() {
+            Some("L'attente est terminée : saisissez à nouveau votre mot de passe pour vous connecter.")
+        } else if self.deconnecte.is_some() {
+            Some("Vous êtes déconnecté. À bientôt !")
+        } else {
+            None
+        }
+    }
 }
 
 pub(crate) async fn home(MaybeSession(session): MaybeSession) -> Response {
@@ -87,18 +102,16 @@ pub(crate) async fn home(MaybeSession(session): MaybeSession) -> Response {
 
 pub(crate) async fn page(State(state): State<AppState>, Query(notice): Query<LoginNotice>) -> Result<Html<String>, AppError> {
     let mut page = Audience::Family.page(&state).await?;
-    if notice.deconnecte.is_some() {
-        page.notice = Some("Vous êtes déconnecté. À bientôt !");
-    }
+    page.notice = notice.text();
     Ok(Html(page.render()?))
 }
 
 #[derive(Deserialize)]
 pub(crate) struct LoginForm {
     #[serde(default)]
-    identifiant: String,
+    pub identifiant: String,
     #[serde(default)]
-    mot_de_passe: String,
+    pub mot_de_passe: String,
 }
 
 /// Checks the form, then the credentials of `audience`; on success opens a new session
@@ -127,10 +140,11 @@ pub(crate) async fn sign_in(
     let outcome = authenticate(state, &form.identifiant, &form.mot_de_passe, address, credentials).await?;
     let authenticated = match outcome {
         Ok(authenticated) => authenticated,
+        Err(LoginRefusal::Busy) => return super::waiting::queue(state, audience, form, jar).await,
         Err(refusal) => {
             let status = match refusal {
-                LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
                 LoginRefusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
             };
             page.error = Some(refusal.message());
             return Ok((status, Html(page.render()?)).into_response());
@@ -177,7 +191,7 @@ pub(crate) async fn open_session(
 
 /// Re-hashes with the configured parameters, raised since the account's last login.
 async fn upgrade_hash(state: &AppState, audience: Audience, id: i64, password: &str) {
-    let Ok(hash) = super::hash_password(&state.hashing, password.to_owned()).await else { return };
+    let Ok(hash) = super::hash_password(&state, password.to_owned()).await else { return };
     let saved = match audience {
         Audience::Family => accounts::rehash_family_password(&state.db, id, &hash).await,
         Audience::Staff => accounts::rehash_staff_password(&state.db, id, &hash).await,

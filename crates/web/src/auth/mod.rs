@@ -3,11 +3,13 @@
 pub(crate) mod consents;
 pub(crate) mod first_login;
 pub(crate) mod login;
+pub(crate) mod password_queue;
 pub(crate) mod reglement;
 pub(crate) mod reset;
+pub(crate) mod waiting;
 
 use ribambelle_domain::{
-    password::{PasswordHashing, Verification},
+    password::Verification,
     session::{Throttle, ThrottlePolicy},
 };
 use ribambelle_store::{accounts::Credentials, throttle};
@@ -18,6 +20,8 @@ use crate::{AppState, error::AppError};
 pub(crate) enum LoginRefusal {
     Wrong,
     Throttled(Throttle),
+    /// Too many logins at once: the family waits its turn (nothing was checked).
+    Busy,
 }
 
 pub(crate) struct Authenticated {
@@ -30,17 +34,18 @@ pub(crate) struct Authenticated {
 /// that a wrong identifiant takes as long as a wrong password.
 static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// Argon2 is slow on purpose: it runs on the blocking pool, not on the request threads.
-pub(crate) async fn verify_password(hashing: &PasswordHashing, password: String, hash: String) -> Verification {
-    let hashing = hashing.clone();
-    tokio::task::spawn_blocking(move || hashing.verify(&password, &hash)).await.unwrap_or(Verification::Invalid)
+/// Argon2 is slow on purpose: it runs on the blocking pool, not on the request threads,
+/// and waits for its turn in the password queue.
+pub(crate) async fn verify_password(state: &AppState, password: String, hash: String) -> Result<Verification, AppError> {
+    state.password_queue.run(move |hashing| hashing.verify(&password, &hash)).await.map_err(|_| AppError::Busy)
 }
 
-pub(crate) async fn hash_password(hashing: &PasswordHashing, password: String) -> Result<String, AppError> {
-    let hashing = hashing.clone();
-    tokio::task::spawn_blocking(move || hashing.hash(&password))
+pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
+    state
+        .password_queue
+        .run(move |hashing| hashing.hash(&password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|_| AppError::Busy)?
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
@@ -65,7 +70,11 @@ pub(crate) async fn authenticate(
         Some(c) => c.password_hash.clone(),
         None => DECOY.get_or_init(|| state.hashing.hash("leurre-jamais-utilise").unwrap_or_default()).clone(),
     };
-    let verification = verify_password(&state.hashing, password.to_owned(), stored).await;
+    let verification = match verify_password(state, password.to_owned(), stored).await {
+        Ok(verification) => verification,
+        Err(AppError::Busy) => return Ok(Err(LoginRefusal::Busy)),
+        Err(other) => return Err(other),
+    };
     match (credentials, verification) {
         (Some(credentials), Verification::Valid | Verification::ValidNeedsRehash) => {
             throttle::clear(&state.db, &account_key).await?;
@@ -84,6 +93,7 @@ impl LoginRefusal {
     pub fn message(&self) -> String {
         match self {
             LoginRefusal::Wrong => "Identifiant ou mot de passe incorrect.".to_owned(),
+            LoginRefusal::Busy => "Beaucoup de familles se connectent en ce moment : réessayez dans quelques secondes.".to_owned(),
             LoginRefusal::Throttled(Throttle::Wait(wait)) => format!(
                 "Trop de tentatives de connexion. Patientez {} seconde{} avant de réessayer.",
                 wait.as_secs().max(1),

@@ -225,7 +225,7 @@ pub(crate) async fn complete(
         page.errors = errors;
         return page.respond(StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let hash = super::hash_password(&state.hashing, form.nouveau).await?;
+    let hash = super::hash_password(&state, form.nouveau).await?;
     let structure = portal::home_structure(&state.db).await?.map_or_else(|| "votre structure".to_owned(), |s| s.name);
     match resets::complete(&state.db, &token, &hash, now, |emails| password_changed_mail(emails, &structure)).await? {
         Some(_) => {

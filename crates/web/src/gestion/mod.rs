@@ -13,7 +13,7 @@ pub(crate) mod second_factor;
 
 use askama::Template;
 use axum::{
-    extract::State,
+    extract::{Query, State},
     response::{Html, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 use crate::{
     Access, AppState,
     routes::Route,
-    auth::login::{Audience, CsrfOnly, LoginForm, sign_in, sign_out},
+    auth::login::{Audience, CsrfOnly, LoginForm, LoginNotice, sign_in, sign_out},
     client::ClientAddress,
     error::AppError,
     forms::FrenchForm,
@@ -40,6 +40,7 @@ pub(crate) fn routes() -> Vec<Route> {
     use Access::{Public, Staff as StaffOnly};
     let mut routes: Vec<Route> = vec![
         (Public, "/gestion/connexion", get(login_page).post(login)),
+        (Public, "/gestion/connexion/attente", get(crate::auth::waiting::staff)),
         (Public, "/gestion/connexion/code", post(second_factor::submit_code)),
         (StaffOnly, "/gestion/securite", get(second_factor::page)),
         (StaffOnly, "/gestion/securite/preparer", post(second_factor::prepare)),
@@ -59,8 +60,10 @@ pub(crate) fn routes() -> Vec<Route> {
     routes
 }
 
-pub(crate) async fn login_page(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    Ok(Html(Audience::Staff.page(&state).await?.render()?))
+pub(crate) async fn login_page(State(state): State<AppState>, Query(notice): Query<LoginNotice>) -> Result<Html<String>, AppError> {
+    let mut page = Audience::Staff.page(&state).await?;
+    page.notice = notice.text();
+    Ok(Html(page.render()?))
 }
 
 pub(crate) async fn login(

@@ -274,7 +274,7 @@ pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchFo
         return Ok(invalid(render_form(&state, &staff, None, form, errors, None).await?.into_response()));
     }
     let password = generate_initial_password();
-    let hash = hash_password(&state.hashing, password.clone()).await?;
+    let hash = hash_password(&state, password.clone()).await?;
     let draft = StaffDraft { login: &login, display_name: form.nom.trim(), email: &checked.email, role: &form.role, structure_ids: &checked.structure_ids };
     let Some(id) = store::create(&state.db, staff.account.id, &draft, &hash, state.clock.now()).await? else {
         errors.add("identifiant", "Cet identifiant est déjà celui d'un autre membre du personnel : choisissez-en un autre.");
@@ -339,7 +339,7 @@ pub(crate) async fn new_password(State(state): State<AppState>, staff: Staff, Pa
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let password = generate_initial_password();
-    let hash = hash_password(&state.hashing, password.clone()).await?;
+    let hash = hash_password(&state, password.clone()).await?;
     if !store::reset_password(&state.db, staff.account.id, member.id, &hash, None, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }

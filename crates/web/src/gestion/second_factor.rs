@@ -221,7 +221,7 @@ pub(crate) async fn change_password(State(state): State<AppState>, staff: Staff,
     let personal = [staff.account.login.as_str(), staff.account.display_name.as_str()];
     let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
     let current = accounts::staff_credentials(&state.db, &staff.account.login).await?.map(|c| c.password_hash).unwrap_or_default();
-    if form.actuel.is_empty() || verify_password(&state.hashing, form.actuel.clone(), current).await == Verification::Invalid {
+    if form.actuel.is_empty() || verify_password(&state, form.actuel.clone(), current).await? == Verification::Invalid {
         errors.add("actuel", "Le mot de passe actuel est incorrect.");
     } else if form.actuel == form.nouveau {
         errors.add("nouveau", "Choisissez un mot de passe différent de l'actuel.");
@@ -229,7 +229,7 @@ pub(crate) async fn change_password(State(state): State<AppState>, staff: Staff,
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &staff, errors, None).await?));
     }
-    let hash = hash_password(&state.hashing, form.nouveau).await?;
+    let hash = hash_password(&state, form.nouveau).await?;
     staff_admin::reset_password(&state.db, staff.account.id, staff.account.id, &hash, Some(&staff.session.token_hash), state.clock.now()).await?;
     Ok(Redirect::to("/gestion/securite?fait=mot-de-passe").into_response())
 }

@@ -77,7 +77,7 @@ async fn current_password_ok(state: &AppState, family: &Family, given: &str) -> 
         return Ok(false);
     }
     let hash = accounts::family_password_hash(&state.db, family.account.id).await?.unwrap_or_default();
-    Ok(verify_password(&state.hashing, given.to_owned(), hash).await != Verification::Invalid)
+    Ok(verify_password(&state, given.to_owned(), hash).await? != Verification::Invalid)
 }
 
 /// A password change: the current one, the new one twice (families and staff alike).
@@ -110,7 +110,7 @@ pub(crate) async fn change_password(
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, errors, None, None).await?));
     }
-    let hash = hash_password(&state.hashing, form.nouveau).await?;
+    let hash = hash_password(&state, form.nouveau).await?;
     let mail = password_changed_mail(&account.emails, &family.structure.name);
     let keep = Some(family.session.token_hash.as_str());
     accounts::set_family_password(&state.db, account.id, &hash, true, keep, mail.as_ref(), state.clock.now()).await?;

@@ -210,7 +210,7 @@ async fn every_page_route_is_in_the_table_with_its_access() {
     let public: Vec<&str> = route_list().iter().filter(|r| r.access == Access::Public).map(|r| r.path).collect();
     for path in public {
         assert!(
-            ["/", "/healthz", "/connexion", "/mot-de-passe-oublie", "/gestion/connexion", "/gestion/connexion/code"].contains(&path)
+            ["/", "/healthz", "/connexion", "/connexion/attente", "/mot-de-passe-oublie", "/gestion/connexion", "/gestion/connexion/attente", "/gestion/connexion/code"].contains(&path)
                 || path.starts_with("/static/")
                 || path.starts_with("/theme/")
                 || path.starts_with("/reinitialiser/")

@@ -16,6 +16,7 @@ mod gestion_securite;
 mod gestion_familles;
 mod gestion_personnel;
 mod history;
+mod opening;
 mod pieces;
 mod payment;
 mod paying;

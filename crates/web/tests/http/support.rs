@@ -18,6 +18,8 @@ use tower::ServiceExt;
 pub const PUBLIC_URL: &str = "https://famille.carteville.example";
 /// The portal is configured with an HTTPS public URL, so the cookie has the __Host- prefix.
 pub const COOKIE: &str = "__Host-ribambelle";
+/// The cookie holding the ticket of a login on the waiting page.
+pub const WAITING_COOKIE: &str = "__Host-attente-connexion";
 pub const STRONG: &str = "Trombone-Vert7!Lune";
 
 /// The application on its own database with the demo loaded.
@@ -41,14 +43,28 @@ impl TestApp {
         Self::on(db, clock)
     }
 
+    /// The demo, served with a configuration of its own (the password queue's limits, say).
+    pub async fn with_demo_configured(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
+        let db = TestDb::new().await;
+        let clock = ribambelle_testkit::clock();
+        ribambelle_store::demo::load(&db.db, &test_hashing(), &clock).await.unwrap();
+        let mut config = WebConfig::new(PUBLIC_URL);
+        configure(&mut config);
+        Self::configured(db, clock, config)
+    }
+
     pub async fn empty() -> TestApp {
         Self::on(TestDb::new().await, ribambelle_testkit::clock())
     }
 
     fn on(db: TestDb, clock: Clock) -> TestApp {
+        Self::configured(db, clock, WebConfig::new(PUBLIC_URL))
+    }
+
+    fn configured(db: TestDb, clock: Clock, config: WebConfig) -> TestApp {
         let files = tempfile::tempdir().unwrap();
         let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
-        let state = AppState::new(db.db.clone(), WebConfig::new(PUBLIC_URL), test_hashing(), store, clock);
+        let state = AppState::new(db.db.clone(), config, test_hashing(), store, clock);
         TestApp { router: ribambelle_web::router(state.clone()), state, _db: db, _files: files }
     }
 
@@ -128,11 +144,11 @@ impl TestApp {
 
     /// Another tab of the same browser: the same session cookie.
     pub fn client_with(&self, cookie: Option<String>) -> Client<'_> {
-        Client { app: self, cookie, address: "192.0.2.10:50000".parse().unwrap() }
+        Client { app: self, cookie, waiting_ticket: None, address: "192.0.2.10:50000".parse().unwrap() }
     }
 
     pub fn client_from(&self, address: &str) -> Client<'_> {
-        Client { app: self, cookie: None, address: format!("{address}:50000").parse().unwrap() }
+        Client { app: self, cookie: None, waiting_ticket: None, address: format!("{address}:50000").parse().unwrap() }
     }
 
     /// The number of mails in the outbox whose recipients and body contain `needle`.
@@ -156,6 +172,8 @@ impl TestApp {
 pub struct Client<'a> {
     app: &'a TestApp,
     pub cookie: Option<String>,
+    /// The ticket of a login held on the waiting page.
+    waiting_ticket: Option<String>,
     address: SocketAddr,
 }
 
@@ -167,8 +185,10 @@ impl Client<'_> {
 
     fn request(&self, method: &str, path: &str, body: Body, form: bool) -> Request<Body> {
         let mut builder = Request::builder().method(method).uri(path);
-        if let Some(cookie) = &self.cookie {
-            builder = builder.header(header::COOKIE, format!("{COOKIE}={cookie}"));
+        let mut cookies: Vec<String> = self.cookie.iter().map(|c| format!("{COOKIE}={c}")).collect();
+        cookies.extend(self.waiting_ticket.iter().map(|t| format!("{WAITING_COOKIE}={t}")));
+        if !cookies.is_empty() {
+            builder = builder.header(header::COOKIE, cookies.join("; "));
         }
         if form {
             builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -185,6 +205,10 @@ impl Client<'_> {
             if let Some(rest) = value.strip_prefix(&format!("{COOKIE}=")) {
                 let token = rest.split(';').next().unwrap_or("");
                 self.cookie = if token.is_empty() { None } else { Some(token.to_owned()) };
+            }
+            if let Some(rest) = value.strip_prefix(&format!("{WAITING_COOKIE}=")) {
+                let ticket = rest.split(';').next().unwrap_or("");
+                self.waiting_ticket = if ticket.is_empty() { None } else { Some(ticket.to_owned()) };
             }
         }
         page

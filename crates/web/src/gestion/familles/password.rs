@@ -69,7 +69,7 @@ pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id):
         return Ok(invalid(render_page(&state, &staff, family, None, Some(NO_ADDRESS)).await?.into_response()));
     }
     let password = generate_initial_password();
-    let hash = hash_password(&state.hashing, password.clone()).await?;
+    let hash = hash_password(&state, password.clone()).await?;
     let now = state.clock.now();
     if by_mail {
         let mail = mail(&state, &family, &password);
@@ -135,7 +135,7 @@ pub(crate) async fn letter(State(state): State<AppState>, staff: Staff, Path(id)
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
     let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id).await?.unwrap_or_default();
-    let current = family.must_change_password && verify_password(&state.hashing, form.mot_de_passe.clone(), hash).await != Verification::Invalid;
+    let current = family.must_change_password && verify_password(&state, form.mot_de_passe.clone(), hash).await? != Verification::Invalid;
     if !current {
         let page = PasswordPage {
             layout: layout(&state, &staff, format!("Mot de passe initial de la famille {}", family.name()), &format!("/gestion/familles/{}", family.public_id)).await?,
