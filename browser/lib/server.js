@@ -43,19 +43,21 @@ export function portalNow() {
 // The binary under test: RIBAMBELLE_BIN, or the workspace's debug build.
 export const ribambelleBin = process.env.RIBAMBELLE_BIN ? resolve(process.env.RIBAMBELLE_BIN) : defaultBin;
 
-export async function startServer() {
+// `options.args` and `options.env` are added to the server's command line and environment
+// (the opening-morning test narrows the password queue).
+export async function startServer(options = {}) {
   const bin = ribambelleBin;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'ribambelle-browser-'));
 
-  const env = { ...process.env, RIBAMBELLE_PUBLIC_URL: baseUrl };
+  const env = { ...process.env, RIBAMBELLE_PUBLIC_URL: baseUrl, ...(options.env ?? {}) };
   delete env.RIBAMBELLE_CLOCK_START;
   if (sweepInstant) env.RIBAMBELLE_CLOCK_START = sweepInstant;
   lastStart = Date.now();
   const child = spawn(
     bin,
-    ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
+    ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(options.args ?? [])],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,13 +13,13 @@ export function chosenWidths(widths) {
   return chosen.length === 0 ? widths : widths.filter((w) => chosen.includes(w));
 }
 
-// Registers the file's before/after hooks; returns `withPage(width, fn)`, which runs
+// Registers the file's before/after hooks (`serverOptions` go to startServer); returns `withPage(width, fn)`, which runs
 // `fn(page, baseUrl, server)` in its own context (fresh cookies), closed even on failure.
-export function serversPerWidth(widths) {
+export function serversPerWidth(widths, serverOptions) {
   const servers = {};
   let browser;
   before(async () => {
-    const started = await Promise.allSettled(widths.map(() => startServer()));
+    const started = await Promise.allSettled(widths.map(() => startServer(serverOptions)));
     widths.forEach((width, i) => {
       if (started[i].status === 'fulfilled') servers[width] = started[i].value;
     });

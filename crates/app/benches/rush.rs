@@ -1,5 +1,11 @@
-//! The opening of summer bookings (issue 4, performance): thousands of families already
-//! signed in book a month of APS MATIN at the same moment.
+//! The opening of summer bookings (issues 4 and 16): thousands of families sign in within a
+//! minute, then book a month of APS MATIN at the same moment.
+//!
+//! Browser-like throughout: every request says `Accept-Encoding: gzip` and every 303 is
+//! followed. RUSH_DATABASE=postgres measures PostgreSQL as it is deployed: a throw-away
+//! server (`scripts/pg-throwaway`, Debian's packages) and two `serve` instances on it, the
+//! families shared between them. RUSH_BINARY measures another build of `ribambelle` with
+//! the same load (to compare two versions in one session).
 //!
 //! For each database size (RUSH_FAMILIES, default « 1000,20000 »), in a throw-away data
 //! folder: `ribambelle demo --families N` with the built binary, `ribambelle serve` as a
@@ -8,13 +14,20 @@
 //! verification each) and those families marked onboarded (RGPD/CGU accepted, règlement
 //! signed, as a family that has used the portal before). Then:
 //!
+//! - the login storm (RUSH_STORM_SECONDS, default 60; 0 for none): the K families open the
+//!   login page at instants drawn in that window, each from a browser of its own with an
+//!   address of its own (127.x.y.1), one in ten typing a wrong password first; a family on
+//!   the waiting page comes back when its Refresh says, until its home page. Printed: the
+//!   logins per second against the Argon2id bound (cores ÷ one verification measured
+//!   here), how long the slowest family waited to get in, the server's peak memory;
 //! - the calendar page alone (step 1), first one request at a time (service time), then
 //!   RUSH_CALENDAR_REQUESTS (default 5 000, 30 s at most) with the rush's concurrency: for
 //!   APS MATIN before the rush, for RESTAURATION (which every synthetic child has booked
 //!   for two weeks) and for APS MATIN again after the rush — whether a page's cost grows
 //!   with the number of families, or with the bookings of the days it shows;
 //! - the rush: the K journeys all started at once (calendar, « Tout le mois »,
-//!   récapitulatif, « Confirmer », suivi; redirects are not followed), at most
+//!   récapitulatif, « Confirmer », suivi; each 303 followed as a browser does, within the
+//!   same step), at most
 //!   RUSH_INFLIGHT (default 256) requests in flight — up to 256 keep-alive connections,
 //!   like 256 browsers being answered at a time. By default with no pause between clicks
 //!   (a closed loop: every answer is followed at once by the next request, the server is
@@ -53,13 +66,23 @@ use ribambelle_store::{
 use tokio::sync::Semaphore;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ribambelle");
+
+/// The binary measured: this build's, or another one (RUSH_BINARY), to compare two versions
+/// with the same load.
+fn binary() -> String {
+    std::env::var("RUSH_BINARY").ok().filter(|b| !b.is_empty()).unwrap_or_else(|| BIN.to_owned())
+}
 const STEPS: [&str; 5] = [
     "1. GET  /reservations (calendrier)",
-    "2. POST /reservations/calendrier",
+    "2. POST /reservations/calendrier + 303",
     "3. GET  /reservations/recapitulatif",
-    "4. POST /reservations/confirmer",
+    "4. POST /reservations/confirmer + 303",
     "5. GET  /reservations/suivi",
 ];
+/// The project's goals (issue 16), printed beside the figures.
+const GOALS: &str = "goals on this 2-core box, 20 000 families, browser-like: p99 < 100 ms on every step at 256 in flight, \
+                     ≥ 2 000 requests/s over the journeys, server < 200 MB in every mode, logins ≥ 80 % of the Argon2id bound, \
+                     every family signed in and booked, 0 errors";
 /// No request may take longer than this; the bench always ends.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// The sequential calendar requests, for the service time of one page.
@@ -77,6 +100,10 @@ struct Settings {
     /// The pause between two steps of a journey, in ms: none, or drawn in [min, max].
     think: Option<(u64, u64)>,
     seed: u64,
+    /// The login storm: the families arrive within this many seconds (0: no storm).
+    storm_seconds: u64,
+    /// The admin URL of the throw-away PostgreSQL (RUSH_DATABASE=postgres), or SQLite.
+    postgres: Option<String>,
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -111,6 +138,8 @@ fn settings() -> Settings {
             _ => None,
         },
         seed: env_number("RUSH_SEED", 1u64),
+        storm_seconds: env_number("RUSH_STORM_SECONDS", 60u64),
+        postgres: None,
     }
 }
 
@@ -146,7 +175,13 @@ fn main() {
         println!("rush: a load benchmark, run it with `cargo bench -p ribambelle --bench rush`");
         return;
     }
-    let settings = settings();
+    let mut settings = settings();
+    let postgres = match std::env::var("RUSH_DATABASE").as_deref() {
+        Ok("postgres") => Some(ThrowAwayPostgres::start()),
+        Ok("sqlite") | Err(_) => None,
+        Ok(other) => panic!("RUSH_DATABASE={other}: sqlite or postgres"),
+    };
+    settings.postgres = postgres.as_ref().map(|pg| pg.url.clone());
     println!("Rush benchmark: sizes {:?} families, up to {} clients, {}, {} cores", settings.sizes, settings.clients, model(&settings), cores());
     // The load generator on one thread, so that it takes at most one core from the server.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -167,12 +202,13 @@ struct Server {
 }
 
 impl Server {
-    fn start(data_dir: &Path) -> Server {
+    fn start(data_dir: &Path, database: &Database, instance: usize) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let listen = format!("127.0.0.1:{port}");
-        let log = File::create(data_dir.join("server.log")).unwrap();
-        let child = Command::new(BIN)
-            .env_remove("DATABASE_URL")
+        let log = File::create(data_dir.join(format!("server-{instance}.log"))).unwrap();
+        let mut command = Command::new(binary());
+        database.configure(&mut command);
+        let child = command
             .env("RUST_LOG", "warn")
             .args(["serve", "--listen", &listen, "--data-dir"])
             .arg(data_dir)
@@ -262,6 +298,22 @@ fn cpu_time(pid: &str) -> Duration {
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     let total = ticks(11) + ticks(12); // utime, stime
     Duration::from_secs_f64(total as f64 / clock_ticks() as f64)
+}
+
+fn servers_cpu(pids: &[u32]) -> Duration {
+    pids.iter().map(|pid| cpu_time(&pid.to_string())).sum()
+}
+
+/// CPU time so far of every PostgreSQL process on the machine (the bench's throw-away
+/// server is the only one).
+fn postgres_cpu() -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Duration::ZERO };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .map(|e| cpu_time(&e.file_name().to_string_lossy()))
+        .sum()
 }
 
 /// CPU time of each thread of a process so far: (thread id, name, time).
@@ -378,11 +430,85 @@ fn clock_ticks() -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------
+// The database
+
+/// SQLite in the size's folder (one instance), or a database of its own on the bench's
+/// throw-away PostgreSQL (two instances).
+struct Database {
+    url: String,
+    postgres: bool,
+}
+
+impl Database {
+    async fn for_size(settings: &Settings, dir: &Path, families: u32) -> Database {
+        let Some(admin) = &settings.postgres else {
+            return Database { url: format!("sqlite://{}", dir.join("ribambelle.sqlite").display()), postgres: false };
+        };
+        let name = format!("rush_{families}");
+        let db = Db::connect(admin).await.expect("connect to the throw-away PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(db.writer()).await.expect("create the size's database");
+        db.close().await;
+        let (server, _) = admin.rsplit_once('/').expect("a database URL");
+        Database { url: format!("{server}/{name}"), postgres: true }
+    }
+
+    /// PostgreSQL's planner knows nothing of freshly loaded tables until autovacuum has
+    /// looked at them (the bench's own query for the families then took minutes).
+    async fn analyze(&self) {
+        if self.postgres {
+            let db = Db::connect(&self.url).await.expect("connect to the bench database");
+            sqlx::query("ANALYZE").execute(db.writer()).await.expect("ANALYZE");
+            db.close().await;
+        }
+    }
+
+    fn instances(&self) -> usize {
+        if self.postgres { 2 } else { 1 }
+    }
+
+    fn configure(&self, command: &mut Command) {
+        if self.postgres {
+            command.env("DATABASE_URL", &self.url);
+        } else {
+            command.env_remove("DATABASE_URL");
+        }
+    }
+}
+
+/// `scripts/pg-throwaway`: a PostgreSQL of Debian's packages on a free loopback port,
+/// removed when dropped.
+struct ThrowAwayPostgres {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl ThrowAwayPostgres {
+    fn script() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-throwaway")
+    }
+
+    fn start() -> ThrowAwayPostgres {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Command::new(Self::script()).arg(dir.path().join("pg")).output().expect("run scripts/pg-throwaway");
+        assert!(started.status.success(), "PostgreSQL did not start: {}", String::from_utf8_lossy(&started.stderr));
+        let url = String::from_utf8_lossy(&started.stdout).trim().to_owned();
+        ThrowAwayPostgres { dir, url }
+    }
+}
+
+impl Drop for ThrowAwayPostgres {
+    fn drop(&mut self) {
+        let _ = Command::new(Self::script()).arg("stop").arg(self.dir.path().join("pg")).status();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Preparing the families
 
 /// A family of the rush: its session cookie and the child it books for.
 #[derive(Clone)]
 struct Family {
+    identifiant: String,
     cookie: String,
     csrf: String,
     child: String,
@@ -397,9 +523,8 @@ struct Prepared {
     keys_before: i64,
 }
 
-async fn prepare(data_dir: &Path, families: u32, clients: u32) -> Prepared {
-    let url = format!("sqlite://{}", data_dir.join("ribambelle.sqlite").display());
-    let db = Db::connect(&url).await.expect("open the bench database");
+async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
+    let db = Db::connect(url).await.expect("open the bench database");
     let structure_id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(db.reader()).await.unwrap();
     let activity: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE structure_id = $1 AND name = 'APS MATIN'")
         .bind(structure_id)
@@ -412,8 +537,8 @@ async fn prepare(data_dir: &Path, families: u32, clients: u32) -> Prepared {
         .await
         .unwrap();
     // Every synthetic family with its first child registered to APS MATIN.
-    let all: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT f.id, (SELECT c.public_id FROM children c JOIN registrations r ON r.child_id = c.id \
+    let all: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT f.id, f.identifiant, (SELECT c.public_id FROM children c JOIN registrations r ON r.child_id = c.id \
             JOIN activities a ON a.id = r.activity_id \
             WHERE c.family_id = f.id AND a.structure_id = $1 AND a.name = 'APS MATIN' ORDER BY c.id LIMIT 1) \
          FROM families f WHERE f.identifiant LIKE 'famille%' ORDER BY f.identifiant",
@@ -424,9 +549,9 @@ async fn prepare(data_dir: &Path, families: u32, clients: u32) -> Prepared {
     .unwrap();
     assert_eq!(all.len(), families as usize, "the demo created {} synthetic families, not {families}", all.len());
     // K families spread over the whole table rather than its first rows.
-    let chosen: Vec<(i64, String)> = (0..clients as usize)
+    let chosen: Vec<(i64, String, String)> = (0..clients as usize)
         .map(|i| all[i * all.len() / clients as usize].clone())
-        .map(|(id, child)| (id, child.expect("every synthetic family has a child registered to APS MATIN")))
+        .map(|(id, identifiant, child)| (id, identifiant, child.expect("every synthetic family has a child registered to APS MATIN")))
         .collect();
 
     // Onboarded: texts accepted and règlement signed (a family on its first visit would
@@ -434,7 +559,7 @@ async fn prepare(data_dir: &Path, families: u32, clients: u32) -> Prepared {
     let now = Timestamp::now();
     let at = ribambelle_store::db_time(now);
     let mut tx = db.begin().await.unwrap();
-    for (family_id, _) in &chosen {
+    for (family_id, _, _) in &chosen {
         sqlx::query(
             "INSERT INTO consents (family_id, legal_text_id, accepted_at) \
              SELECT $1, t.id, $2 FROM legal_texts t JOIN family_structures fs ON fs.structure_id = t.structure_id \
@@ -462,11 +587,11 @@ async fn prepare(data_dir: &Path, families: u32, clients: u32) -> Prepared {
 
     let policy = SessionPolicy::default();
     let mut families_out = Vec::with_capacity(chosen.len());
-    for (family_id, child) in chosen {
+    for (family_id, identifiant, child) in chosen {
         let (token, session) = sessions::create(&db, Principal::Family(family_id), Some(structure_id), Timestamp::now(), &policy)
             .await
             .expect("open a session");
-        families_out.push(Family { cookie: format!("ribambelle={token}"), csrf: session.csrf_token, child });
+        families_out.push(Family { identifiant, cookie: format!("ribambelle={token}"), csrf: session.csrf_token, child });
     }
     let requests_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests").fetch_one(db.reader()).await.unwrap();
     let confirmations_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM confirmations").fetch_one(db.reader()).await.unwrap();
@@ -566,20 +691,40 @@ struct Clicks<'a> {
     pauses: Pauses,
 }
 
+/// One click: a place among the requests in flight, the request, and like a browser the
+/// page its 303 leads to (same cookie, same place); the step's latency covers both. The
+/// answer returned is the first one's.
 async fn step(clicks: &mut Clicks<'_>, j: &mut Journey, index: usize, request: reqwest::RequestBuilder) -> Result<Answer, String> {
     if index > 0
         && let Some(range) = clicks.think
     {
         tokio::time::sleep(clicks.pauses.next(range)).await;
     }
+    let failed = |e: String| format!("step {}: {e}", index + 1);
+    let (client, built) = request.build_split();
+    let request = built.map_err(|e| failed(e.to_string()))?;
+    let (cookie, origin) = (request.headers().get("cookie").cloned(), request.url().clone());
     let asked = Instant::now();
     let _permit = clicks.limit.acquire().await.unwrap();
     j.waits[index] = Some(asked.elapsed());
     j.requests += 1;
-    let answer = send(request).await.map_err(|e| format!("step {}: {e}", index + 1))?;
+    let answer = send(reqwest::RequestBuilder::from_parts(client.clone(), request)).await.map_err(failed)?;
     j.latencies[index] = Some(answer.took);
     if !(200..400).contains(&answer.status) {
-        return Err(format!("step {}: HTTP {}", index + 1, answer.status));
+        return Err(failed(format!("HTTP {}", answer.status)));
+    }
+    if answer.status == 303 && answer.location.starts_with('/') {
+        let target = origin.join(&answer.location).map_err(|e| failed(e.to_string()))?;
+        let mut follow = client.get(target);
+        if let Some(cookie) = cookie {
+            follow = follow.header("cookie", cookie);
+        }
+        let followed = send(follow).await.map_err(failed)?;
+        j.requests += 1;
+        j.latencies[index] = Some(answer.took + followed.took);
+        if followed.status != 200 {
+            return Err(failed(format!("the redirect to {} gave HTTP {}", answer.location, followed.status)));
+        }
     }
     Ok(answer)
 }
@@ -627,6 +772,214 @@ async fn journey_steps(
         return Err(format!("step 5: HTTP {} to {:?}", follow.status, follow.location));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The login storm
+
+/// Browser-like: `Accept-Encoding: gzip` on every request, as every browser sends it;
+/// redirects are read by the journeys themselves.
+fn browser(timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).gzip(true).no_proxy().timeout(timeout)
+}
+
+/// One family of the storm, from its arrival to its home page.
+struct StormFamily {
+    /// From the arrival to the home page, waiting pages included.
+    got_in: Option<Duration>,
+    /// The server's time for each login POST or waiting-page return.
+    latencies: Vec<Duration>,
+    waiting_pages: usize,
+    error: Option<String>,
+}
+
+struct StormResult {
+    families: usize,
+    window: Duration,
+    seconds: f64,
+    logged_in: usize,
+    wrong_first: usize,
+    waiting_pages: usize,
+    errors: usize,
+    error_samples: BTreeMap<String, usize>,
+    got_in: Stats,
+    answers: Stats,
+    verification: Duration,
+    peak_rss_kib: u64,
+    server_cpu: Duration,
+    client_cpu: Duration,
+    /// Cores busy on the whole machine during the storm.
+    machine_busy: f64,
+}
+
+/// Every family opens the login page at an instant drawn in the window, one in ten types a
+/// wrong password first, then each signs in, coming back from the waiting page as the
+/// browser would (after its `Refresh`, with its ticket cookie), until its home page.
+async fn login_storm(settings: &Settings, bases: &[Arc<str>], families: &[Family], pids: &[u32]) -> StormResult {
+    let window = Duration::from_secs(settings.storm_seconds);
+    // What one verification costs here, for the bound the server cannot pass.
+    let hashing = ribambelle_domain::password::PasswordHashing::new(ribambelle_domain::password::HashParams::default()).unwrap();
+    let stored = hashing.hash(ribambelle_store::demo::SYNTHETIC_PASSWORD).unwrap();
+    let timed = Instant::now();
+    for _ in 0..10 {
+        hashing.verify(ribambelle_store::demo::SYNTHETIC_PASSWORD, &stored);
+    }
+    let verification = timed.elapsed() / 10;
+    // Each family its own browser, from an address of its own (the throttling per address
+    // must see a town, not one machine). Built before the storm: building them takes
+    // seconds of this generator's only thread.
+    let browsers: Vec<reqwest::Client> = (0..families.len() as u64)
+        .map(|rank| {
+            let address = std::net::Ipv4Addr::new(127, 1 + (rank / 250) as u8, (rank % 250) as u8, 1);
+            browser(REQUEST_TIMEOUT).cookie_store(true).local_address(std::net::IpAddr::V4(address)).build().unwrap()
+        })
+        .collect();
+    let (server_cpu0, client_cpu0, machine0) = (servers_cpu(pids), cpu_time("self"), machine_cpu());
+    let started = Instant::now();
+    let tasks: Vec<_> = families
+        .iter()
+        .zip(browsers)
+        .zip(0u64..)
+        .map(|((family, client), rank)| {
+            let mut pauses = Pauses(settings.seed ^ rank.wrapping_mul(0x9e37_79b9));
+            let arrival = pauses.next((0, window.as_millis() as u64));
+            let wrong_first = rank % 10 == 3;
+            let (base, identifiant) = (bases[rank as usize % bases.len()].clone(), family.identifiant.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep_until((started + arrival).into()).await;
+                storm_family(&client, &base, &identifiant, wrong_first).await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let mut error_samples = BTreeMap::new();
+    for e in outcomes.iter().filter_map(|o| o.error.as_ref()) {
+        *error_samples.entry(e.chars().take(120).collect::<String>()).or_insert(0) += 1;
+    }
+    StormResult {
+        families: outcomes.len(),
+        window,
+        seconds,
+        logged_in: outcomes.iter().filter(|o| o.got_in.is_some()).count(),
+        wrong_first: families.len().div_ceil(10),
+        waiting_pages: outcomes.iter().map(|o| o.waiting_pages).sum(),
+        errors: outcomes.iter().filter(|o| o.error.is_some()).count(),
+        error_samples,
+        got_in: stats(outcomes.iter().filter_map(|o| o.got_in).collect()),
+        answers: stats(outcomes.iter().flat_map(|o| o.latencies.iter().copied()).collect()),
+        verification,
+        peak_rss_kib: pids.iter().map(|&pid| memory_kib(pid).0).max().unwrap_or(0),
+        server_cpu: servers_cpu(pids) - server_cpu0,
+        client_cpu: cpu_time("self") - client_cpu0,
+        machine_busy: {
+            let machine1 = machine_cpu();
+            (machine1.0 - machine0.0).as_secs_f64() / (machine1.1 - machine0.1).as_secs_f64().max(1e-9) * cores() as f64
+        },
+    }
+}
+
+async fn storm_family(client: &reqwest::Client, base: &str, identifiant: &str, wrong_first: bool) -> StormFamily {
+    let mut family = StormFamily { got_in: None, latencies: Vec::new(), waiting_pages: 0, error: None };
+    let arrived = Instant::now();
+    match storm_login(client, base, identifiant, wrong_first, &mut family).await {
+        Ok(()) => family.got_in = Some(arrived.elapsed()),
+        Err(e) => family.error = Some(e),
+    }
+    family
+}
+
+async fn storm_login(client: &reqwest::Client, base: &str, identifiant: &str, wrong_first: bool, family: &mut StormFamily) -> Result<(), String> {
+    let form = send(client.get(format!("{base}/connexion"))).await?;
+    if form.status != 200 {
+        return Err(format!("login page: HTTP {}", form.status));
+    }
+    let passwords: &[&str] = if wrong_first { &["Pas-le-bon-2026!", ribambelle_store::demo::SYNTHETIC_PASSWORD] } else { &[ribambelle_store::demo::SYNTHETIC_PASSWORD] };
+    for (attempt, password) in passwords.iter().enumerate() {
+        let fields = [("identifiant", identifiant), ("mot_de_passe", password)];
+        let mut answer = send_full(client.post(format!("{base}/connexion")).form(&fields)).await?;
+        family.latencies.push(answer.took);
+        // The waiting page: back after its Refresh, with its ticket, as often as needed.
+        while answer.status == 503 && answer.body.contains("Beaucoup de familles se connectent") {
+            family.waiting_pages += 1;
+            let (seconds, target) = answer.refresh.split_once("; url=").ok_or("waiting page without Refresh")?;
+            tokio::time::sleep(Duration::from_secs(seconds.parse().map_err(|_| "Refresh: not seconds")?)).await;
+            answer = send_full(client.get(format!("{base}{target}"))).await?;
+            family.latencies.push(answer.took);
+        }
+        let last = attempt + 1 == passwords.len();
+        match (answer.status, last) {
+            (401, false) => continue,
+            (303, true) if answer.location == "/accueil" => {
+                // The browser follows to the home page, signed in.
+                let home = send(client.get(format!("{base}/accueil"))).await?;
+                family.latencies.push(home.took);
+                return if home.status == 200 { Ok(()) } else { Err(format!("home page: HTTP {}", home.status)) };
+            }
+            (status, _) => return Err(format!("login: HTTP {status} to {:?}", answer.location)),
+        }
+    }
+    Err("no password left".into())
+}
+
+/// An answer with what the waiting page needs: its Refresh (the ticket is in the
+/// family's cookie store).
+struct FullAnswer {
+    status: u16,
+    location: String,
+    refresh: String,
+    body: String,
+    took: Duration,
+}
+
+async fn send_full(request: reqwest::RequestBuilder) -> Result<FullAnswer, String> {
+    let sent = Instant::now();
+    let response = request.send().await.map_err(|e| format!("transport: {e}"))?;
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let (status, location, refresh) = (response.status().as_u16(), header("location"), header("refresh"));
+    let body = response.text().await.map_err(|e| format!("body: {e}"))?;
+    Ok(FullAnswer { status, location, refresh, body, took: sent.elapsed() })
+}
+
+fn print_storm(r: &StormResult) {
+    let bound = cores() as f64 / r.verification.as_secs_f64();
+    let rate = r.logged_in as f64 / r.seconds;
+    println!(
+        "\n  Login storm: {} families arriving within {} s ({} typing a wrong password first), Argon2id at the production parameters:",
+        r.families,
+        r.window.as_secs(),
+        r.wrong_first
+    );
+    println!("{}", stats_header());
+    println!("{}", stats_row("server answer (login, waiting page, home)", &r.answers));
+    println!("{}", stats_row("arrival → home page (what it waited)", &r.got_in));
+    println!(
+        "  {} of {} signed in, {} errors, {} waiting pages shown; {:.1} logins/s over {:.1} s; one verification {:.1} ms here: bound {:.0} logins/s ({} cores ÷ verification)",
+        r.logged_in,
+        r.families,
+        r.errors,
+        r.waiting_pages,
+        rate,
+        r.seconds,
+        r.verification.as_secs_f64() * 1000.0,
+        bound,
+        cores()
+    );
+    println!(
+        "  CPU: server {:.1} s, load generator {:.1} s, machine {:.2} of {} cores busy; server peak memory after the storm {:.1} MB (VmHWM; goal < 200 MB); the slowest family waited {} ms to get in",
+        r.server_cpu.as_secs_f64(),
+        r.client_cpu.as_secs_f64(),
+        r.machine_busy,
+        cores(),
+        r.peak_rss_kib as f64 / 1024.0,
+        ms(r.got_in.max)
+    );
+    for (sample, count) in &r.error_samples {
+        println!("    {count} × {sample}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -683,8 +1036,12 @@ struct SizeResult {
     demo_seconds: f64,
     calendars: Vec<CalendarRun>,
     steps: Vec<Stats>,
+    /// Per step, what the family waited in all: its place among the requests in flight,
+    /// then the answer.
+    waited: Vec<Stats>,
     /// The wait for a place among the requests in flight, over every step.
     waits: Stats,
+    storm: Option<StormResult>,
     journeys: Stats,
     requests: usize,
     seconds: f64,
@@ -703,8 +1060,11 @@ struct SizeResult {
     alone_errors: usize,
     alone_confirmed: usize,
     alone_bookings: i64,
+    /// Both instances' CPU with PostgreSQL.
     server_cpu: Duration,
     client_cpu: Duration,
+    postgres_cpu: Duration,
+    engine: &'static str,
     peak_rss_kib: u64,
     rss_kib: u64,
     requests_recorded: i64,
@@ -719,35 +1079,39 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     let dir = tempfile::tempdir().unwrap();
 
     let started = Instant::now();
-    let demo = Command::new(BIN)
-        .env_remove("DATABASE_URL")
+    let database = Database::for_size(settings, dir.path(), families).await;
+    let mut demo = Command::new(binary());
+    database.configure(&mut demo);
+    let demo = demo
         .env("RUST_LOG", "warn")
         .args(["demo", "--families", &families.to_string(), "--data-dir"])
         .arg(dir.path())
         .output()
         .expect("run ribambelle demo");
     assert!(demo.status.success(), "ribambelle demo failed: {}", String::from_utf8_lossy(&demo.stderr));
+    database.analyze().await;
     let demo_seconds = started.elapsed().as_secs_f64();
     for line in String::from_utf8_lossy(&demo.stdout).lines() {
         println!("  demo: {line}");
     }
     println!("  demo command took {demo_seconds:.1} s");
 
-    let mut server = Server::start(dir.path());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .pool_max_idle_per_host(settings.inflight)
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .unwrap();
-    server.wait_healthy(&client).await;
+    // PostgreSQL is measured as it is deployed: two instances on one database.
+    let mut servers: Vec<Server> = (0..database.instances()).map(|i| Server::start(dir.path(), &database, i)).collect();
+    let client = browser(REQUEST_TIMEOUT).pool_max_idle_per_host(settings.inflight).build().unwrap();
+    for server in &servers {
+        server.wait_healthy(&client).await;
+    }
+    let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
+    let server = &servers[0];
 
     let started = Instant::now();
-    let prepared = prepare(dir.path(), families, clients).await;
+    let prepared = prepare(&database.url, families, clients).await;
     println!("  {clients} families onboarded and signed in (sessions created in the database) in {:.1} s", started.elapsed().as_secs_f64());
     let base: Arc<str> = Arc::from(server.base.as_str());
+    let bases: Vec<Arc<str>> = servers.iter().map(|s| Arc::from(s.base.as_str())).collect();
     let activity: Arc<str> = Arc::from(prepared.activity.as_str());
+    let storm = if settings.storm_seconds > 0 { Some(login_storm(settings, &bases, &prepared.families, &pids).await) } else { None };
 
     // The month to book: of this month and the next three, the one with the most bookable days.
     // The month of the rush: of this month and the next three, the one with the most
@@ -782,8 +1146,7 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     calendars.push(calendar_alone(settings, label, &client, &base, &prepared.families, &restaurant, &lunch_month, server.pid()).await);
 
     // The rush.
-    let server_pid = server.pid().to_string();
-    let (server_cpu0, client_cpu0) = (cpu_time(&server_pid), cpu_time("self"));
+    let (server_cpu0, client_cpu0, postgres_cpu0) = (servers_cpu(&pids), cpu_time("self"), postgres_cpu());
     let threads0 = thread_times(server.pid());
     let machine0 = machine_cpu();
     let probe = WriteLockProbe::start(server.pid(), dir.path());
@@ -798,7 +1161,8 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
             // Each family its own stream of pauses, the same from one run to the next.
             let pauses = Pauses(settings.seed.wrapping_mul(0x1000_0000_01b3) ^ rank);
             let (limit, think) = (limit.clone(), settings.think);
-            tokio::spawn(journey(client.clone(), limit, base.clone(), f, activity.clone(), month.clone(), think, pauses))
+            let base = bases[rank as usize % bases.len()].clone();
+            tokio::spawn(journey(client.clone(), limit, base, f, activity.clone(), month.clone(), think, pauses))
         })
         .collect();
     let mut journeys = Vec::with_capacity(tasks.len());
@@ -806,13 +1170,14 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         journeys.push(task.await.unwrap());
     }
     let seconds = started.elapsed().as_secs_f64();
-    let (server_cpu, client_cpu) = (cpu_time(&server_pid) - server_cpu0, cpu_time("self") - client_cpu0);
+    let (server_cpu, client_cpu) = (servers_cpu(&pids) - server_cpu0, cpu_time("self") - client_cpu0);
+    let postgres_cpu = postgres_cpu() - postgres_cpu0;
     let (lock_samples, write_lock_share) = probe.finish();
     let machine1 = machine_cpu();
     // Cores busy on the whole machine during the rush, in cores.
     let machine_busy = (machine1.0 - machine0.0).as_secs_f64() / (machine1.1 - machine0.1).as_secs_f64().max(1e-9) * cores() as f64;
     let threads = thread_report(&threads0, &thread_times(server.pid()), seconds);
-    let (peak_rss_kib, rss_kib) = memory_kib(server.pid());
+    let (peak_rss_kib, rss_kib) = pids.iter().map(|&pid| memory_kib(pid)).fold((0, 0), |a, m| (a.0.max(m.0), a.1.max(m.1)));
 
     // The same journey one family at a time, for what each step costs without waiting.
     let sequential_journeys = if second > 0 { SEQUENTIAL_JOURNEYS.min(prepared.families.len()) } else { 0 };
@@ -828,9 +1193,10 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     let (_, alone_write_lock_share) = probe.finish();
     let label = format!("APS MATIN {month}, after the rush");
     calendars.push(calendar_alone(settings, label, &client, &base, &prepared.families, &activity, &month, server.pid()).await);
-    let stopped = server.stop();
-    println!("  server {stopped}");
-    let log = strip_ansi(&std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default());
+    for (i, server) in servers.iter_mut().enumerate() {
+        println!("  server {} {}", i + 1, server.stop());
+    }
+    let log = strip_ansi(&std::fs::read_to_string(dir.path().join("server-0.log")).unwrap_or_default());
     let log_lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     if !log_lines.is_empty() {
         let slow = log_lines.iter().filter(|l| l.contains("slow_acquire_threshold")).count();
@@ -844,6 +1210,9 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     }
 
     let steps: Vec<Stats> = (0..STEPS.len()).map(|i| stats(journeys.iter().filter_map(|j| j.latencies[i]).collect())).collect();
+    let waited: Vec<Stats> = (0..STEPS.len())
+        .map(|i| stats(journeys.iter().filter_map(|j| Some(j.latencies[i]? + j.waits[i]?)).collect()))
+        .collect();
     let waits = stats(journeys.iter().flat_map(|j| j.waits.iter().flatten().copied()).collect());
     let alone_steps: Vec<Stats> = (0..STEPS.len()).map(|i| stats(alone.iter().filter_map(|j| j.latencies[i]).collect())).collect();
     let mut error_samples = BTreeMap::new();
@@ -852,8 +1221,7 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     }
 
     // What the database recorded.
-    let url = format!("sqlite://{}", dir.path().join("ribambelle.sqlite").display());
-    let db = Db::connect(&url).await.expect("reopen the bench database");
+    let db = Db::connect(&database.url).await.expect("reopen the bench database");
     let scalar = |sql: &'static str| {
         let db = db.clone();
         async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db.reader()).await.unwrap() }
@@ -883,7 +1251,9 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         confirmed: journeys.iter().filter(|j| j.confirmed).count(),
         bookings: journeys.iter().map(|j| j.bookings).sum(),
         steps,
+        waited,
         waits,
+        storm,
         threads,
         machine_busy,
         lock_samples,
@@ -897,6 +1267,8 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         alone_bookings: alone.iter().map(|j| j.bookings).sum(),
         server_cpu,
         client_cpu,
+        postgres_cpu,
+        engine: if database.postgres { "PostgreSQL, 2 instances" } else { "SQLite" },
         peak_rss_kib,
         rss_kib,
         requests_recorded,
@@ -976,6 +1348,9 @@ async fn calendar_alone(
 }
 
 fn print_size(settings: &Settings, r: &SizeResult) {
+    if let Some(storm) = &r.storm {
+        print_storm(storm);
+    }
     println!("\n  Calendar page alone ({} families in the database, GET step 1 with various activities):", r.families);
     println!("{}", stats_header());
     for c in &r.calendars {
@@ -991,12 +1366,16 @@ fn print_size(settings: &Settings, r: &SizeResult) {
         );
     }
 
-    println!("\n  Rush: {} journeys at once, month {}, {}:", r.clients, r.month, model(settings));
+    println!("\n  Rush ({}): {} journeys at once, month {}, {}:", r.engine, r.clients, r.month, model(settings));
     println!("{}", stats_header());
     for (label, s) in STEPS.iter().zip(&r.steps) {
         println!("{}", stats_row(label, s));
     }
     println!("{}", stats_row("wait for a place (not in the above)", &r.waits));
+    println!("  What the family waited at each step (its place in flight, then the answer):");
+    for (label, s) in STEPS.iter().zip(&r.waited) {
+        println!("{}", stats_row(label, s));
+    }
     println!("{}", stats_row("whole journey (incl. waiting)", &r.journeys));
     println!(
         "  {} requests in {:.2} s = {:.0} requests/s; {} journeys confirmed ({} bookings), {} failed",
@@ -1018,7 +1397,14 @@ fn print_size(settings: &Settings, r: &SizeResult) {
         r.client_cpu.as_secs_f64(),
         100.0 * r.client_cpu.as_secs_f64() / r.seconds
     );
-    let others = r.machine_busy - (r.server_cpu + r.client_cpu).as_secs_f64() / r.seconds;
+    if r.postgres_cpu > Duration::ZERO {
+        println!(
+            "  PostgreSQL CPU during the rush: {:.1} s ({:.2} ms per request)",
+            r.postgres_cpu.as_secs_f64(),
+            1000.0 * r.postgres_cpu.as_secs_f64() / r.requests.max(1) as f64
+        );
+    }
+    let others = r.machine_busy - (r.server_cpu + r.client_cpu + r.postgres_cpu).as_secs_f64() / r.seconds;
     println!(
         "  machine: {:.2} of {} cores busy during the rush, of which {:.2} by other processes (should be ≈ 0: measure on a quiet machine)",
         r.machine_busy,
@@ -1077,22 +1463,24 @@ fn print_size(settings: &Settings, r: &SizeResult) {
 }
 
 fn print_summary(settings: &Settings, results: &[SizeResult]) {
-    println!("\n=== Summary (goals: ≥ 1 000 requests/s over the journey, p99 < 250 ms per step, no error, server < 200 MB) ===");
+    println!("\n=== Summary ({GOALS}) ===");
     println!("  load model: {}", model(settings));
     println!(
-        "  {:>8} {:>7} {:>7} {:>9} {:>11} {:>12} {:>6} {:>8} {:>14} {:>9}",
-        "families", "clients", "demo s", "requests", "requests/s", "worst p99 ms", "errors", "peak MB", "server ms/req", "recorded"
+        "  {:>8} {:>7} {:>7} {:>9} {:>11} {:>12} {:>13} {:>6} {:>8} {:>14} {:>9}",
+        "families", "clients", "demo s", "requests", "requests/s", "worst p99 ms", "waited p99 ms", "errors", "peak MB", "server ms/req", "recorded"
     );
     for r in results {
         let worst = r.steps.iter().map(|s| s.p99).max().unwrap_or_default();
+        let worst_waited = r.waited.iter().map(|s| s.p99).max().unwrap_or_default();
         println!(
-            "  {:>8} {:>7} {:>7.1} {:>9} {:>11.0} {:>12} {:>6} {:>8.1} {:>14.2} {:>9}",
+            "  {:>8} {:>7} {:>7.1} {:>9} {:>11.0} {:>12} {:>13} {:>6} {:>8.1} {:>14.2} {:>9}",
             r.families,
             r.clients,
             r.demo_seconds,
             r.requests,
             r.requests as f64 / r.seconds,
             ms(worst),
+            ms(worst_waited),
             r.errors + r.calendars.iter().map(|c| c.errors).sum::<usize>() + r.alone_errors,
             r.peak_rss_kib as f64 / 1024.0,
             1000.0 * r.server_cpu.as_secs_f64() / r.requests.max(1) as f64,

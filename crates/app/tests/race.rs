@@ -74,12 +74,20 @@ async fn prepare(url: &str, data: &std::path::Path, mode: Mode) -> (Vec<Family>,
 /// A browser-like client signed in as `family`.
 async fn signed_in(base: &str, family: &Family) -> Result<reqwest::Client, String> {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().map_err(|e| e.to_string())?;
-    let login = client
+    let mut login = client
         .post(format!("{base}/connexion"))
         .form(&[("identifiant", family.identifiant.as_str()), ("mot_de_passe", ribambelle_store::demo::SYNTHETIC_PASSWORD)])
         .send()
         .await
         .map_err(|e| e.to_string())?;
+    // Hundreds of logins at once may find the password queue full: like a browser, come
+    // back when the waiting page's Refresh says (its ticket is in the cookie store).
+    for _ in 0..20 {
+        let refresh = login.headers().get("refresh").and_then(|v| v.to_str().ok()).and_then(|r| r.split_once("; url="));
+        let Some((seconds, target)) = refresh.map(|(s, t)| (s.parse().unwrap_or(5), t.to_owned())) else { break };
+        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        login = client.get(format!("{base}{target}")).send().await.map_err(|e| e.to_string())?;
+    }
     if login.status() != 303 {
         return Err(format!("login: HTTP {}", login.status()));
     }

@@ -97,19 +97,29 @@ pub async fn staff_scope(db: &Db, staff_id: i64, role: &str) -> Result<Vec<Struc
 
 const LAST_DATA_CHANGE: &str = "last_data_change";
 
+/// How stale the header's « Dernière mise à jour » may be: the row is rewritten at most
+/// this often, so that the confirmations of a whole town never queue on that one row.
+const DATA_CHANGE_PRECISION: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
+
 /// Records that families' data changed now; the header shows it until a processing run
 /// exists to date the last update.
-pub async fn touch_data_change<'c, E>(executor: E, now: Timestamp) -> Result<(), StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
+pub async fn touch_data_change(connection: &mut sqlx::AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+    // A plain read takes no lock: within the precision, nothing is written at all.
+    let written: Option<String> =
+        sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1").bind(LAST_DATA_CHANGE).fetch_optional(&mut *connection).await?;
+    let recent = written.and_then(|at| crate::time::parse_db_time(&at).ok()).is_some_and(|at| at <= now && now.duration_since(at) < DATA_CHANGE_PRECISION);
+    if recent {
+        return Ok(());
+    }
+    // Among confirmations racing past the precision, the later ones find the row already
+    // moved by the first and leave it (the WHERE is checked again after its lock).
     sqlx::query(
         "INSERT INTO app_state (key, value) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE app_state.value < excluded.value",
     )
     .bind(LAST_DATA_CHANGE)
     .bind(db_time(now))
-    .execute(executor)
+    .execute(&mut *connection)
     .await?;
     Ok(())
 }

@@ -191,7 +191,7 @@ pub(crate) async fn open_session(
 
 /// Re-hashes with the configured parameters, raised since the account's last login.
 async fn upgrade_hash(state: &AppState, audience: Audience, id: i64, password: &str) {
-    let Ok(hash) = super::hash_password(&state, password.to_owned()).await else { return };
+    let Ok(hash) = super::hash_password(state, password.to_owned()).await else { return };
     let saved = match audience {
         Audience::Family => accounts::rehash_family_password(&state.db, id, &hash).await,
         Audience::Staff => accounts::rehash_staff_password(&state.db, id, &hash).await,

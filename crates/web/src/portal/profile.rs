@@ -77,7 +77,7 @@ async fn current_password_ok(state: &AppState, family: &Family, given: &str) -> 
         return Ok(false);
     }
     let hash = accounts::family_password_hash(&state.db, family.account.id).await?.unwrap_or_default();
-    Ok(verify_password(&state, given.to_owned(), hash).await? != Verification::Invalid)
+    Ok(verify_password(state, given.to_owned(), hash).await? != Verification::Invalid)
 }
 
 /// A password change: the current one, the new one twice (families and staff alike).
