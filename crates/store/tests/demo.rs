@@ -211,3 +211,27 @@ async fn reopening_a_database_keeps_its_data() {
     assert_eq!(scalar(&again, "SELECT COUNT(*) FROM families WHERE identifiant = $1", "martin").await, 1);
     again.close().await;
 }
+
+#[tokio::test]
+async fn the_last_data_change_is_rewritten_at_most_once_a_minute() {
+    // Every confirmation of a town touches it: within a minute nothing is written, so that
+    // the confirmations never queue on that one row.
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let start = jiff::Timestamp::from_second(ribambelle_testkit::clock().now().as_second()).unwrap();
+    let touch = |at: jiff::Timestamp| async move {
+        let mut tx = db.begin().await.unwrap();
+        ribambelle_store::portal::touch_data_change(&mut tx, at).await.unwrap();
+        tx.commit().await.unwrap();
+    };
+    touch(start).await;
+    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start));
+    touch(start + 59.seconds()).await;
+    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start), "within the minute: unchanged");
+    touch(start + 61.seconds()).await;
+    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start + 61.seconds()));
+    // A late writer never moves it back.
+    touch(start + 2.minutes() + 30.seconds()).await;
+    touch(start + 2.minutes()).await;
+    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start + 2.minutes() + 30.seconds()));
+}
