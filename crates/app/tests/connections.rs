@@ -1,6 +1,7 @@
 //! `serve`'s connections, counted rather than timed: an idle or half-sent connection is
 //! closed by the server after its timeout, and with more connections open than its cap the
-//! server still answers `/healthz`, and the rest quickly in French.
+//! server still answers `/healthz`, and the rest quickly in French. The servers load the
+//! demo, so that they also run at the date sweep's instants (a moved clock needs it).
 
 mod support;
 
@@ -35,7 +36,7 @@ fn until_closed(stream: &mut TcpStream) -> String {
 #[test]
 fn idle_and_half_sent_connections_are_closed_after_their_timeout() {
     let data = tempfile::tempdir().unwrap();
-    let (server, _) = Server::start(base_command(data.path()), &["--request-timeout", "1"]);
+    let (server, _) = Server::start(base_command(data.path()), &["--demo", "--request-timeout", "1"]);
 
     let mut idle = connect(&server.base);
     assert_eq!(until_closed(&mut idle), "", "nothing sent, nothing answered: just closed");
@@ -58,7 +59,7 @@ fn idle_and_half_sent_connections_are_closed_after_their_timeout() {
 #[test]
 fn above_its_cap_the_server_still_answers_healthz_and_says_it_is_busy() {
     let data = tempfile::tempdir().unwrap();
-    let (server, _) = Server::start(base_command(data.path()), &["--max-connections", "4", "--request-timeout", "60"]);
+    let (server, _) = Server::start(base_command(data.path()), &["--demo", "--max-connections", "4", "--request-timeout", "60"]);
     // Four idle connections hold every place (and the server sees them: it answers one
     // request on each before they go idle).
     let mut held: Vec<TcpStream> = (0..4).map(|_| connect(&server.base)).collect();

@@ -137,14 +137,17 @@ pub(crate) async fn sign_in(
         Audience::Family => accounts::family_credentials(&state.db, &form.identifiant).await?,
         Audience::Staff => accounts::staff_credentials(&state.db, &form.identifiant).await?,
     };
-    let outcome = authenticate(state, &form.identifiant, &form.mot_de_passe, address, credentials).await?;
+    let outcome = match authenticate(state, &form.identifiant, &form.mot_de_passe, address, credentials).await {
+        // Too many logins at once: the family waits its turn, nothing was checked.
+        Err(AppError::Busy) => return super::waiting::queue(state, audience, form, jar).await,
+        other => other?,
+    };
     let authenticated = match outcome {
         Ok(authenticated) => authenticated,
-        Err(LoginRefusal::Busy) => return super::waiting::queue(state, audience, form, jar).await,
         Err(refusal) => {
             let status = match refusal {
+                LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
                 LoginRefusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
             };
             page.error = Some(refusal.message());
             return Ok((status, Html(page.render()?)).into_response());

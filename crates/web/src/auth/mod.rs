@@ -20,8 +20,6 @@ use crate::{AppState, error::AppError};
 pub(crate) enum LoginRefusal {
     Wrong,
     Throttled(Throttle),
-    /// Too many logins at once: the family waits its turn (nothing was checked).
-    Busy,
 }
 
 pub(crate) struct Authenticated {
@@ -70,11 +68,8 @@ pub(crate) async fn authenticate(
         Some(c) => c.password_hash.clone(),
         None => DECOY.get_or_init(|| state.hashing.hash("leurre-jamais-utilise").unwrap_or_default()).clone(),
     };
-    let verification = match verify_password(state, password.to_owned(), stored).await {
-        Ok(verification) => verification,
-        Err(AppError::Busy) => return Ok(Err(LoginRefusal::Busy)),
-        Err(other) => return Err(other),
-    };
+    // A full password queue (`AppError::Busy`) records nothing: the family was not refused.
+    let verification = verify_password(state, password.to_owned(), stored).await?;
     match (credentials, verification) {
         (Some(credentials), Verification::Valid | Verification::ValidNeedsRehash) => {
             throttle::clear(&state.db, &account_key).await?;
@@ -93,7 +88,6 @@ impl LoginRefusal {
     pub fn message(&self) -> String {
         match self {
             LoginRefusal::Wrong => "Identifiant ou mot de passe incorrect.".to_owned(),
-            LoginRefusal::Busy => "Beaucoup de familles se connectent en ce moment : réessayez dans quelques secondes.".to_owned(),
             LoginRefusal::Throttled(Throttle::Wait(wait)) => format!(
                 "Trop de tentatives de connexion. Patientez {} seconde{} avant de réessayer.",
                 wait.as_secs().max(1),
