@@ -54,21 +54,38 @@ pub fn fit_to_file_limit(limits: ConnectionLimits) -> ConnectionLimits {
     // An overflow allowance, a listening socket and the reserve must fit beside the cap.
     let fitting = (files.saturating_sub(RESERVED_FILES) * 8 / 9) as usize;
     if fitting < limits.max_connections {
-        tracing::warn!(files, cap = fitting, wanted = limits.max_connections, "open-file limit too low: fewer connections served at once");
+        tracing::warn!(
+            files,
+            cap = fitting,
+            wanted = limits.max_connections,
+            "open-file limit too low: fewer connections served at once"
+        );
     }
-    ConnectionLimits { max_connections: limits.max_connections.min(fitting).max(1), ..limits }
+    ConnectionLimits {
+        max_connections: limits.max_connections.min(fitting).max(1),
+        ..limits
+    }
 }
 
 /// Binds with the configured backlog (the kernel may hold fewer: `net.core.somaxconn`).
 pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(backlog)
 }
 
 /// Serves `app` until `shutdown` resolves, then lets requests in flight finish.
-pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
     let served = Arc::new(Semaphore::new(limits.max_connections));
     let overflow = Arc::new(Semaphore::new((limits.max_connections / 8).max(8)));
     let graceful = GracefulShutdown::new();
@@ -101,23 +118,27 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new());
         if over_cap {
-            builder.keep_alive(false).header_read_timeout(OVERFLOW_REQUEST_TIMEOUT);
+            builder
+                .keep_alive(false)
+                .header_read_timeout(OVERFLOW_REQUEST_TIMEOUT);
         } else {
             builder.header_read_timeout(limits.request_timeout);
         }
         let connection_app = app.clone();
         // The router for this connection, told its peer's address (the login throttling needs it).
-        let service = TowerToHyperService::new(tower::service_fn(move |request: hyper::Request<Incoming>| {
-            let mut request = request.map(axum::body::Body::new);
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let app = connection_app.clone();
-            async move {
-                if over_cap && request.uri().path() != "/healthz" {
-                    return Ok::<_, Infallible>(ribambelle_web::too_many_connections());
+        let service = TowerToHyperService::new(tower::service_fn(
+            move |request: hyper::Request<Incoming>| {
+                let mut request = request.map(axum::body::Body::new);
+                request.extensions_mut().insert(ConnectInfo(peer));
+                let app = connection_app.clone();
+                async move {
+                    if over_cap && request.uri().path() != "/healthz" {
+                        return Ok::<_, Infallible>(ribambelle_web::too_many_connections());
+                    }
+                    app.oneshot(request).await
                 }
-                app.oneshot(request).await
-            }
-        }));
+            },
+        ));
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(hold(permit, connection));
     }

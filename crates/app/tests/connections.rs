@@ -28,7 +28,9 @@ fn until_closed(stream: &mut TcpStream) -> String {
     let mut received = Vec::new();
     match stream.read_to_end(&mut received) {
         Ok(_) => String::from_utf8_lossy(&received).into_owned(),
-        Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => String::from_utf8_lossy(&received).into_owned(),
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
+            String::from_utf8_lossy(&received).into_owned()
+        }
         Err(error) => panic!("the server kept the connection open ({error})"),
     }
 }
@@ -36,19 +38,28 @@ fn until_closed(stream: &mut TcpStream) -> String {
 #[test]
 fn idle_and_half_sent_connections_are_closed_after_their_timeout() {
     let data = tempfile::tempdir().unwrap();
-    let (server, _) = Server::start(base_command(data.path()), &["--demo", "--request-timeout", "1"]);
+    let (server, _) = Server::start(
+        base_command(data.path()),
+        &["--demo", "--request-timeout", "1"],
+    );
 
     let mut idle = connect(&server.base);
-    assert_eq!(until_closed(&mut idle), "", "nothing sent, nothing answered: just closed");
+    assert_eq!(
+        until_closed(&mut idle),
+        "",
+        "nothing sent, nothing answered: just closed"
+    );
 
     let mut slow = connect(&server.base);
-    slow.write_all(b"GET /connexion HTTP/1.1\r\nHost: localhost\r\nUser-Agent: lent").unwrap();
+    slow.write_all(b"GET /connexion HTTP/1.1\r\nHost: localhost\r\nUser-Agent: lent")
+        .unwrap();
     let answer = until_closed(&mut slow);
     assert!(!answer.contains("200 OK"), "{answer}");
 
     // After an answer, a kept-alive connection left idle is closed too.
     let mut kept = connect(&server.base);
-    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
     let answer = until_closed(&mut kept);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
@@ -59,12 +70,23 @@ fn idle_and_half_sent_connections_are_closed_after_their_timeout() {
 #[test]
 fn above_its_cap_the_server_still_answers_healthz_and_says_it_is_busy() {
     let data = tempfile::tempdir().unwrap();
-    let (server, _) = Server::start(base_command(data.path()), &["--demo", "--max-connections", "4", "--request-timeout", "60"]);
+    let (server, _) = Server::start(
+        base_command(data.path()),
+        &[
+            "--demo",
+            "--max-connections",
+            "4",
+            "--request-timeout",
+            "60",
+        ],
+    );
     // Four idle connections hold every place (and the server sees them: it answers one
     // request on each before they go idle).
     let mut held: Vec<TcpStream> = (0..4).map(|_| connect(&server.base)).collect();
     for stream in &mut held {
-        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
         let mut head = [0u8; 12];
         stream.read_exact(&mut head).unwrap();
         assert_eq!(&head, b"HTTP/1.1 200");
@@ -78,7 +100,10 @@ fn above_its_cap_the_server_still_answers_healthz_and_says_it_is_busy() {
     }
     let (status, page) = get(&format!("{}/connexion", server.base)).unwrap();
     assert_eq!(status, 503);
-    assert!(page.contains("Le portail reçoit beaucoup de visites en ce moment"), "{page}");
+    assert!(
+        page.contains("Le portail reçoit beaucoup de visites en ce moment"),
+        "{page}"
+    );
 
     // Once the held connections are gone, pages are served again.
     drop(held);
@@ -90,6 +115,9 @@ fn above_its_cap_the_server_still_answers_healthz_and_says_it_is_busy() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(served, "the places held by closed connections were given back");
+    assert!(
+        served,
+        "the places held by closed connections were given back"
+    );
     server.stop();
 }

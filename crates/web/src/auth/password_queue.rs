@@ -33,7 +33,11 @@ impl Default for PasswordQueueLimits {
     /// OWASP parameters: a login waits at most 2 s before the waiting page.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        PasswordQueueLimits { at_once: cores, waiting: 64 * cores, wait: Duration::from_secs(2) }
+        PasswordQueueLimits {
+            at_once: cores,
+            waiting: 64 * cores,
+            wait: Duration::from_secs(2),
+        }
     }
 }
 
@@ -72,7 +76,10 @@ pub struct PasswordQueueFigures {
 
 impl PasswordQueue {
     pub fn new(hashing: PasswordHashing, limits: PasswordQueueLimits) -> PasswordQueue {
-        let limits = PasswordQueueLimits { at_once: limits.at_once.max(1), ..limits };
+        let limits = PasswordQueueLimits {
+            at_once: limits.at_once.max(1),
+            ..limits
+        };
         PasswordQueue {
             hashing,
             places: Arc::new(Semaphore::new(limits.at_once)),
@@ -91,7 +98,10 @@ impl PasswordQueue {
     }
 
     /// Runs `work` with the hashing on the blocking pool once a place is free.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce(&PasswordHashing) -> T + Send + 'static) -> Result<T, Busy> {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&PasswordHashing) -> T + Send + 'static,
+    ) -> Result<T, Busy> {
         let permit = match self.places.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => self.wait_for_place().await?,
@@ -100,7 +110,9 @@ impl PasswordQueue {
         let counters = self.counters.clone();
         let result = tokio::task::spawn_blocking(move || {
             let now_running = counters.running.fetch_add(1, Ordering::Relaxed) + 1;
-            counters.most_running.fetch_max(now_running, Ordering::Relaxed);
+            counters
+                .most_running
+                .fetch_max(now_running, Ordering::Relaxed);
             let result = work(&hashing);
             counters.computed.fetch_add(1, Ordering::Relaxed);
             counters.running.fetch_sub(1, Ordering::Relaxed);
@@ -118,7 +130,10 @@ impl PasswordQueue {
         let place = if in_line >= self.limits.waiting {
             None
         } else {
-            tokio::time::timeout(self.limits.wait, self.places.clone().acquire_owned()).await.ok().and_then(Result::ok)
+            tokio::time::timeout(self.limits.wait, self.places.clone().acquire_owned())
+                .await
+                .ok()
+                .and_then(Result::ok)
         };
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         place.ok_or_else(|| {

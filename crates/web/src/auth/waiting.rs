@@ -19,7 +19,9 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use ribambelle_store::{portal, token::new_token};
 
 use super::login::{Audience, LoginForm, sign_in};
-use crate::{AppState, client::ClientAddress, error::AppError, layout::Layout, session::MaybeSession};
+use crate::{
+    AppState, client::ClientAddress, error::AppError, layout::Layout, session::MaybeSession,
+};
 
 /// A ticket lives long enough for a few rounds of waiting.
 const TICKET_LIFETIME: Duration = Duration::from_secs(300);
@@ -48,25 +50,48 @@ impl std::fmt::Debug for WaitingLogins {
 impl WaitingLogins {
     fn hold(&self, ticket: String, audience: Audience, form: LoginForm) {
         let now = Instant::now();
-        let mut pending = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         pending.retain(|_, p| p.until > now);
         if pending.len() >= TICKETS_HELD
-            && let Some(oldest) = pending.iter().min_by_key(|(_, p)| p.until).map(|(t, _)| t.clone())
+            && let Some(oldest) = pending
+                .iter()
+                .min_by_key(|(_, p)| p.until)
+                .map(|(t, _)| t.clone())
         {
             pending.remove(&oldest);
         }
-        pending.insert(ticket, Pending { audience, form, until: now + TICKET_LIFETIME });
+        pending.insert(
+            ticket,
+            Pending {
+                audience,
+                form,
+                until: now + TICKET_LIFETIME,
+            },
+        );
     }
 
     fn take(&self, ticket: &str) -> Option<(Audience, LoginForm)> {
-        let mut pending = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        pending.remove(ticket).filter(|p| p.until > Instant::now()).map(|p| (p.audience, p.form))
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pending
+            .remove(ticket)
+            .filter(|p| p.until > Instant::now())
+            .map(|p| (p.audience, p.form))
     }
 }
 
 /// The ticket's cookie, with the same `__Host-` prefix as the session's over HTTPS.
 fn cookie_name(state: &AppState) -> &'static str {
-    if state.config.https() { "__Host-attente-connexion" } else { "attente-connexion" }
+    if state.config.https() {
+        "__Host-attente-connexion"
+    } else {
+        "attente-connexion"
+    }
 }
 
 #[derive(Template)]
@@ -95,7 +120,12 @@ impl Audience {
 }
 
 /// Holds the login and answers with the waiting page. No hash has been computed.
-pub(crate) async fn queue(state: &AppState, audience: Audience, form: LoginForm, jar: CookieJar) -> Result<Response, AppError> {
+pub(crate) async fn queue(
+    state: &AppState,
+    audience: Audience,
+    form: LoginForm,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     let ticket = new_token().map_err(|e| AppError::Internal(e.to_string()))?;
     // Between 3 and 7 seconds, drawn from the ticket, so that the families turned away in
     // the same second do not all come back in the same second.
@@ -109,8 +139,17 @@ pub(crate) async fn queue(state: &AppState, audience: Audience, form: LoginForm,
     state.waiting_logins.hold(ticket, audience, form);
     let retry_url = audience.waiting_url();
     let structure = portal::home_structure(&state.db).await?;
-    let page = WaitingPage { layout: Layout::new("Connexion en attente", structure), retry_url, seconds };
-    let mut response = (StatusCode::SERVICE_UNAVAILABLE, jar.add(cookie), Html(page.render()?)).into_response();
+    let page = WaitingPage {
+        layout: Layout::new("Connexion en attente", structure),
+        retry_url,
+        seconds,
+    };
+    let mut response = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        jar.add(cookie),
+        Html(page.render()?),
+    )
+        .into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -121,12 +160,22 @@ pub(crate) async fn queue(state: &AppState, audience: Audience, form: LoginForm,
 }
 
 /// The browser is back: the held login is tried again (and may wait again).
-async fn resume(state: AppState, audience: Audience, address: String, previous: MaybeSession, jar: CookieJar) -> Result<Response, AppError> {
+async fn resume(
+    state: AppState,
+    audience: Audience,
+    address: String,
+    previous: MaybeSession,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     let name = cookie_name(&state);
-    let held = jar.get(name).and_then(|c| state.waiting_logins.take(c.value()));
+    let held = jar
+        .get(name)
+        .and_then(|c| state.waiting_logins.take(c.value()));
     let jar = jar.remove(Cookie::build(name).path("/").secure(state.config.https()));
     match held {
-        Some((held_for, form)) if held_for == audience => sign_in(&state, audience, &address, previous.0, jar, form).await,
+        Some((held_for, form)) if held_for == audience => {
+            sign_in(&state, audience, &address, previous.0, jar, form).await
+        }
         _ => Ok((jar, Redirect::to(audience.expired_url())).into_response()),
     }
 }
