@@ -104,15 +104,19 @@ pub struct Activity {
 
 /// The activities of the structure the child is registered to, by start time and name.
 pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT r.activity_id FROM registrations r JOIN activities a ON a.id = r.activity_id \
-         WHERE r.child_id = $1 AND a.structure_id = $2",
+    // The catalogue's version comes with the registrations (one row at least, with no
+    // activity when there is none), read before the catalogue's rows as `catalog` wants.
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT v.version, r.activity_id FROM catalog_version v LEFT JOIN registrations r \
+           ON r.child_id = $1 AND r.activity_id IN (SELECT id FROM activities WHERE structure_id = $2)",
     )
     .bind(child_id)
     .bind(structure_id)
     .fetch_all(db.reader())
     .await?;
-    Ok(catalog::current(db).await?.activities().filter(|a| ids.contains(&a.id)).cloned().collect())
+    let Some(&(version, _)) = rows.first() else { return Err(StoreError::corrupt("catalog_version", "no row")) };
+    let ids: Vec<i64> = rows.iter().filter_map(|&(_, id)| id).collect();
+    Ok(catalog::at_version(db, version).await?.activities().filter(|a| ids.contains(&a.id)).cloned().collect())
 }
 
 /// One activity with its rules and prices.

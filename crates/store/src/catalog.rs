@@ -66,6 +66,12 @@ pub(crate) async fn current(db: &Db) -> Result<Arc<Catalog>, StoreError> {
     // The version is read before the rows, so that the rows are at least as new as the
     // version they are kept under.
     let version: i64 = sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(db.reader()).await?;
+    at_version(db, version).await
+}
+
+/// The catalogue as of `version`, just read from `catalog_version` (by `current`, or with
+/// the rows of a query that needs the catalogue, to spare a round trip).
+pub(crate) async fn at_version(db: &Db, version: i64) -> Result<Arc<Catalog>, StoreError> {
     if let Some(catalog) = db.catalog().get()
         && catalog.version == version
     {
