@@ -1,7 +1,10 @@
 //! French date formatting for pages and mails. Hand-written rather than locale-driven so the
 //! output is identical on every server, whatever its installed locales.
 
-use jiff::civil::{Date, DateTime, Weekday};
+use jiff::{
+    SignedDuration,
+    civil::{Date, DateTime, Weekday},
+};
 
 pub fn weekday_name(weekday: Weekday) -> &'static str {
     match weekday {
@@ -103,11 +106,26 @@ pub fn date_time(datetime: DateTime) -> String {
     )
 }
 
+/// « 1 seconde », « 3 secondes »: a wait, rounded up so that waiting that long is enough.
+pub fn seconds(wait: SignedDuration) -> String {
+    let whole = wait.as_secs() + i64::from(wait.subsec_nanos() > 0);
+    let n = whole.max(1);
+    format!("{n} seconde{}", if n > 1 { "s" } else { "" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::ToSpan;
     use jiff::civil::date;
+
+    #[test]
+    fn a_wait_is_rounded_up() {
+        assert_eq!(seconds(SignedDuration::from_millis(1)), "1 seconde");
+        assert_eq!(seconds(SignedDuration::from_secs(1)), "1 seconde");
+        assert_eq!(seconds(SignedDuration::from_millis(1_001)), "2 secondes");
+        assert_eq!(seconds(SignedDuration::from_millis(3_999)), "4 secondes");
+    }
 
     #[test]
     fn short_day_format() {

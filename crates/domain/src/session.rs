@@ -61,6 +61,16 @@ impl ThrottlePolicy {
         lock_for: SignedDuration::from_mins(15),
         forget_after: SignedDuration::from_mins(30),
     };
+    /// A staff member's second-factor codes, across its sign-ins: each sign-in allows five
+    /// codes; at the tenth wrong one in a day the codes are refused for 15 minutes, then
+    /// again after each wrong one, so that a known password does not open the account to
+    /// a million guesses.
+    pub const SECOND_FACTOR: ThrottlePolicy = ThrottlePolicy {
+        free_failures: 5,
+        lock_after: 10,
+        lock_for: SignedDuration::from_mins(15),
+        forget_after: SignedDuration::from_hours(24),
+    };
     /// An address may serve a whole household or a school's network: more room, same shape.
     pub const ADDRESS: ThrottlePolicy = ThrottlePolicy {
         free_failures: 10,

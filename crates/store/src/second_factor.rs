@@ -125,3 +125,16 @@ pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM staff_login_challenges WHERE token_hash = $1").bind(token::token_hash(token)).execute(db.writer()).await?;
     Ok(())
 }
+
+/// The staff member's login, and the addresses told when its codes are refused: its own and
+/// the administrateurs'.
+pub async fn lock_recipients(db: &Db, staff_id: i64) -> Result<(String, Vec<String>), StoreError> {
+    let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1").bind(staff_id).fetch_one(db.reader()).await?;
+    let emails: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT email FROM staff WHERE (id = $1 OR role = 'administrateur') AND email <> '' ORDER BY email",
+    )
+    .bind(staff_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok((login, emails))
+}

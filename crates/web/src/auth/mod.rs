@@ -9,6 +9,7 @@ pub(crate) mod reset;
 pub(crate) mod waiting;
 
 use ribambelle_domain::{
+    french,
     password::Verification,
     session::{Throttle, ThrottlePolicy},
 };
@@ -58,26 +59,34 @@ pub(crate) async fn authenticate(
     let now = state.clock.now();
     let account_key = throttle::account_key(login);
     let address_key = throttle::address_key(address);
-    for (key, policy) in [(&account_key, ThrottlePolicy::ACCOUNT), (&address_key, ThrottlePolicy::ADDRESS)] {
-        let decision = throttle::check(&state.db, key, &policy, now).await?;
-        if decision != Throttle::Allowed {
-            return Ok(Err(LoginRefusal::Throttled(decision)));
-        }
+    // The turn comes first: a family sent to the waiting page has made no attempt.
+    let turn = state.password_queue.turn().await.map_err(|_| AppError::Busy)?;
+    // Each attempt is counted before its hash is computed, so that attempts sent at once
+    // cannot all be checked before the first failure is recorded.
+    if let Err(decision) = throttle::claim(&state.db, &account_key, &ThrottlePolicy::ACCOUNT, now).await? {
+        return Ok(Err(LoginRefusal::Throttled(decision)));
+    }
+    if let Err(decision) = throttle::claim(&state.db, &address_key, &ThrottlePolicy::ADDRESS, now).await? {
+        throttle::forgive(&state.db, &account_key, &ThrottlePolicy::ACCOUNT).await?;
+        return Ok(Err(LoginRefusal::Throttled(decision)));
     }
     let stored = match &credentials {
         Some(c) => c.password_hash.clone(),
         None => DECOY.get_or_init(|| state.hashing.hash("leurre-jamais-utilise").unwrap_or_default()).clone(),
     };
-    // A full password queue (`AppError::Busy`) records nothing: the family was not refused.
-    let verification = verify_password(state, password.to_owned(), stored).await?;
+    let password = password.to_owned();
+    let Ok(verification) = turn.run(move |hashing| hashing.verify(&password, &stored)).await else {
+        throttle::forgive(&state.db, &account_key, &ThrottlePolicy::ACCOUNT).await?;
+        throttle::forgive(&state.db, &address_key, &ThrottlePolicy::ADDRESS).await?;
+        return Err(AppError::Busy);
+    };
     match (credentials, verification) {
         (Some(credentials), Verification::Valid | Verification::ValidNeedsRehash) => {
             throttle::clear(&state.db, &account_key).await?;
+            throttle::forgive(&state.db, &address_key, &ThrottlePolicy::ADDRESS).await?;
             Ok(Ok(Authenticated { credentials, needs_rehash: verification == Verification::ValidNeedsRehash }))
         }
         _ => {
-            throttle::record_failure(&state.db, &account_key, &ThrottlePolicy::ACCOUNT, now).await?;
-            throttle::record_failure(&state.db, &address_key, &ThrottlePolicy::ADDRESS, now).await?;
             tracing::info!(login = %login, %address, "login refused");
             Ok(Err(LoginRefusal::Wrong))
         }
@@ -88,11 +97,9 @@ impl LoginRefusal {
     pub fn message(&self) -> String {
         match self {
             LoginRefusal::Wrong => "Identifiant ou mot de passe incorrect.".to_owned(),
-            LoginRefusal::Throttled(Throttle::Wait(wait)) => format!(
-                "Trop de tentatives de connexion. Patientez {} seconde{} avant de réessayer.",
-                wait.as_secs().max(1),
-                if wait.as_secs() > 1 { "s" } else { "" }
-            ),
+            LoginRefusal::Throttled(Throttle::Wait(wait)) => {
+                format!("Trop de tentatives de connexion. Patientez {} avant de réessayer.", french::seconds(*wait))
+            }
             LoginRefusal::Throttled(_) => "Trop de tentatives de connexion : l'accès est bloqué pendant 15 minutes. \
                  Si vous avez oublié votre mot de passe, utilisez « Réinitialiser votre mot de passe »."
                 .to_owned(),

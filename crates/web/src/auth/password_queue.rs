@@ -102,27 +102,17 @@ impl PasswordQueue {
         &self,
         work: impl FnOnce(&PasswordHashing) -> T + Send + 'static,
     ) -> Result<T, Busy> {
+        self.turn().await?.run(work).await
+    }
+
+    /// Waits for a place (or `Busy`): a login takes its turn before its attempt is counted,
+    /// so that a family turned away by a full queue is not counted as a wrong password.
+    pub async fn turn(&self) -> Result<Turn, Busy> {
         let permit = match self.places.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => self.wait_for_place().await?,
         };
-        let hashing = self.hashing.clone();
-        let counters = self.counters.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let now_running = counters.running.fetch_add(1, Ordering::Relaxed) + 1;
-            counters
-                .most_running
-                .fetch_max(now_running, Ordering::Relaxed);
-            let result = work(&hashing);
-            counters.computed.fetch_add(1, Ordering::Relaxed);
-            counters.running.fetch_sub(1, Ordering::Relaxed);
-            drop(permit);
-            result
-        })
-        .await;
-        // The blocking task is never cancelled: it fails only if Argon2 panicked, and the
-        // family is then asked to try again rather than told its password is wrong.
-        result.map_err(|_| Busy)
+        Ok(Turn { permit, hashing: self.hashing.clone(), counters: self.counters.clone() })
     }
 
     async fn wait_for_place(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
@@ -140,5 +130,34 @@ impl PasswordQueue {
             self.counters.turned_away.fetch_add(1, Ordering::Relaxed);
             Busy
         })
+    }
+}
+
+/// A place among the hashes running at once, held until its hash is computed (or the
+/// login is refused before hashing).
+#[derive(Debug)]
+pub struct Turn {
+    permit: tokio::sync::OwnedSemaphorePermit,
+    hashing: PasswordHashing,
+    counters: Arc<Counters>,
+}
+
+impl Turn {
+    /// Runs `work` with the hashing on the blocking pool, then frees the place.
+    pub async fn run<T: Send + 'static>(self, work: impl FnOnce(&PasswordHashing) -> T + Send + 'static) -> Result<T, Busy> {
+        let Turn { permit, hashing, counters } = self;
+        let result = tokio::task::spawn_blocking(move || {
+            let now_running = counters.running.fetch_add(1, Ordering::Relaxed) + 1;
+            counters.most_running.fetch_max(now_running, Ordering::Relaxed);
+            let result = work(&hashing);
+            counters.computed.fetch_add(1, Ordering::Relaxed);
+            counters.running.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            result
+        })
+        .await;
+        // The blocking task is never cancelled: it fails only if Argon2 panicked, and the
+        // family is then asked to try again rather than told its password is wrong.
+        result.map_err(|_| Busy)
     }
 }

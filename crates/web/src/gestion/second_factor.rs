@@ -12,8 +12,13 @@ use axum::{
 use axum_extra::extract::cookie::CookieJar;
 use jiff::Timestamp;
 use qrcode::{QrCode, render::svg};
-use ribambelle_domain::{password::Verification, second_factor as codes};
-use ribambelle_store::{accounts, second_factor, staff_admin};
+use ribambelle_domain::{
+    french,
+    password::Verification,
+    second_factor as codes,
+    session::{Throttle, ThrottlePolicy},
+};
+use ribambelle_store::{accounts, outbox::{self, NewMail}, second_factor, staff_admin, throttle};
 use serde::Deserialize;
 
 use crate::{
@@ -37,14 +42,14 @@ use super::layout;
 struct CodePage {
     layout: Layout,
     challenge: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 /// The page asking for the code, after a right password.
-pub(crate) async fn code_page(state: &AppState, challenge: String, error: Option<&'static str>) -> Result<Response, AppError> {
+pub(crate) async fn code_page(state: &AppState, challenge: String, error: Option<String>) -> Result<Response, AppError> {
     let structure = ribambelle_store::portal::home_structure(&state.db).await?;
-    let page = CodePage { layout: Layout::new("Code de vérification", structure), challenge, error };
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let page = CodePage { layout: Layout::new("Code de vérification", structure), challenge, error };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -74,22 +79,80 @@ pub(crate) async fn submit_code(
         page.error = Some("La vérification a expiré. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
         return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
     };
+    // Counted before it is checked, across sign-ins: a known password gives a few codes a
+    // day, not a million.
+    let code_key = throttle::code_key(staff_id);
+    let counted = match throttle::claim(&state.db, &code_key, &ThrottlePolicy::SECOND_FACTOR, now).await? {
+        Ok(counted) => counted,
+        Err(Throttle::Wait(wait)) => {
+            let error = format!("Patientez {} avant de saisir un autre code.", french::seconds(wait));
+            return code_page(&state, form.defi, Some(error)).await;
+        }
+        Err(_) => {
+            second_factor::end(&state.db, &form.defi).await?;
+            return codes_refused(&state).await;
+        }
+    };
     let factor = second_factor::of(&state.db, staff_id).await?;
     let secret = factor.secret.ok_or_else(|| AppError::Internal("second factor without a secret".into()))?;
     let step = codes::verify(&secret, &form.code, unix_seconds(now), factor.last_step).map_err(|e| AppError::Internal(e.to_string()))?;
-    match step {
-        Some(step) if second_factor::use_step(&state.db, staff_id, step).await? => {
-            second_factor::end(&state.db, &form.defi).await?;
-            open_session(&state, Audience::Staff, staff_id, false, previous, jar).await
-        }
-        _ if second_factor::fail(&state.db, &form.defi).await? => code_page(&state, form.defi, Some("Ce code est incorrect ou a déjà servi. Saisissez le code affiché maintenant par votre application.")).await,
-        _ => {
-            second_factor::end(&state.db, &form.defi).await?;
-            let mut page = Audience::Staff.page(&state).await?;
-            page.error = Some("Trop de codes incorrects. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
-            Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response())
-        }
+    if let Some(step) = step
+        && second_factor::use_step(&state.db, staff_id, step).await?
+    {
+        throttle::clear(&state.db, &code_key).await?;
+        second_factor::end(&state.db, &form.defi).await?;
+        return open_session(&state, Audience::Staff, staff_id, false, previous, jar).await;
     }
+    if let Some(until) = counted.locked_until {
+        second_factor::end(&state.db, &form.defi).await?;
+        warn_codes_refused(&state, staff_id, until).await?;
+        return codes_refused(&state).await;
+    }
+    if second_factor::fail(&state.db, &form.defi).await? {
+        let error = "Ce code est incorrect ou a déjà servi. Saisissez le code affiché maintenant par votre application.";
+        return code_page(&state, form.defi, Some(error.to_owned())).await;
+    }
+    second_factor::end(&state.db, &form.defi).await?;
+    let mut page = Audience::Staff.page(&state).await?;
+    page.error = Some("Trop de codes incorrects. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
+    Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response())
+}
+
+/// The staff login page, saying that this account's codes are refused for now.
+async fn codes_refused(state: &AppState) -> Result<Response, AppError> {
+    let mut page = Audience::Staff.page(state).await?;
+    page.error = Some(
+        "Trop de codes incorrects : les codes de ce compte sont refusés pendant 15 minutes. \
+         Vous et l'administrateur en avez été prévenus par mail."
+            .to_owned(),
+    );
+    Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response())
+}
+
+/// Tells the staff member and the administrateurs that the codes are refused: someone may
+/// know the password.
+async fn warn_codes_refused(state: &AppState, staff_id: i64, until: Timestamp) -> Result<(), AppError> {
+    let (login, recipients) = second_factor::lock_recipients(&state.db, staff_id).await?;
+    if recipients.is_empty() {
+        tracing::warn!(staff = staff_id, "second-factor codes refused, nobody to tell by mail");
+        return Ok(());
+    }
+    let mail = NewMail {
+        recipients,
+        subject: format!("Portail Famille : codes de vérification refusés pour le compte « {login} »"),
+        body_text: format!(
+            "Bonjour,\n\n\
+             Trop de codes de vérification incorrects ont été saisis pour le compte « {login} » du Portail Famille, \
+             après le bon mot de passe. Les codes de ce compte sont refusés jusqu'à {}.\n\n\
+             Si ce n'était pas vous, quelqu'un connaît sans doute ce mot de passe : changez-le dès que possible \
+             (« Sécurité de votre compte »), et prévenez l'administrateur du portail.\n",
+            crate::layout::format_instant(until)
+        ),
+        body_html: None,
+    };
+    outbox::enqueue_alone(&state.db, &mail, state.clock.now()).await?;
+    tracing::warn!(staff = staff_id, "second-factor codes refused, staff and administrateurs told");
+    Ok(())
 }
 
 #[derive(Template)]

@@ -15,6 +15,7 @@ mod gestion_reservations;
 mod gestion_securite;
 mod gestion_familles;
 mod gestion_personnel;
+mod hardening;
 mod history;
 mod opening;
 mod pieces;

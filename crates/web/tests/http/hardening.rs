@@ -1,0 +1,125 @@
+//! The attacks that once held (issue 17), each replayed as the attacker sent it.
+
+use axum::http::StatusCode;
+use ribambelle_domain::{
+    second_factor::{code_at, step_of},
+    session::ThrottlePolicy,
+};
+
+use crate::support::TestApp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_sent_at_once_are_counted_before_they_are_checked() {
+    let app = TestApp::with_demo().await;
+    let guesses = (0..64).map(|i| {
+        let app = &app;
+        async move { app.client_from("203.0.113.9").login("martin", &format!("essai-{i}")).await.status }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+
+    // The policy lets the first failures through without a wait: that many guesses are
+    // checked, and every other one is refused before its hash is computed.
+    let allowed = usize::try_from(ThrottlePolicy::ACCOUNT.free_failures + 1).unwrap();
+    assert_eq!(app.state.password_queue.figures().computed, allowed as u64, "hashes computed for 64 guesses at once");
+    assert_eq!(answers.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), allowed, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 64 - allowed, "{answers:?}");
+    let counted: i64 = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = 'compte:martin'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(counted, allowed as i64, "every checked guess is counted");
+}
+
+#[tokio::test]
+async fn a_right_password_takes_back_its_count_on_the_address() {
+    let app = TestApp::with_demo().await;
+    // A family library's computer: many families sign in one after another.
+    for _ in 0..40 {
+        let page = app.client_from("203.0.113.10").login("martin", "Martin-Demo-2026!").await;
+        assert_eq!(page.location(), "/accueil");
+    }
+    let counted: Option<i64> = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = 'adresse:203.0.113.10'")
+        .fetch_optional(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(counted.unwrap_or(0), 0);
+}
+
+/// Turns the second factor of « gestion » on; returns its secret.
+async fn second_factor_on(app: &TestApp) -> String {
+    let mut g = crate::dossier::staff(app).await;
+    g.post_signed("/gestion/securite", "/gestion/securite/preparer", &[]).await;
+    let secret: String = sqlx::query_scalar("SELECT totp_secret FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap();
+    let now = u64::try_from(app.now().as_second()).unwrap();
+    let code = code_at(&secret, now).unwrap();
+    let enabled = g.post_signed("/gestion/securite", "/gestion/securite/activer", &[("code", &code)]).await;
+    assert_eq!(enabled.location(), "/gestion/securite?fait=activee");
+    secret
+}
+
+/// The n-th guess of a code: six digits that are none of the codes valid around now.
+fn guess(app: &TestApp, secret: &str, n: u32) -> String {
+    let step = step_of(u64::try_from(app.now().as_second()).unwrap());
+    let valid: Vec<String> = (step.saturating_sub(2)..=step + 2).map(|s| code_at(secret, s * 30).unwrap()).collect();
+    (n..).step_by(97).map(|k| format!("{:06}", k % 1_000_000)).find(|g| !valid.contains(g)).unwrap()
+}
+
+/// The password of « gestion », then the code form's challenge.
+async fn code_asked(app: &TestApp) -> String {
+    let mut c = app.client();
+    let asked = c.post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    asked.assert_contains("Code de vérification");
+    asked.input_value("defi").unwrap()
+}
+
+#[tokio::test]
+async fn wrong_codes_across_sign_ins_lock_the_codes_and_tell_the_staff_and_the_administrateur() {
+    let app = TestApp::with_demo().await;
+    let secret = second_factor_on(&app).await;
+    let key = format!("code:{}", sqlx::query_scalar::<_, i64>("SELECT id FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap());
+    let mut wrong = 0;
+    let mut last = None;
+    // Two sign-ins of five wrong codes each: the password is known, the code is guessed.
+    for _ in 0..2 {
+        let challenge = code_asked(&app).await;
+        for _ in 0..5 {
+            // Past the first five, a code must wait a little: let that time pass.
+            let earlier = ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(2));
+            app.exec("UPDATE login_throttle SET last_failure_at = $1 WHERE key = $2", &[&earlier, &key]).await;
+            last = Some(app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, wrong))]).await);
+            wrong += 1;
+        }
+    }
+    let locked = last.unwrap();
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    locked.assert_contains("les codes de ce compte sont refusés pendant 15 minutes");
+    for who in ["gestion@carteville.example", "admin@carteville.example"] {
+        assert_eq!(app.mails_matching(who, "Trop de codes de vérification incorrects").await.len(), 1, "{who}");
+    }
+
+    // Even the right code is refused now, at a new sign-in.
+    let challenge = code_asked(&app).await;
+    let step = step_of(u64::try_from(app.now().as_second()).unwrap());
+    let right = app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &code_at(&secret, (step + 1) * 30).unwrap())]).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    right.assert_contains("refusés pendant 15 minutes");
+    assert!(right.header("set-cookie").is_empty(), "no session");
+}
+
+#[tokio::test]
+async fn a_code_sent_too_soon_after_many_wrong_ones_is_asked_to_wait() {
+    let app = TestApp::with_demo().await;
+    let secret = second_factor_on(&app).await;
+    let challenge = code_asked(&app).await;
+    for wrong in 0..5 {
+        app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, wrong))]).await;
+    }
+    // The sixth wrong code of the day, at a new sign-in, then a seventh at once: the code
+    // form asks to wait, rounded up.
+    let challenge = code_asked(&app).await;
+    let hurried = app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, 5))]).await;
+    let waiting = app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, 6))]).await;
+    assert_eq!(hurried.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(waiting.status, StatusCode::UNAUTHORIZED);
+    waiting.assert_contains("Patientez 1 seconde avant de saisir un autre code");
+}
