@@ -95,6 +95,10 @@ pub struct ServeArgs {
     /// Load the demo data first if the database is empty, and print the demo accounts.
     #[arg(long)]
     pub demo: bool,
+    /// Serve the simulated bank without the demo, for development: never in production,
+    /// where anyone could open operations there. `--demo` serves it.
+    #[arg(long, env = "RIBAMBELLE_SIMULATED_BANK")]
+    pub simulated_bank: bool,
     /// Paris time of the nightly processing run (HH:MM); « off » to run it only by command.
     #[arg(long, env = "RIBAMBELLE_PROCESS_AT", default_value = "02:00")]
     pub process_at: String,

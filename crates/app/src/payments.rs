@@ -23,6 +23,18 @@ pub async fn with_simulated_bank(portal: axum::Router, db: &Db, public_url: &str
     }
 }
 
+/// Says which structures cannot be paid online: their régie uses the simulated bank, which
+/// is not served outside the demo.
+pub async fn warn_simulated_regies(db: &Db) -> Result<(), AppError> {
+    for regie in ribambelle_store::payments::simulated_regies(db).await? {
+        tracing::warn!(
+            structure = %regie.structure_name,
+            "régie on the simulated bank, which is served only with --demo or --simulated-bank: no online payment for this structure"
+        );
+    }
+    Ok(())
+}
+
 /// Runs the reconciliation every `every` until shutdown.
 pub async fn reconcile(db: Db, clock: Clock, public_url: String, every: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {

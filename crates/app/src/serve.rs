@@ -37,6 +37,8 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let mut config = WebConfig::new(public_url.clone());
     let at_once = args.hashes_at_once.unwrap_or(config.password_queue.at_once).max(1);
     config.password_queue = PasswordQueueLimits { at_once, waiting: args.login_queue.unwrap_or(64 * at_once), ..config.password_queue };
+    config.simulated_bank = args.demo || args.simulated_bank;
+    let simulated_bank = config.simulated_bank;
     let state = AppState::new(db.clone(), config, hashing, files, clock);
     let limits = connections::fit_to_file_limit(ConnectionLimits {
         max_connections: args.max_connections.max(1),
@@ -50,7 +52,12 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
         print_welcome(&public_url, demo_loaded, &transport_settings);
     }
 
-    let app = payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock).await?;
+    let app = if simulated_bank {
+        payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock).await?
+    } else {
+        payments::warn_simulated_regies(&db).await?;
+        ribambelle_web::router(state)
+    };
     connections::serve(listener, app, limits, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = sender_task.await;

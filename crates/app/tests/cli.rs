@@ -96,6 +96,27 @@ fn serve_demo_prints_the_accounts_and_serves_the_login_page_then_stops_cleanly()
 }
 
 #[test]
+fn the_simulated_bank_is_served_with_the_demo_only() {
+    let data = tempfile::tempdir().unwrap();
+    assert!(base_command(data.path()).args(["demo"]).output().unwrap().status.success());
+    // The bank's own page for an operation it does not know, or the portal's « not found ».
+    let bank_answers = |base: &str| {
+        let (status, body) = get(&format!("{base}/banque-simulee/tpa/paiementws.web?idop=inconnue")).unwrap();
+        assert_eq!(status, 404);
+        body.contains("Opération inconnue")
+    };
+    // The demo's data, served for real: its régies' simulated bank is not there.
+    let (server, _) = Server::start(base_command(data.path()), &[]);
+    assert!(!bank_answers(&server.base));
+    server.stop();
+    for flag in ["--demo", "--simulated-bank"] {
+        let (server, _) = Server::start(base_command(data.path()), &[flag]);
+        assert!(bank_answers(&server.base), "{flag}");
+        server.stop();
+    }
+}
+
+#[test]
 fn two_instances_on_one_database_serve_the_same_data() {
     // The database (SQLite file, or a PostgreSQL database when the suite runs there) is
     // created by the test kit; the two processes only share its URL.

@@ -266,8 +266,8 @@ async fn a_notification_failure_still_sends_the_family_back() {
     let h = start(simulated_bank).await;
     let payfip = client(&h, NUMCLI, 'T');
     let mut request = h.request("F2026000129A1");
-    // Nobody listens there.
-    request.notify_url = "http://127.0.0.1:9/notification".to_owned();
+    // The merchant has no such page.
+    request.notify_url = format!("{}/absente", h.merchant);
     let Departure::Redirect {
         url,
         provider_id: Some(id),
@@ -290,4 +290,18 @@ async fn a_notification_failure_still_sends_the_family_back() {
         payfip.status(&id).await.unwrap().unwrap().outcome,
         Outcome::Paid
     );
+}
+
+#[tokio::test]
+async fn the_bank_notifies_and_sends_back_only_to_its_portal() {
+    let h = start(simulated_bank).await;
+    let payfip = client(&h, NUMCLI, 'T');
+    let mut elsewhere = h.request("F2026000130A1");
+    elsewhere.notify_url = "https://pirate.example/notification".to_owned();
+    let mut sent_away = h.request("F2026000131A1");
+    sent_away.return_url = "http://127.0.0.1:9/retour".to_owned();
+    for request in [elsewhere, sent_away] {
+        let refused = payfip.start(&request).await.unwrap_err();
+        assert!(refused.to_string().contains("SIM-URL"), "{refused}");
+    }
 }

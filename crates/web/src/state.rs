@@ -22,6 +22,9 @@ pub struct WebConfig {
     pub password_policy: PasswordPolicy,
     pub session_policy: SessionPolicy,
     pub password_queue: PasswordQueueLimits,
+    /// Whether the simulated bank is served (the demo, development): never in production,
+    /// where anyone could open operations there and have it settle payments.
+    pub simulated_bank: bool,
 }
 
 impl WebConfig {
@@ -31,6 +34,7 @@ impl WebConfig {
             password_policy: PasswordPolicy::default(),
             session_policy: SessionPolicy::default(),
             password_queue: PasswordQueueLimits::default(),
+            simulated_bank: false,
         }
     }
 

@@ -29,6 +29,8 @@ use crate::{PaymentError, http};
 /// The bank's configuration and its operations, kept in memory.
 pub struct SimulatedBank {
     base_url: String,
+    /// The only site it notifies and sends families back to: the portal it serves.
+    portal_origin: String,
     systempay_sites: Vec<(String, String)>,
     delivery: Delivery,
     http: reqwest::Client,
@@ -74,14 +76,29 @@ impl SimulatedBank {
         systempay_sites: Vec<(String, String)>,
         clock: Clock,
     ) -> Result<Self, PaymentError> {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
         Ok(Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            portal_origin: origin(&base_url).ok_or_else(|| PaymentError::InvalidConfig(format!("{base_url} is not a web address")))?,
+            base_url,
             systempay_sites,
             delivery: Delivery::Once,
             http: http::client()?,
             operations: Mutex::new(HashMap::new()),
             clock,
         })
+    }
+
+    /// The portal is at another address than the bank (the binary mounts the bank under
+    /// the portal's own address, the default).
+    pub fn for_portal(mut self, portal_url: &str) -> Result<Self, PaymentError> {
+        self.portal_origin = origin(portal_url).ok_or_else(|| PaymentError::InvalidConfig(format!("{portal_url} is not a web address")))?;
+        Ok(self)
+    }
+
+    /// Whether `url` is a page of the portal: anything else would make the bank post to,
+    /// or send families to, any site a caller names.
+    fn is_portal_url(&self, url: &str) -> bool {
+        origin(url).is_some_and(|o| o == self.portal_origin)
     }
 
     /// Test hook: never send the notifications, as when they get lost.
@@ -206,6 +223,8 @@ fn with_query(url: &str, pairs: &[(String, String)]) -> Option<String> {
     Some(url.into())
 }
 
-fn is_web_url(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+/// « http://127.0.0.1:8080 » of a web address; None for anything else.
+fn origin(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok().filter(|url| matches!(url.scheme(), "http" | "https"))?;
+    Some(url.origin().ascii_serialization())
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Choice, Operation, Settlement, SimulatedBank, is_web_url, page, with_query};
+use super::{Choice, Operation, Settlement, SimulatedBank, page, with_query};
 use crate::payfip::xml;
 use crate::{is_digits, is_reference};
 
@@ -101,10 +101,10 @@ fn create(bank: &SimulatedBank, request: &xml::Body) -> Result<String, Fault> {
         return fault("SIM-SAISIE", "Le paramètre SAISIE doit valoir T, X ou W");
     }
     let (urlnotif, urlredirect) = (get("urlnotif"), get("urlredirect"));
-    if !is_web_url(&urlnotif) || !is_web_url(&urlredirect) {
+    if !bank.is_portal_url(&urlnotif) || !bank.is_portal_url(&urlredirect) {
         return fault(
             "SIM-URL",
-            "Les paramètres URLNOTIF et URLREDIRECT doivent être des adresses web",
+            "Les paramètres URLNOTIF et URLREDIRECT doivent être des adresses du portail",
         );
     }
     let id = uuid::Uuid::new_v4().to_string();

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
 
-use super::{Choice, Operation, Settlement, SimulatedBank, is_web_url, page, with_query};
+use super::{Choice, Operation, Settlement, SimulatedBank, page, with_query};
 use crate::systempay::{signed, verify};
 use crate::{field, is_digits, parse_cents};
 
@@ -92,8 +92,8 @@ fn accept(bank: &SimulatedBank, fields: &[(String, String)]) -> Result<Payment, 
     let url = |name| -> Result<Option<String>, String> {
         match get(name) {
             "" => Ok(None),
-            url if is_web_url(url) => Ok(Some(url.to_owned())),
-            _ => Err(format!("Le champ {name} n'est pas une adresse web.")),
+            url if bank.is_portal_url(url) => Ok(Some(url.to_owned())),
+            _ => Err(format!("Le champ {name} n'est pas une adresse du portail.")),
         }
     };
     Ok(Payment {

@@ -27,20 +27,21 @@ pub struct Harness {
     pub browser: reqwest::Client,
 }
 
-/// Starts the bank (built by `bank` from its base URL) under `/banque-simulee`, like the
-/// portal's binary mounts it, and the merchant.
+/// Starts the merchant, then the bank (built by `bank` from its base URL, serving that
+/// merchant) under `/banque-simulee`, like the portal's binary mounts it.
 pub async fn start(bank: impl FnOnce(String) -> SimulatedBank) -> Harness {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/banque-simulee", listener.local_addr().unwrap());
-    let app = Router::new().nest("/banque-simulee", router(bank(base.clone())));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
     let notifications = Log::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let merchant = format!("http://{}", listener.local_addr().unwrap());
     let app = Router::new()
         .route("/notification", post(record))
         .with_state(notifications.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/banque-simulee", listener.local_addr().unwrap());
+    let bank = bank(base.clone()).for_portal(&merchant).unwrap();
+    let app = Router::new().nest("/banque-simulee", router(bank));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     Harness {

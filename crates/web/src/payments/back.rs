@@ -61,7 +61,7 @@ pub(crate) async fn page(
 /// how it ended. A failure here is not the family's: the page says the payment is being
 /// checked, and the notification or the reconciliation job will settle it.
 async fn ask_provider(state: &AppState, payment: &OnlinePayment, returned: &[(String, String)]) -> Result<(), AppError> {
-    let Some(regie) = payments::regie(&state.db, payment.structure_id).await? else { return Ok(()) };
+    let Some(regie) = super::usable_regie(state, payment.structure_id).await? else { return Ok(()) };
     let bank = provider(&regie, &state.config.public_url).map_err(|e| AppError::Internal(e.to_string()))?;
     let answer = match (regie.provider, payment.provider_id.as_deref()) {
         (Provider::Systempay, _) if returned.iter().any(|(k, _)| k == "signature") => bank.confirm(returned).await.map(Some),

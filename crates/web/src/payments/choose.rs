@@ -23,7 +23,7 @@ use crate::{
 pub(crate) async fn pay(State(state): State<AppState>, family: Family, FrenchForm(fields): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
     let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
     check_csrf(&family.session.csrf_token, value("_csrf").unwrap_or_default())?;
-    let Some(regie) = payments::regie(&state.db, family.structure.id).await? else {
+    let Some(regie) = super::usable_regie(&state, family.structure.id).await? else {
         return Err(AppError::NotFound);
     };
     let mut errors = FormErrors::default();

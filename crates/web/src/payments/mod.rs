@@ -69,6 +69,13 @@ pub fn provider(regie: &payments::Regie, public_url: &str) -> Result<Regie, Paym
     Regie::new(config)
 }
 
+/// The structure's régie, if families may pay through it here: one on the simulated bank
+/// only where that bank is served.
+pub(crate) async fn usable_regie(state: &crate::AppState, structure_id: i64) -> Result<Option<payments::Regie>, StoreError> {
+    let regie = payments::regie(&state.db, structure_id).await?;
+    Ok(regie.filter(|r| r.environment != Environment::Simulated || state.config.simulated_bank))
+}
+
 /// Why a régie typed by a person (the back office's form, `ribambelle regie`) is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RegieError {

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use ribambelle_payment::{PaymentError, PaymentProvider};
-use ribambelle_store::payments::{self, Settled};
+use ribambelle_store::payments::Settled;
 
 use crate::{AppState, error::AppError, forms::FrenchForm};
 
@@ -19,7 +19,7 @@ pub(crate) async fn receive(
     Path(structure): Path<i64>,
     FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let Some(regie) = payments::regie(&state.db, structure).await? else {
+    let Some(regie) = super::usable_regie(&state, structure).await? else {
         return Err(AppError::NotFound);
     };
     let bank = provider(&regie, &state.config.public_url).map_err(|e| AppError::Internal(e.to_string()))?;

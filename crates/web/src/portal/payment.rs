@@ -12,7 +12,6 @@ use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
 use ribambelle_domain::{clock::paris_date, french::month_year, money::Cents};
 use ribambelle_store::{
     invoices::{self, Invoice, InvoiceDetail},
-    payments,
     wallets::{self, WalletLine},
 };
 
@@ -97,7 +96,7 @@ pub(crate) async fn render(state: &AppState, family: &Family, errors: FormErrors
     let now = state.clock.now();
     let lines = wallets::wallet_lines(&state.db, family.account.id, family.structure.id, paris_date(now)).await?;
     let invoices = invoices::list(&state.db, family.account.id, family.structure.id, now).await?;
-    let online = payments::regie(&state.db, family.structure.id).await?.map(|r| r.provider.label());
+    let online = crate::payments::usable_regie(state, family.structure.id).await?.map(|r| r.provider.label());
     let shell = Shell::family(state, family, Section::Paiement, "/paiement").await?;
     let page = PaymentPage {
         layout: Layout::new("Paiement et Solde", Some(family.structure.clone())).with_shell(shell),

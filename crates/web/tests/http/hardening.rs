@@ -123,3 +123,35 @@ async fn a_code_sent_too_soon_after_many_wrong_ones_is_asked_to_wait() {
     assert_eq!(waiting.status, StatusCode::UNAUTHORIZED);
     waiting.assert_contains("Patientez 1 seconde avant de saisir un autre code");
 }
+
+#[tokio::test]
+async fn outside_the_demo_the_simulated_bank_is_neither_offered_nor_chosen() {
+    let app = TestApp::with_demo_configured(|config| config.simulated_bank = false).await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let page = c.get("/paiement").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Créditer le porte-monnaie") && !page.body.contains("<th scope=\"col\">Payer</th>"), "no online payment offered");
+    let wallet: i64 = sqlx::query_scalar("SELECT id FROM wallets WHERE billing_mode = 'prepaiement' ORDER BY id LIMIT 1")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let paid = c.post_signed("/paiement", "/paiement/payer", &[("porte_monnaie", &wallet.to_string()), ("montant", "25")]).await;
+    assert_eq!(paid.status, StatusCode::NOT_FOUND);
+    let started: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE mode = 'carte' AND state = 'en_cours'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(started, 0);
+
+    let mut g = crate::dossier::staff(&app).await;
+    let structure = "/gestion/structures/ecureuils";
+    let settings = g.get(structure).await;
+    settings.assert_contains("value=\"production\"");
+    assert!(!settings.body.contains("value=\"simulee\""), "the simulated bank is not offered");
+    let chosen = g
+        .post_signed(structure, "/gestion/structures/ecureuils/regie", &[("prestataire", "payfip"), ("environnement", "simulee"), ("identifiant", "123456"), ("certificat", "")])
+        .await;
+    assert_eq!(chosen.status, StatusCode::UNPROCESSABLE_ENTITY);
+    chosen.assert_contains("La banque simulée ne sert qu'aux démonstrations");
+}

@@ -34,7 +34,8 @@ impl LiveApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let files = tempfile::tempdir().unwrap();
         let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
-        let state = AppState::new(db.db.clone(), WebConfig::new(&base), test_hashing(), store, clock);
+        let config = WebConfig { simulated_bank: true, ..WebConfig::new(&base) };
+        let state = AppState::new(db.db.clone(), config, test_hashing(), store, clock);
         let bank = tweak(simulated_bank(&db.db, &base, clock).await.unwrap().expect("the demo's régies use the simulated bank"));
         let app = ribambelle_web::router(state).nest(SIMULATED_BANK_PATH, simulated::router(bank));
         tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });

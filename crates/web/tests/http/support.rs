@@ -35,6 +35,11 @@ pub fn test_hashing() -> PasswordHashing {
     PasswordHashing::new(HashParams { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
 }
 
+/// The portal as `serve --demo` configures it: the demo's régies pay on the simulated bank.
+fn demo_config() -> WebConfig {
+    WebConfig { simulated_bank: true, ..WebConfig::new(PUBLIC_URL) }
+}
+
 impl TestApp {
     pub async fn with_demo() -> TestApp {
         let db = TestDb::new().await;
@@ -48,7 +53,7 @@ impl TestApp {
         let db = TestDb::new().await;
         let clock = ribambelle_testkit::clock();
         ribambelle_store::demo::load(&db.db, &test_hashing(), &clock).await.unwrap();
-        let mut config = WebConfig::new(PUBLIC_URL);
+        let mut config = demo_config();
         configure(&mut config);
         Self::configured(db, clock, config)
     }
@@ -58,7 +63,7 @@ impl TestApp {
     }
 
     fn on(db: TestDb, clock: Clock) -> TestApp {
-        Self::configured(db, clock, WebConfig::new(PUBLIC_URL))
+        Self::configured(db, clock, demo_config())
     }
 
     fn configured(db: TestDb, clock: Clock, config: WebConfig) -> TestApp {

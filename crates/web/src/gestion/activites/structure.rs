@@ -140,6 +140,8 @@ struct StructurePage {
     regie_form: RegieForm,
     regie_errors: FormErrors,
     notice: Option<&'static str>,
+    /// Whether the simulated bank may be chosen (the demo, development).
+    simulated_bank: bool,
 }
 
 impl StructurePage {
@@ -148,7 +150,11 @@ impl StructurePage {
     }
 
     fn environments(&self) -> Vec<(&'static str, &'static str)> {
-        ENVIRONMENTS.iter().map(|(e, code)| (*code, catalog_admin::environment_name(*e))).collect()
+        ENVIRONMENTS
+            .iter()
+            .filter(|(e, _)| *e != Environment::Simulated || self.simulated_bank)
+            .map(|(e, code)| (*code, catalog_admin::environment_name(*e)))
+            .collect()
     }
 
     fn regie_summary(&self) -> Option<String> {
@@ -204,6 +210,7 @@ async fn render(
         regie_form,
         regie_errors,
         notice,
+        simulated_bank: state.config.simulated_bank,
     };
     Ok(Html(page.render()?))
 }
@@ -298,6 +305,16 @@ pub(crate) async fn save_regie(State(state): State<AppState>, staff: Staff, Path
     if environment.is_none() {
         errors.add("environnement", "Choisissez l'environnement.");
     }
+    let environment = environment.filter(|e| {
+        let refused = *e == Environment::Simulated && !state.config.simulated_bank;
+        if refused {
+            errors.add(
+                "environnement",
+                "La banque simulée ne sert qu'aux démonstrations : choisissez l'environnement de test, d'activation ou de production de votre prestataire.",
+            );
+        }
+        !refused
+    });
     if let (Some(provider), Some(environment)) = (provider, environment) {
         // The saved certificate is kept when the field is left empty, as long as it is
         // the same platform's: another environment has another certificate.
