@@ -4,7 +4,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan, civil::Time};
 use ribambelle_domain::clock::{Clock, paris_date, paris_instant};
 use ribambelle_store::{
     Db, billing,
-    processing::{self, RunOutcome},
+    processing::{self, RunOutcome, RunScope},
 };
 use tokio::sync::watch;
 
@@ -15,7 +15,7 @@ use crate::{config::ProcessArgs, setup};
 pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
     let (db, _) = setup::open(&args.common).await?;
     let clock = setup::clock(&args.common, &db, false).await?;
-    let outcome = processing::run(&db, &clock).await?;
+    let outcome = processing::run(&db, &clock, RunScope::Everywhere).await?;
     let billed = billing::run(&db, clock.today()).await;
     db.close().await;
     match outcome {
@@ -49,7 +49,7 @@ pub async fn nightly(db: Db, clock: Clock, at: Time, mut shutdown: watch::Receiv
         if *shutdown.borrow() {
             break;
         }
-        match processing::run(&db, &clock).await {
+        match processing::run(&db, &clock, RunScope::Everywhere).await {
             Ok(RunOutcome::Done(s)) => tracing::info!(requests = s.requests, reports = s.reports, promotions = s.promotions, "processing run finished"),
             Ok(RunOutcome::Busy) => tracing::info!("processing run already in progress elsewhere"),
             Err(error) => tracing::error!(%error, "processing run failed; the next one resumes it"),

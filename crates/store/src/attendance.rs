@@ -471,11 +471,12 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
     Ok(Ok(recorded))
 }
 
-/// Runs the processing now on a staff member's demand, and records who asked in the
-/// audit trail. The run is a sequence of transactions of its own (so that a run killed
-/// midway is resumed), hence the entry is written once it has finished.
-pub async fn run_processing(db: &Db, staff_id: i64, clock: &Clock) -> Result<RunOutcome, StoreError> {
-    let outcome = processing::run(db, clock).await?;
+/// Runs the processing now on a staff member's demand, for the structures of its scope,
+/// and records who asked in the audit trail. The run is a sequence of transactions of its
+/// own (so that a run killed midway is resumed), hence the entry is written once it has
+/// finished.
+pub async fn run_processing(db: &Db, staff_id: i64, structures: &[i64], clock: &Clock) -> Result<RunOutcome, StoreError> {
+    let outcome = processing::run(db, clock, processing::RunScope::Structures(structures)).await?;
     let now = clock.now();
     if let RunOutcome::Done(summary) = outcome {
         let after = audit::describe(&[

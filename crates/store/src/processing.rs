@@ -65,24 +65,48 @@ where
     Ok(done.rows_affected() == 1)
 }
 
+/// Which structures' requests a run decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunScope<'a> {
+    /// Every structure's: the nightly run, `ribambelle process`.
+    Everywhere,
+    /// These structures' only: a staff member's « Lancer le traitement », an immediate
+    /// structure after a confirmation.
+    Structures(&'a [i64]),
+}
+
+impl RunScope<'_> {
+    /// The condition on the structure of the activities joined as `a`.
+    fn condition(self) -> String {
+        match self {
+            RunScope::Everywhere => String::new(),
+            RunScope::Structures([]) => " AND 1 = 0".to_owned(),
+            RunScope::Structures(ids) => {
+                format!(" AND a.structure_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+}
+
 /// Runs (or resumes) the processing now. Requests confirmed while it runs are taken by
 /// another round under the same lease (each round is a run of its own, with its own
 /// reports), so that a confirmation that found the run busy is not left for the night.
-pub async fn run(db: &Db, clock: &Clock) -> Result<RunOutcome, StoreError> {
+/// An unfinished run is resumed whatever its scope: what it decided gets its mails.
+pub async fn run(db: &Db, clock: &Clock, scope: RunScope<'_>) -> Result<RunOutcome, StoreError> {
     let holder = crate::sessions::new_key()?;
     if !take_lease(db.writer(), &holder, clock.now()).await? {
         return Ok(RunOutcome::Busy);
     }
     let mut total = RunSummary::default();
     loop {
-        let Some(round) = one_run(db, clock, &holder).await? else { return Ok(RunOutcome::Busy) };
+        let Some(round) = one_run(db, clock, &holder, scope).await? else { return Ok(RunOutcome::Busy) };
         total = RunSummary {
             run_id: round.run_id,
             requests: total.requests + round.requests,
             reports: total.reports + round.reports,
             promotions: total.promotions + round.promotions,
         };
-        if unprocessed(db).await? == 0 {
+        if unprocessed(db, scope).await? == 0 {
             break;
         }
     }
@@ -92,7 +116,7 @@ pub async fn run(db: &Db, clock: &Clock) -> Result<RunOutcome, StoreError> {
 
 /// One run: every request waiting, then the mails, then the run is marked finished.
 /// None when the lease was lost to another instance.
-async fn one_run(db: &Db, clock: &Clock, holder: &str) -> Result<Option<RunSummary>, StoreError> {
+async fn one_run(db: &Db, clock: &Clock, holder: &str, scope: RunScope<'_>) -> Result<Option<RunSummary>, StoreError> {
     let run_id = current_run(db, clock).await?;
     let started = std::time::Instant::now();
     let mut summary = RunSummary { run_id, ..RunSummary::default() };
@@ -102,7 +126,7 @@ async fn one_run(db: &Db, clock: &Clock, holder: &str) -> Result<Option<RunSumma
         if !take_lease(&mut *tx, holder, clock.now()).await? {
             return Ok(None);
         }
-        let done = decider.batch(db, &mut tx, run_id, clock.now()).await?;
+        let done = decider.batch(db, &mut tx, run_id, scope, clock.now()).await?;
         tx.commit().await?;
         if done.requests == 0 {
             break;
@@ -318,15 +342,24 @@ impl Writes {
 }
 
 impl Decider {
-    async fn batch(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, run_id: i64, now: Timestamp) -> Result<BatchDone, StoreError> {
-        let rows = sqlx::query(
+    async fn batch(
+        &mut self,
+        db: &Db,
+        tx: &mut Transaction<'static, Any>,
+        run_id: i64,
+        scope: RunScope<'_>,
+        now: Timestamp,
+    ) -> Result<BatchDone, StoreError> {
+        let sql = format!(
             "SELECT q.id, q.child_id, q.activity_id, q.day, q.action, q.previous_state, r.id AS reservation_id, r.state, \
                     a.structure_id, CASE WHEN EXISTS (SELECT 1 FROM registrations g WHERE g.child_id = q.child_id \
                       AND g.activity_id = q.activity_id) THEN 1 ELSE 0 END AS registered \
              FROM reservation_requests q JOIN activities a ON a.id = q.activity_id \
              LEFT JOIN reservations r ON r.child_id = q.child_id AND r.activity_id = q.activity_id AND r.day = q.day \
-             WHERE q.processed_at IS NULL ORDER BY q.id LIMIT $1",
-        )
+             WHERE q.processed_at IS NULL{} ORDER BY q.id LIMIT $1",
+            scope.condition()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(BATCH)
         .fetch_all(&mut **tx)
         .await?;
@@ -603,21 +636,26 @@ async fn send_promotion_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64
     Ok(sent)
 }
 
-/// How many requests wait for a run.
-pub async fn unprocessed(db: &Db) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL").fetch_one(db.reader()).await?)
+/// How many requests of `scope` wait for a run.
+pub async fn unprocessed(db: &Db, scope: RunScope<'_>) -> Result<i64, StoreError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM reservation_requests q JOIN activities a ON a.id = q.activity_id WHERE q.processed_at IS NULL{}",
+        scope.condition()
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.reader()).await?)
 }
 
 /// Immediate mode: runs the processing right after a confirmation. When another instance
 /// is running it, that run takes the new requests in a further round; this waits a little
 /// for them to be decided, so that the family sees the outcome at once.
-pub async fn run_now(db: &Db, clock: &Clock) -> Result<(), StoreError> {
+pub async fn run_now(db: &Db, clock: &Clock, structure_id: i64) -> Result<(), StoreError> {
+    let scope = RunScope::Structures(&[structure_id]);
     for attempt in 0..20 {
-        match run(db, clock).await? {
+        match run(db, clock, scope).await? {
             RunOutcome::Done(_) => return Ok(()),
             RunOutcome::Busy => {
                 tokio::time::sleep(std::time::Duration::from_millis(50 + 25 * attempt)).await;
-                if unprocessed(db).await? == 0 {
+                if unprocessed(db, scope).await? == 0 {
                     return Ok(());
                 }
             }

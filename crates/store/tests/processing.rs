@@ -9,7 +9,7 @@ use ribambelle_domain::{
 };
 use ribambelle_store::{
     Db, bookings::{self, Movement}, demo,
-    processing::{self, RunOutcome},
+    processing::{self, RunOutcome, RunScope},
 };
 use ribambelle_testkit::TestDb;
 use sqlx::Row;
@@ -22,7 +22,7 @@ fn hashing() -> PasswordHashing {
 async fn demo_db() -> TestDb {
     let t = TestDb::new().await;
     demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
-    assert!(matches!(processing::run(&t.db, &ribambelle_testkit::clock()).await.unwrap(), RunOutcome::Done(_)));
+    assert!(matches!(processing::run(&t.db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap(), RunOutcome::Done(_)));
     sqlx::query("DELETE FROM outbox").execute(t.db.writer()).await.unwrap();
     t
 }
@@ -85,7 +85,7 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     // 13 of 14 places are taken: Amalia asks first, then Paolo.
     confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
     confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
-    let RunOutcome::Done(summary) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(summary) = processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap() else { panic!("busy") };
     assert_eq!(summary.requests, 2);
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
     assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
@@ -113,13 +113,13 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     assert!(html.contains("<h2") && html.contains("Réservations acceptées") && html.contains("DUPONT Paolo : <time"), "{html}");
 
     // A second run finds nothing and sends nothing twice.
-    let RunOutcome::Done(again) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(again) = processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap() else { panic!("busy") };
     assert_eq!((again.requests, again.reports), (0, 0));
     assert_eq!(mails_to(db, "jean-paul.dupont@example.fr").await.len(), 1);
 
     // Amalia's cancellation frees her place for Paolo, who is told.
     confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Cancel).await;
-    let RunOutcome::Done(third) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(third) = processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap() else { panic!("busy") };
     assert_eq!(third.promotions, 1);
     assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "acceptee");
     let mails = mails_to(db, "jean-paul.dupont@example.fr").await;
@@ -142,7 +142,7 @@ async fn a_request_that_became_impossible_is_refused_with_its_reason() {
         .execute(db.writer())
         .await
         .unwrap();
-    processing::run(db, &ribambelle_testkit::clock()).await.unwrap();
+    processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap();
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "refusee");
     let outcome: String = sqlx::query_scalar("SELECT outcome FROM reservation_requests ORDER BY id DESC LIMIT 1").fetch_one(db.reader()).await.unwrap();
     assert!(outcome.starts_with("refusee:"), "{outcome}");
@@ -160,12 +160,12 @@ async fn only_one_run_at_a_time_and_an_interrupted_run_is_resumed() {
         .execute(db.writer())
         .await
         .unwrap();
-    assert_eq!(processing::run(db, &ribambelle_testkit::clock()).await.unwrap(), RunOutcome::Busy);
-    assert_eq!(processing::unprocessed(db).await.unwrap(), 1);
+    assert_eq!(processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap(), RunOutcome::Busy);
+    assert_eq!(processing::unprocessed(db, RunScope::Everywhere).await.unwrap(), 1);
     // That instance died mid-run: its lease expires and its unfinished run is resumed.
     sqlx::query("UPDATE run_lease SET until = '2000-01-01T00:00:00.000000Z'").execute(db.writer()).await.unwrap();
     sqlx::query("INSERT INTO processing_runs (started_at) VALUES ('2026-01-01T02:00:00.000000Z')").execute(db.writer()).await.unwrap();
-    let RunOutcome::Done(summary) = processing::run(db, &ribambelle_testkit::clock()).await.unwrap() else { panic!("busy") };
+    let RunOutcome::Done(summary) = processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap() else { panic!("busy") };
     assert_eq!(summary.requests, 1);
     let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processing_runs WHERE finished_at IS NULL").fetch_one(db.reader()).await.unwrap();
     assert_eq!(runs, 0);
@@ -214,7 +214,7 @@ async fn a_cancellation_frees_its_place_once_even_though_it_shows_cancelled_befo
     bookings::confirm(db, bernard, &ribambelle_store::sessions::new_key().unwrap(), &[cancel], &[], ribambelle_testkit::clock().now()).await.unwrap();
     confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
     confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
-    processing::run(db, &ribambelle_testkit::clock()).await.unwrap();
+    processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap();
     // One place freed, one place given: the first asker gets it, the second waits.
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
     assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
@@ -235,6 +235,6 @@ async fn the_run_takes_the_places_held_from_the_days_counter() {
         .unwrap();
     sqlx::query("UPDATE activities SET capacity = 14 WHERE name = 'MERCREDI'").execute(db.writer()).await.unwrap();
     // This run loads the counter, so it sees the day full and puts Amalia on the waiting list.
-    processing::run(db, &ribambelle_testkit::clock()).await.unwrap();
+    processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere).await.unwrap();
     assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "attente");
 }

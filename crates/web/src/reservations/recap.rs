@@ -93,7 +93,7 @@ pub(crate) async fn confirm(State(state): State<AppState>, family: Family, Frenc
     // mail goes out with the run, at once.
     let immediate = family.structure.immediate_processing;
     if immediate {
-        processing::run_now(&state.db, &state.clock).await?;
+        processing::run_now(&state.db, &state.clock, family.structure.id).await?;
     }
     let (Confirmed::Recorded { bookings, cancellations } | Confirmed::AlreadyRecorded { bookings, cancellations }) = confirmed;
     let decided = if immediate { "&traitees=1" } else { "" };

@@ -155,3 +155,53 @@ async fn outside_the_demo_the_simulated_bank_is_neither_offered_nor_chosen() {
     assert_eq!(chosen.status, StatusCode::UNPROCESSABLE_ENTITY);
     chosen.assert_contains("La banque simulée ne sert qu'aux démonstrations");
 }
+
+/// A gestionnaire of « Les Écureuils » only, signed in (same password as « gestion »).
+async fn ecureuils_gestionnaire(app: &TestApp) -> crate::support::Client<'_> {
+    app.exec(
+        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
+         SELECT 'ecureuils', 'Léa ÉCUREUILS', 'lea@ecureuils.example', 'gestionnaire', password_hash, 0, created_at FROM staff WHERE login = 'gestion'",
+        &[],
+    )
+    .await;
+    app.exec(
+        "INSERT INTO staff_structures (staff_id, structure_id) SELECT s.id, t.id FROM staff s, structures t \
+         WHERE s.login = 'ecureuils' AND t.slug = 'ecureuils'",
+        &[],
+    )
+    .await;
+    let mut c = app.client();
+    let signed = c.post("/gestion/connexion", &[("identifiant", "ecureuils"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    assert_eq!(signed.location(), "/gestion");
+    c
+}
+
+/// The requests still waiting for a run, per structure slug.
+async fn waiting_requests(app: &TestApp) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT s.slug, COUNT(*) FROM reservation_requests q JOIN activities a ON a.id = q.activity_id \
+         JOIN structures s ON s.id = a.structure_id WHERE q.processed_at IS NULL GROUP BY s.slug ORDER BY s.slug",
+    )
+    .fetch_all(app.db().reader())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_gestionnaire_of_one_structure_runs_the_processing_of_that_structure_only() {
+    let app = TestApp::with_demo().await;
+    let before = waiting_requests(&app).await;
+    assert!(before.iter().any(|(slug, n)| slug == "carteville" && *n > 0), "{before:?}");
+    assert!(before.iter().any(|(slug, n)| slug == "ecureuils" && *n > 0), "{before:?}");
+    let outbox_before = app.mails_matching("", "").await.len();
+
+    let mut g = ecureuils_gestionnaire(&app).await;
+    let ran = g.post_signed("/gestion/reservations", "/gestion/reservations/traitement", &[]).await;
+    assert_eq!(ran.status, StatusCode::SEE_OTHER);
+    let after = waiting_requests(&app).await;
+    assert_eq!(after, before.into_iter().filter(|(slug, _)| slug == "carteville").collect::<Vec<_>>(), "CarteVille's requests wait for their own run");
+    // The mails went to families about Les Écureuils only.
+    let mails = app.mails_matching("", "").await;
+    assert!(mails.len() > outbox_before);
+    assert!(mails[outbox_before..].iter().all(|m| !m.contains("Mairie de CarteVille")), "{mails:?}");
+}

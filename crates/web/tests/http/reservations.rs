@@ -556,7 +556,7 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
-    ribambelle_store::processing::run(app.db(), &app.state.clock).await.unwrap();
+    ribambelle_store::processing::run(app.db(), &app.state.clock, ribambelle_store::processing::RunScope::Everywhere).await.unwrap();
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
     // The day's counters say the same as the reservations' states.
     let (counted, states): (i64, i64) = sqlx::query_as(

@@ -305,14 +305,15 @@ pub(crate) struct RunForm {
 pub(crate) async fn run_processing(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<RunForm>) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
-    let outcome = attendance::run_processing(&state.db, staff.account.id, &state.clock).await?;
+    let scope = Scope::of(&state, &staff).await?;
+    let outcome = attendance::run_processing(&state.db, staff.account.id, &scope.ids(), &state.clock).await?;
     let result = match outcome {
         RunOutcome::Done(s) => format!("traitement=fait&demandes={}&mails={}&places={}", s.requests, s.reports, s.promotions),
         RunOutcome::Busy => "traitement=en-cours".to_owned(),
     };
     // Back to the list it was started from, when that list is one the staff member may see.
     let back = match (parse_french_date(&form.jour), attendance::activity(&state.db, form.activite.trim()).await?) {
-        (Some(day), Some(activity)) if Scope::of(&state, &staff).await?.check(activity.structure_id).is_ok() => {
+        (Some(day), Some(activity)) if scope.check(activity.structure_id).is_ok() => {
             format!("{}&{result}", day_link(PATH, &activity, day))
         }
         _ => format!("{PATH}?{result}"),
