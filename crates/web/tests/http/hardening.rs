@@ -205,3 +205,38 @@ async fn a_gestionnaire_of_one_structure_runs_the_processing_of_that_structure_o
     assert!(mails.len() > outbox_before);
     assert!(mails[outbox_before..].iter().all(|m| !m.contains("Mairie de CarteVille")), "{mails:?}");
 }
+
+#[tokio::test]
+async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_may_generate_it() {
+    let app = TestApp::with_demo().await;
+    let mut g = crate::dossier::staff(&app).await;
+    let letters = "/gestion/familles/import/courriers";
+    // An onboarded family, a text of one's own, or a first-login family with a wrong one.
+    for (identifiant, password) in [("martin", "Appelez-le 01 02 03 04 05"), ("martin", "Martin-Demo-2026!"), ("dupont", "autre-chose")] {
+        let forged = g.post_signed("/gestion/familles/import", letters, &[("identifiant", identifiant), ("mot_de_passe", password)]).await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY, "{identifiant} / {password}");
+        forged.assert_contains("Les courriers ne sont pas faits").assert_contains(&format!("Pas de courrier pour « {identifiant} »"));
+        assert_ne!(forged.header("content-type"), "application/pdf");
+    }
+    // The first-login family's password as the town hall gave it: the letter is made.
+    let letter = g.post_signed("/gestion/familles/import", letters, &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")]).await;
+    assert_eq!(letter.status, StatusCode::OK);
+    assert_eq!(letter.header("content-type"), "application/pdf");
+
+    // An animateur reads; it prints no letter, whatever the password.
+    app.exec(
+        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
+         SELECT 'animateur', 'Sam ANIMATEUR', '', 'animateur', password_hash, 0, created_at FROM staff WHERE login = 'gestion'",
+        &[],
+    )
+    .await;
+    app.exec("INSERT INTO staff_structures (staff_id, structure_id) SELECT s.id, t.id FROM staff s, structures t WHERE s.login = 'animateur'", &[]).await;
+    let mut a = app.client();
+    assert_eq!(a.post("/gestion/connexion", &[("identifiant", "animateur"), ("mot_de_passe", "Gestion-Demo-2026!")]).await.location(), "/gestion");
+    let dupont: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'dupont'").fetch_one(app.db().reader()).await.unwrap();
+    let family_page = format!("/gestion/familles/{dupont}");
+    for action in [letters.to_owned(), format!("{family_page}/courrier")] {
+        let refused = a.post_signed(&family_page, &action, &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
+    }
+}

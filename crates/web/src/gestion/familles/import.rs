@@ -29,7 +29,11 @@ use crate::{
     session::Staff,
 };
 
-use super::{Scope, layout, password::letter_doc, rules};
+use super::{
+    Scope, layout,
+    password::{is_initial_password, letter_doc},
+    rules,
+};
 
 /// The columns, in the order of the documented header.
 const COLUMNS: [&str; 9] = ["identifiant", "civilite", "nom", "prenom", "emails", "enfant_prenom", "enfant_nom", "enfant_naissance", "enfant_ecole"];
@@ -212,6 +216,8 @@ struct ImportPage {
     checked: Option<(Vec<Summary>, String)>,
     issued: Vec<Issued>,
     children_count: usize,
+    /// Why the letters asked for were not made.
+    letters_refused: Vec<String>,
 }
 
 impl ImportPage {
@@ -227,7 +233,7 @@ async fn render(state: &AppState, staff: &Staff, page: impl FnOnce(Layout, Vec<S
 }
 
 fn empty(layout: Layout, structures: Vec<StructureSummary>, csrf: String, structure: String) -> ImportPage {
-    ImportPage { layout, csrf, structures, structure, errors: Vec::new(), checked: None, issued: Vec::new(), children_count: 0 }
+    ImportPage { layout, csrf, structures, structure, errors: Vec::new(), checked: None, issued: Vec::new(), children_count: 0, letters_refused: Vec::new() }
 }
 
 pub(crate) async fn page(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
@@ -381,16 +387,37 @@ async fn hash_all(hashing: &PasswordHashing, passwords: Vec<String>) -> Result<V
 pub(crate) async fn letters(State(state): State<AppState>, staff: Staff, FrenchForm(pairs): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
     let csrf = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or("");
     check_csrf(&staff.session.csrf_token, csrf)?;
+    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let identifiants = pairs.iter().filter(|(k, _)| k == "identifiant").map(|(_, v)| v);
     let passwords = pairs.iter().filter(|(k, _)| k == "mot_de_passe").map(|(_, v)| v);
-    let mut docs = Vec::new();
+    let mut families = Vec::new();
     for (identifiant, password) in identifiants.zip(passwords) {
         let family = store::family_by_identifiant(&state.db, &scope.ids(), identifiant).await?.ok_or(AppError::NotFound)?;
-        docs.push(letter_doc(&state, &family, password.clone()).await?);
+        families.push((family, password.clone()));
     }
-    if docs.is_empty() {
+    if families.is_empty() {
         return Err(AppError::BadRequest);
+    }
+    // Each password is checked against the family's, as the password queue allows.
+    let checks = futures_util::future::join_all(families.iter().map(|(family, password)| is_initial_password(&state, family, password))).await;
+    let mut errors = Vec::new();
+    for ((family, _), current) in families.iter().zip(checks) {
+        if !current? {
+            errors.push(format!(
+                "Pas de courrier pour « {} » : ce mot de passe n'est plus celui de la famille (un autre a été généré depuis, ou la famille a choisi le sien). Générez-en un nouveau depuis la page de la famille.",
+                family.identifiant
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        let csrf = staff.session.csrf_token.clone();
+        let html = render(&state, &staff, |layout, structures| ImportPage { letters_refused: errors, ..empty(layout, structures, csrf, String::new()) }).await?;
+        return Ok(invalid(html.into_response()));
+    }
+    let mut docs = Vec::new();
+    for (family, password) in families {
+        docs.push(letter_doc(&state, &family, password).await?);
     }
     Ok(pdf_response("courriers-mots-de-passe.pdf", initial_password_letters_pdf(&docs)))
 }

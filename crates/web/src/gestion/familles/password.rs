@@ -128,15 +128,24 @@ pub(crate) struct LetterForm {
     mot_de_passe: String,
 }
 
-/// The letter for the password just shown; refused if it is no longer the family's, so that
-/// an old page never prints a password that does not work.
+/// Whether `password` is the initial password the family has now: a letter prints nothing
+/// else, so that it can neither be forged with a text of one's own nor printed from an old
+/// page with a password that no longer works.
+pub(super) async fn is_initial_password(state: &AppState, family: &Family, password: &str) -> Result<bool, AppError> {
+    if !family.must_change_password {
+        return Ok(false);
+    }
+    let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id).await?.unwrap_or_default();
+    Ok(verify_password(state, password.to_owned(), hash).await? != Verification::Invalid)
+}
+
+/// The letter for the password just shown, by those who may generate one.
 pub(crate) async fn letter(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<LetterForm>) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
+    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
-    let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id).await?.unwrap_or_default();
-    let current = family.must_change_password && verify_password(&state, form.mot_de_passe.clone(), hash).await? != Verification::Invalid;
-    if !current {
+    if !is_initial_password(&state, &family, &form.mot_de_passe).await? {
         let page = PasswordPage {
             layout: layout(&state, &staff, format!("Mot de passe initial de la famille {}", family.name()), &format!("/gestion/familles/{}", family.public_id)).await?,
             family,
