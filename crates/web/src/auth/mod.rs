@@ -60,7 +60,7 @@ pub(crate) async fn authenticate(
     let account_key = throttle::account_key(login);
     let address_key = throttle::address_key(address);
     // The turn comes first: a family sent to the waiting page has made no attempt.
-    let turn = state.password_queue.turn().await.map_err(|_| AppError::Busy)?;
+    let mut turn = state.password_queue.turn().await.map_err(|_| AppError::Busy)?;
     // Each attempt is counted before its hash is computed, so that attempts sent at once
     // cannot all be checked before the first failure is recorded.
     if let Err(decision) = throttle::claim(&state.db, &account_key, &ThrottlePolicy::ACCOUNT, now).await? {

@@ -112,7 +112,7 @@ impl PasswordQueue {
             Ok(permit) => permit,
             Err(_) => self.wait_for_place().await?,
         };
-        Ok(Turn { permit, hashing: self.hashing.clone(), counters: self.counters.clone() })
+        Ok(Turn { permit: Some(permit), hashing: self.hashing.clone(), counters: self.counters.clone() })
     }
 
     async fn wait_for_place(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
@@ -133,31 +133,35 @@ impl PasswordQueue {
     }
 }
 
-/// A place among the hashes running at once, held until its hash is computed (or the
-/// login is refused before hashing).
+/// A place among the hashes running at once, held until it is dropped: a login keeps it
+/// until its outcome is recorded, so that the attempts counted and not yet settled on a
+/// key are never more than the places.
 #[derive(Debug)]
 pub struct Turn {
-    permit: tokio::sync::OwnedSemaphorePermit,
+    /// Lent to the hash while it runs: a hash whose caller went away keeps its place.
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
     hashing: PasswordHashing,
     counters: Arc<Counters>,
 }
 
 impl Turn {
-    /// Runs `work` with the hashing on the blocking pool, then frees the place.
-    pub async fn run<T: Send + 'static>(self, work: impl FnOnce(&PasswordHashing) -> T + Send + 'static) -> Result<T, Busy> {
-        let Turn { permit, hashing, counters } = self;
+    /// Runs `work` with the hashing on the blocking pool, in this place.
+    pub async fn run<T: Send + 'static>(&mut self, work: impl FnOnce(&PasswordHashing) -> T + Send + 'static) -> Result<T, Busy> {
+        let Some(permit) = self.permit.take() else { return Err(Busy) };
+        let (hashing, counters) = (self.hashing.clone(), self.counters.clone());
         let result = tokio::task::spawn_blocking(move || {
             let now_running = counters.running.fetch_add(1, Ordering::Relaxed) + 1;
             counters.most_running.fetch_max(now_running, Ordering::Relaxed);
             let result = work(&hashing);
             counters.computed.fetch_add(1, Ordering::Relaxed);
             counters.running.fetch_sub(1, Ordering::Relaxed);
-            drop(permit);
-            result
+            (result, permit)
         })
         .await;
         // The blocking task is never cancelled: it fails only if Argon2 panicked, and the
         // family is then asked to try again rather than told its password is wrong.
-        result.map_err(|_| Busy)
+        let (result, permit) = result.map_err(|_| Busy)?;
+        self.permit = Some(permit);
+        Ok(result)
     }
 }
