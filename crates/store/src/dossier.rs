@@ -10,6 +10,7 @@ use crate::{
     audit,
     Db, StoreError, db_time,
     outbox::{self, NewMail},
+    sql::id_list,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,29 +121,22 @@ pub struct CampaignRow {
     pub validated: i64,
 }
 
-/// The campaigns of the staff member's structures, newest first, with their progress.
-pub async fn staff_campaigns(db: &Db, staff_id: i64) -> Result<Vec<CampaignRow>, StoreError> {
-    let rows = sqlx::query(
+/// The campaigns of these structures (a staff member's scope), newest first, with their
+/// progress.
+pub async fn staff_campaigns(db: &Db, structures: &[i64]) -> Result<Vec<CampaignRow>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT d.id AS campaign_id, d.structure_id, d.label, d.opens_on, d.closes_on, s.name AS structure, \
            (SELECT COUNT(*) FROM fiches f WHERE f.campaign_id = d.id AND f.state = 'transmise') AS transmitted, \
            (SELECT COUNT(*) FROM fiches f WHERE f.campaign_id = d.id AND f.state = 'validee') AS validated \
          FROM dossier_campaigns d JOIN structures s ON s.id = d.structure_id \
-         JOIN staff_structures ss ON ss.structure_id = d.structure_id AND ss.staff_id = $1 ORDER BY d.opens_on DESC, d.id DESC",
-    )
-    .bind(staff_id)
+         WHERE d.structure_id IN {} ORDER BY d.opens_on DESC, d.id DESC",
+        id_list(structures)
+    )))
     .fetch_all(db.reader())
     .await?;
     rows.iter()
         .map(|r| Ok(CampaignRow { campaign: campaign_from(r)?, structure: r.get("structure"), transmitted: r.get("transmitted"), validated: r.get("validated") }))
         .collect()
-}
-
-/// The structures a staff member manages: (id, name).
-pub async fn staff_structures(db: &Db, staff_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT s.id, s.name FROM structures s JOIN staff_structures ss ON ss.structure_id = s.id WHERE ss.staff_id = $1 ORDER BY s.id")
-        .bind(staff_id)
-        .fetch_all(db.reader())
-        .await?)
 }
 
 /// Opens a campaign; the caller has checked the structure is the staff member's.
@@ -311,16 +305,15 @@ pub async fn save(db: &Db, family_id: i64, fiche_id: i64, values: &Values, inten
     Ok(done.rows_affected() == 1)
 }
 
-/// The transmitted fiches of the staff member's structures, oldest first.
-pub async fn waiting(db: &Db, staff_id: i64) -> Result<Vec<Waiting>, StoreError> {
-    let rows = sqlx::query(
+/// The transmitted fiches of these structures (a staff member's scope), oldest first.
+pub async fn waiting(db: &Db, structures: &[i64]) -> Result<Vec<Waiting>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT f.public_id, f.kind, f.transmitted_at, c.first_name, fam.last_name || ' ' || fam.first_name AS family_name, s.name AS structure \
          FROM fiches f JOIN dossier_campaigns d ON d.id = f.campaign_id JOIN structures s ON s.id = d.structure_id \
-         JOIN staff_structures ss ON ss.structure_id = d.structure_id AND ss.staff_id = $1 \
          JOIN families fam ON fam.id = f.family_id LEFT JOIN children c ON c.id = f.child_id \
-         WHERE f.state = 'transmise' ORDER BY f.transmitted_at, f.id",
-    )
-    .bind(staff_id)
+         WHERE f.state = 'transmise' AND d.structure_id IN {} ORDER BY f.transmitted_at, f.id",
+        id_list(structures)
+    )))
     .fetch_all(db.reader())
     .await?;
     rows.iter()
@@ -337,14 +330,14 @@ pub async fn waiting(db: &Db, staff_id: i64) -> Result<Vec<Waiting>, StoreError>
         .collect()
 }
 
-/// A fiche of one of the staff member's structures; a reading of health data is logged
-/// before it is returned.
-pub async fn staff_fiche(db: &Db, staff_id: i64, public_id: &str, now: Timestamp) -> Result<Option<Fiche>, StoreError> {
+/// A fiche of one of the structures of the staff member's scope; a reading of health data
+/// is logged before it is returned.
+pub async fn staff_fiche(db: &Db, staff_id: i64, structures: &[i64], public_id: &str, now: Timestamp) -> Result<Option<Fiche>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {FICHE_COLUMNS} WHERE f.public_id = $1 AND EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $2 AND ss.structure_id = d.structure_id)"
+        "SELECT {FICHE_COLUMNS} WHERE f.public_id = $1 AND d.structure_id IN {}",
+        id_list(structures)
     )))
     .bind(public_id)
-    .bind(staff_id)
     .fetch_optional(db.reader())
     .await?;
     let Some(fiche) = row.as_ref().map(fiche_from).transpose()? else { return Ok(None) };

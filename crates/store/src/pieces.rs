@@ -194,15 +194,15 @@ pub async fn family_file(db: &Db, family_id: i64, public_id: &str) -> Result<Opt
     row.as_ref().map(file_from).transpose()
 }
 
-/// A file of a fiche of one of the staff member's structures; the reading of a health
-/// piece is logged before it is returned (RGPD art. 9).
-pub async fn staff_file(db: &Db, staff_id: i64, public_id: &str, now: Timestamp) -> Result<Option<PieceFile>, StoreError> {
+/// A file of a fiche of one of the structures of the staff member's scope; the reading of
+/// a health piece is logged before it is returned (RGPD art. 9).
+pub async fn staff_file(db: &Db, staff_id: i64, structures: &[i64], public_id: &str, now: Timestamp) -> Result<Option<PieceFile>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FILE_COLUMNS} JOIN dossier_campaigns d ON d.id = f.campaign_id \
-         WHERE ff.public_id = $1 AND EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $2 AND ss.structure_id = d.structure_id)"
+         WHERE ff.public_id = $1 AND d.structure_id IN {}",
+        crate::sql::id_list(structures)
     )))
     .bind(public_id)
-    .bind(staff_id)
     .fetch_optional(db.reader())
     .await?;
     let Some(file) = row.as_ref().map(file_from).transpose()? else { return Ok(None) };

@@ -80,10 +80,7 @@ impl RunScope<'_> {
     fn condition(self) -> String {
         match self {
             RunScope::Everywhere => String::new(),
-            RunScope::Structures([]) => " AND 1 = 0".to_owned(),
-            RunScope::Structures(ids) => {
-                format!(" AND a.structure_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
-            }
+            RunScope::Structures(ids) => format!(" AND a.structure_id IN {}", crate::sql::id_list(ids)),
         }
     }
 }

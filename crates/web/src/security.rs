@@ -30,6 +30,10 @@ pub(crate) async fn add_headers(State(Https(https)): State<Https>, mut response:
         (header::REFERRER_POLICY, "same-origin"),
         (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        // Nearly every page shows someone's data (a family's, a child's health, a password
+        // just generated): none is kept by a browser's history or a shared computer's
+        // cache unless it says otherwise, as the static files do.
+        (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in defaults {
         headers.entry(name).or_insert(HeaderValue::from_static(value));

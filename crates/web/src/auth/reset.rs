@@ -181,7 +181,6 @@ impl ResetPage {
     fn respond(self, status: StatusCode) -> Result<Response, AppError> {
         let mut response = (status, Html(self.render()?)).into_response();
         response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(response)
     }
 }

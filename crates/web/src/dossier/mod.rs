@@ -186,7 +186,6 @@ async fn render_fiche_with(
     refused: Option<pieces::Refusal>,
 ) -> Result<Response, AppError> {
     let editable = fiche.state.editable_by_family();
-    let kind = fiche.kind;
     let (values, errors) = typed.unwrap_or((&fiche.values, &[]));
     let fields = views(fiche.kind.fields(), values, errors);
     let answers = fiche.kind.fields().iter().map(|f| (f.label, form::shown(f, &fiche.values))).collect();
@@ -204,7 +203,7 @@ async fn render_fiche_with(
         notice,
         error_count: errors.len(),
     };
-    Ok(pieces::private_if_health(kind, Html(page.render()?)))
+    Ok(Html(page.render()?).into_response())
 }
 
 async fn own_fiche(state: &AppState, family: &Family, id: &str) -> Result<Fiche, AppError> {

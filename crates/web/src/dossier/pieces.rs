@@ -6,9 +6,9 @@ use axum::{
     body::Body,
     extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State, multipart::MultipartError},
     http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::dossier::{FILES_PER_PIECE, FicheKind, MAX_FILE_BYTES, Piece, TOO_BIG};
+use ribambelle_domain::dossier::{FILES_PER_PIECE, MAX_FILE_BYTES, Piece, TOO_BIG};
 use ribambelle_store::{
     dossier::Fiche,
     pieces::{self as store, Deposit, NewFile, PieceFile},
@@ -94,15 +94,6 @@ pub(crate) async fn views(state: &AppState, fiche: &Fiche, refused: Option<Refus
             editable,
         })
         .collect())
-}
-
-/// Pages showing health data are kept out of every cache (shared computers, proxies).
-pub(crate) fn private_if_health(kind: FicheKind, page: Html<String>) -> Response {
-    let mut response = page.into_response();
-    if kind.is_health_data() {
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
 }
 
 /// The body limit of a deposit: one file at most 2000 KiB, the anti-forgery token and the
@@ -203,7 +194,8 @@ pub(crate) async fn family_download(State(state): State<AppState>, family: Famil
 /// `GET /gestion/fichiers/{fichier}`: a file of a fiche of the staff member's structures;
 /// reading a health piece is logged.
 pub(crate) async fn staff_download(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
-    let file = store::staff_file(&state.db, staff.account.id, &id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
+    let scope = crate::gestion::Scope::of(&state, &staff).await?;
+    let file = store::staff_file(&state.db, staff.account.id, &scope.ids(), &id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
     download(&state, &file).await
 }
 

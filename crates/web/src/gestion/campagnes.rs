@@ -70,10 +70,11 @@ pub(crate) struct Opened {
 }
 
 async fn render(state: &AppState, staff: &Staff, form: CampaignForm, errors: FormErrors, notice: bool) -> Result<Html<String>, AppError> {
+    let scope = super::Scope::of(state, staff).await?;
     let page = CampaignsPage {
         layout: super::layout(state, staff, crate::layout::Gestion::Dossiers, "Campagnes du dossier famille", "/gestion/campagnes").await?,
-        campaigns: store::staff_campaigns(&state.db, staff.account.id).await?,
-        structures: store::staff_structures(&state.db, staff.account.id).await?,
+        campaigns: store::staff_campaigns(&state.db, &scope.ids()).await?,
+        structures: scope.structures.into_iter().map(|s| (s.id, s.name)).collect(),
         csrf: staff.session.csrf_token.clone(),
         form,
         errors,
@@ -89,9 +90,9 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(open
 pub(crate) async fn open(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<CampaignForm>) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::may_change(&staff)?;
-    let structures = store::staff_structures(&state.db, staff.account.id).await?;
+    let scope = super::Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
-    let structure = structures.iter().find(|(id, _)| id.to_string() == form.structure).map(|(id, _)| *id);
+    let structure = scope.structures.iter().find(|s| s.id.to_string() == form.structure).map(|s| s.id);
     if structure.is_none() {
         errors.add("structure", "Choisissez une de vos structures.");
     }

@@ -37,7 +37,7 @@ impl QueuePage {
 }
 
 pub(crate) async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
-    let waiting = store::waiting(&state.db, staff.account.id).await?;
+    let waiting = store::waiting(&state.db, &super::Scope::of(&state, &staff).await?.ids()).await?;
     let layout = super::layout(&state, &staff, crate::layout::Gestion::Dossiers, "Fiches à valider", "/gestion/dossiers").await?;
     Ok(Html(QueuePage { layout, waiting }.render()?))
 }
@@ -68,13 +68,13 @@ async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, e
     let layout = super::layout(state, staff, crate::layout::Gestion::Dossiers, title, &format!("/gestion/dossiers/{}", fiche.public_id)).await?;
     let answers = fiche.kind.fields().iter().map(|f| (f.label, shown(f, &fiche.values))).collect();
     let pieces = pieces::views(state, &fiche, None, Reader::Staff).await?;
-    let kind = fiche.kind;
     let page = FichePage { layout, fiche, answers, csrf: staff.session.csrf_token.clone(), reason, error, pieces };
-    Ok(pieces::private_if_health(kind, Html(page.render()?)))
+    Ok(Html(page.render()?).into_response())
 }
 
 async fn fiche_of(state: &AppState, staff: &Staff, id: &str) -> Result<Fiche, AppError> {
-    store::staff_fiche(&state.db, staff.account.id, id, state.clock.now()).await?.ok_or(AppError::NotFound)
+    let scope = super::Scope::of(state, staff).await?;
+    store::staff_fiche(&state.db, staff.account.id, &scope.ids(), id, state.clock.now()).await?.ok_or(AppError::NotFound)
 }
 
 pub(crate) async fn fiche(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {

@@ -167,7 +167,7 @@ pub(crate) async fn layout(state: &AppState, staff: &Staff, section: Gestion, ti
 
 pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let waiting = ribambelle_store::dossier::waiting(&state.db, staff.account.id).await?.len();
+    let waiting = ribambelle_store::dossier::waiting(&state.db, &scope.ids()).await?.len();
     let day = state.clock.today();
     let page = DashboardPage {
         layout: layout(&state, &staff, Gestion::Tableau, "Tableau de bord", "/gestion").await?,

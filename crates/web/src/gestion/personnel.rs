@@ -8,7 +8,6 @@
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderValue, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -59,13 +58,6 @@ fn administrateur_only(staff: &Staff) -> Result<(), AppError> {
 
 fn role_label(role: &str) -> &'static str {
     ROLES.iter().find(|(value, _)| *value == role).map_or("", |(_, label)| label)
-}
-
-/// A page holding a password in clear is kept by no cache, not even the browser's history.
-fn private(html: Html<String>) -> Response {
-    let mut response = html.into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 #[derive(Template)]
@@ -259,7 +251,7 @@ async fn password_page(state: &AppState, staff: &Staff, member: StaffMember, pas
         password,
         created,
     };
-    Ok(private(Html(page.render()?)))
+    Ok(Html(page.render()?).into_response())
 }
 
 pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchForm(pairs): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {

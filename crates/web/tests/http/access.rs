@@ -220,3 +220,65 @@ async fn every_page_route_is_in_the_table_with_its_access() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_signed_in_page_is_kept_by_no_cache() {
+    let app = TestApp::with_demo().await;
+    let own = martin_ids(&app).await;
+    let mut martin = app.client();
+    martin.login("martin", "Martin-Demo-2026!").await;
+    // The administrateur: every structure, and the staff accounts.
+    let mut staff = app.client();
+    assert_eq!(staff.post("/gestion/connexion", &[("identifiant", "admin"), ("mot_de_passe", "Admin-Demo-2026!")]).await.location(), "/gestion");
+    let family: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
+    let gestion: i64 = sqlx::query_scalar("SELECT id FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap();
+    let activity: String = sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();
+    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(app.db().reader()).await.unwrap();
+    let announcement: i64 = sqlx::query_scalar("SELECT id FROM announcements ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();
+    let registered: String = sqlx::query_scalar(
+        "SELECT a.public_id FROM registrations r JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
+         WHERE c.public_id = $1 ORDER BY a.id LIMIT 1",
+    )
+    .bind(&own.child)
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    let today = app.today().to_string();
+    let mut seen = 0;
+    for route in route_list() {
+        let (client, path) = match route.access {
+            Access::Public => continue,
+            // With what the booking pages ask for in their query.
+            Access::Family => {
+                let query = format!("enfant={}&activite={registered}&date={today}&mois={}", own.child, &today[..7]);
+                (&mut martin, format!("{}?{query}", fill(route.path, &own)))
+            }
+            Access::Staff => {
+                let path = route
+                    .path
+                    .replace("{famille}", &family)
+                    .replace("{enfant}", &own.child)
+                    .replace("{fiche}", &own.fiche)
+                    .replace("{fichier}", &own.file)
+                    .replace("{facture}", &own.invoice)
+                    .replace("{id}", &gestion.to_string())
+                    .replace("{activite}", &activity)
+                    .replace("{annonce}", &announcement.to_string())
+                    // Texts are found by the structure's id, settings by its slug.
+                    .replace("/gestion/textes/{structure}", &format!("/gestion/textes/{carteville}"))
+                    .replace("{structure}", "carteville")
+                    .replace("{texte}", "rgpd");
+                assert!(!path.contains('{'), "teach this test what to put in {path}");
+                (&mut staff, format!("{path}?activite={registered}&jour={today}"))
+            }
+        };
+        let page = client.get(&path).await;
+        if page.status == StatusCode::METHOD_NOT_ALLOWED {
+            continue;
+        }
+        seen += 1;
+        assert!(page.status == StatusCode::OK || page.status == StatusCode::SEE_OTHER, "GET {path}: {}", page.status);
+        assert!(page.header("cache-control").contains("no-store"), "GET {path} ({}): cache-control {:?}", page.status, page.header("cache-control"));
+    }
+    assert!(seen >= 40, "{seen} signed-in pages seen");
+}

@@ -240,3 +240,4 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
     }
 }
+

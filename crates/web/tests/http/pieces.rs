@@ -162,7 +162,7 @@ async fn another_familys_files_are_not_found_and_a_transmitted_fiche_takes_none(
 }
 
 #[tokio::test]
-async fn the_staff_download_of_a_health_piece_is_logged_and_health_pages_are_not_cached() {
+async fn the_staff_download_of_a_health_piece_is_logged_and_fiche_pages_are_not_cached() {
     let app = TestApp::with_demo().await;
     let mut c = martin(&app).await;
     let sanitaire = fiche_link(&mut c, "Fiche sanitaire<span class=\"visually-hidden\"> de Léa</span>").await;
@@ -171,7 +171,7 @@ async fn the_staff_download_of_a_health_piece_is_logged_and_health_pages_are_not
     let family_page = c.get(&sanitaire).await;
     assert_eq!(family_page.header("cache-control"), "no-store");
     let famille = fiche_link(&mut c, "Fiche famille").await;
-    assert_eq!(c.get(&famille).await.header("cache-control"), "", "no health data there");
+    assert_eq!(c.get(&famille).await.header("cache-control"), "no-store", "its personal data neither");
 
     let mut g = staff(&app).await;
     let staff_page = g.get(&sanitaire.replace("/dossier/fiches/", "/gestion/dossiers/")).await;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::{
     extract::{FromRequest, Multipart, Request, State, multipart::MultipartError},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
 use jiff::civil::Date;
@@ -355,9 +355,7 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
         })
         .collect();
     let html = render(&state, &staff, |layout, structures| ImportPage { issued, children_count, ..empty(layout, structures, csrf, upload.structure) }).await?;
-    let mut response = html.into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(html.into_response())
 }
 
 /// Hashes every password on the blocking pool, spread over the machine's cores: Argon2 is

@@ -6,7 +6,6 @@
 use askama::Template;
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
@@ -46,13 +45,6 @@ struct PasswordPage {
     error: Option<&'static str>,
 }
 
-/// A page holding a password in clear is kept by no cache, not even the browser's history.
-fn private(html: Html<String>) -> Response {
-    let mut response = html.into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 const NO_ADDRESS: &str = "Cette famille n'a pas d'adresse e-mail : ajoutez-en une dans « Modifier », ou imprimez le courrier.";
 
 pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<IssueForm>) -> Result<Response, AppError> {
@@ -84,7 +76,7 @@ pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id):
         password,
         error: None,
     };
-    Ok(private(Html(page.render()?)))
+    Ok(Html(page.render()?).into_response())
 }
 
 fn structure_of(family: &Family) -> String {
@@ -153,7 +145,7 @@ pub(crate) async fn letter(State(state): State<AppState>, staff: Staff, Path(id)
             password: String::new(),
             error: Some("Ce mot de passe n'est plus celui de la famille : un autre a été généré depuis, ou la famille a choisi le sien. Générez-en un nouveau depuis la page de la famille."),
         };
-        return Ok(invalid(private(Html(page.render()?))));
+        return Ok(invalid(Html(page.render()?).into_response()));
     }
     let file_name = format!("courrier-{}.pdf", family.identifiant);
     let doc = letter_doc(&state, &family, form.mot_de_passe).await?;
