@@ -17,6 +17,7 @@ mod reservations;
 mod routes;
 mod security;
 mod session;
+mod spreadsheet;
 mod state;
 
 use std::time::Duration;

@@ -6,8 +6,7 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    http::header,
-    response::{Html, IntoResponse, Response},
+    response::{Html, Response},
 };
 use ribambelle_documents::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
 use jiff::{Timestamp, ToSpan, civil::{Date, Time}};
@@ -23,6 +22,7 @@ use ribambelle_store::{
 use serde::Deserialize;
 
 use crate::{
+    spreadsheet::csv_file,
     AppState,
     error::AppError,
     layout::{Layout, Section, Shell, format_instant},
@@ -107,25 +107,6 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(qu
         reglements,
     };
     Ok(Html(page.render()?))
-}
-
-/// A CSV file for French spreadsheets: a byte-order mark, « ; » between fields.
-pub(crate) fn csv_file(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
-    writer.write_record(header_row).map_err(|e| AppError::Internal(e.to_string()))?;
-    for row in rows {
-        writer.write_record(&row).map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 pub(crate) async fn consommations_csv(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {

@@ -241,3 +241,48 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
     }
 }
 
+
+/// The cells of a CSV export, header excepted.
+fn cells(body: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect()
+}
+
+#[tokio::test]
+async fn no_export_hands_a_formula_to_the_spreadsheet() {
+    let app = TestApp::with_demo().await;
+    // What families and staff type, made formulas: names, activities, references.
+    app.exec("UPDATE families SET last_name = '=HYPERLINK(\"https://pirate.example\",\"Payer\")' WHERE identifiant = 'martin'", &[]).await;
+    app.exec("UPDATE children SET first_name = '+cmd|'' /C calc''!A0' WHERE family_id = (SELECT id FROM families WHERE identifiant = 'martin')", &[]).await;
+    app.exec("UPDATE activities SET name = '@SUM(1+1)' || name", &[]).await;
+    app.exec("UPDATE payments SET reference = '-2+3+cmd|'' /C calc''!A0' WHERE family_id = (SELECT id FROM families WHERE identifiant = 'martin')", &[]).await;
+    app.exec("UPDATE wallets SET name = '\t=1+1' || name", &[]).await;
+
+    let today = app.today();
+    let months = [today.first_of_month(), today.first_of_month() - jiff::ToSpan::month(1)].map(|m| m.strftime("%Y-%m").to_string());
+    let mut martin = app.client();
+    martin.login("martin", "Martin-Demo-2026!").await;
+    let mut g = crate::dossier::staff(&app).await;
+    let structures: Vec<i64> = sqlx::query_scalar("SELECT id FROM structures ORDER BY id").fetch_all(app.db().reader()).await.unwrap();
+    let mut exports: Vec<(String, Vec<String>)> = Vec::new();
+    for month in &months {
+        exports.push((format!("consommations {month}"), cells(&martin.get(&format!("/historique/consommations.csv?mois={month}")).await.body)));
+        for structure in &structures {
+            for export in ["factures", "reglements"] {
+                let page = g.get(&format!("/gestion/facturation/export/{export}.csv?structure={structure}&mois={month}")).await;
+                exports.push((format!("{export} {structure} {month}"), cells(&page.body)));
+            }
+        }
+    }
+    exports.push(("règlements de la famille".to_owned(), cells(&martin.get("/historique/reglements.csv").await.body)));
+
+    let mut neutralised = 0;
+    for (export, cells) in &exports {
+        for cell in cells {
+            let number = cell.trim_start_matches('-').replace(',', "").bytes().all(|b| b.is_ascii_digit()) && !cell.is_empty();
+            assert!(number || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{export}: {cell:?}");
+            neutralised += usize::from(cell.starts_with("'=") || cell.starts_with("'+") || cell.starts_with("'-") || cell.starts_with("'@") || cell.starts_with("'\t"));
+        }
+    }
+    assert!(neutralised >= 4, "the formulas were in the exports, neutralised: {neutralised}");
+}

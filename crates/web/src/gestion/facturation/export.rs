@@ -20,7 +20,7 @@ use crate::{
     error::AppError,
     gestion::Scope,
     layout::{Gestion, Layout},
-    portal::history::csv_file,
+    spreadsheet::csv_file,
     session::Staff,
 };
 
