@@ -26,9 +26,13 @@ pub(crate) struct SwitchForm {
     retour: String,
 }
 
-/// Only a path of this site is a valid place to come back to.
+/// Only a path of this site is a valid place to come back to: « /x… » made of the
+/// characters an address may hold as they are. Browsers drop tabs and newlines from an
+/// address and read « \ » as « / », so that « /\t/pirate.example » would leave the portal;
+/// a control character would not even make a header.
 fn safe_return(path: &str) -> &str {
-    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://");
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/?%#".contains(c);
+    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains("://") && path.chars().all(allowed);
     if local { path } else { "/accueil" }
 }
 
@@ -68,5 +72,9 @@ mod tests {
         assert_eq!(safe_return("https://evil.example/"), "/accueil");
         assert_eq!(safe_return("/\\evil.example"), "/accueil");
         assert_eq!(safe_return(""), "/accueil");
+        for control in ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/\0", "/ /evil.example", "/é"] {
+            assert_eq!(safe_return(control), "/accueil", "{control:?}");
+        }
+        assert_eq!(safe_return("/reservations?enfant=a-1&mois=2027-05#jour"), "/reservations?enfant=a-1&mois=2027-05#jour");
     }
 }

@@ -286,3 +286,19 @@ async fn no_export_hands_a_formula_to_the_spreadsheet() {
     }
     assert!(neutralised >= 4, "the formulas were in the exports, neutralised: {neutralised}");
 }
+
+#[tokio::test]
+async fn the_structure_switch_comes_back_only_to_a_page_of_the_portal() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
+    let structure = ecureuils.to_string();
+    for retour in ["/\t/pirate.example", "/\r\nSet-Cookie: x=1", "/\n/pirate.example", "/accueil\0", "\t//pirate.example", "/\\pirate.example", "https://pirate.example"] {
+        let switched = c.post_signed("/accueil", "/structure", &[("structure", &structure), ("retour", retour)]).await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER, "{retour:?}: {}", switched.body);
+        assert_eq!(switched.location(), "/accueil", "{retour:?}");
+    }
+    let kept = c.post_signed("/accueil", "/structure", &[("structure", &structure), ("retour", "/reservations?mois=2027-05")]).await;
+    assert_eq!(kept.location(), "/reservations?mois=2027-05");
+}
