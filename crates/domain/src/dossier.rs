@@ -475,7 +475,8 @@ fn normalise(f: &Field, raw: &str) -> Result<String, String> {
         return Err("Ce champ est limité à 500 caractères.".to_owned());
     }
     match f.kind {
-        Text | LongText => Ok(raw.to_owned()),
+        Text => crate::text::single_line_problem(raw).map_or_else(|| Ok(raw.to_owned()), |problem| Err(problem.to_owned())),
+        LongText => crate::text::multi_line_problem(raw).map_or_else(|| Ok(raw.to_owned()), |problem| Err(problem.to_owned())),
         Date => parse_french_date(raw).map(|d| d.to_string()).ok_or_else(|| "Saisissez une date au format jj/mm/aaaa, par exemple 15/05/2016.".to_owned()),
         Phone => {
             let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();

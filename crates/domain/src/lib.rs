@@ -16,3 +16,4 @@ pub mod promotion;
 pub mod report;
 pub mod second_factor;
 pub mod session;
+pub mod text;

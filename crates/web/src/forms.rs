@@ -6,6 +6,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
+use ribambelle_domain::text;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
@@ -37,11 +38,23 @@ impl FormErrors {
     }
 
     /// Checks a required text field's presence and length.
+    /// A required one-line field: not empty, at most `max` characters, on one line.
     pub fn require(&mut self, field: &str, value: &str, label: &str, max: usize) {
+        self.require_with(field, value, label, max, text::single_line_problem);
+    }
+
+    /// A required multi-line field (a `textarea`).
+    pub fn require_text(&mut self, field: &str, value: &str, label: &str, max: usize) {
+        self.require_with(field, value, label, max, text::multi_line_problem);
+    }
+
+    fn require_with(&mut self, field: &str, value: &str, label: &str, max: usize, problem: fn(&str) -> Option<&'static str>) {
         if value.trim().is_empty() {
             self.add(field, format!("Saisissez {label}."));
         } else if value.chars().count() > max {
             self.add(field, format!("Ce champ est limité à {max} caractères."));
+        } else if let Some(message) = problem(value) {
+            self.add(field, message);
         }
     }
 }

@@ -69,7 +69,7 @@ impl AnnouncementForm {
             errors.add("structure", "Choisissez une de vos structures.");
         }
         errors.require("titre", &self.titre, "le titre de l'annonce", 120);
-        errors.require("texte", &self.texte, "le texte de l'annonce", 4000);
+        errors.require_text("texte", &self.texte, "le texte de l'annonce", 4000);
         let from = parse_french_date(&self.debut);
         if from.is_none() {
             errors.add("debut", "Saisissez une date au format jj/mm/aaaa.");
@@ -298,7 +298,7 @@ pub(crate) async fn publish(State(state): State<AppState>, staff: Staff, Path((s
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;
     let mut errors = FormErrors::default();
     errors.require("titre", &form.titre, "le titre du texte", 200);
-    errors.require("texte", &form.texte, "le texte", 100_000);
+    errors.require_text("texte", &form.texte, "le texte", 100_000);
     if errors.is_empty() && form.titre.trim() == current.title && form.texte.trim() == current.body.trim() {
         errors.add("texte", "Le texte est identique à la version en vigueur : modifiez-le avant de publier une nouvelle version.");
     }

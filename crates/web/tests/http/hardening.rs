@@ -302,3 +302,38 @@ async fn the_structure_switch_comes_back_only_to_a_page_of_the_portal() {
     let kept = c.post_signed("/accueil", "/structure", &[("structure", &structure), ("retour", "/reservations?mois=2027-05")]).await;
     assert_eq!(kept.location(), "/reservations?mois=2027-05");
 }
+
+#[tokio::test]
+async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
+    let app = TestApp::with_demo().await;
+    let mut g = crate::dossier::staff(&app).await;
+    let martin: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
+    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(app.db().reader()).await.unwrap();
+    let edit = format!("/gestion/familles/{martin}/modifier");
+    for name in ["MARTIN\0", "MAR\u{7}TIN"] {
+        let fields = [("civilite", "M."), ("nom", name), ("prenom", "Paul"), ("identifiant", "martin"), ("emails", ""), ("structure", &carteville.to_string())];
+        let refused = g.post_signed(&edit, &edit, &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        refused.assert_contains("Ce champ tient sur une seule ligne");
+    }
+    let stored: String = sqlx::query_scalar("SELECT last_name FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(stored, "MARTIN");
+
+    // A one-line field of the back office, then a multi-line one that keeps its lines.
+    let activity: String = sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();
+    let page = format!("/gestion/activites/{activity}");
+    let day = (app.today() + jiff::ToSpan::days(30)).strftime("%d/%m/%Y").to_string();
+    let closure = g.post_signed(&page, &format!("{page}/fermetures"), &[("jour", &day), ("motif", "Grève\r\nBcc: tous@example.fr")]).await;
+    assert_eq!(closure.status, StatusCode::UNPROCESSABLE_ENTITY);
+    closure.assert_contains("Ce champ tient sur une seule ligne");
+    let form = "/gestion/annonces";
+    let fields = [("structure", carteville.to_string()), ("titre", "Piscine".to_owned()), ("texte", "Première ligne\r\nDeuxième ligne".to_owned()), ("debut", app.today().strftime("%d/%m/%Y").to_string())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let published = g.post_signed("/gestion/annonces", form, &fields).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
+    let mut nul = fields.clone();
+    nul[2] = ("texte", "fin\0");
+    let refused = g.post_signed("/gestion/annonces", form, &nul).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("Ce texte contient un caractère invisible");
+}

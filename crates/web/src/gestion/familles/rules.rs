@@ -3,7 +3,7 @@
 //! French message.
 
 use jiff::civil::Date;
-use ribambelle_domain::{dossier::parse_french_date, emails::parse_email_list};
+use ribambelle_domain::{dossier::parse_french_date, emails::parse_email_list, text::single_line_problem};
 
 /// The civilités a letter may start with.
 pub(super) const CIVILITIES: [&str; 2] = ["M.", "Mme"];
@@ -21,6 +21,9 @@ pub(super) fn civility(raw: &str) -> Result<&'static str, String> {
 
 /// A required name; last names are kept in capitals, as on the town hall's letters.
 pub(super) fn name(raw: &str, what: &str, capitals: bool) -> Result<String, String> {
+    if let Some(problem) = single_line_problem(raw.trim()) {
+        return Err(problem.to_owned());
+    }
     let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if value.is_empty() {
         return Err(format!("Saisissez {what}."));
@@ -65,6 +68,9 @@ pub(super) fn birth_date(raw: &str, today: Date) -> Result<Date, String> {
 
 /// The school, optional.
 pub(super) fn school(raw: &str) -> Result<String, String> {
+    if let Some(problem) = single_line_problem(raw.trim()) {
+        return Err(problem.to_owned());
+    }
     let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if value.chars().count() > MAX_TEXT {
         return Err(format!("Ce champ est limité à {MAX_TEXT} caractères."));
