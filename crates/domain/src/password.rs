@@ -2,6 +2,11 @@
 //! weaker parameters than the configured ones is reported so the caller can upgrade it at
 //! the next successful login.
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,21 +44,30 @@ pub enum Verification {
 pub struct PasswordHashing {
     params: HashParams,
     argon: Argon2<'static>,
+    /// Argon2 computations done, shared by the clones: what a login costs is counted, not
+    /// timed (a stored value that is no hash costs nothing, and would tell it apart).
+    computed: Arc<AtomicU64>,
 }
 
 impl PasswordHashing {
     pub fn new(params: HashParams) -> Result<Self, HashError> {
         let p = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
             .map_err(|e| HashError::Params(e.to_string()))?;
-        Ok(PasswordHashing { params, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, p) })
+        Ok(PasswordHashing { params, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, p), computed: Arc::default() })
     }
 
     pub fn params(&self) -> HashParams {
         self.params
     }
 
+    /// How many Argon2 computations this hashing and its clones have done.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
     /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
     pub fn hash(&self, password: &str) -> Result<String, HashError> {
+        self.computed.fetch_add(1, Ordering::Relaxed);
         self.argon
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -62,6 +76,9 @@ impl PasswordHashing {
 
     pub fn verify(&self, password: &str, stored: &str) -> Verification {
         // The stored string carries its own parameters; Argon2 verifies with those.
+        if stored.starts_with("$argon2") {
+            self.computed.fetch_add(1, Ordering::Relaxed);
+        }
         if self.argon.verify_password(password.as_bytes(), stored).is_err() {
             return Verification::Invalid;
         }

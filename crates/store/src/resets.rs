@@ -86,8 +86,8 @@ pub async fn complete(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(family_id) = family_id else { return Ok(None) };
-    let emails: String = sqlx::query_scalar(
-        "UPDATE families SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3 RETURNING emails",
+    let (emails, identifiant): (String, String) = sqlx::query_as(
+        "UPDATE families SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3 RETURNING emails, identifiant",
     )
     .bind(new_hash)
     .bind(db_time(now))
@@ -95,6 +95,9 @@ pub async fn complete(
     .fetch_one(&mut *tx)
     .await?;
     sessions::delete_family_sessions(&mut *tx, family_id, None).await?;
+    // The link came to the family's mail: whoever locked the account by guessing does
+    // not keep the family out any longer.
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(crate::throttle::account_key(&identifiant)).execute(&mut *tx).await?;
     let emails: Vec<String> = emails.split(';').filter(|e| !e.is_empty()).map(str::to_owned).collect();
     if let Some(mail) = notification(&emails) {
         outbox::enqueue(&mut tx, &mail, now).await?;

@@ -149,7 +149,7 @@ pub(crate) async fn sign_in(
                 LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
                 LoginRefusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             };
-            page.error = Some(refusal.message());
+            page.error = Some(refusal.message(audience));
             return Ok((status, Html(page.render()?)).into_response());
         }
     };

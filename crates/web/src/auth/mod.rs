@@ -57,6 +57,9 @@ pub(crate) async fn authenticate(
     credentials: Option<Credentials>,
 ) -> Result<Result<Authenticated, LoginRefusal>, AppError> {
     let now = state.clock.now();
+    // An account with no password yet opens with none: it is checked as an unknown one,
+    // against the decoy, so that its answer takes as long as any other's.
+    let credentials = credentials.filter(|c| !c.password_hash.is_empty());
     let account_key = throttle::account_key(login);
     let address_key = throttle::address_key(address);
     // The turn comes first: a family sent to the waiting page has made no attempt.
@@ -94,14 +97,19 @@ pub(crate) async fn authenticate(
 }
 
 impl LoginRefusal {
-    pub fn message(&self) -> String {
-        match self {
-            LoginRefusal::Wrong => "Identifiant ou mot de passe incorrect.".to_owned(),
-            LoginRefusal::Throttled(Throttle::Wait(wait)) => {
+    /// What the login page says; a lock is lifted by the family's reset link, while staff
+    /// have no such link and ask the administrateur.
+    pub fn message(&self, audience: login::Audience) -> String {
+        match (self, audience) {
+            (LoginRefusal::Wrong, _) => "Identifiant ou mot de passe incorrect.".to_owned(),
+            (LoginRefusal::Throttled(Throttle::Wait(wait)), _) => {
                 format!("Trop de tentatives de connexion. Patientez {} avant de réessayer.", french::seconds(*wait))
             }
-            LoginRefusal::Throttled(_) => "Trop de tentatives de connexion : l'accès est bloqué pendant 15 minutes. \
-                 Si vous avez oublié votre mot de passe, utilisez « Réinitialiser votre mot de passe »."
+            (LoginRefusal::Throttled(_), login::Audience::Family) => "Trop de tentatives de connexion : l'accès est bloqué pendant 15 minutes. \
+                 Pour le débloquer tout de suite, utilisez « Réinitialiser votre mot de passe » : le lien reçu par mail débloque aussi votre compte."
+                .to_owned(),
+            (LoginRefusal::Throttled(_), login::Audience::Staff) => "Trop de tentatives de connexion : l'accès est bloqué pendant 15 minutes. \
+                 Si vous avez oublié votre mot de passe, demandez-en un nouveau à l'administrateur du portail."
                 .to_owned(),
         }
     }

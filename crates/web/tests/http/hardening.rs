@@ -337,3 +337,48 @@ async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused.assert_contains("Ce texte contient un caractère invisible");
 }
+
+#[tokio::test]
+async fn every_refused_login_costs_one_argon2_computation_whatever_account_it_names() {
+    let app = TestApp::with_demo().await;
+    // A family created without a password yet.
+    app.exec("UPDATE families SET password_hash = '' WHERE identifiant = 'dupont'", &[]).await;
+    // The decoy is made once per process: made here, it is not counted below.
+    app.client_from("203.0.113.19").login("personne", "x").await;
+    for (i, identifiant) in ["martin", "dupont", "personne"].into_iter().enumerate() {
+        let before = app.state.hashing.computed();
+        let page = app.client_from(&format!("203.0.113.{}", 20 + i)).login(identifiant, "mauvais-mot-de-passe").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{identifiant}");
+        page.assert_contains("Identifiant ou mot de passe incorrect");
+        assert_eq!(app.state.hashing.computed() - before, 1, "{identifiant}: Argon2 computations");
+    }
+}
+
+/// Locks an account as ten wrong passwords would.
+async fn lock(app: &TestApp, key: &str) {
+    let now = ribambelle_store::db_time(app.now());
+    let until = ribambelle_store::db_time(app.now() + jiff::SignedDuration::from_mins(15));
+    app.exec("INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES ($1, 10, $2, $3)", &[key, &now, &until]).await;
+}
+
+#[tokio::test]
+async fn a_locked_staff_member_is_sent_to_the_administrateur_and_a_family_to_its_reset_link() {
+    let app = TestApp::with_demo().await;
+    lock(&app, "compte:gestion").await;
+    let staff = app.client().post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    assert_eq!(staff.status, StatusCode::TOO_MANY_REQUESTS);
+    staff.assert_contains("demandez-en un nouveau à l'administrateur du portail");
+    assert!(!staff.body.contains("Réinitialiser"), "staff have no reset link");
+
+    lock(&app, "compte:martin").await;
+    let mut c = app.client();
+    let family = c.login("martin", "Martin-Demo-2026!").await;
+    assert_eq!(family.status, StatusCode::TOO_MANY_REQUESTS);
+    family.assert_contains("le lien reçu par mail débloque aussi votre compte");
+    c.post("/mot-de-passe-oublie", &[("identifiant", "martin"), ("email", "paul.martin@example.fr")]).await;
+    let link = crate::reset::wait_for_link(&app, "paul.martin@example.fr").await.expect("a reset mail");
+    let path = link.strip_prefix(crate::support::PUBLIC_URL).unwrap().to_owned();
+    let done = c.post(&path, &[("nouveau", crate::support::STRONG), ("confirmation", crate::support::STRONG)]).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(c.login("martin", crate::support::STRONG).await.location(), "/accueil", "the reset lifted the lock");
+}

@@ -9,7 +9,7 @@ use crate::support::{PUBLIC_URL, STRONG, TestApp};
 const CONFIRMATION: &str = "Si l'identifiant et l'adresse e-mail saisis sont ceux connus par la collectivité";
 
 /// The link of the reset mail, once the background task has queued it.
-async fn wait_for_link(app: &TestApp, to: &str) -> Option<String> {
+pub(crate) async fn wait_for_link(app: &TestApp, to: &str) -> Option<String> {
     for _ in 0..100 {
         if let Some(body) = app.mails_matching(to, "/reinitialiser/").await.pop() {
             let start = body.find(PUBLIC_URL).expect("the link uses the configured public URL");
