@@ -27,7 +27,10 @@ mod tests {
             assert!(single_line_problem(refused).is_some(), "{refused:?}");
         }
         assert_eq!(single_line_problem("Jean-Paul D'ARTAGNAN-ÉLOI"), None);
-        assert_eq!(multi_line_problem("Première ligne\r\nDeuxième\tcolonne"), None);
+        assert_eq!(
+            multi_line_problem("Première ligne\r\nDeuxième\tcolonne"),
+            None
+        );
         for refused in ["fin\0", "cloche\u{7}", "\u{1b}[31m"] {
             assert!(multi_line_problem(refused).is_some(), "{refused:?}");
         }

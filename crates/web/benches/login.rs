@@ -1,6 +1,8 @@
 //! What a login costs: one Argon2id hash with the production parameters, and logins per
 //! second through the real router (form parsing, throttle checks, verification, session
-//! creation) on a SQLite database, with as many concurrent clients as cores.
+//! creation) on a SQLite database, with as many concurrent clients as cores; then how long
+//! a refused login takes to answer, by the account it names (an identifiant must not be
+//! told apart by the time its answer takes).
 //! Run with `cargo bench -p ribambelle-web --bench login`; figures are printed, not asserted.
 
 use std::time::{Duration, Instant};
@@ -80,4 +82,30 @@ async fn http_logins(hashing: PasswordHashing, cores: usize) {
         latencies[total / 2],
         latencies[(total * 99 / 100).min(total - 1)]
     );
+    refused_logins(&db.db, &router).await;
+}
+
+/// A wrong password on a family with a password, on one without any yet, and on an
+/// identifiant nobody has, one at a time: the medians should be within noise.
+async fn refused_logins(db: &ribambelle_store::Db, router: &axum::Router) {
+    sqlx::query("UPDATE families SET password_hash = '' WHERE identifiant = 'dupont'").execute(db.writer()).await.unwrap();
+    println!("Refused logins, one at a time (goal: the three medians within noise of one another):");
+    for (label, identifiant) in [("a family with a password", "martin"), ("a family with no password yet", "dupont"), ("an identifiant nobody has", "personne")] {
+        let mut latencies = Vec::new();
+        for i in 0..30 {
+            // Forget the failures, so that every attempt is checked rather than throttled.
+            sqlx::query("DELETE FROM login_throttle").execute(db.writer()).await.unwrap();
+            let mut request = Request::post("/connexion")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(format!("identifiant={identifiant}&mot_de_passe=mauvais")))
+                .unwrap();
+            request.extensions_mut().insert(ConnectInfo(format!("10.200.0.{i}:4000").parse::<std::net::SocketAddr>().unwrap()));
+            let sent = Instant::now();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), 401, "refused");
+            latencies.push(sent.elapsed());
+        }
+        latencies.sort();
+        println!("  {label:<32} p50 {:.1?}, p90 {:.1?}", latencies[15], latencies[27]);
+    }
 }

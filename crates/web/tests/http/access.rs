@@ -229,7 +229,7 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
     martin.login("martin", "Martin-Demo-2026!").await;
     // The administrateur: every structure, and the staff accounts.
     let mut staff = app.client();
-    assert_eq!(staff.post("/gestion/connexion", &[("identifiant", "admin"), ("mot_de_passe", "Admin-Demo-2026!")]).await.location(), "/gestion");
+    assert_eq!(staff.staff_login("admin", "Admin-Demo-2026!").await.location(), "/gestion");
     let family: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
     let gestion: i64 = sqlx::query_scalar("SELECT id FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap();
     let activity: String = sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();

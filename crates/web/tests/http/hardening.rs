@@ -10,23 +10,53 @@ use crate::support::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_sent_at_once_are_counted_before_they_are_checked() {
-    let app = TestApp::with_demo().await;
+    // Room for all of them in the queue, however slow the machine: none gets the waiting page.
+    let queue = ribambelle_web::PasswordQueueLimits {
+        at_once: 2,
+        waiting: 1_000,
+        wait: std::time::Duration::from_secs(600),
+    };
+    let app = TestApp::with_demo_configured(|config| config.password_queue = queue).await;
     let guesses = (0..64).map(|i| {
         let app = &app;
-        async move { app.client_from("203.0.113.9").login("martin", &format!("essai-{i}")).await.status }
+        async move {
+            app.client_from("203.0.113.9")
+                .login("martin", &format!("essai-{i}"))
+                .await
+                .status
+        }
     });
     let answers = futures_util::future::join_all(guesses).await;
 
     // The policy lets the first failures through without a wait: that many guesses are
     // checked, and every other one is refused before its hash is computed.
     let allowed = usize::try_from(ThrottlePolicy::ACCOUNT.free_failures + 1).unwrap();
-    assert_eq!(app.state.password_queue.figures().computed, allowed as u64, "hashes computed for 64 guesses at once");
-    assert_eq!(answers.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), allowed, "{answers:?}");
-    assert_eq!(answers.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 64 - allowed, "{answers:?}");
-    let counted: i64 = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = 'compte:martin'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
+    assert_eq!(
+        app.state.password_queue.figures().computed,
+        allowed as u64,
+        "hashes computed for 64 guesses at once"
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count(),
+        allowed,
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        64 - allowed,
+        "{answers:?}"
+    );
+    let counted: i64 =
+        sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = 'compte:martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(counted, allowed as i64, "every checked guess is counted");
 }
 
@@ -35,24 +65,40 @@ async fn a_right_password_takes_back_its_count_on_the_address() {
     let app = TestApp::with_demo().await;
     // A family library's computer: many families sign in one after another.
     for _ in 0..40 {
-        let page = app.client_from("203.0.113.10").login("martin", "Martin-Demo-2026!").await;
+        let page = app
+            .client_from("203.0.113.10")
+            .login("martin", "Martin-Demo-2026!")
+            .await;
         assert_eq!(page.location(), "/accueil");
     }
-    let counted: Option<i64> = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = 'adresse:203.0.113.10'")
-        .fetch_optional(app.db().reader())
-        .await
-        .unwrap();
+    let counted: Option<i64> = sqlx::query_scalar(
+        "SELECT failures FROM login_throttle WHERE key = 'adresse:203.0.113.10'",
+    )
+    .fetch_optional(app.db().reader())
+    .await
+    .unwrap();
     assert_eq!(counted.unwrap_or(0), 0);
 }
 
 /// Turns the second factor of « gestion » on; returns its secret.
 async fn second_factor_on(app: &TestApp) -> String {
     let mut g = crate::dossier::staff(app).await;
-    g.post_signed("/gestion/securite", "/gestion/securite/preparer", &[]).await;
-    let secret: String = sqlx::query_scalar("SELECT totp_secret FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap();
+    g.post_signed("/gestion/securite", "/gestion/securite/preparer", &[])
+        .await;
+    let secret: String =
+        sqlx::query_scalar("SELECT totp_secret FROM staff WHERE login = 'gestion'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let now = u64::try_from(app.now().as_second()).unwrap();
     let code = code_at(&secret, now).unwrap();
-    let enabled = g.post_signed("/gestion/securite", "/gestion/securite/activer", &[("code", &code)]).await;
+    let enabled = g
+        .post_signed(
+            "/gestion/securite",
+            "/gestion/securite/activer",
+            &[("code", &code)],
+        )
+        .await;
     assert_eq!(enabled.location(), "/gestion/securite?fait=activee");
     secret
 }
@@ -60,14 +106,20 @@ async fn second_factor_on(app: &TestApp) -> String {
 /// The n-th guess of a code: six digits that are none of the codes valid around now.
 fn guess(app: &TestApp, secret: &str, n: u32) -> String {
     let step = step_of(u64::try_from(app.now().as_second()).unwrap());
-    let valid: Vec<String> = (step.saturating_sub(2)..=step + 2).map(|s| code_at(secret, s * 30).unwrap()).collect();
-    (n..).step_by(97).map(|k| format!("{:06}", k % 1_000_000)).find(|g| !valid.contains(g)).unwrap()
+    let valid: Vec<String> = (step.saturating_sub(2)..=step + 2)
+        .map(|s| code_at(secret, s * 30).unwrap())
+        .collect();
+    (n..)
+        .step_by(97)
+        .map(|k| format!("{:06}", k % 1_000_000))
+        .find(|g| !valid.contains(g))
+        .unwrap()
 }
 
 /// The password of « gestion », then the code form's challenge.
 async fn code_asked(app: &TestApp) -> String {
     let mut c = app.client();
-    let asked = c.post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    let asked = c.staff_login("gestion", "Gestion-Demo-2026!").await;
     asked.assert_contains("Code de vérification");
     asked.input_value("defi").unwrap()
 }
@@ -76,7 +128,13 @@ async fn code_asked(app: &TestApp) -> String {
 async fn wrong_codes_across_sign_ins_lock_the_codes_and_tell_the_staff_and_the_administrateur() {
     let app = TestApp::with_demo().await;
     let secret = second_factor_on(&app).await;
-    let key = format!("code:{}", sqlx::query_scalar::<_, i64>("SELECT id FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap());
+    let key = format!(
+        "code:{}",
+        sqlx::query_scalar::<_, i64>("SELECT id FROM staff WHERE login = 'gestion'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap()
+    );
     let mut wrong = 0;
     let mut last = None;
     // Two sign-ins of five wrong codes each: the password is known, the code is guessed.
@@ -85,8 +143,19 @@ async fn wrong_codes_across_sign_ins_lock_the_codes_and_tell_the_staff_and_the_a
         for _ in 0..5 {
             // Past the first five, a code must wait a little: let that time pass.
             let earlier = ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(2));
-            app.exec("UPDATE login_throttle SET last_failure_at = $1 WHERE key = $2", &[&earlier, &key]).await;
-            last = Some(app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, wrong))]).await);
+            app.exec(
+                "UPDATE login_throttle SET last_failure_at = $1 WHERE key = $2",
+                &[&earlier, &key],
+            )
+            .await;
+            last = Some(
+                app.client()
+                    .post(
+                        "/gestion/connexion/code",
+                        &[("defi", &challenge), ("code", &guess(&app, &secret, wrong))],
+                    )
+                    .await,
+            );
             wrong += 1;
         }
     }
@@ -94,13 +163,28 @@ async fn wrong_codes_across_sign_ins_lock_the_codes_and_tell_the_staff_and_the_a
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     locked.assert_contains("les codes de ce compte sont refusés pendant 15 minutes");
     for who in ["gestion@carteville.example", "admin@carteville.example"] {
-        assert_eq!(app.mails_matching(who, "Trop de codes de vérification incorrects").await.len(), 1, "{who}");
+        assert_eq!(
+            app.mails_matching(who, "Trop de codes de vérification incorrects")
+                .await
+                .len(),
+            1,
+            "{who}"
+        );
     }
 
     // Even the right code is refused now, at a new sign-in.
     let challenge = code_asked(&app).await;
     let step = step_of(u64::try_from(app.now().as_second()).unwrap());
-    let right = app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &code_at(&secret, (step + 1) * 30).unwrap())]).await;
+    let right = app
+        .client()
+        .post(
+            "/gestion/connexion/code",
+            &[
+                ("defi", &challenge),
+                ("code", &code_at(&secret, (step + 1) * 30).unwrap()),
+            ],
+        )
+        .await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
     right.assert_contains("refusés pendant 15 minutes");
     assert!(right.header("set-cookie").is_empty(), "no session");
@@ -112,13 +196,30 @@ async fn a_code_sent_too_soon_after_many_wrong_ones_is_asked_to_wait() {
     let secret = second_factor_on(&app).await;
     let challenge = code_asked(&app).await;
     for wrong in 0..5 {
-        app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, wrong))]).await;
+        app.client()
+            .post(
+                "/gestion/connexion/code",
+                &[("defi", &challenge), ("code", &guess(&app, &secret, wrong))],
+            )
+            .await;
     }
     // The sixth wrong code of the day, at a new sign-in, then a seventh at once: the code
     // form asks to wait, rounded up.
     let challenge = code_asked(&app).await;
-    let hurried = app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, 5))]).await;
-    let waiting = app.client().post("/gestion/connexion/code", &[("defi", &challenge), ("code", &guess(&app, &secret, 6))]).await;
+    let hurried = app
+        .client()
+        .post(
+            "/gestion/connexion/code",
+            &[("defi", &challenge), ("code", &guess(&app, &secret, 5))],
+        )
+        .await;
+    let waiting = app
+        .client()
+        .post(
+            "/gestion/connexion/code",
+            &[("defi", &challenge), ("code", &guess(&app, &secret, 6))],
+        )
+        .await;
     assert_eq!(hurried.status, StatusCode::UNAUTHORIZED);
     assert_eq!(waiting.status, StatusCode::UNAUTHORIZED);
     waiting.assert_contains("Patientez 1 seconde avant de saisir un autre code");
@@ -131,26 +232,52 @@ async fn outside_the_demo_the_simulated_bank_is_neither_offered_nor_chosen() {
     c.login("martin", "Martin-Demo-2026!").await;
     let page = c.get("/paiement").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.body.contains("Créditer le porte-monnaie") && !page.body.contains("<th scope=\"col\">Payer</th>"), "no online payment offered");
-    let wallet: i64 = sqlx::query_scalar("SELECT id FROM wallets WHERE billing_mode = 'prepaiement' ORDER BY id LIMIT 1")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
-    let paid = c.post_signed("/paiement", "/paiement/payer", &[("porte_monnaie", &wallet.to_string()), ("montant", "25")]).await;
+    assert!(
+        !page.body.contains("Créditer le porte-monnaie")
+            && !page.body.contains("<th scope=\"col\">Payer</th>"),
+        "no online payment offered"
+    );
+    let wallet: i64 = sqlx::query_scalar(
+        "SELECT id FROM wallets WHERE billing_mode = 'prepaiement' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    let paid = c
+        .post_signed(
+            "/paiement",
+            "/paiement/payer",
+            &[("porte_monnaie", &wallet.to_string()), ("montant", "25")],
+        )
+        .await;
     assert_eq!(paid.status, StatusCode::NOT_FOUND);
-    let started: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE mode = 'carte' AND state = 'en_cours'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
+    let started: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM payments WHERE mode = 'carte' AND state = 'en_cours'",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
     assert_eq!(started, 0);
 
     let mut g = crate::dossier::staff(&app).await;
     let structure = "/gestion/structures/ecureuils";
     let settings = g.get(structure).await;
     settings.assert_contains("value=\"production\"");
-    assert!(!settings.body.contains("value=\"simulee\""), "the simulated bank is not offered");
+    assert!(
+        !settings.body.contains("value=\"simulee\""),
+        "the simulated bank is not offered"
+    );
     let chosen = g
-        .post_signed(structure, "/gestion/structures/ecureuils/regie", &[("prestataire", "payfip"), ("environnement", "simulee"), ("identifiant", "123456"), ("certificat", "")])
+        .post_signed(
+            structure,
+            "/gestion/structures/ecureuils/regie",
+            &[
+                ("prestataire", "payfip"),
+                ("environnement", "simulee"),
+                ("identifiant", "123456"),
+                ("certificat", ""),
+            ],
+        )
         .await;
     assert_eq!(chosen.status, StatusCode::UNPROCESSABLE_ENTITY);
     chosen.assert_contains("La banque simulée ne sert qu'aux démonstrations");
@@ -171,7 +298,7 @@ async fn ecureuils_gestionnaire(app: &TestApp) -> crate::support::Client<'_> {
     )
     .await;
     let mut c = app.client();
-    let signed = c.post("/gestion/connexion", &[("identifiant", "ecureuils"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    let signed = c.staff_login("ecureuils", "Gestion-Demo-2026!").await;
     assert_eq!(signed.location(), "/gestion");
     c
 }
@@ -191,19 +318,45 @@ async fn waiting_requests(app: &TestApp) -> Vec<(String, i64)> {
 async fn a_gestionnaire_of_one_structure_runs_the_processing_of_that_structure_only() {
     let app = TestApp::with_demo().await;
     let before = waiting_requests(&app).await;
-    assert!(before.iter().any(|(slug, n)| slug == "carteville" && *n > 0), "{before:?}");
-    assert!(before.iter().any(|(slug, n)| slug == "ecureuils" && *n > 0), "{before:?}");
+    assert!(
+        before
+            .iter()
+            .any(|(slug, n)| slug == "carteville" && *n > 0),
+        "{before:?}"
+    );
+    assert!(
+        before.iter().any(|(slug, n)| slug == "ecureuils" && *n > 0),
+        "{before:?}"
+    );
     let outbox_before = app.mails_matching("", "").await.len();
 
     let mut g = ecureuils_gestionnaire(&app).await;
-    let ran = g.post_signed("/gestion/reservations", "/gestion/reservations/traitement", &[]).await;
+    let ran = g
+        .post_signed(
+            "/gestion/reservations",
+            "/gestion/reservations/traitement",
+            &[],
+        )
+        .await;
     assert_eq!(ran.status, StatusCode::SEE_OTHER);
     let after = waiting_requests(&app).await;
-    assert_eq!(after, before.into_iter().filter(|(slug, _)| slug == "carteville").collect::<Vec<_>>(), "CarteVille's requests wait for their own run");
+    assert_eq!(
+        after,
+        before
+            .into_iter()
+            .filter(|(slug, _)| slug == "carteville")
+            .collect::<Vec<_>>(),
+        "CarteVille's requests wait for their own run"
+    );
     // The mails went to families about Les Écureuils only.
     let mails = app.mails_matching("", "").await;
     assert!(mails.len() > outbox_before);
-    assert!(mails[outbox_before..].iter().all(|m| !m.contains("Mairie de CarteVille")), "{mails:?}");
+    assert!(
+        mails[outbox_before..]
+            .iter()
+            .all(|m| !m.contains("Mairie de CarteVille")),
+        "{mails:?}"
+    );
 }
 
 #[tokio::test]
@@ -212,14 +365,36 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
     let mut g = crate::dossier::staff(&app).await;
     let letters = "/gestion/familles/import/courriers";
     // An onboarded family, a text of one's own, or a first-login family with a wrong one.
-    for (identifiant, password) in [("martin", "Appelez-le 01 02 03 04 05"), ("martin", "Martin-Demo-2026!"), ("dupont", "autre-chose")] {
-        let forged = g.post_signed("/gestion/familles/import", letters, &[("identifiant", identifiant), ("mot_de_passe", password)]).await;
-        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY, "{identifiant} / {password}");
-        forged.assert_contains("Les courriers ne sont pas faits").assert_contains(&format!("Pas de courrier pour « {identifiant} »"));
+    for (identifiant, password) in [
+        ("martin", "Appelez-le 01 02 03 04 05"),
+        ("martin", "Martin-Demo-2026!"),
+        ("dupont", "autre-chose"),
+    ] {
+        let forged = g
+            .post_signed(
+                "/gestion/familles/import",
+                letters,
+                &[("identifiant", identifiant), ("mot_de_passe", password)],
+            )
+            .await;
+        assert_eq!(
+            forged.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{identifiant} / {password}"
+        );
+        forged
+            .assert_contains("Les courriers ne sont pas faits")
+            .assert_contains(&format!("Pas de courrier pour « {identifiant} »"));
         assert_ne!(forged.header("content-type"), "application/pdf");
     }
     // The first-login family's password as the town hall gave it: the letter is made.
-    let letter = g.post_signed("/gestion/familles/import", letters, &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")]).await;
+    let letter = g
+        .post_signed(
+            "/gestion/familles/import",
+            letters,
+            &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")],
+        )
+        .await;
     assert_eq!(letter.status, StatusCode::OK);
     assert_eq!(letter.header("content-type"), "application/pdf");
 
@@ -232,20 +407,39 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
     .await;
     app.exec("INSERT INTO staff_structures (staff_id, structure_id) SELECT s.id, t.id FROM staff s, structures t WHERE s.login = 'animateur'", &[]).await;
     let mut a = app.client();
-    assert_eq!(a.post("/gestion/connexion", &[("identifiant", "animateur"), ("mot_de_passe", "Gestion-Demo-2026!")]).await.location(), "/gestion");
-    let dupont: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'dupont'").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(
+        a.staff_login("animateur", "Gestion-Demo-2026!")
+            .await
+            .location(),
+        "/gestion"
+    );
+    let dupont: String =
+        sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'dupont'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let family_page = format!("/gestion/familles/{dupont}");
     for action in [letters.to_owned(), format!("{family_page}/courrier")] {
-        let refused = a.post_signed(&family_page, &action, &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")]).await;
+        let refused = a
+            .post_signed(
+                &family_page,
+                &action,
+                &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")],
+            )
+            .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
     }
 }
 
-
 /// The cells of a CSV export, header excepted.
 fn cells(body: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body.trim_start_matches('\u{feff}').as_bytes());
-    reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect()
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
 }
 
 #[tokio::test]
@@ -254,19 +448,36 @@ async fn no_export_hands_a_formula_to_the_spreadsheet() {
     // What families and staff type, made formulas: names, activities, references.
     app.exec("UPDATE families SET last_name = '=HYPERLINK(\"https://pirate.example\",\"Payer\")' WHERE identifiant = 'martin'", &[]).await;
     app.exec("UPDATE children SET first_name = '+cmd|'' /C calc''!A0' WHERE family_id = (SELECT id FROM families WHERE identifiant = 'martin')", &[]).await;
-    app.exec("UPDATE activities SET name = '@SUM(1+1)' || name", &[]).await;
+    app.exec("UPDATE activities SET name = '@SUM(1+1)' || name", &[])
+        .await;
     app.exec("UPDATE payments SET reference = '-2+3+cmd|'' /C calc''!A0' WHERE family_id = (SELECT id FROM families WHERE identifiant = 'martin')", &[]).await;
-    app.exec("UPDATE wallets SET name = '\t=1+1' || name", &[]).await;
+    app.exec("UPDATE wallets SET name = '\t=1+1' || name", &[])
+        .await;
 
     let today = app.today();
-    let months = [today.first_of_month(), today.first_of_month() - jiff::ToSpan::month(1)].map(|m| m.strftime("%Y-%m").to_string());
+    let months = [
+        today.first_of_month(),
+        today.first_of_month() - jiff::ToSpan::month(1),
+    ]
+    .map(|m| m.strftime("%Y-%m").to_string());
     let mut martin = app.client();
     martin.login("martin", "Martin-Demo-2026!").await;
     let mut g = crate::dossier::staff(&app).await;
-    let structures: Vec<i64> = sqlx::query_scalar("SELECT id FROM structures ORDER BY id").fetch_all(app.db().reader()).await.unwrap();
+    let structures: Vec<i64> = sqlx::query_scalar("SELECT id FROM structures ORDER BY id")
+        .fetch_all(app.db().reader())
+        .await
+        .unwrap();
     let mut exports: Vec<(String, Vec<String>)> = Vec::new();
     for month in &months {
-        exports.push((format!("consommations {month}"), cells(&martin.get(&format!("/historique/consommations.csv?mois={month}")).await.body)));
+        exports.push((
+            format!("consommations {month}"),
+            cells(
+                &martin
+                    .get(&format!("/historique/consommations.csv?mois={month}"))
+                    .await
+                    .body,
+            ),
+        ));
         for structure in &structures {
             for export in ["factures", "reglements"] {
                 let page = g.get(&format!("/gestion/facturation/export/{export}.csv?structure={structure}&mois={month}")).await;
@@ -274,17 +485,37 @@ async fn no_export_hands_a_formula_to_the_spreadsheet() {
             }
         }
     }
-    exports.push(("règlements de la famille".to_owned(), cells(&martin.get("/historique/reglements.csv").await.body)));
+    exports.push((
+        "règlements de la famille".to_owned(),
+        cells(&martin.get("/historique/reglements.csv").await.body),
+    ));
 
     let mut neutralised = 0;
     for (export, cells) in &exports {
         for cell in cells {
-            let number = cell.trim_start_matches('-').replace(',', "").bytes().all(|b| b.is_ascii_digit()) && !cell.is_empty();
-            assert!(number || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{export}: {cell:?}");
-            neutralised += usize::from(cell.starts_with("'=") || cell.starts_with("'+") || cell.starts_with("'-") || cell.starts_with("'@") || cell.starts_with("'\t"));
+            let number = cell
+                .trim_start_matches('-')
+                .replace(',', "")
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !cell.is_empty();
+            assert!(
+                number || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{export}: {cell:?}"
+            );
+            neutralised += usize::from(
+                cell.starts_with("'=")
+                    || cell.starts_with("'+")
+                    || cell.starts_with("'-")
+                    || cell.starts_with("'@")
+                    || cell.starts_with("'\t"),
+            );
         }
     }
-    assert!(neutralised >= 4, "the formulas were in the exports, neutralised: {neutralised}");
+    assert!(
+        neutralised >= 4,
+        "the formulas were in the exports, neutralised: {neutralised}"
+    );
 }
 
 #[tokio::test]
@@ -292,14 +523,45 @@ async fn the_structure_switch_comes_back_only_to_a_page_of_the_portal() {
     let app = TestApp::with_demo().await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
-    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
+    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let structure = ecureuils.to_string();
-    for retour in ["/\t/pirate.example", "/\r\nSet-Cookie: x=1", "/\n/pirate.example", "/accueil\0", "\t//pirate.example", "/\\pirate.example", "https://pirate.example"] {
-        let switched = c.post_signed("/accueil", "/structure", &[("structure", &structure), ("retour", retour)]).await;
-        assert_eq!(switched.status, StatusCode::SEE_OTHER, "{retour:?}: {}", switched.body);
+    for retour in [
+        "/\t/pirate.example",
+        "/\r\nSet-Cookie: x=1",
+        "/\n/pirate.example",
+        "/accueil\0",
+        "\t//pirate.example",
+        "/\\pirate.example",
+        "https://pirate.example",
+    ] {
+        let switched = c
+            .post_signed(
+                "/accueil",
+                "/structure",
+                &[("structure", &structure), ("retour", retour)],
+            )
+            .await;
+        assert_eq!(
+            switched.status,
+            StatusCode::SEE_OTHER,
+            "{retour:?}: {}",
+            switched.body
+        );
         assert_eq!(switched.location(), "/accueil", "{retour:?}");
     }
-    let kept = c.post_signed("/accueil", "/structure", &[("structure", &structure), ("retour", "/reservations?mois=2027-05")]).await;
+    let kept = c
+        .post_signed(
+            "/accueil",
+            "/structure",
+            &[
+                ("structure", &structure),
+                ("retour", "/reservations?mois=2027-05"),
+            ],
+        )
+        .await;
     assert_eq!(kept.location(), "/reservations?mois=2027-05");
 }
 
@@ -307,30 +569,70 @@ async fn the_structure_switch_comes_back_only_to_a_page_of_the_portal() {
 async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
     let app = TestApp::with_demo().await;
     let mut g = crate::dossier::staff(&app).await;
-    let martin: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
-    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(app.db().reader()).await.unwrap();
+    let martin: String =
+        sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let edit = format!("/gestion/familles/{martin}/modifier");
     for name in ["MARTIN\0", "MAR\u{7}TIN"] {
-        let fields = [("civilite", "M."), ("nom", name), ("prenom", "Paul"), ("identifiant", "martin"), ("emails", ""), ("structure", &carteville.to_string())];
+        let fields = [
+            ("civilite", "M."),
+            ("nom", name),
+            ("prenom", "Paul"),
+            ("identifiant", "martin"),
+            ("emails", ""),
+            ("structure", &carteville.to_string()),
+        ];
         let refused = g.post_signed(&edit, &edit, &fields).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
         refused.assert_contains("Ce champ tient sur une seule ligne");
     }
-    let stored: String = sqlx::query_scalar("SELECT last_name FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT last_name FROM families WHERE identifiant = 'martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(stored, "MARTIN");
 
     // A one-line field of the back office, then a multi-line one that keeps its lines.
-    let activity: String = sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();
+    let activity: String =
+        sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let page = format!("/gestion/activites/{activity}");
-    let day = (app.today() + jiff::ToSpan::days(30)).strftime("%d/%m/%Y").to_string();
-    let closure = g.post_signed(&page, &format!("{page}/fermetures"), &[("jour", &day), ("motif", "Grève\r\nBcc: tous@example.fr")]).await;
+    let day = (app.today() + jiff::ToSpan::days(30))
+        .strftime("%d/%m/%Y")
+        .to_string();
+    let closure = g
+        .post_signed(
+            &page,
+            &format!("{page}/fermetures"),
+            &[("jour", &day), ("motif", "Grève\r\nBcc: tous@example.fr")],
+        )
+        .await;
     assert_eq!(closure.status, StatusCode::UNPROCESSABLE_ENTITY);
     closure.assert_contains("Ce champ tient sur une seule ligne");
     let form = "/gestion/annonces";
-    let fields = [("structure", carteville.to_string()), ("titre", "Piscine".to_owned()), ("texte", "Première ligne\r\nDeuxième ligne".to_owned()), ("debut", app.today().strftime("%d/%m/%Y").to_string())];
+    let fields = [
+        ("structure", carteville.to_string()),
+        ("titre", "Piscine".to_owned()),
+        ("texte", "Première ligne\r\nDeuxième ligne".to_owned()),
+        ("debut", app.today().strftime("%d/%m/%Y").to_string()),
+    ];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let published = g.post_signed("/gestion/annonces", form, &fields).await;
-    assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
     let mut nul = fields.clone();
     nul[2] = ("texte", "fin\0");
     let refused = g.post_signed("/gestion/annonces", form, &nul).await;
@@ -342,15 +644,26 @@ async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
 async fn every_refused_login_costs_one_argon2_computation_whatever_account_it_names() {
     let app = TestApp::with_demo().await;
     // A family created without a password yet.
-    app.exec("UPDATE families SET password_hash = '' WHERE identifiant = 'dupont'", &[]).await;
+    app.exec(
+        "UPDATE families SET password_hash = '' WHERE identifiant = 'dupont'",
+        &[],
+    )
+    .await;
     // The decoy is made once per process: made here, it is not counted below.
     app.client_from("203.0.113.19").login("personne", "x").await;
     for (i, identifiant) in ["martin", "dupont", "personne"].into_iter().enumerate() {
         let before = app.state.hashing.computed();
-        let page = app.client_from(&format!("203.0.113.{}", 20 + i)).login(identifiant, "mauvais-mot-de-passe").await;
+        let page = app
+            .client_from(&format!("203.0.113.{}", 20 + i))
+            .login(identifiant, "mauvais-mot-de-passe")
+            .await;
         assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{identifiant}");
         page.assert_contains("Identifiant ou mot de passe incorrect");
-        assert_eq!(app.state.hashing.computed() - before, 1, "{identifiant}: Argon2 computations");
+        assert_eq!(
+            app.state.hashing.computed() - before,
+            1,
+            "{identifiant}: Argon2 computations"
+        );
     }
 }
 
@@ -365,20 +678,50 @@ async fn lock(app: &TestApp, key: &str) {
 async fn a_locked_staff_member_is_sent_to_the_administrateur_and_a_family_to_its_reset_link() {
     let app = TestApp::with_demo().await;
     lock(&app, "compte:gestion").await;
-    let staff = app.client().post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    let staff = app
+        .client()
+        .staff_login("gestion", "Gestion-Demo-2026!")
+        .await;
     assert_eq!(staff.status, StatusCode::TOO_MANY_REQUESTS);
     staff.assert_contains("demandez-en un nouveau à l'administrateur du portail");
-    assert!(!staff.body.contains("Réinitialiser"), "staff have no reset link");
+    assert!(
+        !staff.body.contains("Réinitialiser"),
+        "staff have no reset link"
+    );
 
     lock(&app, "compte:martin").await;
     let mut c = app.client();
     let family = c.login("martin", "Martin-Demo-2026!").await;
     assert_eq!(family.status, StatusCode::TOO_MANY_REQUESTS);
     family.assert_contains("le lien reçu par mail débloque aussi votre compte");
-    c.post("/mot-de-passe-oublie", &[("identifiant", "martin"), ("email", "paul.martin@example.fr")]).await;
-    let link = crate::reset::wait_for_link(&app, "paul.martin@example.fr").await.expect("a reset mail");
-    let path = link.strip_prefix(crate::support::PUBLIC_URL).unwrap().to_owned();
-    let done = c.post(&path, &[("nouveau", crate::support::STRONG), ("confirmation", crate::support::STRONG)]).await;
+    c.post(
+        "/mot-de-passe-oublie",
+        &[
+            ("identifiant", "martin"),
+            ("email", "paul.martin@example.fr"),
+        ],
+    )
+    .await;
+    let link = crate::reset::wait_for_link(&app, "paul.martin@example.fr")
+        .await
+        .expect("a reset mail");
+    let path = link
+        .strip_prefix(crate::support::PUBLIC_URL)
+        .unwrap()
+        .to_owned();
+    let done = c
+        .post(
+            &path,
+            &[
+                ("nouveau", crate::support::STRONG),
+                ("confirmation", crate::support::STRONG),
+            ],
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK);
-    assert_eq!(c.login("martin", crate::support::STRONG).await.location(), "/accueil", "the reset lifted the lock");
+    assert_eq!(
+        c.login("martin", crate::support::STRONG).await.location(),
+        "/accueil",
+        "the reset lifted the lock"
+    );
 }

@@ -250,6 +250,11 @@ impl Client<'_> {
         self.post("/connexion", &[("identifiant", identifiant), ("mot_de_passe", password)]).await
     }
 
+    /// The back office's login form, posted.
+    pub async fn staff_login(&mut self, login: &str, password: &str) -> Page {
+        self.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", password)]).await
+    }
+
     /// DUPONT through the whole first login: own password, texts, both règlements.
     pub async fn onboard_dupont(&mut self) {
         assert_eq!(self.login("dupont", "bienvenue").await.location(), "/premiere-connexion");
