@@ -16,6 +16,7 @@ use ribambelle_domain::{
 use ribambelle_store::{accounts::Credentials, throttle};
 
 use crate::{AppState, error::AppError};
+use password_queue::Turn;
 
 /// Why a login was refused. The family is never told which of the two was wrong.
 pub(crate) enum LoginRefusal {
@@ -48,6 +49,41 @@ pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// A password checked against `stored` with its attempt counted first on each of `keys`:
+/// the turn comes first (an attempt sent to the waiting page was not made), then each
+/// count, before the hash is computed, so that attempts sent at once cannot all be checked
+/// before the first failure is recorded. The attempt stays counted as a failure; the
+/// caller clears or forgives it when the password was right. The turn is held until the
+/// caller is done.
+async fn counted_check(
+    state: &AppState,
+    keys: &[(&str, ThrottlePolicy)],
+    password: &str,
+    stored: String,
+) -> Result<Result<(Verification, Turn), Throttle>, AppError> {
+    let now = state.clock.now();
+    let mut turn = state.password_queue.turn().await.map_err(|_| AppError::Busy)?;
+    for (counted, (key, policy)) in keys.iter().enumerate() {
+        if let Err(decision) = throttle::claim(&state.db, key, policy, now).await? {
+            forgive(state, &keys[..counted]).await?;
+            return Ok(Err(decision));
+        }
+    }
+    let password = password.to_owned();
+    let Ok(verification) = turn.run(move |hashing| hashing.verify(&password, &stored)).await else {
+        forgive(state, keys).await?;
+        return Err(AppError::Busy);
+    };
+    Ok(Ok((verification, turn)))
+}
+
+async fn forgive(state: &AppState, keys: &[(&str, ThrottlePolicy)]) -> Result<(), AppError> {
+    for (key, policy) in keys {
+        throttle::forgive(&state.db, key, policy).await?;
+    }
+    Ok(())
+}
+
 /// Checks a login against the throttles and the stored hash; records the outcome.
 pub(crate) async fn authenticate(
     state: &AppState,
@@ -56,42 +92,54 @@ pub(crate) async fn authenticate(
     address: &str,
     credentials: Option<Credentials>,
 ) -> Result<Result<Authenticated, LoginRefusal>, AppError> {
-    let now = state.clock.now();
     // An account with no password yet opens with none: it is checked as an unknown one,
     // against the decoy, so that its answer takes as long as any other's.
     let credentials = credentials.filter(|c| !c.password_hash.is_empty());
     let account_key = throttle::account_key(login);
     let address_key = throttle::address_key(address);
-    // The turn comes first: a family sent to the waiting page has made no attempt.
-    let mut turn = state.password_queue.turn().await.map_err(|_| AppError::Busy)?;
-    // Each attempt is counted before its hash is computed, so that attempts sent at once
-    // cannot all be checked before the first failure is recorded.
-    if let Err(decision) = throttle::claim(&state.db, &account_key, &ThrottlePolicy::ACCOUNT, now).await? {
-        return Ok(Err(LoginRefusal::Throttled(decision)));
-    }
-    if let Err(decision) = throttle::claim(&state.db, &address_key, &ThrottlePolicy::ADDRESS, now).await? {
-        throttle::forgive(&state.db, &account_key, &ThrottlePolicy::ACCOUNT).await?;
-        return Ok(Err(LoginRefusal::Throttled(decision)));
-    }
     let stored = match &credentials {
         Some(c) => c.password_hash.clone(),
         None => DECOY.get_or_init(|| state.hashing.hash("leurre-jamais-utilise").unwrap_or_default()).clone(),
     };
-    let password = password.to_owned();
-    let Ok(verification) = turn.run(move |hashing| hashing.verify(&password, &stored)).await else {
-        throttle::forgive(&state.db, &account_key, &ThrottlePolicy::ACCOUNT).await?;
-        throttle::forgive(&state.db, &address_key, &ThrottlePolicy::ADDRESS).await?;
-        return Err(AppError::Busy);
+    let keys = [(account_key.as_str(), ThrottlePolicy::ACCOUNT), (address_key.as_str(), ThrottlePolicy::ADDRESS)];
+    let (verification, _turn) = match counted_check(state, &keys, password, stored).await? {
+        Ok(checked) => checked,
+        Err(decision) => return Ok(Err(LoginRefusal::Throttled(decision))),
     };
     match (credentials, verification) {
         (Some(credentials), Verification::Valid | Verification::ValidNeedsRehash) => {
             throttle::clear(&state.db, &account_key).await?;
-            throttle::forgive(&state.db, &address_key, &ThrottlePolicy::ADDRESS).await?;
+            forgive(state, &keys[1..]).await?;
             Ok(Ok(Authenticated { credentials, needs_rehash: verification == Verification::ValidNeedsRehash }))
         }
         _ => {
             tracing::info!(login = %login, %address, "login refused");
             Ok(Err(LoginRefusal::Wrong))
+        }
+    }
+}
+
+/// The current password of a signed-in account, asked before a change to the account:
+/// counted on the account as a login is, so that a session left open on a shared computer
+/// does not let anyone try passwords at the queue's pace. The error is what the field says.
+pub(crate) async fn check_current_password(
+    state: &AppState,
+    audience: login::Audience,
+    login: &str,
+    given: &str,
+    stored: String,
+) -> Result<Result<(), String>, AppError> {
+    const WRONG: &str = "Le mot de passe actuel est incorrect.";
+    if given.is_empty() {
+        return Ok(Err(WRONG.to_owned()));
+    }
+    let account_key = throttle::account_key(login);
+    match counted_check(state, &[(account_key.as_str(), ThrottlePolicy::ACCOUNT)], given, stored).await? {
+        Err(decision) => Ok(Err(LoginRefusal::Throttled(decision).message(audience))),
+        Ok((Verification::Invalid, _)) => Ok(Err(WRONG.to_owned())),
+        Ok((_, _turn)) => {
+            throttle::clear(&state.db, &account_key).await?;
+            Ok(Ok(()))
         }
     }
 }

@@ -14,7 +14,6 @@ use jiff::Timestamp;
 use qrcode::{QrCode, render::svg};
 use ribambelle_domain::{
     french,
-    password::Verification,
     second_factor as codes,
     session::{Throttle, ThrottlePolicy},
 };
@@ -24,9 +23,10 @@ use serde::Deserialize;
 use crate::{
     AppState,
     auth::{
-        first_login::check_new_password, hash_password,
+        check_current_password,
+        first_login::check_new_password,
+        hash_password,
         login::{Audience, open_session},
-        verify_password,
     },
     error::AppError,
     portal::profile::PasswordForm,
@@ -284,8 +284,8 @@ pub(crate) async fn change_password(State(state): State<AppState>, staff: Staff,
     let personal = [staff.account.login.as_str(), staff.account.display_name.as_str()];
     let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
     let current = accounts::staff_credentials(&state.db, &staff.account.login).await?.map(|c| c.password_hash).unwrap_or_default();
-    if form.actuel.is_empty() || verify_password(&state, form.actuel.clone(), current).await? == Verification::Invalid {
-        errors.add("actuel", "Le mot de passe actuel est incorrect.");
+    if let Err(message) = check_current_password(&state, Audience::Staff, &staff.account.login, &form.actuel, current).await? {
+        errors.add("actuel", message);
     } else if form.actuel == form.nouveau {
         errors.add("nouveau", "Choisissez un mot de passe différent de l'actuel.");
     }

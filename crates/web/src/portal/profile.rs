@@ -7,7 +7,6 @@ use axum::{
 };
 use ribambelle_domain::{
     emails::{join_email_list, parse_email_list},
-    password::Verification,
     password_policy::PasswordPolicy,
 };
 use ribambelle_store::accounts;
@@ -15,7 +14,7 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::{first_login::check_new_password, hash_password, reset::password_changed_mail, verify_password},
+    auth::{check_current_password, first_login::check_new_password, hash_password, login::Audience, reset::password_changed_mail},
     error::AppError,
     forms::{FormErrors, FrenchForm, check_csrf, invalid},
     layout::{Layout, Section, Shell},
@@ -71,13 +70,11 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(sa
     render(&state, &family, FormErrors::default(), None, notice).await
 }
 
-/// The current password, checked before any change to the account.
-async fn current_password_ok(state: &AppState, family: &Family, given: &str) -> Result<bool, AppError> {
-    if given.is_empty() {
-        return Ok(false);
-    }
+/// The current password, checked before any change to the account; why not, as the field
+/// says it.
+async fn current_password(state: &AppState, family: &Family, given: &str) -> Result<Result<(), String>, AppError> {
     let hash = accounts::family_password_hash(&state.db, family.account.id).await?.unwrap_or_default();
-    Ok(verify_password(state, given.to_owned(), hash).await? != Verification::Invalid)
+    check_current_password(state, Audience::Family, &family.account.identifiant, given, hash).await
 }
 
 /// A password change: the current one, the new one twice (families and staff alike).
@@ -102,8 +99,8 @@ pub(crate) async fn change_password(
     let account = &family.account;
     let personal = [account.identifiant.as_str(), account.last_name.as_str(), account.first_name.as_str()];
     let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
-    if !current_password_ok(&state, &family, &form.actuel).await? {
-        errors.add("actuel", "Le mot de passe actuel est incorrect.");
+    if let Err(message) = current_password(&state, &family, &form.actuel).await? {
+        errors.add("actuel", message);
     } else if form.actuel == form.nouveau {
         errors.add("nouveau", "Choisissez un mot de passe différent de l'actuel.");
     }
@@ -140,8 +137,8 @@ pub(crate) async fn change_emails(
     } else {
         parse_email_list(&form.emails).map_err(|e| errors.add("emails", e.message())).ok()
     };
-    if !current_password_ok(&state, &family, &form.actuel).await? {
-        errors.add("actuel_emails", "Le mot de passe actuel est incorrect.");
+    if let Err(message) = current_password(&state, &family, &form.actuel).await? {
+        errors.add("actuel_emails", message);
     }
     match parsed {
         Some(list) if errors.is_empty() => {

@@ -725,3 +725,32 @@ async fn a_locked_staff_member_is_sent_to_the_administrateur_and_a_family_to_its
         "the reset lifted the lock"
     );
 }
+
+#[tokio::test]
+async fn guesses_of_the_current_password_in_an_open_session_are_counted_as_logins() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    let profile = "/dossier/profil";
+    let change = "/dossier/profil/mot-de-passe";
+    let guess = |n: usize| format!("essai-{n}");
+    let mut answers = Vec::new();
+    for n in 0..6 {
+        let fields = [
+            ("actuel", guess(n)),
+            ("nouveau", crate::support::STRONG.to_owned()),
+            ("confirmation", crate::support::STRONG.to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        answers.push(c.post_signed(profile, change, &fields).await);
+    }
+    answers[0].assert_contains("Le mot de passe actuel est incorrect");
+    // Past the free failures, the next guess waits, as a login would.
+    answers[5].assert_contains("Trop de tentatives de connexion. Patientez");
+    let counted: i64 =
+        sqlx::query_scalar("SELECT failures FROM login_throttle WHERE key = 'compte:martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    assert_eq!(counted, 4, "the guesses checked are counted on the account");
+}
