@@ -70,7 +70,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_ribambelle");
 /// The binary measured: this build's, or another one (RUSH_BINARY), to compare two versions
 /// with the same load.
 fn binary() -> String {
-    std::env::var("RUSH_BINARY").ok().filter(|b| !b.is_empty()).unwrap_or_else(|| BIN.to_owned())
+    std::env::var("RUSH_BINARY")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| BIN.to_owned())
 }
 const STEPS: [&str; 5] = [
     "1. GET  /reservations (calendrier)",
@@ -108,7 +111,10 @@ struct Settings {
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
-        Ok(text) => text.trim().parse().unwrap_or_else(|_| panic!("{name}={text}: not a number")),
+        Ok(text) => text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={text}: not a number")),
         Err(_) => default,
     }
 }
@@ -118,7 +124,10 @@ fn settings() -> Settings {
         Ok(text) => text
             .split([',', ' '])
             .filter(|s| !s.is_empty())
-            .map(|s| s.parse().unwrap_or_else(|_| panic!("RUSH_FAMILIES={text}: numbers separated by commas")))
+            .map(|s| {
+                s.parse()
+                    .unwrap_or_else(|_| panic!("RUSH_FAMILIES={text}: numbers separated by commas"))
+            })
             .collect(),
         Err(_) => vec![1_000, 20_000],
     };
@@ -129,7 +138,10 @@ fn settings() -> Settings {
         calendar_requests: env_number("RUSH_CALENDAR_REQUESTS", 5_000usize),
         think: match std::env::var("RUSH_THINK_MS") {
             Ok(text) if !text.trim().is_empty() => {
-                let range = text.trim().split_once('-').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+                let range = text
+                    .trim()
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
                 match range {
                     Some((min, max)) if min <= max => Some((min, max)),
                     _ => panic!("RUSH_THINK_MS={text}: MIN-MAX in milliseconds, MIN <= MAX"),
@@ -161,7 +173,10 @@ impl Pauses {
 /// The load model, in words, for the printed figures.
 fn model(settings: &Settings) -> String {
     match settings.think {
-        None => format!("at most {} requests in flight, no pause between clicks", settings.inflight),
+        None => format!(
+            "at most {} requests in flight, no pause between clicks",
+            settings.inflight
+        ),
         Some((min, max)) => format!(
             "at most {} requests in flight, a pause of {min}–{max} ms between clicks (RUSH_SEED={})",
             settings.inflight, settings.seed
@@ -182,9 +197,18 @@ fn main() {
         Ok(other) => panic!("RUSH_DATABASE={other}: sqlite or postgres"),
     };
     settings.postgres = postgres.as_ref().map(|pg| pg.url.clone());
-    println!("Rush benchmark: sizes {:?} families, up to {} clients, {}, {} cores", settings.sizes, settings.clients, model(&settings), cores());
+    println!(
+        "Rush benchmark: sizes {:?} families, up to {} clients, {}, {} cores",
+        settings.sizes,
+        settings.clients,
+        model(&settings),
+        cores()
+    );
     // The load generator on one thread, so that it takes at most one core from the server.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut results = Vec::new();
     for &families in &settings.sizes {
         results.push(runtime.block_on(run_size(&settings, families)));
@@ -203,7 +227,11 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path, database: &Database, instance: usize) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let listen = format!("127.0.0.1:{port}");
         let log = File::create(data_dir.join(format!("server-{instance}.log"))).unwrap();
         let mut command = Command::new(binary());
@@ -216,7 +244,10 @@ impl Server {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("start ribambelle serve");
-        Server { child, base: format!("http://{listen}") }
+        Server {
+            child,
+            base: format!("http://{listen}"),
+        }
     }
 
     async fn wait_healthy(&self, client: &reqwest::Client) {
@@ -238,7 +269,9 @@ impl Server {
 
     /// SIGTERM with the `kill` command, then up to 20 s for a graceful stop.
     fn stop(&mut self) -> String {
-        let sent = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(20);
         let started = Instant::now();
         while Instant::now() < deadline {
@@ -284,7 +317,12 @@ fn strip_ansi(text: &str) -> String {
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     };
     (field("VmHWM:"), field("VmRSS:"))
 }
@@ -295,7 +333,12 @@ fn cpu_time(pid: &str) -> Duration {
     // Fields after the command name (which may hold spaces) start at field 3.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let total = ticks(11) + ticks(12); // utime, stime
     Duration::from_secs_f64(total as f64 / clock_ticks() as f64)
 }
@@ -307,11 +350,20 @@ fn servers_cpu(pids: &[u32]) -> Duration {
 /// CPU time so far of every PostgreSQL process on the machine (the bench's throw-away
 /// server is the only one).
 fn postgres_cpu() -> Duration {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Duration::ZERO };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
     entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-        .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
         .map(|e| cpu_time(&e.file_name().to_string_lossy()))
         .sum()
 }
@@ -319,11 +371,19 @@ fn postgres_cpu() -> Duration {
 /// CPU time of each thread of a process so far: (thread id, name, time).
 fn thread_times(pid: u32) -> Vec<(u32, String, Duration)> {
     let mut threads = Vec::new();
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return threads };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return threads;
+    };
     for task in tasks.flatten() {
-        let Ok(tid) = task.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(tid) = task.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-        let name = stat.split_once('(').and_then(|(_, r)| r.rsplit_once(')')).map_or("?", |(n, _)| n).to_owned();
+        let name = stat
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map_or("?", |(n, _)| n)
+            .to_owned();
         threads.push((tid, name, cpu_time(&format!("{pid}/task/{tid}"))));
     }
     threads.sort_by_key(|t| t.0);
@@ -332,8 +392,19 @@ fn thread_times(pid: u32) -> Vec<(u32, String, Duration)> {
 
 /// What each thread used between two snapshots: the SQLite connection threads one by one
 /// (in the order they were opened: the first is the writer's), the others by name.
-fn thread_report(before: &[(u32, String, Duration)], after: &[(u32, String, Duration)], seconds: f64) -> Vec<String> {
-    let used = |tid: u32, total: Duration| total.saturating_sub(before.iter().find(|b| b.0 == tid).map_or(Duration::ZERO, |b| b.2));
+fn thread_report(
+    before: &[(u32, String, Duration)],
+    after: &[(u32, String, Duration)],
+    seconds: f64,
+) -> Vec<String> {
+    let used = |tid: u32, total: Duration| {
+        total.saturating_sub(
+            before
+                .iter()
+                .find(|b| b.0 == tid)
+                .map_or(Duration::ZERO, |b| b.2),
+        )
+    };
     let mut lines = Vec::new();
     let mut groups: BTreeMap<String, (usize, Duration)> = BTreeMap::new();
     let mut sqlite = 0;
@@ -341,7 +412,11 @@ fn thread_report(before: &[(u32, String, Duration)], after: &[(u32, String, Dura
         let d = used(*tid, *total);
         if name.starts_with("sqlx-sqlite") {
             sqlite += 1;
-            let role = if sqlite == 1 { " (opened first: the writer)" } else { "" };
+            let role = if sqlite == 1 {
+                " (opened first: the writer)"
+            } else {
+                ""
+            };
             lines.push(format!(
                 "SQLite connection thread {sqlite}{role}: {:.2} s ({:.0} %)",
                 d.as_secs_f64(),
@@ -355,7 +430,11 @@ fn thread_report(before: &[(u32, String, Duration)], after: &[(u32, String, Dura
     }
     for (name, (count, d)) in groups {
         if d > Duration::ZERO {
-            lines.push(format!("{count} × {name}: {:.2} s ({:.0} %)", d.as_secs_f64(), 100.0 * d.as_secs_f64() / seconds));
+            lines.push(format!(
+                "{count} × {name}: {:.2} s ({:.0} %)",
+                d.as_secs_f64(),
+                100.0 * d.as_secs_f64() / seconds
+            ));
         }
     }
     lines
@@ -364,7 +443,15 @@ fn thread_report(before: &[(u32, String, Duration)], after: &[(u32, String, Dura
 /// Busy and total CPU time of the whole machine so far (all cores), from /proc/stat.
 fn machine_cpu() -> (Duration, Duration) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: Vec<u64> = stat.lines().next().unwrap_or("").split_whitespace().skip(1).take(8).filter_map(|v| v.parse().ok()).collect();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|v| v.parse().ok())
+        .collect();
     let total: u64 = ticks.iter().sum();
     let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
     let secs = |t: u64| Duration::from_secs_f64(t as f64 / clock_ticks() as f64);
@@ -383,7 +470,9 @@ struct WriteLockProbe {
 impl WriteLockProbe {
     fn start(pid: u32, data_dir: &Path) -> WriteLockProbe {
         use std::os::unix::fs::MetadataExt;
-        let inode = std::fs::metadata(data_dir.join("ribambelle.sqlite-shm")).map(|m| m.ino()).unwrap_or(0);
+        let inode = std::fs::metadata(data_dir.join("ribambelle.sqlite-shm"))
+            .map(|m| m.ino())
+            .unwrap_or(0);
         let (pid, inode_suffix) = (pid.to_string(), format!(":{inode}"));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopping = stop.clone();
@@ -394,7 +483,12 @@ impl WriteLockProbe {
                 samples += 1;
                 let writing = locks.lines().any(|line| {
                     let f: Vec<&str> = line.split_whitespace().collect();
-                    f.len() >= 8 && f[1] == "POSIX" && f[3] == "WRITE" && f[4] == pid && f[5].ends_with(&inode_suffix) && f[6] == "120"
+                    f.len() >= 8
+                        && f[1] == "POSIX"
+                        && f[3] == "WRITE"
+                        && f[4] == pid
+                        && f[5].ends_with(&inode_suffix)
+                        && f[6] == "120"
                 });
                 held += u64::from(writing);
                 std::thread::sleep(Duration::from_micros(500));
@@ -408,7 +502,14 @@ impl WriteLockProbe {
     fn finish(self) -> (u64, f64) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let (samples, held) = self.thread.join().unwrap();
-        (samples, if samples == 0 { 0.0 } else { held as f64 / samples as f64 })
+        (
+            samples,
+            if samples == 0 {
+                0.0
+            } else {
+                held as f64 / samples as f64
+            },
+        )
     }
 }
 
@@ -442,22 +543,38 @@ struct Database {
 impl Database {
     async fn for_size(settings: &Settings, dir: &Path, families: u32) -> Database {
         let Some(admin) = &settings.postgres else {
-            return Database { url: format!("sqlite://{}", dir.join("ribambelle.sqlite").display()), postgres: false };
+            return Database {
+                url: format!("sqlite://{}", dir.join("ribambelle.sqlite").display()),
+                postgres: false,
+            };
         };
         let name = format!("rush_{families}");
-        let db = Db::connect(admin).await.expect("connect to the throw-away PostgreSQL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(db.writer()).await.expect("create the size's database");
+        let db = Db::connect(admin)
+            .await
+            .expect("connect to the throw-away PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(db.writer())
+            .await
+            .expect("create the size's database");
         db.close().await;
         let (server, _) = admin.rsplit_once('/').expect("a database URL");
-        Database { url: format!("{server}/{name}"), postgres: true }
+        Database {
+            url: format!("{server}/{name}"),
+            postgres: true,
+        }
     }
 
     /// PostgreSQL's planner knows nothing of freshly loaded tables until autovacuum has
     /// looked at them (the bench's own query for the families then took minutes).
     async fn analyze(&self) {
         if self.postgres {
-            let db = Db::connect(&self.url).await.expect("connect to the bench database");
-            sqlx::query("ANALYZE").execute(db.writer()).await.expect("ANALYZE");
+            let db = Db::connect(&self.url)
+                .await
+                .expect("connect to the bench database");
+            sqlx::query("ANALYZE")
+                .execute(db.writer())
+                .await
+                .expect("ANALYZE");
             db.close().await;
         }
     }
@@ -489,8 +606,15 @@ impl ThrowAwayPostgres {
 
     fn start() -> ThrowAwayPostgres {
         let dir = tempfile::tempdir().unwrap();
-        let started = Command::new(Self::script()).arg(dir.path().join("pg")).output().expect("run scripts/pg-throwaway");
-        assert!(started.status.success(), "PostgreSQL did not start: {}", String::from_utf8_lossy(&started.stderr));
+        let started = Command::new(Self::script())
+            .arg(dir.path().join("pg"))
+            .output()
+            .expect("run scripts/pg-throwaway");
+        assert!(
+            started.status.success(),
+            "PostgreSQL did not start: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
         let url = String::from_utf8_lossy(&started.stdout).trim().to_owned();
         ThrowAwayPostgres { dir, url }
     }
@@ -498,7 +622,10 @@ impl ThrowAwayPostgres {
 
 impl Drop for ThrowAwayPostgres {
     fn drop(&mut self) {
-        let _ = Command::new(Self::script()).arg("stop").arg(self.dir.path().join("pg")).status();
+        let _ = Command::new(Self::script())
+            .arg("stop")
+            .arg(self.dir.path().join("pg"))
+            .status();
     }
 }
 
@@ -525,17 +652,25 @@ struct Prepared {
 
 async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
     let db = Db::connect(url).await.expect("open the bench database");
-    let structure_id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(db.reader()).await.unwrap();
-    let activity: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE structure_id = $1 AND name = 'APS MATIN'")
-        .bind(structure_id)
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    let restaurant: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE structure_id = $1 AND name = 'RESTAURATION'")
-        .bind(structure_id)
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
+    let structure_id: i64 =
+        sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    let activity: String = sqlx::query_scalar(
+        "SELECT public_id FROM activities WHERE structure_id = $1 AND name = 'APS MATIN'",
+    )
+    .bind(structure_id)
+    .fetch_one(db.reader())
+    .await
+    .unwrap();
+    let restaurant: String = sqlx::query_scalar(
+        "SELECT public_id FROM activities WHERE structure_id = $1 AND name = 'RESTAURATION'",
+    )
+    .bind(structure_id)
+    .fetch_one(db.reader())
+    .await
+    .unwrap();
     // Every synthetic family with its first child registered to APS MATIN.
     let all: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT f.id, f.identifiant, (SELECT c.public_id FROM children c JOIN registrations r ON r.child_id = c.id \
@@ -547,11 +682,22 @@ async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
     .fetch_all(db.reader())
     .await
     .unwrap();
-    assert_eq!(all.len(), families as usize, "the demo created {} synthetic families, not {families}", all.len());
+    assert_eq!(
+        all.len(),
+        families as usize,
+        "the demo created {} synthetic families, not {families}",
+        all.len()
+    );
     // K families spread over the whole table rather than its first rows.
     let chosen: Vec<(i64, String, String)> = (0..clients as usize)
         .map(|i| all[i * all.len() / clients as usize].clone())
-        .map(|(id, identifiant, child)| (id, identifiant, child.expect("every synthetic family has a child registered to APS MATIN")))
+        .map(|(id, identifiant, child)| {
+            (
+                id,
+                identifiant,
+                child.expect("every synthetic family has a child registered to APS MATIN"),
+            )
+        })
         .collect();
 
     // Onboarded: texts accepted and règlement signed (a family on its first visit would
@@ -588,17 +734,44 @@ async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
     let policy = SessionPolicy::default();
     let mut families_out = Vec::with_capacity(chosen.len());
     for (family_id, identifiant, child) in chosen {
-        let (token, session) = sessions::create(&db, Principal::Family(family_id), Some(structure_id), Timestamp::now(), &policy)
-            .await
-            .expect("open a session");
-        families_out.push(Family { identifiant, cookie: format!("ribambelle={token}"), csrf: session.csrf_token, child });
+        let (token, session) = sessions::create(
+            &db,
+            Principal::Family(family_id),
+            Some(structure_id),
+            Timestamp::now(),
+            &policy,
+        )
+        .await
+        .expect("open a session");
+        families_out.push(Family {
+            identifiant,
+            cookie: format!("ribambelle={token}"),
+            csrf: session.csrf_token,
+            child,
+        });
     }
-    let requests_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests").fetch_one(db.reader()).await.unwrap();
-    let confirmations_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM confirmations").fetch_one(db.reader()).await.unwrap();
+    let requests_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    let confirmations_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM confirmations")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
     let keys_before: i64 =
-        sqlx::query_scalar("SELECT COUNT(DISTINCT confirmation_key) FROM reservation_requests").fetch_one(db.reader()).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(DISTINCT confirmation_key) FROM reservation_requests")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
     db.close().await;
-    Prepared { families: families_out, activity, restaurant, requests_before, confirmations_before, keys_before }
+    Prepared {
+        families: families_out,
+        activity,
+        restaurant,
+        requests_before,
+        confirmations_before,
+        keys_before,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -614,11 +787,24 @@ struct Answer {
 
 async fn send(request: reqwest::RequestBuilder) -> Result<Answer, String> {
     let sent = Instant::now();
-    let response = request.send().await.map_err(|e| format!("transport: {e}"))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("transport: {e}"))?;
     let status = response.status().as_u16();
-    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let body = response.text().await.map_err(|e| format!("body: {e}"))?;
-    Ok(Answer { status, location, body, took: sent.elapsed() })
+    Ok(Answer {
+        status,
+        location,
+        body,
+        took: sent.elapsed(),
+    })
 }
 
 /// The value attribute of the first input named `name`.
@@ -633,12 +819,19 @@ fn input_value(body: &str, name: &str) -> Option<String> {
 fn bookable_days(body: &str) -> usize {
     body.split("name=\"basculer\"")
         .skip(1)
-        .filter(|rest| rest.split_once("</button>").map_or(*rest, |(b, _)| b).contains(", réservable"))
+        .filter(|rest| {
+            rest.split_once("</button>")
+                .map_or(*rest, |(b, _)| b)
+                .contains(", réservable")
+        })
         .count()
 }
 
 fn calendar_url(base: &str, family: &Family, activity: &str, month: &str) -> String {
-    format!("{base}/reservations?enfant={}&activite={activity}&mois={month}", family.child)
+    format!(
+        "{base}/reservations?enfant={}&activite={activity}&mois={month}",
+        family.child
+    )
 }
 
 /// One family's journey. Each request waits for a place among those in flight; its
@@ -675,8 +868,21 @@ async fn journey(
         error: None,
         took: Duration::ZERO,
     };
-    let mut clicks = Clicks { limit: &limit, think, pauses };
-    let result = journey_steps(&client, &mut clicks, &base, &family, &activity, &month, &mut j).await;
+    let mut clicks = Clicks {
+        limit: &limit,
+        think,
+        pauses,
+    };
+    let result = journey_steps(
+        &client,
+        &mut clicks,
+        &base,
+        &family,
+        &activity,
+        &month,
+        &mut j,
+    )
+    .await;
     if let Err(e) = result {
         j.error = Some(e);
     }
@@ -694,7 +900,12 @@ struct Clicks<'a> {
 /// One click: a place among the requests in flight, the request, and like a browser the
 /// page its 303 leads to (same cookie, same place); the step's latency covers both. The
 /// answer returned is the first one's.
-async fn step(clicks: &mut Clicks<'_>, j: &mut Journey, index: usize, request: reqwest::RequestBuilder) -> Result<Answer, String> {
+async fn step(
+    clicks: &mut Clicks<'_>,
+    j: &mut Journey,
+    index: usize,
+    request: reqwest::RequestBuilder,
+) -> Result<Answer, String> {
     if index > 0
         && let Some(range) = clicks.think
     {
@@ -703,18 +914,25 @@ async fn step(clicks: &mut Clicks<'_>, j: &mut Journey, index: usize, request: r
     let failed = |e: String| format!("step {}: {e}", index + 1);
     let (client, built) = request.build_split();
     let request = built.map_err(|e| failed(e.to_string()))?;
-    let (cookie, origin) = (request.headers().get("cookie").cloned(), request.url().clone());
+    let (cookie, origin) = (
+        request.headers().get("cookie").cloned(),
+        request.url().clone(),
+    );
     let asked = Instant::now();
     let _permit = clicks.limit.acquire().await.unwrap();
     j.waits[index] = Some(asked.elapsed());
     j.requests += 1;
-    let answer = send(reqwest::RequestBuilder::from_parts(client.clone(), request)).await.map_err(failed)?;
+    let answer = send(reqwest::RequestBuilder::from_parts(client.clone(), request))
+        .await
+        .map_err(failed)?;
     j.latencies[index] = Some(answer.took);
     if !(200..400).contains(&answer.status) {
         return Err(failed(format!("HTTP {}", answer.status)));
     }
     if answer.status == 303 && answer.location.starts_with('/') {
-        let target = origin.join(&answer.location).map_err(|e| failed(e.to_string()))?;
+        let target = origin
+            .join(&answer.location)
+            .map_err(|e| failed(e.to_string()))?;
         let mut follow = client.get(target);
         if let Some(cookie) = cookie {
             follow = follow.header("cookie", cookie);
@@ -723,7 +941,10 @@ async fn step(clicks: &mut Clicks<'_>, j: &mut Journey, index: usize, request: r
         j.requests += 1;
         j.latencies[index] = Some(answer.took + followed.took);
         if followed.status != 200 {
-            return Err(failed(format!("the redirect to {} gave HTTP {}", answer.location, followed.status)));
+            return Err(failed(format!(
+                "the redirect to {} gave HTTP {}",
+                answer.location, followed.status
+            )));
         }
     }
     Ok(answer)
@@ -740,36 +961,105 @@ async fn journey_steps(
 ) -> Result<(), String> {
     let cookie = family.cookie.as_str();
     // 1. The calendar of the month.
-    let page = step(clicks, j, 0, client.get(calendar_url(base, family, activity, month)).header("cookie", cookie)).await?;
-    let csrf = input_value(&page.body, "_csrf").ok_or_else(|| format!("step 1: no _csrf (HTTP {} {})", page.status, page.location))?;
+    let page = step(
+        clicks,
+        j,
+        0,
+        client
+            .get(calendar_url(base, family, activity, month))
+            .header("cookie", cookie),
+    )
+    .await?;
+    let csrf = input_value(&page.body, "_csrf")
+        .ok_or_else(|| format!("step 1: no _csrf (HTTP {} {})", page.status, page.location))?;
     if csrf != family.csrf {
         return Err("step 1: _csrf is not the session's".into());
     }
     // 2. « Tout le mois ».
-    let fields = [("_csrf", csrf.as_str()), ("enfant", &family.child), ("activite", activity), ("mois", month), ("tout_le_mois", "1")];
-    let tool = step(clicks, j, 1, client.post(format!("{base}/reservations/calendrier")).header("cookie", cookie).form(&fields)).await?;
-    if tool.status != 303 || !tool.location.starts_with("/reservations?") || tool.location.contains("info=") {
-        return Err(format!("step 2: HTTP {} to {:?}", tool.status, tool.location));
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("enfant", &family.child),
+        ("activite", activity),
+        ("mois", month),
+        ("tout_le_mois", "1"),
+    ];
+    let tool = step(
+        clicks,
+        j,
+        1,
+        client
+            .post(format!("{base}/reservations/calendrier"))
+            .header("cookie", cookie)
+            .form(&fields),
+    )
+    .await?;
+    if tool.status != 303
+        || !tool.location.starts_with("/reservations?")
+        || tool.location.contains("info=")
+    {
+        return Err(format!(
+            "step 2: HTTP {} to {:?}",
+            tool.status, tool.location
+        ));
     }
     // 3. The récapitulatif.
-    let recap = step(clicks, j, 2, client.get(format!("{base}/reservations/recapitulatif")).header("cookie", cookie)).await?;
-    let key = input_value(&recap.body, "cle").ok_or_else(|| format!("step 3: no cle (HTTP {} to {:?})", recap.status, recap.location))?;
+    let recap = step(
+        clicks,
+        j,
+        2,
+        client
+            .get(format!("{base}/reservations/recapitulatif"))
+            .header("cookie", cookie),
+    )
+    .await?;
+    let key = input_value(&recap.body, "cle").ok_or_else(|| {
+        format!(
+            "step 3: no cle (HTTP {} to {:?})",
+            recap.status, recap.location
+        )
+    })?;
     let csrf = input_value(&recap.body, "_csrf").ok_or("step 3: no _csrf")?;
     // 4. « Confirmer ».
     let fields = [("_csrf", csrf.as_str()), ("cle", key.as_str())];
-    let done = step(clicks, j, 3, client.post(format!("{base}/reservations/confirmer")).header("cookie", cookie).form(&fields)).await?;
+    let done = step(
+        clicks,
+        j,
+        3,
+        client
+            .post(format!("{base}/reservations/confirmer"))
+            .header("cookie", cookie)
+            .form(&fields),
+    )
+    .await?;
     let counts = done
         .location
         .strip_prefix("/reservations/confirmation?")
         .filter(|_| done.status == 303)
         .ok_or_else(|| format!("step 4: HTTP {} to {:?}", done.status, done.location))?;
-    let count = |name: &str| counts.split('&').find_map(|p| p.strip_prefix(name)).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let count = |name: &str| {
+        counts
+            .split('&')
+            .find_map(|p| p.strip_prefix(name))
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     j.bookings = count("reservations=");
     j.confirmed = true;
     // 5. The follow-up.
-    let follow = step(clicks, j, 4, client.get(format!("{base}/reservations/suivi")).header("cookie", cookie)).await?;
+    let follow = step(
+        clicks,
+        j,
+        4,
+        client
+            .get(format!("{base}/reservations/suivi"))
+            .header("cookie", cookie),
+    )
+    .await?;
     if follow.status != 200 {
-        return Err(format!("step 5: HTTP {} to {:?}", follow.status, follow.location));
+        return Err(format!(
+            "step 5: HTTP {} to {:?}",
+            follow.status, follow.location
+        ));
     }
     Ok(())
 }
@@ -780,7 +1070,11 @@ async fn journey_steps(
 /// Browser-like: `Accept-Encoding: gzip` on every request, as every browser sends it;
 /// redirects are read by the journeys themselves.
 fn browser(timeout: Duration) -> reqwest::ClientBuilder {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).gzip(true).no_proxy().timeout(timeout)
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(true)
+        .no_proxy()
+        .timeout(timeout)
 }
 
 /// One family of the storm, from its arrival to its home page.
@@ -815,11 +1109,21 @@ struct StormResult {
 /// Every family opens the login page at an instant drawn in the window, one in ten types a
 /// wrong password first, then each signs in, coming back from the waiting page as the
 /// browser would (after its `Refresh`, with its ticket cookie), until its home page.
-async fn login_storm(settings: &Settings, bases: &[Arc<str>], families: &[Family], pids: &[u32]) -> StormResult {
+async fn login_storm(
+    settings: &Settings,
+    bases: &[Arc<str>],
+    families: &[Family],
+    pids: &[u32],
+) -> StormResult {
     let window = Duration::from_secs(settings.storm_seconds);
     // What one verification costs here, for the bound the server cannot pass.
-    let hashing = ribambelle_domain::password::PasswordHashing::new(ribambelle_domain::password::HashParams::default()).unwrap();
-    let stored = hashing.hash(ribambelle_store::demo::SYNTHETIC_PASSWORD).unwrap();
+    let hashing = ribambelle_domain::password::PasswordHashing::new(
+        ribambelle_domain::password::HashParams::default(),
+    )
+    .unwrap();
+    let stored = hashing
+        .hash(ribambelle_store::demo::SYNTHETIC_PASSWORD)
+        .unwrap();
     let timed = Instant::now();
     for _ in 0..10 {
         hashing.verify(ribambelle_store::demo::SYNTHETIC_PASSWORD, &stored);
@@ -830,8 +1134,13 @@ async fn login_storm(settings: &Settings, bases: &[Arc<str>], families: &[Family
     // seconds of this generator's only thread.
     let browsers: Vec<reqwest::Client> = (0..families.len() as u64)
         .map(|rank| {
-            let address = std::net::Ipv4Addr::new(127, 1 + (rank / 250) as u8, (rank % 250) as u8, 1);
-            browser(REQUEST_TIMEOUT).cookie_store(true).local_address(std::net::IpAddr::V4(address)).build().unwrap()
+            let address =
+                std::net::Ipv4Addr::new(127, 1 + (rank / 250) as u8, (rank % 250) as u8, 1);
+            browser(REQUEST_TIMEOUT)
+                .cookie_store(true)
+                .local_address(std::net::IpAddr::V4(address))
+                .build()
+                .unwrap()
         })
         .collect();
     let (server_cpu0, client_cpu0, machine0) = (servers_cpu(pids), cpu_time("self"), machine_cpu());
@@ -844,7 +1153,10 @@ async fn login_storm(settings: &Settings, bases: &[Arc<str>], families: &[Family
             let mut pauses = Pauses(settings.seed ^ rank.wrapping_mul(0x9e37_79b9));
             let arrival = pauses.next((0, window.as_millis() as u64));
             let wrong_first = rank % 10 == 3;
-            let (base, identifiant) = (bases[rank as usize % bases.len()].clone(), family.identifiant.clone());
+            let (base, identifiant) = (
+                bases[rank as usize % bases.len()].clone(),
+                family.identifiant.clone(),
+            );
             tokio::spawn(async move {
                 tokio::time::sleep_until((started + arrival).into()).await;
                 storm_family(&client, &base, &identifiant, wrong_first).await
@@ -858,7 +1170,9 @@ async fn login_storm(settings: &Settings, bases: &[Arc<str>], families: &[Family
     let seconds = started.elapsed().as_secs_f64();
     let mut error_samples = BTreeMap::new();
     for e in outcomes.iter().filter_map(|o| o.error.as_ref()) {
-        *error_samples.entry(e.chars().take(120).collect::<String>()).or_insert(0) += 1;
+        *error_samples
+            .entry(e.chars().take(120).collect::<String>())
+            .or_insert(0) += 1;
     }
     StormResult {
         families: outcomes.len(),
@@ -870,20 +1184,37 @@ async fn login_storm(settings: &Settings, bases: &[Arc<str>], families: &[Family
         errors: outcomes.iter().filter(|o| o.error.is_some()).count(),
         error_samples,
         got_in: stats(outcomes.iter().filter_map(|o| o.got_in).collect()),
-        answers: stats(outcomes.iter().flat_map(|o| o.latencies.iter().copied()).collect()),
+        answers: stats(
+            outcomes
+                .iter()
+                .flat_map(|o| o.latencies.iter().copied())
+                .collect(),
+        ),
         verification,
         peak_rss_kib: pids.iter().map(|&pid| memory_kib(pid).0).max().unwrap_or(0),
         server_cpu: servers_cpu(pids) - server_cpu0,
         client_cpu: cpu_time("self") - client_cpu0,
         machine_busy: {
             let machine1 = machine_cpu();
-            (machine1.0 - machine0.0).as_secs_f64() / (machine1.1 - machine0.1).as_secs_f64().max(1e-9) * cores() as f64
+            (machine1.0 - machine0.0).as_secs_f64()
+                / (machine1.1 - machine0.1).as_secs_f64().max(1e-9)
+                * cores() as f64
         },
     }
 }
 
-async fn storm_family(client: &reqwest::Client, base: &str, identifiant: &str, wrong_first: bool) -> StormFamily {
-    let mut family = StormFamily { got_in: None, latencies: Vec::new(), waiting_pages: 0, error: None };
+async fn storm_family(
+    client: &reqwest::Client,
+    base: &str,
+    identifiant: &str,
+    wrong_first: bool,
+) -> StormFamily {
+    let mut family = StormFamily {
+        got_in: None,
+        latencies: Vec::new(),
+        waiting_pages: 0,
+        error: None,
+    };
     let arrived = Instant::now();
     match storm_login(client, base, identifiant, wrong_first, &mut family).await {
         Ok(()) => family.got_in = Some(arrived.elapsed()),
@@ -892,12 +1223,25 @@ async fn storm_family(client: &reqwest::Client, base: &str, identifiant: &str, w
     family
 }
 
-async fn storm_login(client: &reqwest::Client, base: &str, identifiant: &str, wrong_first: bool, family: &mut StormFamily) -> Result<(), String> {
+async fn storm_login(
+    client: &reqwest::Client,
+    base: &str,
+    identifiant: &str,
+    wrong_first: bool,
+    family: &mut StormFamily,
+) -> Result<(), String> {
     let form = send(client.get(format!("{base}/connexion"))).await?;
     if form.status != 200 {
         return Err(format!("login page: HTTP {}", form.status));
     }
-    let passwords: &[&str] = if wrong_first { &["Pas-le-bon-2026!", ribambelle_store::demo::SYNTHETIC_PASSWORD] } else { &[ribambelle_store::demo::SYNTHETIC_PASSWORD] };
+    let passwords: &[&str] = if wrong_first {
+        &[
+            "Pas-le-bon-2026!",
+            ribambelle_store::demo::SYNTHETIC_PASSWORD,
+        ]
+    } else {
+        &[ribambelle_store::demo::SYNTHETIC_PASSWORD]
+    };
     for (attempt, password) in passwords.iter().enumerate() {
         let fields = [("identifiant", identifiant), ("mot_de_passe", password)];
         let mut answer = send_full(client.post(format!("{base}/connexion")).form(&fields)).await?;
@@ -905,8 +1249,14 @@ async fn storm_login(client: &reqwest::Client, base: &str, identifiant: &str, wr
         // The waiting page: back after its Refresh, with its ticket, as often as needed.
         while answer.status == 503 && answer.body.contains("Beaucoup de familles se connectent") {
             family.waiting_pages += 1;
-            let (seconds, target) = answer.refresh.split_once("; url=").ok_or("waiting page without Refresh")?;
-            tokio::time::sleep(Duration::from_secs(seconds.parse().map_err(|_| "Refresh: not seconds")?)).await;
+            let (seconds, target) = answer
+                .refresh
+                .split_once("; url=")
+                .ok_or("waiting page without Refresh")?;
+            tokio::time::sleep(Duration::from_secs(
+                seconds.parse().map_err(|_| "Refresh: not seconds")?,
+            ))
+            .await;
             answer = send_full(client.get(format!("{base}{target}"))).await?;
             family.latencies.push(answer.took);
         }
@@ -917,7 +1267,11 @@ async fn storm_login(client: &reqwest::Client, base: &str, identifiant: &str, wr
                 // The browser follows to the home page, signed in.
                 let home = send(client.get(format!("{base}/accueil"))).await?;
                 family.latencies.push(home.took);
-                return if home.status == 200 { Ok(()) } else { Err(format!("home page: HTTP {}", home.status)) };
+                return if home.status == 200 {
+                    Ok(())
+                } else {
+                    Err(format!("home page: HTTP {}", home.status))
+                };
             }
             (status, _) => return Err(format!("login: HTTP {status} to {:?}", answer.location)),
         }
@@ -937,11 +1291,31 @@ struct FullAnswer {
 
 async fn send_full(request: reqwest::RequestBuilder) -> Result<FullAnswer, String> {
     let sent = Instant::now();
-    let response = request.send().await.map_err(|e| format!("transport: {e}"))?;
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let (status, location, refresh) = (response.status().as_u16(), header("location"), header("refresh"));
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("transport: {e}"))?;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (status, location, refresh) = (
+        response.status().as_u16(),
+        header("location"),
+        header("refresh"),
+    );
     let body = response.text().await.map_err(|e| format!("body: {e}"))?;
-    Ok(FullAnswer { status, location, refresh, body, took: sent.elapsed() })
+    Ok(FullAnswer {
+        status,
+        location,
+        refresh,
+        body,
+        took: sent.elapsed(),
+    })
 }
 
 fn print_storm(r: &StormResult) {
@@ -954,8 +1328,14 @@ fn print_storm(r: &StormResult) {
         r.wrong_first
     );
     println!("{}", stats_header());
-    println!("{}", stats_row("server answer (login, waiting page, home)", &r.answers));
-    println!("{}", stats_row("arrival → home page (what it waited)", &r.got_in));
+    println!(
+        "{}",
+        stats_row("server answer (login, waiting page, home)", &r.answers)
+    );
+    println!(
+        "{}",
+        stats_row("arrival → home page (what it waited)", &r.got_in)
+    );
     println!(
         "  {} of {} signed in, {} errors, {} waiting pages shown; {:.1} logins/s over {:.1} s; one verification {:.1} ms here: bound {:.0} logins/s ({} cores ÷ verification)",
         r.logged_in,
@@ -1002,7 +1382,13 @@ fn stats(mut samples: Vec<Duration>) -> Stats {
     let n = samples.len();
     // Nearest rank.
     let at = |q: f64| samples[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
-    Stats { count: n, p50: at(0.50), p95: at(0.95), p99: at(0.99), max: samples[n - 1] }
+    Stats {
+        count: n,
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+        max: samples[n - 1],
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -1010,11 +1396,21 @@ fn ms(d: Duration) -> String {
 }
 
 fn stats_row(label: &str, s: &Stats) -> String {
-    format!("  {label:<38} {:>7} {:>9} {:>9} {:>9} {:>9}", s.count, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max))
+    format!(
+        "  {label:<38} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        s.count,
+        ms(s.p50),
+        ms(s.p95),
+        ms(s.p99),
+        ms(s.max)
+    )
 }
 
 fn stats_header() -> String {
-    format!("  {:<38} {:>7} {:>9} {:>9} {:>9} {:>9}", "", "count", "p50 ms", "p95 ms", "p99 ms", "max ms")
+    format!(
+        "  {:<38} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    )
 }
 
 struct CalendarRun {
@@ -1088,7 +1484,11 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         .arg(dir.path())
         .output()
         .expect("run ribambelle demo");
-    assert!(demo.status.success(), "ribambelle demo failed: {}", String::from_utf8_lossy(&demo.stderr));
+    assert!(
+        demo.status.success(),
+        "ribambelle demo failed: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
     database.analyze().await;
     let demo_seconds = started.elapsed().as_secs_f64();
     for line in String::from_utf8_lossy(&demo.stdout).lines() {
@@ -1097,8 +1497,13 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     println!("  demo command took {demo_seconds:.1} s");
 
     // PostgreSQL is measured as it is deployed: two instances on one database.
-    let mut servers: Vec<Server> = (0..database.instances()).map(|i| Server::start(dir.path(), &database, i)).collect();
-    let client = browser(REQUEST_TIMEOUT).pool_max_idle_per_host(settings.inflight).build().unwrap();
+    let mut servers: Vec<Server> = (0..database.instances())
+        .map(|i| Server::start(dir.path(), &database, i))
+        .collect();
+    let client = browser(REQUEST_TIMEOUT)
+        .pool_max_idle_per_host(settings.inflight)
+        .build()
+        .unwrap();
     for server in &servers {
         server.wait_healthy(&client).await;
     }
@@ -1107,11 +1512,18 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
 
     let started = Instant::now();
     let prepared = prepare(&database.url, families, clients).await;
-    println!("  {clients} families onboarded and signed in (sessions created in the database) in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "  {clients} families onboarded and signed in (sessions created in the database) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let base: Arc<str> = Arc::from(server.base.as_str());
     let bases: Vec<Arc<str>> = servers.iter().map(|s| Arc::from(s.base.as_str())).collect();
     let activity: Arc<str> = Arc::from(prepared.activity.as_str());
-    let storm = if settings.storm_seconds > 0 { Some(login_storm(settings, &bases, &prepared.families, &pids).await) } else { None };
+    let storm = if settings.storm_seconds > 0 {
+        Some(login_storm(settings, &bases, &prepared.families, &pids).await)
+    } else {
+        None
+    };
 
     // The month to book: of this month and the next three, the one with the most bookable days.
     // The month of the rush: of this month and the next three, the one with the most
@@ -1119,34 +1531,77 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
     let today = paris_date(Timestamp::now());
     let mut months = Vec::new();
     for offset in 0i64..4 {
-        let candidate = (today.first_of_month() + offset.months()).strftime("%Y-%m").to_string();
+        let candidate = (today.first_of_month() + offset.months())
+            .strftime("%Y-%m")
+            .to_string();
         let first = &prepared.families[0];
-        let page = send(client.get(calendar_url(&base, first, &activity, &candidate)).header("cookie", &first.cookie))
-            .await
-            .expect("probe the calendar");
-        assert_eq!(page.status, 200, "calendar probe: HTTP {} to {:?}", page.status, page.location);
-        months.push((bookable_days(&page.body), std::cmp::Reverse(offset), candidate));
+        let page = send(
+            client
+                .get(calendar_url(&base, first, &activity, &candidate))
+                .header("cookie", &first.cookie),
+        )
+        .await
+        .expect("probe the calendar");
+        assert_eq!(
+            page.status, 200,
+            "calendar probe: HTTP {} to {:?}",
+            page.status, page.location
+        );
+        months.push((
+            bookable_days(&page.body),
+            std::cmp::Reverse(offset),
+            candidate,
+        ));
     }
     months.sort();
     let (best, _, month) = months.pop().unwrap();
     let (second, _, second_month) = months.pop().unwrap();
-    assert!(best > 0, "no bookable APS MATIN day in the next four months");
+    assert!(
+        best > 0,
+        "no bookable APS MATIN day in the next four months"
+    );
     println!("  rush month {month}: {best} bookable APS MATIN days per child");
     let month: Arc<str> = Arc::from(month.as_str());
     let second_month: Arc<str> = Arc::from(second_month.as_str());
 
     let mut calendars = Vec::new();
     let label = format!("APS MATIN {month}, before the rush");
-    calendars.push(calendar_alone(settings, label, &client, &base, &prepared.families, &activity, &month, server.pid()).await);
+    calendars.push(
+        calendar_alone(
+            settings,
+            label,
+            &client,
+            &base,
+            &prepared.families,
+            &activity,
+            &month,
+            server.pid(),
+        )
+        .await,
+    );
     // The restaurant, which every synthetic child has booked for the next two weeks: its
     // places left are counted over every family's bookings of the days shown.
-    let lunch_month: Arc<str> = Arc::from((today + 7.days()).strftime("%Y-%m").to_string().as_str());
+    let lunch_month: Arc<str> =
+        Arc::from((today + 7.days()).strftime("%Y-%m").to_string().as_str());
     let label = format!("RESTAURATION {lunch_month} (2 weeks booked by all)");
     let restaurant: Arc<str> = Arc::from(prepared.restaurant.as_str());
-    calendars.push(calendar_alone(settings, label, &client, &base, &prepared.families, &restaurant, &lunch_month, server.pid()).await);
+    calendars.push(
+        calendar_alone(
+            settings,
+            label,
+            &client,
+            &base,
+            &prepared.families,
+            &restaurant,
+            &lunch_month,
+            server.pid(),
+        )
+        .await,
+    );
 
     // The rush.
-    let (server_cpu0, client_cpu0, postgres_cpu0) = (servers_cpu(&pids), cpu_time("self"), postgres_cpu());
+    let (server_cpu0, client_cpu0, postgres_cpu0) =
+        (servers_cpu(&pids), cpu_time("self"), postgres_cpu());
     let threads0 = thread_times(server.pid());
     let machine0 = machine_cpu();
     let probe = WriteLockProbe::start(server.pid(), dir.path());
@@ -1162,7 +1617,16 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
             let pauses = Pauses(settings.seed.wrapping_mul(0x1000_0000_01b3) ^ rank);
             let (limit, think) = (limit.clone(), settings.think);
             let base = bases[rank as usize % bases.len()].clone();
-            tokio::spawn(journey(client.clone(), limit, base, f, activity.clone(), month.clone(), think, pauses))
+            tokio::spawn(journey(
+                client.clone(),
+                limit,
+                base,
+                f,
+                activity.clone(),
+                month.clone(),
+                think,
+                pauses,
+            ))
         })
         .collect();
     let mut journeys = Vec::with_capacity(tasks.len());
@@ -1170,36 +1634,76 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         journeys.push(task.await.unwrap());
     }
     let seconds = started.elapsed().as_secs_f64();
-    let (server_cpu, client_cpu) = (servers_cpu(&pids) - server_cpu0, cpu_time("self") - client_cpu0);
+    let (server_cpu, client_cpu) = (
+        servers_cpu(&pids) - server_cpu0,
+        cpu_time("self") - client_cpu0,
+    );
     let postgres_cpu = postgres_cpu() - postgres_cpu0;
     let (lock_samples, write_lock_share) = probe.finish();
     let machine1 = machine_cpu();
     // Cores busy on the whole machine during the rush, in cores.
-    let machine_busy = (machine1.0 - machine0.0).as_secs_f64() / (machine1.1 - machine0.1).as_secs_f64().max(1e-9) * cores() as f64;
+    let machine_busy = (machine1.0 - machine0.0).as_secs_f64()
+        / (machine1.1 - machine0.1).as_secs_f64().max(1e-9)
+        * cores() as f64;
     let threads = thread_report(&threads0, &thread_times(server.pid()), seconds);
-    let (peak_rss_kib, rss_kib) = pids.iter().map(|&pid| memory_kib(pid)).fold((0, 0), |a, m| (a.0.max(m.0), a.1.max(m.1)));
+    let (peak_rss_kib, rss_kib) = pids
+        .iter()
+        .map(|&pid| memory_kib(pid))
+        .fold((0, 0), |a, m| (a.0.max(m.0), a.1.max(m.1)));
 
     // The same journey one family at a time, for what each step costs without waiting.
-    let sequential_journeys = if second > 0 { SEQUENTIAL_JOURNEYS.min(prepared.families.len()) } else { 0 };
+    let sequential_journeys = if second > 0 {
+        SEQUENTIAL_JOURNEYS.min(prepared.families.len())
+    } else {
+        0
+    };
     let one_limit = Arc::new(Semaphore::new(1));
     let mut alone = Vec::with_capacity(sequential_journeys);
     let probe = WriteLockProbe::start(server.pid(), dir.path());
     let started = Instant::now();
     for f in prepared.families.iter().take(sequential_journeys) {
         let (limit, pauses) = (one_limit.clone(), Pauses(0));
-        alone.push(journey(client.clone(), limit, base.clone(), f.clone(), activity.clone(), second_month.clone(), None, pauses).await);
+        alone.push(
+            journey(
+                client.clone(),
+                limit,
+                base.clone(),
+                f.clone(),
+                activity.clone(),
+                second_month.clone(),
+                None,
+                pauses,
+            )
+            .await,
+        );
     }
     let alone_seconds = started.elapsed().as_secs_f64();
     let (_, alone_write_lock_share) = probe.finish();
     let label = format!("APS MATIN {month}, after the rush");
-    calendars.push(calendar_alone(settings, label, &client, &base, &prepared.families, &activity, &month, server.pid()).await);
+    calendars.push(
+        calendar_alone(
+            settings,
+            label,
+            &client,
+            &base,
+            &prepared.families,
+            &activity,
+            &month,
+            server.pid(),
+        )
+        .await,
+    );
     for (i, server) in servers.iter_mut().enumerate() {
         println!("  server {} {}", i + 1, server.stop());
     }
-    let log = strip_ansi(&std::fs::read_to_string(dir.path().join("server-0.log")).unwrap_or_default());
+    let log =
+        strip_ansi(&std::fs::read_to_string(dir.path().join("server-0.log")).unwrap_or_default());
     let log_lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     if !log_lines.is_empty() {
-        let slow = log_lines.iter().filter(|l| l.contains("slow_acquire_threshold")).count();
+        let slow = log_lines
+            .iter()
+            .filter(|l| l.contains("slow_acquire_threshold"))
+            .count();
         println!(
             "  server log: {} lines (RUST_LOG=warn), {slow} of them « time to acquire exceeded slow threshold »; the first ones:",
             log_lines.len()
@@ -1209,32 +1713,65 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         }
     }
 
-    let steps: Vec<Stats> = (0..STEPS.len()).map(|i| stats(journeys.iter().filter_map(|j| j.latencies[i]).collect())).collect();
-    let waited: Vec<Stats> = (0..STEPS.len())
-        .map(|i| stats(journeys.iter().filter_map(|j| Some(j.latencies[i]? + j.waits[i]?)).collect()))
+    let steps: Vec<Stats> = (0..STEPS.len())
+        .map(|i| stats(journeys.iter().filter_map(|j| j.latencies[i]).collect()))
         .collect();
-    let waits = stats(journeys.iter().flat_map(|j| j.waits.iter().flatten().copied()).collect());
-    let alone_steps: Vec<Stats> = (0..STEPS.len()).map(|i| stats(alone.iter().filter_map(|j| j.latencies[i]).collect())).collect();
+    let waited: Vec<Stats> = (0..STEPS.len())
+        .map(|i| {
+            stats(
+                journeys
+                    .iter()
+                    .filter_map(|j| Some(j.latencies[i]? + j.waits[i]?))
+                    .collect(),
+            )
+        })
+        .collect();
+    let waits = stats(
+        journeys
+            .iter()
+            .flat_map(|j| j.waits.iter().flatten().copied())
+            .collect(),
+    );
+    let alone_steps: Vec<Stats> = (0..STEPS.len())
+        .map(|i| stats(alone.iter().filter_map(|j| j.latencies[i]).collect()))
+        .collect();
     let mut error_samples = BTreeMap::new();
-    for e in journeys.iter().chain(&alone).filter_map(|j| j.error.as_ref()) {
-        *error_samples.entry(e.chars().take(120).collect::<String>()).or_insert(0) += 1;
+    for e in journeys
+        .iter()
+        .chain(&alone)
+        .filter_map(|j| j.error.as_ref())
+    {
+        *error_samples
+            .entry(e.chars().take(120).collect::<String>())
+            .or_insert(0) += 1;
     }
 
     // What the database recorded.
-    let db = Db::connect(&database.url).await.expect("reopen the bench database");
+    let db = Db::connect(&database.url)
+        .await
+        .expect("reopen the bench database");
     let scalar = |sql: &'static str| {
         let db = db.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db.reader()).await.unwrap() }
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(db.reader())
+                .await
+                .unwrap()
+        }
     };
-    let requests_recorded = scalar("SELECT COUNT(*) FROM reservation_requests").await - prepared.requests_before;
+    let requests_recorded =
+        scalar("SELECT COUNT(*) FROM reservation_requests").await - prepared.requests_before;
     // Over the whole table: whatever was there before counts too, so « none twice » holds
     // for every row.
     let requests_all = scalar("SELECT COUNT(*) FROM reservation_requests").await;
     let requests_distinct_all =
         scalar("SELECT COUNT(*) FROM (SELECT DISTINCT child_id, activity_id, day, action FROM reservation_requests) d").await;
     let requests_distinct = requests_recorded - (requests_all - requests_distinct_all);
-    let confirmations_recorded = scalar("SELECT COUNT(*) FROM confirmations").await - prepared.confirmations_before;
-    let keys_distinct = scalar("SELECT COUNT(DISTINCT confirmation_key) FROM reservation_requests").await - prepared.keys_before;
+    let confirmations_recorded =
+        scalar("SELECT COUNT(*) FROM confirmations").await - prepared.confirmations_before;
+    let keys_distinct = scalar("SELECT COUNT(DISTINCT confirmation_key) FROM reservation_requests")
+        .await
+        - prepared.keys_before;
     db.close().await;
 
     let result = SizeResult {
@@ -1268,7 +1805,11 @@ async fn run_size(settings: &Settings, families: u32) -> SizeResult {
         server_cpu,
         client_cpu,
         postgres_cpu,
-        engine: if database.postgres { "PostgreSQL, 2 instances" } else { "SQLite" },
+        engine: if database.postgres {
+            "PostgreSQL, 2 instances"
+        } else {
+            "SQLite"
+        },
         peak_rss_kib,
         rss_kib,
         requests_recorded,
@@ -1298,7 +1839,13 @@ async fn calendar_alone(
     let started = Instant::now();
     for i in 0..SEQUENTIAL_CALENDARS {
         let f = &families[i % families.len()];
-        match send(client.get(calendar_url(base, f, activity, month)).header("cookie", &f.cookie)).await {
+        match send(
+            client
+                .get(calendar_url(base, f, activity, month))
+                .header("cookie", &f.cookie),
+        )
+        .await
+        {
             Ok(a) if a.status == 200 => sequential.push(a.took),
             _ => errors += 1,
         }
@@ -1311,17 +1858,23 @@ async fn calendar_alone(
     let deadline = started + CALENDAR_SECONDS;
     let mut tasks = Vec::with_capacity(settings.calendar_requests);
     for i in 0..settings.calendar_requests {
-        let (client, limit, f) = (client.clone(), limit.clone(), families[i % families.len()].clone());
+        let (client, limit, f) = (
+            client.clone(),
+            limit.clone(),
+            families[i % families.len()].clone(),
+        );
         let url = calendar_url(base, &f, activity, month);
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire().await.unwrap();
             if Instant::now() > deadline {
                 return None;
             }
-            Some(match send(client.get(url).header("cookie", &f.cookie)).await {
-                Ok(a) if a.status == 200 => Some(a.took),
-                _ => None,
-            })
+            Some(
+                match send(client.get(url).header("cookie", &f.cookie)).await {
+                    Ok(a) if a.status == 200 => Some(a.took),
+                    _ => None,
+                },
+            )
         }));
     }
     let mut concurrent = Vec::with_capacity(tasks.len());
@@ -1351,12 +1904,23 @@ fn print_size(settings: &Settings, r: &SizeResult) {
     if let Some(storm) = &r.storm {
         print_storm(storm);
     }
-    println!("\n  Calendar page alone ({} families in the database, GET step 1 with various activities):", r.families);
+    println!(
+        "\n  Calendar page alone ({} families in the database, GET step 1 with various activities):",
+        r.families
+    );
     println!("{}", stats_header());
     for c in &r.calendars {
         println!("  {}:", c.label);
-        println!("{}   {:.0} req/s", stats_row("  one at a time", &c.sequential), c.sequential_rate);
-        println!("{}   {:.0} req/s", stats_row(&format!("  {} in flight", settings.inflight), &c.concurrent), c.concurrent_rate);
+        println!(
+            "{}   {:.0} req/s",
+            stats_row("  one at a time", &c.sequential),
+            c.sequential_rate
+        );
+        println!(
+            "{}   {:.0} req/s",
+            stats_row(&format!("  {} in flight", settings.inflight), &c.concurrent),
+            c.concurrent_rate
+        );
         println!(
             "    server CPU with {} in flight: {:.0} % of one core, {:.2} ms per page; errors: {}",
             settings.inflight,
@@ -1366,17 +1930,29 @@ fn print_size(settings: &Settings, r: &SizeResult) {
         );
     }
 
-    println!("\n  Rush ({}): {} journeys at once, month {}, {}:", r.engine, r.clients, r.month, model(settings));
+    println!(
+        "\n  Rush ({}): {} journeys at once, month {}, {}:",
+        r.engine,
+        r.clients,
+        r.month,
+        model(settings)
+    );
     println!("{}", stats_header());
     for (label, s) in STEPS.iter().zip(&r.steps) {
         println!("{}", stats_row(label, s));
     }
-    println!("{}", stats_row("wait for a place (not in the above)", &r.waits));
+    println!(
+        "{}",
+        stats_row("wait for a place (not in the above)", &r.waits)
+    );
     println!("  What the family waited at each step (its place in flight, then the answer):");
     for (label, s) in STEPS.iter().zip(&r.waited) {
         println!("{}", stats_row(label, s));
     }
-    println!("{}", stats_row("whole journey (incl. waiting)", &r.journeys));
+    println!(
+        "{}",
+        stats_row("whole journey (incl. waiting)", &r.journeys)
+    );
     println!(
         "  {} requests in {:.2} s = {:.0} requests/s; {} journeys confirmed ({} bookings), {} failed",
         r.requests,
@@ -1404,7 +1980,8 @@ fn print_size(settings: &Settings, r: &SizeResult) {
             1000.0 * r.postgres_cpu.as_secs_f64() / r.requests.max(1) as f64
         );
     }
-    let others = r.machine_busy - (r.server_cpu + r.client_cpu + r.postgres_cpu).as_secs_f64() / r.seconds;
+    let others =
+        r.machine_busy - (r.server_cpu + r.client_cpu + r.postgres_cpu).as_secs_f64() / r.seconds;
     println!(
         "  machine: {:.2} of {} cores busy during the rush, of which {:.2} by other processes (should be ≈ 0: measure on a quiet machine)",
         r.machine_busy,
@@ -1430,7 +2007,10 @@ fn print_size(settings: &Settings, r: &SizeResult) {
     );
 
     let alone_count = r.alone_steps[0].count;
-    println!("\n  Then {alone_count} journeys one at a time (month {}, one request in flight), after the rush:", r.alone_month);
+    println!(
+        "\n  Then {alone_count} journeys one at a time (month {}, one request in flight), after the rush:",
+        r.alone_month
+    );
     println!("{}", stats_header());
     for (label, s) in STEPS.iter().zip(&r.alone_steps) {
         println!("{}", stats_row(label, s));
@@ -1443,21 +2023,37 @@ fn print_size(settings: &Settings, r: &SizeResult) {
         r.alone_errors,
         100.0 * r.alone_write_lock_share,
         r.alone_seconds,
-        1000.0 * r.alone_write_lock_share * r.alone_seconds / (2.0 * r.alone_confirmed.max(1) as f64)
+        1000.0 * r.alone_write_lock_share * r.alone_seconds
+            / (2.0 * r.alone_confirmed.max(1) as f64)
     );
 
-    let (bookings, confirmed) = (r.bookings + r.alone_bookings, (r.confirmed + r.alone_confirmed) as i64);
+    let (bookings, confirmed) = (
+        r.bookings + r.alone_bookings,
+        (r.confirmed + r.alone_confirmed) as i64,
+    );
     println!(
         "\n  Database check (rush and one-at-a-time journeys):\n    reservation_requests: {} rows recorded, {} bookings confirmed to the families: {}\n    \
          distinct (child, activity, day, action): {}: {}\n    confirmations: {} rows, {} journeys confirmed: {}; {} distinct keys in the requests",
         r.requests_recorded,
         bookings,
-        if r.requests_recorded == bookings { "equal" } else { "DIFFERENT" },
+        if r.requests_recorded == bookings {
+            "equal"
+        } else {
+            "DIFFERENT"
+        },
         r.requests_distinct,
-        if r.requests_distinct == r.requests_recorded { "none twice" } else { "DUPLICATES" },
+        if r.requests_distinct == r.requests_recorded {
+            "none twice"
+        } else {
+            "DUPLICATES"
+        },
         r.confirmations_recorded,
         confirmed,
-        if r.confirmations_recorded == confirmed { "equal" } else { "DIFFERENT" },
+        if r.confirmations_recorded == confirmed {
+            "equal"
+        } else {
+            "DIFFERENT"
+        },
         r.keys_distinct,
     );
 }
@@ -1467,7 +2063,17 @@ fn print_summary(settings: &Settings, results: &[SizeResult]) {
     println!("  load model: {}", model(settings));
     println!(
         "  {:>8} {:>7} {:>7} {:>9} {:>11} {:>12} {:>13} {:>6} {:>8} {:>14} {:>9}",
-        "families", "clients", "demo s", "requests", "requests/s", "worst p99 ms", "waited p99 ms", "errors", "peak MB", "server ms/req", "recorded"
+        "families",
+        "clients",
+        "demo s",
+        "requests",
+        "requests/s",
+        "worst p99 ms",
+        "waited p99 ms",
+        "errors",
+        "peak MB",
+        "server ms/req",
+        "recorded"
     );
     for r in results {
         let worst = r.steps.iter().map(|s| s.p99).max().unwrap_or_default();
@@ -1484,15 +2090,23 @@ fn print_summary(settings: &Settings, results: &[SizeResult]) {
             r.errors + r.calendars.iter().map(|c| c.errors).sum::<usize>() + r.alone_errors,
             r.peak_rss_kib as f64 / 1024.0,
             1000.0 * r.server_cpu.as_secs_f64() / r.requests.max(1) as f64,
-            if r.requests_recorded == r.bookings + r.alone_bookings && r.requests_distinct == r.requests_recorded {
+            if r.requests_recorded == r.bookings + r.alone_bookings
+                && r.requests_distinct == r.requests_recorded
+            {
                 "ok"
             } else {
                 "MISMATCH"
             },
         );
     }
-    println!("\n  Calendar page alone: p50 one at a time, server CPU per page and pages/s with {} in flight", settings.inflight);
-    println!("  {:>8}  {:<52} {:>9} {:>12} {:>9}", "families", "", "p50 ms", "CPU ms/page", "pages/s");
+    println!(
+        "\n  Calendar page alone: p50 one at a time, server CPU per page and pages/s with {} in flight",
+        settings.inflight
+    );
+    println!(
+        "  {:>8}  {:<52} {:>9} {:>12} {:>9}",
+        "families", "", "p50 ms", "CPU ms/page", "pages/s"
+    );
     for r in results {
         for c in &r.calendars {
             println!(

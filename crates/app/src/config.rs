@@ -7,7 +7,12 @@ use ribambelle_domain::password::HashParams;
 use ribambelle_mail::{SmtpSecurity, SmtpSettings, TransportSettings};
 
 #[derive(Debug, Parser)]
-#[command(name = "ribambelle", version, about = "Ribambelle — Portail Famille", args_conflicts_with_subcommands = true)]
+#[command(
+    name = "ribambelle",
+    version,
+    about = "Ribambelle — Portail Famille",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -179,7 +184,11 @@ pub enum LogFormat {
 #[derive(Debug, Args)]
 pub struct MailArgs {
     /// Sender of the portal's mails.
-    #[arg(long, env = "RIBAMBELLE_MAIL_FROM", default_value = "Portail Famille <portail-famille@localhost>")]
+    #[arg(
+        long,
+        env = "RIBAMBELLE_MAIL_FROM",
+        default_value = "Portail Famille <portail-famille@localhost>"
+    )]
     pub mail_from: String,
     /// SMTP server; without it, mails are written as .eml files in <data-dir>/outbox.
     #[arg(long, env = "RIBAMBELLE_SMTP_HOST")]
@@ -217,7 +226,9 @@ pub struct HashArgs {
 
 impl ServeArgs {
     pub fn files_dir(&self) -> PathBuf {
-        self.files_dir.clone().unwrap_or_else(|| self.common.data_dir.join("pieces"))
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.common.data_dir.join("pieces"))
     }
 }
 
@@ -225,7 +236,10 @@ impl CommonArgs {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}", self.data_dir.join("ribambelle.sqlite").display()),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("ribambelle.sqlite").display()
+            ),
         }
     }
 

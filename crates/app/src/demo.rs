@@ -30,7 +30,10 @@ pub async fn run(args: DemoArgs) -> Result<(), setup::AppError> {
     if args.requests > 0 {
         let started = std::time::Instant::now();
         let added = demo::add_requests(&db, args.requests, clock.now()).await?;
-        println!("{added} demandes non transmises ajoutées en {:.1} s.", started.elapsed().as_secs_f64());
+        println!(
+            "{added} demandes non transmises ajoutées en {:.1} s.",
+            started.elapsed().as_secs_f64()
+        );
     }
     db.close().await;
     Ok(())

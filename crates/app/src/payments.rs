@@ -13,7 +13,12 @@ use crate::setup::AppError;
 
 /// Mounts the simulated bank under `/banque-simulee` if a régie of this database uses it.
 /// It sits outside the portal's layers: it is another site, with its own pages and policy.
-pub async fn with_simulated_bank(portal: axum::Router, db: &Db, public_url: &str, clock: Clock) -> Result<axum::Router, AppError> {
+pub async fn with_simulated_bank(
+    portal: axum::Router,
+    db: &Db,
+    public_url: &str,
+    clock: Clock,
+) -> Result<axum::Router, AppError> {
     match simulated_bank(db, public_url, clock).await? {
         Some(bank) => {
             tracing::info!(url = %format!("{public_url}{SIMULATED_BANK_PATH}"), "simulated bank served for the demo's régies");
@@ -36,7 +41,13 @@ pub async fn warn_simulated_regies(db: &Db) -> Result<(), AppError> {
 }
 
 /// Runs the reconciliation every `every` until shutdown.
-pub async fn reconcile(db: Db, clock: Clock, public_url: String, every: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn reconcile(
+    db: Db,
+    clock: Clock,
+    public_url: String,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -46,7 +57,11 @@ pub async fn reconcile(db: Db, clock: Clock, public_url: String, every: Duration
             break;
         }
         match reconcile::run(&db, &public_url, clock.now()).await {
-            Ok(done) if done.settled + done.given_up > 0 => tracing::info!(settled = done.settled, given_up = done.given_up, "unfinished payments reconciled"),
+            Ok(done) if done.settled + done.given_up > 0 => tracing::info!(
+                settled = done.settled,
+                given_up = done.given_up,
+                "unfinished payments reconciled"
+            ),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "payment reconciliation failed; next round"),
         }

@@ -20,9 +20,14 @@ pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
     db.close().await;
     match outcome {
         RunOutcome::Done(s) => {
-            println!("Traitement terminé : {} demandes traitées, {} mails de compte rendu, {} places attribuées depuis la liste d'attente.", s.requests, s.reports, s.promotions);
+            println!(
+                "Traitement terminé : {} demandes traitées, {} mails de compte rendu, {} places attribuées depuis la liste d'attente.",
+                s.requests, s.reports, s.promotions
+            );
             let billed = billed?;
-            println!("Consommations : {billed} enregistrées. Les factures s'émettent dans la gestion, rubrique Facturation.");
+            println!(
+                "Consommations : {billed} enregistrées. Les factures s'émettent dans la gestion, rubrique Facturation."
+            );
             Ok(())
         }
         RunOutcome::Busy => Err(setup::AppError::RunBusy),
@@ -32,7 +37,11 @@ pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
 /// The next moment Paris clocks show `at`, after `now`.
 pub fn next_run(now: Timestamp, at: Time) -> Timestamp {
     let today = paris_instant(paris_date(now), at);
-    if today > now { today } else { paris_instant(paris_date(now) + 1.day(), at) }
+    if today > now {
+        today
+    } else {
+        paris_instant(paris_date(now) + 1.day(), at)
+    }
 }
 
 /// Runs the processing every night at `at` (Paris time) until shutdown. Several instances
@@ -40,7 +49,9 @@ pub fn next_run(now: Timestamp, at: Time) -> Timestamp {
 pub async fn nightly(db: Db, clock: Clock, at: Time, mut shutdown: watch::Receiver<bool>) {
     loop {
         let now = clock.now();
-        let wait = next_run(now, at).duration_since(now).max(SignedDuration::ZERO);
+        let wait = next_run(now, at)
+            .duration_since(now)
+            .max(SignedDuration::ZERO);
         let wait = Duration::try_from(wait).unwrap_or(Duration::from_secs(60));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
@@ -50,13 +61,20 @@ pub async fn nightly(db: Db, clock: Clock, at: Time, mut shutdown: watch::Receiv
             break;
         }
         match processing::run(&db, &clock, RunScope::Everywhere).await {
-            Ok(RunOutcome::Done(s)) => tracing::info!(requests = s.requests, reports = s.reports, promotions = s.promotions, "processing run finished"),
+            Ok(RunOutcome::Done(s)) => tracing::info!(
+                requests = s.requests,
+                reports = s.reports,
+                promotions = s.promotions,
+                "processing run finished"
+            ),
             Ok(RunOutcome::Busy) => tracing::info!("processing run already in progress elsewhere"),
             Err(error) => tracing::error!(%error, "processing run failed; the next one resumes it"),
         }
         match billing::run(&db, clock.today()).await {
             Ok(consommations) => tracing::info!(consommations, "consommations recorded"),
-            Err(error) => tracing::error!(%error, "recording consommations failed; the next night records what is left"),
+            Err(error) => {
+                tracing::error!(%error, "recording consommations failed; the next night records what is left")
+            }
         }
     }
 }

@@ -29,16 +29,35 @@ pub async fn run(args: RegieArgs) -> Result<(), AppError> {
         EnvironmentArg::Simulee => Environment::Simulated,
     };
     let merchant = args.merchant.trim();
-    let regie = checked_regie((structure.id, &structure.name), provider, environment, merchant, args.certificate.as_deref().unwrap_or(""))
-        .map_err(|e| {
-            AppError::Regie(match e {
-                RegieError::MissingCertificate => format!("{e} (RIBAMBELLE_REGIE_CERTIFICATE)"),
-                RegieError::MerchantId { .. } => format!("{e} (reçu « {merchant} »)"),
-                RegieError::Refused(_) => e.to_string(),
-            })
-        })?;
-    payments::set_regie(&db, structure.id, provider, environment, &regie.merchant_id, &regie.secret).await?;
+    let regie = checked_regie(
+        (structure.id, &structure.name),
+        provider,
+        environment,
+        merchant,
+        args.certificate.as_deref().unwrap_or(""),
+    )
+    .map_err(|e| {
+        AppError::Regie(match e {
+            RegieError::MissingCertificate => format!("{e} (RIBAMBELLE_REGIE_CERTIFICATE)"),
+            RegieError::MerchantId { .. } => format!("{e} (reçu « {merchant} »)"),
+            RegieError::Refused(_) => e.to_string(),
+        })
+    })?;
+    payments::set_regie(
+        &db,
+        structure.id,
+        provider,
+        environment,
+        &regie.merchant_id,
+        &regie.secret,
+    )
+    .await?;
     db.close().await;
-    println!("Régie de « {} » enregistrée : {}, identifiant {}.", structure.name, provider.label(), regie.merchant_id);
+    println!(
+        "Régie de « {} » enregistrée : {}, identifiant {}.",
+        structure.name,
+        provider.label(),
+        regie.merchant_id
+    );
     Ok(())
 }

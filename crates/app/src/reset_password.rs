@@ -16,7 +16,10 @@ pub async fn run(args: ResetPasswordArgs) -> Result<(), setup::AppError> {
     let hash = hashing.hash(&password)?;
     accounts::set_family_password(&db, family_id, &hash, false, None, None, clock.now()).await?;
     db.close().await;
-    println!("Nouveau mot de passe initial de « {} » : {password}", args.identifiant.trim());
+    println!(
+        "Nouveau mot de passe initial de « {} » : {password}",
+        args.identifiant.trim()
+    );
     println!("La famille devra choisir son propre mot de passe à sa prochaine connexion.");
     Ok(())
 }

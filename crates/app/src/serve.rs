@@ -17,26 +17,58 @@ use crate::{
 pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
     let nightly_at: Option<jiff::civil::Time> = match args.process_at.as_str() {
         "off" => None,
-        at => Some(at.parse().map_err(|_| setup::AppError::ProcessAt(at.to_owned()))?),
+        at => Some(
+            at.parse()
+                .map_err(|_| setup::AppError::ProcessAt(at.to_owned()))?,
+        ),
     };
     let (db, hashing) = setup::open(&args.common).await?;
     let clock = setup::clock(&args.common, &db, args.demo).await?;
-    let demo_loaded = if args.demo { load_demo_if_empty(&db, &hashing, &clock).await? } else { false };
+    let demo_loaded = if args.demo {
+        load_demo_if_empty(&db, &hashing, &clock).await?
+    } else {
+        false
+    };
 
     let transport_settings = args.common.transport();
     let transport = Transport::new(&args.common.mail.mail_from, &transport_settings)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let sender = Sender::new(db.clone(), transport, clock);
-    let sender_task = tokio::spawn(sender.run(Duration::from_secs(args.common.mail.mail_interval.max(1)), stop_rx.clone()));
-    let maintenance_task = tokio::spawn(maintenance::run(db.clone(), clock, Duration::from_secs(600), stop_rx.clone()));
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-    let payments_task = tokio::spawn(payments::reconcile(db.clone(), clock, public_url.clone(), Duration::from_secs(60), stop_rx.clone()));
-    let nightly_task = nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), clock, at, stop_rx)));
+    let sender_task = tokio::spawn(sender.run(
+        Duration::from_secs(args.common.mail.mail_interval.max(1)),
+        stop_rx.clone(),
+    ));
+    let maintenance_task = tokio::spawn(maintenance::run(
+        db.clone(),
+        clock,
+        Duration::from_secs(600),
+        stop_rx.clone(),
+    ));
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let payments_task = tokio::spawn(payments::reconcile(
+        db.clone(),
+        clock,
+        public_url.clone(),
+        Duration::from_secs(60),
+        stop_rx.clone(),
+    ));
+    let nightly_task =
+        nightly_at.map(|at| tokio::spawn(process::nightly(db.clone(), clock, at, stop_rx)));
 
     let files = FileStore::local(&args.files_dir()).map_err(setup::AppError::Files)?;
     let mut config = WebConfig::new(public_url.clone());
-    let at_once = args.hashes_at_once.unwrap_or(config.password_queue.at_once).max(1);
-    config.password_queue = PasswordQueueLimits { at_once, waiting: args.login_queue.unwrap_or(64 * at_once), ..config.password_queue };
+    let at_once = args
+        .hashes_at_once
+        .unwrap_or(config.password_queue.at_once)
+        .max(1);
+    config.password_queue = PasswordQueueLimits {
+        at_once,
+        waiting: args.login_queue.unwrap_or(64 * at_once),
+        ..config.password_queue
+    };
     config.simulated_bank = args.demo || args.simulated_bank;
     let simulated_bank = config.simulated_bank;
     let state = AppState::new(db.clone(), config, hashing, files, clock);
@@ -45,15 +77,20 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         backlog: args.listen_backlog.max(1),
     });
-    let listener = connections::bind(args.listen, limits.backlog)
-        .map_err(|source| setup::AppError::Listen { addr: args.listen.to_string(), source })?;
+    let listener = connections::bind(args.listen, limits.backlog).map_err(|source| {
+        setup::AppError::Listen {
+            addr: args.listen.to_string(),
+            source,
+        }
+    })?;
     tracing::info!(listen = %args.listen, %public_url, max_connections = limits.max_connections, backlog = limits.backlog, hashes_at_once = at_once, "portal listening");
     if args.demo {
         print_welcome(&public_url, demo_loaded, &transport_settings);
     }
 
     let app = if simulated_bank {
-        payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock).await?
+        payments::with_simulated_bank(ribambelle_web::router(state), &db, &public_url, clock)
+            .await?
     } else {
         payments::warn_simulated_regies(&db).await?;
         ribambelle_web::router(state)
@@ -86,9 +123,13 @@ async fn load_demo_if_empty(
 
 fn print_welcome(public_url: &str, loaded: bool, transport: &TransportSettings) {
     let mut text = String::new();
-    text.push_str(&format!("\nRibambelle — Portail Famille prêt : {public_url}\n"));
+    text.push_str(&format!(
+        "\nRibambelle — Portail Famille prêt : {public_url}\n"
+    ));
     if !loaded {
-        text.push_str("(la base contenait déjà des données : la démonstration n'a pas été rechargée)\n");
+        text.push_str(
+            "(la base contenait déjà des données : la démonstration n'a pas été rechargée)\n",
+        );
     }
     text.push_str("Comptes de démonstration :\n");
     for account in demo::DEMO_ACCOUNTS {
@@ -98,7 +139,10 @@ fn print_welcome(public_url: &str, loaded: bool, transport: &TransportSettings) 
         ));
     }
     if let TransportSettings::Folder(path) = transport {
-        text.push_str(&format!("Les mails envoyés sont écrits dans {}\n", path.display()));
+        text.push_str(&format!(
+            "Les mails envoyés sont écrits dans {}\n",
+            path.display()
+        ));
     }
     text.push_str("Paiement en ligne : une banque simulée (aucune carte demandée) dans « Paiement et Solde »\n");
     text.push_str("Arrêt : Ctrl+C\n");

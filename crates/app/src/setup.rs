@@ -13,7 +13,10 @@ use crate::config::{CommonArgs, LogFormat};
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("impossible de créer le dossier de données {path} : {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("base de données : {0}")]
     Store(#[from] StoreError),
     #[error("dossier des pièces justificatives : {0}")]
@@ -25,7 +28,10 @@ pub enum AppError {
     #[error("mail : {0}")]
     Mail(#[from] ribambelle_mail::MailError),
     #[error("écoute sur {addr} impossible : {source}")]
-    Listen { addr: String, source: std::io::Error },
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("banque simulée : {0}")]
     SimulatedBank(#[from] ribambelle_web::payments::SimulatedBankError),
     #[error("un traitement est déjà en cours sur une autre instance ; réessayez à sa fin")]
@@ -43,12 +49,15 @@ pub enum AppError {
          (--clock-start ne sert qu'aux démonstrations et aux tests)"
     )]
     ClockOnRealData,
-    #[error("le mail de test n'a pas pu être envoyé ; il reste dans la file d'envoi (voir les journaux)")]
+    #[error(
+        "le mail de test n'a pas pu être envoyé ; il reste dans la file d'envoi (voir les journaux)"
+    )]
     TestMailNotSent,
 }
 
 pub fn init_logs(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second initialisation (only in tests) is harmless, so its error is ignored.
     let _ = match format {
@@ -59,8 +68,10 @@ pub fn init_logs(format: LogFormat) {
 
 pub async fn open(common: &CommonArgs) -> Result<(Db, PasswordHashing), AppError> {
     init_logs(common.log_format);
-    std::fs::create_dir_all(&common.data_dir)
-        .map_err(|source| AppError::DataDir { path: common.data_dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&common.data_dir).map_err(|source| AppError::DataDir {
+        path: common.data_dir.display().to_string(),
+        source,
+    })?;
     let hashing = PasswordHashing::new(common.hash_params())?;
     let db = Db::connect(&common.database_url()).await?;
     tracing::info!(backend = ?db.backend(), "database ready");
@@ -76,7 +87,9 @@ pub async fn clock(common: &CommonArgs, db: &Db, loads_demo: bool) -> Result<Clo
         tracing::warn!(now = %saved.now(), "the demo's database runs on the moved clock it was loaded with");
         return Ok(saved);
     }
-    let Some(start) = common.clock_start else { return Ok(Clock::system()) };
+    let Some(start) = common.clock_start else {
+        return Ok(Clock::system());
+    };
     if !(loads_demo && portal::is_empty(db).await?) {
         return Err(AppError::ClockOnRealData);
     }

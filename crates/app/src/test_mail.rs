@@ -14,13 +14,18 @@ pub async fn run(args: SendTestMailArgs) -> Result<(), setup::AppError> {
     let mail = NewMail {
         recipients: vec![args.to.clone()],
         subject: "Ribambelle : mail de test".to_owned(),
-        body_text: "Bonjour,\n\nCe mail de test confirme que le Portail Famille peut envoyer des mails.\n".to_owned(),
+        body_text:
+            "Bonjour,\n\nCe mail de test confirme que le Portail Famille peut envoyer des mails.\n"
+                .to_owned(),
         body_html: None,
     };
     outbox::enqueue_alone(&db, &mail, clock.now()).await?;
-    let report = tokio::time::timeout(Duration::from_secs(60), Sender::new(db.clone(), transport, clock).send_due())
-        .await
-        .unwrap_or(Ok(Default::default()))?;
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        Sender::new(db.clone(), transport, clock).send_due(),
+    )
+    .await
+    .unwrap_or(Ok(Default::default()))?;
     db.close().await;
     if report.sent > 0 {
         println!("Mail de test envoyé à {}.", args.to);

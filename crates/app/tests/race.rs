@@ -36,8 +36,16 @@ struct Family {
 /// The demo with synthetic families, APS MATIN down to a few places and free of any
 /// reservation from today on, so that the only askers are the test's families.
 async fn prepare(url: &str, data: &std::path::Path, mode: Mode) -> (Vec<Family>, String) {
-    let loaded = base_command(data).env("DATABASE_URL", url).args(["demo", "--families", &FAMILIES.to_string()]).output().unwrap();
-    assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+    let loaded = base_command(data)
+        .env("DATABASE_URL", url)
+        .args(["demo", "--families", &FAMILIES.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
     let db = Db::connect(url).await.unwrap();
     let activity: (i64, String) = sqlx::query_as(
         "SELECT a.id, a.public_id FROM activities a JOIN structures s ON s.id = a.structure_id WHERE s.slug = 'carteville' AND a.name = 'APS MATIN'",
@@ -51,11 +59,29 @@ async fn prepare(url: &str, data: &std::path::Path, mode: Mode) -> (Vec<Family>,
         "DELETE FROM reservations WHERE activity_id = $1 AND day >= $2",
         "DELETE FROM day_places WHERE activity_id = $1 AND day >= $2",
     ] {
-        sqlx::query(sql).bind(activity.0).bind(&today).execute(db.writer()).await.unwrap();
+        sqlx::query(sql)
+            .bind(activity.0)
+            .bind(&today)
+            .execute(db.writer())
+            .await
+            .unwrap();
     }
-    sqlx::query("UPDATE activities SET capacity = $1 WHERE id = $2").bind(CAPACITY).bind(activity.0).execute(db.writer()).await.unwrap();
-    let processing_mode = if mode == Mode::Immediate { "immediat" } else { "nuit" };
-    sqlx::query("UPDATE structures SET processing_mode = $1 WHERE slug = 'carteville'").bind(processing_mode).execute(db.writer()).await.unwrap();
+    sqlx::query("UPDATE activities SET capacity = $1 WHERE id = $2")
+        .bind(CAPACITY)
+        .bind(activity.0)
+        .execute(db.writer())
+        .await
+        .unwrap();
+    let processing_mode = if mode == Mode::Immediate {
+        "immediat"
+    } else {
+        "nuit"
+    };
+    sqlx::query("UPDATE structures SET processing_mode = $1 WHERE slug = 'carteville'")
+        .bind(processing_mode)
+        .execute(db.writer())
+        .await
+        .unwrap();
     let rows = sqlx::query(
         "SELECT f.identifiant, MIN(c.public_id) AS child FROM families f JOIN children c ON c.family_id = f.id \
          JOIN registrations r ON r.child_id = c.id WHERE r.activity_id = $1 AND f.identifiant LIKE 'famille%' \
@@ -66,27 +92,55 @@ async fn prepare(url: &str, data: &std::path::Path, mode: Mode) -> (Vec<Family>,
     .await
     .unwrap();
     db.close().await;
-    let families: Vec<Family> = rows.iter().map(|r| Family { identifiant: r.get("identifiant"), child: r.get("child") }).collect();
-    assert!(families.len() >= FAMILIES * 9 / 10, "{} synthetic families with a child at APS MATIN", families.len());
+    let families: Vec<Family> = rows
+        .iter()
+        .map(|r| Family {
+            identifiant: r.get("identifiant"),
+            child: r.get("child"),
+        })
+        .collect();
+    assert!(
+        families.len() >= FAMILIES * 9 / 10,
+        "{} synthetic families with a child at APS MATIN",
+        families.len()
+    );
     (families, activity.1)
 }
 
 /// A browser-like client signed in as `family`.
 async fn signed_in(base: &str, family: &Family) -> Result<reqwest::Client, String> {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .map_err(|e| e.to_string())?;
     let mut login = client
         .post(format!("{base}/connexion"))
-        .form(&[("identifiant", family.identifiant.as_str()), ("mot_de_passe", ribambelle_store::demo::SYNTHETIC_PASSWORD)])
+        .form(&[
+            ("identifiant", family.identifiant.as_str()),
+            ("mot_de_passe", ribambelle_store::demo::SYNTHETIC_PASSWORD),
+        ])
         .send()
         .await
         .map_err(|e| e.to_string())?;
     // Hundreds of logins at once may find the password queue full: like a browser, come
     // back when the waiting page's Refresh says (its ticket is in the cookie store).
     for _ in 0..20 {
-        let refresh = login.headers().get("refresh").and_then(|v| v.to_str().ok()).and_then(|r| r.split_once("; url="));
-        let Some((seconds, target)) = refresh.map(|(s, t)| (s.parse().unwrap_or(5), t.to_owned())) else { break };
+        let refresh = login
+            .headers()
+            .get("refresh")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.split_once("; url="));
+        let Some((seconds, target)) = refresh.map(|(s, t)| (s.parse().unwrap_or(5), t.to_owned()))
+        else {
+            break;
+        };
         tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-        login = client.get(format!("{base}{target}")).send().await.map_err(|e| e.to_string())?;
+        login = client
+            .get(format!("{base}{target}"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if login.status() != 303 {
         return Err(format!("login: HTTP {}", login.status()));
@@ -103,19 +157,57 @@ fn input_value(body: &str, name: &str) -> Option<String> {
 
 /// One family: logs in, books the week with the week tool, « Valider », « Confirmer ».
 /// Returns the number of bookings the confirmation page announced.
-async fn book_week(base: &str, family: &Family, activity: &str, monday: Date) -> Result<i64, String> {
+async fn book_week(
+    base: &str,
+    family: &Family,
+    activity: &str,
+    monday: Date,
+) -> Result<i64, String> {
     let client = signed_in(base, family).await?;
     let month = format!("{:04}-{:02}", monday.year(), monday.month());
-    let calendar = format!("{base}/reservations?enfant={}&activite={activity}&mois={month}", family.child);
-    let page = client.get(&calendar).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+    let calendar = format!(
+        "{base}/reservations?enfant={}&activite={activity}&mois={month}",
+        family.child
+    );
+    let page = client
+        .get(&calendar)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
     let csrf = input_value(&page, "_csrf").ok_or("calendar: no _csrf")?;
-    let week = [("_csrf", csrf.as_str()), ("enfant", &family.child), ("activite", activity), ("mois", &month), ("semaine", &monday.to_string())];
-    let tool = client.post(format!("{base}/reservations/calendrier")).form(&week).send().await.map_err(|e| e.to_string())?;
-    let location = tool.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    let week = [
+        ("_csrf", csrf.as_str()),
+        ("enfant", &family.child),
+        ("activite", activity),
+        ("mois", &month),
+        ("semaine", &monday.to_string()),
+    ];
+    let tool = client
+        .post(format!("{base}/reservations/calendrier"))
+        .form(&week)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let location = tool
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     if tool.status() != 303 || location.contains("info=") {
         return Err(format!("week tool: HTTP {} to {location}", tool.status()));
     }
-    let recap = client.get(format!("{base}/reservations/recapitulatif")).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+    let recap = client
+        .get(format!("{base}/reservations/recapitulatif"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
     let key = input_value(&recap, "cle").ok_or("récapitulatif: no cle")?;
     let csrf = input_value(&recap, "_csrf").ok_or("récapitulatif: no _csrf")?;
     let done = client
@@ -124,7 +216,12 @@ async fn book_week(base: &str, family: &Family, activity: &str, monday: Date) ->
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    let location = done.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    let location = done
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     location
         .strip_prefix("/reservations/confirmation?")
         .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("reservations=")))
@@ -135,7 +232,12 @@ async fn book_week(base: &str, family: &Family, activity: &str, monday: Date) ->
 /// Whether the calendar page offers `day` to book.
 fn bookable(page: &str, day: Date) -> bool {
     let marker = format!("name=\"basculer\" value=\"{day}\" class=\"day\" aria-label=\"");
-    page.find(&marker).is_some_and(|start| page[start + marker.len()..].split('"').next().is_some_and(|label| label.contains(", réservable")))
+    page.find(&marker).is_some_and(|start| {
+        page[start + marker.len()..]
+            .split('"')
+            .next()
+            .is_some_and(|label| label.contains(", réservable"))
+    })
 }
 
 /// The first school week, Monday to Friday inside one month, whose every day (at least
@@ -146,10 +248,22 @@ async fn bookable_monday(base: &str, family: &Family, activity: &str) -> (Date, 
     let mut monday = today + (8 - i64::from(today.weekday().to_monday_one_offset())).days();
     for _ in 0..10 {
         let month = format!("{:04}-{:02}", monday.year(), monday.month());
-        let url = format!("{base}/reservations?enfant={}&activite={activity}&mois={month}", family.child);
+        let url = format!(
+            "{base}/reservations?enfant={}&activite={activity}&mois={month}",
+            family.child
+        );
         let page = client.get(url).send().await.unwrap().text().await.unwrap();
-        let shown = (0..5).filter(|d| page.contains(&format!("name=\"basculer\" value=\"{}\"", monday + d.days()))).count();
-        let open = (0..5).filter(|d| bookable(&page, monday + d.days())).count();
+        let shown = (0..5)
+            .filter(|d| {
+                page.contains(&format!(
+                    "name=\"basculer\" value=\"{}\"",
+                    monday + d.days()
+                ))
+            })
+            .count();
+        let open = (0..5)
+            .filter(|d| bookable(&page, monday + d.days()))
+            .count();
         if open >= 4 && open == shown && monday.month() == (monday + 4.days()).month() {
             return (monday, open);
         }
@@ -160,7 +274,11 @@ async fn bookable_monday(base: &str, family: &Family, activity: &str) -> (Date, 
 
 /// Servers are started and stopped outside the runtime: their helpers block.
 fn rush(mode: Mode) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let t = runtime.block_on(TestDb::new());
     let data = tempfile::tempdir().unwrap();
     let (families, activity) = runtime.block_on(prepare(&t.url, data.path(), mode));
@@ -177,18 +295,41 @@ fn rush(mode: Mode) {
     // for requests whose instance found the run busy for too long. Then a last one, which
     // must find nothing left.
     let process = || {
-        base_command(&data.path().join("run")).env("DATABASE_URL", &t.url).arg("process").stderr(std::process::Stdio::piped()).spawn().unwrap()
+        base_command(&data.path().join("run"))
+            .env("DATABASE_URL", &t.url)
+            .arg("process")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     };
-    let runs = if mode == Mode::Nightly { vec![process(), process()] } else { vec![process()] };
+    let runs = if mode == Mode::Nightly {
+        vec![process(), process()]
+    } else {
+        vec![process()]
+    };
     for run in runs {
         let output = run.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success() || stderr.contains("un traitement est déjà en cours"), "{stderr}");
+        assert!(
+            output.status.success() || stderr.contains("un traitement est déjà en cours"),
+            "{stderr}"
+        );
     }
-    let last = base_command(&data.path().join("run")).env("DATABASE_URL", &t.url).arg("process").output().unwrap();
-    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+    let last = base_command(&data.path().join("run"))
+        .env("DATABASE_URL", &t.url)
+        .arg("process")
+        .output()
+        .unwrap();
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
     let said = String::from_utf8_lossy(&last.stdout);
-    assert!(said.contains("Traitement terminé : 0 demandes traitées"), "{said}");
+    assert!(
+        said.contains("Traitement terminé : 0 demandes traitées"),
+        "{said}"
+    );
 
     runtime.block_on(check(&t.url, mode, announced, monday, open_days));
     assert!(a.stop().success());
@@ -202,11 +343,17 @@ async fn all_at_once(families: Vec<Family>, a: &str, b: &str, activity: &str, mo
     let activity: Arc<str> = activity.into();
     let mut tasks = Vec::new();
     for (i, family) in families.into_iter().enumerate() {
-        let base = if i % 2 == 0 { a.to_owned() } else { b.to_owned() };
+        let base = if i % 2 == 0 {
+            a.to_owned()
+        } else {
+            b.to_owned()
+        };
         let (limit, activity) = (limit.clone(), activity.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await.unwrap();
-            book_week(&base, &family, &activity, monday).await.map_err(|e| format!("{}: {e}", family.identifiant))
+            book_week(&base, &family, &activity, monday)
+                .await
+                .map_err(|e| format!("{}: {e}", family.identifiant))
         }));
     }
     let mut announced = 0;
@@ -238,14 +385,26 @@ async fn check(url: &str, mode: Mode, announced: i64, monday: Date, open_days: u
     .fetch_all(db.reader())
     .await
     .unwrap();
-    assert_eq!(rows.len() as i64, announced, "every confirmed booking is recorded once");
+    assert_eq!(
+        rows.len() as i64,
+        announced,
+        "every confirmed booking is recorded once"
+    );
     let mut days: HashMap<String, Vec<Decided>> = HashMap::new();
     for r in &rows {
         let outcome: Option<String> = r.get("outcome");
         let state: String = r.get("state");
-        assert!(r.get::<Option<String>, _>("processed_at").is_some(), "every request is decided");
+        assert!(
+            r.get::<Option<String>, _>("processed_at").is_some(),
+            "every request is decided"
+        );
         // One final state, the same in the request and in the reservation.
-        assert_eq!(outcome.as_deref(), Some(state.as_str()), "request {}", r.get::<i64, _>("id"));
+        assert_eq!(
+            outcome.as_deref(),
+            Some(state.as_str()),
+            "request {}",
+            r.get::<i64, _>("id")
+        );
         assert!(state == "acceptee" || state == "attente", "{state}");
         days.entry(r.get("day")).or_default().push(Decided {
             run: r.get("run_id"),
@@ -262,9 +421,20 @@ async fn check(url: &str, mode: Mode, announced: i64, monday: Date, open_days: u
         // First come, first served: every accepted request was decided before every
         // waiting one, and the queue keeps that order.
         let first_waiting = decided.iter().position(|d| d.state == "attente").unwrap();
-        assert!(decided[first_waiting..].iter().all(|d| d.state == "attente"), "{day}: a later request got a place before an earlier one");
-        let positions: Vec<i64> = decided[first_waiting..].iter().map(|d| d.queue_position.unwrap()).collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{day}: the waiting list is out of order");
+        assert!(
+            decided[first_waiting..]
+                .iter()
+                .all(|d| d.state == "attente"),
+            "{day}: a later request got a place before an earlier one"
+        );
+        let positions: Vec<i64> = decided[first_waiting..]
+            .iter()
+            .map(|d| d.queue_position.unwrap())
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "{day}: the waiting list is out of order"
+        );
         if mode == Mode::Nightly {
             // One run took them all, in arrival order.
             assert!(decided.iter().all(|d| d.run == decided[0].run));
@@ -280,7 +450,11 @@ async fn check(url: &str, mode: Mode, announced: i64, monday: Date, open_days: u
         // Every request was decided: none is counted as waiting for a decision any more.
         assert_eq!((taken, asked), (CAPACITY, 0), "{day}: the day's counters");
     }
-    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processing_runs WHERE finished_at IS NULL").fetch_one(db.reader()).await.unwrap();
+    let runs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM processing_runs WHERE finished_at IS NULL")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
     assert_eq!(runs, 0);
     db.close().await;
 }

@@ -54,7 +54,11 @@ fn letter(pdf: &mut Document, doc: &LetterDoc) {
     pdf.advance(24.0);
     pdf.paragraph(&format!("Le {}", doc.date), BODY);
     pdf.advance(12.0);
-    pdf.heading(StructRole::H1, "Vos codes d’accès au Portail Famille", TITLE);
+    pdf.heading(
+        StructRole::H1,
+        "Vos codes d’accès au Portail Famille",
+        TITLE,
+    );
     pdf.paragraph("Madame, Monsieur,", BODY);
     pdf.advance(6.0);
     pdf.paragraph(
@@ -65,7 +69,10 @@ fn letter(pdf: &mut Document, doc: &LetterDoc) {
     pdf.advance(12.0);
     pdf.paragraph(&format!("Adresse du portail : {}", doc.portal_url), STRONG);
     pdf.paragraph(&format!("Identifiant : {}", doc.identifiant), STRONG);
-    pdf.paragraph(&format!("Mot de passe provisoire : {}", doc.password), STRONG);
+    pdf.paragraph(
+        &format!("Mot de passe provisoire : {}", doc.password),
+        STRONG,
+    );
     pdf.advance(12.0);
     pdf.paragraph(
         "Le mot de passe provisoire ne sert qu’une fois : à votre première connexion, le portail vous demandera de choisir \
@@ -81,7 +88,10 @@ fn letter(pdf: &mut Document, doc: &LetterDoc) {
         BODY,
     );
     pdf.advance(12.0);
-    pdf.paragraph("Veuillez agréer, Madame, Monsieur, nos salutations distinguées.", BODY);
+    pdf.paragraph(
+        "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.",
+        BODY,
+    );
     pdf.advance(6.0);
     pdf.paragraph(&doc.structure, STRONG);
 }

@@ -20,14 +20,17 @@ fn letter(identifiant: &str, password: &str) -> LetterDoc {
 
 fn pages_text(document: &Document) -> Vec<String> {
     let count = document.get_pages().len() as u32;
-    (1..=count).map(|page| document.extract_text(&[page]).expect("page text")).collect()
+    (1..=count)
+        .map(|page| document.extract_text(&[page]).expect("page text"))
+        .collect()
 }
 
 #[test]
 fn a_letter_gives_the_codes_on_one_tagged_french_page() {
     let bytes = initial_password_letter_pdf(&letter("legoff", "abcde-FGHJK-23456"));
     if let Some(folder) = std::env::var_os("RIBAMBELLE_PDF_SAMPLES") {
-        std::fs::write(std::path::Path::new(&folder).join("courrier.pdf"), &bytes).expect("sample written");
+        std::fs::write(std::path::Path::new(&folder).join("courrier.pdf"), &bytes)
+            .expect("sample written");
     }
     let document = Document::load_mem(&bytes).expect("a PDF lopdf can read");
     let pages = pages_text(&document);
@@ -45,18 +48,27 @@ fn a_letter_gives_the_codes_on_one_tagged_french_page() {
         assert!(pages[0].contains(expected), "{expected} in {}", pages[0]);
     }
     let catalog = document.catalog().expect("catalog");
-    assert_eq!(catalog.get(b"Lang").and_then(Object::as_str).ok(), Some(&b"fr-FR"[..]));
+    assert_eq!(
+        catalog.get(b"Lang").and_then(Object::as_str).ok(),
+        Some(&b"fr-FR"[..])
+    );
     assert!(catalog.get(b"StructTreeRoot").is_ok());
 }
 
 #[test]
 fn several_letters_start_each_on_its_own_page() {
-    let docs: Vec<LetterDoc> = (0..3).map(|n| letter(&format!("famille{n}"), &format!("mot-{n}"))).collect();
+    let docs: Vec<LetterDoc> = (0..3)
+        .map(|n| letter(&format!("famille{n}"), &format!("mot-{n}")))
+        .collect();
     let document = Document::load_mem(&initial_password_letters_pdf(&docs)).expect("a PDF");
     let pages = pages_text(&document);
     assert_eq!(pages.len(), 3);
     for (n, page) in pages.iter().enumerate() {
-        assert!(page.contains(&format!("Identifiant : famille{n}")) && page.contains(&format!("Mot de passe provisoire : mot-{n}")), "{page}");
+        assert!(
+            page.contains(&format!("Identifiant : famille{n}"))
+                && page.contains(&format!("Mot de passe provisoire : mot-{n}")),
+            "{page}"
+        );
         assert!(page.contains(&format!("Page {} / 3", n + 1)), "{page}");
     }
 }

@@ -60,14 +60,21 @@ pub fn parse_weekdays(text: &str) -> Result<Vec<Weekday>, String> {
     text.split(',')
         .filter(|part| !part.trim().is_empty())
         .map(|part| {
-            let n: i8 = part.trim().parse().map_err(|_| format!("bad weekday {part:?}"))?;
+            let n: i8 = part
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad weekday {part:?}"))?;
             Weekday::from_monday_one_offset(n).map_err(|_| format!("bad weekday {part:?}"))
         })
         .collect()
 }
 
 pub fn format_weekdays(weekdays: &[Weekday]) -> String {
-    weekdays.iter().map(|w| w.to_monday_one_offset().to_string()).collect::<Vec<_>>().join(",")
+    weekdays
+        .iter()
+        .map(|w| w.to_monday_one_offset().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One line of an activity's price list: the price applies to quotients familiaux up to
@@ -81,8 +88,13 @@ pub struct PriceBracket {
 /// The price of one day for a family: the first bracket that holds its quotient familial;
 /// a family whose quotient is unknown pays the top bracket, as town halls do.
 pub fn day_price(brackets: &[PriceBracket], quotient_familial: Option<i64>) -> Cents {
-    let top = brackets.iter().find(|b| b.qf_max.is_none()).map(|b| b.price);
-    let Some(qf) = quotient_familial else { return top.unwrap_or_default() };
+    let top = brackets
+        .iter()
+        .find(|b| b.qf_max.is_none())
+        .map(|b| b.price);
+    let Some(qf) = quotient_familial else {
+        return top.unwrap_or_default();
+    };
     let mut bounded: Vec<&PriceBracket> = brackets.iter().filter(|b| b.qf_max.is_some()).collect();
     bounded.sort_by_key(|b| b.qf_max);
     bounded
@@ -100,13 +112,17 @@ mod tests {
     use jiff::civil::date;
 
     fn calendar() -> SchoolCalendar {
-        let periods = parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
+        let periods =
+            parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
         SchoolCalendar::new(SchoolZone::C, periods, false)
     }
 
     #[test]
     fn school_activity_opens_on_its_weekdays_outside_holidays() {
-        let aps = Schedule { period_kind: PeriodKind::Scolaire, weekdays: parse_weekdays("1,2,4,5").unwrap() };
+        let aps = Schedule {
+            period_kind: PeriodKind::Scolaire,
+            weekdays: parse_weekdays("1,2,4,5").unwrap(),
+        };
         let cal = calendar();
         assert!(aps.is_open(date(2026, 12, 1), &cal)); // a Tuesday
         assert!(!aps.is_open(date(2026, 12, 2), &cal)); // Wednesday: not its weekday
@@ -118,7 +134,10 @@ mod tests {
     #[test]
     fn holiday_activity_opens_only_in_holidays() {
         let cal = calendar();
-        let vac = Schedule { period_kind: PeriodKind::Vacances, weekdays: parse_weekdays("1,2,3,4,5").unwrap() };
+        let vac = Schedule {
+            period_kind: PeriodKind::Vacances,
+            weekdays: parse_weekdays("1,2,3,4,5").unwrap(),
+        };
         assert!(vac.is_open(date(2026, 12, 21), &cal));
         assert!(!vac.is_open(date(2026, 12, 25), &cal)); // Noël
         assert!(!vac.is_open(date(2026, 12, 1), &cal));
@@ -127,7 +146,10 @@ mod tests {
     #[test]
     fn weekdays_round_trip_and_reject_garbage() {
         let days = parse_weekdays("1,3,5").unwrap();
-        assert_eq!(days, vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday]);
+        assert_eq!(
+            days,
+            vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday]
+        );
         assert_eq!(format_weekdays(&days), "1,3,5");
         assert!(parse_weekdays("1,8").is_err());
         assert!(parse_weekdays("lundi").is_err());
@@ -136,9 +158,18 @@ mod tests {
     #[test]
     fn price_follows_quotient_familial_brackets() {
         let brackets = [
-            PriceBracket { qf_max: None, price: Cents(300) },
-            PriceBracket { qf_max: Some(1000), price: Cents(180) },
-            PriceBracket { qf_max: Some(600), price: Cents(120) },
+            PriceBracket {
+                qf_max: None,
+                price: Cents(300),
+            },
+            PriceBracket {
+                qf_max: Some(1000),
+                price: Cents(180),
+            },
+            PriceBracket {
+                qf_max: Some(600),
+                price: Cents(120),
+            },
         ];
         assert_eq!(day_price(&brackets, Some(0)), Cents(120));
         assert_eq!(day_price(&brackets, Some(600)), Cents(120));

@@ -19,7 +19,10 @@ pub struct Ledger {
 pub enum Movement {
     /// Book the reservation `id`; `Err` when the day was closed or the child unregistered
     /// since the family asked.
-    Book { id: i64, possible: Result<(), &'static str> },
+    Book {
+        id: i64,
+        possible: Result<(), &'static str>,
+    },
     /// Cancel the reservation `id`, which held a place, waited, or held nothing yet.
     Cancel { id: i64 },
 }
@@ -30,7 +33,9 @@ pub enum Decision {
     WaitingList,
     Refused(&'static str),
     /// The reservations taken off the waiting list by the place this cancellation freed.
-    Cancelled { promoted: Vec<i64> },
+    Cancelled {
+        promoted: Vec<i64>,
+    },
 }
 
 impl Ledger {
@@ -42,7 +47,9 @@ impl Ledger {
     pub fn promote(&mut self) -> Vec<i64> {
         let mut promoted = Vec::new();
         while self.has_room() {
-            let Some(id) = self.waiting.pop_front() else { break };
+            let Some(id) = self.waiting.pop_front() else {
+                break;
+            };
             self.accepted += 1;
             promoted.push(id);
         }
@@ -53,8 +60,14 @@ impl Ledger {
     /// place (it was accepted) — a waiting one leaves the list instead.
     pub fn apply(&mut self, movement: Movement, held_place: bool) -> Decision {
         match movement {
-            Movement::Book { possible: Err(reason), .. } => Decision::Refused(reason),
-            Movement::Book { id, possible: Ok(()) } => {
+            Movement::Book {
+                possible: Err(reason),
+                ..
+            } => Decision::Refused(reason),
+            Movement::Book {
+                id,
+                possible: Ok(()),
+            } => {
                 // The waiting list is served before any newcomer.
                 self.promote();
                 if self.has_room() && self.waiting.is_empty() {
@@ -71,7 +84,9 @@ impl Ledger {
                 } else {
                     self.waiting.retain(|w| *w != id);
                 }
-                Decision::Cancelled { promoted: self.promote() }
+                Decision::Cancelled {
+                    promoted: self.promote(),
+                }
             }
         }
     }
@@ -82,28 +97,49 @@ mod tests {
     use super::*;
 
     fn book(id: i64) -> Movement {
-        Movement::Book { id, possible: Ok(()) }
+        Movement::Book {
+            id,
+            possible: Ok(()),
+        }
     }
 
     #[test]
     fn places_then_waiting_list_in_arrival_order() {
-        let mut day = Ledger { capacity: Some(2), ..Ledger::default() };
+        let mut day = Ledger {
+            capacity: Some(2),
+            ..Ledger::default()
+        };
         assert_eq!(day.apply(book(1), false), Decision::Accepted);
         assert_eq!(day.apply(book(2), false), Decision::Accepted);
         assert_eq!(day.apply(book(3), false), Decision::WaitingList);
         assert_eq!(day.apply(book(4), false), Decision::WaitingList);
         // A cancellation frees a place for the oldest waiting request.
-        assert_eq!(day.apply(Movement::Cancel { id: 1 }, true), Decision::Cancelled { promoted: vec![3] });
+        assert_eq!(
+            day.apply(Movement::Cancel { id: 1 }, true),
+            Decision::Cancelled { promoted: vec![3] }
+        );
         assert_eq!(day.waiting, VecDeque::from([4]));
         // A waiting request cancelled just leaves the list.
-        assert_eq!(day.apply(Movement::Cancel { id: 4 }, false), Decision::Cancelled { promoted: vec![] });
+        assert_eq!(
+            day.apply(Movement::Cancel { id: 4 }, false),
+            Decision::Cancelled { promoted: vec![] }
+        );
         assert_eq!((day.accepted, day.waiting.len()), (2, 0));
     }
 
     #[test]
     fn impossible_requests_are_refused_and_unlimited_days_accept_all() {
         let mut day = Ledger::default();
-        assert_eq!(day.apply(Movement::Book { id: 1, possible: Err("jour fermé") }, false), Decision::Refused("jour fermé"));
+        assert_eq!(
+            day.apply(
+                Movement::Book {
+                    id: 1,
+                    possible: Err("jour fermé")
+                },
+                false
+            ),
+            Decision::Refused("jour fermé")
+        );
         for id in 2..100 {
             assert_eq!(day.apply(book(id), false), Decision::Accepted);
         }
@@ -112,8 +148,15 @@ mod tests {
     #[test]
     fn a_place_freed_before_the_run_goes_to_the_waiting_list_first() {
         // The structure raised the capacity: the waiting list is served before newcomers.
-        let mut day = Ledger { capacity: Some(3), accepted: 2, waiting: VecDeque::from([7]) };
+        let mut day = Ledger {
+            capacity: Some(3),
+            accepted: 2,
+            waiting: VecDeque::from([7]),
+        };
         assert_eq!(day.apply(book(8), false), Decision::WaitingList);
-        assert_eq!((day.accepted, day.waiting.clone()), (3, VecDeque::from([8])));
+        assert_eq!(
+            (day.accepted, day.waiting.clone()),
+            (3, VecDeque::from([8]))
+        );
     }
 }

@@ -25,7 +25,11 @@ pub struct Deadline {
 
 impl Default for Deadline {
     fn default() -> Self {
-        Deadline { weekday: Weekday::Thursday, time: Time::constant(23, 59, 59, 0), weeks_before: 1 }
+        Deadline {
+            weekday: Weekday::Thursday,
+            time: Time::constant(23, 59, 59, 0),
+            weeks_before: 1,
+        }
     }
 }
 
@@ -34,7 +38,8 @@ impl Deadline {
     /// Monday to Sunday.
     pub fn for_day(&self, day: Date) -> Timestamp {
         let monday = day - i64::from(day.weekday().to_monday_zero_offset()).days();
-        let date = monday - (7 * self.weeks_before).days() + i64::from(self.weekday.to_monday_zero_offset()).days();
+        let date = monday - (7 * self.weeks_before).days()
+            + i64::from(self.weekday.to_monday_zero_offset()).days();
         paris_instant(date, self.time)
     }
 }
@@ -76,7 +81,9 @@ impl Refusal {
             Refusal::NotOpen => "l'activité n'est pas ouverte ce jour-là",
             Refusal::PastDeadline => "hors délai : au plus tard le jeudi de la semaine précédente",
             Refusal::BeyondHorizon => "trop tôt : les réservations sont ouvertes sur 90 jours",
-            Refusal::WindowNotYetOpen => "les réservations pour ces vacances ne sont pas encore ouvertes",
+            Refusal::WindowNotYetOpen => {
+                "les réservations pour ces vacances ne sont pas encore ouvertes"
+            }
             Refusal::WindowClosed => "les réservations pour ces vacances sont closes",
         }
     }
@@ -89,12 +96,20 @@ impl BookingRules {
 
     /// Whether `day` can be booked or cancelled at `now`. School-period days follow the
     /// deadline and the horizon; holiday days follow their period's window only.
-    pub fn check(&self, day: Date, now: Timestamp, calendar: &SchoolCalendar) -> Result<(), Refusal> {
+    pub fn check(
+        &self,
+        day: Date,
+        now: Timestamp,
+        calendar: &SchoolCalendar,
+    ) -> Result<(), Refusal> {
         if !self.is_open(day, calendar) {
             return Err(Refusal::NotOpen);
         }
         if calendar.holiday_at(day).is_some() {
-            let window = self.holiday_windows.iter().find(|w| w.first_day <= day && day <= w.last_day);
+            let window = self
+                .holiday_windows
+                .iter()
+                .find(|w| w.first_day <= day && day <= w.last_day);
             return match window {
                 None => Err(Refusal::WindowNotYetOpen),
                 Some(w) if now < w.opens_at => Err(Refusal::WindowNotYetOpen),
@@ -196,9 +211,12 @@ pub enum QuickTool {
 /// one is not booked (counting pending changes) every day not booked becomes « to book »;
 /// otherwise every booked day becomes « to cancel ».
 pub fn quick_tool(set: &[CalendarDay]) -> QuickTool {
-    let mut modifiable: Vec<&CalendarDay> = set.iter().filter(|d| d.state.is_modifiable()).collect();
+    let mut modifiable: Vec<&CalendarDay> =
+        set.iter().filter(|d| d.state.is_modifiable()).collect();
     modifiable.sort_by_key(|d| d.day);
-    let Some(first) = modifiable.first() else { return QuickTool::Nothing };
+    let Some(first) = modifiable.first() else {
+        return QuickTool::Nothing;
+    };
     let book = !first.booked_with_pending();
     let changes = modifiable
         .iter()
@@ -225,13 +243,17 @@ mod tests {
     use jiff::civil::date;
 
     fn calendar() -> SchoolCalendar {
-        let periods = parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
+        let periods =
+            parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
         SchoolCalendar::new(SchoolZone::C, periods, false)
     }
 
     fn aps() -> BookingRules {
         BookingRules {
-            schedule: Schedule { period_kind: PeriodKind::Scolaire, weekdays: parse_weekdays("1,2,4,5").unwrap() },
+            schedule: Schedule {
+                period_kind: PeriodKind::Scolaire,
+                weekdays: parse_weekdays("1,2,4,5").unwrap(),
+            },
             deadline: Deadline::default(),
             horizon_days: 90,
             holiday_windows: Vec::new(),
@@ -247,13 +269,28 @@ mod tests {
     fn the_deadline_is_the_thursday_of_the_week_before() {
         let d = Deadline::default();
         // Monday 7 June 2027 and Friday 11 June: Thursday 3 June, 23:59:59.
-        assert_eq!(d.for_day(date(2027, 6, 7)), paris(date(2027, 6, 3), 23, 59, 59));
-        assert_eq!(d.for_day(date(2027, 6, 11)), paris(date(2027, 6, 3), 23, 59, 59));
+        assert_eq!(
+            d.for_day(date(2027, 6, 7)),
+            paris(date(2027, 6, 3), 23, 59, 59)
+        );
+        assert_eq!(
+            d.for_day(date(2027, 6, 11)),
+            paris(date(2027, 6, 3), 23, 59, 59)
+        );
         // Sunday belongs to the same week as the Monday before it.
-        assert_eq!(d.for_day(date(2027, 6, 13)), paris(date(2027, 6, 3), 23, 59, 59));
+        assert_eq!(
+            d.for_day(date(2027, 6, 13)),
+            paris(date(2027, 6, 3), 23, 59, 59)
+        );
         // Across a month and a year.
-        assert_eq!(d.for_day(date(2027, 3, 1)), paris(date(2027, 2, 25), 23, 59, 59));
-        assert_eq!(d.for_day(date(2027, 1, 4)), paris(date(2026, 12, 31), 23, 59, 59));
+        assert_eq!(
+            d.for_day(date(2027, 3, 1)),
+            paris(date(2027, 2, 25), 23, 59, 59)
+        );
+        assert_eq!(
+            d.for_day(date(2027, 1, 4)),
+            paris(date(2026, 12, 31), 23, 59, 59)
+        );
     }
 
     #[test]
@@ -261,17 +298,33 @@ mod tests {
         let d = Deadline::default();
         // Summer time starts on Sunday 28 March 2027: the deadline of Monday 29 March is
         // Thursday 25 March 23:59:59 winter time, 22:59:59 UTC.
-        assert_eq!(d.for_day(date(2027, 3, 29)).to_string(), "2027-03-25T22:59:59Z");
+        assert_eq!(
+            d.for_day(date(2027, 3, 29)).to_string(),
+            "2027-03-25T22:59:59Z"
+        );
         // In summer, the same wall-clock time is 21:59:59 UTC.
-        assert_eq!(d.for_day(date(2027, 6, 7)).to_string(), "2027-06-03T21:59:59Z");
+        assert_eq!(
+            d.for_day(date(2027, 6, 7)).to_string(),
+            "2027-06-03T21:59:59Z"
+        );
         // Winter time returns on Sunday 31 October 2027.
-        assert_eq!(d.for_day(date(2027, 11, 1)).to_string(), "2027-10-28T21:59:59Z");
+        assert_eq!(
+            d.for_day(date(2027, 11, 1)).to_string(),
+            "2027-10-28T21:59:59Z"
+        );
     }
 
     #[test]
     fn the_deadline_is_configurable() {
-        let tuesday_noon_two_weeks = Deadline { weekday: Weekday::Tuesday, time: Time::constant(12, 0, 0, 0), weeks_before: 2 };
-        assert_eq!(tuesday_noon_two_weeks.for_day(date(2027, 6, 10)), paris(date(2027, 5, 25), 12, 0, 0));
+        let tuesday_noon_two_weeks = Deadline {
+            weekday: Weekday::Tuesday,
+            time: Time::constant(12, 0, 0, 0),
+            weeks_before: 2,
+        };
+        assert_eq!(
+            tuesday_noon_two_weeks.for_day(date(2027, 6, 10)),
+            paris(date(2027, 5, 25), 12, 0, 0)
+        );
     }
 
     #[test]
@@ -279,16 +332,40 @@ mod tests {
         let rules = aps();
         let cal = calendar();
         let monday = date(2027, 6, 7);
-        assert_eq!(rules.check(monday, paris(date(2027, 6, 3), 23, 59, 59), &cal), Ok(()));
-        assert_eq!(rules.check(monday, paris(date(2027, 6, 4), 0, 0, 0), &cal), Err(Refusal::PastDeadline));
+        assert_eq!(
+            rules.check(monday, paris(date(2027, 6, 3), 23, 59, 59), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            rules.check(monday, paris(date(2027, 6, 4), 0, 0, 0), &cal),
+            Err(Refusal::PastDeadline)
+        );
         // 90 days ahead at most: from 9 March 2027, 7 June is day 90.
-        assert_eq!(rules.check(monday, paris(date(2027, 3, 9), 9, 0, 0), &cal), Ok(()));
-        assert_eq!(rules.check(monday, paris(date(2027, 3, 8), 9, 0, 0), &cal), Err(Refusal::BeyondHorizon));
+        assert_eq!(
+            rules.check(monday, paris(date(2027, 3, 9), 9, 0, 0), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            rules.check(monday, paris(date(2027, 3, 8), 9, 0, 0), &cal),
+            Err(Refusal::BeyondHorizon)
+        );
         // Not its weekday, a public holiday, a closure.
-        assert_eq!(rules.check(date(2027, 6, 9), paris(date(2027, 5, 1), 9, 0, 0), &cal), Err(Refusal::NotOpen));
-        assert_eq!(rules.check(date(2027, 5, 17), paris(date(2027, 4, 1), 9, 0, 0), &cal), Err(Refusal::NotOpen)); // Pentecôte
-        let closed = BookingRules { closures: vec![monday], ..aps() };
-        assert_eq!(closed.check(monday, paris(date(2027, 5, 1), 9, 0, 0), &cal), Err(Refusal::NotOpen));
+        assert_eq!(
+            rules.check(date(2027, 6, 9), paris(date(2027, 5, 1), 9, 0, 0), &cal),
+            Err(Refusal::NotOpen)
+        );
+        assert_eq!(
+            rules.check(date(2027, 5, 17), paris(date(2027, 4, 1), 9, 0, 0), &cal),
+            Err(Refusal::NotOpen)
+        ); // Pentecôte
+        let closed = BookingRules {
+            closures: vec![monday],
+            ..aps()
+        };
+        assert_eq!(
+            closed.check(monday, paris(date(2027, 5, 1), 9, 0, 0), &cal),
+            Err(Refusal::NotOpen)
+        );
     }
 
     #[test]
@@ -302,20 +379,38 @@ mod tests {
             closes_at: paris(date(2027, 12, 5), 23, 59, 59),
         };
         let rules = BookingRules {
-            schedule: Schedule { period_kind: PeriodKind::Vacances, weekdays: parse_weekdays("1,2,3,4,5").unwrap() },
+            schedule: Schedule {
+                period_kind: PeriodKind::Vacances,
+                weekdays: parse_weekdays("1,2,3,4,5").unwrap(),
+            },
             holiday_windows: vec![window],
             ..aps()
         };
         let day = date(2027, 12, 20);
-        assert_eq!(rules.check(day, paris(date(2027, 10, 31), 9, 0, 0), &cal), Err(Refusal::WindowNotYetOpen));
-        assert_eq!(rules.check(day, paris(date(2027, 11, 1), 8, 0, 0), &cal), Ok(()));
+        assert_eq!(
+            rules.check(day, paris(date(2027, 10, 31), 9, 0, 0), &cal),
+            Err(Refusal::WindowNotYetOpen)
+        );
+        assert_eq!(
+            rules.check(day, paris(date(2027, 11, 1), 8, 0, 0), &cal),
+            Ok(())
+        );
         // Past the school deadline but inside the window: still fine.
-        assert_eq!(rules.check(day, paris(date(2027, 12, 5), 23, 0, 0), &cal), Ok(()));
-        assert_eq!(rules.check(day, paris(date(2027, 12, 6), 0, 0, 0), &cal), Err(Refusal::WindowClosed));
+        assert_eq!(
+            rules.check(day, paris(date(2027, 12, 5), 23, 0, 0), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            rules.check(day, paris(date(2027, 12, 6), 0, 0, 0), &cal),
+            Err(Refusal::WindowClosed)
+        );
         // A holiday period with no window set is not open for booking.
         let spring = date(2028, 4, 18);
         assert!(cal.holiday_at(spring).is_some());
-        assert_eq!(rules.check(spring, paris(date(2028, 3, 1), 9, 0, 0), &cal), Err(Refusal::WindowNotYetOpen));
+        assert_eq!(
+            rules.check(spring, paris(date(2028, 3, 1), 9, 0, 0), &cal),
+            Err(Refusal::WindowNotYetOpen)
+        );
     }
 
     #[test]
@@ -327,14 +422,27 @@ mod tests {
     }
 
     fn day(d: i8, state: DayState, pending: Option<Pending>) -> CalendarDay {
-        CalendarDay { day: date(2027, 6, d), state, pending }
+        CalendarDay {
+            day: date(2027, 6, d),
+            state,
+            pending,
+        }
     }
 
     #[test]
     fn clicking_a_day_toggles_its_pending_change() {
-        assert_eq!(day(7, DayState::Bookable, None).toggled(), Some(Some(Pending::Book)));
-        assert_eq!(day(7, DayState::Bookable, Some(Pending::Book)).toggled(), Some(None));
-        assert_eq!(day(7, DayState::BookedCancellable, None).toggled(), Some(Some(Pending::Cancel)));
+        assert_eq!(
+            day(7, DayState::Bookable, None).toggled(),
+            Some(Some(Pending::Book))
+        );
+        assert_eq!(
+            day(7, DayState::Bookable, Some(Pending::Book)).toggled(),
+            Some(None)
+        );
+        assert_eq!(
+            day(7, DayState::BookedCancellable, None).toggled(),
+            Some(Some(Pending::Cancel))
+        );
         assert_eq!(day(7, DayState::BookedLocked, None).toggled(), None);
         assert_eq!(day(7, DayState::Closed, None).toggled(), None);
     }
@@ -342,20 +450,36 @@ mod tests {
     #[test]
     fn quick_tool_books_all_when_the_first_day_is_free() {
         use DayState::*;
-        let week = [day(7, Closed, None), day(8, Bookable, None), day(10, BookedCancellable, None), day(11, Bookable, None)];
+        let week = [
+            day(7, Closed, None),
+            day(8, Bookable, None),
+            day(10, BookedCancellable, None),
+            day(11, Bookable, None),
+        ];
         assert_eq!(
             quick_tool(&week),
-            QuickTool::Changes(vec![(date(2027, 6, 8), Some(Pending::Book)), (date(2027, 6, 11), Some(Pending::Book))])
+            QuickTool::Changes(vec![
+                (date(2027, 6, 8), Some(Pending::Book)),
+                (date(2027, 6, 11), Some(Pending::Book))
+            ])
         );
     }
 
     #[test]
     fn quick_tool_cancels_all_when_the_first_day_is_booked() {
         use DayState::*;
-        let week = [day(7, BookedLocked, None), day(8, BookedCancellable, None), day(10, Bookable, None), day(11, BookedCancellable, None)];
+        let week = [
+            day(7, BookedLocked, None),
+            day(8, BookedCancellable, None),
+            day(10, Bookable, None),
+            day(11, BookedCancellable, None),
+        ];
         assert_eq!(
             quick_tool(&week),
-            QuickTool::Changes(vec![(date(2027, 6, 8), Some(Pending::Cancel)), (date(2027, 6, 11), Some(Pending::Cancel))])
+            QuickTool::Changes(vec![
+                (date(2027, 6, 8), Some(Pending::Cancel)),
+                (date(2027, 6, 11), Some(Pending::Cancel))
+            ])
         );
     }
 
@@ -364,20 +488,39 @@ mod tests {
         use DayState::*;
         // The first day is pending « to book »: the tool cancels, which drops that pending
         // booking and asks to cancel the booked day.
-        let set = [day(8, Bookable, Some(Pending::Book)), day(10, BookedCancellable, None), day(11, Bookable, None)];
+        let set = [
+            day(8, Bookable, Some(Pending::Book)),
+            day(10, BookedCancellable, None),
+            day(11, Bookable, None),
+        ];
         assert_eq!(
             quick_tool(&set),
-            QuickTool::Changes(vec![(date(2027, 6, 8), None), (date(2027, 6, 10), Some(Pending::Cancel))])
+            QuickTool::Changes(vec![
+                (date(2027, 6, 8), None),
+                (date(2027, 6, 10), Some(Pending::Cancel))
+            ])
         );
         // The first day is booked but pending « to cancel »: it counts as free, so the tool books.
-        let set = [day(8, BookedCancellable, Some(Pending::Cancel)), day(11, Bookable, None)];
-        assert_eq!(quick_tool(&set), QuickTool::Changes(vec![(date(2027, 6, 8), None), (date(2027, 6, 11), Some(Pending::Book))]));
+        let set = [
+            day(8, BookedCancellable, Some(Pending::Cancel)),
+            day(11, Bookable, None),
+        ];
+        assert_eq!(
+            quick_tool(&set),
+            QuickTool::Changes(vec![
+                (date(2027, 6, 8), None),
+                (date(2027, 6, 11), Some(Pending::Book))
+            ])
+        );
     }
 
     #[test]
     fn quick_tool_on_a_set_without_modifiable_days_does_nothing() {
         use DayState::*;
-        assert_eq!(quick_tool(&[day(7, Closed, None), day(8, BookedLocked, None)]), QuickTool::Nothing);
+        assert_eq!(
+            quick_tool(&[day(7, Closed, None), day(8, BookedLocked, None)]),
+            QuickTool::Nothing
+        );
         assert_eq!(quick_tool(&[]), QuickTool::Nothing);
     }
 }

@@ -75,7 +75,9 @@ impl HolidayPeriod {
 pub enum CalendarError {
     #[error("ligne {line} : en-tête attendu « {expected} », trouvé « {found} »", expected = CSV_HEADER)]
     BadHeader { line: usize, found: String },
-    #[error("ligne {line} : 4 colonnes attendues (zone,nom,premier_jour,dernier_jour), {found} trouvée(s)")]
+    #[error(
+        "ligne {line} : 4 colonnes attendues (zone,nom,premier_jour,dernier_jour), {found} trouvée(s)"
+    )]
     ColumnCount { line: usize, found: usize },
     #[error("ligne {line} : {source}")]
     BadZone {
@@ -85,7 +87,9 @@ pub enum CalendarError {
     },
     #[error("ligne {line} : le nom de la période est vide")]
     EmptyName { line: usize },
-    #[error("ligne {line} : date invalide « {value} » dans la colonne {column} (attendu : AAAA-MM-JJ)")]
+    #[error(
+        "ligne {line} : date invalide « {value} » dans la colonne {column} (attendu : AAAA-MM-JJ)"
+    )]
     BadDate {
         line: usize,
         column: &'static str,
@@ -122,7 +126,10 @@ const CSV_HEADER: &str = "zone,nom,premier_jour,dernier_jour";
 /// exports) are tolerated, as are blank lines; fields are trimmed.
 pub fn parse_holiday_csv(text: &str) -> Result<Vec<HolidayPeriod>, CalendarError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().map(|(index, line)| (index + 1, line));
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line));
 
     let (header_line, header) = lines.next().unwrap_or((1, ""));
     if header.trim() != CSV_HEADER {
@@ -368,9 +375,15 @@ mod tests {
     fn easter_based_holidays() {
         assert_eq!(holiday(2024, "Lundi de Pâques", false), date(2024, 4, 1));
         assert_eq!(holiday(2024, "Ascension", false), date(2024, 5, 9));
-        assert_eq!(holiday(2024, "Lundi de Pentecôte", false), date(2024, 5, 20));
+        assert_eq!(
+            holiday(2024, "Lundi de Pentecôte", false),
+            date(2024, 5, 20)
+        );
         assert_eq!(holiday(2027, "Ascension", false), date(2027, 5, 6));
-        assert_eq!(holiday(2027, "Lundi de Pentecôte", false), date(2027, 5, 17));
+        assert_eq!(
+            holiday(2027, "Lundi de Pentecôte", false),
+            date(2027, 5, 17)
+        );
         assert_eq!(holiday(2025, "Vendredi saint", true), date(2025, 4, 18));
     }
 
@@ -406,7 +419,10 @@ mod tests {
         assert!(!is_public_holiday(date(2026, 7, 15), false));
         assert!(!is_public_holiday(date(2026, 12, 26), false));
         assert!(is_public_holiday(date(2026, 12, 26), true));
-        assert_eq!(public_holiday_name(date(2026, 11, 11), false), Some("Armistice 1918"));
+        assert_eq!(
+            public_holiday_name(date(2026, 11, 11), false),
+            Some("Armistice 1918")
+        );
     }
 
     #[test]
@@ -421,7 +437,10 @@ mod tests {
     fn seed_file_parses() {
         let periods = parse_holiday_csv(SEED).expect("seed file is valid");
         for zone in SchoolZone::ALL {
-            assert!(periods.iter().any(|p| p.zone == zone), "zone {zone} missing");
+            assert!(
+                periods.iter().any(|p| p.zone == zone),
+                "zone {zone} missing"
+            );
         }
         let christmas_c_2026 = periods
             .iter()
@@ -446,8 +465,10 @@ mod tests {
     }
 
     fn error_of(body: &str) -> CalendarError {
-        parse_holiday_csv(&format!("{CSV_HEADER}\r\nA,Ok,2026-01-01,2026-01-02\r\n{body}\r\n"))
-            .expect_err("must be rejected")
+        parse_holiday_csv(&format!(
+            "{CSV_HEADER}\r\nA,Ok,2026-01-01,2026-01-02\r\n{body}\r\n"
+        ))
+        .expect_err("must be rejected")
     }
 
     #[test]
@@ -461,7 +482,10 @@ mod tests {
 
         let err = error_of("A,Vacances, de Noël,2026-12-19,2027-01-03");
         assert_eq!(err, CalendarError::ColumnCount { line: 3, found: 5 });
-        assert!(err.to_string().starts_with("ligne 3 : 4 colonnes attendues"));
+        assert!(
+            err.to_string()
+                .starts_with("ligne 3 : 4 colonnes attendues")
+        );
 
         let err = error_of("D,Vacances,2026-12-19,2027-01-03");
         assert_eq!(err.line(), 3);
@@ -499,10 +523,17 @@ mod tests {
         let periods = parse_holiday_csv(SEED).expect("seed file is valid");
         let calendar = SchoolCalendar::new(SchoolZone::C, periods, false);
         assert!(calendar.periods().iter().all(|p| p.zone == SchoolZone::C));
-        assert!(calendar.periods().windows(2).all(|w| w[0].first_day <= w[1].first_day));
+        assert!(
+            calendar
+                .periods()
+                .windows(2)
+                .all(|w| w[0].first_day <= w[1].first_day)
+        );
 
         assert_eq!(
-            calendar.holiday_at(date(2026, 12, 25)).map(|p| p.name.as_str()),
+            calendar
+                .holiday_at(date(2026, 12, 25))
+                .map(|p| p.name.as_str()),
             Some("Vacances de Noël")
         );
         assert!(calendar.holiday_at(date(2027, 1, 4)).is_none());
@@ -514,9 +545,16 @@ mod tests {
         assert!(!calendar.is_school_day(date(2027, 5, 7))); // Pont de l'Ascension
         assert!(!calendar.is_school_day(date(2027, 5, 17))); // Lundi de Pentecôte
         assert!(!calendar.is_school_day(date(2027, 4, 12))); // spring break, zone C only
-        assert_eq!(calendar.public_holiday_at(date(2027, 5, 17)), Some("Lundi de Pentecôte"));
+        assert_eq!(
+            calendar.public_holiday_at(date(2027, 5, 17)),
+            Some("Lundi de Pentecôte")
+        );
 
-        let zone_a = SchoolCalendar::new(SchoolZone::A, parse_holiday_csv(SEED).expect("valid"), false);
+        let zone_a = SchoolCalendar::new(
+            SchoolZone::A,
+            parse_holiday_csv(SEED).expect("valid"),
+            false,
+        );
         assert!(zone_a.is_school_day(date(2027, 4, 6))); // Tuesday, zone A not on break yet
     }
 }

@@ -36,7 +36,9 @@ impl Clock {
     }
 
     pub fn now(&self) -> Timestamp {
-        Timestamp::now().checked_add(self.ahead).expect("a moved clock stays within jiff's range")
+        Timestamp::now()
+            .checked_add(self.ahead)
+            .expect("a moved clock stays within jiff's range")
     }
 
     /// Today in Paris.
@@ -57,7 +59,10 @@ pub fn parse_start(text: &str) -> Result<Timestamp, String> {
     if let Ok(instant) = text.parse::<Timestamp>() {
         return Ok(instant);
     }
-    let civil = text.parse::<DateTime>().or_else(|_| text.parse::<Date>().map(|day| day.to_datetime(Time::midnight())));
+    let civil = text.parse::<DateTime>().or_else(|_| {
+        text.parse::<Date>()
+            .map(|day| day.to_datetime(Time::midnight()))
+    });
     civil.map(|at| paris_instant(at.date(), at.time())).map_err(|_| {
         format!("« {text} » n'est pas un instant : écrivez 2027-03-28T01:30:00Z, ou une heure de Paris comme 2027-03-28T08:00")
     })
@@ -92,8 +97,14 @@ mod tests {
         assert_eq!(paris_date(late_evening), date(2027, 7, 1));
         let winter: Timestamp = "2027-01-15T22:30:00Z".parse().unwrap();
         assert_eq!(paris_date(winter), date(2027, 1, 15));
-        assert_eq!(paris_instant(date(2027, 1, 15), time(8, 0, 0, 0)).to_string(), "2027-01-15T07:00:00Z");
-        assert_eq!(paris_instant(date(2027, 7, 15), time(8, 0, 0, 0)).to_string(), "2027-07-15T06:00:00Z");
+        assert_eq!(
+            paris_instant(date(2027, 1, 15), time(8, 0, 0, 0)).to_string(),
+            "2027-01-15T07:00:00Z"
+        );
+        assert_eq!(
+            paris_instant(date(2027, 7, 15), time(8, 0, 0, 0)).to_string(),
+            "2027-07-15T06:00:00Z"
+        );
     }
 
     #[test]
@@ -101,7 +112,10 @@ mod tests {
         let start: Timestamp = "2027-03-28T01:30:00Z".parse().unwrap();
         let clock = Clock::starting_at(start);
         let shown = clock.now();
-        assert!(shown >= start && shown.duration_since(start) < SignedDuration::from_secs(5), "{shown}");
+        assert!(
+            shown >= start && shown.duration_since(start) < SignedDuration::from_secs(5),
+            "{shown}"
+        );
         assert_eq!(clock.today(), date(2027, 3, 28));
         assert!(clock.is_moved());
         assert!(!Clock::system().is_moved());
@@ -109,16 +123,35 @@ mod tests {
 
     #[test]
     fn start_instants_are_read_as_utc_or_paris_time() {
-        assert_eq!(parse_start("2027-03-28T01:30:00Z").unwrap().to_string(), "2027-03-28T01:30:00Z");
-        assert_eq!(parse_start("2027-07-15T08:00").unwrap().to_string(), "2027-07-15T06:00:00Z");
-        assert_eq!(parse_start("2028-02-29").unwrap().to_string(), "2028-02-28T23:00:00Z");
-        assert!(parse_start("29/02/2028").unwrap_err().contains("29/02/2028"));
+        assert_eq!(
+            parse_start("2027-03-28T01:30:00Z").unwrap().to_string(),
+            "2027-03-28T01:30:00Z"
+        );
+        assert_eq!(
+            parse_start("2027-07-15T08:00").unwrap().to_string(),
+            "2027-07-15T06:00:00Z"
+        );
+        assert_eq!(
+            parse_start("2028-02-29").unwrap().to_string(),
+            "2028-02-28T23:00:00Z"
+        );
+        assert!(
+            parse_start("29/02/2028")
+                .unwrap_err()
+                .contains("29/02/2028")
+        );
     }
 
     #[test]
     fn spring_gap_and_autumn_overlap_resolve() {
         // 2027-03-28 02:30 does not exist in Paris; 2027-10-31 02:30 exists twice.
-        assert_eq!(paris_instant(date(2027, 3, 28), time(2, 30, 0, 0)).to_string(), "2027-03-28T01:30:00Z");
-        assert_eq!(paris_instant(date(2027, 10, 31), time(2, 30, 0, 0)).to_string(), "2027-10-31T00:30:00Z");
+        assert_eq!(
+            paris_instant(date(2027, 3, 28), time(2, 30, 0, 0)).to_string(),
+            "2027-03-28T01:30:00Z"
+        );
+        assert_eq!(
+            paris_instant(date(2027, 10, 31), time(2, 30, 0, 0)).to_string(),
+            "2027-10-31T00:30:00Z"
+        );
     }
 }

@@ -18,7 +18,12 @@ pub enum FicheKind {
 
 impl FicheKind {
     pub const FAMILY: [FicheKind; 2] = [FicheKind::Famille, FicheKind::AutresResponsables];
-    pub const CHILD: [FicheKind; 4] = [FicheKind::Assurance, FicheKind::Autorisations, FicheKind::Contacts, FicheKind::Sanitaire];
+    pub const CHILD: [FicheKind; 4] = [
+        FicheKind::Assurance,
+        FicheKind::Autorisations,
+        FicheKind::Contacts,
+        FicheKind::Sanitaire,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -32,7 +37,10 @@ impl FicheKind {
     }
 
     pub fn from_code(code: &str) -> Option<FicheKind> {
-        [FicheKind::FAMILY.as_slice(), FicheKind::CHILD.as_slice()].concat().into_iter().find(|k| k.code() == code)
+        [FicheKind::FAMILY.as_slice(), FicheKind::CHILD.as_slice()]
+            .concat()
+            .into_iter()
+            .find(|k| k.code() == code)
     }
 
     pub fn title(self) -> &'static str {
@@ -49,12 +57,24 @@ impl FicheKind {
     /// What the fiche is for, as the guide tells parents.
     pub fn purpose(self) -> &'static str {
         match self {
-            FicheKind::Famille => "Renseignements généraux sur les responsables du compte famille : coordonnées, informations allocataires, quotient familial, profession et employeur.",
-            FicheKind::AutresResponsables => "Renseignements généraux sur les autres responsables rattachés à cette famille, et leur lien avec les enfants.",
-            FicheKind::Assurance => "La compagnie d'assurance de l'enfant, le numéro de contrat et la date d'échéance.",
-            FicheKind::Autorisations => "Le droit à l'image et à la publication, et les autorisations médicales en cas d'urgence.",
-            FicheKind::Contacts => "Les personnes, autres que les responsables de la famille, autorisées à venir chercher l'enfant ou à appeler en cas d'urgence.",
-            FicheKind::Sanitaire => "Les vaccins, les exigences alimentaires, les allergies, le médecin traitant, les traitements et le PAI.",
+            FicheKind::Famille => {
+                "Renseignements généraux sur les responsables du compte famille : coordonnées, informations allocataires, quotient familial, profession et employeur."
+            }
+            FicheKind::AutresResponsables => {
+                "Renseignements généraux sur les autres responsables rattachés à cette famille, et leur lien avec les enfants."
+            }
+            FicheKind::Assurance => {
+                "La compagnie d'assurance de l'enfant, le numéro de contrat et la date d'échéance."
+            }
+            FicheKind::Autorisations => {
+                "Le droit à l'image et à la publication, et les autorisations médicales en cas d'urgence."
+            }
+            FicheKind::Contacts => {
+                "Les personnes, autres que les responsables de la famille, autorisées à venir chercher l'enfant ou à appeler en cas d'urgence."
+            }
+            FicheKind::Sanitaire => {
+                "Les vaccins, les exigences alimentaires, les allergies, le médecin traitant, les traitements et le PAI."
+            }
         }
     }
 
@@ -78,7 +98,12 @@ impl FicheKind {
     /// The pièces justificatives the fiche asks for.
     pub fn pieces(self) -> &'static [Piece] {
         match self {
-            FicheKind::Famille => &[Piece::AttestationCafMsa, Piece::AvisImposition, Piece::BulletinsSalaire, Piece::JugementDivorce],
+            FicheKind::Famille => &[
+                Piece::AttestationCafMsa,
+                Piece::AvisImposition,
+                Piece::BulletinsSalaire,
+                Piece::JugementDivorce,
+            ],
             FicheKind::Assurance => &[Piece::AttestationAssurance],
             FicheKind::Sanitaire => &[Piece::CarnetVaccination, Piece::Ordonnance, Piece::Pai],
             FicheKind::AutresResponsables | FicheKind::Autorisations | FicheKind::Contacts => &[],
@@ -135,14 +160,19 @@ impl Piece {
             Piece::BulletinsSalaire => "Derniers bulletins de salaire",
             Piece::JugementDivorce => "En cas de divorce : le jugement de divorce",
             Piece::AttestationAssurance => "Attestation d'assurance",
-            Piece::CarnetVaccination => "Copie du carnet de vaccination (si non vacciné : certificat médical de contre-indication)",
+            Piece::CarnetVaccination => {
+                "Copie du carnet de vaccination (si non vacciné : certificat médical de contre-indication)"
+            }
             Piece::Ordonnance => "En cas de traitement médical : l'ordonnance",
             Piece::Pai => "En cas de PAI : copie du PAI",
         }
     }
 
     pub fn is_health_data(self) -> bool {
-        matches!(self, Piece::CarnetVaccination | Piece::Ordonnance | Piece::Pai)
+        matches!(
+            self,
+            Piece::CarnetVaccination | Piece::Ordonnance | Piece::Pai
+        )
     }
 }
 
@@ -180,7 +210,9 @@ impl FileFormat {
     }
 
     pub fn from_content_type(content_type: &str) -> Option<FileFormat> {
-        [FileFormat::Pdf, FileFormat::Jpeg, FileFormat::Png].into_iter().find(|f| f.content_type() == content_type)
+        [FileFormat::Pdf, FileFormat::Jpeg, FileFormat::Png]
+            .into_iter()
+            .find(|f| f.content_type() == content_type)
     }
 }
 
@@ -198,7 +230,8 @@ pub fn check_file(content: &[u8], files_already: usize) -> Result<FileFormat, &'
     if content.len() > MAX_FILE_BYTES {
         return Err(TOO_BIG);
     }
-    FileFormat::sniff(content).ok_or("Ce fichier n'est pas un PDF, un JPEG ou un PNG : seuls ces formats sont acceptés.")
+    FileFormat::sniff(content)
+        .ok_or("Ce fichier n'est pas un PDF, un JPEG ou un PNG : seuls ces formats sont acceptés.")
 }
 
 /// Where a fiche stands (R-DOS-2).
@@ -228,7 +261,9 @@ impl FicheState {
             "brouillon" => FicheState::Brouillon,
             "transmise" => FicheState::Transmise,
             "validee" => FicheState::Validee,
-            "refusee" => FicheState::Refusee { reason: reason.unwrap_or_default() },
+            "refusee" => FicheState::Refusee {
+                reason: reason.unwrap_or_default(),
+            },
             _ => return None,
         })
     }
@@ -245,7 +280,10 @@ impl FicheState {
 
     /// Once transmitted the family can only read it, until the gestionnaire refuses it.
     pub fn editable_by_family(&self) -> bool {
-        matches!(self, FicheState::ACompleter | FicheState::Brouillon | FicheState::Refusee { .. })
+        matches!(
+            self,
+            FicheState::ACompleter | FicheState::Brouillon | FicheState::Refusee { .. }
+        )
     }
 
     /// Still waiting for the family.
@@ -281,7 +319,14 @@ pub struct Field {
 }
 
 const fn field(name: &'static str, label: &'static str, kind: FieldKind, required: bool) -> Field {
-    Field { name, label, kind, required, autocomplete: "off", hint: "" }
+    Field {
+        name,
+        label,
+        kind,
+        required,
+        autocomplete: "off",
+        hint: "",
+    }
 }
 
 const fn auto(mut f: Field, autocomplete: &'static str) -> Field {
@@ -297,21 +342,65 @@ const fn hint(mut f: Field, hint: &'static str) -> Field {
 use FieldKind::*;
 
 pub const REGIMES: &[&str] = &["CAF", "MSA", "Autre régime"];
-pub const INSURERS: &[&str] = &["MAE", "MAIF", "MACIF", "MATMUT", "GMF", "AXA", "Allianz", "Groupama", "Crédit Agricole Assurances", "Autre compagnie (à préciser)"];
+pub const INSURERS: &[&str] = &[
+    "MAE",
+    "MAIF",
+    "MACIF",
+    "MATMUT",
+    "GMF",
+    "AXA",
+    "Allianz",
+    "Groupama",
+    "Crédit Agricole Assurances",
+    "Autre compagnie (à préciser)",
+];
 
 const FAMILLE: &[Field] = &[
-    hint(auto(field("date_naissance", "Date de naissance", Date, true), "bday"), "Format : jj/mm/aaaa"),
+    hint(
+        auto(
+            field("date_naissance", "Date de naissance", Date, true),
+            "bday",
+        ),
+        "Format : jj/mm/aaaa",
+    ),
     auto(field("adresse", "Adresse", Text, true), "street-address"),
-    hint(auto(field("code_postal", "Code postal", Postcode, true), "postal-code"), "5 chiffres"),
+    hint(
+        auto(
+            field("code_postal", "Code postal", Postcode, true),
+            "postal-code",
+        ),
+        "5 chiffres",
+    ),
     auto(field("ville", "Ville", Text, true), "address-level2"),
-    hint(auto(field("telephone_portable", "Téléphone portable", Phone, true), "tel"), "10 chiffres, par exemple 06 12 34 56 78"),
-    hint(field("telephone_domicile", "Téléphone du domicile", Phone, false), "10 chiffres"),
-    hint(field("telephone_travail", "Téléphone professionnel", Phone, false), "10 chiffres"),
+    hint(
+        auto(
+            field("telephone_portable", "Téléphone portable", Phone, true),
+            "tel",
+        ),
+        "10 chiffres, par exemple 06 12 34 56 78",
+    ),
+    hint(
+        field("telephone_domicile", "Téléphone du domicile", Phone, false),
+        "10 chiffres",
+    ),
+    hint(
+        field("telephone_travail", "Téléphone professionnel", Phone, false),
+        "10 chiffres",
+    ),
     auto(field("email", "Adresse e-mail", Email, true), "email"),
     field("regime", "Régime allocataire", Choice(REGIMES), true),
-    hint(field("numero_allocataire", "Numéro d'allocataire", Text, false), "CAF : 7 chiffres ; MSA : 13 chiffres"),
-    hint(field("quotient_familial", "Quotient familial", Number, false), "En euros, tel qu'il figure sur votre attestation CAF ou MSA"),
-    auto(field("profession", "Profession", Text, false), "organization-title"),
+    hint(
+        field("numero_allocataire", "Numéro d'allocataire", Text, false),
+        "CAF : 7 chiffres ; MSA : 13 chiffres",
+    ),
+    hint(
+        field("quotient_familial", "Quotient familial", Number, false),
+        "En euros, tel qu'il figure sur votre attestation CAF ou MSA",
+    ),
+    auto(
+        field("profession", "Profession", Text, false),
+        "organization-title",
+    ),
     auto(field("employeur", "Employeur", Text, false), "organization"),
 ];
 
@@ -320,9 +409,18 @@ const FAMILLE: &[Field] = &[
 const RESPONSABLES: &[Field] = &[
     auto(field("nom", "Nom", Text, false), "family-name"),
     auto(field("prenom", "Prénom", Text, false), "given-name"),
-    hint(field("lien", "Lien avec les enfants de la famille", Text, false), "Par exemple : père de Léa et de Hugo"),
+    hint(
+        field("lien", "Lien avec les enfants de la famille", Text, false),
+        "Par exemple : père de Léa et de Hugo",
+    ),
     auto(field("adresse", "Adresse", Text, false), "street-address"),
-    hint(auto(field("code_postal", "Code postal", Postcode, false), "postal-code"), "5 chiffres"),
+    hint(
+        auto(
+            field("code_postal", "Code postal", Postcode, false),
+            "postal-code",
+        ),
+        "5 chiffres",
+    ),
     auto(field("ville", "Ville", Text, false), "address-level2"),
     hint(field("telephone", "Téléphone", Phone, false), "10 chiffres"),
     field("email", "Adresse e-mail", Email, false),
@@ -331,30 +429,109 @@ const RESPONSABLE_NEEDS: [&str; 4] = ["nom", "prenom", "lien", "telephone"];
 
 const ASSURANCE: &[Field] = &[
     field("compagnie", "Compagnie", Choice(INSURERS), true),
-    hint(field("nouvelle_compagnie", "Nom de la compagnie, si elle n'est pas dans la liste", Text, false), "Avec son adresse et son téléphone si vous les avez"),
+    hint(
+        field(
+            "nouvelle_compagnie",
+            "Nom de la compagnie, si elle n'est pas dans la liste",
+            Text,
+            false,
+        ),
+        "Avec son adresse et son téléphone si vous les avez",
+    ),
     field("adresse_compagnie", "Adresse de la compagnie", Text, false),
-    hint(field("telephone_compagnie", "Téléphone de la compagnie", Phone, false), "10 chiffres"),
+    hint(
+        field(
+            "telephone_compagnie",
+            "Téléphone de la compagnie",
+            Phone,
+            false,
+        ),
+        "10 chiffres",
+    ),
     field("numero_contrat", "N° de contrat", Text, true),
-    hint(field("echeance", "Date d'échéance", Date, true), "Format : jj/mm/aaaa"),
+    hint(
+        field("echeance", "Date d'échéance", Date, true),
+        "Format : jj/mm/aaaa",
+    ),
 ];
 
 const AUTORISATIONS: &[Field] = &[
-    field("droit_image", "J'autorise la prise de photos et de vidéos de mon enfant pendant les activités", YesNo, true),
-    field("publication", "J'autorise la publication de ces images (journal municipal, site Internet de la commune)", YesNo, true),
-    field("urgence_medicale", "J'autorise le responsable à prendre toutes les mesures médicales d'urgence (hospitalisation, intervention)", YesNo, true),
-    field("transport_urgence", "J'autorise le transport de mon enfant par les services de secours vers l'hôpital le plus proche", YesNo, true),
-    field("rentrer_seul", "Mon enfant peut rentrer seul à la fin des activités", YesNo, true),
+    field(
+        "droit_image",
+        "J'autorise la prise de photos et de vidéos de mon enfant pendant les activités",
+        YesNo,
+        true,
+    ),
+    field(
+        "publication",
+        "J'autorise la publication de ces images (journal municipal, site Internet de la commune)",
+        YesNo,
+        true,
+    ),
+    field(
+        "urgence_medicale",
+        "J'autorise le responsable à prendre toutes les mesures médicales d'urgence (hospitalisation, intervention)",
+        YesNo,
+        true,
+    ),
+    field(
+        "transport_urgence",
+        "J'autorise le transport de mon enfant par les services de secours vers l'hôpital le plus proche",
+        YesNo,
+        true,
+    ),
+    field(
+        "rentrer_seul",
+        "Mon enfant peut rentrer seul à la fin des activités",
+        YesNo,
+        true,
+    ),
 ];
 
 const SANITAIRE: &[Field] = &[
-    hint(field("vaccin_dtp", "Vaccin DT-Polio : date du dernier rappel", Date, true), "Format : jj/mm/aaaa"),
-    hint(field("vaccin_ror", "Vaccin ROR : date", Date, false), "Format : jj/mm/aaaa"),
-    field("regime_alimentaire", "Exigences alimentaires", Choice(&["Aucune", "Sans porc", "Sans viande", "Végétarien", "Autre (à préciser dans les allergies)"]), true),
-    field("allergies", "Allergies (alimentaires, médicamenteuses, autres) et conduite à tenir", LongText, false),
+    hint(
+        field(
+            "vaccin_dtp",
+            "Vaccin DT-Polio : date du dernier rappel",
+            Date,
+            true,
+        ),
+        "Format : jj/mm/aaaa",
+    ),
+    hint(
+        field("vaccin_ror", "Vaccin ROR : date", Date, false),
+        "Format : jj/mm/aaaa",
+    ),
+    field(
+        "regime_alimentaire",
+        "Exigences alimentaires",
+        Choice(&[
+            "Aucune",
+            "Sans porc",
+            "Sans viande",
+            "Végétarien",
+            "Autre (à préciser dans les allergies)",
+        ]),
+        true,
+    ),
+    field(
+        "allergies",
+        "Allergies (alimentaires, médicamenteuses, autres) et conduite à tenir",
+        LongText,
+        false,
+    ),
     field("medecin", "Médecin traitant (nom)", Text, true),
-    hint(field("telephone_medecin", "Téléphone du médecin", Phone, true), "10 chiffres"),
+    hint(
+        field("telephone_medecin", "Téléphone du médecin", Phone, true),
+        "10 chiffres",
+    ),
     field("traitement", "Traitement médical en cours", LongText, false),
-    field("pai", "L'enfant a un PAI (projet d'accueil individualisé)", YesNo, true),
+    field(
+        "pai",
+        "L'enfant a un PAI (projet d'accueil individualisé)",
+        YesNo,
+        true,
+    ),
 ];
 
 /// A contact of the family (R-DOS-5). Nom and prénom are fixed once created.
@@ -368,9 +545,17 @@ pub const CONTACT: &[Field] = &[
 
 /// What ties a contact to one child.
 pub const CONTACT_LINK: &[Field] = &[
-    hint(field("lien", "Lien de parenté avec l'enfant", Text, true), "Par exemple : grand-mère, voisin, nourrice"),
+    hint(
+        field("lien", "Lien de parenté avec l'enfant", Text, true),
+        "Par exemple : grand-mère, voisin, nourrice",
+    ),
     field("recuperer", "Autorisé à récupérer l'enfant", YesNo, true),
-    field("urgence", "À appeler en cas d'urgence (si les parents ne sont pas joignables)", YesNo, true),
+    field(
+        "urgence",
+        "À appeler en cas d'urgence (si les parents ne sont pas joignables)",
+        YesNo,
+        true,
+    ),
 ];
 
 /// A fiche's values, by field name.
@@ -393,32 +578,56 @@ pub enum Intent {
 /// Checks a fiche's values: formats always (a draft keeps what is typed, but not a wrong
 /// date), required fields only when it is transmitted. Returns the values cleaned up
 /// (trimmed, phones and dates in one notation).
-pub fn check(kind: FicheKind, submitted: &Values, intent: Intent) -> Result<Values, Vec<FieldError>> {
+pub fn check(
+    kind: FicheKind,
+    submitted: &Values,
+    intent: Intent,
+) -> Result<Values, Vec<FieldError>> {
     let (clean, mut errors) = check_fields(kind.fields(), submitted, intent);
     if kind == FicheKind::Assurance
         && intent == Intent::Transmit
-        && clean.get("compagnie").is_some_and(|c| c.starts_with("Autre"))
+        && clean
+            .get("compagnie")
+            .is_some_and(|c| c.starts_with("Autre"))
         && !clean.contains_key("nouvelle_compagnie")
     {
-        errors.push(FieldError { field: "nouvelle_compagnie", message: "Saisissez le nom de votre compagnie d'assurance.".to_owned() });
+        errors.push(FieldError {
+            field: "nouvelle_compagnie",
+            message: "Saisissez le nom de votre compagnie d'assurance.".to_owned(),
+        });
     }
     if kind == FicheKind::Famille {
         check_allocataire(&clean, &mut errors);
     }
     if kind == FicheKind::AutresResponsables && intent == Intent::Transmit && !clean.is_empty() {
         for name in RESPONSABLE_NEEDS {
-            if let Some(f) = RESPONSABLES.iter().find(|f| f.name == name && !clean.contains_key(name) && !errors.iter().any(|e| e.field == name)) {
-                errors.push(FieldError { field: f.name, message: required_message(f) });
+            if let Some(f) = RESPONSABLES.iter().find(|f| {
+                f.name == name
+                    && !clean.contains_key(name)
+                    && !errors.iter().any(|e| e.field == name)
+            }) {
+                errors.push(FieldError {
+                    field: f.name,
+                    message: required_message(f),
+                });
             }
         }
     }
-    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks a set of fields (a contact, its link to a child) as a transmitted fiche's.
 pub fn check_all(fields: &[Field], submitted: &Values) -> Result<Values, Vec<FieldError>> {
     let (clean, errors) = check_fields(fields, submitted, Intent::Transmit);
-    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
 }
 
 fn check_fields(fields: &[Field], submitted: &Values, intent: Intent) -> (Values, Vec<FieldError>) {
@@ -428,7 +637,10 @@ fn check_fields(fields: &[Field], submitted: &Values, intent: Intent) -> (Values
         let raw = submitted.get(f.name).map(|v| v.trim()).unwrap_or("");
         if raw.is_empty() {
             if f.required && intent == Intent::Transmit {
-                errors.push(FieldError { field: f.name, message: required_message(f) });
+                errors.push(FieldError {
+                    field: f.name,
+                    message: required_message(f),
+                });
             }
             continue;
         }
@@ -437,7 +649,10 @@ fn check_fields(fields: &[Field], submitted: &Values, intent: Intent) -> (Values
                 clean.insert(f.name.to_owned(), value);
             }
             Err(message) => {
-                errors.push(FieldError { field: f.name, message });
+                errors.push(FieldError {
+                    field: f.name,
+                    message,
+                });
                 clean.insert(f.name.to_owned(), raw.to_owned());
             }
         }
@@ -454,8 +669,13 @@ fn required_message(f: &Field) -> String {
 
 /// The CAF number has 7 digits, the MSA one 13; another régime's is free.
 fn check_allocataire(values: &Values, errors: &mut Vec<FieldError>) {
-    let Some(number) = values.get("numero_allocataire") else { return };
-    let digits = number.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let Some(number) = values.get("numero_allocataire") else {
+        return;
+    };
+    let digits = number
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>();
     let expected = match values.get("regime").map(String::as_str) {
         Some("CAF") => 7,
         Some("MSA") => 13,
@@ -475,14 +695,34 @@ fn normalise(f: &Field, raw: &str) -> Result<String, String> {
         return Err("Ce champ est limité à 500 caractères.".to_owned());
     }
     match f.kind {
-        Text => crate::text::single_line_problem(raw).map_or_else(|| Ok(raw.to_owned()), |problem| Err(problem.to_owned())),
-        LongText => crate::text::multi_line_problem(raw).map_or_else(|| Ok(raw.to_owned()), |problem| Err(problem.to_owned())),
-        Date => parse_french_date(raw).map(|d| d.to_string()).ok_or_else(|| "Saisissez une date au format jj/mm/aaaa, par exemple 15/05/2016.".to_owned()),
+        Text => crate::text::single_line_problem(raw)
+            .map_or_else(|| Ok(raw.to_owned()), |problem| Err(problem.to_owned())),
+        LongText => crate::text::multi_line_problem(raw)
+            .map_or_else(|| Ok(raw.to_owned()), |problem| Err(problem.to_owned())),
+        Date => parse_french_date(raw)
+            .map(|d| d.to_string())
+            .ok_or_else(|| {
+                "Saisissez une date au format jj/mm/aaaa, par exemple 15/05/2016.".to_owned()
+            }),
         Phone => {
-            let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
-            let national = digits.strip_prefix("+33").map(|rest| format!("0{rest}")).unwrap_or(digits);
-            if national.len() == 10 && national.starts_with('0') && national.chars().all(|c| c.is_ascii_digit()) {
-                Ok(national.as_bytes().chunks(2).map(|pair| String::from_utf8_lossy(pair).into_owned()).collect::<Vec<_>>().join(" "))
+            let digits: String = raw
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '.' | '-'))
+                .collect();
+            let national = digits
+                .strip_prefix("+33")
+                .map(|rest| format!("0{rest}"))
+                .unwrap_or(digits);
+            if national.len() == 10
+                && national.starts_with('0')
+                && national.chars().all(|c| c.is_ascii_digit())
+            {
+                Ok(national
+                    .as_bytes()
+                    .chunks(2)
+                    .map(|pair| String::from_utf8_lossy(pair).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" "))
             } else {
                 Err("Saisissez un numéro à 10 chiffres, par exemple 06 12 34 56 78.".to_owned())
             }
@@ -498,7 +738,9 @@ fn normalise(f: &Field, raw: &str) -> Result<String, String> {
             .ok()
             .filter(|list| list.len() == 1)
             .map(|mut list| list.remove(0))
-            .ok_or_else(|| "Saisissez une adresse e-mail valide, par exemple prenom.nom@exemple.fr.".to_owned()),
+            .ok_or_else(|| {
+                "Saisissez une adresse e-mail valide, par exemple prenom.nom@exemple.fr.".to_owned()
+            }),
         Number => {
             let digits = raw.replace([' ', '\u{a0}'], "");
             digits
@@ -525,7 +767,11 @@ pub fn parse_french_date(raw: &str) -> Option<Date> {
         return (1900..=2100).contains(&date.year()).then_some(date);
     }
     let mut parts = raw.split('/');
-    let (day, month, year) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse::<i16>().ok()?);
+    let (day, month, year) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse::<i16>().ok()?,
+    );
     if parts.next().is_some() || !(1900..=2100).contains(&year) {
         return None;
     }
@@ -545,20 +791,34 @@ mod tests {
     use super::*;
 
     fn values(pairs: &[(&str, &str)]) -> Values {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn a_draft_keeps_what_is_typed_but_a_transmission_needs_every_required_field() {
-        let typed = values(&[("adresse", " 3 rue des Lilas "), ("telephone_portable", "06.12.34.56.78")]);
+        let typed = values(&[
+            ("adresse", " 3 rue des Lilas "),
+            ("telephone_portable", "06.12.34.56.78"),
+        ]);
         let draft = check(FicheKind::Famille, &typed, Intent::Draft).unwrap();
         assert_eq!(draft["adresse"], "3 rue des Lilas");
         assert_eq!(draft["telephone_portable"], "06 12 34 56 78");
         let errors = check(FicheKind::Famille, &typed, Intent::Transmit).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
-        assert!(fields.contains(&"date_naissance") && fields.contains(&"email") && fields.contains(&"regime"), "{fields:?}");
+        assert!(
+            fields.contains(&"date_naissance")
+                && fields.contains(&"email")
+                && fields.contains(&"regime"),
+            "{fields:?}"
+        );
         assert!(!fields.contains(&"adresse"));
-        assert!(!fields.contains(&"profession"), "optional fields are not required");
+        assert!(
+            !fields.contains(&"profession"),
+            "optional fields are not required"
+        );
     }
 
     #[test]
@@ -571,7 +831,13 @@ mod tests {
             ("quotient_familial", "650,50 €"),
         ]);
         let errors = check(FicheKind::Famille, &typed, Intent::Draft).unwrap_err();
-        let message = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message.clone()).unwrap_or_default();
+        let message = |field: &str| {
+            errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone())
+                .unwrap_or_default()
+        };
         assert!(message("date_naissance").contains("jj/mm/aaaa"));
         assert!(message("code_postal").contains("5 chiffres"));
         assert!(message("telephone_portable").contains("10 chiffres"));
@@ -583,16 +849,46 @@ mod tests {
     fn the_allocataire_number_follows_the_regime() {
         let caf = values(&[("regime", "CAF"), ("numero_allocataire", "123456")]);
         let errors = check(FicheKind::Famille, &caf, Intent::Draft).unwrap_err();
-        assert_eq!(errors[0].message, "Le numéro d'allocataire CAF compte 7 chiffres.");
-        assert!(check(FicheKind::Famille, &values(&[("regime", "CAF"), ("numero_allocataire", "1234567")]), Intent::Draft).is_ok());
-        assert!(check(FicheKind::Famille, &values(&[("regime", "MSA"), ("numero_allocataire", "1234567890123")]), Intent::Draft).is_ok());
-        assert!(check(FicheKind::Famille, &values(&[("regime", "Autre régime"), ("numero_allocataire", "X-42")]), Intent::Draft).is_ok());
+        assert_eq!(
+            errors[0].message,
+            "Le numéro d'allocataire CAF compte 7 chiffres."
+        );
+        assert!(
+            check(
+                FicheKind::Famille,
+                &values(&[("regime", "CAF"), ("numero_allocataire", "1234567")]),
+                Intent::Draft
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                FicheKind::Famille,
+                &values(&[("regime", "MSA"), ("numero_allocataire", "1234567890123")]),
+                Intent::Draft
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                FicheKind::Famille,
+                &values(&[("regime", "Autre régime"), ("numero_allocataire", "X-42")]),
+                Intent::Draft
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn dates_are_read_in_both_notations_and_shown_the_french_way() {
-        assert_eq!(parse_french_date("15/05/2016"), Some(jiff::civil::date(2016, 5, 15)));
-        assert_eq!(parse_french_date("2016-05-15"), Some(jiff::civil::date(2016, 5, 15)));
+        assert_eq!(
+            parse_french_date("15/05/2016"),
+            Some(jiff::civil::date(2016, 5, 15))
+        );
+        assert_eq!(
+            parse_french_date("2016-05-15"),
+            Some(jiff::civil::date(2016, 5, 15))
+        );
         assert_eq!(parse_french_date("15/05/16"), None);
         assert_eq!(parse_french_date("15/05/2016/1"), None);
         let f = FAMILLE[0];
@@ -601,7 +897,11 @@ mod tests {
 
     #[test]
     fn another_insurer_must_be_named() {
-        let typed = values(&[("compagnie", "Autre compagnie (à préciser)"), ("numero_contrat", "A1"), ("echeance", "31/08/2027")]);
+        let typed = values(&[
+            ("compagnie", "Autre compagnie (à préciser)"),
+            ("numero_contrat", "A1"),
+            ("echeance", "31/08/2027"),
+        ]);
         let errors = check(FicheKind::Assurance, &typed, Intent::Transmit).unwrap_err();
         assert_eq!(errors[0].field, "nouvelle_compagnie");
         let mut named = typed.clone();
@@ -609,23 +909,51 @@ mod tests {
         assert!(check(FicheKind::Assurance, &named, Intent::Transmit).is_ok());
         // A value not in the list is refused, whatever the browser sent.
         let forged = values(&[("compagnie", "<script>")]);
-        assert_eq!(check(FicheKind::Assurance, &forged, Intent::Draft).unwrap_err()[0].field, "compagnie");
+        assert_eq!(
+            check(FicheKind::Assurance, &forged, Intent::Draft).unwrap_err()[0].field,
+            "compagnie"
+        );
     }
 
     #[test]
     fn files_are_recognised_by_content_and_limited_in_size_and_number() {
         assert_eq!(check_file(b"%PDF-1.7 ...", 0), Ok(FileFormat::Pdf));
-        assert_eq!(check_file(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], 3), Ok(FileFormat::Jpeg));
-        assert_eq!(check_file(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0], 0), Ok(FileFormat::Png));
-        assert!(check_file(b"MZ\x90\x00 an executable named photo.jpg", 0).unwrap_err().contains("n'est pas un PDF"));
+        assert_eq!(
+            check_file(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], 3),
+            Ok(FileFormat::Jpeg)
+        );
+        assert_eq!(
+            check_file(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0], 0),
+            Ok(FileFormat::Png)
+        );
+        assert!(
+            check_file(b"MZ\x90\x00 an executable named photo.jpg", 0)
+                .unwrap_err()
+                .contains("n'est pas un PDF")
+        );
         assert!(check_file(b"", 0).unwrap_err().contains("vide"));
-        assert!(check_file(&vec![b'%'; MAX_FILE_BYTES + 1], 0).unwrap_err().contains("2000 ko"));
-        assert!(check_file(b"%PDF-1.7", 4).unwrap_err().contains("4 fichiers"));
+        assert!(
+            check_file(&vec![b'%'; MAX_FILE_BYTES + 1], 0)
+                .unwrap_err()
+                .contains("2000 ko")
+        );
+        assert!(
+            check_file(b"%PDF-1.7", 4)
+                .unwrap_err()
+                .contains("4 fichiers")
+        );
     }
 
     #[test]
     fn no_other_responsable_is_fine_but_a_named_one_needs_a_phone_and_a_link() {
-        assert!(check(FicheKind::AutresResponsables, &Values::new(), Intent::Transmit).is_ok());
+        assert!(
+            check(
+                FicheKind::AutresResponsables,
+                &Values::new(),
+                Intent::Transmit
+            )
+            .is_ok()
+        );
         let named = values(&[("nom", "MARTIN"), ("prenom", "Paul")]);
         let errors = check(FicheKind::AutresResponsables, &named, Intent::Transmit).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
@@ -635,7 +963,12 @@ mod tests {
     #[test]
     fn states_say_who_may_edit() {
         assert!(FicheState::ACompleter.editable_by_family());
-        assert!(FicheState::Refusee { reason: "Attestation illisible".into() }.editable_by_family());
+        assert!(
+            FicheState::Refusee {
+                reason: "Attestation illisible".into()
+            }
+            .editable_by_family()
+        );
         assert!(!FicheState::Transmise.editable_by_family());
         assert!(!FicheState::Validee.editable_by_family());
         for kind in [FicheKind::FAMILY.as_slice(), FicheKind::CHILD.as_slice()].concat() {

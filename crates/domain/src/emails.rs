@@ -15,9 +15,13 @@ impl EmailListError {
     pub fn message(&self) -> String {
         match self {
             EmailListError::Invalid(a) => {
-                format!("« {a} » n'est pas une adresse e-mail valide (exemple : prenom.nom@exemple.fr).")
+                format!(
+                    "« {a} » n'est pas une adresse e-mail valide (exemple : prenom.nom@exemple.fr)."
+                )
             }
-            EmailListError::TooMany { max } => format!("Vous pouvez saisir au plus {max} adresses."),
+            EmailListError::TooMany { max } => {
+                format!("Vous pouvez saisir au plus {max} adresses.")
+            }
             EmailListError::Duplicate(a) => format!("L'adresse « {a} » est saisie deux fois."),
         }
     }
@@ -28,9 +32,14 @@ pub const MAX_EMAILS: usize = 5;
 /// Parses « a@x.fr ; b@y.fr » into its addresses, in order. An empty text is an empty list.
 pub fn parse_email_list(text: &str) -> Result<Vec<String>, EmailListError> {
     let mut addresses: Vec<String> = Vec::new();
-    for part in text.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let valid = part.len() <= 254
-            && EmailAddress::from_str(part).is_ok_and(|a| a.domain().contains('.') && !part.contains(['<', '>', ' ']));
+            && EmailAddress::from_str(part)
+                .is_ok_and(|a| a.domain().contains('.') && !part.contains(['<', '>', ' ']));
         if !valid {
             return Err(EmailListError::Invalid(part.to_owned()));
         }
@@ -65,10 +74,19 @@ mod tests {
 
     #[test]
     fn each_address_is_validated() {
-        assert_eq!(parse_email_list("claire@example.fr; pas-une-adresse"), Err(EmailListError::Invalid("pas-une-adresse".into())));
+        assert_eq!(
+            parse_email_list("claire@example.fr; pas-une-adresse"),
+            Err(EmailListError::Invalid("pas-une-adresse".into()))
+        );
         assert!(parse_email_list("a@localhost").is_err());
         assert!(parse_email_list("Claire <claire@example.fr>").is_err());
-        assert_eq!(parse_email_list("a@b.fr;A@b.fr"), Err(EmailListError::Duplicate("A@b.fr".into())));
-        assert_eq!(parse_email_list("a@b.fr;b@b.fr;c@b.fr;d@b.fr;e@b.fr;f@b.fr"), Err(EmailListError::TooMany { max: 5 }));
+        assert_eq!(
+            parse_email_list("a@b.fr;A@b.fr"),
+            Err(EmailListError::Duplicate("A@b.fr".into()))
+        );
+        assert_eq!(
+            parse_email_list("a@b.fr;b@b.fr;c@b.fr;d@b.fr;e@b.fr;f@b.fr"),
+            Err(EmailListError::TooMany { max: 5 })
+        );
     }
 }

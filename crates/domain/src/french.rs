@@ -137,7 +137,9 @@ mod tests {
     fn short_days_cover_the_week_and_wrap() {
         // Friday 2027-04-30 to Thursday 2027-05-06: crosses the weekend and a month end.
         let start = date(2027, 4, 30);
-        let days: Vec<String> = (0..7).map(|n| short_day(start.saturating_add(n.days()))).collect();
+        let days: Vec<String> = (0..7)
+            .map(|n| short_day(start.saturating_add(n.days())))
+            .collect();
         assert_eq!(
             days,
             [
@@ -172,7 +174,9 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+            [
+                "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"
+            ]
         );
     }
 

@@ -247,7 +247,10 @@ mod tests {
         assert_eq!(parse_euros("0,99"), Ok(Cents(99)));
         assert_eq!(parse_euros(" 1 234,50 €"), Ok(Cents(123_450)));
         assert_eq!(parse_euros("1\u{A0}234,50\u{A0}€"), Ok(Cents(123_450)));
-        assert_eq!(parse_euros("1\u{202F}234\u{202F}567"), Ok(Cents(123_456_700)));
+        assert_eq!(
+            parse_euros("1\u{202F}234\u{202F}567"),
+            Ok(Cents(123_456_700))
+        );
         assert_eq!(parse_euros("12€"), Ok(Cents(1_200)));
         assert_eq!(parse_euros("1234,50"), Ok(Cents(123_450)));
         assert_eq!(parse_euros("-12,00 €"), Ok(Cents(-1_200)));
@@ -257,7 +260,10 @@ mod tests {
     fn round_trips_its_own_output() {
         for cents in [0, 5, 99, 1_200, 123_450, -1_200, 100_000_000] {
             assert_eq!(parse_euros(&Cents(cents).to_french()), Ok(Cents(cents)));
-            assert_eq!(parse_euros(&Cents(cents).to_decimal_comma()), Ok(Cents(cents)));
+            assert_eq!(
+                parse_euros(&Cents(cents).to_decimal_comma()),
+                Ok(Cents(cents))
+            );
         }
     }
 
@@ -268,13 +274,36 @@ mod tests {
         assert_eq!(parse_euros("12,505"), Err(MoneyError::TooManyDecimals));
         assert_eq!(parse_euros("1.234"), Err(MoneyError::TooManyDecimals));
         for bad in [
-            "€", "abc", "12a", "12,", ",50", "12,5a", "1,2,3", "12,50.1", "12 50", "1 2345",
-            "1234 567", "1  234", "- 12", "--12", "+12", "12 €€", "€12", "1e3", "١٢",
+            "€",
+            "abc",
+            "12a",
+            "12,",
+            ",50",
+            "12,5a",
+            "1,2,3",
+            "12,50.1",
+            "12 50",
+            "1 2345",
+            "1234 567",
+            "1  234",
+            "- 12",
+            "--12",
+            "+12",
+            "12 €€",
+            "€12",
+            "1e3",
+            "١٢",
         ] {
             assert_eq!(parse_euros(bad), Err(MoneyError::Invalid), "{bad:?}");
         }
-        assert_eq!(parse_euros("99999999999999999999"), Err(MoneyError::TooLarge));
-        assert_eq!(parse_euros("92233720368547758,08"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            parse_euros("99999999999999999999"),
+            Err(MoneyError::TooLarge)
+        );
+        assert_eq!(
+            parse_euros("92233720368547758,08"),
+            Err(MoneyError::TooLarge)
+        );
     }
 
     #[test]
@@ -283,6 +312,10 @@ mod tests {
             MoneyError::Invalid.to_string(),
             "Montant invalide : utilisez des chiffres, avec au plus deux décimales (ex. 12,50)."
         );
-        assert!(MoneyError::Empty.to_string().starts_with("Montant manquant"));
+        assert!(
+            MoneyError::Empty
+                .to_string()
+                .starts_with("Montant manquant")
+        );
     }
 }

@@ -20,7 +20,11 @@ pub struct HashParams {
 impl Default for HashParams {
     /// OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        HashParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        HashParams {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -51,9 +55,18 @@ pub struct PasswordHashing {
 
 impl PasswordHashing {
     pub fn new(params: HashParams) -> Result<Self, HashError> {
-        let p = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| HashError::Params(e.to_string()))?;
-        Ok(PasswordHashing { params, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, p), computed: Arc::default() })
+        let p = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| HashError::Params(e.to_string()))?;
+        Ok(PasswordHashing {
+            params,
+            argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, p),
+            computed: Arc::default(),
+        })
     }
 
     pub fn params(&self) -> HashParams {
@@ -79,14 +92,26 @@ impl PasswordHashing {
         if stored.starts_with("$argon2") {
             self.computed.fetch_add(1, Ordering::Relaxed);
         }
-        if self.argon.verify_password(password.as_bytes(), stored).is_err() {
+        if self
+            .argon
+            .verify_password(password.as_bytes(), stored)
+            .is_err()
+        {
             return Verification::Invalid;
         }
-        if stored.starts_with(&self.phc_prefix()) { Verification::Valid } else { Verification::ValidNeedsRehash }
+        if stored.starts_with(&self.phc_prefix()) {
+            Verification::Valid
+        } else {
+            Verification::ValidNeedsRehash
+        }
     }
 
     fn phc_prefix(&self) -> String {
-        let HashParams { memory_kib, iterations, parallelism } = self.params;
+        let HashParams {
+            memory_kib,
+            iterations,
+            parallelism,
+        } = self.params;
         format!("$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}$")
     }
 }
@@ -96,7 +121,12 @@ mod tests {
     use super::*;
 
     fn cheap(memory_kib: u32) -> PasswordHashing {
-        PasswordHashing::new(HashParams { memory_kib, iterations: 1, parallelism: 1 }).unwrap()
+        PasswordHashing::new(HashParams {
+            memory_kib,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap()
     }
 
     #[test]
@@ -118,7 +148,10 @@ mod tests {
     #[test]
     fn raised_parameters_ask_for_a_rehash() {
         let stored = cheap(64).hash("secret-Passw0rd").unwrap();
-        assert_eq!(cheap(128).verify("secret-Passw0rd", &stored), Verification::ValidNeedsRehash);
+        assert_eq!(
+            cheap(128).verify("secret-Passw0rd", &stored),
+            Verification::ValidNeedsRehash
+        );
     }
 }
 
@@ -130,9 +163,16 @@ pub fn generate_initial_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
     let group = |rng: &mut rand::rngs::ThreadRng| -> String {
-        (0..5).map(|_| *ALPHABET.choose(rng).expect("non-empty alphabet") as char).collect()
+        (0..5)
+            .map(|_| *ALPHABET.choose(rng).expect("non-empty alphabet") as char)
+            .collect()
     };
-    format!("{}-{}-{}", group(&mut rng), group(&mut rng), group(&mut rng))
+    format!(
+        "{}-{}-{}",
+        group(&mut rng),
+        group(&mut rng),
+        group(&mut rng)
+    )
 }
 
 #[cfg(test)]

@@ -27,7 +27,10 @@ pub struct Promotion {
 
 impl Promotion {
     pub fn subject(&self) -> String {
-        format!("{} : réservations en liste d'attente acceptées", self.structure)
+        format!(
+            "{} : réservations en liste d'attente acceptées",
+            self.structure
+        )
     }
 
     pub fn text(&self) -> String {
@@ -36,10 +39,17 @@ impl Promotion {
             self.addressee, self.structure
         );
         for line in &self.lines {
-            body.push_str(&format!("--> {} : {} : {}\n", line.activity, line.child, short_day(line.day)));
+            body.push_str(&format!(
+                "--> {} : {} : {}\n",
+                line.activity,
+                line.child,
+                short_day(line.day)
+            ));
         }
         body.push_str("\nSi ces places ne vous intéressent plus, pensez à les annuler le plus tôt possible.\n");
-        body.push_str("Vous pouvez consulter l'état de vos réservations sur notre site Internet.\n");
+        body.push_str(
+            "Vous pouvez consulter l'état de vos réservations sur notre site Internet.\n",
+        );
         body
     }
 
@@ -62,22 +72,42 @@ mod tests {
         Promotion {
             addressee: "M. DUPONT Jean-Paul".into(),
             structure: "Mairie de CarteVille".into(),
-            lines: vec![PromotedDay { activity: "MERCREDI".into(), child: "Paolo".into(), day: date(2023, 5, 17) }],
+            lines: vec![PromotedDay {
+                activity: "MERCREDI".into(),
+                child: "Paolo".into(),
+                day: date(2023, 5, 17),
+            }],
         }
     }
 
     #[test]
     fn the_text_names_each_day_given_a_place() {
         let text = promotion().text();
-        assert!(text.starts_with("M. DUPONT Jean-Paul\n\nDes places se sont libérées"), "{text}");
-        assert!(text.contains("--> MERCREDI : Paolo : mer. 17/05\n"), "{text}");
+        assert!(
+            text.starts_with("M. DUPONT Jean-Paul\n\nDes places se sont libérées"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--> MERCREDI : Paolo : mer. 17/05\n"),
+            "{text}"
+        );
     }
 
     #[test]
     fn the_html_part_says_the_same_in_french_markup() {
         let html = promotion().html().unwrap();
         assert!(html.contains(r#"<html lang="fr">"#));
-        assert!(html.contains("<title>Réservations en liste d’attente acceptées — Mairie de CarteVille</title>"), "{html}");
-        assert!(html.contains(r#"<li>MERCREDI : Paolo : <time datetime="2023-05-17">mer. 17/05</time></li>"#), "{html}");
+        assert!(
+            html.contains(
+                "<title>Réservations en liste d’attente acceptées — Mairie de CarteVille</title>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"<li>MERCREDI : Paolo : <time datetime="2023-05-17">mer. 17/05</time></li>"#
+            ),
+            "{html}"
+        );
     }
 }

@@ -18,7 +18,12 @@ pub enum Outcome {
 
 impl Outcome {
     /// The sections in the order the mail shows them.
-    const ORDER: [Outcome; 4] = [Outcome::WaitingList, Outcome::Accepted, Outcome::Refused, Outcome::Cancelled];
+    const ORDER: [Outcome; 4] = [
+        Outcome::WaitingList,
+        Outcome::Accepted,
+        Outcome::Refused,
+        Outcome::Cancelled,
+    ];
 
     /// The section's heading in the HTML part, in sentence case for screen readers.
     pub fn heading(self) -> &'static str {
@@ -74,7 +79,10 @@ impl Report {
         out.push_str(&format!("       - {}\n", self.new_requests_line()));
         out.push_str(&format!("       - {}\n", self.cancellations_line()));
         for section in self.sections() {
-            out.push_str(&format!("\n****************     {}     ****************\n", section.outcome.title()));
+            out.push_str(&format!(
+                "\n****************     {}     ****************\n",
+                section.outcome.title()
+            ));
             for (activity, children) in &section.activities {
                 out.push_str(&format!("--> Activité : {activity} :\n"));
                 for (child, days) in children {
@@ -91,7 +99,9 @@ impl Report {
     /// and 1 in the singular).
     pub fn movements(&self) -> String {
         match self.new_requests + self.cancellations {
-            n @ (0 | 1) => format!("{n} mouvement sur vos demandes de réservations a été reçu, dont :"),
+            n @ (0 | 1) => {
+                format!("{n} mouvement sur vos demandes de réservations a été reçu, dont :")
+            }
             n => format!("{n} mouvements sur vos demandes de réservations ont été reçus, dont :"),
         }
     }
@@ -112,7 +122,11 @@ impl Report {
 
     /// The HTML part: the same words, with headings and lists a screen reader can walk.
     pub fn html(&self) -> Result<String, askama::Error> {
-        ReportHtml { report: self, sections: self.sections() }.render()
+        ReportHtml {
+            report: self,
+            sections: self.sections(),
+        }
+        .render()
     }
 
     /// The non-empty sections, each grouped by activity then child.
@@ -141,7 +155,10 @@ impl Report {
                         days.dedup();
                     }
                 }
-                (!activities.is_empty()).then_some(Section { outcome, activities })
+                (!activities.is_empty()).then_some(Section {
+                    outcome,
+                    activities,
+                })
             })
             .collect()
     }
@@ -179,7 +196,12 @@ mod tests {
     use jiff::civil::date;
 
     fn line(outcome: Outcome, activity: &str, child: &str, day: i8) -> ReportLine {
-        ReportLine { outcome, activity: activity.into(), child: child.into(), day: date(2023, 5, day) }
+        ReportLine {
+            outcome,
+            activity: activity.into(),
+            child: child.into(),
+            day: date(2023, 5, day),
+        }
     }
 
     /// The parents' guide's example (May 2023): eleven requests and three cancellations
@@ -187,7 +209,10 @@ mod tests {
     #[test]
     fn the_guides_example_mail_is_reproduced_line_by_line() {
         use Outcome::*;
-        let mut lines = vec![line(WaitingList, "APS MATIN", "DUPONT Amalia", 16), line(WaitingList, "APS MATIN", "DUPONT Amalia", 15)];
+        let mut lines = vec![
+            line(WaitingList, "APS MATIN", "DUPONT Amalia", 16),
+            line(WaitingList, "APS MATIN", "DUPONT Amalia", 15),
+        ];
         for day in [9, 10, 11, 12, 15, 16, 17, 18, 19] {
             lines.push(line(Accepted, "APS MATIN", "DUPONT Paolo", day));
         }
@@ -251,9 +276,20 @@ mod tests {
         let html = report.html().unwrap();
         assert!(html.contains(r#"<html lang="fr">"#));
         // The structure's name is escaped, never markup.
-        assert!(html.contains("sur la structure : Mairie &#60;Carte&#62; &#38; Ville.") || html.contains("sur la structure : Mairie &lt;Carte&gt; &amp; Ville."), "{html}");
-        assert!(html.contains("<p>4 mouvements sur vos demandes de réservations ont été reçus, dont :</p>"), "{html}");
-        let waiting = html.find("Réservations mises en liste d’attente</h2>").unwrap();
+        assert!(
+            html.contains("sur la structure : Mairie &#60;Carte&#62; &#38; Ville.")
+                || html.contains("sur la structure : Mairie &lt;Carte&gt; &amp; Ville."),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<p>4 mouvements sur vos demandes de réservations ont été reçus, dont :</p>"
+            ),
+            "{html}"
+        );
+        let waiting = html
+            .find("Réservations mises en liste d’attente</h2>")
+            .unwrap();
         let accepted = html.find("Réservations acceptées</h2>").unwrap();
         let cancelled = html.find("Réservations annulées</h2>").unwrap();
         assert!(waiting < accepted && accepted < cancelled);
@@ -261,7 +297,10 @@ mod tests {
         assert!(html.contains(
             r#"<li>DUPONT Amalia : <time datetime="2023-05-15">lun. 15/05</time>, <time datetime="2023-05-16">mar. 16/05</time></li>"#
         ), "{html}");
-        assert!(html.contains("<h3 style=\"font-size:16px;\">Activité : RESTAURATION</h3>"), "{html}");
+        assert!(
+            html.contains("<h3 style=\"font-size:16px;\">Activité : RESTAURATION</h3>"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -272,12 +311,22 @@ mod tests {
             structure: "Mairie de CarteVille".into(),
             new_requests: 1,
             cancellations: 1,
-            lines: vec![line(Cancelled, "APS SOIR", "MARTIN Hugo", 12), line(Refused, "MERCREDI", "MARTIN Léa", 10)],
+            lines: vec![
+                line(Cancelled, "APS SOIR", "MARTIN Hugo", 12),
+                line(Refused, "MERCREDI", "MARTIN Léa", 10),
+            ],
         };
         let text = report.text();
         assert!(!text.contains("ACCEPTEES") && !text.contains("LISTE D'ATTENTE"));
         assert!(text.find("REFUSEES").unwrap() < text.find("ANNULEES").unwrap());
-        assert!(text.contains("2 mouvements sur vos demandes de réservations ont été reçus, dont :\n"));
-        assert!(text.contains("       - 1 nouvelle demande de réservation\n       - 1 demande d’annulation\n"), "{text}");
+        assert!(
+            text.contains("2 mouvements sur vos demandes de réservations ont été reçus, dont :\n")
+        );
+        assert!(
+            text.contains(
+                "       - 1 nouvelle demande de réservation\n       - 1 demande d’annulation\n"
+            ),
+            "{text}"
+        );
     }
 }

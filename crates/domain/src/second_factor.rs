@@ -23,12 +23,15 @@ pub enum SecondFactorError {
 /// A new secret, in the base32 form authenticator applications show and accept.
 pub fn new_secret() -> Result<String, SecondFactorError> {
     let mut bytes = [0u8; SECRET_BYTES];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| SecondFactorError::Random(e.to_string()))?;
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| SecondFactorError::Random(e.to_string()))?;
     Ok(Secret::new_stack(bytes).to_base32())
 }
 
 fn totp(secret: &str, issuer: &str, account: &str) -> Result<Totp, SecondFactorError> {
-    let secret = Secret::try_from_base32(secret).map_err(|e| SecondFactorError::Secret(format!("{e:?}")))?;
+    let secret =
+        Secret::try_from_base32(secret).map_err(|e| SecondFactorError::Secret(format!("{e:?}")))?;
     // The label's parts may not contain a colon (otpauth format).
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
@@ -44,7 +47,9 @@ fn totp(secret: &str, issuer: &str, account: &str) -> Result<Totp, SecondFactorE
 
 /// The `otpauth://` address to show as a QR code.
 pub fn otpauth_url(secret: &str, issuer: &str, account: &str) -> Result<String, SecondFactorError> {
-    totp(secret, issuer, account)?.to_url().map_err(|e| SecondFactorError::Secret(format!("{e:?}")))
+    totp(secret, issuer, account)?
+        .to_url()
+        .map_err(|e| SecondFactorError::Secret(format!("{e:?}")))
 }
 
 /// The time step of `unix_seconds`.
@@ -54,7 +59,12 @@ pub fn step_of(unix_seconds: u64) -> u64 {
 
 /// The step `code` belongs to, if it is the code of the current step or of the one before
 /// or after, and that step comes after `last_used` (a code is good once).
-pub fn verify(secret: &str, code: &str, unix_seconds: u64, last_used: Option<u64>) -> Result<Option<u64>, SecondFactorError> {
+pub fn verify(
+    secret: &str,
+    code: &str,
+    unix_seconds: u64,
+    last_used: Option<u64>,
+) -> Result<Option<u64>, SecondFactorError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != usize::from(DIGITS) || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
@@ -65,7 +75,9 @@ pub fn verify(secret: &str, code: &str, unix_seconds: u64, last_used: Option<u64
 
 /// The code of `unix_seconds`, for tests and the demo.
 pub fn code_at(secret: &str, unix_seconds: u64) -> Result<String, SecondFactorError> {
-    Ok(totp(secret, "Ribambelle", "verification")?.generate(unix_seconds).to_string())
+    Ok(totp(secret, "Ribambelle", "verification")?
+        .generate(unix_seconds)
+        .to_string())
 }
 
 #[cfg(test)]
@@ -88,9 +100,26 @@ mod tests {
         let now = 1_800_000_000;
         let code = code_at(&secret, now)?;
         assert_eq!(verify(&secret, &code, now, None)?, Some(step_of(now)));
-        assert_eq!(verify(&secret, &format!("{} {}", &code[..3], &code[3..]), now + 30, None)?, Some(step_of(now)), "spaces and one step late");
-        assert_eq!(verify(&secret, &code, now + 90, None)?, None, "three steps late");
-        assert_eq!(verify(&secret, &code, now, Some(step_of(now)))?, None, "already used");
+        assert_eq!(
+            verify(
+                &secret,
+                &format!("{} {}", &code[..3], &code[3..]),
+                now + 30,
+                None
+            )?,
+            Some(step_of(now)),
+            "spaces and one step late"
+        );
+        assert_eq!(
+            verify(&secret, &code, now + 90, None)?,
+            None,
+            "three steps late"
+        );
+        assert_eq!(
+            verify(&secret, &code, now, Some(step_of(now)))?,
+            None,
+            "already used"
+        );
         assert_eq!(verify(&secret, "12345", now, None)?, None);
         assert_eq!(verify(&secret, "abcdef", now, None)?, None);
         Ok(())

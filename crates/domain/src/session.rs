@@ -13,7 +13,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy { idle: SignedDuration::from_mins(30), absolute: SignedDuration::from_hours(12) }
+        SessionPolicy {
+            idle: SignedDuration::from_mins(30),
+            absolute: SignedDuration::from_hours(12),
+        }
     }
 }
 
@@ -25,7 +28,12 @@ pub enum SessionState {
 }
 
 impl SessionPolicy {
-    pub fn state(&self, created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp) -> SessionState {
+    pub fn state(
+        &self,
+        created_at: Timestamp,
+        last_seen_at: Timestamp,
+        now: Timestamp,
+    ) -> SessionState {
         if now >= created_at + self.absolute {
             SessionState::AbsoluteExpired
         } else if now >= last_seen_at + self.idle {
@@ -93,12 +101,16 @@ pub enum Throttle {
     Allowed,
     /// Too soon after the last failure.
     Wait(SignedDuration),
-    Locked { until: Timestamp },
+    Locked {
+        until: Timestamp,
+    },
 }
 
 impl ThrottlePolicy {
     pub fn decide(&self, record: Option<FailureRecord>, now: Timestamp) -> Throttle {
-        let Some(r) = record else { return Throttle::Allowed };
+        let Some(r) = record else {
+            return Throttle::Allowed;
+        };
         if let Some(until) = r.locked_until.filter(|until| *until > now) {
             return Throttle::Locked { until };
         }
@@ -106,22 +118,36 @@ impl ThrottlePolicy {
             return Throttle::Allowed;
         }
         let ready_at = r.last_failure_at + self.delay(r.failures);
-        if now < ready_at { Throttle::Wait(ready_at.duration_since(now)) } else { Throttle::Allowed }
+        if now < ready_at {
+            Throttle::Wait(ready_at.duration_since(now))
+        } else {
+            Throttle::Allowed
+        }
     }
 
     /// The delay after the n-th failure: 1 s, 2 s, 4 s… doubling past the free failures, at
     /// most one minute.
     pub fn delay(&self, failures: i64) -> SignedDuration {
         let over = (failures - self.free_failures).clamp(0, 7);
-        if over == 0 { SignedDuration::ZERO } else { SignedDuration::from_secs((1i64 << (over - 1)).min(60)) }
+        if over == 0 {
+            SignedDuration::ZERO
+        } else {
+            SignedDuration::from_secs((1i64 << (over - 1)).min(60))
+        }
     }
 
     /// The record after one more failure at `now`.
     pub fn after_failure(&self, record: Option<FailureRecord>, now: Timestamp) -> FailureRecord {
-        let previous = record.filter(|r| now < r.last_failure_at + self.forget_after).map_or(0, |r| r.failures);
+        let previous = record
+            .filter(|r| now < r.last_failure_at + self.forget_after)
+            .map_or(0, |r| r.failures);
         let failures = previous + 1;
         let locked_until = (failures >= self.lock_after).then(|| now + self.lock_for);
-        FailureRecord { failures, last_failure_at: now, locked_until }
+        FailureRecord {
+            failures,
+            last_failure_at: now,
+            locked_until,
+        }
     }
 }
 
@@ -137,10 +163,22 @@ mod tests {
     fn sessions_end_when_idle_or_too_old() {
         let p = SessionPolicy::default();
         let login = t("2027-05-15T06:00:00Z");
-        assert_eq!(p.state(login, login, t("2027-05-15T06:29:59Z")), SessionState::Active);
-        assert_eq!(p.state(login, login, t("2027-05-15T06:30:00Z")), SessionState::IdleExpired);
-        assert_eq!(p.state(login, t("2027-05-15T17:50:00Z"), t("2027-05-15T18:00:00Z")), SessionState::AbsoluteExpired);
-        assert_eq!(p.ends_at(login, t("2027-05-15T17:50:00Z")), t("2027-05-15T18:00:00Z"));
+        assert_eq!(
+            p.state(login, login, t("2027-05-15T06:29:59Z")),
+            SessionState::Active
+        );
+        assert_eq!(
+            p.state(login, login, t("2027-05-15T06:30:00Z")),
+            SessionState::IdleExpired
+        );
+        assert_eq!(
+            p.state(login, t("2027-05-15T17:50:00Z"), t("2027-05-15T18:00:00Z")),
+            SessionState::AbsoluteExpired
+        );
+        assert_eq!(
+            p.ends_at(login, t("2027-05-15T17:50:00Z")),
+            t("2027-05-15T18:00:00Z")
+        );
         assert_eq!(p.ends_at(login, login), t("2027-05-15T06:30:00Z"));
     }
 
@@ -156,25 +194,43 @@ mod tests {
         // Fourth failure: one second to wait, then two, then four…
         assert_eq!(p.decide(record, now), Throttle::Allowed);
         record = Some(p.after_failure(record, now));
-        assert_eq!(p.decide(record, now), Throttle::Wait(SignedDuration::from_secs(1)));
+        assert_eq!(
+            p.decide(record, now),
+            Throttle::Wait(SignedDuration::from_secs(1))
+        );
         now += SignedDuration::from_secs(1);
         assert_eq!(p.decide(record, now), Throttle::Allowed);
         record = Some(p.after_failure(record, now));
-        assert_eq!(p.decide(record, now), Throttle::Wait(SignedDuration::from_secs(2)));
+        assert_eq!(
+            p.decide(record, now),
+            Throttle::Wait(SignedDuration::from_secs(2))
+        );
         for _ in 0..5 {
             now += SignedDuration::from_secs(61);
             record = Some(p.after_failure(record, now));
         }
         assert_eq!(record.unwrap().failures, 10);
-        assert_eq!(p.decide(record, now), Throttle::Locked { until: now + SignedDuration::from_mins(15) });
-        assert_eq!(p.decide(record, now + SignedDuration::from_mins(15)), Throttle::Allowed);
+        assert_eq!(
+            p.decide(record, now),
+            Throttle::Locked {
+                until: now + SignedDuration::from_mins(15)
+            }
+        );
+        assert_eq!(
+            p.decide(record, now + SignedDuration::from_mins(15)),
+            Throttle::Allowed
+        );
     }
 
     #[test]
     fn old_failures_are_forgotten() {
         let p = ThrottlePolicy::ACCOUNT;
         let start = t("2027-05-15T06:00:00Z");
-        let record = FailureRecord { failures: 8, last_failure_at: start, locked_until: None };
+        let record = FailureRecord {
+            failures: 8,
+            last_failure_at: start,
+            locked_until: None,
+        };
         assert!(matches!(p.decide(Some(record), start), Throttle::Wait(_)));
         let later = start + SignedDuration::from_mins(31);
         assert_eq!(p.decide(Some(record), later), Throttle::Allowed);

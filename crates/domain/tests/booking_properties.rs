@@ -13,7 +13,8 @@ use ribambelle_domain::{
 };
 
 fn calendar() -> SchoolCalendar {
-    let periods = parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
+    let periods =
+        parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
     SchoolCalendar::new(SchoolZone::C, periods, false)
 }
 
@@ -22,7 +23,12 @@ fn any_day() -> impl Strategy<Value = Date> {
 }
 
 fn any_state() -> impl Strategy<Value = DayState> {
-    prop_oneof![Just(DayState::Bookable), Just(DayState::BookedCancellable), Just(DayState::BookedLocked), Just(DayState::Closed)]
+    prop_oneof![
+        Just(DayState::Bookable),
+        Just(DayState::BookedCancellable),
+        Just(DayState::BookedLocked),
+        Just(DayState::Closed)
+    ]
 }
 
 fn any_pending(state: DayState) -> BoxedStrategy<Option<Pending>> {
@@ -34,10 +40,18 @@ fn any_pending(state: DayState) -> BoxedStrategy<Option<Pending>> {
 }
 
 fn any_set() -> impl Strategy<Value = Vec<CalendarDay>> {
-    prop::collection::vec(any_state().prop_flat_map(|s| (Just(s), any_pending(s))), 0..25).prop_map(|days| {
+    prop::collection::vec(
+        any_state().prop_flat_map(|s| (Just(s), any_pending(s))),
+        0..25,
+    )
+    .prop_map(|days| {
         days.into_iter()
             .enumerate()
-            .map(|(i, (state, pending))| CalendarDay { day: date(2027, 6, 1) + (i as i64).days(), state, pending })
+            .map(|(i, (state, pending))| CalendarDay {
+                day: date(2027, 6, 1) + (i as i64).days(),
+                state,
+                pending,
+            })
             .collect()
     })
 }
@@ -45,7 +59,10 @@ fn any_set() -> impl Strategy<Value = Vec<CalendarDay>> {
 fn apply(set: &[CalendarDay], changes: &[(Date, Option<Pending>)]) -> Vec<CalendarDay> {
     set.iter()
         .map(|d| match changes.iter().find(|(day, _)| *day == d.day) {
-            Some((_, pending)) => CalendarDay { pending: *pending, ..*d },
+            Some((_, pending)) => CalendarDay {
+                pending: *pending,
+                ..*d
+            },
             None => *d,
         })
         .collect()

@@ -24,7 +24,9 @@ fn report(i: usize) -> NewMail {
 async fn queue(t: &TestDb, count: usize) {
     let mut tx = t.db.begin().await.unwrap();
     for i in 0..count {
-        outbox::enqueue(&mut tx, &report(i), Clock::system().now()).await.unwrap();
+        outbox::enqueue(&mut tx, &report(i), Clock::system().now())
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -32,19 +34,29 @@ async fn queue(t: &TestDb, count: usize) {
 async fn drain(t: &TestDb, transport: Transport, count: usize) -> Duration {
     queue(t, count).await;
     let started = Instant::now();
-    let sent = Sender::new(t.db.clone(), transport, Clock::system()).send_due().await.unwrap();
+    let sent = Sender::new(t.db.clone(), transport, Clock::system())
+        .send_due()
+        .await
+        .unwrap();
     let took = started.elapsed();
     assert_eq!((sent.sent, sent.failed), (count, 0));
     took
 }
 
 fn line(what: &str, count: usize, took: Duration) {
-    println!("{what:<32} {count} mails in {:>6.2} s = {:>6.0} mails/s", took.as_secs_f64(), count as f64 / took.as_secs_f64());
+    println!(
+        "{what:<32} {count} mails in {:>6.2} s = {:>6.0} mails/s",
+        took.as_secs_f64(),
+        count as f64 / took.as_secs_f64()
+    );
 }
 
 #[tokio::main]
 async fn main() {
-    let count: usize = std::env::var("OUTBOX_MAILS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    let count: usize = std::env::var("OUTBOX_MAILS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
     let t = TestDb::new().await;
 
     let sink = SmtpSink::start();
@@ -55,11 +67,29 @@ async fn main() {
         username: None,
         password: None,
     });
-    let took = drain(&t, Transport::new("portail@carteville.example", &smtp).unwrap(), count).await;
-    assert_eq!(sink.wait_for(count, Duration::from_secs(30)).len(), count, "every mail reached the SMTP server");
+    let took = drain(
+        &t,
+        Transport::new("portail@carteville.example", &smtp).unwrap(),
+        count,
+    )
+    .await;
+    assert_eq!(
+        sink.wait_for(count, Duration::from_secs(30)).len(),
+        count,
+        "every mail reached the SMTP server"
+    );
     line("SMTP on loopback", count, took);
 
     let folder = tempfile::tempdir().unwrap();
-    let took = drain(&t, Transport::new("portail@carteville.example", &TransportSettings::Folder(folder.path().into())).unwrap(), count).await;
+    let took = drain(
+        &t,
+        Transport::new(
+            "portail@carteville.example",
+            &TransportSettings::Folder(folder.path().into()),
+        )
+        .unwrap(),
+        count,
+    )
+    .await;
     line("folder of .eml files", count, took);
 }

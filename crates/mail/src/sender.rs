@@ -36,7 +36,11 @@ const IN_FLIGHT: usize = 10;
 
 impl Sender {
     pub fn new(db: Db, transport: Transport, clock: Clock) -> Sender {
-        Sender { db, transport, clock }
+        Sender {
+            db,
+            transport,
+            clock,
+        }
     }
 
     /// Sends every mail due now, batch after batch, and says how it went. Each mail is
@@ -71,7 +75,12 @@ impl Sender {
         }
     }
 
-    async fn record(&self, mail: &QueuedMail, result: Result<(), MailError>, report: &mut SendReport) -> Result<(), StoreError> {
+    async fn record(
+        &self,
+        mail: &QueuedMail,
+        result: Result<(), MailError>,
+        report: &mut SendReport,
+    ) -> Result<(), StoreError> {
         match result {
             Ok(()) => {
                 outbox::mark_sent(&self.db, mail.id, self.clock.now()).await?;
@@ -91,7 +100,9 @@ impl Sender {
         tracing::info!(transport = %self.transport.describe(), "mail sender started");
         loop {
             match self.send_due().await {
-                Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "outbox delivered"),
+                Ok(r) if r.sent + r.failed > 0 => {
+                    tracing::info!(sent = r.sent, failed = r.failed, "outbox delivered")
+                }
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "outbox unavailable"),
             }

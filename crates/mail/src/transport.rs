@@ -18,9 +18,15 @@ pub enum MailError {
     #[error("writing the .eml file: {0}")]
     File(#[from] lettre::transport::file::Error),
     #[error("creating the outbox folder {path}: {source}")]
-    Folder { path: PathBuf, source: std::io::Error },
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("writing the HTML preview {path}: {source}")]
-    Preview { path: PathBuf, source: std::io::Error },
+    Preview {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +64,10 @@ pub struct Transport {
 
 #[derive(Clone)]
 enum Kind {
-    Folder { path: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
+    Folder {
+        path: PathBuf,
+        transport: AsyncFileTransport<Tokio1Executor>,
+    },
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -67,9 +76,14 @@ impl Transport {
         let from: Mailbox = parse_mailbox(from)?;
         let kind = match settings {
             TransportSettings::Folder(path) => {
-                std::fs::create_dir_all(path)
-                    .map_err(|source| MailError::Folder { path: path.clone(), source })?;
-                Kind::Folder { path: path.clone(), transport: AsyncFileTransport::new(path) }
+                std::fs::create_dir_all(path).map_err(|source| MailError::Folder {
+                    path: path.clone(),
+                    source,
+                })?;
+                Kind::Folder {
+                    path: path.clone(),
+                    transport: AsyncFileTransport::new(path),
+                }
             }
             TransportSettings::Smtp(smtp) => Kind::Smtp(smtp_transport(smtp)?),
         };
@@ -90,7 +104,9 @@ impl Transport {
                 let id = transport.send(message).await?;
                 if let Some(html) = &mail.body_html {
                     let path = path.join(format!("{id}.html"));
-                    tokio::fs::write(&path, html).await.map_err(|source| MailError::Preview { path, source })?;
+                    tokio::fs::write(&path, html)
+                        .await
+                        .map_err(|source| MailError::Preview { path, source })?;
                 }
             }
             Kind::Smtp(t) => {
@@ -101,16 +117,22 @@ impl Transport {
     }
 
     fn message(&self, mail: &QueuedMail) -> Result<Message, MailError> {
-        let mut builder = Message::builder().from(self.from.clone()).subject(&mail.subject);
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(&mail.subject);
         for address in &mail.recipients {
             builder = builder.to(parse_mailbox(address)?);
         }
-        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.body_text.clone());
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body_text.clone());
         let message = match &mail.body_html {
             Some(html) => builder.multipart(
-                MultiPart::alternative()
-                    .singlepart(text)
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+                MultiPart::alternative().singlepart(text).singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html.clone()),
+                ),
             )?,
             None => builder.singlepart(text)?,
         };
@@ -122,7 +144,10 @@ fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
     address
         .trim()
         .parse()
-        .map_err(|e: lettre::address::AddressError| MailError::Address { address: address.to_owned(), reason: e.to_string() })
+        .map_err(|e: lettre::address::AddressError| MailError::Address {
+            address: address.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 fn smtp_transport(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {

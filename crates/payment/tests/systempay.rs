@@ -210,15 +210,29 @@ async fn a_dropped_ipn_is_not_sent_and_systempay_has_no_status_query() {
 async fn the_bank_notifies_and_sends_back_only_to_its_portal() {
     let h = start(simulated_bank).await;
     for (notify, back) in [
-        ("https://pirate.example/ipn".to_owned(), format!("{}/retour", h.merchant)),
-        (format!("{}/notification", h.merchant), "https://pirate.example/retour".to_owned()),
+        (
+            "https://pirate.example/ipn".to_owned(),
+            format!("{}/retour", h.merchant),
+        ),
+        (
+            format!("{}/notification", h.merchant),
+            "https://pirate.example/retour".to_owned(),
+        ),
     ] {
         let mut request = h.request("F2026000203A1");
         request.notify_url = notify;
         request.return_url = back;
-        let Departure::Form { action, fields } = shop(&h).start(&request).await.unwrap() else { panic!() };
+        let Departure::Form { action, fields } = shop(&h).start(&request).await.unwrap() else {
+            panic!()
+        };
         let response = h.browser.post(&action).form(&fields).send().await.unwrap();
         assert_eq!(response.status(), 400);
-        assert!(response.text().await.unwrap().contains("pas une adresse du portail"));
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("pas une adresse du portail")
+        );
     }
 }

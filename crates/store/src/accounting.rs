@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
-use jiff::{ToSpan, civil::{Date, Time}};
+use jiff::{
+    ToSpan,
+    civil::{Date, Time},
+};
 use ribambelle_domain::{clock::paris_instant, money::Cents};
 use sqlx::Row;
 
@@ -68,14 +71,23 @@ pub enum InvoicesOf {
 }
 
 /// The structure's invoices of `month` by family name, optionally only those still owing.
-pub async fn invoices(db: &Db, structure_id: i64, month: Date, of: InvoicesOf, only_due: bool) -> Result<Vec<StaffInvoice>, StoreError> {
+pub async fn invoices(
+    db: &Db,
+    structure_id: i64,
+    month: Date,
+    of: InvoicesOf,
+    only_due: bool,
+) -> Result<Vec<StaffInvoice>, StoreError> {
     let month = month.first_of_month();
     // « 2026-10 » and « 2026-10-01 » both sort as text.
     let (within, format) = match of {
         InvoicesOf::Period => ("i.period_month >= $2 AND i.period_month < $3", "%Y-%m"),
         InvoicesOf::Issue => ("i.issued_on >= $2 AND i.issued_on < $3", "%Y-%m-%d"),
     };
-    let (from, to) = (month.strftime(format).to_string(), (month + 1.month()).strftime(format).to_string());
+    let (from, to) = (
+        month.strftime(format).to_string(),
+        (month + 1.month()).strftime(format).to_string(),
+    );
     let order = match of {
         InvoicesOf::Period => "f.last_name, f.first_name, i.number",
         InvoicesOf::Issue => "i.number",
@@ -100,9 +112,16 @@ pub async fn invoices(db: &Db, structure_id: i64, month: Date, of: InvoicesOf, o
                 public_id: r.get("public_id"),
                 number: r.get("number"),
                 family_public_id: r.get("family_public_id"),
-                family: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
+                family: format!(
+                    "{} {}",
+                    r.get::<String, _>("last_name"),
+                    r.get::<String, _>("first_name")
+                ),
                 wallet: r.get("wallet"),
-                period: date(&format!("{}-01", r.get::<String, _>("period_month")), "period_month")?,
+                period: date(
+                    &format!("{}-01", r.get::<String, _>("period_month")),
+                    "period_month",
+                )?,
                 issued_on: date(&r.get::<String, _>("issued_on"), "issued_on")?,
                 due_on: date(&r.get::<String, _>("due_on"), "due_on")?,
                 amount: Cents(r.get("amount_cents")),
@@ -118,7 +137,12 @@ fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
 
 /// The family and structure of an invoice, for the staff's copy of its PDF.
 pub async fn invoice_owner(db: &Db, public_id: &str) -> Result<Option<(i64, i64)>, StoreError> {
-    Ok(sqlx::query_as("SELECT family_id, structure_id FROM invoices WHERE public_id = $1").bind(public_id).fetch_optional(db.reader()).await?)
+    Ok(
+        sqlx::query_as("SELECT family_id, structure_id FROM invoices WHERE public_id = $1")
+            .bind(public_id)
+            .fetch_optional(db.reader())
+            .await?,
+    )
 }
 
 /// A payment received.
@@ -139,7 +163,12 @@ pub struct Received {
 
 /// The structure's payments received from `from` to `to` (Paris days, both included),
 /// oldest first.
-pub async fn received(db: &Db, structure_id: i64, from: Date, to: Date) -> Result<Vec<Received>, StoreError> {
+pub async fn received(
+    db: &Db,
+    structure_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<Vec<Received>, StoreError> {
     let start = db_time(paris_instant(from, Time::midnight()));
     let end = db_time(paris_instant(to + 1.day(), Time::midnight()));
     let rows = sqlx::query(
@@ -166,20 +195,30 @@ pub async fn received(db: &Db, structure_id: i64, from: Date, to: Date) -> Resul
         allocations
             .entry(part.get("payment_id"))
             .or_default()
-            .push(format!("Facture {} : {}", part.get::<String, _>("number"), Cents(part.get("amount_cents")).to_french()));
+            .push(format!(
+                "Facture {} : {}",
+                part.get::<String, _>("number"),
+                Cents(part.get("amount_cents")).to_french()
+            ));
     }
     Ok(rows
         .iter()
         .map(|r| {
             let mode: String = r.get("mode");
-            let mut allocation = allocations.remove(&r.get::<i64, _>("id")).unwrap_or_default();
+            let mut allocation = allocations
+                .remove(&r.get::<i64, _>("id"))
+                .unwrap_or_default();
             if let Some(wallet) = r.get::<Option<String>, _>("wallet") {
                 allocation.push(format!("Crédit du porte-monnaie {wallet}"));
             }
             Received {
                 paid_at: r.get("paid_at"),
                 family_public_id: r.get("public_id"),
-                family: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
+                family: format!(
+                    "{} {}",
+                    r.get::<String, _>("last_name"),
+                    r.get::<String, _>("first_name")
+                ),
                 online: mode == "carte",
                 mode: mode_label(&mode),
                 reference: r.get("reference"),
@@ -220,13 +259,19 @@ pub struct Balances {
 /// « Paiement et Solde » does ([`wallets::wallet_lines`]), but for all families at once:
 /// one grouped statement per kind of sum instead of one query per family.
 pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError> {
-    let wallet_rows = sqlx::query("SELECT id, name, billing_mode FROM wallets WHERE structure_id = $1 ORDER BY id")
-        .bind(structure_id)
-        .fetch_all(db.reader())
-        .await?;
+    let wallet_rows = sqlx::query(
+        "SELECT id, name, billing_mode FROM wallets WHERE structure_id = $1 ORDER BY id",
+    )
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
     let wallets: Vec<WalletColumn> = wallet_rows
         .iter()
-        .map(|r| WalletColumn { id: r.get("id"), name: r.get("name"), prepaid: r.get::<String, _>("billing_mode") == "prepaiement" })
+        .map(|r| WalletColumn {
+            id: r.get("id"),
+            name: r.get("name"),
+            prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+        })
         .collect();
     let families = sqlx::query(
         "SELECT f.id, f.public_id, f.last_name, f.first_name FROM families f JOIN family_structures fs ON fs.family_id = f.id WHERE fs.structure_id = $1",
@@ -246,8 +291,13 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
          WHERE i.structure_id = $1 GROUP BY i.family_id, i.wallet_id",
     ];
     for (k, sql) in grouped.into_iter().enumerate() {
-        for r in sqlx::query(sql).bind(structure_id).fetch_all(db.reader()).await? {
-            sums.entry((r.get("family_id"), r.get("wallet_id"))).or_default()[k] += r.get::<i64, _>("total");
+        for r in sqlx::query(sql)
+            .bind(structure_id)
+            .fetch_all(db.reader())
+            .await?
+        {
+            sums.entry((r.get("family_id"), r.get("wallet_id")))
+                .or_default()[k] += r.get::<i64, _>("total");
         }
     }
     let mut families: Vec<FamilyBalance> = families
@@ -257,20 +307,31 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
             let soldes: Vec<Cents> = wallets
                 .iter()
                 .map(|w| {
-                    let [credited, consumed, invoiced, allocated] = sums.get(&(family_id, w.id)).copied().unwrap_or_default();
+                    let [credited, consumed, invoiced, allocated] =
+                        sums.get(&(family_id, w.id)).copied().unwrap_or_default();
                     wallets::solde(w.prepaid, credited, consumed, invoiced, allocated)
                 })
                 .collect();
             FamilyBalance {
                 family_id,
                 public_id: r.get("public_id"),
-                family: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
+                family: format!(
+                    "{} {}",
+                    r.get::<String, _>("last_name"),
+                    r.get::<String, _>("first_name")
+                ),
                 total: soldes.iter().sum(),
                 soldes,
             }
         })
         .collect();
-    families.sort_by(|a, b| a.total.0.min(0).cmp(&b.total.0.min(0)).then_with(|| a.family.cmp(&b.family)));
+    families.sort_by(|a, b| {
+        a.total
+            .0
+            .min(0)
+            .cmp(&b.total.0.min(0))
+            .then_with(|| a.family.cmp(&b.family))
+    });
     Ok(Balances { wallets, families })
 }
 
@@ -291,22 +352,36 @@ fn family_ref(r: &sqlx::any::AnyRow) -> FamilyRef {
         id: r.get("id"),
         public_id: r.get("public_id"),
         identifiant: r.get("identifiant"),
-        family: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
+        family: format!(
+            "{} {}",
+            r.get::<String, _>("last_name"),
+            r.get::<String, _>("first_name")
+        ),
     }
 }
 
 /// A family of the structure by public id.
-pub async fn family(db: &Db, structure_id: i64, public_id: &str) -> Result<Option<FamilyRef>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{FAMILY_COLUMNS} AND f.public_id = $2")))
-        .bind(structure_id)
-        .bind(public_id)
-        .fetch_optional(db.reader())
-        .await?;
+pub async fn family(
+    db: &Db,
+    structure_id: i64,
+    public_id: &str,
+) -> Result<Option<FamilyRef>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{FAMILY_COLUMNS} AND f.public_id = $2"
+    )))
+    .bind(structure_id)
+    .bind(public_id)
+    .fetch_optional(db.reader())
+    .await?;
     Ok(row.as_ref().map(family_ref))
 }
 
 /// The structure's families whose name or identifiant contains `text` (at most 20).
-pub async fn find_families(db: &Db, structure_id: i64, text: &str) -> Result<Vec<FamilyRef>, StoreError> {
+pub async fn find_families(
+    db: &Db,
+    structure_id: i64,
+    text: &str,
+) -> Result<Vec<FamilyRef>, StoreError> {
     let pattern = format!("%{}%", text.trim().to_lowercase().replace(['%', '_'], ""));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{FAMILY_COLUMNS} AND (LOWER(f.last_name) LIKE $2 OR LOWER(f.first_name) LIKE $2 OR LOWER(f.identifiant) LIKE $2) \

@@ -53,8 +53,15 @@ fn normalise(identifiant: &str) -> String {
     identifiant.trim().to_lowercase()
 }
 
-async fn credentials(db: &Db, sql: &'static str, login: &str) -> Result<Option<Credentials>, StoreError> {
-    let row = sqlx::query(sql).bind(normalise(login)).fetch_optional(db.reader()).await?;
+async fn credentials(
+    db: &Db,
+    sql: &'static str,
+    login: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query(sql)
+        .bind(normalise(login))
+        .fetch_optional(db.reader())
+        .await?;
     Ok(row.map(|r| Credentials {
         id: r.get("id"),
         password_hash: r.get("password_hash"),
@@ -62,20 +69,29 @@ async fn credentials(db: &Db, sql: &'static str, login: &str) -> Result<Option<C
     }))
 }
 
-pub async fn family_credentials(db: &Db, identifiant: &str) -> Result<Option<Credentials>, StoreError> {
-    credentials(db, "SELECT id, password_hash, must_change_password FROM families WHERE identifiant = $1", identifiant).await
+pub async fn family_credentials(
+    db: &Db,
+    identifiant: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    credentials(
+        db,
+        "SELECT id, password_hash, must_change_password FROM families WHERE identifiant = $1",
+        identifiant,
+    )
+    .await
 }
 
 pub async fn family_password_hash(db: &Db, family_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT password_hash FROM families WHERE id = $1")
-        .bind(family_id)
-        .fetch_optional(db.reader())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT password_hash FROM families WHERE id = $1")
+            .bind(family_id)
+            .fetch_optional(db.reader())
+            .await?,
+    )
 }
 
 /// The columns `family_from` reads, from `families f`.
-pub(crate) const FAMILY_COLUMNS: &str =
-    "f.id AS family_id, f.identifiant, f.civility, f.last_name, f.first_name, f.emails, f.must_change_password, f.quotient_familial";
+pub(crate) const FAMILY_COLUMNS: &str = "f.id AS family_id, f.identifiant, f.civility, f.last_name, f.first_name, f.emails, f.must_change_password, f.quotient_familial";
 
 pub(crate) fn family_from(r: &sqlx::any::AnyRow) -> FamilyAccount {
     let emails: String = r.get("emails");
@@ -85,7 +101,12 @@ pub(crate) fn family_from(r: &sqlx::any::AnyRow) -> FamilyAccount {
         civility: r.get("civility"),
         last_name: r.get("last_name"),
         first_name: r.get("first_name"),
-        emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        emails: emails
+            .split(';')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
         must_change_password: r.get::<i64, _>("must_change_password") != 0,
         quotient_familial: r.get("quotient_familial"),
     }
@@ -93,19 +114,30 @@ pub(crate) fn family_from(r: &sqlx::any::AnyRow) -> FamilyAccount {
 
 pub async fn family(db: &Db, family_id: i64) -> Result<Option<FamilyAccount>, StoreError> {
     let sql = format!("SELECT {FAMILY_COLUMNS} FROM families f WHERE f.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).fetch_optional(db.reader()).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(family_id)
+        .fetch_optional(db.reader())
+        .await?;
     Ok(row.as_ref().map(family_from))
 }
 
 /// The family whose identifiant and one of whose addresses match, for a reset request.
-pub async fn family_by_identifiant_and_email(db: &Db, identifiant: &str, email: &str) -> Result<Option<FamilyAccount>, StoreError> {
+pub async fn family_by_identifiant_and_email(
+    db: &Db,
+    identifiant: &str,
+    email: &str,
+) -> Result<Option<FamilyAccount>, StoreError> {
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
         .bind(normalise(identifiant))
         .fetch_optional(db.reader())
         .await?;
     let Some(id) = id else { return Ok(None) };
     let account = family(db, id).await?;
-    Ok(account.filter(|a| a.emails.iter().any(|e| e.eq_ignore_ascii_case(email.trim()))))
+    Ok(account.filter(|a| {
+        a.emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(email.trim()))
+    }))
 }
 
 /// Stores a new password hash and queues its notification mail in one transaction. A
@@ -138,11 +170,20 @@ pub async fn set_family_password(
 
 /// Upgrades a hash made with older parameters, keeping everything else.
 pub async fn rehash_family_password(db: &Db, family_id: i64, hash: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE families SET password_hash = $1 WHERE id = $2").bind(hash).bind(family_id).execute(db.writer()).await?;
+    sqlx::query("UPDATE families SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(family_id)
+        .execute(db.writer())
+        .await?;
     Ok(())
 }
 
-pub async fn set_family_emails(db: &Db, family_id: i64, emails: &[String], now: Timestamp) -> Result<(), StoreError> {
+pub async fn set_family_emails(
+    db: &Db,
+    family_id: i64,
+    emails: &[String],
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE families SET emails = $1, updated_at = $2 WHERE id = $3")
         .bind(emails.join(";"))
         .bind(db_time(now))
@@ -152,11 +193,16 @@ pub async fn set_family_emails(db: &Db, family_id: i64, emails: &[String], now: 
     Ok(())
 }
 
-pub async fn family_id_by_identifiant(db: &Db, identifiant: &str) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
-        .bind(normalise(identifiant))
-        .fetch_optional(db.reader())
-        .await?)
+pub async fn family_id_by_identifiant(
+    db: &Db,
+    identifiant: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
+            .bind(normalise(identifiant))
+            .fetch_optional(db.reader())
+            .await?,
+    )
 }
 
 pub async fn staff_id_by_login(db: &Db, login: &str) -> Result<Option<i64>, StoreError> {
@@ -167,7 +213,12 @@ pub async fn staff_id_by_login(db: &Db, login: &str) -> Result<Option<i64>, Stor
 }
 
 pub async fn staff_credentials(db: &Db, login: &str) -> Result<Option<Credentials>, StoreError> {
-    credentials(db, "SELECT id, password_hash, must_change_password FROM staff WHERE login = $1", login).await
+    credentials(
+        db,
+        "SELECT id, password_hash, must_change_password FROM staff WHERE login = $1",
+        login,
+    )
+    .await
 }
 
 pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, StoreError> {
@@ -184,6 +235,10 @@ pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, Store
 }
 
 pub async fn rehash_staff_password(db: &Db, staff_id: i64, hash: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2").bind(hash).bind(staff_id).execute(db.writer()).await?;
+    sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(staff_id)
+        .execute(db.writer())
+        .await?;
     Ok(())
 }

@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
-    clock::Clock,
     activity::{PriceBracket, day_price},
+    clock::Clock,
     dossier::Values,
     french::long_date,
     money::Cents,
@@ -38,27 +38,37 @@ pub struct ActivityRef {
 const ACTIVITY_REF: &str = "SELECT a.id, a.public_id, a.name, a.structure_id, s.name AS structure FROM activities a JOIN structures s ON s.id = a.structure_id";
 
 fn activity_ref(r: &AnyRow) -> ActivityRef {
-    ActivityRef { id: r.get("id"), public_id: r.get("public_id"), name: r.get("name"), structure_id: r.get("structure_id"), structure: r.get("structure") }
+    ActivityRef {
+        id: r.get("id"),
+        public_id: r.get("public_id"),
+        name: r.get("name"),
+        structure_id: r.get("structure_id"),
+        structure: r.get("structure"),
+    }
 }
 
 /// The activities of these structures, structure by structure, by start time.
 pub async fn activities(db: &Db, structures: &[i64]) -> Result<Vec<ActivityRef>, StoreError> {
     let mut all = Vec::new();
     for structure in structures {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{ACTIVITY_REF} WHERE a.structure_id = $1 ORDER BY a.start_time, a.name")))
-            .bind(*structure)
-            .fetch_all(db.reader())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ACTIVITY_REF} WHERE a.structure_id = $1 ORDER BY a.start_time, a.name"
+        )))
+        .bind(*structure)
+        .fetch_all(db.reader())
+        .await?;
         all.extend(rows.iter().map(activity_ref));
     }
     Ok(all)
 }
 
 pub async fn activity(db: &Db, public_id: &str) -> Result<Option<ActivityRef>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ACTIVITY_REF} WHERE a.public_id = $1")))
-        .bind(public_id)
-        .fetch_optional(db.reader())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ACTIVITY_REF} WHERE a.public_id = $1"
+    )))
+    .bind(public_id)
+    .fetch_optional(db.reader())
+    .await?;
     Ok(row.as_ref().map(activity_ref))
 }
 
@@ -77,13 +87,22 @@ pub struct Health {
 
 impl Health {
     fn from_fiche(fiche_id: i64, state: &str, values: &Values) -> Health {
-        let get = |key: &str| values.get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let get = |key: &str| {
+            values
+                .get(key)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
         let diet = get("regime_alimentaire");
         Health {
             fiche_id,
             validated: state == "validee",
             allergies: get("allergies"),
-            diet: if diet == "Aucune" { String::new() } else { diet },
+            diet: if diet == "Aucune" {
+                String::new()
+            } else {
+                diet
+            },
             pai: get("pai") == "oui",
             treatment: get("traitement"),
         }
@@ -157,7 +176,10 @@ async fn children_of_day(db: &Db, activity_id: i64, day: Date) -> Result<Day, St
     for r in &rows {
         let present: Option<i64> = r.get("present");
         let walk_in = r.get::<Option<i64>, _>("walk_in") == Some(1);
-        if let (Some(staff), Some(at)) = (r.get::<Option<String>, _>("recorder"), r.get::<Option<String>, _>("recorded_at")) {
+        if let (Some(staff), Some(at)) = (
+            r.get::<Option<String>, _>("recorder"),
+            r.get::<Option<String>, _>("recorded_at"),
+        ) {
             let at = parse_db_time(&at)?;
             if list.recorded.as_ref().is_none_or(|known| known.at < at) {
                 list.recorded = Some(Recorder { staff, at });
@@ -169,7 +191,10 @@ async fn children_of_day(db: &Db, activity_id: i64, day: Date) -> Result<Day, St
             public_id: r.get("public_id"),
             first_name: r.get("first_name"),
             last_name: r.get("last_name"),
-            birth_date: r.get::<String, _>("birth_date").parse().map_err(|e| StoreError::corrupt("children.birth_date", e))?,
+            birth_date: r
+                .get::<String, _>("birth_date")
+                .parse()
+                .map_err(|e| StoreError::corrupt("children.birth_date", e))?,
             school: r.get("school"),
             family: r.get("family"),
             rank: None,
@@ -196,7 +221,13 @@ async fn children_of_day(db: &Db, activity_id: i64, day: Date) -> Result<Day, St
 
 /// A day's lists with each child's health information, for a staff member: every fiche
 /// shown is logged as a reading of health data (RGPD art. 9), in one transaction.
-pub async fn day_list(db: &Db, staff_id: i64, activity: &ActivityRef, day: Date, now: Timestamp) -> Result<Day, StoreError> {
+pub async fn day_list(
+    db: &Db,
+    staff_id: i64,
+    activity: &ActivityRef,
+    day: Date,
+    now: Timestamp,
+) -> Result<Day, StoreError> {
     let mut list = children_of_day(db, activity.id, day).await?;
     let rows = sqlx::query(
         "SELECT f.id, f.child_id, f.state, f.data FROM fiches f JOIN dossier_campaigns d ON d.id = f.campaign_id \
@@ -216,8 +247,12 @@ pub async fn day_list(db: &Db, staff_id: i64, activity: &ActivityRef, day: Date,
         if latest.contains_key(&child) {
             continue;
         }
-        let values: Values = serde_json::from_str(&r.get::<String, _>("data")).map_err(|e| StoreError::corrupt("fiches.data", e))?;
-        latest.insert(child, Health::from_fiche(r.get("id"), &r.get::<String, _>("state"), &values));
+        let values: Values = serde_json::from_str(&r.get::<String, _>("data"))
+            .map_err(|e| StoreError::corrupt("fiches.data", e))?;
+        latest.insert(
+            child,
+            Health::from_fiche(r.get("id"), &r.get::<String, _>("state"), &values),
+        );
     }
     if latest.is_empty() {
         return Ok(list);
@@ -232,7 +267,12 @@ pub async fn day_list(db: &Db, staff_id: i64, activity: &ActivityRef, day: Date,
             .await?;
     }
     tx.commit().await?;
-    for child in list.booked.iter_mut().chain(list.waiting.iter_mut()).chain(list.walk_ins.iter_mut()) {
+    for child in list
+        .booked
+        .iter_mut()
+        .chain(list.waiting.iter_mut())
+        .chain(list.walk_ins.iter_mut())
+    {
         child.health = latest.get(&child.child_id).cloned();
     }
     Ok(list)
@@ -249,7 +289,11 @@ pub struct Registered {
 
 /// The pointage sheet of a day: the booked children, the walk-ins already recorded, and
 /// the other children registered to the activity, who may have come without a booking.
-pub async fn sheet(db: &Db, activity_id: i64, day: Date) -> Result<(Day, Vec<Registered>), StoreError> {
+pub async fn sheet(
+    db: &Db,
+    activity_id: i64,
+    day: Date,
+) -> Result<(Day, Vec<Registered>), StoreError> {
     let list = children_of_day(db, activity_id, day).await?;
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.last_name || ' ' || c.first_name AS name FROM registrations g JOIN children c ON c.id = g.child_id \
@@ -262,7 +306,14 @@ pub async fn sheet(db: &Db, activity_id: i64, day: Date) -> Result<(Day, Vec<Reg
     .bind(day.to_string())
     .fetch_all(db.reader())
     .await?;
-    let others = rows.iter().map(|r| Registered { child_id: r.get("id"), public_id: r.get("public_id"), name: r.get("name") }).collect();
+    let others = rows
+        .iter()
+        .map(|r| Registered {
+            child_id: r.get("id"),
+            public_id: r.get("public_id"),
+            name: r.get("name"),
+        })
+        .collect();
     Ok((list, others))
 }
 
@@ -289,9 +340,15 @@ pub enum Refusal {
 impl Refusal {
     pub fn message(&self, day: Date) -> String {
         match self {
-            Refusal::Future => format!("Le {} n'a pas encore commencé : le pointage se fait le jour même ou après.", long_date(day)),
+            Refusal::Future => format!(
+                "Le {} n'a pas encore commencé : le pointage se fait le jour même ou après.",
+                long_date(day)
+            ),
             Refusal::Unmarked(child) => format!("Indiquez la présence ou l'absence de {child}."),
-            Refusal::NotRegistered => "Cet enfant n'est pas inscrit à l'activité : choisissez un enfant de la liste.".to_owned(),
+            Refusal::NotRegistered => {
+                "Cet enfant n'est pas inscrit à l'activité : choisissez un enfant de la liste."
+                    .to_owned()
+            }
             Refusal::Invoiced { child, invoice } => format!(
                 "La consommation de {child} du {} figure déjà sur la facture {invoice} : elle ne peut plus être retirée. Le pointage n'a pas été enregistré.",
                 long_date(day)
@@ -338,13 +395,24 @@ fn describe_sheet(lines: &[(String, bool, bool)]) -> String {
 /// Records (or records again) the pointage of a day and makes its consommations follow
 /// it, in one transaction with its audit entry. Recording the same sheet twice changes
 /// nothing; a consommation already invoiced is never removed (the whole sheet is refused).
-pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: &[Mark], today: Date, now: Timestamp) -> Result<Result<Recorded, Refusal>, StoreError> {
+pub async fn record(
+    db: &Db,
+    staff_id: i64,
+    activity_id: i64,
+    day: Date,
+    marks: &[Mark],
+    today: Date,
+    now: Timestamp,
+) -> Result<Result<Recorded, Refusal>, StoreError> {
     if day > today {
         return Ok(Err(Refusal::Future));
     }
     let day_text = day.to_string();
     let mut tx = db.begin().await?;
-    let activity = sqlx::query("SELECT name, structure_id FROM activities WHERE id = $1").bind(activity_id).fetch_one(&mut *tx).await?;
+    let activity = sqlx::query("SELECT name, structure_id FROM activities WHERE id = $1")
+        .bind(activity_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let known_rows = sqlx::query(
         "SELECT c.id, c.last_name || ' ' || c.first_name AS name, c.family_id, f.quotient_familial, r.amount_cents \
          FROM children c JOIN families f ON f.id = c.family_id \
@@ -359,7 +427,12 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
     let known: HashMap<i64, Known> = known_rows
         .iter()
         .map(|r| {
-            let child = Known { name: r.get("name"), family_id: r.get("family_id"), booked_price: r.get("amount_cents"), quotient_familial: r.get("quotient_familial") };
+            let child = Known {
+                name: r.get("name"),
+                family_id: r.get("family_id"),
+                booked_price: r.get("amount_cents"),
+                quotient_familial: r.get("quotient_familial"),
+            };
             (r.get("id"), child)
         })
         .collect();
@@ -367,7 +440,11 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
     if marks.iter().any(|m| !known.contains_key(&m.child_id)) {
         return Ok(Err(Refusal::NotRegistered));
     }
-    let mut unmarked: Vec<&str> = known.iter().filter(|(id, k)| k.booked_price.is_some() && !marked.contains_key(id)).map(|(_, k)| k.name.as_str()).collect();
+    let mut unmarked: Vec<&str> = known
+        .iter()
+        .filter(|(id, k)| k.booked_price.is_some() && !marked.contains_key(id))
+        .map(|(_, k)| k.name.as_str())
+        .collect();
     unmarked.sort_unstable();
     if let Some(first) = unmarked.first() {
         return Ok(Err(Refusal::Unmarked((*first).to_owned())));
@@ -381,8 +458,16 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
     .bind(&day_text)
     .fetch_all(&mut *tx)
     .await?;
-    let previous: Vec<(String, bool, bool)> =
-        previous_rows.iter().map(|r| (r.get("name"), r.get::<i64, _>("present") == 1, r.get::<i64, _>("walk_in") == 1)).collect();
+    let previous: Vec<(String, bool, bool)> = previous_rows
+        .iter()
+        .map(|r| {
+            (
+                r.get("name"),
+                r.get::<i64, _>("present") == 1,
+                r.get::<i64, _>("walk_in") == 1,
+            )
+        })
+        .collect();
 
     let mut recorded = Recorded::default();
     let existing = sqlx::query(
@@ -402,25 +487,48 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
         if let Some(invoice) = r.get::<Option<String>, _>("number") {
             let name = match known.get(&child) {
                 Some(k) => k.name.clone(),
-                None => sqlx::query_scalar("SELECT last_name || ' ' || first_name FROM children WHERE id = $1").bind(child).fetch_one(&mut *tx).await?,
+                None => {
+                    sqlx::query_scalar(
+                        "SELECT last_name || ' ' || first_name FROM children WHERE id = $1",
+                    )
+                    .bind(child)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
             };
-            return Ok(Err(Refusal::Invoiced { child: name, invoice }));
+            return Ok(Err(Refusal::Invoiced {
+                child: name,
+                invoice,
+            }));
         }
-        sqlx::query("DELETE FROM consommations WHERE id = $1").bind(r.get::<i64, _>("id")).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM consommations WHERE id = $1")
+            .bind(r.get::<i64, _>("id"))
+            .execute(&mut *tx)
+            .await?;
         recorded.removed += 1;
     }
 
-    let brackets: Vec<PriceBracket> = sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
+    let brackets: Vec<PriceBracket> =
+        sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
+            .bind(activity_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| PriceBracket {
+                qf_max: r.get("qf_max"),
+                price: Cents(r.get("price_cents")),
+            })
+            .collect();
+    sqlx::query("DELETE FROM attendance WHERE activity_id = $1 AND day = $2")
         .bind(activity_id)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) })
-        .collect();
-    sqlx::query("DELETE FROM attendance WHERE activity_id = $1 AND day = $2").bind(activity_id).bind(&day_text).execute(&mut *tx).await?;
+        .bind(&day_text)
+        .execute(&mut *tx)
+        .await?;
     let mut after = Vec::with_capacity(marks.len());
     for (child_id, present) in &marked {
-        let Some(child) = known.get(child_id) else { continue };
+        let Some(child) = known.get(child_id) else {
+            continue;
+        };
         let walk_in = child.booked_price.is_none();
         sqlx::query(
             "INSERT INTO attendance (activity_id, day, child_id, present, walk_in, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -443,7 +551,9 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
         if consumed.contains(child_id) {
             continue;
         }
-        let price = child.booked_price.unwrap_or_else(|| day_price(&brackets, child.quotient_familial).0);
+        let price = child
+            .booked_price
+            .unwrap_or_else(|| day_price(&brackets, child.quotient_familial).0);
         sqlx::query(
             "INSERT INTO consommations (family_id, child_id, activity_id, day, quantity, unit_price_cents, amount_cents) VALUES ($1, $2, $3, $4, 1, $5, $5)",
         )
@@ -475,17 +585,33 @@ pub async fn record(db: &Db, staff_id: i64, activity_id: i64, day: Date, marks: 
 /// and records who asked in the audit trail. The run is a sequence of transactions of its
 /// own (so that a run killed midway is resumed), hence the entry is written once it has
 /// finished.
-pub async fn run_processing(db: &Db, staff_id: i64, structures: &[i64], clock: &Clock) -> Result<RunOutcome, StoreError> {
+pub async fn run_processing(
+    db: &Db,
+    staff_id: i64,
+    structures: &[i64],
+    clock: &Clock,
+) -> Result<RunOutcome, StoreError> {
     let outcome = processing::run(db, clock, processing::RunScope::Structures(structures)).await?;
     let now = clock.now();
     if let RunOutcome::Done(summary) = outcome {
         let after = audit::describe(&[
             ("Demandes traitées", summary.requests.to_string()),
             ("Mails de compte rendu", summary.reports.to_string()),
-            ("Places attribuées depuis la liste d'attente", summary.promotions.to_string()),
+            (
+                "Places attribuées depuis la liste d'attente",
+                summary.promotions.to_string(),
+            ),
         ]);
         let subject = format!("Traitement n° {}", summary.run_id);
-        let change = audit::Change { staff_id, structure_id: None, family_id: None, action: "Traitement des demandes lancé", subject: &subject, before: None, after: Some(after) };
+        let change = audit::Change {
+            staff_id,
+            structure_id: None,
+            family_id: None,
+            action: "Traitement des demandes lancé",
+            subject: &subject,
+            before: None,
+            after: Some(after),
+        };
         let mut tx = db.begin().await?;
         audit::record(&mut tx, &change, now).await?;
         tx.commit().await?;

@@ -10,7 +10,10 @@ use jiff::{Timestamp, ToSpan, civil::Date};
 use ribambelle_domain::{french::month_year, money::Cents};
 use sqlx::Row;
 
-use crate::{Db, StoreError, audit, outbox::{self, NewMail}};
+use crate::{
+    Db, StoreError, audit,
+    outbox::{self, NewMail},
+};
 
 /// Days before an invoice falls due.
 const PAYMENT_TERM_DAYS: i32 = 30;
@@ -92,7 +95,11 @@ struct Group {
     line: PreviewLine,
 }
 
-async fn groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(executor: E, structure_id: i64, month: Date) -> Result<Vec<Group>, StoreError> {
+async fn groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    executor: E,
+    structure_id: i64,
+    month: Date,
+) -> Result<Vec<Group>, StoreError> {
     let month = month.first_of_month();
     let rows = sqlx::query(
         "SELECT c.family_id, f.public_id, f.civility, f.last_name, f.first_name, f.emails, a.wallet_id, w.name, \
@@ -156,11 +163,16 @@ pub async fn issue(
     let mut tx = db.begin().await?;
     // Taken first, so that a concurrent issuing of any structure for this month waits, then
     // finds its days invoiced and the numbers used.
-    sqlx::query("INSERT INTO invoice_numbering (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING")
+    sqlx::query(
+        "INSERT INTO invoice_numbering (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING",
+    )
+    .bind(&prefix)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE invoice_numbering SET prefix = prefix WHERE prefix = $1")
         .bind(&prefix)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE invoice_numbering SET prefix = prefix WHERE prefix = $1").bind(&prefix).execute(&mut *tx).await?;
     let mut number = last_number(&mut tx, &prefix).await?;
     let mut issued = Issued::default();
     // Per family: its greeting, its addresses, and « F202610-00004 (Périscolaire) : 5,40 € ».
@@ -200,45 +212,89 @@ pub async fn issue(
         .await?;
         // A consommation recorded late (between the groups' reading and now) is billed too:
         // the invoice says what it actually took.
-        let amount: i64 = sqlx::query_scalar("SELECT CAST(SUM(amount_cents) AS BIGINT) FROM consommations WHERE invoice_id = $1")
+        let amount: i64 = sqlx::query_scalar(
+            "SELECT CAST(SUM(amount_cents) AS BIGINT) FROM consommations WHERE invoice_id = $1",
+        )
+        .bind(invoice_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE invoices SET amount_cents = $1 WHERE id = $2")
+            .bind(amount)
             .bind(invoice_id)
-            .fetch_one(&mut *tx)
+            .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE invoices SET amount_cents = $1 WHERE id = $2").bind(amount).bind(invoice_id).execute(&mut *tx).await?;
         issued.invoices += 1;
         issued.total += Cents(amount);
-        let entry = told.entry(group.family_id).or_insert_with(|| (group.greeting.clone(), group.emails.clone(), Vec::new()));
-        entry.2.push(format!("- Facture {invoice_number} ({}) : {}", group.line.wallet, Cents(amount).to_french()));
+        let entry = told
+            .entry(group.family_id)
+            .or_insert_with(|| (group.greeting.clone(), group.emails.clone(), Vec::new()));
+        entry.2.push(format!(
+            "- Facture {invoice_number} ({}) : {}",
+            group.line.wallet,
+            Cents(amount).to_french()
+        ));
     }
     if issued.invoices == 0 {
         tx.rollback().await?;
         return Ok(Ok(issued));
     }
-    let structure: String = sqlx::query_scalar("SELECT name FROM structures WHERE id = $1").bind(structure_id).fetch_one(&mut *tx).await?;
+    let structure: String = sqlx::query_scalar("SELECT name FROM structures WHERE id = $1")
+        .bind(structure_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let period = month_year(month.year(), month.month());
     for (greeting, emails, lines) in told.values() {
-        let Some(first) = emails.split(';').map(str::trim).find(|e| !e.is_empty()) else { continue };
+        let Some(first) = emails.split(';').map(str::trim).find(|e| !e.is_empty()) else {
+            continue;
+        };
         let body_text = format!(
             "Bonjour {greeting},\n\nVotre facture de {period} est disponible dans « Paiement et Solde » du Portail Famille, où vous pouvez la télécharger et la régler en ligne :\n\n{}\n\nÀ régler avant le {}.\n\n{structure}\n",
             lines.join("\n"),
             due_on.strftime("%d/%m/%Y"),
         );
-        let mail = NewMail { recipients: vec![first.to_owned()], subject: format!("Votre facture est disponible — {structure}"), body_text, body_html: None };
+        let mail = NewMail {
+            recipients: vec![first.to_owned()],
+            subject: format!("Votre facture est disponible — {structure}"),
+            body_text,
+            body_html: None,
+        };
         outbox::enqueue(&mut tx, &mail, now).await?;
     }
-    let subject = format!("{period}, {} facture{}, {}", issued.invoices, if issued.invoices > 1 { "s" } else { "" }, issued.total.to_french());
-    let after = (!excluded.is_empty()).then(|| audit::describe(&[("Familles exclues", excluded.len().to_string())]));
-    let change = audit::Change { staff_id, structure_id: Some(structure_id), family_id: None, action: "Factures émises", subject: &subject, before: None, after };
+    let subject = format!(
+        "{period}, {} facture{}, {}",
+        issued.invoices,
+        if issued.invoices > 1 { "s" } else { "" },
+        issued.total.to_french()
+    );
+    let after = (!excluded.is_empty())
+        .then(|| audit::describe(&[("Familles exclues", excluded.len().to_string())]));
+    let change = audit::Change {
+        staff_id,
+        structure_id: Some(structure_id),
+        family_id: None,
+        action: "Factures émises",
+        subject: &subject,
+        before: None,
+        after,
+    };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
     Ok(Ok(issued))
 }
 
 /// The highest sequence number used for invoices starting with `prefix` (« F202610- »).
-async fn last_number(tx: &mut sqlx::Transaction<'_, sqlx::Any>, prefix: &str) -> Result<i64, StoreError> {
-    let numbers: Vec<String> = sqlx::query_scalar("SELECT number FROM invoices WHERE number LIKE $1")
-        .bind(format!("{prefix}%"))
-        .fetch_all(&mut **tx)
-        .await?;
-    Ok(numbers.iter().filter_map(|n| n.strip_prefix(prefix)?.parse::<i64>().ok()).max().unwrap_or(0))
+async fn last_number(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    prefix: &str,
+) -> Result<i64, StoreError> {
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT number FROM invoices WHERE number LIKE $1")
+            .bind(format!("{prefix}%"))
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(numbers
+        .iter()
+        .filter_map(|n| n.strip_prefix(prefix)?.parse::<i64>().ok())
+        .max()
+        .unwrap_or(0))
 }

@@ -22,8 +22,7 @@ use sqlx::Row;
 use crate::{
     Backend, Db, StoreError,
     bulk::{ROWS_PER_STATEMENT, Statement, Val, in_shapes},
-    catalog,
-    db_time,
+    catalog, db_time,
     places::Asked,
     writes::{Batch, BoxFuture, WriteTx},
 };
@@ -39,15 +38,29 @@ static HOLIDAYS: LazyLock<Result<Vec<HolidayPeriod>, String>> =
 
 /// The school calendar of a zone, without a query.
 pub fn calendar_of(zone: SchoolZone, alsace_moselle: bool) -> Result<SchoolCalendar, StoreError> {
-    let all = HOLIDAYS.as_ref().map_err(|e| StoreError::Reference(e.clone()))?;
-    Ok(SchoolCalendar::new(zone, all.iter().filter(|p| p.zone == zone).cloned().collect::<Vec<_>>(), alsace_moselle))
+    let all = HOLIDAYS
+        .as_ref()
+        .map_err(|e| StoreError::Reference(e.clone()))?;
+    Ok(SchoolCalendar::new(
+        zone,
+        all.iter()
+            .filter(|p| p.zone == zone)
+            .cloned()
+            .collect::<Vec<_>>(),
+        alsace_moselle,
+    ))
 }
 
 /// The school calendar of a structure's zone.
 pub async fn school_calendar(db: &Db, structure_id: i64) -> Result<SchoolCalendar, StoreError> {
-    let row = sqlx::query("SELECT school_zone, alsace_moselle FROM structures WHERE id = $1").bind(structure_id).fetch_one(db.reader()).await?;
+    let row = sqlx::query("SELECT school_zone, alsace_moselle FROM structures WHERE id = $1")
+        .bind(structure_id)
+        .fetch_one(db.reader())
+        .await?;
     let zone_text: String = row.get("school_zone");
-    let zone: SchoolZone = zone_text.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone_text))?;
+    let zone: SchoolZone = zone_text
+        .parse()
+        .map_err(|_| StoreError::corrupt("structures.school_zone", &zone_text))?;
     calendar_of(zone, row.get::<i64, _>("alsace_moselle") != 0)
 }
 
@@ -62,7 +75,11 @@ pub struct Child {
 }
 
 /// The family's children registered to at least one activity of the structure.
-pub async fn children(db: &Db, family_id: i64, structure_id: i64) -> Result<Vec<Child>, StoreError> {
+pub async fn children(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+) -> Result<Vec<Child>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.first_name, c.last_name, \
            (SELECT COUNT(*) FROM legal_texts t WHERE t.structure_id = $2 AND t.kind = 'reglement' \
@@ -103,7 +120,11 @@ pub struct Activity {
 }
 
 /// The activities of the structure the child is registered to, by start time and name.
-pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Result<Vec<Activity>, StoreError> {
+pub async fn child_activities(
+    db: &Db,
+    child_id: i64,
+    structure_id: i64,
+) -> Result<Vec<Activity>, StoreError> {
     // The catalogue's version comes with the registrations (one row at least, with no
     // activity when there is none), read before the catalogue's rows as `catalog` wants.
     let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
@@ -114,14 +135,25 @@ pub async fn child_activities(db: &Db, child_id: i64, structure_id: i64) -> Resu
     .bind(structure_id)
     .fetch_all(db.reader())
     .await?;
-    let Some(&(version, _)) = rows.first() else { return Err(StoreError::corrupt("catalog_version", "no row")) };
+    let Some(&(version, _)) = rows.first() else {
+        return Err(StoreError::corrupt("catalog_version", "no row"));
+    };
     let ids: Vec<i64> = rows.iter().filter_map(|&(_, id)| id).collect();
-    Ok(catalog::at_version(db, version).await?.activities().filter(|a| ids.contains(&a.id)).cloned().collect())
+    Ok(catalog::at_version(db, version)
+        .await?
+        .activities()
+        .filter(|a| ids.contains(&a.id))
+        .cloned()
+        .collect())
 }
 
 /// One activity with its rules and prices.
 pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, StoreError> {
-    catalog::current(db).await?.activity(activity_id).cloned().ok_or_else(|| sqlx::Error::RowNotFound.into())
+    catalog::current(db)
+        .await?
+        .activity(activity_id)
+        .cloned()
+        .ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
 pub(crate) fn parse_time(text: &str) -> Result<Time, StoreError> {
@@ -143,7 +175,13 @@ pub async fn child_bookings(
         .await?;
     let mut map = HashMap::with_capacity(rows.len());
     for r in rows {
-        map.insert((r.get("activity_id"), date(&r.get::<String, _>("day"), "reservations.day")?), r.get("state"));
+        map.insert(
+            (
+                r.get("activity_id"),
+                date(&r.get::<String, _>("day"), "reservations.day")?,
+            ),
+            r.get("state"),
+        );
     }
     Ok(map)
 }
@@ -154,7 +192,12 @@ pub fn is_booked_state(state: &str) -> bool {
 }
 
 /// Places taken per activity and day: accepted bookings and requests not processed yet.
-pub async fn places_taken(db: &Db, activity_id: i64, from: Date, to: Date) -> Result<HashMap<Date, i64>, StoreError> {
+pub async fn places_taken(
+    db: &Db,
+    activity_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<HashMap<Date, i64>, StoreError> {
     // One row per day, whatever the number of families that booked it.
     let rows = sqlx::query("SELECT day, taken + asked AS taken FROM day_places WHERE activity_id = $1 AND day >= $2 AND day <= $3")
         .bind(activity_id)
@@ -164,7 +207,10 @@ pub async fn places_taken(db: &Db, activity_id: i64, from: Date, to: Date) -> Re
         .await?;
     let mut map = HashMap::with_capacity(rows.len());
     for r in rows {
-        map.insert(date(&r.get::<String, _>("day"), "day_places.day")?, r.get("taken"));
+        map.insert(
+            date(&r.get::<String, _>("day"), "day_places.day")?,
+            r.get("taken"),
+        );
     }
     Ok(map)
 }
@@ -185,11 +231,18 @@ fn change_text(change: Pending) -> &'static str {
 }
 
 pub async fn pending(db: &Db, family_id: i64) -> Result<Vec<PendingChange>, StoreError> {
-    Ok(pending_with_states(db, family_id).await?.into_iter().map(|(change, _)| change).collect())
+    Ok(pending_with_states(db, family_id)
+        .await?
+        .into_iter()
+        .map(|(change, _)| change)
+        .collect())
 }
 
 /// The family's pending changes, each with the state of the reservation it would change.
-pub async fn pending_with_states(db: &Db, family_id: i64) -> Result<Vec<(PendingChange, Option<String>)>, StoreError> {
+pub async fn pending_with_states(
+    db: &Db,
+    family_id: i64,
+) -> Result<Vec<(PendingChange, Option<String>)>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.child_id, p.activity_id, p.day, p.change, r.state FROM pending_changes p \
          LEFT JOIN reservations r ON r.child_id = p.child_id AND r.activity_id = p.activity_id AND r.day = p.day \
@@ -205,7 +258,11 @@ pub async fn pending_with_states(db: &Db, family_id: i64) -> Result<Vec<(Pending
                 child_id: r.get("child_id"),
                 activity_id: r.get("activity_id"),
                 day: date(&r.get::<String, _>("day"), "pending_changes.day")?,
-                change: if change == "reserver" { Pending::Book } else { Pending::Cancel },
+                change: if change == "reserver" {
+                    Pending::Book
+                } else {
+                    Pending::Cancel
+                },
             };
             Ok((pending, r.get("state")))
         })
@@ -224,14 +281,23 @@ pub async fn set_pending(
 ) -> Result<(), StoreError> {
     // A day given twice keeps its last change, as when the days were written one by one;
     // an upsert may not meet the same row twice either (PostgreSQL refuses it).
-    let changes: Vec<(Date, Option<Pending>)> = changes.iter().copied().collect::<BTreeMap<_, _>>().into_iter().collect();
+    let changes: Vec<(Date, Option<Pending>)> = changes
+        .iter()
+        .copied()
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
     if changes.is_empty() {
         return Ok(());
     }
     let created_at = db_time(now);
     let mut statements: Vec<Statement> = Vec::new();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
-        let dropped: Vec<(i64, i64, Date)> = chunk.iter().filter(|(_, c)| c.is_none()).map(|&(day, _)| (child_id, activity_id, day)).collect();
+        let dropped: Vec<(i64, i64, Date)> = chunk
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .map(|&(day, _)| (child_id, activity_id, day))
+            .collect();
         if !dropped.is_empty() {
             let mut delete = Statement::new(db.backend(), "DELETE FROM pending_changes WHERE ");
             days_condition(&mut delete, &dropped);
@@ -241,11 +307,21 @@ pub async fn set_pending(
             .iter()
             .filter_map(|&(day, change)| {
                 let change = change_text(change?);
-                Some([family_id.into(), child_id.into(), activity_id.into(), day.to_string().into(), change.into(), created_at.as_str().into()])
+                Some([
+                    family_id.into(),
+                    child_id.into(),
+                    activity_id.into(),
+                    day.to_string().into(),
+                    change.into(),
+                    created_at.as_str().into(),
+                ])
             })
             .collect();
         if !set.is_empty() {
-            let mut upsert = Statement::new(db.backend(), "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) VALUES ");
+            let mut upsert = Statement::new(
+                db.backend(),
+                "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) VALUES ",
+            );
             upsert.rows(set).sql(
                 " ON CONFLICT (child_id, activity_id, day) DO UPDATE SET family_id = excluded.family_id, \
                  change = excluded.change, created_at = excluded.created_at",
@@ -276,8 +352,16 @@ fn days_condition(statement: &mut Statement, keys: &[(i64, i64, Date)]) {
     }
     statement.not_kept().sql("(");
     for (i, ((child_id, activity_id), days)) in groups.into_iter().enumerate() {
-        statement.sql(if i == 0 { "(child_id = " } else { " OR (child_id = " });
-        statement.value(child_id).sql(" AND activity_id = ").value(activity_id).sql(" AND day IN (");
+        statement.sql(if i == 0 {
+            "(child_id = "
+        } else {
+            " OR (child_id = "
+        });
+        statement
+            .value(child_id)
+            .sql(" AND activity_id = ")
+            .value(activity_id)
+            .sql(" AND day IN (");
         for (j, day) in days.into_iter().enumerate() {
             if j > 0 {
                 statement.sql(", ");
@@ -291,7 +375,10 @@ fn days_condition(statement: &mut Statement, keys: &[(i64, i64, Date)]) {
 
 /// « Annuler » / « Abandonner »: every pending change of the family is dropped.
 pub async fn clear_pending(db: &Db, family_id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM pending_changes WHERE family_id = $1").bind(family_id).execute(db.writer()).await?;
+    sqlx::query("DELETE FROM pending_changes WHERE family_id = $1")
+        .bind(family_id)
+        .execute(db.writer())
+        .await?;
     Ok(())
 }
 
@@ -307,9 +394,15 @@ pub struct Movement {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confirmed {
-    Recorded { bookings: i64, cancellations: i64 },
+    Recorded {
+        bookings: i64,
+        cancellations: i64,
+    },
     /// This confirmation was already recorded (a double submit): nothing new.
-    AlreadyRecorded { bookings: i64, cancellations: i64 },
+    AlreadyRecorded {
+        bookings: i64,
+        cancellations: i64,
+    },
 }
 
 /// Records every movement as *Non transmise*, the requests in arrival order, and drops
@@ -324,7 +417,10 @@ pub async fn confirm(
     refused: &[(i64, i64, Date)],
     now: Timestamp,
 ) -> Result<Confirmed, StoreError> {
-    let bookings = movements.iter().filter(|m| m.change == Pending::Book).count() as i64;
+    let bookings = movements
+        .iter()
+        .filter(|m| m.change == Pending::Book)
+        .count() as i64;
     let cancellations = movements.len() as i64 - bookings;
     let confirmation = Confirmation {
         backend: db.backend(),
@@ -337,14 +433,22 @@ pub async fn confirm(
         now,
     };
     if db.write_batched(confirmation).await? {
-        return Ok(Confirmed::Recorded { bookings, cancellations });
+        return Ok(Confirmed::Recorded {
+            bookings,
+            cancellations,
+        });
     }
-    let row = sqlx::query("SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2")
-        .bind(key)
-        .bind(family_id)
-        .fetch_one(db.reader())
-        .await?;
-    Ok(Confirmed::AlreadyRecorded { bookings: row.get("bookings"), cancellations: row.get("cancellations") })
+    let row = sqlx::query(
+        "SELECT bookings, cancellations FROM confirmations WHERE key = $1 AND family_id = $2",
+    )
+    .bind(key)
+    .bind(family_id)
+    .fetch_one(db.reader())
+    .await?;
+    Ok(Confirmed::AlreadyRecorded {
+        bookings: row.get("bookings"),
+        cancellations: row.get("cancellations"),
+    })
 }
 
 /// A confirmation to write, owned by the job that writes it.
@@ -372,33 +476,73 @@ impl Batch for Confirmation {
         earlier.iter().all(|c| c.family_id != self.family_id)
     }
 
-    fn write_all<'t>(tx: &'t mut WriteTx, items: &'t [Self]) -> BoxFuture<'t, Result<Vec<bool>, StoreError>> {
+    fn write_all<'t>(
+        tx: &'t mut WriteTx,
+        items: &'t [Self],
+    ) -> BoxFuture<'t, Result<Vec<bool>, StoreError>> {
         Box::pin(write_confirmations(tx, items))
     }
 }
 
-async fn write_confirmations(tx: &mut WriteTx, confirmations: &[Confirmation]) -> Result<Vec<bool>, StoreError> {
-    let Some(backend) = confirmations.first().map(|c| c.backend) else { return Ok(Vec::new()) };
+async fn write_confirmations(
+    tx: &mut WriteTx,
+    confirmations: &[Confirmation],
+) -> Result<Vec<bool>, StoreError> {
+    let Some(backend) = confirmations.first().map(|c| c.backend) else {
+        return Ok(Vec::new());
+    };
     // The keys are claimed first: a second submit of the same récapitulatif, even at the
     // same instant on another instance, waits for the first and then finds it recorded.
-    let mut claim = Statement::new(backend, "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ");
+    let mut claim = Statement::new(
+        backend,
+        "INSERT INTO confirmations (key, family_id, bookings, cancellations, confirmed_at) VALUES ",
+    );
     claim
         .rows(confirmations.iter().map(|c| -> [Val; 5] {
-            [c.key.as_str().into(), c.family_id.into(), c.bookings.into(), c.cancellations.into(), db_time(c.now).into()]
+            [
+                c.key.as_str().into(),
+                c.family_id.into(),
+                c.bookings.into(),
+                c.cancellations.into(),
+                db_time(c.now).into(),
+            ]
         }))
         .sql(" ON CONFLICT (key) DO NOTHING RETURNING key");
-    let mut new_keys: HashSet<String> = claim.fetch_all(&mut **tx).await?.iter().map(|r| r.get("key")).collect();
+    let mut new_keys: HashSet<String> = claim
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.get("key"))
+        .collect();
     // The first confirmation with a new key takes it; another with the same key is a
     // double submit.
-    let claimed: Vec<bool> = confirmations.iter().map(|c| new_keys.remove(&c.key)).collect();
-    let recorded: Vec<&Confirmation> = confirmations.iter().zip(&claimed).filter(|&(_, &claimed)| claimed).map(|(c, _)| c).collect();
+    let claimed: Vec<bool> = confirmations
+        .iter()
+        .map(|c| new_keys.remove(&c.key))
+        .collect();
+    let recorded: Vec<&Confirmation> = confirmations
+        .iter()
+        .zip(&claimed)
+        .filter(|&(_, &claimed)| claimed)
+        .map(|(c, _)| c)
+        .collect();
     if recorded.is_empty() {
         return Ok(claimed);
     }
-    let movements: Vec<(&Confirmation, &Movement)> = recorded.iter().flat_map(|&c| c.movements.iter().map(move |m| (c, m))).collect();
+    let movements: Vec<(&Confirmation, &Movement)> = recorded
+        .iter()
+        .flat_map(|&c| c.movements.iter().map(move |m| (c, m)))
+        .collect();
     record(tx, backend, &movements).await?;
-    let done: Vec<(i64, i64, Date)> =
-        recorded.iter().flat_map(|c| c.movements.iter().map(|m| (m.child_id, m.activity_id, m.day)).chain(c.refused.iter().copied())).collect();
+    let done: Vec<(i64, i64, Date)> = recorded
+        .iter()
+        .flat_map(|c| {
+            c.movements
+                .iter()
+                .map(|m| (m.child_id, m.activity_id, m.day))
+                .chain(c.refused.iter().copied())
+        })
+        .collect();
     for chunk in done.chunks(ROWS_PER_STATEMENT) {
         // A child has one family: its (child, activity, day) keys are the family's.
         let mut delete = Statement::new(backend, "DELETE FROM pending_changes WHERE ");
@@ -414,7 +558,11 @@ async fn write_confirmations(tx: &mut WriteTx, confirmations: &[Confirmation]) -
 /// Writes the movements of confirmations with a few statements for them all: first the
 /// requests, in the movements' order, which is their arrival order, each with the state
 /// its reservation had; then the bookings and the cancellations.
-async fn record(tx: &mut WriteTx, backend: Backend, movements: &[(&Confirmation, &Movement)]) -> Result<(), StoreError> {
+async fn record(
+    tx: &mut WriteTx,
+    backend: Backend,
+    movements: &[(&Confirmation, &Movement)],
+) -> Result<(), StoreError> {
     for chunk in in_shapes(movements) {
         let mut requests = Statement::new(
             backend,
@@ -422,19 +570,24 @@ async fn record(tx: &mut WriteTx, backend: Backend, movements: &[(&Confirmation,
              (confirmation_key, family_id, child_id, activity_id, day, action, previous_state, amount_cents, confirmed_at) \
              SELECT v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, r.state, v.column8, v.column9 FROM (VALUES ",
         );
-        requests.rows(chunk.iter().zip(0i64..).map(|(&(c, m), position)| -> [Val; 9] {
-            [
-                position.into(),
-                c.key.as_str().into(),
-                c.family_id.into(),
-                m.child_id.into(),
-                m.activity_id.into(),
-                m.day.to_string().into(),
-                change_text(m.change).into(),
-                m.amount.0.into(),
-                db_time(c.now).into(),
-            ]
-        }));
+        requests.rows(
+            chunk
+                .iter()
+                .zip(0i64..)
+                .map(|(&(c, m), position)| -> [Val; 9] {
+                    [
+                        position.into(),
+                        c.key.as_str().into(),
+                        c.family_id.into(),
+                        m.child_id.into(),
+                        m.activity_id.into(),
+                        m.day.to_string().into(),
+                        change_text(m.change).into(),
+                        m.amount.0.into(),
+                        db_time(c.now).into(),
+                    ]
+                }),
+        );
         requests.sql(
             ") AS v LEFT JOIN reservations r ON r.child_id = v.column4 AND r.activity_id = v.column5 AND r.day = v.column6 \
              ORDER BY v.column1",
@@ -446,7 +599,16 @@ async fn record(tx: &mut WriteTx, backend: Backend, movements: &[(&Confirmation,
         .filter(|(_, m)| m.change == Pending::Book)
         .map(|&(c, m)| {
             let at = db_time(c.now);
-            [c.family_id.into(), m.child_id.into(), m.activity_id.into(), m.day.to_string().into(), "non_transmise".into(), m.amount.0.into(), at.clone().into(), at.into()]
+            [
+                c.family_id.into(),
+                m.child_id.into(),
+                m.activity_id.into(),
+                m.day.to_string().into(),
+                "non_transmise".into(),
+                m.amount.0.into(),
+                at.clone().into(),
+                at.into(),
+            ]
         })
         .collect();
     let mut asked = Asked::default();
@@ -464,18 +626,34 @@ async fn record(tx: &mut WriteTx, backend: Backend, movements: &[(&Confirmation,
         );
         asked.count(&upsert.fetch_all(&mut **tx).await?, 1)?;
     }
-    let cancelled: Vec<(i64, i64, Date)> =
-        movements.iter().filter(|(_, m)| m.change == Pending::Cancel).map(|(_, m)| (m.child_id, m.activity_id, m.day)).collect();
+    let cancelled: Vec<(i64, i64, Date)> = movements
+        .iter()
+        .filter(|(_, m)| m.change == Pending::Cancel)
+        .map(|(_, m)| (m.child_id, m.activity_id, m.day))
+        .collect();
     // The cancellations of confirmations written together are dated alike, by the last.
-    if let Some(at) = movements.iter().filter(|(_, m)| m.change == Pending::Cancel).map(|(c, _)| db_time(c.now)).max() {
+    if let Some(at) = movements
+        .iter()
+        .filter(|(_, m)| m.change == Pending::Cancel)
+        .map(|(c, _)| db_time(c.now))
+        .max()
+    {
         for chunk in cancelled.chunks(ROWS_PER_STATEMENT) {
             // First the requests not decided yet, whose cancellation frees their count.
-            let mut undecided = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
-            undecided.value(at.as_str()).sql(" WHERE state = 'non_transmise' AND ");
+            let mut undecided = Statement::new(
+                backend,
+                "UPDATE reservations SET state = 'annulee', updated_at = ",
+            );
+            undecided
+                .value(at.as_str())
+                .sql(" WHERE state = 'non_transmise' AND ");
             days_condition(&mut undecided, chunk);
             undecided.sql(" RETURNING activity_id, day");
             asked.count(&undecided.fetch_all(&mut **tx).await?, -1)?;
-            let mut update = Statement::new(backend, "UPDATE reservations SET state = 'annulee', updated_at = ");
+            let mut update = Statement::new(
+                backend,
+                "UPDATE reservations SET state = 'annulee', updated_at = ",
+            );
             update.value(at.as_str()).sql(" WHERE ");
             days_condition(&mut update, chunk);
             update.execute(&mut **tx).await?;
@@ -495,7 +673,12 @@ pub struct FollowUp {
 }
 
 /// The family's reservations at the structure from `from` on, by day.
-pub async fn follow_up(db: &Db, family_id: i64, structure_id: i64, from: Date) -> Result<Vec<FollowUp>, StoreError> {
+pub async fn follow_up(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    from: Date,
+) -> Result<Vec<FollowUp>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.first_name, a.name, r.day, r.state, r.amount_cents FROM reservations r \
          JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
@@ -520,12 +703,18 @@ pub async fn follow_up(db: &Db, family_id: i64, structure_id: i64, from: Date) -
 }
 
 /// The private address token of a child's calendar feed, created on first request.
-pub async fn feed_token(db: &Db, family_id: i64, child_public_id: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
-    let Some(child_id): Option<i64> = sqlx::query_scalar("SELECT id FROM children WHERE public_id = $1 AND family_id = $2")
-        .bind(child_public_id)
-        .bind(family_id)
-        .fetch_optional(db.reader())
-        .await?
+pub async fn feed_token(
+    db: &Db,
+    family_id: i64,
+    child_public_id: &str,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let Some(child_id): Option<i64> =
+        sqlx::query_scalar("SELECT id FROM children WHERE public_id = $1 AND family_id = $2")
+            .bind(child_public_id)
+            .bind(family_id)
+            .fetch_optional(db.reader())
+            .await?
     else {
         return Ok(None);
     };
@@ -535,7 +724,12 @@ pub async fn feed_token(db: &Db, family_id: i64, child_public_id: &str, now: Tim
         .bind(db_time(now))
         .execute(db.writer())
         .await?;
-    Ok(Some(sqlx::query_scalar("SELECT token FROM calendar_feeds WHERE child_id = $1").bind(child_id).fetch_one(db.writer()).await?))
+    Ok(Some(
+        sqlx::query_scalar("SELECT token FROM calendar_feeds WHERE child_id = $1")
+            .bind(child_id)
+            .fetch_one(db.writer())
+            .await?,
+    ))
 }
 
 /// One accepted day of a child, for the calendar feed.
@@ -551,10 +745,11 @@ pub struct AcceptedDay {
 
 /// The accepted days of the child whose feed has this token (None: no such feed).
 pub async fn feed(db: &Db, token: &str) -> Result<Option<Vec<AcceptedDay>>, StoreError> {
-    let Some(child_id): Option<i64> = sqlx::query_scalar("SELECT child_id FROM calendar_feeds WHERE token = $1")
-        .bind(token)
-        .fetch_optional(db.reader())
-        .await?
+    let Some(child_id): Option<i64> =
+        sqlx::query_scalar("SELECT child_id FROM calendar_feeds WHERE token = $1")
+            .bind(token)
+            .fetch_optional(db.reader())
+            .await?
     else {
         return Ok(None);
     };

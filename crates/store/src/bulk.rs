@@ -46,7 +46,10 @@ impl From<Option<String>> for Val {
     }
 }
 
-fn bind_all<'q>(sql: impl sqlx::SqlSafeStr, values: impl IntoIterator<Item = Val>) -> Query<'q, Any, AnyArguments> {
+fn bind_all<'q>(
+    sql: impl sqlx::SqlSafeStr,
+    values: impl IntoIterator<Item = Val>,
+) -> Query<'q, Any, AnyArguments> {
     let mut query = sqlx::query(sql);
     for value in values {
         query = match value {
@@ -97,7 +100,11 @@ pub(crate) struct Bulk<const W: usize> {
 }
 
 impl<const W: usize> Bulk<W> {
-    pub(crate) fn new(backend: Backend, table: &'static str, columns: &'static [&'static str; W]) -> Self {
+    pub(crate) fn new(
+        backend: Backend,
+        table: &'static str,
+        columns: &'static [&'static str; W],
+    ) -> Self {
         Bulk {
             backend,
             table,
@@ -107,7 +114,11 @@ impl<const W: usize> Bulk<W> {
         }
     }
 
-    pub(crate) async fn push(&mut self, tx: &mut Transaction<'_, Any>, row: [Val; W]) -> Result<(), StoreError> {
+    pub(crate) async fn push(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        row: [Val; W],
+    ) -> Result<(), StoreError> {
         self.values.extend(row);
         if self.values.len() >= ROWS_PER_STATEMENT * W {
             self.flush(tx).await?;
@@ -126,7 +137,9 @@ impl<const W: usize> Bulk<W> {
         } else {
             insert_sql(self.backend, self.table, self.columns, rows).into()
         };
-        bind_all(AssertSqlSafe(sql), self.values.drain(..)).execute(&mut **tx).await?;
+        bind_all(AssertSqlSafe(sql), self.values.drain(..))
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 }
@@ -145,7 +158,12 @@ pub(crate) struct Statement {
 
 impl Statement {
     pub(crate) fn new(backend: Backend, sql: &str) -> Statement {
-        Statement { backend, sql: sql.to_owned(), values: Vec::new(), kept: true }
+        Statement {
+            backend,
+            sql: sql.to_owned(),
+            values: Vec::new(),
+            kept: true,
+        }
     }
 
     /// For a statement whose text depends on its values (not only on how many there
@@ -169,7 +187,10 @@ impl Statement {
     }
 
     /// `(…), (…), …`: a parenthesised group of placeholders per row.
-    pub(crate) fn rows<const W: usize>(&mut self, rows: impl IntoIterator<Item = [Val; W]>) -> &mut Statement {
+    pub(crate) fn rows<const W: usize>(
+        &mut self,
+        rows: impl IntoIterator<Item = [Val; W]>,
+    ) -> &mut Statement {
         for (i, row) in rows.into_iter().enumerate() {
             self.sql.push_str(if i == 0 { "(" } else { ", (" });
             for (column, value) in row.into_iter().enumerate() {
@@ -183,13 +204,26 @@ impl Statement {
         self
     }
 
-    pub(crate) async fn execute<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<u64, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).persistent(self.kept).execute(executor).await?.rows_affected())
+    pub(crate) async fn execute<'c, E: Executor<'c, Database = Any>>(
+        self,
+        executor: E,
+    ) -> Result<u64, StoreError> {
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values)
+            .persistent(self.kept)
+            .execute(executor)
+            .await?
+            .rows_affected())
     }
 
     /// The rows of a statement with a RETURNING clause.
-    pub(crate) async fn fetch_all<'c, E: Executor<'c, Database = Any>>(self, executor: E) -> Result<Vec<AnyRow>, StoreError> {
-        Ok(bind_all(AssertSqlSafe(self.sql), self.values).persistent(self.kept).fetch_all(executor).await?)
+    pub(crate) async fn fetch_all<'c, E: Executor<'c, Database = Any>>(
+        self,
+        executor: E,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        Ok(bind_all(AssertSqlSafe(self.sql), self.values)
+            .persistent(self.kept)
+            .fetch_all(executor)
+            .await?)
     }
 }
 
@@ -235,32 +269,53 @@ mod tests {
 
     #[test]
     fn shapes_are_powers_of_two_longest_first() {
-        let lengths = |n: usize| in_shapes(&vec![0u8; n]).map(<[u8]>::len).collect::<Vec<_>>();
+        let lengths = |n: usize| {
+            in_shapes(&vec![0u8; n])
+                .map(<[u8]>::len)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(lengths(0), Vec::<usize>::new());
         assert_eq!(lengths(1), [1]);
         assert_eq!(lengths(400), [256, 128, 16]);
         assert_eq!(lengths(1023), [512, 256, 128, 64, 32, 16, 8, 4, 2, 1]);
         assert_eq!(lengths(1100), [512, 512, 64, 8, 4]);
         let items: Vec<usize> = (0..77).collect();
-        assert_eq!(in_shapes(&items).flatten().copied().collect::<Vec<_>>(), items);
+        assert_eq!(
+            in_shapes(&items).flatten().copied().collect::<Vec<_>>(),
+            items
+        );
     }
 
     #[test]
     fn placeholders_follow_the_backend() {
-        assert_eq!(insert_sql(Backend::Sqlite, "t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
-        assert_eq!(insert_sql(Backend::Postgres, "t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(
+            insert_sql(Backend::Sqlite, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            insert_sql(Backend::Postgres, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
     }
 
     #[test]
     fn statement_numbers_values_in_the_order_they_are_added() {
         let build = |backend| {
             let mut s = Statement::new(backend, "INSERT INTO t (a, b) VALUES ");
-            s.rows([[Val::from(1), "x".into()], [Val::from(2), "y".into()]]).sql(" ON CONFLICT (a) DO UPDATE SET b = ").value("z");
+            s.rows([[Val::from(1), "x".into()], [Val::from(2), "y".into()]])
+                .sql(" ON CONFLICT (a) DO UPDATE SET b = ")
+                .value("z");
             s
         };
-        assert_eq!(build(Backend::Sqlite).sql, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT (a) DO UPDATE SET b = ?");
+        assert_eq!(
+            build(Backend::Sqlite).sql,
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT (a) DO UPDATE SET b = ?"
+        );
         let postgres = build(Backend::Postgres);
-        assert_eq!(postgres.sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT (a) DO UPDATE SET b = $5");
+        assert_eq!(
+            postgres.sql,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT (a) DO UPDATE SET b = $5"
+        );
         assert_eq!(postgres.values.len(), 5);
     }
 }

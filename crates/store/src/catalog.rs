@@ -49,12 +49,18 @@ pub(crate) struct Cache(RwLock<Option<Arc<Catalog>>>);
 
 impl Cache {
     fn get(&self) -> Option<Arc<Catalog>> {
-        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Keeps `loaded` unless a newer version was kept meanwhile.
     fn keep(&self, loaded: Arc<Catalog>) {
-        let mut kept = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut kept = self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if kept.as_ref().is_none_or(|k| k.version < loaded.version) {
             *kept = Some(loaded);
         }
@@ -65,7 +71,9 @@ impl Cache {
 pub(crate) async fn current(db: &Db) -> Result<Arc<Catalog>, StoreError> {
     // The version is read before the rows, so that the rows are at least as new as the
     // version they are kept under.
-    let version: i64 = sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(db.reader()).await?;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM catalog_version")
+        .fetch_one(db.reader())
+        .await?;
     at_version(db, version).await
 }
 
@@ -77,7 +85,10 @@ pub(crate) async fn at_version(db: &Db, version: i64) -> Result<Arc<Catalog>, St
     {
         return Ok(catalog);
     }
-    let loaded = Arc::new(Catalog { version, activities: load(db).await? });
+    let loaded = Arc::new(Catalog {
+        version,
+        activities: load(db).await?,
+    });
     db.catalog().keep(loaded.clone());
     Ok(loaded)
 }
@@ -107,7 +118,10 @@ async fn load(db: &Db) -> Result<Vec<Activity>, StoreError> {
     let mut windows: HashMap<i64, Vec<HolidayWindow>> = HashMap::new();
     let mut closures: HashMap<i64, Vec<Date>> = HashMap::new();
     let mut prices: HashMap<i64, Vec<PriceBracket>> = HashMap::new();
-    for r in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await? {
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(db.reader())
+        .await?
+    {
         let activity: i64 = r.get("activity_id");
         let day = |column: &str, name: &'static str| date(&r.get::<String, _>(column), name);
         match r.get::<String, _>("kind").as_str() {
@@ -121,8 +135,14 @@ async fn load(db: &Db) -> Result<Vec<Activity>, StoreError> {
                 opens_at: parse_db_time(&r.get::<String, _>("opens_at"))?,
                 closes_at: parse_db_time(&r.get::<String, _>("closes_at"))?,
             }),
-            "closure" => closures.entry(activity).or_default().push(day("day", "activity_closures.day")?),
-            _ => prices.entry(activity).or_default().push(PriceBracket { qf_max: r.get("qf_max"), price: Cents(r.get("price_cents")) }),
+            "closure" => closures
+                .entry(activity)
+                .or_default()
+                .push(day("day", "activity_closures.day")?),
+            _ => prices.entry(activity).or_default().push(PriceBracket {
+                qf_max: r.get("qf_max"),
+                price: Cents(r.get("price_cents")),
+            }),
         }
     }
     rows.iter()
@@ -153,14 +173,20 @@ fn activity_from(
         end_time: parse_time(&r.get::<String, _>("end_time"))?,
         rules: BookingRules {
             schedule: Schedule {
-                period_kind: r.get::<String, _>("period_kind").parse().map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
-                weekdays: parse_weekdays(&r.get::<String, _>("weekdays")).map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
+                period_kind: r
+                    .get::<String, _>("period_kind")
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
+                weekdays: parse_weekdays(&r.get::<String, _>("weekdays"))
+                    .map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
             },
             deadline: Deadline {
                 weekday: i8::try_from(r.get::<i64, _>("deadline_weekday"))
                     .ok()
                     .and_then(|n| Weekday::from_monday_one_offset(n).ok())
-                    .ok_or_else(|| StoreError::corrupt("activities.deadline_weekday", "out of 1..=7"))?,
+                    .ok_or_else(|| {
+                        StoreError::corrupt("activities.deadline_weekday", "out of 1..=7")
+                    })?,
                 time: parse_time(&r.get::<String, _>("deadline_time"))?,
                 weeks_before: r.get("deadline_weeks_before"),
             },
@@ -171,4 +197,3 @@ fn activity_from(
         prices,
     })
 }
-

@@ -29,9 +29,21 @@ use crate::{
 
 /// The lines of `before` and `after` that differ, as the audit trail keeps them; `None`
 /// when nothing changed.
-fn differences(before: &[(&'static str, String)], after: &[(&'static str, String)]) -> Option<(String, String)> {
-    let (old, new): (Vec<_>, Vec<_>) = before.iter().zip(after).filter(|(b, a)| b.1 != a.1).map(|(b, a)| (b.clone(), a.clone())).unzip();
-    if old.is_empty() { None } else { Some((audit::describe(&old), audit::describe(&new))) }
+fn differences(
+    before: &[(&'static str, String)],
+    after: &[(&'static str, String)],
+) -> Option<(String, String)> {
+    let (old, new): (Vec<_>, Vec<_>) = before
+        .iter()
+        .zip(after)
+        .filter(|(b, a)| b.1 != a.1)
+        .map(|(b, a)| (b.clone(), a.clone()))
+        .unzip();
+    if old.is_empty() {
+        None
+    } else {
+        Some((audit::describe(&old), audit::describe(&new)))
+    }
 }
 
 // ----- Structures -----
@@ -58,16 +70,26 @@ impl StructureSettings {
             ("Site web", self.website_url.clone()),
             ("Zone scolaire", self.school_zone.as_str().to_owned()),
             ("Couleur", self.accent_color.clone()),
-            ("Traitement des demandes", processing_label(self.immediate).to_owned()),
+            (
+                "Traitement des demandes",
+                processing_label(self.immediate).to_owned(),
+            ),
         ]
     }
 }
 
 pub fn processing_label(immediate: bool) -> &'static str {
-    if immediate { "dès la confirmation (immédiat)" } else { "chaque nuit" }
+    if immediate {
+        "dès la confirmation (immédiat)"
+    } else {
+        "chaque nuit"
+    }
 }
 
-async fn structure_in<'c, E>(executor: E, structure_id: i64) -> Result<StructureSettings, StoreError>
+async fn structure_in<'c, E>(
+    executor: E,
+    structure_id: i64,
+) -> Result<StructureSettings, StoreError>
 where
     E: sqlx::Executor<'c, Database = Any>,
 {
@@ -79,22 +101,37 @@ where
     Ok(StructureSettings {
         name: r.get("name"),
         address: r.get("address"),
-        website_url: r.get::<Option<String>, _>("website_url").unwrap_or_default(),
-        school_zone: zone.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone))?,
+        website_url: r
+            .get::<Option<String>, _>("website_url")
+            .unwrap_or_default(),
+        school_zone: zone
+            .parse()
+            .map_err(|_| StoreError::corrupt("structures.school_zone", &zone))?,
         accent_color: r.get("accent_color"),
         immediate: r.get::<String, _>("processing_mode") == "immediat",
     })
 }
 
-pub async fn structure_settings(db: &Db, structure_id: i64) -> Result<StructureSettings, StoreError> {
+pub async fn structure_settings(
+    db: &Db,
+    structure_id: i64,
+) -> Result<StructureSettings, StoreError> {
     structure_in(db.reader(), structure_id).await
 }
 
 /// Saves the structure's settings; nothing is written (nor audited) when nothing changed.
-pub async fn update_structure(db: &Db, staff_id: i64, structure_id: i64, settings: &StructureSettings, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update_structure(
+    db: &Db,
+    staff_id: i64,
+    structure_id: i64,
+    settings: &StructureSettings,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     let before = structure_in(&mut *tx, structure_id).await?;
-    let Some((old, new)) = differences(&before.lines(), &settings.lines()) else { return Ok(()) };
+    let Some((old, new)) = differences(&before.lines(), &settings.lines()) else {
+        return Ok(());
+    };
     sqlx::query(
         "UPDATE structures SET name = $1, address = $2, website_url = $3, school_zone = $4, accent_color = $5, processing_mode = $6 WHERE id = $7",
     )
@@ -145,19 +182,45 @@ fn regie_lines(regie: Option<&Regie>, new_certificate: bool) -> Vec<(&'static st
         _ => "",
     };
     vec![
-        ("Prestataire", regie.map(|r| provider_name(r.provider).to_owned()).unwrap_or_default()),
-        ("Environnement", regie.map(|r| environment_name(r.environment).to_owned()).unwrap_or_default()),
-        ("Identifiant", regie.map(|r| r.merchant_id.clone()).unwrap_or_default()),
+        (
+            "Prestataire",
+            regie
+                .map(|r| provider_name(r.provider).to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "Environnement",
+            regie
+                .map(|r| environment_name(r.environment).to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "Identifiant",
+            regie.map(|r| r.merchant_id.clone()).unwrap_or_default(),
+        ),
         ("Certificat", certificate.to_owned()),
     ]
 }
 
 /// Saves the structure's régie, checked by the caller, with its audit entry.
-pub async fn save_regie(db: &Db, staff_id: i64, regie: &Regie, now: Timestamp) -> Result<(), StoreError> {
+pub async fn save_regie(
+    db: &Db,
+    staff_id: i64,
+    regie: &Regie,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let before = payments::regie(db, regie.structure_id).await?;
     let replaced = before.as_ref().is_some_and(|b| b.secret != regie.secret);
     let mut tx = db.begin().await?;
-    payments::replace_regie(&mut tx, regie.structure_id, regie.provider, regie.environment, &regie.merchant_id, &regie.secret).await?;
+    payments::replace_regie(
+        &mut tx,
+        regie.structure_id,
+        regie.provider,
+        regie.environment,
+        &regie.merchant_id,
+        &regie.secret,
+    )
+    .await?;
     let after = regie_lines(Some(regie), replaced || before.is_none());
     let (old, new) = match &before {
         Some(b) => differences(&regie_lines(Some(b), false), &after).unzip(),
@@ -196,17 +259,30 @@ impl WalletChoice {
 }
 
 pub fn billing_label(prepaid: bool) -> &'static str {
-    if prepaid { "prépaiement" } else { "facturation" }
+    if prepaid {
+        "prépaiement"
+    } else {
+        "facturation"
+    }
 }
 
-pub async fn structure_wallets(db: &Db, structure_id: i64) -> Result<Vec<WalletChoice>, StoreError> {
-    let rows = sqlx::query("SELECT id, name, billing_mode FROM wallets WHERE structure_id = $1 ORDER BY name")
-        .bind(structure_id)
-        .fetch_all(db.reader())
-        .await?;
+pub async fn structure_wallets(
+    db: &Db,
+    structure_id: i64,
+) -> Result<Vec<WalletChoice>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, name, billing_mode FROM wallets WHERE structure_id = $1 ORDER BY name",
+    )
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
     Ok(rows
         .iter()
-        .map(|r| WalletChoice { id: r.get("id"), name: r.get("name"), prepaid: r.get::<String, _>("billing_mode") == "prepaiement" })
+        .map(|r| WalletChoice {
+            id: r.get("id"),
+            name: r.get("name"),
+            prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+        })
         .collect())
 }
 
@@ -279,40 +355,65 @@ impl ActivityDetails {
 }
 
 /// The activity with this public id, or None.
-pub async fn activity_details(db: &Db, public_id: &str) -> Result<Option<ActivityDetails>, StoreError> {
-    let Some(row) = sqlx::query("SELECT id, structure_id, wallet_id FROM activities WHERE public_id = $1")
-        .bind(public_id)
-        .fetch_optional(db.reader())
-        .await?
+pub async fn activity_details(
+    db: &Db,
+    public_id: &str,
+) -> Result<Option<ActivityDetails>, StoreError> {
+    let Some(row) =
+        sqlx::query("SELECT id, structure_id, wallet_id FROM activities WHERE public_id = $1")
+            .bind(public_id)
+            .fetch_optional(db.reader())
+            .await?
     else {
         return Ok(None);
     };
     let id: i64 = row.get("id");
     let activity = bookings::activity_by_id(db, id).await?;
-    let names = sqlx::query("SELECT holiday_name, first_day FROM holiday_booking_windows WHERE activity_id = $1")
-        .bind(id)
-        .fetch_all(db.reader())
-        .await?;
+    let names = sqlx::query(
+        "SELECT holiday_name, first_day FROM holiday_booking_windows WHERE activity_id = $1",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?;
     let windows = activity
         .rules
         .holiday_windows
         .iter()
         .map(|w| {
-            let name = names.iter().find(|r| r.get::<String, _>("first_day") == w.first_day.to_string()).map(|r| r.get("holiday_name"));
-            BookingWindow { holiday_name: name.unwrap_or_default(), window: w.clone() }
+            let name = names
+                .iter()
+                .find(|r| r.get::<String, _>("first_day") == w.first_day.to_string())
+                .map(|r| r.get("holiday_name"));
+            BookingWindow {
+                holiday_name: name.unwrap_or_default(),
+                window: w.clone(),
+            }
         })
         .collect();
-    let closures = sqlx::query("SELECT day, reason FROM activity_closures WHERE activity_id = $1 ORDER BY day")
-        .bind(id)
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(|r| {
-            let day: String = r.get("day");
-            Ok(Closure { day: day.parse().map_err(|e| StoreError::corrupt("activity_closures.day", e))?, reason: r.get("reason") })
+    let closures = sqlx::query(
+        "SELECT day, reason FROM activity_closures WHERE activity_id = $1 ORDER BY day",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?
+    .iter()
+    .map(|r| {
+        let day: String = r.get("day");
+        Ok(Closure {
+            day: day
+                .parse()
+                .map_err(|e| StoreError::corrupt("activity_closures.day", e))?,
+            reason: r.get("reason"),
         })
-        .collect::<Result<_, StoreError>>()?;
-    Ok(Some(ActivityDetails { structure_id: row.get("structure_id"), wallet_id: row.get("wallet_id"), activity, windows, closures }))
+    })
+    .collect::<Result<_, StoreError>>()?;
+    Ok(Some(ActivityDetails {
+        structure_id: row.get("structure_id"),
+        wallet_id: row.get("wallet_id"),
+        activity,
+        windows,
+        closures,
+    }))
 }
 
 /// One line of a structure's list of activities.
@@ -329,7 +430,10 @@ pub struct ActivityLine {
     pub prices: Vec<PriceBracket>,
 }
 
-pub async fn structure_activities(db: &Db, structure_id: i64) -> Result<Vec<ActivityLine>, StoreError> {
+pub async fn structure_activities(
+    db: &Db,
+    structure_id: i64,
+) -> Result<Vec<ActivityLine>, StoreError> {
     let rows = sqlx::query(
         "SELECT a.id, a.public_id, a.name, a.period_kind, a.weekdays, a.start_time, a.end_time, a.capacity, \
            w.id AS wallet_id, w.name AS wallet_name, w.billing_mode \
@@ -347,7 +451,11 @@ pub async fn structure_activities(db: &Db, structure_id: i64) -> Result<Vec<Acti
     rows.iter()
         .map(|r| {
             let id: i64 = r.get("id");
-            let time = |column: &'static str| r.get::<String, _>(column).parse::<Time>().map_err(|e| StoreError::corrupt(column, e));
+            let time = |column: &'static str| {
+                r.get::<String, _>(column)
+                    .parse::<Time>()
+                    .map_err(|e| StoreError::corrupt(column, e))
+            };
             Ok(ActivityLine {
                 public_id: r.get("public_id"),
                 name: r.get("name"),
@@ -356,16 +464,24 @@ pub async fn structure_activities(db: &Db, structure_id: i64) -> Result<Vec<Acti
                     name: r.get("wallet_name"),
                     prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
                 },
-                period_kind: r.get::<String, _>("period_kind").parse().map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
-                weekdays: ribambelle_domain::activity::parse_weekdays(&r.get::<String, _>("weekdays"))
-                    .map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
+                period_kind: r
+                    .get::<String, _>("period_kind")
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("activities.period_kind", e))?,
+                weekdays: ribambelle_domain::activity::parse_weekdays(
+                    &r.get::<String, _>("weekdays"),
+                )
+                .map_err(|e| StoreError::corrupt("activities.weekdays", e))?,
                 start_time: time("start_time")?,
                 end_time: time("end_time")?,
                 capacity: r.get("capacity"),
                 prices: prices
                     .iter()
                     .filter(|p| p.get::<i64, _>("activity_id") == id)
-                    .map(|p| PriceBracket { qf_max: p.get("qf_max"), price: Cents(p.get("price_cents")) })
+                    .map(|p| PriceBracket {
+                        qf_max: p.get("qf_max"),
+                        price: Cents(p.get("price_cents")),
+                    })
                     .collect(),
             })
         })
@@ -418,7 +534,10 @@ pub fn hour(time: Time) -> String {
 
 /// « 10/11/2026 à 08:00 », in Paris time.
 pub fn paris_moment(instant: Timestamp) -> String {
-    instant.to_zoned_datetime(paris()).strftime("%d/%m/%Y à %H:%M").to_string()
+    instant
+        .to_zoned_datetime(paris())
+        .strftime("%d/%m/%Y à %H:%M")
+        .to_string()
 }
 
 fn period_label(kind: PeriodKind) -> &'static str {
@@ -433,7 +552,14 @@ fn activity_lines(s: &ActivitySettings, wallet: &str) -> Vec<(&'static str, Stri
     let windows = s
         .windows
         .iter()
-        .map(|w| format!("{} : du {} au {}", w.holiday_name, paris_moment(w.window.opens_at), paris_moment(w.window.closes_at)))
+        .map(|w| {
+            format!(
+                "{} : du {} au {}",
+                w.holiday_name,
+                paris_moment(w.window.opens_at),
+                paris_moment(w.window.closes_at)
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ; ");
     vec![
@@ -441,7 +567,10 @@ fn activity_lines(s: &ActivitySettings, wallet: &str) -> Vec<(&'static str, Stri
         ("Porte-monnaie", wallet.to_owned()),
         ("Période", period_label(s.schedule.period_kind).to_owned()),
         ("Jours d'ouverture", weekdays_text(&s.schedule.weekdays)),
-        ("Horaires", format!("{} – {}", hour(s.start_time), hour(s.end_time))),
+        (
+            "Horaires",
+            format!("{} – {}", hour(s.start_time), hour(s.end_time)),
+        ),
         ("Capacité", capacity_text(s.capacity)),
         (
             "Date limite",
@@ -461,7 +590,9 @@ fn activity_lines(s: &ActivitySettings, wallet: &str) -> Vec<(&'static str, Stri
 /// What saving an activity came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Saved {
-    Done { public_id: String },
+    Done {
+        public_id: String,
+    },
     /// Another activity of the structure has this name.
     NameTaken,
     /// The structure already has a porte-monnaie of this name.
@@ -470,9 +601,20 @@ pub enum Saved {
     WalletLocked,
 }
 
-async fn wallet_label(tx: &mut Transaction<'static, Any>, wallet_id: i64) -> Result<String, StoreError> {
-    let r = sqlx::query("SELECT name, billing_mode FROM wallets WHERE id = $1").bind(wallet_id).fetch_one(&mut **tx).await?;
-    Ok(WalletChoice { id: wallet_id, name: r.get("name"), prepaid: r.get::<String, _>("billing_mode") == "prepaiement" }.label())
+async fn wallet_label(
+    tx: &mut Transaction<'static, Any>,
+    wallet_id: i64,
+) -> Result<String, StoreError> {
+    let r = sqlx::query("SELECT name, billing_mode FROM wallets WHERE id = $1")
+        .bind(wallet_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(WalletChoice {
+        id: wallet_id,
+        name: r.get("name"),
+        prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+    }
+    .label())
 }
 
 /// The porte-monnaie chosen, created (and audited) when it is a new one; Err(Saved) when
@@ -487,29 +629,38 @@ async fn chosen_wallet(
     let (name, prepaid) = match pick {
         WalletPick::Existing(id) => {
             // Only the structure's own porte-monnaies can be chosen.
-            let id: i64 = sqlx::query_scalar("SELECT id FROM wallets WHERE id = $1 AND structure_id = $2")
-                .bind(id)
-                .bind(structure_id)
-                .fetch_one(&mut **tx)
-                .await?;
+            let id: i64 =
+                sqlx::query_scalar("SELECT id FROM wallets WHERE id = $1 AND structure_id = $2")
+                    .bind(id)
+                    .bind(structure_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
             return Ok(Ok(id));
         }
         WalletPick::New { name, prepaid } => (name, *prepaid),
     };
-    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wallets WHERE structure_id = $1 AND LOWER(name) = LOWER($2)")
-        .bind(structure_id)
-        .bind(name)
-        .fetch_one(&mut **tx)
-        .await?;
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM wallets WHERE structure_id = $1 AND LOWER(name) = LOWER($2)",
+    )
+    .bind(structure_id)
+    .bind(name)
+    .fetch_one(&mut **tx)
+    .await?;
     if taken > 0 {
         return Ok(Err(Saved::WalletNameTaken));
     }
-    let id: i64 = sqlx::query_scalar("INSERT INTO wallets (structure_id, name, billing_mode) VALUES ($1, $2, $3) RETURNING id")
-        .bind(structure_id)
-        .bind(name)
-        .bind(if prepaid { "prepaiement" } else { "facturation" })
-        .fetch_one(&mut **tx)
-        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO wallets (structure_id, name, billing_mode) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(structure_id)
+    .bind(name)
+    .bind(if prepaid {
+        "prepaiement"
+    } else {
+        "facturation"
+    })
+    .fetch_one(&mut **tx)
+    .await?;
     let change = Change {
         staff_id,
         structure_id: Some(structure_id),
@@ -517,13 +668,21 @@ async fn chosen_wallet(
         action: "Porte-monnaie créé",
         subject: name,
         before: None,
-        after: Some(audit::describe(&[("Mode", billing_label(prepaid).to_owned())])),
+        after: Some(audit::describe(&[(
+            "Mode",
+            billing_label(prepaid).to_owned(),
+        )])),
     };
     audit::record(tx, &change, now).await?;
     Ok(Ok(id))
 }
 
-async fn name_taken(tx: &mut Transaction<'static, Any>, structure_id: i64, name: &str, except: i64) -> Result<bool, StoreError> {
+async fn name_taken(
+    tx: &mut Transaction<'static, Any>,
+    structure_id: i64,
+    name: &str,
+    except: i64,
+) -> Result<bool, StoreError> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activities WHERE structure_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3")
         .bind(structure_id)
         .bind(name)
@@ -534,7 +693,12 @@ async fn name_taken(tx: &mut Transaction<'static, Any>, structure_id: i64, name:
 }
 
 /// Writes the activity's columns, prices and windows (replacing the previous ones).
-async fn write_activity(tx: &mut Transaction<'static, Any>, activity_id: i64, wallet_id: i64, s: &ActivitySettings) -> Result<(), StoreError> {
+async fn write_activity(
+    tx: &mut Transaction<'static, Any>,
+    activity_id: i64,
+    wallet_id: i64,
+    s: &ActivitySettings,
+) -> Result<(), StoreError> {
     // Capacity is only read, never copied: the processing run's conditional update on
     // `day_places` compares the places held with the capacity of the moment, and the
     // calendars show capacity minus places held. A capacity lowered under the places
@@ -561,16 +725,24 @@ async fn write_activity(tx: &mut Transaction<'static, Any>, activity_id: i64, wa
     .bind(activity_id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM price_brackets WHERE activity_id = $1").bind(activity_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM price_brackets WHERE activity_id = $1")
+        .bind(activity_id)
+        .execute(&mut **tx)
+        .await?;
     for bracket in &s.prices {
-        sqlx::query("INSERT INTO price_brackets (activity_id, qf_max, price_cents) VALUES ($1, $2, $3)")
-            .bind(activity_id)
-            .bind(bracket.qf_max)
-            .bind(bracket.price.0)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO price_brackets (activity_id, qf_max, price_cents) VALUES ($1, $2, $3)",
+        )
+        .bind(activity_id)
+        .bind(bracket.qf_max)
+        .bind(bracket.price.0)
+        .execute(&mut **tx)
+        .await?;
     }
-    sqlx::query("DELETE FROM holiday_booking_windows WHERE activity_id = $1").bind(activity_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM holiday_booking_windows WHERE activity_id = $1")
+        .bind(activity_id)
+        .execute(&mut **tx)
+        .await?;
     for w in &s.windows {
         sqlx::query(
             "INSERT INTO holiday_booking_windows (activity_id, holiday_name, first_day, last_day, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -588,7 +760,13 @@ async fn write_activity(tx: &mut Transaction<'static, Any>, activity_id: i64, wa
 }
 
 /// Creates an activity of the structure (and its new porte-monnaie, if one is asked).
-pub async fn create_activity(db: &Db, staff_id: i64, structure_id: i64, s: &ActivitySettings, now: Timestamp) -> Result<Saved, StoreError> {
+pub async fn create_activity(
+    db: &Db,
+    staff_id: i64,
+    structure_id: i64,
+    s: &ActivitySettings,
+    now: Timestamp,
+) -> Result<Saved, StoreError> {
     let mut tx = db.begin().await?;
     if name_taken(&mut tx, structure_id, &s.name, 0).await? {
         return Ok(Saved::NameTaken);
@@ -626,7 +804,13 @@ pub async fn create_activity(db: &Db, staff_id: i64, structure_id: i64, s: &Acti
 }
 
 /// Saves an activity's settings; only the lines that changed go to the audit trail.
-pub async fn update_activity(db: &Db, staff_id: i64, details: &ActivityDetails, s: &ActivitySettings, now: Timestamp) -> Result<Saved, StoreError> {
+pub async fn update_activity(
+    db: &Db,
+    staff_id: i64,
+    details: &ActivityDetails,
+    s: &ActivitySettings,
+    now: Timestamp,
+) -> Result<Saved, StoreError> {
     let id = details.activity.id;
     let structure_id = details.structure_id;
     let mut tx = db.begin().await?;
@@ -638,12 +822,19 @@ pub async fn update_activity(db: &Db, staff_id: i64, details: &ActivityDetails, 
         Err(refused) => return Ok(refused),
     };
     if wallet_id != details.wallet_id {
-        let consumed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consommations WHERE activity_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let consumed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM consommations WHERE activity_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         if consumed > 0 {
             return Ok(Saved::WalletLocked);
         }
     }
-    let before = activity_lines(&details.settings(), &wallet_label(&mut tx, details.wallet_id).await?);
+    let before = activity_lines(
+        &details.settings(),
+        &wallet_label(&mut tx, details.wallet_id).await?,
+    );
     write_activity(&mut tx, id, wallet_id, s).await?;
     let after = activity_lines(s, &wallet_label(&mut tx, wallet_id).await?);
     if let Some((old, new)) = differences(&before, &after) {
@@ -659,7 +850,9 @@ pub async fn update_activity(db: &Db, staff_id: i64, details: &ActivityDetails, 
         audit::record(&mut tx, &change, now).await?;
     }
     tx.commit().await?;
-    Ok(Saved::Done { public_id: details.activity.public_id.clone() })
+    Ok(Saved::Done {
+        public_id: details.activity.public_id.clone(),
+    })
 }
 
 /// What adding a closure came to.
@@ -667,12 +860,21 @@ pub async fn update_activity(db: &Db, staff_id: i64, details: &ActivityDetails, 
 pub enum ClosureAdded {
     /// `booked`: reservations that hold or ask for a place that day, which the closure
     /// does not cancel by itself.
-    Added { booked: i64 },
+    Added {
+        booked: i64,
+    },
     AlreadyClosed,
 }
 
 /// Closes the activity on `day` for `reason`.
-pub async fn add_closure(db: &Db, staff_id: i64, details: &ActivityDetails, day: Date, reason: &str, now: Timestamp) -> Result<ClosureAdded, StoreError> {
+pub async fn add_closure(
+    db: &Db,
+    staff_id: i64,
+    details: &ActivityDetails,
+    day: Date,
+    reason: &str,
+    now: Timestamp,
+) -> Result<ClosureAdded, StoreError> {
     let mut tx = db.begin().await?;
     let added = sqlx::query("INSERT INTO activity_closures (activity_id, day, reason) VALUES ($1, $2, $3) ON CONFLICT (activity_id, day) DO NOTHING")
         .bind(details.activity.id)
@@ -698,7 +900,10 @@ pub async fn add_closure(db: &Db, staff_id: i64, details: &ActivityDetails, day:
         action: "Fermeture ajoutée",
         subject: &details.activity.name,
         before: None,
-        after: Some(audit::describe(&[("Jour", french::long_date(day)), ("Motif", reason.to_owned())])),
+        after: Some(audit::describe(&[
+            ("Jour", french::long_date(day)),
+            ("Motif", reason.to_owned()),
+        ])),
     };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
@@ -706,8 +911,16 @@ pub async fn add_closure(db: &Db, staff_id: i64, details: &ActivityDetails, day:
 }
 
 /// Opens the activity again on `day`; false when it was not closed.
-pub async fn remove_closure(db: &Db, staff_id: i64, details: &ActivityDetails, day: Date, now: Timestamp) -> Result<bool, StoreError> {
-    let Some(closure) = details.closures.iter().find(|c| c.day == day) else { return Ok(false) };
+pub async fn remove_closure(
+    db: &Db,
+    staff_id: i64,
+    details: &ActivityDetails,
+    day: Date,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let Some(closure) = details.closures.iter().find(|c| c.day == day) else {
+        return Ok(false);
+    };
     let mut tx = db.begin().await?;
     let removed = sqlx::query("DELETE FROM activity_closures WHERE activity_id = $1 AND day = $2")
         .bind(details.activity.id)
@@ -724,7 +937,10 @@ pub async fn remove_closure(db: &Db, staff_id: i64, details: &ActivityDetails, d
         family_id: None,
         action: "Fermeture retirée",
         subject: &details.activity.name,
-        before: Some(audit::describe(&[("Jour", french::long_date(day)), ("Motif", closure.reason.clone())])),
+        before: Some(audit::describe(&[
+            ("Jour", french::long_date(day)),
+            ("Motif", closure.reason.clone()),
+        ])),
         after: None,
     };
     audit::record(&mut tx, &change, now).await?;

@@ -73,13 +73,24 @@ pub async fn family_contacts(db: &Db, family_id: i64) -> Result<Vec<Contact>, St
         .iter()
         .map(|r| {
             let id: i64 = r.get("id");
-            contact_from(r, links.iter().filter(|(c, _)| *c == id).map(|(_, name)| name.clone()).collect())
+            contact_from(
+                r,
+                links
+                    .iter()
+                    .filter(|(c, _)| *c == id)
+                    .map(|(_, name)| name.clone())
+                    .collect(),
+            )
         })
         .collect())
 }
 
 /// The contacts of one child of the family.
-pub async fn child_contacts(db: &Db, family_id: i64, child_id: i64) -> Result<Vec<ChildContact>, StoreError> {
+pub async fn child_contacts(
+    db: &Db,
+    family_id: i64,
+    child_id: i64,
+) -> Result<Vec<ChildContact>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.last_name, c.first_name, c.address, c.phone, c.email, cc.relationship, cc.may_pick_up, cc.emergency \
          FROM child_contacts cc JOIN contacts c ON c.id = cc.contact_id WHERE c.family_id = $1 AND cc.child_id = $2 ORDER BY c.last_name, c.first_name",
@@ -100,12 +111,24 @@ pub async fn child_contacts(db: &Db, family_id: i64, child_id: i64) -> Result<Ve
 }
 
 /// One contact of the family; None for another family's.
-pub async fn contact(db: &Db, family_id: i64, public_id: &str) -> Result<Option<Contact>, StoreError> {
-    Ok(family_contacts(db, family_id).await?.into_iter().find(|c| c.public_id == public_id))
+pub async fn contact(
+    db: &Db,
+    family_id: i64,
+    public_id: &str,
+) -> Result<Option<Contact>, StoreError> {
+    Ok(family_contacts(db, family_id)
+        .await?
+        .into_iter()
+        .find(|c| c.public_id == public_id))
 }
 
 /// Creates a contact from checked values (`CONTACT` fields); returns its id.
-pub async fn create(db: &Db, family_id: i64, values: &Values, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn create(
+    db: &Db,
+    family_id: i64,
+    values: &Values,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO contacts (public_id, family_id, last_name, first_name, address, phone, email, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -123,21 +146,34 @@ pub async fn create(db: &Db, family_id: i64, values: &Values, now: Timestamp) ->
 }
 
 /// Changes the address, phone and e-mail; the name is never changed.
-pub async fn update(db: &Db, family_id: i64, contact_id: i64, values: &Values) -> Result<(), StoreError> {
-    sqlx::query("UPDATE contacts SET address = $1, phone = $2, email = $3 WHERE id = $4 AND family_id = $5")
-        .bind(value(values, "adresse"))
-        .bind(value(values, "telephone"))
-        .bind(value(values, "email"))
-        .bind(contact_id)
-        .bind(family_id)
-        .execute(db.writer())
-        .await?;
+pub async fn update(
+    db: &Db,
+    family_id: i64,
+    contact_id: i64,
+    values: &Values,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE contacts SET address = $1, phone = $2, email = $3 WHERE id = $4 AND family_id = $5",
+    )
+    .bind(value(values, "adresse"))
+    .bind(value(values, "telephone"))
+    .bind(value(values, "email"))
+    .bind(contact_id)
+    .bind(family_id)
+    .execute(db.writer())
+    .await?;
     Ok(())
 }
 
 /// Ties a contact of the family to one of its children (or changes the tie) from checked
 /// values (`CONTACT_LINK` fields).
-pub async fn attach(db: &Db, family_id: i64, child_id: i64, contact_id: i64, link: &Values) -> Result<(), StoreError> {
+pub async fn attach(
+    db: &Db,
+    family_id: i64,
+    child_id: i64,
+    contact_id: i64,
+    link: &Values,
+) -> Result<(), StoreError> {
     let yes = |name: &str| i64::from(link.get(name).is_some_and(|v| v == "oui"));
     sqlx::query(
         "INSERT INTO child_contacts (child_id, contact_id, relationship, may_pick_up, emergency) \
@@ -156,7 +192,12 @@ pub async fn attach(db: &Db, family_id: i64, child_id: i64, contact_id: i64, lin
 }
 
 /// Removes a contact from one child; the contact stays in the family's list.
-pub async fn detach(db: &Db, family_id: i64, child_id: i64, contact_id: i64) -> Result<(), StoreError> {
+pub async fn detach(
+    db: &Db,
+    family_id: i64,
+    child_id: i64,
+    contact_id: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "DELETE FROM child_contacts WHERE child_id = $1 AND contact_id = $2 \
          AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = $2 AND c.family_id = $3)",
@@ -171,7 +212,9 @@ pub async fn detach(db: &Db, family_id: i64, child_id: i64, contact_id: i64) -> 
 
 /// Deletes a contact for good, only once no child keeps it.
 pub async fn delete(db: &Db, family_id: i64, public_id: &str) -> Result<Deletion, StoreError> {
-    let Some(found) = contact(db, family_id, public_id).await? else { return Ok(Deletion::NotFound) };
+    let Some(found) = contact(db, family_id, public_id).await? else {
+        return Ok(Deletion::NotFound);
+    };
     if !found.children.is_empty() {
         return Ok(Deletion::StillAttached(found.children));
     }
@@ -186,6 +229,11 @@ pub async fn delete(db: &Db, family_id: i64, public_id: &str) -> Result<Deletion
     if done.rows_affected() == 1 {
         Ok(Deletion::Deleted)
     } else {
-        Ok(Deletion::StillAttached(contact(db, family_id, public_id).await?.map(|c| c.children).unwrap_or_default()))
+        Ok(Deletion::StillAttached(
+            contact(db, family_id, public_id)
+                .await?
+                .map(|c| c.children)
+                .unwrap_or_default(),
+        ))
     }
 }

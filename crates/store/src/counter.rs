@@ -90,10 +90,18 @@ impl Refusal {
         match self {
             Refusal::UnknownFamily => "Cette famille n'est pas connue de la structure.".into(),
             Refusal::NotPositive => "Indiquez un montant supérieur à zéro.".into(),
-            Refusal::TooLarge => format!("Un règlement est limité à {}.", payments::MAX_AMOUNT.to_french()),
+            Refusal::TooLarge => format!(
+                "Un règlement est limité à {}.",
+                payments::MAX_AMOUNT.to_french()
+            ),
             Refusal::ChequeNumber => "Indiquez le numéro du chèque.".into(),
-            Refusal::NothingOwed => "Cette famille n'a aucune facture à régler : créditez un porte-monnaie prépayé.".into(),
-            Refusal::UnknownInvoice => "Cette facture n'existe pas ou ne concerne pas cette famille.".into(),
+            Refusal::NothingOwed => {
+                "Cette famille n'a aucune facture à régler : créditez un porte-monnaie prépayé."
+                    .into()
+            }
+            Refusal::UnknownInvoice => {
+                "Cette facture n'existe pas ou ne concerne pas cette famille.".into()
+            }
             Refusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
             Refusal::MoreThanOwed(owed) => format!(
                 "Le montant dépasse ce que doivent les factures choisies ({}) : saisissez au plus ce montant, ou créditez un porte-monnaie prépayé.",
@@ -109,7 +117,10 @@ impl Refusal {
             Refusal::UnknownFamily => "famille",
             Refusal::NotPositive | Refusal::TooLarge | Refusal::MoreThanOwed(_) => "montant",
             Refusal::ChequeNumber => "reference",
-            Refusal::NothingOwed | Refusal::UnknownInvoice | Refusal::AlreadyPaid(_) | Refusal::NotPrepaid => "affectation",
+            Refusal::NothingOwed
+            | Refusal::UnknownInvoice
+            | Refusal::AlreadyPaid(_)
+            | Refusal::NotPrepaid => "affectation",
         }
     }
 }
@@ -125,7 +136,13 @@ pub struct Recorded {
 }
 
 /// Records a payment received at the structure's counter.
-pub async fn record(db: &Db, staff_id: i64, structure_id: i64, payment: &CounterPayment, now: Timestamp) -> Result<Result<Recorded, Refusal>, StoreError> {
+pub async fn record(
+    db: &Db,
+    staff_id: i64,
+    structure_id: i64,
+    payment: &CounterPayment,
+    now: Timestamp,
+) -> Result<Result<Recorded, Refusal>, StoreError> {
     if payment.amount.0 <= 0 {
         return Ok(Err(Refusal::NotPositive));
     }
@@ -145,30 +162,46 @@ pub async fn record(db: &Db, staff_id: i64, structure_id: i64, payment: &Counter
     .bind(structure_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(family) = family else { return Ok(Err(Refusal::UnknownFamily)) };
+    let Some(family) = family else {
+        return Ok(Err(Refusal::UnknownFamily));
+    };
     let family_id: i64 = family.get("id");
-    let family_name = format!("{} {}", family.get::<String, _>("last_name"), family.get::<String, _>("first_name"));
+    let family_name = format!(
+        "{} {}",
+        family.get::<String, _>("last_name"),
+        family.get::<String, _>("first_name")
+    );
 
     // (invoice id, number, part) to allocate, or the wallet credited.
     let (parts, wallet) = match &payment.target {
         Target::Credit(wallet_id) => {
-            let wallet: Option<(String, String)> = sqlx::query_as("SELECT name, billing_mode FROM wallets WHERE id = $1 AND structure_id = $2")
-                .bind(wallet_id)
-                .bind(structure_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let wallet: Option<(String, String)> = sqlx::query_as(
+                "SELECT name, billing_mode FROM wallets WHERE id = $1 AND structure_id = $2",
+            )
+            .bind(wallet_id)
+            .bind(structure_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             match wallet {
-                Some((name, mode)) if mode == "prepaiement" => (Vec::new(), Some((*wallet_id, name))),
+                Some((name, mode)) if mode == "prepaiement" => {
+                    (Vec::new(), Some((*wallet_id, name)))
+                }
                 _ => return Ok(Err(Refusal::NotPrepaid)),
             }
         }
-        Target::Invoices(chosen) => match allocation(&mut tx, family_id, structure_id, chosen, payment.amount).await? {
-            Ok(parts) => (parts, None),
-            Err(refusal) => return Ok(Err(refusal)),
-        },
+        Target::Invoices(chosen) => {
+            match allocation(&mut tx, family_id, structure_id, chosen, payment.amount).await? {
+                Ok(parts) => (parts, None),
+                Err(refusal) => return Ok(Err(refusal)),
+            }
+        }
     };
 
-    let reference = if typed.is_empty() { payments::new_reference(now) } else { typed.chars().take(60).collect() };
+    let reference = if typed.is_empty() {
+        payments::new_reference(now)
+    } else {
+        typed.chars().take(60).collect()
+    };
     let payment_id: i64 = sqlx::query_scalar(
         "INSERT INTO payments (public_id, family_id, structure_id, wallet_id, amount_cents, mode, reference, state, created_at, paid_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'paye', $8, $8) RETURNING id",
@@ -212,7 +245,11 @@ pub async fn record(db: &Db, staff_id: i64, structure_id: i64, payment: &Counter
     if let Some(mail) = &ticket {
         outbox::enqueue(&mut tx, mail, now).await?;
     }
-    let subject = format!("{family_name}, {} {}", payment.mode.label(), payment.amount.to_french());
+    let subject = format!(
+        "{family_name}, {} {}",
+        payment.mode.label(),
+        payment.amount.to_french()
+    );
     let after = audit::describe(&[
         ("Mode", payment.mode.label().to_owned()),
         ("Référence", reference.clone()),
@@ -230,7 +267,11 @@ pub async fn record(db: &Db, staff_id: i64, structure_id: i64, payment: &Counter
     };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
-    Ok(Ok(Recorded { reference, allocation, ticket: ticket.is_some() }))
+    Ok(Ok(Recorded {
+        reference,
+        allocation,
+        ticket: ticket.is_some(),
+    }))
 }
 
 /// Spreads `amount` over the invoices still owed (the chosen ones, or all), oldest first,
@@ -257,16 +298,30 @@ async fn allocation(
     .bind(structure_id)
     .fetch_all(&mut **tx)
     .await?;
-    let invoices: Vec<(i64, String, String, Cents)> = rows.iter().map(|r| (r.get("id"), r.get("public_id"), r.get("number"), Cents(r.get("owed")))).collect();
+    let invoices: Vec<(i64, String, String, Cents)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get("id"),
+                r.get("public_id"),
+                r.get("number"),
+                Cents(r.get("owed")),
+            )
+        })
+        .collect();
     for public_id in chosen {
         match invoices.iter().find(|(_, p, _, _)| p == public_id) {
             None => return Ok(Err(Refusal::UnknownInvoice)),
-            Some((_, _, number, owed)) if owed.0 <= 0 => return Ok(Err(Refusal::AlreadyPaid(number.clone()))),
+            Some((_, _, number, owed)) if owed.0 <= 0 => {
+                return Ok(Err(Refusal::AlreadyPaid(number.clone())));
+            }
             Some(_) => {}
         }
     }
-    let owed: Vec<&(i64, String, String, Cents)> =
-        invoices.iter().filter(|(_, p, _, owed)| owed.0 > 0 && (chosen.is_empty() || chosen.contains(p))).collect();
+    let owed: Vec<&(i64, String, String, Cents)> = invoices
+        .iter()
+        .filter(|(_, p, _, owed)| owed.0 > 0 && (chosen.is_empty() || chosen.contains(p)))
+        .collect();
     if owed.is_empty() {
         return Ok(Err(Refusal::NothingOwed));
     }

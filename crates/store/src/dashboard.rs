@@ -1,7 +1,10 @@
 //! The back office's dashboard (R-BO-9): the day at a glance for the structures in scope —
 //! children booked per activity, payments received, the last processing run.
 
-use jiff::{Timestamp, civil::{Date, Time}};
+use jiff::{
+    Timestamp,
+    civil::{Date, Time},
+};
 use ribambelle_domain::{clock::paris_instant, money::Cents};
 use sqlx::Row;
 
@@ -65,16 +68,22 @@ pub async fn today(db: &Db, scope: &[i64], today: Date) -> Result<Today, StoreEr
     .iter()
     .map(|r| PaymentsToday { mode: crate::history::mode_label(&r.get::<String, _>("mode")), count: r.get("count"), total: Cents(r.get("total")) })
     .collect();
-    let last_run = sqlx::query("SELECT started_at, finished_at, requests FROM processing_runs ORDER BY id DESC LIMIT 1")
-        .fetch_optional(db.reader())
-        .await?
-        .map(|r| {
-            Ok::<_, StoreError>(LastRun {
-                started_at: parse_db_time(&r.get::<String, _>("started_at"))?,
-                finished: r.get::<Option<String>, _>("finished_at").is_some(),
-                requests: r.get("requests"),
-            })
+    let last_run = sqlx::query(
+        "SELECT started_at, finished_at, requests FROM processing_runs ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(db.reader())
+    .await?
+    .map(|r| {
+        Ok::<_, StoreError>(LastRun {
+            started_at: parse_db_time(&r.get::<String, _>("started_at"))?,
+            finished: r.get::<Option<String>, _>("finished_at").is_some(),
+            requests: r.get("requests"),
         })
-        .transpose()?;
-    Ok(Today { activities, payments, last_run })
+    })
+    .transpose()?;
+    Ok(Today {
+        activities,
+        payments,
+        last_run,
+    })
 }

@@ -43,23 +43,40 @@ impl Db {
         let db = if url.starts_with("sqlite:") {
             // Parsed only to fail early on a malformed path; the Any driver re-parses it.
             SqliteConnectOptions::from_str(url)?;
-            let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+            let url = if url.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
             let writer = sqlite_pool(&url, 1).await?;
             // A page holds its reader between its queries while the request threads render
             // and compress: with one reader per core the readers sat idle 3/4 of the time
             // and the server stopped at 1.3 of 2 cores (rush bench). Four per core keep
             // the cores busy; the writer still has its own connection.
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let reader = sqlite_pool(&url, u32::try_from((cores * 4).clamp(4, 16)).unwrap_or(16)).await?;
+            let reader =
+                sqlite_pool(&url, u32::try_from((cores * 4).clamp(4, 16)).unwrap_or(16)).await?;
             let write_jobs = Some(Queue::start(writer.clone())?);
-            Db { backend: Backend::Sqlite, writer, reader, write_jobs, catalog: Arc::default() }
+            Db {
+                backend: Backend::Sqlite,
+                writer,
+                reader,
+                write_jobs,
+                catalog: Arc::default(),
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Db { backend: Backend::Postgres, writer: pool.clone(), reader: pool, write_jobs: None, catalog: Arc::default() }
+            Db {
+                backend: Backend::Postgres,
+                writer: pool.clone(),
+                reader: pool,
+                write_jobs: None,
+                catalog: Arc::default(),
+            }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
@@ -122,7 +139,9 @@ impl Db {
             return queue.write_batched(item).await;
         }
         let mut tx = self.begin().await?;
-        let output = B::write_all(&mut tx, std::slice::from_ref(&item)).await?.pop();
+        let output = B::write_all(&mut tx, std::slice::from_ref(&item))
+            .await?
+            .pop();
         tx.commit().await?;
         output.ok_or_else(|| StoreError::Writer("a batch gave no output".into()))
     }
@@ -147,7 +166,9 @@ async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool, StoreError> {
         // before each use would cost a round trip to the connection's thread per query.
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) })
+        })
         .connect(url)
         .await?;
     Ok(pool)

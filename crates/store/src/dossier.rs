@@ -7,8 +7,7 @@ use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
 use sqlx::{Row, any::AnyRow};
 
 use crate::{
-    audit,
-    Db, StoreError, db_time,
+    Db, StoreError, audit, db_time,
     outbox::{self, NewMail},
     sql::id_list,
 };
@@ -68,7 +67,8 @@ pub enum Decision {
 }
 
 fn date(text: &str) -> Result<Date, StoreError> {
-    text.parse().map_err(|e| StoreError::corrupt("dossier_campaigns date", e))
+    text.parse()
+        .map_err(|e| StoreError::corrupt("dossier_campaigns date", e))
 }
 
 fn campaign_from(r: &AnyRow) -> Result<Campaign, StoreError> {
@@ -87,7 +87,8 @@ fn kind(code: &str) -> Result<FicheKind, StoreError> {
 
 fn state(r: &AnyRow) -> Result<FicheState, StoreError> {
     let code: String = r.get("state");
-    FicheState::from_code(&code, r.get("refusal_reason")).ok_or_else(|| StoreError::corrupt("fiches.state", code))
+    FicheState::from_code(&code, r.get("refusal_reason"))
+        .ok_or_else(|| StoreError::corrupt("fiches.state", code))
 }
 
 fn values(json: &str) -> Result<Values, StoreError> {
@@ -100,7 +101,11 @@ fn json(values: &Values) -> String {
 }
 
 /// The structure's campaign open on `today`, the latest if several overlap.
-pub async fn open_campaign(db: &Db, structure_id: i64, today: Date) -> Result<Option<Campaign>, StoreError> {
+pub async fn open_campaign(
+    db: &Db,
+    structure_id: i64,
+    today: Date,
+) -> Result<Option<Campaign>, StoreError> {
     let row = sqlx::query(
         "SELECT id AS campaign_id, structure_id, label, opens_on, closes_on FROM dossier_campaigns \
          WHERE structure_id = $1 AND opens_on <= $2 AND closes_on >= $2 ORDER BY opens_on DESC, id DESC LIMIT 1",
@@ -135,12 +140,27 @@ pub async fn staff_campaigns(db: &Db, structures: &[i64]) -> Result<Vec<Campaign
     .fetch_all(db.reader())
     .await?;
     rows.iter()
-        .map(|r| Ok(CampaignRow { campaign: campaign_from(r)?, structure: r.get("structure"), transmitted: r.get("transmitted"), validated: r.get("validated") }))
+        .map(|r| {
+            Ok(CampaignRow {
+                campaign: campaign_from(r)?,
+                structure: r.get("structure"),
+                transmitted: r.get("transmitted"),
+                validated: r.get("validated"),
+            })
+        })
         .collect()
 }
 
 /// Opens a campaign; the caller has checked the structure is the staff member's.
-pub async fn create_campaign(db: &Db, staff_id: i64, structure_id: i64, label: &str, opens_on: Date, closes_on: Date, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn create_campaign(
+    db: &Db,
+    staff_id: i64,
+    structure_id: i64,
+    label: &str,
+    opens_on: Date,
+    closes_on: Date,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar(
         "INSERT INTO dossier_campaigns (structure_id, label, opens_on, closes_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -152,8 +172,19 @@ pub async fn create_campaign(db: &Db, staff_id: i64, structure_id: i64, label: &
     .bind(db_time(now))
     .fetch_one(&mut *tx)
     .await?;
-    let after = audit::describe(&[("Ouverture", opens_on.strftime("%d/%m/%Y").to_string()), ("Clôture", closes_on.strftime("%d/%m/%Y").to_string())]);
-    let change = audit::Change { staff_id, structure_id: Some(structure_id), family_id: None, action: "Campagne du dossier ouverte", subject: label, before: None, after: Some(after) };
+    let after = audit::describe(&[
+        ("Ouverture", opens_on.strftime("%d/%m/%Y").to_string()),
+        ("Clôture", closes_on.strftime("%d/%m/%Y").to_string()),
+    ]);
+    let change = audit::Change {
+        staff_id,
+        structure_id: Some(structure_id),
+        family_id: None,
+        action: "Campagne du dossier ouverte",
+        subject: label,
+        before: None,
+        after: Some(after),
+    };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
     Ok(id)
@@ -161,20 +192,29 @@ pub async fn create_campaign(db: &Db, staff_id: i64, structure_id: i64, label: &
 
 /// The family's fiches in the campaign, family fiches first then each child's; the ones
 /// missing are created, filled in with the family's previous answers.
-pub async fn family_fiches(db: &Db, family_id: i64, campaign: &Campaign, now: Timestamp) -> Result<Vec<FicheSummary>, StoreError> {
-    let children: Vec<(i64, String)> = sqlx::query_as("SELECT id, first_name FROM children WHERE family_id = $1 ORDER BY birth_date, id")
-        .bind(family_id)
-        .fetch_all(db.reader())
-        .await?;
-    let mut wanted: Vec<(FicheKind, Option<i64>)> = FicheKind::FAMILY.iter().map(|k| (*k, None)).collect();
+pub async fn family_fiches(
+    db: &Db,
+    family_id: i64,
+    campaign: &Campaign,
+    now: Timestamp,
+) -> Result<Vec<FicheSummary>, StoreError> {
+    let children: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, first_name FROM children WHERE family_id = $1 ORDER BY birth_date, id",
+    )
+    .bind(family_id)
+    .fetch_all(db.reader())
+    .await?;
+    let mut wanted: Vec<(FicheKind, Option<i64>)> =
+        FicheKind::FAMILY.iter().map(|k| (*k, None)).collect();
     for (child, _) in &children {
         wanted.extend(FicheKind::CHILD.iter().map(|k| (*k, Some(*child))));
     }
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fiches WHERE family_id = $1 AND campaign_id = $2")
-        .bind(family_id)
-        .bind(campaign.id)
-        .fetch_one(db.reader())
-        .await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM fiches WHERE family_id = $1 AND campaign_id = $2")
+            .bind(family_id)
+            .bind(campaign.id)
+            .fetch_one(db.reader())
+            .await?;
     if (existing as usize) < wanted.len() {
         create_missing(db, family_id, campaign, &wanted, now).await?;
     }
@@ -188,10 +228,19 @@ pub async fn family_fiches(db: &Db, family_id: i64, campaign: &Campaign, now: Ti
     .await?;
     let mut fiches = Vec::with_capacity(rows.len());
     for r in &rows {
-        fiches.push(FicheSummary { public_id: r.get("public_id"), kind: kind(&r.get::<String, _>("kind"))?, child: r.get("first_name"), state: state(r)? });
+        fiches.push(FicheSummary {
+            public_id: r.get("public_id"),
+            kind: kind(&r.get::<String, _>("kind"))?,
+            child: r.get("first_name"),
+            state: state(r)?,
+        });
     }
     let order = |f: &FicheSummary| {
-        let child = f.child.as_ref().and_then(|name| children.iter().position(|(_, n)| n == name)).map_or(0, |p| p + 1);
+        let child = f
+            .child
+            .as_ref()
+            .and_then(|name| children.iter().position(|(_, n)| n == name))
+            .map_or(0, |p| p + 1);
         (child, f.kind)
     };
     fiches.sort_by_key(order);
@@ -202,7 +251,13 @@ fn subject(child: Option<i64>) -> String {
     child.map_or_else(|| "famille".to_owned(), |id| format!("enfant:{id}"))
 }
 
-async fn create_missing(db: &Db, family_id: i64, campaign: &Campaign, wanted: &[(FicheKind, Option<i64>)], now: Timestamp) -> Result<(), StoreError> {
+async fn create_missing(
+    db: &Db,
+    family_id: i64,
+    campaign: &Campaign,
+    wanted: &[(FicheKind, Option<i64>)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     for (kind, child) in wanted {
         let previous: Option<String> = sqlx::query_scalar(
@@ -239,10 +294,21 @@ async fn create_missing(db: &Db, family_id: i64, campaign: &Campaign, wanted: &[
 }
 
 /// What the account already knows, for a family's first fiche famille.
-async fn from_account(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family_id: i64) -> Result<Values, StoreError> {
-    let r = sqlx::query("SELECT emails, quotient_familial FROM families WHERE id = $1").bind(family_id).fetch_one(&mut **tx).await?;
+async fn from_account(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    family_id: i64,
+) -> Result<Values, StoreError> {
+    let r = sqlx::query("SELECT emails, quotient_familial FROM families WHERE id = $1")
+        .bind(family_id)
+        .fetch_one(&mut **tx)
+        .await?;
     let mut known = Values::new();
-    if let Some(first) = r.get::<String, _>("emails").split(';').map(str::trim).find(|e| !e.is_empty()) {
+    if let Some(first) = r
+        .get::<String, _>("emails")
+        .split(';')
+        .map(str::trim)
+        .find(|e| !e.is_empty())
+    {
         known.insert("email".into(), first.to_owned());
     }
     if let Some(qf) = r.get::<Option<i64>, _>("quotient_familial") {
@@ -274,18 +340,31 @@ fn fiche_from(r: &AnyRow) -> Result<Fiche, StoreError> {
 }
 
 /// One of the family's fiches; None for a fiche of another family (answered 404).
-pub async fn family_fiche(db: &Db, family_id: i64, public_id: &str) -> Result<Option<Fiche>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {FICHE_COLUMNS} WHERE f.public_id = $1 AND f.family_id = $2")))
-        .bind(public_id)
-        .bind(family_id)
-        .fetch_optional(db.reader())
-        .await?;
+pub async fn family_fiche(
+    db: &Db,
+    family_id: i64,
+    public_id: &str,
+) -> Result<Option<Fiche>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {FICHE_COLUMNS} WHERE f.public_id = $1 AND f.family_id = $2"
+    )))
+    .bind(public_id)
+    .bind(family_id)
+    .fetch_optional(db.reader())
+    .await?;
     row.as_ref().map(fiche_from).transpose()
 }
 
 /// Saves the family's values as a draft or transmits them. False when the fiche can no
 /// longer be changed (transmitted or validated meanwhile, on another device).
-pub async fn save(db: &Db, family_id: i64, fiche_id: i64, values: &Values, intent: Intent, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn save(
+    db: &Db,
+    family_id: i64,
+    fiche_id: i64,
+    values: &Values,
+    intent: Intent,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let (state, transmitted) = match intent {
         Intent::Draft => ("brouillon", None),
         Intent::Transmit => ("transmise", Some(db_time(now))),
@@ -332,7 +411,13 @@ pub async fn waiting(db: &Db, structures: &[i64]) -> Result<Vec<Waiting>, StoreE
 
 /// A fiche of one of the structures of the staff member's scope; a reading of health data
 /// is logged before it is returned.
-pub async fn staff_fiche(db: &Db, staff_id: i64, structures: &[i64], public_id: &str, now: Timestamp) -> Result<Option<Fiche>, StoreError> {
+pub async fn staff_fiche(
+    db: &Db,
+    staff_id: i64,
+    structures: &[i64],
+    public_id: &str,
+    now: Timestamp,
+) -> Result<Option<Fiche>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FICHE_COLUMNS} WHERE f.public_id = $1 AND d.structure_id IN {}",
         id_list(structures)
@@ -340,14 +425,22 @@ pub async fn staff_fiche(db: &Db, staff_id: i64, structures: &[i64], public_id: 
     .bind(public_id)
     .fetch_optional(db.reader())
     .await?;
-    let Some(fiche) = row.as_ref().map(fiche_from).transpose()? else { return Ok(None) };
+    let Some(fiche) = row.as_ref().map(fiche_from).transpose()? else {
+        return Ok(None);
+    };
     if fiche.kind.is_health_data() {
         log_health_read(db, staff_id, fiche.id, None, now).await?;
     }
     Ok(Some(fiche))
 }
 
-pub async fn log_health_read(db: &Db, staff_id: i64, fiche_id: i64, file_id: Option<i64>, now: Timestamp) -> Result<(), StoreError> {
+pub async fn log_health_read(
+    db: &Db,
+    staff_id: i64,
+    fiche_id: i64,
+    file_id: Option<i64>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO health_data_reads (staff_id, fiche_id, file_id, read_at) VALUES ($1, $2, $3, $4)")
         .bind(staff_id)
         .bind(fiche_id)
@@ -361,7 +454,13 @@ pub async fn log_health_read(db: &Db, staff_id: i64, fiche_id: i64, file_id: Opt
 /// Records the gestionnaire's decision on a transmitted fiche and queues the family's mail
 /// in the same transaction. A validated fiche famille's quotient familial becomes the
 /// family's, for its prices. False when the fiche was not waiting for a decision.
-pub async fn decide(db: &Db, staff_id: i64, fiche: &Fiche, decision: &Decision, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn decide(
+    db: &Db,
+    staff_id: i64,
+    fiche: &Fiche,
+    decision: &Decision,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     let (state, reason) = match decision {
         Decision::Validate => ("validee", None),
@@ -382,13 +481,19 @@ pub async fn decide(db: &Db, staff_id: i64, fiche: &Fiche, decision: &Decision, 
         return Ok(false);
     }
     if let (Decision::Validate, FicheKind::Famille) = (decision, fiche.kind) {
-        if let Some(qf) = fiche.values.get("quotient_familial").and_then(|q| q.parse::<i64>().ok()) {
-            sqlx::query("UPDATE families SET quotient_familial = $1, updated_at = $2 WHERE id = $3")
-                .bind(qf)
-                .bind(db_time(now))
-                .bind(fiche.family_id)
-                .execute(&mut *tx)
-                .await?;
+        if let Some(qf) = fiche
+            .values
+            .get("quotient_familial")
+            .and_then(|q| q.parse::<i64>().ok())
+        {
+            sqlx::query(
+                "UPDATE families SET quotient_familial = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(qf)
+            .bind(db_time(now))
+            .bind(fiche.family_id)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     let r = sqlx::query("SELECT f.civility, f.last_name, f.first_name, f.emails, s.name FROM families f, structures s WHERE f.id = $1 AND s.id = $2")
@@ -396,7 +501,13 @@ pub async fn decide(db: &Db, staff_id: i64, fiche: &Fiche, decision: &Decision, 
         .bind(fiche.campaign.structure_id)
         .fetch_one(&mut *tx)
         .await?;
-    let recipients: Vec<String> = r.get::<String, _>("emails").split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect();
+    let recipients: Vec<String> = r
+        .get::<String, _>("emails")
+        .split(';')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect();
     if !recipients.is_empty() {
         let mail = decision_mail(fiche, decision, &r, recipients);
         outbox::enqueue(&mut tx, &mail, now).await?;
@@ -423,17 +534,27 @@ pub async fn decide(db: &Db, staff_id: i64, fiche: &Fiche, decision: &Decision, 
     Ok(true)
 }
 
-fn decision_mail(fiche: &Fiche, decision: &Decision, family: &AnyRow, recipients: Vec<String>) -> NewMail {
+fn decision_mail(
+    fiche: &Fiche,
+    decision: &Decision,
+    family: &AnyRow,
+    recipients: Vec<String>,
+) -> NewMail {
     let about = match &fiche.child {
         Some(child) => format!("« {} » de {child}", fiche.kind.title()),
         None => format!("« {} »", fiche.kind.title()),
     };
     let structure: String = family.get("name");
     let (subject, outcome) = match decision {
-        Decision::Validate => (format!("{structure} : fiche validée"), format!("Votre fiche {about} a été validée par votre gestionnaire.")),
+        Decision::Validate => (
+            format!("{structure} : fiche validée"),
+            format!("Votre fiche {about} a été validée par votre gestionnaire."),
+        ),
         Decision::Refuse { reason } => (
             format!("{structure} : fiche à corriger"),
-            format!("Votre fiche {about} a été refusée par votre gestionnaire, pour le motif suivant :\n\n    {reason}\n\nVous pouvez la corriger sur le portail, dans « Dossier Famille », puis la valider et la transmettre à nouveau."),
+            format!(
+                "Votre fiche {about} a été refusée par votre gestionnaire, pour le motif suivant :\n\n    {reason}\n\nVous pouvez la corriger sur le portail, dans « Dossier Famille », puis la valider et la transmettre à nouveau."
+            ),
         ),
     };
     let body = format!(
@@ -442,7 +563,12 @@ fn decision_mail(fiche: &Fiche, decision: &Decision, family: &AnyRow, recipients
         family.get::<String, _>("last_name"),
         family.get::<String, _>("first_name"),
     );
-    NewMail { recipients, subject, body_text: body, body_html: None }
+    NewMail {
+        recipients,
+        subject,
+        body_text: body,
+        body_html: None,
+    }
 }
 
 /// The family's postal address as its latest transmitted or validated fiche famille gives
@@ -454,9 +580,21 @@ pub(crate) async fn family_address(db: &Db, family_id: i64) -> Result<Vec<String
     .bind(family_id)
     .fetch_optional(db.reader())
     .await?;
-    let Some(data) = data else { return Ok(Vec::new()) };
+    let Some(data) = data else {
+        return Ok(Vec::new());
+    };
     let answers = values(&data)?;
-    let get = |key: &str| answers.get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let town = format!("{} {}", get("code_postal"), get("ville")).trim().to_owned();
-    Ok([get("adresse"), town].into_iter().filter(|line| !line.is_empty()).collect())
+    let get = |key: &str| {
+        answers
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let town = format!("{} {}", get("code_postal"), get("ville"))
+        .trim()
+        .to_owned();
+    Ok([get("adresse"), town]
+        .into_iter()
+        .filter(|line| !line.is_empty())
+        .collect())
 }

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
-    activity::day_price,
-    booking::Pending,
-    calendar::SchoolCalendar,
-    money::Cents,
+    activity::day_price, booking::Pending, calendar::SchoolCalendar, money::Cents,
 };
 
 use crate::{
@@ -49,9 +46,19 @@ impl Draft {
 
     /// The calendar the family came from: its first change's child, activity and month.
     pub fn calendar_query(&self) -> String {
-        let first = self.bookings.iter().chain(&self.cancellations).chain(self.refused.iter().map(|(l, _)| l)).next();
+        let first = self
+            .bookings
+            .iter()
+            .chain(&self.cancellations)
+            .chain(self.refused.iter().map(|(l, _)| l))
+            .next();
         first.map_or_else(String::new, |l| {
-            format!("?enfant={}&activite={}&mois={}", l.child_public_id, l.activity_public_id, l.day.strftime("%Y-%m"))
+            format!(
+                "?enfant={}&activite={}&mois={}",
+                l.child_public_id,
+                l.activity_public_id,
+                l.day.strftime("%Y-%m")
+            )
         })
     }
 
@@ -67,7 +74,11 @@ pub enum Block {
     Debtor(Cents),
 }
 
-pub async fn block(db: &Db, family_id: i64, structure_id: i64) -> Result<Option<Block>, StoreError> {
+pub async fn block(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+) -> Result<Option<Block>, StoreError> {
     let balance = crate::wallets::balance(db, family_id, structure_id).await?;
     Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
 }
@@ -84,22 +95,48 @@ pub struct Booker {
 
 /// The family's pending changes at the structure, checked against every rule now.
 pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, StoreError> {
-    let (family_id, structure_id, qf, calendar) = (booker.family_id, booker.structure_id, booker.quotient_familial, &booker.calendar);
+    let (family_id, structure_id, qf, calendar) = (
+        booker.family_id,
+        booker.structure_id,
+        booker.quotient_familial,
+        &booker.calendar,
+    );
     let pending = bookings::pending_with_states(db, family_id).await?;
     let mut draft = Draft::default();
     if pending.is_empty() {
         return Ok(draft);
     }
     draft.block = block(db, family_id, structure_id).await?;
-    let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id).await?.into_iter().map(|c| (c.id, c)).collect();
+    let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     let mut activities: HashMap<i64, HashMap<i64, Activity>> = HashMap::new();
-    for child in children.values().filter(|c| pending.iter().any(|(p, _)| p.child_id == c.id)) {
-        activities.insert(child.id, bookings::child_activities(db, child.id, structure_id).await?.into_iter().map(|a| (a.id, a)).collect());
+    for child in children
+        .values()
+        .filter(|c| pending.iter().any(|(p, _)| p.child_id == c.id))
+    {
+        activities.insert(
+            child.id,
+            bookings::child_activities(db, child.id, structure_id)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect(),
+        );
     }
     for (change, state) in pending {
-        let (Some(child), Some(activities)) = (children.get(&change.child_id), activities.get(&change.child_id)) else { continue };
+        let (Some(child), Some(activities)) = (
+            children.get(&change.child_id),
+            activities.get(&change.child_id),
+        ) else {
+            continue;
+        };
         // Changes for another structure's activities wait for that structure's récapitulatif.
-        let Some(activity) = activities.get(&change.activity_id) else { continue };
+        let Some(activity) = activities.get(&change.activity_id) else {
+            continue;
+        };
         let line = DraftLine {
             child_id: child.id,
             child_public_id: child.public_id.clone(),
@@ -139,15 +176,30 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
 
 /// Reviews the draft again and records what can be; returns what was recorded (or had
 /// been, for a repeated confirmation) and what was refused.
-pub async fn confirm(db: &Db, booker: &Booker, key: &str, now: Timestamp) -> Result<(Confirmed, Vec<(DraftLine, &'static str)>), StoreError> {
+pub async fn confirm(
+    db: &Db,
+    booker: &Booker,
+    key: &str,
+    now: Timestamp,
+) -> Result<(Confirmed, Vec<(DraftLine, &'static str)>), StoreError> {
     let draft = review(db, booker, now).await?;
     let movements: Vec<Movement> = draft
         .bookings
         .iter()
         .chain(&draft.cancellations)
-        .map(|l| Movement { child_id: l.child_id, activity_id: l.activity_id, day: l.day, change: l.change, amount: l.amount })
+        .map(|l| Movement {
+            child_id: l.child_id,
+            activity_id: l.activity_id,
+            day: l.day,
+            change: l.change,
+            amount: l.amount,
+        })
         .collect();
-    let refused: Vec<(i64, i64, Date)> = draft.refused.iter().map(|(l, _)| (l.child_id, l.activity_id, l.day)).collect();
+    let refused: Vec<(i64, i64, Date)> = draft
+        .refused
+        .iter()
+        .map(|(l, _)| (l.child_id, l.activity_id, l.day))
+        .collect();
     let confirmed = bookings::confirm(db, booker.family_id, key, &movements, &refused, now).await?;
     Ok((confirmed, draft.refused))
 }

@@ -9,7 +9,10 @@ pub enum StoreError {
     #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
     #[error("corrupt data in column {column}: {detail}")]
-    Corrupt { column: &'static str, detail: String },
+    Corrupt {
+        column: &'static str,
+        detail: String,
+    },
     #[error("the system's random generator failed: {0}")]
     Random(String),
     #[error("reference data: {0}")]
@@ -24,6 +27,9 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn corrupt(column: &'static str, detail: impl ToString) -> Self {
-        StoreError::Corrupt { column, detail: detail.to_string() }
+        StoreError::Corrupt {
+            column,
+            detail: detail.to_string(),
+        }
     }
 }

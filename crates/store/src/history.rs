@@ -40,7 +40,13 @@ pub(crate) fn mode_label(mode: &str) -> &'static str {
 
 /// The consommations of the family's children between `from` and `to` (inclusive) at the
 /// structure's activities, by date.
-pub async fn consommations(db: &Db, family_id: i64, structure_id: i64, from: Date, to: Date) -> Result<Vec<Consommation>, StoreError> {
+pub async fn consommations(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<Vec<Consommation>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.day, ch.first_name, a.name, c.quantity, c.amount_cents FROM consommations c \
          JOIN children ch ON ch.id = c.child_id JOIN activities a ON a.id = c.activity_id \
@@ -55,7 +61,10 @@ pub async fn consommations(db: &Db, family_id: i64, structure_id: i64, from: Dat
     rows.iter()
         .map(|r| {
             Ok(Consommation {
-                day: r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("consommations.day", e))?,
+                day: r
+                    .get::<String, _>("day")
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("consommations.day", e))?,
                 child: r.get("first_name"),
                 activity: r.get("name"),
                 quantity: r.get("quantity"),
@@ -67,7 +76,12 @@ pub async fn consommations(db: &Db, family_id: i64, structure_id: i64, from: Dat
 
 /// The family's payments received at the structure since `from` (an instant as stored),
 /// newest first.
-pub async fn reglements(db: &Db, family_id: i64, structure_id: i64, from: &str) -> Result<Vec<Reglement>, StoreError> {
+pub async fn reglements(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    from: &str,
+) -> Result<Vec<Reglement>, StoreError> {
     let rows = sqlx::query(
         "SELECT paid_at, mode, amount_cents, reference FROM payments \
          WHERE family_id = $1 AND structure_id = $2 AND state = 'paye' AND paid_at >= $3 ORDER BY paid_at DESC, id DESC",

@@ -24,7 +24,12 @@ pub struct Invoice {
 }
 
 /// The family's invoices at the structure, newest first.
-pub async fn list(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) -> Result<Vec<Invoice>, StoreError> {
+pub async fn list(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    now: Timestamp,
+) -> Result<Vec<Invoice>, StoreError> {
     let rows = sqlx::query(
         "SELECT i.public_id, i.number, w.name, i.period_month, i.issued_on, i.due_on, i.amount_cents, \
            i.amount_cents - CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS BIGINT) AS owed, \
@@ -44,7 +49,9 @@ pub async fn list(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) ->
                 public_id: r.get("public_id"),
                 number: r.get("number"),
                 wallet: r.get("name"),
-                period: format!("{}-01", r.get::<String, _>("period_month")).parse().map_err(|e| StoreError::corrupt("period_month", e))?,
+                period: format!("{}-01", r.get::<String, _>("period_month"))
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("period_month", e))?,
                 issued_on: date(r, "issued_on")?,
                 due_on: date(r, "due_on")?,
                 amount: Cents(r.get("amount_cents")),
@@ -56,7 +63,9 @@ pub async fn list(db: &Db, family_id: i64, structure_id: i64, now: Timestamp) ->
 }
 
 fn date(row: &sqlx::any::AnyRow, column: &'static str) -> Result<Date, StoreError> {
-    row.get::<String, _>(column).parse().map_err(|e| StoreError::corrupt(column, e))
+    row.get::<String, _>(column)
+        .parse()
+        .map_err(|e| StoreError::corrupt(column, e))
 }
 
 /// One billed day.
@@ -82,8 +91,18 @@ pub struct InvoiceDetail {
 }
 
 /// One of the family's invoices with its lines; `None` if it is not the family's.
-pub async fn detail(db: &Db, family_id: i64, structure_id: i64, public_id: &str, now: Timestamp) -> Result<Option<InvoiceDetail>, StoreError> {
-    let Some(invoice) = list(db, family_id, structure_id, now).await?.into_iter().find(|i| i.public_id == public_id) else {
+pub async fn detail(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    public_id: &str,
+    now: Timestamp,
+) -> Result<Option<InvoiceDetail>, StoreError> {
+    let Some(invoice) = list(db, family_id, structure_id, now)
+        .await?
+        .into_iter()
+        .find(|i| i.public_id == public_id)
+    else {
         return Ok(None);
     };
     let heading = sqlx::query("SELECT s.name, f.last_name, f.first_name FROM structures s, families f WHERE s.id = $1 AND f.id = $2")
@@ -115,7 +134,11 @@ pub async fn detail(db: &Db, family_id: i64, structure_id: i64, public_id: &str,
     Ok(Some(InvoiceDetail {
         invoice,
         structure: heading.get("name"),
-        family: format!("{} {}", heading.get::<String, _>("last_name"), heading.get::<String, _>("first_name")),
+        family: format!(
+            "{} {}",
+            heading.get::<String, _>("last_name"),
+            heading.get::<String, _>("first_name")
+        ),
         family_address: crate::dossier::family_address(db, family_id).await?,
         lines,
     }))

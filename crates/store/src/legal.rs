@@ -37,12 +37,17 @@ const FAMILY_TEXTS: &str = "legal_texts t JOIN family_structures tfs ON tfs.stru
 
 /// Of `FAMILY_TEXTS`, those not accepted yet.
 fn not_accepted() -> String {
-    format!("t.kind IN ('rgpd', 'cgu') AND {LATEST} AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.family_id = $1 AND c.legal_text_id = t.id)")
+    format!(
+        "t.kind IN ('rgpd', 'cgu') AND {LATEST} AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.family_id = $1 AND c.legal_text_id = t.id)"
+    )
 }
 
 /// `EXISTS (…)`: whether the family `$1` has a text to accept.
 pub(crate) fn consents_pending_sql() -> String {
-    format!("EXISTS (SELECT 1 FROM {FAMILY_TEXTS} WHERE {})", not_accepted())
+    format!(
+        "EXISTS (SELECT 1 FROM {FAMILY_TEXTS} WHERE {})",
+        not_accepted()
+    )
 }
 
 /// The latest RGPD notices and CGU of the family's structures that it has not accepted
@@ -54,13 +59,21 @@ pub async fn pending_consents(db: &Db, family_id: i64) -> Result<Vec<LegalText>,
          WHERE {} ORDER BY s.id, t.kind DESC",
         not_accepted()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(family_id)
+        .fetch_all(db.reader())
+        .await?;
     Ok(rows.iter().map(text_from).collect())
 }
 
 /// Records the acceptance of texts that are pending for the family; anything else is
 /// ignored. Returns how many were recorded.
-pub async fn accept(db: &Db, family_id: i64, text_ids: &[i64], now: Timestamp) -> Result<usize, StoreError> {
+pub async fn accept(
+    db: &Db,
+    family_id: i64,
+    text_ids: &[i64],
+    now: Timestamp,
+) -> Result<usize, StoreError> {
     let pending = pending_consents(db, family_id).await?;
     let mut tx = db.begin().await?;
     let mut recorded = 0;
@@ -106,7 +119,10 @@ pub async fn reglements(db: &Db, family_id: i64) -> Result<Vec<ChildReglement>, 
          WHERE c.family_id = $1 \
          ORDER BY c.birth_date, c.first_name, s.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(family_id)
+        .fetch_all(db.reader())
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -144,12 +160,16 @@ pub enum SignOutcome {
     NotFound,
 }
 
-pub async fn sign(db: &Db, family_id: i64, signature: &NewSignature<'_>, now: Timestamp) -> Result<SignOutcome, StoreError> {
+pub async fn sign(
+    db: &Db,
+    family_id: i64,
+    signature: &NewSignature<'_>,
+    now: Timestamp,
+) -> Result<SignOutcome, StoreError> {
     let owed = reglements(db, family_id).await?;
-    let Some(item) = owed
-        .iter()
-        .find(|r| r.child_public_id == signature.child_public_id && r.text.id == signature.legal_text_id)
-    else {
+    let Some(item) = owed.iter().find(|r| {
+        r.child_public_id == signature.child_public_id && r.text.id == signature.legal_text_id
+    }) else {
         return Ok(SignOutcome::NotFound);
     };
     if item.signature.is_some() {
@@ -169,7 +189,11 @@ pub async fn sign(db: &Db, family_id: i64, signature: &NewSignature<'_>, now: Ti
     .bind(family_id)
     .execute(db.writer())
     .await?;
-    Ok(if inserted.rows_affected() == 1 { SignOutcome::Signed } else { SignOutcome::AlreadySigned })
+    Ok(if inserted.rows_affected() == 1 {
+        SignOutcome::Signed
+    } else {
+        SignOutcome::AlreadySigned
+    })
 }
 
 /// Publishes a new version of a text; families are asked again.

@@ -29,7 +29,9 @@ pub struct NewAnnouncement<'a> {
 }
 
 fn date(row: &sqlx::any::AnyRow, column: &'static str) -> Result<Option<Date>, StoreError> {
-    row.get::<Option<String>, _>(column).map(|d| d.parse().map_err(|e| StoreError::corrupt(column, e))).transpose()
+    row.get::<Option<String>, _>(column)
+        .map(|d| d.parse().map_err(|e| StoreError::corrupt(column, e)))
+        .transpose()
 }
 
 fn announcement(row: &sqlx::any::AnyRow) -> Result<AnnouncementRow, StoreError> {
@@ -39,7 +41,8 @@ fn announcement(row: &sqlx::any::AnyRow) -> Result<AnnouncementRow, StoreError> 
         structure: row.get("name"),
         title: row.get("title"),
         body: row.get("body"),
-        display_from: date(row, "display_from")?.ok_or_else(|| StoreError::corrupt("announcements.display_from", "missing"))?,
+        display_from: date(row, "display_from")?
+            .ok_or_else(|| StoreError::corrupt("announcements.display_from", "missing"))?,
         display_until: date(row, "display_until")?,
     })
 }
@@ -48,31 +51,68 @@ const ANNOUNCEMENTS: &str = "SELECT a.id, a.structure_id, s.name, a.title, a.bod
 
 /// The announcements of the structures in `scope`, the latest first.
 pub async fn announcements(db: &Db, scope: &[i64]) -> Result<Vec<AnnouncementRow>, StoreError> {
-    let sql = format!("{ANNOUNCEMENTS} WHERE a.structure_id IN {} ORDER BY a.display_from DESC, a.id DESC", id_list(scope));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await?;
+    let sql = format!(
+        "{ANNOUNCEMENTS} WHERE a.structure_id IN {} ORDER BY a.display_from DESC, a.id DESC",
+        id_list(scope)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(db.reader())
+        .await?;
     rows.iter().map(announcement).collect()
 }
 
 /// One announcement, if its structure is in `scope`.
-pub async fn announcement_in(db: &Db, scope: &[i64], id: i64) -> Result<Option<AnnouncementRow>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ANNOUNCEMENTS} WHERE a.id = $1"))).bind(id).fetch_optional(db.reader()).await?;
-    Ok(row.as_ref().map(announcement).transpose()?.filter(|a| scope.contains(&a.structure_id)))
+pub async fn announcement_in(
+    db: &Db,
+    scope: &[i64],
+    id: i64,
+) -> Result<Option<AnnouncementRow>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ANNOUNCEMENTS} WHERE a.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(row
+        .as_ref()
+        .map(announcement)
+        .transpose()?
+        .filter(|a| scope.contains(&a.structure_id)))
 }
 
 fn describe(a: &NewAnnouncement<'_>) -> String {
     audit::describe(&[
         ("Titre", a.title.to_owned()),
         ("Texte", a.body.to_owned()),
-        ("Affichée à partir du", a.display_from.strftime("%d/%m/%Y").to_string()),
-        ("Jusqu'au", a.display_until.map(|d| d.strftime("%d/%m/%Y").to_string()).unwrap_or_default()),
+        (
+            "Affichée à partir du",
+            a.display_from.strftime("%d/%m/%Y").to_string(),
+        ),
+        (
+            "Jusqu'au",
+            a.display_until
+                .map(|d| d.strftime("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+        ),
     ])
 }
 
 fn describe_row(a: &AnnouncementRow) -> String {
-    describe(&NewAnnouncement { structure_id: a.structure_id, title: &a.title, body: &a.body, display_from: a.display_from, display_until: a.display_until })
+    describe(&NewAnnouncement {
+        structure_id: a.structure_id,
+        title: &a.title,
+        body: &a.body,
+        display_from: a.display_from,
+        display_until: a.display_until,
+    })
 }
 
-pub async fn create_announcement(db: &Db, staff_id: i64, a: &NewAnnouncement<'_>, now: Timestamp) -> Result<i64, StoreError> {
+pub async fn create_announcement(
+    db: &Db,
+    staff_id: i64,
+    a: &NewAnnouncement<'_>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO announcements (structure_id, title, body, display_from, display_until, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -85,14 +125,28 @@ pub async fn create_announcement(db: &Db, staff_id: i64, a: &NewAnnouncement<'_>
     .bind(crate::db_time(now))
     .fetch_one(&mut *tx)
     .await?;
-    let change = audit::Change { staff_id, structure_id: Some(a.structure_id), family_id: None, action: "Annonce publiée", subject: a.title, before: None, after: Some(describe(a)) };
+    let change = audit::Change {
+        staff_id,
+        structure_id: Some(a.structure_id),
+        family_id: None,
+        action: "Annonce publiée",
+        subject: a.title,
+        before: None,
+        after: Some(describe(a)),
+    };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Replaces an announcement's content (its structure stays).
-pub async fn update_announcement(db: &Db, staff_id: i64, before: &AnnouncementRow, a: &NewAnnouncement<'_>, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update_announcement(
+    db: &Db,
+    staff_id: i64,
+    before: &AnnouncementRow,
+    a: &NewAnnouncement<'_>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE announcements SET title = $1, body = $2, display_from = $3, display_until = $4 WHERE id = $5")
         .bind(a.title)
@@ -116,9 +170,17 @@ pub async fn update_announcement(db: &Db, staff_id: i64, before: &AnnouncementRo
     Ok(())
 }
 
-pub async fn delete_announcement(db: &Db, staff_id: i64, before: &AnnouncementRow, now: Timestamp) -> Result<(), StoreError> {
+pub async fn delete_announcement(
+    db: &Db,
+    staff_id: i64,
+    before: &AnnouncementRow,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM announcements WHERE id = $1").bind(before.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM announcements WHERE id = $1")
+        .bind(before.id)
+        .execute(&mut *tx)
+        .await?;
     let change = audit::Change {
         staff_id,
         structure_id: Some(before.structure_id),
@@ -134,10 +196,17 @@ pub async fn delete_announcement(db: &Db, staff_id: i64, before: &AnnouncementRo
 }
 
 /// The kinds of versioned texts, as stored and as named on the pages.
-pub const TEXT_KINDS: [(&str, &str); 3] = [("rgpd", "Notice RGPD"), ("cgu", "Conditions générales d'utilisation"), ("reglement", "Règlement intérieur")];
+pub const TEXT_KINDS: [(&str, &str); 3] = [
+    ("rgpd", "Notice RGPD"),
+    ("cgu", "Conditions générales d'utilisation"),
+    ("reglement", "Règlement intérieur"),
+];
 
 pub fn text_kind_label(kind: &str) -> Option<&'static str> {
-    TEXT_KINDS.iter().find(|(code, _)| *code == kind).map(|(_, label)| *label)
+    TEXT_KINDS
+        .iter()
+        .find(|(code, _)| *code == kind)
+        .map(|(_, label)| *label)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,7 +233,9 @@ pub async fn current_texts(db: &Db, scope: &[i64]) -> Result<Vec<CurrentText>, S
          ORDER BY t.structure_id, t.kind",
         id_list(scope)
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(db.reader())
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(CurrentText {
@@ -183,9 +254,24 @@ pub async fn current_texts(db: &Db, scope: &[i64]) -> Result<Vec<CurrentText>, S
 
 /// Publishes a new version of a structure's text; from now on families are asked to
 /// accept (or sign, for the règlement) this version.
-pub async fn publish_text(db: &Db, staff_id: i64, current: &CurrentText, title: &str, body: &str, now: Timestamp) -> Result<(), StoreError> {
+pub async fn publish_text(
+    db: &Db,
+    staff_id: i64,
+    current: &CurrentText,
+    title: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    legal::publish(&mut *tx, current.structure_id, &current.kind, title, body, now).await?;
+    legal::publish(
+        &mut *tx,
+        current.structure_id,
+        &current.kind,
+        title,
+        body,
+        now,
+    )
+    .await?;
     let label = text_kind_label(&current.kind).unwrap_or("Texte");
     let change = audit::Change {
         staff_id,
@@ -193,8 +279,15 @@ pub async fn publish_text(db: &Db, staff_id: i64, current: &CurrentText, title: 
         family_id: None,
         action: "Nouvelle version publiée",
         subject: label,
-        before: Some(audit::describe(&[("Version", current.version.to_string()), ("Titre", current.title.clone())])),
-        after: Some(audit::describe(&[("Version", (current.version + 1).to_string()), ("Titre", title.to_owned()), ("Texte", body.to_owned())])),
+        before: Some(audit::describe(&[
+            ("Version", current.version.to_string()),
+            ("Titre", current.title.clone()),
+        ])),
+        after: Some(audit::describe(&[
+            ("Version", (current.version + 1).to_string()),
+            ("Titre", title.to_owned()),
+            ("Texte", body.to_owned()),
+        ])),
     };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;

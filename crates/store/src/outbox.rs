@@ -112,7 +112,12 @@ pub async fn mark_sent(db: &Db, id: i64, now: Timestamp) -> Result<(), StoreErro
 
 /// Records a failed attempt; the next one waits twice as long as the previous one
 /// (1 minute, 2, 4… capped at 6 hours).
-pub async fn mark_failed(db: &Db, mail: &QueuedMail, error: &str, now: Timestamp) -> Result<(), StoreError> {
+pub async fn mark_failed(
+    db: &Db,
+    mail: &QueuedMail,
+    error: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let next = now + retry_delay(mail.attempts + 1);
     sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_until = NULL \
@@ -149,7 +154,11 @@ pub async fn counts(db: &Db) -> Result<OutboxCounts, StoreError> {
     .bind(MAX_ATTEMPTS)
     .fetch_one(db.reader())
     .await?;
-    Ok(OutboxCounts { pending: row.get("pending"), sent: row.get("sent"), abandoned: row.get("abandoned") })
+    Ok(OutboxCounts {
+        pending: row.get("pending"),
+        sent: row.get("sent"),
+        abandoned: row.get("abandoned"),
+    })
 }
 
 #[cfg(test)]

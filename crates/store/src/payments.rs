@@ -6,14 +6,13 @@
 
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
-use ribambelle_domain::{
-    clock::paris,
-    french,
-    money::Cents,
-};
+use ribambelle_domain::{clock::paris, french, money::Cents};
 use sqlx::{Any, Row, Transaction};
 
-use crate::{Db, StoreError, db_time, outbox::{self, NewMail}};
+use crate::{
+    Db, StoreError, db_time,
+    outbox::{self, NewMail},
+};
 
 /// The providers accept from 1 € (PayFiP's floor) to a ceiling no family bill reaches.
 pub const MIN_AMOUNT: Cents = Cents(100);
@@ -48,7 +47,9 @@ impl Provider {
     pub fn label(self) -> &'static str {
         match self {
             Provider::PayFip => "PayFiP, le service de paiement en ligne de la DGFiP",
-            Provider::Systempay => "Systempay, le service de paiement sécurisé de la banque de la régie",
+            Provider::Systempay => {
+                "Systempay, le service de paiement sécurisé de la banque de la régie"
+            }
         }
     }
 }
@@ -80,42 +81,61 @@ const REGIE_COLUMNS: &str = "SELECT r.structure_id, s.name, r.provider, r.enviro
      JOIN structures s ON s.id = r.structure_id";
 
 pub async fn regie(db: &Db, structure_id: i64) -> Result<Option<Regie>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{REGIE_COLUMNS} WHERE r.structure_id = $1")))
-        .bind(structure_id)
-        .fetch_optional(db.reader())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REGIE_COLUMNS} WHERE r.structure_id = $1"
+    )))
+    .bind(structure_id)
+    .fetch_optional(db.reader())
+    .await?;
     row.as_ref().map(regie_from).transpose()
 }
 
 /// The régies served by the simulated bank, which the binary then serves.
 pub async fn simulated_regies(db: &Db) -> Result<Vec<Regie>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{REGIE_COLUMNS} WHERE r.environment = 'simulee' ORDER BY r.structure_id")))
-        .fetch_all(db.reader())
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REGIE_COLUMNS} WHERE r.environment = 'simulee' ORDER BY r.structure_id"
+    )))
+    .fetch_all(db.reader())
+    .await?;
     rows.iter().map(regie_from).collect()
 }
 
 fn regie_from(r: &sqlx::any::AnyRow) -> Result<Regie, StoreError> {
-        Ok(Regie {
-            structure_id: r.get("structure_id"),
-            structure_name: r.get("name"),
-            provider: Provider::parse(&r.get::<String, _>("provider"))?,
-            environment: match r.get::<String, _>("environment").as_str() {
-                "simulee" => Environment::Simulated,
-                "test" => Environment::Test,
-                "activation" => Environment::Activation,
-                "production" => Environment::Production,
-                other => return Err(StoreError::corrupt("regies.environment", other)),
-            },
-            merchant_id: r.get("merchant_id"),
-            secret: r.get("secret"),
-        })
+    Ok(Regie {
+        structure_id: r.get("structure_id"),
+        structure_name: r.get("name"),
+        provider: Provider::parse(&r.get::<String, _>("provider"))?,
+        environment: match r.get::<String, _>("environment").as_str() {
+            "simulee" => Environment::Simulated,
+            "test" => Environment::Test,
+            "activation" => Environment::Activation,
+            "production" => Environment::Production,
+            other => return Err(StoreError::corrupt("regies.environment", other)),
+        },
+        merchant_id: r.get("merchant_id"),
+        secret: r.get("secret"),
+    })
 }
 
 /// Sets (or replaces) a structure's régie.
-pub async fn set_regie(db: &Db, structure_id: i64, provider: Provider, environment: Environment, merchant_id: &str, secret: &str) -> Result<(), StoreError> {
+pub async fn set_regie(
+    db: &Db,
+    structure_id: i64,
+    provider: Provider,
+    environment: Environment,
+    merchant_id: &str,
+    secret: &str,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    replace_regie(&mut tx, structure_id, provider, environment, merchant_id, secret).await?;
+    replace_regie(
+        &mut tx,
+        structure_id,
+        provider,
+        environment,
+        merchant_id,
+        secret,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -136,7 +156,10 @@ pub(crate) async fn replace_regie(
         Environment::Activation => "activation",
         Environment::Production => "production",
     };
-    sqlx::query("DELETE FROM regies WHERE structure_id = $1").bind(structure_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM regies WHERE structure_id = $1")
+        .bind(structure_id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("INSERT INTO regies (structure_id, provider, environment, merchant_id, secret) VALUES ($1, $2, $3, $4, $5)")
         .bind(structure_id)
         .bind(provider.code())
@@ -173,14 +196,24 @@ impl Refusal {
     pub fn message(&self) -> String {
         match self {
             Refusal::NothingChosen => "Cochez au moins une facture à régler.".into(),
-            Refusal::UnknownInvoice => "Cette facture n'existe pas ou ne concerne pas votre famille.".into(),
+            Refusal::UnknownInvoice => {
+                "Cette facture n'existe pas ou ne concerne pas votre famille.".into()
+            }
             Refusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
             Refusal::InProgress(number) => format!(
                 "Un paiement de la facture {number} est déjà en cours. S'il n'a pas abouti, vous pourrez le recommencer dans 20 minutes."
             ),
-            Refusal::NotPrepaid => "Ce porte-monnaie ne peut pas être crédité : ses activités sont facturées.".into(),
-            Refusal::TooSmall => format!("Le paiement en ligne est possible à partir de {}.", MIN_AMOUNT.to_french()),
-            Refusal::TooLarge => format!("Le paiement en ligne est limité à {} par paiement.", MAX_AMOUNT.to_french()),
+            Refusal::NotPrepaid => {
+                "Ce porte-monnaie ne peut pas être crédité : ses activités sont facturées.".into()
+            }
+            Refusal::TooSmall => format!(
+                "Le paiement en ligne est possible à partir de {}.",
+                MIN_AMOUNT.to_french()
+            ),
+            Refusal::TooLarge => format!(
+                "Le paiement en ligne est limité à {} par paiement.",
+                MAX_AMOUNT.to_french()
+            ),
         }
     }
 }
@@ -193,7 +226,15 @@ pub struct Started {
 
 /// Records the family's choice as a payment *en cours*. Amounts come from the database,
 /// never from the form: an invoice is paid for what it still owes.
-pub async fn begin(db: &Db, family_id: i64, structure_id: i64, choice: &Choice, email: &str, provider: Provider, now: Timestamp) -> Result<Result<Started, Refusal>, StoreError> {
+pub async fn begin(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    choice: &Choice,
+    email: &str,
+    provider: Provider,
+    now: Timestamp,
+) -> Result<Result<Started, Refusal>, StoreError> {
     let mut tx = db.begin().await?;
     let (wallet_id, parts) = match choice {
         Choice::Invoices(ids) if ids.is_empty() => return Ok(Err(Refusal::NothingChosen)),
@@ -208,11 +249,13 @@ pub async fn begin(db: &Db, family_id: i64, structure_id: i64, choice: &Choice, 
             (None, parts)
         }
         Choice::Credit { wallet_id, amount } => {
-            let prepaid: Option<String> = sqlx::query_scalar("SELECT billing_mode FROM wallets WHERE id = $1 AND structure_id = $2")
-                .bind(wallet_id)
-                .bind(structure_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let prepaid: Option<String> = sqlx::query_scalar(
+                "SELECT billing_mode FROM wallets WHERE id = $1 AND structure_id = $2",
+            )
+            .bind(wallet_id)
+            .bind(structure_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if prepaid.as_deref() != Some("prepaiement") {
                 return Ok(Err(Refusal::NotPrepaid));
             }
@@ -247,7 +290,10 @@ pub async fn begin(db: &Db, family_id: i64, structure_id: i64, choice: &Choice, 
         .bind(db_time(now))
         .execute(&mut *tx)
         .await?;
-    for (invoice_id, owed) in parts.iter().filter_map(|(id, owed)| id.map(|id| (id, owed))) {
+    for (invoice_id, owed) in parts
+        .iter()
+        .filter_map(|(id, owed)| id.map(|id| (id, owed)))
+    {
         sqlx::query("INSERT INTO payment_invoices (payment_id, invoice_id, amount_cents) VALUES ($1, $2, $3)")
             .bind(payment_id)
             .bind(invoice_id)
@@ -279,7 +325,9 @@ async fn invoice_owed(
     .bind(db_time(now - IN_PROGRESS_HOLD))
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(row) = row else { return Ok(Err(Refusal::UnknownInvoice)) };
+    let Some(row) = row else {
+        return Ok(Err(Refusal::UnknownInvoice));
+    };
     let number: String = row.get("number");
     let owed: i64 = row.get("owed");
     if owed <= 0 {
@@ -295,7 +343,10 @@ async fn invoice_owed(
 /// refdet rule), unique per attempt.
 pub(crate) fn new_reference(now: Timestamp) -> String {
     let stamp = now.to_zoned_datetime(paris()).strftime("%Y%m%d%H%M%S");
-    format!("RB{stamp}{:08}", rand::rng().random_range(0..100_000_000u32))
+    format!(
+        "RB{stamp}{:08}",
+        rand::rng().random_range(0..100_000_000u32)
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -335,7 +386,11 @@ pub struct OnlinePayment {
 }
 
 /// One of the family's online payments, by public id.
-pub async fn find(db: &Db, family_id: i64, public_id: &str) -> Result<Option<OnlinePayment>, StoreError> {
+pub async fn find(
+    db: &Db,
+    family_id: i64,
+    public_id: &str,
+) -> Result<Option<OnlinePayment>, StoreError> {
     let row = sqlx::query(
         "SELECT p.id, p.public_id, p.structure_id, p.reference, p.amount_cents, p.state, p.created_at, o.provider_id, o.email, w.name AS wallet \
          FROM payments p JOIN online_payments o ON o.payment_id = p.id LEFT JOIN wallets w ON w.id = p.wallet_id \
@@ -374,13 +429,20 @@ pub async fn find(db: &Db, family_id: i64, public_id: &str) -> Result<Option<Onl
 }
 
 /// Remembers the provider's own id of the payment (PayFiP's idOp).
-pub async fn set_provider_id(db: &Db, payment_id: i64, provider_id: &str, now: Timestamp) -> Result<(), StoreError> {
-    sqlx::query("UPDATE online_payments SET provider_id = $1, updated_at = $2 WHERE payment_id = $3")
-        .bind(provider_id)
-        .bind(db_time(now))
-        .bind(payment_id)
-        .execute(db.writer())
-        .await?;
+pub async fn set_provider_id(
+    db: &Db,
+    payment_id: i64,
+    provider_id: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE online_payments SET provider_id = $1, updated_at = $2 WHERE payment_id = $3",
+    )
+    .bind(provider_id)
+    .bind(db_time(now))
+    .bind(payment_id)
+    .execute(db.writer())
+    .await?;
     Ok(())
 }
 
@@ -406,7 +468,13 @@ pub enum Settled {
 /// Applies the provider's verdict to the payment with our `reference`, once. A paid
 /// payment may still arrive after the payment was given up as abandoned (a late bank
 /// notification): money did move, so it is recorded.
-pub async fn settle(db: &Db, reference: &str, amount: Cents, verdict: &Verdict, now: Timestamp) -> Result<Settled, StoreError> {
+pub async fn settle(
+    db: &Db,
+    reference: &str,
+    amount: Cents,
+    verdict: &Verdict,
+    now: Timestamp,
+) -> Result<Settled, StoreError> {
     let mut tx = db.begin().await?;
     let row = sqlx::query(
         "SELECT p.id, p.family_id, p.structure_id, p.wallet_id, p.amount_cents, p.state, o.email FROM payments p \
@@ -415,7 +483,9 @@ pub async fn settle(db: &Db, reference: &str, amount: Cents, verdict: &Verdict, 
     .bind(reference)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(row) = row else { return Ok(Settled::UnknownReference) };
+    let Some(row) = row else {
+        return Ok(Settled::UnknownReference);
+    };
     let payment_id: i64 = row.get("id");
     let state = PaymentState::parse(&row.get::<String, _>("state"))?;
     if row.get::<i64, _>("amount_cents") != amount.0 {
@@ -424,9 +494,18 @@ pub async fn settle(db: &Db, reference: &str, amount: Cents, verdict: &Verdict, 
     // The guard in the statement, not the state read above, decides: a concurrent
     // settlement that committed first leaves nothing for this one to update.
     let (statement, new_state) = match verdict {
-        Verdict::Paid { .. } => ("UPDATE payments SET state = 'paye', paid_at = $1 WHERE id = $2 AND state <> 'paye'", PaymentState::Paid),
-        Verdict::Refused => ("UPDATE payments SET state = 'refuse', paid_at = $1 WHERE id = $2 AND state = 'en_cours'", PaymentState::Refused),
-        Verdict::Abandoned => ("UPDATE payments SET state = 'abandonne', paid_at = $1 WHERE id = $2 AND state = 'en_cours'", PaymentState::Abandoned),
+        Verdict::Paid { .. } => (
+            "UPDATE payments SET state = 'paye', paid_at = $1 WHERE id = $2 AND state <> 'paye'",
+            PaymentState::Paid,
+        ),
+        Verdict::Refused => (
+            "UPDATE payments SET state = 'refuse', paid_at = $1 WHERE id = $2 AND state = 'en_cours'",
+            PaymentState::Refused,
+        ),
+        Verdict::Abandoned => (
+            "UPDATE payments SET state = 'abandonne', paid_at = $1 WHERE id = $2 AND state = 'en_cours'",
+            PaymentState::Abandoned,
+        ),
     };
     let changed = sqlx::query(statement)
         .bind(matches!(verdict, Verdict::Paid { .. }).then(|| db_time(now)))
@@ -438,12 +517,14 @@ pub async fn settle(db: &Db, reference: &str, amount: Cents, verdict: &Verdict, 
         return Ok(Settled::Unchanged(state));
     }
     if let Verdict::Paid { authorisation } = verdict {
-        sqlx::query("UPDATE online_payments SET authorisation = $1, updated_at = $2 WHERE payment_id = $3")
-            .bind(authorisation)
-            .bind(db_time(now))
-            .bind(payment_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE online_payments SET authorisation = $1, updated_at = $2 WHERE payment_id = $3",
+        )
+        .bind(authorisation)
+        .bind(db_time(now))
+        .bind(payment_id)
+        .execute(&mut *tx)
+        .await?;
         allocate(&mut tx, payment_id).await?;
         let receipt = Receipt {
             payment_id,
@@ -466,7 +547,10 @@ pub async fn settle(db: &Db, reference: &str, amount: Cents, verdict: &Verdict, 
 
 /// Allocates a paid payment to the invoices it was asked for, each up to what it still
 /// owes (another payment may have settled part of it meanwhile).
-async fn allocate(tx: &mut sqlx::Transaction<'_, sqlx::Any>, payment_id: i64) -> Result<(), StoreError> {
+async fn allocate(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    payment_id: i64,
+) -> Result<(), StoreError> {
     let rows = sqlx::query(
         "SELECT pi.invoice_id, pi.amount_cents, i.amount_cents - CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS BIGINT) AS owed \
          FROM payment_invoices pi JOIN invoices i ON i.id = pi.invoice_id WHERE pi.payment_id = $1",
@@ -508,15 +592,26 @@ pub(crate) struct Receipt<'a> {
 
 /// The payment ticket, to the family's first address only (R-PROF-2): the one it has now,
 /// or the fallback if it has none; `None` when there is nowhere to send it.
-pub(crate) async fn ticket(tx: &mut sqlx::Transaction<'_, sqlx::Any>, receipt: &Receipt<'_>, now: Timestamp) -> Result<Option<NewMail>, StoreError> {
+pub(crate) async fn ticket(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    receipt: &Receipt<'_>,
+    now: Timestamp,
+) -> Result<Option<NewMail>, StoreError> {
     let payment_id = receipt.payment_id;
     let family = sqlx::query("SELECT f.civility, f.last_name, f.first_name, f.emails, s.name FROM families f, structures s WHERE f.id = $1 AND s.id = $2")
         .bind(receipt.family_id)
         .bind(receipt.structure_id)
         .fetch_one(&mut **tx)
         .await?;
-    let first = family.get::<String, _>("emails").split(';').map(str::trim).find(|e| !e.is_empty()).map(str::to_owned);
-    let Some(recipient) = first.or_else(|| receipt.fallback_email.clone()) else { return Ok(None) };
+    let first = family
+        .get::<String, _>("emails")
+        .split(';')
+        .map(str::trim)
+        .find(|e| !e.is_empty())
+        .map(str::to_owned);
+    let Some(recipient) = first.or_else(|| receipt.fallback_email.clone()) else {
+        return Ok(None);
+    };
     let invoices: Vec<(String, i64)> = sqlx::query(
         "SELECT i.number, pa.amount_cents FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id WHERE pa.payment_id = $1 ORDER BY i.number",
     )
@@ -527,7 +622,12 @@ pub(crate) async fn ticket(tx: &mut sqlx::Transaction<'_, sqlx::Any>, receipt: &
     .map(|r| (r.get("number"), r.get("amount_cents")))
     .collect();
     let wallet: Option<String> = match receipt.wallet_id {
-        Some(id) => sqlx::query_scalar("SELECT name FROM wallets WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?,
+        Some(id) => {
+            sqlx::query_scalar("SELECT name FROM wallets WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
         None => None,
     };
     let amount = receipt.amount;
@@ -540,22 +640,34 @@ pub(crate) async fn ticket(tx: &mut sqlx::Transaction<'_, sqlx::Any>, receipt: &
         receipt.how,
     );
     body.push_str(&format!("Montant : {}\n", amount.to_french()));
-    body.push_str(&format!("Date : {}\n", french::date_time(now.to_zoned_datetime(paris()).datetime())));
+    body.push_str(&format!(
+        "Date : {}\n",
+        french::date_time(now.to_zoned_datetime(paris()).datetime())
+    ));
     body.push_str(&format!("Référence du paiement : {}\n", receipt.reference));
     if let Some(authorisation) = receipt.authorisation {
         body.push_str(&format!("Numéro d'autorisation : {authorisation}\n"));
     }
     body.push_str(&format!("Encaissé par : {structure}\n\n"));
     for (number, part) in &invoices {
-        body.push_str(&format!("- Facture {number} : {}\n", Cents(*part).to_french()));
+        body.push_str(&format!(
+            "- Facture {number} : {}\n",
+            Cents(*part).to_french()
+        ));
     }
     if let Some(wallet) = wallet {
-        body.push_str(&format!("- Crédit du porte-monnaie {wallet} : {}\n", amount.to_french()));
+        body.push_str(&format!(
+            "- Crédit du porte-monnaie {wallet} : {}\n",
+            amount.to_french()
+        ));
     }
     body.push_str("\nCe reçu vous est envoyé à la première adresse de votre compte. Vos règlements se consultent aussi dans l'Historique du Portail Famille.\n");
     Ok(Some(NewMail {
         recipients: vec![recipient],
-        subject: format!("Reçu de votre paiement de {} — {structure}", amount.to_french()),
+        subject: format!(
+            "Reçu de votre paiement de {} — {structure}",
+            amount.to_french()
+        ),
         body_text: body,
         body_html: None,
     }))
@@ -573,7 +685,11 @@ pub struct Unfinished {
 
 /// The online payments still *en cours* that were started before `before`, oldest first,
 /// for the reconciliation job.
-pub async fn unfinished(db: &Db, before: Timestamp, limit: i64) -> Result<Vec<Unfinished>, StoreError> {
+pub async fn unfinished(
+    db: &Db,
+    before: Timestamp,
+    limit: i64,
+) -> Result<Vec<Unfinished>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.reference, p.structure_id, p.amount_cents, p.created_at, o.provider_id FROM payments p \
          JOIN online_payments o ON o.payment_id = p.id WHERE p.state = 'en_cours' AND p.created_at < $1 ORDER BY p.created_at LIMIT $2",

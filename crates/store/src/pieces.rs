@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use jiff::Timestamp;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path as ObjectPath};
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path as ObjectPath,
+};
 use ribambelle_domain::dossier::{Piece, check_file};
 use sqlx::{Row, any::AnyRow};
 
@@ -22,14 +24,22 @@ pub struct FileStore {
 impl FileStore {
     /// A folder on this machine, created if missing. Several instances must share it.
     pub fn local(dir: &std::path::Path) -> Result<FileStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Files(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Files(format!("{}: {e}", dir.display())))?;
         // A file the family was told is deposited must survive a crash.
         let folder = LocalFileSystem::new_with_prefix(dir)?.with_fsync(true);
-        Ok(FileStore { objects: Arc::new(folder) })
+        Ok(FileStore {
+            objects: Arc::new(folder),
+        })
     }
 
     async fn read(&self, key: &str) -> Result<Bytes, StoreError> {
-        Ok(self.objects.get(&ObjectPath::from(key)).await?.bytes().await?)
+        Ok(self
+            .objects
+            .get(&ObjectPath::from(key))
+            .await?
+            .bytes()
+            .await?)
     }
 
     /// Best effort: a leftover object is only wasted space, never shown.
@@ -81,7 +91,8 @@ fn file_from(r: &AnyRow) -> Result<PieceFile, StoreError> {
         public_id: r.get("public_id"),
         fiche_id: r.get("fiche_id"),
         fiche_public_id: r.get("fiche_public_id"),
-        piece: Piece::from_code(&piece).ok_or_else(|| StoreError::corrupt("fiche_files.piece", piece))?,
+        piece: Piece::from_code(&piece)
+            .ok_or_else(|| StoreError::corrupt("fiche_files.piece", piece))?,
         object_key: r.get("object_key"),
         file_name: r.get("file_name"),
         content_type: r.get("content_type"),
@@ -91,19 +102,26 @@ fn file_from(r: &AnyRow) -> Result<PieceFile, StoreError> {
 
 /// The files of a fiche, in the order they were deposited.
 pub async fn files_of(db: &Db, fiche_id: i64) -> Result<Vec<PieceFile>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {FILE_COLUMNS} WHERE ff.fiche_id = $1 ORDER BY ff.id")))
-        .bind(fiche_id)
-        .fetch_all(db.reader())
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {FILE_COLUMNS} WHERE ff.fiche_id = $1 ORDER BY ff.id"
+    )))
+    .bind(fiche_id)
+    .fetch_all(db.reader())
+    .await?;
     rows.iter().map(file_from).collect()
 }
 
-async fn count(executor: impl sqlx::Executor<'_, Database = sqlx::Any>, fiche_id: i64, piece: Piece) -> Result<usize, StoreError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fiche_files WHERE fiche_id = $1 AND piece = $2")
-        .bind(fiche_id)
-        .bind(piece.code())
-        .fetch_one(executor)
-        .await?;
+async fn count(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    fiche_id: i64,
+    piece: Piece,
+) -> Result<usize, StoreError> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM fiche_files WHERE fiche_id = $1 AND piece = $2")
+            .bind(fiche_id)
+            .bind(piece.code())
+            .fetch_one(executor)
+            .await?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
@@ -112,7 +130,11 @@ async fn count(executor: impl sqlx::Executor<'_, Database = sqlx::Any>, fiche_id
 fn shown_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = last.chars().filter(|c| !c.is_control()).take(150).collect();
-    if clean.trim().is_empty() { "fichier".to_owned() } else { clean.trim().to_owned() }
+    if clean.trim().is_empty() {
+        "fichier".to_owned()
+    } else {
+        clean.trim().to_owned()
+    }
 }
 
 /// A file the family sends for a piece.
@@ -124,13 +146,29 @@ pub struct NewFile<'a> {
 
 /// Deposits a file on one of the family's fiches, if the domain accepts it and the fiche
 /// is still editable. The fiche's state is kept (a draft stays a draft).
-pub async fn deposit(db: &Db, files: &FileStore, family_id: i64, fiche_id: i64, file: NewFile<'_>, now: Timestamp) -> Result<Deposit, StoreError> {
-    if let Err(message) = check_file(&file.content, count(db.reader(), fiche_id, file.piece).await?) {
+pub async fn deposit(
+    db: &Db,
+    files: &FileStore,
+    family_id: i64,
+    fiche_id: i64,
+    file: NewFile<'_>,
+    now: Timestamp,
+) -> Result<Deposit, StoreError> {
+    if let Err(message) = check_file(
+        &file.content,
+        count(db.reader(), fiche_id, file.piece).await?,
+    ) {
         return Ok(Deposit::Refused(message));
     }
     let key = uuid::Uuid::new_v4().to_string();
     // The object first: a row never names a missing object.
-    files.objects.put(&ObjectPath::from(key.as_str()), PutPayload::from(file.content.clone())).await?;
+    files
+        .objects
+        .put(
+            &ObjectPath::from(key.as_str()),
+            PutPayload::from(file.content.clone()),
+        )
+        .await?;
     let outcome = record(db, family_id, fiche_id, &file, &key, now).await;
     if !matches!(outcome, Ok(Deposit::Stored)) {
         files.remove(&key).await;
@@ -138,7 +176,14 @@ pub async fn deposit(db: &Db, files: &FileStore, family_id: i64, fiche_id: i64, 
     outcome
 }
 
-async fn record(db: &Db, family_id: i64, fiche_id: i64, file: &NewFile<'_>, key: &str, now: Timestamp) -> Result<Deposit, StoreError> {
+async fn record(
+    db: &Db,
+    family_id: i64,
+    fiche_id: i64,
+    file: &NewFile<'_>,
+    key: &str,
+    now: Timestamp,
+) -> Result<Deposit, StoreError> {
     let mut tx = db.begin().await?;
     // Touching the fiche locks it: two deposits on one piece at once cannot both be the
     // fourth, and a transmission meanwhile is seen.
@@ -172,7 +217,12 @@ async fn record(db: &Db, family_id: i64, fiche_id: i64, file: &NewFile<'_>, key:
 }
 
 /// Marks the family's fiche as changed if the family may still change it.
-async fn touch_editable(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family_id: i64, fiche_id: i64, now: Timestamp) -> Result<bool, StoreError> {
+async fn touch_editable(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    family_id: i64,
+    fiche_id: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE fiches SET updated_at = $1 WHERE id = $2 AND family_id = $3 AND state IN ('a_completer', 'brouillon', 'refusee')",
     )
@@ -185,18 +235,30 @@ async fn touch_editable(tx: &mut sqlx::Transaction<'static, sqlx::Any>, family_i
 }
 
 /// One of the family's files; None for another family's (answered 404).
-pub async fn family_file(db: &Db, family_id: i64, public_id: &str) -> Result<Option<PieceFile>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {FILE_COLUMNS} WHERE ff.public_id = $1 AND f.family_id = $2")))
-        .bind(public_id)
-        .bind(family_id)
-        .fetch_optional(db.reader())
-        .await?;
+pub async fn family_file(
+    db: &Db,
+    family_id: i64,
+    public_id: &str,
+) -> Result<Option<PieceFile>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {FILE_COLUMNS} WHERE ff.public_id = $1 AND f.family_id = $2"
+    )))
+    .bind(public_id)
+    .bind(family_id)
+    .fetch_optional(db.reader())
+    .await?;
     row.as_ref().map(file_from).transpose()
 }
 
 /// A file of a fiche of one of the structures of the staff member's scope; the reading of
 /// a health piece is logged before it is returned (RGPD art. 9).
-pub async fn staff_file(db: &Db, staff_id: i64, structures: &[i64], public_id: &str, now: Timestamp) -> Result<Option<PieceFile>, StoreError> {
+pub async fn staff_file(
+    db: &Db,
+    staff_id: i64,
+    structures: &[i64],
+    public_id: &str,
+    now: Timestamp,
+) -> Result<Option<PieceFile>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FILE_COLUMNS} JOIN dossier_campaigns d ON d.id = f.campaign_id \
          WHERE ff.public_id = $1 AND d.structure_id IN {}",
@@ -205,7 +267,9 @@ pub async fn staff_file(db: &Db, staff_id: i64, structures: &[i64], public_id: &
     .bind(public_id)
     .fetch_optional(db.reader())
     .await?;
-    let Some(file) = row.as_ref().map(file_from).transpose()? else { return Ok(None) };
+    let Some(file) = row.as_ref().map(file_from).transpose()? else {
+        return Ok(None);
+    };
     if file.piece.is_health_data() {
         log_health_read(db, staff_id, file.fiche_id, Some(file.id), now).await?;
     }
@@ -219,13 +283,23 @@ pub async fn content(files: &FileStore, file: &PieceFile) -> Result<Bytes, Store
 
 /// Removes one of the family's files while its fiche is editable. False when there is
 /// nothing the family may remove (another family's file, or a fiche transmitted meanwhile).
-pub async fn remove(db: &Db, files: &FileStore, family_id: i64, file: &PieceFile, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn remove(
+    db: &Db,
+    files: &FileStore,
+    family_id: i64,
+    file: &PieceFile,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     if !touch_editable(&mut tx, family_id, file.fiche_id, now).await? {
         tx.rollback().await?;
         return Ok(false);
     }
-    let gone = sqlx::query("DELETE FROM fiche_files WHERE id = $1 AND fiche_id = $2").bind(file.id).bind(file.fiche_id).execute(&mut *tx).await?;
+    let gone = sqlx::query("DELETE FROM fiche_files WHERE id = $1 AND fiche_id = $2")
+        .bind(file.id)
+        .bind(file.fiche_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     // The row first: once it is gone nobody can reach the object.
     files.remove(&file.object_key).await;

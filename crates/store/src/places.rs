@@ -16,7 +16,9 @@ use crate::{
 /// Sets every day's counters from the reservations' states, for data written without the
 /// confirmation and the processing run (the demo's history, bulk requests).
 pub(crate) async fn recount(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM day_places").execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM day_places")
+        .execute(&mut **tx)
+        .await?;
     sqlx::query(
         "INSERT INTO day_places (activity_id, day, taken, asked) \
          SELECT activity_id, day, CAST(SUM(CASE WHEN state = 'acceptee' THEN 1 ELSE 0 END) AS BIGINT), \
@@ -37,7 +39,10 @@ impl Asked {
     /// Counts the `(activity_id, day)` rows a statement's RETURNING gave back.
     pub(crate) fn count(&mut self, rows: &[AnyRow], delta: i64) -> Result<(), StoreError> {
         for r in rows {
-            let day = r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservations.day", e))?;
+            let day = r
+                .get::<String, _>("day")
+                .parse()
+                .map_err(|e| StoreError::corrupt("reservations.day", e))?;
             *self.0.entry((r.get("activity_id"), day)).or_default() += delta;
         }
         Ok(())
@@ -53,10 +58,21 @@ impl Asked {
     /// days; one with undecided requests cancelled, day by day. A removal never takes a
     /// counter below zero, even if rows were written around the counters (by hand, say):
     /// the calendars then show a place too many rather than the confirmation failing.
-    pub(crate) async fn apply(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<(), StoreError> {
+    pub(crate) async fn apply(
+        self,
+        tx: &mut Transaction<'static, Any>,
+        backend: Backend,
+    ) -> Result<(), StoreError> {
         const UPSERT: &str = "INSERT INTO day_places (activity_id, day, taken, asked) VALUES ";
         const ADD: &str = " ON CONFLICT (activity_id, day) DO UPDATE SET asked = day_places.asked + excluded.asked";
-        let row = |(&(activity, day), &n): (&(i64, Date), &i64)| -> [Val; 4] { [activity.into(), day.to_string().into(), 0i64.into(), n.into()] };
+        let row = |(&(activity, day), &n): (&(i64, Date), &i64)| -> [Val; 4] {
+            [
+                activity.into(),
+                day.to_string().into(),
+                0i64.into(),
+                n.into(),
+            ]
+        };
         if self.0.values().all(|&n| n > 0) {
             let rows: Vec<[Val; 4]> = self.0.iter().map(row).collect();
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {

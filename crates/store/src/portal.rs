@@ -15,7 +15,8 @@ pub(crate) const HOLIDAYS_CSV: &str = include_str!("../seed/vacances-scolaires.c
 
 /// Loads (or refreshes) the national school-holiday calendar shipped with the binary.
 pub(crate) async fn load_reference_data(db: &Db) -> Result<(), StoreError> {
-    let periods = parse_holiday_csv(HOLIDAYS_CSV).map_err(|e| StoreError::Reference(e.to_string()))?;
+    let periods =
+        parse_holiday_csv(HOLIDAYS_CSV).map_err(|e| StoreError::Reference(e.to_string()))?;
     let mut tx = db.begin().await?;
     for p in &periods {
         sqlx::query(
@@ -54,8 +55,7 @@ impl StructureSummary {
 }
 
 /// The columns `structure_from` reads, from `structures s`.
-const STRUCTURE_COLUMNS: &str =
-    "s.id AS structure_id, s.slug, s.name, s.website_url, s.accent_color, s.school_zone, s.alsace_moselle, s.processing_mode";
+const STRUCTURE_COLUMNS: &str = "s.id AS structure_id, s.slug, s.name, s.website_url, s.accent_color, s.school_zone, s.alsace_moselle, s.processing_mode";
 
 fn structure_from(r: &AnyRow) -> Result<StructureSummary, StoreError> {
     let zone: String = r.get("school_zone");
@@ -65,7 +65,9 @@ fn structure_from(r: &AnyRow) -> Result<StructureSummary, StoreError> {
         name: r.get("name"),
         website_url: r.get("website_url"),
         accent_color: r.get("accent_color"),
-        school_zone: zone.parse().map_err(|_| StoreError::corrupt("structures.school_zone", &zone))?,
+        school_zone: zone
+            .parse()
+            .map_err(|_| StoreError::corrupt("structures.school_zone", &zone))?,
         alsace_moselle: r.get::<i64, _>("alsace_moselle") != 0,
         immediate_processing: r.get::<String, _>("processing_mode") == "immediat",
     })
@@ -74,24 +76,40 @@ fn structure_from(r: &AnyRow) -> Result<StructureSummary, StoreError> {
 /// The structure that welcomes visitors on the login page: the first one created.
 pub async fn home_structure(db: &Db) -> Result<Option<StructureSummary>, StoreError> {
     let sql = format!("SELECT {STRUCTURE_COLUMNS} FROM structures s ORDER BY s.id LIMIT 1");
-    let row = sqlx::query(AssertSqlSafe(sql)).fetch_optional(db.reader()).await?;
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .fetch_optional(db.reader())
+        .await?;
     row.as_ref().map(structure_from).transpose()
 }
 
-pub async fn structure_by_slug(db: &Db, slug: &str) -> Result<Option<StructureSummary>, StoreError> {
+pub async fn structure_by_slug(
+    db: &Db,
+    slug: &str,
+) -> Result<Option<StructureSummary>, StoreError> {
     let sql = format!("SELECT {STRUCTURE_COLUMNS} FROM structures s WHERE s.slug = $1");
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(slug).fetch_optional(db.reader()).await?;
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(slug)
+        .fetch_optional(db.reader())
+        .await?;
     row.as_ref().map(structure_from).transpose()
 }
 
 /// The structures a staff member works for: every one for an administrateur, the granted
 /// ones for the others.
-pub async fn staff_scope(db: &Db, staff_id: i64, role: &str) -> Result<Vec<StructureSummary>, StoreError> {
+pub async fn staff_scope(
+    db: &Db,
+    staff_id: i64,
+    role: &str,
+) -> Result<Vec<StructureSummary>, StoreError> {
     let sql = format!(
         "SELECT {STRUCTURE_COLUMNS} FROM structures s \
          WHERE $2 = 'administrateur' OR EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $1 AND ss.structure_id = s.id) ORDER BY s.id"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(staff_id).bind(role).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(staff_id)
+        .bind(role)
+        .fetch_all(db.reader())
+        .await?;
     rows.iter().map(structure_from).collect()
 }
 
@@ -103,11 +121,18 @@ const DATA_CHANGE_PRECISION: jiff::SignedDuration = jiff::SignedDuration::from_m
 
 /// Records that families' data changed now; the header shows it until a processing run
 /// exists to date the last update.
-pub async fn touch_data_change(connection: &mut sqlx::AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+pub async fn touch_data_change(
+    connection: &mut sqlx::AnyConnection,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     // A plain read takes no lock: within the precision, nothing is written at all.
-    let written: Option<String> =
-        sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1").bind(LAST_DATA_CHANGE).fetch_optional(&mut *connection).await?;
-    let recent = written.and_then(|at| crate::time::parse_db_time(&at).ok()).is_some_and(|at| at <= now && now.duration_since(at) < DATA_CHANGE_PRECISION);
+    let written: Option<String> = sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1")
+        .bind(LAST_DATA_CHANGE)
+        .fetch_optional(&mut *connection)
+        .await?;
+    let recent = written
+        .and_then(|at| crate::time::parse_db_time(&at).ok())
+        .is_some_and(|at| at <= now && now.duration_since(at) < DATA_CHANGE_PRECISION);
     if recent {
         return Ok(());
     }
@@ -126,16 +151,24 @@ pub async fn touch_data_change(connection: &mut sqlx::AnyConnection, now: Timest
 
 /// Whether the database holds any structure yet (an empty installation).
 pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM structures").fetch_one(db.reader()).await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM structures")
+        .fetch_one(db.reader())
+        .await?;
     Ok(count == 0)
 }
 
 /// The structures a family is known to, in creation order.
-pub async fn family_structures(db: &Db, family_id: i64) -> Result<Vec<StructureSummary>, StoreError> {
+pub async fn family_structures(
+    db: &Db,
+    family_id: i64,
+) -> Result<Vec<StructureSummary>, StoreError> {
     let sql = format!(
         "SELECT {STRUCTURE_COLUMNS} FROM structures s JOIN family_structures fs ON fs.structure_id = s.id WHERE fs.family_id = $1 ORDER BY s.id"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(family_id).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(family_id)
+        .fetch_all(db.reader())
+        .await?;
     rows.iter().map(structure_from).collect()
 }
 
@@ -159,8 +192,15 @@ pub async fn family_view(db: &Db, family_id: i64) -> Result<Option<FamilyView>, 
         legal::consents_pending_sql(),
         last_update_sql(2)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(family_id).bind(LAST_RUN).bind(LAST_DATA_CHANGE).fetch_all(db.reader()).await?;
-    let Some(first) = rows.first() else { return Ok(None) };
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(family_id)
+        .bind(LAST_RUN)
+        .bind(LAST_DATA_CHANGE)
+        .fetch_all(db.reader())
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
     let mut structures = Vec::with_capacity(rows.len());
     for r in &rows {
         // A family known to no structure yet: its one row has none.
@@ -172,7 +212,11 @@ pub async fn family_view(db: &Db, family_id: i64) -> Result<Option<FamilyView>, 
         account: family_from(first),
         consents_pending: first.get::<i64, _>("consents_pending") != 0,
         structures,
-        last_update: first.get::<Option<String>, _>("last_update").as_deref().map(parse_db_time).transpose()?,
+        last_update: first
+            .get::<Option<String>, _>("last_update")
+            .as_deref()
+            .map(parse_db_time)
+            .transpose()?,
     }))
 }
 
@@ -184,7 +228,11 @@ pub struct Announcement {
 }
 
 /// The announcements a structure shows today, newest first.
-pub async fn announcements(db: &Db, structure_id: i64, today: jiff::civil::Date) -> Result<Vec<Announcement>, StoreError> {
+pub async fn announcements(
+    db: &Db,
+    structure_id: i64,
+    today: jiff::civil::Date,
+) -> Result<Vec<Announcement>, StoreError> {
     let rows = sqlx::query(
         "SELECT title, body, display_from FROM announcements \
          WHERE structure_id = $1 AND display_from <= $2 AND (display_until IS NULL OR display_until >= $2) \
@@ -200,7 +248,9 @@ pub async fn announcements(db: &Db, structure_id: i64, today: jiff::civil::Date)
             Ok(Announcement {
                 title: r.get("title"),
                 body: r.get("body"),
-                display_from: from.parse().map_err(|e| StoreError::corrupt("announcements.display_from", e))?,
+                display_from: from
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("announcements.display_from", e))?,
             })
         })
         .collect()
@@ -212,13 +262,19 @@ const LAST_RUN: &str = "last_run_at";
 /// run, or until there has been one, the last change of the families' data.
 pub async fn last_update(db: &Db) -> Result<Option<Timestamp>, StoreError> {
     let sql = format!("SELECT {}", last_update_sql(1));
-    let value: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql)).bind(LAST_RUN).bind(LAST_DATA_CHANGE).fetch_one(db.reader()).await?;
+    let value: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(LAST_RUN)
+        .bind(LAST_DATA_CHANGE)
+        .fetch_one(db.reader())
+        .await?;
     value.as_deref().map(parse_db_time).transpose()
 }
 
 /// The header's date, with the keys `LAST_RUN` and `LAST_DATA_CHANGE` bound as the
 /// parameters `first` and `first + 1`.
 fn last_update_sql(first: usize) -> String {
-    format!("COALESCE((SELECT value FROM app_state WHERE key = ${first}), (SELECT value FROM app_state WHERE key = ${}))", first + 1)
+    format!(
+        "COALESCE((SELECT value FROM app_state WHERE key = ${first}), (SELECT value FROM app_state WHERE key = ${}))",
+        first + 1
+    )
 }
-

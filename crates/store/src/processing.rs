@@ -10,11 +10,11 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
-    clock::Clock,
     allocation::{Decision, Ledger, Movement},
     booking::BookingRules,
-    promotion::{PromotedDay, Promotion},
     calendar::SchoolCalendar,
+    clock::Clock,
+    promotion::{PromotedDay, Promotion},
     report::{Outcome, Report, ReportLine},
 };
 use sqlx::{Any, Row, Transaction};
@@ -80,7 +80,9 @@ impl RunScope<'_> {
     fn condition(self) -> String {
         match self {
             RunScope::Everywhere => String::new(),
-            RunScope::Structures(ids) => format!(" AND a.structure_id IN {}", crate::sql::id_list(ids)),
+            RunScope::Structures(ids) => {
+                format!(" AND a.structure_id IN {}", crate::sql::id_list(ids))
+            }
         }
     }
 }
@@ -96,7 +98,9 @@ pub async fn run(db: &Db, clock: &Clock, scope: RunScope<'_>) -> Result<RunOutco
     }
     let mut total = RunSummary::default();
     loop {
-        let Some(round) = one_run(db, clock, &holder, scope).await? else { return Ok(RunOutcome::Busy) };
+        let Some(round) = one_run(db, clock, &holder, scope).await? else {
+            return Ok(RunOutcome::Busy);
+        };
         total = RunSummary {
             run_id: round.run_id,
             requests: total.requests + round.requests,
@@ -107,23 +111,37 @@ pub async fn run(db: &Db, clock: &Clock, scope: RunScope<'_>) -> Result<RunOutco
             break;
         }
     }
-    sqlx::query("DELETE FROM run_lease WHERE name = $1 AND holder = $2").bind(LEASE_NAME).bind(&holder).execute(db.writer()).await?;
+    sqlx::query("DELETE FROM run_lease WHERE name = $1 AND holder = $2")
+        .bind(LEASE_NAME)
+        .bind(&holder)
+        .execute(db.writer())
+        .await?;
     Ok(RunOutcome::Done(total))
 }
 
 /// One run: every request waiting, then the mails, then the run is marked finished.
 /// None when the lease was lost to another instance.
-async fn one_run(db: &Db, clock: &Clock, holder: &str, scope: RunScope<'_>) -> Result<Option<RunSummary>, StoreError> {
+async fn one_run(
+    db: &Db,
+    clock: &Clock,
+    holder: &str,
+    scope: RunScope<'_>,
+) -> Result<Option<RunSummary>, StoreError> {
     let run_id = current_run(db, clock).await?;
     let started = std::time::Instant::now();
-    let mut summary = RunSummary { run_id, ..RunSummary::default() };
+    let mut summary = RunSummary {
+        run_id,
+        ..RunSummary::default()
+    };
     let mut decider = Decider::default();
     loop {
         let mut tx = db.begin().await?;
         if !take_lease(&mut *tx, holder, clock.now()).await? {
             return Ok(None);
         }
-        let done = decider.batch(db, &mut tx, run_id, scope, clock.now()).await?;
+        let done = decider
+            .batch(db, &mut tx, run_id, scope, clock.now())
+            .await?;
         tx.commit().await?;
         if done.requests == 0 {
             break;
@@ -136,7 +154,11 @@ async fn one_run(db: &Db, clock: &Clock, holder: &str, scope: RunScope<'_>) -> R
     tracing::info!(run = run_id, requests = summary.requests, decided_in = ?decided, mails_in = ?(started.elapsed() - decided), "processing run");
     let now = clock.now();
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE processing_runs SET finished_at = $1 WHERE id = $2").bind(db_time(now)).bind(run_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE processing_runs SET finished_at = $1 WHERE id = $2")
+        .bind(db_time(now))
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO app_state (key, value) VALUES ('last_run_at', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
@@ -149,16 +171,20 @@ async fn one_run(db: &Db, clock: &Clock, holder: &str, scope: RunScope<'_>) -> R
 
 /// The unfinished run to resume, or a new one.
 async fn current_run(db: &Db, clock: &Clock) -> Result<i64, StoreError> {
-    let unfinished: Option<i64> = sqlx::query_scalar("SELECT id FROM processing_runs WHERE finished_at IS NULL ORDER BY id LIMIT 1")
-        .fetch_optional(db.writer())
-        .await?;
+    let unfinished: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM processing_runs WHERE finished_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(db.writer())
+    .await?;
     if let Some(id) = unfinished {
         return Ok(id);
     }
-    Ok(sqlx::query_scalar("INSERT INTO processing_runs (started_at) VALUES ($1) RETURNING id")
-        .bind(db_time(clock.now()))
-        .fetch_one(db.writer())
-        .await?)
+    Ok(
+        sqlx::query_scalar("INSERT INTO processing_runs (started_at) VALUES ($1) RETURNING id")
+            .bind(db_time(clock.now()))
+            .fetch_one(db.writer())
+            .await?,
+    )
 }
 
 #[derive(Default)]
@@ -208,7 +234,10 @@ struct Writes {
 
 /// « $first, $first+1, … » for `count` values.
 fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Moves reservations still in `only_from` to `state`; what was *Non transmise* leaves the
@@ -227,7 +256,10 @@ async fn set_state(
              RETURNING activity_id, day",
             placeholders(4, chunk.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(state.to_owned()).bind(now.to_owned()).bind(only_from.to_owned());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(state.to_owned())
+            .bind(now.to_owned())
+            .bind(only_from.to_owned());
         for id in chunk {
             query = query.bind(*id);
         }
@@ -243,7 +275,12 @@ async fn set_state(
 /// go over the activity's capacity: the in-memory ledger already decided within it, so a
 /// refusal here means another run decided meanwhile, and the batch is rolled back rather
 /// than overbook.
-async fn move_places(tx: &mut Transaction<'static, Any>, (activity, day): (i64, Date), taken: i64, asked: i64) -> Result<(), StoreError> {
+async fn move_places(
+    tx: &mut Transaction<'static, Any>,
+    (activity, day): (i64, Date),
+    taken: i64,
+    asked: i64,
+) -> Result<(), StoreError> {
     let day = day.to_string();
     sqlx::query("INSERT INTO day_places (activity_id, day, taken, asked) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING")
         .bind(activity)
@@ -262,7 +299,10 @@ async fn move_places(tx: &mut Transaction<'static, Any>, (activity, day): (i64, 
     .execute(&mut **tx)
     .await?;
     if moved.rows_affected() != 1 {
-        return Err(StoreError::corrupt("day_places.taken", format!("activity {activity} on {day} would go over its capacity")));
+        return Err(StoreError::corrupt(
+            "day_places.taken",
+            format!("activity {activity} on {day} would go over its capacity"),
+        ));
     }
     Ok(())
 }
@@ -270,20 +310,46 @@ async fn move_places(tx: &mut Transaction<'static, Any>, (activity, day): (i64, 
 impl Writes {
     /// Remembers a day's places before the batch first changes them.
     fn touch(&mut self, activity: i64, day: Date, ledger: &Ledger) {
-        self.places_before.entry((activity, day)).or_insert(ledger.accepted);
+        self.places_before
+            .entry((activity, day))
+            .or_insert(ledger.accepted);
     }
 
     /// Writes the reservations first, then the days' counters in the order of their keys,
     /// as confirmations do: on PostgreSQL, a run and a confirmation never wait for each
     /// other's rows in opposite orders.
-    async fn apply(self, tx: &mut Transaction<'static, Any>, decider: &Decider, run_id: i64, now: &str) -> Result<(), StoreError> {
+    async fn apply(
+        self,
+        tx: &mut Transaction<'static, Any>,
+        decider: &Decider,
+        run_id: i64,
+        now: &str,
+    ) -> Result<(), StoreError> {
         let mut asked = Asked::default();
-        set_state(tx, "acceptee", "non_transmise", &self.accepted, now, &mut asked).await?;
-        set_state(tx, "refusee", "non_transmise", &self.refused, now, &mut asked).await?;
+        set_state(
+            tx,
+            "acceptee",
+            "non_transmise",
+            &self.accepted,
+            now,
+            &mut asked,
+        )
+        .await?;
+        set_state(
+            tx,
+            "refusee",
+            "non_transmise",
+            &self.refused,
+            now,
+            &mut asked,
+        )
+        .await?;
         // A promoted reservation cancelled meanwhile keeps its cancellation.
         set_state(tx, "acceptee", "attente", &self.promoted, now, &mut asked).await?;
         for chunk in self.waiting.chunks(250) {
-            let cases: Vec<String> = (0..chunk.len()).map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i)).collect();
+            let cases: Vec<String> = (0..chunk.len())
+                .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
+                .collect();
             let ids = placeholders(2 + 2 * chunk.len(), chunk.len());
             let sql = format!(
                 "UPDATE reservations SET state = 'attente', updated_at = $1, queue_position = CASE id {} END \
@@ -300,8 +366,13 @@ impl Writes {
             asked.count(&query.fetch_all(&mut **tx).await?, -1)?;
         }
         for chunk in self.promoted.chunks(500) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
-            let sql = format!("INSERT INTO promotions (run_id, reservation_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, ${})", i + 2))
+                .collect();
+            let sql = format!(
+                "INSERT INTO promotions (run_id, reservation_id) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
             for id in chunk {
                 query = query.bind(*id);
@@ -314,7 +385,10 @@ impl Writes {
                     "UPDATE reservation_requests SET processed_at = $1, outcome = $2, run_id = $3 WHERE id IN ({})",
                     placeholders(4, chunk.len())
                 );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.to_owned()).bind(outcome.clone()).bind(run_id);
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(now.to_owned())
+                    .bind(outcome.clone())
+                    .bind(run_id);
                 for id in chunk {
                     query = query.bind(*id);
                 }
@@ -357,9 +431,9 @@ impl Decider {
             scope.condition()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(BATCH)
-        .fetch_all(&mut **tx)
-        .await?;
+            .bind(BATCH)
+            .fetch_all(&mut **tx)
+            .await?;
         let mut done = BatchDone::default();
         let mut writes = Writes::default();
         for r in rows {
@@ -367,7 +441,10 @@ impl Decider {
             let request = Request {
                 id: r.get("id"),
                 activity_id: r.get("activity_id"),
-                day: r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
+                day: r
+                    .get::<String, _>("day")
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
                 book: r.get::<String, _>("action") == "reserver",
                 previous_state: r.get("previous_state"),
                 reservation: reservation_id.map(|id| (id, r.get::<String, _>("state"))),
@@ -389,7 +466,13 @@ impl Decider {
     }
 
     /// Decides one request against its day's places; returns the request's outcome.
-    async fn decide(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, r: &Request, writes: &mut Writes) -> Result<String, StoreError> {
+    async fn decide(
+        &mut self,
+        db: &Db,
+        tx: &mut Transaction<'static, Any>,
+        r: &Request,
+        writes: &mut Writes,
+    ) -> Result<String, StoreError> {
         let Some((reservation_id, state)) = &r.reservation else {
             return Ok("refusee:réservation introuvable".to_owned());
         };
@@ -401,14 +484,23 @@ impl Decider {
                 return Ok("remplacee".to_owned());
             }
             let possible = self.still_possible(db, r).await?;
-            let decision = self.ledger_mut(r.activity_id, r.day)?.apply(Movement::Book { id: *reservation_id, possible }, false);
+            let decision = self.ledger_mut(r.activity_id, r.day)?.apply(
+                Movement::Book {
+                    id: *reservation_id,
+                    possible,
+                },
+                false,
+            );
             return Ok(match decision {
                 Decision::Accepted => {
                     writes.accepted.push(*reservation_id);
                     "acceptee".to_owned()
                 }
                 Decision::WaitingList => {
-                    let next = self.next_in_queue.entry((r.activity_id, r.day)).or_insert(1);
+                    let next = self
+                        .next_in_queue
+                        .entry((r.activity_id, r.day))
+                        .or_insert(1);
                     writes.waiting.push((*reservation_id, *next));
                     *next += 1;
                     "attente".to_owned()
@@ -421,7 +513,12 @@ impl Decider {
             });
         }
         let held_place = r.previous_state.as_deref() == Some("acceptee");
-        if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day)?.apply(Movement::Cancel { id: *reservation_id }, held_place) {
+        if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day)?.apply(
+            Movement::Cancel {
+                id: *reservation_id,
+            },
+            held_place,
+        ) {
             writes.promoted.extend(promoted);
         }
         Ok("annulee".to_owned())
@@ -429,29 +526,41 @@ impl Decider {
 
     /// The day's places, after `ledger()` loaded them.
     fn ledger_mut(&mut self, activity: i64, day: Date) -> Result<&mut Ledger, StoreError> {
-        self.ledgers.get_mut(&(activity, day)).ok_or_else(|| StoreError::corrupt("ledger", "day not loaded"))
+        self.ledgers
+            .get_mut(&(activity, day))
+            .ok_or_else(|| StoreError::corrupt("ledger", "day not loaded"))
     }
 
     /// The day's places, loaded once per run and then kept up to date in memory (the
     /// lease makes this run the only one deciding). The places held come from the day's
     /// counter, not from the reservations' states: a cancellation confirmed since the last
     /// run already shows *Annulée* but frees its place only when this run reaches it.
-    async fn ledger(&mut self, db: &Db, tx: &mut Transaction<'static, Any>, activity: i64, day: Date) -> Result<(), StoreError> {
+    async fn ledger(
+        &mut self,
+        db: &Db,
+        tx: &mut Transaction<'static, Any>,
+        activity: i64,
+        day: Date,
+    ) -> Result<(), StoreError> {
         if self.ledgers.contains_key(&(activity, day)) {
             return Ok(());
         }
         let (_, capacity) = self.activity(db, activity).await?.clone();
-        let accepted: Option<i64> = sqlx::query_scalar("SELECT taken FROM day_places WHERE activity_id = $1 AND day = $2")
-            .bind(activity)
-            .bind(day.to_string())
-            .fetch_optional(&mut **tx)
-            .await?;
-        let last_in_queue: Option<i64> = sqlx::query_scalar("SELECT MAX(queue_position) FROM reservations WHERE activity_id = $1 AND day = $2")
-            .bind(activity)
-            .bind(day.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
-        self.next_in_queue.insert((activity, day), last_in_queue.unwrap_or(0) + 1);
+        let accepted: Option<i64> =
+            sqlx::query_scalar("SELECT taken FROM day_places WHERE activity_id = $1 AND day = $2")
+                .bind(activity)
+                .bind(day.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+        let last_in_queue: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(queue_position) FROM reservations WHERE activity_id = $1 AND day = $2",
+        )
+        .bind(activity)
+        .bind(day.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+        self.next_in_queue
+            .insert((activity, day), last_in_queue.unwrap_or(0) + 1);
         let waiting: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM reservations WHERE activity_id = $1 AND day = $2 AND state = 'attente' ORDER BY queue_position, id",
         )
@@ -459,28 +568,51 @@ impl Decider {
         .bind(day.to_string())
         .fetch_all(&mut **tx)
         .await?;
-        self.ledgers.insert((activity, day), Ledger { capacity, accepted: accepted.unwrap_or(0), waiting: VecDeque::from(waiting) });
+        self.ledgers.insert(
+            (activity, day),
+            Ledger {
+                capacity,
+                accepted: accepted.unwrap_or(0),
+                waiting: VecDeque::from(waiting),
+            },
+        );
         Ok(())
     }
 
-    async fn activity(&mut self, db: &Db, activity: i64) -> Result<&(BookingRules, Option<i64>), StoreError> {
+    async fn activity(
+        &mut self,
+        db: &Db,
+        activity: i64,
+    ) -> Result<&(BookingRules, Option<i64>), StoreError> {
         if !self.activities.contains_key(&activity) {
             let loaded = bookings::activity_by_id(db, activity).await?;
-            self.activities.insert(activity, (loaded.rules, loaded.capacity));
+            self.activities
+                .insert(activity, (loaded.rules, loaded.capacity));
         }
         Ok(&self.activities[&activity])
     }
 
     /// A booking stays possible if the day is still open and the child still registered.
-    async fn still_possible(&mut self, db: &Db, r: &Request) -> Result<Result<(), &'static str>, StoreError> {
+    async fn still_possible(
+        &mut self,
+        db: &Db,
+        r: &Request,
+    ) -> Result<Result<(), &'static str>, StoreError> {
         if !self.calendars.contains_key(&r.structure_id) {
-            self.calendars.insert(r.structure_id, bookings::school_calendar(db, r.structure_id).await?);
+            self.calendars.insert(
+                r.structure_id,
+                bookings::school_calendar(db, r.structure_id).await?,
+            );
         }
         let (rules, _) = self.activity(db, r.activity_id).await?.clone();
         if !rules.is_open(r.day, &self.calendars[&r.structure_id]) {
             return Ok(Err("l'activité est fermée ce jour-là"));
         }
-        Ok(if r.registered { Ok(()) } else { Err("l'enfant n'est plus inscrit à l'activité") })
+        Ok(if r.registered {
+            Ok(())
+        } else {
+            Err("l'enfant n'est plus inscrit à l'activité")
+        })
     }
 }
 
@@ -508,7 +640,11 @@ async fn send_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreErr
                     recipients: emails,
                     subject: format!("{} : compte rendu de vos réservations", report.structure),
                     body_text: report.text(),
-                    body_html: Some(report.html().map_err(|e| StoreError::MailTemplate(e.to_string()))?),
+                    body_html: Some(
+                        report
+                            .html()
+                            .map_err(|e| StoreError::MailTemplate(e.to_string()))?,
+                    ),
                 };
                 outbox::enqueue(&mut tx, &mail, clock.now()).await?;
                 sent += 1;
@@ -521,14 +657,22 @@ async fn send_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreErr
     Ok(sent)
 }
 
-async fn mark_sent(tx: &mut Transaction<'static, Any>, run_id: i64, family: i64, structure: i64, kind: &str) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO run_reports (run_id, family_id, structure_id, kind) VALUES ($1, $2, $3, $4)")
-        .bind(run_id)
-        .bind(family)
-        .bind(structure)
-        .bind(kind)
-        .execute(&mut **tx)
-        .await?;
+async fn mark_sent(
+    tx: &mut Transaction<'static, Any>,
+    run_id: i64,
+    family: i64,
+    structure: i64,
+    kind: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO run_reports (run_id, family_id, structure_id, kind) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(run_id)
+    .bind(family)
+    .bind(structure)
+    .bind(kind)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -538,18 +682,44 @@ struct Addressee {
     structure: String,
 }
 
-async fn addressee(tx: &mut Transaction<'static, Any>, family: i64, structure: i64) -> Result<Addressee, StoreError> {
-    let f = sqlx::query("SELECT civility, last_name, first_name, emails FROM families WHERE id = $1").bind(family).fetch_one(&mut **tx).await?;
-    let structure: String = sqlx::query_scalar("SELECT name FROM structures WHERE id = $1").bind(structure).fetch_one(&mut **tx).await?;
+async fn addressee(
+    tx: &mut Transaction<'static, Any>,
+    family: i64,
+    structure: i64,
+) -> Result<Addressee, StoreError> {
+    let f =
+        sqlx::query("SELECT civility, last_name, first_name, emails FROM families WHERE id = $1")
+            .bind(family)
+            .fetch_one(&mut **tx)
+            .await?;
+    let structure: String = sqlx::query_scalar("SELECT name FROM structures WHERE id = $1")
+        .bind(structure)
+        .fetch_one(&mut **tx)
+        .await?;
     let emails: String = f.get("emails");
     Ok(Addressee {
-        name: format!("{} {} {}", f.get::<String, _>("civility"), f.get::<String, _>("last_name"), f.get::<String, _>("first_name")),
-        emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        name: format!(
+            "{} {} {}",
+            f.get::<String, _>("civility"),
+            f.get::<String, _>("last_name"),
+            f.get::<String, _>("first_name")
+        ),
+        emails: emails
+            .split(';')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
         structure,
     })
 }
 
-async fn family_report(tx: &mut Transaction<'static, Any>, run_id: i64, family: i64, structure: i64) -> Result<(Report, Vec<String>), StoreError> {
+async fn family_report(
+    tx: &mut Transaction<'static, Any>,
+    run_id: i64,
+    family: i64,
+    structure: i64,
+) -> Result<(Report, Vec<String>), StoreError> {
     let who = addressee(tx, family, structure).await?;
     let rows = sqlx::query(
         "SELECT r.action, r.outcome, r.day, a.name, c.last_name, c.first_name FROM reservation_requests r \
@@ -565,7 +735,11 @@ async fn family_report(tx: &mut Transaction<'static, Any>, run_id: i64, family: 
     for r in rows {
         let action: String = r.get("action");
         let outcome: String = r.get("outcome");
-        if action == "reserver" { new_requests += 1 } else { cancellations += 1 }
+        if action == "reserver" {
+            new_requests += 1
+        } else {
+            cancellations += 1
+        }
         let outcome = match outcome.split(':').next() {
             Some("acceptee") => Outcome::Accepted,
             Some("attente") => Outcome::WaitingList,
@@ -576,11 +750,24 @@ async fn family_report(tx: &mut Transaction<'static, Any>, run_id: i64, family: 
         lines.push(ReportLine {
             outcome,
             activity: r.get("name"),
-            child: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
-            day: r.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
+            child: format!(
+                "{} {}",
+                r.get::<String, _>("last_name"),
+                r.get::<String, _>("first_name")
+            ),
+            day: r
+                .get::<String, _>("day")
+                .parse()
+                .map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
         });
     }
-    let report = Report { addressee: who.name, structure: who.structure, new_requests, cancellations, lines };
+    let report = Report {
+        addressee: who.name,
+        structure: who.structure,
+        new_requests,
+        cancellations,
+        lines,
+    };
     Ok((report, who.emails))
 }
 
@@ -614,15 +801,26 @@ async fn send_promotion_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64
                 lines.push(PromotedDay {
                     activity: d.get("name"),
                     child: d.get("first_name"),
-                    day: d.get::<String, _>("day").parse().map_err(|e| StoreError::corrupt("reservations.day", e))?,
+                    day: d
+                        .get::<String, _>("day")
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("reservations.day", e))?,
                 });
             }
-            let promotion = Promotion { addressee: who.name, structure: who.structure, lines };
+            let promotion = Promotion {
+                addressee: who.name,
+                structure: who.structure,
+                lines,
+            };
             let mail = NewMail {
                 recipients: who.emails,
                 subject: promotion.subject(),
                 body_text: promotion.text(),
-                body_html: Some(promotion.html().map_err(|e| StoreError::MailTemplate(e.to_string()))?),
+                body_html: Some(
+                    promotion
+                        .html()
+                        .map_err(|e| StoreError::MailTemplate(e.to_string()))?,
+                ),
             };
             outbox::enqueue(&mut tx, &mail, clock.now()).await?;
             sent += 1;
@@ -639,7 +837,9 @@ pub async fn unprocessed(db: &Db, scope: RunScope<'_>) -> Result<i64, StoreError
         "SELECT COUNT(*) FROM reservation_requests q JOIN activities a ON a.id = q.activity_id WHERE q.processed_at IS NULL{}",
         scope.condition()
     );
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.reader()).await?)
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(db.reader())
+        .await?)
 }
 
 /// Immediate mode: runs the processing right after a confirmation. When another instance

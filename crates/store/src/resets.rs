@@ -49,10 +49,12 @@ pub enum ResetLink {
 }
 
 pub async fn check(db: &Db, token: &str, now: Timestamp) -> Result<ResetLink, StoreError> {
-    let Some(row) = sqlx::query("SELECT family_id, expires_at, used_at FROM password_resets WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .fetch_optional(db.reader())
-        .await?
+    let Some(row) = sqlx::query(
+        "SELECT family_id, expires_at, used_at FROM password_resets WHERE token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(db.reader())
+    .await?
     else {
         return Ok(ResetLink::Unknown);
     };
@@ -63,7 +65,9 @@ pub async fn check(db: &Db, token: &str, now: Timestamp) -> Result<ResetLink, St
     if parse_db_time(&row.get::<String, _>("expires_at"))? <= now {
         return Ok(ResetLink::Expired);
     }
-    Ok(ResetLink::Valid { family_id: row.get("family_id") })
+    Ok(ResetLink::Valid {
+        family_id: row.get("family_id"),
+    })
 }
 
 /// Uses the link to set the new password hash, closes the family's sessions and queues
@@ -85,7 +89,9 @@ pub async fn complete(
     .bind(token_hash(token))
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(family_id) = family_id else { return Ok(None) };
+    let Some(family_id) = family_id else {
+        return Ok(None);
+    };
     let (emails, identifiant): (String, String) = sqlx::query_as(
         "UPDATE families SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3 RETURNING emails, identifiant",
     )
@@ -97,8 +103,15 @@ pub async fn complete(
     sessions::delete_family_sessions(&mut *tx, family_id, None).await?;
     // The link came to the family's mail: whoever locked the account by guessing does
     // not keep the family out any longer.
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(crate::throttle::account_key(&identifiant)).execute(&mut *tx).await?;
-    let emails: Vec<String> = emails.split(';').filter(|e| !e.is_empty()).map(str::to_owned).collect();
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(crate::throttle::account_key(&identifiant))
+        .execute(&mut *tx)
+        .await?;
+    let emails: Vec<String> = emails
+        .split(';')
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect();
     if let Some(mail) = notification(&emails) {
         outbox::enqueue(&mut tx, &mail, now).await?;
     }
@@ -108,9 +121,11 @@ pub async fn complete(
 
 /// How many links a family asked for since `since`, to keep the mail from being abused.
 pub async fn requests_since(db: &Db, family_id: i64, since: Timestamp) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE family_id = $1 AND created_at >= $2")
-        .bind(family_id)
-        .bind(db_time(since))
-        .fetch_one(db.reader())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM password_resets WHERE family_id = $1 AND created_at >= $2",
+    )
+    .bind(family_id)
+    .bind(db_time(since))
+    .fetch_one(db.reader())
+    .await?)
 }

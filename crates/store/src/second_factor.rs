@@ -20,11 +20,21 @@ pub struct SecondFactor {
 }
 
 pub async fn of(db: &Db, staff_id: i64) -> Result<SecondFactor, StoreError> {
-    let row = sqlx::query("SELECT totp_secret, totp_enabled_at, totp_last_step FROM staff WHERE id = $1").bind(staff_id).fetch_one(db.reader()).await?;
+    let row =
+        sqlx::query("SELECT totp_secret, totp_enabled_at, totp_last_step FROM staff WHERE id = $1")
+            .bind(staff_id)
+            .fetch_one(db.reader())
+            .await?;
     Ok(SecondFactor {
         secret: row.get("totp_secret"),
-        enabled_at: row.get::<Option<String>, _>("totp_enabled_at").as_deref().map(parse_db_time).transpose()?,
-        last_step: row.get::<Option<i64>, _>("totp_last_step").and_then(|s| u64::try_from(s).ok()),
+        enabled_at: row
+            .get::<Option<String>, _>("totp_enabled_at")
+            .as_deref()
+            .map(parse_db_time)
+            .transpose()?,
+        last_step: row
+            .get::<Option<i64>, _>("totp_last_step")
+            .and_then(|s| u64::try_from(s).ok()),
     })
 }
 
@@ -74,15 +84,34 @@ pub async fn enable(db: &Db, staff_id: i64, used: u64, now: Timestamp) -> Result
 
 pub async fn disable(db: &Db, staff_id: i64, now: Timestamp) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE staff SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1").bind(staff_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE staff SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1")
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await?;
     record(&mut tx, staff_id, "Double authentification désactivée", now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn record(tx: &mut sqlx::Transaction<'_, sqlx::Any>, staff_id: i64, action: &str, now: Timestamp) -> Result<(), StoreError> {
-    let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1").bind(staff_id).fetch_one(&mut **tx).await?;
-    let change = audit::Change { staff_id, structure_id: None, family_id: None, action, subject: &login, before: None, after: None };
+async fn record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    staff_id: i64,
+    action: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1")
+        .bind(staff_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let change = audit::Change {
+        staff_id,
+        structure_id: None,
+        family_id: None,
+        action,
+        subject: &login,
+        before: None,
+        after: None,
+    };
     audit::record(tx, &change, now).await
 }
 
@@ -90,13 +119,18 @@ async fn record(tx: &mut sqlx::Transaction<'_, sqlx::Any>, staff_id: i64, action
 pub async fn challenge(db: &Db, staff_id: i64, now: Timestamp) -> Result<String, StoreError> {
     let token = token::new_token()?;
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM staff_login_challenges WHERE expires_at < $1").bind(db_time(now)).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO staff_login_challenges (token_hash, staff_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(token::token_hash(&token))
-        .bind(staff_id)
-        .bind(db_time(now + CHALLENGE_LIFETIME))
+    sqlx::query("DELETE FROM staff_login_challenges WHERE expires_at < $1")
+        .bind(db_time(now))
         .execute(&mut *tx)
         .await?;
+    sqlx::query(
+        "INSERT INTO staff_login_challenges (token_hash, staff_id, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token::token_hash(&token))
+    .bind(staff_id)
+    .bind(db_time(now + CHALLENGE_LIFETIME))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -122,14 +156,20 @@ pub async fn fail(db: &Db, token: &str) -> Result<bool, StoreError> {
 
 /// Ends a challenge (answered, or given up).
 pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM staff_login_challenges WHERE token_hash = $1").bind(token::token_hash(token)).execute(db.writer()).await?;
+    sqlx::query("DELETE FROM staff_login_challenges WHERE token_hash = $1")
+        .bind(token::token_hash(token))
+        .execute(db.writer())
+        .await?;
     Ok(())
 }
 
 /// The staff member's login, and the addresses told when its codes are refused: its own and
 /// the administrateurs'.
 pub async fn lock_recipients(db: &Db, staff_id: i64) -> Result<(String, Vec<String>), StoreError> {
-    let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1").bind(staff_id).fetch_one(db.reader()).await?;
+    let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1")
+        .bind(staff_id)
+        .fetch_one(db.reader())
+        .await?;
     let emails: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT email FROM staff WHERE (id = $1 OR role = 'administrateur') AND email <> '' ORDER BY email",
     )

@@ -68,7 +68,12 @@ pub async fn create(
 }
 
 /// The live session of `token`, after recording activity; an expired one is deleted.
-pub async fn load(db: &Db, token: &str, now: Timestamp, policy: &SessionPolicy) -> Result<Option<Session>, StoreError> {
+pub async fn load(
+    db: &Db,
+    token: &str,
+    now: Timestamp,
+    policy: &SessionPolicy,
+) -> Result<Option<Session>, StoreError> {
     let hash = token_hash(token);
     let Some(row) = sqlx::query(
         "SELECT family_id, staff_id, structure_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
@@ -84,7 +89,12 @@ pub async fn load(db: &Db, token: &str, now: Timestamp, policy: &SessionPolicy) 
     let principal = match (family, staff) {
         (Some(id), None) => Principal::Family(id),
         (None, Some(id)) => Principal::Staff(id),
-        _ => return Err(StoreError::corrupt("sessions.family_id", "neither or both principals")),
+        _ => {
+            return Err(StoreError::corrupt(
+                "sessions.family_id",
+                "neither or both principals",
+            ));
+        }
     };
     let mut session = Session {
         token_hash: hash,
@@ -110,12 +120,19 @@ pub async fn load(db: &Db, token: &str, now: Timestamp, policy: &SessionPolicy) 
 }
 
 pub async fn delete(db: &Db, token_hash: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(db.writer()).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db.writer())
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a family but `keep` (the one changing its password, say).
-pub async fn delete_family_sessions<'c, E>(executor: E, family_id: i64, keep: Option<&str>) -> Result<(), StoreError>
+pub async fn delete_family_sessions<'c, E>(
+    executor: E,
+    family_id: i64,
+    keep: Option<&str>,
+) -> Result<(), StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
@@ -138,7 +155,10 @@ pub async fn set_structure(db: &Db, token_hash: &str, structure_id: i64) -> Resu
 
 /// Removes sessions past their absolute end; idle ones go when next presented.
 pub async fn purge_expired(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(db_time(now)).execute(db.writer()).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(db_time(now))
+        .execute(db.writer())
+        .await?;
     Ok(done.rows_affected())
 }
 

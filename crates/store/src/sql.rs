@@ -6,5 +6,11 @@ pub(crate) fn id_list(ids: &[i64]) -> String {
     if ids.is_empty() {
         return "(NULL)".to_owned();
     }
-    format!("({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+    format!(
+        "({})",
+        ids.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }

@@ -55,31 +55,52 @@ fn members(rows: &[sqlx::any::AnyRow]) -> Vec<StaffMember> {
             }
         });
         if let Some(structure) = row.get::<Option<i64>, _>("structure_id") {
-            member.structures.push((structure, row.get("structure_name")));
+            member
+                .structures
+                .push((structure, row.get("structure_name")));
         }
     }
-    order.into_iter().filter_map(|id| by_id.remove(&id)).collect()
+    order
+        .into_iter()
+        .filter_map(|id| by_id.remove(&id))
+        .collect()
 }
 
 /// Every staff member, by login.
 pub async fn list(db: &Db) -> Result<Vec<StaffMember>, StoreError> {
-    let rows = sqlx::query(MEMBERS).bind(0_i64).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(MEMBERS)
+        .bind(0_i64)
+        .fetch_all(db.reader())
+        .await?;
     Ok(members(&rows))
 }
 
 pub async fn member(db: &Db, staff_id: i64) -> Result<Option<StaffMember>, StoreError> {
-    let rows = sqlx::query(MEMBERS).bind(staff_id).fetch_all(db.reader()).await?;
+    let rows = sqlx::query(MEMBERS)
+        .bind(staff_id)
+        .fetch_all(db.reader())
+        .await?;
     Ok(members(&rows).pop())
 }
 
-async fn member_in(tx: &mut Transaction<'_, Any>, staff_id: i64) -> Result<Option<StaffMember>, StoreError> {
-    let rows = sqlx::query(MEMBERS).bind(staff_id).fetch_all(&mut **tx).await?;
+async fn member_in(
+    tx: &mut Transaction<'_, Any>,
+    staff_id: i64,
+) -> Result<Option<StaffMember>, StoreError> {
+    let rows = sqlx::query(MEMBERS)
+        .bind(staff_id)
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(members(&rows).pop())
 }
 
 /// The trail's view of an account: never its password.
 fn describe(member: &StaffMember) -> String {
-    let structures: Vec<&str> = member.structures.iter().map(|(_, name)| name.as_str()).collect();
+    let structures: Vec<&str> = member
+        .structures
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .collect();
     audit::describe(&[
         ("Nom", member.display_name.clone()),
         ("E-mail", member.email.clone()),
@@ -88,15 +109,33 @@ fn describe(member: &StaffMember) -> String {
     ])
 }
 
-async fn grant(tx: &mut Transaction<'_, Any>, staff_id: i64, structure_ids: &[i64]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM staff_structures WHERE staff_id = $1").bind(staff_id).execute(&mut **tx).await?;
+async fn grant(
+    tx: &mut Transaction<'_, Any>,
+    staff_id: i64,
+    structure_ids: &[i64],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM staff_structures WHERE staff_id = $1")
+        .bind(staff_id)
+        .execute(&mut **tx)
+        .await?;
     for structure in structure_ids {
-        sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) VALUES ($1, $2)").bind(staff_id).bind(structure).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) VALUES ($1, $2)")
+            .bind(staff_id)
+            .bind(structure)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
-async fn record(tx: &mut Transaction<'_, Any>, author: i64, action: &str, before: Option<&StaffMember>, after: &StaffMember, now: Timestamp) -> Result<(), StoreError> {
+async fn record(
+    tx: &mut Transaction<'_, Any>,
+    author: i64,
+    action: &str,
+    before: Option<&StaffMember>,
+    after: &StaffMember,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let change = audit::Change {
         staff_id: author,
         structure_id: None,
@@ -110,9 +149,18 @@ async fn record(tx: &mut Transaction<'_, Any>, author: i64, action: &str, before
 }
 
 /// Creates the account with its first password hash; `None` when the login is taken.
-pub async fn create(db: &Db, author: i64, draft: &StaffDraft<'_>, password_hash: &str, now: Timestamp) -> Result<Option<i64>, StoreError> {
+pub async fn create(
+    db: &Db,
+    author: i64,
+    draft: &StaffDraft<'_>,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<Option<i64>, StoreError> {
     let mut tx = db.begin().await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1").bind(draft.login).fetch_optional(&mut *tx).await?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
+        .bind(draft.login)
+        .fetch_optional(&mut *tx)
+        .await?;
     if taken.is_some() {
         return Ok(None);
     }
@@ -130,16 +178,32 @@ pub async fn create(db: &Db, author: i64, draft: &StaffDraft<'_>, password_hash:
     .await?;
     grant(&mut tx, id, draft.structure_ids).await?;
     if let Some(created) = member_in(&mut tx, id).await? {
-        record(&mut tx, author, "Compte du personnel créé", None, &created, now).await?;
+        record(
+            &mut tx,
+            author,
+            "Compte du personnel créé",
+            None,
+            &created,
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Some(id))
 }
 
 /// Changes name, e-mail, role and structures; the login stays.
-pub async fn update(db: &Db, author: i64, staff_id: i64, draft: &StaffDraft<'_>, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn update(
+    db: &Db,
+    author: i64,
+    staff_id: i64,
+    draft: &StaffDraft<'_>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
-    let Some(before) = member_in(&mut tx, staff_id).await? else { return Ok(false) };
+    let Some(before) = member_in(&mut tx, staff_id).await? else {
+        return Ok(false);
+    };
     sqlx::query("UPDATE staff SET display_name = $1, email = $2, role = $3 WHERE id = $4")
         .bind(draft.display_name)
         .bind(draft.email)
@@ -148,8 +212,18 @@ pub async fn update(db: &Db, author: i64, staff_id: i64, draft: &StaffDraft<'_>,
         .execute(&mut *tx)
         .await?;
     grant(&mut tx, staff_id, draft.structure_ids).await?;
-    let Some(after) = member_in(&mut tx, staff_id).await? else { return Ok(false) };
-    record(&mut tx, author, "Compte du personnel modifié", Some(&before), &after, now).await?;
+    let Some(after) = member_in(&mut tx, staff_id).await? else {
+        return Ok(false);
+    };
+    record(
+        &mut tx,
+        author,
+        "Compte du personnel modifié",
+        Some(&before),
+        &after,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -157,13 +231,37 @@ pub async fn update(db: &Db, author: i64, staff_id: i64, draft: &StaffDraft<'_>,
 /// A new password for `staff_id`, given by an administrateur (`author`) or chosen by the
 /// staff member; every other session of the account ends (`keep_session` is the chooser's
 /// own), and so do the sign-ins waiting for their code.
-pub async fn reset_password(db: &Db, author: i64, staff_id: i64, password_hash: &str, keep_session: Option<&str>, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn reset_password(
+    db: &Db,
+    author: i64,
+    staff_id: i64,
+    password_hash: &str,
+    keep_session: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
-    let Some(member) = member_in(&mut tx, staff_id).await? else { return Ok(false) };
-    sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(staff_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash <> $2").bind(staff_id).bind(keep_session.unwrap_or("")).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM staff_login_challenges WHERE staff_id = $1").bind(staff_id).execute(&mut *tx).await?;
-    let action = if author == staff_id { "Mot de passe changé par son titulaire" } else { "Mot de passe du personnel renouvelé" };
+    let Some(member) = member_in(&mut tx, staff_id).await? else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash <> $2")
+        .bind(staff_id)
+        .bind(keep_session.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM staff_login_challenges WHERE staff_id = $1")
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await?;
+    let action = if author == staff_id {
+        "Mot de passe changé par son titulaire"
+    } else {
+        "Mot de passe du personnel renouvelé"
+    };
     record(&mut tx, author, action, None, &member, now).await?;
     tx.commit().await?;
     Ok(true)
@@ -171,12 +269,33 @@ pub async fn reset_password(db: &Db, author: i64, staff_id: i64, password_hash: 
 
 /// For a lost phone: the account signs in with its password alone until it sets up a new
 /// code. Audited under the administrateur's name, unlike the staff member's own choice.
-pub async fn disable_second_factor(db: &Db, author: i64, staff_id: i64, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn disable_second_factor(
+    db: &Db,
+    author: i64,
+    staff_id: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
-    let Some(before) = member_in(&mut tx, staff_id).await? else { return Ok(false) };
-    sqlx::query("UPDATE staff SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1").bind(staff_id).execute(&mut *tx).await?;
-    let after = StaffMember { second_factor: false, ..before };
-    record(&mut tx, author, "Double authentification désactivée par un administrateur", None, &after, now).await?;
+    let Some(before) = member_in(&mut tx, staff_id).await? else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE staff SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1")
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await?;
+    let after = StaffMember {
+        second_factor: false,
+        ..before
+    };
+    record(
+        &mut tx,
+        author,
+        "Double authentification désactivée par un administrateur",
+        None,
+        &after,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

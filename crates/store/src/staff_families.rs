@@ -15,7 +15,8 @@ use crate::{
 };
 
 fn date(text: &str) -> Result<Date, StoreError> {
-    text.parse().map_err(|e| StoreError::corrupt("children.birth_date", e))
+    text.parse()
+        .map_err(|e| StoreError::corrupt("children.birth_date", e))
 }
 
 /// A family found by the search.
@@ -34,13 +35,26 @@ pub struct FamilyHit {
 
 /// Families of the scope whose name, identifiant or child's name contains `term` (all of
 /// them when it is empty), by name; `limit` at most, and whether there were more.
-pub async fn search(db: &Db, scope: &[i64], term: &str, limit: i64) -> Result<(Vec<FamilyHit>, bool), StoreError> {
+pub async fn search(
+    db: &Db,
+    scope: &[i64],
+    term: &str,
+    limit: i64,
+) -> Result<(Vec<FamilyHit>, bool), StoreError> {
     let term = term.trim();
-    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     // Names are mostly stored in capitals: the upper-case pattern finds accented ones, which
     // SQLite's LOWER leaves alone.
-    let (lower, upper) = (format!("%{}%", escaped.to_lowercase()), format!("%{}%", escaped.to_uppercase()));
-    let like = |column: &str| format!("LOWER({column}) LIKE $2 ESCAPE '\\' OR {column} LIKE $3 ESCAPE '\\'");
+    let (lower, upper) = (
+        format!("%{}%", escaped.to_lowercase()),
+        format!("%{}%", escaped.to_uppercase()),
+    );
+    let like = |column: &str| {
+        format!("LOWER({column}) LIKE $2 ESCAPE '\\' OR {column} LIKE $3 ESCAPE '\\'")
+    };
     let sql = format!(
         "SELECT f.id, f.public_id, f.identifiant, f.last_name, f.first_name FROM families f \
          WHERE EXISTS (SELECT 1 FROM family_structures fs WHERE fs.family_id = f.id AND fs.structure_id IN {scope}) \
@@ -68,7 +82,11 @@ pub async fn search(db: &Db, scope: &[i64], term: &str, limit: i64) -> Result<(V
             id: r.get("id"),
             public_id: r.get("public_id"),
             identifiant: r.get("identifiant"),
-            name: format!("{} {}", r.get::<String, _>("last_name"), r.get::<String, _>("first_name")),
+            name: format!(
+                "{} {}",
+                r.get::<String, _>("last_name"),
+                r.get::<String, _>("first_name")
+            ),
             children: Vec::new(),
             structures: Vec::new(),
         })
@@ -92,9 +110,19 @@ pub async fn search(db: &Db, scope: &[i64], term: &str, limit: i64) -> Result<(V
         hit.children = children
             .iter()
             .filter(|r| r.get::<i64, _>("family_id") == hit.id)
-            .map(|r| format!("{} {}", r.get::<String, _>("first_name"), r.get::<String, _>("last_name")))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.get::<String, _>("first_name"),
+                    r.get::<String, _>("last_name")
+                )
+            })
             .collect();
-        hit.structures = structures.iter().filter(|r| r.get::<i64, _>("family_id") == hit.id).map(|r| (r.get("id"), r.get("name"))).collect();
+        hit.structures = structures
+            .iter()
+            .filter(|r| r.get::<i64, _>("family_id") == hit.id)
+            .map(|r| (r.get("id"), r.get("name")))
+            .collect();
     }
     Ok((hits, more))
 }
@@ -143,11 +171,20 @@ pub async fn family(db: &Db, scope: &[i64], public_id: &str) -> Result<Option<Fa
 }
 
 /// The family with this identifiant (any case), if it is known to a structure of the scope.
-pub async fn family_by_identifiant(db: &Db, scope: &[i64], identifiant: &str) -> Result<Option<Family>, StoreError> {
+pub async fn family_by_identifiant(
+    db: &Db,
+    scope: &[i64],
+    identifiant: &str,
+) -> Result<Option<Family>, StoreError> {
     load(db, scope, "identifiant", &identifiant.trim().to_lowercase()).await
 }
 
-async fn load(db: &Db, scope: &[i64], column: &'static str, key: &str) -> Result<Option<Family>, StoreError> {
+async fn load(
+    db: &Db,
+    scope: &[i64],
+    column: &'static str,
+    key: &str,
+) -> Result<Option<Family>, StoreError> {
     let within = id_list(scope);
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT id, public_id, identifiant, civility, last_name, first_name, emails, must_change_password, \
@@ -199,10 +236,18 @@ async fn load(db: &Db, scope: &[i64], column: &'static str, key: &str) -> Result
         civility: row.get("civility"),
         last_name: row.get("last_name"),
         first_name: row.get("first_name"),
-        emails: emails.split(';').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        emails: emails
+            .split(';')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
         has_password: row.get::<i64, _>("has_password") != 0,
         must_change_password: row.get::<i64, _>("must_change_password") != 0,
-        structures: structures.iter().map(|r| (r.get("id"), r.get("name"))).collect(),
+        structures: structures
+            .iter()
+            .map(|r| (r.get("id"), r.get("name")))
+            .collect(),
         children,
     }))
 }
@@ -224,7 +269,14 @@ pub async fn activities(db: &Db, structures: &[i64]) -> Result<Vec<ActivityChoic
     )))
     .fetch_all(db.reader())
     .await?;
-    Ok(rows.iter().map(|r| ActivityChoice { id: r.get("id"), name: r.get("name"), structure: r.get("structure") }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| ActivityChoice {
+            id: r.get("id"),
+            name: r.get("name"),
+            structure: r.get("structure"),
+        })
+        .collect())
 }
 
 /// One fiche of the family's dossier, in a campaign of the scope.
@@ -255,10 +307,16 @@ pub async fn fiches(db: &Db, family_id: i64, scope: &[i64]) -> Result<Vec<FicheL
             let state: String = r.get("state");
             Ok(FicheLine {
                 public_id: r.get("public_id"),
-                kind: FicheKind::from_code(&kind).ok_or_else(|| StoreError::corrupt("fiches.kind", &kind))?,
+                kind: FicheKind::from_code(&kind)
+                    .ok_or_else(|| StoreError::corrupt("fiches.kind", &kind))?,
                 child: r.get("first_name"),
-                state: FicheState::from_code(&state, r.get("refusal_reason")).ok_or_else(|| StoreError::corrupt("fiches.state", &state))?,
-                campaign: format!("{} — {}", r.get::<String, _>("label"), r.get::<String, _>("name")),
+                state: FicheState::from_code(&state, r.get("refusal_reason"))
+                    .ok_or_else(|| StoreError::corrupt("fiches.state", &state))?,
+                campaign: format!(
+                    "{} — {}",
+                    r.get::<String, _>("label"),
+                    r.get::<String, _>("name")
+                ),
             })
         })
         .collect()
@@ -270,11 +328,19 @@ pub async fn address(db: &Db, family_id: i64) -> Result<Vec<String>, StoreError>
 }
 
 /// Which of these identifiants (already normalised) are taken.
-pub async fn taken_identifiants(db: &Db, identifiants: &[String]) -> Result<Vec<String>, StoreError> {
+pub async fn taken_identifiants(
+    db: &Db,
+    identifiants: &[String],
+) -> Result<Vec<String>, StoreError> {
     let mut taken = Vec::new();
     for chunk in identifiants.chunks(500) {
-        let placeholders = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!("SELECT identifiant FROM families WHERE identifiant IN ({placeholders})")));
+        let placeholders = (1..=chunk.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+            "SELECT identifiant FROM families WHERE identifiant IN ({placeholders})"
+        )));
         for identifiant in chunk {
             query = query.bind(identifiant.as_str());
         }
@@ -314,22 +380,37 @@ pub enum Saved {
     IdentifiantTaken,
 }
 
-async fn identifiant_taken(tx: &mut Transaction<'_, Any>, identifiant: &str, other_than: i64) -> Result<bool, StoreError> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1 AND id <> $2")
-        .bind(identifiant)
-        .bind(other_than)
-        .fetch_optional(&mut **tx)
-        .await?;
+async fn identifiant_taken(
+    tx: &mut Transaction<'_, Any>,
+    identifiant: &str,
+    other_than: i64,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1 AND id <> $2")
+            .bind(identifiant)
+            .bind(other_than)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(found.is_some())
 }
 
-async fn names(tx: &mut Transaction<'_, Any>, table: &'static str, ids: &[i64]) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM {table} WHERE id IN {} ORDER BY id", id_list(ids))))
-        .fetch_all(&mut **tx)
-        .await?)
+async fn names(
+    tx: &mut Transaction<'_, Any>,
+    table: &'static str,
+    ids: &[i64],
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT name FROM {table} WHERE id IN {} ORDER BY id",
+        id_list(ids)
+    )))
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
-async fn describe_family(tx: &mut Transaction<'_, Any>, fields: &FamilyFields) -> Result<String, StoreError> {
+async fn describe_family(
+    tx: &mut Transaction<'_, Any>,
+    fields: &FamilyFields,
+) -> Result<String, StoreError> {
     let structures = names(tx, "structures", &fields.structures).await?;
     Ok(audit::describe(&[
         ("Civilité", fields.civility.clone()),
@@ -341,19 +422,30 @@ async fn describe_family(tx: &mut Transaction<'_, Any>, fields: &FamilyFields) -
     ]))
 }
 
-async fn describe_child(tx: &mut Transaction<'_, Any>, child: &ChildFields) -> Result<String, StoreError> {
+async fn describe_child(
+    tx: &mut Transaction<'_, Any>,
+    child: &ChildFields,
+) -> Result<String, StoreError> {
     let activities = names(tx, "activities", &child.activities).await?;
     Ok(audit::describe(&[
         ("Prénom", child.first_name.clone()),
         ("Nom", child.last_name.clone()),
-        ("Date de naissance", child.birth_date.strftime("%d/%m/%Y").to_string()),
+        (
+            "Date de naissance",
+            child.birth_date.strftime("%d/%m/%Y").to_string(),
+        ),
         ("École", child.school.clone()),
         ("Inscriptions", activities.join(", ")),
     ]))
 }
 
 /// Inserts the family and its memberships; returns (id, public id).
-async fn insert_family(tx: &mut Transaction<'_, Any>, fields: &FamilyFields, password_hash: &str, now: Timestamp) -> Result<(i64, String), StoreError> {
+async fn insert_family(
+    tx: &mut Transaction<'_, Any>,
+    fields: &FamilyFields,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<(i64, String), StoreError> {
     let public_id = uuid::Uuid::new_v4().to_string();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO families (public_id, identifiant, civility, last_name, first_name, emails, password_hash, must_change_password, created_at, updated_at) \
@@ -370,19 +462,35 @@ async fn insert_family(tx: &mut Transaction<'_, Any>, fields: &FamilyFields, pas
     .fetch_one(&mut **tx)
     .await?;
     for structure in &fields.structures {
-        sqlx::query("INSERT INTO family_structures (family_id, structure_id) VALUES ($1, $2)").bind(id).bind(*structure).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO family_structures (family_id, structure_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*structure)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok((id, public_id))
 }
 
-async fn register(tx: &mut Transaction<'_, Any>, child_id: i64, activities: &[i64]) -> Result<(), StoreError> {
+async fn register(
+    tx: &mut Transaction<'_, Any>,
+    child_id: i64,
+    activities: &[i64],
+) -> Result<(), StoreError> {
     for activity in activities {
-        sqlx::query("INSERT INTO registrations (child_id, activity_id) VALUES ($1, $2)").bind(child_id).bind(*activity).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO registrations (child_id, activity_id) VALUES ($1, $2)")
+            .bind(child_id)
+            .bind(*activity)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
-async fn insert_child(tx: &mut Transaction<'_, Any>, family_id: i64, child: &ChildFields) -> Result<String, StoreError> {
+async fn insert_child(
+    tx: &mut Transaction<'_, Any>,
+    family_id: i64,
+    child: &ChildFields,
+) -> Result<String, StoreError> {
     let public_id = uuid::Uuid::new_v4().to_string();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO children (public_id, family_id, first_name, last_name, birth_date, school) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -400,7 +508,12 @@ async fn insert_child(tx: &mut Transaction<'_, Any>, family_id: i64, child: &Chi
 }
 
 /// Creates a family without a password: nobody can log in until one is issued.
-pub async fn create_family(db: &Db, staff_id: i64, fields: &FamilyFields, now: Timestamp) -> Result<Saved, StoreError> {
+pub async fn create_family(
+    db: &Db,
+    staff_id: i64,
+    fields: &FamilyFields,
+    now: Timestamp,
+) -> Result<Saved, StoreError> {
     let mut tx = db.begin().await?;
     if identifiant_taken(&mut tx, &fields.identifiant, 0).await? {
         return Ok(Saved::IdentifiantTaken);
@@ -408,14 +521,29 @@ pub async fn create_family(db: &Db, staff_id: i64, fields: &FamilyFields, now: T
     let (id, public_id) = insert_family(&mut tx, fields, "", now).await?;
     let after = describe_family(&mut tx, fields).await?;
     let subject = format!("{} {}", fields.last_name, fields.first_name);
-    let change = audit::Change { staff_id, structure_id: fields.structures.first().copied(), family_id: Some(id), action: "Famille créée", subject: &subject, before: None, after: Some(after) };
+    let change = audit::Change {
+        staff_id,
+        structure_id: fields.structures.first().copied(),
+        family_id: Some(id),
+        action: "Famille créée",
+        subject: &subject,
+        before: None,
+        after: Some(after),
+    };
     audit::record(&mut tx, &change, now).await?;
     tx.commit().await?;
     Ok(Saved::Done { public_id })
 }
 
 /// Changes the family's account; its memberships of structures out of `scope` stay.
-pub async fn update_family(db: &Db, staff_id: i64, family: &Family, scope: &[i64], fields: &FamilyFields, now: Timestamp) -> Result<Saved, StoreError> {
+pub async fn update_family(
+    db: &Db,
+    staff_id: i64,
+    family: &Family,
+    scope: &[i64],
+    fields: &FamilyFields,
+    now: Timestamp,
+) -> Result<Saved, StoreError> {
     let mut tx = db.begin().await?;
     if identifiant_taken(&mut tx, &fields.identifiant, family.id).await? {
         return Ok(Saved::IdentifiantTaken);
@@ -438,29 +566,70 @@ pub async fn update_family(db: &Db, staff_id: i64, family: &Family, scope: &[i64
         .bind(family.id)
         .execute(&mut *tx)
         .await?;
-    let dropped: Vec<i64> = scope.iter().copied().filter(|s| !fields.structures.contains(s)).collect();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM family_structures WHERE family_id = $1 AND structure_id IN {}", id_list(&dropped))))
-        .bind(family.id)
-        .execute(&mut *tx)
-        .await?;
-    let added: Vec<i64> = fields.structures.iter().copied().filter(|s| !previous.structures.contains(s)).collect();
+    let dropped: Vec<i64> = scope
+        .iter()
+        .copied()
+        .filter(|s| !fields.structures.contains(s))
+        .collect();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM family_structures WHERE family_id = $1 AND structure_id IN {}",
+        id_list(&dropped)
+    )))
+    .bind(family.id)
+    .execute(&mut *tx)
+    .await?;
+    let added: Vec<i64> = fields
+        .structures
+        .iter()
+        .copied()
+        .filter(|s| !previous.structures.contains(s))
+        .collect();
     for structure in added {
-        sqlx::query("INSERT INTO family_structures (family_id, structure_id) VALUES ($1, $2)").bind(family.id).bind(structure).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO family_structures (family_id, structure_id) VALUES ($1, $2)")
+            .bind(family.id)
+            .bind(structure)
+            .execute(&mut *tx)
+            .await?;
     }
-    let (before, after) = (describe_family(&mut tx, &previous).await?, describe_family(&mut tx, fields).await?);
+    let (before, after) = (
+        describe_family(&mut tx, &previous).await?,
+        describe_family(&mut tx, fields).await?,
+    );
     if before != after {
         let subject = format!("{} {}", fields.last_name, fields.first_name);
-        let structure_id = previous.structures.first().or(fields.structures.first()).copied();
-        let change = audit::Change { staff_id, structure_id, family_id: Some(family.id), action: "Famille modifiée", subject: &subject, before: Some(before), after: Some(after) };
+        let structure_id = previous
+            .structures
+            .first()
+            .or(fields.structures.first())
+            .copied();
+        let change = audit::Change {
+            staff_id,
+            structure_id,
+            family_id: Some(family.id),
+            action: "Famille modifiée",
+            subject: &subject,
+            before: Some(before),
+            after: Some(after),
+        };
         audit::record(&mut tx, &change, now).await?;
     }
     tx.commit().await?;
-    Ok(Saved::Done { public_id: family.public_id.clone() })
+    Ok(Saved::Done {
+        public_id: family.public_id.clone(),
+    })
 }
 
 /// Adds a child to the family (`child` None) or changes one; `offered` are the activities
 /// the staff member could tick, so registrations to other activities stay as they were.
-pub async fn save_child(db: &Db, staff_id: i64, family: &Family, child: Option<&Child>, offered: &[i64], fields: &ChildFields, now: Timestamp) -> Result<(), StoreError> {
+pub async fn save_child(
+    db: &Db,
+    staff_id: i64,
+    family: &Family,
+    child: Option<&Child>,
+    offered: &[i64],
+    fields: &ChildFields,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     let subject = format!("{} {}", fields.first_name, fields.last_name);
     let structure_id = family.structures.first().map(|(id, _)| *id);
@@ -475,7 +644,12 @@ pub async fn save_child(db: &Db, staff_id: i64, family: &Family, child: Option<&
                 last_name: child.last_name.clone(),
                 birth_date: child.birth_date,
                 school: child.school.clone(),
-                activities: child.activities.iter().map(|(id, _)| *id).filter(|id| offered.contains(id)).collect(),
+                activities: child
+                    .activities
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .filter(|id| offered.contains(id))
+                    .collect(),
             };
             sqlx::query("UPDATE children SET first_name = $1, last_name = $2, birth_date = $3, school = $4 WHERE id = $5 AND family_id = $6")
                 .bind(&fields.first_name)
@@ -486,19 +660,43 @@ pub async fn save_child(db: &Db, staff_id: i64, family: &Family, child: Option<&
                 .bind(family.id)
                 .execute(&mut *tx)
                 .await?;
-            let dropped: Vec<i64> = previous.activities.iter().copied().filter(|a| !fields.activities.contains(a)).collect();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM registrations WHERE child_id = $1 AND activity_id IN {}", id_list(&dropped))))
-                .bind(child.id)
-                .execute(&mut *tx)
-                .await?;
-            let added: Vec<i64> = fields.activities.iter().copied().filter(|a| !previous.activities.contains(a)).collect();
+            let dropped: Vec<i64> = previous
+                .activities
+                .iter()
+                .copied()
+                .filter(|a| !fields.activities.contains(a))
+                .collect();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM registrations WHERE child_id = $1 AND activity_id IN {}",
+                id_list(&dropped)
+            )))
+            .bind(child.id)
+            .execute(&mut *tx)
+            .await?;
+            let added: Vec<i64> = fields
+                .activities
+                .iter()
+                .copied()
+                .filter(|a| !previous.activities.contains(a))
+                .collect();
             register(&mut tx, child.id, &added).await?;
-            ("Enfant modifié", Some(describe_child(&mut tx, &previous).await?))
+            (
+                "Enfant modifié",
+                Some(describe_child(&mut tx, &previous).await?),
+            )
         }
     };
     let after = describe_child(&mut tx, fields).await?;
     if before.as_ref() != Some(&after) {
-        let change = audit::Change { staff_id, structure_id, family_id: Some(family.id), action, subject: &subject, before, after: Some(after) };
+        let change = audit::Change {
+            staff_id,
+            structure_id,
+            family_id: Some(family.id),
+            action,
+            subject: &subject,
+            before,
+            after: Some(after),
+        };
         audit::record(&mut tx, &change, now).await?;
     }
     tx.commit().await?;
@@ -508,7 +706,14 @@ pub async fn save_child(db: &Db, staff_id: i64, family: &Family, child: Option<&
 /// Replaces the family's password by a new initial one (its hash): the family is back in
 /// first-login state and every one of its sessions ends. The mail that carries it, if any,
 /// is queued in the same transaction.
-pub async fn issue_initial_password(db: &Db, staff_id: i64, family: &Family, hash: &str, mail: Option<&NewMail>, now: Timestamp) -> Result<(), StoreError> {
+pub async fn issue_initial_password(
+    db: &Db,
+    staff_id: i64,
+    family: &Family,
+    hash: &str,
+    mail: Option<&NewMail>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE families SET password_hash = $1, must_change_password = 1, updated_at = $2 WHERE id = $3")
         .bind(hash)
@@ -555,7 +760,12 @@ pub enum Imported {
 }
 
 /// Creates every family of an import, or none.
-pub async fn import(db: &Db, staff_id: i64, families: &[ImportedFamily], now: Timestamp) -> Result<Imported, StoreError> {
+pub async fn import(
+    db: &Db,
+    staff_id: i64,
+    families: &[ImportedFamily],
+    now: Timestamp,
+) -> Result<Imported, StoreError> {
     let mut tx = db.begin().await?;
     let mut taken = Vec::new();
     for family in families {
@@ -571,7 +781,12 @@ pub async fn import(db: &Db, staff_id: i64, families: &[ImportedFamily], now: Ti
         let mut lines = vec![describe_family(&mut tx, &family.fields).await?];
         for child in &family.children {
             insert_child(&mut tx, id, child).await?;
-            lines.push(format!("Enfant : {} {}, né(e) le {}", child.first_name, child.last_name, child.birth_date.strftime("%d/%m/%Y")));
+            lines.push(format!(
+                "Enfant : {} {}, né(e) le {}",
+                child.first_name,
+                child.last_name,
+                child.birth_date.strftime("%d/%m/%Y")
+            ));
         }
         let subject = format!("{} {}", family.fields.last_name, family.fields.first_name);
         let change = audit::Change {

@@ -20,10 +20,12 @@ pub fn code_key(staff_id: i64) -> String {
 }
 
 async fn record(db: &Db, key: &str) -> Result<Option<FailureRecord>, StoreError> {
-    let Some(row) = sqlx::query("SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(db.reader())
-        .await?
+    let Some(row) = sqlx::query(
+        "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(db.reader())
+    .await?
     else {
         return Ok(None);
     };
@@ -44,7 +46,12 @@ const CLAIM_TRIES: usize = 256;
 /// is still as read (compare and swap), so that attempts sent at the same moment are
 /// counted one by one on both engines and none is checked past the policy's limit.
 /// Gives the key's record as it stands with the attempt counted, or why it must wait.
-pub async fn claim(db: &Db, key: &str, policy: &ThrottlePolicy, now: Timestamp) -> Result<Result<FailureRecord, Throttle>, StoreError> {
+pub async fn claim(
+    db: &Db,
+    key: &str,
+    policy: &ThrottlePolicy,
+    now: Timestamp,
+) -> Result<Result<FailureRecord, Throttle>, StoreError> {
     for _ in 0..CLAIM_TRIES {
         let seen = record(db, key).await?;
         let decision = policy.decide(seen, now);
@@ -98,6 +105,9 @@ pub async fn forgive(db: &Db, key: &str, policy: &ThrottlePolicy) -> Result<(), 
 }
 
 pub async fn clear(db: &Db, key: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(db.writer()).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(db.writer())
+        .await?;
     Ok(())
 }

@@ -9,7 +9,8 @@ pub fn db_time(ts: Timestamp) -> String {
 }
 
 pub fn parse_db_time(text: &str) -> Result<Timestamp, StoreError> {
-    text.parse().map_err(|e| StoreError::corrupt("timestamp", e))
+    text.parse()
+        .map_err(|e| StoreError::corrupt("timestamp", e))
 }
 
 #[cfg(test)]

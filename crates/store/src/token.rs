@@ -9,7 +9,9 @@ use crate::StoreError;
 
 pub fn new_token() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| StoreError::Random(e.to_string()))?;
     Ok(hex(&bytes))
 }
 

@@ -24,8 +24,18 @@ pub struct WalletLine {
 /// A wallet's balance from its sums (the back office's grouped balances use it too): a
 /// prepaid wallet holds its payments minus what was consumed, an invoiced one owes what its
 /// invoices leave unpaid.
-pub(crate) fn solde(prepaid: bool, credited: i64, consumed: i64, invoiced: i64, allocated: i64) -> Cents {
-    if prepaid { Cents(credited - consumed) } else { Cents(allocated - invoiced) }
+pub(crate) fn solde(
+    prepaid: bool,
+    credited: i64,
+    consumed: i64,
+    invoiced: i64,
+    allocated: i64,
+) -> Cents {
+    if prepaid {
+        Cents(credited - consumed)
+    } else {
+        Cents(allocated - invoiced)
+    }
 }
 
 /// What a wallet's balance is computed from (`solde`), for the family `$1`.
@@ -39,18 +49,34 @@ const SOLDE_SUMS: &str = "\
 
 fn solde_of(r: &sqlx::any::AnyRow) -> Cents {
     let get = |c: &str| -> i64 { r.get(c) };
-    solde(r.get::<String, _>("billing_mode") == "prepaiement", get("credited"), get("consumed"), get("invoiced"), get("allocated"))
+    solde(
+        r.get::<String, _>("billing_mode") == "prepaiement",
+        get("credited"),
+        get("consumed"),
+        get("invoiced"),
+        get("allocated"),
+    )
 }
 
 /// The family's balance at a structure, all its wallets together: what the booking screens
 /// check (a débiteur family may not book), without the coming days' amounts.
 pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents, StoreError> {
-    let sql = format!("SELECT w.billing_mode, {SOLDE_SUMS} FROM wallets w WHERE w.structure_id = $2");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(family_id).bind(structure_id).fetch_all(db.reader()).await?;
+    let sql =
+        format!("SELECT w.billing_mode, {SOLDE_SUMS} FROM wallets w WHERE w.structure_id = $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(family_id)
+        .bind(structure_id)
+        .fetch_all(db.reader())
+        .await?;
     Ok(rows.iter().map(solde_of).sum())
 }
 
-pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Date) -> Result<Vec<WalletLine>, StoreError> {
+pub async fn wallet_lines(
+    db: &Db,
+    family_id: i64,
+    structure_id: i64,
+    today: Date,
+) -> Result<Vec<WalletLine>, StoreError> {
     let sql = format!(
         "SELECT w.id, w.name, w.billing_mode, {SOLDE_SUMS}, \
            CAST(COALESCE((SELECT SUM(r.amount_cents) FROM reservations r JOIN activities a ON a.id = r.activity_id \
@@ -60,11 +86,11 @@ pub async fn wallet_lines(db: &Db, family_id: i64, structure_id: i64, today: Dat
          FROM wallets w WHERE w.structure_id = $2 ORDER BY w.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-    .bind(family_id)
-    .bind(structure_id)
-    .bind(today.to_string())
-    .fetch_all(db.reader())
-    .await?;
+        .bind(family_id)
+        .bind(structure_id)
+        .bind(today.to_string())
+        .fetch_all(db.reader())
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {

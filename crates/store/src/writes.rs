@@ -33,7 +33,10 @@ pub(crate) trait Batch: Send + Sized + 'static {
     /// after them.
     fn joins(&self, earlier: &[Self]) -> bool;
     /// Writes `items` (never empty) in `tx`; their outputs, in their order.
-    fn write_all<'t>(tx: &'t mut WriteTx, items: &'t [Self]) -> BoxFuture<'t, Result<Vec<Self::Output>, StoreError>>;
+    fn write_all<'t>(
+        tx: &'t mut WriteTx,
+        items: &'t [Self],
+    ) -> BoxFuture<'t, Result<Vec<Self::Output>, StoreError>>;
 }
 
 /// A job and the callers waiting for its answer.
@@ -103,7 +106,9 @@ impl<B: Batch> Job for Merged<B> {
     fn run<'t>(&'t mut self, tx: &'t mut WriteTx) -> BoxFuture<'t, bool> {
         Box::pin(async move {
             let outputs = match B::write_all(tx, &self.items).await {
-                Ok(outputs) if outputs.len() != self.items.len() => Err(StoreError::Writer("a batch's outputs do not match its items".into())),
+                Ok(outputs) if outputs.len() != self.items.len() => Err(StoreError::Writer(
+                    "a batch's outputs do not match its items".into(),
+                )),
                 outputs => outputs,
             };
             let ok = outputs.is_ok();
@@ -139,7 +144,9 @@ impl<B: Batch> Job for Merged<B> {
     }
 
     fn absorb(&mut self, other: &mut dyn Job) -> bool {
-        let Some(other) = other.as_any_mut().downcast_mut::<Merged<B>>() else { return false };
+        let Some(other) = other.as_any_mut().downcast_mut::<Merged<B>>() else {
+            return false;
+        };
         if !other.items.iter().all(|item| item.joins(&self.items)) {
             return false;
         }
@@ -152,7 +159,13 @@ impl<B: Batch> Job for Merged<B> {
         self.items
             .into_iter()
             .zip(self.callers)
-            .map(|(item, caller)| Box::new(Merged { items: vec![item], callers: vec![caller], outputs: None }) as Box<dyn Job>)
+            .map(|(item, caller)| {
+                Box::new(Merged {
+                    items: vec![item],
+                    callers: vec![caller],
+                    outputs: None,
+                }) as Box<dyn Job>
+            })
             .collect()
     }
 
@@ -169,7 +182,10 @@ impl Queue {
     /// Starts the thread, which writes through `pool` (SQLite's one writer connection)
     /// and ends when every `Queue` is gone.
     pub(crate) fn start(pool: AnyPool) -> Result<Queue, StoreError> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| StoreError::Writer(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Writer(e.to_string()))?;
         let (sender, jobs) = mpsc::unbounded_channel();
         std::thread::Builder::new()
             .name("sqlite-writes".into())
@@ -187,20 +203,34 @@ impl Queue {
         F: for<'t> Fn(&'t mut WriteTx) -> BoxFuture<'t, Result<T, StoreError>> + Send + 'static,
     {
         let (caller, answer) = oneshot::channel();
-        self.send(Box::new(Pending { work, result: None, caller }))?;
-        answer.await.map_err(|_| StoreError::Writer("a write job was dropped".into()))?
+        self.send(Box::new(Pending {
+            work,
+            result: None,
+            caller,
+        }))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Writer("a write job was dropped".into()))?
     }
 
     /// Writes `item` on the thread, with the other items of its kind queued meanwhile that
     /// it joins; its output once committed.
     pub(crate) async fn write_batched<B: Batch>(&self, item: B) -> Result<B::Output, StoreError> {
         let (caller, answer) = oneshot::channel();
-        self.send(Box::new(Merged { items: vec![item], callers: vec![caller], outputs: None }))?;
-        answer.await.map_err(|_| StoreError::Writer("a write job was dropped".into()))?
+        self.send(Box::new(Merged {
+            items: vec![item],
+            callers: vec![caller],
+            outputs: None,
+        }))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Writer("a write job was dropped".into()))?
     }
 
     fn send(&self, job: Box<dyn Job>) -> Result<(), StoreError> {
-        self.0.send(job).map_err(|_| StoreError::Writer("the write thread has stopped".into()))
+        self.0
+            .send(job)
+            .map_err(|_| StoreError::Writer("the write thread has stopped".into()))
     }
 }
 
@@ -272,11 +302,26 @@ mod tests {
             earlier.iter().all(|r| r.family != self.family)
         }
 
-        fn write_all<'t>(tx: &'t mut WriteTx, items: &'t [Self]) -> BoxFuture<'t, Result<Vec<String>, StoreError>> {
+        fn write_all<'t>(
+            tx: &'t mut WriteTx,
+            items: &'t [Self],
+        ) -> BoxFuture<'t, Result<Vec<String>, StoreError>> {
             Box::pin(async move {
-                items.iter().for_each(|r| r.sizes.lock().unwrap_or_else(|p| p.into_inner()).push(items.len()));
-                let mut insert = Statement::new(Backend::Sqlite, "INSERT INTO app_state (key, value) VALUES ");
-                insert.rows(items.iter().map(|r| -> [crate::bulk::Val; 2] { [r.key.as_str().into(), "ecrit".into()] }));
+                items.iter().for_each(|r| {
+                    r.sizes
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(items.len())
+                });
+                let mut insert = Statement::new(
+                    Backend::Sqlite,
+                    "INSERT INTO app_state (key, value) VALUES ",
+                );
+                insert.rows(
+                    items.iter().map(|r| -> [crate::bulk::Val; 2] {
+                        [r.key.as_str().into(), "ecrit".into()]
+                    }),
+                );
                 insert.execute(&mut **tx).await?;
                 Ok(items.iter().map(|r| format!("{} écrit", r.key)).collect())
             })
@@ -284,12 +329,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn batches_queued_together_are_merged_and_a_failing_one_fails_alone() -> Result<(), StoreError> {
+    async fn batches_queued_together_are_merged_and_a_failing_one_fails_alone()
+    -> Result<(), StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::Writer(e.to_string()))?;
         let db = Db::connect(&format!("sqlite:{}", dir.path().join("t.sqlite").display())).await?;
         // Taken already: the batch holding this key fails, then each of its rows is
         // written alone and only this one fails.
-        sqlx::query("INSERT INTO app_state (key, value) VALUES ('rang-13', 'avant')").execute(db.writer()).await?;
+        sqlx::query("INSERT INTO app_state (key, value) VALUES ('rang-13', 'avant')")
+            .execute(db.writer())
+            .await?;
         let sizes = Arc::new(Mutex::new(Vec::new()));
         // A first job holds the thread while the rows queue behind it.
         let stall = {
@@ -309,16 +357,29 @@ mod tests {
         for n in 0..40i64 {
             let (db, sizes) = (db.clone(), sizes.clone());
             // Two rows per family: the second of each waits for a later batch.
-            rows.push(tokio::spawn(async move { db.write_batched(Row { family: n / 2, key: format!("rang-{n}"), sizes }).await }));
+            rows.push(tokio::spawn(async move {
+                db.write_batched(Row {
+                    family: n / 2,
+                    key: format!("rang-{n}"),
+                    sizes,
+                })
+                .await
+            }));
         }
-        stall.await.map_err(|e| StoreError::Writer(e.to_string()))??;
+        stall
+            .await
+            .map_err(|e| StoreError::Writer(e.to_string()))??;
         for (n, row) in rows.into_iter().enumerate() {
             match row.await.map_err(|e| StoreError::Writer(e.to_string()))? {
                 Ok(answer) => assert_eq!(answer, format!("rang-{n} écrit")),
                 Err(e) => assert!(n == 13 && e.to_string().contains("UNIQUE"), "row {n}: {e}"),
             }
         }
-        let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM app_state WHERE key LIKE 'rang-%' AND value = 'ecrit'").fetch_one(db.reader()).await?;
+        let written: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM app_state WHERE key LIKE 'rang-%' AND value = 'ecrit'",
+        )
+        .fetch_one(db.reader())
+        .await?;
         assert_eq!(written, 39);
         let sizes = sizes.lock().unwrap_or_else(|p| p.into_inner()).clone();
         // Twenty families, two rows each: batches of twenty at most, merged at first.

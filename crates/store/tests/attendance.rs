@@ -17,11 +17,20 @@ use ribambelle_store::{
 use ribambelle_testkit::TestDb;
 
 fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
+    PasswordHashing::new(HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap()
 }
 
 async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(bind.to_owned()).fetch_one(db.reader()).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(bind.to_owned())
+        .fetch_one(db.reader())
+        .await
+        .unwrap()
 }
 
 struct World {
@@ -41,14 +50,21 @@ struct World {
 async fn world() -> World {
     let t = TestDb::new().await;
     let now = ribambelle_testkit::clock().now();
-    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
+    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock())
+        .await
+        .unwrap();
     let db = &t.db;
     World {
         now,
         today: paris_date(now),
         staff: id(db, "SELECT id FROM staff WHERE login = $1", "gestion").await,
         aps: id(db, "SELECT id FROM activities WHERE name = $1", "APS MATIN").await,
-        amalia: id(db, "SELECT id FROM children WHERE first_name = $1", "Amalia").await,
+        amalia: id(
+            db,
+            "SELECT id FROM children WHERE first_name = $1",
+            "Amalia",
+        )
+        .await,
         paolo: id(db, "SELECT id FROM children WHERE first_name = $1", "Paolo").await,
         lea: id(db, "SELECT id FROM children WHERE first_name = $1", "Léa").await,
         t,
@@ -83,8 +99,21 @@ impl World {
     }
 
     async fn record(&self, day: Date, marks: &[(i64, bool)]) -> Result<Recorded, Refusal> {
-        let marks: Vec<Mark> = marks.iter().map(|&(child_id, present)| Mark { child_id, present }).collect();
-        attendance::record(self.db(), self.staff, self.aps, day, &marks, self.today, self.now).await.unwrap()
+        let marks: Vec<Mark> = marks
+            .iter()
+            .map(|&(child_id, present)| Mark { child_id, present })
+            .collect();
+        attendance::record(
+            self.db(),
+            self.staff,
+            self.aps,
+            day,
+            &marks,
+            self.today,
+            self.now,
+        )
+        .await
+        .unwrap()
     }
 
     /// (child, amount) of the day's consommations, by child.
@@ -106,37 +135,95 @@ async fn present_children_are_billed_absent_ones_are_not_and_walk_ins_pay_their_
     w.book(w.amalia, day, 175, "acceptee").await;
     w.book(w.paolo, day, 180, "acceptee").await;
 
-    let first = w.record(day, &[(w.amalia, true), (w.paolo, false), (w.lea, true)]).await.unwrap();
-    assert_eq!(first, Recorded { present: 2, absent: 1, added: 2, removed: 0 });
+    let first = w
+        .record(day, &[(w.amalia, true), (w.paolo, false), (w.lea, true)])
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        Recorded {
+            present: 2,
+            absent: 1,
+            added: 2,
+            removed: 0
+        }
+    );
     let mut expected = vec![(w.amalia, 175), (w.lea, 240)];
     expected.sort();
-    assert_eq!(w.consumed(day).await, expected, "Amalia at her booking's 1,75 €, Léa at MARTIN's QF 1200 price 2,40 €, Paolo nothing");
+    assert_eq!(
+        w.consumed(day).await,
+        expected,
+        "Amalia at her booking's 1,75 €, Léa at MARTIN's QF 1200 price 2,40 €, Paolo nothing"
+    );
 
-    let again = w.record(day, &[(w.amalia, true), (w.paolo, false), (w.lea, true)]).await.unwrap();
-    assert_eq!(again, Recorded { present: 2, absent: 1, added: 0, removed: 0 }, "recording the same sheet again changes nothing");
+    let again = w
+        .record(day, &[(w.amalia, true), (w.paolo, false), (w.lea, true)])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Recorded {
+            present: 2,
+            absent: 1,
+            added: 0,
+            removed: 0
+        },
+        "recording the same sheet again changes nothing"
+    );
     assert_eq!(w.consumed(day).await, expected);
 
     // Corrected: Paolo came after all, Amalia did not, and Léa was never there.
-    let corrected = w.record(day, &[(w.amalia, false), (w.paolo, true)]).await.unwrap();
-    assert_eq!(corrected, Recorded { present: 1, absent: 1, added: 1, removed: 2 });
-    assert_eq!(w.consumed(day).await, vec![(w.paolo, 180)]);
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attendance WHERE activity_id = $1 AND day = $2")
-        .bind(w.aps)
-        .bind(day.to_string())
-        .fetch_one(w.db().reader())
+    let corrected = w
+        .record(day, &[(w.amalia, false), (w.paolo, true)])
         .await
         .unwrap();
+    assert_eq!(
+        corrected,
+        Recorded {
+            present: 1,
+            absent: 1,
+            added: 1,
+            removed: 2
+        }
+    );
+    assert_eq!(w.consumed(day).await, vec![(w.paolo, 180)]);
+    let rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attendance WHERE activity_id = $1 AND day = $2")
+            .bind(w.aps)
+            .bind(day.to_string())
+            .fetch_one(w.db().reader())
+            .await
+            .unwrap();
     assert_eq!(rows, 2, "the walk-in left the sheet");
 
-    let carteville = id(w.db(), "SELECT id FROM structures WHERE slug = $1", "carteville").await;
-    let entries = audit::search(w.db(), &[carteville], &audit::Filter::default(), 10).await.unwrap();
+    let carteville = id(
+        w.db(),
+        "SELECT id FROM structures WHERE slug = $1",
+        "carteville",
+    )
+    .await;
+    let entries = audit::search(w.db(), &[carteville], &audit::Filter::default(), 10)
+        .await
+        .unwrap();
     let last = entries
         .iter()
-        .find(|e| e.action == "Pointage enregistré" && e.after.as_deref() == Some("DUPONT Amalia : absence\nDUPONT Paolo : présence"))
+        .find(|e| {
+            e.action == "Pointage enregistré"
+                && e.after.as_deref() == Some("DUPONT Amalia : absence\nDUPONT Paolo : présence")
+        })
         .expect("the correction's audit entry");
     assert_eq!(last.staff, "Nadia GESTION");
-    assert!(last.subject.starts_with("APS MATIN — dimanche"), "{}", last.subject);
-    assert_eq!(last.before.as_deref(), Some("DUPONT Amalia : présence\nDUPONT Paolo : absence\nMARTIN Léa : présence sans réservation"));
+    assert!(
+        last.subject.starts_with("APS MATIN — dimanche"),
+        "{}",
+        last.subject
+    );
+    assert_eq!(
+        last.before.as_deref(),
+        Some(
+            "DUPONT Amalia : présence\nDUPONT Paolo : absence\nMARTIN Léa : présence sans réservation"
+        )
+    );
 }
 
 #[tokio::test]
@@ -147,11 +234,21 @@ async fn the_nightly_billing_follows_the_pointage_and_bills_days_without_one_as_
         w.book(w.amalia, day, 180, "acceptee").await;
         w.book(w.paolo, day, 180, "acceptee").await;
     }
-    w.record(pointed, &[(w.amalia, true), (w.paolo, false)]).await.unwrap();
+    w.record(pointed, &[(w.amalia, true), (w.paolo, false)])
+        .await
+        .unwrap();
 
     billing::run(w.db(), w.today).await.unwrap();
-    assert_eq!(w.consumed(pointed).await, vec![(w.amalia, 180)], "the absent Paolo is not billed by the night either");
-    assert_eq!(w.consumed(not_pointed).await, vec![(w.amalia, 180), (w.paolo, 180)], "no pointage: every accepted day is billed");
+    assert_eq!(
+        w.consumed(pointed).await,
+        vec![(w.amalia, 180)],
+        "the absent Paolo is not billed by the night either"
+    );
+    assert_eq!(
+        w.consumed(not_pointed).await,
+        vec![(w.amalia, 180), (w.paolo, 180)],
+        "no pointage: every accepted day is billed"
+    );
     billing::run(w.db(), w.today).await.unwrap();
     assert_eq!(w.consumed(pointed).await, vec![(w.amalia, 180)]);
 }
@@ -184,13 +281,37 @@ async fn an_invoiced_consommation_is_never_removed() {
         .unwrap();
 
     let refused = w.record(day, &[(w.amalia, false)]).await.unwrap_err();
-    assert_eq!(refused, Refusal::Invoiced { child: "DUPONT Amalia".into(), invoice: number.clone() });
-    assert!(refused.message(day).contains(&format!("figure déjà sur la facture {number}")), "{}", refused.message(day));
+    assert_eq!(
+        refused,
+        Refusal::Invoiced {
+            child: "DUPONT Amalia".into(),
+            invoice: number.clone()
+        }
+    );
+    assert!(
+        refused
+            .message(day)
+            .contains(&format!("figure déjà sur la facture {number}")),
+        "{}",
+        refused.message(day)
+    );
     assert_eq!(w.consumed(day).await, vec![(w.amalia, 180)]);
-    let sheet: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attendance").fetch_one(w.db().reader()).await.unwrap();
+    let sheet: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attendance")
+        .fetch_one(w.db().reader())
+        .await
+        .unwrap();
     assert_eq!(sheet, 0, "nothing of the refused sheet is kept");
 
-    assert_eq!(w.record(day, &[(w.amalia, true)]).await.unwrap(), Recorded { present: 1, absent: 0, added: 0, removed: 0 }, "present: the invoiced line stays");
+    assert_eq!(
+        w.record(day, &[(w.amalia, true)]).await.unwrap(),
+        Recorded {
+            present: 1,
+            absent: 0,
+            added: 0,
+            removed: 0
+        },
+        "present: the invoiced line stays"
+    );
 }
 
 #[tokio::test]
@@ -199,9 +320,16 @@ async fn future_days_unmarked_children_and_strangers_are_refused() {
     let day = sunday(w.today, 0);
     w.book(w.amalia, day, 180, "acceptee").await;
     assert_eq!(w.record(w.today + 1.day(), &[]).await, Err(Refusal::Future));
-    assert_eq!(w.record(day, &[(w.paolo, true)]).await, Err(Refusal::Unmarked("DUPONT Amalia".into())));
+    assert_eq!(
+        w.record(day, &[(w.paolo, true)]).await,
+        Err(Refusal::Unmarked("DUPONT Amalia".into()))
+    );
     let emma = id(w.db(), "SELECT c.id FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = $1 AND c.first_name = 'Emma'", "bernard").await;
-    assert_eq!(w.record(day, &[(w.amalia, true), (emma, true)]).await, Err(Refusal::NotRegistered), "BERNARD Emma is only registered to MERCREDI");
+    assert_eq!(
+        w.record(day, &[(w.amalia, true), (emma, true)]).await,
+        Err(Refusal::NotRegistered),
+        "BERNARD Emma is only registered to MERCREDI"
+    );
     assert!(w.consumed(day).await.is_empty());
 }
 
@@ -223,17 +351,59 @@ async fn the_day_list_shows_booked_waiting_and_health_and_logs_each_fiche_read()
     .execute(w.db().writer())
     .await
     .unwrap();
-    let carteville = id(w.db(), "SELECT id FROM structures WHERE slug = $1", "carteville").await;
-    let activity = attendance::activities(w.db(), &[carteville]).await.unwrap().into_iter().find(|a| a.id == w.aps).unwrap();
+    let carteville = id(
+        w.db(),
+        "SELECT id FROM structures WHERE slug = $1",
+        "carteville",
+    )
+    .await;
+    let activity = attendance::activities(w.db(), &[carteville])
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == w.aps)
+        .unwrap();
 
-    let list = attendance::day_list(w.db(), w.staff, &activity, day, w.now).await.unwrap();
-    assert_eq!(list.booked.iter().map(|c| c.name()).collect::<Vec<_>>(), ["DUPONT Amalia"]);
-    let waiting: Vec<(String, Option<usize>)> = list.waiting.iter().map(|c| (c.name(), c.rank)).collect();
-    let (first, second) = if w.paolo < w.lea { ("DUPONT Paolo", "MARTIN Léa") } else { ("MARTIN Léa", "DUPONT Paolo") };
-    assert_eq!(waiting, [(first.to_owned(), Some(1)), (second.to_owned(), Some(2))], "in queue order");
+    let list = attendance::day_list(w.db(), w.staff, &activity, day, w.now)
+        .await
+        .unwrap();
+    assert_eq!(
+        list.booked.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        ["DUPONT Amalia"]
+    );
+    let waiting: Vec<(String, Option<usize>)> =
+        list.waiting.iter().map(|c| (c.name(), c.rank)).collect();
+    let (first, second) = if w.paolo < w.lea {
+        ("DUPONT Paolo", "MARTIN Léa")
+    } else {
+        ("MARTIN Léa", "DUPONT Paolo")
+    };
+    assert_eq!(
+        waiting,
+        [(first.to_owned(), Some(1)), (second.to_owned(), Some(2))],
+        "in queue order"
+    );
     let health = list.booked[0].health.as_ref().expect("Amalia's fiche");
-    assert_eq!((health.allergies.as_str(), health.diet.as_str(), health.pai, health.validated), ("Arachide : stylo d'adrénaline dans le sac", "Sans porc", true, false));
+    assert_eq!(
+        (
+            health.allergies.as_str(),
+            health.diet.as_str(),
+            health.pai,
+            health.validated
+        ),
+        (
+            "Arachide : stylo d'adrénaline dans le sac",
+            "Sans porc",
+            true,
+            false
+        )
+    );
     assert!(list.waiting.iter().all(|c| c.health.is_none()));
-    let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM health_data_reads WHERE staff_id = $1").bind(w.staff).fetch_one(w.db().reader()).await.unwrap();
+    let reads: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM health_data_reads WHERE staff_id = $1")
+            .bind(w.staff)
+            .fetch_one(w.db().reader())
+            .await
+            .unwrap();
     assert_eq!(reads, 1, "one reading per fiche shown");
 }

@@ -18,11 +18,20 @@ use ribambelle_testkit::TestDb;
 use sqlx::Row;
 
 fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
+    PasswordHashing::new(HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap()
 }
 
 async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(bind.to_owned()).fetch_one(db.reader()).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(bind.to_owned())
+        .fetch_one(db.reader())
+        .await
+        .unwrap()
 }
 
 struct Martin {
@@ -34,29 +43,58 @@ struct Martin {
 
 async fn martin(db: &Db) -> Martin {
     Martin {
-        family: id(db, "SELECT id FROM families WHERE identifiant = $1", "martin").await,
-        carteville: id(db, "SELECT id FROM structures WHERE slug = $1", "carteville").await,
+        family: id(
+            db,
+            "SELECT id FROM families WHERE identifiant = $1",
+            "martin",
+        )
+        .await,
+        carteville: id(
+            db,
+            "SELECT id FROM structures WHERE slug = $1",
+            "carteville",
+        )
+        .await,
         lea: id(db, "SELECT id FROM children WHERE first_name = $1", "Léa").await,
         hugo: id(db, "SELECT id FROM children WHERE first_name = $1", "Hugo").await,
     }
 }
 
 async fn activity(db: &Db, child: i64, name: &str) -> Activity {
-    let structure = id(db, "SELECT structure_id FROM activities WHERE name = $1", name).await;
-    bookings::child_activities(db, child, structure).await.unwrap().into_iter().find(|a| a.name == name).unwrap()
+    let structure = id(
+        db,
+        "SELECT structure_id FROM activities WHERE name = $1",
+        name,
+    )
+    .await;
+    bookings::child_activities(db, child, structure)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap()
 }
 
 /// The days of the next 90 that can change now, booked or not.
 async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool) -> Vec<Date> {
-    let structure = id(db, "SELECT structure_id FROM activities WHERE name = $1", &activity.name).await;
+    let structure = id(
+        db,
+        "SELECT structure_id FROM activities WHERE name = $1",
+        &activity.name,
+    )
+    .await;
     let calendar = bookings::school_calendar(db, structure).await.unwrap();
     let now = ribambelle_testkit::clock().now();
     let today = paris_date(now);
-    let states = bookings::child_bookings(db, child, today, today + 90.days()).await.unwrap();
+    let states = bookings::child_bookings(db, child, today, today + 90.days())
+        .await
+        .unwrap();
     let mut day = today;
     let mut days = Vec::new();
     while day <= today + 90.days() {
-        let is_booked = states.get(&(activity.id, day)).is_some_and(|s| bookings::is_booked_state(s));
+        let is_booked = states
+            .get(&(activity.id, day))
+            .is_some_and(|s| bookings::is_booked_state(s));
         if activity.rules.check(day, now, &calendar).is_ok() && is_booked == booked {
             days.push(day);
         }
@@ -66,32 +104,65 @@ async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool)
 }
 
 async fn pending_of(db: &Db, family: i64) -> Vec<(i64, i64, Date, Pending)> {
-    bookings::pending(db, family).await.unwrap().into_iter().map(|p| (p.child_id, p.activity_id, p.day, p.change)).collect()
+    bookings::pending(db, family)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.child_id, p.activity_id, p.day, p.change))
+        .collect()
 }
 
 #[tokio::test]
 async fn pending_changes_of_many_days_are_set_replaced_and_dropped_the_last_one_winning() {
     let t = TestDb::new().await;
     let db = &t.db;
-    demo::load(db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
+    demo::load(db, &hashing(), &ribambelle_testkit::clock())
+        .await
+        .unwrap();
     let m = martin(db).await;
     let matin = activity(db, m.lea, "APS MATIN").await;
     let days = modifiable_days(db, m.lea, &matin, false).await;
     assert!(days.len() >= 4, "APS MATIN has days to book");
     let (d1, d2, d3, d4) = (days[0], days[1], days[2], days[3]);
     let now = ribambelle_testkit::clock().now();
-    bookings::set_pending(db, m.family, m.lea, matin.id, &[(d1, Some(Pending::Book)), (d2, Some(Pending::Book)), (d3, Some(Pending::Book))], now)
-        .await
-        .unwrap();
+    bookings::set_pending(
+        db,
+        m.family,
+        m.lea,
+        matin.id,
+        &[
+            (d1, Some(Pending::Book)),
+            (d2, Some(Pending::Book)),
+            (d3, Some(Pending::Book)),
+        ],
+        now,
+    )
+    .await
+    .unwrap();
     // d1 dropped, d2 changed, d3 given twice (the last wins), d4 added, a drop of a day
     // without change does nothing.
-    let changes = [(d1, None), (d2, Some(Pending::Cancel)), (d3, None), (d3, Some(Pending::Book)), (d4, Some(Pending::Book)), (days[4], None)];
-    bookings::set_pending(db, m.family, m.lea, matin.id, &changes, now).await.unwrap();
+    let changes = [
+        (d1, None),
+        (d2, Some(Pending::Cancel)),
+        (d3, None),
+        (d3, Some(Pending::Book)),
+        (d4, Some(Pending::Book)),
+        (days[4], None),
+    ];
+    bookings::set_pending(db, m.family, m.lea, matin.id, &changes, now)
+        .await
+        .unwrap();
     assert_eq!(
         pending_of(db, m.family).await,
-        vec![(m.lea, matin.id, d2, Pending::Cancel), (m.lea, matin.id, d3, Pending::Book), (m.lea, matin.id, d4, Pending::Book)]
+        vec![
+            (m.lea, matin.id, d2, Pending::Cancel),
+            (m.lea, matin.id, d3, Pending::Book),
+            (m.lea, matin.id, d4, Pending::Book)
+        ]
     );
-    bookings::set_pending(db, m.family, m.lea, matin.id, &[], now).await.unwrap();
+    bookings::set_pending(db, m.family, m.lea, matin.id, &[], now)
+        .await
+        .unwrap();
     assert_eq!(pending_of(db, m.family).await.len(), 3);
 }
 
@@ -99,7 +170,9 @@ async fn pending_changes_of_many_days_are_set_replaced_and_dropped_the_last_one_
 async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_structure_at_once() {
     let t = TestDb::new().await;
     let db = &t.db;
-    demo::load(db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
+    demo::load(db, &hashing(), &ribambelle_testkit::clock())
+        .await
+        .unwrap();
     let m = martin(db).await;
     let now = ribambelle_testkit::clock().now();
     let matin = activity(db, m.lea, "APS MATIN").await;
@@ -110,39 +183,107 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     let booked_lunches = modifiable_days(db, m.lea, &lunch, true).await;
     let evenings = modifiable_days(db, m.hugo, &soir, false).await;
     let wednesdays = modifiable_days(db, m.hugo, &nature, false).await;
-    assert!(to_book.len() >= 3 && booked_lunches.len() >= 3 && evenings.len() >= 2 && !wednesdays.is_empty());
-    let book = |days: &[Date]| days.iter().map(|&d| (d, Some(Pending::Book))).collect::<Vec<_>>();
-    let cancel = |days: &[Date]| days.iter().map(|&d| (d, Some(Pending::Cancel))).collect::<Vec<_>>();
-    bookings::set_pending(db, m.family, m.lea, matin.id, &book(&to_book[..3]), now).await.unwrap();
-    bookings::set_pending(db, m.family, m.lea, lunch.id, &cancel(&booked_lunches[..2]), now).await.unwrap();
+    assert!(
+        to_book.len() >= 3
+            && booked_lunches.len() >= 3
+            && evenings.len() >= 2
+            && !wednesdays.is_empty()
+    );
+    let book = |days: &[Date]| {
+        days.iter()
+            .map(|&d| (d, Some(Pending::Book)))
+            .collect::<Vec<_>>()
+    };
+    let cancel = |days: &[Date]| {
+        days.iter()
+            .map(|&d| (d, Some(Pending::Cancel)))
+            .collect::<Vec<_>>()
+    };
+    bookings::set_pending(db, m.family, m.lea, matin.id, &book(&to_book[..3]), now)
+        .await
+        .unwrap();
+    bookings::set_pending(
+        db,
+        m.family,
+        m.lea,
+        lunch.id,
+        &cancel(&booked_lunches[..2]),
+        now,
+    )
+    .await
+    .unwrap();
     // Already booked: refused, and dropped with the others.
-    bookings::set_pending(db, m.family, m.lea, lunch.id, &book(&booked_lunches[2..3]), now).await.unwrap();
-    bookings::set_pending(db, m.family, m.hugo, soir.id, &book(&evenings[..2]), now).await.unwrap();
+    bookings::set_pending(
+        db,
+        m.family,
+        m.lea,
+        lunch.id,
+        &book(&booked_lunches[2..3]),
+        now,
+    )
+    .await
+    .unwrap();
+    bookings::set_pending(db, m.family, m.hugo, soir.id, &book(&evenings[..2]), now)
+        .await
+        .unwrap();
     // Another structure's activity: left for that structure's récapitulatif.
-    bookings::set_pending(db, m.family, m.hugo, nature.id, &book(&wednesdays[..1]), now).await.unwrap();
+    bookings::set_pending(
+        db,
+        m.family,
+        m.hugo,
+        nature.id,
+        &book(&wednesdays[..1]),
+        now,
+    )
+    .await
+    .unwrap();
 
     let booker = drafts::Booker {
         family_id: m.family,
-        quotient_familial: sqlx::query_scalar("SELECT quotient_familial FROM families WHERE id = $1").bind(m.family).fetch_one(db.reader()).await.unwrap(),
+        quotient_familial: sqlx::query_scalar(
+            "SELECT quotient_familial FROM families WHERE id = $1",
+        )
+        .bind(m.family)
+        .fetch_one(db.reader())
+        .await
+        .unwrap(),
         structure_id: m.carteville,
         calendar: bookings::school_calendar(db, m.carteville).await.unwrap(),
     };
     let draft = drafts::review(db, &booker, now).await.unwrap();
-    assert_eq!((draft.bookings.len(), draft.cancellations.len(), draft.refused.len()), (5, 2, 1));
+    assert_eq!(
+        (
+            draft.bookings.len(),
+            draft.cancellations.len(),
+            draft.refused.len()
+        ),
+        (5, 2, 1)
+    );
     assert_eq!(draft.refused[0].1, "déjà réservé");
     let previous: Vec<Option<String>> = {
         let mut states = Vec::new();
         for l in draft.bookings.iter().chain(&draft.cancellations) {
-            let s = bookings::child_bookings(db, l.child_id, l.day, l.day).await.unwrap();
+            let s = bookings::child_bookings(db, l.child_id, l.day, l.day)
+                .await
+                .unwrap();
             states.push(s.get(&(l.activity_id, l.day)).cloned());
         }
         states
     };
     let refused_day = draft.refused[0].0.day;
-    let refused_before = bookings::child_bookings(db, m.lea, refused_day, refused_day).await.unwrap().remove(&(lunch.id, refused_day));
+    let refused_before = bookings::child_bookings(db, m.lea, refused_day, refused_day)
+        .await
+        .unwrap()
+        .remove(&(lunch.id, refused_day));
     let key = ribambelle_store::sessions::new_key().unwrap();
     let (confirmed, refused) = drafts::confirm(db, &booker, &key, now).await.unwrap();
-    assert_eq!(confirmed, Confirmed::Recorded { bookings: 5, cancellations: 2 });
+    assert_eq!(
+        confirmed,
+        Confirmed::Recorded {
+            bookings: 5,
+            cancellations: 2
+        }
+    );
     assert_eq!(refused.len(), 1);
 
     // The requests in the récapitulatif's order, with the states they found.
@@ -156,7 +297,16 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     .unwrap();
     let recorded: Vec<(i64, i64, String, String, Option<String>, i64)> = rows
         .iter()
-        .map(|r| (r.get("child_id"), r.get("activity_id"), r.get("day"), r.get("action"), r.get("previous_state"), r.get("amount_cents")))
+        .map(|r| {
+            (
+                r.get("child_id"),
+                r.get("activity_id"),
+                r.get("day"),
+                r.get("action"),
+                r.get("previous_state"),
+                r.get("amount_cents"),
+            )
+        })
         .collect();
     let expected: Vec<(i64, i64, String, String, Option<String>, i64)> = draft
         .bookings
@@ -164,12 +314,26 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
         .chain(&draft.cancellations)
         .zip(previous)
         .map(|(l, before)| {
-            let action = if l.change == Pending::Book { "reserver" } else { "annuler" };
-            (l.child_id, l.activity_id, l.day.to_string(), action.to_owned(), before, l.amount.0)
+            let action = if l.change == Pending::Book {
+                "reserver"
+            } else {
+                "annuler"
+            };
+            (
+                l.child_id,
+                l.activity_id,
+                l.day.to_string(),
+                action.to_owned(),
+                before,
+                l.amount.0,
+            )
         })
         .collect();
     assert_eq!(recorded, expected);
-    assert!(expected[5..].iter().all(|r| r.4.is_some()), "the cancelled lunches were booked");
+    assert!(
+        expected[5..].iter().all(|r| r.4.is_some()),
+        "the cancelled lunches were booked"
+    );
 
     for l in &draft.bookings {
         let row = sqlx::query("SELECT state, amount_cents FROM reservations WHERE child_id = $1 AND activity_id = $2 AND day = $3")
@@ -179,22 +343,49 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
             .fetch_one(db.reader())
             .await
             .unwrap();
-        assert_eq!((row.get::<String, _>("state"), row.get::<i64, _>("amount_cents")), ("non_transmise".to_owned(), l.amount.0));
+        assert_eq!(
+            (
+                row.get::<String, _>("state"),
+                row.get::<i64, _>("amount_cents")
+            ),
+            ("non_transmise".to_owned(), l.amount.0)
+        );
     }
     for l in &draft.cancellations {
-        assert_eq!(bookings::child_bookings(db, l.child_id, l.day, l.day).await.unwrap()[&(l.activity_id, l.day)], "annulee");
+        assert_eq!(
+            bookings::child_bookings(db, l.child_id, l.day, l.day)
+                .await
+                .unwrap()[&(l.activity_id, l.day)],
+            "annulee"
+        );
     }
-    let refused_state = bookings::child_bookings(db, m.lea, refused_day, refused_day).await.unwrap().remove(&(lunch.id, refused_day));
-    assert_eq!(refused_state, refused_before, "a refused change leaves the reservation as it was");
-    assert_eq!(pending_of(db, m.family).await, vec![(m.hugo, nature.id, wednesdays[0], Pending::Book)]);
+    let refused_state = bookings::child_bookings(db, m.lea, refused_day, refused_day)
+        .await
+        .unwrap()
+        .remove(&(lunch.id, refused_day));
+    assert_eq!(
+        refused_state, refused_before,
+        "a refused change leaves the reservation as it was"
+    );
+    assert_eq!(
+        pending_of(db, m.family).await,
+        vec![(m.hugo, nature.id, wednesdays[0], Pending::Book)]
+    );
 
     // The same récapitulatif submitted again records nothing more.
     let again = drafts::confirm(db, &booker, &key, now).await.unwrap().0;
-    assert_eq!(again, Confirmed::AlreadyRecorded { bookings: 5, cancellations: 2 });
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key = $1")
-        .bind(&key)
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
+    assert_eq!(
+        again,
+        Confirmed::AlreadyRecorded {
+            bookings: 5,
+            cancellations: 2
+        }
+    );
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key = $1")
+            .bind(&key)
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
     assert_eq!(count, 7);
 }

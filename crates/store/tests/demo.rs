@@ -7,23 +7,38 @@ use ribambelle_testkit::{TestDb, backend_label};
 use sqlx::Row;
 
 fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
+    PasswordHashing::new(HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap()
 }
 
 async fn demo_db() -> TestDb {
     let t = TestDb::new().await;
-    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock()).await.unwrap();
+    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock())
+        .await
+        .unwrap();
     t
 }
 
 async fn scalar(db: &Db, sql: &'static str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(bind.to_owned()).fetch_one(db.reader()).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(bind.to_owned())
+        .fetch_one(db.reader())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn the_suite_runs_on_the_backend_it_was_asked_for() {
     let t = TestDb::new().await;
-    let expected = if backend_label() == "postgresql" { Backend::Postgres } else { Backend::Sqlite };
+    let expected = if backend_label() == "postgresql" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
     assert_eq!(t.db.backend(), expected);
 }
 
@@ -40,9 +55,15 @@ async fn demo_families_and_accounts_are_as_documented() {
     assert_eq!(dupont.get::<String, _>("civility"), "M.");
     assert_eq!(dupont.get::<String, _>("last_name"), "DUPONT");
     assert_eq!(dupont.get::<String, _>("first_name"), "Jean-Paul");
-    assert_eq!(dupont.get::<String, _>("emails"), "jean-paul.dupont@example.fr");
+    assert_eq!(
+        dupont.get::<String, _>("emails"),
+        "jean-paul.dupont@example.fr"
+    );
     assert_eq!(dupont.get::<i64, _>("must_change_password"), 1);
-    assert_eq!(hashing().verify("bienvenue", &dupont.get::<String, _>("password_hash")), Verification::Valid);
+    assert_eq!(
+        hashing().verify("bienvenue", &dupont.get::<String, _>("password_hash")),
+        Verification::Valid
+    );
 
     let children: Vec<String> = sqlx::query_scalar(
         "SELECT c.first_name FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'dupont' ORDER BY c.first_name",
@@ -52,16 +73,26 @@ async fn demo_families_and_accounts_are_as_documented() {
     .unwrap();
     assert_eq!(children, vec!["Amalia", "Paolo"]);
 
-    let martin_hash: String = sqlx::query_scalar("SELECT password_hash FROM families WHERE identifiant = 'martin'")
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    assert_eq!(hashing().verify("Martin-Demo-2026!", &martin_hash), Verification::Valid);
+    let martin_hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM families WHERE identifiant = 'martin'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    assert_eq!(
+        hashing().verify("Martin-Demo-2026!", &martin_hash),
+        Verification::Valid
+    );
     assert_eq!(scalar(db, "SELECT COUNT(*) FROM family_structures fs JOIN families f ON f.id = fs.family_id WHERE f.identifiant = $1", "martin").await, 2);
 
     let staff_hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM staff WHERE login = 'gestion'").fetch_one(db.reader()).await.unwrap();
-    assert_eq!(hashing().verify("Gestion-Demo-2026!", &staff_hash), Verification::Valid);
+        sqlx::query_scalar("SELECT password_hash FROM staff WHERE login = 'gestion'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    assert_eq!(
+        hashing().verify("Gestion-Demo-2026!", &staff_hash),
+        Verification::Valid
+    );
     for account in demo::DEMO_ACCOUNTS {
         assert!(!account.password.is_empty() && !account.identifiant.is_empty());
     }
@@ -71,14 +102,56 @@ async fn demo_families_and_accounts_are_as_documented() {
 async fn the_calendar_and_activities_are_loaded() {
     let t = demo_db().await;
     let db = &t.db;
-    assert_eq!(scalar(db, "SELECT COUNT(*) FROM structures WHERE name = $1", "Mairie de CarteVille").await, 1);
-    assert!(scalar(db, "SELECT COUNT(*) FROM school_holidays WHERE zone = $1", "C").await >= 15);
-    for name in ["APS MATIN", "APS SOIR", "RESTAURATION", "MERCREDI", "ACCUEIL VACANCES"] {
-        assert_eq!(scalar(db, "SELECT COUNT(*) FROM activities WHERE name = $1", name).await, 1, "{name}");
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM structures WHERE name = $1",
+            "Mairie de CarteVille"
+        )
+        .await,
+        1
+    );
+    assert!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM school_holidays WHERE zone = $1",
+            "C"
+        )
+        .await
+            >= 15
+    );
+    for name in [
+        "APS MATIN",
+        "APS SOIR",
+        "RESTAURATION",
+        "MERCREDI",
+        "ACCUEIL VACANCES",
+    ] {
+        assert_eq!(
+            scalar(db, "SELECT COUNT(*) FROM activities WHERE name = $1", name).await,
+            1,
+            "{name}"
+        );
     }
     // Both billing modes exist.
-    assert!(scalar(db, "SELECT COUNT(*) FROM wallets WHERE billing_mode = $1", "facturation").await >= 1);
-    assert!(scalar(db, "SELECT COUNT(*) FROM wallets WHERE billing_mode = $1", "prepaiement").await >= 1);
+    assert!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM wallets WHERE billing_mode = $1",
+            "facturation"
+        )
+        .await
+            >= 1
+    );
+    assert!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM wallets WHERE billing_mode = $1",
+            "prepaiement"
+        )
+        .await
+            >= 1
+    );
     // The holiday activity has booking windows for the coming holidays.
     assert!(
         scalar(
@@ -112,7 +185,10 @@ async fn mercredi_is_nearly_full_on_the_coming_wednesdays() {
     .unwrap();
     for row in rows {
         let (taken, capacity): (i64, i64) = (row.get("taken"), row.get("capacity"));
-        assert!(taken < capacity && taken >= capacity - 1, "{taken} of {capacity}");
+        assert!(
+            taken < capacity && taken >= capacity - 1,
+            "{taken} of {capacity}"
+        );
     }
 }
 
@@ -124,7 +200,10 @@ async fn martin_has_an_invoice_due_yet_stays_in_credit() {
     let t = demo_db().await;
     let db = &t.db;
     let sum = |sql: &'static str| async move {
-        let v: i64 = sqlx::query_scalar(sql).fetch_one(db.reader()).await.unwrap();
+        let v: i64 = sqlx::query_scalar(sql)
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
         v
     };
     let prepaid_paid = sum(
@@ -151,7 +230,10 @@ async fn martin_has_an_invoice_due_yet_stays_in_credit() {
     .await;
     let due = invoiced - allocated;
     assert!(due > 0, "an invoice is still to pay");
-    assert!(prepaid_paid - prepaid_used - due >= 0, "credit {prepaid_paid} - {prepaid_used} - {due}");
+    assert!(
+        prepaid_paid - prepaid_used - due >= 0,
+        "credit {prepaid_paid} - {prepaid_used} - {due}"
+    );
 }
 
 #[tokio::test]
@@ -164,19 +246,44 @@ async fn the_demo_is_loaded_only_into_an_empty_database() {
 #[tokio::test]
 async fn synthetic_families_are_added_after_the_existing_ones() {
     let t = demo_db().await;
-    let first = demo::add_families(&t.db, &hashing(), 30, ribambelle_testkit::clock().now()).await.unwrap();
+    let first = demo::add_families(&t.db, &hashing(), 30, ribambelle_testkit::clock().now())
+        .await
+        .unwrap();
     assert_eq!(first.families, 30);
     // One to three children each: 10 × (1 + 2 + 3).
     assert_eq!(first.children, 60);
-    let second = demo::add_families(&t.db, &hashing(), 4, ribambelle_testkit::clock().now()).await.unwrap();
-    assert_eq!(second.families, 4);
-    assert_eq!(scalar(&t.db, "SELECT COUNT(*) FROM families WHERE identifiant LIKE $1", "famille%").await, 34);
-    assert_eq!(scalar(&t.db, "SELECT COUNT(*) FROM families WHERE identifiant = $1", "famille000034").await, 1);
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM families WHERE identifiant = 'famille000034'")
-        .fetch_one(t.db.reader())
+    let second = demo::add_families(&t.db, &hashing(), 4, ribambelle_testkit::clock().now())
         .await
         .unwrap();
-    assert_eq!(hashing().verify(demo::SYNTHETIC_PASSWORD, &hash), Verification::Valid);
+    assert_eq!(second.families, 4);
+    assert_eq!(
+        scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM families WHERE identifiant LIKE $1",
+            "famille%"
+        )
+        .await,
+        34
+    );
+    assert_eq!(
+        scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM families WHERE identifiant = $1",
+            "famille000034"
+        )
+        .await,
+        1
+    );
+    let hash: String = sqlx::query_scalar(
+        "SELECT password_hash FROM families WHERE identifiant = 'famille000034'",
+    )
+    .fetch_one(t.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        hashing().verify(demo::SYNTHETIC_PASSWORD, &hash),
+        Verification::Valid
+    );
     // Ready to book: texts accepted, règlements signed, children named after their family.
     let consents = scalar(&t.db, "SELECT COUNT(*) FROM consents c JOIN families f ON f.id = c.family_id WHERE f.identifiant LIKE $1", "famille%").await;
     assert_eq!(consents, 34 * 2);
@@ -208,7 +315,15 @@ async fn synthetic_families_need_the_demo() {
 async fn reopening_a_database_keeps_its_data() {
     let t = demo_db().await;
     let again = Db::connect(&t.url).await.unwrap();
-    assert_eq!(scalar(&again, "SELECT COUNT(*) FROM families WHERE identifiant = $1", "martin").await, 1);
+    assert_eq!(
+        scalar(
+            &again,
+            "SELECT COUNT(*) FROM families WHERE identifiant = $1",
+            "martin"
+        )
+        .await,
+        1
+    );
     again.close().await;
 }
 
@@ -218,20 +333,36 @@ async fn the_last_data_change_is_rewritten_at_most_once_a_minute() {
     // the confirmations never queue on that one row.
     let t = TestDb::new().await;
     let db = &t.db;
-    let start = jiff::Timestamp::from_second(ribambelle_testkit::clock().now().as_second()).unwrap();
+    let start =
+        jiff::Timestamp::from_second(ribambelle_testkit::clock().now().as_second()).unwrap();
     let touch = |at: jiff::Timestamp| async move {
         let mut tx = db.begin().await.unwrap();
-        ribambelle_store::portal::touch_data_change(&mut tx, at).await.unwrap();
+        ribambelle_store::portal::touch_data_change(&mut tx, at)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     };
     touch(start).await;
-    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start));
+    assert_eq!(
+        ribambelle_store::portal::last_update(db).await.unwrap(),
+        Some(start)
+    );
     touch(start + 59.seconds()).await;
-    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start), "within the minute: unchanged");
+    assert_eq!(
+        ribambelle_store::portal::last_update(db).await.unwrap(),
+        Some(start),
+        "within the minute: unchanged"
+    );
     touch(start + 61.seconds()).await;
-    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start + 61.seconds()));
+    assert_eq!(
+        ribambelle_store::portal::last_update(db).await.unwrap(),
+        Some(start + 61.seconds())
+    );
     // A late writer never moves it back.
     touch(start + 2.minutes() + 30.seconds()).await;
     touch(start + 2.minutes()).await;
-    assert_eq!(ribambelle_store::portal::last_update(db).await.unwrap(), Some(start + 2.minutes() + 30.seconds()));
+    assert_eq!(
+        ribambelle_store::portal::last_update(db).await.unwrap(),
+        Some(start + 2.minutes() + 30.seconds())
+    );
 }

@@ -16,7 +16,10 @@ async fn a_failing_job_fails_alone_and_the_others_are_recorded() {
         jobs.push(tokio::spawn(async move {
             db.write(move |tx| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO app_state (key, value) VALUES ($1, 'ecrit')").bind(format!("essai-{n}")).execute(&mut **tx).await?;
+                    sqlx::query("INSERT INTO app_state (key, value) VALUES ($1, 'ecrit')")
+                        .bind(format!("essai-{n}"))
+                        .execute(&mut **tx)
+                        .await?;
                     if n % 20 == 7 {
                         // Written, then failed: its row must not stay.
                         return Err(StoreError::Reference(format!("job {n} refused")));
@@ -34,13 +37,23 @@ async fn a_failing_job_fails_alone_and_the_others_are_recorded() {
     for (n, answer) in answers.iter().enumerate() {
         match answer {
             Ok(value) => assert_eq!(*value, n as i64),
-            Err(e) => assert!(n % 20 == 7 && e.to_string().contains(&format!("job {n} refused")), "job {n}: {e}"),
+            Err(e) => assert!(
+                n % 20 == 7 && e.to_string().contains(&format!("job {n} refused")),
+                "job {n}: {e}"
+            ),
         }
     }
     assert_eq!(answers.iter().filter(|a| a.is_err()).count(), 3);
-    let written: Vec<String> = sqlx::query_scalar("SELECT key FROM app_state WHERE key LIKE 'essai-%' ORDER BY key").fetch_all(t.db.reader()).await.unwrap();
+    let written: Vec<String> =
+        sqlx::query_scalar("SELECT key FROM app_state WHERE key LIKE 'essai-%' ORDER BY key")
+            .fetch_all(t.db.reader())
+            .await
+            .unwrap();
     let expected: Vec<String> = {
-        let mut keys: Vec<String> = (0..60).filter(|n| n % 20 != 7).map(|n| format!("essai-{n}")).collect();
+        let mut keys: Vec<String> = (0..60)
+            .filter(|n| n % 20 != 7)
+            .map(|n| format!("essai-{n}"))
+            .collect();
         keys.sort();
         keys
     };

@@ -36,12 +36,18 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("test.sqlite").display());
         let db = Db::connect(&url).await.expect("SQLite test database");
-        TestDb { db, url, _dir: Some(dir) }
+        TestDb {
+            db,
+            url,
+            _dir: Some(dir),
+        }
     }
 
     async fn postgres(admin_url: &str) -> TestDb {
         let name = format!("ribambelle_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("PostgreSQL test server");
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("PostgreSQL test server");
         admin
             .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .await
@@ -52,7 +58,11 @@ impl TestDb {
             None => panic!("{PG_URL_VAR} must end with a database name"),
         };
         let db = Db::connect(&url).await.expect("PostgreSQL test database");
-        TestDb { db, url, _dir: None }
+        TestDb {
+            db,
+            url,
+            _dir: None,
+        }
     }
 }
 

@@ -30,7 +30,11 @@ struct Collector {
 
 impl Handler for Collector {
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.current = ReceivedMail { from: from.to_owned(), to: to.to_vec(), data: String::new() };
+        self.current = ReceivedMail {
+            from: from.to_owned(),
+            to: to.to_vec(),
+            data: String::new(),
+        };
         response::OK
     }
 
@@ -51,9 +55,15 @@ impl SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let mut server = Server::new(Collector { current: ReceivedMail::default(), received: received.clone() });
+        let mut server = Server::new(Collector {
+            current: ReceivedMail::default(),
+            received: received.clone(),
+        });
         // A thread per connection, and the sender's pool keeps up to ten open.
-        server.with_name("sink.localhost").with_num_threads(16).with_tcp_listener(listener);
+        server
+            .with_name("sink.localhost")
+            .with_num_threads(16)
+            .with_tcp_listener(listener);
         std::thread::spawn(move || {
             if let Err(e) = server.serve() {
                 eprintln!("SMTP sink stopped: {e}");

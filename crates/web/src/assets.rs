@@ -19,9 +19,21 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../static/app.css") },
-    Asset { name: "app.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../static/app.js") },
-    Asset { name: "favicon.svg", content_type: "image/svg+xml", body: include_bytes!("../static/favicon.svg") },
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../static/app.css"),
+    },
+    Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../static/app.js"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../static/favicon.svg"),
+    },
 ];
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -30,7 +42,12 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
         hasher.update(asset.name.as_bytes());
         hasher.update(asset.body);
     }
-    hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 });
 
 /// The URL of a static file, for templates.
@@ -43,9 +60,19 @@ pub(crate) async fn serve(Path((version, name)): Path<(String, String)>) -> Resp
         return crate::error::not_found().await;
     };
     // An old version asked by a page still open in a browser gets today's file, uncached.
-    let cache = if version == *VERSION { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if version == *VERSION {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)), (header::CACHE_CONTROL, HeaderValue::from_static(cache))],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
         asset.body,
     )
         .into_response()
@@ -53,13 +80,25 @@ pub(crate) async fn serve(Path((version, name)): Path<(String, String)>) -> Resp
 
 /// The structure's accent colour as a tiny stylesheet, so that no inline style is needed
 /// (the CSP forbids them).
-pub(crate) async fn theme(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn theme(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
     let slug = file.strip_suffix(".css").ok_or(AppError::NotFound)?;
-    let structure = ribambelle_store::portal::structure_by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)?;
-    let accent = if is_hex_colour(&structure.accent_color) { structure.accent_color } else { "#1f5f9e".to_owned() };
+    let structure = ribambelle_store::portal::structure_by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let accent = if is_hex_colour(&structure.accent_color) {
+        structure.accent_color
+    } else {
+        "#1f5f9e".to_owned()
+    };
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
         format!(":root {{ --accent: {accent}; }}\n"),
     )
         .into_response())

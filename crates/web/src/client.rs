@@ -17,7 +17,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "inconnue".to_owned(), |ConnectInfo(addr)| addr.ip().to_string());
+            .map_or_else(
+                || "inconnue".to_owned(),
+                |ConnectInfo(addr)| addr.ip().to_string(),
+            );
         Ok(ClientAddress(address))
     }
 }

@@ -54,7 +54,12 @@ struct ErrorPage {
 }
 
 fn page(status: StatusCode, heading: &'static str, explanation: &'static str) -> Response {
-    let body = ErrorPage { layout: Layout::anonymous(heading), code: status.as_u16(), heading, explanation };
+    let body = ErrorPage {
+        layout: Layout::anonymous(heading),
+        code: status.as_u16(),
+        heading,
+        explanation,
+    };
     match body.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
@@ -88,7 +93,10 @@ impl IntoResponse for AppError {
             ),
             AppError::Busy => {
                 let mut response = overloaded_page();
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("5"),
+                );
                 response
             }
             AppError::Internal(detail) => {
@@ -132,7 +140,10 @@ where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    let is_html = response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    let is_html = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE if !is_html => page(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -161,7 +172,10 @@ pub fn too_many_connections() -> Response {
         "Le portail reçoit beaucoup de visites en ce moment. Rechargez la page dans quelques secondes : \
          ce que vous aviez déjà confirmé n'est pas perdu.",
     );
-    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("2"),
+    );
     response
 }
 

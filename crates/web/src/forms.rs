@@ -21,12 +21,19 @@ impl FormErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     /// Every message of one field (a password may break several rules).
     pub fn all(&self, field: &str) -> Vec<&str> {
-        self.0.iter().filter(|(f, _)| f == field).map(|(_, m)| m.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -48,7 +55,14 @@ impl FormErrors {
         self.require_with(field, value, label, max, text::multi_line_problem);
     }
 
-    fn require_with(&mut self, field: &str, value: &str, label: &str, max: usize, problem: fn(&str) -> Option<&'static str>) {
+    fn require_with(
+        &mut self,
+        field: &str,
+        value: &str,
+        label: &str,
+        max: usize,
+        problem: fn(&str) -> Option<&'static str>,
+    ) {
         if value.trim().is_empty() {
             self.add(field, format!("Saisissez {label}."));
         } else if value.chars().count() > max {
@@ -69,8 +83,20 @@ pub(crate) struct InputField {
 }
 
 impl InputField {
-    pub fn new(name: &'static str, label: &'static str, kind: &'static str, value: &str, autocomplete: &'static str) -> Self {
-        InputField { name, label, kind, value: value.to_owned(), autocomplete }
+    pub fn new(
+        name: &'static str,
+        label: &'static str,
+        kind: &'static str,
+        value: &str,
+        autocomplete: &'static str,
+    ) -> Self {
+        InputField {
+            name,
+            label,
+            kind,
+            value: value.to_owned(),
+            autocomplete,
+        }
     }
 }
 
@@ -98,8 +124,16 @@ where
 /// Compares the form's anti-forgery token with the session's in constant time.
 pub(crate) fn check_csrf(expected: &str, given: &str) -> Result<(), AppError> {
     let same = expected.len() == given.len()
-        && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if same { Ok(()) } else { Err(AppError::Forbidden) }
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// A form re-shown with its errors: 422, so that scripts and tests see the refusal.
@@ -128,7 +162,10 @@ mod tests {
         errors.require("lieu", "une ville au nom très long", "le lieu", 10);
         errors.require("ok", "Paris", "le lieu", 10);
         assert_eq!(errors.get("nom"), Some("Saisissez votre nom."));
-        assert_eq!(errors.get("lieu"), Some("Ce champ est limité à 10 caractères."));
+        assert_eq!(
+            errors.get("lieu"),
+            Some("Ce champ est limité à 10 caractères.")
+        );
         assert_eq!(errors.get("ok"), None);
         assert_eq!(errors.count(), 2);
     }

@@ -9,7 +9,10 @@ pub(crate) async fn check(State(state): State<AppState>) -> (StatusCode, &'stati
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(error) => {
             tracing::error!(%error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "base de données injoignable\n")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "base de données injoignable\n",
+            )
         }
     }
 }

@@ -44,11 +44,15 @@ impl Layout {
     }
 
     pub fn portal_name(&self) -> &str {
-        self.structure.as_ref().map_or("Portail Famille", |s| s.name.as_str())
+        self.structure
+            .as_ref()
+            .map_or("Portail Famille", |s| s.name.as_str())
     }
 
     pub fn theme_url(&self) -> Option<String> {
-        self.structure.as_ref().map(|s| format!("/theme/{}.css", s.slug))
+        self.structure
+            .as_ref()
+            .map(|s| format!("/theme/{}.css", s.slug))
     }
 }
 
@@ -102,7 +106,12 @@ pub(crate) struct Shell {
 }
 
 impl Shell {
-    pub async fn family(state: &AppState, family: &Family, section: Section, path: &str) -> Result<Shell, AppError> {
+    pub async fn family(
+        state: &AppState,
+        family: &Family,
+        section: Section,
+        path: &str,
+    ) -> Result<Shell, AppError> {
         let last_update = family.last_update.map(format_instant);
         let policy = &state.config.session_policy;
         let ends = policy.ends_at(family.session.created_at, family.session.last_seen_at);
@@ -139,15 +148,51 @@ impl Shell {
         let items: &[(Section, &'static str, &'static str)] = match self.section {
             Section::None => &[],
             Section::Gestion(_) => &[
-                (Section::Gestion(Gestion::Tableau), "Tableau de bord", "/gestion"),
-                (Section::Gestion(Gestion::Familles), "Familles", "/gestion/familles"),
-                (Section::Gestion(Gestion::Activites), "Activités", "/gestion/activites"),
-                (Section::Gestion(Gestion::Reservations), "Réservations", "/gestion/reservations"),
-                (Section::Gestion(Gestion::Facturation), "Facturation", "/gestion/facturation"),
-                (Section::Gestion(Gestion::Dossiers), "Dossiers", "/gestion/dossiers"),
-                (Section::Gestion(Gestion::Annonces), "Annonces et textes", "/gestion/annonces"),
-                (Section::Gestion(Gestion::Journal), "Journal", "/gestion/journal"),
-                (Section::Gestion(Gestion::Personnel), "Personnel", "/gestion/personnel"),
+                (
+                    Section::Gestion(Gestion::Tableau),
+                    "Tableau de bord",
+                    "/gestion",
+                ),
+                (
+                    Section::Gestion(Gestion::Familles),
+                    "Familles",
+                    "/gestion/familles",
+                ),
+                (
+                    Section::Gestion(Gestion::Activites),
+                    "Activités",
+                    "/gestion/activites",
+                ),
+                (
+                    Section::Gestion(Gestion::Reservations),
+                    "Réservations",
+                    "/gestion/reservations",
+                ),
+                (
+                    Section::Gestion(Gestion::Facturation),
+                    "Facturation",
+                    "/gestion/facturation",
+                ),
+                (
+                    Section::Gestion(Gestion::Dossiers),
+                    "Dossiers",
+                    "/gestion/dossiers",
+                ),
+                (
+                    Section::Gestion(Gestion::Annonces),
+                    "Annonces et textes",
+                    "/gestion/annonces",
+                ),
+                (
+                    Section::Gestion(Gestion::Journal),
+                    "Journal",
+                    "/gestion/journal",
+                ),
+                (
+                    Section::Gestion(Gestion::Personnel),
+                    "Personnel",
+                    "/gestion/personnel",
+                ),
             ],
             _ => &[
                 (Section::Accueil, "Accueil", "/accueil"),
@@ -157,16 +202,30 @@ impl Shell {
                 (Section::Dossier, "Dossier Famille", "/dossier"),
             ],
         };
-        items.iter().map(|&(section, label, href)| NavItem { label, href, current: section == self.section }).collect()
+        items
+            .iter()
+            .map(|&(section, label, href)| NavItem {
+                label,
+                href,
+                current: section == self.section,
+            })
+            .collect()
     }
 
     /// The sections' landmark name: the family's portal or the back office.
     pub fn nav_label(&self) -> &'static str {
-        if matches!(self.section, Section::Gestion(_)) { "Rubriques de la gestion" } else { "Rubriques du portail" }
+        if matches!(self.section, Section::Gestion(_)) {
+            "Rubriques de la gestion"
+        } else {
+            "Rubriques du portail"
+        }
     }
 
     pub fn current_structure_name(&self) -> &str {
-        self.structures.iter().find(|s| s.id == self.structure_id).map_or("", |s| s.name.as_str())
+        self.structures
+            .iter()
+            .find(|s| s.id == self.structure_id)
+            .map_or("", |s| s.name.as_str())
     }
 }
 

@@ -25,8 +25,8 @@ use std::time::Duration;
 use axum::{Router, http::StatusCode, middleware};
 use tower::ServiceBuilder;
 use tower_http::{
-    CompressionLevel, catch_panic::CatchPanicLayer, compression::CompressionLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    CompressionLevel, catch_panic::CatchPanicLayer, compression::CompressionLayer, csrf::CsrfLayer,
+    limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
 pub use auth::password_queue::{PasswordQueue, PasswordQueueFigures, PasswordQueueLimits};
@@ -59,13 +59,19 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http())
                 .layer(CatchPanicLayer::custom(error::panic_page))
                 .layer(middleware::map_response(error::layer_answers))
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(30),
+                ))
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
                 // Every browser asks for gzip: at the default level a calendar page cost
                 // half as much CPU again as without it; the fastest level keeps most of
                 // the saving in bytes for a fraction of the work.
                 .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-                .layer(middleware::map_response_with_state(https, security::add_headers))
+                .layer(middleware::map_response_with_state(
+                    https,
+                    security::add_headers,
+                ))
                 .layer(csrf),
         )
 }

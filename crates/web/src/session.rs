@@ -20,7 +20,11 @@ use crate::{AppState, error::AppError};
 pub(crate) fn cookie_name(state: &AppState) -> &'static str {
     // The __Host- prefix makes browsers refuse the cookie unless it is Secure, for this
     // host only, on every path; it is only possible over HTTPS.
-    if state.config.https() { "__Host-ribambelle" } else { "ribambelle" }
+    if state.config.https() {
+        "__Host-ribambelle"
+    } else {
+        "ribambelle"
+    }
 }
 
 pub(crate) fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -45,14 +49,23 @@ pub(crate) struct MaybeSession(pub Option<Session>);
 impl FromRequestParts<AppState> for MaybeSession {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(cached) = parts.extensions.get::<MaybeSession>() {
             return Ok(cached.clone());
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let session = match jar.get(cookie_name(state)).map(|c| c.value().to_owned()) {
             Some(token) if !token.is_empty() => {
-                sessions::load(&state.db, &token, state.clock.now(), &state.config.session_policy).await?
+                sessions::load(
+                    &state.db,
+                    &token,
+                    state.clock.now(),
+                    &state.config.session_policy,
+                )
+                .await?
             }
             _ => None,
         };
@@ -65,8 +78,12 @@ impl FromRequestParts<AppState> for MaybeSession {
 /// The family signed in with this request's session; visitors go to the login page, staff
 /// to the back office.
 async fn family_session(parts: &mut Parts, state: &AppState) -> Result<(Session, i64), Response> {
-    let MaybeSession(session) = MaybeSession::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-    let Some(session) = session else { return Err(Redirect::to("/connexion").into_response()) };
+    let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let Some(session) = session else {
+        return Err(Redirect::to("/connexion").into_response());
+    };
     let Principal::Family(family_id) = session.principal else {
         return Err(Redirect::to("/gestion").into_response());
     };
@@ -82,10 +99,17 @@ pub(crate) struct FamilySession {
 impl FromRequestParts<AppState> for FamilySession {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let (session, family_id) = family_session(parts, state).await?;
-        let account = accounts::family(&state.db, family_id).await.map_err(|e| AppError::from(e).into_response())?;
-        let Some(account) = account else { return Err(Redirect::to("/connexion").into_response()) };
+        let account = accounts::family(&state.db, family_id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let Some(account) = account else {
+            return Err(Redirect::to("/connexion").into_response());
+        };
         Ok(FamilySession { session, account })
     }
 }
@@ -116,11 +140,22 @@ impl Family {
 impl FromRequestParts<AppState> for Family {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let (session, family_id) = family_session(parts, state).await?;
         let internal = |e: ribambelle_store::StoreError| AppError::from(e).into_response();
-        let view = portal::family_view(&state.db, family_id).await.map_err(internal)?;
-        let Some(FamilyView { account, consents_pending, mut structures, last_update }) = view else {
+        let view = portal::family_view(&state.db, family_id)
+            .await
+            .map_err(internal)?;
+        let Some(FamilyView {
+            account,
+            consents_pending,
+            mut structures,
+            last_update,
+        }) = view
+        else {
             return Err(Redirect::to("/connexion").into_response());
         };
         if account.must_change_password {
@@ -138,7 +173,13 @@ impl FromRequestParts<AppState> for Family {
             .or(structures.first())
             .cloned()
             .ok_or_else(|| AppError::Internal("no structure at all".into()).into_response())?;
-        Ok(Family { session, account, structures, structure, last_update })
+        Ok(Family {
+            session,
+            account,
+            structures,
+            structure,
+            last_update,
+        })
     }
 }
 
@@ -151,12 +192,25 @@ pub(crate) struct Staff {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        let Some(session) = session else { return Err(Redirect::to("/gestion/connexion").into_response()) };
-        let Principal::Staff(staff_id) = session.principal else { return Err(AppError::StaffOnly.into_response()) };
-        let account = accounts::staff(&state.db, staff_id).await.map_err(|e| AppError::from(e).into_response())?;
-        let Some(account) = account else { return Err(Redirect::to("/gestion/connexion").into_response()) };
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Some(session) = session else {
+            return Err(Redirect::to("/gestion/connexion").into_response());
+        };
+        let Principal::Staff(staff_id) = session.principal else {
+            return Err(AppError::StaffOnly.into_response());
+        };
+        let account = accounts::staff(&state.db, staff_id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let Some(account) = account else {
+            return Err(Redirect::to("/gestion/connexion").into_response());
+        };
         Ok(Staff { session, account })
     }
 }

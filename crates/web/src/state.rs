@@ -1,9 +1,7 @@
 use std::sync::Arc;
 
 use ribambelle_domain::{
-    clock::Clock,
-    password::PasswordHashing,
-    password_policy::PasswordPolicy,
+    clock::Clock, password::PasswordHashing, password_policy::PasswordPolicy,
     session::SessionPolicy,
 };
 use ribambelle_store::{Db, pieces::FileStore};
@@ -60,7 +58,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig, hashing: PasswordHashing, files: FileStore, clock: Clock) -> AppState {
+    pub fn new(
+        db: Db,
+        config: WebConfig,
+        hashing: PasswordHashing,
+        files: FileStore,
+        clock: Clock,
+    ) -> AppState {
         let password_queue = Arc::new(PasswordQueue::new(hashing.clone(), config.password_queue));
         AppState {
             db,

@@ -13,7 +13,11 @@ use std::{
 pub const BIN: &str = env!("CARGO_BIN_EXE_ribambelle");
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A `ribambelle serve` process, stopped with SIGTERM when dropped.
@@ -100,7 +104,10 @@ impl Server {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "server did not stop within 10 s of SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop within 10 s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -114,13 +121,18 @@ impl Drop for Server {
 }
 
 pub fn signal_term(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
 /// A blocking GET, for tests that drive processes from plain threads.
 pub fn get(url: &str) -> std::io::Result<(u16, String)> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let response = reqwest::Client::new()
             .get(url)
@@ -132,4 +144,3 @@ pub fn get(url: &str) -> std::io::Result<(u16, String)> {
         Ok((status, body))
     })
 }
-

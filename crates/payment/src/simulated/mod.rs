@@ -78,7 +78,9 @@ impl SimulatedBank {
     ) -> Result<Self, PaymentError> {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
         Ok(Self {
-            portal_origin: origin(&base_url).ok_or_else(|| PaymentError::InvalidConfig(format!("{base_url} is not a web address")))?,
+            portal_origin: origin(&base_url).ok_or_else(|| {
+                PaymentError::InvalidConfig(format!("{base_url} is not a web address"))
+            })?,
             base_url,
             systempay_sites,
             delivery: Delivery::Once,
@@ -91,7 +93,9 @@ impl SimulatedBank {
     /// The portal is at another address than the bank (the binary mounts the bank under
     /// the portal's own address, the default).
     pub fn for_portal(mut self, portal_url: &str) -> Result<Self, PaymentError> {
-        self.portal_origin = origin(portal_url).ok_or_else(|| PaymentError::InvalidConfig(format!("{portal_url} is not a web address")))?;
+        self.portal_origin = origin(portal_url).ok_or_else(|| {
+            PaymentError::InvalidConfig(format!("{portal_url} is not a web address"))
+        })?;
         Ok(self)
     }
 
@@ -225,6 +229,8 @@ fn with_query(url: &str, pairs: &[(String, String)]) -> Option<String> {
 
 /// « http://127.0.0.1:8080 » of a web address; None for anything else.
 fn origin(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok().filter(|url| matches!(url.scheme(), "http" | "https"))?;
+    let url = reqwest::Url::parse(url)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))?;
     Some(url.origin().ascii_serialization())
 }

@@ -73,7 +73,12 @@ pub fn browser() -> reqwest::Client {
 }
 
 pub fn simulated_bank(base: String) -> SimulatedBank {
-    SimulatedBank::new(base, vec![(SITE_ID.to_owned(), CERTIFICATE.to_owned())], Clock::system()).unwrap()
+    SimulatedBank::new(
+        base,
+        vec![(SITE_ID.to_owned(), CERTIFICATE.to_owned())],
+        Clock::system(),
+    )
+    .unwrap()
 }
 
 impl Harness {

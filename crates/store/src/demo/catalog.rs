@@ -32,7 +32,11 @@ pub(super) const CARTEVILLE: StructureSpec = StructureSpec {
     name: "Mairie de CarteVille",
     website_url: "https://www.carteville.example",
     accent_color: "#1f5f9e",
-    wallets: &[("Périscolaire", "facturation"), ("Restauration", "prepaiement"), ("Loisirs", "facturation")],
+    wallets: &[
+        ("Périscolaire", "facturation"),
+        ("Restauration", "prepaiement"),
+        ("Loisirs", "facturation"),
+    ],
     activities: &[
         ActivitySpec {
             name: "APS MATIN",
@@ -41,7 +45,12 @@ pub(super) const CARTEVILLE: StructureSpec = StructureSpec {
             weekdays: "1,2,4,5",
             hours: ("07:30", "08:20"),
             capacity: Some(60),
-            prices: &[(Some(600), 120), (Some(1000), 180), (Some(1500), 240), (None, 300)],
+            prices: &[
+                (Some(600), 120),
+                (Some(1000), 180),
+                (Some(1500), 240),
+                (None, 300),
+            ],
         },
         ActivitySpec {
             name: "APS SOIR",
@@ -50,7 +59,12 @@ pub(super) const CARTEVILLE: StructureSpec = StructureSpec {
             weekdays: "1,2,4,5",
             hours: ("16:30", "18:30"),
             capacity: Some(60),
-            prices: &[(Some(600), 150), (Some(1000), 220), (Some(1500), 290), (None, 360)],
+            prices: &[
+                (Some(600), 150),
+                (Some(1000), 220),
+                (Some(1500), 290),
+                (None, 360),
+            ],
         },
         ActivitySpec {
             name: "RESTAURATION",
@@ -59,7 +73,12 @@ pub(super) const CARTEVILLE: StructureSpec = StructureSpec {
             weekdays: "1,2,4,5",
             hours: ("11:45", "13:30"),
             capacity: Some(180),
-            prices: &[(Some(600), 150), (Some(1000), 280), (Some(1500), 390), (None, 450)],
+            prices: &[
+                (Some(600), 150),
+                (Some(1000), 280),
+                (Some(1500), 390),
+                (None, 450),
+            ],
         },
         // Kept small on purpose: the demo families fill it almost completely.
         ActivitySpec {
@@ -69,7 +88,12 @@ pub(super) const CARTEVILLE: StructureSpec = StructureSpec {
             weekdays: "3",
             hours: ("08:00", "18:00"),
             capacity: Some(14),
-            prices: &[(Some(600), 500), (Some(1000), 900), (Some(1500), 1300), (None, 1600)],
+            prices: &[
+                (Some(600), 500),
+                (Some(1000), 900),
+                (Some(1500), 1300),
+                (None, 1600),
+            ],
         },
         ActivitySpec {
             name: "ACCUEIL VACANCES",
@@ -78,7 +102,12 @@ pub(super) const CARTEVILLE: StructureSpec = StructureSpec {
             weekdays: "1,2,3,4,5",
             hours: ("08:00", "18:00"),
             capacity: Some(40),
-            prices: &[(Some(600), 800), (Some(1000), 1200), (Some(1500), 1600), (None, 2000)],
+            prices: &[
+                (Some(600), 800),
+                (Some(1000), 1200),
+                (Some(1500), 1600),
+                (None, 2000),
+            ],
         },
     ],
 };
@@ -134,8 +163,11 @@ impl Activity {
 
     pub fn schedule_from(period_kind: &str, weekdays: &str) -> Schedule {
         Schedule {
-            period_kind: period_kind.parse::<PeriodKind>().expect("demo period kinds are valid"),
-            weekdays: ribambelle_domain::activity::parse_weekdays(weekdays).expect("demo weekdays are valid"),
+            period_kind: period_kind
+                .parse::<PeriodKind>()
+                .expect("demo period kinds are valid"),
+            weekdays: ribambelle_domain::activity::parse_weekdays(weekdays)
+                .expect("demo weekdays are valid"),
         }
     }
 }

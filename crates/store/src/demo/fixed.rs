@@ -23,7 +23,11 @@ use crate::{Db, db_time, portal};
 
 use Weekday::{Friday, Monday, Thursday, Tuesday, Wednesday};
 
-pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> Result<(), DemoError> {
+pub(super) async fn load(
+    db: &Db,
+    hashing: &PasswordHashing,
+    clock: &Clock,
+) -> Result<(), DemoError> {
     let now = clock.now();
     let today = paris_date(now);
     let calendar = zone_calendar()?;
@@ -39,7 +43,13 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
     insert_regies(&mut tx, carteville.id, ecureuils.id).await?;
 
     let find = |name: &str| -> Activity {
-        carteville.activities.iter().chain(&ecureuils.activities).find(|a| a.name == name).cloned().expect("demo activity")
+        carteville
+            .activities
+            .iter()
+            .chain(&ecureuils.activities)
+            .find(|a| a.name == name)
+            .cloned()
+            .expect("demo activity")
     };
 
     // DUPONT: the guide's family, as the town hall created it: initial password, no history.
@@ -59,10 +69,26 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
         now,
     )
     .await?;
-    let dupont_activities: Vec<i64> =
-        ["APS MATIN", "APS SOIR", "RESTAURATION", "MERCREDI", "ACCUEIL VACANCES"].iter().map(|n| find(n).id).collect();
+    let dupont_activities: Vec<i64> = [
+        "APS MATIN",
+        "APS SOIR",
+        "RESTAURATION",
+        "MERCREDI",
+        "ACCUEIL VACANCES",
+    ]
+    .iter()
+    .map(|n| find(n).id)
+    .collect();
     for (first_name, birth) in [("Amalia", "2016-03-14"), ("Paolo", "2018-09-02")] {
-        let child = insert_child(&mut tx, dupont, first_name, "DUPONT", birth, "École Jules Ferry").await?;
+        let child = insert_child(
+            &mut tx,
+            dupont,
+            first_name,
+            "DUPONT",
+            birth,
+            "École Jules Ferry",
+        )
+        .await?;
         register(&mut tx, child, &dupont_activities).await?;
     }
 
@@ -84,13 +110,33 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
         now,
     )
     .await?;
-    let lea = insert_child(&mut tx, martin, "Léa", "MARTIN", "2016-05-12", "École Jules Ferry").await?;
-    let hugo = insert_child(&mut tx, martin, "Hugo", "MARTIN", "2018-10-03", "École Jules Ferry").await?;
+    let lea = insert_child(
+        &mut tx,
+        martin,
+        "Léa",
+        "MARTIN",
+        "2016-05-12",
+        "École Jules Ferry",
+    )
+    .await?;
+    let hugo = insert_child(
+        &mut tx,
+        martin,
+        "Hugo",
+        "MARTIN",
+        "2018-10-03",
+        "École Jules Ferry",
+    )
+    .await?;
     // Hugo also went to the holiday centre: in September the Historique still shows August.
     // Its coming days are booked in their holiday windows, not by the demo.
     let plan: [(i64, Activity, &[Weekday]); 7] = [
         (lea, find("APS MATIN"), &[Monday, Tuesday]),
-        (lea, find("RESTAURATION"), &[Monday, Tuesday, Thursday, Friday]),
+        (
+            lea,
+            find("RESTAURATION"),
+            &[Monday, Tuesday, Thursday, Friday],
+        ),
         (lea, find("MERCREDI"), &[Wednesday]),
         (hugo, find("RESTAURATION"), &[Monday, Thursday]),
         (hugo, find("APS SOIR"), &[Tuesday, Friday]),
@@ -101,7 +147,10 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
         register(&mut tx, *child, &[activity.id]).await?;
     }
     // The month of the last school day and the one before: in September, June and July.
-    let last_school_day = (1..=90).map(|n| today - n.days()).find(|day| calendar.is_school_day(*day)).unwrap_or(today);
+    let last_school_day = (1..=90)
+        .map(|n| today - n.days())
+        .find(|day| calendar.is_school_day(*day))
+        .unwrap_or(today);
     let history_start = first_of_month(last_school_day) - 1.month();
     let coming = coming_school_day(&calendar, today);
     let horizon = coming + 28.days();
@@ -109,13 +158,27 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
     for (child, activity, weekdays) in &plan {
         let price = activity.price(martin_qf);
         let mut day = history_start;
-        let last = if activity.schedule.period_kind == PeriodKind::Vacances { today - 1.day() } else { horizon };
+        let last = if activity.schedule.period_kind == PeriodKind::Vacances {
+            today - 1.day()
+        } else {
+            horizon
+        };
         while day <= last {
             if weekday_is(day, weekdays) && activity.is_open(day, &calendar) {
-                let state = if day < coming + 14.days() { "acceptee" } else { "non_transmise" };
-                insert_reservation(&mut tx, martin, *child, activity, day, state, price, now).await?;
+                let state = if day < coming + 14.days() {
+                    "acceptee"
+                } else {
+                    "non_transmise"
+                };
+                insert_reservation(&mut tx, martin, *child, activity, day, state, price, now)
+                    .await?;
                 if day < today {
-                    consumed.push(Consumed { child: *child, activity: activity.clone(), day, price });
+                    consumed.push(Consumed {
+                        child: *child,
+                        activity: activity.clone(),
+                        day,
+                        price,
+                    });
                 }
             }
             day = super::next_day(day)?;
@@ -124,13 +187,26 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
     // One day cancelled by the family, to show the state in the follow-up.
     cancel_first_upcoming(&mut tx, martin, hugo, &find("APS SOIR"), coming, now).await?;
     super::onboard(&mut tx, martin, martin, now).await?;
-    bill_martin(&mut tx, martin, &consumed, &carteville, &ecureuils, history_start, today, now).await?;
+    bill_martin(
+        &mut tx,
+        martin,
+        &consumed,
+        &carteville,
+        &ecureuils,
+        history_start,
+        today,
+        now,
+    )
+    .await?;
 
     // Neighbours whose children almost fill MERCREDI (13 of its 14 places), and spend their
     // holiday Wednesdays at the holiday centre.
     let mercredi = find("MERCREDI");
     let vacances = find("ACCUEIL VACANCES");
-    for (i, name) in ["BERNARD", "PETIT", "ROBERT", "RICHARD", "DURAND", "LEROY"].into_iter().enumerate() {
+    for (i, name) in ["BERNARD", "PETIT", "ROBERT", "RICHARD", "DURAND", "LEROY"]
+        .into_iter()
+        .enumerate()
+    {
         let family = insert_family(
             &mut tx,
             FamilySpec {
@@ -149,7 +225,15 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
         )
         .await?;
         for first_name in ["Emma", "Louis"] {
-            let child = insert_child(&mut tx, family, first_name, name, "2017-01-20", "École Jules Ferry").await?;
+            let child = insert_child(
+                &mut tx,
+                family,
+                first_name,
+                name,
+                "2017-01-20",
+                "École Jules Ferry",
+            )
+            .await?;
             register(&mut tx, child, &[mercredi.id, vacances.id]).await?;
             let quotient_familial = Some(400 + 150 * i as i64);
             let price = mercredi.price(quotient_familial);
@@ -157,7 +241,9 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
             // month to preview and issue in Facturation, in September too.
             let mut day = first_of_month(today) - 1.month();
             while day < first_of_month(today) {
-                let that_day = [&mercredi, &vacances].into_iter().find(|a| weekday_is(day, &[Wednesday]) && a.is_open(day, &calendar));
+                let that_day = [&mercredi, &vacances]
+                    .into_iter()
+                    .find(|a| weekday_is(day, &[Wednesday]) && a.is_open(day, &calendar));
                 if let Some(activity) = that_day {
                     sqlx::query(
                         "INSERT INTO consommations (family_id, child_id, activity_id, day, quantity, unit_price_cents, amount_cents) VALUES ($1, $2, $3, $4, 1, $5, $5)",
@@ -175,7 +261,10 @@ pub(super) async fn load(db: &Db, hashing: &PasswordHashing, clock: &Clock) -> R
             let mut day = today;
             while day <= coming + 56.days() {
                 if mercredi.is_open(day, &calendar) {
-                    insert_reservation(&mut tx, family, child, &mercredi, day, "acceptee", price, now).await?;
+                    insert_reservation(
+                        &mut tx, family, child, &mercredi, day, "acceptee", price, now,
+                    )
+                    .await?;
                 }
                 day = super::next_day(day)?;
             }
@@ -250,20 +339,34 @@ const RGPD: &str = include_str!("../../seed/textes/rgpd.txt");
 const CGU: &str = include_str!("../../seed/textes/cgu.txt");
 const REGLEMENT: &str = include_str!("../../seed/textes/reglement.txt");
 
-async fn publish_texts(tx: &mut Transaction<'_, Any>, structure: i64, name: &str, now: Timestamp) -> Result<(), DemoError> {
+async fn publish_texts(
+    tx: &mut Transaction<'_, Any>,
+    structure: i64,
+    name: &str,
+    now: Timestamp,
+) -> Result<(), DemoError> {
     let texts = [
         ("rgpd", "Protection des données personnelles (RGPD)", RGPD),
         ("cgu", "Conditions générales d'utilisation du portail", CGU),
         ("reglement", "Règlement intérieur des accueils", REGLEMENT),
     ];
     for (kind, title, body) in texts {
-        crate::legal::publish(&mut **tx, structure, kind, title, &body.replace("{structure}", name), now).await?;
+        crate::legal::publish(
+            &mut **tx,
+            structure,
+            kind,
+            title,
+            &body.replace("{structure}", name),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
 
 pub(super) fn zone_calendar() -> Result<SchoolCalendar, DemoError> {
-    let periods = parse_holiday_csv(portal::HOLIDAYS_CSV).map_err(|e| crate::StoreError::Reference(e.to_string()))?;
+    let periods = parse_holiday_csv(portal::HOLIDAYS_CSV)
+        .map_err(|e| crate::StoreError::Reference(e.to_string()))?;
     Ok(SchoolCalendar::new(ZONE, periods, false))
 }
 
@@ -275,7 +378,11 @@ pub(super) struct LoadedStructure {
 
 impl LoadedStructure {
     fn wallet(&self, name: &str) -> i64 {
-        self.wallets.iter().find(|(n, _, _)| n == name).map(|(_, id, _)| *id).expect("demo wallet")
+        self.wallets
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, id, _)| *id)
+            .expect("demo wallet")
     }
 }
 
@@ -308,7 +415,11 @@ async fn insert_structure(
         .await?;
         wallets.push((name.to_string(), wallet_id, mode.to_string()));
     }
-    let mut loaded = LoadedStructure { id, activities: Vec::new(), wallets };
+    let mut loaded = LoadedStructure {
+        id,
+        activities: Vec::new(),
+        wallets,
+    };
     for a in spec.activities {
         let wallet_id = loaded.wallet(a.wallet);
         let activity_id: i64 = sqlx::query_scalar(
@@ -328,13 +439,18 @@ async fn insert_structure(
         .await?;
         let mut brackets = Vec::new();
         for &(qf_max, price) in a.prices {
-            sqlx::query("INSERT INTO price_brackets (activity_id, qf_max, price_cents) VALUES ($1, $2, $3)")
-                .bind(activity_id)
-                .bind(qf_max)
-                .bind(price)
-                .execute(&mut **tx)
-                .await?;
-            brackets.push(ribambelle_domain::activity::PriceBracket { qf_max, price: Cents(price) });
+            sqlx::query(
+                "INSERT INTO price_brackets (activity_id, qf_max, price_cents) VALUES ($1, $2, $3)",
+            )
+            .bind(activity_id)
+            .bind(qf_max)
+            .bind(price)
+            .execute(&mut **tx)
+            .await?;
+            brackets.push(ribambelle_domain::activity::PriceBracket {
+                qf_max,
+                price: Cents(price),
+            });
         }
         loaded.activities.push(Activity {
             id: activity_id,
@@ -360,7 +476,11 @@ async fn insert_holiday_windows(
         .iter()
         .filter(|p| p.last_day >= today && p.first_day <= today + 365.days())
         .collect();
-    for activity in structure.activities.iter().filter(|a| a.schedule.period_kind.as_str() == "vacances") {
+    for activity in structure
+        .activities
+        .iter()
+        .filter(|a| a.schedule.period_kind.as_str() == "vacances")
+    {
         for period in &upcoming {
             let opens = paris_instant(period.first_day - 42.days(), Time::midnight());
             let closes = paris_instant(period.first_day - 14.days(), Time::constant(23, 59, 59, 0));
@@ -515,7 +635,11 @@ async fn insert_child(
     Ok(id)
 }
 
-async fn register(tx: &mut Transaction<'_, Any>, child: i64, activities: &[i64]) -> Result<(), DemoError> {
+async fn register(
+    tx: &mut Transaction<'_, Any>,
+    child: i64,
+    activities: &[i64],
+) -> Result<(), DemoError> {
     for activity in activities {
         sqlx::query("INSERT INTO registrations (child_id, activity_id) VALUES ($1, $2)")
             .bind(child)
@@ -573,7 +697,10 @@ async fn insert_reservation(
 /// Where the demo's coming weeks start: today, or in the school holidays their first school
 /// day after them, so that a demo loaded in July still shows the rentrée's bookings.
 fn coming_school_day(calendar: &SchoolCalendar, today: Date) -> Date {
-    (0..=90).map(|n| today + n.days()).find(|day| calendar.is_school_day(*day)).unwrap_or(today)
+    (0..=90)
+        .map(|n| today + n.days())
+        .find(|day| calendar.is_school_day(*day))
+        .unwrap_or(today)
 }
 
 /// Cancels the first of the family's days two weeks after `coming`.
@@ -643,8 +770,10 @@ async fn bill_martin(
     let mut invoice_number = 0;
     for structure in [carteville, ecureuils] {
         for (_, wallet_id, mode) in &structure.wallets {
-            let in_wallet: Vec<&(i64, &Consumed)> =
-                consommation_ids.iter().filter(|(_, c)| c.activity.wallet_id == *wallet_id).collect();
+            let in_wallet: Vec<&(i64, &Consumed)> = consommation_ids
+                .iter()
+                .filter(|(_, c)| c.activity.wallet_id == *wallet_id)
+                .collect();
             if mode == "prepaiement" {
                 let spent: Cents = in_wallet.iter().map(|(_, c)| c.price).sum();
                 // Two payments: one at the start of the history, one topping up.
@@ -652,19 +781,35 @@ async fn bill_martin(
                 let second = round_up_to_ten_euros(spent - first + Cents(3000));
                 for (k, amount) in [(0, first), (1, second)] {
                     let paid_on = history_start + k.months() + 2.days();
-                    insert_payment(tx, family, structure.id, Some(*wallet_id), amount, "carte", paid_on, now).await?;
+                    insert_payment(
+                        tx,
+                        family,
+                        structure.id,
+                        Some(*wallet_id),
+                        amount,
+                        "carte",
+                        paid_on,
+                        now,
+                    )
+                    .await?;
                 }
                 continue;
             }
             // The wallet's last two finished months with consommations.
-            let mut months: Vec<Date> = in_wallet.iter().map(|(_, c)| first_of_month(c.day)).filter(|m| *m < this_month).collect();
+            let mut months: Vec<Date> = in_wallet
+                .iter()
+                .map(|(_, c)| first_of_month(c.day))
+                .filter(|m| *m < this_month)
+                .collect();
             months.sort();
             months.dedup();
             let months = &months[months.len().saturating_sub(2)..];
             for (k, month_start) in months.iter().enumerate() {
                 let next_month = *month_start + 1.month();
-                let lines: Vec<&&(i64, &Consumed)> =
-                    in_wallet.iter().filter(|(_, c)| c.day >= *month_start && c.day < next_month).collect();
+                let lines: Vec<&&(i64, &Consumed)> = in_wallet
+                    .iter()
+                    .filter(|(_, c)| c.day >= *month_start && c.day < next_month)
+                    .collect();
                 if lines.is_empty() {
                     continue;
                 }
@@ -697,7 +842,17 @@ async fn bill_martin(
                 if already_due {
                     due_total += amount;
                 } else {
-                    let payment = insert_payment(tx, family, structure.id, None, amount, "carte", issued + 5.days(), now).await?;
+                    let payment = insert_payment(
+                        tx,
+                        family,
+                        structure.id,
+                        None,
+                        amount,
+                        "carte",
+                        issued + 5.days(),
+                        now,
+                    )
+                    .await?;
                     sqlx::query("INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents) VALUES ($1, $2, $3)")
                         .bind(payment)
                         .bind(invoice_id)
@@ -712,7 +867,17 @@ async fn bill_martin(
     if due_total > Cents(0) {
         let wallet = carteville.wallet("Restauration");
         let top_up = round_up_to_ten_euros(due_total + Cents(2000));
-        insert_payment(tx, family, carteville.id, Some(wallet), top_up, "cheque", this_month, now).await?;
+        insert_payment(
+            tx,
+            family,
+            carteville.id,
+            Some(wallet),
+            top_up,
+            "cheque",
+            this_month,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -720,9 +885,16 @@ async fn bill_martin(
 /// Both structures take card payments through the simulated bank the binary serves, one
 /// per protocol: PayFiP for the town hall, Systempay for the centre de loisirs (whose
 /// signing certificate is drawn for this database).
-async fn insert_regies(tx: &mut Transaction<'_, Any>, carteville: i64, ecureuils: i64) -> Result<(), DemoError> {
+async fn insert_regies(
+    tx: &mut Transaction<'_, Any>,
+    carteville: i64,
+    ecureuils: i64,
+) -> Result<(), DemoError> {
     let certificate = crate::token::new_token()?;
-    for (structure, provider, merchant, secret) in [(carteville, "payfip", "000123", ""), (ecureuils, "systempay", "12345678", certificate.as_str())] {
+    for (structure, provider, merchant, secret) in [
+        (carteville, "payfip", "000123", ""),
+        (ecureuils, "systempay", "12345678", certificate.as_str()),
+    ] {
         sqlx::query("INSERT INTO regies (structure_id, provider, environment, merchant_id, secret) VALUES ($1, $2, 'simulee', $3, $4)")
             .bind(structure)
             .bind(provider)
@@ -766,7 +938,10 @@ async fn insert_payment(
 /// « Vacances de Noël » → « vacances de Noël », for use inside a sentence.
 fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn round_up_to_ten_euros(amount: Cents) -> Cents {

@@ -29,10 +29,26 @@ pub struct DemoAccount {
 }
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { who: "Famille DUPONT (première connexion)", identifiant: "dupont", password: "bienvenue" },
-    DemoAccount { who: "Famille MARTIN", identifiant: "martin", password: "Martin-Demo-2026!" },
-    DemoAccount { who: "Gestionnaire (/gestion)", identifiant: "gestion", password: "Gestion-Demo-2026!" },
-    DemoAccount { who: "Administrateur (/gestion, personnel)", identifiant: "admin", password: "Admin-Demo-2026!" },
+    DemoAccount {
+        who: "Famille DUPONT (première connexion)",
+        identifiant: "dupont",
+        password: "bienvenue",
+    },
+    DemoAccount {
+        who: "Famille MARTIN",
+        identifiant: "martin",
+        password: "Martin-Demo-2026!",
+    },
+    DemoAccount {
+        who: "Gestionnaire (/gestion)",
+        identifiant: "gestion",
+        password: "Gestion-Demo-2026!",
+    },
+    DemoAccount {
+        who: "Administrateur (/gestion, personnel)",
+        identifiant: "admin",
+        password: "Admin-Demo-2026!",
+    },
 ];
 
 /// The password of every synthetic family (`famille000001`, …), for load tests.
@@ -40,11 +56,17 @@ pub const SYNTHETIC_PASSWORD: &str = "Famille-Demo-2026!";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("la base de données contient déjà des données : les données de démonstration ne sont chargées que dans une base vide")]
+    #[error(
+        "la base de données contient déjà des données : les données de démonstration ne sont chargées que dans une base vide"
+    )]
     NotEmpty,
-    #[error("les familles de test demandent les données de démonstration : lancez d'abord `ribambelle demo`")]
+    #[error(
+        "les familles de test demandent les données de démonstration : lancez d'abord `ribambelle demo`"
+    )]
     NoDemo,
-    #[error("{activity} n'ouvre aucun jour dans les {horizon_days} prochains jours : aucune demande ajoutée")]
+    #[error(
+        "{activity} n'ouvre aucun jour dans les {horizon_days} prochains jours : aucune demande ajoutée"
+    )]
     NoOpenDay { activity: String, horizon_days: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -55,7 +77,8 @@ pub enum DemoError {
 /// The day after `day`; the demo's dates are far from the calendar's end, but an error beats
 /// a panic if a clock ever says otherwise.
 pub(crate) fn next_day(day: jiff::civil::Date) -> Result<jiff::civil::Date, DemoError> {
-    day.tomorrow().map_err(|e| DemoError::Store(StoreError::Reference(format!("date after {day}: {e}"))))
+    day.tomorrow()
+        .map_err(|e| DemoError::Store(StoreError::Reference(format!("date after {day}: {e}"))))
 }
 
 impl From<sqlx::Error> for DemoError {
@@ -83,9 +106,16 @@ const MOVED_CLOCK: &str = "demo_clock_ahead_ms";
 /// None for a database the demo did not make, or made on the system clock: no real
 /// family's deadlines, invoices or payments are ever dated by a moved clock.
 pub async fn saved_clock(db: &Db) -> Result<Option<Clock>, StoreError> {
-    let ahead: Option<String> = sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1").bind(MOVED_CLOCK).fetch_optional(db.reader()).await?;
+    let ahead: Option<String> = sqlx::query_scalar("SELECT value FROM app_state WHERE key = $1")
+        .bind(MOVED_CLOCK)
+        .fetch_optional(db.reader())
+        .await?;
     ahead
-        .map(|ms| ms.parse().map(|ms| Clock::running_ahead(SignedDuration::from_millis(ms))).map_err(|e| StoreError::corrupt("app_state.demo_clock_ahead_ms", e)))
+        .map(|ms| {
+            ms.parse()
+                .map(|ms| Clock::running_ahead(SignedDuration::from_millis(ms)))
+                .map_err(|e| StoreError::corrupt("app_state.demo_clock_ahead_ms", e))
+        })
         .transpose()
 }
 
@@ -102,7 +132,12 @@ pub async fn add_families(
 /// Families whose id lies in `first..=last` have accepted every current text of their
 /// structures and signed every règlement of their children, as families who have used the
 /// portal for a while (MARTIN, the synthetic families).
-pub(crate) async fn onboard(tx: &mut Transaction<'_, Any>, first: i64, last: i64, now: Timestamp) -> Result<(), DemoError> {
+pub(crate) async fn onboard(
+    tx: &mut Transaction<'_, Any>,
+    first: i64,
+    last: i64,
+    now: Timestamp,
+) -> Result<(), DemoError> {
     sqlx::query(
         "INSERT INTO consents (family_id, legal_text_id, accepted_at) \
          SELECT fs.family_id, t.id, $3 FROM legal_texts t JOIN family_structures fs ON fs.structure_id = t.structure_id \
@@ -113,7 +148,10 @@ pub(crate) async fn onboard(tx: &mut Transaction<'_, Any>, first: i64, last: i64
     .bind(db_time(now))
     .execute(&mut **tx)
     .await?;
-    let signed_at = ribambelle_domain::french::date_time(now.to_zoned_datetime(ribambelle_domain::clock::paris()).datetime());
+    let signed_at = ribambelle_domain::french::date_time(
+        now.to_zoned_datetime(ribambelle_domain::clock::paris())
+            .datetime(),
+    );
     sqlx::query(
         "INSERT INTO reglement_signatures (child_id, legal_text_id, signer_name, signed_place, signed_at_text, recorded_at) \
          SELECT DISTINCT c.id, t.id, f.last_name || ' ' || f.first_name, 'CarteVille', $3, $4 FROM children c \

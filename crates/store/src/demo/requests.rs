@@ -8,13 +8,31 @@ use sqlx::Row;
 
 use super::{DemoError, fixed::zone_calendar};
 use crate::{
-    Db, bookings, db_time,
+    Db, bookings,
     bulk::{Bulk, Val},
+    db_time,
 };
 
-const RESERVATION_COLUMNS: [&str; 8] = ["family_id", "child_id", "activity_id", "day", "state", "amount_cents", "confirmed_at", "updated_at"];
-const REQUEST_COLUMNS: [&str; 8] =
-    ["confirmation_key", "family_id", "child_id", "activity_id", "day", "action", "amount_cents", "confirmed_at"];
+const RESERVATION_COLUMNS: [&str; 8] = [
+    "family_id",
+    "child_id",
+    "activity_id",
+    "day",
+    "state",
+    "amount_cents",
+    "confirmed_at",
+    "updated_at",
+];
+const REQUEST_COLUMNS: [&str; 8] = [
+    "confirmation_key",
+    "family_id",
+    "child_id",
+    "activity_id",
+    "day",
+    "action",
+    "amount_cents",
+    "confirmed_at",
+];
 
 /// Four school weeks of APS SOIR.
 const OPEN_DAYS: usize = 20;
@@ -37,7 +55,10 @@ pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, De
         .map(|d| d.to_string())
         .collect();
     if days.is_empty() {
-        return Err(DemoError::NoOpenDay { activity: activity.name.clone(), horizon_days: activity.rules.horizon_days });
+        return Err(DemoError::NoOpenDay {
+            activity: activity.name.clone(),
+            horizon_days: activity.rules.horizon_days,
+        });
     }
     let children = sqlx::query(
         "SELECT c.id, c.family_id FROM children c JOIN families f ON f.id = c.family_id \
@@ -62,11 +83,27 @@ pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, De
                 break 'fill;
             }
             let (child, family): (i64, i64) = (row.get("id"), row.get("family_id"));
-            let reservation: [Val; 8] =
-                [family.into(), child.into(), activity_id.into(), day.as_str().into(), "non_transmise".into(), 290i64.into(), at.as_str().into(), at.as_str().into()];
+            let reservation: [Val; 8] = [
+                family.into(),
+                child.into(),
+                activity_id.into(),
+                day.as_str().into(),
+                "non_transmise".into(),
+                290i64.into(),
+                at.as_str().into(),
+                at.as_str().into(),
+            ];
             reservations.push(&mut tx, reservation).await?;
-            let request: [Val; 8] =
-                ["bench".into(), family.into(), child.into(), activity_id.into(), day.as_str().into(), "reserver".into(), 290i64.into(), at.as_str().into()];
+            let request: [Val; 8] = [
+                "bench".into(),
+                family.into(),
+                child.into(),
+                activity_id.into(),
+                day.as_str().into(),
+                "reserver".into(),
+                290i64.into(),
+                at.as_str().into(),
+            ];
             requests.push(&mut tx, request).await?;
             added += 1;
         }

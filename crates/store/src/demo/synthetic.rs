@@ -15,9 +15,9 @@ use super::{
     fixed::zone_calendar,
 };
 use crate::{
-    Backend, Db, db_time,
+    Backend, Db,
     bulk::{Bulk, Val},
-    portal,
+    db_time, portal,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,23 +29,68 @@ pub struct SyntheticReport {
     pub seconds: f64,
 }
 
-const FIRST_NAMES: &[&str] = &["Jade", "Gabriel", "Louise", "Raphaël", "Ambre", "Arthur", "Alba", "Jules", "Rose", "Maël"];
-const LAST_NAMES: &[&str] = &["MOREAU", "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT"];
+const FIRST_NAMES: &[&str] = &[
+    "Jade", "Gabriel", "Louise", "Raphaël", "Ambre", "Arthur", "Alba", "Jules", "Rose", "Maël",
+];
+const LAST_NAMES: &[&str] = &[
+    "MOREAU", "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX",
+    "VINCENT",
+];
 
 const FAMILY_COLUMNS: [&str; 11] = [
-    "public_id", "identifiant", "civility", "last_name", "first_name", "emails", "password_hash",
-    "must_change_password", "quotient_familial", "created_at", "updated_at",
+    "public_id",
+    "identifiant",
+    "civility",
+    "last_name",
+    "first_name",
+    "emails",
+    "password_hash",
+    "must_change_password",
+    "quotient_familial",
+    "created_at",
+    "updated_at",
 ];
 const LINK_COLUMNS: [&str; 2] = ["family_id", "structure_id"];
-const CHILD_COLUMNS: [&str; 6] = ["public_id", "family_id", "first_name", "last_name", "birth_date", "school"];
+const CHILD_COLUMNS: [&str; 6] = [
+    "public_id",
+    "family_id",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "school",
+];
 const PAYMENT_COLUMNS: [&str; 10] = [
-    "public_id", "family_id", "structure_id", "wallet_id", "amount_cents", "mode", "reference", "state", "created_at", "paid_at",
+    "public_id",
+    "family_id",
+    "structure_id",
+    "wallet_id",
+    "amount_cents",
+    "mode",
+    "reference",
+    "state",
+    "created_at",
+    "paid_at",
 ];
 const REGISTRATION_COLUMNS: [&str; 2] = ["child_id", "activity_id"];
-const RESERVATION_COLUMNS: [&str; 8] =
-    ["family_id", "child_id", "activity_id", "day", "state", "amount_cents", "confirmed_at", "updated_at"];
-const CONSOMMATION_COLUMNS: [&str; 7] =
-    ["family_id", "child_id", "activity_id", "day", "quantity", "unit_price_cents", "amount_cents"];
+const RESERVATION_COLUMNS: [&str; 8] = [
+    "family_id",
+    "child_id",
+    "activity_id",
+    "day",
+    "state",
+    "amount_cents",
+    "confirmed_at",
+    "updated_at",
+];
+const CONSOMMATION_COLUMNS: [&str; 7] = [
+    "family_id",
+    "child_id",
+    "activity_id",
+    "day",
+    "quantity",
+    "unit_price_cents",
+    "amount_cents",
+];
 
 /// What every synthetic family shares, worked out once before the load.
 struct Plan {
@@ -70,14 +115,22 @@ struct NewChild {
     quotient_familial: Option<i64>,
 }
 
-pub(super) async fn add(db: &Db, hashing: &PasswordHashing, count: u32, now: Timestamp) -> Result<SyntheticReport, DemoError> {
+pub(super) async fn add(
+    db: &Db,
+    hashing: &PasswordHashing,
+    count: u32,
+    now: Timestamp,
+) -> Result<SyntheticReport, DemoError> {
     let started = Instant::now();
     let plan = plan(db, hashing, now).await?;
     let mut tx = db.begin().await?;
-    let offset: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM families WHERE identifiant LIKE 'famille%'")
+    let offset: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM families WHERE identifiant LIKE 'famille%'")
+            .fetch_one(&mut *tx)
+            .await?;
+    let first_new_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM families")
         .fetch_one(&mut *tx)
         .await?;
-    let first_new_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM families").fetch_one(&mut *tx).await?;
 
     let families = insert_families(&mut tx, &plan, offset, count, first_new_id).await?;
     insert_links_and_payments(&mut tx, &plan, &families).await?;
@@ -105,8 +158,18 @@ async fn plan(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> Result<Plan
         .await?
         .ok_or(DemoError::NoDemo)?;
     let activities = load_activities(db, structure_id).await?;
-    let by_name = |name: &str| activities.iter().find(|a| a.name == name).cloned().ok_or(DemoError::NoDemo);
-    let (matin, soir, cantine) = (by_name("APS MATIN")?, by_name("APS SOIR")?, by_name("RESTAURATION")?);
+    let by_name = |name: &str| {
+        activities
+            .iter()
+            .find(|a| a.name == name)
+            .cloned()
+            .ok_or(DemoError::NoDemo)
+    };
+    let (matin, soir, cantine) = (
+        by_name("APS MATIN")?,
+        by_name("APS SOIR")?,
+        by_name("RESTAURATION")?,
+    );
     let calendar = zone_calendar()?;
     let today = paris_date(now);
     Ok(Plan {
@@ -161,11 +224,17 @@ fn family_row(plan: &Plan, index: i64) -> [Val; 11] {
 }
 
 /// Attaches every family to CarteVille and gives it a prepaid credit at the restaurant.
-async fn insert_links_and_payments(tx: &mut Transaction<'_, Any>, plan: &Plan, families: &[i64]) -> Result<(), DemoError> {
+async fn insert_links_and_payments(
+    tx: &mut Transaction<'_, Any>,
+    plan: &Plan,
+    families: &[i64],
+) -> Result<(), DemoError> {
     let mut links = Bulk::new(plan.backend, "family_structures", &LINK_COLUMNS);
     let mut payments = Bulk::new(plan.backend, "payments", &PAYMENT_COLUMNS);
     for &family in families {
-        links.push(tx, [family.into(), plan.structure_id.into()]).await?;
+        links
+            .push(tx, [family.into(), plan.structure_id.into()])
+            .await?;
         payments.push(tx, payment_row(plan, family)).await?;
     }
     links.flush(tx).await?;
@@ -213,7 +282,11 @@ async fn insert_children(
     .await?;
     Ok(rows
         .iter()
-        .map(|r| NewChild { id: r.get("id"), family_id: r.get("family_id"), quotient_familial: r.get("quotient_familial") })
+        .map(|r| NewChild {
+            id: r.get("id"),
+            family_id: r.get("family_id"),
+            quotient_familial: r.get("quotient_familial"),
+        })
         .collect())
 }
 
@@ -235,20 +308,30 @@ fn child_row(i: usize, k: usize, family: i64, offset: i64) -> [Val; 6] {
 
 /// Registers every child to the périscolaire and the restaurant, books its lunches ahead
 /// and records those behind; returns how many reservations and consommations it wrote.
-async fn insert_bookings(tx: &mut Transaction<'_, Any>, plan: &Plan, children: &[NewChild]) -> Result<(u64, u64), DemoError> {
+async fn insert_bookings(
+    tx: &mut Transaction<'_, Any>,
+    plan: &Plan,
+    children: &[NewChild],
+) -> Result<(u64, u64), DemoError> {
     let mut registrations = Bulk::new(plan.backend, "registrations", &REGISTRATION_COLUMNS);
     let mut reservations = Bulk::new(plan.backend, "reservations", &RESERVATION_COLUMNS);
     let mut consommations = Bulk::new(plan.backend, "consommations", &CONSOMMATION_COLUMNS);
     for child in children {
         for activity in [&plan.matin, &plan.soir, &plan.cantine] {
-            registrations.push(tx, [child.id.into(), activity.id.into()]).await?;
+            registrations
+                .push(tx, [child.id.into(), activity.id.into()])
+                .await?;
         }
         let price = plan.cantine.price(child.quotient_familial).0;
         for day in &plan.upcoming {
-            reservations.push(tx, reservation_row(plan, child, day, price)).await?;
+            reservations
+                .push(tx, reservation_row(plan, child, day, price))
+                .await?;
         }
         for day in &plan.past {
-            consommations.push(tx, consommation_row(plan, child, day, price)).await?;
+            consommations
+                .push(tx, consommation_row(plan, child, day, price))
+                .await?;
         }
     }
     registrations.flush(tx).await?;
@@ -284,7 +367,12 @@ fn consommation_row(plan: &Plan, child: &NewChild, day: &str, price: i64) -> [Va
 }
 
 /// The days `activity` is open from `from` to `to` included, formatted as stored.
-fn open_days(activity: &Activity, calendar: &SchoolCalendar, from: Date, to: Date) -> Result<Vec<String>, DemoError> {
+fn open_days(
+    activity: &Activity,
+    calendar: &SchoolCalendar,
+    from: Date,
+    to: Date,
+) -> Result<Vec<String>, DemoError> {
     let mut days = Vec::new();
     let mut day = from;
     while day <= to {
@@ -297,23 +385,26 @@ fn open_days(activity: &Activity, calendar: &SchoolCalendar, from: Date, to: Dat
 }
 
 async fn load_activities(db: &Db, structure_id: i64) -> Result<Vec<Activity>, DemoError> {
-    let rows = sqlx::query("SELECT id, wallet_id, name, period_kind, weekdays FROM activities WHERE structure_id = $1")
-        .bind(structure_id)
-        .fetch_all(db.reader())
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, wallet_id, name, period_kind, weekdays FROM activities WHERE structure_id = $1",
+    )
+    .bind(structure_id)
+    .fetch_all(db.reader())
+    .await?;
     let mut activities = Vec::new();
     for r in rows {
         let id: i64 = r.get("id");
-        let brackets = sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
-            .bind(id)
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(|b| ribambelle_domain::activity::PriceBracket {
-                qf_max: b.get("qf_max"),
-                price: ribambelle_domain::money::Cents(b.get("price_cents")),
-            })
-            .collect();
+        let brackets =
+            sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
+                .bind(id)
+                .fetch_all(db.reader())
+                .await?
+                .iter()
+                .map(|b| ribambelle_domain::activity::PriceBracket {
+                    qf_max: b.get("qf_max"),
+                    price: ribambelle_domain::money::Cents(b.get("price_cents")),
+                })
+                .collect();
         let period_kind: String = r.get("period_kind");
         let weekdays: String = r.get("weekdays");
         activities.push(Activity {

@@ -28,10 +28,22 @@ struct ConditionsPage {
     errors: FormErrors,
 }
 
-async fn render(state: &AppState, family: &FamilySession, texts: Vec<LegalText>, errors: FormErrors) -> Result<Response, AppError> {
-    let structure = portal::family_structures(&state.db, family.account.id).await?.into_iter().next();
+async fn render(
+    state: &AppState,
+    family: &FamilySession,
+    texts: Vec<LegalText>,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    let structure = portal::family_structures(&state.db, family.account.id)
+        .await?
+        .into_iter()
+        .next();
     let page = ConditionsPage {
-        layout: Layout::new("Documents à consulter", structure).with_shell(Shell::onboarding(state, family, "/conditions")),
+        layout: Layout::new("Documents à consulter", structure).with_shell(Shell::onboarding(
+            state,
+            family,
+            "/conditions",
+        )),
         csrf: family.session.csrf_token.clone(),
         texts,
         errors,
@@ -39,13 +51,18 @@ async fn render(state: &AppState, family: &FamilySession, texts: Vec<LegalText>,
     Ok(Html(page.render()?).into_response())
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: FamilySession) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: FamilySession,
+) -> Result<Response, AppError> {
     if family.account.must_change_password {
         return Ok(Redirect::to("/premiere-connexion").into_response());
     }
     let texts = legal::pending_consents(&state.db, family.account.id).await?;
     if texts.is_empty() {
-        return Ok(Redirect::to(super::next_step(&state, family.account.id, false).await?).into_response());
+        return Ok(
+            Redirect::to(super::next_step(&state, family.account.id, false).await?).into_response(),
+        );
     }
     render(&state, &family, texts, FormErrors::default()).await
 }
@@ -56,16 +73,26 @@ pub(crate) async fn submit(
     family: FamilySession,
     FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let csrf = fields.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str());
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map_or("", |(_, v)| v.as_str());
     check_csrf(&family.session.csrf_token, csrf)?;
     if family.account.must_change_password {
         return Ok(Redirect::to("/premiere-connexion").into_response());
     }
     let texts = legal::pending_consents(&state.db, family.account.id).await?;
-    let ticked = |text: &LegalText| fields.iter().any(|(k, v)| *k == format!("texte_{}", text.id) && v == "oui");
+    let ticked = |text: &LegalText| {
+        fields
+            .iter()
+            .any(|(k, v)| *k == format!("texte_{}", text.id) && v == "oui")
+    };
     let mut errors = FormErrors::default();
     for text in texts.iter().filter(|t| !ticked(t)) {
-        errors.add(format!("texte_{}", text.id), "Cochez cette case pour continuer : vous devez avoir pris connaissance de ce document.");
+        errors.add(
+            format!("texte_{}", text.id),
+            "Cochez cette case pour continuer : vous devez avoir pris connaissance de ce document.",
+        );
     }
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, texts, errors).await?));

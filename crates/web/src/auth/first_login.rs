@@ -5,10 +5,7 @@ use axum::{
     extract::State,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::{
-    password::Verification,
-    password_policy::PasswordPolicy,
-};
+use ribambelle_domain::{password::Verification, password_policy::PasswordPolicy};
 use ribambelle_store::{accounts, portal};
 use serde::Deserialize;
 
@@ -33,10 +30,22 @@ struct FirstLoginPage {
     next: &'static str,
 }
 
-async fn render(state: &AppState, family: &FamilySession, errors: FormErrors, saved: bool) -> Result<Response, AppError> {
-    let structure = portal::family_structures(&state.db, family.account.id).await?.into_iter().next();
+async fn render(
+    state: &AppState,
+    family: &FamilySession,
+    errors: FormErrors,
+    saved: bool,
+) -> Result<Response, AppError> {
+    let structure = portal::family_structures(&state.db, family.account.id)
+        .await?
+        .into_iter()
+        .next();
     let shell = Shell::onboarding(state, family, "/premiere-connexion");
-    let next = if saved { super::next_step(state, family.account.id, false).await? } else { "/accueil" };
+    let next = if saved {
+        super::next_step(state, family.account.id, false).await?
+    } else {
+        "/accueil"
+    };
     let page = FirstLoginPage {
         layout: Layout::new("Première connexion", structure).with_shell(shell),
         csrf: family.session.csrf_token.clone(),
@@ -49,7 +58,10 @@ async fn render(state: &AppState, family: &FamilySession, errors: FormErrors, sa
     Ok(Html(page.render()?).into_response())
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: FamilySession) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: FamilySession,
+) -> Result<Response, AppError> {
     if !family.account.must_change_password {
         return Ok(Redirect::to("/accueil").into_response());
     }
@@ -57,7 +69,10 @@ pub(crate) async fn page(State(state): State<AppState>, family: FamilySession) -
 }
 
 /// Shown after the password is saved (the form redirects here, so a reload resubmits nothing).
-pub(crate) async fn saved(State(state): State<AppState>, family: FamilySession) -> Result<Response, AppError> {
+pub(crate) async fn saved(
+    State(state): State<AppState>,
+    family: FamilySession,
+) -> Result<Response, AppError> {
     if family.account.must_change_password {
         return Ok(Redirect::to("/premiere-connexion").into_response());
     }
@@ -75,7 +90,12 @@ pub(crate) struct NewPasswordForm {
 }
 
 /// The checks every new password goes through, with a message per broken rule.
-pub(crate) fn check_new_password(policy: &PasswordPolicy, new: &str, confirmation: &str, personal: &[&str]) -> FormErrors {
+pub(crate) fn check_new_password(
+    policy: &PasswordPolicy,
+    new: &str,
+    confirmation: &str,
+    personal: &[&str],
+) -> FormErrors {
     let mut errors = FormErrors::default();
     if new.is_empty() {
         errors.add("nouveau", "Saisissez le nouveau mot de passe.");
@@ -85,9 +105,15 @@ pub(crate) fn check_new_password(policy: &PasswordPolicy, new: &str, confirmatio
         }
     }
     if confirmation.is_empty() {
-        errors.add("confirmation", "Saisissez à nouveau le mot de passe pour le confirmer.");
+        errors.add(
+            "confirmation",
+            "Saisissez à nouveau le mot de passe pour le confirmer.",
+        );
     } else if confirmation != new {
-        errors.add("confirmation", "La confirmation ne correspond pas au nouveau mot de passe.");
+        errors.add(
+            "confirmation",
+            "La confirmation ne correspond pas au nouveau mot de passe.",
+        );
     }
     errors
 }
@@ -102,12 +128,26 @@ pub(crate) async fn submit(
         return Ok(Redirect::to("/accueil").into_response());
     }
     let account = &family.account;
-    let personal = [account.identifiant.as_str(), account.last_name.as_str(), account.first_name.as_str()];
-    let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
+    let personal = [
+        account.identifiant.as_str(),
+        account.last_name.as_str(),
+        account.first_name.as_str(),
+    ];
+    let mut errors = check_new_password(
+        &state.config.password_policy,
+        &form.nouveau,
+        &form.confirmation,
+        &personal,
+    );
     if errors.is_empty() {
-        let current = accounts::family_password_hash(&state.db, account.id).await?.unwrap_or_default();
+        let current = accounts::family_password_hash(&state.db, account.id)
+            .await?
+            .unwrap_or_default();
         if verify_password(&state, form.nouveau.clone(), current).await? != Verification::Invalid {
-            errors.add("nouveau", "Choisissez un mot de passe différent de celui qui vous a été fourni.");
+            errors.add(
+                "nouveau",
+                "Choisissez un mot de passe différent de celui qui vous a été fourni.",
+            );
         }
     }
     if !errors.is_empty() {
@@ -115,6 +155,15 @@ pub(crate) async fn submit(
     }
     let hash = hash_password(&state, form.nouveau).await?;
     let keep = Some(family.session.token_hash.as_str());
-    accounts::set_family_password(&state.db, account.id, &hash, true, keep, None, state.clock.now()).await?;
+    accounts::set_family_password(
+        &state.db,
+        account.id,
+        &hash,
+        true,
+        keep,
+        None,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/premiere-connexion/enregistre").into_response())
 }

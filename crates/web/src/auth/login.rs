@@ -82,7 +82,9 @@ pub(crate) struct LoginNotice {
 impl LoginNotice {
     pub fn text(&self) -> Option<&'static str> {
         if self.attente.is_some() {
-            Some("L'attente est terminée : saisissez à nouveau votre mot de passe pour vous connecter.")
+            Some(
+                "L'attente est terminée : saisissez à nouveau votre mot de passe pour vous connecter.",
+            )
         } else if self.deconnecte.is_some() {
             Some("Vous êtes déconnecté. À bientôt !")
         } else {
@@ -100,7 +102,10 @@ pub(crate) async fn home(MaybeSession(session): MaybeSession) -> Response {
     Redirect::to(target).into_response()
 }
 
-pub(crate) async fn page(State(state): State<AppState>, Query(notice): Query<LoginNotice>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Query(notice): Query<LoginNotice>,
+) -> Result<Html<String>, AppError> {
     let mut page = Audience::Family.page(&state).await?;
     page.notice = notice.text();
     Ok(Html(page.render()?))
@@ -126,7 +131,12 @@ pub(crate) async fn sign_in(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::default();
     errors.require("identifiant", &form.identifiant, "votre identifiant", 100);
-    errors.require("mot_de_passe", &form.mot_de_passe, "votre mot de passe", 200);
+    errors.require(
+        "mot_de_passe",
+        &form.mot_de_passe,
+        "votre mot de passe",
+        200,
+    );
     let mut page = audience.page(state).await?;
     page.identifiant = form.identifiant.chars().take(100).collect();
     if !errors.is_empty() {
@@ -137,7 +147,15 @@ pub(crate) async fn sign_in(
         Audience::Family => accounts::family_credentials(&state.db, &form.identifiant).await?,
         Audience::Staff => accounts::staff_credentials(&state.db, &form.identifiant).await?,
     };
-    let outcome = match authenticate(state, &form.identifiant, &form.mot_de_passe, address, credentials).await {
+    let outcome = match authenticate(
+        state,
+        &form.identifiant,
+        &form.mot_de_passe,
+        address,
+        credentials,
+    )
+    .await
+    {
         // Too many logins at once: the family waits its turn, nothing was checked.
         Err(AppError::Busy) => return super::waiting::queue(state, audience, form, jar).await,
         other => other?,
@@ -157,12 +175,26 @@ pub(crate) async fn sign_in(
     if authenticated.needs_rehash {
         upgrade_hash(state, audience, credentials.id, &form.mot_de_passe).await;
     }
-    if matches!(audience, Audience::Staff) && second_factor::of(&state.db, credentials.id).await?.enabled_at.is_some() {
+    if matches!(audience, Audience::Staff)
+        && second_factor::of(&state.db, credentials.id)
+            .await?
+            .enabled_at
+            .is_some()
+    {
         // No session before the code: the password alone opens nothing.
-        let challenge = second_factor::challenge(&state.db, credentials.id, state.clock.now()).await?;
+        let challenge =
+            second_factor::challenge(&state.db, credentials.id, state.clock.now()).await?;
         return crate::gestion::second_factor::code_page(state, challenge, None).await;
     }
-    open_session(state, audience, credentials.id, credentials.must_change_password, previous, jar).await
+    open_session(
+        state,
+        audience,
+        credentials.id,
+        credentials.must_change_password,
+        previous,
+        jar,
+    )
+    .await
 }
 
 /// Opens a new session (a fresh id, the previous one ended) for an authenticated account
@@ -181,20 +213,32 @@ pub(crate) async fn open_session(
     let now = state.clock.now();
     let (principal, structure, target) = match audience {
         Audience::Family => {
-            let structure = portal::family_structures(&state.db, id).await?.first().map(|s| s.id);
+            let structure = portal::family_structures(&state.db, id)
+                .await?
+                .first()
+                .map(|s| s.id);
             let target = super::next_step(state, id, must_change_password).await?;
             (sessions::Principal::Family(id), structure, target)
         }
         Audience::Staff => (sessions::Principal::Staff(id), None, "/gestion"),
     };
-    let (token, _) = sessions::create(&state.db, principal, structure, now, &state.config.session_policy).await?;
+    let (token, _) = sessions::create(
+        &state.db,
+        principal,
+        structure,
+        now,
+        &state.config.session_policy,
+    )
+    .await?;
     tracing::info!(account = id, "signed in");
     Ok((jar.add(session_cookie(state, token)), Redirect::to(target)).into_response())
 }
 
 /// Re-hashes with the configured parameters, raised since the account's last login.
 async fn upgrade_hash(state: &AppState, audience: Audience, id: i64, password: &str) {
-    let Ok(hash) = super::hash_password(state, password.to_owned()).await else { return };
+    let Ok(hash) = super::hash_password(state, password.to_owned()).await else {
+        return;
+    };
     let saved = match audience {
         Audience::Family => accounts::rehash_family_password(&state.db, id, &hash).await,
         Audience::Staff => accounts::rehash_staff_password(&state.db, id, &hash).await,
@@ -227,7 +271,13 @@ impl CsrfOnly {
 }
 
 /// Ends the session on the server and clears the cookie.
-pub(crate) async fn sign_out(state: &AppState, jar: CookieJar, session: Option<sessions::Session>, csrf: &str, then: &str) -> Result<Response, AppError> {
+pub(crate) async fn sign_out(
+    state: &AppState,
+    jar: CookieJar,
+    session: Option<sessions::Session>,
+    csrf: &str,
+    then: &str,
+) -> Result<Response, AppError> {
     if let Some(session) = session {
         check_csrf(&session.csrf_token, csrf)?;
         sessions::delete(&state.db, &session.token_hash).await?;

@@ -36,8 +36,16 @@ static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Argon2 is slow on purpose: it runs on the blocking pool, not on the request threads,
 /// and waits for its turn in the password queue.
-pub(crate) async fn verify_password(state: &AppState, password: String, hash: String) -> Result<Verification, AppError> {
-    state.password_queue.run(move |hashing| hashing.verify(&password, &hash)).await.map_err(|_| AppError::Busy)
+pub(crate) async fn verify_password(
+    state: &AppState,
+    password: String,
+    hash: String,
+) -> Result<Verification, AppError> {
+    state
+        .password_queue
+        .run(move |hashing| hashing.verify(&password, &hash))
+        .await
+        .map_err(|_| AppError::Busy)
 }
 
 pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
@@ -62,7 +70,11 @@ async fn counted_check(
     stored: String,
 ) -> Result<Result<(Verification, Turn), Throttle>, AppError> {
     let now = state.clock.now();
-    let mut turn = state.password_queue.turn().await.map_err(|_| AppError::Busy)?;
+    let mut turn = state
+        .password_queue
+        .turn()
+        .await
+        .map_err(|_| AppError::Busy)?;
     for (counted, (key, policy)) in keys.iter().enumerate() {
         if let Err(decision) = throttle::claim(&state.db, key, policy, now).await? {
             forgive(state, &keys[..counted]).await?;
@@ -70,7 +82,10 @@ async fn counted_check(
         }
     }
     let password = password.to_owned();
-    let Ok(verification) = turn.run(move |hashing| hashing.verify(&password, &stored)).await else {
+    let Ok(verification) = turn
+        .run(move |hashing| hashing.verify(&password, &stored))
+        .await
+    else {
         forgive(state, keys).await?;
         return Err(AppError::Busy);
     };
@@ -99,9 +114,19 @@ pub(crate) async fn authenticate(
     let address_key = throttle::address_key(address);
     let stored = match &credentials {
         Some(c) => c.password_hash.clone(),
-        None => DECOY.get_or_init(|| state.hashing.hash("leurre-jamais-utilise").unwrap_or_default()).clone(),
+        None => DECOY
+            .get_or_init(|| {
+                state
+                    .hashing
+                    .hash("leurre-jamais-utilise")
+                    .unwrap_or_default()
+            })
+            .clone(),
     };
-    let keys = [(account_key.as_str(), ThrottlePolicy::ACCOUNT), (address_key.as_str(), ThrottlePolicy::ADDRESS)];
+    let keys = [
+        (account_key.as_str(), ThrottlePolicy::ACCOUNT),
+        (address_key.as_str(), ThrottlePolicy::ADDRESS),
+    ];
     let (verification, _turn) = match counted_check(state, &keys, password, stored).await? {
         Ok(checked) => checked,
         Err(decision) => return Ok(Err(LoginRefusal::Throttled(decision))),
@@ -110,7 +135,10 @@ pub(crate) async fn authenticate(
         (Some(credentials), Verification::Valid | Verification::ValidNeedsRehash) => {
             throttle::clear(&state.db, &account_key).await?;
             forgive(state, &keys[1..]).await?;
-            Ok(Ok(Authenticated { credentials, needs_rehash: verification == Verification::ValidNeedsRehash }))
+            Ok(Ok(Authenticated {
+                credentials,
+                needs_rehash: verification == Verification::ValidNeedsRehash,
+            }))
         }
         _ => {
             tracing::info!(login = %login, %address, "login refused");
@@ -134,7 +162,14 @@ pub(crate) async fn check_current_password(
         return Ok(Err(WRONG.to_owned()));
     }
     let account_key = throttle::account_key(login);
-    match counted_check(state, &[(account_key.as_str(), ThrottlePolicy::ACCOUNT)], given, stored).await? {
+    match counted_check(
+        state,
+        &[(account_key.as_str(), ThrottlePolicy::ACCOUNT)],
+        given,
+        stored,
+    )
+    .await?
+    {
         Err(decision) => Ok(Err(LoginRefusal::Throttled(decision).message(audience))),
         Ok((Verification::Invalid, _)) => Ok(Err(WRONG.to_owned())),
         Ok((_, _turn)) => {
@@ -165,11 +200,18 @@ impl LoginRefusal {
 
 /// Where a family goes after signing in: its first password, the texts to accept, the
 /// règlements to sign, then the home page.
-pub(crate) async fn next_step(state: &AppState, family_id: i64, must_change_password: bool) -> Result<&'static str, AppError> {
+pub(crate) async fn next_step(
+    state: &AppState,
+    family_id: i64,
+    must_change_password: bool,
+) -> Result<&'static str, AppError> {
     if must_change_password {
         return Ok("/premiere-connexion");
     }
-    if !ribambelle_store::legal::pending_consents(&state.db, family_id).await?.is_empty() {
+    if !ribambelle_store::legal::pending_consents(&state.db, family_id)
+        .await?
+        .is_empty()
+    {
         return Ok("/conditions");
     }
     let reglements = ribambelle_store::legal::reglements(&state.db, family_id).await?;

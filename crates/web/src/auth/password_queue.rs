@@ -112,7 +112,11 @@ impl PasswordQueue {
             Ok(permit) => permit,
             Err(_) => self.wait_for_place().await?,
         };
-        Ok(Turn { permit: Some(permit), hashing: self.hashing.clone(), counters: self.counters.clone() })
+        Ok(Turn {
+            permit: Some(permit),
+            hashing: self.hashing.clone(),
+            counters: self.counters.clone(),
+        })
     }
 
     async fn wait_for_place(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
@@ -146,12 +150,19 @@ pub struct Turn {
 
 impl Turn {
     /// Runs `work` with the hashing on the blocking pool, in this place.
-    pub async fn run<T: Send + 'static>(&mut self, work: impl FnOnce(&PasswordHashing) -> T + Send + 'static) -> Result<T, Busy> {
-        let Some(permit) = self.permit.take() else { return Err(Busy) };
+    pub async fn run<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&PasswordHashing) -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let Some(permit) = self.permit.take() else {
+            return Err(Busy);
+        };
         let (hashing, counters) = (self.hashing.clone(), self.counters.clone());
         let result = tokio::task::spawn_blocking(move || {
             let now_running = counters.running.fetch_add(1, Ordering::Relaxed) + 1;
-            counters.most_running.fetch_max(now_running, Ordering::Relaxed);
+            counters
+                .most_running
+                .fetch_max(now_running, Ordering::Relaxed);
             let result = work(&hashing);
             counters.computed.fetch_add(1, Ordering::Relaxed);
             counters.running.fetch_sub(1, Ordering::Relaxed);

@@ -78,7 +78,10 @@ fn tabs(all: &[ChildReglement], current: &str) -> Vec<ChildTab> {
     let mut tabs: Vec<ChildTab> = Vec::new();
     for item in all {
         let signed = item.signature.is_some();
-        match tabs.iter_mut().find(|t| t.public_id == item.child_public_id) {
+        match tabs
+            .iter_mut()
+            .find(|t| t.public_id == item.child_public_id)
+        {
             Some(tab) => tab.signed &= signed,
             None => tabs.push(ChildTab {
                 public_id: item.child_public_id.clone(),
@@ -91,11 +94,16 @@ fn tabs(all: &[ChildReglement], current: &str) -> Vec<ChildTab> {
     tabs
 }
 
-pub(crate) async fn first(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+pub(crate) async fn first(
+    State(state): State<AppState>,
+    family: Family,
+) -> Result<Response, AppError> {
     let all = legal::reglements(&state.db, family.account.id).await?;
     let target = all.iter().find(|r| r.signature.is_none()).or(all.first());
     Ok(match target {
-        Some(item) => Redirect::to(&format!("/reglement-interieur/{}", item.child_public_id)).into_response(),
+        Some(item) => {
+            Redirect::to(&format!("/reglement-interieur/{}", item.child_public_id)).into_response()
+        }
         None => Redirect::to("/accueil").into_response(),
     })
 }
@@ -115,14 +123,23 @@ async fn render(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let all = legal::reglements(&state.db, family.account.id).await?;
-    let fiches: Vec<ChildReglement> = all.iter().filter(|r| r.child_public_id == child).cloned().collect();
-    let Some(first) = fiches.first() else { return Err(AppError::NotFound) };
+    let fiches: Vec<ChildReglement> = all
+        .iter()
+        .filter(|r| r.child_public_id == child)
+        .cloned()
+        .collect();
+    let Some(first) = fiches.first() else {
+        return Err(AppError::NotFound);
+    };
     let child_name = format!("{} {}", first.child_first_name, first.child_last_name);
     let path = format!("/reglement-interieur/{child}");
     let shell = Shell::family(state, family, Section::Dossier, &path).await?;
     let page = ReglementPage {
-        layout: Layout::new(format!("Règlement intérieur de {}", first.child_first_name), Some(family.structure.clone()))
-            .with_shell(shell),
+        layout: Layout::new(
+            format!("Règlement intérieur de {}", first.child_first_name),
+            Some(family.structure.clone()),
+        )
+        .with_shell(shell),
         csrf: family.session.csrf_token.clone(),
         children: tabs(&all, child),
         child_public_id: child.to_owned(),
@@ -153,7 +170,9 @@ pub(crate) async fn page(
     Path(child): Path<String>,
     Query(signed): Query<Signed>,
 ) -> Result<Response, AppError> {
-    let notice = signed.signe.map(|_| "La fiche a bien été validée et transmise.".to_owned());
+    let notice = signed
+        .signe
+        .map(|_| "La fiche a bien été validée et transmise.".to_owned());
     let form = prefilled(&family, state.clock.now());
     render(&state, &family, &child, form, FormErrors::default(), notice).await
 }
@@ -168,9 +187,10 @@ fn check_signature(form: &SignatureForm, today: Date) -> FormErrors {
     errors.require("lieu", &form.lieu, "le lieu de signature", 100);
     match form.date.trim().parse::<Date>() {
         Err(_) => errors.add("date", "Saisissez la date du jour (jj/mm/aaaa)."),
-        Ok(date) if date > today || date < today - 1.day() => {
-            errors.add("date", "La date de signature doit être celle d'aujourd'hui.")
-        }
+        Ok(date) if date > today || date < today - 1.day() => errors.add(
+            "date",
+            "La date de signature doit être celle d'aujourd'hui.",
+        ),
         Ok(_) => {}
     }
     if form.heure.trim().parse::<Time>().is_err() {
@@ -186,14 +206,22 @@ pub(crate) async fn sign(
     FrenchForm(form): FrenchForm<SignatureForm>,
 ) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
-    let Ok(text_id) = form.texte.parse::<i64>() else { return Err(AppError::BadRequest) };
+    let Ok(text_id) = form.texte.parse::<i64>() else {
+        return Err(AppError::BadRequest);
+    };
     let now = state.clock.now();
     let errors = check_signature(&form, paris_date(now));
     if !errors.is_empty() {
-        return Ok(invalid(render(&state, &family, &child, form, errors, None).await?));
+        return Ok(invalid(
+            render(&state, &family, &child, form, errors, None).await?,
+        ));
     }
     let date: Date = form.date.trim().parse().map_err(|_| AppError::BadRequest)?;
-    let time: Time = form.heure.trim().parse().map_err(|_| AppError::BadRequest)?;
+    let time: Time = form
+        .heure
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest)?;
     let signed_at_text = ribambelle_domain::french::date_time(date.to_datetime(time));
     let signature = NewSignature {
         child_public_id: &child,
@@ -231,10 +259,24 @@ mod tests {
         let today = date(2027, 5, 15);
         assert!(check_signature(&form("2027-05-15", "08:05"), today).is_empty());
         assert!(check_signature(&form("2027-05-14", "23:59"), today).is_empty());
-        assert_eq!(check_signature(&form("2027-05-16", "08:05"), today).get("date"), Some("La date de signature doit être celle d'aujourd'hui."));
-        assert!(check_signature(&form("15/05/2027", "08:05"), today).get("date").is_some());
-        assert!(check_signature(&form("2027-05-15", "8h"), today).get("heure").is_some());
-        let unticked = SignatureForm { lu: String::new(), ..form("2027-05-15", "08:05") };
+        assert_eq!(
+            check_signature(&form("2027-05-16", "08:05"), today).get("date"),
+            Some("La date de signature doit être celle d'aujourd'hui.")
+        );
+        assert!(
+            check_signature(&form("15/05/2027", "08:05"), today)
+                .get("date")
+                .is_some()
+        );
+        assert!(
+            check_signature(&form("2027-05-15", "8h"), today)
+                .get("heure")
+                .is_some()
+        );
+        let unticked = SignatureForm {
+            lu: String::new(),
+            ..form("2027-05-15", "08:05")
+        };
         assert!(check_signature(&unticked, today).get("lu").is_some());
     }
 }

@@ -39,7 +39,13 @@ struct RequestPage {
 impl RequestPage {
     fn fields(&self) -> Vec<InputField> {
         vec![
-            InputField::new("identifiant", "Identifiant", "text", &self.identifiant, "username"),
+            InputField::new(
+                "identifiant",
+                "Identifiant",
+                "text",
+                &self.identifiant,
+                "username",
+            ),
             InputField::new("email", "Adresse e-mail", "email", &self.email, "email"),
         ]
     }
@@ -71,13 +77,23 @@ pub(crate) struct RequestForm {
     email: String,
 }
 
-pub(crate) async fn request(State(state): State<AppState>, FrenchForm(form): FrenchForm<RequestForm>) -> Result<Response, AppError> {
+pub(crate) async fn request(
+    State(state): State<AppState>,
+    FrenchForm(form): FrenchForm<RequestForm>,
+) -> Result<Response, AppError> {
     let mut errors = FormErrors::default();
     errors.require("identifiant", &form.identifiant, "votre identifiant", 100);
     if form.email.trim().is_empty() {
-        errors.add("email", "Saisissez l'adresse e-mail que vous avez fournie à la collectivité.");
+        errors.add(
+            "email",
+            "Saisissez l'adresse e-mail que vous avez fournie à la collectivité.",
+        );
     } else if let Err(e) = parse_email_list(form.email.trim()).and_then(|list| {
-        if list.len() == 1 { Ok(list) } else { Err(ribambelle_domain::emails::EmailListError::TooMany { max: 1 }) }
+        if list.len() == 1 {
+            Ok(list)
+        } else {
+            Err(ribambelle_domain::emails::EmailListError::TooMany { max: 1 })
+        }
     }) {
         errors.add("email", e.message());
     }
@@ -100,19 +116,32 @@ pub(crate) async fn request(State(state): State<AppState>, FrenchForm(form): Fre
 
 async fn send_link(state: AppState, identifiant: String, email: String) {
     let result: Result<(), AppError> = async {
-        let Some(account) = accounts::family_by_identifiant_and_email(&state.db, &identifiant, &email).await? else {
+        let Some(account) =
+            accounts::family_by_identifiant_and_email(&state.db, &identifiant, &email).await?
+        else {
             tracing::info!("password reset asked for an unknown identifiant or address");
             return Ok(());
         };
         let now = state.clock.now();
-        if resets::requests_since(&state.db, account.id, now - SignedDuration::from_hours(1)).await? >= MAX_LINKS_PER_HOUR {
-            tracing::warn!(family = account.id, "password reset: too many links asked in an hour");
+        if resets::requests_since(&state.db, account.id, now - SignedDuration::from_hours(1))
+            .await?
+            >= MAX_LINKS_PER_HOUR
+        {
+            tracing::warn!(
+                family = account.id,
+                "password reset: too many links asked in an hour"
+            );
             return Ok(());
         }
-        let structure = portal::home_structure(&state.db).await?.map_or_else(|| "votre structure".to_owned(), |s| s.name);
+        let structure = portal::home_structure(&state.db)
+            .await?
+            .map_or_else(|| "votre structure".to_owned(), |s| s.name);
         let base = state.config.public_url.clone();
         let to = email.trim().to_owned();
-        resets::create(&state.db, account.id, now, |token| reset_mail(&to, &account.identifiant, &structure, &base, token)).await?;
+        resets::create(&state.db, account.id, now, |token| {
+            reset_mail(&to, &account.identifiant, &structure, &base, token)
+        })
+        .await?;
         tracing::info!(family = account.id, "password reset link queued");
         Ok(())
     }
@@ -122,7 +151,13 @@ async fn send_link(state: AppState, identifiant: String, email: String) {
     }
 }
 
-fn reset_mail(to: &str, identifiant: &str, structure: &str, base_url: &str, token: &str) -> NewMail {
+fn reset_mail(
+    to: &str,
+    identifiant: &str,
+    structure: &str,
+    base_url: &str,
+    token: &str,
+) -> NewMail {
     NewMail {
         recipients: vec![to.to_owned()],
         subject: format!("{structure} : réinitialisation de votre mot de passe"),
@@ -180,7 +215,10 @@ impl ResetPage {
     /// The token is in the URL: the page must not leak it to other sites.
     fn respond(self, status: StatusCode) -> Result<Response, AppError> {
         let mut response = (status, Html(self.render()?)).into_response();
-        response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        response.headers_mut().insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
         Ok(response)
     }
 }
@@ -188,12 +226,19 @@ impl ResetPage {
 fn invalid_reason(link: ResetLink) -> &'static str {
     match link {
         ResetLink::Used => "Il a déjà servi : chaque lien ne sert qu'une fois.",
-        ResetLink::Expired => "Il a expiré : un lien est valable 30 minutes, et un nouveau lien remplace le précédent.",
-        ResetLink::Unknown | ResetLink::Valid { .. } => "Vérifiez que l'adresse a été copiée en entier depuis le mail.",
+        ResetLink::Expired => {
+            "Il a expiré : un lien est valable 30 minutes, et un nouveau lien remplace le précédent."
+        }
+        ResetLink::Unknown | ResetLink::Valid { .. } => {
+            "Vérifiez que l'adresse a été copiée en entier depuis le mail."
+        }
     }
 }
 
-pub(crate) async fn link_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn link_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let mut page = ResetPage::new(&state, &token).await?;
     let link = resets::check(&state.db, &token, state.clock.now()).await?;
     if matches!(link, ResetLink::Valid { .. }) {
@@ -217,16 +262,33 @@ pub(crate) async fn complete(
         page.reason = invalid_reason(link);
         return page.respond(StatusCode::GONE);
     };
-    let account = accounts::family(&state.db, family_id).await?.ok_or(AppError::NotFound)?;
-    let personal = [account.identifiant.as_str(), account.last_name.as_str(), account.first_name.as_str()];
-    let errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
+    let account = accounts::family(&state.db, family_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let personal = [
+        account.identifiant.as_str(),
+        account.last_name.as_str(),
+        account.first_name.as_str(),
+    ];
+    let errors = check_new_password(
+        &state.config.password_policy,
+        &form.nouveau,
+        &form.confirmation,
+        &personal,
+    );
     if !errors.is_empty() {
         page.errors = errors;
         return page.respond(StatusCode::UNPROCESSABLE_ENTITY);
     }
     let hash = super::hash_password(&state, form.nouveau).await?;
-    let structure = portal::home_structure(&state.db).await?.map_or_else(|| "votre structure".to_owned(), |s| s.name);
-    match resets::complete(&state.db, &token, &hash, now, |emails| password_changed_mail(emails, &structure)).await? {
+    let structure = portal::home_structure(&state.db)
+        .await?
+        .map_or_else(|| "votre structure".to_owned(), |s| s.name);
+    match resets::complete(&state.db, &token, &hash, now, |emails| {
+        password_changed_mail(emails, &structure)
+    })
+    .await?
+    {
         Some(_) => {
             page.saved = true;
             page.respond(StatusCode::OK)

@@ -64,17 +64,41 @@ pub(super) struct Typed {
     create: (Values, Vec<FieldError>),
 }
 
-pub(super) async fn render(state: &AppState, family: &Family, fiche: Fiche, typed: Typed, notice: Option<String>) -> Result<Html<String>, AppError> {
+pub(super) async fn render(
+    state: &AppState,
+    family: &Family,
+    fiche: Fiche,
+    typed: Typed,
+    notice: Option<String>,
+) -> Result<Html<String>, AppError> {
     let child_id = fiche.child_id.ok_or(AppError::NotFound)?;
     let attached = contacts::child_contacts(&state.db, family.account.id, child_id).await?;
     let family_contacts = contacts::family_contacts(&state.db, family.account.id).await?;
-    let available = family_contacts.iter().filter(|c| !attached.iter().any(|a| a.contact.id == c.id)).cloned().collect();
+    let available = family_contacts
+        .iter()
+        .filter(|c| !attached.iter().any(|a| a.contact.id == c.id))
+        .cloned()
+        .collect();
     let child = fiche.child.clone().unwrap_or_default();
     let title = format!("{} — {child}", fiche.kind.title());
-    let shell = Shell::family(state, family, Section::Dossier, &format!("/dossier/fiches/{}", fiche.public_id)).await?;
+    let shell = Shell::family(
+        state,
+        family,
+        Section::Dossier,
+        &format!("/dossier/fiches/{}", fiche.public_id),
+    )
+    .await?;
     let error_count = typed.pick.1.len() + typed.create.1.len();
     let page = ContactsPage {
-        layout: Layout::new(if error_count == 0 { title.clone() } else { format!("Erreur — {title}") }, Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new(
+            if error_count == 0 {
+                title.clone()
+            } else {
+                format!("Erreur — {title}")
+            },
+            Some(family.structure.clone()),
+        )
+        .with_shell(shell),
         editable: fiche.state.editable_by_family(),
         pick_link: views(CONTACT_LINK, &typed.pick.0, &typed.pick.1),
         new_contact: views(CONTACT, &typed.create.0, &typed.create.1),
@@ -93,11 +117,22 @@ pub(super) async fn render(state: &AppState, family: &Family, fiche: Fiche, type
 }
 
 fn field<'a>(submitted: &'a [(String, String)], name: &str) -> &'a str {
-    submitted.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    submitted
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
-fn typed(submitted: &[(String, String)], fields: &[&[ribambelle_domain::dossier::Field]]) -> Values {
-    fields.iter().flat_map(|set| set.iter()).map(|f| (f.name.to_owned(), field(submitted, f.name).to_owned())).collect()
+fn typed(
+    submitted: &[(String, String)],
+    fields: &[&[ribambelle_domain::dossier::Field]],
+) -> Values {
+    fields
+        .iter()
+        .flat_map(|set| set.iter())
+        .map(|f| (f.name.to_owned(), field(submitted, f.name).to_owned()))
+        .collect()
 }
 
 async fn contacts_fiche(state: &AppState, family: &Family, id: &str) -> Result<Fiche, AppError> {
@@ -108,7 +143,9 @@ async fn contacts_fiche(state: &AppState, family: &Family, id: &str) -> Result<F
 }
 
 async fn own_contact(state: &AppState, family: &Family, id: &str) -> Result<Contact, AppError> {
-    contacts::contact(&state.db, family.account.id, id).await?.ok_or(AppError::NotFound)
+    contacts::contact(&state.db, family.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// « Ajouter » (an existing contact), « Enregistrer » (a new one) or « Retirer ».
@@ -122,8 +159,14 @@ pub(crate) async fn change(
     let fiche = contacts_fiche(&state, &family, &id).await?;
     let child_id = fiche.child_id.ok_or(AppError::NotFound)?;
     if !fiche.state.editable_by_family() {
-        let notice = Some("Cette fiche est déjà transmise : ses contacts ne sont plus modifiables.".to_owned());
-        return Ok(invalid(render(&state, &family, fiche, Typed::default(), notice).await?.into_response()));
+        let notice = Some(
+            "Cette fiche est déjà transmise : ses contacts ne sont plus modifiables.".to_owned(),
+        );
+        return Ok(invalid(
+            render(&state, &family, fiche, Typed::default(), notice)
+                .await?
+                .into_response(),
+        ));
     }
     let back = format!("/dossier/fiches/{id}");
     match field(&submitted, "action") {
@@ -131,22 +174,47 @@ pub(crate) async fn change(
             let contact = own_contact(&state, &family, field(&submitted, "contact")).await?;
             let link = typed(&submitted, &[CONTACT_LINK]);
             match check_all(CONTACT_LINK, &link) {
-                Ok(link) => contacts::attach(&state.db, family.account.id, child_id, contact.id, &link).await?,
+                Ok(link) => {
+                    contacts::attach(&state.db, family.account.id, child_id, contact.id, &link)
+                        .await?
+                }
                 Err(errors) => {
-                    let typed = Typed { pick: (link, errors), ..Typed::default() };
-                    return Ok(invalid(render(&state, &family, fiche, typed, None).await?.into_response()));
+                    let typed = Typed {
+                        pick: (link, errors),
+                        ..Typed::default()
+                    };
+                    return Ok(invalid(
+                        render(&state, &family, fiche, typed, None)
+                            .await?
+                            .into_response(),
+                    ));
                 }
             }
         }
         "creer" => {
             let values = typed(&submitted, &[CONTACT, CONTACT_LINK]);
-            let checked = (check_all(CONTACT, &values), check_all(CONTACT_LINK, &values));
+            let checked = (
+                check_all(CONTACT, &values),
+                check_all(CONTACT_LINK, &values),
+            );
             let (Ok(contact), Ok(link)) = checked else {
-                let errors = [checked.0.err().unwrap_or_default(), checked.1.err().unwrap_or_default()].concat();
-                let typed = Typed { create: (values, errors), ..Typed::default() };
-                return Ok(invalid(render(&state, &family, fiche, typed, None).await?.into_response()));
+                let errors = [
+                    checked.0.err().unwrap_or_default(),
+                    checked.1.err().unwrap_or_default(),
+                ]
+                .concat();
+                let typed = Typed {
+                    create: (values, errors),
+                    ..Typed::default()
+                };
+                return Ok(invalid(
+                    render(&state, &family, fiche, typed, None)
+                        .await?
+                        .into_response(),
+                ));
             };
-            let contact_id = contacts::create(&state.db, family.account.id, &contact, state.clock.now()).await?;
+            let contact_id =
+                contacts::create(&state.db, family.account.id, &contact, state.clock.now()).await?;
             contacts::attach(&state.db, family.account.id, child_id, contact_id, &link).await?;
         }
         "retirer" => {
@@ -178,15 +246,33 @@ pub(crate) struct FromFiche {
 
 /// Where to go back: the fiche the family came from if it is one of its own, else the dossier.
 async fn back_to(state: &AppState, family: &Family, fiche: &str) -> Result<String, AppError> {
-    Ok(match store::family_fiche(&state.db, family.account.id, fiche).await? {
-        Some(f) => format!("/dossier/fiches/{}", f.public_id),
-        None => "/dossier".to_owned(),
-    })
+    Ok(
+        match store::family_fiche(&state.db, family.account.id, fiche).await? {
+            Some(f) => format!("/dossier/fiches/{}", f.public_id),
+            None => "/dossier".to_owned(),
+        },
+    )
 }
 
-async fn render_contact(state: &AppState, family: &Family, contact: Contact, values: Values, errors: &[FieldError], fiche: String) -> Result<Html<String>, AppError> {
-    let shell = Shell::family(state, family, Section::Dossier, &format!("/dossier/contacts/{}", contact.public_id)).await?;
-    let title = format!("Modifier le contact {} {}", contact.last_name, contact.first_name);
+async fn render_contact(
+    state: &AppState,
+    family: &Family,
+    contact: Contact,
+    values: Values,
+    errors: &[FieldError],
+    fiche: String,
+) -> Result<Html<String>, AppError> {
+    let shell = Shell::family(
+        state,
+        family,
+        Section::Dossier,
+        &format!("/dossier/contacts/{}", contact.public_id),
+    )
+    .await?;
+    let title = format!(
+        "Modifier le contact {} {}",
+        contact.last_name, contact.first_name
+    );
     let back = back_to(state, family, &fiche).await?;
     let page = ContactPage {
         layout: Layout::new(title, Some(family.structure.clone())).with_shell(shell),
@@ -199,13 +285,22 @@ async fn render_contact(state: &AppState, family: &Family, contact: Contact, val
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn edit_page(State(state): State<AppState>, family: Family, Path(id): Path<String>, Query(from): Query<FromFiche>) -> Result<Html<String>, AppError> {
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    family: Family,
+    Path(id): Path<String>,
+    Query(from): Query<FromFiche>,
+) -> Result<Html<String>, AppError> {
     let contact = own_contact(&state, &family, &id).await?;
-    let values: Values = [("adresse", &contact.address), ("telephone", &contact.phone), ("email", &contact.email)]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_owned(), v.clone()))
-        .collect();
+    let values: Values = [
+        ("adresse", &contact.address),
+        ("telephone", &contact.phone),
+        ("email", &contact.email),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_owned(), v.clone()))
+    .collect();
     render_contact(&state, &family, contact, values, &[], from.fiche).await
 }
 
@@ -225,7 +320,11 @@ pub(crate) async fn edit(
             contacts::update(&state.db, family.account.id, contact.id, &values).await?;
             Ok(Redirect::to(&back_to(&state, &family, &fiche).await?).into_response())
         }
-        Err(errors) => Ok(invalid(render_contact(&state, &family, contact, values, &errors, fiche).await?.into_response())),
+        Err(errors) => Ok(invalid(
+            render_contact(&state, &family, contact, values, &errors, fiche)
+                .await?
+                .into_response(),
+        )),
     }
 }
 
@@ -248,7 +347,11 @@ pub(crate) async fn delete(
                 children.join(", ")
             );
             let fiche = contacts_fiche(&state, &family, fiche_id).await?;
-            Ok(invalid(render(&state, &family, fiche, Typed::default(), Some(notice)).await?.into_response()))
+            Ok(invalid(
+                render(&state, &family, fiche, Typed::default(), Some(notice))
+                    .await?
+                    .into_response(),
+            ))
         }
     }
 }

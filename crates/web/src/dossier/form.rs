@@ -37,7 +37,11 @@ impl FieldView {
 }
 
 /// The fields of a fiche with `values` (as stored, or as just typed) and `errors`.
-pub(crate) fn views(fields: &'static [Field], values: &Values, errors: &[FieldError]) -> Vec<FieldView> {
+pub(crate) fn views(
+    fields: &'static [Field],
+    values: &Values,
+    errors: &[FieldError],
+) -> Vec<FieldView> {
     fields
         .iter()
         .map(|f| {
@@ -59,9 +63,15 @@ pub(crate) fn views(fields: &'static [Field], values: &Values, errors: &[FieldEr
                 inputmode,
                 autocomplete: f.autocomplete,
                 required: f.required,
-                value: values.get(f.name).map(|v| display_value(f, v)).unwrap_or_default(),
+                value: values
+                    .get(f.name)
+                    .map(|v| display_value(f, v))
+                    .unwrap_or_default(),
                 options,
-                error: errors.iter().find(|e| e.field == f.name).map(|e| e.message.clone()),
+                error: errors
+                    .iter()
+                    .find(|e| e.field == f.name)
+                    .map(|e| e.message.clone()),
             }
         })
         .collect()

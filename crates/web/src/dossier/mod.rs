@@ -71,7 +71,10 @@ impl DossierPage {
     }
 
     fn closes(&self) -> String {
-        self.campaign.as_ref().map(|c| long_date(c.closes_on)).unwrap_or_default()
+        self.campaign
+            .as_ref()
+            .map(|c| long_date(c.closes_on))
+            .unwrap_or_default()
     }
 }
 
@@ -82,7 +85,11 @@ pub(crate) struct DossierQuery {
     transmise: Option<String>,
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(query): Query<DossierQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Query(query): Query<DossierQuery>,
+) -> Result<Html<String>, AppError> {
     let now = state.clock.now();
     let campaign = store::open_campaign(&state.db, family.structure.id, paris_date(now)).await?;
     let fiches = match &campaign {
@@ -98,7 +105,10 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(qu
         };
         match groups.last_mut() {
             Some(group) if group.heading == heading => group.fiches.push(fiche),
-            _ => groups.push(Group { heading, fiches: vec![fiche] }),
+            _ => groups.push(Group {
+                heading,
+                fiches: vec![fiche],
+            }),
         }
     }
     let notice = query
@@ -188,11 +198,30 @@ async fn render_fiche_with(
     let editable = fiche.state.editable_by_family();
     let (values, errors) = typed.unwrap_or((&fiche.values, &[]));
     let fields = views(fiche.kind.fields(), values, errors);
-    let answers = fiche.kind.fields().iter().map(|f| (f.label, form::shown(f, &fiche.values))).collect();
+    let answers = fiche
+        .kind
+        .fields()
+        .iter()
+        .map(|f| (f.label, form::shown(f, &fiche.values)))
+        .collect();
     let title = fiche_title(&fiche);
-    let shell = Shell::family(state, family, Section::Dossier, &format!("/dossier/fiches/{}", fiche.public_id)).await?;
+    let shell = Shell::family(
+        state,
+        family,
+        Section::Dossier,
+        &format!("/dossier/fiches/{}", fiche.public_id),
+    )
+    .await?;
     let page = FichePage {
-        layout: Layout::new(if errors.is_empty() { title.clone() } else { format!("Erreur — {title}") }, Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new(
+            if errors.is_empty() {
+                title.clone()
+            } else {
+                format!("Erreur — {title}")
+            },
+            Some(family.structure.clone()),
+        )
+        .with_shell(shell),
         pieces: pieces::views(state, &fiche, refused, pieces::Reader::Family).await?,
         fiche,
         title,
@@ -207,7 +236,9 @@ async fn render_fiche_with(
 }
 
 async fn own_fiche(state: &AppState, family: &Family, id: &str) -> Result<Fiche, AppError> {
-    store::family_fiche(&state.db, family.account.id, id).await?.ok_or(AppError::NotFound)
+    store::family_fiche(&state.db, family.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A change posted to a fiche transmitted meanwhile (another device).
@@ -219,11 +250,24 @@ pub(crate) struct FicheQuery {
     enregistree: Option<String>,
 }
 
-pub(crate) async fn fiche(State(state): State<AppState>, family: Family, Path(id): Path<String>, Query(query): Query<FicheQuery>) -> Result<Response, AppError> {
+pub(crate) async fn fiche(
+    State(state): State<AppState>,
+    family: Family,
+    Path(id): Path<String>,
+    Query(query): Query<FicheQuery>,
+) -> Result<Response, AppError> {
     let fiche = own_fiche(&state, &family, &id).await?;
     let notice = query.enregistree.map(|_| "Fiche enregistrée en brouillon. Elle n'est pas transmise : pensez à revenir la valider et la transmettre.");
     if fiche.kind == FicheKind::Contacts {
-        return contacts::render(&state, &family, fiche, contacts::Typed::default(), notice.map(str::to_owned)).await.map(IntoResponse::into_response);
+        return contacts::render(
+            &state,
+            &family,
+            fiche,
+            contacts::Typed::default(),
+            notice.map(str::to_owned),
+        )
+        .await
+        .map(IntoResponse::into_response);
     }
     render_fiche(&state, &family, fiche, None, notice).await
 }
@@ -234,7 +278,13 @@ pub(crate) async fn save(
     Path(id): Path<String>,
     FrenchForm(submitted): FrenchForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let field = |name: &str| submitted.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let field = |name: &str| {
+        submitted
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
     check_csrf(&family.session.csrf_token, field("_csrf"))?;
     let intent = match field("action") {
         "brouillon" => Intent::Draft,
@@ -244,16 +294,44 @@ pub(crate) async fn save(
     let fiche = own_fiche(&state, &family, &id).await?;
     if !fiche.state.editable_by_family() {
         // Transmitted meanwhile (another device): the read-only fiche says so.
-        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?.into_response()));
+        return Ok(invalid(
+            render_fiche(&state, &family, fiche, None, Some(READ_ONLY))
+                .await?
+                .into_response(),
+        ));
     }
-    let typed: Values = fiche.kind.fields().iter().map(|f| (f.name.to_owned(), field(f.name).to_owned())).collect();
+    let typed: Values = fiche
+        .kind
+        .fields()
+        .iter()
+        .map(|f| (f.name.to_owned(), field(f.name).to_owned()))
+        .collect();
     let values = match dossier::check(fiche.kind, &typed, intent) {
         Ok(values) => values,
-        Err(errors) => return Ok(invalid(render_fiche(&state, &family, fiche, Some((&typed, &errors)), None).await?.into_response())),
+        Err(errors) => {
+            return Ok(invalid(
+                render_fiche(&state, &family, fiche, Some((&typed, &errors)), None)
+                    .await?
+                    .into_response(),
+            ));
+        }
     };
-    if !store::save(&state.db, family.account.id, fiche.id, &values, intent, state.clock.now()).await? {
+    if !store::save(
+        &state.db,
+        family.account.id,
+        fiche.id,
+        &values,
+        intent,
+        state.clock.now(),
+    )
+    .await?
+    {
         let fiche = own_fiche(&state, &family, &id).await?;
-        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?.into_response()));
+        return Ok(invalid(
+            render_fiche(&state, &family, fiche, None, Some(READ_ONLY))
+                .await?
+                .into_response(),
+        ));
     }
     Ok(match intent {
         Intent::Draft => Redirect::to(&format!("/dossier/fiches/{id}?enregistree=1")),

@@ -4,7 +4,9 @@
 
 use axum::{
     body::Body,
-    extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State, multipart::MultipartError},
+    extract::{
+        DefaultBodyLimit, FromRequest, Multipart, Path, Request, State, multipart::MultipartError,
+    },
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -49,7 +51,11 @@ impl PieceView {
 
     pub fn described_by(&self) -> String {
         let help = format!("fichier-{}-aide", self.code);
-        if self.error.is_some() { format!("{help} fichier-{}-erreur", self.code) } else { help }
+        if self.error.is_some() {
+            format!("{help} fichier-{}-erreur", self.code)
+        } else {
+            help
+        }
     }
 }
 
@@ -64,7 +70,12 @@ pub(crate) enum Reader {
 }
 
 /// The pieces of `fiche` with their files.
-pub(crate) async fn views(state: &AppState, fiche: &Fiche, refused: Option<Refusal>, reader: Reader) -> Result<Vec<PieceView>, AppError> {
+pub(crate) async fn views(
+    state: &AppState,
+    fiche: &Fiche,
+    refused: Option<Refusal>,
+    reader: Reader,
+) -> Result<Vec<PieceView>, AppError> {
     let asked = fiche.kind.pieces();
     if asked.is_empty() {
         return Ok(Vec::new());
@@ -90,7 +101,9 @@ pub(crate) async fn views(state: &AppState, fiche: &Fiche, refused: Option<Refus
                     public_id: f.public_id.clone(),
                 })
                 .collect(),
-            error: refused.filter(|(p, _)| p == piece).map(|(_, message)| message),
+            error: refused
+                .filter(|(p, _)| p == piece)
+                .map(|(_, message)| message),
             editable,
         })
         .collect())
@@ -112,11 +125,15 @@ pub(crate) async fn deposit(
 ) -> Result<Response, AppError> {
     // The fiche first: another family's address is not found, whatever the body.
     let fiche = own_fiche(&state, &family, &id).await?;
-    let piece = Piece::from_code(&code).filter(|p| fiche.kind.pieces().contains(p)).ok_or(AppError::NotFound)?;
-    let multipart = Multipart::from_request(request, &state).await.map_err(|rejection| {
-        tracing::info!(%rejection, "deposit is not multipart");
-        AppError::BadRequest
-    })?;
+    let piece = Piece::from_code(&code)
+        .filter(|p| fiche.kind.pieces().contains(p))
+        .ok_or(AppError::NotFound)?;
+    let multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            tracing::info!(%rejection, "deposit is not multipart");
+            AppError::BadRequest
+        })?;
     let (csrf, file) = match read_form(multipart).await {
         Ok(form) => form,
         Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -129,22 +146,43 @@ pub(crate) async fn deposit(
     };
     check_csrf(&family.session.csrf_token, &csrf)?;
     if !fiche.state.editable_by_family() {
-        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?));
+        return Ok(invalid(
+            render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?,
+        ));
     }
     let (file_name, content) = file.unwrap_or_default();
-    let new = NewFile { piece, file_name: &file_name, content };
-    match store::deposit(&state.db, &state.files, family.account.id, fiche.id, new, state.clock.now()).await? {
-        Deposit::Stored => Ok(Redirect::to(&format!("/dossier/fiches/{id}#piece-{code}")).into_response()),
+    let new = NewFile {
+        piece,
+        file_name: &file_name,
+        content,
+    };
+    match store::deposit(
+        &state.db,
+        &state.files,
+        family.account.id,
+        fiche.id,
+        new,
+        state.clock.now(),
+    )
+    .await?
+    {
+        Deposit::Stored => {
+            Ok(Redirect::to(&format!("/dossier/fiches/{id}#piece-{code}")).into_response())
+        }
         Deposit::Refused(message) => refuse(&state, &family, fiche, (piece, message)).await,
         Deposit::ReadOnly => {
             let fiche = own_fiche(&state, &family, &id).await?;
-            Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?))
+            Ok(invalid(
+                render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?,
+            ))
         }
     }
 }
 
 /// The anti-forgery token and the file (its name as sent, its content).
-async fn read_form(mut multipart: Multipart) -> Result<(String, Option<(String, axum::body::Bytes)>), MultipartError> {
+async fn read_form(
+    mut multipart: Multipart,
+) -> Result<(String, Option<(String, axum::body::Bytes)>), MultipartError> {
     let (mut csrf, mut file) = (String::new(), None);
     while let Some(field) = multipart.next_field().await? {
         match field.name() {
@@ -159,8 +197,15 @@ async fn read_form(mut multipart: Multipart) -> Result<(String, Option<(String, 
     Ok((csrf, file))
 }
 
-async fn refuse(state: &AppState, family: &Family, fiche: Fiche, refusal: Refusal) -> Result<Response, AppError> {
-    Ok(invalid(render_fiche_with(state, family, fiche, None, None, Some(refusal)).await?))
+async fn refuse(
+    state: &AppState,
+    family: &Family,
+    fiche: Fiche,
+    refusal: Refusal,
+) -> Result<Response, AppError> {
+    Ok(invalid(
+        render_fiche_with(state, family, fiche, None, None, Some(refusal)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -177,25 +222,60 @@ pub(crate) async fn remove(
     FrenchForm(form): FrenchForm<RemoveForm>,
 ) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
-    let file = store::family_file(&state.db, family.account.id, &id).await?.ok_or(AppError::NotFound)?;
-    if !store::remove(&state.db, &state.files, family.account.id, &file, state.clock.now()).await? {
+    let file = store::family_file(&state.db, family.account.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !store::remove(
+        &state.db,
+        &state.files,
+        family.account.id,
+        &file,
+        state.clock.now(),
+    )
+    .await?
+    {
         let fiche = own_fiche(&state, &family, &file.fiche_public_id).await?;
-        return Ok(invalid(render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?));
+        return Ok(invalid(
+            render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?,
+        ));
     }
-    Ok(Redirect::to(&format!("/dossier/fiches/{}#piece-{}", file.fiche_public_id, file.piece.code())).into_response())
+    Ok(Redirect::to(&format!(
+        "/dossier/fiches/{}#piece-{}",
+        file.fiche_public_id,
+        file.piece.code()
+    ))
+    .into_response())
 }
 
 /// `GET /dossier/fichiers/{fichier}`: one of the family's own files.
-pub(crate) async fn family_download(State(state): State<AppState>, family: Family, Path(id): Path<String>) -> Result<Response, AppError> {
-    let file = store::family_file(&state.db, family.account.id, &id).await?.ok_or(AppError::NotFound)?;
+pub(crate) async fn family_download(
+    State(state): State<AppState>,
+    family: Family,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let file = store::family_file(&state.db, family.account.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     download(&state, &file).await
 }
 
 /// `GET /gestion/fichiers/{fichier}`: a file of a fiche of the staff member's structures;
 /// reading a health piece is logged.
-pub(crate) async fn staff_download(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn staff_download(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let scope = crate::gestion::Scope::of(&state, &staff).await?;
-    let file = store::staff_file(&state.db, staff.account.id, &scope.ids(), &id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
+    let file = store::staff_file(
+        &state.db,
+        staff.account.id,
+        &scope.ids(),
+        &id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     download(&state, &file).await
 }
 
@@ -205,22 +285,41 @@ async fn download(state: &AppState, file: &PieceFile) -> Result<Response, AppErr
     let content = store::content(&state.files, file).await?;
     let headers = [
         (header::CONTENT_TYPE, header_value(&file.content_type)?),
-        (header::CONTENT_DISPOSITION, header_value(&attachment(&file.file_name))?),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox")),
+        (
+            header::CONTENT_DISPOSITION,
+            header_value(&attachment(&file.file_name))?,
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox"),
+        ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     Ok((headers, Body::from(content)).into_response())
 }
 
 fn header_value(text: &str) -> Result<HeaderValue, AppError> {
-    HeaderValue::from_str(text).map_err(|e| AppError::Internal(format!("header value {text:?}: {e}")))
+    HeaderValue::from_str(text)
+        .map_err(|e| AppError::Internal(format!("header value {text:?}: {e}")))
 }
 
 /// `attachment` with the name in RFC 6266's two forms: an ASCII fallback, and the exact
 /// UTF-8 name percent-encoded as RFC 5987 says (« Relevé CAF.pdf »).
 fn attachment(name: &str) -> String {
-    let fallback: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || " .-_()".contains(c) { c } else { '_' }).collect();
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " .-_()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let mut encoded = String::new();
     for byte in name.bytes() {
         if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
@@ -238,7 +337,13 @@ mod tests {
 
     #[test]
     fn attachment_names_survive_any_characters() {
-        assert_eq!(attachment("Relevé CAF.pdf"), "attachment; filename=\"Relev_ CAF.pdf\"; filename*=UTF-8''Relev%C3%A9%20CAF.pdf");
-        assert_eq!(attachment("a\"b;c.pdf"), "attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%3Bc.pdf");
+        assert_eq!(
+            attachment("Relevé CAF.pdf"),
+            "attachment; filename=\"Relev_ CAF.pdf\"; filename*=UTF-8''Relev%C3%A9%20CAF.pdf"
+        );
+        assert_eq!(
+            attachment("a\"b;c.pdf"),
+            "attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%3Bc.pdf"
+        );
     }
 }

@@ -10,7 +10,9 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_domain::dossier::parse_french_date;
-use ribambelle_store::notices::{self, AnnouncementRow, CurrentText, NewAnnouncement, text_kind_label};
+use ribambelle_store::notices::{
+    self, AnnouncementRow, CurrentText, NewAnnouncement, text_kind_label,
+};
 use serde::Deserialize;
 
 use crate::{
@@ -27,9 +29,21 @@ use super::{Scope, layout, may_change};
 pub(crate) fn routes() -> Vec<Route> {
     vec![
         (Access::Staff, "/gestion/annonces", get(page).post(create)),
-        (Access::Staff, "/gestion/annonces/{annonce}", get(edit_page).post(update)),
-        (Access::Staff, "/gestion/annonces/{annonce}/supprimer", post(delete)),
-        (Access::Staff, "/gestion/textes/{structure}/{texte}", get(text_page).post(publish)),
+        (
+            Access::Staff,
+            "/gestion/annonces/{annonce}",
+            get(edit_page).post(update),
+        ),
+        (
+            Access::Staff,
+            "/gestion/annonces/{annonce}/supprimer",
+            post(delete),
+        ),
+        (
+            Access::Staff,
+            "/gestion/textes/{structure}/{texte}",
+            get(text_page).post(publish),
+        ),
     ]
 }
 
@@ -58,13 +72,20 @@ impl AnnouncementForm {
             titre: row.title.clone(),
             texte: row.body.clone(),
             debut: row.display_from.strftime("%d/%m/%Y").to_string(),
-            fin: row.display_until.map(|d| d.strftime("%d/%m/%Y").to_string()).unwrap_or_default(),
+            fin: row
+                .display_until
+                .map(|d| d.strftime("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
         }
     }
 
     /// The announcement, or the errors to show beside the fields.
     fn check(&self, scope: &Scope, errors: &mut FormErrors) -> Option<(i64, Date, Option<Date>)> {
-        let structure = scope.structures.iter().find(|s| s.id.to_string() == self.structure).map(|s| s.id);
+        let structure = scope
+            .structures
+            .iter()
+            .find(|s| s.id.to_string() == self.structure)
+            .map(|s| s.id);
         if structure.is_none() {
             errors.add("structure", "Choisissez une de vos structures.");
         }
@@ -74,7 +95,11 @@ impl AnnouncementForm {
         if from.is_none() {
             errors.add("debut", "Saisissez une date au format jj/mm/aaaa.");
         }
-        let until = if self.fin.trim().is_empty() { Ok(None) } else { parse_french_date(&self.fin).map(Some).ok_or(()) };
+        let until = if self.fin.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse_french_date(&self.fin).map(Some).ok_or(())
+        };
         match (from, until) {
             (_, Err(())) => errors.add("fin", "Saisissez une date au format jj/mm/aaaa, ou laissez vide pour ne pas fixer de fin."),
             (Some(from), Ok(Some(until))) if until < from => errors.add("fin", "La fin de l'affichage doit venir après son début."),
@@ -86,8 +111,19 @@ impl AnnouncementForm {
         }
     }
 
-    fn announcement(&self, structure_id: i64, display_from: Date, display_until: Option<Date>) -> NewAnnouncement<'_> {
-        NewAnnouncement { structure_id, title: self.titre.trim(), body: self.texte.trim(), display_from, display_until }
+    fn announcement(
+        &self,
+        structure_id: i64,
+        display_from: Date,
+        display_until: Option<Date>,
+    ) -> NewAnnouncement<'_> {
+        NewAnnouncement {
+            structure_id,
+            title: self.titre.trim(),
+            body: self.texte.trim(),
+            display_from,
+            display_until,
+        }
     }
 }
 
@@ -110,7 +146,11 @@ struct AnnouncementsPage {
 impl AnnouncementsPage {
     fn period(&self, a: &AnnouncementRow) -> String {
         match a.display_until {
-            Some(until) => format!("du {} au {}", a.display_from.strftime("%d/%m/%Y"), until.strftime("%d/%m/%Y")),
+            Some(until) => format!(
+                "du {} au {}",
+                a.display_from.strftime("%d/%m/%Y"),
+                until.strftime("%d/%m/%Y")
+            ),
             None => format!("à partir du {}", a.display_from.strftime("%d/%m/%Y")),
         }
     }
@@ -141,8 +181,18 @@ impl AnnouncementsPage {
     /// (name, label, value typed, hint) of the dates.
     fn date_fields(&self) -> Vec<(&'static str, &'static str, String, &'static str)> {
         vec![
-            ("debut", "Affichée à partir du", self.form.debut.clone(), "Format : jj/mm/aaaa"),
-            ("fin", "Jusqu'au (facultatif)", self.form.fin.clone(), "Format : jj/mm/aaaa ; vide : sans date de fin"),
+            (
+                "debut",
+                "Affichée à partir du",
+                self.form.debut.clone(),
+                "Format : jj/mm/aaaa",
+            ),
+            (
+                "fin",
+                "Jusqu'au (facultatif)",
+                self.form.fin.clone(),
+                "Format : jj/mm/aaaa ; vide : sans date de fin",
+            ),
         ]
     }
 }
@@ -155,19 +205,37 @@ pub(crate) struct Done {
 
 fn notice(done: &Done) -> Option<&'static str> {
     match done.fait.as_deref() {
-        Some("publiee") => Some("L'annonce est publiée : les familles de la structure la voient sur leur page d'accueil pendant sa période d'affichage."),
+        Some("publiee") => Some(
+            "L'annonce est publiée : les familles de la structure la voient sur leur page d'accueil pendant sa période d'affichage.",
+        ),
         Some("modifiee") => Some("L'annonce est modifiée."),
         Some("supprimee") => Some("L'annonce est supprimée."),
-        Some("texte") => Some("La nouvelle version est publiée : les familles devront l'accepter à leur prochaine connexion."),
+        Some("texte") => Some(
+            "La nouvelle version est publiée : les familles devront l'accepter à leur prochaine connexion.",
+        ),
         _ => None,
     }
 }
 
-async fn render(state: &AppState, staff: &Staff, form: AnnouncementForm, errors: FormErrors, editing: Option<AnnouncementRow>, notice: Option<&'static str>) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    form: AnnouncementForm,
+    errors: FormErrors,
+    editing: Option<AnnouncementRow>,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
     let scope = Scope::of(state, staff).await?;
     let ids = scope.ids();
-    let path = editing.as_ref().map_or_else(|| "/gestion/annonces".to_owned(), |a| format!("/gestion/annonces/{}", a.id));
-    let title = if editing.is_some() { "Modifier une annonce" } else { "Annonces et textes" };
+    let path = editing.as_ref().map_or_else(
+        || "/gestion/annonces".to_owned(),
+        |a| format!("/gestion/annonces/{}", a.id),
+    );
+    let title = if editing.is_some() {
+        "Modifier une annonce"
+    } else {
+        "Annonces et textes"
+    };
     let page = AnnouncementsPage {
         layout: layout(state, staff, Gestion::Annonces, title, &path).await?,
         csrf: staff.session.csrf_token.clone(),
@@ -183,34 +251,77 @@ async fn render(state: &AppState, staff: &Staff, form: AnnouncementForm, errors:
     Ok(Html(page.render()?).into_response())
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(done): Query<Done>) -> Result<Response, AppError> {
-    render(&state, &staff, AnnouncementForm::default(), FormErrors::default(), None, notice(&done)).await
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
+    render(
+        &state,
+        &staff,
+        AnnouncementForm::default(),
+        FormErrors::default(),
+        None,
+        notice(&done),
+    )
+    .await
 }
 
-pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<AnnouncementForm>) -> Result<Response, AppError> {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(form): FrenchForm<AnnouncementForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
     let Some((structure, from, until)) = form.check(&scope, &mut errors) else {
-        return Ok(invalid(render(&state, &staff, form, errors, None, None).await?));
+        return Ok(invalid(
+            render(&state, &staff, form, errors, None, None).await?,
+        ));
     };
-    notices::create_announcement(&state.db, staff.account.id, &form.announcement(structure, from, until), state.clock.now()).await?;
+    notices::create_announcement(
+        &state.db,
+        staff.account.id,
+        &form.announcement(structure, from, until),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/gestion/annonces?fait=publiee").into_response())
 }
 
 async fn find(state: &AppState, staff: &Staff, id: &str) -> Result<AnnouncementRow, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let scope = Scope::of(state, staff).await?;
-    notices::announcement_in(&state.db, &scope.ids(), id).await?.ok_or(AppError::NotFound)
+    notices::announcement_in(&state.db, &scope.ids(), id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-pub(crate) async fn edit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let row = find(&state, &staff, &id).await?;
-    render(&state, &staff, AnnouncementForm::from_row(&row), FormErrors::default(), Some(row), None).await
+    render(
+        &state,
+        &staff,
+        AnnouncementForm::from_row(&row),
+        FormErrors::default(),
+        Some(row),
+        None,
+    )
+    .await
 }
 
-pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(mut form): FrenchForm<AnnouncementForm>) -> Result<Response, AppError> {
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(mut form): FrenchForm<AnnouncementForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
@@ -219,9 +330,18 @@ pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id)
     let scope = Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
     let Some((structure, from, until)) = form.check(&scope, &mut errors) else {
-        return Ok(invalid(render(&state, &staff, form, errors, Some(row), None).await?));
+        return Ok(invalid(
+            render(&state, &staff, form, errors, Some(row), None).await?,
+        ));
     };
-    notices::update_announcement(&state.db, staff.account.id, &row, &form.announcement(structure, from, until), state.clock.now()).await?;
+    notices::update_announcement(
+        &state.db,
+        staff.account.id,
+        &row,
+        &form.announcement(structure, from, until),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/gestion/annonces?fait=modifiee").into_response())
 }
 
@@ -231,7 +351,12 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) async fn delete(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<CsrfForm>) -> Result<Response, AppError> {
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(form): FrenchForm<CsrfForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
@@ -261,7 +386,12 @@ pub(crate) struct TextForm {
     texte: String,
 }
 
-async fn current_text(state: &AppState, staff: &Staff, structure: &str, kind: &str) -> Result<(CurrentText, &'static str), AppError> {
+async fn current_text(
+    state: &AppState,
+    staff: &Staff,
+    structure: &str,
+    kind: &str,
+) -> Result<(CurrentText, &'static str), AppError> {
     let scope = Scope::of(state, staff).await?;
     let label = text_kind_label(kind).ok_or(AppError::NotFound)?;
     let current = notices::current_texts(&state.db, &scope.ids())
@@ -272,10 +402,24 @@ async fn current_text(state: &AppState, staff: &Staff, structure: &str, kind: &s
     Ok((current, label))
 }
 
-async fn render_text(state: &AppState, staff: &Staff, current: CurrentText, kind: &'static str, form: TextForm, errors: FormErrors) -> Result<Response, AppError> {
+async fn render_text(
+    state: &AppState,
+    staff: &Staff,
+    current: CurrentText,
+    kind: &'static str,
+    form: TextForm,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let path = format!("/gestion/textes/{}/{}", current.structure_id, current.kind);
     let page = TextPage {
-        layout: layout(state, staff, Gestion::Annonces, format!("{kind} — nouvelle version"), &path).await?,
+        layout: layout(
+            state,
+            staff,
+            Gestion::Annonces,
+            format!("{kind} — nouvelle version"),
+            &path,
+        )
+        .await?,
         csrf: staff.session.csrf_token.clone(),
         kind,
         title: form.titre,
@@ -286,25 +430,51 @@ async fn render_text(state: &AppState, staff: &Staff, current: CurrentText, kind
     Ok(Html(page.render()?).into_response())
 }
 
-pub(crate) async fn text_page(State(state): State<AppState>, staff: Staff, Path((structure, kind)): Path<(String, String)>) -> Result<Response, AppError> {
+pub(crate) async fn text_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((structure, kind)): Path<(String, String)>,
+) -> Result<Response, AppError> {
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;
-    let form = TextForm { csrf: String::new(), titre: current.title.clone(), texte: current.body.clone() };
+    let form = TextForm {
+        csrf: String::new(),
+        titre: current.title.clone(),
+        texte: current.body.clone(),
+    };
     render_text(&state, &staff, current, label, form, FormErrors::default()).await
 }
 
-pub(crate) async fn publish(State(state): State<AppState>, staff: Staff, Path((structure, kind)): Path<(String, String)>, FrenchForm(form): FrenchForm<TextForm>) -> Result<Response, AppError> {
+pub(crate) async fn publish(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((structure, kind)): Path<(String, String)>,
+    FrenchForm(form): FrenchForm<TextForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;
     let mut errors = FormErrors::default();
     errors.require("titre", &form.titre, "le titre du texte", 200);
     errors.require_text("texte", &form.texte, "le texte", 100_000);
-    if errors.is_empty() && form.titre.trim() == current.title && form.texte.trim() == current.body.trim() {
+    if errors.is_empty()
+        && form.titre.trim() == current.title
+        && form.texte.trim() == current.body.trim()
+    {
         errors.add("texte", "Le texte est identique à la version en vigueur : modifiez-le avant de publier une nouvelle version.");
     }
     if !errors.is_empty() {
-        return Ok(invalid(render_text(&state, &staff, current, label, form, errors).await?));
+        return Ok(invalid(
+            render_text(&state, &staff, current, label, form, errors).await?,
+        ));
     }
-    notices::publish_text(&state.db, staff.account.id, &current, form.titre.trim(), form.texte.trim(), state.clock.now()).await?;
+    notices::publish_text(
+        &state.db,
+        staff.account.id,
+        &current,
+        form.titre.trim(),
+        form.texte.trim(),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/gestion/annonces?fait=texte").into_response())
 }

@@ -32,15 +32,34 @@ struct CampaignsPage {
 
 impl CampaignsPage {
     fn dates(&self, row: &CampaignRow) -> String {
-        format!("du {} au {}", long_date(row.campaign.opens_on), long_date(row.campaign.closes_on))
+        format!(
+            "du {} au {}",
+            long_date(row.campaign.opens_on),
+            long_date(row.campaign.closes_on)
+        )
     }
 
     /// (name, label, value typed, hint) of the form's text fields.
     fn text_fields(&self) -> Vec<(&'static str, &'static str, String, &'static str)> {
         vec![
-            ("libelle", "Libellé", self.form.libelle.clone(), "Par exemple : Dossier famille 2027-2028"),
-            ("ouverture", "Ouverture", self.form.ouverture.clone(), "Format : jj/mm/aaaa"),
-            ("cloture", "Clôture", self.form.cloture.clone(), "Format : jj/mm/aaaa"),
+            (
+                "libelle",
+                "Libellé",
+                self.form.libelle.clone(),
+                "Par exemple : Dossier famille 2027-2028",
+            ),
+            (
+                "ouverture",
+                "Ouverture",
+                self.form.ouverture.clone(),
+                "Format : jj/mm/aaaa",
+            ),
+            (
+                "cloture",
+                "Clôture",
+                self.form.cloture.clone(),
+                "Format : jj/mm/aaaa",
+            ),
         ]
     }
 
@@ -69,12 +88,29 @@ pub(crate) struct Opened {
     ouverte: Option<String>,
 }
 
-async fn render(state: &AppState, staff: &Staff, form: CampaignForm, errors: FormErrors, notice: bool) -> Result<Html<String>, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    form: CampaignForm,
+    errors: FormErrors,
+    notice: bool,
+) -> Result<Html<String>, AppError> {
     let scope = super::Scope::of(state, staff).await?;
     let page = CampaignsPage {
-        layout: super::layout(state, staff, crate::layout::Gestion::Dossiers, "Campagnes du dossier famille", "/gestion/campagnes").await?,
+        layout: super::layout(
+            state,
+            staff,
+            crate::layout::Gestion::Dossiers,
+            "Campagnes du dossier famille",
+            "/gestion/campagnes",
+        )
+        .await?,
         campaigns: store::staff_campaigns(&state.db, &scope.ids()).await?,
-        structures: scope.structures.into_iter().map(|s| (s.id, s.name)).collect(),
+        structures: scope
+            .structures
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect(),
         csrf: staff.session.csrf_token.clone(),
         form,
         errors,
@@ -83,16 +119,35 @@ async fn render(state: &AppState, staff: &Staff, form: CampaignForm, errors: For
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(opened): Query<Opened>) -> Result<Html<String>, AppError> {
-    render(&state, &staff, CampaignForm::default(), FormErrors::default(), opened.ouverte.is_some()).await
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(opened): Query<Opened>,
+) -> Result<Html<String>, AppError> {
+    render(
+        &state,
+        &staff,
+        CampaignForm::default(),
+        FormErrors::default(),
+        opened.ouverte.is_some(),
+    )
+    .await
 }
 
-pub(crate) async fn open(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<CampaignForm>) -> Result<Response, AppError> {
+pub(crate) async fn open(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(form): FrenchForm<CampaignForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::may_change(&staff)?;
     let scope = super::Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
-    let structure = scope.structures.iter().find(|s| s.id.to_string() == form.structure).map(|s| s.id);
+    let structure = scope
+        .structures
+        .iter()
+        .find(|s| s.id.to_string() == form.structure)
+        .map(|s| s.id);
     if structure.is_none() {
         errors.add("structure", "Choisissez une de vos structures.");
     }
@@ -104,12 +159,29 @@ pub(crate) async fn open(State(state): State<AppState>, staff: Staff, FrenchForm
     }
     match (opens, closes) {
         (_, None) => errors.add("cloture", "Saisissez une date au format jj/mm/aaaa."),
-        (Some(o), Some(c)) if c < o => errors.add("cloture", "La clôture doit venir après l'ouverture."),
+        (Some(o), Some(c)) if c < o => {
+            errors.add("cloture", "La clôture doit venir après l'ouverture.")
+        }
         _ => {}
     }
-    let (Some(structure), Some(opens), Some(closes), true) = (structure, opens, closes, errors.is_empty()) else {
-        return Ok(invalid(render(&state, &staff, form, errors, false).await?.into_response()));
+    let (Some(structure), Some(opens), Some(closes), true) =
+        (structure, opens, closes, errors.is_empty())
+    else {
+        return Ok(invalid(
+            render(&state, &staff, form, errors, false)
+                .await?
+                .into_response(),
+        ));
     };
-    store::create_campaign(&state.db, staff.account.id, structure, form.libelle.trim(), opens, closes, state.clock.now()).await?;
+    store::create_campaign(
+        &state.db,
+        staff.account.id,
+        structure,
+        form.libelle.trim(),
+        opens,
+        closes,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/gestion/campagnes?ouverte=1").into_response())
 }

@@ -32,13 +32,26 @@ struct QueuePage {
 
 impl QueuePage {
     fn when(&self, w: &Waiting) -> String {
-        w.transmitted_at.parse().map(format_instant).unwrap_or_default()
+        w.transmitted_at
+            .parse()
+            .map(format_instant)
+            .unwrap_or_default()
     }
 }
 
-pub(crate) async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     let waiting = store::waiting(&state.db, &super::Scope::of(&state, &staff).await?.ids()).await?;
-    let layout = super::layout(&state, &staff, crate::layout::Gestion::Dossiers, "Fiches à valider", "/gestion/dossiers").await?;
+    let layout = super::layout(
+        &state,
+        &staff,
+        crate::layout::Gestion::Dossiers,
+        "Fiches à valider",
+        "/gestion/dossiers",
+    )
+    .await?;
     Ok(Html(QueuePage { layout, waiting }.render()?))
 }
 
@@ -60,24 +73,62 @@ impl FichePage {
     }
 }
 
-async fn render(state: &AppState, staff: &Staff, fiche: Fiche, reason: String, error: Option<&'static str>) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    fiche: Fiche,
+    reason: String,
+    error: Option<&'static str>,
+) -> Result<Response, AppError> {
     let title = match &fiche.child {
         Some(child) => format!("{} — {child} ({})", fiche.kind.title(), fiche.family_name),
         None => format!("{} — {}", fiche.kind.title(), fiche.family_name),
     };
-    let layout = super::layout(state, staff, crate::layout::Gestion::Dossiers, title, &format!("/gestion/dossiers/{}", fiche.public_id)).await?;
-    let answers = fiche.kind.fields().iter().map(|f| (f.label, shown(f, &fiche.values))).collect();
+    let layout = super::layout(
+        state,
+        staff,
+        crate::layout::Gestion::Dossiers,
+        title,
+        &format!("/gestion/dossiers/{}", fiche.public_id),
+    )
+    .await?;
+    let answers = fiche
+        .kind
+        .fields()
+        .iter()
+        .map(|f| (f.label, shown(f, &fiche.values)))
+        .collect();
     let pieces = pieces::views(state, &fiche, None, Reader::Staff).await?;
-    let page = FichePage { layout, fiche, answers, csrf: staff.session.csrf_token.clone(), reason, error, pieces };
+    let page = FichePage {
+        layout,
+        fiche,
+        answers,
+        csrf: staff.session.csrf_token.clone(),
+        reason,
+        error,
+        pieces,
+    };
     Ok(Html(page.render()?).into_response())
 }
 
 async fn fiche_of(state: &AppState, staff: &Staff, id: &str) -> Result<Fiche, AppError> {
     let scope = super::Scope::of(state, staff).await?;
-    store::staff_fiche(&state.db, staff.account.id, &scope.ids(), id, state.clock.now()).await?.ok_or(AppError::NotFound)
+    store::staff_fiche(
+        &state.db,
+        staff.account.id,
+        &scope.ids(),
+        id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
-pub(crate) async fn fiche(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn fiche(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let fiche = fiche_of(&state, &staff, &id).await?;
     render(&state, &staff, fiche, String::new(), None).await
 }
@@ -105,18 +156,47 @@ pub(crate) async fn decide(
     let decision = match form.decision.as_str() {
         "valider" => Decision::Validate,
         "refuser" if reason.is_empty() => {
-            let page = render(&state, &staff, fiche, reason, Some("Saisissez le motif du refus : la famille le lira pour corriger sa fiche.")).await?;
+            let page = render(
+                &state,
+                &staff,
+                fiche,
+                reason,
+                Some("Saisissez le motif du refus : la famille le lira pour corriger sa fiche."),
+            )
+            .await?;
             return Ok(invalid(page.into_response()));
         }
         "refuser" if reason.chars().count() > 1000 => {
-            let page = render(&state, &staff, fiche, reason, Some("Le motif est limité à 1000 caractères.")).await?;
+            let page = render(
+                &state,
+                &staff,
+                fiche,
+                reason,
+                Some("Le motif est limité à 1000 caractères."),
+            )
+            .await?;
             return Ok(invalid(page.into_response()));
         }
         "refuser" => Decision::Refuse { reason },
         _ => return Err(AppError::BadRequest),
     };
-    if !store::decide(&state.db, staff.account.id, &fiche, &decision, state.clock.now()).await? {
-        let page = render(&state, &staff, fiche, String::new(), Some("Cette fiche n'attend plus de décision : elle a déjà été traitée.")).await?;
+    if !store::decide(
+        &state.db,
+        staff.account.id,
+        &fiche,
+        &decision,
+        state.clock.now(),
+    )
+    .await?
+    {
+        let page = render(
+            &state,
+            &staff,
+            fiche,
+            String::new(),
+            Some("Cette fiche n'attend plus de décision : elle a déjà été traitée."),
+        )
+        .await?;
         return Ok(invalid(page.into_response()));
     }
     Ok(Redirect::to("/gestion/dossiers").into_response())

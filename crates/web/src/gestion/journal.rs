@@ -57,7 +57,11 @@ impl JournalPage {
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<JournalQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<JournalQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let famille = query.famille.trim().chars().take(100).collect::<String>();
     let personnel = query.personnel.trim().chars().take(100).collect::<String>();
@@ -66,18 +70,33 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(quer
     if !famille.is_empty() {
         match accounts::family_id_by_identifiant(&state.db, &famille).await? {
             Some(id) => filter.family_id = Some(id),
-            None => unknown = Some(format!("Aucune famille n'a l'identifiant « {famille} »."))
+            None => unknown = Some(format!("Aucune famille n'a l'identifiant « {famille} ».")),
         }
     }
     if !personnel.is_empty() {
         match accounts::staff_id_by_login(&state.db, &personnel).await? {
             Some(id) => filter.staff_id = Some(id),
-            None => unknown = Some(format!("Aucun membre du personnel n'a l'identifiant « {personnel} »."))
+            None => {
+                unknown = Some(format!(
+                    "Aucun membre du personnel n'a l'identifiant « {personnel} »."
+                ))
+            }
         }
     }
-    let entries = if unknown.is_some() { Vec::new() } else { audit::search(&state.db, &scope.ids(), &filter, SHOWN).await? };
+    let entries = if unknown.is_some() {
+        Vec::new()
+    } else {
+        audit::search(&state.db, &scope.ids(), &filter, SHOWN).await?
+    };
     let page = JournalPage {
-        layout: layout(&state, &staff, Gestion::Journal, "Journal des modifications", "/gestion/journal").await?,
+        layout: layout(
+            &state,
+            &staff,
+            Gestion::Journal,
+            "Journal des modifications",
+            "/gestion/journal",
+        )
+        .await?,
         famille,
         personnel,
         unknown,

@@ -26,12 +26,12 @@ use axum::routing::{get, post};
 
 use crate::{
     Access, AppState,
-    routes::Route,
     auth::login::{Audience, CsrfOnly, LoginForm, LoginNotice, sign_in, sign_out},
     client::ClientAddress,
     error::AppError,
     forms::FrenchForm,
     layout::{Gestion, Layout, Section, Shell},
+    routes::Route,
     session::{MaybeSession, Staff},
 };
 
@@ -40,27 +40,74 @@ pub(crate) fn routes() -> Vec<Route> {
     use Access::{Public, Staff as StaffOnly};
     let mut routes: Vec<Route> = vec![
         (Public, "/gestion/connexion", get(login_page).post(login)),
-        (Public, "/gestion/connexion/attente", get(crate::auth::waiting::staff)),
-        (Public, "/gestion/connexion/code", post(second_factor::submit_code)),
+        (
+            Public,
+            "/gestion/connexion/attente",
+            get(crate::auth::waiting::staff),
+        ),
+        (
+            Public,
+            "/gestion/connexion/code",
+            post(second_factor::submit_code),
+        ),
         (StaffOnly, "/gestion/securite", get(second_factor::page)),
-        (StaffOnly, "/gestion/securite/preparer", post(second_factor::prepare)),
-        (StaffOnly, "/gestion/securite/activer", post(second_factor::enable)),
-        (StaffOnly, "/gestion/securite/desactiver", post(second_factor::disable)),
-        (StaffOnly, "/gestion/securite/mot-de-passe", post(second_factor::change_password)),
+        (
+            StaffOnly,
+            "/gestion/securite/preparer",
+            post(second_factor::prepare),
+        ),
+        (
+            StaffOnly,
+            "/gestion/securite/activer",
+            post(second_factor::enable),
+        ),
+        (
+            StaffOnly,
+            "/gestion/securite/desactiver",
+            post(second_factor::disable),
+        ),
+        (
+            StaffOnly,
+            "/gestion/securite/mot-de-passe",
+            post(second_factor::change_password),
+        ),
         (StaffOnly, "/gestion", get(dashboard)),
         (StaffOnly, "/gestion/deconnexion", post(logout)),
-        (StaffOnly, "/gestion/campagnes", get(campagnes::page).post(campagnes::open)),
+        (
+            StaffOnly,
+            "/gestion/campagnes",
+            get(campagnes::page).post(campagnes::open),
+        ),
         (StaffOnly, "/gestion/dossiers", get(dossiers::queue)),
-        (StaffOnly, "/gestion/dossiers/{fiche}", get(dossiers::fiche).post(dossiers::decide)),
-        (StaffOnly, "/gestion/fichiers/{fichier}", get(crate::dossier::pieces::staff_download)),
+        (
+            StaffOnly,
+            "/gestion/dossiers/{fiche}",
+            get(dossiers::fiche).post(dossiers::decide),
+        ),
+        (
+            StaffOnly,
+            "/gestion/fichiers/{fichier}",
+            get(crate::dossier::pieces::staff_download),
+        ),
     ];
-    for section in [familles::routes, activites::routes, reservations::routes, facturation::routes, annonces::routes, journal::routes, personnel::routes] {
+    for section in [
+        familles::routes,
+        activites::routes,
+        reservations::routes,
+        facturation::routes,
+        annonces::routes,
+        journal::routes,
+        personnel::routes,
+    ] {
         routes.extend(section());
     }
     routes
 }
 
-pub(crate) async fn login_page(State(state): State<AppState>, Query(notice): Query<LoginNotice>) -> Result<Html<String>, AppError> {
+pub(crate) async fn login_page(
+    State(state): State<AppState>,
+    Query(notice): Query<LoginNotice>,
+) -> Result<Html<String>, AppError> {
     let mut page = Audience::Staff.page(&state).await?;
     page.notice = notice.text();
     Ok(Html(page.render()?))
@@ -82,7 +129,14 @@ pub(crate) async fn logout(
     jar: CookieJar,
     FrenchForm(form): FrenchForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    sign_out(&state, jar, Some(staff.session), form.csrf(), "/gestion/connexion").await
+    sign_out(
+        &state,
+        jar,
+        Some(staff.session),
+        form.csrf(),
+        "/gestion/connexion",
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -125,7 +179,10 @@ pub(crate) struct Scope {
 
 impl Scope {
     pub async fn of(state: &AppState, staff: &Staff) -> Result<Scope, AppError> {
-        Ok(Scope { structures: portal::staff_scope(&state.db, staff.account.id, &staff.account.role).await? })
+        Ok(Scope {
+            structures: portal::staff_scope(&state.db, staff.account.id, &staff.account.role)
+                .await?,
+        })
     }
 
     pub fn ids(&self) -> Vec<i64> {
@@ -134,47 +191,86 @@ impl Scope {
 
     /// A structure out of scope is answered as if it did not exist.
     pub fn check(&self, structure_id: i64) -> Result<(), AppError> {
-        if self.structures.iter().any(|s| s.id == structure_id) { Ok(()) } else { Err(AppError::NotFound) }
+        if self.structures.iter().any(|s| s.id == structure_id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 }
 
 /// Animateurs read; only gestionnaires and administrateurs change anything.
 pub(crate) fn may_change(staff: &Staff) -> Result<(), AppError> {
-    if staff.account.role == "animateur" { Err(AppError::Forbidden) } else { Ok(()) }
+    if staff.account.role == "animateur" {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
 }
 
 /// The back office's header: the staff member, the last run, the logout button.
-pub(crate) async fn shell(state: &AppState, staff: &Staff, section: Gestion, return_to: &str) -> Result<Shell, AppError> {
+pub(crate) async fn shell(
+    state: &AppState,
+    staff: &Staff,
+    section: Gestion,
+    return_to: &str,
+) -> Result<Shell, AppError> {
     let policy = &state.config.session_policy;
     Ok(Shell {
         person: staff.account.display_name.clone(),
         structures: Vec::new(),
         structure_id: 0,
-        last_update: portal::last_update(&state.db).await?.map(crate::layout::format_instant),
+        last_update: portal::last_update(&state.db)
+            .await?
+            .map(crate::layout::format_instant),
         csrf: staff.session.csrf_token.clone(),
         section: Section::Gestion(section),
         return_to: return_to.to_owned(),
         logout_action: "/gestion/deconnexion",
-        session_seconds_left: policy.ends_at(staff.session.created_at, staff.session.last_seen_at).duration_since(state.clock.now()).as_secs(),
+        session_seconds_left: policy
+            .ends_at(staff.session.created_at, staff.session.last_seen_at)
+            .duration_since(state.clock.now())
+            .as_secs(),
     })
 }
 
 /// A back-office page's layout, under the portal's home structure, in its section.
-pub(crate) async fn layout(state: &AppState, staff: &Staff, section: Gestion, title: impl Into<String>, return_to: &str) -> Result<Layout, AppError> {
+pub(crate) async fn layout(
+    state: &AppState,
+    staff: &Staff,
+    section: Gestion,
+    title: impl Into<String>,
+    return_to: &str,
+) -> Result<Layout, AppError> {
     let shell = shell(state, staff, section, return_to).await?;
     Ok(Layout::new(title, portal::home_structure(&state.db).await?).with_shell(shell))
 }
 
-pub(crate) async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let waiting = ribambelle_store::dossier::waiting(&state.db, &scope.ids()).await?.len();
+    let waiting = ribambelle_store::dossier::waiting(&state.db, &scope.ids())
+        .await?
+        .len();
     let day = state.clock.today();
     let page = DashboardPage {
-        layout: layout(&state, &staff, Gestion::Tableau, "Tableau de bord", "/gestion").await?,
+        layout: layout(
+            &state,
+            &staff,
+            Gestion::Tableau,
+            "Tableau de bord",
+            "/gestion",
+        )
+        .await?,
         waiting,
         today: dashboard::today(&state.db, &scope.ids(), day).await?,
         today_label: ribambelle_domain::french::long_date(day),
-        second_factor: ribambelle_store::second_factor::of(&state.db, staff.account.id).await?.enabled_at.is_some(),
+        second_factor: ribambelle_store::second_factor::of(&state.db, staff.account.id)
+            .await?
+            .enabled_at
+            .is_some(),
         staff_name: staff.account.display_name,
         structures: scope.structures.into_iter().map(|s| s.name).collect(),
     };

@@ -34,10 +34,26 @@ pub(crate) fn routes() -> Vec<Route> {
     use Access::Staff as StaffOnly;
     vec![
         (StaffOnly, "/gestion/personnel", get(list)),
-        (StaffOnly, "/gestion/personnel/nouveau", get(new_page).post(create)),
-        (StaffOnly, "/gestion/personnel/{id}", get(edit_page).post(update)),
-        (StaffOnly, "/gestion/personnel/{id}/mot-de-passe", post(new_password)),
-        (StaffOnly, "/gestion/personnel/{id}/double-authentification", post(disable_second_factor)),
+        (
+            StaffOnly,
+            "/gestion/personnel/nouveau",
+            get(new_page).post(create),
+        ),
+        (
+            StaffOnly,
+            "/gestion/personnel/{id}",
+            get(edit_page).post(update),
+        ),
+        (
+            StaffOnly,
+            "/gestion/personnel/{id}/mot-de-passe",
+            post(new_password),
+        ),
+        (
+            StaffOnly,
+            "/gestion/personnel/{id}/double-authentification",
+            post(disable_second_factor),
+        ),
     ]
 }
 
@@ -47,17 +63,27 @@ const ADMINISTRATEUR: &str = "administrateur";
 const ROLES: [(&str, &str); 3] = [
     ("animateur", "Animateur (consultation seulement)"),
     ("gestionnaire", "Gestionnaire"),
-    (ADMINISTRATEUR, "Administrateur (toutes les structures et le personnel)"),
+    (
+        ADMINISTRATEUR,
+        "Administrateur (toutes les structures et le personnel)",
+    ),
 ];
 
 /// Only an administrateur manages the staff, reading included: the list tells who can
 /// reach which families.
 fn administrateur_only(staff: &Staff) -> Result<(), AppError> {
-    if staff.account.role == ADMINISTRATEUR { Ok(()) } else { Err(AppError::Forbidden) }
+    if staff.account.role == ADMINISTRATEUR {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 fn role_label(role: &str) -> &'static str {
-    ROLES.iter().find(|(value, _)| *value == role).map_or("", |(_, label)| label)
+    ROLES
+        .iter()
+        .find(|(value, _)| *value == role)
+        .map_or("", |(_, label)| label)
 }
 
 #[derive(Template)]
@@ -76,15 +102,33 @@ impl ListPage {
         if member.role == ADMINISTRATEUR {
             return "Toutes".to_owned();
         }
-        let names: Vec<&str> = member.structures.iter().map(|(_, name)| name.as_str()).collect();
-        if names.is_empty() { "Aucune".to_owned() } else { names.join(", ") }
+        let names: Vec<&str> = member
+            .structures
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if names.is_empty() {
+            "Aucune".to_owned()
+        } else {
+            names.join(", ")
+        }
     }
 }
 
-pub(crate) async fn list(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     administrateur_only(&staff)?;
     let page = ListPage {
-        layout: super::layout(&state, &staff, Gestion::Personnel, "Personnel", "/gestion/personnel").await?,
+        layout: super::layout(
+            &state,
+            &staff,
+            Gestion::Personnel,
+            "Personnel",
+            "/gestion/personnel",
+        )
+        .await?,
         members: store::list(&state.db).await?,
     };
     Ok(Html(page.render()?))
@@ -102,13 +146,23 @@ struct StaffForm {
 
 impl StaffForm {
     fn from_pairs(pairs: &[(String, String)]) -> StaffForm {
-        let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         StaffForm {
             login: value("identifiant"),
             nom: value("nom"),
             email: value("email"),
             role: value("role"),
-            structures: pairs.iter().filter(|(k, _)| k == "structure").map(|(_, v)| v.clone()).collect(),
+            structures: pairs
+                .iter()
+                .filter(|(k, _)| k == "structure")
+                .map(|(_, v)| v.clone())
+                .collect(),
         }
     }
 
@@ -118,7 +172,11 @@ impl StaffForm {
             nom: member.display_name.clone(),
             email: member.email.clone(),
             role: member.role.clone(),
-            structures: member.structures.iter().map(|(id, _)| id.to_string()).collect(),
+            structures: member
+                .structures
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect(),
         }
     }
 }
@@ -136,14 +194,22 @@ fn check_login(errors: &mut FormErrors, login: &str) -> String {
         errors.add("identifiant", "Saisissez l'identifiant de connexion.");
     } else if login.chars().count() > 50 {
         errors.add("identifiant", "L'identifiant est limité à 50 caractères.");
-    } else if !login.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')) {
+    } else if !login
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+    {
         errors.add("identifiant", "L'identifiant ne peut contenir que des lettres sans accent, des chiffres, des points, des tirets et des tirets bas.");
     }
     login
 }
 
 fn check(form: &StaffForm, structures: &[StructureSummary], errors: &mut FormErrors) -> Checked {
-    errors.require("nom", &form.nom, "le nom affiché (par exemple : Nadia GESTION)", 100);
+    errors.require(
+        "nom",
+        &form.nom,
+        "le nom affiché (par exemple : Nadia GESTION)",
+        100,
+    );
     let email = match parse_email_list(&form.email) {
         Ok(list) if list.is_empty() => {
             errors.add("email", "Saisissez l'adresse e-mail.");
@@ -162,11 +228,18 @@ fn check(form: &StaffForm, structures: &[StructureSummary], errors: &mut FormErr
     if !ROLES.iter().any(|(value, _)| *value == form.role) {
         errors.add("role", "Choisissez un rôle.");
     }
-    let structure_ids: Vec<i64> = structures.iter().filter(|s| form.structures.contains(&s.id.to_string())).map(|s| s.id).collect();
+    let structure_ids: Vec<i64> = structures
+        .iter()
+        .filter(|s| form.structures.contains(&s.id.to_string()))
+        .map(|s| s.id)
+        .collect();
     if structure_ids.is_empty() && form.role != ADMINISTRATEUR {
         errors.add("structure", "Cochez au moins une structure : un gestionnaire ou un animateur ne voit que les siennes.");
     }
-    Checked { email, structure_ids }
+    Checked {
+        email,
+        structure_ids,
+    }
 }
 
 #[derive(Template)]
@@ -199,17 +272,42 @@ impl FormPage {
 
     /// (field, label, message) of every error, for the summary at the top.
     fn error_list(&self) -> Vec<(&'static str, &'static str, String)> {
-        [("identifiant", "Identifiant"), ("nom", "Nom affiché"), ("email", "Adresse e-mail"), ("role", "Rôle"), ("structure", "Structures")]
-            .into_iter()
-            .filter_map(|(field, label)| self.errors.get(field).map(|message| (field, label, message.to_owned())))
-            .collect()
+        [
+            ("identifiant", "Identifiant"),
+            ("nom", "Nom affiché"),
+            ("email", "Adresse e-mail"),
+            ("role", "Rôle"),
+            ("structure", "Structures"),
+        ]
+        .into_iter()
+        .filter_map(|(field, label)| {
+            self.errors
+                .get(field)
+                .map(|message| (field, label, message.to_owned()))
+        })
+        .collect()
     }
 }
 
-async fn render_form(state: &AppState, staff: &Staff, member: Option<StaffMember>, form: StaffForm, errors: FormErrors, notice: Option<&'static str>) -> Result<Html<String>, AppError> {
+async fn render_form(
+    state: &AppState,
+    staff: &Staff,
+    member: Option<StaffMember>,
+    form: StaffForm,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+) -> Result<Html<String>, AppError> {
     let (heading, action, back) = match &member {
-        Some(m) => (format!("Compte de {}", m.display_name), format!("/gestion/personnel/{}", m.id), format!("/gestion/personnel/{}", m.id)),
-        None => ("Nouveau membre du personnel".to_owned(), "/gestion/personnel/nouveau".to_owned(), "/gestion/personnel/nouveau".to_owned()),
+        Some(m) => (
+            format!("Compte de {}", m.display_name),
+            format!("/gestion/personnel/{}", m.id),
+            format!("/gestion/personnel/{}", m.id),
+        ),
+        None => (
+            "Nouveau membre du personnel".to_owned(),
+            "/gestion/personnel/nouveau".to_owned(),
+            "/gestion/personnel/nouveau".to_owned(),
+        ),
     };
     let page = FormPage {
         layout: super::layout(state, staff, Gestion::Personnel, heading.clone(), &back).await?,
@@ -225,14 +323,23 @@ async fn render_form(state: &AppState, staff: &Staff, member: Option<StaffMember
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn new_page(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn new_page(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     administrateur_only(&staff)?;
-    let form = StaffForm { role: "gestionnaire".to_owned(), ..StaffForm::default() };
+    let form = StaffForm {
+        role: "gestionnaire".to_owned(),
+        ..StaffForm::default()
+    };
     render_form(&state, &staff, None, form, FormErrors::default(), None).await
 }
 
 fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map_or("", |(_, v)| v.as_str())
 }
 
 #[derive(Template)]
@@ -244,9 +351,22 @@ struct PasswordPage {
     created: bool,
 }
 
-async fn password_page(state: &AppState, staff: &Staff, member: StaffMember, password: String, created: bool) -> Result<Response, AppError> {
+async fn password_page(
+    state: &AppState,
+    staff: &Staff,
+    member: StaffMember,
+    password: String,
+    created: bool,
+) -> Result<Response, AppError> {
     let page = PasswordPage {
-        layout: super::layout(state, staff, Gestion::Personnel, format!("Mot de passe de {}", member.display_name), "/gestion/personnel").await?,
+        layout: super::layout(
+            state,
+            staff,
+            Gestion::Personnel,
+            format!("Mot de passe de {}", member.display_name),
+            "/gestion/personnel",
+        )
+        .await?,
         member,
         password,
         created,
@@ -254,7 +374,11 @@ async fn password_page(state: &AppState, staff: &Staff, member: StaffMember, pas
     Ok(Html(page.render()?).into_response())
 }
 
-pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchForm(pairs): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(pairs): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, csrf_of(&pairs))?;
     administrateur_only(&staff)?;
     let form = StaffForm::from_pairs(&pairs);
@@ -263,22 +387,48 @@ pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchFo
     let login = check_login(&mut errors, &form.login);
     let checked = check(&form, &structures, &mut errors);
     if !errors.is_empty() {
-        return Ok(invalid(render_form(&state, &staff, None, form, errors, None).await?.into_response()));
+        return Ok(invalid(
+            render_form(&state, &staff, None, form, errors, None)
+                .await?
+                .into_response(),
+        ));
     }
     let password = generate_initial_password();
     let hash = hash_password(&state, password.clone()).await?;
-    let draft = StaffDraft { login: &login, display_name: form.nom.trim(), email: &checked.email, role: &form.role, structure_ids: &checked.structure_ids };
-    let Some(id) = store::create(&state.db, staff.account.id, &draft, &hash, state.clock.now()).await? else {
-        errors.add("identifiant", "Cet identifiant est déjà celui d'un autre membre du personnel : choisissez-en un autre.");
-        return Ok(invalid(render_form(&state, &staff, None, form, errors, None).await?.into_response()));
+    let draft = StaffDraft {
+        login: &login,
+        display_name: form.nom.trim(),
+        email: &checked.email,
+        role: &form.role,
+        structure_ids: &checked.structure_ids,
     };
-    let member = store::member(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let Some(id) = store::create(
+        &state.db,
+        staff.account.id,
+        &draft,
+        &hash,
+        state.clock.now(),
+    )
+    .await?
+    else {
+        errors.add("identifiant", "Cet identifiant est déjà celui d'un autre membre du personnel : choisissez-en un autre.");
+        return Ok(invalid(
+            render_form(&state, &staff, None, form, errors, None)
+                .await?
+                .into_response(),
+        ));
+    };
+    let member = store::member(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     password_page(&state, &staff, member, password, true).await
 }
 
 async fn member_of(state: &AppState, id: &str) -> Result<StaffMember, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    store::member(&state.db, id).await?.ok_or(AppError::NotFound)
+    store::member(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -287,23 +437,46 @@ pub(crate) struct Done {
     fait: Option<String>,
 }
 
-pub(crate) async fn edit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Query(done): Query<Done>) -> Result<Html<String>, AppError> {
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Html<String>, AppError> {
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let notice = match done.fait.as_deref() {
         Some("enregistre") => Some("Les modifications sont enregistrées."),
-        Some("double-authentification") => Some("La double authentification est désactivée : ce compte se connecte avec son seul mot de passe jusqu'à ce qu'il en active une nouvelle."),
+        Some("double-authentification") => Some(
+            "La double authentification est désactivée : ce compte se connecte avec son seul mot de passe jusqu'à ce qu'il en active une nouvelle.",
+        ),
         _ => None,
     };
     let form = StaffForm::of(&member);
-    render_form(&state, &staff, Some(member), form, FormErrors::default(), notice).await
+    render_form(
+        &state,
+        &staff,
+        Some(member),
+        form,
+        FormErrors::default(),
+        notice,
+    )
+    .await
 }
 
-pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(pairs): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(pairs): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, csrf_of(&pairs))?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
-    let form = StaffForm { login: member.login.clone(), ..StaffForm::from_pairs(&pairs) };
+    let form = StaffForm {
+        login: member.login.clone(),
+        ..StaffForm::from_pairs(&pairs)
+    };
     let structures = Scope::of(&state, &staff).await?.structures;
     let mut errors = FormErrors::default();
     let checked = check(&form, &structures, &mut errors);
@@ -311,10 +484,28 @@ pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id)
         errors.add("role", "Vous ne pouvez pas retirer votre propre rôle d'administrateur : un autre administrateur doit le faire, pour que la mairie en garde toujours un.");
     }
     if !errors.is_empty() {
-        return Ok(invalid(render_form(&state, &staff, Some(member), form, errors, None).await?.into_response()));
+        return Ok(invalid(
+            render_form(&state, &staff, Some(member), form, errors, None)
+                .await?
+                .into_response(),
+        ));
     }
-    let draft = StaffDraft { login: &member.login, display_name: form.nom.trim(), email: &checked.email, role: &form.role, structure_ids: &checked.structure_ids };
-    if !store::update(&state.db, staff.account.id, member.id, &draft, state.clock.now()).await? {
+    let draft = StaffDraft {
+        login: &member.login,
+        display_name: form.nom.trim(),
+        email: &checked.email,
+        role: &form.role,
+        structure_ids: &checked.structure_ids,
+    };
+    if !store::update(
+        &state.db,
+        staff.account.id,
+        member.id,
+        &draft,
+        state.clock.now(),
+    )
+    .await?
+    {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/gestion/personnel/{}?fait=enregistre", member.id)).into_response())
@@ -326,24 +517,49 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) async fn new_password(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<CsrfForm>) -> Result<Response, AppError> {
+pub(crate) async fn new_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(form): FrenchForm<CsrfForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let password = generate_initial_password();
     let hash = hash_password(&state, password.clone()).await?;
-    if !store::reset_password(&state.db, staff.account.id, member.id, &hash, None, state.clock.now()).await? {
+    if !store::reset_password(
+        &state.db,
+        staff.account.id,
+        member.id,
+        &hash,
+        None,
+        state.clock.now(),
+    )
+    .await?
+    {
         return Err(AppError::NotFound);
     }
     password_page(&state, &staff, member, password, false).await
 }
 
-pub(crate) async fn disable_second_factor(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<CsrfForm>) -> Result<Response, AppError> {
+pub(crate) async fn disable_second_factor(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(form): FrenchForm<CsrfForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
-    if !store::disable_second_factor(&state.db, staff.account.id, member.id, state.clock.now()).await? {
+    if !store::disable_second_factor(&state.db, staff.account.id, member.id, state.clock.now())
+        .await?
+    {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/gestion/personnel/{}?fait=double-authentification", member.id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/gestion/personnel/{}?fait=double-authentification",
+        member.id
+    ))
+    .into_response())
 }

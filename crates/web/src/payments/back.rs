@@ -35,11 +35,15 @@ pub(crate) async fn page(
     Path(public_id): Path<String>,
     Query(returned): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let payment = payments::find(&state.db, family.account.id, &public_id).await?.ok_or(AppError::NotFound)?;
+    let payment = payments::find(&state.db, family.account.id, &public_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if payment.state == PaymentState::InProgress {
         ask_provider(&state, &payment, &returned).await?;
     }
-    let payment = payments::find(&state.db, family.account.id, &public_id).await?.ok_or(AppError::NotFound)?;
+    let payment = payments::find(&state.db, family.account.id, &public_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let title = match payment.state {
         PaymentState::Paid => "Paiement accepté",
         PaymentState::Refused => "Paiement refusé",
@@ -60,11 +64,20 @@ pub(crate) async fn page(
 /// Settles the payment from the signed return or the provider's answer, if either says
 /// how it ended. A failure here is not the family's: the page says the payment is being
 /// checked, and the notification or the reconciliation job will settle it.
-async fn ask_provider(state: &AppState, payment: &OnlinePayment, returned: &[(String, String)]) -> Result<(), AppError> {
-    let Some(regie) = super::usable_regie(state, payment.structure_id).await? else { return Ok(()) };
-    let bank = provider(&regie, &state.config.public_url).map_err(|e| AppError::Internal(e.to_string()))?;
+async fn ask_provider(
+    state: &AppState,
+    payment: &OnlinePayment,
+    returned: &[(String, String)],
+) -> Result<(), AppError> {
+    let Some(regie) = super::usable_regie(state, payment.structure_id).await? else {
+        return Ok(());
+    };
+    let bank = provider(&regie, &state.config.public_url)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let answer = match (regie.provider, payment.provider_id.as_deref()) {
-        (Provider::Systempay, _) if returned.iter().any(|(k, _)| k == "signature") => bank.confirm(returned).await.map(Some),
+        (Provider::Systempay, _) if returned.iter().any(|(k, _)| k == "signature") => {
+            bank.confirm(returned).await.map(Some)
+        }
         (Provider::PayFip, Some(id)) => bank.status(id).await,
         _ => Ok(None),
     };
@@ -73,7 +86,9 @@ async fn ask_provider(state: &AppState, payment: &OnlinePayment, returned: &[(St
             apply(&state.db, &checked, state.clock.now()).await?;
         }
         Ok(None) => {}
-        Err(error) => tracing::warn!(%error, reference = %payment.reference, "payment return not verified"),
+        Err(error) => {
+            tracing::warn!(%error, reference = %payment.reference, "payment return not verified")
+        }
     }
     Ok(())
 }

@@ -20,9 +20,21 @@ use crate::{
     session::Family,
 };
 
-pub(crate) async fn pay(State(state): State<AppState>, family: Family, FrenchForm(fields): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
-    check_csrf(&family.session.csrf_token, value("_csrf").unwrap_or_default())?;
+pub(crate) async fn pay(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    };
+    check_csrf(
+        &family.session.csrf_token,
+        value("_csrf").unwrap_or_default(),
+    )?;
     let Some(regie) = super::usable_regie(&state, family.structure.id).await? else {
         return Err(AppError::NotFound);
     };
@@ -31,9 +43,14 @@ pub(crate) async fn pay(State(state): State<AppState>, family: Family, FrenchFor
         Some(wallet) => {
             let wallet_id: i64 = wallet.parse().map_err(|_| AppError::BadRequest)?;
             let amount_text = value("montant").unwrap_or_default();
-            let typed = TypedCredit { wallet_id, amount: amount_text.chars().take(12).collect() };
+            let typed = TypedCredit {
+                wallet_id,
+                amount: amount_text.chars().take(12).collect(),
+            };
             match parse_euros(amount_text) {
-                Ok(amount) if amount.0 > 0 => (Some(Choice::Credit { wallet_id, amount }), Some(typed)),
+                Ok(amount) if amount.0 > 0 => {
+                    (Some(Choice::Credit { wallet_id, amount }), Some(typed))
+                }
                 Ok(_) => {
                     errors.add("montant", "Indiquez un montant supérieur à zéro.");
                     (None, Some(typed))
@@ -43,38 +60,83 @@ pub(crate) async fn pay(State(state): State<AppState>, family: Family, FrenchFor
                     (None, Some(typed))
                 }
                 Err(_) => {
-                    errors.add("montant", "Indiquez un montant en euros, par exemple 25 ou 25,50.");
+                    errors.add(
+                        "montant",
+                        "Indiquez un montant en euros, par exemple 25 ou 25,50.",
+                    );
                     (None, Some(typed))
                 }
             }
         }
         None => {
-            let chosen = fields.iter().filter(|(k, _)| k == "facture").map(|(_, v)| v.clone()).collect();
+            let chosen = fields
+                .iter()
+                .filter(|(k, _)| k == "facture")
+                .map(|(_, v)| v.clone())
+                .collect();
             (Some(Choice::Invoices(chosen)), None)
         }
     };
     let email = match family.account.emails.first() {
         Some(first) => Some(first.clone()),
-        None => receipt_address(&state, &family, value("email").unwrap_or_default(), &mut errors).await?,
+        None => {
+            receipt_address(
+                &state,
+                &family,
+                value("email").unwrap_or_default(),
+                &mut errors,
+            )
+            .await?
+        }
     };
     if let (Some(choice), Some(email), true) = (&choice, &email, errors.is_empty()) {
-        match payments::begin(&state.db, family.account.id, family.structure.id, choice, email, regie.provider, state.clock.now()).await? {
-            Ok(started) => return Ok(Redirect::to(&format!("/paiement/{}", started.public_id)).into_response()),
-            Err(refusal) => errors.add(if typed.is_some() { "montant" } else { "factures" }, refusal.message()),
+        match payments::begin(
+            &state.db,
+            family.account.id,
+            family.structure.id,
+            choice,
+            email,
+            regie.provider,
+            state.clock.now(),
+        )
+        .await?
+        {
+            Ok(started) => {
+                return Ok(
+                    Redirect::to(&format!("/paiement/{}", started.public_id)).into_response()
+                );
+            }
+            Err(refusal) => errors.add(
+                if typed.is_some() {
+                    "montant"
+                } else {
+                    "factures"
+                },
+                refusal.message(),
+            ),
         }
     }
     Ok(invalid(render(&state, &family, errors, typed).await?))
 }
 
 /// A family without any address gives one for its receipt; it becomes its first address.
-async fn receipt_address(state: &AppState, family: &Family, given: &str, errors: &mut FormErrors) -> Result<Option<String>, AppError> {
+async fn receipt_address(
+    state: &AppState,
+    family: &Family,
+    given: &str,
+    errors: &mut FormErrors,
+) -> Result<Option<String>, AppError> {
     if given.is_empty() {
-        errors.add("email", "Indiquez l'adresse e-mail à laquelle envoyer le reçu du paiement.");
+        errors.add(
+            "email",
+            "Indiquez l'adresse e-mail à laquelle envoyer le reçu du paiement.",
+        );
         return Ok(None);
     }
     match parse_email_list(given) {
         Ok(list) if list.len() == 1 => {
-            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now()).await?;
+            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now())
+                .await?;
             Ok(list.into_iter().next())
         }
         Ok(_) => {

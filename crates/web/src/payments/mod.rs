@@ -11,7 +11,9 @@ pub(crate) mod review;
 
 use jiff::Timestamp;
 use ribambelle_domain::{clock::Clock, money::Cents};
-use ribambelle_payment::{Checked, Outcome, PaymentError, ProviderConfig, Regie, simulated::SimulatedBank};
+use ribambelle_payment::{
+    Checked, Outcome, PaymentError, ProviderConfig, Regie, simulated::SimulatedBank,
+};
 use ribambelle_store::{
     Db, StoreError,
     payments::{self, Environment, Provider, Settled, Verdict},
@@ -22,13 +24,25 @@ pub const SIMULATED_BANK_PATH: &str = "/banque-simulee";
 
 /// The simulated bank for the régies of this database that use it (the demo's), to be
 /// served under [`SIMULATED_BANK_PATH`]; `None` when no régie does.
-pub async fn simulated_bank(db: &Db, public_url: &str, clock: Clock) -> Result<Option<SimulatedBank>, SimulatedBankError> {
+pub async fn simulated_bank(
+    db: &Db,
+    public_url: &str,
+    clock: Clock,
+) -> Result<Option<SimulatedBank>, SimulatedBankError> {
     let regies = payments::simulated_regies(db).await?;
     if regies.is_empty() {
         return Ok(None);
     }
-    let shops = regies.iter().filter(|r| r.provider == Provider::Systempay).map(|r| (r.merchant_id.clone(), r.secret.clone())).collect();
-    Ok(Some(SimulatedBank::new(format!("{public_url}{SIMULATED_BANK_PATH}"), shops, clock)?))
+    let shops = regies
+        .iter()
+        .filter(|r| r.provider == Provider::Systempay)
+        .map(|r| (r.merchant_id.clone(), r.secret.clone()))
+        .collect();
+    Ok(Some(SimulatedBank::new(
+        format!("{public_url}{SIMULATED_BANK_PATH}"),
+        shops,
+        clock,
+    )?))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,22 +62,37 @@ pub fn provider(regie: &payments::Regie, public_url: &str) -> Result<Regie, Paym
     let config = match regie.provider {
         Provider::PayFip => {
             let (ws_url, pay_url) = if simulated {
-                (format!("{bank}/tpa/services/securite"), format!("{bank}/tpa/paiementws.web"))
+                (
+                    format!("{bank}/tpa/services/securite"),
+                    format!("{bank}/tpa/paiementws.web"),
+                )
             } else {
-                ("https://www.payfip.gouv.fr/tpa/services/securite".to_owned(), "https://www.payfip.gouv.fr/tpa/paiementws.web".to_owned())
+                (
+                    "https://www.payfip.gouv.fr/tpa/services/securite".to_owned(),
+                    "https://www.payfip.gouv.fr/tpa/paiementws.web".to_owned(),
+                )
             };
             let saisie = match regie.environment {
                 Environment::Simulated | Environment::Test => 'T',
                 Environment::Activation => 'X',
                 Environment::Production => 'W',
             };
-            ProviderConfig::PayFip { numcli: regie.merchant_id.clone(), saisie, ws_url, pay_url }
+            ProviderConfig::PayFip {
+                numcli: regie.merchant_id.clone(),
+                saisie,
+                ws_url,
+                pay_url,
+            }
         }
         Provider::Systempay => ProviderConfig::Systempay {
             site_id: regie.merchant_id.clone(),
             production: regie.environment == Environment::Production,
             certificate: regie.secret.clone(),
-            url: if simulated { format!("{bank}/vads-payment/") } else { "https://paiement.systempay.fr/vads-payment/".to_owned() },
+            url: if simulated {
+                format!("{bank}/vads-payment/")
+            } else {
+                "https://paiement.systempay.fr/vads-payment/".to_owned()
+            },
         },
     };
     Regie::new(config)
@@ -71,7 +100,10 @@ pub fn provider(regie: &payments::Regie, public_url: &str) -> Result<Regie, Paym
 
 /// The structure's régie, if families may pay through it here: one on the simulated bank
 /// only where that bank is served.
-pub(crate) async fn usable_regie(state: &crate::AppState, structure_id: i64) -> Result<Option<payments::Regie>, StoreError> {
+pub(crate) async fn usable_regie(
+    state: &crate::AppState,
+    structure_id: i64,
+) -> Result<Option<payments::Regie>, StoreError> {
     let regie = payments::regie(&state.db, structure_id).await?;
     Ok(regie.filter(|r| r.environment != Environment::Simulated || state.config.simulated_bank))
 }
@@ -98,7 +130,9 @@ pub fn checked_regie(
     certificate: &str,
 ) -> Result<payments::Regie, RegieError> {
     let secret = match provider {
-        Provider::Systempay if certificate.trim().is_empty() => return Err(RegieError::MissingCertificate),
+        Provider::Systempay if certificate.trim().is_empty() => {
+            return Err(RegieError::MissingCertificate);
+        }
         Provider::Systempay => certificate.trim().to_owned(),
         Provider::PayFip => String::new(),
     };
@@ -134,18 +168,37 @@ pub(crate) fn provider_origin(regie: &payments::Regie) -> &'static str {
 
 /// Records what the provider proved; a payment still under way, or unknown to the
 /// provider, stays as it is.
-pub(crate) async fn apply(db: &Db, checked: &Checked, now: Timestamp) -> Result<Option<Settled>, StoreError> {
+pub(crate) async fn apply(
+    db: &Db,
+    checked: &Checked,
+    now: Timestamp,
+) -> Result<Option<Settled>, StoreError> {
     let verdict = match checked.outcome {
-        Outcome::Paid => Verdict::Paid { authorisation: checked.provider_reference.clone() },
+        Outcome::Paid => Verdict::Paid {
+            authorisation: checked.provider_reference.clone(),
+        },
         Outcome::Refused => Verdict::Refused,
         Outcome::Abandoned => Verdict::Abandoned,
         Outcome::Pending | Outcome::Unknown => return Ok(None),
     };
-    let settled = payments::settle(db, &checked.reference, Cents(checked.amount_cents), &verdict, now).await?;
+    let settled = payments::settle(
+        db,
+        &checked.reference,
+        Cents(checked.amount_cents),
+        &verdict,
+        now,
+    )
+    .await?;
     match settled {
-        Settled::AmountMismatch => tracing::warn!(reference = %checked.reference, amount = checked.amount_cents, "payment provider reported another amount: ignored"),
-        Settled::UnknownReference => tracing::warn!(reference = %checked.reference, "payment provider reported an unknown reference: ignored"),
-        Settled::Now(state) => tracing::info!(reference = %checked.reference, ?state, "payment settled"),
+        Settled::AmountMismatch => {
+            tracing::warn!(reference = %checked.reference, amount = checked.amount_cents, "payment provider reported another amount: ignored")
+        }
+        Settled::UnknownReference => {
+            tracing::warn!(reference = %checked.reference, "payment provider reported an unknown reference: ignored")
+        }
+        Settled::Now(state) => {
+            tracing::info!(reference = %checked.reference, ?state, "payment settled")
+        }
         Settled::Unchanged(_) => {}
     }
     Ok(Some(settled))

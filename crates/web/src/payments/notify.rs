@@ -22,12 +22,17 @@ pub(crate) async fn receive(
     let Some(regie) = super::usable_regie(&state, structure).await? else {
         return Err(AppError::NotFound);
     };
-    let bank = provider(&regie, &state.config.public_url).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bank = provider(&regie, &state.config.public_url)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let checked = match bank.confirm(&fields).await {
         Ok(checked) => checked,
         Err(error @ PaymentError::Network(_)) => {
             tracing::warn!(%error, structure, "payment notification: provider unreachable to verify it");
-            return Ok((StatusCode::SERVICE_UNAVAILABLE, "Vérification impossible pour le moment").into_response());
+            return Ok((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Vérification impossible pour le moment",
+            )
+                .into_response());
         }
         Err(error) => {
             tracing::warn!(%error, structure, "payment notification refused");
@@ -35,7 +40,11 @@ pub(crate) async fn receive(
         }
     };
     Ok(match apply(&state.db, &checked, state.clock.now()).await? {
-        Some(Settled::AmountMismatch | Settled::UnknownReference) => (StatusCode::BAD_REQUEST, "Notification refusée").into_response(),
-        Some(Settled::Now(_) | Settled::Unchanged(_)) | None => (StatusCode::OK, "OK").into_response(),
+        Some(Settled::AmountMismatch | Settled::UnknownReference) => {
+            (StatusCode::BAD_REQUEST, "Notification refusée").into_response()
+        }
+        Some(Settled::Now(_) | Settled::Unchanged(_)) | None => {
+            (StatusCode::OK, "OK").into_response()
+        }
     })
 }

@@ -33,11 +33,18 @@ pub async fn run(db: &Db, public_url: &str, now: Timestamp) -> Result<Reconciled
     for payment in payments::unfinished(db, now - ASK_AFTER, BATCH).await? {
         if let Entry::Vacant(slot) = providers.entry(payment.structure_id) {
             let regie = payments::regie(db, payment.structure_id).await?;
-            slot.insert(regie.and_then(|r| provider(&r, public_url).inspect_err(|e| tracing::error!(%e, "régie misconfigured")).ok()));
+            slot.insert(regie.and_then(|r| {
+                provider(&r, public_url)
+                    .inspect_err(|e| tracing::error!(%e, "régie misconfigured"))
+                    .ok()
+            }));
         }
-        let bank = providers.get(&payment.structure_id).and_then(Option::as_ref);
+        let bank = providers
+            .get(&payment.structure_id)
+            .and_then(Option::as_ref);
         // Systempay has no status query: its payments may be at the bank without our knowing.
-        let may_be_at_bank = payment.provider_id.is_some() || matches!(bank, Some(Regie::Systempay(_)));
+        let may_be_at_bank =
+            payment.provider_id.is_some() || matches!(bank, Some(Regie::Systempay(_)));
         let answer = match (bank, payment.provider_id.as_deref()) {
             (Some(bank), Some(id)) => match bank.status(id).await {
                 Ok(answer) => answer,
@@ -55,7 +62,15 @@ pub async fn run(db: &Db, public_url: &str, now: Timestamp) -> Result<Reconciled
                 }
             }
             _ if now.duration_since(payment.created_at) >= give_up_after(may_be_at_bank) => {
-                if let Settled::Now(_) = payments::settle(db, &payment.reference, payment.amount, &Verdict::Abandoned, now).await? {
+                if let Settled::Now(_) = payments::settle(
+                    db,
+                    &payment.reference,
+                    payment.amount,
+                    &Verdict::Abandoned,
+                    now,
+                )
+                .await?
+                {
                     done.given_up += 1;
                 }
             }
@@ -68,5 +83,9 @@ pub async fn run(db: &Db, public_url: &str, now: Timestamp) -> Result<Reconciled
 /// A payment known never to have reached the provider (the family stopped at the review
 /// page) holds its invoices no longer than the portal's own hold.
 fn give_up_after(may_be_at_bank: bool) -> SignedDuration {
-    if may_be_at_bank { GIVE_UP_AFTER } else { payments::IN_PROGRESS_HOLD }
+    if may_be_at_bank {
+        GIVE_UP_AFTER
+    } else {
+        payments::IN_PROGRESS_HOLD
+    }
 }

@@ -37,12 +37,22 @@ struct ReviewPage {
 }
 
 /// The family's payment if it may still leave for the bank.
-async fn departing(state: &AppState, family: &Family, public_id: &str) -> Result<Result<(OnlinePayment, Regie), Response>, AppError> {
-    let payment = payments::find(&state.db, family.account.id, public_id).await?.ok_or(AppError::NotFound)?;
-    let regie = payments::regie(&state.db, payment.structure_id).await?.ok_or(AppError::NotFound)?;
+async fn departing(
+    state: &AppState,
+    family: &Family,
+    public_id: &str,
+) -> Result<Result<(OnlinePayment, Regie), Response>, AppError> {
+    let payment = payments::find(&state.db, family.account.id, public_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let regie = payments::regie(&state.db, payment.structure_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let fresh = state.clock.now().duration_since(payment.created_at) < payments::IN_PROGRESS_HOLD;
     if payment.state != PaymentState::InProgress || !fresh || payment.provider_id.is_some() {
-        return Ok(Err(Redirect::to(&format!("/paiement/{public_id}/retour")).into_response()));
+        return Ok(Err(
+            Redirect::to(&format!("/paiement/{public_id}/retour")).into_response()
+        ));
     }
     Ok(Ok((payment, regie)))
 }
@@ -64,25 +74,34 @@ fn request(state: &AppState, payment: &OnlinePayment, regie: &Regie) -> PaymentR
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Path(public_id): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Path(public_id): Path<String>,
+) -> Result<Response, AppError> {
     let (payment, regie) = match departing(&state, &family, &public_id).await? {
         Ok(found) => found,
         Err(elsewhere) => return Ok(elsewhere),
     };
     let (action, fields) = match regie.provider {
         payments::Provider::Systempay => {
-            let bank = provider(&regie, &state.config.public_url).map_err(|e| AppError::Internal(e.to_string()))?;
+            let bank = provider(&regie, &state.config.public_url)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             match bank.start(&request(&state, &payment, &regie)).await {
                 Ok(Departure::Form { action, fields }) => (action, fields),
                 Ok(Departure::Redirect { url, .. }) => (url, Vec::new()),
                 Err(error) => return Err(AppError::Internal(format!("payment form: {error}"))),
             }
         }
-        payments::Provider::PayFip => (format!("/paiement/{public_id}/aller"), vec![("_csrf".to_owned(), family.session.csrf_token.clone())]),
+        payments::Provider::PayFip => (
+            format!("/paiement/{public_id}/aller"),
+            vec![("_csrf".to_owned(), family.session.csrf_token.clone())],
+        ),
     };
     let shell = Shell::family(&state, &family, Section::Paiement, "/paiement").await?;
     let page = ReviewPage {
-        layout: Layout::new("Vérifiez votre paiement", Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new("Vérifiez votre paiement", Some(family.structure.clone()))
+            .with_shell(shell),
         csrf: family.session.csrf_token.clone(),
         structure: regie.structure_name.clone(),
         provider: regie.provider.label(),
@@ -94,7 +113,9 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Path(pub
     // The form, or the redirect after it, leaves for the payment site.
     let policy = crate::security::csp_with_form_action(provider_origin(&regie));
     if let Ok(value) = HeaderValue::from_str(&policy) {
-        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
     }
     Ok(response)
 }
@@ -106,13 +127,19 @@ pub(crate) struct GoForm {
 }
 
 /// PayFiP: creates the operation at the DGFiP, then sends the family to its payment page.
-pub(crate) async fn go(State(state): State<AppState>, family: Family, Path(public_id): Path<String>, FrenchForm(form): FrenchForm<GoForm>) -> Result<Response, AppError> {
+pub(crate) async fn go(
+    State(state): State<AppState>,
+    family: Family,
+    Path(public_id): Path<String>,
+    FrenchForm(form): FrenchForm<GoForm>,
+) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     let (payment, regie) = match departing(&state, &family, &public_id).await? {
         Ok(found) => found,
         Err(elsewhere) => return Ok(elsewhere),
     };
-    let bank = provider(&regie, &state.config.public_url).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bank = provider(&regie, &state.config.public_url)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     match bank.start(&request(&state, &payment, &regie)).await {
         Ok(Departure::Redirect { url, provider_id }) => {
             if let Some(id) = provider_id {
@@ -120,10 +147,19 @@ pub(crate) async fn go(State(state): State<AppState>, family: Family, Path(publi
             }
             Ok(Redirect::to(&url).into_response())
         }
-        Ok(Departure::Form { .. }) => Err(AppError::Internal("a form departure for a redirect provider".into())),
+        Ok(Departure::Form { .. }) => Err(AppError::Internal(
+            "a form departure for a redirect provider".into(),
+        )),
         Err(error) => {
             tracing::warn!(%error, reference = %payment.reference, "payment provider refused or unreachable");
-            payments::settle(&state.db, &payment.reference, payment.amount, &Verdict::Abandoned, state.clock.now()).await?;
+            payments::settle(
+                &state.db,
+                &payment.reference,
+                payment.amount,
+                &Verdict::Abandoned,
+                state.clock.now(),
+            )
+            .await?;
             Err(AppError::PaymentUnavailable)
         }
     }
@@ -131,10 +167,22 @@ pub(crate) async fn go(State(state): State<AppState>, family: Family, Path(publi
 
 /// « Modifier mon choix »: the payment never left, so it is given up at once and its
 /// invoices can be chosen again.
-pub(crate) async fn change(State(state): State<AppState>, family: Family, Path(public_id): Path<String>, FrenchForm(form): FrenchForm<GoForm>) -> Result<Response, AppError> {
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    family: Family,
+    Path(public_id): Path<String>,
+    FrenchForm(form): FrenchForm<GoForm>,
+) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     if let Ok((payment, _)) = departing(&state, &family, &public_id).await? {
-        payments::settle(&state.db, &payment.reference, payment.amount, &Verdict::Abandoned, state.clock.now()).await?;
+        payments::settle(
+            &state.db,
+            &payment.reference,
+            payment.amount,
+            &Verdict::Abandoned,
+            state.clock.now(),
+        )
+        .await?;
     }
     Ok(Redirect::to("/paiement").into_response())
 }

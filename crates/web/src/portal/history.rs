@@ -8,8 +8,11 @@ use axum::{
     extract::{Query, State},
     response::{Html, Response},
 };
+use jiff::{
+    Timestamp, ToSpan,
+    civil::{Date, Time},
+};
 use ribambelle_documents::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
-use jiff::{Timestamp, ToSpan, civil::{Date, Time}};
 use ribambelle_domain::{
     clock::paris_instant,
     french::{self, month_year},
@@ -22,12 +25,12 @@ use ribambelle_store::{
 use serde::Deserialize;
 
 use crate::{
-    spreadsheet::csv_file,
     AppState,
     error::AppError,
     layout::{Layout, Section, Shell, format_instant},
     reservations::context::parse_month,
     session::Family,
+    spreadsheet::csv_file,
 };
 
 #[derive(Deserialize)]
@@ -41,7 +44,9 @@ fn month(query: &MonthQuery, today: Date) -> Result<Date, AppError> {
     let current = today.first_of_month();
     match query.mois.as_deref() {
         None => Ok(current),
-        Some(text) => parse_month(text).filter(|m| *m == current || *m == previous(current)).ok_or(AppError::BadRequest),
+        Some(text) => parse_month(text)
+            .filter(|m| *m == current || *m == previous(current))
+            .ok_or(AppError::BadRequest),
     }
 }
 
@@ -55,16 +60,36 @@ fn month_code(month: Date) -> String {
 
 /// The family's consommations of `month` and its règlements of the current and the
 /// previous months.
-async fn load(state: &AppState, family: &Family, month: Date, today: Date) -> Result<(Vec<Consommation>, Vec<Reglement>), AppError> {
+async fn load(
+    state: &AppState,
+    family: &Family,
+    month: Date,
+    today: Date,
+) -> Result<(Vec<Consommation>, Vec<Reglement>), AppError> {
     let last = month.last_of_month();
-    let consommations = history::consommations(&state.db, family.account.id, family.structure.id, month, last).await?;
-    let since = db_time(paris_instant(previous(today.first_of_month()), Time::midnight()));
-    let reglements = history::reglements(&state.db, family.account.id, family.structure.id, &since).await?;
+    let consommations = history::consommations(
+        &state.db,
+        family.account.id,
+        family.structure.id,
+        month,
+        last,
+    )
+    .await?;
+    let since = db_time(paris_instant(
+        previous(today.first_of_month()),
+        Time::midnight(),
+    ));
+    let reglements =
+        history::reglements(&state.db, family.account.id, family.structure.id, &since).await?;
     Ok((consommations, reglements))
 }
 
 fn paid_on(reglement: &Reglement) -> String {
-    reglement.paid_at.parse::<Timestamp>().map(format_instant).unwrap_or_else(|_| reglement.paid_at.clone())
+    reglement
+        .paid_at
+        .parse::<Timestamp>()
+        .map(format_instant)
+        .unwrap_or_else(|_| reglement.paid_at.clone())
 }
 
 #[derive(Template)]
@@ -90,18 +115,30 @@ impl HistoryPage {
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Query(query): Query<MonthQuery>,
+) -> Result<Html<String>, AppError> {
     let today = state.clock.today();
     let month = month(&query, today)?;
     let (consommations, reglements) = load(&state, &family, month, today).await?;
     let current = today.first_of_month();
-    let other = if month == current { previous(current) } else { current };
+    let other = if month == current {
+        previous(current)
+    } else {
+        current
+    };
     let shell = Shell::family(&state, &family, Section::Historique, "/historique").await?;
     let page = HistoryPage {
         layout: Layout::new("Historique", Some(family.structure.clone())).with_shell(shell),
         month_label: month_year(month.year(), month.month()),
         month: month_code(month),
-        other: (month_code(other), month_year(other.year(), other.month()), other < month),
+        other: (
+            month_code(other),
+            month_year(other.year(), other.month()),
+            other < month,
+        ),
         total: consommations.iter().map(|c| c.amount).sum(),
         consommations,
         reglements,
@@ -109,26 +146,63 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(qu
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn consommations_csv(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {
+pub(crate) async fn consommations_csv(
+    State(state): State<AppState>,
+    family: Family,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, AppError> {
     let today = state.clock.today();
     let month = month(&query, today)?;
     let (consommations, _) = load(&state, &family, month, today).await?;
     let rows = consommations
         .iter()
-        .map(|c| vec![c.day.strftime("%d/%m/%Y").to_string(), c.child.clone(), c.activity.clone(), c.quantity.to_string(), c.amount.to_decimal_comma()])
+        .map(|c| {
+            vec![
+                c.day.strftime("%d/%m/%Y").to_string(),
+                c.child.clone(),
+                c.activity.clone(),
+                c.quantity.to_string(),
+                c.amount.to_decimal_comma(),
+            ]
+        })
         .collect();
-    csv_file(&format!("consommations-{}.csv", month_code(month)), &["Date", "Enfant", "Activité", "Quantité", "Montant (€)"], rows)
+    csv_file(
+        &format!("consommations-{}.csv", month_code(month)),
+        &["Date", "Enfant", "Activité", "Quantité", "Montant (€)"],
+        rows,
+    )
 }
 
-pub(crate) async fn reglements_csv(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+pub(crate) async fn reglements_csv(
+    State(state): State<AppState>,
+    family: Family,
+) -> Result<Response, AppError> {
     let today = state.clock.today();
     let (_, reglements) = load(&state, &family, today.first_of_month(), today).await?;
-    let rows = reglements.iter().map(|r| vec![paid_on(r), r.mode.to_owned(), r.amount.to_decimal_comma(), r.reference.clone()]).collect();
-    csv_file("reglements.csv", &["Date", "Mode", "Montant (€)", "Référence"], rows)
+    let rows = reglements
+        .iter()
+        .map(|r| {
+            vec![
+                paid_on(r),
+                r.mode.to_owned(),
+                r.amount.to_decimal_comma(),
+                r.reference.clone(),
+            ]
+        })
+        .collect();
+    csv_file(
+        "reglements.csv",
+        &["Date", "Mode", "Montant (€)", "Référence"],
+        rows,
+    )
 }
 
 /// The month's history as a PDF: its consommations and the règlements of both months.
-pub(crate) async fn pdf(State(state): State<AppState>, family: Family, Query(query): Query<MonthQuery>) -> Result<Response, AppError> {
+pub(crate) async fn pdf(
+    State(state): State<AppState>,
+    family: Family,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, AppError> {
     let today = state.clock.today();
     let month = month(&query, today)?;
     let (consommations, reglements) = load(&state, &family, month, today).await?;
@@ -149,10 +223,18 @@ pub(crate) async fn pdf(State(state): State<AppState>, family: Family, Query(que
             .collect(),
         reglements: reglements
             .iter()
-            .map(|r| HistoryReglement { paid_on: paid_on(r), mode: r.mode.to_owned(), amount: r.amount, reference: r.reference.clone() })
+            .map(|r| HistoryReglement {
+                paid_on: paid_on(r),
+                mode: r.mode.to_owned(),
+                amount: r.amount,
+                reference: r.reference.clone(),
+            })
             .collect(),
         generated_on: today.strftime("%d/%m/%Y").to_string(),
     };
     let bytes = history_pdf(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::portal::payment::pdf_response(&format!("historique-{}.pdf", month_code(month)), bytes))
+    Ok(crate::portal::payment::pdf_response(
+        &format!("historique-{}.pdf", month_code(month)),
+        bytes,
+    ))
 }

@@ -22,7 +22,10 @@ struct HomePage {
     reminders: Vec<String>,
 }
 
-pub(crate) async fn home(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    family: Family,
+) -> Result<Html<String>, AppError> {
     let today = state.clock.today();
     let announcements = portal::announcements(&state.db, family.structure.id, today).await?;
     let mut unsigned: Vec<String> = Vec::new();

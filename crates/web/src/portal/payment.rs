@@ -73,30 +73,62 @@ impl PaymentPage {
     }
 
     fn typed_amount(&self, wallet_id: &i64) -> &str {
-        self.typed.as_ref().filter(|t| t.wallet_id == *wallet_id).map_or("", |t| t.amount.as_str())
+        self.typed
+            .as_ref()
+            .filter(|t| t.wallet_id == *wallet_id)
+            .map_or("", |t| t.amount.as_str())
     }
 
     fn amount_error(&self, wallet_id: &i64) -> Option<&str> {
-        self.typed.as_ref().filter(|t| t.wallet_id == *wallet_id).and(self.errors.get("montant"))
+        self.typed
+            .as_ref()
+            .filter(|t| t.wallet_id == *wallet_id)
+            .and(self.errors.get("montant"))
     }
 
     fn email_error(&self, form: &str) -> Option<&str> {
         let credit = self.typed.is_some();
-        let this_form = if form == "factures" { !credit } else { self.typed.as_ref().is_some_and(|t| form == t.wallet_id.to_string()) };
-        if this_form { self.errors.get("email") } else { None }
+        let this_form = if form == "factures" {
+            !credit
+        } else {
+            self.typed
+                .as_ref()
+                .is_some_and(|t| form == t.wallet_id.to_string())
+        };
+        if this_form {
+            self.errors.get("email")
+        } else {
+            None
+        }
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+) -> Result<Response, AppError> {
     render(&state, &family, FormErrors::default(), None).await
 }
 
 /// The page, with the errors of a refused payment form if any.
-pub(crate) async fn render(state: &AppState, family: &Family, errors: FormErrors, typed: Option<TypedCredit>) -> Result<Response, AppError> {
+pub(crate) async fn render(
+    state: &AppState,
+    family: &Family,
+    errors: FormErrors,
+    typed: Option<TypedCredit>,
+) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let lines = wallets::wallet_lines(&state.db, family.account.id, family.structure.id, paris_date(now)).await?;
+    let lines = wallets::wallet_lines(
+        &state.db,
+        family.account.id,
+        family.structure.id,
+        paris_date(now),
+    )
+    .await?;
     let invoices = invoices::list(&state.db, family.account.id, family.structure.id, now).await?;
-    let online = crate::payments::usable_regie(state, family.structure.id).await?.map(|r| r.provider.label());
+    let online = crate::payments::usable_regie(state, family.structure.id)
+        .await?
+        .map(|r| r.provider.label());
     let shell = Shell::family(state, family, Section::Paiement, "/paiement").await?;
     let page = PaymentPage {
         layout: Layout::new("Paiement et Solde", Some(family.structure.clone())).with_shell(shell),
@@ -124,10 +156,20 @@ pub(crate) fn solde_words(amount: Cents) -> String {
 }
 
 /// One of the family's invoices as a PDF.
-pub(crate) async fn invoice(State(state): State<AppState>, family: Family, Path(public_id): Path<String>) -> Result<Response, AppError> {
-    let detail = invoices::detail(&state.db, family.account.id, family.structure.id, &public_id, state.clock.now())
-        .await?
-        .ok_or(AppError::NotFound)?;
+pub(crate) async fn invoice(
+    State(state): State<AppState>,
+    family: Family,
+    Path(public_id): Path<String>,
+) -> Result<Response, AppError> {
+    let detail = invoices::detail(
+        &state.db,
+        family.account.id,
+        family.structure.id,
+        &public_id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     invoice_document(&detail)
 }
 
@@ -161,7 +203,10 @@ pub(crate) fn invoice_document(detail: &InvoiceDetail) -> Result<Response, AppEr
         remaining: invoice.owed,
     };
     let pdf = invoice_pdf(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(pdf_response(&format!("facture-{}.pdf", invoice.number), pdf))
+    Ok(pdf_response(
+        &format!("facture-{}.pdf", invoice.number),
+        pdf,
+    ))
 }
 
 /// A PDF the family downloads; private, so never kept by a shared cache.
@@ -169,7 +214,10 @@ pub(crate) fn pdf_response(file_name: &str, pdf: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         pdf,

@@ -14,7 +14,10 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::{check_current_password, first_login::check_new_password, hash_password, login::Audience, reset::password_changed_mail},
+    auth::{
+        check_current_password, first_login::check_new_password, hash_password, login::Audience,
+        reset::password_changed_mail,
+    },
     error::AppError,
     forms::{FormErrors, FrenchForm, check_csrf, invalid},
     layout::{Layout, Section, Shell},
@@ -61,9 +64,15 @@ pub(crate) struct Saved {
     enregistre: Option<String>,
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(saved): Query<Saved>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Query(saved): Query<Saved>,
+) -> Result<Response, AppError> {
     let notice = match saved.enregistre.as_deref() {
-        Some("mot-de-passe") => Some("Le mot de passe a bien été enregistré. Vos autres sessions ont été fermées."),
+        Some("mot-de-passe") => {
+            Some("Le mot de passe a bien été enregistré. Vos autres sessions ont été fermées.")
+        }
         Some("emails") => Some("Vos adresses e-mail ont bien été enregistrées."),
         _ => None,
     };
@@ -72,9 +81,22 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(sa
 
 /// The current password, checked before any change to the account; why not, as the field
 /// says it.
-async fn current_password(state: &AppState, family: &Family, given: &str) -> Result<Result<(), String>, AppError> {
-    let hash = accounts::family_password_hash(&state.db, family.account.id).await?.unwrap_or_default();
-    check_current_password(state, Audience::Family, &family.account.identifiant, given, hash).await
+async fn current_password(
+    state: &AppState,
+    family: &Family,
+    given: &str,
+) -> Result<Result<(), String>, AppError> {
+    let hash = accounts::family_password_hash(&state.db, family.account.id)
+        .await?
+        .unwrap_or_default();
+    check_current_password(
+        state,
+        Audience::Family,
+        &family.account.identifiant,
+        given,
+        hash,
+    )
+    .await
 }
 
 /// A password change: the current one, the new one twice (families and staff alike).
@@ -97,12 +119,24 @@ pub(crate) async fn change_password(
 ) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     let account = &family.account;
-    let personal = [account.identifiant.as_str(), account.last_name.as_str(), account.first_name.as_str()];
-    let mut errors = check_new_password(&state.config.password_policy, &form.nouveau, &form.confirmation, &personal);
+    let personal = [
+        account.identifiant.as_str(),
+        account.last_name.as_str(),
+        account.first_name.as_str(),
+    ];
+    let mut errors = check_new_password(
+        &state.config.password_policy,
+        &form.nouveau,
+        &form.confirmation,
+        &personal,
+    );
     if let Err(message) = current_password(&state, &family, &form.actuel).await? {
         errors.add("actuel", message);
     } else if form.actuel == form.nouveau {
-        errors.add("nouveau", "Choisissez un mot de passe différent de l'actuel.");
+        errors.add(
+            "nouveau",
+            "Choisissez un mot de passe différent de l'actuel.",
+        );
     }
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, errors, None, None).await?));
@@ -110,7 +144,16 @@ pub(crate) async fn change_password(
     let hash = hash_password(&state, form.nouveau).await?;
     let mail = password_changed_mail(&account.emails, &family.structure.name);
     let keep = Some(family.session.token_hash.as_str());
-    accounts::set_family_password(&state.db, account.id, &hash, true, keep, mail.as_ref(), state.clock.now()).await?;
+    accounts::set_family_password(
+        &state.db,
+        account.id,
+        &hash,
+        true,
+        keep,
+        mail.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/dossier/profil?enregistre=mot-de-passe").into_response())
 }
 
@@ -135,20 +178,25 @@ pub(crate) async fn change_emails(
         errors.add("emails", "Ce champ est limité à 1000 caractères.");
         None
     } else {
-        parse_email_list(&form.emails).map_err(|e| errors.add("emails", e.message())).ok()
+        parse_email_list(&form.emails)
+            .map_err(|e| errors.add("emails", e.message()))
+            .ok()
     };
     if let Err(message) = current_password(&state, &family, &form.actuel).await? {
         errors.add("actuel_emails", message);
     }
     match parsed {
         Some(list) if errors.is_empty() => {
-            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now()).await?;
+            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now())
+                .await?;
             tracing::info!(family = family.account.id, addresses = %join_email_list(&list).len(), "e-mail addresses changed");
             Ok(Redirect::to("/dossier/profil?enregistre=emails").into_response())
         }
         _ => {
             let value: String = form.emails.chars().take(1000).collect();
-            Ok(invalid(render(&state, &family, errors, Some(value), None).await?))
+            Ok(invalid(
+                render(&state, &family, errors, Some(value), None).await?,
+            ))
         }
     }
 }

@@ -32,7 +32,10 @@ pub(crate) struct SwitchForm {
 /// a control character would not even make a header.
 fn safe_return(path: &str) -> &str {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/?%#".contains(c);
-    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains("://") && path.chars().all(allowed);
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains("://")
+        && path.chars().all(allowed);
     if local { path } else { "/accueil" }
 }
 
@@ -42,7 +45,11 @@ pub(crate) async fn switch_structure(
     FrenchForm(form): FrenchForm<SwitchForm>,
 ) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
-    let id: i64 = form.structure.trim().parse().map_err(|_| AppError::BadRequest)?;
+    let id: i64 = form
+        .structure
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest)?;
     // A structure the family is not known to is, for it, a structure that does not exist.
     if !family.structures.iter().any(|s| s.id == id) {
         return Err(AppError::NotFound);
@@ -53,9 +60,18 @@ pub(crate) async fn switch_structure(
 
 /// « Rester connecté »: called by the expiry warning's button, with the page's token in a
 /// header.
-pub(crate) async fn keep_alive(State(state): State<AppState>, MaybeSession(session): MaybeSession, headers: HeaderMap) -> Result<Response, AppError> {
-    let Some(session) = session else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
-    let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+pub(crate) async fn keep_alive(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(session) = session else {
+        return Ok(StatusCode::UNAUTHORIZED.into_response());
+    };
+    let given = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     check_csrf(&session.csrf_token, given)?;
     sessions::touch(&state.db, &session.token_hash, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -72,9 +88,19 @@ mod tests {
         assert_eq!(safe_return("https://evil.example/"), "/accueil");
         assert_eq!(safe_return("/\\evil.example"), "/accueil");
         assert_eq!(safe_return(""), "/accueil");
-        for control in ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/\0", "/ /evil.example", "/é"] {
+        for control in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\0",
+            "/ /evil.example",
+            "/é",
+        ] {
             assert_eq!(safe_return(control), "/accueil", "{control:?}");
         }
-        assert_eq!(safe_return("/reservations?enfant=a-1&mois=2027-05#jour"), "/reservations?enfant=a-1&mois=2027-05#jour");
+        assert_eq!(
+            safe_return("/reservations?enfant=a-1&mois=2027-05#jour"),
+            "/reservations?enfant=a-1&mois=2027-05#jour"
+        );
     }
 }

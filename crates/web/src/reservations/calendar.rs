@@ -83,12 +83,34 @@ struct CalendarPage {
 /// Visible label, phone label, CSS class and spoken state of a day.
 fn state_label(day: &CalendarDay) -> (&'static str, &'static str, &'static str, &'static str) {
     match (day.pending, day.state) {
-        (Some(Pending::Book), _) => ("À réserver", "+ résa", "day-to-book", "à réserver, modification non validée"),
-        (Some(Pending::Cancel), _) => ("À annuler", "− annul.", "day-to-cancel", "à annuler, modification non validée"),
+        (Some(Pending::Book), _) => (
+            "À réserver",
+            "+ résa",
+            "day-to-book",
+            "à réserver, modification non validée",
+        ),
+        (Some(Pending::Cancel), _) => (
+            "À annuler",
+            "− annul.",
+            "day-to-cancel",
+            "à annuler, modification non validée",
+        ),
         (None, DayState::Bookable) => ("Réservable", "libre", "day-bookable", "réservable"),
-        (None, DayState::BookedCancellable) => ("Réservé", "réservé", "day-booked", "réservé, annulable"),
-        (None, DayState::BookedLocked) => ("Réservé · hors délai", "bloqué", "day-locked", "réservé, hors délai pour annuler"),
-        (None, DayState::Closed) => ("Fermé", "fermé", "day-closed", "fermé ou hors délai pour réserver"),
+        (None, DayState::BookedCancellable) => {
+            ("Réservé", "réservé", "day-booked", "réservé, annulable")
+        }
+        (None, DayState::BookedLocked) => (
+            "Réservé · hors délai",
+            "bloqué",
+            "day-locked",
+            "réservé, hors délai pour annuler",
+        ),
+        (None, DayState::Closed) => (
+            "Fermé",
+            "fermé",
+            "day-closed",
+            "fermé ou hors délai pour réserver",
+        ),
     }
 }
 
@@ -129,7 +151,9 @@ pub(crate) fn activity_days(
 ) -> Vec<CalendarDay> {
     days.iter()
         .map(|&day| {
-            let is_booked = booked.get(&(activity.id, day)).is_some_and(|s| is_booked_state(s));
+            let is_booked = booked
+                .get(&(activity.id, day))
+                .is_some_and(|s| is_booked_state(s));
             let modifiable = ctx.block.is_none()
                 && ctx.child.as_ref().is_some_and(|c| c.reglement_signed)
                 && activity.rules.check(day, ctx.now, &ctx.calendar).is_ok();
@@ -137,7 +161,11 @@ pub(crate) fn activity_days(
                 .iter()
                 .find(|p| p.child_id == child_id && p.activity_id == activity.id && p.day == day)
                 .map(|p| p.change);
-            CalendarDay { day, state: DayState::of(is_booked, modifiable), pending }
+            CalendarDay {
+                day,
+                state: DayState::of(is_booked, modifiable),
+                pending,
+            }
         })
         .collect()
 }
@@ -152,15 +180,27 @@ fn combined_days(per_activity: &[Vec<CalendarDay>], days: &[Date]) -> Vec<Calend
             let booked = all.iter().any(|d| d.state.is_booked());
             let modifiable = all.iter().any(|d| d.state.is_modifiable());
             let pending = all.iter().find_map(|d| d.pending);
-            CalendarDay { day, state: DayState::of(booked, modifiable), pending }
+            CalendarDay {
+                day,
+                state: DayState::of(booked, modifiable),
+                pending,
+            }
         })
         .collect()
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(selection): Query<Selection>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Query(selection): Query<Selection>,
+) -> Result<Response, AppError> {
     let ctx = Context::load(&state, &family, &selection).await?;
     let today = paris_date(ctx.now);
-    let month = selection.mois.as_deref().and_then(parse_month).unwrap_or_else(|| today.first_of_month());
+    let month = selection
+        .mois
+        .as_deref()
+        .and_then(parse_month)
+        .unwrap_or_else(|| today.first_of_month());
     let days = grid_days(month);
     let mut weeks = Vec::new();
     let mut columns = Vec::new();
@@ -174,28 +214,49 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
             Some(a) => vec![a],
             None => ctx.activities.iter().collect(),
         };
-        let per_activity: Vec<Vec<CalendarDay>> =
-            shown.iter().map(|a| activity_days(&ctx, a, &days, &booked, &pending, child.id)).collect();
+        let per_activity: Vec<Vec<CalendarDay>> = shown
+            .iter()
+            .map(|a| activity_days(&ctx, a, &days, &booked, &pending, child.id))
+            .collect();
         let cells = match &ctx.activity {
             Some(_) => per_activity.into_iter().next().unwrap_or_default(),
             None => combined_days(&per_activity, &days),
         };
         let places = match &ctx.activity {
-            Some(a) if a.capacity.is_some() => bookings::places_taken(&state.db, a.id, first, last).await?,
+            Some(a) if a.capacity.is_some() => {
+                bookings::places_taken(&state.db, a.id, first, last).await?
+            }
             _ => HashMap::new(),
         };
-        let weekend = shown.iter().any(|a| a.rules.schedule.weekdays.iter().any(|w| matches!(w, Weekday::Saturday | Weekday::Sunday)));
-        let shown_weekdays: Vec<i8> = if weekend { (1..=7).collect() } else { (1..=5).collect() };
+        let weekend = shown.iter().any(|a| {
+            a.rules
+                .schedule
+                .weekdays
+                .iter()
+                .any(|w| matches!(w, Weekday::Saturday | Weekday::Sunday))
+        });
+        let shown_weekdays: Vec<i8> = if weekend {
+            (1..=7).collect()
+        } else {
+            (1..=5).collect()
+        };
         columns = shown_weekdays
             .iter()
             .zip(WEEKDAYS)
-            .map(|(&n, weekday)| Column { weekday: n, name: french::weekday_name(weekday), short: french::short_weekday_name(weekday) })
+            .map(|(&n, weekday)| Column {
+                weekday: n,
+                name: french::weekday_name(weekday),
+                short: french::short_weekday_name(weekday),
+            })
             .collect();
         for chunk in cells.chunks(7) {
             let monday = chunk[0].day;
             // A week whose shown days all belong to the next or previous month (a month
             // starting on a weekend) has nothing to show or to book.
-            if !chunk.iter().any(|d| d.day.month() == month.month() && shown_weekdays.contains(&d.day.weekday().to_monday_one_offset())) {
+            if !chunk.iter().any(|d| {
+                d.day.month() == month.month()
+                    && shown_weekdays.contains(&d.day.weekday().to_monday_one_offset())
+            }) {
                 continue;
             }
             let week_cells = chunk
@@ -203,14 +264,19 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
                 .filter(|d| shown_weekdays.contains(&d.day.weekday().to_monday_one_offset()))
                 .map(|d| {
                     let (label, short, class, spoken) = state_label(d);
-                    let places = ctx.activity.as_ref().and_then(|a| a.capacity).filter(|_| d.state == DayState::Bookable).map(|capacity| {
-                        let left = capacity - places.get(&d.day).copied().unwrap_or(0);
-                        if left > 0 {
-                            format!("{left} place{}", if left > 1 { "s" } else { "" })
-                        } else {
-                            "complet — liste d'attente".to_owned()
-                        }
-                    });
+                    let places = ctx
+                        .activity
+                        .as_ref()
+                        .and_then(|a| a.capacity)
+                        .filter(|_| d.state == DayState::Bookable)
+                        .map(|capacity| {
+                            let left = capacity - places.get(&d.day).copied().unwrap_or(0);
+                            if left > 0 {
+                                format!("{left} place{}", if left > 1 { "s" } else { "" })
+                            } else {
+                                "complet — liste d'attente".to_owned()
+                            }
+                        });
                     let aria = match &places {
                         Some(p) => format!("{}, {spoken}, {p}", french::long_date(d.day)),
                         None => format!("{}, {spoken}", french::long_date(d.day)),
@@ -228,7 +294,11 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
                     }
                 })
                 .collect();
-            weeks.push(Week { monday, label: format!("Semaine du {}", french::long_date(monday)), cells: week_cells });
+            weeks.push(Week {
+                monday,
+                label: format!("Semaine du {}", french::long_date(monday)),
+                cells: week_cells,
+            });
         }
     }
     let info = match selection.info.as_deref() {
@@ -236,7 +306,9 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
         Some("annule") => Some("Toutes les modifications en attente ont été annulées."),
         _ => None,
     };
-    let debtor = ctx.block.map(|ribambelle_store::drafts::Block::Debtor(balance)| balance.to_french());
+    let debtor = ctx
+        .block
+        .map(|ribambelle_store::drafts::Block::Debtor(balance)| balance.to_french());
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations").await?;
     let page = CalendarPage {
         layout: Layout::new("Réservations", Some(family.structure.clone())).with_shell(shell),
@@ -244,17 +316,37 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(se
         children: ctx
             .children
             .iter()
-            .map(|c| (c.public_id.clone(), c.first_name.clone(), ctx.child.as_ref().is_some_and(|s| s.id == c.id)))
+            .map(|c| {
+                (
+                    c.public_id.clone(),
+                    c.first_name.clone(),
+                    ctx.child.as_ref().is_some_and(|s| s.id == c.id),
+                )
+            })
             .collect(),
         child_name: ctx.child.as_ref().map(|c| c.first_name.clone()),
-        child_id: ctx.child.as_ref().map(|c| c.public_id.clone()).unwrap_or_default(),
+        child_id: ctx
+            .child
+            .as_ref()
+            .map(|c| c.public_id.clone())
+            .unwrap_or_default(),
         child_unsigned: ctx.child.as_ref().is_some_and(|c| !c.reglement_signed),
         activities: ctx
             .activities
             .iter()
-            .map(|a| (a.public_id.clone(), a.name.clone(), ctx.activity.as_ref().is_some_and(|s| s.id == a.id)))
+            .map(|a| {
+                (
+                    a.public_id.clone(),
+                    a.name.clone(),
+                    ctx.activity.as_ref().is_some_and(|s| s.id == a.id),
+                )
+            })
             .collect(),
-        activity_id: ctx.activity.as_ref().map(|a| a.public_id.clone()).unwrap_or_default(),
+        activity_id: ctx
+            .activity
+            .as_ref()
+            .map(|a| a.public_id.clone())
+            .unwrap_or_default(),
         activity_name: ctx.activity.as_ref().map(|a| a.name.clone()),
         month_title: french::month_year(month.year(), month.month()),
         month_value: month.strftime("%Y-%m").to_string(),
@@ -298,7 +390,11 @@ pub(crate) struct CalendarAction {
 
 /// A click on the calendar: one day, a quick tool, or « Annuler ». Nothing is recorded
 /// but the draft; the server re-checks that each day may change.
-pub(crate) async fn act(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<CalendarAction>) -> Result<Response, AppError> {
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<CalendarAction>,
+) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     let month = parse_month(&form.mois).ok_or(AppError::BadRequest)?;
     let selection = Selection {
@@ -313,24 +409,47 @@ pub(crate) async fn act(State(state): State<AppState>, family: Family, FrenchFor
         bookings::clear_pending(&state.db, family.account.id).await?;
         return Ok(Redirect::to(&format!("{back}&info=annule")).into_response());
     }
-    let (Some(child), Some(activity)) = (&ctx.child, &ctx.activity) else { return Err(AppError::BadRequest) };
-    let days: Vec<Date> = grid_days(month).into_iter().filter(|d| d.month() == month.month()).collect();
-    let booked = bookings::child_bookings(&state.db, child.id, days[0], days[days.len() - 1]).await?;
+    let (Some(child), Some(activity)) = (&ctx.child, &ctx.activity) else {
+        return Err(AppError::BadRequest);
+    };
+    let days: Vec<Date> = grid_days(month)
+        .into_iter()
+        .filter(|d| d.month() == month.month())
+        .collect();
+    let booked =
+        bookings::child_bookings(&state.db, child.id, days[0], days[days.len() - 1]).await?;
     let pending = bookings::pending(&state.db, family.account.id).await?;
     let month_days = activity_days(&ctx, activity, &days, &booked, &pending, child.id);
     let set: Vec<CalendarDay> = if let Some(day) = form.basculer.as_deref() {
         let day = parse_day(day)?;
-        let Some(clicked) = month_days.iter().find(|d| d.day == day) else { return Err(AppError::BadRequest) };
+        let Some(clicked) = month_days.iter().find(|d| d.day == day) else {
+            return Err(AppError::BadRequest);
+        };
         // A day that cannot change is left as it is.
-        let changes: Vec<(Date, Option<Pending>)> = clicked.toggled().map(|p| (day, p)).into_iter().collect();
-        bookings::set_pending(&state.db, family.account.id, child.id, activity.id, &changes, ctx.now).await?;
+        let changes: Vec<(Date, Option<Pending>)> =
+            clicked.toggled().map(|p| (day, p)).into_iter().collect();
+        bookings::set_pending(
+            &state.db,
+            family.account.id,
+            child.id,
+            activity.id,
+            &changes,
+            ctx.now,
+        )
+        .await?;
         return Ok(Redirect::to(&back).into_response());
     } else if let Some(monday) = form.semaine.as_deref() {
         let monday = parse_day(monday)?;
-        month_days.into_iter().filter(|d| d.day >= monday && d.day < monday + 7.days()).collect()
+        month_days
+            .into_iter()
+            .filter(|d| d.day >= monday && d.day < monday + 7.days())
+            .collect()
     } else if let Some(weekday) = form.jour_semaine.as_deref() {
         let n: i8 = weekday.parse().map_err(|_| AppError::BadRequest)?;
-        month_days.into_iter().filter(|d| d.day.weekday().to_monday_one_offset() == n).collect()
+        month_days
+            .into_iter()
+            .filter(|d| d.day.weekday().to_monday_one_offset() == n)
+            .collect()
     } else if form.tout_le_mois.is_some() {
         month_days
     } else {
@@ -339,7 +458,15 @@ pub(crate) async fn act(State(state): State<AppState>, family: Family, FrenchFor
     match quick_tool(&set) {
         QuickTool::Nothing => Ok(Redirect::to(&format!("{back}&info=vide")).into_response()),
         QuickTool::Changes(changes) => {
-            bookings::set_pending(&state.db, family.account.id, child.id, activity.id, &changes, ctx.now).await?;
+            bookings::set_pending(
+                &state.db,
+                family.account.id,
+                child.id,
+                activity.id,
+                &changes,
+                ctx.now,
+            )
+            .await?;
             Ok(Redirect::to(&back).into_response())
         }
     }

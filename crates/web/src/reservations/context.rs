@@ -38,11 +38,21 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    pub async fn load(state: &AppState, family: &Family, selection: &Selection) -> Result<Context, AppError> {
+    pub async fn load(
+        state: &AppState,
+        family: &Family,
+        selection: &Selection,
+    ) -> Result<Context, AppError> {
         let structure = family.structure.id;
         let children = bookings::children(&state.db, family.account.id, structure).await?;
         let child = match selection.enfant.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => Some(children.iter().find(|c| c.public_id == id).cloned().ok_or(AppError::NotFound)?),
+            Some(id) => Some(
+                children
+                    .iter()
+                    .find(|c| c.public_id == id)
+                    .cloned()
+                    .ok_or(AppError::NotFound)?,
+            ),
             None if children.len() == 1 => children.first().cloned(),
             None => None,
         };
@@ -51,7 +61,13 @@ impl Context {
             None => Vec::new(),
         };
         let activity = match selection.activite.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => Some(activities.iter().find(|a| a.public_id == id).cloned().ok_or(AppError::NotFound)?),
+            Some(id) => Some(
+                activities
+                    .iter()
+                    .find(|a| a.public_id == id)
+                    .cloned()
+                    .ok_or(AppError::NotFound)?,
+            ),
             None => None,
         };
         Ok(Context {
@@ -77,7 +93,11 @@ impl Context {
         if let Some(m) = month {
             parts.push(format!("mois={}", m.strftime("%Y-%m")));
         }
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
     }
 }
 
@@ -94,5 +114,9 @@ pub(crate) fn parse_month(text: &str) -> Option<Date> {
 
 /// « 2027-05-15 » from a form or a link; anything else (or out of range) is a bad request.
 pub(crate) fn parse_day(text: &str) -> Result<Date, AppError> {
-    text.trim().parse::<Date>().ok().filter(|d| YEARS.contains(&d.year())).ok_or(AppError::BadRequest)
+    text.trim()
+        .parse::<Date>()
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
+        .ok_or(AppError::BadRequest)
 }

@@ -54,7 +54,10 @@ struct CopyPage {
 
 impl CopyPage {
     fn period_fields(&self) -> Vec<InputField> {
-        vec![InputField::new("du", "Du", "date", &self.from, "off"), InputField::new("au", "Au", "date", &self.to, "off")]
+        vec![
+            InputField::new("du", "Du", "date", &self.from, "off"),
+            InputField::new("au", "Au", "date", &self.to, "off"),
+        ]
     }
 }
 
@@ -78,12 +81,20 @@ pub(crate) struct CopyForm {
 }
 
 /// Every child and activity of the family at the structure that could be copied from.
-async fn sources(state: &AppState, family: &Family, ctx: &Context) -> Result<Vec<(SourceOption, i64, Activity)>, AppError> {
+async fn sources(
+    state: &AppState,
+    family: &Family,
+    ctx: &Context,
+) -> Result<Vec<(SourceOption, i64, Activity)>, AppError> {
     let mut options = Vec::new();
     for child in &ctx.children {
-        for activity in bookings::child_activities(&state.db, child.id, family.structure.id).await? {
+        for activity in bookings::child_activities(&state.db, child.id, family.structure.id).await?
+        {
             options.push((
-                SourceOption { value: format!("{}/{}", child.public_id, activity.public_id), label: format!("{} — {}", child.first_name, activity.name) },
+                SourceOption {
+                    value: format!("{}/{}", child.public_id, activity.public_id),
+                    label: format!("{} — {}", child.first_name, activity.name),
+                },
                 child.id,
                 activity,
             ));
@@ -92,8 +103,17 @@ async fn sources(state: &AppState, family: &Family, ctx: &Context) -> Result<Vec
     Ok(options)
 }
 
-async fn render(state: &AppState, family: &Family, ctx: &Context, form: &CopyForm, errors: FormErrors, outcome: Option<(usize, Vec<Refused>)>) -> Result<Response, AppError> {
-    let (Some(child), Some(activity)) = (&ctx.child, &ctx.activity) else { return Err(AppError::BadRequest) };
+async fn render(
+    state: &AppState,
+    family: &Family,
+    ctx: &Context,
+    form: &CopyForm,
+    errors: FormErrors,
+    outcome: Option<(usize, Vec<Refused>)>,
+) -> Result<Response, AppError> {
+    let (Some(child), Some(activity)) = (&ctx.child, &ctx.activity) else {
+        return Err(AppError::BadRequest);
+    };
     let options = sources(state, family, ctx).await?;
     let shell = Shell::family(state, family, Section::Reservations, "/reservations/copier").await?;
     let (copied, refused) = match outcome {
@@ -101,7 +121,8 @@ async fn render(state: &AppState, family: &Family, ctx: &Context, form: &CopyFor
         None => (None, Vec::new()),
     };
     let page = CopyPage {
-        layout: Layout::new("Copier des réservations", Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new("Copier des réservations", Some(family.structure.clone()))
+            .with_shell(shell),
         csrf: family.session.csrf_token.clone(),
         target_child: child.public_id.clone(),
         target_child_name: child.first_name.clone(),
@@ -115,17 +136,28 @@ async fn render(state: &AppState, family: &Family, ctx: &Context, form: &CopyFor
         errors,
         copied,
         refused,
-        back: format!("/reservations?enfant={}&activite={}&mois={}", child.public_id, activity.public_id, form.mois),
+        back: format!(
+            "/reservations?enfant={}&activite={}&mois={}",
+            child.public_id, activity.public_id, form.mois
+        ),
     };
     Ok(Html(page.render()?).into_response())
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(selection): Query<Selection>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Query(selection): Query<Selection>,
+) -> Result<Response, AppError> {
     let ctx = Context::load(&state, &family, &selection).await?;
     if ctx.block.is_some() || ctx.activity.is_none() {
         return Err(AppError::BadRequest);
     }
-    let month = selection.mois.as_deref().and_then(parse_month).ok_or(AppError::BadRequest)?;
+    let month = selection
+        .mois
+        .as_deref()
+        .and_then(parse_month)
+        .ok_or(AppError::BadRequest)?;
     let form = CopyForm {
         mois: month.strftime("%Y-%m").to_string(),
         du: month.first_of_month().to_string(),
@@ -159,11 +191,22 @@ fn refusal(
     None
 }
 
-pub(crate) async fn copy(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<CopyForm>) -> Result<Response, AppError> {
+pub(crate) async fn copy(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<CopyForm>,
+) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
-    let selection = Selection { enfant: Some(form.enfant.clone()), activite: Some(form.activite.clone()), mois: Some(form.mois.clone()), ..Selection::default() };
+    let selection = Selection {
+        enfant: Some(form.enfant.clone()),
+        activite: Some(form.activite.clone()),
+        mois: Some(form.mois.clone()),
+        ..Selection::default()
+    };
     let ctx = Context::load(&state, &family, &selection).await?;
-    let (Some(child), Some(target)) = (ctx.child.clone(), ctx.activity.clone()) else { return Err(AppError::BadRequest) };
+    let (Some(child), Some(target)) = (ctx.child.clone(), ctx.activity.clone()) else {
+        return Err(AppError::BadRequest);
+    };
     if ctx.block.is_some() || !child.reglement_signed {
         return Err(AppError::BadRequest);
     }
@@ -173,8 +216,12 @@ pub(crate) async fn copy(State(state): State<AppState>, family: Family, FrenchFo
     if source.is_none() {
         errors.add("source", "Choisissez l'enfant et l'activité à recopier.");
     }
-    let from = parse_day(&form.du).map_err(|_| errors.add("du", "Saisissez la date de début (jj/mm/aaaa).")).ok();
-    let to = parse_day(&form.au).map_err(|_| errors.add("au", "Saisissez la date de fin (jj/mm/aaaa).")).ok();
+    let from = parse_day(&form.du)
+        .map_err(|_| errors.add("du", "Saisissez la date de début (jj/mm/aaaa)."))
+        .ok();
+    let to = parse_day(&form.au)
+        .map_err(|_| errors.add("au", "Saisissez la date de fin (jj/mm/aaaa)."))
+        .ok();
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             errors.add("au", "La date de fin doit suivre la date de début.");
@@ -184,11 +231,18 @@ pub(crate) async fn copy(State(state): State<AppState>, family: Family, FrenchFo
     }
     if let Some((_, source_child, source_activity)) = source {
         if *source_child == child.id && source_activity.id == target.id {
-            errors.add("source", "Choisissez un autre enfant ou une autre activité que ceux du calendrier.");
+            errors.add(
+                "source",
+                "Choisissez un autre enfant ou une autre activité que ceux du calendrier.",
+            );
         }
     }
-    let (Some((_, source_child, source_activity)), Some(from), Some(to), true) = (source, from, to, errors.is_empty()) else {
-        return Ok(invalid(render(&state, &family, &ctx, &form, errors, None).await?));
+    let (Some((_, source_child, source_activity)), Some(from), Some(to), true) =
+        (source, from, to, errors.is_empty())
+    else {
+        return Ok(invalid(
+            render(&state, &family, &ctx, &form, errors, None).await?,
+        ));
     };
     // The source's booked days, counting its pending changes.
     let source_states = bookings::child_bookings(&state.db, *source_child, from, to).await?;
@@ -197,8 +251,26 @@ pub(crate) async fn copy(State(state): State<AppState>, family: Family, FrenchFo
         .iter()
         .filter(|((a, _), s)| *a == source_activity.id && bookings::is_booked_state(s))
         .map(|((_, d), _)| *d)
-        .filter(|d| !pending.iter().any(|p| p.child_id == *source_child && p.activity_id == source_activity.id && p.day == *d && p.change == Pending::Cancel))
-        .chain(pending.iter().filter(|p| p.child_id == *source_child && p.activity_id == source_activity.id && p.change == Pending::Book && p.day >= from && p.day <= to).map(|p| p.day))
+        .filter(|d| {
+            !pending.iter().any(|p| {
+                p.child_id == *source_child
+                    && p.activity_id == source_activity.id
+                    && p.day == *d
+                    && p.change == Pending::Cancel
+            })
+        })
+        .chain(
+            pending
+                .iter()
+                .filter(|p| {
+                    p.child_id == *source_child
+                        && p.activity_id == source_activity.id
+                        && p.change == Pending::Book
+                        && p.day >= from
+                        && p.day <= to
+                })
+                .map(|p| p.day),
+        )
         .collect();
     source_days.sort();
     source_days.dedup();
@@ -210,19 +282,58 @@ pub(crate) async fn copy(State(state): State<AppState>, family: Family, FrenchFo
     let mut copied = Vec::new();
     let mut refused = Vec::new();
     for day in source_days {
-        let already = target_states.get(&(target.id, day)).is_some_and(|s| bookings::is_booked_state(s))
-            || pending.iter().any(|p| p.child_id == child.id && p.activity_id == target.id && p.day == day && p.change == Pending::Book);
-        let full = target.capacity.is_some_and(|c| taken.get(&day).copied().unwrap_or(0) >= c);
-        let overlapping = ctx.activities.iter().filter(|a| a.id != target.id).any(|other| {
-            let busy = target_states.get(&(other.id, day)).is_some_and(|s| bookings::is_booked_state(s))
-                || pending.iter().any(|p| p.child_id == child.id && p.activity_id == other.id && p.day == day && p.change == Pending::Book);
-            busy && other.start_time < target.end_time && target.start_time < other.end_time
-        });
+        let already = target_states
+            .get(&(target.id, day))
+            .is_some_and(|s| bookings::is_booked_state(s))
+            || pending.iter().any(|p| {
+                p.child_id == child.id
+                    && p.activity_id == target.id
+                    && p.day == day
+                    && p.change == Pending::Book
+            });
+        let full = target
+            .capacity
+            .is_some_and(|c| taken.get(&day).copied().unwrap_or(0) >= c);
+        let overlapping = ctx
+            .activities
+            .iter()
+            .filter(|a| a.id != target.id)
+            .any(|other| {
+                let busy = target_states
+                    .get(&(other.id, day))
+                    .is_some_and(|s| bookings::is_booked_state(s))
+                    || pending.iter().any(|p| {
+                        p.child_id == child.id
+                            && p.activity_id == other.id
+                            && p.day == day
+                            && p.change == Pending::Book
+                    });
+                busy && other.start_time < target.end_time && target.start_time < other.end_time
+            });
         match refusal(&ctx, &target, day, already, full, overlapping) {
-            Some(reason) => refused.push(Refused { day: french::long_date(day), reason }),
+            Some(reason) => refused.push(Refused {
+                day: french::long_date(day),
+                reason,
+            }),
             None => copied.push((day, Some(Pending::Book))),
         }
     }
-    bookings::set_pending(&state.db, family.account.id, child.id, target.id, &copied, ctx.now).await?;
-    render(&state, &family, &ctx, &form, FormErrors::default(), Some((copied.len(), refused))).await
+    bookings::set_pending(
+        &state.db,
+        family.account.id,
+        child.id,
+        target.id,
+        &copied,
+        ctx.now,
+    )
+    .await?;
+    render(
+        &state,
+        &family,
+        &ctx,
+        &form,
+        FormErrors::default(),
+        Some((copied.len(), refused)),
+    )
+    .await
 }

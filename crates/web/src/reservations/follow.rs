@@ -40,7 +40,10 @@ struct FollowPage {
 }
 
 /// From today on, the coming days first; what was consumed is in « Historique ».
-pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+) -> Result<Html<String>, AppError> {
     let from = state.clock.today();
     let rows = bookings::follow_up(&state.db, family.account.id, family.structure.id, from)
         .await?
@@ -51,17 +54,28 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Resul
             activity: f.activity_name,
             state: state_name(&f.state),
             // A cancelled or refused day costs nothing.
-            amount: if matches!(f.state.as_str(), "annulee" | "refusee") { "—".to_owned() } else { f.amount.to_french() },
+            amount: if matches!(f.state.as_str(), "annulee" | "refusee") {
+                "—".to_owned()
+            } else {
+                f.amount.to_french()
+            },
         })
         .collect();
-    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/suivi").await?;
+    let shell = Shell::family(
+        &state,
+        &family,
+        Section::Reservations,
+        "/reservations/suivi",
+    )
+    .await?;
     let children = bookings::children(&state.db, family.account.id, family.structure.id)
         .await?
         .into_iter()
         .map(|c| (c.public_id, c.first_name))
         .collect();
     let page = FollowPage {
-        layout: Layout::new("Suivi des réservations", Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new("Suivi des réservations", Some(family.structure.clone()))
+            .with_shell(shell),
         rows,
         children,
     };

@@ -33,15 +33,34 @@ struct FeedPage {
     url: String,
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(which): Query<Which>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+    Query(which): Query<Which>,
+) -> Result<Response, AppError> {
     let children = bookings::children(&state.db, family.account.id, family.structure.id).await?;
-    let child = children.iter().find(|c| c.public_id == which.enfant).ok_or(AppError::NotFound)?;
-    let token = bookings::feed_token(&state.db, family.account.id, &child.public_id, state.clock.now())
-        .await?
+    let child = children
+        .iter()
+        .find(|c| c.public_id == which.enfant)
         .ok_or(AppError::NotFound)?;
-    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/agenda").await?;
+    let token = bookings::feed_token(
+        &state.db,
+        family.account.id,
+        &child.public_id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let shell = Shell::family(
+        &state,
+        &family,
+        Section::Reservations,
+        "/reservations/agenda",
+    )
+    .await?;
     let page = FeedPage {
-        layout: Layout::new("Agenda du téléphone", Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new("Agenda du téléphone", Some(family.structure.clone()))
+            .with_shell(shell),
         child_name: child.first_name.clone(),
         url: format!("{}/agenda/{token}.ics", state.config.public_url),
     };
@@ -49,17 +68,29 @@ pub(crate) async fn page(State(state): State<AppState>, family: Family, Query(wh
 }
 
 fn naive(day: jiff::civil::Date, time: jiff::civil::Time) -> Option<NaiveDateTime> {
-    let date = NaiveDate::from_ymd_opt(i32::from(day.year()), day.month() as u32, day.day() as u32)?;
+    let date =
+        NaiveDate::from_ymd_opt(i32::from(day.year()), day.month() as u32, day.day() as u32)?;
     let time = NaiveTime::from_hms_opt(time.hour() as u32, time.minute() as u32, 0)?;
     Some(NaiveDateTime::new(date, time))
 }
 
 fn event(day: &AcceptedDay) -> Option<Event> {
-    let start = CalendarDateTime::WithTimezone { date_time: naive(day.day, day.start)?, tzid: "Europe/Paris".into() };
-    let end = CalendarDateTime::WithTimezone { date_time: naive(day.day, day.end)?, tzid: "Europe/Paris".into() };
+    let start = CalendarDateTime::WithTimezone {
+        date_time: naive(day.day, day.start)?,
+        tzid: "Europe/Paris".into(),
+    };
+    let end = CalendarDateTime::WithTimezone {
+        date_time: naive(day.day, day.end)?,
+        tzid: "Europe/Paris".into(),
+    };
     Some(
         Event::new()
-            .uid(&format!("{}-{}-{}@ribambelle", day.day, day.activity_name.replace(' ', "-"), day.child_first_name))
+            .uid(&format!(
+                "{}-{}-{}@ribambelle",
+                day.day,
+                day.activity_name.replace(' ', "-"),
+                day.child_first_name
+            ))
             .summary(&format!("{} — {}", day.activity_name, day.child_first_name))
             .location(&day.structure_name)
             .starts(start)
@@ -68,9 +99,14 @@ fn event(day: &AcceptedDay) -> Option<Event> {
     )
 }
 
-pub(crate) async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
     let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
-    let days = bookings::feed(&state.db, token).await?.ok_or(AppError::NotFound)?;
+    let days = bookings::feed(&state.db, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut calendar = Calendar::new();
     calendar.name("Réservations acceptées");
     for day in &days {
@@ -79,7 +115,10 @@ pub(crate) async fn feed(State(state): State<AppState>, Path(file): Path<String>
         }
     }
     Ok((
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
         calendar.done().to_string(),
     )
         .into_response())

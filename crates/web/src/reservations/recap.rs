@@ -55,14 +55,27 @@ struct RecapPage {
     back: String,
 }
 
-pub(crate) async fn page(State(state): State<AppState>, family: Family) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    family: Family,
+) -> Result<Response, AppError> {
     let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
     if draft.block.is_some() || draft.is_empty() {
         return Ok(Redirect::to("/reservations").into_response());
     }
-    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/recapitulatif").await?;
+    let shell = Shell::family(
+        &state,
+        &family,
+        Section::Reservations,
+        "/reservations/recapitulatif",
+    )
+    .await?;
     let page = RecapPage {
-        layout: Layout::new("Récapitulatif de vos demandes", Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new(
+            "Récapitulatif de vos demandes",
+            Some(family.structure.clone()),
+        )
+        .with_shell(shell),
         csrf: family.session.csrf_token.clone(),
         // A fresh key per récapitulatif: submitting it twice records the demands once.
         key: ribambelle_store::sessions::new_key()?,
@@ -83,24 +96,43 @@ pub(crate) struct ConfirmForm {
     cle: String,
 }
 
-pub(crate) async fn confirm(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<ConfirmForm>,
+) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     if form.cle.len() != 64 || !form.cle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::BadRequest);
     }
-    let (confirmed, _refused) = drafts::confirm(&state.db, &family.booker()?, &form.cle, state.clock.now()).await?;
+    let (confirmed, _refused) =
+        drafts::confirm(&state.db, &family.booker()?, &form.cle, state.clock.now()).await?;
     // The requests are recorded: in immediate mode they are decided now, and the report
     // mail goes out with the run, at once.
     let immediate = family.structure.immediate_processing;
     if immediate {
         processing::run_now(&state.db, &state.clock, family.structure.id).await?;
     }
-    let (Confirmed::Recorded { bookings, cancellations } | Confirmed::AlreadyRecorded { bookings, cancellations }) = confirmed;
+    let (Confirmed::Recorded {
+        bookings,
+        cancellations,
+    }
+    | Confirmed::AlreadyRecorded {
+        bookings,
+        cancellations,
+    }) = confirmed;
     let decided = if immediate { "&traitees=1" } else { "" };
-    Ok(Redirect::to(&format!("/reservations/confirmation?reservations={bookings}&annulations={cancellations}{decided}")).into_response())
+    Ok(Redirect::to(&format!(
+        "/reservations/confirmation?reservations={bookings}&annulations={cancellations}{decided}"
+    ))
+    .into_response())
 }
 
-pub(crate) async fn abandon(State(state): State<AppState>, family: Family, FrenchForm(form): FrenchForm<ConfirmForm>) -> Result<Response, AppError> {
+pub(crate) async fn abandon(
+    State(state): State<AppState>,
+    family: Family,
+    FrenchForm(form): FrenchForm<ConfirmForm>,
+) -> Result<Response, AppError> {
     check_csrf(&family.session.csrf_token, &form.csrf)?;
     let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
     bookings::clear_pending(&state.db, family.account.id).await?;
@@ -131,10 +163,21 @@ struct DonePage {
     decided: bool,
 }
 
-pub(crate) async fn done(State(state): State<AppState>, family: Family, Query(counts): Query<Counts>) -> Result<Html<String>, AppError> {
-    let shell = Shell::family(&state, &family, Section::Reservations, "/reservations/confirmation").await?;
+pub(crate) async fn done(
+    State(state): State<AppState>,
+    family: Family,
+    Query(counts): Query<Counts>,
+) -> Result<Html<String>, AppError> {
+    let shell = Shell::family(
+        &state,
+        &family,
+        Section::Reservations,
+        "/reservations/confirmation",
+    )
+    .await?;
     let page = DonePage {
-        layout: Layout::new("Demandes enregistrées", Some(family.structure.clone())).with_shell(shell),
+        layout: Layout::new("Demandes enregistrées", Some(family.structure.clone()))
+            .with_shell(shell),
         bookings: counts.reservations,
         cancellations: counts.annulations,
         decided: counts.traitees.is_some(),

@@ -13,7 +13,15 @@ use ribambelle_web::{Access, route_list};
 use crate::support::{STRONG, TestApp};
 
 /// What MARTIN's data looks like in a page; none of it may reach DUPONT.
-const MARTIN_MARKERS: &[&str] = &["MARTIN", "Léa", "Hugo", "claire.martin", "paul.martin", "Écureuils", "DUBOIS"];
+const MARTIN_MARKERS: &[&str] = &[
+    "MARTIN",
+    "Léa",
+    "Hugo",
+    "claire.martin",
+    "paul.martin",
+    "Écureuils",
+    "DUBOIS",
+];
 
 async fn martin_snapshot(app: &TestApp) -> Vec<String> {
     let queries: [&'static str; 12] = [
@@ -32,7 +40,10 @@ async fn martin_snapshot(app: &TestApp) -> Vec<String> {
     ];
     let mut snapshot = Vec::new();
     for q in queries {
-        let value: String = sqlx::query_scalar(q).fetch_one(app.db().reader()).await.unwrap();
+        let value: String = sqlx::query_scalar(q)
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
         snapshot.push(value);
     }
     snapshot
@@ -59,7 +70,10 @@ async fn martin_ids(app: &TestApp) -> Foreign {
     .fetch_one(app.db().reader())
     .await
     .unwrap();
-    let structure: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
+    let structure: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let text: i64 = sqlx::query_scalar("SELECT t.id FROM legal_texts t JOIN structures s ON s.id = t.structure_id WHERE s.slug = 'ecureuils' AND t.kind = 'reglement'")
         .fetch_one(app.db().reader())
         .await
@@ -70,12 +84,40 @@ async fn martin_ids(app: &TestApp) -> Foreign {
         .await
         .unwrap();
     let now = app.now();
-    let campaign = dossier::open_campaign(app.db(), carteville, ribambelle_domain::clock::paris_date(now)).await.unwrap().expect("the demo's campaign");
-    let fiche = dossier::family_fiches(app.db(), family, &campaign, now).await.unwrap().remove(0).public_id;
-    let fiche_id = dossier::family_fiche(app.db(), family, &fiche).await.unwrap().unwrap().id;
-    let pdf = NewFile { piece: Piece::AttestationCafMsa, file_name: "caf.pdf", content: b"%PDF-1.4 MARTIN".as_slice().into() };
-    assert_eq!(pieces::deposit(app.db(), &app.state.files, family, fiche_id, pdf, now).await.unwrap(), Deposit::Stored);
-    let file = pieces::files_of(app.db(), fiche_id).await.unwrap().remove(0).public_id;
+    let campaign = dossier::open_campaign(
+        app.db(),
+        carteville,
+        ribambelle_domain::clock::paris_date(now),
+    )
+    .await
+    .unwrap()
+    .expect("the demo's campaign");
+    let fiche = dossier::family_fiches(app.db(), family, &campaign, now)
+        .await
+        .unwrap()
+        .remove(0)
+        .public_id;
+    let fiche_id = dossier::family_fiche(app.db(), family, &fiche)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let pdf = NewFile {
+        piece: Piece::AttestationCafMsa,
+        file_name: "caf.pdf",
+        content: b"%PDF-1.4 MARTIN".as_slice().into(),
+    };
+    assert_eq!(
+        pieces::deposit(app.db(), &app.state.files, family, fiche_id, pdf, now)
+            .await
+            .unwrap(),
+        Deposit::Stored
+    );
+    let file = pieces::files_of(app.db(), fiche_id)
+        .await
+        .unwrap()
+        .remove(0)
+        .public_id;
     let contact: String = sqlx::query_scalar("SELECT c.public_id FROM contacts c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin'")
         .fetch_one(app.db().reader())
         .await
@@ -88,8 +130,29 @@ async fn martin_ids(app: &TestApp) -> Foreign {
     .await
     .unwrap();
     let choice = payments::Choice::Invoices(vec![invoice.clone()]);
-    let payment = payments::begin(app.db(), family, carteville, &choice, "paul.martin@example.fr", payments::Provider::PayFip, now).await.unwrap().unwrap().public_id;
-    Foreign { child, fiche, file, contact, structure: structure.to_string(), reglement_text: text.to_string(), invoice, payment }
+    let payment = payments::begin(
+        app.db(),
+        family,
+        carteville,
+        &choice,
+        "paul.martin@example.fr",
+        payments::Provider::PayFip,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .public_id;
+    Foreign {
+        child,
+        fiche,
+        file,
+        contact,
+        structure: structure.to_string(),
+        reglement_text: text.to_string(),
+        invoice,
+        payment,
+    }
 }
 
 fn fill(path: &str, foreign: &Foreign) -> String {
@@ -104,7 +167,9 @@ fn fill(path: &str, foreign: &Foreign) -> String {
             "contact" => foreign.contact.clone(),
             "facture" => foreign.invoice.clone(),
             "paiement" => foreign.payment.clone(),
-            other => panic!("teach the cross-family test what to put in {{{other}}} (route {path})"),
+            other => {
+                panic!("teach the cross-family test what to put in {{{other}}} (route {path})")
+            }
         };
         filled.replace_range(start..=end, &value);
     }
@@ -119,8 +184,14 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
     let mut dupont = app.client();
     dupont.onboard_dupont().await;
     let today = app.today().to_string();
-    let family_routes: Vec<_> = route_list().into_iter().filter(|r| r.access == Access::Family).collect();
-    assert!(family_routes.len() >= 10, "the table lists the family routes");
+    let family_routes: Vec<_> = route_list()
+        .into_iter()
+        .filter(|r| r.access == Access::Family)
+        .collect();
+    assert!(
+        family_routes.len() >= 10,
+        "the table lists the family routes"
+    );
     for route in family_routes {
         let path = fill(route.path, &foreign);
         for method in ["GET", "POST"] {
@@ -153,28 +224,50 @@ async fn no_family_route_shows_or_changes_another_familys_data() {
                 ("mois", &today[..7]),
                 ("basculer", &today),
                 ("tout_le_mois", "1"),
-                ("cle", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+                (
+                    "cle",
+                    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                ),
                 ("actuel", STRONG),
                 ("nouveau", STRONG),
                 ("confirmation", STRONG),
             ];
-            let with_query = format!("{path}?enfant={}&date={today}&mois={}", foreign.child, &today[..7]);
+            let with_query = format!(
+                "{path}?enfant={}&date={today}&mois={}",
+                foreign.child,
+                &today[..7]
+            );
             let pages = if method == "GET" {
                 vec![dupont.get(&path).await, dupont.get(&with_query).await]
             } else {
                 vec![dupont.post(&path, &fields).await]
             };
             for page in pages {
-                assert!(page.status.as_u16() < 500, "{method} {path}: {}", page.status);
+                assert!(
+                    page.status.as_u16() < 500,
+                    "{method} {path}: {}",
+                    page.status
+                );
                 for marker in MARTIN_MARKERS {
-                    assert!(!page.body.contains(marker), "{method} {path} shows {marker:?} to DUPONT:\n{}", page.body);
+                    assert!(
+                        !page.body.contains(marker),
+                        "{method} {path} shows {marker:?} to DUPONT:\n{}",
+                        page.body
+                    );
                 }
                 let target = page.location();
-                assert!(!target.contains(&foreign.child), "{method} {path} redirects into MARTIN's data: {target}");
+                assert!(
+                    !target.contains(&foreign.child),
+                    "{method} {path} redirects into MARTIN's data: {target}"
+                );
             }
         }
     }
-    assert_eq!(martin_snapshot(&app).await, before, "MARTIN's data did not change");
+    assert_eq!(
+        martin_snapshot(&app).await,
+        before,
+        "MARTIN's data did not change"
+    );
 }
 
 #[tokio::test]
@@ -183,7 +276,10 @@ async fn no_family_session_reaches_any_back_office_route() {
     let mut family = app.client();
     family.login("martin", "Martin-Demo-2026!").await;
     let token = family.get("/accueil").await.csrf().unwrap();
-    let staff_routes: Vec<_> = route_list().into_iter().filter(|r| r.access == Access::Staff).collect();
+    let staff_routes: Vec<_> = route_list()
+        .into_iter()
+        .filter(|r| r.access == Access::Staff)
+        .collect();
     assert!(!staff_routes.is_empty());
     for route in staff_routes {
         assert!(route.path.starts_with("/gestion"), "{}", route.path);
@@ -191,26 +287,49 @@ async fn no_family_session_reaches_any_back_office_route() {
         let post = family.post(route.path, &[("_csrf", &token)]).await;
         for (method, page) in [("GET", get), ("POST", post)] {
             assert!(
-                page.status == StatusCode::FORBIDDEN || page.status == StatusCode::METHOD_NOT_ALLOWED,
+                page.status == StatusCode::FORBIDDEN
+                    || page.status == StatusCode::METHOD_NOT_ALLOWED,
                 "{method} {}: {} {}",
                 route.path,
                 page.status,
                 page.body
             );
-            assert!(!page.body.contains("Tableau de bord"), "{method} {}", route.path);
+            assert!(
+                !page.body.contains("Tableau de bord"),
+                "{method} {}",
+                route.path
+            );
         }
     }
-    assert_eq!(family.get("/accueil").await.status, StatusCode::OK, "the family session is untouched");
+    assert_eq!(
+        family.get("/accueil").await.status,
+        StatusCode::OK,
+        "the family session is untouched"
+    );
 }
 
 #[tokio::test]
 async fn every_page_route_is_in_the_table_with_its_access() {
     // The table drives the router; a family page must be classed Family so that the
     // tests above visit it. Public routes are the ones a visitor needs.
-    let public: Vec<&str> = route_list().iter().filter(|r| r.access == Access::Public).map(|r| r.path).collect();
+    let public: Vec<&str> = route_list()
+        .iter()
+        .filter(|r| r.access == Access::Public)
+        .map(|r| r.path)
+        .collect();
     for path in public {
         assert!(
-            ["/", "/healthz", "/connexion", "/connexion/attente", "/mot-de-passe-oublie", "/gestion/connexion", "/gestion/connexion/attente", "/gestion/connexion/code"].contains(&path)
+            [
+                "/",
+                "/healthz",
+                "/connexion",
+                "/connexion/attente",
+                "/mot-de-passe-oublie",
+                "/gestion/connexion",
+                "/gestion/connexion/attente",
+                "/gestion/connexion/code"
+            ]
+            .contains(&path)
                 || path.starts_with("/static/")
                 || path.starts_with("/theme/")
                 || path.starts_with("/reinitialiser/")
@@ -229,12 +348,35 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
     martin.login("martin", "Martin-Demo-2026!").await;
     // The administrateur: every structure, and the staff accounts.
     let mut staff = app.client();
-    assert_eq!(staff.staff_login("admin", "Admin-Demo-2026!").await.location(), "/gestion");
-    let family: String = sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
-    let gestion: i64 = sqlx::query_scalar("SELECT id FROM staff WHERE login = 'gestion'").fetch_one(app.db().reader()).await.unwrap();
-    let activity: String = sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();
-    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(app.db().reader()).await.unwrap();
-    let announcement: i64 = sqlx::query_scalar("SELECT id FROM announcements ORDER BY id LIMIT 1").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(
+        staff
+            .staff_login("admin", "Admin-Demo-2026!")
+            .await
+            .location(),
+        "/gestion"
+    );
+    let family: String =
+        sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    let gestion: i64 = sqlx::query_scalar("SELECT id FROM staff WHERE login = 'gestion'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let activity: String =
+        sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let announcement: i64 = sqlx::query_scalar("SELECT id FROM announcements ORDER BY id LIMIT 1")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let registered: String = sqlx::query_scalar(
         "SELECT a.public_id FROM registrations r JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
          WHERE c.public_id = $1 ORDER BY a.id LIMIT 1",
@@ -250,7 +392,11 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
             Access::Public => continue,
             // With what the booking pages ask for in their query.
             Access::Family => {
-                let query = format!("enfant={}&activite={registered}&date={today}&mois={}", own.child, &today[..7]);
+                let query = format!(
+                    "enfant={}&activite={registered}&date={today}&mois={}",
+                    own.child,
+                    &today[..7]
+                );
                 (&mut martin, format!("{}?{query}", fill(route.path, &own)))
             }
             Access::Staff => {
@@ -265,11 +411,17 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
                     .replace("{activite}", &activity)
                     .replace("{annonce}", &announcement.to_string())
                     // Texts are found by the structure's id, settings by its slug.
-                    .replace("/gestion/textes/{structure}", &format!("/gestion/textes/{carteville}"))
+                    .replace(
+                        "/gestion/textes/{structure}",
+                        &format!("/gestion/textes/{carteville}"),
+                    )
                     .replace("{structure}", "carteville")
                     .replace("{texte}", "rgpd");
                 assert!(!path.contains('{'), "teach this test what to put in {path}");
-                (&mut staff, format!("{path}?activite={registered}&jour={today}"))
+                (
+                    &mut staff,
+                    format!("{path}?activite={registered}&jour={today}"),
+                )
             }
         };
         let page = client.get(&path).await;
@@ -277,8 +429,17 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
             continue;
         }
         seen += 1;
-        assert!(page.status == StatusCode::OK || page.status == StatusCode::SEE_OTHER, "GET {path}: {}", page.status);
-        assert!(page.header("cache-control").contains("no-store"), "GET {path} ({}): cache-control {:?}", page.status, page.header("cache-control"));
+        assert!(
+            page.status == StatusCode::OK || page.status == StatusCode::SEE_OTHER,
+            "GET {path}: {}",
+            page.status
+        );
+        assert!(
+            page.header("cache-control").contains("no-store"),
+            "GET {path} ({}): cache-control {:?}",
+            page.status,
+            page.header("cache-control")
+        );
     }
     assert!(seen >= 40, "{seen} signed-in pages seen");
 }

@@ -17,7 +17,10 @@ async fn a_failed_login_says_the_same_whatever_was_wrong() {
         assert!(page.header("set-cookie").is_empty());
     }
     // The identifiant typed is kept in the form; the password never is.
-    assert_eq!(wrong_password.input_value("identifiant").as_deref(), Some("martin"));
+    assert_eq!(
+        wrong_password.input_value("identifiant").as_deref(),
+        Some("martin")
+    );
     assert!(!wrong_password.body.contains("pas-le-bon"));
 }
 
@@ -27,7 +30,9 @@ async fn login_form_refuses_empty_and_oversized_fields_in_french() {
     let mut client = app.client();
     let empty = client.login("", "").await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    empty.assert_contains("Saisissez votre identifiant.").assert_contains("Saisissez votre mot de passe.");
+    empty
+        .assert_contains("Saisissez votre identifiant.")
+        .assert_contains("Saisissez votre mot de passe.");
     let long = client.login(&"x".repeat(101), "abc").await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
     long.assert_contains("Ce champ est limité à 100 caractères.");
@@ -48,35 +53,79 @@ async fn identifiants_ignore_case_and_surrounding_spaces() {
 async fn the_first_login_goes_password_then_texts_then_reglement() {
     let app = TestApp::with_demo().await;
     let mut c = app.client();
-    assert_eq!(c.login("dupont", "bienvenue").await.location(), "/premiere-connexion");
+    assert_eq!(
+        c.login("dupont", "bienvenue").await.location(),
+        "/premiere-connexion"
+    );
     // Nothing else is reachable before the password is chosen.
     assert_eq!(c.get("/accueil").await.location(), "/premiere-connexion");
     assert_eq!(c.get("/conditions").await.location(), "/premiere-connexion");
 
     let form = c.get("/premiere-connexion").await;
-    form.assert_contains("Au moins 12 caractères").assert_contains("Ni votre identifiant ni votre nom.");
-    let weak = c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", "Bonjour12"), ("confirmation", "Bonjour12")]).await;
+    form.assert_contains("Au moins 12 caractères")
+        .assert_contains("Ni votre identifiant ni votre nom.");
+    let weak = c
+        .post_signed(
+            "/premiere-connexion",
+            "/premiere-connexion",
+            &[("nouveau", "Bonjour12"), ("confirmation", "Bonjour12")],
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     weak.assert_contains("Le mot de passe doit contenir au moins 12 caractères.");
-    let named = c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", "Dupont-Maison-2026"), ("confirmation", "Dupont-Maison-2026")]).await;
+    let named = c
+        .post_signed(
+            "/premiere-connexion",
+            "/premiere-connexion",
+            &[
+                ("nouveau", "Dupont-Maison-2026"),
+                ("confirmation", "Dupont-Maison-2026"),
+            ],
+        )
+        .await;
     named.assert_contains("ni votre identifiant ni votre nom");
-    let mismatch = c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", STRONG), ("confirmation", "autre chose")]).await;
+    let mismatch = c
+        .post_signed(
+            "/premiere-connexion",
+            "/premiere-connexion",
+            &[("nouveau", STRONG), ("confirmation", "autre chose")],
+        )
+        .await;
     mismatch.assert_contains("La confirmation ne correspond pas au nouveau mot de passe.");
 
-    let saved = c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", STRONG), ("confirmation", STRONG)]).await;
+    let saved = c
+        .post_signed(
+            "/premiere-connexion",
+            "/premiere-connexion",
+            &[("nouveau", STRONG), ("confirmation", STRONG)],
+        )
+        .await;
     assert_eq!(saved.location(), "/premiere-connexion/enregistre");
-    c.get("/premiere-connexion/enregistre").await.assert_contains("Le mot de passe a bien été enregistré").assert_contains("Continuer");
+    c.get("/premiere-connexion/enregistre")
+        .await
+        .assert_contains("Le mot de passe a bien été enregistré")
+        .assert_contains("Continuer");
 
     // Then the RGPD notice and the CGU, each to be ticked.
     assert_eq!(c.get("/accueil").await.location(), "/conditions");
     let texts = c.get("/conditions").await;
-    texts.assert_contains("Protection des données personnelles (RGPD)").assert_contains("Conditions générales d'utilisation du portail");
+    texts
+        .assert_contains("Protection des données personnelles (RGPD)")
+        .assert_contains("Conditions générales d'utilisation du portail");
     let boxes = texts.input_names("texte_");
     assert_eq!(boxes.len(), 2);
-    let only_one = c.post_signed("/conditions", "/conditions", &[(boxes[0].as_str(), "oui")]).await;
+    let only_one = c
+        .post_signed("/conditions", "/conditions", &[(boxes[0].as_str(), "oui")])
+        .await;
     assert_eq!(only_one.status, StatusCode::UNPROCESSABLE_ENTITY);
     only_one.assert_contains("Cochez cette case pour continuer");
-    let both = c.post_signed("/conditions", "/conditions", &[(boxes[0].as_str(), "oui"), (boxes[1].as_str(), "oui")]).await;
+    let both = c
+        .post_signed(
+            "/conditions",
+            "/conditions",
+            &[(boxes[0].as_str(), "oui"), (boxes[1].as_str(), "oui")],
+        )
+        .await;
     assert_eq!(both.location(), "/reglement-interieur");
     let accepted: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM consents c JOIN families f ON f.id = c.family_id JOIN legal_texts t ON t.id = c.legal_text_id \
@@ -85,23 +134,39 @@ async fn the_first_login_goes_password_then_texts_then_reglement() {
     .fetch_one(app.db().reader())
     .await
     .unwrap();
-    assert_eq!(accepted, 2, "the version and the time of each acceptance are kept");
+    assert_eq!(
+        accepted, 2,
+        "the version and the time of each acceptance are kept"
+    );
 
     // The règlement: both children named at the top, Amalia first.
     let first = c.get("/reglement-interieur").await;
     let amalia_page = first.location().to_owned();
     let page = c.get(&amalia_page).await;
-    page.assert_contains("Amalia").assert_contains("Paolo").assert_contains("Accéder à la fiche");
-    page.assert_contains("J'ai pris connaissance du règlement intérieur et j'ai informé mon enfant de ce règlement");
+    page.assert_contains("Amalia")
+        .assert_contains("Paolo")
+        .assert_contains("Accéder à la fiche");
+    page.assert_contains(
+        "J'ai pris connaissance du règlement intérieur et j'ai informé mon enfant de ce règlement",
+    );
     let signed = c.sign_reglement(&amalia_page).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
-    c.get(signed.location()).await.assert_contains("La fiche a bien été validée et transmise.").assert_contains("✓ Fiche signée par DUPONT Jean-Paul, à CarteVille");
+    c.get(signed.location())
+        .await
+        .assert_contains("La fiche a bien été validée et transmise.")
+        .assert_contains("✓ Fiche signée par DUPONT Jean-Paul, à CarteVille");
     // Paolo is still to sign, so the home page reminds it.
-    c.get("/accueil").await.assert_contains("Le règlement intérieur de Paolo reste à signer");
+    c.get("/accueil")
+        .await
+        .assert_contains("Le règlement intérieur de Paolo reste à signer");
     let paolo_page = c.get("/reglement-interieur").await.location().to_owned();
     assert_ne!(paolo_page, amalia_page);
     c.sign_reglement(&paolo_page).await;
-    assert_eq!(c.get("/reglement-interieur").await.location(), &amalia_page, "all signed: the first child is shown");
+    assert_eq!(
+        c.get("/reglement-interieur").await.location(),
+        &amalia_page,
+        "all signed: the first child is shown"
+    );
     let home = c.get("/accueil").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(!home.body.contains("reste à signer"));
@@ -120,14 +185,34 @@ async fn a_signature_needs_the_box_place_and_todays_date() {
     let app = TestApp::with_demo().await;
     let mut c = app.client();
     c.login("dupont", "bienvenue").await;
-    c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", STRONG), ("confirmation", STRONG)]).await;
+    c.post_signed(
+        "/premiere-connexion",
+        "/premiere-connexion",
+        &[("nouveau", STRONG), ("confirmation", STRONG)],
+    )
+    .await;
     let texts = c.get("/conditions").await.input_names("texte_");
-    c.post_signed("/conditions", "/conditions", &[(texts[0].as_str(), "oui"), (texts[1].as_str(), "oui")]).await;
+    c.post_signed(
+        "/conditions",
+        "/conditions",
+        &[(texts[0].as_str(), "oui"), (texts[1].as_str(), "oui")],
+    )
+    .await;
     let child_page = c.get("/reglement-interieur").await.location().to_owned();
     let page = c.get(&child_page).await;
     let text = page.input_value("texte").unwrap();
     let bad = c
-        .post_signed(&child_page, &child_page, &[("texte", &text), ("nom", ""), ("lieu", ""), ("date", "2001-01-01"), ("heure", "25:00")])
+        .post_signed(
+            &child_page,
+            &child_page,
+            &[
+                ("texte", &text),
+                ("nom", ""),
+                ("lieu", ""),
+                ("date", "2001-01-01"),
+                ("heure", "25:00"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     bad.assert_contains("Cochez cette case pour confirmer")
@@ -140,7 +225,12 @@ async fn a_signature_needs_the_box_place_and_todays_date() {
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    assert_eq!(c.get(&format!("/reglement-interieur/{martin_child}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get(&format!("/reglement-interieur/{martin_child}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -154,21 +244,38 @@ async fn login_gives_a_new_session_and_logout_ends_it_on_the_server() {
     assert_ne!(first, second, "a new session id at each login");
     let mut old = app.client();
     old.cookie = Some(first);
-    assert_eq!(old.get("/accueil").await.location(), "/connexion", "the previous session ended");
+    assert_eq!(
+        old.get("/accueil").await.location(),
+        "/connexion",
+        "the previous session ended"
+    );
 
-    let cookie_header = c.login("martin", "Martin-Demo-2026!").await.header("set-cookie").to_owned();
+    let cookie_header = c
+        .login("martin", "Martin-Demo-2026!")
+        .await
+        .header("set-cookie")
+        .to_owned();
     assert!(cookie_header.starts_with(&format!("{COOKIE}=")));
     for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
-        assert!(cookie_header.contains(attribute), "{attribute} in {cookie_header}");
+        assert!(
+            cookie_header.contains(attribute),
+            "{attribute} in {cookie_header}"
+        );
     }
     let live = c.cookie.clone().unwrap();
     let out = c.post_signed("/accueil", "/deconnexion", &[]).await;
     assert_eq!(out.location(), "/connexion?deconnecte=1");
     assert!(c.cookie.is_none(), "the cookie is cleared");
-    app.get("/connexion?deconnecte=1").await.assert_contains("Vous êtes déconnecté.");
+    app.get("/connexion?deconnecte=1")
+        .await
+        .assert_contains("Vous êtes déconnecté.");
     let mut replay = app.client();
     replay.cookie = Some(live);
-    assert_eq!(replay.get("/accueil").await.location(), "/connexion", "the session is gone on the server");
+    assert_eq!(
+        replay.get("/accueil").await.location(),
+        "/connexion",
+        "the session is gone on the server"
+    );
 }
 
 #[tokio::test]
@@ -177,18 +284,39 @@ async fn sessions_expire_when_idle_or_too_old() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     assert_eq!(c.get("/accueil").await.status, StatusCode::OK);
-    app.exec("UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'", &[]).await;
-    assert_eq!(c.get("/accueil").await.location(), "/connexion", "idle for more than 30 minutes");
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(app.db().reader()).await.unwrap();
+    app.exec(
+        "UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        c.get("/accueil").await.location(),
+        "/connexion",
+        "idle for more than 30 minutes"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(count, 0, "an expired session is deleted");
 
     c.login("martin", "Martin-Demo-2026!").await;
-    app.exec("UPDATE sessions SET created_at = '2000-01-01T00:00:00.000000Z'", &[]).await;
-    assert_eq!(c.get("/accueil").await.location(), "/connexion", "older than 12 hours");
+    app.exec(
+        "UPDATE sessions SET created_at = '2000-01-01T00:00:00.000000Z'",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        c.get("/accueil").await.location(),
+        "/connexion",
+        "older than 12 hours"
+    );
 
     // Pages tell the script when to warn before expiry.
     c.login("martin", "Martin-Demo-2026!").await;
-    c.get("/accueil").await.assert_contains("<meta name=\"session-seconds-left\" content=\"1");
+    c.get("/accueil")
+        .await
+        .assert_contains("<meta name=\"session-seconds-left\" content=\"1");
 }
 
 #[tokio::test]
@@ -197,10 +325,15 @@ async fn the_expiry_warning_can_keep_the_session_alive() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     let token = c.get("/accueil").await.csrf().unwrap();
-    app.exec("UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'", &[]).await;
+    app.exec(
+        "UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'",
+        &[],
+    )
+    .await;
     // Simulate a session 29 minutes idle by moving last_seen_at close to the limit.
     let nearly = ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(29));
-    app.exec("UPDATE sessions SET last_seen_at = $1", &[&nearly]).await;
+    app.exec("UPDATE sessions SET last_seen_at = $1", &[&nearly])
+        .await;
     let request = axum::http::Request::post("/session/prolonger")
         .header("cookie", format!("{COOKIE}={}", c.cookie.clone().unwrap()))
         .header("x-csrf-token", token)
@@ -222,23 +355,41 @@ async fn forged_requests_are_refused() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     // A signed-in form without the page's token.
-    let no_token = c.post("/dossier/profil/emails", &[("emails", "pirate@example.fr"), ("actuel", "Martin-Demo-2026!")]).await;
+    let no_token = c
+        .post(
+            "/dossier/profil/emails",
+            &[
+                ("emails", "pirate@example.fr"),
+                ("actuel", "Martin-Demo-2026!"),
+            ],
+        )
+        .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
     no_token.assert_contains("Action refusée");
     let wrong_token = c.post("/deconnexion", &[("_csrf", "0000")]).await;
     assert_eq!(wrong_token.status, StatusCode::FORBIDDEN);
-    assert_eq!(c.get("/accueil").await.status, StatusCode::OK, "the forged logout did nothing");
+    assert_eq!(
+        c.get("/accueil").await.status,
+        StatusCode::OK,
+        "the forged logout did nothing"
+    );
     // A cross-site post, as a browser marks it, even to a public form.
     let request = axum::http::Request::post("/connexion")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "cross-site")
         .header("origin", "https://pirate.example")
-        .body(axum::body::Body::from("identifiant=martin&mot_de_passe=Martin-Demo-2026%21"))
+        .body(axum::body::Body::from(
+            "identifiant=martin&mot_de_passe=Martin-Demo-2026%21",
+        ))
         .unwrap();
     let page = app.send(request).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.header("set-cookie").is_empty());
-    let emails: String = sqlx::query_scalar("SELECT emails FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
+    let emails: String =
+        sqlx::query_scalar("SELECT emails FROM families WHERE identifiant = 'martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert!(!emails.contains("pirate"));
 }
 
@@ -247,7 +398,10 @@ async fn repeated_failures_slow_down_then_lock_the_account() {
     let app = TestApp::with_demo().await;
     let mut c = app.client();
     for _ in 0..4 {
-        assert_eq!(c.login("martin", "mauvais").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            c.login("martin", "mauvais").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     // From the fourth failure on, the next attempt must wait, even with the right password.
     let hurried = c.login("martin", "Martin-Demo-2026!").await;
@@ -255,14 +409,26 @@ async fn repeated_failures_slow_down_then_lock_the_account() {
     hurried.assert_contains("Patientez");
     for _ in 0..6 {
         // Skip the waiting delay while keeping the failures counted.
-        app.exec("UPDATE login_throttle SET last_failure_at = $1 WHERE key = 'compte:martin'", &[&ribambelle_store::db_time(app.now() - jiff::SignedDuration::from_mins(2))]).await;
+        app.exec(
+            "UPDATE login_throttle SET last_failure_at = $1 WHERE key = 'compte:martin'",
+            &[&ribambelle_store::db_time(
+                app.now() - jiff::SignedDuration::from_mins(2),
+            )],
+        )
+        .await;
         c.login("martin", "mauvais").await;
     }
     let locked = c.login("martin", "Martin-Demo-2026!").await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     locked.assert_contains("l'accès est bloqué pendant 15 minutes");
     // Another family is not affected.
-    assert_eq!(app.client_from("192.0.2.99").login("dupont", "bienvenue").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.client_from("192.0.2.99")
+            .login("dupont", "bienvenue")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -275,7 +441,13 @@ async fn one_address_trying_many_accounts_is_slowed_down() {
     let page = attacker.login("martin", "Martin-Demo-2026!").await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     // A family on another address logs in normally.
-    assert_eq!(app.client_from("192.0.2.50").login("martin", "Martin-Demo-2026!").await.location(), "/accueil");
+    assert_eq!(
+        app.client_from("192.0.2.50")
+            .login("martin", "Martin-Demo-2026!")
+            .await
+            .location(),
+        "/accueil"
+    );
 }
 
 #[tokio::test]
@@ -284,18 +456,53 @@ async fn a_family_switches_the_structure_it_consults() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     let home = c.get("/accueil").await;
-    home.assert_contains("Menus de la restauration scolaire").assert_contains("Structure consultée");
-    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
-    let switched = c.post_signed("/accueil", "/structure", &[("structure", &ecureuils.to_string()), ("retour", "/accueil")]).await;
+    home.assert_contains("Menus de la restauration scolaire")
+        .assert_contains("Structure consultée");
+    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let switched = c
+        .post_signed(
+            "/accueil",
+            "/structure",
+            &[
+                ("structure", &ecureuils.to_string()),
+                ("retour", "/accueil"),
+            ],
+        )
+        .await;
     assert_eq!(switched.location(), "/accueil");
     let after = c.get("/accueil").await;
-    after.assert_contains("Bienvenue aux Écureuils").assert_contains("/theme/ecureuils.css");
+    after
+        .assert_contains("Bienvenue aux Écureuils")
+        .assert_contains("/theme/ecureuils.css");
     assert!(!after.body.contains("Menus de la restauration scolaire"));
     // A structure the family is not known to, an unknown one, or garbage.
-    let dupont_only = c.post_signed("/accueil", "/structure", &[("structure", "999999"), ("retour", "/accueil")]).await;
+    let dupont_only = c
+        .post_signed(
+            "/accueil",
+            "/structure",
+            &[("structure", "999999"), ("retour", "/accueil")],
+        )
+        .await;
     assert_eq!(dupont_only.status, StatusCode::NOT_FOUND);
-    assert_eq!(c.post_signed("/accueil", "/structure", &[("structure", "abc")]).await.status, StatusCode::BAD_REQUEST);
-    let elsewhere = c.post_signed("/accueil", "/structure", &[("structure", &ecureuils.to_string()), ("retour", "https://pirate.example/")]).await;
+    assert_eq!(
+        c.post_signed("/accueil", "/structure", &[("structure", "abc")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let elsewhere = c
+        .post_signed(
+            "/accueil",
+            "/structure",
+            &[
+                ("structure", &ecureuils.to_string()),
+                ("retour", "https://pirate.example/"),
+            ],
+        )
+        .await;
     assert_eq!(elsewhere.location(), "/accueil");
 }
 
@@ -310,13 +517,47 @@ async fn families_never_reach_the_back_office() {
     refused.assert_contains("Accès réservé");
     // A family's credentials do not open the staff login either.
     let mut other = app.client_from("192.0.2.77");
-    assert_eq!(other.post("/gestion/connexion", &[("identifiant", "martin"), ("mot_de_passe", "Martin-Demo-2026!")]).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        other
+            .post(
+                "/gestion/connexion",
+                &[
+                    ("identifiant", "martin"),
+                    ("mot_de_passe", "Martin-Demo-2026!")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 
     let mut staff = app.client_from("192.0.2.78");
-    let login = staff.post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    let login = staff
+        .post(
+            "/gestion/connexion",
+            &[
+                ("identifiant", "gestion"),
+                ("mot_de_passe", "Gestion-Demo-2026!"),
+            ],
+        )
+        .await;
     assert_eq!(login.location(), "/gestion");
-    staff.get("/gestion").await.assert_contains("Tableau de bord").assert_contains("Centre de loisirs Les Écureuils");
-    assert_eq!(staff.get("/accueil").await.location(), "/gestion", "staff are sent to their own space");
-    assert_eq!(staff.post_signed("/gestion", "/gestion/deconnexion", &[]).await.location(), "/gestion/connexion");
+    staff
+        .get("/gestion")
+        .await
+        .assert_contains("Tableau de bord")
+        .assert_contains("Centre de loisirs Les Écureuils");
+    assert_eq!(
+        staff.get("/accueil").await.location(),
+        "/gestion",
+        "staff are sent to their own space"
+    );
+    assert_eq!(
+        staff
+            .post_signed("/gestion", "/gestion/deconnexion", &[])
+            .await
+            .location(),
+        "/gestion/connexion"
+    );
     assert_eq!(staff.get("/gestion").await.location(), "/gestion/connexion");
 }

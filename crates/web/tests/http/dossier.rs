@@ -9,7 +9,10 @@ use crate::support::{Client, TestApp};
 /// The public id of MARTIN's fiche whose link text is `title` on /dossier.
 pub async fn fiche_link(c: &mut Client<'_>, title: &str) -> String {
     let page = c.get("/dossier").await;
-    let at = page.body.find(&format!("\">{title}")).unwrap_or_else(|| panic!("no {title:?} on /dossier:\n{}", page.body));
+    let at = page
+        .body
+        .find(&format!("\">{title}"))
+        .unwrap_or_else(|| panic!("no {title:?} on /dossier:\n{}", page.body));
     let start = page.body[..at].rfind("/dossier/fiches/").unwrap();
     page.body[start..at].to_owned()
 }
@@ -28,7 +31,15 @@ const FAMILLE: &[(&str, &str)] = &[
 
 pub async fn staff(app: &TestApp) -> Client<'_> {
     let mut c = app.client();
-    let signed = c.post("/gestion/connexion", &[("identifiant", "gestion"), ("mot_de_passe", "Gestion-Demo-2026!")]).await;
+    let signed = c
+        .post(
+            "/gestion/connexion",
+            &[
+                ("identifiant", "gestion"),
+                ("mot_de_passe", "Gestion-Demo-2026!"),
+            ],
+        )
+        .await;
     assert_eq!(signed.location(), "/gestion");
     c
 }
@@ -41,80 +52,184 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
 
     let dossier = c.get("/dossier").await;
     dossier.assert_contains("Vous devez valider et transmettre toutes les fiches du dossier, même si vous n'avez aucune information à modifier.");
-    dossier.assert_contains("Les fiches rattachées à la famille").assert_contains("Les fiches de Léa").assert_contains("Les fiches de Hugo");
+    dossier
+        .assert_contains("Les fiches rattachées à la famille")
+        .assert_contains("Les fiches de Léa")
+        .assert_contains("Les fiches de Hugo");
     dossier.assert_contains("10 fiches</strong> restent à valider et transmettre");
     let famille = fiche_link(&mut c, "Fiche famille").await;
 
     // Filled in from the account: the first address and the quotient familial.
     let form = c.get(&famille).await;
-    assert_eq!(form.input_value("email").as_deref(), Some("claire.martin@example.fr"));
-    form.assert_contains("Enregistrer en brouillon").assert_contains("Valider et transmettre la fiche");
+    assert_eq!(
+        form.input_value("email").as_deref(),
+        Some("claire.martin@example.fr")
+    );
+    form.assert_contains("Enregistrer en brouillon")
+        .assert_contains("Valider et transmettre la fiche");
 
     // A wrong date is refused even in a draft, with the field's message; nothing is lost.
-    let bad = c.post_signed(&famille, &famille, &[("action", "brouillon"), ("date_naissance", "31/02/1984"), ("adresse", "3 rue des Lilas")]).await;
+    let bad = c
+        .post_signed(
+            &famille,
+            &famille,
+            &[
+                ("action", "brouillon"),
+                ("date_naissance", "31/02/1984"),
+                ("adresse", "3 rue des Lilas"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     bad.assert_contains("Saisissez une date au format jj/mm/aaaa");
-    assert_eq!(bad.input_value("adresse").as_deref(), Some("3 rue des Lilas"));
+    assert_eq!(
+        bad.input_value("adresse").as_deref(),
+        Some("3 rue des Lilas")
+    );
 
     // A partial draft is kept.
-    let draft = c.post_signed(&famille, &famille, &[("action", "brouillon"), ("adresse", "3 rue des Lilas")]).await;
+    let draft = c
+        .post_signed(
+            &famille,
+            &famille,
+            &[("action", "brouillon"), ("adresse", "3 rue des Lilas")],
+        )
+        .await;
     assert_eq!(draft.location(), format!("{famille}?enregistree=1"));
-    c.get(draft.location()).await.assert_contains("Fiche enregistrée en brouillon");
+    c.get(draft.location())
+        .await
+        .assert_contains("Fiche enregistrée en brouillon");
     c.get("/dossier").await.assert_contains("Brouillon");
 
     // Transmitting needs every required field.
-    let missing = c.post_signed(&famille, &famille, &[("action", "transmettre"), ("adresse", "3 rue des Lilas")]).await;
+    let missing = c
+        .post_signed(
+            &famille,
+            &famille,
+            &[("action", "transmettre"), ("adresse", "3 rue des Lilas")],
+        )
+        .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    missing.assert_contains("champs sont à corriger").assert_contains("Renseignez ce champ : « Date de naissance ».");
+    missing
+        .assert_contains("champs sont à corriger")
+        .assert_contains("Renseignez ce champ : « Date de naissance ».");
 
     let mut fields = vec![("action", "transmettre")];
     fields.extend_from_slice(FAMILLE);
     let sent = c.post_signed(&famille, &famille, &fields).await;
     assert_eq!(sent.location(), "/dossier?transmise=famille");
-    c.get(sent.location()).await.assert_contains("La fiche famille est transmise à votre gestionnaire.").assert_contains("9 fiches</strong>");
+    c.get(sent.location())
+        .await
+        .assert_contains("La fiche famille est transmise à votre gestionnaire.")
+        .assert_contains("9 fiches</strong>");
 
     // Read-only now, even to a forged post.
     let read_only = c.get(&famille).await;
-    read_only.assert_contains("elle n'est plus modifiable").assert_contains("12/03/1984");
+    read_only
+        .assert_contains("elle n'est plus modifiable")
+        .assert_contains("12/03/1984");
     assert!(!read_only.body.contains("Enregistrer en brouillon"));
-    let forged = c.post_signed(&famille, &famille, &[("action", "brouillon"), ("adresse", "ailleurs")]).await;
+    let forged = c
+        .post_signed(
+            &famille,
+            &famille,
+            &[("action", "brouillon"), ("adresse", "ailleurs")],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!c.get(&famille).await.body.contains("ailleurs"));
 
     // The gestionnaire refuses it: a reason is required, then mailed and shown.
     let mut g = staff(&app).await;
     let queue = g.get("/gestion/dossiers").await;
-    queue.assert_contains("MARTIN Claire").assert_contains("Fiche famille");
+    queue
+        .assert_contains("MARTIN Claire")
+        .assert_contains("Fiche famille");
     let staff_page = famille.replace("/dossier/fiches/", "/gestion/dossiers/");
-    let no_reason = g.post_signed(&staff_page, &staff_page, &[("decision", "refuser"), ("motif", " ")]).await;
+    let no_reason = g
+        .post_signed(
+            &staff_page,
+            &staff_page,
+            &[("decision", "refuser"), ("motif", " ")],
+        )
+        .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     no_reason.assert_contains("Saisissez le motif du refus");
-    let refused = g.post_signed(&staff_page, &staff_page, &[("decision", "refuser"), ("motif", "L'attestation CAF manque.")]).await;
+    let refused = g
+        .post_signed(
+            &staff_page,
+            &staff_page,
+            &[
+                ("decision", "refuser"),
+                ("motif", "L'attestation CAF manque."),
+            ],
+        )
+        .await;
     assert_eq!(refused.location(), "/gestion/dossiers");
-    assert_eq!(app.mails_matching("paul.martin@example.fr", "L'attestation CAF manque.").await.len(), 1);
+    assert_eq!(
+        app.mails_matching("paul.martin@example.fr", "L'attestation CAF manque.")
+            .await
+            .len(),
+        1
+    );
     let again = c.get(&famille).await;
-    again.assert_contains("Votre gestionnaire a refusé cette fiche").assert_contains("L'attestation CAF manque.").assert_contains("Valider et transmettre la fiche");
+    again
+        .assert_contains("Votre gestionnaire a refusé cette fiche")
+        .assert_contains("L'attestation CAF manque.")
+        .assert_contains("Valider et transmettre la fiche");
 
     // Corrected and sent again, then validated: the quotient familial becomes the family's.
     let mut fields = vec![("action", "transmettre")];
     fields.extend_from_slice(FAMILLE);
-    assert_eq!(c.post_signed(&famille, &famille, &fields).await.location(), "/dossier?transmise=famille");
-    assert_eq!(g.post_signed(&staff_page, &staff_page, &[("decision", "valider")]).await.location(), "/gestion/dossiers");
+    assert_eq!(
+        c.post_signed(&famille, &famille, &fields).await.location(),
+        "/dossier?transmise=famille"
+    );
+    assert_eq!(
+        g.post_signed(&staff_page, &staff_page, &[("decision", "valider")])
+            .await
+            .location(),
+        "/gestion/dossiers"
+    );
     c.get("/dossier").await.assert_contains("Validée");
-    let qf: Option<i64> = sqlx::query_scalar("SELECT quotient_familial FROM families WHERE identifiant = 'martin'").fetch_one(app.db().reader()).await.unwrap();
+    let qf: Option<i64> =
+        sqlx::query_scalar("SELECT quotient_familial FROM families WHERE identifiant = 'martin'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(qf, Some(720));
     // A decision on a fiche no longer waiting is refused.
-    let twice = g.post_signed(&staff_page, &staff_page, &[("decision", "valider")]).await;
+    let twice = g
+        .post_signed(&staff_page, &staff_page, &[("decision", "valider")])
+        .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Both decisions are in the journal with their author, before and after.
     let journal = g.get("/gestion/journal?famille=martin").await;
-    assert_eq!(journal.body.matches("Fiche du dossier examinée : Fiche famille").count(), 2, "{}", journal.body);
-    journal.assert_contains("Nadia GESTION").assert_contains("Motif : L&#39;attestation CAF manque.").assert_contains("État : Validée");
+    assert_eq!(
+        journal
+            .body
+            .matches("Fiche du dossier examinée : Fiche famille")
+            .count(),
+        2,
+        "{}",
+        journal.body
+    );
+    journal
+        .assert_contains("Nadia GESTION")
+        .assert_contains("Motif : L&#39;attestation CAF manque.")
+        .assert_contains("État : Validée");
     let by_staff = g.get("/gestion/journal?personnel=gestion").await;
-    assert_eq!(by_staff.body.matches("Fiche du dossier examinée").count(), 2);
-    g.get("/gestion/journal?famille=dupont").await.assert_contains("Aucune modification à afficher.");
-    g.get("/gestion/journal?personnel=personne").await.assert_contains("Aucun membre du personnel n&#39;a l&#39;identifiant « personne ».");
+    assert_eq!(
+        by_staff.body.matches("Fiche du dossier examinée").count(),
+        2
+    );
+    g.get("/gestion/journal?famille=dupont")
+        .await
+        .assert_contains("Aucune modification à afficher.");
+    g.get("/gestion/journal?personnel=personne")
+        .await
+        .assert_contains("Aucun membre du personnel n&#39;a l&#39;identifiant « personne ».");
 }
 
 #[tokio::test]
@@ -122,7 +237,11 @@ async fn reading_a_fiche_sanitaire_is_logged_and_other_families_fiches_are_not_f
     let app = TestApp::with_demo().await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
-    let sanitaire = fiche_link(&mut c, "Fiche sanitaire<span class=\"visually-hidden\"> de Léa</span>").await;
+    let sanitaire = fiche_link(
+        &mut c,
+        "Fiche sanitaire<span class=\"visually-hidden\"> de Léa</span>",
+    )
+    .await;
     let fields = [
         ("action", "transmettre"),
         ("vaccin_dtp", "10/09/2024"),
@@ -132,12 +251,23 @@ async fn reading_a_fiche_sanitaire_is_logged_and_other_families_fiches_are_not_f
         ("telephone_medecin", "0160000000"),
         ("pai", "oui"),
     ];
-    assert_eq!(c.post_signed(&sanitaire, &sanitaire, &fields).await.location(), "/dossier?transmise=sanitaire");
+    assert_eq!(
+        c.post_signed(&sanitaire, &sanitaire, &fields)
+            .await
+            .location(),
+        "/dossier?transmise=sanitaire"
+    );
 
     let mut g = staff(&app).await;
     let staff_page = sanitaire.replace("/dossier/fiches/", "/gestion/dossiers/");
-    g.get(&staff_page).await.assert_contains("Arachide").assert_contains("votre consultation de cette fiche est enregistrée");
-    let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM health_data_reads").fetch_one(app.db().reader()).await.unwrap();
+    g.get(&staff_page)
+        .await
+        .assert_contains("Arachide")
+        .assert_contains("votre consultation de cette fiche est enregistrée");
+    let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM health_data_reads")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(reads, 1);
 
     // DUPONT cannot open it.
@@ -153,29 +283,78 @@ async fn a_gestionnaire_opens_a_campaign_with_checked_dates() {
     let app = TestApp::with_demo().await;
     let mut g = staff(&app).await;
     let page = g.get("/gestion/campagnes").await;
-    page.assert_contains("Dossier famille ").assert_contains("Ouvrir une campagne");
-    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'").fetch_one(app.db().reader()).await.unwrap();
+    page.assert_contains("Dossier famille ")
+        .assert_contains("Ouvrir une campagne");
+    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let today = app.today();
     let fr = |d: jiff::civil::Date| format!("{:02}/{:02}/{}", d.day(), d.month(), d.year());
     let structure = ecureuils.to_string();
     let bad = g
-        .post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", &structure), ("libelle", " "), ("ouverture", "32/01/2027"), ("cloture", &fr(today))])
+        .post_signed(
+            "/gestion/campagnes",
+            "/gestion/campagnes",
+            &[
+                ("structure", &structure),
+                ("libelle", " "),
+                ("ouverture", "32/01/2027"),
+                ("cloture", &fr(today)),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    bad.assert_contains("Saisissez le libellé de la campagne.").assert_contains("Saisissez une date au format jj/mm/aaaa.");
+    bad.assert_contains("Saisissez le libellé de la campagne.")
+        .assert_contains("Saisissez une date au format jj/mm/aaaa.");
     let backwards = g
-        .post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", &structure), ("libelle", "Rentrée"), ("ouverture", &fr(today)), ("cloture", &fr(today - jiff::ToSpan::days(1)))])
+        .post_signed(
+            "/gestion/campagnes",
+            "/gestion/campagnes",
+            &[
+                ("structure", &structure),
+                ("libelle", "Rentrée"),
+                ("ouverture", &fr(today)),
+                ("cloture", &fr(today - jiff::ToSpan::days(1))),
+            ],
+        )
         .await;
     backwards.assert_contains("La clôture doit venir après l'ouverture.");
     // A structure the gestionnaire does not manage is refused like a missing one.
-    let foreign = g.post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", "999"), ("libelle", "X"), ("ouverture", &fr(today)), ("cloture", &fr(today))]).await;
+    let foreign = g
+        .post_signed(
+            "/gestion/campagnes",
+            "/gestion/campagnes",
+            &[
+                ("structure", "999"),
+                ("libelle", "X"),
+                ("ouverture", &fr(today)),
+                ("cloture", &fr(today)),
+            ],
+        )
+        .await;
     foreign.assert_contains("Choisissez une de vos structures.");
     let opened = g
-        .post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", &structure), ("libelle", "Mercredis 2027"), ("ouverture", &fr(today)), ("cloture", &fr(today + jiff::ToSpan::days(30)))])
+        .post_signed(
+            "/gestion/campagnes",
+            "/gestion/campagnes",
+            &[
+                ("structure", &structure),
+                ("libelle", "Mercredis 2027"),
+                ("ouverture", &fr(today)),
+                ("cloture", &fr(today + jiff::ToSpan::days(30))),
+            ],
+        )
         .await;
     assert_eq!(opened.location(), "/gestion/campagnes?ouverte=1");
-    g.get(opened.location()).await.assert_contains("La campagne est ouverte").assert_contains("Mercredis 2027");
-    let open = ribambelle_store::dossier::open_campaign(app.db(), ecureuils, today).await.unwrap().unwrap();
+    g.get(opened.location())
+        .await
+        .assert_contains("La campagne est ouverte")
+        .assert_contains("Mercredis 2027");
+    let open = ribambelle_store::dossier::open_campaign(app.db(), ecureuils, today)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(open.label, "Mercredis 2027");
 }
 
@@ -187,9 +366,14 @@ async fn an_animateur_reads_the_queue_but_decides_nothing() {
     let famille = fiche_link(&mut c, "Fiche famille").await;
     let mut fields = vec![("action", "transmettre")];
     fields.extend_from_slice(FAMILLE);
-    assert_eq!(c.post_signed(&famille, &famille, &fields).await.location(), "/dossier?transmise=famille");
+    assert_eq!(
+        c.post_signed(&famille, &famille, &fields).await.location(),
+        "/dossier?transmise=famille"
+    );
 
-    let hash = crate::support::test_hashing().hash("Animateur-Demo-2026!").unwrap();
+    let hash = crate::support::test_hashing()
+        .hash("Animateur-Demo-2026!")
+        .unwrap();
     let staff_id: i64 = sqlx::query_scalar(
         "INSERT INTO staff (login, display_name, role, password_hash, created_at) VALUES ('anim', 'Théo ANIM', 'animateur', $1, '2026-01-01T00:00:00.000000Z') RETURNING id",
     )
@@ -197,14 +381,44 @@ async fn an_animateur_reads_the_queue_but_decides_nothing() {
     .fetch_one(app.db().writer())
     .await
     .unwrap();
-    sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures").bind(staff_id).execute(app.db().writer()).await.unwrap();
+    sqlx::query(
+        "INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures",
+    )
+    .bind(staff_id)
+    .execute(app.db().writer())
+    .await
+    .unwrap();
     let mut a = app.client();
-    assert_eq!(a.post("/gestion/connexion", &[("identifiant", "anim"), ("mot_de_passe", "Animateur-Demo-2026!")]).await.location(), "/gestion");
+    assert_eq!(
+        a.post(
+            "/gestion/connexion",
+            &[
+                ("identifiant", "anim"),
+                ("mot_de_passe", "Animateur-Demo-2026!")
+            ]
+        )
+        .await
+        .location(),
+        "/gestion"
+    );
     let staff_page = famille.replace("/dossier/fiches/", "/gestion/dossiers/");
     a.get(&staff_page).await.assert_contains("MARTIN Claire");
-    let refused = a.post_signed(&staff_page, &staff_page, &[("decision", "valider")]).await;
+    let refused = a
+        .post_signed(&staff_page, &staff_page, &[("decision", "valider")])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let campaign = a.post_signed("/gestion/campagnes", "/gestion/campagnes", &[("structure", "1"), ("libelle", "X"), ("ouverture", "01/01/2027"), ("cloture", "02/01/2027")]).await;
+    let campaign = a
+        .post_signed(
+            "/gestion/campagnes",
+            "/gestion/campagnes",
+            &[
+                ("structure", "1"),
+                ("libelle", "X"),
+                ("ouverture", "01/01/2027"),
+                ("cloture", "02/01/2027"),
+            ],
+        )
+        .await;
     assert_eq!(campaign.status, StatusCode::FORBIDDEN);
     c.get("/dossier").await.assert_contains("Transmise");
 }

@@ -45,7 +45,11 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(page.header("referrer-policy"), "same-origin", "{path}");
         // The test configuration's public URL is HTTPS, which turns on HSTS.
-        assert!(page.header("strict-transport-security").starts_with("max-age="), "{path}");
+        assert!(
+            page.header("strict-transport-security")
+                .starts_with("max-age="),
+            "{path}"
+        );
     }
 }
 
@@ -55,7 +59,8 @@ async fn unknown_pages_get_the_french_404_page() {
     let page = app.get("/nimporte-quoi").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.header("content-type").starts_with("text/html"));
-    page.assert_contains("Page introuvable").assert_contains("Revenir à l'accueil");
+    page.assert_contains("Page introuvable")
+        .assert_contains("Revenir à l'accueil");
 }
 
 #[tokio::test]
@@ -65,8 +70,16 @@ async fn a_database_failure_shows_a_french_500_page_without_details() {
     let page = app.get("/connexion").await;
     assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
     page.assert_contains("Une erreur est survenue");
-    assert!(!page.body.to_lowercase().contains("pool"), "no internal detail: {}", page.body);
-    assert!(!page.body.contains("sqlx"), "no internal detail: {}", page.body);
+    assert!(
+        !page.body.to_lowercase().contains("pool"),
+        "no internal detail: {}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("sqlx"),
+        "no internal detail: {}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -82,14 +95,23 @@ async fn static_files_are_cached_for_a_year_under_their_content_version() {
     let css = app.get(&css_url).await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
-    assert_eq!(css.header("cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        css.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert!(css.body.contains(":focus-visible"));
 
     let stale = app.get("/static/000000000000/app.css").await;
     assert_eq!(stale.status, StatusCode::OK);
     assert_eq!(stale.header("cache-control"), "no-cache");
-    assert_eq!(app.get("/static/000000000000/secret.txt").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/static/x/..%2FCargo.toml").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/static/000000000000/secret.txt").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/static/x/..%2FCargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -98,8 +120,14 @@ async fn each_structure_has_its_accent_colour_stylesheet() {
     let theme = app.get("/theme/ecureuils.css").await;
     assert_eq!(theme.status, StatusCode::OK);
     assert_eq!(theme.body.trim(), ":root { --accent: #2e6b30; }");
-    assert_eq!(app.get("/theme/inconnue.css").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/theme/carteville").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/theme/inconnue.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/theme/carteville").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -124,6 +152,7 @@ async fn a_body_over_the_global_limit_gets_a_french_page() {
         .unwrap();
     let page = app.send(request).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
-    page.assert_contains("Envoi trop volumineux").assert_contains("2000 ko par fichier");
+    page.assert_contains("Envoi trop volumineux")
+        .assert_contains("2000 ko par fichier");
     assert!(page.header("content-type").starts_with("text/html"));
 }

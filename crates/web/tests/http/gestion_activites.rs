@@ -14,7 +14,10 @@ const NEW: &str = "/gestion/structures/carteville/activites/nouvelle";
 
 /// A complete activity form for CarteVille, open every school weekday.
 async fn activity_fields(app: &TestApp, name: &str) -> Vec<(String, String)> {
-    let loisirs: i64 = sqlx::query_scalar("SELECT id FROM wallets WHERE name = 'Loisirs'").fetch_one(app.db().reader()).await.unwrap();
+    let loisirs: i64 = sqlx::query_scalar("SELECT id FROM wallets WHERE name = 'Loisirs'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let mut fields: Vec<(String, String)> = [
         ("nom", name),
         ("porte_monnaie", &loisirs.to_string()),
@@ -45,7 +48,13 @@ async fn activity_fields(app: &TestApp, name: &str) -> Vec<(String, String)> {
 }
 
 /// Posts `fields` (with `changes` replacing or adding values) from the form page.
-async fn submit(c: &mut Client<'_>, form_page: &str, action: &str, fields: &[(String, String)], changes: &[(&str, &str)]) -> Page {
+async fn submit(
+    c: &mut Client<'_>,
+    form_page: &str,
+    action: &str,
+    fields: &[(String, String)],
+    changes: &[(&str, &str)],
+) -> Page {
     let mut all: Vec<(&str, &str)> = fields
         .iter()
         .filter(|(k, _)| !changes.iter().any(|(name, _)| name == k))
@@ -65,11 +74,22 @@ async fn create(app: &TestApp, c: &mut Client<'_>, name: &str) -> String {
 }
 
 /// The month's calendar of Léa for the activity, and the first day it offers to book.
-async fn first_bookable(c: &mut Client<'_>, lea: &str, activity: &str, needle: &str) -> (String, String) {
+async fn first_bookable(
+    c: &mut Client<'_>,
+    lea: &str,
+    activity: &str,
+    needle: &str,
+) -> (String, String) {
     let today = c.today();
     for offset in 0..3 {
-        let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
-        let page = c.get(&format!("/reservations?enfant={lea}&activite={activity}&mois={month}")).await;
+        let month = (today.first_of_month() + jiff::ToSpan::months(offset))
+            .strftime("%Y-%m")
+            .to_string();
+        let page = c
+            .get(&format!(
+                "/reservations?enfant={lea}&activite={activity}&mois={month}"
+            ))
+            .await;
         assert_eq!(page.status, StatusCode::OK);
         let marker = "name=\"basculer\" value=\"";
         let mut rest = page.body.as_str();
@@ -91,12 +111,17 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
     let app = TestApp::with_demo().await;
     let mut g = staff(&app).await;
     let list = g.get("/gestion/activites").await;
-    list.assert_contains("Mairie de CarteVille").assert_contains("Centre de loisirs Les Écureuils").assert_contains("APS MATIN");
-    list.assert_contains("Loisirs (facturation)").assert_contains("14 places par jour");
+    list.assert_contains("Mairie de CarteVille")
+        .assert_contains("Centre de loisirs Les Écureuils")
+        .assert_contains("APS MATIN");
+    list.assert_contains("Loisirs (facturation)")
+        .assert_contains("14 places par jour");
     let edit = create(&app, &mut g, "ATELIER THÉÂTRE").await;
     let public_id = edit.trim_start_matches("/gestion/activites/").to_owned();
     let page = g.get(&format!("{edit}?cree=1")).await;
-    page.assert_contains("L'activité est créée").assert_contains("value=\"16:30\"").assert_contains("value=\"4,20\"");
+    page.assert_contains("L'activité est créée")
+        .assert_contains("value=\"16:30\"")
+        .assert_contains("value=\"4,20\"");
     g.get("/gestion/activites")
         .await
         .assert_contains("ATELIER THÉÂTRE")
@@ -109,13 +134,31 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
         .execute(app.db().writer())
         .await
         .unwrap();
-    let lea: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Léa'").fetch_one(app.db().reader()).await.unwrap();
+    let lea: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Léa'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let mut family = app.client();
     family.login("martin", "Martin-Demo-2026!").await;
     let (month, day) = first_bookable(&mut family, &lea, &public_id, "réservable, 2 places").await;
     let calendar = format!("/reservations?enfant={lea}&activite={public_id}&mois={month}");
-    family.post_signed(&calendar, "/reservations/calendrier", &[("enfant", &lea), ("activite", &public_id), ("mois", &month), ("basculer", &day)]).await;
-    family.get("/reservations/recapitulatif").await.assert_contains("ATELIER THÉÂTRE").assert_contains("4,20");
+    family
+        .post_signed(
+            &calendar,
+            "/reservations/calendrier",
+            &[
+                ("enfant", &lea),
+                ("activite", &public_id),
+                ("mois", &month),
+                ("basculer", &day),
+            ],
+        )
+        .await;
+    family
+        .get("/reservations/recapitulatif")
+        .await
+        .assert_contains("ATELIER THÉÂTRE")
+        .assert_contains("4,20");
 
     // Capacity lowered to 1, then the day closed: the calendar follows.
     let fields = activity_fields(&app, "ATELIER THÉÂTRE").await;
@@ -123,30 +166,82 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
     assert_eq!(saved.location(), format!("{edit}?enregistre=1"));
     let (_, one_place) = first_bookable(&mut family, &lea, &public_id, "1 place").await;
     assert!(!one_place.is_empty());
-    let closed = g.post_signed(&edit, &format!("{edit}/fermetures"), &[("jour", &day), ("motif", "Grève")]).await;
-    assert_eq!(closed.location(), format!("{edit}?fermeture=ajoutee&reservations=0#fermetures"));
-    g.get(&edit).await.assert_contains("Grève").assert_contains("Retirer");
+    let closed = g
+        .post_signed(
+            &edit,
+            &format!("{edit}/fermetures"),
+            &[("jour", &day), ("motif", "Grève")],
+        )
+        .await;
+    assert_eq!(
+        closed.location(),
+        format!("{edit}?fermeture=ajoutee&reservations=0#fermetures")
+    );
+    g.get(&edit)
+        .await
+        .assert_contains("Grève")
+        .assert_contains("Retirer");
     let after = family.get(&calendar).await;
-    assert!(!after.body.contains(&format!("name=\"basculer\" value=\"{day}\"")), "a closed day cannot be clicked");
-    let again = g.post_signed(&edit, &format!("{edit}/fermetures"), &[("jour", &day), ("motif", "Grève")]).await;
+    assert!(
+        !after
+            .body
+            .contains(&format!("name=\"basculer\" value=\"{day}\"")),
+        "a closed day cannot be clicked"
+    );
+    let again = g
+        .post_signed(
+            &edit,
+            &format!("{edit}/fermetures"),
+            &[("jour", &day), ("motif", "Grève")],
+        )
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     again.assert_contains("L'activité est déjà fermée ce jour-là.");
-    let reopened = g.post_signed(&edit, &format!("{edit}/fermetures"), &[("retirer", &day)]).await;
-    assert_eq!(reopened.location(), format!("{edit}?fermeture=retiree#fermetures"));
-    assert!(family.get(&calendar).await.body.contains(&format!("name=\"basculer\" value=\"{day}\"")));
+    let reopened = g
+        .post_signed(&edit, &format!("{edit}/fermetures"), &[("retirer", &day)])
+        .await;
+    assert_eq!(
+        reopened.location(),
+        format!("{edit}?fermeture=retiree#fermetures")
+    );
+    assert!(
+        family
+            .get(&calendar)
+            .await
+            .body
+            .contains(&format!("name=\"basculer\" value=\"{day}\""))
+    );
 
     // What was saved is what the rules read.
-    let activity_id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1").bind(&public_id).fetch_one(app.db().reader()).await.unwrap();
-    let rules = ribambelle_store::bookings::activity_by_id(app.db(), activity_id).await.unwrap();
+    let activity_id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
+        .bind(&public_id)
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let rules = ribambelle_store::bookings::activity_by_id(app.db(), activity_id)
+        .await
+        .unwrap();
     assert_eq!(rules.capacity, Some(1));
-    assert_eq!(rules.rules.deadline, ribambelle_domain::booking::Deadline::default());
+    assert_eq!(
+        rules.rules.deadline,
+        ribambelle_domain::booking::Deadline::default()
+    );
     assert_eq!(rules.prices.len(), 3);
 
     // The journal: the creation with its values, the change with before and after.
     let journal = g.get("/gestion/journal?personnel=gestion").await;
-    journal.assert_contains("Activité créée").assert_contains("Activité modifiée").assert_contains("ATELIER THÉÂTRE").assert_contains("Nadia GESTION");
-    journal.assert_contains("Capacité : 2 places par jour").assert_contains("Capacité : 1 place par jour");
-    journal.assert_contains("Fermeture ajoutée").assert_contains("Motif : Grève").assert_contains("Fermeture retirée");
+    journal
+        .assert_contains("Activité créée")
+        .assert_contains("Activité modifiée")
+        .assert_contains("ATELIER THÉÂTRE")
+        .assert_contains("Nadia GESTION");
+    journal
+        .assert_contains("Capacité : 2 places par jour")
+        .assert_contains("Capacité : 1 place par jour");
+    journal
+        .assert_contains("Fermeture ajoutée")
+        .assert_contains("Motif : Grève")
+        .assert_contains("Fermeture retirée");
 }
 
 #[tokio::test]
@@ -155,9 +250,16 @@ async fn a_holiday_activity_gets_its_booking_windows_and_a_new_porte_monnaie() {
     let mut g = staff(&app).await;
     let form = g.get(NEW).await;
     // Each holiday period of the zone is offered with its window fields.
-    let first_window = form.body.split("name=\"ouverture-").nth(1).expect("a holiday period in the form")[..10].to_owned();
+    let first_window = form
+        .body
+        .split("name=\"ouverture-")
+        .nth(1)
+        .expect("a holiday period in the form")[..10]
+        .to_owned();
     let mut fields = activity_fields(&app, "STAGE CIRQUE").await;
-    fields.retain(|(k, _)| k != "porte_monnaie" && k != "periode" && k != "nouveau_nom" && k != "nouveau_mode");
+    fields.retain(|(k, _)| {
+        k != "porte_monnaie" && k != "periode" && k != "nouveau_nom" && k != "nouveau_mode"
+    });
     let opens = format!("ouverture-{first_window}");
     let closes = format!("cloture-{first_window}");
     let created = submit(
@@ -165,23 +267,52 @@ async fn a_holiday_activity_gets_its_booking_windows_and_a_new_porte_monnaie() {
         NEW,
         NEW,
         &fields,
-        &[("porte_monnaie", "nouveau"), ("nouveau_nom", "Stages"), ("nouveau_mode", "prepaiement"), ("periode", "vacances"), (&opens, "01/01/2026"), (&closes, "2026-01-20")],
+        &[
+            ("porte_monnaie", "nouveau"),
+            ("nouveau_nom", "Stages"),
+            ("nouveau_mode", "prepaiement"),
+            ("periode", "vacances"),
+            (&opens, "01/01/2026"),
+            (&closes, "2026-01-20"),
+        ],
     )
     .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let edit = created.location().trim_end_matches("?cree=1").to_owned();
     let page = g.get(&edit).await;
-    page.assert_contains("Stages (prépaiement)").assert_contains(&format!("name=\"{opens}\" value=\"2026-01-01\"")).assert_contains(&format!("name=\"{closes}\" value=\"2026-01-20\""));
+    page.assert_contains("Stages (prépaiement)")
+        .assert_contains(&format!("name=\"{opens}\" value=\"2026-01-01\""))
+        .assert_contains(&format!("name=\"{closes}\" value=\"2026-01-20\""));
     let window: (String, String) = sqlx::query_as("SELECT w.first_day, w.closes_at FROM holiday_booking_windows w JOIN activities a ON a.id = w.activity_id WHERE a.name = 'STAGE CIRQUE'")
         .fetch_one(app.db().reader())
         .await
         .unwrap();
     assert_eq!(window.0, first_window);
-    assert!(window.1.starts_with("2026-01-20T22:59:59"), "closes at 23:59:59 Paris time: {}", window.1);
-    g.get("/gestion/journal").await.assert_contains("Porte-monnaie créé").assert_contains("Mode : prépaiement");
+    assert!(
+        window.1.starts_with("2026-01-20T22:59:59"),
+        "closes at 23:59:59 Paris time: {}",
+        window.1
+    );
+    g.get("/gestion/journal")
+        .await
+        .assert_contains("Porte-monnaie créé")
+        .assert_contains("Mode : prépaiement");
 
     // The same porte-monnaie name again is refused at its field.
-    let twice = submit(&mut g, NEW, NEW, &fields, &[("porte_monnaie", "nouveau"), ("nouveau_nom", "stages"), ("nouveau_mode", "facturation"), ("periode", "scolaire"), ("nom", "AUTRE")]).await;
+    let twice = submit(
+        &mut g,
+        NEW,
+        NEW,
+        &fields,
+        &[
+            ("porte_monnaie", "nouveau"),
+            ("nouveau_nom", "stages"),
+            ("nouveau_mode", "facturation"),
+            ("periode", "scolaire"),
+            ("nom", "AUTRE"),
+        ],
+    )
+    .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     twice.assert_contains("La structure a déjà un porte-monnaie de ce nom");
 }
@@ -191,7 +322,18 @@ async fn bad_input_is_refused_in_french_at_its_field() {
     let app = TestApp::with_demo().await;
     let mut g = staff(&app).await;
     let fields = activity_fields(&app, "ATELIER").await;
-    let refused = submit(&mut g, NEW, NEW, &fields, &[("tarif_haut", "six euros"), ("fin", "15:00"), ("capacite", "-3")]).await;
+    let refused = submit(
+        &mut g,
+        NEW,
+        NEW,
+        &fields,
+        &[
+            ("tarif_haut", "six euros"),
+            ("fin", "15:00"),
+            ("capacite", "-3"),
+        ],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused.assert_contains("3 champs sont à corriger");
     refused.assert_contains("Saisissez un tarif en euros, par exemple 4,50");
@@ -202,24 +344,51 @@ async fn bad_input_is_refused_in_french_at_its_field() {
     assert_eq!(name_taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     name_taken.assert_contains("Une autre activité de la structure porte déjà ce nom.");
     let closure = {
-        let aps: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'").fetch_one(app.db().reader()).await.unwrap();
+        let aps: String =
+            sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'")
+                .fetch_one(app.db().reader())
+                .await
+                .unwrap();
         let edit = format!("/gestion/activites/{aps}");
-        g.post_signed(&edit, &format!("{edit}/fermetures"), &[("jour", "31/02/2027"), ("motif", "")]).await
+        g.post_signed(
+            &edit,
+            &format!("{edit}/fermetures"),
+            &[("jour", "31/02/2027"), ("motif", "")],
+        )
+        .await
     };
     assert_eq!(closure.status, StatusCode::UNPROCESSABLE_ENTITY);
-    closure.assert_contains("Saisissez une date au format jj/mm/aaaa.").assert_contains("Saisissez le motif de la fermeture");
-    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM activities WHERE name = 'ATELIER'").fetch_one(app.db().reader()).await.unwrap(), 0);
+    closure
+        .assert_contains("Saisissez une date au format jj/mm/aaaa.")
+        .assert_contains("Saisissez le motif de la fermeture");
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM activities WHERE name = 'ATELIER'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap(),
+        0
+    );
 
     // A light accent colour would leave the white header text unreadable.
     let structure = "/gestion/structures/carteville";
-    let settings = [("nom", "Mairie de CarteVille"), ("adresse", ""), ("site", ""), ("zone", "C"), ("traitement", "nuit")];
+    let settings = [
+        ("nom", "Mairie de CarteVille"),
+        ("adresse", ""),
+        ("site", ""),
+        ("zone", "C"),
+        ("traitement", "nuit"),
+    ];
     let mut light = settings.to_vec();
     light.push(("couleur", "#ffd700"));
     let pale = g.post_signed(structure, structure, &light).await;
     assert_eq!(pale.status, StatusCode::UNPROCESSABLE_ENTITY);
     pale.assert_contains("Le texte blanc sur cette couleur n'est pas assez lisible (contraste de 1,4:1, il faut au moins 4,5:1)");
     pale.assert_contains("aria-describedby=\"couleur-aide couleur-erreur\" aria-invalid=\"true\"");
-    let mut bad_site: Vec<(&str, &str)> = settings.iter().copied().filter(|(k, _)| *k != "site").collect();
+    let mut bad_site: Vec<(&str, &str)> = settings
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "site")
+        .collect();
     bad_site.extend([("couleur", "#1f5f9e"), ("site", "www sans protocole")]);
     let refused_site = g.post_signed(structure, structure, &bad_site).await;
     assert_eq!(refused_site.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -232,44 +401,108 @@ async fn a_structure_is_edited_and_its_regie_certificate_never_shown_back() {
     let mut g = staff(&app).await;
     let structure = "/gestion/structures/ecureuils";
     let page = g.get(structure).await;
-    page.assert_contains("Centre de loisirs Les Écureuils").assert_contains("/gestion/campagnes").assert_contains("Régie actuelle");
+    page.assert_contains("Centre de loisirs Les Écureuils")
+        .assert_contains("/gestion/campagnes")
+        .assert_contains("Régie actuelle");
     let saved = g
         .post_signed(
             structure,
             structure,
-            &[("nom", "Centre de loisirs Les Écureuils"), ("adresse", "2 chemin des Pins\n12345 CarteVille"), ("site", "https://www.les-ecureuils.example"), ("zone", "B"), ("couleur", "#6B2E5F"), ("traitement", "immediat")],
+            &[
+                ("nom", "Centre de loisirs Les Écureuils"),
+                ("adresse", "2 chemin des Pins\n12345 CarteVille"),
+                ("site", "https://www.les-ecureuils.example"),
+                ("zone", "B"),
+                ("couleur", "#6B2E5F"),
+                ("traitement", "immediat"),
+            ],
         )
         .await;
-    assert_eq!(saved.location(), "/gestion/structures/ecureuils?enregistre=1");
-    g.get("/gestion/structures/ecureuils?enregistre=1").await.assert_contains("2 chemin des Pins").assert_contains("value=\"#6b2e5f\"");
-    assert!(app.get("/theme/ecureuils.css").await.body.contains("#6b2e5f"));
-    let saved = ribambelle_store::portal::structure_by_slug(app.db(), "ecureuils").await.unwrap().unwrap();
+    assert_eq!(
+        saved.location(),
+        "/gestion/structures/ecureuils?enregistre=1"
+    );
+    g.get("/gestion/structures/ecureuils?enregistre=1")
+        .await
+        .assert_contains("2 chemin des Pins")
+        .assert_contains("value=\"#6b2e5f\"");
+    assert!(
+        app.get("/theme/ecureuils.css")
+            .await
+            .body
+            .contains("#6b2e5f")
+    );
+    let saved = ribambelle_store::portal::structure_by_slug(app.db(), "ecureuils")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(saved.immediate_processing);
     assert_eq!(saved.school_zone.as_str(), "B");
 
     // Systempay: the certificate is required, saved, and never shown back.
     let regie = "/gestion/structures/ecureuils/regie";
     let fields = |certificate: &'static str, environment: &'static str| {
-        vec![("prestataire", "systempay"), ("environnement", environment), ("identifiant", "87654321"), ("certificat", certificate)]
+        vec![
+            ("prestataire", "systempay"),
+            ("environnement", environment),
+            ("identifiant", "87654321"),
+            ("certificat", certificate),
+        ]
     };
-    let missing = g.post_signed(structure, regie, &fields("", "production")).await;
+    let missing = g
+        .post_signed(structure, regie, &fields("", "production"))
+        .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     missing.assert_contains("Systempay demande le certificat de la plateforme");
-    let digits = g.post_signed(structure, regie, &[("prestataire", "payfip"), ("environnement", "test"), ("identifiant", "12AB"), ("certificat", "")]).await;
+    let digits = g
+        .post_signed(
+            structure,
+            regie,
+            &[
+                ("prestataire", "payfip"),
+                ("environnement", "test"),
+                ("identifiant", "12AB"),
+                ("certificat", ""),
+            ],
+        )
+        .await;
     assert_eq!(digits.status, StatusCode::UNPROCESSABLE_ENTITY);
     digits.assert_contains("L'identifiant PayFiP (numcli) compte 6 chiffres.");
-    let ok = g.post_signed(structure, regie, &fields("cle-secrete-de-test", "production")).await;
+    let ok = g
+        .post_signed(
+            structure,
+            regie,
+            &fields("cle-secrete-de-test", "production"),
+        )
+        .await;
     assert_eq!(ok.location(), "/gestion/structures/ecureuils?regie=1");
     let shown = g.get("/gestion/structures/ecureuils?regie=1").await;
-    shown.assert_contains("La régie est enregistrée.").assert_contains("certificat enregistré");
-    assert!(!shown.body.contains("cle-secrete-de-test"), "the certificate is never shown back");
+    shown
+        .assert_contains("La régie est enregistrée.")
+        .assert_contains("certificat enregistré");
+    assert!(
+        !shown.body.contains("cle-secrete-de-test"),
+        "the certificate is never shown back"
+    );
     // Left empty on the same platform, the saved certificate is kept.
-    assert_eq!(g.post_signed(structure, regie, &fields("", "production")).await.location(), "/gestion/structures/ecureuils?regie=1");
-    let secret: String = sqlx::query_scalar("SELECT secret FROM regies WHERE structure_id = 2").fetch_one(app.db().reader()).await.unwrap();
+    assert_eq!(
+        g.post_signed(structure, regie, &fields("", "production"))
+            .await
+            .location(),
+        "/gestion/structures/ecureuils?regie=1"
+    );
+    let secret: String = sqlx::query_scalar("SELECT secret FROM regies WHERE structure_id = 2")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(secret, "cle-secrete-de-test");
 
     let journal = g.get("/gestion/journal").await;
-    journal.assert_contains("Structure modifiée").assert_contains("Zone scolaire : B").assert_contains("Régie modifiée").assert_contains("Nadia GESTION");
+    journal
+        .assert_contains("Structure modifiée")
+        .assert_contains("Zone scolaire : B")
+        .assert_contains("Régie modifiée")
+        .assert_contains("Nadia GESTION");
     journal.assert_contains("Certificat : nouveau certificat enregistré");
     assert!(!journal.body.contains("cle-secrete-de-test"));
 }
@@ -277,36 +510,89 @@ async fn a_structure_is_edited_and_its_regie_certificate_never_shown_back() {
 #[tokio::test]
 async fn animateurs_change_nothing_and_a_structures_staff_never_sees_another() {
     let app = TestApp::with_demo().await;
-    let ecureuils_activity: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'MERCREDI NATURE'").fetch_one(app.db().reader()).await.unwrap();
-    let aps: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'").fetch_one(app.db().reader()).await.unwrap();
+    let ecureuils_activity: String =
+        sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'MERCREDI NATURE'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    let aps: String =
+        sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let aps_page = format!("/gestion/activites/{aps}");
 
-    let mut animateur = app.staff_member("theo", "animateur", &["carteville", "ecureuils"]).await;
+    let mut animateur = app
+        .staff_member("theo", "animateur", &["carteville", "ecureuils"])
+        .await;
     animateur.get(&aps_page).await.assert_contains("APS MATIN");
     let fields = activity_fields(&app, "APS MATIN").await;
     for (page, action) in [
         (aps_page.as_str(), aps_page.clone()),
         (aps_page.as_str(), format!("{aps_page}/fermetures")),
         (NEW, NEW.to_owned()),
-        ("/gestion/structures/carteville", "/gestion/structures/carteville".to_owned()),
-        ("/gestion/structures/carteville", "/gestion/structures/carteville/regie".to_owned()),
+        (
+            "/gestion/structures/carteville",
+            "/gestion/structures/carteville".to_owned(),
+        ),
+        (
+            "/gestion/structures/carteville",
+            "/gestion/structures/carteville/regie".to_owned(),
+        ),
     ] {
-        let refused = submit(&mut animateur, page, &action, &fields, &[("jour", "01/12/2026"), ("motif", "x"), ("couleur", "#000000")]).await;
+        let refused = submit(
+            &mut animateur,
+            page,
+            &action,
+            &fields,
+            &[
+                ("jour", "01/12/2026"),
+                ("motif", "x"),
+                ("couleur", "#000000"),
+            ],
+        )
+        .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
     }
 
-    let mut carteville = app.staff_member("claire", "gestionnaire", &["carteville"]).await;
+    let mut carteville = app
+        .staff_member("claire", "gestionnaire", &["carteville"])
+        .await;
     let list = carteville.get("/gestion/activites").await;
     list.assert_contains("APS MATIN");
     assert!(!list.body.contains("MERCREDI NATURE") && !list.body.contains("Les Écureuils"));
     let other = format!("/gestion/activites/{ecureuils_activity}");
-    for path in ["/gestion/structures/ecureuils", "/gestion/structures/ecureuils/activites/nouvelle", other.as_str()] {
-        assert_eq!(carteville.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/gestion/structures/ecureuils",
+        "/gestion/structures/ecureuils/activites/nouvelle",
+        other.as_str(),
+    ] {
+        assert_eq!(
+            carteville.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
-    for action in [other.clone(), format!("{other}/fermetures"), "/gestion/structures/ecureuils".into(), "/gestion/structures/ecureuils/regie".into(), "/gestion/structures/ecureuils/activites/nouvelle".into()] {
-        let refused = submit(&mut carteville, "/gestion/activites", &action, &fields, &[("jour", "01/12/2026"), ("motif", "x")]).await;
+    for action in [
+        other.clone(),
+        format!("{other}/fermetures"),
+        "/gestion/structures/ecureuils".into(),
+        "/gestion/structures/ecureuils/regie".into(),
+        "/gestion/structures/ecureuils/activites/nouvelle".into(),
+    ] {
+        let refused = submit(
+            &mut carteville,
+            "/gestion/activites",
+            &action,
+            &fields,
+            &[("jour", "01/12/2026"), ("motif", "x")],
+        )
+        .await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND, "{action}");
     }
-    let changes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(app.db().reader()).await.unwrap();
+    let changes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(changes, 0, "nothing was changed");
 }

@@ -8,7 +8,10 @@ use axum::http::StatusCode;
 use crate::{dossier::staff, support::TestApp};
 
 async fn carteville(app: &TestApp) -> String {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'").fetch_one(app.db().reader()).await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     id.to_string()
 }
 
@@ -21,26 +24,91 @@ async fn an_announcement_is_published_edited_and_removed_for_the_families() {
     let mut martin = app.client();
     martin.login("martin", "Martin-Demo-2026!").await;
 
-    let empty = g.post_signed("/gestion/annonces", "/gestion/annonces", &[("structure", &structure), ("titre", " "), ("texte", "x"), ("debut", "31/02/2026"), ("fin", "")]).await;
+    let empty = g
+        .post_signed(
+            "/gestion/annonces",
+            "/gestion/annonces",
+            &[
+                ("structure", &structure),
+                ("titre", " "),
+                ("texte", "x"),
+                ("debut", "31/02/2026"),
+                ("fin", ""),
+            ],
+        )
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    empty.assert_contains("Saisissez le titre de l&#39;annonce.").assert_contains("Saisissez une date au format jj/mm/aaaa.").assert_contains("2 champs sont à corriger.");
-    let backwards = g.post_signed("/gestion/annonces", "/gestion/annonces", &[("structure", &structure), ("titre", "Fête"), ("texte", "x"), ("debut", "10/06/2026"), ("fin", "01/06/2026")]).await;
+    empty
+        .assert_contains("Saisissez le titre de l&#39;annonce.")
+        .assert_contains("Saisissez une date au format jj/mm/aaaa.")
+        .assert_contains("2 champs sont à corriger.");
+    let backwards = g
+        .post_signed(
+            "/gestion/annonces",
+            "/gestion/annonces",
+            &[
+                ("structure", &structure),
+                ("titre", "Fête"),
+                ("texte", "x"),
+                ("debut", "10/06/2026"),
+                ("fin", "01/06/2026"),
+            ],
+        )
+        .await;
     assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
     backwards.assert_contains("La fin de l&#39;affichage doit venir après son début.");
 
-    let fields = [("structure", structure.as_str()), ("titre", "Fermeture exceptionnelle"), ("texte", "L'accueil du soir ferme à 17h vendredi."), ("debut", today.as_str()), ("fin", "")];
-    let published = g.post_signed("/gestion/annonces", "/gestion/annonces", &fields).await;
+    let fields = [
+        ("structure", structure.as_str()),
+        ("titre", "Fermeture exceptionnelle"),
+        ("texte", "L'accueil du soir ferme à 17h vendredi."),
+        ("debut", today.as_str()),
+        ("fin", ""),
+    ];
+    let published = g
+        .post_signed("/gestion/annonces", "/gestion/annonces", &fields)
+        .await;
     assert_eq!(published.location(), "/gestion/annonces?fait=publiee");
-    martin.get("/accueil").await.assert_contains("Fermeture exceptionnelle").assert_contains("ferme à 17h vendredi");
+    martin
+        .get("/accueil")
+        .await
+        .assert_contains("Fermeture exceptionnelle")
+        .assert_contains("ferme à 17h vendredi");
 
-    let id: i64 = sqlx::query_scalar("SELECT id FROM announcements WHERE title = 'Fermeture exceptionnelle'").fetch_one(app.db().reader()).await.unwrap();
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM announcements WHERE title = 'Fermeture exceptionnelle'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let page = format!("/gestion/annonces/{id}");
-    let edited = g.post_signed(&page, &page, &[("titre", "Fermeture avancée"), ("texte", "L'accueil du soir ferme à 16h30 vendredi."), ("debut", today.as_str()), ("fin", "")]).await;
+    let edited = g
+        .post_signed(
+            &page,
+            &page,
+            &[
+                ("titre", "Fermeture avancée"),
+                ("texte", "L'accueil du soir ferme à 16h30 vendredi."),
+                ("debut", today.as_str()),
+                ("fin", ""),
+            ],
+        )
+        .await;
     assert_eq!(edited.location(), "/gestion/annonces?fait=modifiee");
-    martin.get("/accueil").await.assert_contains("Fermeture avancée");
-    let removed = g.post_signed(&page, &format!("{page}/supprimer"), &[]).await;
+    martin
+        .get("/accueil")
+        .await
+        .assert_contains("Fermeture avancée");
+    let removed = g
+        .post_signed(&page, &format!("{page}/supprimer"), &[])
+        .await;
     assert_eq!(removed.location(), "/gestion/annonces?fait=supprimee");
-    assert!(!martin.get("/accueil").await.body.contains("Fermeture avancée"));
+    assert!(
+        !martin
+            .get("/accueil")
+            .await
+            .body
+            .contains("Fermeture avancée")
+    );
     assert_eq!(g.get(&page).await.status, StatusCode::NOT_FOUND);
 
     let journal = g.get("/gestion/journal?personnel=gestion").await;
@@ -64,17 +132,43 @@ async fn a_new_version_of_the_cgu_is_asked_again_of_the_families() {
     .fetch_one(app.db().reader())
     .await
     .unwrap();
-    let unchanged = g.post_signed(&page, &page, &[("titre", &title), ("texte", &body)]).await;
-    assert_eq!(unchanged.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unchanged.body);
+    let unchanged = g
+        .post_signed(&page, &page, &[("titre", &title), ("texte", &body)])
+        .await;
+    assert_eq!(
+        unchanged.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unchanged.body
+    );
     unchanged.assert_contains("identique à la version en vigueur");
-    let published = g.post_signed(&page, &page, &[("titre", &title), ("texte", "Les nouvelles conditions : article 1.")]).await;
+    let published = g
+        .post_signed(
+            &page,
+            &page,
+            &[
+                ("titre", &title),
+                ("texte", "Les nouvelles conditions : article 1."),
+            ],
+        )
+        .await;
     assert_eq!(published.location(), "/gestion/annonces?fait=texte");
 
     let mut martin = app.client();
     martin.login("martin", "Martin-Demo-2026!").await;
-    assert_eq!(martin.get("/accueil").await.location(), "/conditions", "MARTIN must accept the new CGU first");
-    martin.get("/conditions").await.assert_contains("Les nouvelles conditions : article 1.");
-    g.get("/gestion/journal").await.assert_contains("Nouvelle version publiée : Conditions générales d&#39;utilisation").assert_contains("Version : 2");
+    assert_eq!(
+        martin.get("/accueil").await.location(),
+        "/conditions",
+        "MARTIN must accept the new CGU first"
+    );
+    martin
+        .get("/conditions")
+        .await
+        .assert_contains("Les nouvelles conditions : article 1.");
+    g.get("/gestion/journal")
+        .await
+        .assert_contains("Nouvelle version publiée : Conditions générales d&#39;utilisation")
+        .assert_contains("Version : 2");
 }
 
 #[tokio::test]
@@ -83,25 +177,95 @@ async fn animateurs_read_only_and_other_structures_stay_out_of_reach() {
     let structure = carteville(&app).await;
     let today = app.today().strftime("%d/%m/%Y").to_string();
     let mut g = staff(&app).await;
-    g.post_signed("/gestion/annonces", "/gestion/annonces", &[("structure", &structure), ("titre", "Menus de juin"), ("texte", "Voir le site."), ("debut", &today), ("fin", "")]).await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM announcements WHERE title = 'Menus de juin'").fetch_one(app.db().reader()).await.unwrap();
+    g.post_signed(
+        "/gestion/annonces",
+        "/gestion/annonces",
+        &[
+            ("structure", &structure),
+            ("titre", "Menus de juin"),
+            ("texte", "Voir le site."),
+            ("debut", &today),
+            ("fin", ""),
+        ],
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM announcements WHERE title = 'Menus de juin'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
 
     let mut animateur = app.staff_member("anim", "animateur", &["carteville"]).await;
-    animateur.get("/gestion/annonces").await.assert_contains("Menus de juin");
-    let refused = animateur.post_signed("/gestion/annonces", "/gestion/annonces", &[("structure", &structure), ("titre", "Intrus"), ("texte", "x"), ("debut", &today)]).await;
+    animateur
+        .get("/gestion/annonces")
+        .await
+        .assert_contains("Menus de juin");
+    let refused = animateur
+        .post_signed(
+            "/gestion/annonces",
+            "/gestion/annonces",
+            &[
+                ("structure", &structure),
+                ("titre", "Intrus"),
+                ("texte", "x"),
+                ("debut", &today),
+            ],
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let page = format!("/gestion/annonces/{id}");
-    assert_eq!(animateur.post_signed(&page, &format!("{page}/supprimer"), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        animateur
+            .post_signed(&page, &format!("{page}/supprimer"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 
-    let mut other = app.staff_member("ecureuils", "gestionnaire", &["ecureuils"]).await;
+    let mut other = app
+        .staff_member("ecureuils", "gestionnaire", &["ecureuils"])
+        .await;
     let list = other.get("/gestion/annonces").await;
-    assert!(!list.body.contains("Menus de juin") && !list.body.contains(">Mairie de CarteVille</option>"), "{}", list.body);
+    assert!(
+        !list.body.contains("Menus de juin")
+            && !list.body.contains(">Mairie de CarteVille</option>"),
+        "{}",
+        list.body
+    );
     assert_eq!(other.get(&page).await.status, StatusCode::NOT_FOUND);
     let token = list.csrf().unwrap();
-    assert_eq!(other.post(&format!("{page}/supprimer"), &[("_csrf", &token)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(other.get(&format!("/gestion/textes/{structure}/cgu")).await.status, StatusCode::NOT_FOUND);
-    let foreign = other.post("/gestion/annonces", &[("_csrf", &token), ("structure", &structure), ("titre", "Intrus"), ("texte", "x"), ("debut", &today)]).await;
+    assert_eq!(
+        other
+            .post(&format!("{page}/supprimer"), &[("_csrf", &token)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .get(&format!("/gestion/textes/{structure}/cgu"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let foreign = other
+        .post(
+            "/gestion/annonces",
+            &[
+                ("_csrf", &token),
+                ("structure", &structure),
+                ("titre", "Intrus"),
+                ("texte", "x"),
+                ("debut", &today),
+            ],
+        )
+        .await;
     assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
     foreign.assert_contains("Choisissez une de vos structures.");
-    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM announcements WHERE title = 'Intrus'").fetch_one(app.db().reader()).await.unwrap(), 0);
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM announcements WHERE title = 'Intrus'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap(),
+        0
+    );
 }

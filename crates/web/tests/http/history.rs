@@ -27,47 +27,82 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
     c.login("martin", "Martin-Demo-2026!").await;
     let today = app.today();
     let current = today.first_of_month().strftime("%Y-%m").to_string();
-    let previous = (today.first_of_month() - 1.month()).strftime("%Y-%m").to_string();
+    let previous = (today.first_of_month() - 1.month())
+        .strftime("%Y-%m")
+        .to_string();
 
     let (count, total) = month_total(&app, &previous).await;
     assert!(count > 0, "MARTIN has consommations last month");
     let page = c.get(&format!("/historique?mois={previous}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    page.assert_contains(&total.to_french()).assert_contains(&format!("/historique?mois={current}"));
-    assert_eq!(page.body.matches("<td data-label=\"Enfant\">").count() as i64, count);
+    page.assert_contains(&total.to_french())
+        .assert_contains(&format!("/historique?mois={current}"));
+    assert_eq!(
+        page.body.matches("<td data-label=\"Enfant\">").count() as i64,
+        count
+    );
 
     // This month by default, with the arrow back.
     let this_month = c.get("/historique").await;
-    this_month.assert_contains(&month_total(&app, &current).await.1.to_french()).assert_contains(&format!("/historique?mois={previous}"));
+    this_month
+        .assert_contains(&month_total(&app, &current).await.1.to_french())
+        .assert_contains(&format!("/historique?mois={previous}"));
     // Other months are not offered.
-    assert_eq!(c.get("/historique?mois=2020-01").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        c.get("/historique?mois=2020-01").await.status,
+        StatusCode::BAD_REQUEST
+    );
 
     // The CSV opens in a French spreadsheet: BOM, « ; », decimal comma; a line a consommation.
-    let csv = c.get(&format!("/historique/consommations.csv?mois={previous}")).await;
+    let csv = c
+        .get(&format!("/historique/consommations.csv?mois={previous}"))
+        .await;
     assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
-    assert!(csv.header("content-disposition").contains(&format!("consommations-{previous}.csv")));
+    assert!(
+        csv.header("content-disposition")
+            .contains(&format!("consommations-{previous}.csv"))
+    );
     assert!(csv.body.starts_with('\u{feff}'), "a byte-order mark");
     // Read back as a spreadsheet set to French would: « ; » between fields, decimal comma.
-    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(header, ["Date", "Enfant", "Activité", "Quantité", "Montant (€)"]);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        ["Date", "Enfant", "Activité", "Quantité", "Montant (€)"]
+    );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len() as i64, count);
     let sum: i64 = rows
         .iter()
         .map(|row| {
-            let (euros, cents) = row[4].split_once(',').unwrap_or_else(|| panic!("a decimal comma in {:?}", &row[4]));
+            let (euros, cents) = row[4]
+                .split_once(',')
+                .unwrap_or_else(|| panic!("a decimal comma in {:?}", &row[4]));
             euros.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
         })
         .sum();
-    assert_eq!(Cents(sum), total, "the exported amounts add up to the month's total");
+    assert_eq!(
+        Cents(sum),
+        total,
+        "the exported amounts add up to the month's total"
+    );
 }
 
 #[tokio::test]
 async fn reglements_of_both_months_are_listed_and_exported() {
     let app = TestApp::with_demo().await;
     let today = app.today();
-    let since = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(today.first_of_month() - 1.month(), jiff::civil::Time::midnight()));
+    let since = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(
+        today.first_of_month() - 1.month(),
+        jiff::civil::Time::midnight(),
+    ));
     let references: Vec<String> = sqlx::query_scalar(
         "SELECT p.reference FROM payments p JOIN families f ON f.id = p.family_id JOIN structures s ON s.id = p.structure_id \
          WHERE f.identifiant = 'martin' AND s.slug = 'carteville' AND p.state = 'paye' AND p.paid_at >= $1",
@@ -91,5 +126,8 @@ async fn reglements_of_both_months_are_listed_and_exported() {
     let mut dupont = app.client();
     dupont.onboard_dupont().await;
     let theirs = dupont.get("/historique/reglements.csv").await;
-    assert_eq!(theirs.body.trim_start_matches('\u{feff}').lines().count(), 1);
+    assert_eq!(
+        theirs.body.trim_start_matches('\u{feff}').lines().count(),
+        1
+    );
 }

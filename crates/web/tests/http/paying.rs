@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 
 use jiff::{SignedDuration, Timestamp};
+use reqwest::{StatusCode, redirect::Policy};
 use ribambelle_domain::clock::Clock;
 use ribambelle_payment::simulated::{self, SimulatedBank};
 use ribambelle_store::{Db, demo};
@@ -14,7 +15,6 @@ use ribambelle_web::{
     AppState, WebConfig,
     payments::{SIMULATED_BANK_PATH, reconcile, simulated_bank},
 };
-use reqwest::{StatusCode, redirect::Policy};
 
 use crate::support::test_hashing;
 
@@ -34,12 +34,31 @@ impl LiveApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let files = tempfile::tempdir().unwrap();
         let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
-        let config = WebConfig { simulated_bank: true, ..WebConfig::new(&base) };
+        let config = WebConfig {
+            simulated_bank: true,
+            ..WebConfig::new(&base)
+        };
         let state = AppState::new(db.db.clone(), config, test_hashing(), store, clock);
-        let bank = tweak(simulated_bank(&db.db, &base, clock).await.unwrap().expect("the demo's régies use the simulated bank"));
+        let bank = tweak(
+            simulated_bank(&db.db, &base, clock)
+                .await
+                .unwrap()
+                .expect("the demo's régies use the simulated bank"),
+        );
         let app = ribambelle_web::router(state).nest(SIMULATED_BANK_PATH, simulated::router(bank));
-        tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });
-        LiveApp { db, clock, base, _files: files }
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
+        LiveApp {
+            db,
+            clock,
+            base,
+            _files: files,
+        }
     }
 
     fn db(&self) -> &Db {
@@ -51,19 +70,37 @@ impl LiveApp {
     }
 
     async fn browser(&self, identifiant: &str, password: &str) -> Browser {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
-        let browser = Browser { client, base: self.base.clone() };
-        let login = browser.post("/connexion", &[("identifiant", identifiant), ("mot_de_passe", password)]).await;
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        let browser = Browser {
+            client,
+            base: self.base.clone(),
+        };
+        let login = browser
+            .post(
+                "/connexion",
+                &[("identifiant", identifiant), ("mot_de_passe", password)],
+            )
+            .await;
         assert_eq!(login.status, StatusCode::SEE_OTHER);
         browser
     }
 
     async fn text(&self, sql: &'static str) -> String {
-        sqlx::query_scalar(sql).fetch_one(self.db().reader()).await.unwrap()
+        sqlx::query_scalar(sql)
+            .fetch_one(self.db().reader())
+            .await
+            .unwrap()
     }
 
     async fn count(&self, sql: &'static str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(self.db().reader()).await.unwrap()
+        sqlx::query_scalar(sql)
+            .fetch_one(self.db().reader())
+            .await
+            .unwrap()
     }
 }
 
@@ -80,13 +117,25 @@ struct Browser {
 
 impl Browser {
     fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
     }
 
     async fn answer(response: reqwest::Response) -> Answer {
         let status = response.status();
-        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        Answer { status, location, body: response.text().await.unwrap() }
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        Answer {
+            status,
+            location,
+            body: response.text().await.unwrap(),
+        }
     }
 
     async fn get(&self, path: &str) -> Answer {
@@ -94,20 +143,41 @@ impl Browser {
     }
 
     async fn post<K: AsRef<str>, V: AsRef<str>>(&self, path: &str, fields: &[(K, V)]) -> Answer {
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
-        Self::answer(self.client.post(self.url(path)).form(&pairs).send().await.unwrap()).await
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        Self::answer(
+            self.client
+                .post(self.url(path))
+                .form(&pairs)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// Submits the form holding the button labelled `button`, as the browser would.
     async fn submit(&self, page: &Answer, button: &str, extra: &[(&str, &str)]) -> Answer {
         let (action, mut fields) = form_of(&page.body, button);
-        fields.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        fields.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         self.post(&action, &fields).await
     }
 }
 
 fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&#x2f;", "/").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn attribute(tag: &str, name: &str) -> Option<String> {
@@ -119,7 +189,9 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 
 /// The action and the hidden fields of the form whose button shows `button`.
 fn form_of(html: &str, button: &str) -> (String, Vec<(String, String)>) {
-    let at = html.find(button).unwrap_or_else(|| panic!("no {button:?} in:\n{html}"));
+    let at = html
+        .find(button)
+        .unwrap_or_else(|| panic!("no {button:?} in:\n{html}"));
     let start = html[..at].rfind("<form").unwrap();
     let end = html[start..].find("</form>").unwrap() + start;
     let form = &html[start..end];
@@ -128,7 +200,12 @@ fn form_of(html: &str, button: &str) -> (String, Vec<(String, String)>) {
         .split("<input")
         .skip(1)
         .filter(|input| input.contains("type=\"hidden\""))
-        .map(|input| (attribute(input, "name").unwrap(), attribute(input, "value").unwrap_or_default()))
+        .map(|input| {
+            (
+                attribute(input, "name").unwrap(),
+                attribute(input, "value").unwrap_or_default(),
+            )
+        })
         .collect();
     (action, fields)
 }
@@ -136,7 +213,10 @@ fn form_of(html: &str, button: &str) -> (String, Vec<(String, String)>) {
 /// The first payable invoice's id on « Paiement et Solde ».
 fn first_checkbox(html: &str) -> String {
     let marker = "name=\"facture\" value=\"";
-    let start = html.find(marker).unwrap_or_else(|| panic!("no invoice to tick in:\n{html}")) + marker.len();
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no invoice to tick in:\n{html}"))
+        + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
@@ -146,7 +226,13 @@ const MARTIN: (&str, &str) = ("martin", "Martin-Demo-2026!");
 async fn payfip_card_for_first_invoice(martin: &Browser) -> Answer {
     let page = martin.get("/paiement").await;
     let invoice = first_checkbox(&page.body);
-    let chosen = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice)]).await;
+    let chosen = martin
+        .submit(
+            &page,
+            "Payer les factures cochées",
+            &[("facture", &invoice)],
+        )
+        .await;
     let review = martin.get(&chosen.location).await;
     let departure = martin.submit(&review, ">Confirmer et payer", &[]).await;
     assert_eq!(departure.status, StatusCode::SEE_OTHER);
@@ -156,9 +242,20 @@ async fn payfip_card_for_first_invoice(martin: &Browser) -> Answer {
 /// Makes Les Écureuils (a Systempay régie) the structure consulted; returns its id.
 async fn switch_to_ecureuils(app: &LiveApp, martin: &Browser) -> String {
     let home = martin.get("/accueil").await;
-    let ecureuils = app.text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'ecureuils'").await;
-    let token = attribute(&home.body[home.body.find("name=\"_csrf\"").unwrap()..], "value").unwrap();
-    let switched = martin.post("/structure", &[("_csrf", token.as_str()), ("structure", ecureuils.as_str())]).await;
+    let ecureuils = app
+        .text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'ecureuils'")
+        .await;
+    let token = attribute(
+        &home.body[home.body.find("name=\"_csrf\"").unwrap()..],
+        "value",
+    )
+    .unwrap();
+    let switched = martin
+        .post(
+            "/structure",
+            &[("_csrf", token.as_str()), ("structure", ecureuils.as_str())],
+        )
+        .await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
     ecureuils
 }
@@ -167,25 +264,64 @@ async fn switch_to_ecureuils(app: &LiveApp, martin: &Browser) -> String {
 async fn martin_pays_his_invoice_with_payfip_and_gets_one_ticket_at_his_first_address() {
     let app = LiveApp::start(SimulatedBank::notifying_twice).await;
     let martin = app.browser(MARTIN.0, MARTIN.1).await;
-    let first_address = app.text("SELECT emails FROM families WHERE identifiant = 'martin'").await.split(';').next().unwrap().to_owned();
+    let first_address = app
+        .text("SELECT emails FROM families WHERE identifiant = 'martin'")
+        .await
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
 
     let page = martin.get("/paiement").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Vos factures") && page.body.contains("À régler"), "{}", page.body);
+    assert!(
+        page.body.contains("Vos factures") && page.body.contains("À régler"),
+        "{}",
+        page.body
+    );
     let invoice = first_checkbox(&page.body);
     let number = app.text("SELECT number FROM invoices WHERE public_id = (SELECT public_id FROM invoices WHERE amount_cents > 0 ORDER BY period_month DESC LIMIT 1)").await;
-    let chosen = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice)]).await;
+    let chosen = martin
+        .submit(
+            &page,
+            "Payer les factures cochées",
+            &[("facture", &invoice)],
+        )
+        .await;
     assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
 
     let review = martin.get(&chosen.location).await;
-    assert!(review.body.contains("Vérifiez votre paiement") && review.body.contains("PayFiP"), "{}", review.body);
-    assert!(review.body.contains(&first_address), "the review says where the receipt goes");
-    let csp = martin.client.get(martin.url(&chosen.location)).send().await.unwrap().headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        review.body.contains("Vérifiez votre paiement") && review.body.contains("PayFiP"),
+        "{}",
+        review.body
+    );
+    assert!(
+        review.body.contains(&first_address),
+        "the review says where the receipt goes"
+    );
+    let csp = martin
+        .client
+        .get(martin.url(&chosen.location))
+        .send()
+        .await
+        .unwrap()
+        .headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("form-action 'self'"), "{csp}");
 
     let departure = martin.submit(&review, ">Confirmer et payer", &[]).await;
     assert_eq!(departure.status, StatusCode::SEE_OTHER);
-    assert!(departure.location.starts_with(&format!("{}{SIMULATED_BANK_PATH}/tpa/paiementws.web?idop=", app.base)), "{}", departure.location);
+    assert!(
+        departure.location.starts_with(&format!(
+            "{}{SIMULATED_BANK_PATH}/tpa/paiementws.web?idop=",
+            app.base
+        )),
+        "{}",
+        departure.location
+    );
     assert_eq!(app.text("SELECT state FROM payments WHERE mode = 'carte' AND state <> 'paye' ORDER BY id DESC LIMIT 1").await, "en_cours");
 
     let card = martin.get(&departure.location).await;
@@ -195,20 +331,41 @@ async fn martin_pays_his_invoice_with_payfip_and_gets_one_ticket_at_his_first_ad
     assert!(paid.location.contains("/retour"), "{}", paid.location);
     let back = martin.get(&paid.location).await;
     assert!(back.body.contains("Paiement accepté"), "{}", back.body);
-    assert!(back.body.contains(&format!("Un reçu a été envoyé à {first_address}")), "{}", back.body);
+    assert!(
+        back.body
+            .contains(&format!("Un reçu a été envoyé à {first_address}")),
+        "{}",
+        back.body
+    );
 
     // The bank notified twice and the return page asked PayFiP once more: one payment.
     let reference = app.text("SELECT reference FROM payments WHERE mode = 'carte' AND state = 'paye' ORDER BY id DESC LIMIT 1").await;
     assert!(reference.starts_with("RB"), "{reference}");
     assert_eq!(app.count("SELECT COUNT(*) FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id WHERE p.reference LIKE 'RB%'").await, 1);
-    let tickets: Vec<String> = sqlx::query_scalar("SELECT recipients FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'").fetch_all(app.db().reader()).await.unwrap();
-    assert_eq!(tickets, vec![first_address.clone()], "one ticket, to the first address only");
+    let tickets: Vec<String> = sqlx::query_scalar(
+        "SELECT recipients FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'",
+    )
+    .fetch_all(app.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        tickets,
+        vec![first_address.clone()],
+        "one ticket, to the first address only"
+    );
 
     let after = martin.get("/paiement").await;
-    assert!(!after.body.contains(&format!("value=\"{invoice}\"")), "a paid invoice can no longer be ticked");
+    assert!(
+        !after.body.contains(&format!("value=\"{invoice}\"")),
+        "a paid invoice can no longer be ticked"
+    );
     assert!(after.body.contains("Réglée"));
     let history = martin.get("/historique").await;
-    assert!(history.body.contains(&reference) && history.body.contains("Carte bancaire"), "{}", history.body);
+    assert!(
+        history.body.contains(&reference) && history.body.contains("Carte bancaire"),
+        "{}",
+        history.body
+    );
     assert!(!number.is_empty());
 }
 
@@ -222,35 +379,87 @@ async fn refused_and_abandoned_payments_leave_the_balance_unchanged_with_both_pr
     // PayFiP at CarteVille: an invoice, abandoned at the bank.
     let invoice = first_checkbox(&martin.get("/paiement").await.body);
     let card = payfip_card_for_first_invoice(&martin).await;
-    let gone = martin.submit(&card, "Abandonner", &[("choix", "abandonner")]).await;
+    let gone = martin
+        .submit(&card, "Abandonner", &[("choix", "abandonner")])
+        .await;
     let back = martin.get(&gone.location).await;
-    assert!(back.body.contains("Paiement abandonné") && back.body.contains("votre solde n'a pas changé"), "{}", back.body);
-    assert!(martin.get("/paiement").await.body.contains(&format!("value=\"{invoice}\"")), "the invoice can be paid again at once");
+    assert!(
+        back.body.contains("Paiement abandonné")
+            && back.body.contains("votre solde n'a pas changé"),
+        "{}",
+        back.body
+    );
+    assert!(
+        martin
+            .get("/paiement")
+            .await
+            .body
+            .contains(&format!("value=\"{invoice}\"")),
+        "the invoice can be paid again at once"
+    );
 
     // Systempay at Les Écureuils: a credit, refused by the bank.
     switch_to_ecureuils(&app, &martin).await;
     let page = martin.get("/paiement").await;
-    assert!(page.body.contains("Créditer le porte-monnaie Activités"), "{}", page.body);
-    let refused_amount = martin.submit(&page, "Créditer Activités", &[("montant", "abc")]).await;
+    assert!(
+        page.body.contains("Créditer le porte-monnaie Activités"),
+        "{}",
+        page.body
+    );
+    let refused_amount = martin
+        .submit(&page, "Créditer Activités", &[("montant", "abc")])
+        .await;
     assert_eq!(refused_amount.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused_amount.body.contains("Indiquez un montant en euros"), "{}", refused_amount.body);
-    let chosen = martin.submit(&page, "Créditer Activités", &[("montant", "20,50")]).await;
+    assert!(
+        refused_amount.body.contains("Indiquez un montant en euros"),
+        "{}",
+        refused_amount.body
+    );
+    let chosen = martin
+        .submit(&page, "Créditer Activités", &[("montant", "20,50")])
+        .await;
     assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
     let review = martin.get(&chosen.location).await;
-    assert!(review.body.contains("Systempay") && review.body.contains("20,50"), "{}", review.body);
+    assert!(
+        review.body.contains("Systempay") && review.body.contains("20,50"),
+        "{}",
+        review.body
+    );
     let (action, fields) = form_of(&review.body, ">Confirmer et payer");
-    assert_eq!(action, format!("{}{SIMULATED_BANK_PATH}/vads-payment/", app.base));
-    assert!(fields.iter().any(|(k, v)| k == "vads_amount" && v == "2050"), "{fields:?}");
+    assert_eq!(
+        action,
+        format!("{}{SIMULATED_BANK_PATH}/vads-payment/", app.base)
+    );
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| k == "vads_amount" && v == "2050"),
+        "{fields:?}"
+    );
     assert!(fields.iter().any(|(k, _)| k == "signature"));
     let card = martin.post(&action, &fields).await;
     assert_eq!(card.status, StatusCode::OK, "{}", card.body);
-    let refused = martin.submit(&card, "Refuser le paiement", &[("choix", "refuser")]).await;
+    let refused = martin
+        .submit(&card, "Refuser le paiement", &[("choix", "refuser")])
+        .await;
     let back = martin.get(&refused.location).await;
-    assert!(back.body.contains("Paiement refusé") && back.body.contains("votre solde n'a pas changé"), "{}", back.body);
+    assert!(
+        back.body.contains("Paiement refusé") && back.body.contains("votre solde n'a pas changé"),
+        "{}",
+        back.body
+    );
 
-    assert_eq!(app.text(balance).await, before, "nothing was recorded as paid");
+    assert_eq!(
+        app.text(balance).await,
+        before,
+        "nothing was recorded as paid"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id WHERE p.reference LIKE 'RB%'").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -260,7 +469,9 @@ async fn forged_tampered_replayed_and_duplicated_systempay_notifications_never_d
     let martin = app.browser(MARTIN.0, MARTIN.1).await;
     let ecureuils = switch_to_ecureuils(&app, &martin).await;
     let page = martin.get("/paiement").await;
-    let chosen = martin.submit(&page, "Créditer Activités", &[("montant", "15")]).await;
+    let chosen = martin
+        .submit(&page, "Créditer Activités", &[("montant", "15")])
+        .await;
     let review = martin.get(&chosen.location).await;
     let (action, fields) = form_of(&review.body, ">Confirmer et payer");
     let card = martin.post(&action, &fields).await;
@@ -272,31 +483,91 @@ async fn forged_tampered_replayed_and_duplicated_systempay_notifications_never_d
     let state = "SELECT state FROM payments WHERE reference LIKE 'RB%' ORDER BY id DESC LIMIT 1";
     assert_eq!(app.text(state).await, "en_cours");
 
-    let tampered: Vec<(String, String)> = signed.iter().map(|(k, v)| (k.clone(), if k == "vads_amount" { "1".into() } else { v.clone() })).collect();
-    assert_eq!(martin.post(&notify, &tampered).await.status, StatusCode::BAD_REQUEST);
-    let forged: Vec<(String, String)> = signed.iter().map(|(k, v)| (k.clone(), if k == "signature" { "AAAA".into() } else { v.clone() })).collect();
-    assert_eq!(martin.post(&notify, &forged).await.status, StatusCode::BAD_REQUEST);
-    let unsigned: Vec<(String, String)> = signed.iter().filter(|(k, _)| k != "signature").cloned().collect();
-    assert_eq!(martin.post(&notify, &unsigned).await.status, StatusCode::BAD_REQUEST);
+    let tampered: Vec<(String, String)> = signed
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if k == "vads_amount" {
+                    "1".into()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        martin.post(&notify, &tampered).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let forged: Vec<(String, String)> = signed
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if k == "signature" {
+                    "AAAA".into()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        martin.post(&notify, &forged).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let unsigned: Vec<(String, String)> = signed
+        .iter()
+        .filter(|(k, _)| k != "signature")
+        .cloned()
+        .collect();
+    assert_eq!(
+        martin.post(&notify, &unsigned).await.status,
+        StatusCode::BAD_REQUEST
+    );
     assert_eq!(app.text(state).await, "en_cours", "nothing believed yet");
 
     for _ in 0..3 {
         assert_eq!(martin.post(&notify, &signed).await.status, StatusCode::OK);
     }
     assert_eq!(app.text(state).await, "paye");
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE reference LIKE 'RB%' AND state = 'paye'").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE reference LIKE 'RB%' AND state = 'paye'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'")
+            .await,
+        1
+    );
     let back = martin.get(&paid.location).await;
     assert!(back.body.contains("Paiement accepté"), "{}", back.body);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'").await, 1, "the return settles nothing twice");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'")
+            .await,
+        1,
+        "the return settles nothing twice"
+    );
     // A notification for a structure without this shop is refused too.
-    let carteville = app.text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'carteville'").await;
-    assert!(martin.post(&format!("/paiement/notification/{carteville}"), &signed).await.status.is_client_error());
+    let carteville = app
+        .text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'carteville'")
+        .await;
+    assert!(
+        martin
+            .post(&format!("/paiement/notification/{carteville}"), &signed)
+            .await
+            .status
+            .is_client_error()
+    );
 }
 
 fn url_pairs(query: &str) -> Vec<(String, String)> {
     let url = reqwest::Url::parse(&format!("http://retour.example/?{query}")).unwrap();
-    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -310,45 +581,130 @@ async fn a_lost_payfip_notification_is_caught_up_by_the_reconciliation_job() {
     assert_eq!(app.text(state).await, "en_cours");
 
     // A forged PayFiP notification naming an unknown operation changes nothing.
-    let carteville = app.text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'carteville'").await;
-    martin.post(&format!("/paiement/notification/{carteville}"), &[("idOp", "00000000-0000-0000-0000-000000000000")]).await;
+    let carteville = app
+        .text("SELECT CAST(id AS TEXT) FROM structures WHERE slug = 'carteville'")
+        .await;
+    martin
+        .post(
+            &format!("/paiement/notification/{carteville}"),
+            &[("idOp", "00000000-0000-0000-0000-000000000000")],
+        )
+        .await;
     assert_eq!(app.text(state).await, "en_cours");
 
     let now = app.now();
-    assert_eq!(reconcile::run(app.db(), &app.base, now).await.unwrap(), reconcile::Reconciled::default(), "too early to chase");
-    let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(3)).await.unwrap();
-    assert_eq!(done, reconcile::Reconciled { settled: 1, given_up: 0 });
+    assert_eq!(
+        reconcile::run(app.db(), &app.base, now).await.unwrap(),
+        reconcile::Reconciled::default(),
+        "too early to chase"
+    );
+    let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        reconcile::Reconciled {
+            settled: 1,
+            given_up: 0
+        }
+    );
     assert_eq!(app.text(state).await, "paye");
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Reçu de votre paiement%'")
+            .await,
+        1
+    );
 
     // A payment that never left the review page is given up after the hold.
     let page = martin.get("/paiement").await;
-    let restauration = app.text("SELECT CAST(id AS TEXT) FROM wallets WHERE name = 'Restauration'").await;
-    let chosen = martin.submit(&page, "Créditer Restauration", &[("montant", "10")]).await;
+    let restauration = app
+        .text("SELECT CAST(id AS TEXT) FROM wallets WHERE name = 'Restauration'")
+        .await;
+    let chosen = martin
+        .submit(&page, "Créditer Restauration", &[("montant", "10")])
+        .await;
     assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
     assert!(!restauration.is_empty());
-    let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(21)).await.unwrap();
-    assert_eq!(done, reconcile::Reconciled { settled: 0, given_up: 1 });
+    let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(21))
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        reconcile::Reconciled {
+            settled: 0,
+            given_up: 1
+        }
+    );
     assert_eq!(app.text(state).await, "abandonne");
 }
 
 #[tokio::test]
 async fn a_family_without_an_address_gives_one_for_its_receipt() {
     let app = LiveApp::start(|bank| bank).await;
-    sqlx::query("UPDATE families SET emails = '' WHERE identifiant = 'martin'").execute(app.db().writer()).await.unwrap();
+    sqlx::query("UPDATE families SET emails = '' WHERE identifiant = 'martin'")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
     let martin = app.browser(MARTIN.0, MARTIN.1).await;
     let page = martin.get("/paiement").await;
-    assert!(page.body.contains("Adresse e-mail pour recevoir le reçu"), "{}", page.body);
+    assert!(
+        page.body.contains("Adresse e-mail pour recevoir le reçu"),
+        "{}",
+        page.body
+    );
     let invoice = first_checkbox(&page.body);
-    let missing = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice)]).await;
+    let missing = martin
+        .submit(
+            &page,
+            "Payer les factures cochées",
+            &[("facture", &invoice)],
+        )
+        .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(missing.body.contains("Indiquez l&#39;adresse e-mail") || missing.body.contains("Indiquez l'adresse e-mail"), "{}", missing.body);
-    let wrong = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice), ("email", "pas-une-adresse")]).await;
+    assert!(
+        missing.body.contains("Indiquez l&#39;adresse e-mail")
+            || missing.body.contains("Indiquez l'adresse e-mail"),
+        "{}",
+        missing.body
+    );
+    let wrong = martin
+        .submit(
+            &page,
+            "Payer les factures cochées",
+            &[("facture", &invoice), ("email", "pas-une-adresse")],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let nothing = martin.submit(&page, "Payer les factures cochées", &[("email", "claire@example.fr")]).await;
-    assert!(nothing.body.contains("Cochez au moins une facture"), "{}", nothing.body);
-    let given = martin.submit(&page, "Payer les factures cochées", &[("facture", &invoice), ("email", "claire@example.fr")]).await;
+    let nothing = martin
+        .submit(
+            &page,
+            "Payer les factures cochées",
+            &[("email", "claire@example.fr")],
+        )
+        .await;
+    assert!(
+        nothing.body.contains("Cochez au moins une facture"),
+        "{}",
+        nothing.body
+    );
+    let given = martin
+        .submit(
+            &page,
+            "Payer les factures cochées",
+            &[("facture", &invoice), ("email", "claire@example.fr")],
+        )
+        .await;
     assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.body);
-    assert_eq!(app.text("SELECT emails FROM families WHERE identifiant = 'martin'").await, "claire@example.fr");
-    assert!(martin.get(&given.location).await.body.contains("claire@example.fr"));
+    assert_eq!(
+        app.text("SELECT emails FROM families WHERE identifiant = 'martin'")
+            .await,
+        "claire@example.fr"
+    );
+    assert!(
+        martin
+            .get(&given.location)
+            .await
+            .body
+            .contains("claire@example.fr")
+    );
 }

@@ -12,7 +12,9 @@ async fn each_wallet_shows_its_balance_and_prepaid_ones_their_coming_costs() {
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    let balance = ribambelle_store::wallets::balance(app.db(), martin, carteville).await.unwrap();
+    let balance = ribambelle_store::wallets::balance(app.db(), martin, carteville)
+        .await
+        .unwrap();
     let coming: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(r.amount_cents), 0) AS BIGINT) FROM reservations r JOIN activities a ON a.id = r.activity_id \
          JOIN wallets w ON w.id = a.wallet_id WHERE r.family_id = $1 AND w.name = 'Restauration' AND r.state = 'acceptee' AND r.day >= $2",
@@ -29,8 +31,15 @@ async fn each_wallet_shows_its_balance_and_prepaid_ones_their_coming_costs() {
     let page = c.get("/paiement").await;
     // A wallet's table row, from its name to the end of the row.
     let row = |name: &str| -> String {
-        let start = page.body.find(&format!("<td data-label=\"Porte-monnaie\"><span>{name}")).unwrap_or_else(|| panic!("no {name} row"));
-        page.body[start..].split("</tr>").next().unwrap_or_default().to_owned()
+        let start = page
+            .body
+            .find(&format!("<td data-label=\"Porte-monnaie\"><span>{name}"))
+            .unwrap_or_else(|| panic!("no {name} row"));
+        page.body[start..]
+            .split("</tr>")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     };
     // The invoiced wallet owes its unpaid invoice, its other columns stay at zero.
     let periscolaire = row("Périscolaire");
@@ -38,10 +47,16 @@ async fn each_wallet_shows_its_balance_and_prepaid_ones_their_coming_costs() {
     assert_eq!(periscolaire.matches("0,00").count(), 2, "{periscolaire}");
     // The prepaid wallet shows what its coming accepted days cost.
     let restauration = row("Restauration");
-    assert!(restauration.contains(&Cents(coming).to_french()), "{restauration}");
+    assert!(
+        restauration.contains(&Cents(coming).to_french()),
+        "{restauration}"
+    );
     // The family total is the balance the reservation screens use for the débiteur rule.
     let total = page.body.split("<tfoot>").nth(1).unwrap_or_default();
-    assert!(total.contains(&balance.to_french()), "{total} vs {balance:?}");
+    assert!(
+        total.contains(&balance.to_french()),
+        "{total} vs {balance:?}"
+    );
 }
 
 /// The text of every page of a PDF, as a reader would extract it.
@@ -73,20 +88,40 @@ async fn an_invoice_downloads_as_a_pdf_whose_figures_are_the_invoices() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     let page = c.get("/paiement").await;
-    assert!(page.body.contains(&format!("href=\"/paiement/factures/{public_id}\"")), "the invoice is listed with its PDF");
+    assert!(
+        page.body
+            .contains(&format!("href=\"/paiement/factures/{public_id}\"")),
+        "the invoice is listed with its PDF"
+    );
     let pdf = c.get(&format!("/paiement/factures/{public_id}")).await;
     assert_eq!(pdf.header("content-type"), "application/pdf");
-    assert!(pdf.header("content-disposition").contains(&format!("facture-{number}.pdf")));
+    assert!(
+        pdf.header("content-disposition")
+            .contains(&format!("facture-{number}.pdf"))
+    );
     assert!(pdf.header("cache-control").contains("no-store"));
     let text = pdf_text(&pdf.bytes);
     let flat = text.replace(['\u{a0}', '\u{202f}'], " ");
     assert!(flat.contains(&format!("Facture n° {number}")), "{flat}");
     assert!(flat.contains("MARTIN Claire"), "{flat}");
-    assert!(flat.contains(&Cents(amount).to_french().replace(['\u{a0}', '\u{202f}'], " ")), "the total {amount} in:\n{flat}");
+    assert!(
+        flat.contains(
+            &Cents(amount)
+                .to_french()
+                .replace(['\u{a0}', '\u{202f}'], " ")
+        ),
+        "the total {amount} in:\n{flat}"
+    );
     for (activity, days) in &lines {
-        assert!(flat.matches(activity.as_str()).count() as i64 >= *days, "{days} days of {activity} billed in:\n{flat}");
+        assert!(
+            flat.matches(activity.as_str()).count() as i64 >= *days,
+            "{days} days of {activity} billed in:\n{flat}"
+        );
     }
-    assert_eq!(c.get("/paiement/factures/inconnue").await.status, axum::http::StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get("/paiement/factures/inconnue").await.status,
+        axum::http::StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -95,14 +130,24 @@ async fn the_months_history_downloads_as_a_pdf_with_its_total() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     let today = app.today();
-    let previous = (today.first_of_month() - jiff::ToSpan::month(1)).strftime("%Y-%m").to_string();
+    let previous = (today.first_of_month() - jiff::ToSpan::month(1))
+        .strftime("%Y-%m")
+        .to_string();
     let page = c.get(&format!("/historique?mois={previous}")).await;
-    assert!(page.body.contains(&format!("/historique/historique.pdf?mois={previous}")));
+    assert!(
+        page.body
+            .contains(&format!("/historique/historique.pdf?mois={previous}"))
+    );
     let total_start = page.body.find("Total").expect("a total row");
-    let pdf = c.get(&format!("/historique/historique.pdf?mois={previous}")).await;
+    let pdf = c
+        .get(&format!("/historique/historique.pdf?mois={previous}"))
+        .await;
     assert_eq!(pdf.header("content-type"), "application/pdf");
     let flat = pdf_text(&pdf.bytes).replace(['\u{a0}', '\u{202f}'], " ");
-    assert!(flat.contains("Historique") && flat.contains("MARTIN"), "{flat}");
+    assert!(
+        flat.contains("Historique") && flat.contains("MARTIN"),
+        "{flat}"
+    );
     let consumed: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(c.amount_cents), 0) AS BIGINT) FROM consommations c JOIN activities a ON a.id = c.activity_id \
          JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'martin' AND a.structure_id = (SELECT id FROM structures WHERE slug = 'carteville') \
@@ -114,6 +159,18 @@ async fn the_months_history_downloads_as_a_pdf_with_its_total() {
     .await
     .unwrap();
     assert!(consumed > 0 && total_start > 0);
-    assert!(flat.contains(&Cents(consumed).to_french().replace(['\u{a0}', '\u{202f}'], " ")), "the month's total {consumed} in:\n{flat}");
-    assert_eq!(c.get("/historique/historique.pdf?mois=1999-01").await.status, axum::http::StatusCode::BAD_REQUEST);
+    assert!(
+        flat.contains(
+            &Cents(consumed)
+                .to_french()
+                .replace(['\u{a0}', '\u{202f}'], " ")
+        ),
+        "the month's total {consumed} in:\n{flat}"
+    );
+    assert_eq!(
+        c.get("/historique/historique.pdf?mois=1999-01")
+            .await
+            .status,
+        axum::http::StatusCode::BAD_REQUEST
+    );
 }

@@ -11,8 +11,15 @@ struct Ids {
 }
 
 async fn martin_ids(app: &TestApp) -> Ids {
-    let lea: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Léa'").fetch_one(app.db().reader()).await.unwrap();
-    let aps_matin: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'").fetch_one(app.db().reader()).await.unwrap();
+    let lea: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Léa'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    let aps_matin: String =
+        sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'APS MATIN'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     Ids { lea, aps_matin }
 }
 
@@ -42,7 +49,11 @@ fn named_days(page: &Page) -> Vec<(String, String)> {
         let start = i + label.len();
         let end = rest[start..].find('"').unwrap() + start;
         let after = &rest[end + 1..];
-        if let Some(number) = after.strip_prefix('>').and_then(|a| a.strip_prefix(shown)).and_then(|a| a.split('<').next()) {
+        if let Some(number) = after
+            .strip_prefix('>')
+            .and_then(|a| a.strip_prefix(shown))
+            .and_then(|a| a.split('<').next())
+        {
             days.push((rest[start..end].to_owned(), number.to_owned()));
         }
         rest = &rest[end..];
@@ -62,26 +73,52 @@ async fn every_day_shows_a_number_that_its_name_contains() {
     // February 2028 has none): the days named are counted, the firsts said in the message.
     let (mut named, mut firsts) = (0, 0);
     for offset in 0..4 {
-        let month = (app.today().first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
+        let month = (app.today().first_of_month() + jiff::ToSpan::months(offset))
+            .strftime("%Y-%m")
+            .to_string();
         for activity in [ids.aps_matin.as_str(), ""] {
-            let page = c.get(&format!("/reservations?enfant={}&activite={activity}&mois={month}", ids.lea)).await;
+            let page = c
+                .get(&format!(
+                    "/reservations?enfant={}&activite={activity}&mois={month}",
+                    ids.lea
+                ))
+                .await;
             for (name, number) in named_days(&page) {
-                assert!(name.split([' ', ',']).any(|word| word == number), "« {number} » is not a word of « {name} »");
+                assert!(
+                    name.split([' ', ',']).any(|word| word == number),
+                    "« {number} » is not a word of « {name} »"
+                );
                 named += 1;
                 firsts += usize::from(number == "1er");
             }
         }
     }
-    assert!(named > 20, "{named} days named, {firsts} of them a first of the month");
+    assert!(
+        named > 20,
+        "{named} days named, {firsts} of them a first of the month"
+    );
 }
 
 /// A month (« 2026-12 ») in which Léa has bookable APS MATIN days: this month or the next.
-async fn month_with_bookable_days(c: &mut Client<'_>, ids: &Ids) -> (String, Vec<(String, String)>) {
+async fn month_with_bookable_days(
+    c: &mut Client<'_>,
+    ids: &Ids,
+) -> (String, Vec<(String, String)>) {
     let today = c.today();
     for offset in 0..3 {
-        let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
-        let page = c.get(&format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin)).await;
-        let bookable: Vec<(String, String)> = clickable_days(&page).into_iter().filter(|(_, a)| a.contains(", réservable")).collect();
+        let month = (today.first_of_month() + jiff::ToSpan::months(offset))
+            .strftime("%Y-%m")
+            .to_string();
+        let page = c
+            .get(&format!(
+                "/reservations?enfant={}&activite={}&mois={month}",
+                ids.lea, ids.aps_matin
+            ))
+            .await;
+        let bookable: Vec<(String, String)> = clickable_days(&page)
+            .into_iter()
+            .filter(|(_, a)| a.contains(", réservable"))
+            .collect();
         if !bookable.is_empty() {
             return (month, bookable);
         }
@@ -90,8 +127,21 @@ async fn month_with_bookable_days(c: &mut Client<'_>, ids: &Ids) -> (String, Vec
 }
 
 async fn act(c: &mut Client<'_>, ids: &Ids, month: &str, action: (&str, &str)) -> Page {
-    let page_url = format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin);
-    c.post_signed(&page_url, "/reservations/calendrier", &[("enfant", &ids.lea), ("activite", &ids.aps_matin), ("mois", month), action]).await
+    let page_url = format!(
+        "/reservations?enfant={}&activite={}&mois={month}",
+        ids.lea, ids.aps_matin
+    );
+    c.post_signed(
+        &page_url,
+        "/reservations/calendrier",
+        &[
+            ("enfant", &ids.lea),
+            ("activite", &ids.aps_matin),
+            ("mois", month),
+            action,
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -103,34 +153,87 @@ async fn a_family_books_days_confirms_and_sees_them_not_transmitted() {
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     // Every day control says its full date and its state.
     let (day, spoken) = &bookable[0];
-    assert!(spoken.contains(" 20") && spoken.contains(", réservable"), "{spoken}");
+    assert!(
+        spoken.contains(" 20") && spoken.contains(", réservable"),
+        "{spoken}"
+    );
 
     let clicked = act(&mut c, &ids, &month, ("basculer", day)).await;
     assert_eq!(clicked.status, StatusCode::SEE_OTHER);
     let calendar = c.get(clicked.location()).await;
     calendar.assert_contains("1 modification en attente, non enregistrée.");
-    let now_pending = clickable_days(&calendar).into_iter().find(|(d, _)| d == day).unwrap().1;
-    assert!(now_pending.contains("à réserver, modification non validée"), "{now_pending}");
+    let now_pending = clickable_days(&calendar)
+        .into_iter()
+        .find(|(d, _)| d == day)
+        .unwrap()
+        .1;
+    assert!(
+        now_pending.contains("à réserver, modification non validée"),
+        "{now_pending}"
+    );
     // Pending changes survive a reload and a change of month (they are on the server).
-    c.get(&format!("/reservations?enfant={}&activite={}", ids.lea, ids.aps_matin)).await;
-    assert!(c.get(clicked.location()).await.body.contains("1 modification en attente"));
+    c.get(&format!(
+        "/reservations?enfant={}&activite={}",
+        ids.lea, ids.aps_matin
+    ))
+    .await;
+    assert!(
+        c.get(clicked.location())
+            .await
+            .body
+            .contains("1 modification en attente")
+    );
 
     // Nothing is recorded yet.
-    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'").fetch_one(app.db().reader()).await.unwrap();
+    let before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
     assert_eq!(before, 0);
     let recap = c.get("/reservations/recapitulatif").await;
-    recap.assert_contains("Réservations demandées").assert_contains("APS MATIN").assert_contains("2,40");
-    assert!(!recap.body.contains("Annulations demandées"), "no cancellation table when there is none");
+    recap
+        .assert_contains("Réservations demandées")
+        .assert_contains("APS MATIN")
+        .assert_contains("2,40");
+    assert!(
+        !recap.body.contains("Annulations demandées"),
+        "no cancellation table when there is none"
+    );
     let key = recap.input_value("cle").unwrap();
     let token = recap.csrf().unwrap();
-    let confirmed = c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
-    assert_eq!(confirmed.location(), "/reservations/confirmation?reservations=1&annulations=0");
-    c.get(confirmed.location()).await.assert_contains("Non transmise");
+    let confirmed = c
+        .post(
+            "/reservations/confirmer",
+            &[("_csrf", &token), ("cle", &key)],
+        )
+        .await;
+    assert_eq!(
+        confirmed.location(),
+        "/reservations/confirmation?reservations=1&annulations=0"
+    );
+    c.get(confirmed.location())
+        .await
+        .assert_contains("Non transmise");
 
     // A second submit of the same récapitulatif records nothing twice.
-    let again = c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
-    assert_eq!(again.location(), "/reservations/confirmation?reservations=1&annulations=0");
-    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'").fetch_one(app.db().reader()).await.unwrap();
+    let again = c
+        .post(
+            "/reservations/confirmer",
+            &[("_csrf", &token), ("cle", &key)],
+        )
+        .await;
+    assert_eq!(
+        again.location(),
+        "/reservations/confirmation?reservations=1&annulations=0"
+    );
+    let requests: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
     assert_eq!(requests, 1);
     let state: String = sqlx::query_scalar("SELECT state FROM reservations r JOIN children c ON c.id = r.child_id WHERE c.first_name = 'Léa' AND r.day = $1 AND r.activity_id = (SELECT id FROM activities WHERE name = 'APS MATIN')")
         .bind(day.clone())
@@ -139,8 +242,14 @@ async fn a_family_books_days_confirms_and_sees_them_not_transmitted() {
         .unwrap();
     assert_eq!(state, "non_transmise");
     let follow = c.get("/reservations/suivi").await;
-    follow.assert_contains("Non transmise").assert_contains("ne signifie pas que votre réservation n'est pas acceptée");
-    assert_eq!(c.get("/reservations/recapitulatif").await.location(), "/reservations", "the draft is empty");
+    follow
+        .assert_contains("Non transmise")
+        .assert_contains("ne signifie pas que votre réservation n'est pas acceptée");
+    assert_eq!(
+        c.get("/reservations/recapitulatif").await.location(),
+        "/reservations",
+        "the draft is empty"
+    );
 }
 
 /// Booked once the pending change is applied, from a day's spoken state.
@@ -155,7 +264,10 @@ async fn the_month_tool_follows_the_first_bookable_day() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     let (month, _) = month_with_bookable_days(&mut c, &ids).await;
-    let url = format!("/reservations?enfant={}&activite={}&mois={month}", ids.lea, ids.aps_matin);
+    let url = format!(
+        "/reservations?enfant={}&activite={}&mois={month}",
+        ids.lea, ids.aps_matin
+    );
     let mut previous_first = booked_after_pending(&clickable_days(&c.get(&url).await)[0].1);
     for _ in 0..3 {
         act(&mut c, &ids, &month, ("tout_le_mois", "1")).await;
@@ -171,8 +283,14 @@ async fn the_month_tool_follows_the_first_bookable_day() {
     }
     // « Annuler » drops every pending change.
     let cancelled = act(&mut c, &ids, &month, ("annuler", "1")).await;
-    c.get(cancelled.location()).await.assert_contains("Toutes les modifications en attente ont été annulées.").assert_contains("Aucune modification en attente.");
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes").fetch_one(app.db().reader()).await.unwrap();
+    c.get(cancelled.location())
+        .await
+        .assert_contains("Toutes les modifications en attente ont été annulées.")
+        .assert_contains("Aucune modification en attente.");
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(pending, 0);
 }
 
@@ -186,16 +304,25 @@ async fn the_week_and_weekday_tools_work_on_their_days_only() {
     let day: jiff::civil::Date = bookable[0].0.parse().unwrap();
     let monday = day - jiff::ToSpan::days(i64::from(day.weekday().to_monday_zero_offset()));
     act(&mut c, &ids, &month, ("semaine", &monday.to_string())).await;
-    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes")
+        .fetch_all(app.db().reader())
+        .await
+        .unwrap();
     assert!(!pending.is_empty());
     for d in &pending {
         let d: jiff::civil::Date = d.parse().unwrap();
-        assert!(d >= monday && d < monday + jiff::ToSpan::days(7), "{d} outside the week of {monday}");
+        assert!(
+            d >= monday && d < monday + jiff::ToSpan::days(7),
+            "{d} outside the week of {monday}"
+        );
     }
     act(&mut c, &ids, &month, ("annuler", "1")).await;
     let weekday = day.weekday().to_monday_one_offset().to_string();
     act(&mut c, &ids, &month, ("jour_semaine", &weekday)).await;
-    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes")
+        .fetch_all(app.db().reader())
+        .await
+        .unwrap();
     assert!(!pending.is_empty());
     for d in &pending {
         let d: jiff::civil::Date = d.parse().unwrap();
@@ -220,14 +347,27 @@ async fn a_debtor_family_cannot_book_even_by_forging_requests() {
     )
     .await;
     let page = c.get("/reservations").await;
-    page.assert_contains("Votre compte famille est débiteur").assert_contains("href=\"/paiement\"");
+    page.assert_contains("Votre compte famille est débiteur")
+        .assert_contains("href=\"/paiement\"");
     assert!(!page.body.contains("name=\"basculer\""));
-    assert_eq!(c.get("/reservations/recapitulatif").await.location(), "/reservations");
+    assert_eq!(
+        c.get("/reservations/recapitulatif").await.location(),
+        "/reservations"
+    );
     // A forged confirmation records nothing.
     let token = page.csrf().unwrap();
     let key = "a".repeat(64);
-    c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
-    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'").fetch_one(app.db().reader()).await.unwrap();
+    c.post(
+        "/reservations/confirmer",
+        &[("_csrf", &token), ("cle", &key)],
+    )
+    .await;
+    let requests: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
     assert_eq!(requests, 0);
 }
 
@@ -236,10 +376,27 @@ async fn an_unsigned_reglement_blocks_the_child_even_by_forging_requests() {
     let app = TestApp::with_demo().await;
     let mut c = app.client();
     c.login("dupont", "bienvenue").await;
-    c.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", crate::support::STRONG), ("confirmation", crate::support::STRONG)]).await;
+    c.post_signed(
+        "/premiere-connexion",
+        "/premiere-connexion",
+        &[
+            ("nouveau", crate::support::STRONG),
+            ("confirmation", crate::support::STRONG),
+        ],
+    )
+    .await;
     let boxes = c.get("/conditions").await.input_names("texte_");
-    c.post_signed("/conditions", "/conditions", &[(boxes[0].as_str(), "oui"), (boxes[1].as_str(), "oui")]).await;
-    let amalia: String = sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Amalia'").fetch_one(app.db().reader()).await.unwrap();
+    c.post_signed(
+        "/conditions",
+        "/conditions",
+        &[(boxes[0].as_str(), "oui"), (boxes[1].as_str(), "oui")],
+    )
+    .await;
+    let amalia: String =
+        sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Amalia'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let page = c.get(&format!("/reservations?enfant={amalia}")).await;
     page.assert_contains("Le règlement intérieur de Amalia n'est pas signé");
     // A pending change slipped into the draft is refused at confirmation.
@@ -263,16 +420,43 @@ async fn several_activities_are_chosen_day_by_day() {
     c.login("martin", "Martin-Demo-2026!").await;
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     let day = &bookable[0].0;
-    let page = c.get(&format!("/reservations/jour?enfant={}&date={day}", ids.lea)).await;
-    page.assert_contains("APS MATIN").assert_contains("RESTAURATION").assert_contains("État : réservable");
+    let page = c
+        .get(&format!("/reservations/jour?enfant={}&date={day}", ids.lea))
+        .await;
+    page.assert_contains("APS MATIN")
+        .assert_contains("RESTAURATION")
+        .assert_contains("État : réservable");
     let token = page.csrf().unwrap();
-    let back = c.post("/reservations/jour", &[("_csrf", &token), ("enfant", &ids.lea), ("date", day), ("activite", &ids.aps_matin)]).await;
-    assert!(back.location().starts_with(&format!("/reservations?enfant={}", ids.lea)));
-    let pending: Vec<(String, String)> = sqlx::query_as("SELECT day, change FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
-    assert!(pending.contains(&(day.clone(), "reserver".to_owned())), "{pending:?}");
+    let back = c
+        .post(
+            "/reservations/jour",
+            &[
+                ("_csrf", &token),
+                ("enfant", &ids.lea),
+                ("date", day),
+                ("activite", &ids.aps_matin),
+            ],
+        )
+        .await;
+    assert!(
+        back.location()
+            .starts_with(&format!("/reservations?enfant={}", ids.lea))
+    );
+    let pending: Vec<(String, String)> = sqlx::query_as("SELECT day, change FROM pending_changes")
+        .fetch_all(app.db().reader())
+        .await
+        .unwrap();
+    assert!(
+        pending.contains(&(day.clone(), "reserver".to_owned())),
+        "{pending:?}"
+    );
     // Without an activity, the month shows every activity; a day opens its list.
-    let month_view = c.get(&format!("/reservations?enfant={}&mois={month}", ids.lea)).await;
-    month_view.assert_contains("toutes les activités").assert_contains("voir les activités du jour");
+    let month_view = c
+        .get(&format!("/reservations?enfant={}&mois={month}", ids.lea))
+        .await;
+    month_view
+        .assert_contains("toutes les activités")
+        .assert_contains("voir les activités du jour");
 }
 
 #[tokio::test]
@@ -281,14 +465,39 @@ async fn another_familys_child_or_activity_does_not_exist_here() {
     let ids = martin_ids(&app).await;
     let mut c = app.client();
     c.onboard_dupont().await;
-    assert_eq!(c.get(&format!("/reservations?enfant={}", ids.lea)).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(c.get(&format!("/reservations/jour?enfant={}&date=2026-12-10", ids.lea)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get(&format!("/reservations?enfant={}", ids.lea))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(&format!(
+            "/reservations/jour?enfant={}&date=2026-12-10",
+            ids.lea
+        ))
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
     let month = "2026-12";
     let attempt = c
-        .post_signed("/accueil", "/reservations/calendrier", &[("enfant", &ids.lea), ("activite", &ids.aps_matin), ("mois", month), ("basculer", "2026-12-10")])
+        .post_signed(
+            "/accueil",
+            "/reservations/calendrier",
+            &[
+                ("enfant", &ids.lea),
+                ("activite", &ids.aps_matin),
+                ("mois", month),
+                ("basculer", "2026-12-10"),
+            ],
+        )
         .await;
     assert_eq!(attempt.status, StatusCode::NOT_FOUND);
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes").fetch_one(app.db().reader()).await.unwrap();
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(pending, 0);
 }
 
@@ -303,7 +512,10 @@ async fn days_that_cannot_change_ignore_forged_clicks() {
     // The first of the month is past (or today): too late whatever the form says.
     let first = today.first_of_month().to_string();
     act(&mut c, &ids, &month, ("basculer", &first)).await;
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes").fetch_one(app.db().reader()).await.unwrap();
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     assert_eq!(pending, 0);
     let garbage = act(&mut c, &ids, &month, ("basculer", "pas-une-date")).await;
     assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
@@ -317,32 +529,66 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
     let db = app.db().clone();
     let id = |sql: &'static str| {
         let db = db.clone();
-        async move { sqlx::query_scalar::<_, String>(sql).fetch_one(db.reader()).await.unwrap() }
+        async move {
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_one(db.reader())
+                .await
+                .unwrap()
+        }
     };
-    let (lea, hugo) = (id("SELECT public_id FROM children WHERE first_name = 'Léa'").await, id("SELECT public_id FROM children WHERE first_name = 'Hugo'").await);
+    let (lea, hugo) = (
+        id("SELECT public_id FROM children WHERE first_name = 'Léa'").await,
+        id("SELECT public_id FROM children WHERE first_name = 'Hugo'").await,
+    );
     let restauration = id("SELECT public_id FROM activities WHERE name = 'RESTAURATION'").await;
     let aps_soir = id("SELECT public_id FROM activities WHERE name = 'APS SOIR'").await;
     // APS SOIR at lunchtime: it now clashes with Hugo's own lunches (Mondays and Thursdays).
-    app.exec("UPDATE activities SET start_time = '12:00', end_time = '13:00' WHERE name = 'APS SOIR'", &[]).await;
+    app.exec(
+        "UPDATE activities SET start_time = '12:00', end_time = '13:00' WHERE name = 'APS SOIR'",
+        &[],
+    )
+    .await;
     let today = app.today();
     // Two weeks from Léa's next lunch: after the rentrée when run in the summer holidays.
-    let from = app.next_opening("RESTAURATION", today - jiff::ToSpan::days(1)).await;
+    let from = app
+        .next_opening("RESTAURATION", today - jiff::ToSpan::days(1))
+        .await;
     let to = from + jiff::ToSpan::days(13);
     let month = today.strftime("%Y-%m").to_string();
     let form_url = format!("/reservations/copier?enfant={hugo}&activite={aps_soir}&mois={month}");
     let form = c.get(&form_url).await;
-    form.assert_contains("Léa — RESTAURATION").assert_contains("Enfant et activité à recopier");
+    form.assert_contains("Léa — RESTAURATION")
+        .assert_contains("Enfant et activité à recopier");
     let bad = c
-        .post_signed(&form_url, "/reservations/copier", &[("enfant", &hugo), ("activite", &aps_soir), ("mois", &month), ("source", ""), ("du", "x"), ("au", "")])
+        .post_signed(
+            &form_url,
+            "/reservations/copier",
+            &[
+                ("enfant", &hugo),
+                ("activite", &aps_soir),
+                ("mois", &month),
+                ("source", ""),
+                ("du", "x"),
+                ("au", ""),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    bad.assert_contains("Choisissez l'enfant et l'activité à recopier.").assert_contains("Saisissez la date de début");
+    bad.assert_contains("Choisissez l'enfant et l'activité à recopier.")
+        .assert_contains("Saisissez la date de début");
     let source = format!("{lea}/{restauration}");
     let done = c
         .post_signed(
             &form_url,
             "/reservations/copier",
-            &[("enfant", &hugo), ("activite", &aps_soir), ("mois", &month), ("source", &source), ("du", &from.to_string()), ("au", &to.to_string())],
+            &[
+                ("enfant", &hugo),
+                ("activite", &aps_soir),
+                ("mois", &month),
+                ("source", &source),
+                ("du", &from.to_string()),
+                ("au", &to.to_string()),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::OK);
@@ -350,12 +596,22 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
     // Léa lunches four days a week; over two weeks some days are past the deadline, the
     // others clash or are already booked for Hugo: each is listed with its reason.
     let reasons = ["hors délai", "déjà réservé", "horaires incompatibles"];
-    assert!(reasons.iter().any(|r| done.text().contains(r)), "{}", done.body);
+    assert!(
+        reasons.iter().any(|r| done.text().contains(r)),
+        "{}",
+        done.body
+    );
     // Nothing copied breaks a rule: whatever became pending is a modifiable, free day.
-    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes").fetch_all(app.db().reader()).await.unwrap();
+    let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes")
+        .fetch_all(app.db().reader())
+        .await
+        .unwrap();
     for day in pending {
         let d: jiff::civil::Date = day.parse().unwrap();
-        assert!(d > today + jiff::ToSpan::days(2), "{d} is too close to be bookable");
+        assert!(
+            d > today + jiff::ToSpan::days(2),
+            "{d} is too close to be bookable"
+        );
     }
     // Another family's child as target or source is refused.
     let mut dupont = app.client_from("192.0.2.60");
@@ -369,10 +625,25 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
 async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
     const FAMILIES: u32 = 200;
     // The logins are this test's setup, not its subject: none waits on the waiting page.
-    let queue = ribambelle_web::PasswordQueueLimits { waiting: 1_000, wait: std::time::Duration::from_secs(600), ..Default::default() };
+    let queue = ribambelle_web::PasswordQueueLimits {
+        waiting: 1_000,
+        wait: std::time::Duration::from_secs(600),
+        ..Default::default()
+    };
     let app = TestApp::with_demo_configured(|config| config.password_queue = queue).await;
-    ribambelle_store::demo::add_families(app.db(), &crate::support::test_hashing(), FAMILIES, app.now()).await.unwrap();
-    let restauration: String = sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'RESTAURATION'").fetch_one(app.db().reader()).await.unwrap();
+    ribambelle_store::demo::add_families(
+        app.db(),
+        &crate::support::test_hashing(),
+        FAMILIES,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let restauration: String =
+        sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'RESTAURATION'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let children: Vec<(String, String)> = sqlx::query_as(
         "SELECT f.identifiant, MIN(c.public_id) FROM families f JOIN children c ON c.family_id = f.id \
          WHERE f.identifiant LIKE 'famille%' GROUP BY f.identifiant ORDER BY f.identifiant",
@@ -384,32 +655,77 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
     // A month with bookable lunches, found once: past the coming deadlines, after the
     // holidays if need be.
     let today = app.today();
-    let month = app.next_opening("RESTAURATION", today + jiff::ToSpan::days(35)).await.strftime("%Y-%m").to_string();
+    let month = app
+        .next_opening("RESTAURATION", today + jiff::ToSpan::days(35))
+        .await
+        .strftime("%Y-%m")
+        .to_string();
 
-    let journeys = children.iter().enumerate().map(|(i, (identifiant, child))| {
-        let (app, restauration, month) = (&app, &restauration, &month);
-        async move {
-            let mut c = app.client_from(&format!("10.1.{}.{}", i / 250, i % 250));
-            c.login(identifiant, ribambelle_store::demo::SYNTHETIC_PASSWORD).await;
-            let url = format!("/reservations?enfant={child}&activite={restauration}&mois={month}");
-            c.post_signed(&url, "/reservations/calendrier", &[("enfant", child), ("activite", restauration), ("mois", month), ("tout_le_mois", "1")]).await;
-            let recap = c.get("/reservations/recapitulatif").await;
-            let Some(key) = recap.input_value("cle") else { return (identifiant.clone(), 0) };
-            let token = recap.csrf().unwrap();
-            // Each family submits twice, as an impatient double click would.
-            let (mut tab1, mut tab2) = (app.client_with(c.cookie.clone()), app.client_with(c.cookie.clone()));
-            let fields = [("_csrf", token.as_str()), ("cle", key.as_str())];
-            let (first, second) = tokio::join!(tab1.post("/reservations/confirmer", &fields), tab2.post("/reservations/confirmer", &fields));
-            assert_eq!(first.location(), second.location());
-            let booked: u32 = first.location().split("reservations=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
-            (identifiant.clone(), booked)
-        }
-    });
+    let journeys = children
+        .iter()
+        .enumerate()
+        .map(|(i, (identifiant, child))| {
+            let (app, restauration, month) = (&app, &restauration, &month);
+            async move {
+                let mut c = app.client_from(&format!("10.1.{}.{}", i / 250, i % 250));
+                c.login(identifiant, ribambelle_store::demo::SYNTHETIC_PASSWORD)
+                    .await;
+                let url =
+                    format!("/reservations?enfant={child}&activite={restauration}&mois={month}");
+                c.post_signed(
+                    &url,
+                    "/reservations/calendrier",
+                    &[
+                        ("enfant", child),
+                        ("activite", restauration),
+                        ("mois", month),
+                        ("tout_le_mois", "1"),
+                    ],
+                )
+                .await;
+                let recap = c.get("/reservations/recapitulatif").await;
+                let Some(key) = recap.input_value("cle") else {
+                    return (identifiant.clone(), 0);
+                };
+                let token = recap.csrf().unwrap();
+                // Each family submits twice, as an impatient double click would.
+                let (mut tab1, mut tab2) = (
+                    app.client_with(c.cookie.clone()),
+                    app.client_with(c.cookie.clone()),
+                );
+                let fields = [("_csrf", token.as_str()), ("cle", key.as_str())];
+                let (first, second) = tokio::join!(
+                    tab1.post("/reservations/confirmer", &fields),
+                    tab2.post("/reservations/confirmer", &fields)
+                );
+                assert_eq!(first.location(), second.location());
+                let booked: u32 = first
+                    .location()
+                    .split("reservations=")
+                    .nth(1)
+                    .unwrap()
+                    .split('&')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                (identifiant.clone(), booked)
+            }
+        });
     let results = futures_util::future::join_all(journeys).await;
     let expected: u32 = results.iter().map(|(_, n)| n).sum();
     assert!(expected > 0, "the families booked something");
-    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'").fetch_one(app.db().reader()).await.unwrap();
-    assert_eq!(recorded, i64::from(expected), "every request recorded, none twice");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        i64::from(expected),
+        "every request recorded, none twice"
+    );
     let distinct: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT child_id, activity_id, day FROM reservation_requests WHERE confirmation_key <> 'demo') d")
         .fetch_one(app.db().reader())
         .await
@@ -436,13 +752,28 @@ async fn a_private_calendar_feed_lists_the_accepted_days() {
     let ids = martin_ids(&app).await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
-    c.get("/reservations/suivi").await.assert_contains("Ajouter les jours acceptés de Léa à votre agenda");
-    let page = c.get(&format!("/reservations/agenda?enfant={}", ids.lea)).await;
-    let start = page.body.find("https://famille.carteville.example/agenda/").expect("the feed's address");
+    c.get("/reservations/suivi")
+        .await
+        .assert_contains("Ajouter les jours acceptés de Léa à votre agenda");
+    let page = c
+        .get(&format!("/reservations/agenda?enfant={}", ids.lea))
+        .await;
+    let start = page
+        .body
+        .find("https://famille.carteville.example/agenda/")
+        .expect("the feed's address");
     let address = page.body[start..].split('"').next().unwrap().to_owned();
-    let path = address.strip_prefix(crate::support::PUBLIC_URL).unwrap().to_owned();
+    let path = address
+        .strip_prefix(crate::support::PUBLIC_URL)
+        .unwrap()
+        .to_owned();
     // The same address each time.
-    assert!(c.get(&format!("/reservations/agenda?enfant={}", ids.lea)).await.body.contains(&address));
+    assert!(
+        c.get(&format!("/reservations/agenda?enfant={}", ids.lea))
+            .await
+            .body
+            .contains(&address)
+    );
     let feed = app.get(&path).await;
     assert_eq!(feed.status, StatusCode::OK);
     assert!(feed.header("content-type").starts_with("text/calendar"));
@@ -450,13 +781,20 @@ async fn a_private_calendar_feed_lists_the_accepted_days() {
     assert!(feed.body.contains("APS MATIN — Léa"), "{}", feed.body);
     assert!(feed.body.contains("TZID=Europe/Paris"));
     assert!(!feed.body.contains("Hugo"), "only this child's days");
-    assert_eq!(app.get("/agenda/inconnu.ics").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/agenda/inconnu.ics").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
     let app = TestApp::with_demo().await;
-    app.exec("UPDATE structures SET processing_mode = 'immediat' WHERE slug = 'carteville'", &[]).await;
+    app.exec(
+        "UPDATE structures SET processing_mode = 'immediat' WHERE slug = 'carteville'",
+        &[],
+    )
+    .await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
@@ -464,9 +802,20 @@ async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
     act(&mut c, &ids, &month, ("basculer", &bookable[0].0)).await;
     let recap = c.get("/reservations/recapitulatif").await;
     let (key, token) = (recap.input_value("cle").unwrap(), recap.csrf().unwrap());
-    let done = c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await;
-    assert!(done.location().ends_with("&traitees=1"), "{}", done.location());
-    c.get(done.location()).await.assert_contains("Elles ont déjà été traitées");
+    let done = c
+        .post(
+            "/reservations/confirmer",
+            &[("_csrf", &token), ("cle", &key)],
+        )
+        .await;
+    assert!(
+        done.location().ends_with("&traitees=1"),
+        "{}",
+        done.location()
+    );
+    c.get(done.location())
+        .await
+        .assert_contains("Elles ont déjà été traitées");
     let state: String = sqlx::query_scalar(
         "SELECT r.state FROM reservations r JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
          WHERE c.first_name = 'Léa' AND a.name = 'APS MATIN' AND r.day = $1",
@@ -476,7 +825,11 @@ async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
     .await
     .unwrap();
     assert_eq!(state, "acceptee");
-    assert!(!app.mails_matching("claire.martin@example.fr", "RESERVATIONS ACCEPTEES").await.is_empty());
+    assert!(
+        !app.mails_matching("claire.martin@example.fr", "RESERVATIONS ACCEPTEES")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -486,32 +839,71 @@ async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
     let mut c = app.client();
     c.login("martin", "Martin-Demo-2026!").await;
     let month = app.today().strftime("%Y-%m").to_string();
-    for (name, value) in [("basculer", "9999-12-31"), ("semaine", "-009999-01-01"), ("basculer", "2027-02-30")] {
+    for (name, value) in [
+        ("basculer", "9999-12-31"),
+        ("semaine", "-009999-01-01"),
+        ("basculer", "2027-02-30"),
+    ] {
         let page = act(&mut c, &ids, &month, (name, value)).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{name}={value}");
     }
-    assert_eq!(act(&mut c, &ids, "9999-12", ("tout_le_mois", "1")).await.status, StatusCode::BAD_REQUEST);
-    let far = c.get(&format!("/reservations/jour?enfant={}&date=9999-12-31", ids.lea)).await;
+    assert_eq!(
+        act(&mut c, &ids, "9999-12", ("tout_le_mois", "1"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let far = c
+        .get(&format!(
+            "/reservations/jour?enfant={}&date=9999-12-31",
+            ids.lea
+        ))
+        .await;
     assert_eq!(far.status, StatusCode::BAD_REQUEST);
     // A month out of range shows the current month rather than failing.
-    assert_eq!(c.get(&format!("/reservations?enfant={}&activite={}&mois=9999-12", ids.lea, ids.aps_matin)).await.status, StatusCode::OK);
+    assert_eq!(
+        c.get(&format!(
+            "/reservations?enfant={}&activite={}&mois=9999-12",
+            ids.lea, ids.aps_matin
+        ))
+        .await
+        .status,
+        StatusCode::OK
+    );
 }
 
 /// Changes one day from the calendar at `page`, then confirms the récapitulatif.
 async fn toggle_and_confirm(c: &mut Client<'_>, page: &str, fields: &[(&str, &str)]) {
-    c.post_signed(page, "/reservations/calendrier", fields).await;
+    c.post_signed(page, "/reservations/calendrier", fields)
+        .await;
     let recap = c.get("/reservations/recapitulatif").await;
     let (token, key) = (recap.csrf().unwrap(), recap.input_value("cle").unwrap());
-    assert!(c.post("/reservations/confirmer", &[("_csrf", &token), ("cle", &key)]).await.location().starts_with("/reservations/confirmation"));
+    assert!(
+        c.post(
+            "/reservations/confirmer",
+            &[("_csrf", &token), ("cle", &key)]
+        )
+        .await
+        .location()
+        .starts_with("/reservations/confirmation")
+    );
 }
 
 /// The places a calendar announces for `day` (« 1 place », « complet — liste d'attente »).
 fn places_left(page: &Page, day: &str) -> i64 {
-    let (_, label) = clickable_days(page).into_iter().find(|(d, _)| d == day).unwrap_or_else(|| panic!("{day} not offered"));
+    let (_, label) = clickable_days(page)
+        .into_iter()
+        .find(|(d, _)| d == day)
+        .unwrap_or_else(|| panic!("{day} not offered"));
     if label.ends_with("complet — liste d'attente") {
         return 0;
     }
-    label.rsplit(", ").next().and_then(|p| p.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no places in {label:?}"))
+    label
+        .rsplit(", ")
+        .next()
+        .and_then(|p| p.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no places in {label:?}"))
 }
 
 #[tokio::test]
@@ -520,7 +912,12 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     let mut c = app.client();
     c.onboard_dupont().await;
     let db = app.db();
-    let id = |sql: &'static str| async move { sqlx::query_scalar::<_, String>(sql).fetch_one(db.reader()).await.unwrap() };
+    let id = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_one(db.reader())
+            .await
+            .unwrap()
+    };
     let (amalia, paolo, mercredi) = (
         id("SELECT public_id FROM children WHERE first_name = 'Amalia'").await,
         id("SELECT public_id FROM children WHERE first_name = 'Paolo'").await,
@@ -530,9 +927,18 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     let today = app.today();
     let mut found = None;
     for offset in 0..3 {
-        let month = (today.first_of_month() + jiff::ToSpan::months(offset)).strftime("%Y-%m").to_string();
-        let page = c.get(&format!("/reservations?enfant={amalia}&activite={mercredi}&mois={month}")).await;
-        if let Some((d, _)) = clickable_days(&page).into_iter().find(|(_, a)| a.contains(", réservable")) {
+        let month = (today.first_of_month() + jiff::ToSpan::months(offset))
+            .strftime("%Y-%m")
+            .to_string();
+        let page = c
+            .get(&format!(
+                "/reservations?enfant={amalia}&activite={mercredi}&mois={month}"
+            ))
+            .await;
+        if let Some((d, _)) = clickable_days(&page)
+            .into_iter()
+            .find(|(_, a)| a.contains(", réservable"))
+        {
             found = Some((month, d));
             break;
         }
@@ -549,14 +955,25 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     // Paolo asks for the day: one place fewer at once; he changes his mind before the run
     // (the place comes back), asks again, and the place stays taken once decided.
     let paolo_page = format!("/reservations?enfant={paolo}&activite={mercredi}&mois={month}");
-    let toggle = [("enfant", paolo.as_str()), ("activite", &mercredi), ("mois", &month), ("basculer", &day)];
+    let toggle = [
+        ("enfant", paolo.as_str()),
+        ("activite", &mercredi),
+        ("mois", &month),
+        ("basculer", &day),
+    ];
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
-    ribambelle_store::processing::run(app.db(), &app.state.clock, ribambelle_store::processing::RunScope::Everywhere).await.unwrap();
+    ribambelle_store::processing::run(
+        app.db(),
+        &app.state.clock,
+        ribambelle_store::processing::RunScope::Everywhere,
+    )
+    .await
+    .unwrap();
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
     // The day's counters say the same as the reservations' states.
     let (counted, states): (i64, i64) = sqlx::query_as(

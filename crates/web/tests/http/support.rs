@@ -32,19 +32,29 @@ pub struct TestApp {
 
 /// Cheap hashing parameters: the tests check behaviour, not Argon2's cost.
 pub fn test_hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
+    PasswordHashing::new(HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap()
 }
 
 /// The portal as `serve --demo` configures it: the demo's régies pay on the simulated bank.
 fn demo_config() -> WebConfig {
-    WebConfig { simulated_bank: true, ..WebConfig::new(PUBLIC_URL) }
+    WebConfig {
+        simulated_bank: true,
+        ..WebConfig::new(PUBLIC_URL)
+    }
 }
 
 impl TestApp {
     pub async fn with_demo() -> TestApp {
         let db = TestDb::new().await;
         let clock = ribambelle_testkit::clock();
-        ribambelle_store::demo::load(&db.db, &test_hashing(), &clock).await.unwrap();
+        ribambelle_store::demo::load(&db.db, &test_hashing(), &clock)
+            .await
+            .unwrap();
         Self::on(db, clock)
     }
 
@@ -52,7 +62,9 @@ impl TestApp {
     pub async fn with_demo_configured(configure: impl FnOnce(&mut WebConfig)) -> TestApp {
         let db = TestDb::new().await;
         let clock = ribambelle_testkit::clock();
-        ribambelle_store::demo::load(&db.db, &test_hashing(), &clock).await.unwrap();
+        ribambelle_store::demo::load(&db.db, &test_hashing(), &clock)
+            .await
+            .unwrap();
         let mut config = demo_config();
         configure(&mut config);
         Self::configured(db, clock, config)
@@ -70,7 +82,12 @@ impl TestApp {
         let files = tempfile::tempdir().unwrap();
         let store = ribambelle_store::pieces::FileStore::local(files.path()).unwrap();
         let state = AppState::new(db.db.clone(), config, test_hashing(), store, clock);
-        TestApp { router: ribambelle_web::router(state.clone()), state, _db: db, _files: files }
+        TestApp {
+            router: ribambelle_web::router(state.clone()),
+            state,
+            _db: db,
+            _files: files,
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -92,9 +109,17 @@ impl TestApp {
     /// tests' days are found from the calendar, whatever the date they run at.
     pub async fn next_opening(&self, activity: &str, day: Date) -> Date {
         let (id, structure): (i64, i64) =
-            sqlx::query_as("SELECT id, structure_id FROM activities WHERE name = $1").bind(activity).fetch_one(self.db().reader()).await.unwrap();
-        let activity = ribambelle_store::bookings::activity_by_id(self.db(), id).await.unwrap();
-        let calendar = ribambelle_store::bookings::school_calendar(self.db(), structure).await.unwrap();
+            sqlx::query_as("SELECT id, structure_id FROM activities WHERE name = $1")
+                .bind(activity)
+                .fetch_one(self.db().reader())
+                .await
+                .unwrap();
+        let activity = ribambelle_store::bookings::activity_by_id(self.db(), id)
+            .await
+            .unwrap();
+        let calendar = ribambelle_store::bookings::school_calendar(self.db(), structure)
+            .await
+            .unwrap();
         (1..=120)
             .map(|n| day + jiff::ToSpan::days(n))
             .find(|d| activity.rules.is_open(*d, &calendar))
@@ -125,7 +150,12 @@ impl TestApp {
                 .unwrap();
         }
         let mut client = self.client();
-        let signed = client.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", login)]).await;
+        let signed = client
+            .post(
+                "/gestion/connexion",
+                &[("identifiant", login), ("mot_de_passe", login)],
+            )
+            .await;
         assert_eq!(signed.location(), "/gestion", "{login} signs in");
         client
     }
@@ -139,7 +169,12 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
     }
 
     /// A browser: keeps the session cookie, comes from its own network address.
@@ -149,20 +184,34 @@ impl TestApp {
 
     /// Another tab of the same browser: the same session cookie.
     pub fn client_with(&self, cookie: Option<String>) -> Client<'_> {
-        Client { app: self, cookie, waiting_ticket: None, address: "192.0.2.10:50000".parse().unwrap() }
+        Client {
+            app: self,
+            cookie,
+            waiting_ticket: None,
+            address: "192.0.2.10:50000".parse().unwrap(),
+        }
     }
 
     pub fn client_from(&self, address: &str) -> Client<'_> {
-        Client { app: self, cookie: None, waiting_ticket: None, address: format!("{address}:50000").parse().unwrap() }
+        Client {
+            app: self,
+            cookie: None,
+            waiting_ticket: None,
+            address: format!("{address}:50000").parse().unwrap(),
+        }
     }
 
     /// The number of mails in the outbox whose recipients and body contain `needle`.
     pub async fn mails_matching(&self, recipient: &str, needle: &str) -> Vec<String> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT recipients, body_text FROM outbox ORDER BY id")
-            .fetch_all(self.db().reader())
-            .await
-            .unwrap();
-        rows.into_iter().filter(|(to, body)| to.contains(recipient) && body.contains(needle)).map(|(_, b)| b).collect()
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT recipients, body_text FROM outbox ORDER BY id")
+                .fetch_all(self.db().reader())
+                .await
+                .unwrap();
+        rows.into_iter()
+            .filter(|(to, body)| to.contains(recipient) && body.contains(needle))
+            .map(|(_, b)| b)
+            .collect()
     }
 
     pub async fn exec(&self, sql: &'static str, binds: &[&str]) {
@@ -190,8 +239,16 @@ impl Client<'_> {
 
     fn request(&self, method: &str, path: &str, body: Body, form: bool) -> Request<Body> {
         let mut builder = Request::builder().method(method).uri(path);
-        let mut cookies: Vec<String> = self.cookie.iter().map(|c| format!("{COOKIE}={c}")).collect();
-        cookies.extend(self.waiting_ticket.iter().map(|t| format!("{WAITING_COOKIE}={t}")));
+        let mut cookies: Vec<String> = self
+            .cookie
+            .iter()
+            .map(|c| format!("{COOKIE}={c}"))
+            .collect();
+        cookies.extend(
+            self.waiting_ticket
+                .iter()
+                .map(|t| format!("{WAITING_COOKIE}={t}")),
+        );
         if !cookies.is_empty() {
             builder = builder.header(header::COOKIE, cookies.join("; "));
         }
@@ -209,11 +266,19 @@ impl Client<'_> {
             let value = value.to_str().unwrap();
             if let Some(rest) = value.strip_prefix(&format!("{COOKIE}=")) {
                 let token = rest.split(';').next().unwrap_or("");
-                self.cookie = if token.is_empty() { None } else { Some(token.to_owned()) };
+                self.cookie = if token.is_empty() {
+                    None
+                } else {
+                    Some(token.to_owned())
+                };
             }
             if let Some(rest) = value.strip_prefix(&format!("{WAITING_COOKIE}=")) {
                 let ticket = rest.split(';').next().unwrap_or("");
-                self.waiting_ticket = if ticket.is_empty() { None } else { Some(ticket.to_owned()) };
+                self.waiting_ticket = if ticket.is_empty() {
+                    None
+                } else {
+                    Some(ticket.to_owned())
+                };
             }
         }
         page
@@ -233,39 +298,68 @@ impl Client<'_> {
     /// Posts a body of any type (a `multipart/form-data` upload, say).
     pub async fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
         let mut request = self.request("POST", path, Body::from(body), false);
-        request.headers_mut().insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+        request
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type.parse().unwrap());
         self.send(request).await
     }
 
     /// Posts a form of a signed-in page with the page's anti-forgery token.
-    pub async fn post_signed(&mut self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub async fn post_signed(
+        &mut self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
         let page = self.get(form_page).await;
-        let token = page.csrf().unwrap_or_else(|| panic!("no anti-forgery token on {form_page}: {}", page.body));
+        let token = page
+            .csrf()
+            .unwrap_or_else(|| panic!("no anti-forgery token on {form_page}: {}", page.body));
         let mut all = vec![("_csrf", token.as_str())];
         all.extend_from_slice(fields);
         self.post(path, &all).await
     }
 
     pub async fn login(&mut self, identifiant: &str, password: &str) -> Page {
-        self.post("/connexion", &[("identifiant", identifiant), ("mot_de_passe", password)]).await
+        self.post(
+            "/connexion",
+            &[("identifiant", identifiant), ("mot_de_passe", password)],
+        )
+        .await
     }
 
     /// The back office's login form, posted.
     pub async fn staff_login(&mut self, login: &str, password: &str) -> Page {
-        self.post("/gestion/connexion", &[("identifiant", login), ("mot_de_passe", password)]).await
+        self.post(
+            "/gestion/connexion",
+            &[("identifiant", login), ("mot_de_passe", password)],
+        )
+        .await
     }
 
     /// DUPONT through the whole first login: own password, texts, both règlements.
     pub async fn onboard_dupont(&mut self) {
-        assert_eq!(self.login("dupont", "bienvenue").await.location(), "/premiere-connexion");
-        let saved = self.post_signed("/premiere-connexion", "/premiere-connexion", &[("nouveau", STRONG), ("confirmation", STRONG)]).await;
+        assert_eq!(
+            self.login("dupont", "bienvenue").await.location(),
+            "/premiere-connexion"
+        );
+        let saved = self
+            .post_signed(
+                "/premiere-connexion",
+                "/premiere-connexion",
+                &[("nouveau", STRONG), ("confirmation", STRONG)],
+            )
+            .await;
         assert_eq!(saved.location(), "/premiere-connexion/enregistre");
         let conditions = self.get("/conditions").await;
         let boxes: Vec<String> = conditions.input_names("texte_");
         let token = conditions.csrf().unwrap();
         let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         fields.extend(boxes.iter().map(|b| (b.as_str(), "oui")));
-        assert_eq!(self.post("/conditions", &fields).await.location(), "/reglement-interieur");
+        assert_eq!(
+            self.post("/conditions", &fields).await.location(),
+            "/reglement-interieur"
+        );
         for _ in 0..2 {
             let first = self.get("/reglement-interieur").await;
             if first.location() == "/accueil" {
@@ -279,7 +373,10 @@ impl Client<'_> {
     pub async fn sign_reglement(&mut self, child_page: &str) -> Page {
         let page = self.get(child_page).await;
         let text = page.input_value("texte").expect("a règlement to sign");
-        let (date, time) = (page.input_value("date").unwrap(), page.input_value("heure").unwrap());
+        let (date, time) = (
+            page.input_value("date").unwrap(),
+            page.input_value("heure").unwrap(),
+        );
         let token = page.csrf().unwrap();
         let fields = [
             ("_csrf", token.as_str()),
@@ -305,7 +402,9 @@ fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -323,7 +422,10 @@ pub struct Page {
 
 impl Page {
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     pub fn location(&self) -> &str {
@@ -332,7 +434,12 @@ impl Page {
 
     /// The page's text with the template engine's escapes undone, as a reader sees it.
     pub fn text(&self) -> String {
-        self.body.replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        self.body
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
     }
 
     #[track_caller]

@@ -23,7 +23,10 @@ use ribambelle_domain::{
 };
 use ribambelle_store::{
     bookings,
-    catalog_admin::{self, ActivityDetails, ActivitySettings, BookingWindow, Closure, ClosureAdded, Saved, WalletChoice, WalletPick},
+    catalog_admin::{
+        self, ActivityDetails, ActivitySettings, BookingWindow, Closure, ClosureAdded, Saved,
+        WalletChoice, WalletPick,
+    },
     portal::StructureSummary,
 };
 use serde::Deserialize;
@@ -115,9 +118,14 @@ impl ActivityForm {
 
     fn of(s: &ActivitySettings, periods: &[HolidayPeriod]) -> Self {
         let sorted = catalog_admin::sorted_prices(&s.prices);
-        let mut brackets: Vec<(String, String)> =
-            sorted.iter().filter_map(|b| Some((b.qf_max?.to_string(), price_text(b.price)))).collect();
-        brackets.extend(std::iter::repeat_n((String::new(), String::new()), BLANK_PRICE_ROWS));
+        let mut brackets: Vec<(String, String)> = sorted
+            .iter()
+            .filter_map(|b| Some((b.qf_max?.to_string(), price_text(b.price))))
+            .collect();
+        brackets.extend(std::iter::repeat_n(
+            (String::new(), String::new()),
+            BLANK_PRICE_ROWS,
+        ));
         ActivityForm {
             name: s.name.clone(),
             wallet: match &s.wallet {
@@ -127,7 +135,12 @@ impl ActivityForm {
             new_wallet: String::new(),
             new_wallet_mode: "facturation".to_owned(),
             period: s.schedule.period_kind.as_str().to_owned(),
-            weekdays: s.schedule.weekdays.iter().map(|w| w.to_monday_one_offset().to_string()).collect(),
+            weekdays: s
+                .schedule
+                .weekdays
+                .iter()
+                .map(|w| w.to_monday_one_offset().to_string())
+                .collect(),
             start: catalog_admin::hour(s.start_time),
             end: catalog_admin::hour(s.end_time),
             capacity: s.capacity.map(|c| c.to_string()).unwrap_or_default(),
@@ -135,18 +148,39 @@ impl ActivityForm {
             deadline_time: catalog_admin::hour(s.deadline.time),
             deadline_weeks: s.deadline.weeks_before.to_string(),
             brackets,
-            top_price: sorted.iter().find(|b| b.qf_max.is_none()).map(|b| price_text(b.price)).unwrap_or_default(),
+            top_price: sorted
+                .iter()
+                .find(|b| b.qf_max.is_none())
+                .map(|b| price_text(b.price))
+                .unwrap_or_default(),
             windows: window_rows(periods, &s.windows),
         }
     }
 
     /// The form as posted: repeated fields (weekdays, price rows) come as several pairs.
     fn posted(fields: &[(String, String)], periods: &[HolidayPeriod]) -> Self {
-        let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        let all = |name: &str| fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        let one = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let all = |name: &str| {
+            fields
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+        };
         let (qf, prices) = (all("qf"), all("tarif"));
         let brackets = (0..qf.len().max(prices.len()))
-            .map(|i| (qf.get(i).cloned().unwrap_or_default(), prices.get(i).cloned().unwrap_or_default()))
+            .map(|i| {
+                (
+                    qf.get(i).cloned().unwrap_or_default(),
+                    prices.get(i).cloned().unwrap_or_default(),
+                )
+            })
             .collect();
         let mut windows = window_rows(periods, &[]);
         for w in &mut windows {
@@ -180,7 +214,10 @@ fn window_rows(periods: &[HolidayPeriod], saved: &[BookingWindow]) -> Vec<Window
     periods
         .iter()
         .map(|p| {
-            let window = saved.iter().find(|w| w.window.first_day == p.first_day).map(|w| &w.window);
+            let window = saved
+                .iter()
+                .find(|w| w.window.first_day == p.first_day)
+                .map(|w| &w.window);
             let moment = |at: Option<jiff::Timestamp>| {
                 at.map(|t| {
                     let local = t.to_zoned_datetime(paris());
@@ -190,20 +227,36 @@ fn window_rows(periods: &[HolidayPeriod], saved: &[BookingWindow]) -> Vec<Window
             };
             let (opens, opens_time) = moment(window.map(|w| w.opens_at));
             let (closes, closes_time) = moment(window.map(|w| w.closes_at));
-            WindowRow { key: iso_date(p.first_day), name: p.name.clone(), first_day: p.first_day, last_day: p.last_day, opens, opens_time, closes, closes_time }
+            WindowRow {
+                key: iso_date(p.first_day),
+                name: p.name.clone(),
+                first_day: p.first_day,
+                last_day: p.last_day,
+                opens,
+                opens_time,
+                closes,
+                closes_time,
+            }
         })
         .collect()
 }
 
 /// The holiday periods of the structure's zone the form offers: those of the coming
 /// year, and any the activity already has a window for.
-async fn holiday_periods(state: &AppState, structure_id: i64, saved: &[BookingWindow]) -> Result<Vec<HolidayPeriod>, AppError> {
+async fn holiday_periods(
+    state: &AppState,
+    structure_id: i64,
+    saved: &[BookingWindow],
+) -> Result<Vec<HolidayPeriod>, AppError> {
     let calendar = bookings::school_calendar(&state.db, structure_id).await?;
     let today = state.clock.today();
     let mut periods: Vec<HolidayPeriod> = calendar
         .periods()
         .iter()
-        .filter(|p| (p.last_day >= today && p.first_day <= today + 365.days()) || saved.iter().any(|w| w.window.first_day == p.first_day))
+        .filter(|p| {
+            (p.last_day >= today && p.first_day <= today + 365.days())
+                || saved.iter().any(|w| w.window.first_day == p.first_day)
+        })
         .cloned()
         .collect();
     periods.sort_by_key(|p| p.first_day);
@@ -218,29 +271,56 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
     let mut errors = FormErrors::default();
     errors.require("nom", &form.name, "le nom de l'activité", 60);
     let wallet = if form.wallet == "nouveau" {
-        errors.require("nouveau_nom", &form.new_wallet, "le nom du nouveau porte-monnaie", 60);
+        errors.require(
+            "nouveau_nom",
+            &form.new_wallet,
+            "le nom du nouveau porte-monnaie",
+            60,
+        );
         let prepaid = match form.new_wallet_mode.as_str() {
             "prepaiement" => Some(true),
             "facturation" => Some(false),
             _ => {
-                errors.add("nouveau_mode", "Choisissez le mode du nouveau porte-monnaie : facturation ou prépaiement.");
+                errors.add(
+                    "nouveau_mode",
+                    "Choisissez le mode du nouveau porte-monnaie : facturation ou prépaiement.",
+                );
                 None
             }
         };
-        prepaid.map(|prepaid| WalletPick::New { name: form.new_wallet.trim().to_owned(), prepaid })
+        prepaid.map(|prepaid| WalletPick::New {
+            name: form.new_wallet.trim().to_owned(),
+            prepaid,
+        })
     } else {
-        let found = wallets.iter().find(|w| w.id.to_string() == form.wallet).map(|w| WalletPick::Existing(w.id));
+        let found = wallets
+            .iter()
+            .find(|w| w.id.to_string() == form.wallet)
+            .map(|w| WalletPick::Existing(w.id));
         if found.is_none() {
-            errors.add("porte_monnaie", "Choisissez le porte-monnaie de l'activité, ou « Nouveau porte-monnaie ».");
+            errors.add(
+                "porte_monnaie",
+                "Choisissez le porte-monnaie de l'activité, ou « Nouveau porte-monnaie ».",
+            );
         }
         found
     };
     let period_kind = form.period.parse::<PeriodKind>().ok();
     if period_kind.is_none() {
-        errors.add("periode", "Choisissez si l'activité a lieu en période scolaire ou pendant les vacances.");
+        errors.add(
+            "periode",
+            "Choisissez si l'activité a lieu en période scolaire ou pendant les vacances.",
+        );
     }
-    let weekdays: Option<Vec<Weekday>> =
-        form.weekdays.iter().map(|d| d.parse::<i8>().ok().and_then(|n| Weekday::from_monday_one_offset(n).ok())).collect();
+    let weekdays: Option<Vec<Weekday>> = form
+        .weekdays
+        .iter()
+        .map(|d| {
+            d.parse::<i8>()
+                .ok()
+                .and_then(|n| Weekday::from_monday_one_offset(n).ok())
+        })
+        .collect();
     let weekdays = weekdays.filter(|w| !w.is_empty()).map(|mut w| {
         w.sort_by_key(|d| d.to_monday_one_offset());
         w.dedup();
@@ -256,53 +336,101 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
     }
     match (start, end) {
         (_, None) => errors.add("fin", TIME_MESSAGE),
-        (Some(s), Some(e)) if e <= s => errors.add("fin", "L'heure de fin doit venir après l'heure de début."),
+        (Some(s), Some(e)) if e <= s => {
+            errors.add("fin", "L'heure de fin doit venir après l'heure de début.")
+        }
         _ => {}
     }
     let capacity = match form.capacity.trim() {
         "" => Some(None),
-        text => text.parse::<i64>().ok().filter(|c| (1..=MAX_CAPACITY).contains(c)).map(Some),
+        text => text
+            .parse::<i64>()
+            .ok()
+            .filter(|c| (1..=MAX_CAPACITY).contains(c))
+            .map(Some),
     };
     if capacity.is_none() {
         errors.add("capacite", format!("Saisissez un nombre de places entre 1 et {MAX_CAPACITY}, ou laissez vide pour ne pas limiter."));
     }
-    let deadline_day = form.deadline_day.parse::<i8>().ok().and_then(|n| Weekday::from_monday_one_offset(n).ok());
+    let deadline_day = form
+        .deadline_day
+        .parse::<i8>()
+        .ok()
+        .and_then(|n| Weekday::from_monday_one_offset(n).ok());
     if deadline_day.is_none() {
         errors.add("limite_jour", "Choisissez le jour de la date limite.");
     }
     // The minute typed is included: « jeudi 23:59 » closes at 23:59:59.
-    let deadline_time = parse_hour(&form.deadline_time).and_then(|t| Time::new(t.hour(), t.minute(), 59, 0).ok());
+    let deadline_time =
+        parse_hour(&form.deadline_time).and_then(|t| Time::new(t.hour(), t.minute(), 59, 0).ok());
     if deadline_time.is_none() {
         errors.add("limite_heure", TIME_MESSAGE);
     }
-    let weeks_before = form.deadline_weeks.trim().parse::<i64>().ok().filter(|w| (1..=MAX_WEEKS_BEFORE).contains(w));
+    let weeks_before = form
+        .deadline_weeks
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|w| (1..=MAX_WEEKS_BEFORE).contains(w));
     if weeks_before.is_none() {
-        errors.add("limite_semaines", format!("Saisissez un nombre de semaines entre 1 et {MAX_WEEKS_BEFORE}."));
+        errors.add(
+            "limite_semaines",
+            format!("Saisissez un nombre de semaines entre 1 et {MAX_WEEKS_BEFORE}."),
+        );
     }
     let prices = checked_prices(form, &mut errors);
-    let windows = if period_kind == Some(PeriodKind::Vacances) { checked_windows(&form.windows, &mut errors) } else { Vec::new() };
-    match (wallet, period_kind, weekdays, start, end, capacity, deadline_day, deadline_time, weeks_before) {
-        (Some(wallet), Some(period_kind), Some(weekdays), Some(start_time), Some(end_time), Some(capacity), Some(weekday), Some(time), Some(weeks_before))
-            if errors.is_empty() =>
-        {
-            Ok(ActivitySettings {
-                name: form.name.trim().to_owned(),
-                wallet,
-                schedule: Schedule { period_kind, weekdays },
-                start_time,
-                end_time,
-                capacity,
-                deadline: Deadline { weekday, time, weeks_before },
-                prices,
-                windows,
-            })
-        }
+    let windows = if period_kind == Some(PeriodKind::Vacances) {
+        checked_windows(&form.windows, &mut errors)
+    } else {
+        Vec::new()
+    };
+    match (
+        wallet,
+        period_kind,
+        weekdays,
+        start,
+        end,
+        capacity,
+        deadline_day,
+        deadline_time,
+        weeks_before,
+    ) {
+        (
+            Some(wallet),
+            Some(period_kind),
+            Some(weekdays),
+            Some(start_time),
+            Some(end_time),
+            Some(capacity),
+            Some(weekday),
+            Some(time),
+            Some(weeks_before),
+        ) if errors.is_empty() => Ok(ActivitySettings {
+            name: form.name.trim().to_owned(),
+            wallet,
+            schedule: Schedule {
+                period_kind,
+                weekdays,
+            },
+            start_time,
+            end_time,
+            capacity,
+            deadline: Deadline {
+                weekday,
+                time,
+                weeks_before,
+            },
+            prices,
+            windows,
+        }),
         _ => Err(errors),
     }
 }
 
 fn checked_price(text: &str) -> Option<Cents> {
-    parse_euros(text).ok().filter(|c| c.0 >= 0 && c.0 <= 100_000)
+    parse_euros(text)
+        .ok()
+        .filter(|c| c.0 >= 0 && c.0 <= 100_000)
 }
 
 const PRICE_MESSAGE: &str = "Saisissez un tarif en euros, par exemple 4,50 (au plus 1 000 €).";
@@ -317,10 +445,14 @@ fn checked_prices(form: &ActivityForm, errors: &mut FormErrors) -> Vec<PriceBrac
         }
         let max = qf.trim().parse::<i64>().ok().filter(|q| *q >= 0);
         match max {
-            None => errors.add(format!("qf-{i}"), "Saisissez le quotient familial maximum de la tranche (un nombre entier)."),
-            Some(m) if previous.is_some_and(|p| m <= p) => {
-                errors.add(format!("qf-{i}"), "Rangez les tranches par quotient croissant, sans doublon.")
-            }
+            None => errors.add(
+                format!("qf-{i}"),
+                "Saisissez le quotient familial maximum de la tranche (un nombre entier).",
+            ),
+            Some(m) if previous.is_some_and(|p| m <= p) => errors.add(
+                format!("qf-{i}"),
+                "Rangez les tranches par quotient croissant, sans doublon.",
+            ),
             Some(m) => previous = Some(m),
         }
         let cents = checked_price(price);
@@ -328,7 +460,10 @@ fn checked_prices(form: &ActivityForm, errors: &mut FormErrors) -> Vec<PriceBrac
             errors.add(format!("tarif-{i}"), PRICE_MESSAGE);
         }
         if let (Some(qf_max), Some(price)) = (max, cents) {
-            prices.push(PriceBracket { qf_max: Some(qf_max), price });
+            prices.push(PriceBracket {
+                qf_max: Some(qf_max),
+                price,
+            });
         }
     }
     match checked_price(&form.top_price) {
@@ -345,28 +480,56 @@ fn checked_prices(form: &ActivityForm, errors: &mut FormErrors) -> Vec<PriceBrac
 fn checked_windows(rows: &[WindowRow], errors: &mut FormErrors) -> Vec<BookingWindow> {
     let mut windows = Vec::new();
     for w in rows {
-        if [&w.opens, &w.opens_time, &w.closes, &w.closes_time].iter().all(|f| f.trim().is_empty()) {
+        if [&w.opens, &w.opens_time, &w.closes, &w.closes_time]
+            .iter()
+            .all(|f| f.trim().is_empty())
+        {
             continue;
         }
-        let moment = |date: &str, time: &str, default: Time, field: &str, errors: &mut FormErrors| {
-            let day = parse_french_date(date);
-            if day.is_none() {
-                errors.add(format!("{field}-{}", w.key), DATE_MESSAGE);
-            }
-            let time = if time.trim().is_empty() { Some(default) } else { parse_hour(time) };
-            if time.is_none() {
-                errors.add(format!("{field}_heure-{}", w.key), TIME_MESSAGE);
-            }
-            Some(paris_instant(day?, time?))
-        };
-        let opens = moment(&w.opens, &w.opens_time, Time::midnight(), "ouverture", errors);
-        let closes = moment(&w.closes, &w.closes_time, Time::constant(23, 59, 0, 0), "cloture", errors);
+        let moment =
+            |date: &str, time: &str, default: Time, field: &str, errors: &mut FormErrors| {
+                let day = parse_french_date(date);
+                if day.is_none() {
+                    errors.add(format!("{field}-{}", w.key), DATE_MESSAGE);
+                }
+                let time = if time.trim().is_empty() {
+                    Some(default)
+                } else {
+                    parse_hour(time)
+                };
+                if time.is_none() {
+                    errors.add(format!("{field}_heure-{}", w.key), TIME_MESSAGE);
+                }
+                Some(paris_instant(day?, time?))
+            };
+        let opens = moment(
+            &w.opens,
+            &w.opens_time,
+            Time::midnight(),
+            "ouverture",
+            errors,
+        );
+        let closes = moment(
+            &w.closes,
+            &w.closes_time,
+            Time::constant(23, 59, 0, 0),
+            "cloture",
+            errors,
+        );
         match (opens, closes) {
-            (Some(o), Some(c)) if c <= o => errors.add(format!("cloture-{}", w.key), "La clôture des réservations doit venir après leur ouverture."),
+            (Some(o), Some(c)) if c <= o => errors.add(
+                format!("cloture-{}", w.key),
+                "La clôture des réservations doit venir après leur ouverture.",
+            ),
             (Some(opens_at), Some(closes_at)) => windows.push(BookingWindow {
                 holiday_name: w.name.clone(),
                 // The whole closing minute is included, as for the deadline.
-                window: HolidayWindow { first_day: w.first_day, last_day: w.last_day, opens_at, closes_at: closes_at + 59.seconds() },
+                window: HolidayWindow {
+                    first_day: w.first_day,
+                    last_day: w.last_day,
+                    opens_at,
+                    closes_at: closes_at + 59.seconds(),
+                },
             }),
             _ => {}
         }
@@ -414,7 +577,10 @@ impl Notice {
                 s = if n > 1 { "s" } else { "" },
                 v = if n > 1 { "sont" } else { "est" }
             )),
-            (Some("retiree"), _) => Some("La fermeture est retirée : l'activité est de nouveau ouverte ce jour-là.".to_owned()),
+            (Some("retiree"), _) => Some(
+                "La fermeture est retirée : l'activité est de nouveau ouverte ce jour-là."
+                    .to_owned(),
+            ),
             _ => None,
         }
     }
@@ -438,14 +604,24 @@ struct ActivityPage {
 }
 
 /// (value, name) of the weekdays, Monday first.
-const WEEKDAYS: [(&str, &str); 7] =
-    [("1", "lundi"), ("2", "mardi"), ("3", "mercredi"), ("4", "jeudi"), ("5", "vendredi"), ("6", "samedi"), ("7", "dimanche")];
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("1", "lundi"),
+    ("2", "mardi"),
+    ("3", "mercredi"),
+    ("4", "jeudi"),
+    ("5", "vendredi"),
+    ("6", "samedi"),
+    ("7", "dimanche"),
+];
 
 impl ActivityPage {
     fn action(&self) -> String {
         match &self.public_id {
             Some(id) => format!("/gestion/activites/{id}"),
-            None => format!("/gestion/structures/{}/activites/nouvelle", self.structure.slug),
+            None => format!(
+                "/gestion/structures/{}/activites/nouvelle",
+                self.structure.slug
+            ),
         }
     }
 
@@ -480,21 +656,53 @@ impl ActivityPage {
 
     /// (name, label, value) of the hour fields.
     fn hours(&self) -> Vec<(&'static str, &'static str, String)> {
-        vec![("debut", "Heure de début", self.form.start.clone()), ("fin", "Heure de fin", self.form.end.clone())]
+        vec![
+            ("debut", "Heure de début", self.form.start.clone()),
+            ("fin", "Heure de fin", self.form.end.clone()),
+        ]
     }
 
     fn window_fields(&self, w: &WindowRow) -> Vec<WindowField> {
-        let field = |name: &str, column, kind, value: &str| WindowField { key: format!("{name}-{}", w.key), column, kind, value: value.to_owned() };
+        let field = |name: &str, column, kind, value: &str| WindowField {
+            key: format!("{name}-{}", w.key),
+            column,
+            kind,
+            value: value.to_owned(),
+        };
         vec![
-            field("ouverture", "ouverture des réservations, date", "date", &w.opens),
-            field("ouverture_heure", "ouverture des réservations, heure", "time", &w.opens_time),
-            field("cloture", "clôture des réservations, date", "date", &w.closes),
-            field("cloture_heure", "clôture des réservations, heure", "time", &w.closes_time),
+            field(
+                "ouverture",
+                "ouverture des réservations, date",
+                "date",
+                &w.opens,
+            ),
+            field(
+                "ouverture_heure",
+                "ouverture des réservations, heure",
+                "time",
+                &w.opens_time,
+            ),
+            field(
+                "cloture",
+                "clôture des réservations, date",
+                "date",
+                &w.closes,
+            ),
+            field(
+                "cloture_heure",
+                "clôture des réservations, heure",
+                "time",
+                &w.closes_time,
+            ),
         ]
     }
 
     fn period_dates(&self, w: &WindowRow) -> String {
-        format!("du {} au {}", french::long_date(w.first_day), french::long_date(w.last_day))
+        format!(
+            "du {} au {}",
+            french::long_date(w.first_day),
+            french::long_date(w.last_day)
+        )
     }
 
     fn closure_day(&self, c: &Closure) -> String {
@@ -507,10 +715,23 @@ impl ActivityPage {
 
     /// Every message of the form with the field it belongs to, for the summary on top.
     fn summary(&self) -> Vec<(String, String)> {
-        let mut keys: Vec<String> = ["nom", "porte_monnaie", "nouveau_nom", "nouveau_mode", "periode", "jours", "debut", "fin", "capacite", "limite_jour", "limite_heure", "limite_semaines"]
-            .iter()
-            .map(|k| (*k).to_owned())
-            .collect();
+        let mut keys: Vec<String> = [
+            "nom",
+            "porte_monnaie",
+            "nouveau_nom",
+            "nouveau_mode",
+            "periode",
+            "jours",
+            "debut",
+            "fin",
+            "capacite",
+            "limite_jour",
+            "limite_heure",
+            "limite_semaines",
+        ]
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect();
         for i in 0..self.form.brackets.len() {
             keys.push(format!("qf-{i}"));
             keys.push(format!("tarif-{i}"));
@@ -521,7 +742,9 @@ impl ActivityPage {
                 keys.push(format!("{kind}-{}", w.key));
             }
         }
-        keys.into_iter().filter_map(|k| self.errors.get(&k).map(|m| (k.clone(), m.to_owned()))).collect()
+        keys.into_iter()
+            .filter_map(|k| self.errors.get(&k).map(|m| (k.clone(), m.to_owned())))
+            .collect()
     }
 }
 
@@ -535,14 +758,32 @@ struct PageParts {
 
 impl PageParts {
     fn form(form: ActivityForm, errors: FormErrors) -> Self {
-        PageParts { form, errors, closure_form: ClosureForm::default(), closure_errors: FormErrors::default(), notice: None }
+        PageParts {
+            form,
+            errors,
+            closure_form: ClosureForm::default(),
+            closure_errors: FormErrors::default(),
+            notice: None,
+        }
     }
 }
 
-async fn render(state: &AppState, staff: &Staff, structure: StructureSummary, details: Option<&ActivityDetails>, parts: PageParts) -> Result<Html<String>, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    structure: StructureSummary,
+    details: Option<&ActivityDetails>,
+    parts: PageParts,
+) -> Result<Html<String>, AppError> {
     let (title, path) = match details {
-        Some(d) => (format!("{} — {}", d.activity.name, structure.name), format!("/gestion/activites/{}", d.activity.public_id)),
-        None => (format!("Nouvelle activité — {}", structure.name), format!("/gestion/structures/{}/activites/nouvelle", structure.slug)),
+        Some(d) => (
+            format!("{} — {}", d.activity.name, structure.name),
+            format!("/gestion/activites/{}", d.activity.public_id),
+        ),
+        None => (
+            format!("Nouvelle activité — {}", structure.name),
+            format!("/gestion/structures/{}/activites/nouvelle", structure.slug),
+        ),
     };
     let page = ActivityPage {
         layout: layout(state, staff, Gestion::Activites, title, &path).await?,
@@ -561,17 +802,38 @@ async fn render(state: &AppState, staff: &Staff, structure: StructureSummary, de
 }
 
 /// The activity of this public id and its structure, if the staff member works for it.
-async fn activity_in_scope(state: &AppState, staff: &Staff, public_id: &str) -> Result<(ActivityDetails, StructureSummary), AppError> {
-    let details = catalog_admin::activity_details(&state.db, public_id).await?.ok_or(AppError::NotFound)?;
+async fn activity_in_scope(
+    state: &AppState,
+    staff: &Staff,
+    public_id: &str,
+) -> Result<(ActivityDetails, StructureSummary), AppError> {
+    let details = catalog_admin::activity_details(&state.db, public_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let scope = Scope::of(state, staff).await?;
-    let structure = scope.structures.into_iter().find(|s| s.id == details.structure_id).ok_or(AppError::NotFound)?;
+    let structure = scope
+        .structures
+        .into_iter()
+        .find(|s| s.id == details.structure_id)
+        .ok_or(AppError::NotFound)?;
     Ok((details, structure))
 }
 
-pub(crate) async fn new_page(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>) -> Result<Html<String>, AppError> {
+pub(crate) async fn new_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, AppError> {
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let periods = holiday_periods(&state, structure.id, &[]).await?;
-    render(&state, &staff, structure, None, PageParts::form(ActivityForm::blank(&periods), FormErrors::default())).await
+    render(
+        &state,
+        &staff,
+        structure,
+        None,
+        PageParts::form(ActivityForm::blank(&periods), FormErrors::default()),
+    )
+    .await
 }
 
 pub(crate) async fn create(
@@ -580,20 +842,48 @@ pub(crate) async fn create(
     Path(slug): Path<String>,
     FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, fields.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str()))?;
+    check_csrf(
+        &staff.session.csrf_token,
+        fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map_or("", |(_, v)| v.as_str()),
+    )?;
     may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let periods = holiday_periods(&state, structure.id, &[]).await?;
     let form = ActivityForm::posted(&fields, &periods);
     let wallets = catalog_admin::structure_wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog_admin::create_activity(&state.db, staff.account.id, structure.id, &settings, state.clock.now()).await? {
-            Saved::Done { public_id } => return Ok(Redirect::to(&format!("/gestion/activites/{public_id}?cree=1")).into_response()),
+        Ok(settings) => match catalog_admin::create_activity(
+            &state.db,
+            staff.account.id,
+            structure.id,
+            &settings,
+            state.clock.now(),
+        )
+        .await?
+        {
+            Saved::Done { public_id } => {
+                return Ok(
+                    Redirect::to(&format!("/gestion/activites/{public_id}?cree=1")).into_response(),
+                );
+            }
             refused => refusal(&refused),
         },
         Err(errors) => errors,
     };
-    Ok(invalid(render(&state, &staff, structure, None, PageParts::form(form, errors)).await?.into_response()))
+    Ok(invalid(
+        render(
+            &state,
+            &staff,
+            structure,
+            None,
+            PageParts::form(form, errors),
+        )
+        .await?
+        .into_response(),
+    ))
 }
 
 /// The message of a save the store refused.
@@ -610,10 +900,18 @@ fn refusal(saved: &Saved) -> FormErrors {
     errors
 }
 
-pub(crate) async fn edit_page(State(state): State<AppState>, staff: Staff, Path(public_id): Path<String>, Query(notice): Query<Notice>) -> Result<Html<String>, AppError> {
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(public_id): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Result<Html<String>, AppError> {
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
-    let mut parts = PageParts::form(ActivityForm::of(&details.settings(), &periods), FormErrors::default());
+    let mut parts = PageParts::form(
+        ActivityForm::of(&details.settings(), &periods),
+        FormErrors::default(),
+    );
     parts.notice = notice.message();
     render(&state, &staff, structure, Some(&details), parts).await
 }
@@ -624,20 +922,49 @@ pub(crate) async fn save(
     Path(public_id): Path<String>,
     FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, fields.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str()))?;
+    check_csrf(
+        &staff.session.csrf_token,
+        fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map_or("", |(_, v)| v.as_str()),
+    )?;
     may_change(&staff)?;
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
     let form = ActivityForm::posted(&fields, &periods);
     let wallets = catalog_admin::structure_wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog_admin::update_activity(&state.db, staff.account.id, &details, &settings, state.clock.now()).await? {
-            Saved::Done { public_id } => return Ok(Redirect::to(&format!("/gestion/activites/{public_id}?enregistre=1")).into_response()),
+        Ok(settings) => match catalog_admin::update_activity(
+            &state.db,
+            staff.account.id,
+            &details,
+            &settings,
+            state.clock.now(),
+        )
+        .await?
+        {
+            Saved::Done { public_id } => {
+                return Ok(
+                    Redirect::to(&format!("/gestion/activites/{public_id}?enregistre=1"))
+                        .into_response(),
+                );
+            }
             refused => refusal(&refused),
         },
         Err(errors) => errors,
     };
-    Ok(invalid(render(&state, &staff, structure, Some(&details), PageParts::form(form, errors)).await?.into_response()))
+    Ok(invalid(
+        render(
+            &state,
+            &staff,
+            structure,
+            Some(&details),
+            PageParts::form(form, errors),
+        )
+        .await?
+        .into_response(),
+    ))
 }
 
 /// « Ajouter la fermeture », or « Retirer » on one of the closures listed.
@@ -652,8 +979,18 @@ pub(crate) async fn closures(
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let back = format!("/gestion/activites/{public_id}");
     if !form.retirer.is_empty() {
-        let day = form.retirer.parse::<Date>().map_err(|_| AppError::BadRequest)?;
-        catalog_admin::remove_closure(&state.db, staff.account.id, &details, day, state.clock.now()).await?;
+        let day = form
+            .retirer
+            .parse::<Date>()
+            .map_err(|_| AppError::BadRequest)?;
+        catalog_admin::remove_closure(
+            &state.db,
+            staff.account.id,
+            &details,
+            day,
+            state.clock.now(),
+        )
+        .await?;
         return Ok(Redirect::to(&format!("{back}?fermeture=retiree#fermetures")).into_response());
     }
     let mut errors = FormErrors::default();
@@ -661,11 +998,32 @@ pub(crate) async fn closures(
     if day.is_none() {
         errors.add("jour", DATE_MESSAGE);
     }
-    errors.require("motif", &form.motif, "le motif de la fermeture (grève, sortie, travaux…)", 200);
+    errors.require(
+        "motif",
+        &form.motif,
+        "le motif de la fermeture (grève, sortie, travaux…)",
+        200,
+    );
     if let (Some(day), true) = (day, errors.is_empty()) {
-        match catalog_admin::add_closure(&state.db, staff.account.id, &details, day, form.motif.trim(), state.clock.now()).await? {
-            ClosureAdded::Added { booked } => return Ok(Redirect::to(&format!("{back}?fermeture=ajoutee&reservations={booked}#fermetures")).into_response()),
-            ClosureAdded::AlreadyClosed => errors.add("jour", "L'activité est déjà fermée ce jour-là."),
+        match catalog_admin::add_closure(
+            &state.db,
+            staff.account.id,
+            &details,
+            day,
+            form.motif.trim(),
+            state.clock.now(),
+        )
+        .await?
+        {
+            ClosureAdded::Added { booked } => {
+                return Ok(Redirect::to(&format!(
+                    "{back}?fermeture=ajoutee&reservations={booked}#fermetures"
+                ))
+                .into_response());
+            }
+            ClosureAdded::AlreadyClosed => {
+                errors.add("jour", "L'activité est déjà fermée ce jour-là.")
+            }
         }
     }
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
@@ -676,7 +1034,11 @@ pub(crate) async fn closures(
         closure_errors: errors,
         notice: None,
     };
-    Ok(invalid(render(&state, &staff, structure, Some(&details), parts).await?.into_response()))
+    Ok(invalid(
+        render(&state, &staff, structure, Some(&details), parts)
+            .await?
+            .into_response(),
+    ))
 }
 
 #[cfg(test)]
@@ -684,7 +1046,11 @@ mod tests {
     use super::*;
 
     fn wallets() -> Vec<WalletChoice> {
-        vec![WalletChoice { id: 7, name: "Loisirs".into(), prepaid: false }]
+        vec![WalletChoice {
+            id: 7,
+            name: "Loisirs".into(),
+            prepaid: false,
+        }]
     }
 
     fn form() -> ActivityForm {
@@ -699,19 +1065,39 @@ mod tests {
             deadline_day: "4".into(),
             deadline_time: "23:59".into(),
             deadline_weeks: "1".into(),
-            brackets: vec![("600".into(), "4,50".into()), (String::new(), String::new())],
+            brackets: vec![
+                ("600".into(), "4,50".into()),
+                (String::new(), String::new()),
+            ],
             top_price: "9".into(),
             ..ActivityForm::default()
         }
     }
 
     #[test]
-    fn a_complete_form_gives_the_settings_the_rules_read() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_complete_form_gives_the_settings_the_rules_read() -> Result<(), Box<dyn std::error::Error>>
+    {
         let s = checked(&form(), &wallets()).map_err(|e| format!("{e:?}"))?;
         assert_eq!(s.schedule.weekdays, vec![Weekday::Wednesday]);
         assert_eq!(s.capacity, Some(12));
-        assert_eq!(s.deadline, Deadline::default(), "jeudi 23:59 is the default deadline, 23:59:59");
-        assert_eq!(s.prices, vec![PriceBracket { qf_max: Some(600), price: Cents(450) }, PriceBracket { qf_max: None, price: Cents(900) }]);
+        assert_eq!(
+            s.deadline,
+            Deadline::default(),
+            "jeudi 23:59 is the default deadline, 23:59:59"
+        );
+        assert_eq!(
+            s.prices,
+            vec![
+                PriceBracket {
+                    qf_max: Some(600),
+                    price: Cents(450)
+                },
+                PriceBracket {
+                    qf_max: None,
+                    price: Cents(900)
+                }
+            ]
+        );
         assert_eq!(s.wallet, WalletPick::Existing(7));
         Ok(())
     }
@@ -724,7 +1110,10 @@ mod tests {
         f.brackets = vec![("600".into(), "4,5x".into()), ("500".into(), "3".into())];
         f.wallet = "99".into();
         let errors = checked(&f, &wallets()).unwrap_err();
-        assert_eq!(errors.get("fin"), Some("L'heure de fin doit venir après l'heure de début."));
+        assert_eq!(
+            errors.get("fin"),
+            Some("L'heure de fin doit venir après l'heure de début.")
+        );
         assert!(errors.get("capacite").is_some());
         assert_eq!(errors.get("tarif-0"), Some(PRICE_MESSAGE));
         assert!(errors.get("qf-1").is_some_and(|m| m.contains("croissant")));
@@ -746,8 +1135,17 @@ mod tests {
         assert!(checked_windows(&[row("", "")], &mut errors).is_empty());
         let saved = checked_windows(&[row("07/11/2026", "2026-12-05")], &mut errors);
         assert!(errors.is_empty());
-        assert_eq!(saved[0].window.opens_at, paris_instant(jiff::civil::date(2026, 11, 7), Time::midnight()));
-        assert_eq!(saved[0].window.closes_at, paris_instant(jiff::civil::date(2026, 12, 5), Time::constant(23, 59, 59, 0)));
+        assert_eq!(
+            saved[0].window.opens_at,
+            paris_instant(jiff::civil::date(2026, 11, 7), Time::midnight())
+        );
+        assert_eq!(
+            saved[0].window.closes_at,
+            paris_instant(
+                jiff::civil::date(2026, 12, 5),
+                Time::constant(23, 59, 59, 0)
+            )
+        );
         checked_windows(&[row("05/12/2026", "07/11/2026")], &mut errors);
         assert!(errors.get("cloture-2026-12-19").is_some());
         let mut errors = FormErrors::default();

@@ -31,18 +31,46 @@ use crate::{
 pub(crate) fn routes() -> Vec<Route> {
     vec![
         (Access::Staff, "/gestion/activites", get(list)),
-        (Access::Staff, "/gestion/activites/{activite}", get(activity::edit_page).post(activity::save)),
-        (Access::Staff, "/gestion/activites/{activite}/fermetures", post(activity::closures)),
-        (Access::Staff, "/gestion/structures/{structure}", get(structure::page).post(structure::save)),
-        (Access::Staff, "/gestion/structures/{structure}/regie", post(structure::save_regie)),
-        (Access::Staff, "/gestion/structures/{structure}/activites/nouvelle", get(activity::new_page).post(activity::create)),
+        (
+            Access::Staff,
+            "/gestion/activites/{activite}",
+            get(activity::edit_page).post(activity::save),
+        ),
+        (
+            Access::Staff,
+            "/gestion/activites/{activite}/fermetures",
+            post(activity::closures),
+        ),
+        (
+            Access::Staff,
+            "/gestion/structures/{structure}",
+            get(structure::page).post(structure::save),
+        ),
+        (
+            Access::Staff,
+            "/gestion/structures/{structure}/regie",
+            post(structure::save_regie),
+        ),
+        (
+            Access::Staff,
+            "/gestion/structures/{structure}/activites/nouvelle",
+            get(activity::new_page).post(activity::create),
+        ),
     ]
 }
 
 /// The structure of this slug, if the staff member works for it; 404 otherwise.
-async fn structure_in_scope(state: &AppState, staff: &Staff, slug: &str) -> Result<StructureSummary, AppError> {
+async fn structure_in_scope(
+    state: &AppState,
+    staff: &Staff,
+    slug: &str,
+) -> Result<StructureSummary, AppError> {
     let scope = Scope::of(state, staff).await?;
-    scope.structures.into_iter().find(|s| s.slug == slug).ok_or(AppError::NotFound)
+    scope
+        .structures
+        .into_iter()
+        .find(|s| s.slug == slug)
+        .ok_or(AppError::NotFound)
 }
 
 /// An hour as typed: « 07:30 » (the time field's value), « 7:30 », « 7h30 » or « 7h ».
@@ -50,7 +78,11 @@ fn parse_hour(text: &str) -> Option<Time> {
     let text = text.trim().to_lowercase();
     let (h, m) = text.split_once([':', 'h'])?;
     let hour: i8 = h.trim().parse().ok()?;
-    let minute: i8 = if m.trim().is_empty() { 0 } else { m.trim().parse().ok()? };
+    let minute: i8 = if m.trim().is_empty() {
+        0
+    } else {
+        m.trim().parse().ok()?
+    };
     Time::new(hour, minute, 0, 0).ok()
 }
 
@@ -89,14 +121,30 @@ impl ListPage {
     }
 }
 
-pub(crate) async fn list(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let mut structures = Vec::with_capacity(scope.structures.len());
     for structure in scope.structures {
         let activities = catalog_admin::structure_activities(&state.db, structure.id).await?;
-        structures.push(StructureActivities { structure, activities });
+        structures.push(StructureActivities {
+            structure,
+            activities,
+        });
     }
-    let page = ListPage { layout: layout(&state, &staff, Gestion::Activites, "Structures et activités", "/gestion/activites").await?, structures };
+    let page = ListPage {
+        layout: layout(
+            &state,
+            &staff,
+            Gestion::Activites,
+            "Structures et activités",
+            "/gestion/activites",
+        )
+        .await?,
+        structures,
+    };
     Ok(Html(page.render()?))
 }
 

@@ -34,10 +34,16 @@ const MIN_CONTRAST: f64 = 4.5;
 /// The contrast ratio of white on `#rrggbb` (WCAG 2.1 relative luminance); None for
 /// anything else.
 fn contrast_with_white(colour: &str) -> Option<f64> {
-    let hex = colour.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))?;
+    let hex = colour
+        .strip_prefix('#')
+        .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))?;
     let channel = |i: usize| {
         let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).ok()?) / 255.0;
-        Some(if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) })
+        Some(if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        })
     };
     let luminance = 0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?;
     Some(1.05 / (luminance + 0.05))
@@ -58,7 +64,10 @@ fn provider_code(provider: Provider) -> &'static str {
 }
 
 fn environment_code(environment: Environment) -> &'static str {
-    ENVIRONMENTS.iter().find(|(e, _)| *e == environment).map_or("test", |(_, code)| code)
+    ENVIRONMENTS
+        .iter()
+        .find(|(e, _)| *e == environment)
+        .map_or("test", |(_, code)| code)
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -112,8 +121,12 @@ impl RegieForm {
     fn of(regie: Option<&Regie>) -> Self {
         RegieForm {
             csrf: String::new(),
-            prestataire: regie.map_or("payfip", |r| provider_code(r.provider)).to_owned(),
-            environnement: regie.map_or("test", |r| environment_code(r.environment)).to_owned(),
+            prestataire: regie
+                .map_or("payfip", |r| provider_code(r.provider))
+                .to_owned(),
+            environnement: regie
+                .map_or("test", |r| environment_code(r.environment))
+                .to_owned(),
             identifiant: regie.map(|r| r.merchant_id.clone()).unwrap_or_default(),
             certificat: String::new(),
         }
@@ -159,7 +172,11 @@ impl StructurePage {
 
     fn regie_summary(&self) -> Option<String> {
         let r = self.regie.as_ref()?;
-        let certificate = if r.secret.is_empty() { "" } else { ", certificat enregistré" };
+        let certificate = if r.secret.is_empty() {
+            ""
+        } else {
+            ", certificat enregistré"
+        };
         Some(format!(
             "{}, environnement {}, identifiant {}{certificate}",
             catalog_admin::provider_name(r.provider),
@@ -196,12 +213,23 @@ async fn render(
     let regie = payments::regie(&state.db, structure.id).await?;
     let (form, errors) = match form {
         Some(typed) => typed,
-        None => (SettingsForm::of(&catalog_admin::structure_settings(&state.db, structure.id).await?), FormErrors::default()),
+        None => (
+            SettingsForm::of(&catalog_admin::structure_settings(&state.db, structure.id).await?),
+            FormErrors::default(),
+        ),
     };
-    let (regie_form, regie_errors) = regie_form.unwrap_or_else(|| (RegieForm::of(regie.as_ref()), FormErrors::default()));
+    let (regie_form, regie_errors) =
+        regie_form.unwrap_or_else(|| (RegieForm::of(regie.as_ref()), FormErrors::default()));
     let path = format!("/gestion/structures/{}", structure.slug);
     let page = StructurePage {
-        layout: layout(state, staff, Gestion::Activites, format!("Paramètres — {}", structure.name), &path).await?,
+        layout: layout(
+            state,
+            staff,
+            Gestion::Activites,
+            format!("Paramètres — {}", structure.name),
+            &path,
+        )
+        .await?,
         structure,
         csrf: staff.session.csrf_token.clone(),
         form,
@@ -215,7 +243,12 @@ async fn render(
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Query(notice): Query<Notice>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Result<Html<String>, AppError> {
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let notice = if notice.enregistre.is_some() {
         Some("Les paramètres de la structure sont enregistrés.")
@@ -239,7 +272,9 @@ fn checked_settings(form: &SettingsForm) -> Result<StructureSettings, FormErrors
         || ((site.starts_with("https://") || site.starts_with("http://"))
             && site.len() <= 200
             && !site.contains(char::is_whitespace)
-            && site.split_once("://").is_some_and(|(_, host)| host.contains('.')));
+            && site
+                .split_once("://")
+                .is_some_and(|(_, host)| host.contains('.')));
     if !valid_site {
         errors.add("site", "Saisissez l'adresse complète du site, par exemple https://www.mairie.fr, ou laissez vide.");
     }
@@ -275,20 +310,41 @@ fn checked_settings(form: &SettingsForm) -> Result<StructureSettings, FormErrors
     }
 }
 
-pub(crate) async fn save(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, FrenchForm(form): FrenchForm<SettingsForm>) -> Result<Response, AppError> {
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    FrenchForm(form): FrenchForm<SettingsForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     match checked_settings(&form) {
         Ok(settings) => {
-            catalog_admin::update_structure(&state.db, staff.account.id, structure.id, &settings, state.clock.now()).await?;
+            catalog_admin::update_structure(
+                &state.db,
+                staff.account.id,
+                structure.id,
+                &settings,
+                state.clock.now(),
+            )
+            .await?;
             Ok(Redirect::to(&format!("/gestion/structures/{slug}?enregistre=1")).into_response())
         }
-        Err(errors) => Ok(invalid(render(&state, &staff, structure, Some((form, errors)), None, None).await?.into_response())),
+        Err(errors) => Ok(invalid(
+            render(&state, &staff, structure, Some((form, errors)), None, None)
+                .await?
+                .into_response(),
+        )),
     }
 }
 
-pub(crate) async fn save_regie(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, FrenchForm(form): FrenchForm<RegieForm>) -> Result<Response, AppError> {
+pub(crate) async fn save_regie(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    FrenchForm(form): FrenchForm<RegieForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
@@ -298,7 +354,10 @@ pub(crate) async fn save_regie(State(state): State<AppState>, staff: Staff, Path
         "systempay" => Some(Provider::Systempay),
         _ => None,
     };
-    let environment = ENVIRONMENTS.iter().find(|(_, code)| *code == form.environnement).map(|(e, _)| *e);
+    let environment = ENVIRONMENTS
+        .iter()
+        .find(|(_, code)| *code == form.environnement)
+        .map(|(e, _)| *e);
     if provider.is_none() {
         errors.add("prestataire", "Choisissez le prestataire de paiement.");
     }
@@ -320,29 +379,65 @@ pub(crate) async fn save_regie(State(state): State<AppState>, staff: Staff, Path
         // the same platform's: another environment has another certificate.
         let saved = payments::regie(&state.db, structure.id).await?;
         let certificate = match saved {
-            Some(r) if form.certificat.trim().is_empty() && r.provider == provider && r.environment == environment => r.secret,
+            Some(r)
+                if form.certificat.trim().is_empty()
+                    && r.provider == provider
+                    && r.environment == environment =>
+            {
+                r.secret
+            }
             _ => form.certificat.clone(),
         };
-        match checked_regie((structure.id, &structure.name), provider, environment, &form.identifiant, &certificate) {
+        match checked_regie(
+            (structure.id, &structure.name),
+            provider,
+            environment,
+            &form.identifiant,
+            &certificate,
+        ) {
             Ok(regie) => {
-                catalog_admin::save_regie(&state.db, staff.account.id, &regie, state.clock.now()).await?;
-                return Ok(Redirect::to(&format!("/gestion/structures/{slug}?regie=1")).into_response());
+                catalog_admin::save_regie(&state.db, staff.account.id, &regie, state.clock.now())
+                    .await?;
+                return Ok(
+                    Redirect::to(&format!("/gestion/structures/{slug}?regie=1")).into_response()
+                );
             }
-            Err(e @ RegieError::MissingCertificate) => errors.add("certificat", format!("{} : collez-le depuis le back office Systempay.", capitalized(&e.to_string()))),
-            Err(e @ RegieError::MerchantId { .. }) => errors.add("identifiant", format!("{}.", capitalized(&e.to_string()))),
+            Err(e @ RegieError::MissingCertificate) => errors.add(
+                "certificat",
+                format!(
+                    "{} : collez-le depuis le back office Systempay.",
+                    capitalized(&e.to_string())
+                ),
+            ),
+            Err(e @ RegieError::MerchantId { .. }) => {
+                errors.add("identifiant", format!("{}.", capitalized(&e.to_string())))
+            }
             Err(RegieError::Refused(e)) => {
                 tracing::info!(%e, "régie refused by the provider's checks");
-                errors.add("identifiant", "Le prestataire n'accepte pas ces identifiants : vérifiez-les.");
+                errors.add(
+                    "identifiant",
+                    "Le prestataire n'accepte pas ces identifiants : vérifiez-les.",
+                );
             }
         }
     }
-    let typed = RegieForm { certificat: String::new(), ..form };
-    Ok(invalid(render(&state, &staff, structure, None, Some((typed, errors)), None).await?.into_response()))
+    let typed = RegieForm {
+        certificat: String::new(),
+        ..form
+    };
+    Ok(invalid(
+        render(&state, &staff, structure, None, Some((typed, errors)), None)
+            .await?
+            .into_response(),
+    ))
 }
 
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

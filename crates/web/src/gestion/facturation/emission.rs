@@ -30,12 +30,23 @@ struct IssuePage {
     may_change: bool,
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<BillingQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let frame = Frame::new(&scope, &query, "/gestion/facturation", state.clock.today())?;
     let preview = billing::preview(&state.db, frame.structure_id, frame.month).await?;
     let page = IssuePage {
-        layout: super::super::layout(&state, &staff, Gestion::Facturation, "Facturation", "/gestion/facturation").await?,
+        layout: super::super::layout(
+            &state,
+            &staff,
+            Gestion::Facturation,
+            "Facturation",
+            "/gestion/facturation",
+        )
+        .await?,
         frame,
         preview,
         csrf: staff.session.csrf_token.clone(),
@@ -45,16 +56,50 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(quer
 }
 
 /// Issues the chosen month's invoices, except for the families ticked « Ne pas facturer ».
-pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, FrenchForm(fields): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    check_csrf(&staff.session.csrf_token, &value("_csrf").unwrap_or_default())?;
+pub(crate) async fn issue(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    check_csrf(
+        &staff.session.csrf_token,
+        &value("_csrf").unwrap_or_default(),
+    )?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
-    let query = BillingQuery { structure: value("structure"), mois: value("mois"), ..BillingQuery::default() };
+    let query = BillingQuery {
+        structure: value("structure"),
+        mois: value("mois"),
+        ..BillingQuery::default()
+    };
     let now = state.clock.now();
     let frame = Frame::new(&scope, &query, "/gestion/facturation", paris_date(now))?;
-    let excluded: Vec<String> = fields.iter().filter(|(k, _)| k == "exclure").map(|(_, v)| v.clone()).collect();
+    let excluded: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "exclure")
+        .map(|(_, v)| v.clone())
+        .collect();
     // The form offers only finished months; another one is a forged request.
-    let issued = billing::issue(&state.db, staff.account.id, frame.structure_id, frame.month, &excluded, now).await?.map_err(|_| AppError::BadRequest)?;
-    Ok(Redirect::to(&format!("/gestion/facturation/factures?{}&emises={}", frame.query(), issued.invoices)).into_response())
+    let issued = billing::issue(
+        &state.db,
+        staff.account.id,
+        frame.structure_id,
+        frame.month,
+        &excluded,
+        now,
+    )
+    .await?
+    .map_err(|_| AppError::BadRequest)?;
+    Ok(Redirect::to(&format!(
+        "/gestion/facturation/factures?{}&emises={}",
+        frame.query(),
+        issued.invoices
+    ))
+    .into_response())
 }

@@ -40,13 +40,36 @@ impl InvoicesPage {
     }
 }
 
-pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<BillingQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/factures", state.clock.today())?;
+    let frame = Frame::new(
+        &scope,
+        &query,
+        "/gestion/facturation/factures",
+        state.clock.today(),
+    )?;
     let only_due = query.a_regler.is_some();
-    let invoices = accounting::invoices(&state.db, frame.structure_id, frame.month, InvoicesOf::Period, only_due).await?;
+    let invoices = accounting::invoices(
+        &state.db,
+        frame.structure_id,
+        frame.month,
+        InvoicesOf::Period,
+        only_due,
+    )
+    .await?;
     let page = InvoicesPage {
-        layout: super::super::layout(&state, &staff, Gestion::Facturation, "Factures", "/gestion/facturation/factures").await?,
+        layout: super::super::layout(
+            &state,
+            &staff,
+            Gestion::Facturation,
+            "Factures",
+            "/gestion/facturation/factures",
+        )
+        .await?,
         frame,
         total: invoices.iter().map(|i| i.amount).sum(),
         owed: invoices.iter().map(|i| i.owed).sum(),
@@ -58,9 +81,23 @@ pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(quer
 }
 
 /// An invoice's PDF, as its family downloads it; only within the staff member's scope.
-pub(crate) async fn pdf(State(state): State<AppState>, staff: Staff, Path(public_id): Path<String>) -> Result<Response, AppError> {
-    let (family_id, structure_id) = accounting::invoice_owner(&state.db, &public_id).await?.ok_or(AppError::NotFound)?;
+pub(crate) async fn pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(public_id): Path<String>,
+) -> Result<Response, AppError> {
+    let (family_id, structure_id) = accounting::invoice_owner(&state.db, &public_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Scope::of(&state, &staff).await?.check(structure_id)?;
-    let detail = invoices::detail(&state.db, family_id, structure_id, &public_id, state.clock.now()).await?.ok_or(AppError::NotFound)?;
+    let detail = invoices::detail(
+        &state.db,
+        family_id,
+        structure_id,
+        &public_id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     crate::portal::payment::invoice_document(&detail)
 }

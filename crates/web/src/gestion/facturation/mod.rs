@@ -21,15 +21,39 @@ pub(crate) fn routes() -> Vec<Route> {
     use Access::Staff;
     vec![
         (Staff, "/gestion/facturation", get(emission::page)),
-        (Staff, "/gestion/facturation/emettre", axum::routing::post(emission::issue)),
+        (
+            Staff,
+            "/gestion/facturation/emettre",
+            axum::routing::post(emission::issue),
+        ),
         (Staff, "/gestion/facturation/factures", get(factures::list)),
-        (Staff, "/gestion/facturation/factures/{facture}", get(factures::pdf)),
-        (Staff, "/gestion/facturation/reglements", get(reglements::list)),
-        (Staff, "/gestion/facturation/reglements/nouveau", get(reglements::form).post(reglements::record)),
+        (
+            Staff,
+            "/gestion/facturation/factures/{facture}",
+            get(factures::pdf),
+        ),
+        (
+            Staff,
+            "/gestion/facturation/reglements",
+            get(reglements::list),
+        ),
+        (
+            Staff,
+            "/gestion/facturation/reglements/nouveau",
+            get(reglements::form).post(reglements::record),
+        ),
         (Staff, "/gestion/facturation/soldes", get(soldes::page)),
         (Staff, "/gestion/facturation/export", get(export::page)),
-        (Staff, "/gestion/facturation/export/factures.csv", get(export::invoices)),
-        (Staff, "/gestion/facturation/export/reglements.csv", get(export::payments)),
+        (
+            Staff,
+            "/gestion/facturation/export/factures.csv",
+            get(export::invoices),
+        ),
+        (
+            Staff,
+            "/gestion/facturation/export/reglements.csv",
+            get(export::payments),
+        ),
     ]
 }
 
@@ -69,23 +93,43 @@ pub(crate) struct Frame {
 impl Frame {
     /// The structure asked for (the first of the scope by default; out of scope: 404) and
     /// the month asked for (last month by default).
-    pub fn new(scope: &Scope, query: &BillingQuery, path: &'static str, today: Date) -> Result<Frame, AppError> {
+    pub fn new(
+        scope: &Scope,
+        query: &BillingQuery,
+        path: &'static str,
+        today: Date,
+    ) -> Result<Frame, AppError> {
         let structure_id = match query.structure.as_deref().filter(|s| !s.is_empty()) {
             Some(text) => text.parse::<i64>().map_err(|_| AppError::BadRequest)?,
-            None => scope.structures.first().map(|s| s.id).ok_or(AppError::NotFound)?,
+            None => scope
+                .structures
+                .first()
+                .map(|s| s.id)
+                .ok_or(AppError::NotFound)?,
         };
         scope.check(structure_id)?;
         let current = today.first_of_month();
         let month = match query.mois.as_deref().filter(|m| !m.is_empty()) {
-            Some(text) => parse_month(text).filter(|m| *m <= current && *m >= current - MONTHS_BACK.months()).ok_or(AppError::BadRequest)?,
+            Some(text) => parse_month(text)
+                .filter(|m| *m <= current && *m >= current - MONTHS_BACK.months())
+                .ok_or(AppError::BadRequest)?,
             None => current - 1.month(),
         };
         Ok(Frame {
             structure_id,
-            structure: scope.structures.iter().find(|s| s.id == structure_id).map(|s| s.name.clone()).unwrap_or_default(),
+            structure: scope
+                .structures
+                .iter()
+                .find(|s| s.id == structure_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             month,
             today,
-            structures: scope.structures.iter().map(|s| (s.id, s.name.clone())).collect(),
+            structures: scope
+                .structures
+                .iter()
+                .map(|s| (s.id, s.name.clone()))
+                .collect(),
             path,
         })
     }
@@ -112,7 +156,12 @@ impl Frame {
         let current = self.today.first_of_month();
         (0..=MONTHS_BACK)
             .map(|k| current - k.months())
-            .map(|m| (m.strftime("%Y-%m").to_string(), month_year(m.year(), m.month())))
+            .map(|m| {
+                (
+                    m.strftime("%Y-%m").to_string(),
+                    month_year(m.year(), m.month()),
+                )
+            })
             .collect()
     }
 

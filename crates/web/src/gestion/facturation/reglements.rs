@@ -44,17 +44,36 @@ struct PaymentsPage {
 
 impl PaymentsPage {
     fn when(&self, payment: &Received) -> String {
-        parse_db_time(&payment.paid_at).map(format_instant).unwrap_or_else(|_| payment.paid_at.clone())
+        parse_db_time(&payment.paid_at)
+            .map(format_instant)
+            .unwrap_or_else(|_| payment.paid_at.clone())
     }
 }
 
-pub(crate) async fn list(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<BillingQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", state.clock.today())?;
+    let frame = Frame::new(
+        &scope,
+        &query,
+        "/gestion/facturation/reglements",
+        state.clock.today(),
+    )?;
     let last_day = frame.month + 1.month() - 1.day();
-    let payments = accounting::received(&state.db, frame.structure_id, frame.month, last_day).await?;
+    let payments =
+        accounting::received(&state.db, frame.structure_id, frame.month, last_day).await?;
     let page = PaymentsPage {
-        layout: super::super::layout(&state, &staff, Gestion::Facturation, "Règlements reçus", "/gestion/facturation/reglements").await?,
+        layout: super::super::layout(
+            &state,
+            &staff,
+            Gestion::Facturation,
+            "Règlements reçus",
+            "/gestion/facturation/reglements",
+        )
+        .await?,
         frame,
         total: payments.iter().map(|p| p.amount).sum(),
         payments,
@@ -92,7 +111,10 @@ struct RecordPage {
 impl RecordPage {
     /// (value, label) of the payment modes.
     fn modes(&self) -> Vec<(&'static str, &'static str)> {
-        Mode::ALL.into_iter().map(|m| (m.code(), m.label())).collect()
+        Mode::ALL
+            .into_iter()
+            .map(|m| (m.code(), m.label()))
+            .collect()
     }
 
     fn mode_checked(&self, code: &str) -> bool {
@@ -100,7 +122,8 @@ impl RecordPage {
     }
 
     fn target_checked(&self, value: &str) -> bool {
-        self.typed.affectation == value || (self.typed.affectation.is_empty() && value == "factures")
+        self.typed.affectation == value
+            || (self.typed.affectation.is_empty() && value == "factures")
     }
 
     fn invoice_checked(&self, public_id: &str) -> bool {
@@ -124,7 +147,11 @@ impl RecordPage {
         if self.errors.get(field).is_some() {
             ids.push(format!("{field}-erreur"));
         }
-        let mut attributes = if ids.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", ids.join(" ")) };
+        let mut attributes = if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" aria-describedby=\"{}\"", ids.join(" "))
+        };
         if self.errors.get(field).is_some() {
             attributes.push_str(" aria-invalid=\"true\"");
         }
@@ -132,32 +159,70 @@ impl RecordPage {
     }
 
     fn error_list(&self) -> Vec<(&'static str, &str)> {
-        ["mode", "reference", "montant", "affectation"].into_iter().filter_map(|f| self.errors.get(f).map(|m| (f, m))).collect()
+        ["mode", "reference", "montant", "affectation"]
+            .into_iter()
+            .filter_map(|f| self.errors.get(f).map(|m| (f, m)))
+            .collect()
     }
 }
 
-async fn render(state: &AppState, staff: &Staff, frame: Frame, query: &BillingQuery, typed: Typed, errors: FormErrors) -> Result<Html<String>, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    frame: Frame,
+    query: &BillingQuery,
+    typed: Typed,
+    errors: FormErrors,
+) -> Result<Html<String>, AppError> {
     let today = frame.today;
     let family = match query.famille.as_deref().filter(|f| !f.is_empty()) {
-        Some(public_id) => Some(accounting::family(&state.db, frame.structure_id, public_id).await?.ok_or(AppError::NotFound)?),
+        Some(public_id) => Some(
+            accounting::family(&state.db, frame.structure_id, public_id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
         None => None,
     };
-    let search = query.recherche.clone().unwrap_or_default().chars().take(60).collect::<String>();
+    let search = query
+        .recherche
+        .clone()
+        .unwrap_or_default()
+        .chars()
+        .take(60)
+        .collect::<String>();
     let found = match (&family, search.trim().is_empty()) {
-        (None, false) => Some(accounting::find_families(&state.db, frame.structure_id, &search).await?),
+        (None, false) => {
+            Some(accounting::find_families(&state.db, frame.structure_id, &search).await?)
+        }
         _ => None,
     };
     let (owed, prepaid) = match &family {
         Some(f) => {
-            let mut owed: Vec<Invoice> = invoices::list(&state.db, f.id, frame.structure_id, state.clock.now()).await?.into_iter().filter(|i| i.owed.0 > 0).collect();
+            let mut owed: Vec<Invoice> =
+                invoices::list(&state.db, f.id, frame.structure_id, state.clock.now())
+                    .await?
+                    .into_iter()
+                    .filter(|i| i.owed.0 > 0)
+                    .collect();
             owed.reverse();
-            let prepaid = wallets::wallet_lines(&state.db, f.id, frame.structure_id, today).await?.into_iter().filter(|w| w.prepaid).collect();
+            let prepaid = wallets::wallet_lines(&state.db, f.id, frame.structure_id, today)
+                .await?
+                .into_iter()
+                .filter(|w| w.prepaid)
+                .collect();
             (owed, prepaid)
         }
         None => (Vec::new(), Vec::new()),
     };
     let page = RecordPage {
-        layout: super::super::layout(state, staff, Gestion::Facturation, "Enregistrer un règlement", "/gestion/facturation/reglements/nouveau").await?,
+        layout: super::super::layout(
+            state,
+            staff,
+            Gestion::Facturation,
+            "Enregistrer un règlement",
+            "/gestion/facturation/reglements/nouveau",
+        )
+        .await?,
         frame,
         csrf: staff.session.csrf_token.clone(),
         search,
@@ -171,26 +236,67 @@ async fn render(state: &AppState, staff: &Staff, frame: Frame, query: &BillingQu
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn form(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<BillingQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", state.clock.today())?;
-    render(&state, &staff, frame, &query, Typed::default(), FormErrors::default()).await
+    let frame = Frame::new(
+        &scope,
+        &query,
+        "/gestion/facturation/reglements",
+        state.clock.today(),
+    )?;
+    render(
+        &state,
+        &staff,
+        frame,
+        &query,
+        Typed::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
-pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchForm(fields): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     check_csrf(&staff.session.csrf_token, &value("_csrf"))?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
-    let query = BillingQuery { structure: Some(value("structure")), mois: Some(value("mois")), famille: Some(value("famille")), ..BillingQuery::default() };
+    let query = BillingQuery {
+        structure: Some(value("structure")),
+        mois: Some(value("mois")),
+        famille: Some(value("famille")),
+        ..BillingQuery::default()
+    };
     let now = state.clock.now();
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/reglements", paris_date(now))?;
+    let frame = Frame::new(
+        &scope,
+        &query,
+        "/gestion/facturation/reglements",
+        paris_date(now),
+    )?;
     let typed = Typed {
         mode: value("mode"),
         reference: value("reference").chars().take(60).collect(),
         montant: value("montant").chars().take(15).collect(),
         affectation: value("affectation"),
-        factures: fields.iter().filter(|(k, _)| k == "facture").map(|(_, v)| v.clone()).collect(),
+        factures: fields
+            .iter()
+            .filter(|(k, _)| k == "facture")
+            .map(|(_, v)| v.clone())
+            .collect(),
     };
     let mut errors = FormErrors::default();
     let mode = Mode::parse(&typed.mode);
@@ -204,7 +310,10 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
             None
         }
         Err(_) => {
-            errors.add("montant", "Indiquez un montant en euros, par exemple 25 ou 25,50.");
+            errors.add(
+                "montant",
+                "Indiquez un montant en euros, par exemple 25 ou 25,50.",
+            );
             None
         }
     };
@@ -213,14 +322,31 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
         wallet => match wallet.parse::<i64>() {
             Ok(id) => Some(Target::Credit(id)),
             Err(_) => {
-                errors.add("affectation", "Choisissez les factures à régler ou le porte-monnaie à créditer.");
+                errors.add(
+                    "affectation",
+                    "Choisissez les factures à régler ou le porte-monnaie à créditer.",
+                );
                 None
             }
         },
     };
     if let (Some(mode), Some(amount), Some(target)) = (mode, amount, target) {
-        let payment = CounterPayment { family_public_id: value("famille"), mode, reference: typed.reference.clone(), amount, target };
-        match counter::record(&state.db, staff.account.id, frame.structure_id, &payment, now).await? {
+        let payment = CounterPayment {
+            family_public_id: value("famille"),
+            mode,
+            reference: typed.reference.clone(),
+            amount,
+            target,
+        };
+        match counter::record(
+            &state.db,
+            staff.account.id,
+            frame.structure_id,
+            &payment,
+            now,
+        )
+        .await?
+        {
             Ok(recorded) => {
                 let current = frame.today.strftime("%Y-%m");
                 let ticket = if recorded.ticket { "recu" } else { "sans-recu" };
@@ -230,5 +356,9 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
             Err(refusal) => errors.add(refusal.field(), refusal.message()),
         }
     }
-    Ok(invalid(render(&state, &staff, frame, &query, typed, errors).await?.into_response()))
+    Ok(invalid(
+        render(&state, &staff, frame, &query, typed, errors)
+            .await?
+            .into_response(),
+    ))
 }

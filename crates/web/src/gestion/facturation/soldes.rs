@@ -42,13 +42,29 @@ impl BalancesPage {
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<BillingQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<BillingQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let frame = Frame::new(&scope, &query, "/gestion/facturation/soldes", state.clock.today())?;
+    let frame = Frame::new(
+        &scope,
+        &query,
+        "/gestion/facturation/soldes",
+        state.clock.today(),
+    )?;
     let balances = accounting::balances(&state.db, frame.structure_id).await?;
     let debtors: Vec<&FamilyBalance> = balances.families.iter().filter(|f| f.total.0 < 0).collect();
     let page = BalancesPage {
-        layout: super::super::layout(&state, &staff, Gestion::Facturation, "Soldes des familles", "/gestion/facturation/soldes").await?,
+        layout: super::super::layout(
+            &state,
+            &staff,
+            Gestion::Facturation,
+            "Soldes des familles",
+            "/gestion/facturation/soldes",
+        )
+        .await?,
         frame,
         debtors: debtors.len(),
         owed: -debtors.iter().map(|f| f.total).sum::<Cents>(),

@@ -9,7 +9,9 @@ use axum::{
 use jiff::civil::Date;
 use ribambelle_store::{
     portal::StructureSummary,
-    staff_families::{self as store, ActivityChoice, Child, ChildFields, Family, FamilyFields, Saved},
+    staff_families::{
+        self as store, ActivityChoice, Child, ChildFields, Family, FamilyFields, Saved,
+    },
 };
 
 use crate::{
@@ -26,11 +28,19 @@ use super::{Scope, family_of, layout, rules};
 type Pairs = Vec<(String, String)>;
 
 fn value(pairs: &Pairs, name: &str) -> String {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 fn values(pairs: &Pairs, name: &str) -> Vec<String> {
-    pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 /// A text field of a form: (name, label, value typed, hint).
@@ -71,7 +81,11 @@ impl FamilyInput {
             prenom: family.first_name.clone(),
             identifiant: family.identifiant.clone(),
             emails: family.emails.join(" ; "),
-            structures: family.structures.iter().map(|(id, _)| id.to_string()).collect(),
+            structures: family
+                .structures
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect(),
         }
     }
 
@@ -84,7 +98,10 @@ impl FamilyInput {
                 String::new()
             }
         };
-        let civility = keep("civilite", rules::civility(&self.civilite).map(str::to_owned));
+        let civility = keep(
+            "civilite",
+            rules::civility(&self.civilite).map(str::to_owned),
+        );
         let last_name = keep("nom", rules::name(&self.nom, "le nom", true));
         let first_name = keep("prenom", rules::name(&self.prenom, "le prénom", false));
         let identifiant = keep("identifiant", rules::identifiant(&self.identifiant));
@@ -92,11 +109,30 @@ impl FamilyInput {
             errors.add("emails", message);
             Vec::new()
         });
-        let structures: Vec<i64> = scope.structures.iter().map(|s| s.id).filter(|id| self.structures.contains(&id.to_string())).collect();
+        let structures: Vec<i64> = scope
+            .structures
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| self.structures.contains(&id.to_string()))
+            .collect();
         if structures.is_empty() {
-            errors.add("structure", "Cochez au moins une structure où la famille est connue.");
+            errors.add(
+                "structure",
+                "Cochez au moins une structure où la famille est connue.",
+            );
         }
-        if errors.is_empty() { Ok(FamilyFields { civility, last_name, first_name, identifiant, emails, structures }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(FamilyFields {
+                civility,
+                last_name,
+                first_name,
+                identifiant,
+                emails,
+                structures,
+            })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -117,10 +153,30 @@ struct FamilyForm {
 impl FamilyForm {
     fn text_fields(&self) -> Vec<TextField> {
         vec![
-            TextField { name: "nom", label: "Nom", value: self.input.nom.clone(), hint: "En majuscules sur les courriers." },
-            TextField { name: "prenom", label: "Prénom", value: self.input.prenom.clone(), hint: "Le prénom du responsable du compte." },
-            TextField { name: "identifiant", label: "Identifiant de connexion", value: self.input.identifiant.clone(), hint: "De 3 à 50 caractères : lettres sans accent, chiffres, points, tirets ou soulignés ; unique." },
-            TextField { name: "emails", label: "Adresses e-mail", value: self.input.emails.clone(), hint: "Séparées par « ; ». La première reçoit les tickets de paiement ; toutes reçoivent les comptes rendus de réservation." },
+            TextField {
+                name: "nom",
+                label: "Nom",
+                value: self.input.nom.clone(),
+                hint: "En majuscules sur les courriers.",
+            },
+            TextField {
+                name: "prenom",
+                label: "Prénom",
+                value: self.input.prenom.clone(),
+                hint: "Le prénom du responsable du compte.",
+            },
+            TextField {
+                name: "identifiant",
+                label: "Identifiant de connexion",
+                value: self.input.identifiant.clone(),
+                hint: "De 3 à 50 caractères : lettres sans accent, chiffres, points, tirets ou soulignés ; unique.",
+            },
+            TextField {
+                name: "emails",
+                label: "Adresses e-mail",
+                value: self.input.emails.clone(),
+                hint: "Séparées par « ; ». La première reçoit les tickets de paiement ; toutes reçoivent les comptes rendus de réservation.",
+            },
         ]
     }
 
@@ -138,18 +194,39 @@ impl FamilyForm {
 
     /// (field, label) of the form, for the summary of errors.
     fn error_list(&self) -> Vec<(&'static str, &'static str, String)> {
-        [("civilite", "Civilité"), ("nom", "Nom"), ("prenom", "Prénom"), ("identifiant", "Identifiant de connexion"), ("emails", "Adresses e-mail"), ("structure", "Structures")]
-            .into_iter()
-            .filter_map(|(field, label)| self.errors.get(field).map(|m| (field, label, m.to_owned())))
-            .collect()
+        [
+            ("civilite", "Civilité"),
+            ("nom", "Nom"),
+            ("prenom", "Prénom"),
+            ("identifiant", "Identifiant de connexion"),
+            ("emails", "Adresses e-mail"),
+            ("structure", "Structures"),
+        ]
+        .into_iter()
+        .filter_map(|(field, label)| self.errors.get(field).map(|m| (field, label, m.to_owned())))
+        .collect()
     }
 }
 
-async fn render_form(state: &AppState, staff: &Staff, family: Option<&Family>, input: FamilyInput, errors: FormErrors) -> Result<Html<String>, AppError> {
+async fn render_form(
+    state: &AppState,
+    staff: &Staff,
+    family: Option<&Family>,
+    input: FamilyInput,
+    errors: FormErrors,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(state, staff).await?;
     let (heading, action, back) = match family {
-        None => ("Créer une famille".to_owned(), "/gestion/familles/nouvelle".to_owned(), "/gestion/familles".to_owned()),
-        Some(f) => (format!("Modifier la famille {}", f.name()), format!("/gestion/familles/{}/modifier", f.public_id), format!("/gestion/familles/{}", f.public_id)),
+        None => (
+            "Créer une famille".to_owned(),
+            "/gestion/familles/nouvelle".to_owned(),
+            "/gestion/familles".to_owned(),
+        ),
+        Some(f) => (
+            format!("Modifier la famille {}", f.name()),
+            format!("/gestion/familles/{}/modifier", f.public_id),
+            format!("/gestion/familles/{}", f.public_id),
+        ),
     };
     let page = FamilyForm {
         layout: layout(state, staff, heading.clone(), &action).await?,
@@ -164,39 +241,89 @@ async fn render_form(state: &AppState, staff: &Staff, family: Option<&Family>, i
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn new_page(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn new_page(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     // With a single structure in scope, it is the family's.
-    let structures = if scope.structures.len() == 1 { scope.ids().iter().map(i64::to_string).collect() } else { Vec::new() };
-    render_form(&state, &staff, None, FamilyInput { civilite: "Mme".to_owned(), structures, ..FamilyInput::default() }, FormErrors::default()).await
+    let structures = if scope.structures.len() == 1 {
+        scope.ids().iter().map(i64::to_string).collect()
+    } else {
+        Vec::new()
+    };
+    render_form(
+        &state,
+        &staff,
+        None,
+        FamilyInput {
+            civilite: "Mme".to_owned(),
+            structures,
+            ..FamilyInput::default()
+        },
+        FormErrors::default(),
+    )
+    .await
 }
 
-pub(crate) async fn create(State(state): State<AppState>, staff: Staff, FrenchForm(pairs): FrenchForm<Pairs>) -> Result<Response, AppError> {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(pairs): FrenchForm<Pairs>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &value(&pairs, "_csrf"))?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let input = FamilyInput::posted(&pairs);
     let fields = match input.check(&scope) {
         Ok(fields) => fields,
-        Err(errors) => return Ok(invalid(render_form(&state, &staff, None, input, errors).await?.into_response())),
+        Err(errors) => {
+            return Ok(invalid(
+                render_form(&state, &staff, None, input, errors)
+                    .await?
+                    .into_response(),
+            ));
+        }
     };
     match store::create_family(&state.db, staff.account.id, &fields, state.clock.now()).await? {
-        Saved::Done { public_id } => Ok(Redirect::to(&format!("/gestion/familles/{public_id}?fait=creee")).into_response()),
+        Saved::Done { public_id } => {
+            Ok(Redirect::to(&format!("/gestion/familles/{public_id}?fait=creee")).into_response())
+        }
         Saved::IdentifiantTaken => {
             let mut errors = FormErrors::default();
             errors.add("identifiant", rules::IDENTIFIANT_TAKEN);
-            Ok(invalid(render_form(&state, &staff, None, input, errors).await?.into_response()))
+            Ok(invalid(
+                render_form(&state, &staff, None, input, errors)
+                    .await?
+                    .into_response(),
+            ))
         }
     }
 }
 
-pub(crate) async fn edit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
-    render_form(&state, &staff, Some(&family), FamilyInput::of(&family), FormErrors::default()).await
+    render_form(
+        &state,
+        &staff,
+        Some(&family),
+        FamilyInput::of(&family),
+        FormErrors::default(),
+    )
+    .await
 }
 
-pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(pairs): FrenchForm<Pairs>) -> Result<Response, AppError> {
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(pairs): FrenchForm<Pairs>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &value(&pairs, "_csrf"))?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
@@ -204,14 +331,36 @@ pub(crate) async fn update(State(state): State<AppState>, staff: Staff, Path(id)
     let input = FamilyInput::posted(&pairs);
     let fields = match input.check(&scope) {
         Ok(fields) => fields,
-        Err(errors) => return Ok(invalid(render_form(&state, &staff, Some(&family), input, errors).await?.into_response())),
+        Err(errors) => {
+            return Ok(invalid(
+                render_form(&state, &staff, Some(&family), input, errors)
+                    .await?
+                    .into_response(),
+            ));
+        }
     };
-    match store::update_family(&state.db, staff.account.id, &family, &scope.ids(), &fields, state.clock.now()).await? {
-        Saved::Done { public_id } => Ok(Redirect::to(&format!("/gestion/familles/{public_id}?fait=modifiee")).into_response()),
+    match store::update_family(
+        &state.db,
+        staff.account.id,
+        &family,
+        &scope.ids(),
+        &fields,
+        state.clock.now(),
+    )
+    .await?
+    {
+        Saved::Done { public_id } => Ok(Redirect::to(&format!(
+            "/gestion/familles/{public_id}?fait=modifiee"
+        ))
+        .into_response()),
         Saved::IdentifiantTaken => {
             let mut errors = FormErrors::default();
             errors.add("identifiant", rules::IDENTIFIANT_TAKEN);
-            Ok(invalid(render_form(&state, &staff, Some(&family), input, errors).await?.into_response()))
+            Ok(invalid(
+                render_form(&state, &staff, Some(&family), input, errors)
+                    .await?
+                    .into_response(),
+            ))
         }
     }
 }
@@ -243,7 +392,11 @@ impl ChildInput {
             nom: child.last_name.clone(),
             naissance: child.birth_date.strftime("%d/%m/%Y").to_string(),
             ecole: child.school.clone(),
-            activities: child.activities.iter().map(|(id, _)| id.to_string()).collect(),
+            activities: child
+                .activities
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect(),
         }
     }
 
@@ -256,13 +409,28 @@ impl ChildInput {
                 String::new()
             }
         };
-        let first_name = keep("prenom", rules::name(&self.prenom, "le prénom de l'enfant", false));
+        let first_name = keep(
+            "prenom",
+            rules::name(&self.prenom, "le prénom de l'enfant", false),
+        );
         let last_name = keep("nom", rules::name(&self.nom, "le nom de l'enfant", true));
         let school = keep("ecole", rules::school(&self.ecole));
-        let birth_date = rules::birth_date(&self.naissance, today).map_err(|message| errors.add("naissance", message)).ok();
-        let activities = offered.iter().map(|a| a.id).filter(|id| self.activities.contains(&id.to_string())).collect();
+        let birth_date = rules::birth_date(&self.naissance, today)
+            .map_err(|message| errors.add("naissance", message))
+            .ok();
+        let activities = offered
+            .iter()
+            .map(|a| a.id)
+            .filter(|id| self.activities.contains(&id.to_string()))
+            .collect();
         match birth_date {
-            Some(birth_date) if errors.is_empty() => Ok(ChildFields { first_name, last_name, birth_date, school, activities }),
+            Some(birth_date) if errors.is_empty() => Ok(ChildFields {
+                first_name,
+                last_name,
+                birth_date,
+                school,
+                activities,
+            }),
             _ => Err(errors),
         }
     }
@@ -284,10 +452,30 @@ struct ChildForm {
 impl ChildForm {
     fn text_fields(&self) -> Vec<TextField> {
         vec![
-            TextField { name: "prenom", label: "Prénom", value: self.input.prenom.clone(), hint: "" },
-            TextField { name: "nom", label: "Nom", value: self.input.nom.clone(), hint: "" },
-            TextField { name: "naissance", label: "Date de naissance", value: self.input.naissance.clone(), hint: "Format : jj/mm/aaaa" },
-            TextField { name: "ecole", label: "École", value: self.input.ecole.clone(), hint: "Facultatif." },
+            TextField {
+                name: "prenom",
+                label: "Prénom",
+                value: self.input.prenom.clone(),
+                hint: "",
+            },
+            TextField {
+                name: "nom",
+                label: "Nom",
+                value: self.input.nom.clone(),
+                hint: "",
+            },
+            TextField {
+                name: "naissance",
+                label: "Date de naissance",
+                value: self.input.naissance.clone(),
+                hint: "Format : jj/mm/aaaa",
+            },
+            TextField {
+                name: "ecole",
+                label: "École",
+                value: self.input.ecole.clone(),
+                hint: "Facultatif.",
+            },
         ]
     }
 
@@ -296,30 +484,61 @@ impl ChildForm {
     }
 
     fn error_list(&self) -> Vec<(&'static str, &'static str, String)> {
-        [("prenom", "Prénom"), ("nom", "Nom"), ("naissance", "Date de naissance"), ("ecole", "École")]
-            .into_iter()
-            .filter_map(|(field, label)| self.errors.get(field).map(|m| (field, label, m.to_owned())))
-            .collect()
+        [
+            ("prenom", "Prénom"),
+            ("nom", "Nom"),
+            ("naissance", "Date de naissance"),
+            ("ecole", "École"),
+        ]
+        .into_iter()
+        .filter_map(|(field, label)| self.errors.get(field).map(|m| (field, label, m.to_owned())))
+        .collect()
     }
 }
 
 /// The family, the child (None for « nouveau ») and the activities it may be registered to.
-async fn child_context(state: &AppState, staff: &Staff, family_id: &str, child_id: &str) -> Result<(Family, Option<Child>, Vec<ActivityChoice>), AppError> {
+async fn child_context(
+    state: &AppState,
+    staff: &Staff,
+    family_id: &str,
+    child_id: &str,
+) -> Result<(Family, Option<Child>, Vec<ActivityChoice>), AppError> {
     let scope = Scope::of(state, staff).await?;
     let family = family_of(state, &scope, family_id).await?;
     let child = match child_id {
         "nouveau" => None,
-        id => Some(family.children.iter().find(|c| c.public_id == id).cloned().ok_or(AppError::NotFound)?),
+        id => Some(
+            family
+                .children
+                .iter()
+                .find(|c| c.public_id == id)
+                .cloned()
+                .ok_or(AppError::NotFound)?,
+        ),
     };
     let structures: Vec<i64> = family.structures.iter().map(|(id, _)| *id).collect();
     let offered = store::activities(&state.db, &structures).await?;
     Ok((family, child, offered))
 }
 
-async fn render_child(state: &AppState, staff: &Staff, family: Family, child: Option<&Child>, offered: Vec<ActivityChoice>, input: ChildInput, errors: FormErrors) -> Result<Html<String>, AppError> {
+async fn render_child(
+    state: &AppState,
+    staff: &Staff,
+    family: Family,
+    child: Option<&Child>,
+    offered: Vec<ActivityChoice>,
+    input: ChildInput,
+    errors: FormErrors,
+) -> Result<Html<String>, AppError> {
     let (heading, slug) = match child {
-        None => (format!("Ajouter un enfant à la famille {}", family.name()), "nouveau".to_owned()),
-        Some(c) => (format!("Modifier l'enfant {} {}", c.first_name, c.last_name), c.public_id.clone()),
+        None => (
+            format!("Ajouter un enfant à la famille {}", family.name()),
+            "nouveau".to_owned(),
+        ),
+        Some(c) => (
+            format!("Modifier l'enfant {} {}", c.first_name, c.last_name),
+            c.public_id.clone(),
+        ),
     };
     let action = format!("/gestion/familles/{}/enfants/{slug}", family.public_id);
     let page = ChildForm {
@@ -335,13 +554,29 @@ async fn render_child(state: &AppState, staff: &Staff, family: Family, child: Op
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn child_page(State(state): State<AppState>, staff: Staff, Path((family_id, child_id)): Path<(String, String)>) -> Result<Html<String>, AppError> {
+pub(crate) async fn child_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((family_id, child_id)): Path<(String, String)>,
+) -> Result<Html<String>, AppError> {
     let (family, child, offered) = child_context(&state, &staff, &family_id, &child_id).await?;
     let input = match &child {
         Some(child) => ChildInput::of(child),
-        None => ChildInput { nom: family.last_name.clone(), ..ChildInput::default() },
+        None => ChildInput {
+            nom: family.last_name.clone(),
+            ..ChildInput::default()
+        },
     };
-    render_child(&state, &staff, family, child.as_ref(), offered, input, FormErrors::default()).await
+    render_child(
+        &state,
+        &staff,
+        family,
+        child.as_ref(),
+        offered,
+        input,
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub(crate) async fn child_save(
@@ -356,9 +591,36 @@ pub(crate) async fn child_save(
     let input = ChildInput::posted(&pairs);
     let fields = match input.check(&offered, state.clock.today()) {
         Ok(fields) => fields,
-        Err(errors) => return Ok(invalid(render_child(&state, &staff, family, child.as_ref(), offered, input, errors).await?.into_response())),
+        Err(errors) => {
+            return Ok(invalid(
+                render_child(
+                    &state,
+                    &staff,
+                    family,
+                    child.as_ref(),
+                    offered,
+                    input,
+                    errors,
+                )
+                .await?
+                .into_response(),
+            ));
+        }
     };
     let ids: Vec<i64> = offered.iter().map(|a| a.id).collect();
-    store::save_child(&state.db, staff.account.id, &family, child.as_ref(), &ids, &fields, state.clock.now()).await?;
-    Ok(Redirect::to(&format!("/gestion/familles/{}?fait=enfant", family.public_id)).into_response())
+    store::save_child(
+        &state.db,
+        staff.account.id,
+        &family,
+        child.as_ref(),
+        &ids,
+        &fields,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/gestion/familles/{}?fait=enfant",
+        family.public_id
+    ))
+    .into_response())
 }

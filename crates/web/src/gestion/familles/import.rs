@@ -17,7 +17,7 @@ use ribambelle_documents::initial_password_letters_pdf;
 use ribambelle_domain::password::{PasswordHashing, generate_initial_password};
 use ribambelle_store::{
     portal::StructureSummary,
-    staff_families::{self as store, ChildFields, FamilyFields, ImportedFamily, Imported},
+    staff_families::{self as store, ChildFields, FamilyFields, Imported, ImportedFamily},
 };
 
 use crate::{
@@ -36,7 +36,17 @@ use super::{
 };
 
 /// The columns, in the order of the documented header.
-const COLUMNS: [&str; 9] = ["identifiant", "civilite", "nom", "prenom", "emails", "enfant_prenom", "enfant_nom", "enfant_naissance", "enfant_ecole"];
+const COLUMNS: [&str; 9] = [
+    "identifiant",
+    "civilite",
+    "nom",
+    "prenom",
+    "emails",
+    "enfant_prenom",
+    "enfant_nom",
+    "enfant_naissance",
+    "enfant_ecole",
+];
 
 /// More families than this go in several files: each one is hashed a password, which takes
 /// a noticeable moment.
@@ -74,22 +84,40 @@ fn parse(text: &str, structure: i64, today: Date) -> (Vec<FileFamily>, Vec<FileE
     // The csv crate miscounts lines that end in CRLF, as spreadsheets write them; the line
     // numbers must be the ones the staff member's editor shows.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut reader = csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(header)) => header,
-        Some(Err(_)) => return (Vec::new(), vec![(1, "Ligne 1 : l'en-tête n'a pas pu être lu.".to_owned())]),
+        Some(Err(_)) => {
+            return (
+                Vec::new(),
+                vec![(1, "Ligne 1 : l'en-tête n'a pas pu être lu.".to_owned())],
+            );
+        }
         None => return (Vec::new(), vec![(0, "Le fichier est vide.".to_owned())]),
     };
     let names: Vec<String> = header.iter().map(header_name).collect();
     for column in COLUMNS {
         if !names.iter().any(|n| n == column) {
-            errors.push((1, format!("Ligne 1 : la colonne « {column} » manque dans l'en-tête.")));
+            errors.push((
+                1,
+                format!("Ligne 1 : la colonne « {column} » manque dans l'en-tête."),
+            ));
         }
     }
-    for name in names.iter().filter(|n| !n.is_empty() && !COLUMNS.contains(&n.as_str())) {
-        errors.push((1, format!("Ligne 1 : la colonne « {name} » n'est pas prévue par le format.")));
+    for name in names
+        .iter()
+        .filter(|n| !n.is_empty() && !COLUMNS.contains(&n.as_str()))
+    {
+        errors.push((
+            1,
+            format!("Ligne 1 : la colonne « {name} » n'est pas prévue par le format."),
+        ));
     }
     if !errors.is_empty() {
         return (Vec::new(), errors);
@@ -100,7 +128,12 @@ fn parse(text: &str, structure: i64, today: Date) -> (Vec<FileFamily>, Vec<FileE
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
-                errors.push((line, format!("Ligne {line} : la ligne n'a pas pu être lue (guillemets mal fermés ?).")));
+                errors.push((
+                    line,
+                    format!(
+                        "Ligne {line} : la ligne n'a pas pu être lue (guillemets mal fermés ?)."
+                    ),
+                ));
                 continue;
             }
         };
@@ -109,55 +142,133 @@ fn parse(text: &str, structure: i64, today: Date) -> (Vec<FileFamily>, Vec<FileE
         }
         let number = record.position().map_or(0, csv::Position::line);
         if record.len() != names.len() {
-            errors.push((number, format!("Ligne {number} : {} colonnes au lieu de {} (le séparateur est « ; »).", record.len(), names.len())));
+            errors.push((
+                number,
+                format!(
+                    "Ligne {number} : {} colonnes au lieu de {} (le séparateur est « ; »).",
+                    record.len(),
+                    names.len()
+                ),
+            ));
             continue;
         }
-        let cells = COLUMNS.iter().filter_map(|&c| names.iter().position(|n| n == c).map(|i| (c, &record[i]))).collect();
-        read_line(&Line { number, cells }, structure, today, &mut families, &mut errors);
+        let cells = COLUMNS
+            .iter()
+            .filter_map(|&c| names.iter().position(|n| n == c).map(|i| (c, &record[i])))
+            .collect();
+        read_line(
+            &Line { number, cells },
+            structure,
+            today,
+            &mut families,
+            &mut errors,
+        );
     }
     if families.is_empty() && errors.is_empty() {
-        errors.push((0, "Le fichier ne contient aucune famille après sa ligne d'en-tête.".to_owned()));
+        errors.push((
+            0,
+            "Le fichier ne contient aucune famille après sa ligne d'en-tête.".to_owned(),
+        ));
     }
     if families.len() > MAX_FAMILIES {
-        errors.push((0, format!("Le fichier décrit {} familles : importez-en au plus {MAX_FAMILIES} à la fois.", families.len())));
+        errors.push((
+            0,
+            format!(
+                "Le fichier décrit {} familles : importez-en au plus {MAX_FAMILIES} à la fois.",
+                families.len()
+            ),
+        ));
     }
     (families, errors)
 }
 
-fn read_line(line: &Line, structure: i64, today: Date, families: &mut Vec<FileFamily>, errors: &mut Vec<FileError>) {
+fn read_line(
+    line: &Line,
+    structure: i64,
+    today: Date,
+    families: &mut Vec<FileFamily>,
+    errors: &mut Vec<FileError>,
+) {
     let before = errors.len();
     let mut problems = Vec::new();
     let mut keep = |column: &str, result: Result<String, String>| -> String {
         result.unwrap_or_else(|message| {
-            problems.push((line.number, format!("Ligne {}, colonne {column} : {message}", line.number)));
+            problems.push((
+                line.number,
+                format!("Ligne {}, colonne {column} : {message}", line.number),
+            ));
             String::new()
         })
     };
     let identifiant = keep("identifiant", rules::identifiant(line.get("identifiant")));
-    let civility = keep("civilite", rules::civility(line.get("civilite")).map(str::to_owned));
+    let civility = keep(
+        "civilite",
+        rules::civility(line.get("civilite")).map(str::to_owned),
+    );
     let last_name = keep("nom", rules::name(line.get("nom"), "le nom", true));
-    let first_name = keep("prenom", rules::name(line.get("prenom"), "le prénom", false));
-    let child_columns = ["enfant_prenom", "enfant_nom", "enfant_naissance", "enfant_ecole"];
+    let first_name = keep(
+        "prenom",
+        rules::name(line.get("prenom"), "le prénom", false),
+    );
+    let child_columns = [
+        "enfant_prenom",
+        "enfant_nom",
+        "enfant_naissance",
+        "enfant_ecole",
+    ];
     let child = if child_columns.iter().all(|c| line.get(c).is_empty()) {
         None
     } else {
         // The child's name defaults to the family's.
-        let child_last = if line.get("enfant_nom").is_empty() { line.get("nom") } else { line.get("enfant_nom") };
-        let first_name = keep("enfant_prenom", rules::name(line.get("enfant_prenom"), "le prénom de l'enfant", false));
-        let last_name = keep("enfant_nom", rules::name(child_last, "le nom de l'enfant", true));
+        let child_last = if line.get("enfant_nom").is_empty() {
+            line.get("nom")
+        } else {
+            line.get("enfant_nom")
+        };
+        let first_name = keep(
+            "enfant_prenom",
+            rules::name(line.get("enfant_prenom"), "le prénom de l'enfant", false),
+        );
+        let last_name = keep(
+            "enfant_nom",
+            rules::name(child_last, "le nom de l'enfant", true),
+        );
         let school = keep("enfant_ecole", rules::school(line.get("enfant_ecole")));
         Some((first_name, last_name, school))
     };
-    let emails = rules::emails(line.get("emails")).map_err(|message| problems.push((line.number, format!("Ligne {}, colonne emails : {message}", line.number))));
+    let emails = rules::emails(line.get("emails")).map_err(|message| {
+        problems.push((
+            line.number,
+            format!("Ligne {}, colonne emails : {message}", line.number),
+        ))
+    });
     let birth = match &child {
         Some(_) => rules::birth_date(line.get("enfant_naissance"), today)
             .map(Some)
-            .map_err(|message| problems.push((line.number, format!("Ligne {}, colonne enfant_naissance : {message}", line.number)))),
+            .map_err(|message| {
+                problems.push((
+                    line.number,
+                    format!(
+                        "Ligne {}, colonne enfant_naissance : {message}",
+                        line.number
+                    ),
+                ))
+            }),
         None => Ok(None),
     };
     errors.extend(problems);
-    let (Ok(emails), Ok(birth), true) = (emails, birth, errors.len() == before) else { return };
-    let child = child.zip(birth).map(|((first_name, last_name, school), birth_date)| ChildFields { first_name, last_name, birth_date, school, activities: Vec::new() });
+    let (Ok(emails), Ok(birth), true) = (emails, birth, errors.len() == before) else {
+        return;
+    };
+    let child = child.zip(birth).map(
+        |((first_name, last_name, school), birth_date)| ChildFields {
+            first_name,
+            last_name,
+            birth_date,
+            school,
+            activities: Vec::new(),
+        },
+    );
     let fields = FamilyFields {
         civility,
         last_name,
@@ -166,7 +277,10 @@ fn read_line(line: &Line, structure: i64, today: Date, families: &mut Vec<FileFa
         emails,
         structures: vec![structure],
     };
-    let family = match families.iter_mut().find(|f| f.fields.identifiant == fields.identifiant) {
+    let family = match families
+        .iter_mut()
+        .find(|f| f.fields.identifiant == fields.identifiant)
+    {
         Some(family) if family.fields != fields => {
             errors.push((line.number, format!(
                 "Ligne {} : la famille « {} » est déjà décrite ligne {} avec une autre civilité, un autre nom, prénom ou d'autres adresses e-mail.",
@@ -176,13 +290,21 @@ fn read_line(line: &Line, structure: i64, today: Date, families: &mut Vec<FileFa
         }
         Some(family) => family,
         None => {
-            families.push(FileFamily { line: line.number, fields, children: Vec::new() });
+            families.push(FileFamily {
+                line: line.number,
+                fields,
+                children: Vec::new(),
+            });
             let last = families.len() - 1;
             &mut families[last]
         }
     };
     if let Some(child) = child {
-        if family.children.iter().any(|c| c.first_name == child.first_name && c.birth_date == child.birth_date) {
+        if family
+            .children
+            .iter()
+            .any(|c| c.first_name == child.first_name && c.birth_date == child.birth_date)
+        {
             errors.push((line.number, format!("Ligne {} : l'enfant {} est déjà sur une ligne précédente de la famille « {} ».", line.number, child.first_name, family.fields.identifiant)));
             return;
         }
@@ -226,19 +348,50 @@ impl ImportPage {
     }
 }
 
-async fn render(state: &AppState, staff: &Staff, page: impl FnOnce(Layout, Vec<StructureSummary>) -> ImportPage) -> Result<Html<String>, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    page: impl FnOnce(Layout, Vec<StructureSummary>) -> ImportPage,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(state, staff).await?;
-    let layout = layout(state, staff, "Importer des familles", "/gestion/familles/import").await?;
+    let layout = layout(
+        state,
+        staff,
+        "Importer des familles",
+        "/gestion/familles/import",
+    )
+    .await?;
     Ok(Html(page(layout, scope.structures).render()?))
 }
 
-fn empty(layout: Layout, structures: Vec<StructureSummary>, csrf: String, structure: String) -> ImportPage {
-    ImportPage { layout, csrf, structures, structure, errors: Vec::new(), checked: None, issued: Vec::new(), children_count: 0, letters_refused: Vec::new() }
+fn empty(
+    layout: Layout,
+    structures: Vec<StructureSummary>,
+    csrf: String,
+    structure: String,
+) -> ImportPage {
+    ImportPage {
+        layout,
+        csrf,
+        structures,
+        structure,
+        errors: Vec::new(),
+        checked: None,
+        issued: Vec::new(),
+        children_count: 0,
+        letters_refused: Vec::new(),
+    }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     let csrf = staff.session.csrf_token.clone();
-    render(&state, &staff, |layout, structures| empty(layout, structures, csrf, String::new())).await
+    render(&state, &staff, |layout, structures| {
+        empty(layout, structures, csrf, String::new())
+    })
+    .await
 }
 
 /// The form as posted: the file (or the text of a checked file), the structure, the button.
@@ -270,22 +423,43 @@ async fn read(mut multipart: Multipart) -> Result<Upload, MultipartError> {
 }
 
 /// The page with errors, answered 422: nothing was imported.
-async fn refuse(state: &AppState, staff: &Staff, structure: String, errors: Vec<String>) -> Result<Response, AppError> {
+async fn refuse(
+    state: &AppState,
+    staff: &Staff,
+    structure: String,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
     let csrf = staff.session.csrf_token.clone();
-    let html = render(state, staff, |layout, structures| ImportPage { errors, ..empty(layout, structures, csrf, structure) }).await?;
+    let html = render(state, staff, |layout, structures| ImportPage {
+        errors,
+        ..empty(layout, structures, csrf, structure)
+    })
+    .await?;
     Ok(invalid(html.into_response()))
 }
 
-pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request: Request) -> Result<Response, AppError> {
-    let multipart = Multipart::from_request(request, &state).await.map_err(|rejection| {
-        tracing::info!(%rejection, "import is not multipart");
-        AppError::BadRequest
-    })?;
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    staff: Staff,
+    request: Request,
+) -> Result<Response, AppError> {
+    let multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            tracing::info!(%rejection, "import is not multipart");
+            AppError::BadRequest
+        })?;
     let upload = match read(multipart).await {
         Ok(upload) => upload,
         Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             // The token could not be read: nothing is done, and the page only says why.
-            return refuse(&state, &staff, String::new(), vec!["Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.".to_owned()]).await;
+            return refuse(
+                &state,
+                &staff,
+                String::new(),
+                vec!["Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.".to_owned()],
+            )
+            .await;
         }
         Err(error) => {
             tracing::info!(%error, "malformed import");
@@ -295,19 +469,42 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
     check_csrf(&staff.session.csrf_token, &upload.csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
-    let Some(structure) = scope.structures.iter().find(|s| s.id.to_string() == upload.structure).map(|s| s.id) else {
-        return refuse(&state, &staff, upload.structure, vec!["Choisissez la structure où les familles seront connues.".to_owned()]).await;
+    let Some(structure) = scope
+        .structures
+        .iter()
+        .find(|s| s.id.to_string() == upload.structure)
+        .map(|s| s.id)
+    else {
+        return refuse(
+            &state,
+            &staff,
+            upload.structure,
+            vec!["Choisissez la structure où les familles seront connues.".to_owned()],
+        )
+        .await;
     };
     if upload.content.is_empty() {
-        return refuse(&state, &staff, upload.structure, vec!["Choisissez le fichier CSV à importer.".to_owned()]).await;
+        return refuse(
+            &state,
+            &staff,
+            upload.structure,
+            vec!["Choisissez le fichier CSV à importer.".to_owned()],
+        )
+        .await;
     }
-    let bytes = upload.content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&upload.content);
+    let bytes = upload
+        .content
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&upload.content);
     let Ok(text) = std::str::from_utf8(bytes) else {
         let message = "Le fichier n'est pas encodé en UTF-8 : dans votre tableur, enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) ».";
         return refuse(&state, &staff, upload.structure, vec![message.to_owned()]).await;
     };
     let (families, mut errors) = parse(text, structure, state.clock.today());
-    let identifiants: Vec<String> = families.iter().map(|f| f.fields.identifiant.clone()).collect();
+    let identifiants: Vec<String> = families
+        .iter()
+        .map(|f| f.fields.identifiant.clone())
+        .collect();
     let taken = store::taken_identifiants(&state.db, &identifiants).await?;
     errors.extend(
         families
@@ -317,7 +514,13 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
     );
     if !errors.is_empty() {
         errors.sort_by_key(|(line, _)| *line);
-        return refuse(&state, &staff, upload.structure, errors.into_iter().map(|(_, message)| message).collect()).await;
+        return refuse(
+            &state,
+            &staff,
+            upload.structure,
+            errors.into_iter().map(|(_, message)| message).collect(),
+        )
+        .await;
     }
     let children_count = families.iter().map(|f| f.children.len()).sum();
     let csrf = staff.session.csrf_token.clone();
@@ -326,22 +529,44 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
             .iter()
             .map(|f| Summary {
                 identifiant: f.fields.identifiant.clone(),
-                name: format!("{} {} {}", f.fields.civility, f.fields.last_name, f.fields.first_name),
-                children: f.children.iter().map(|c| format!("{} ({})", c.first_name, c.birth_date.strftime("%d/%m/%Y"))).collect::<Vec<_>>().join(", "),
+                name: format!(
+                    "{} {} {}",
+                    f.fields.civility, f.fields.last_name, f.fields.first_name
+                ),
+                children: f
+                    .children
+                    .iter()
+                    .map(|c| format!("{} ({})", c.first_name, c.birth_date.strftime("%d/%m/%Y")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect();
         let content = text.to_owned();
-        let html = render(&state, &staff, |layout, structures| ImportPage { checked: Some((summary, content)), children_count, ..empty(layout, structures, csrf, upload.structure) }).await?;
+        let html = render(&state, &staff, |layout, structures| ImportPage {
+            checked: Some((summary, content)),
+            children_count,
+            ..empty(layout, structures, csrf, upload.structure)
+        })
+        .await?;
         return Ok(html.into_response());
     }
-    let passwords: Vec<String> = families.iter().map(|_| generate_initial_password()).collect();
+    let passwords: Vec<String> = families
+        .iter()
+        .map(|_| generate_initial_password())
+        .collect();
     let hashes = hash_all(&state.hashing, passwords.clone()).await?;
     let imported: Vec<ImportedFamily> = families
         .into_iter()
         .zip(hashes)
-        .map(|(f, password_hash)| ImportedFamily { fields: f.fields, password_hash, children: f.children })
+        .map(|(f, password_hash)| ImportedFamily {
+            fields: f.fields,
+            password_hash,
+            children: f.children,
+        })
         .collect();
-    if let Imported::IdentifiantsTaken(taken) = store::import(&state.db, staff.account.id, &imported, state.clock.now()).await? {
+    if let Imported::IdentifiantsTaken(taken) =
+        store::import(&state.db, staff.account.id, &imported, state.clock.now()).await?
+    {
         let errors = taken.iter().map(|t| format!("« {t} » est devenu l'identifiant d'une famille pendant l'import : rien n'a été importé.")).collect();
         return refuse(&state, &staff, upload.structure, errors).await;
     }
@@ -350,27 +575,51 @@ pub(crate) async fn submit(State(state): State<AppState>, staff: Staff, request:
         .zip(passwords)
         .map(|(f, password)| Issued {
             identifiant: f.fields.identifiant.clone(),
-            name: format!("{} {} {}", f.fields.civility, f.fields.last_name, f.fields.first_name),
+            name: format!(
+                "{} {} {}",
+                f.fields.civility, f.fields.last_name, f.fields.first_name
+            ),
             password,
         })
         .collect();
-    let html = render(&state, &staff, |layout, structures| ImportPage { issued, children_count, ..empty(layout, structures, csrf, upload.structure) }).await?;
+    let html = render(&state, &staff, |layout, structures| ImportPage {
+        issued,
+        children_count,
+        ..empty(layout, structures, csrf, upload.structure)
+    })
+    .await?;
     Ok(html.into_response())
 }
 
 /// Hashes every password on the blocking pool, spread over the machine's cores: Argon2 is
 /// slow on purpose, and an import of a few hundred families must stay within the request
 /// timeout.
-async fn hash_all(hashing: &PasswordHashing, passwords: Vec<String>) -> Result<Vec<String>, AppError> {
+async fn hash_all(
+    hashing: &PasswordHashing,
+    passwords: Vec<String>,
+) -> Result<Vec<String>, AppError> {
     let hashing = hashing.clone();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let chunk = passwords.len().div_ceil(threads).max(1);
     tokio::task::spawn_blocking(move || {
         std::thread::scope(|scope| {
-            let workers: Vec<_> = passwords.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(|p| hashing.hash(p)).collect::<Result<Vec<_>, _>>())).collect();
+            let workers: Vec<_> = passwords
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(|| {
+                        part.iter()
+                            .map(|p| hashing.hash(p))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
             let mut hashes = Vec::with_capacity(passwords.len());
             for worker in workers {
-                let part = worker.join().map_err(|_| AppError::Internal("password hashing thread panicked".to_owned()))?;
+                let part = worker.join().map_err(|_| {
+                    AppError::Internal("password hashing thread panicked".to_owned())
+                })?;
                 hashes.extend(part.map_err(|e| AppError::Internal(e.to_string()))?);
             }
             Ok(hashes)
@@ -382,23 +631,44 @@ async fn hash_all(hashing: &PasswordHashing, passwords: Vec<String>) -> Result<V
 
 /// The letters of the families just imported, one per page, from the identifiants and
 /// passwords the import's answer showed (posted back, never in an URL).
-pub(crate) async fn letters(State(state): State<AppState>, staff: Staff, FrenchForm(pairs): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let csrf = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+pub(crate) async fn letters(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(pairs): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     check_csrf(&staff.session.csrf_token, csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
-    let identifiants = pairs.iter().filter(|(k, _)| k == "identifiant").map(|(_, v)| v);
-    let passwords = pairs.iter().filter(|(k, _)| k == "mot_de_passe").map(|(_, v)| v);
+    let identifiants = pairs
+        .iter()
+        .filter(|(k, _)| k == "identifiant")
+        .map(|(_, v)| v);
+    let passwords = pairs
+        .iter()
+        .filter(|(k, _)| k == "mot_de_passe")
+        .map(|(_, v)| v);
     let mut families = Vec::new();
     for (identifiant, password) in identifiants.zip(passwords) {
-        let family = store::family_by_identifiant(&state.db, &scope.ids(), identifiant).await?.ok_or(AppError::NotFound)?;
+        let family = store::family_by_identifiant(&state.db, &scope.ids(), identifiant)
+            .await?
+            .ok_or(AppError::NotFound)?;
         families.push((family, password.clone()));
     }
     if families.is_empty() {
         return Err(AppError::BadRequest);
     }
     // Each password is checked against the family's, as the password queue allows.
-    let checks = futures_util::future::join_all(families.iter().map(|(family, password)| is_initial_password(&state, family, password))).await;
+    let checks = futures_util::future::join_all(
+        families
+            .iter()
+            .map(|(family, password)| is_initial_password(&state, family, password)),
+    )
+    .await;
     let mut errors = Vec::new();
     for ((family, _), current) in families.iter().zip(checks) {
         if !current? {
@@ -410,12 +680,19 @@ pub(crate) async fn letters(State(state): State<AppState>, staff: Staff, FrenchF
     }
     if !errors.is_empty() {
         let csrf = staff.session.csrf_token.clone();
-        let html = render(&state, &staff, |layout, structures| ImportPage { letters_refused: errors, ..empty(layout, structures, csrf, String::new()) }).await?;
+        let html = render(&state, &staff, |layout, structures| ImportPage {
+            letters_refused: errors,
+            ..empty(layout, structures, csrf, String::new())
+        })
+        .await?;
         return Ok(invalid(html.into_response()));
     }
     let mut docs = Vec::new();
     for (family, password) in families {
         docs.push(letter_doc(&state, &family, password).await?);
     }
-    Ok(pdf_response("courriers-mots-de-passe.pdf", initial_password_letters_pdf(&docs)))
+    Ok(pdf_response(
+        "courriers-mots-de-passe.pdf",
+        initial_password_letters_pdf(&docs),
+    ))
 }

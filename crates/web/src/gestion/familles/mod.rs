@@ -36,14 +36,42 @@ pub(crate) fn routes() -> Vec<Route> {
     use Access::Staff as StaffOnly;
     vec![
         (StaffOnly, "/gestion/familles", get(search)),
-        (StaffOnly, "/gestion/familles/nouvelle", get(edit::new_page).post(edit::create)),
-        (StaffOnly, "/gestion/familles/import", get(import::page).post(import::submit)),
-        (StaffOnly, "/gestion/familles/import/courriers", post(import::letters)),
+        (
+            StaffOnly,
+            "/gestion/familles/nouvelle",
+            get(edit::new_page).post(edit::create),
+        ),
+        (
+            StaffOnly,
+            "/gestion/familles/import",
+            get(import::page).post(import::submit),
+        ),
+        (
+            StaffOnly,
+            "/gestion/familles/import/courriers",
+            post(import::letters),
+        ),
         (StaffOnly, "/gestion/familles/{famille}", get(page)),
-        (StaffOnly, "/gestion/familles/{famille}/modifier", get(edit::edit_page).post(edit::update)),
-        (StaffOnly, "/gestion/familles/{famille}/enfants/{enfant}", get(edit::child_page).post(edit::child_save)),
-        (StaffOnly, "/gestion/familles/{famille}/mot-de-passe", post(password::issue)),
-        (StaffOnly, "/gestion/familles/{famille}/courrier", post(password::letter)),
+        (
+            StaffOnly,
+            "/gestion/familles/{famille}/modifier",
+            get(edit::edit_page).post(edit::update),
+        ),
+        (
+            StaffOnly,
+            "/gestion/familles/{famille}/enfants/{enfant}",
+            get(edit::child_page).post(edit::child_save),
+        ),
+        (
+            StaffOnly,
+            "/gestion/familles/{famille}/mot-de-passe",
+            post(password::issue),
+        ),
+        (
+            StaffOnly,
+            "/gestion/familles/{famille}/courrier",
+            post(password::letter),
+        ),
     ]
 }
 
@@ -52,10 +80,17 @@ const LISTED: i64 = 100;
 
 /// The family with this public id within the scope, or 404.
 async fn family_of(state: &AppState, scope: &Scope, public_id: &str) -> Result<Family, AppError> {
-    store::family(&state.db, &scope.ids(), public_id).await?.ok_or(AppError::NotFound)
+    store::family(&state.db, &scope.ids(), public_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-async fn layout(state: &AppState, staff: &Staff, title: impl Into<String>, return_to: &str) -> Result<Layout, AppError> {
+async fn layout(
+    state: &AppState,
+    staff: &Staff,
+    title: impl Into<String>,
+    return_to: &str,
+) -> Result<Layout, AppError> {
     super::layout(state, staff, Gestion::Familles, title, return_to).await
 }
 
@@ -80,7 +115,11 @@ struct SearchPage {
     more: bool,
 }
 
-pub(crate) async fn search(State(state): State<AppState>, staff: Staff, Query(query): Query<SearchQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let q: String = query.q.trim().chars().take(100).collect();
     let (hits, more) = store::search(&state.db, &scope.ids(), &q, LISTED).await?;
@@ -88,11 +127,21 @@ pub(crate) async fn search(State(state): State<AppState>, staff: Staff, Query(qu
     for hit in hits {
         let mut balances = Vec::new();
         for (structure_id, name) in &hit.structures {
-            balances.push(format!("{name} : {}", ribambelle_store::wallets::balance(&state.db, hit.id, *structure_id).await?.to_french()));
+            balances.push(format!(
+                "{name} : {}",
+                ribambelle_store::wallets::balance(&state.db, hit.id, *structure_id)
+                    .await?
+                    .to_french()
+            ));
         }
         rows.push(HitRow { hit, balances });
     }
-    let page = SearchPage { layout: layout(&state, &staff, "Familles", "/gestion/familles").await?, q, rows, more };
+    let page = SearchPage {
+        layout: layout(&state, &staff, "Familles", "/gestion/familles").await?,
+        q,
+        rows,
+        more,
+    };
     Ok(Html(page.render()?))
 }
 
@@ -150,14 +199,23 @@ impl FamilyPage {
         if child.activities.is_empty() {
             "Aucune".to_owned()
         } else {
-            child.activities.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(", ")
+            child
+                .activities
+                .iter()
+                .map(|(_, name)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     }
 
     fn access(&self) -> &'static str {
         match (self.family.has_password, self.family.must_change_password) {
-            (false, _) => "Aucun mot de passe n'a encore été généré : la famille ne peut pas se connecter.",
-            (true, true) => "Mot de passe initial : la famille choisira le sien à sa prochaine connexion.",
+            (false, _) => {
+                "Aucun mot de passe n'a encore été généré : la famille ne peut pas se connecter."
+            }
+            (true, true) => {
+                "Mot de passe initial : la famille choisira le sien à sa prochaine connexion."
+            }
             (true, false) => "La famille a choisi son mot de passe personnel.",
         }
     }
@@ -166,7 +224,13 @@ impl FamilyPage {
 /// Coming reservations shown per structure; the family's « Suivi » has them all.
 const COMING_SHOWN: usize = 20;
 
-async fn render_page(state: &AppState, staff: &Staff, family: Family, notice: Option<&'static str>, mail_error: Option<&'static str>) -> Result<Html<String>, AppError> {
+async fn render_page(
+    state: &AppState,
+    staff: &Staff,
+    family: Family,
+    notice: Option<&'static str>,
+    mail_error: Option<&'static str>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(state, staff).await?;
     let today = state.clock.today();
     let mut balances = Vec::new();
@@ -174,20 +238,35 @@ async fn render_page(state: &AppState, staff: &Staff, family: Family, notice: Op
     for (structure_id, structure) in &family.structures {
         let lines = wallets::wallet_lines(&state.db, family.id, *structure_id, today).await?;
         let total = lines.iter().map(|l| l.solde).sum();
-        balances.push(StructureBalance { structure: structure.clone(), lines, total });
-        let days = bookings::follow_up(&state.db, family.id, *structure_id, today).await?;
-        coming.extend(days.into_iter().filter(|d| d.state != "annulee").take(COMING_SHOWN).map(|d| Coming {
-            day: d.day.strftime("%d/%m/%Y").to_string(),
-            child: d.child_first_name,
-            activity: d.activity_name,
+        balances.push(StructureBalance {
             structure: structure.clone(),
-            state: crate::reservations::follow::state_name(&d.state),
-        }));
+            lines,
+            total,
+        });
+        let days = bookings::follow_up(&state.db, family.id, *structure_id, today).await?;
+        coming.extend(
+            days.into_iter()
+                .filter(|d| d.state != "annulee")
+                .take(COMING_SHOWN)
+                .map(|d| Coming {
+                    day: d.day.strftime("%d/%m/%Y").to_string(),
+                    child: d.child_first_name,
+                    activity: d.activity_name,
+                    structure: structure.clone(),
+                    state: crate::reservations::follow::state_name(&d.state),
+                }),
+        );
     }
     let fiches = store::fiches(&state.db, family.id, &scope.ids()).await?;
     let title = format!("Famille {}", family.name());
     let page = FamilyPage {
-        layout: layout(state, staff, title, &format!("/gestion/familles/{}", family.public_id)).await?,
+        layout: layout(
+            state,
+            staff,
+            title,
+            &format!("/gestion/familles/{}", family.public_id),
+        )
+        .await?,
         family,
         csrf: staff.session.csrf_token.clone(),
         balances,
@@ -199,14 +278,23 @@ async fn render_page(state: &AppState, staff: &Staff, family: Family, notice: Op
     Ok(Html(page.render()?))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Query(query): Query<PageQuery>) -> Result<Html<String>, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
     let notice = match query.fait.as_str() {
-        "creee" => Some("La famille est créée. Ajoutez ses enfants, puis générez son mot de passe initial."),
+        "creee" => Some(
+            "La famille est créée. Ajoutez ses enfants, puis générez son mot de passe initial.",
+        ),
         "modifiee" => Some("Les modifications de la famille sont enregistrées."),
         "enfant" => Some("L'enfant et ses inscriptions sont enregistrés."),
-        "envoye" => Some("Le mot de passe initial est envoyé par mail à la famille. L'ancien mot de passe ne fonctionne plus."),
+        "envoye" => Some(
+            "Le mot de passe initial est envoyé par mail à la famille. L'ancien mot de passe ne fonctionne plus.",
+        ),
         _ => None,
     };
     render_page(&state, &staff, family, notice, None).await

@@ -9,8 +9,14 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
-use ribambelle_domain::{french::long_date, password::{Verification, generate_initial_password}};
-use ribambelle_store::{outbox::NewMail, staff_families::{self as store, Family}};
+use ribambelle_domain::{
+    french::long_date,
+    password::{Verification, generate_initial_password},
+};
+use ribambelle_store::{
+    outbox::NewMail,
+    staff_families::{self as store, Family},
+};
 use serde::Deserialize;
 
 use crate::{
@@ -47,7 +53,12 @@ struct PasswordPage {
 
 const NO_ADDRESS: &str = "Cette famille n'a pas d'adresse e-mail : ajoutez-en une dans « Modifier », ou imprimez le courrier.";
 
-pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<IssueForm>) -> Result<Response, AppError> {
+pub(crate) async fn issue(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(form): FrenchForm<IssueForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
@@ -58,19 +69,41 @@ pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id):
         _ => return Err(AppError::BadRequest),
     };
     if by_mail && family.emails.is_empty() {
-        return Ok(invalid(render_page(&state, &staff, family, None, Some(NO_ADDRESS)).await?.into_response()));
+        return Ok(invalid(
+            render_page(&state, &staff, family, None, Some(NO_ADDRESS))
+                .await?
+                .into_response(),
+        ));
     }
     let password = generate_initial_password();
     let hash = hash_password(&state, password.clone()).await?;
     let now = state.clock.now();
     if by_mail {
         let mail = mail(&state, &family, &password);
-        store::issue_initial_password(&state.db, staff.account.id, &family, &hash, Some(&mail), now).await?;
-        return Ok(Redirect::to(&format!("/gestion/familles/{}?fait=envoye", family.public_id)).into_response());
+        store::issue_initial_password(
+            &state.db,
+            staff.account.id,
+            &family,
+            &hash,
+            Some(&mail),
+            now,
+        )
+        .await?;
+        return Ok(Redirect::to(&format!(
+            "/gestion/familles/{}?fait=envoye",
+            family.public_id
+        ))
+        .into_response());
     }
     store::issue_initial_password(&state.db, staff.account.id, &family, &hash, None, now).await?;
     let page = PasswordPage {
-        layout: layout(&state, &staff, format!("Mot de passe initial de la famille {}", family.name()), &format!("/gestion/familles/{}", family.public_id)).await?,
+        layout: layout(
+            &state,
+            &staff,
+            format!("Mot de passe initial de la famille {}", family.name()),
+            &format!("/gestion/familles/{}", family.public_id),
+        )
+        .await?,
         family,
         csrf: staff.session.csrf_token.clone(),
         password,
@@ -80,7 +113,11 @@ pub(crate) async fn issue(State(state): State<AppState>, staff: Staff, Path(id):
 }
 
 fn structure_of(family: &Family) -> String {
-    family.structures.first().map(|(_, name)| name.clone()).unwrap_or_default()
+    family
+        .structures
+        .first()
+        .map(|(_, name)| name.clone())
+        .unwrap_or_default()
 }
 
 fn mail(state: &AppState, family: &Family, password: &str) -> NewMail {
@@ -94,13 +131,26 @@ fn mail(state: &AppState, family: &Family, password: &str) -> NewMail {
          Ce mot de passe ne sert qu'une fois : à votre première connexion, le portail vous demandera de choisir votre mot de passe personnel. \
          Personne ne vous demandera jamais votre mot de passe, pas même la structure.\n\n\
          {structure}\n",
-        family.civility, family.last_name, family.first_name, state.config.public_url, family.identifiant,
+        family.civility,
+        family.last_name,
+        family.first_name,
+        state.config.public_url,
+        family.identifiant,
     );
-    NewMail { recipients: family.emails.clone(), subject: format!("{structure} : vos codes d'accès au Portail Famille"), body_text: body, body_html: None }
+    NewMail {
+        recipients: family.emails.clone(),
+        subject: format!("{structure} : vos codes d'accès au Portail Famille"),
+        body_text: body,
+        body_html: None,
+    }
 }
 
 /// The letter of `family` with `password`, as the PDF module wants it.
-pub(super) async fn letter_doc(state: &AppState, family: &Family, password: String) -> Result<LetterDoc, AppError> {
+pub(super) async fn letter_doc(
+    state: &AppState,
+    family: &Family,
+    password: String,
+) -> Result<LetterDoc, AppError> {
     Ok(LetterDoc {
         structure: structure_of(family),
         family: format!("{} {}", family.civility, family.name()),
@@ -123,27 +173,46 @@ pub(crate) struct LetterForm {
 /// Whether `password` is the initial password the family has now: a letter prints nothing
 /// else, so that it can neither be forged with a text of one's own nor printed from an old
 /// page with a password that no longer works.
-pub(super) async fn is_initial_password(state: &AppState, family: &Family, password: &str) -> Result<bool, AppError> {
+pub(super) async fn is_initial_password(
+    state: &AppState,
+    family: &Family,
+    password: &str,
+) -> Result<bool, AppError> {
     if !family.must_change_password {
         return Ok(false);
     }
-    let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id).await?.unwrap_or_default();
+    let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id)
+        .await?
+        .unwrap_or_default();
     Ok(verify_password(state, password.to_owned(), hash).await? != Verification::Invalid)
 }
 
 /// The letter for the password just shown, by those who may generate one.
-pub(crate) async fn letter(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, FrenchForm(form): FrenchForm<LetterForm>) -> Result<Response, AppError> {
+pub(crate) async fn letter(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    FrenchForm(form): FrenchForm<LetterForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
     if !is_initial_password(&state, &family, &form.mot_de_passe).await? {
         let page = PasswordPage {
-            layout: layout(&state, &staff, format!("Mot de passe initial de la famille {}", family.name()), &format!("/gestion/familles/{}", family.public_id)).await?,
+            layout: layout(
+                &state,
+                &staff,
+                format!("Mot de passe initial de la famille {}", family.name()),
+                &format!("/gestion/familles/{}", family.public_id),
+            )
+            .await?,
             family,
             csrf: staff.session.csrf_token.clone(),
             password: String::new(),
-            error: Some("Ce mot de passe n'est plus celui de la famille : un autre a été généré depuis, ou la famille a choisi le sien. Générez-en un nouveau depuis la page de la famille."),
+            error: Some(
+                "Ce mot de passe n'est plus celui de la famille : un autre a été généré depuis, ou la famille a choisi le sien. Générez-en un nouveau depuis la page de la famille.",
+            ),
         };
         return Ok(invalid(Html(page.render()?).into_response()));
     }

@@ -3,7 +3,9 @@
 //! French message.
 
 use jiff::civil::Date;
-use ribambelle_domain::{dossier::parse_french_date, emails::parse_email_list, text::single_line_problem};
+use ribambelle_domain::{
+    dossier::parse_french_date, emails::parse_email_list, text::single_line_problem,
+};
 
 /// The civilités a letter may start with.
 pub(super) const CIVILITIES: [&str; 2] = ["M.", "Mme"];
@@ -31,7 +33,11 @@ pub(super) fn name(raw: &str, what: &str, capitals: bool) -> Result<String, Stri
     if value.chars().count() > MAX_TEXT {
         return Err(format!("Ce champ est limité à {MAX_TEXT} caractères."));
     }
-    Ok(if capitals { value.to_uppercase() } else { value })
+    Ok(if capitals {
+        value.to_uppercase()
+    } else {
+        value
+    })
 }
 
 /// An identifiant: what the family types to log in, in lower case.
@@ -40,14 +46,16 @@ pub(super) fn identifiant(raw: &str) -> Result<String, String> {
     if value.is_empty() {
         return Err("Saisissez l'identifiant de connexion de la famille.".to_owned());
     }
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
+    let allowed =
+        |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
     if !(3..=50).contains(&value.chars().count()) || !value.chars().all(allowed) {
         return Err("L'identifiant compte de 3 à 50 caractères : lettres sans accent, chiffres, points, tirets ou soulignés (exemple : dupont.marie).".to_owned());
     }
     Ok(value)
 }
 
-pub(super) const IDENTIFIANT_TAKEN: &str = "Cet identifiant est déjà celui d'une autre famille : choisissez-en un autre.";
+pub(super) const IDENTIFIANT_TAKEN: &str =
+    "Cet identifiant est déjà celui d'une autre famille : choisissez-en un autre.";
 
 /// Addresses separated by « ; »; none is allowed (the letter is then posted).
 pub(super) fn emails(raw: &str) -> Result<Vec<String>, String> {
@@ -60,8 +68,13 @@ pub(super) fn birth_date(raw: &str, today: Date) -> Result<Date, String> {
         return Err("Saisissez la date de naissance au format jj/mm/aaaa.".to_owned());
     }
     match parse_french_date(raw) {
-        None => Err(format!("« {} » n'est pas une date au format jj/mm/aaaa.", raw.trim())),
-        Some(date) if date > today => Err("La date de naissance ne peut pas être dans le futur.".to_owned()),
+        None => Err(format!(
+            "« {} » n'est pas une date au format jj/mm/aaaa.",
+            raw.trim()
+        )),
+        Some(date) if date > today => {
+            Err("La date de naissance ne peut pas être dans le futur.".to_owned())
+        }
         Some(date) => Ok(date),
     }
 }
@@ -92,7 +105,11 @@ mod tests {
         assert!(identifiant("é").is_err());
         let today = Date::new(2026, 5, 5)?;
         assert_eq!(birth_date("15/05/2016", today)?, Date::new(2016, 5, 15)?);
-        assert!(birth_date("31/02/2016", today).unwrap_err().contains("jj/mm/aaaa"));
+        assert!(
+            birth_date("31/02/2016", today)
+                .unwrap_err()
+                .contains("jj/mm/aaaa")
+        );
         assert!(birth_date("06/05/2026", today).is_err());
         Ok(())
     }

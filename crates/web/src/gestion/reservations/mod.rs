@@ -13,10 +13,7 @@ use axum::{
     routing::{get, post},
 };
 use jiff::{ToSpan, civil::Date};
-use ribambelle_domain::{
-    dossier::parse_french_date,
-    french::long_date,
-};
+use ribambelle_domain::{dossier::parse_french_date, french::long_date};
 use ribambelle_store::{
     attendance::{self, ActivityRef, Day, DayChild},
     bookings,
@@ -38,8 +35,16 @@ use super::{Scope, may_change};
 pub(crate) fn routes() -> Vec<Route> {
     vec![
         (Access::Staff, "/gestion/reservations", get(page)),
-        (Access::Staff, "/gestion/reservations/traitement", post(run_processing)),
-        (Access::Staff, "/gestion/reservations/pointage", get(pointage::page).post(pointage::record)),
+        (
+            Access::Staff,
+            "/gestion/reservations/traitement",
+            post(run_processing),
+        ),
+        (
+            Access::Staff,
+            "/gestion/reservations/pointage",
+            get(pointage::page).post(pointage::record),
+        ),
     ]
 }
 
@@ -53,14 +58,27 @@ fn count(n: usize, singular: &str, plural: &str) -> String {
 /// The child's age in whole years on `day`.
 fn age(birth: Date, day: Date) -> i16 {
     let years = day.year() - birth.year();
-    if (day.month(), day.day()) < (birth.month(), birth.day()) { years - 1 } else { years }
+    if (day.month(), day.day()) < (birth.month(), birth.day()) {
+        years - 1
+    } else {
+        years
+    }
 }
 
 /// « 9 ans · École Jules Ferry »
 fn child_detail(child: &DayChild, day: Date) -> String {
     let years = age(child.birth_date, day);
-    let age = if years > 1 { format!("{years} ans") } else { format!("{years} an") };
-    match child.school.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let age = if years > 1 {
+        format!("{years} ans")
+    } else {
+        format!("{years} an")
+    };
+    match child
+        .school
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(school) => format!("{age} · {school}"),
         None => age,
     }
@@ -83,12 +101,24 @@ struct Chosen {
 impl Chosen {
     /// Unknown, or out of the staff member's structures: 404 alike.
     async fn find(state: &AppState, scope: &Scope, public_id: &str) -> Result<Chosen, AppError> {
-        let activity = attendance::activity(&state.db, public_id.trim()).await?.ok_or(AppError::NotFound)?;
+        let activity = attendance::activity(&state.db, public_id.trim())
+            .await?
+            .ok_or(AppError::NotFound)?;
         scope.check(activity.structure_id)?;
         let full = bookings::activity_by_id(&state.db, activity.id).await?;
         let calendar = bookings::school_calendar(&state.db, activity.structure_id).await?;
-        let hours = format!("{} – {}", full.start_time.strftime("%Hh%M"), full.end_time.strftime("%Hh%M"));
-        Ok(Chosen { activity, rules: full.rules, calendar, capacity: full.capacity, hours })
+        let hours = format!(
+            "{} – {}",
+            full.start_time.strftime("%Hh%M"),
+            full.end_time.strftime("%Hh%M")
+        );
+        Ok(Chosen {
+            activity,
+            rules: full.rules,
+            calendar,
+            capacity: full.capacity,
+            hours,
+        })
     }
 
     fn is_open(&self, day: Date) -> bool {
@@ -97,7 +127,9 @@ impl Chosen {
 
     /// The nearest opening day before (`step` = -1) or after (+1) `day`, within a year.
     fn neighbour(&self, day: Date, step: i32) -> Option<Date> {
-        (1..=366).filter_map(|n| day.checked_add((n * step).days()).ok()).find(|d| self.is_open(*d))
+        (1..=366)
+            .filter_map(|n| day.checked_add((n * step).days()).ok())
+            .find(|d| self.is_open(*d))
     }
 }
 
@@ -164,7 +196,10 @@ impl ListPage {
     }
 
     fn of_structure(&self, structure: &str) -> Vec<&ActivityRef> {
-        self.activities.iter().filter(|a| a.structure == structure).collect()
+        self.activities
+            .iter()
+            .filter(|a| a.structure == structure)
+            .collect()
     }
 
     fn long_day(&self, day: &Date) -> String {
@@ -176,7 +211,11 @@ impl ListPage {
     }
 
     fn pointage_link(&self, shown: &Shown) -> String {
-        day_link("/gestion/reservations/pointage", &shown.chosen.activity, shown.day)
+        day_link(
+            "/gestion/reservations/pointage",
+            &shown.chosen.activity,
+            shown.day,
+        )
     }
 
     fn runs(&self, shown: &Shown) -> bool {
@@ -191,12 +230,23 @@ impl ListPage {
     /// « 12 inscrits sur 14 places, 2 en liste d'attente »
     fn counts(&self, shown: &Shown) -> String {
         let booked = shown.list.booked.len();
-        let mut text = if booked == 0 { "Aucun inscrit".to_owned() } else { count(booked, "inscrit", "inscrits") };
+        let mut text = if booked == 0 {
+            "Aucun inscrit".to_owned()
+        } else {
+            count(booked, "inscrit", "inscrits")
+        };
         if let Some(capacity) = shown.chosen.capacity {
-            text.push_str(&format!(" sur {}", count(usize::try_from(capacity).unwrap_or(0), "place", "places")));
+            text.push_str(&format!(
+                " sur {}",
+                count(usize::try_from(capacity).unwrap_or(0), "place", "places")
+            ));
         }
         let waiting = shown.list.waiting.len();
-        text.push_str(&if waiting == 0 { ", aucun en liste d'attente".to_owned() } else { format!(", {waiting} en liste d'attente") });
+        text.push_str(&if waiting == 0 {
+            ", aucun en liste d'attente".to_owned()
+        } else {
+            format!(", {waiting} en liste d'attente")
+        });
         if !shown.list.walk_ins.is_empty() {
             text.push_str(&format!(", {} sans réservation", shown.list.walk_ins.len()));
         }
@@ -208,7 +258,13 @@ impl ListPage {
     }
 
     fn recorded_by(&self, shown: &Shown) -> Option<String> {
-        shown.list.recorded.as_ref().map(|r| format!("Pointage enregistré par {} le {}.", r.staff, format_instant(r.at)))
+        shown.list.recorded.as_ref().map(|r| {
+            format!(
+                "Pointage enregistré par {} le {}.",
+                r.staff,
+                format_instant(r.at)
+            )
+        })
     }
 
     fn presence(&self, child: &DayChild) -> &'static str {
@@ -239,17 +295,40 @@ fn run_notice(query: &ListQuery) -> Option<(String, bool)> {
         return None;
     }
     let number = |raw: &str| raw.parse::<usize>().unwrap_or(0);
-    let (requests, mails, places) = (number(&query.demandes), number(&query.mails), number(&query.places));
-    let requests = if requests == 0 { "Aucune demande à traiter".to_owned() } else { count(requests, "demande traitée", "demandes traitées") };
-    let mails = if mails == 0 { "aucun mail de compte rendu".to_owned() } else { count(mails, "mail de compte rendu", "mails de compte rendu") };
+    let (requests, mails, places) = (
+        number(&query.demandes),
+        number(&query.mails),
+        number(&query.places),
+    );
+    let requests = if requests == 0 {
+        "Aucune demande à traiter".to_owned()
+    } else {
+        count(requests, "demande traitée", "demandes traitées")
+    };
+    let mails = if mails == 0 {
+        "aucun mail de compte rendu".to_owned()
+    } else {
+        count(mails, "mail de compte rendu", "mails de compte rendu")
+    };
     let places = match places {
         0 => "aucune place attribuée depuis la liste d'attente".to_owned(),
-        n => count(n, "place attribuée depuis la liste d'attente", "places attribuées depuis la liste d'attente"),
+        n => count(
+            n,
+            "place attribuée depuis la liste d'attente",
+            "places attribuées depuis la liste d'attente",
+        ),
     };
-    Some((format!("Traitement terminé : {requests}, {mails}, {places}."), true))
+    Some((
+        format!("Traitement terminé : {requests}, {mails}, {places}."),
+        true,
+    ))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let today = state.clock.today();
     let mut errors = FormErrors::default();
@@ -258,9 +337,22 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(quer
         None
     } else {
         let chosen = Chosen::find(&state, &scope, &query.activite).await?;
-        let list = attendance::day_list(&state.db, staff.account.id, &chosen.activity, day, state.clock.now()).await?;
+        let list = attendance::day_list(
+            &state.db,
+            staff.account.id,
+            &chosen.activity,
+            day,
+            state.clock.now(),
+        )
+        .await?;
         let (previous, next) = (chosen.neighbour(day, -1), chosen.neighbour(day, 1));
-        Some(Shown { chosen, day, list, previous, next })
+        Some(Shown {
+            chosen,
+            day,
+            list,
+            previous,
+            next,
+        })
     };
     let title = match &shown {
         Some(s) => format!("{} — {}", s.chosen.activity.name, long_date(s.day)),
@@ -277,7 +369,11 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(quer
         today,
         activities: attendance::activities(&state.db, &scope.ids()).await?,
         activite: query.activite.clone(),
-        jour: if errors.is_empty() { day.to_string() } else { query.jour.clone() },
+        jour: if errors.is_empty() {
+            day.to_string()
+        } else {
+            query.jour.clone()
+        },
         run_notice: run_notice(&query),
         recorded_notice: query.pointage == "enregistre",
         errors,
@@ -286,8 +382,14 @@ pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(quer
     let invalid_day = !page.errors.is_empty();
     let mut response = Html(page.render()?).into_response();
     // The children's health information: never kept by a browser or a proxy.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(if invalid_day { invalid(response) } else { response })
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(if invalid_day {
+        invalid(response)
+    } else {
+        response
+    })
 }
 
 #[derive(Deserialize)]
@@ -302,17 +404,28 @@ pub(crate) struct RunForm {
 }
 
 /// « Lancer le traitement »: the nightly processing, now.
-pub(crate) async fn run_processing(State(state): State<AppState>, staff: Staff, FrenchForm(form): FrenchForm<RunForm>) -> Result<Response, AppError> {
+pub(crate) async fn run_processing(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(form): FrenchForm<RunForm>,
+) -> Result<Response, AppError> {
     check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
-    let outcome = attendance::run_processing(&state.db, staff.account.id, &scope.ids(), &state.clock).await?;
+    let outcome =
+        attendance::run_processing(&state.db, staff.account.id, &scope.ids(), &state.clock).await?;
     let result = match outcome {
-        RunOutcome::Done(s) => format!("traitement=fait&demandes={}&mails={}&places={}", s.requests, s.reports, s.promotions),
+        RunOutcome::Done(s) => format!(
+            "traitement=fait&demandes={}&mails={}&places={}",
+            s.requests, s.reports, s.promotions
+        ),
         RunOutcome::Busy => "traitement=en-cours".to_owned(),
     };
     // Back to the list it was started from, when that list is one the staff member may see.
-    let back = match (parse_french_date(&form.jour), attendance::activity(&state.db, form.activite.trim()).await?) {
+    let back = match (
+        parse_french_date(&form.jour),
+        attendance::activity(&state.db, form.activite.trim()).await?,
+    ) {
         (Some(day), Some(activity)) if scope.check(activity.structure_id).is_ok() => {
             format!("{}&{result}", day_link(PATH, &activity, day))
         }

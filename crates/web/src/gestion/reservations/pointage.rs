@@ -84,7 +84,15 @@ impl PointagePage {
     }
 
     fn error_list(&self) -> Vec<(String, String)> {
-        let mut all: Vec<(String, String)> = self.lines.iter().filter_map(|l| self.errors.get(&l.field()).map(|m| (l.field(), m.to_owned()))).collect();
+        let mut all: Vec<(String, String)> = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                self.errors
+                    .get(&l.field())
+                    .map(|m| (l.field(), m.to_owned()))
+            })
+            .collect();
         if let Some(m) = self.errors.get("ajout") {
             all.push(("ajout".to_owned(), m.to_owned()));
         }
@@ -95,9 +103,16 @@ impl PointagePage {
 /// Why a day cannot be pointed: not started yet, or the activity does not run.
 fn closed_reason(chosen: &Chosen, day: Date, today: Date) -> Option<String> {
     if day > today {
-        Some(format!("Le {} n'a pas encore commencé : le pointage se fait le jour même ou après.", long_date(day)))
+        Some(format!(
+            "Le {} n'a pas encore commencé : le pointage se fait le jour même ou après.",
+            long_date(day)
+        ))
     } else if !chosen.is_open(day) {
-        Some(format!("{} n'a pas lieu le {} : il n'y a rien à pointer.", chosen.activity.name, long_date(day)))
+        Some(format!(
+            "{} n'a pas lieu le {} : il n'y a rien à pointer.",
+            chosen.activity.name,
+            long_date(day)
+        ))
     } else {
         None
     }
@@ -111,20 +126,46 @@ struct Sheet {
     closed: Option<String>,
 }
 
-async fn sheet(state: &AppState, staff: &Staff, activite: &str, jour: &str) -> Result<Sheet, AppError> {
+async fn sheet(
+    state: &AppState,
+    staff: &Staff,
+    activite: &str,
+    jour: &str,
+) -> Result<Sheet, AppError> {
     let scope = Scope::of(state, staff).await?;
     let chosen = Chosen::find(state, &scope, activite).await?;
     let day = parse_french_date(jour).ok_or(AppError::BadRequest)?;
     let (list, others) = attendance::sheet(&state.db, chosen.activity.id, day).await?;
     let closed = closed_reason(&chosen, day, state.clock.today());
-    Ok(Sheet { chosen, day, list, others, closed })
+    Ok(Sheet {
+        chosen,
+        day,
+        list,
+        others,
+        closed,
+    })
 }
 
-async fn render(state: &AppState, staff: &Staff, sheet: Sheet, lines: Vec<Line>, added: String, errors: FormErrors, refusal: Option<String>) -> Result<Html<String>, AppError> {
+async fn render(
+    state: &AppState,
+    staff: &Staff,
+    sheet: Sheet,
+    lines: Vec<Line>,
+    added: String,
+    errors: FormErrors,
+    refusal: Option<String>,
+) -> Result<Html<String>, AppError> {
     let activity = &sheet.chosen.activity;
     let link = day_link(POINTAGE, activity, sheet.day);
     let page = PointagePage {
-        layout: super::super::layout(state, staff, Gestion::Reservations, format!("Pointage — {} — {}", activity.name, long_date(sheet.day)), &link).await?,
+        layout: super::super::layout(
+            state,
+            staff,
+            Gestion::Reservations,
+            format!("Pointage — {} — {}", activity.name, long_date(sheet.day)),
+            &link,
+        )
+        .await?,
         csrf: staff.session.csrf_token.clone(),
         activity: activity.name.clone(),
         activity_id: activity.public_id.clone(),
@@ -142,32 +183,74 @@ async fn render(state: &AppState, staff: &Staff, sheet: Sheet, lines: Vec<Line>,
 }
 
 fn lines_of(list: &Day, day: Date) -> Vec<Line> {
-    list.booked.iter().chain(&list.walk_ins).map(|c| Line::of(c, day)).collect()
+    list.booked
+        .iter()
+        .chain(&list.walk_ins)
+        .map(|c| Line::of(c, day))
+        .collect()
 }
 
-pub(crate) async fn page(State(state): State<AppState>, staff: Staff, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
     may_change(&staff)?;
     let sheet = sheet(&state, &staff, &query.activite, &query.jour).await?;
     let lines = lines_of(&sheet.list, sheet.day);
-    Ok(render(&state, &staff, sheet, lines, String::new(), FormErrors::default(), None).await?.into_response())
+    Ok(render(
+        &state,
+        &staff,
+        sheet,
+        lines,
+        String::new(),
+        FormErrors::default(),
+        None,
+    )
+    .await?
+    .into_response())
 }
 
 /// `POST`: `_csrf`, `activite`, `jour`, `presence-<child>` = `present` | `absent` for each
 /// child of the sheet, and `ajout` = a registered child who came without a booking.
-pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchForm(fields): FrenchForm<Vec<(String, String)>>) -> Result<Response, AppError> {
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    staff: Staff,
+    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     check_csrf(&staff.session.csrf_token, &field("_csrf"))?;
     may_change(&staff)?;
     let sheet = sheet(&state, &staff, &field("activite"), &field("jour")).await?;
     if let Some(reason) = sheet.closed.clone() {
         let lines = lines_of(&sheet.list, sheet.day);
-        let page = render(&state, &staff, sheet, lines, String::new(), FormErrors::default(), Some(reason)).await?;
+        let page = render(
+            &state,
+            &staff,
+            sheet,
+            lines,
+            String::new(),
+            FormErrors::default(),
+            Some(reason),
+        )
+        .await?;
         return Ok(invalid(page.into_response()));
     }
     let mut errors = FormErrors::default();
     let mut lines = lines_of(&sheet.list, sheet.day);
     let mut marks = Vec::with_capacity(lines.len() + 1);
-    let ids = sheet.list.booked.iter().chain(&sheet.list.walk_ins).map(|c| c.child_id);
+    let ids = sheet
+        .list
+        .booked
+        .iter()
+        .chain(&sheet.list.walk_ins)
+        .map(|c| c.child_id);
     for (line, child_id) in lines.iter_mut().zip(ids) {
         line.present = match field(&line.field()).as_str() {
             "present" => Some(true),
@@ -176,14 +259,23 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
         };
         match line.present {
             Some(present) => marks.push(Mark { child_id, present }),
-            None => errors.add(line.field(), format!("Indiquez la présence ou l'absence de {}.", line.name)),
+            None => errors.add(
+                line.field(),
+                format!("Indiquez la présence ou l'absence de {}.", line.name),
+            ),
         }
     }
     let added = field("ajout");
     if !added.is_empty() {
         match sheet.others.iter().find(|o| o.public_id == added) {
-            Some(other) => marks.push(Mark { child_id: other.child_id, present: true }),
-            None => errors.add("ajout", "Choisissez un enfant de la liste des inscrits à l'activité."),
+            Some(other) => marks.push(Mark {
+                child_id: other.child_id,
+                present: true,
+            }),
+            None => errors.add(
+                "ajout",
+                "Choisissez un enfant de la liste des inscrits à l'activité.",
+            ),
         }
     }
     if !errors.is_empty() {
@@ -191,11 +283,34 @@ pub(crate) async fn record(State(state): State<AppState>, staff: Staff, FrenchFo
         return Ok(invalid(page.into_response()));
     }
     let today = state.clock.today();
-    match attendance::record(&state.db, staff.account.id, sheet.chosen.activity.id, sheet.day, &marks, today, state.clock.now()).await? {
-        Ok(_) => Ok(Redirect::to(&format!("{}&pointage=enregistre", day_link(PATH, &sheet.chosen.activity, sheet.day))).into_response()),
+    match attendance::record(
+        &state.db,
+        staff.account.id,
+        sheet.chosen.activity.id,
+        sheet.day,
+        &marks,
+        today,
+        state.clock.now(),
+    )
+    .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "{}&pointage=enregistre",
+            day_link(PATH, &sheet.chosen.activity, sheet.day)
+        ))
+        .into_response()),
         Err(refusal) => {
             let message = refusal.message(sheet.day);
-            let page = render(&state, &staff, sheet, lines, added, FormErrors::default(), Some(message)).await?;
+            let page = render(
+                &state,
+                &staff,
+                sheet,
+                lines,
+                added,
+                FormErrors::default(),
+                Some(message),
+            )
+            .await?;
             Ok(invalid(page.into_response()))
         }
     }
