@@ -1036,14 +1036,11 @@ async fn journey_steps(
         .strip_prefix("/reservations/confirmation?")
         .filter(|_| done.status == 303)
         .ok_or_else(|| format!("step 4: HTTP {} to {:?}", done.status, done.location))?;
-    let count = |name: &str| {
-        counts
-            .split('&')
-            .find_map(|p| p.strip_prefix(name))
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    j.bookings = count("reservations=");
+    j.bookings = counts
+        .split('&')
+        .find_map(|p| p.strip_prefix("reservations="))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
     j.confirmed = true;
     // 5. The follow-up.
     let follow = step(

@@ -22,7 +22,7 @@ pub enum AppError {
     #[error("dossier des pièces justificatives : {0}")]
     Files(StoreError),
     #[error("{0}")]
-    Demo(#[from] ribambelle_store::demo::DemoError),
+    Demo(#[from] demo::DemoError),
     #[error("paramètres Argon2 : {0}")]
     Hash(#[from] HashError),
     #[error("mail : {0}")]

@@ -83,9 +83,9 @@ impl Report {
                 "\n****************     {}     ****************\n",
                 section.outcome.title()
             ));
-            for (activity, children) in &section.activities {
+            for ActivityDays { activity, children } in &section.activities {
                 out.push_str(&format!("--> Activité : {activity} :\n"));
-                for (child, days) in children {
+                for ChildDays { child, days } in children {
                     let days: Vec<String> = days.iter().map(|d| short_day(*d)).collect();
                     out.push_str(&format!("         {child} : {}\n", days.join(", ")));
                 }
@@ -134,26 +134,30 @@ impl Report {
         Outcome::ORDER
             .iter()
             .filter_map(|&outcome| {
-                let mut activities: Vec<(String, Vec<(String, Vec<Date>)>)> = Vec::new();
+                let mut activities: Vec<ActivityDays> = Vec::new();
                 for line in self.lines.iter().filter(|l| l.outcome == outcome) {
-                    let index = match activities.iter().position(|(a, _)| *a == line.activity) {
+                    let index = match activities.iter().position(|a| a.activity == line.activity) {
                         Some(i) => i,
                         None => {
-                            activities.push((line.activity.clone(), Vec::new()));
+                            activities.push(ActivityDays {
+                                activity: line.activity.clone(),
+                                children: Vec::new(),
+                            });
                             activities.len() - 1
                         }
                     };
-                    let children = &mut activities[index].1;
-                    match children.iter_mut().find(|(c, _)| *c == line.child) {
-                        Some((_, days)) => days.push(line.day),
-                        None => children.push((line.child.clone(), vec![line.day])),
+                    let children = &mut activities[index].children;
+                    match children.iter_mut().find(|c| c.child == line.child) {
+                        Some(child) => child.days.push(line.day),
+                        None => children.push(ChildDays {
+                            child: line.child.clone(),
+                            days: vec![line.day],
+                        }),
                     }
                 }
-                for (_, children) in &mut activities {
-                    for (_, days) in children.iter_mut() {
-                        days.sort();
-                        days.dedup();
-                    }
+                for child in activities.iter_mut().flat_map(|a| a.children.iter_mut()) {
+                    child.days.sort();
+                    child.days.dedup();
                 }
                 (!activities.is_empty()).then_some(Section {
                     outcome,
@@ -168,7 +172,21 @@ impl Report {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Section {
     pub outcome: Outcome,
-    pub activities: Vec<(String, Vec<(String, Vec<Date>)>)>,
+    pub activities: Vec<ActivityDays>,
+}
+
+/// An activity of a section, with the days of each child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivityDays {
+    pub activity: String,
+    pub children: Vec<ChildDays>,
+}
+
+/// A child's days, in order, once each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildDays {
+    pub child: String,
+    pub days: Vec<Date>,
 }
 
 #[derive(Template)]

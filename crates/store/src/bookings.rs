@@ -550,7 +550,7 @@ async fn write_confirmations(
         delete.execute(&mut **tx).await?;
     }
     if let Some(last) = recorded.iter().map(|c| c.now).max() {
-        crate::portal::touch_data_change(&mut **tx, last).await?;
+        crate::portal::touch_data_change(tx, last).await?;
     }
     Ok(claimed)
 }

@@ -480,21 +480,18 @@ pub async fn decide(
         tx.rollback().await?;
         return Ok(false);
     }
-    if let (Decision::Validate, FicheKind::Famille) = (decision, fiche.kind) {
-        if let Some(qf) = fiche
+    if let (Decision::Validate, FicheKind::Famille) = (decision, fiche.kind)
+        && let Some(qf) = fiche
             .values
             .get("quotient_familial")
             .and_then(|q| q.parse::<i64>().ok())
-        {
-            sqlx::query(
-                "UPDATE families SET quotient_familial = $1, updated_at = $2 WHERE id = $3",
-            )
+    {
+        sqlx::query("UPDATE families SET quotient_familial = $1, updated_at = $2 WHERE id = $3")
             .bind(qf)
             .bind(db_time(now))
             .bind(fiche.family_id)
             .execute(&mut *tx)
             .await?;
-        }
     }
     let r = sqlx::query("SELECT f.civility, f.last_name, f.first_name, f.emails, s.name FROM families f, structures s WHERE f.id = $1 AND s.id = $2")
         .bind(fiche.family_id)

@@ -307,7 +307,7 @@ pub async fn begin(
 
 /// What an invoice of the family still owes, unless it is settled or being paid.
 async fn invoice_owed(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Transaction<'_, Any>,
     family_id: i64,
     structure_id: i64,
     public_id: &str,
@@ -547,10 +547,7 @@ pub async fn settle(
 
 /// Allocates a paid payment to the invoices it was asked for, each up to what it still
 /// owes (another payment may have settled part of it meanwhile).
-async fn allocate(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    payment_id: i64,
-) -> Result<(), StoreError> {
+async fn allocate(tx: &mut Transaction<'_, Any>, payment_id: i64) -> Result<(), StoreError> {
     let rows = sqlx::query(
         "SELECT pi.invoice_id, pi.amount_cents, i.amount_cents - CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS BIGINT) AS owed \
          FROM payment_invoices pi JOIN invoices i ON i.id = pi.invoice_id WHERE pi.payment_id = $1",
@@ -593,7 +590,7 @@ pub(crate) struct Receipt<'a> {
 /// The payment ticket, to the family's first address only (R-PROF-2): the one it has now,
 /// or the fallback if it has none; `None` when there is nowhere to send it.
 pub(crate) async fn ticket(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Transaction<'_, Any>,
     receipt: &Receipt<'_>,
     now: Timestamp,
 ) -> Result<Option<NewMail>, StoreError> {

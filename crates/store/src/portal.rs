@@ -131,7 +131,7 @@ pub async fn touch_data_change(
         .fetch_optional(&mut *connection)
         .await?;
     let recent = written
-        .and_then(|at| crate::time::parse_db_time(&at).ok())
+        .and_then(|at| parse_db_time(&at).ok())
         .is_some_and(|at| at <= now && now.duration_since(at) < DATA_CHANGE_PRECISION);
     if recent {
         return Ok(());

@@ -6,7 +6,7 @@
 //! transactions — a batch of requests, one family's mail — so a run killed anywhere is
 //! finished by the next one with the same result and no mail lost or sent twice.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque, hash_map::Entry};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
@@ -584,10 +584,9 @@ impl Decider {
         db: &Db,
         activity: i64,
     ) -> Result<&(BookingRules, Option<i64>), StoreError> {
-        if !self.activities.contains_key(&activity) {
+        if let Entry::Vacant(e) = self.activities.entry(activity) {
             let loaded = bookings::activity_by_id(db, activity).await?;
-            self.activities
-                .insert(activity, (loaded.rules, loaded.capacity));
+            e.insert((loaded.rules, loaded.capacity));
         }
         Ok(&self.activities[&activity])
     }
@@ -598,11 +597,8 @@ impl Decider {
         db: &Db,
         r: &Request,
     ) -> Result<Result<(), &'static str>, StoreError> {
-        if !self.calendars.contains_key(&r.structure_id) {
-            self.calendars.insert(
-                r.structure_id,
-                bookings::school_calendar(db, r.structure_id).await?,
-            );
+        if let Entry::Vacant(e) = self.calendars.entry(r.structure_id) {
+            e.insert(bookings::school_calendar(db, r.structure_id).await?);
         }
         let (rules, _) = self.activity(db, r.activity_id).await?.clone();
         if !rules.is_open(r.day, &self.calendars[&r.structure_id]) {

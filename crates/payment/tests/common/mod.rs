@@ -144,7 +144,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 
 /// Where a 303 sends the browser.
 pub fn location(response: &reqwest::Response) -> reqwest::Url {
-    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()["location"].to_str().unwrap();
     reqwest::Url::parse(location).unwrap()
 }

@@ -323,7 +323,7 @@ pub(super) async fn load(
             .await?;
     }
     crate::places::recount(&mut tx).await?;
-    portal::touch_data_change(&mut *tx, now).await?;
+    portal::touch_data_change(&mut tx, now).await?;
     if clock.is_moved() {
         sqlx::query("INSERT INTO app_state (key, value) VALUES ($1, $2)")
             .bind(super::MOVED_CLOCK)

@@ -140,7 +140,7 @@ pub(super) async fn add(
         super::onboard(&mut tx, first, last, now).await?;
     }
     crate::places::recount(&mut tx).await?;
-    portal::touch_data_change(&mut *tx, now).await?;
+    portal::touch_data_change(&mut tx, now).await?;
     tx.commit().await?;
     Ok(SyntheticReport {
         families: count,

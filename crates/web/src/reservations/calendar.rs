@@ -283,7 +283,7 @@ pub(crate) async fn page(
                     };
                     Cell {
                         date: d.day,
-                        number: ribambelle_domain::french::day_of_month(d.day),
+                        number: french::day_of_month(d.day),
                         in_month: d.day.month() == month.month(),
                         label,
                         short,

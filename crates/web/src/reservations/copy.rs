@@ -229,13 +229,14 @@ pub(crate) async fn copy(
             errors.add("au", "Copiez au plus trois mois à la fois.");
         }
     }
-    if let Some((_, source_child, source_activity)) = source {
-        if *source_child == child.id && source_activity.id == target.id {
-            errors.add(
-                "source",
-                "Choisissez un autre enfant ou une autre activité que ceux du calendrier.",
-            );
-        }
+    if let Some((_, source_child, source_activity)) = source
+        && *source_child == child.id
+        && source_activity.id == target.id
+    {
+        errors.add(
+            "source",
+            "Choisissez un autre enfant ou une autre activité que ceux du calendrier.",
+        );
     }
     let (Some((_, source_child, source_activity)), Some(from), Some(to), true) =
         (source, from, to, errors.is_empty())

@@ -129,7 +129,7 @@ pub(crate) async fn search(
         for (structure_id, name) in &hit.structures {
             balances.push(format!(
                 "{name} : {}",
-                ribambelle_store::wallets::balance(&state.db, hit.id, *structure_id)
+                wallets::balance(&state.db, hit.id, *structure_id)
                     .await?
                     .to_french()
             ));
