@@ -11,6 +11,7 @@ use crate::{
     activity::Schedule,
     calendar::SchoolCalendar,
     clock::{paris_date, paris_instant},
+    money::Cents,
 };
 
 /// The last moment to book or cancel a school-period day: by default the Thursday of the
@@ -65,26 +66,65 @@ pub struct BookingRules {
     pub closures: Vec<Date>,
 }
 
-/// Why a day cannot be booked or cancelled now, in the family's words.
+/// Why a family may not book at a structure at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub enum Block {
+    /// The account is débiteur: the balance is below zero.
+    Debtor(Cents),
+}
+
+impl Block {
+    /// The family's block at a structure, from its balance there.
+    pub fn for_balance(balance: Cents) -> Option<Block> {
+        (balance < Cents(0)).then_some(Block::Debtor(balance))
+    }
+}
+
+/// Where the family and the child stand at the structure: what a day's rules do not say
+/// but every change depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub block: Option<Block>,
+    /// The child's règlement intérieur is signed for this structure.
+    pub reglement_signed: bool,
+}
+
+/// Why a change cannot be made now, in the family's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingRefusal {
+    Debtor,
+    ReglementUnsigned,
     NotOpen,
     PastDeadline,
     BeyondHorizon,
     WindowNotYetOpen,
     WindowClosed,
+    AlreadyBooked,
+    NothingToCancel,
 }
 
-impl Refusal {
+impl BookingRefusal {
     pub fn message(self) -> &'static str {
         match self {
-            Refusal::NotOpen => "l'activité n'est pas ouverte ce jour-là",
-            Refusal::PastDeadline => "hors délai : au plus tard le jeudi de la semaine précédente",
-            Refusal::BeyondHorizon => "trop tôt : les réservations sont ouvertes sur 90 jours",
-            Refusal::WindowNotYetOpen => {
+            BookingRefusal::Debtor => {
+                "compte débiteur : réglez votre solde dans « Paiement et Solde »"
+            }
+            BookingRefusal::ReglementUnsigned => {
+                "le règlement intérieur de l'enfant n'est pas signé"
+            }
+            BookingRefusal::NotOpen => "l'activité n'est pas ouverte ce jour-là",
+            BookingRefusal::PastDeadline => {
+                "hors délai : au plus tard le jeudi de la semaine précédente"
+            }
+            BookingRefusal::BeyondHorizon => {
+                "trop tôt : les réservations sont ouvertes sur 90 jours"
+            }
+            BookingRefusal::WindowNotYetOpen => {
                 "les réservations pour ces vacances ne sont pas encore ouvertes"
             }
-            Refusal::WindowClosed => "les réservations pour ces vacances sont closes",
+            BookingRefusal::WindowClosed => "les réservations pour ces vacances sont closes",
+            BookingRefusal::AlreadyBooked => "déjà réservé",
+            BookingRefusal::NothingToCancel => "aucune réservation à annuler",
         }
     }
 }
@@ -94,16 +134,25 @@ impl BookingRules {
         self.schedule.is_open(day, calendar) && !self.closures.contains(&day)
     }
 
-    /// Whether `day` can be booked or cancelled at `now`. School-period days follow the
-    /// deadline and the horizon; holiday days follow their period's window only.
-    pub fn check(
+    /// Whether the family may change `day` at `now`, booking it or cancelling it: the one
+    /// rule the calendar, the day view, the copy, the récapitulatif and the confirmation
+    /// follow. The account and the règlement come first; then school-period days follow
+    /// the deadline and the horizon, holiday days their period's window only.
+    pub fn may_change(
         &self,
+        standing: Standing,
         day: Date,
         now: Timestamp,
         calendar: &SchoolCalendar,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), BookingRefusal> {
+        if standing.block.is_some() {
+            return Err(BookingRefusal::Debtor);
+        }
+        if !standing.reglement_signed {
+            return Err(BookingRefusal::ReglementUnsigned);
+        }
         if !self.is_open(day, calendar) {
-            return Err(Refusal::NotOpen);
+            return Err(BookingRefusal::NotOpen);
         }
         if calendar.holiday_at(day).is_some() {
             let window = self
@@ -111,19 +160,38 @@ impl BookingRules {
                 .iter()
                 .find(|w| w.first_day <= day && day <= w.last_day);
             return match window {
-                None => Err(Refusal::WindowNotYetOpen),
-                Some(w) if now < w.opens_at => Err(Refusal::WindowNotYetOpen),
-                Some(w) if now > w.closes_at => Err(Refusal::WindowClosed),
+                None => Err(BookingRefusal::WindowNotYetOpen),
+                Some(w) if now < w.opens_at => Err(BookingRefusal::WindowNotYetOpen),
+                Some(w) if now > w.closes_at => Err(BookingRefusal::WindowClosed),
                 Some(_) => Ok(()),
             };
         }
         if now > self.deadline.for_day(day) {
-            return Err(Refusal::PastDeadline);
+            return Err(BookingRefusal::PastDeadline);
         }
         if day > paris_date(now) + self.horizon_days.days() {
-            return Err(Refusal::BeyondHorizon);
+            return Err(BookingRefusal::BeyondHorizon);
         }
         Ok(())
+    }
+
+    /// Whether this change of a day booked or not can be made now: the day may change,
+    /// and a booking is for a day not booked, a cancellation for a booked one.
+    pub fn may_make(
+        &self,
+        change: Pending,
+        booked: bool,
+        standing: Standing,
+        day: Date,
+        now: Timestamp,
+        calendar: &SchoolCalendar,
+    ) -> Result<(), BookingRefusal> {
+        self.may_change(standing, day, now, calendar)?;
+        match (change, booked) {
+            (Pending::Book, true) => Err(BookingRefusal::AlreadyBooked),
+            (Pending::Cancel, false) => Err(BookingRefusal::NothingToCancel),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -242,6 +310,12 @@ mod tests {
     };
     use jiff::civil::date;
 
+    /// A family that may book, with the child's règlement signed.
+    const SIGNED: Standing = Standing {
+        block: None,
+        reglement_signed: true,
+    };
+
     fn calendar() -> SchoolCalendar {
         let periods =
             parse_holiday_csv(include_str!("../../store/seed/vacances-scolaires.csv")).unwrap();
@@ -328,43 +402,109 @@ mod tests {
     }
 
     #[test]
+    fn the_account_and_the_reglement_come_before_the_day() {
+        let (rules, cal) = (aps(), calendar());
+        let (monday, now) = (date(2027, 6, 7), paris(date(2027, 6, 1), 9, 0, 0));
+        let debtor = Standing {
+            block: Block::for_balance(Cents(-3000)),
+            ..SIGNED
+        };
+        let unsigned = Standing {
+            reglement_signed: false,
+            ..SIGNED
+        };
+        assert_eq!(rules.may_change(SIGNED, monday, now, &cal), Ok(()));
+        assert_eq!(
+            rules.may_change(debtor, monday, now, &cal),
+            Err(BookingRefusal::Debtor)
+        );
+        assert_eq!(
+            rules.may_change(unsigned, monday, now, &cal),
+            Err(BookingRefusal::ReglementUnsigned)
+        );
+        // A débiteur is told about the account even on a day that is closed anyway.
+        assert_eq!(
+            rules.may_change(debtor, date(2027, 6, 9), now, &cal),
+            Err(BookingRefusal::Debtor)
+        );
+        assert_eq!(Block::for_balance(Cents(0)), None);
+        assert_eq!(
+            Block::for_balance(Cents(-1)),
+            Some(Block::Debtor(Cents(-1)))
+        );
+    }
+
+    #[test]
+    fn a_booking_is_for_a_day_not_booked_a_cancellation_for_a_booked_one() {
+        let (rules, cal) = (aps(), calendar());
+        let (monday, now) = (date(2027, 6, 7), paris(date(2027, 6, 1), 9, 0, 0));
+        let make = |change, booked| rules.may_make(change, booked, SIGNED, monday, now, &cal);
+        assert_eq!(make(Pending::Book, false), Ok(()));
+        assert_eq!(make(Pending::Cancel, true), Ok(()));
+        assert_eq!(
+            make(Pending::Book, true),
+            Err(BookingRefusal::AlreadyBooked)
+        );
+        assert_eq!(
+            make(Pending::Cancel, false),
+            Err(BookingRefusal::NothingToCancel)
+        );
+        // Past the deadline the day's rule speaks first, whatever the change.
+        let late = paris(date(2027, 6, 4), 0, 0, 0);
+        assert_eq!(
+            rules.may_make(Pending::Book, true, SIGNED, monday, late, &cal),
+            Err(BookingRefusal::PastDeadline)
+        );
+    }
+
+    #[test]
     fn a_school_day_can_change_until_its_deadline_and_within_ninety_days() {
         let rules = aps();
         let cal = calendar();
         let monday = date(2027, 6, 7);
         assert_eq!(
-            rules.check(monday, paris(date(2027, 6, 3), 23, 59, 59), &cal),
+            rules.may_change(SIGNED, monday, paris(date(2027, 6, 3), 23, 59, 59), &cal),
             Ok(())
         );
         assert_eq!(
-            rules.check(monday, paris(date(2027, 6, 4), 0, 0, 0), &cal),
-            Err(Refusal::PastDeadline)
+            rules.may_change(SIGNED, monday, paris(date(2027, 6, 4), 0, 0, 0), &cal),
+            Err(BookingRefusal::PastDeadline)
         );
         // 90 days ahead at most: from 9 March 2027, 7 June is day 90.
         assert_eq!(
-            rules.check(monday, paris(date(2027, 3, 9), 9, 0, 0), &cal),
+            rules.may_change(SIGNED, monday, paris(date(2027, 3, 9), 9, 0, 0), &cal),
             Ok(())
         );
         assert_eq!(
-            rules.check(monday, paris(date(2027, 3, 8), 9, 0, 0), &cal),
-            Err(Refusal::BeyondHorizon)
+            rules.may_change(SIGNED, monday, paris(date(2027, 3, 8), 9, 0, 0), &cal),
+            Err(BookingRefusal::BeyondHorizon)
         );
         // Not its weekday, a public holiday, a closure.
         assert_eq!(
-            rules.check(date(2027, 6, 9), paris(date(2027, 5, 1), 9, 0, 0), &cal),
-            Err(Refusal::NotOpen)
+            rules.may_change(
+                SIGNED,
+                date(2027, 6, 9),
+                paris(date(2027, 5, 1), 9, 0, 0),
+                &cal
+            ),
+            Err(BookingRefusal::NotOpen)
         );
         assert_eq!(
-            rules.check(date(2027, 5, 17), paris(date(2027, 4, 1), 9, 0, 0), &cal),
-            Err(Refusal::NotOpen)
+            rules.may_change(
+                SIGNED,
+                date(2027, 5, 17),
+                paris(date(2027, 4, 1), 9, 0, 0),
+                &cal
+            ),
+            Err(BookingRefusal::NotOpen)
         ); // Pentecôte
         let closed = BookingRules {
             closures: vec![monday],
             ..aps()
         };
         assert_eq!(
-            closed.check(monday, paris(date(2027, 5, 1), 9, 0, 0), &cal),
-            Err(Refusal::NotOpen)
+            closed.may_change(SIGNED, monday, paris(date(2027, 5, 1), 9, 0, 0), &cal),
+            Err(BookingRefusal::NotOpen)
         );
     }
 
@@ -388,28 +528,28 @@ mod tests {
         };
         let day = date(2027, 12, 20);
         assert_eq!(
-            rules.check(day, paris(date(2027, 10, 31), 9, 0, 0), &cal),
-            Err(Refusal::WindowNotYetOpen)
+            rules.may_change(SIGNED, day, paris(date(2027, 10, 31), 9, 0, 0), &cal),
+            Err(BookingRefusal::WindowNotYetOpen)
         );
         assert_eq!(
-            rules.check(day, paris(date(2027, 11, 1), 8, 0, 0), &cal),
+            rules.may_change(SIGNED, day, paris(date(2027, 11, 1), 8, 0, 0), &cal),
             Ok(())
         );
         // Past the school deadline but inside the window: still fine.
         assert_eq!(
-            rules.check(day, paris(date(2027, 12, 5), 23, 0, 0), &cal),
+            rules.may_change(SIGNED, day, paris(date(2027, 12, 5), 23, 0, 0), &cal),
             Ok(())
         );
         assert_eq!(
-            rules.check(day, paris(date(2027, 12, 6), 0, 0, 0), &cal),
-            Err(Refusal::WindowClosed)
+            rules.may_change(SIGNED, day, paris(date(2027, 12, 6), 0, 0, 0), &cal),
+            Err(BookingRefusal::WindowClosed)
         );
         // A holiday period with no window set is not open for booking.
         let spring = date(2028, 4, 18);
         assert!(cal.holiday_at(spring).is_some());
         assert_eq!(
-            rules.check(spring, paris(date(2028, 3, 1), 9, 0, 0), &cal),
-            Err(Refusal::WindowNotYetOpen)
+            rules.may_change(SIGNED, spring, paris(date(2028, 3, 1), 9, 0, 0), &cal),
+            Err(BookingRefusal::WindowNotYetOpen)
         );
     }
 

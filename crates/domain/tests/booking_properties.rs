@@ -7,7 +7,9 @@ use jiff::{
 use proptest::prelude::*;
 use ribambelle_domain::{
     activity::{PeriodKind, Schedule, parse_weekdays},
-    booking::{BookingRules, CalendarDay, DayState, Deadline, Pending, QuickTool, quick_tool},
+    booking::{
+        BookingRules, CalendarDay, DayState, Deadline, Pending, QuickTool, Standing, quick_tool,
+    },
     calendar::{SchoolCalendar, SchoolZone, parse_holiday_csv},
     clock::{paris_date, paris_instant},
 };
@@ -96,7 +98,8 @@ proptest! {
             closures: Vec::new(),
         };
         let cal = calendar();
-        if rules.check(day, now, &cal).is_ok() {
+        let standing = Standing { block: None, reglement_signed: true };
+        if rules.may_change(standing, day, now, &cal).is_ok() {
             prop_assert!(cal.is_school_day(day));
             prop_assert!(now <= rules.deadline.for_day(day));
             prop_assert!(day <= paris_date(now) + 90.days());

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
-    activity::day_price, booking::Pending, calendar::SchoolCalendar, money::Cents,
+    activity::day_price,
+    booking::{Block, BookingRefusal, Pending, Standing},
+    calendar::SchoolCalendar,
+    money::Cents,
 };
 
 use crate::{
@@ -67,20 +70,13 @@ impl Draft {
     }
 }
 
-/// Why a family may not book at a structure at all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Block {
-    /// The account is débiteur: the balance is below zero.
-    Debtor(Cents),
-}
-
 pub async fn block(
     db: &Db,
     family_id: i64,
     structure_id: i64,
 ) -> Result<Option<Block>, StoreError> {
     let balance = crate::wallets::balance(db, family_id, structure_id).await?;
-    Ok((balance < Cents(0)).then_some(Block::Debtor(balance)))
+    Ok(Block::for_balance(balance))
 }
 
 /// Who reviews a draft: the family, with the quotient familial its prices depend on, at a
@@ -151,20 +147,16 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
                 Pending::Cancel => Cents(0),
             },
         };
-        let booked = state.as_deref().is_some_and(is_booked_state);
-        let refusal = if draft.block.is_some() {
-            Some("compte débiteur : réglez votre solde dans « Paiement et Solde »")
-        } else if !child.reglement_signed {
-            Some("le règlement intérieur de l'enfant n'est pas signé")
-        } else if let Err(refusal) = activity.rules.check(change.day, now, calendar) {
-            Some(refusal.message())
-        } else if change.change == Pending::Book && booked {
-            Some("déjà réservé")
-        } else if change.change == Pending::Cancel && !booked {
-            Some("aucune réservation à annuler")
-        } else {
-            None
+        let standing = Standing {
+            block: draft.block,
+            reglement_signed: child.reglement_signed,
         };
+        let booked = state.as_deref().is_some_and(is_booked_state);
+        let refusal = activity
+            .rules
+            .may_make(change.change, booked, standing, change.day, now, calendar)
+            .err()
+            .map(BookingRefusal::message);
         match (refusal, change.change) {
             (Some(reason), _) => draft.refused.push((line, reason)),
             (None, Pending::Book) => draft.bookings.push(line),

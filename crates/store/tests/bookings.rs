@@ -5,7 +5,7 @@
 
 use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{
-    booking::Pending,
+    booking::{Pending, Standing},
     clock::paris_date,
     password::{HashParams, PasswordHashing},
 };
@@ -75,7 +75,7 @@ async fn activity(db: &Db, child: i64, name: &str) -> Activity {
         .unwrap()
 }
 
-/// The days of the next 90 that can change now, booked or not.
+/// The days of the next 90 that can be cancelled now (`booked`) or booked now.
 async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool) -> Vec<Date> {
     let structure = id(
         db,
@@ -95,7 +95,20 @@ async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool)
         let is_booked = states
             .get(&(activity.id, day))
             .is_some_and(|s| bookings::is_booked_state(s));
-        if activity.rules.check(day, now, &calendar).is_ok() && is_booked == booked {
+        // The family of these tests may book: its account and règlements are in order.
+        let standing = Standing {
+            block: None,
+            reglement_signed: true,
+        };
+        let change = if booked {
+            Pending::Cancel
+        } else {
+            Pending::Book
+        };
+        let makes = activity
+            .rules
+            .may_make(change, is_booked, standing, day, now, &calendar);
+        if makes.is_ok() {
             days.push(day);
         }
         day = day.tomorrow().unwrap();

@@ -13,7 +13,7 @@ use jiff::{
     civil::{Date, Weekday},
 };
 use ribambelle_domain::{
-    booking::{CalendarDay, DayState, Pending, QuickTool, quick_tool},
+    booking::{Block, CalendarDay, DayState, Pending, QuickTool, quick_tool},
     clock::paris_date,
     french,
 };
@@ -154,9 +154,10 @@ pub(crate) fn activity_days(
             let is_booked = booked
                 .get(&(activity.id, day))
                 .is_some_and(|s| is_booked_state(s));
-            let modifiable = ctx.block.is_none()
-                && ctx.child.as_ref().is_some_and(|c| c.reglement_signed)
-                && activity.rules.check(day, ctx.now, &ctx.calendar).is_ok();
+            let modifiable = activity
+                .rules
+                .may_change(ctx.standing(), day, ctx.now, &ctx.calendar)
+                .is_ok();
             let pending = pending
                 .iter()
                 .find(|p| p.child_id == child_id && p.activity_id == activity.id && p.day == day)
@@ -306,9 +307,7 @@ pub(crate) async fn page(
         Some("annule") => Some("Toutes les modifications en attente ont été annulées."),
         _ => None,
     };
-    let debtor = ctx
-        .block
-        .map(|ribambelle_store::drafts::Block::Debtor(balance)| balance.to_french());
+    let debtor = ctx.block.map(|Block::Debtor(balance)| balance.to_french());
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations").await?;
     let page = CalendarPage {
         layout: Layout::new("Réservations", Some(family.structure.clone())).with_shell(shell),

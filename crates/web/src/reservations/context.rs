@@ -3,10 +3,13 @@
 //! whether the family may book at all.
 
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::calendar::SchoolCalendar;
+use ribambelle_domain::{
+    booking::{Block, Standing},
+    calendar::SchoolCalendar,
+};
 use ribambelle_store::{
     bookings::{self, Activity, Child},
-    drafts::{self, Block},
+    drafts,
 };
 use serde::Deserialize;
 
@@ -79,6 +82,14 @@ impl Context {
             block: drafts::block(&state.db, family.account.id, structure).await?,
             now: state.clock.now(),
         })
+    }
+
+    /// Where the family and the selected child stand (no child: nothing may change).
+    pub fn standing(&self) -> Standing {
+        Standing {
+            block: self.block,
+            reglement_signed: self.child.as_ref().is_some_and(|c| c.reglement_signed),
+        }
     }
 
     /// The query string that brings back this child, activity and month.

@@ -176,11 +176,16 @@ fn refusal(
     full: bool,
     overlapping: bool,
 ) -> Option<&'static str> {
-    if let Err(refusal) = target.rules.check(day, ctx.now, &ctx.calendar) {
+    let standing = ctx.standing();
+    if let Err(refusal) = target.rules.may_make(
+        Pending::Book,
+        already,
+        standing,
+        day,
+        ctx.now,
+        &ctx.calendar,
+    ) {
         return Some(refusal.message());
-    }
-    if already {
-        return Some("déjà réservé");
     }
     if full {
         return Some("plus de place");
