@@ -14,7 +14,7 @@ use ribambelle_store::{
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::{Layout, Shell},
     session::FamilySession,
 };
@@ -71,13 +71,8 @@ pub(crate) async fn page(
 pub(crate) async fn submit(
     State(state): State<AppState>,
     family: FamilySession,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map_or("", |(_, v)| v.as_str());
-    check_csrf(&family.session.csrf_token, csrf)?;
     if family.account.must_change_password {
         return Ok(Redirect::to("/premiere-connexion").into_response());
     }

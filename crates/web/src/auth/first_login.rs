@@ -13,7 +13,7 @@ use super::{hash_password, verify_password};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::{Layout, Shell},
     session::FamilySession,
 };
@@ -81,8 +81,6 @@ pub(crate) async fn saved(
 
 #[derive(Deserialize)]
 pub(crate) struct NewPasswordForm {
-    #[serde(default, rename = "_csrf")]
-    pub csrf: String,
     #[serde(default)]
     pub nouveau: String,
     #[serde(default)]
@@ -121,9 +119,8 @@ pub(crate) fn check_new_password(
 pub(crate) async fn submit(
     State(state): State<AppState>,
     family: FamilySession,
-    FrenchForm(form): FrenchForm<NewPasswordForm>,
+    SignedForm(form): SignedForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     if !family.account.must_change_password {
         return Ok(Redirect::to("/accueil").into_response());
     }

@@ -13,7 +13,7 @@ use crate::{
     AppState,
     client::ClientAddress,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf},
+    forms::{FormErrors, FrenchForm, SignOut},
     layout::Layout,
     session::{MaybeSession, removal_cookie, session_cookie},
 };
@@ -258,28 +258,14 @@ pub(crate) async fn submit(
     sign_in(&state, Audience::Family, &address, previous, jar, form).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
-impl CsrfOnly {
-    pub fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// Ends the session on the server and clears the cookie.
 pub(crate) async fn sign_out(
     state: &AppState,
     jar: CookieJar,
     session: Option<sessions::Session>,
-    csrf: &str,
     then: &str,
 ) -> Result<Response, AppError> {
     if let Some(session) = session {
-        check_csrf(&session.csrf_token, csrf)?;
         sessions::delete(&state.db, &session.token_hash).await?;
     }
     Ok((jar.add(removal_cookie(state)), Redirect::to(then)).into_response())
@@ -287,9 +273,8 @@ pub(crate) async fn sign_out(
 
 pub(crate) async fn logout(
     State(state): State<AppState>,
-    MaybeSession(session): MaybeSession,
     jar: CookieJar,
-    FrenchForm(form): FrenchForm<CsrfOnly>,
+    SignOut(session): SignOut,
 ) -> Result<Response, AppError> {
-    sign_out(&state, jar, session, form.csrf(), "/connexion?deconnecte=1").await
+    sign_out(&state, jar, session, "/connexion?deconnecte=1").await
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, InputField, check_csrf, invalid},
+    forms::{FormErrors, InputField, SignedForm, invalid},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -31,8 +31,6 @@ struct ChildTab {
 
 #[derive(Default, Deserialize)]
 pub(crate) struct SignatureForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     texte: String,
     #[serde(default)]
@@ -203,9 +201,8 @@ pub(crate) async fn sign(
     State(state): State<AppState>,
     family: Family,
     Path(child): Path<String>,
-    FrenchForm(form): FrenchForm<SignatureForm>,
+    SignedForm(form): SignedForm<SignatureForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let Ok(text_id) = form.texte.parse::<i64>() else {
         return Err(AppError::BadRequest);
     };

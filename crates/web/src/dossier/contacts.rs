@@ -22,7 +22,7 @@ use super::{
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf, invalid},
+    forms::{SignedForm, invalid},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -153,9 +153,8 @@ pub(crate) async fn change(
     State(state): State<AppState>,
     family: Family,
     Path(id): Path<String>,
-    FrenchForm(submitted): FrenchForm<Vec<(String, String)>>,
+    SignedForm(submitted): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, field(&submitted, "_csrf"))?;
     let fiche = contacts_fiche(&state, &family, &id).await?;
     let child_id = fiche.child_id.ok_or(AppError::NotFound)?;
     if !fiche.state.editable_by_family() {
@@ -309,9 +308,8 @@ pub(crate) async fn edit(
     State(state): State<AppState>,
     family: Family,
     Path(id): Path<String>,
-    FrenchForm(submitted): FrenchForm<Vec<(String, String)>>,
+    SignedForm(submitted): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, field(&submitted, "_csrf"))?;
     let contact = own_contact(&state, &family, &id).await?;
     let fiche = field(&submitted, "fiche").to_owned();
     let values = typed(&submitted, &[editable_fields()]);
@@ -333,9 +331,8 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     family: Family,
     Path(id): Path<String>,
-    FrenchForm(submitted): FrenchForm<Vec<(String, String)>>,
+    SignedForm(submitted): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, field(&submitted, "_csrf"))?;
     let fiche_id = field(&submitted, "fiche");
     let back = back_to(&state, &family, fiche_id).await?;
     match contacts::delete(&state.db, family.account.id, &id).await? {

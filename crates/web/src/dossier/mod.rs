@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf, invalid},
+    forms::{SignedForm, invalid},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -276,7 +276,7 @@ pub(crate) async fn save(
     State(state): State<AppState>,
     family: Family,
     Path(id): Path<String>,
-    FrenchForm(submitted): FrenchForm<Vec<(String, String)>>,
+    SignedForm(submitted): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let field = |name: &str| {
         submitted
@@ -285,7 +285,6 @@ pub(crate) async fn save(
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    check_csrf(&family.session.csrf_token, field("_csrf"))?;
     let intent = match field("action") {
         "brouillon" => Intent::Draft,
         "transmettre" => Intent::Transmit,

@@ -4,9 +4,7 @@
 
 use axum::{
     body::Body,
-    extract::{
-        DefaultBodyLimit, FromRequest, Multipart, Path, Request, State, multipart::MultipartError,
-    },
+    extract::{DefaultBodyLimit, Multipart, Path, State, multipart::MultipartError},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,13 +13,12 @@ use ribambelle_store::{
     dossier::Fiche,
     pieces::{self as store, Deposit, NewFile, PieceFile},
 };
-use serde::Deserialize;
 
 use super::{READ_ONLY, own_fiche, render_fiche, render_fiche_with};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf, invalid},
+    forms::{Button, SignedForm, SignedMultipart, invalid},
     session::{Family, Staff},
 };
 
@@ -121,20 +118,17 @@ pub(crate) async fn deposit(
     State(state): State<AppState>,
     family: Family,
     Path((id, code)): Path<(String, String)>,
-    request: Request,
+    upload: SignedMultipart,
 ) -> Result<Response, AppError> {
     // The fiche first: another family's address is not found, whatever the body.
     let fiche = own_fiche(&state, &family, &id).await?;
     let piece = Piece::from_code(&code)
         .filter(|p| fiche.kind.pieces().contains(p))
         .ok_or(AppError::NotFound)?;
-    let multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|rejection| {
-            tracing::info!(%rejection, "deposit is not multipart");
-            AppError::BadRequest
-        })?;
-    let (csrf, file) = match read_form(multipart).await {
+    let SignedMultipart::Signed(multipart) = upload else {
+        return refuse(&state, &family, fiche, (piece, TOO_BIG)).await;
+    };
+    let file = match read_form(multipart).await {
         Ok(form) => form,
         Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return refuse(&state, &family, fiche, (piece, TOO_BIG)).await;
@@ -144,7 +138,6 @@ pub(crate) async fn deposit(
             return Err(AppError::BadRequest);
         }
     };
-    check_csrf(&family.session.csrf_token, &csrf)?;
     if !fiche.state.editable_by_family() {
         return Ok(invalid(
             render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?,
@@ -182,19 +175,15 @@ pub(crate) async fn deposit(
 /// The anti-forgery token and the file (its name as sent, its content).
 async fn read_form(
     mut multipart: Multipart,
-) -> Result<(String, Option<(String, axum::body::Bytes)>), MultipartError> {
-    let (mut csrf, mut file) = (String::new(), None);
+) -> Result<Option<(String, axum::body::Bytes)>, MultipartError> {
+    let mut file = None;
     while let Some(field) = multipart.next_field().await? {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await?,
-            Some("fichier") => {
-                let name = field.file_name().unwrap_or_default().to_owned();
-                file = Some((name, field.bytes().await?));
-            }
-            _ => {}
+        if field.name() == Some("fichier") {
+            let name = field.file_name().unwrap_or_default().to_owned();
+            file = Some((name, field.bytes().await?));
         }
     }
-    Ok((csrf, file))
+    Ok(file)
 }
 
 async fn refuse(
@@ -208,20 +197,13 @@ async fn refuse(
     ))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct RemoveForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 /// `POST /dossier/fichiers/{fichier}/supprimer`.
 pub(crate) async fn remove(
     State(state): State<AppState>,
     family: Family,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<RemoveForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let file = store::family_file(&state.db, family.account.id, &id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::{
     Access, AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{Button, FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout, format_instant},
     routes::Route,
     session::Staff,
@@ -50,8 +50,6 @@ pub(crate) fn routes() -> Vec<Route> {
 /// What the announcement form holds, as typed.
 #[derive(Default, Deserialize)]
 pub(crate) struct AnnouncementForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     structure: String,
     #[serde(default)]
@@ -67,7 +65,6 @@ pub(crate) struct AnnouncementForm {
 impl AnnouncementForm {
     fn from_row(row: &AnnouncementRow) -> AnnouncementForm {
         AnnouncementForm {
-            csrf: String::new(),
             structure: row.structure_id.to_string(),
             titre: row.title.clone(),
             texte: row.body.clone(),
@@ -270,9 +267,8 @@ pub(crate) async fn page(
 pub(crate) async fn create(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<AnnouncementForm>,
+    SignedForm(form): SignedForm<AnnouncementForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
@@ -320,9 +316,8 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(mut form): FrenchForm<AnnouncementForm>,
+    SignedForm(mut form): SignedForm<AnnouncementForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
     // An announcement stays with its structure.
@@ -345,19 +340,12 @@ pub(crate) async fn update(
     Ok(Redirect::to("/gestion/annonces?fait=modifiee").into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 pub(crate) async fn delete(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<CsrfForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
     notices::delete_announcement(&state.db, staff.account.id, &row, state.clock.now()).await?;
@@ -378,8 +366,6 @@ struct TextPage {
 
 #[derive(Default, Deserialize)]
 pub(crate) struct TextForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     titre: String,
     #[serde(default)]
@@ -437,7 +423,6 @@ pub(crate) async fn text_page(
 ) -> Result<Response, AppError> {
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;
     let form = TextForm {
-        csrf: String::new(),
         titre: current.title.clone(),
         texte: current.body.clone(),
     };
@@ -448,9 +433,8 @@ pub(crate) async fn publish(
     State(state): State<AppState>,
     staff: Staff,
     Path((structure, kind)): Path<(String, String)>,
-    FrenchForm(form): FrenchForm<TextForm>,
+    SignedForm(form): SignedForm<TextForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;
     let mut errors = FormErrors::default();

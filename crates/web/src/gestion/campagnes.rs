@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::Layout,
     session::Staff,
 };
@@ -70,8 +70,6 @@ impl CampaignsPage {
 
 #[derive(Default, Deserialize)]
 pub(crate) struct CampaignForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     structure: String,
     #[serde(default)]
@@ -137,9 +135,8 @@ pub(crate) async fn page(
 pub(crate) async fn open(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<CampaignForm>,
+    SignedForm(form): SignedForm<CampaignForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::may_change(&staff)?;
     let scope = super::Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();

@@ -18,7 +18,7 @@ use crate::{
         pieces::{self, PieceView, Reader},
     },
     error::AppError,
-    forms::{FrenchForm, check_csrf, invalid},
+    forms::{SignedForm, invalid},
     layout::{Layout, format_instant},
     session::Staff,
 };
@@ -135,8 +135,6 @@ pub(crate) async fn fiche(
 
 #[derive(Deserialize)]
 pub(crate) struct DecisionForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     decision: String,
     #[serde(default)]
@@ -147,9 +145,8 @@ pub(crate) async fn decide(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<DecisionForm>,
+    SignedForm(form): SignedForm<DecisionForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::may_change(&staff)?;
     let fiche = fiche_of(&state, &staff, &id).await?;
     let reason = form.motif.trim().to_owned();

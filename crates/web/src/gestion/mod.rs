@@ -26,10 +26,10 @@ use axum::routing::{get, post};
 
 use crate::{
     Access, AppState,
-    auth::login::{Audience, CsrfOnly, LoginForm, LoginNotice, sign_in, sign_out},
+    auth::login::{Audience, LoginForm, LoginNotice, sign_in, sign_out},
     client::ClientAddress,
     error::AppError,
-    forms::FrenchForm,
+    forms::{Button, FrenchForm, SignedForm},
     layout::{Gestion, Layout, Section, Shell},
     routes::Route,
     session::{MaybeSession, Staff},
@@ -127,16 +127,9 @@ pub(crate) async fn logout(
     State(state): State<AppState>,
     staff: Staff,
     jar: CookieJar,
-    FrenchForm(form): FrenchForm<CsrfOnly>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    sign_out(
-        &state,
-        jar,
-        Some(staff.session),
-        form.csrf(),
-        "/gestion/connexion",
-    )
-    .await
+    sign_out(&state, jar, Some(staff.session), "/gestion/connexion").await
 }
 
 #[derive(Template)]

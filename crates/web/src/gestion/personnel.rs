@@ -22,7 +22,7 @@ use crate::{
     Access, AppState,
     auth::hash_password,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{Button, FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout},
     routes::Route,
     session::Staff,
@@ -335,13 +335,6 @@ pub(crate) async fn new_page(
     render_form(&state, &staff, None, form, FormErrors::default(), None).await
 }
 
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map_or("", |(_, v)| v.as_str())
-}
-
 #[derive(Template)]
 #[template(path = "gestion/personnel/mot_de_passe.html")]
 struct PasswordPage {
@@ -377,9 +370,8 @@ async fn password_page(
 pub(crate) async fn create(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(pairs): FrenchForm<Vec<(String, String)>>,
+    SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, csrf_of(&pairs))?;
     administrateur_only(&staff)?;
     let form = StaffForm::from_pairs(&pairs);
     let structures = Scope::of(&state, &staff).await?.structures;
@@ -468,9 +460,8 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(pairs): FrenchForm<Vec<(String, String)>>,
+    SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, csrf_of(&pairs))?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let form = StaffForm {
@@ -511,19 +502,12 @@ pub(crate) async fn update(
     Ok(Redirect::to(&format!("/gestion/personnel/{}?fait=enregistre", member.id)).into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 pub(crate) async fn new_password(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<CsrfForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let password = generate_initial_password();
@@ -547,9 +531,8 @@ pub(crate) async fn disable_second_factor(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<CsrfForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     if !store::disable_second_factor(&state.db, staff.account.id, member.id, state.clock.now())

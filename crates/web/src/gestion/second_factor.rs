@@ -32,7 +32,7 @@ use crate::{
         login::{Audience, open_session},
     },
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{Button, FormErrors, FrenchForm, SignedForm, invalid},
     layout::{Gestion, Layout},
     portal::profile::PasswordForm,
     session::{MaybeSession, Staff},
@@ -298,8 +298,6 @@ pub(crate) async fn page(
 
 #[derive(Deserialize)]
 pub(crate) struct SecurityForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     code: String,
 }
@@ -308,9 +306,8 @@ pub(crate) struct SecurityForm {
 pub(crate) async fn prepare(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<SecurityForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     let secret = codes::new_secret().map_err(|e| AppError::Internal(e.to_string()))?;
     second_factor::prepare(&state.db, staff.account.id, &secret).await?;
     Ok(Redirect::to("/gestion/securite").into_response())
@@ -341,9 +338,8 @@ const WRONG_CODE: &str = "Ce code est incorrect ou a déjà servi. Saisissez les
 pub(crate) async fn enable(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<SecurityForm>,
+    SignedForm(form): SignedForm<SecurityForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     match checked_code(&state, &staff, &form.code).await? {
         Some(step)
             if second_factor::enable(&state.db, staff.account.id, step, state.clock.now())
@@ -363,9 +359,8 @@ pub(crate) async fn enable(
 pub(crate) async fn disable(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<SecurityForm>,
+    SignedForm(form): SignedForm<SecurityForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     match checked_code(&state, &staff, &form.code).await? {
         Some(step) if second_factor::use_step(&state.db, staff.account.id, step).await? => {
             second_factor::disable(&state.db, staff.account.id, state.clock.now()).await?;
@@ -384,9 +379,8 @@ pub(crate) async fn disable(
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<PasswordForm>,
+    SignedForm(form): SignedForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     let personal = [
         staff.account.login.as_str(),
         staff.account.display_name.as_str(),

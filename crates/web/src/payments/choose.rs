@@ -15,7 +15,7 @@ use ribambelle_store::{
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     portal::payment::{TypedCredit, render},
     session::Family,
 };
@@ -23,7 +23,7 @@ use crate::{
 pub(crate) async fn pay(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let value = |name: &str| {
         fields
@@ -31,10 +31,6 @@ pub(crate) async fn pay(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
     };
-    check_csrf(
-        &family.session.csrf_token,
-        value("_csrf").unwrap_or_default(),
-    )?;
     let Some(regie) = super::usable_regie(&state, family.structure.id).await? else {
         return Err(AppError::NotFound);
     };

@@ -15,7 +15,7 @@ use ribambelle_store::payments::{self, OnlinePayment, PaymentState, Regie, Verdi
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf},
+    forms::{Button, SignedForm},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -120,20 +120,13 @@ pub(crate) async fn page(
     Ok(response)
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct GoForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 /// PayFiP: creates the operation at the DGFiP, then sends the family to its payment page.
 pub(crate) async fn go(
     State(state): State<AppState>,
     family: Family,
     Path(public_id): Path<String>,
-    FrenchForm(form): FrenchForm<GoForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let (payment, regie) = match departing(&state, &family, &public_id).await? {
         Ok(found) => found,
         Err(elsewhere) => return Ok(elsewhere),
@@ -171,9 +164,8 @@ pub(crate) async fn change(
     State(state): State<AppState>,
     family: Family,
     Path(public_id): Path<String>,
-    FrenchForm(form): FrenchForm<GoForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     if let Ok((payment, _)) = departing(&state, &family, &public_id).await? {
         payments::settle(
             &state.db,

@@ -19,7 +19,7 @@ use crate::{
         reset::password_changed_mail,
     },
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -102,8 +102,6 @@ async fn current_password(
 /// A password change: the current one, the new one twice (families and staff alike).
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
-    #[serde(default, rename = "_csrf")]
-    pub csrf: String,
     #[serde(default)]
     pub actuel: String,
     #[serde(default)]
@@ -115,9 +113,8 @@ pub(crate) struct PasswordForm {
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<PasswordForm>,
+    SignedForm(form): SignedForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let account = &family.account;
     let personal = [
         account.identifiant.as_str(),
@@ -159,8 +156,6 @@ pub(crate) async fn change_password(
 
 #[derive(Deserialize)]
 pub(crate) struct EmailsForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     emails: String,
     #[serde(default)]
@@ -170,9 +165,8 @@ pub(crate) struct EmailsForm {
 pub(crate) async fn change_emails(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<EmailsForm>,
+    SignedForm(form): SignedForm<EmailsForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let mut errors = FormErrors::default();
     let parsed = if form.emails.chars().count() > 1000 {
         errors.add("emails", "Ce champ est limité à 1000 caractères.");

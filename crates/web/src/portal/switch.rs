@@ -3,7 +3,7 @@
 
 use axum::{
     extract::State,
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use ribambelle_store::sessions;
@@ -12,14 +12,12 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf},
-    session::{Family, MaybeSession},
+    forms::{ScriptSession, SignedForm},
+    session::Family,
 };
 
 #[derive(Deserialize)]
 pub(crate) struct SwitchForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     structure: String,
     #[serde(default)]
@@ -42,9 +40,8 @@ fn safe_return(path: &str) -> &str {
 pub(crate) async fn switch_structure(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<SwitchForm>,
+    SignedForm(form): SignedForm<SwitchForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let id: i64 = form
         .structure
         .trim()
@@ -62,17 +59,11 @@ pub(crate) async fn switch_structure(
 /// header.
 pub(crate) async fn keep_alive(
     State(state): State<AppState>,
-    MaybeSession(session): MaybeSession,
-    headers: HeaderMap,
+    ScriptSession(session): ScriptSession,
 ) -> Result<Response, AppError> {
     let Some(session) = session else {
         return Ok(StatusCode::UNAUTHORIZED.into_response());
     };
-    let given = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    check_csrf(&session.csrf_token, given)?;
     sessions::touch(&state.db, &session.token_hash, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

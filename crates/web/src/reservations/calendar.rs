@@ -24,7 +24,7 @@ use super::context::{Context, Selection, parse_day, parse_month};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf},
+    forms::SignedForm,
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -362,8 +362,6 @@ pub(crate) async fn page(
 
 #[derive(Deserialize)]
 pub(crate) struct CalendarAction {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     enfant: String,
     #[serde(default)]
@@ -392,9 +390,8 @@ pub(crate) struct CalendarAction {
 pub(crate) async fn act(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<CalendarAction>,
+    SignedForm(form): SignedForm<CalendarAction>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let month = parse_month(&form.mois).ok_or(AppError::BadRequest)?;
     let selection = Selection {
         enfant: Some(form.enfant.clone()),

@@ -17,7 +17,7 @@ use super::context::{Context, Selection, parse_day, parse_month};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, InputField, check_csrf, invalid},
+    forms::{FormErrors, InputField, SignedForm, invalid},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -63,8 +63,6 @@ impl CopyPage {
 
 #[derive(Default, Deserialize)]
 pub(crate) struct CopyForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     enfant: String,
     #[serde(default)]
@@ -199,9 +197,8 @@ fn refusal(
 pub(crate) async fn copy(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<CopyForm>,
+    SignedForm(form): SignedForm<CopyForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let selection = Selection {
         enfant: Some(form.enfant.clone()),
         activite: Some(form.activite.clone()),

@@ -20,7 +20,7 @@ use super::{
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf},
+    forms::SignedForm,
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -142,7 +142,7 @@ pub(crate) async fn page(
 pub(crate) async fn apply(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let field = |name: &str| {
         fields
@@ -151,7 +151,6 @@ pub(crate) async fn apply(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    check_csrf(&family.session.csrf_token, &field("_csrf"))?;
     let (ctx, day, days) = load(&state, &family, &field("enfant"), &field("date")).await?;
     let Some(child) = ctx.child.as_ref() else {
         return Err(AppError::BadRequest);

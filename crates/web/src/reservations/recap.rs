@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf},
+    forms::{Button, SignedForm},
     layout::{Layout, Section, Shell},
     session::Family,
 };
@@ -90,8 +90,6 @@ pub(crate) async fn page(
 
 #[derive(Deserialize)]
 pub(crate) struct ConfirmForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     cle: String,
 }
@@ -99,9 +97,8 @@ pub(crate) struct ConfirmForm {
 pub(crate) async fn confirm(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<ConfirmForm>,
+    SignedForm(form): SignedForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     if form.cle.len() != 64 || !form.cle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::BadRequest);
     }
@@ -131,9 +128,8 @@ pub(crate) async fn confirm(
 pub(crate) async fn abandon(
     State(state): State<AppState>,
     family: Family,
-    FrenchForm(form): FrenchForm<ConfirmForm>,
+    SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    check_csrf(&family.session.csrf_token, &form.csrf)?;
     let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
     bookings::clear_pending(&state.db, family.account.id).await?;
     let back = match draft.calendar_query() {

@@ -8,9 +8,9 @@ use ribambelle_store::{
     dossier, payments,
     pieces::{self, Deposit, NewFile},
 };
-use ribambelle_web::{Access, route_list};
+use ribambelle_web::{Access, RouteInfo, route_list};
 
-use crate::support::{STRONG, TestApp};
+use crate::support::{Client, STRONG, TestApp};
 
 /// What MARTIN's data looks like in a page; none of it may reach DUPONT.
 const MARTIN_MARKERS: &[&str] = &[
@@ -340,56 +340,75 @@ async fn every_page_route_is_in_the_table_with_its_access() {
     }
 }
 
-#[tokio::test]
-async fn every_signed_in_page_is_kept_by_no_cache() {
-    let app = TestApp::with_demo().await;
-    let own = martin_ids(&app).await;
-    let mut martin = app.client();
-    martin.login("martin", "Martin-Demo-2026!").await;
-    // The administrateur: every structure, and the staff accounts.
-    let mut staff = app.client();
-    assert_eq!(
-        staff
-            .staff_login("admin", "Admin-Demo-2026!")
-            .await
-            .location(),
-        "/gestion"
-    );
-    let family: String =
-        sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'")
-            .fetch_one(app.db().reader())
-            .await
-            .unwrap();
-    let gestion: i64 = sqlx::query_scalar("SELECT id FROM staff WHERE login = 'gestion'")
+/// MARTIN and the administrateur signed in, with what fills every signed-in route's path:
+/// MARTIN's own ids, and the demo's staff member, activity, structure and announcement.
+struct SignedIn<'a> {
+    martin: Client<'a>,
+    staff: Client<'a>,
+    own: Foreign,
+    family: String,
+    gestion: i64,
+    activity: String,
+    carteville: i64,
+    announcement: i64,
+    registered: String,
+    today: String,
+}
+
+impl<'a> SignedIn<'a> {
+    async fn new(app: &'a TestApp) -> SignedIn<'a> {
+        let own = martin_ids(app).await;
+        let mut martin = app.client();
+        martin.login("martin", "Martin-Demo-2026!").await;
+        // The administrateur: every structure, and the staff accounts.
+        let mut staff = app.client();
+        assert_eq!(
+            staff
+                .staff_login("admin", "Admin-Demo-2026!")
+                .await
+                .location(),
+            "/gestion"
+        );
+        let text = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_one(app.db().reader())
+                .await
+                .unwrap()
+        };
+        let number = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(app.db().reader())
+                .await
+                .unwrap()
+        };
+        let registered: String = sqlx::query_scalar(
+            "SELECT a.public_id FROM registrations r JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
+             WHERE c.public_id = $1 ORDER BY a.id LIMIT 1",
+        )
+        .bind(&own.child)
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    let activity: String =
-        sqlx::query_scalar("SELECT public_id FROM activities ORDER BY id LIMIT 1")
-            .fetch_one(app.db().reader())
-            .await
-            .unwrap();
-    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
-    let announcement: i64 = sqlx::query_scalar("SELECT id FROM announcements ORDER BY id LIMIT 1")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
-    let registered: String = sqlx::query_scalar(
-        "SELECT a.public_id FROM registrations r JOIN activities a ON a.id = r.activity_id JOIN children c ON c.id = r.child_id \
-         WHERE c.public_id = $1 ORDER BY a.id LIMIT 1",
-    )
-    .bind(&own.child)
-    .fetch_one(app.db().reader())
-    .await
-    .unwrap();
-    let today = app.today().to_string();
-    let mut seen = 0;
-    for route in route_list() {
-        let (client, path) = match route.access {
-            Access::Public => continue,
+        SignedIn {
+            martin,
+            staff,
+            family: text("SELECT public_id FROM families WHERE identifiant = 'martin'").await,
+            gestion: number("SELECT id FROM staff WHERE login = 'gestion'").await,
+            activity: text("SELECT public_id FROM activities ORDER BY id LIMIT 1").await,
+            carteville: number("SELECT id FROM structures WHERE slug = 'carteville'").await,
+            announcement: number("SELECT id FROM announcements ORDER BY id LIMIT 1").await,
+            registered,
+            today: app.today().to_string(),
+            own,
+        }
+    }
+
+    /// The client allowed on the route and the route's path with its query, filled with
+    /// what it asks for; none for public routes.
+    fn route(&mut self, route: &RouteInfo) -> Option<(&mut Client<'a>, String)> {
+        let (own, registered, today) = (&self.own, &self.registered, &self.today);
+        match route.access {
+            Access::Public => None,
             // With what the booking pages ask for in their query.
             Access::Family => {
                 let query = format!(
@@ -397,32 +416,47 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
                     own.child,
                     &today[..7]
                 );
-                (&mut martin, format!("{}?{query}", fill(route.path, &own)))
+                Some((
+                    &mut self.martin,
+                    format!("{}?{query}", fill(route.path, own)),
+                ))
             }
             Access::Staff => {
                 let path = route
                     .path
-                    .replace("{famille}", &family)
+                    .replace("{famille}", &self.family)
                     .replace("{enfant}", &own.child)
                     .replace("{fiche}", &own.fiche)
                     .replace("{fichier}", &own.file)
                     .replace("{facture}", &own.invoice)
-                    .replace("{id}", &gestion.to_string())
-                    .replace("{activite}", &activity)
-                    .replace("{annonce}", &announcement.to_string())
+                    .replace("{id}", &self.gestion.to_string())
+                    .replace("{activite}", &self.activity)
+                    .replace("{annonce}", &self.announcement.to_string())
                     // Texts are found by the structure's id, settings by its slug.
                     .replace(
                         "/gestion/textes/{structure}",
-                        &format!("/gestion/textes/{carteville}"),
+                        &format!("/gestion/textes/{}", self.carteville),
                     )
                     .replace("{structure}", "carteville")
                     .replace("{texte}", "rgpd");
                 assert!(!path.contains('{'), "teach this test what to put in {path}");
-                (
-                    &mut staff,
+                Some((
+                    &mut self.staff,
                     format!("{path}?activite={registered}&jour={today}"),
-                )
+                ))
             }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_signed_in_page_is_kept_by_no_cache() {
+    let app = TestApp::with_demo().await;
+    let mut signed_in = SignedIn::new(&app).await;
+    let mut seen = 0;
+    for route in route_list() {
+        let Some((client, path)) = signed_in.route(&route) else {
+            continue;
         };
         let page = client.get(&path).await;
         if page.status == StatusCode::METHOD_NOT_ALLOWED {
@@ -442,4 +476,52 @@ async fn every_signed_in_page_is_kept_by_no_cache() {
         );
     }
     assert!(seen >= 40, "{seen} signed-in pages seen");
+}
+
+#[tokio::test]
+async fn every_signed_in_form_without_its_token_is_refused() {
+    // The token is checked by the form's extractor before any handler runs: a route that
+    // takes a form some other way answers something else here, and fails.
+    let app = TestApp::with_demo().await;
+    let mut signed_in = SignedIn::new(&app).await;
+    let boundary = "----ribambelle-forged";
+    let mut posted = 0;
+    for route in route_list() {
+        let Some((client, path)) = signed_in.route(&route) else {
+            continue;
+        };
+        for token in [None, Some("forged")] {
+            let mut fields = vec![("structure", "1"), ("action", "importer")];
+            fields.extend(token.map(|t| ("_csrf", t)));
+            let mut page = client.post(&path, &fields).await;
+            if page.status == StatusCode::METHOD_NOT_ALLOWED {
+                break;
+            }
+            if page.status == StatusCode::BAD_REQUEST {
+                // An upload route: the same forgery as multipart/form-data.
+                let parts: String = fields
+                    .iter()
+                    .map(|(name, value)| {
+                        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    })
+                    .collect();
+                let body = format!("{parts}--{boundary}--\r\n").into_bytes();
+                let content_type = format!("multipart/form-data; boundary={boundary}");
+                page = client.post_body(&path, &content_type, body).await;
+            }
+            posted += 1;
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "POST {path} with token {token:?}: {}",
+                page.body
+            );
+        }
+    }
+    assert!(posted >= 100, "{posted} forged forms posted");
+    // Nothing forged ended a session.
+    for client in [&mut signed_in.martin, &mut signed_in.staff] {
+        let home = client.get("/accueil").await;
+        assert!(home.status == StatusCode::OK || home.location() == "/gestion");
+    }
 }

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     gestion::{Scope, layout, may_change},
     layout::{Gestion, Layout},
     session::Staff,
@@ -539,8 +539,6 @@ fn checked_windows(rows: &[WindowRow], errors: &mut FormErrors) -> Vec<BookingWi
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct ClosureForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     jour: String,
     #[serde(default)]
@@ -840,15 +838,8 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(
-        &staff.session.csrf_token,
-        fields
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map_or("", |(_, v)| v.as_str()),
-    )?;
     may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let periods = holiday_periods(&state, structure.id, &[]).await?;
@@ -920,15 +911,8 @@ pub(crate) async fn save(
     State(state): State<AppState>,
     staff: Staff,
     Path(public_id): Path<String>,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    check_csrf(
-        &staff.session.csrf_token,
-        fields
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map_or("", |(_, v)| v.as_str()),
-    )?;
     may_change(&staff)?;
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
@@ -972,9 +956,8 @@ pub(crate) async fn closures(
     State(state): State<AppState>,
     staff: Staff,
     Path(public_id): Path<String>,
-    FrenchForm(form): FrenchForm<ClosureForm>,
+    SignedForm(form): SignedForm<ClosureForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let back = format!("/gestion/activites/{public_id}");

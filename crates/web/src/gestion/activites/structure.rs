@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     gestion::{layout, may_change},
     layout::{Gestion, Layout},
     payments::{RegieError, checked_regie},
@@ -72,8 +72,6 @@ fn environment_code(environment: Environment) -> &'static str {
 
 #[derive(Clone, Default, Deserialize)]
 pub(crate) struct SettingsForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     nom: String,
     #[serde(default)]
@@ -91,7 +89,6 @@ pub(crate) struct SettingsForm {
 impl SettingsForm {
     fn of(s: &StructureSettings) -> Self {
         SettingsForm {
-            csrf: String::new(),
             nom: s.name.clone(),
             adresse: s.address.clone(),
             site: s.website_url.clone(),
@@ -104,8 +101,6 @@ impl SettingsForm {
 
 #[derive(Clone, Default, Deserialize)]
 pub(crate) struct RegieForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     prestataire: String,
     #[serde(default)]
@@ -120,7 +115,6 @@ pub(crate) struct RegieForm {
 impl RegieForm {
     fn of(regie: Option<&Regie>) -> Self {
         RegieForm {
-            csrf: String::new(),
             prestataire: regie
                 .map_or("payfip", |r| provider_code(r.provider))
                 .to_owned(),
@@ -314,9 +308,8 @@ pub(crate) async fn save(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
-    FrenchForm(form): FrenchForm<SettingsForm>,
+    SignedForm(form): SignedForm<SettingsForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     match checked_settings(&form) {
@@ -343,9 +336,8 @@ pub(crate) async fn save_regie(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
-    FrenchForm(form): FrenchForm<RegieForm>,
+    SignedForm(form): SignedForm<RegieForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let mut errors = FormErrors::default();

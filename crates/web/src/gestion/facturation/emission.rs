@@ -14,7 +14,7 @@ use super::{BillingQuery, Frame};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf},
+    forms::SignedForm,
     gestion::{Scope, may_change},
     layout::{Gestion, Layout},
     session::Staff,
@@ -59,7 +59,7 @@ pub(crate) async fn page(
 pub(crate) async fn issue(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let value = |name: &str| {
         fields
@@ -67,10 +67,6 @@ pub(crate) async fn issue(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    check_csrf(
-        &staff.session.csrf_token,
-        &value("_csrf").unwrap_or_default(),
-    )?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let query = BillingQuery {

@@ -25,7 +25,7 @@ use super::{BillingQuery, Frame};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     gestion::{Scope, may_change},
     layout::{Gestion, Layout, format_instant},
     session::Staff,
@@ -262,7 +262,7 @@ pub(crate) async fn form(
 pub(crate) async fn record(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let value = |name: &str| {
         fields
@@ -271,7 +271,6 @@ pub(crate) async fn record(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    check_csrf(&staff.session.csrf_token, &value("_csrf"))?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let query = BillingQuery {

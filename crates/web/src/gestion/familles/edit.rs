@@ -17,7 +17,7 @@ use ribambelle_store::{
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::Layout,
     session::Staff,
 };
@@ -269,9 +269,8 @@ pub(crate) async fn new_page(
 pub(crate) async fn create(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(pairs): FrenchForm<Pairs>,
+    SignedForm(pairs): SignedForm<Pairs>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &value(&pairs, "_csrf"))?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let input = FamilyInput::posted(&pairs);
@@ -322,9 +321,8 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(pairs): FrenchForm<Pairs>,
+    SignedForm(pairs): SignedForm<Pairs>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &value(&pairs, "_csrf"))?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
@@ -583,9 +581,8 @@ pub(crate) async fn child_save(
     State(state): State<AppState>,
     staff: Staff,
     Path((family_id, child_id)): Path<(String, String)>,
-    FrenchForm(pairs): FrenchForm<Pairs>,
+    SignedForm(pairs): SignedForm<Pairs>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &value(&pairs, "_csrf"))?;
     super::super::may_change(&staff)?;
     let (family, child, offered) = child_context(&state, &staff, &family_id, &child_id).await?;
     let input = ChildInput::posted(&pairs);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::{
-    extract::{FromRequest, Multipart, Request, State, multipart::MultipartError},
+    extract::{Multipart, State, multipart::MultipartError},
     http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
@@ -23,7 +23,7 @@ use ribambelle_store::{
 use crate::{
     AppState,
     error::AppError,
-    forms::{FrenchForm, check_csrf, invalid},
+    forms::{SignedForm, SignedMultipart, invalid},
     layout::Layout,
     portal::payment::pdf_response,
     session::Staff,
@@ -397,7 +397,6 @@ pub(crate) async fn page(
 /// The form as posted: the file (or the text of a checked file), the structure, the button.
 #[derive(Default)]
 struct Upload {
-    csrf: String,
     structure: String,
     action: String,
     content: Vec<u8>,
@@ -407,7 +406,6 @@ async fn read(mut multipart: Multipart) -> Result<Upload, MultipartError> {
     let mut upload = Upload::default();
     while let Some(field) = multipart.next_field().await? {
         match field.name() {
-            Some("_csrf") => upload.csrf = field.text().await?,
             Some("structure") => upload.structure = field.text().await?,
             Some("action") => upload.action = field.text().await?,
             Some("fichier" | "contenu") => {
@@ -441,32 +439,26 @@ async fn refuse(
 pub(crate) async fn submit(
     State(state): State<AppState>,
     staff: Staff,
-    request: Request,
+    upload: SignedMultipart,
 ) -> Result<Response, AppError> {
-    let multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|rejection| {
-            tracing::info!(%rejection, "import is not multipart");
-            AppError::BadRequest
-        })?;
+    // Too large: nothing is done, and the page only says why.
+    let too_large = || {
+        let message = "Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.";
+        refuse(&state, &staff, String::new(), vec![message.to_owned()])
+    };
+    let SignedMultipart::Signed(multipart) = upload else {
+        return too_large().await;
+    };
     let upload = match read(multipart).await {
         Ok(upload) => upload,
         Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            // The token could not be read: nothing is done, and the page only says why.
-            return refuse(
-                &state,
-                &staff,
-                String::new(),
-                vec!["Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.".to_owned()],
-            )
-            .await;
+            return too_large().await;
         }
         Err(error) => {
             tracing::info!(%error, "malformed import");
             return Err(AppError::BadRequest);
         }
     };
-    check_csrf(&staff.session.csrf_token, &upload.csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let Some(structure) = scope
@@ -634,14 +626,8 @@ async fn hash_all(
 pub(crate) async fn letters(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(pairs): FrenchForm<Vec<(String, String)>>,
+    SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    check_csrf(&staff.session.csrf_token, csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let identifiants = pairs

@@ -23,7 +23,7 @@ use crate::{
     AppState,
     auth::{hash_password, verify_password},
     error::AppError,
-    forms::{FrenchForm, check_csrf, invalid},
+    forms::{SignedForm, invalid},
     layout::Layout,
     portal::payment::pdf_response,
     session::Staff,
@@ -33,8 +33,6 @@ use super::{Scope, family_of, layout, render_page};
 
 #[derive(Deserialize)]
 pub(crate) struct IssueForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     /// `courrier` or `mail`.
     #[serde(default)]
     remise: String,
@@ -57,9 +55,8 @@ pub(crate) async fn issue(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<IssueForm>,
+    SignedForm(form): SignedForm<IssueForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
@@ -164,8 +161,6 @@ pub(super) async fn letter_doc(
 
 #[derive(Deserialize)]
 pub(crate) struct LetterForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     mot_de_passe: String,
 }
@@ -192,9 +187,8 @@ pub(crate) async fn letter(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    FrenchForm(form): FrenchForm<LetterForm>,
+    SignedForm(form): SignedForm<LetterForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::{
     Access, AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout, format_instant},
     routes::Route,
     session::Staff,
@@ -394,8 +394,6 @@ pub(crate) async fn page(
 
 #[derive(Deserialize)]
 pub(crate) struct RunForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     /// The list to come back to, if the run was started from one.
     #[serde(default)]
     activite: String,
@@ -407,9 +405,8 @@ pub(crate) struct RunForm {
 pub(crate) async fn run_processing(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(form): FrenchForm<RunForm>,
+    SignedForm(form): SignedForm<RunForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&staff.session.csrf_token, &form.csrf)?;
     may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let outcome =

@@ -14,7 +14,7 @@ use ribambelle_store::attendance::{self, Day, DayChild, Mark, Registered};
 use crate::{
     AppState,
     error::AppError,
-    forms::{FormErrors, FrenchForm, check_csrf, invalid},
+    forms::{FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout},
     session::Staff,
 };
@@ -216,7 +216,7 @@ pub(crate) async fn page(
 pub(crate) async fn record(
     State(state): State<AppState>,
     staff: Staff,
-    FrenchForm(fields): FrenchForm<Vec<(String, String)>>,
+    SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let field = |name: &str| {
         fields
@@ -225,7 +225,6 @@ pub(crate) async fn record(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    check_csrf(&staff.session.csrf_token, &field("_csrf"))?;
     may_change(&staff)?;
     let sheet = sheet(&state, &staff, &field("activite"), &field("jour")).await?;
     if let Some(reason) = sheet.closed.clone() {
