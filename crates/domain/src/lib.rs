@@ -16,4 +16,5 @@ pub mod promotion;
 pub mod report;
 pub mod second_factor;
 pub mod session;
+pub mod staff;
 pub mod text;

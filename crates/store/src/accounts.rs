@@ -2,6 +2,7 @@
 //! profile need.
 
 use jiff::Timestamp;
+use ribambelle_domain::staff::StaffRole;
 use sqlx::Row;
 
 use crate::{
@@ -44,7 +45,7 @@ pub struct StaffAccount {
     pub id: i64,
     pub login: String,
     pub display_name: String,
-    pub role: String,
+    pub role: StaffRole,
 }
 
 /// Identifiants are compared without case or surrounding spaces: phones capitalise the
@@ -221,17 +222,25 @@ pub async fn staff_credentials(db: &Db, login: &str) -> Result<Option<Credential
     .await
 }
 
+/// A stored role, read once where its row is.
+pub(crate) fn staff_role(code: String) -> Result<StaffRole, StoreError> {
+    StaffRole::from_code(&code).ok_or_else(|| StoreError::corrupt("staff.role", code))
+}
+
 pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, StoreError> {
     let row = sqlx::query("SELECT id, login, display_name, role FROM staff WHERE id = $1")
         .bind(staff_id)
         .fetch_optional(db.reader())
         .await?;
-    Ok(row.map(|r| StaffAccount {
-        id: r.get("id"),
-        login: r.get("login"),
-        display_name: r.get("display_name"),
-        role: r.get("role"),
-    }))
+    row.map(|r| {
+        Ok(StaffAccount {
+            id: r.get("id"),
+            login: r.get("login"),
+            display_name: r.get("display_name"),
+            role: staff_role(r.get("role"))?,
+        })
+    })
+    .transpose()
 }
 
 pub async fn rehash_staff_password(db: &Db, staff_id: i64, hash: &str) -> Result<(), StoreError> {

@@ -2,7 +2,10 @@
 //! date of the last update shown in the header.
 
 use jiff::Timestamp;
-use ribambelle_domain::calendar::{SchoolCalendar, SchoolZone, parse_holiday_csv};
+use ribambelle_domain::{
+    calendar::{SchoolCalendar, SchoolZone, parse_holiday_csv},
+    staff::StaffRole,
+};
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{
@@ -99,7 +102,7 @@ pub async fn structure_by_slug(
 pub async fn staff_scope(
     db: &Db,
     staff_id: i64,
-    role: &str,
+    role: StaffRole,
 ) -> Result<Vec<StructureSummary>, StoreError> {
     let sql = format!(
         "SELECT {STRUCTURE_COLUMNS} FROM structures s \
@@ -107,7 +110,7 @@ pub async fn staff_scope(
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(staff_id)
-        .bind(role)
+        .bind(role.code())
         .fetch_all(db.reader())
         .await?;
     rows.iter().map(structure_from).collect()

@@ -2,12 +2,14 @@
 //! which role and on which structures. Every change is audited in its own transaction with
 //! the role and structures before and after; a password never reaches the trail.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map::Entry};
 
 use jiff::Timestamp;
 use sqlx::{Any, Row, Transaction};
 
-use crate::{Db, StoreError, audit, db_time};
+use ribambelle_domain::staff::StaffRole;
+
+use crate::{Db, StoreError, accounts::staff_role, audit, db_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffMember {
@@ -15,7 +17,7 @@ pub struct StaffMember {
     pub login: String,
     pub display_name: String,
     pub email: String,
-    pub role: String,
+    pub role: StaffRole,
     /// (id, name) of the structures granted, by id.
     pub structures: Vec<(i64, String)>,
     /// Whether a code is asked at sign-in.
@@ -28,7 +30,7 @@ pub struct StaffDraft<'a> {
     pub login: &'a str,
     pub display_name: &'a str,
     pub email: &'a str,
-    pub role: &'a str,
+    pub role: StaffRole,
     pub structure_ids: &'a [i64],
 }
 
@@ -37,33 +39,36 @@ const MEMBERS: &str = "SELECT s.id, s.login, s.display_name, s.email, s.role, s.
      FROM staff s LEFT JOIN staff_structures ss ON ss.staff_id = s.id LEFT JOIN structures st ON st.id = ss.structure_id \
      WHERE $1 = 0 OR s.id = $1 ORDER BY s.login, st.id";
 
-fn members(rows: &[sqlx::any::AnyRow]) -> Vec<StaffMember> {
+fn members(rows: &[sqlx::any::AnyRow]) -> Result<Vec<StaffMember>, StoreError> {
     let mut by_id: BTreeMap<i64, StaffMember> = BTreeMap::new();
     let mut order = Vec::new();
     for row in rows {
         let id: i64 = row.get("id");
-        let member = by_id.entry(id).or_insert_with(|| {
-            order.push(id);
-            StaffMember {
-                id,
-                login: row.get("login"),
-                display_name: row.get("display_name"),
-                email: row.get("email"),
-                role: row.get("role"),
-                structures: Vec::new(),
-                second_factor: row.get::<Option<String>, _>("totp_enabled_at").is_some(),
+        let member = match by_id.entry(id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                order.push(id);
+                new.insert(StaffMember {
+                    id,
+                    login: row.get("login"),
+                    display_name: row.get("display_name"),
+                    email: row.get("email"),
+                    role: staff_role(row.get("role"))?,
+                    structures: Vec::new(),
+                    second_factor: row.get::<Option<String>, _>("totp_enabled_at").is_some(),
+                })
             }
-        });
+        };
         if let Some(structure) = row.get::<Option<i64>, _>("structure_id") {
             member
                 .structures
                 .push((structure, row.get("structure_name")));
         }
     }
-    order
+    Ok(order
         .into_iter()
         .filter_map(|id| by_id.remove(&id))
-        .collect()
+        .collect())
 }
 
 /// Every staff member, by login.
@@ -72,7 +77,7 @@ pub async fn list(db: &Db) -> Result<Vec<StaffMember>, StoreError> {
         .bind(0_i64)
         .fetch_all(db.reader())
         .await?;
-    Ok(members(&rows))
+    members(&rows)
 }
 
 pub async fn member(db: &Db, staff_id: i64) -> Result<Option<StaffMember>, StoreError> {
@@ -80,7 +85,7 @@ pub async fn member(db: &Db, staff_id: i64) -> Result<Option<StaffMember>, Store
         .bind(staff_id)
         .fetch_all(db.reader())
         .await?;
-    Ok(members(&rows).pop())
+    Ok(members(&rows)?.pop())
 }
 
 async fn member_in(
@@ -91,7 +96,7 @@ async fn member_in(
         .bind(staff_id)
         .fetch_all(&mut **tx)
         .await?;
-    Ok(members(&rows).pop())
+    Ok(members(&rows)?.pop())
 }
 
 /// The trail's view of an account: never its password.
@@ -104,7 +109,7 @@ fn describe(member: &StaffMember) -> String {
     audit::describe(&[
         ("Nom", member.display_name.clone()),
         ("E-mail", member.email.clone()),
-        ("Rôle", member.role.clone()),
+        ("Rôle", member.role.code().to_owned()),
         ("Structures", structures.join(", ")),
     ])
 }
@@ -171,7 +176,7 @@ pub async fn create(
     .bind(draft.login)
     .bind(draft.display_name)
     .bind(draft.email)
-    .bind(draft.role)
+    .bind(draft.role.code())
     .bind(password_hash)
     .bind(db_time(now))
     .fetch_one(&mut *tx)
@@ -207,7 +212,7 @@ pub async fn update(
     sqlx::query("UPDATE staff SET display_name = $1, email = $2, role = $3 WHERE id = $4")
         .bind(draft.display_name)
         .bind(draft.email)
-        .bind(draft.role)
+        .bind(draft.role.code())
         .bind(staff_id)
         .execute(&mut *tx)
         .await?;

@@ -5,25 +5,13 @@
 //! day's lists, with the health readings they log.
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{
-    clock::paris_date,
-    password::{HashParams, PasswordHashing},
-};
+use ribambelle_domain::clock::paris_date;
 use ribambelle_store::{
     Db,
     attendance::{self, Mark, Recorded, Refusal},
     audit, billing, demo,
 };
-use ribambelle_testkit::TestDb;
-
-fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap()
-}
+use ribambelle_testkit::{TestDb, hashing};
 
 async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
     sqlx::query_scalar(sql)

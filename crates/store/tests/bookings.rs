@@ -7,24 +7,14 @@ use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{
     booking::{Pending, Standing},
     clock::paris_date,
-    password::{HashParams, PasswordHashing},
 };
 use ribambelle_store::{
     Db,
     bookings::{self, Activity, Confirmed},
     demo, drafts,
 };
-use ribambelle_testkit::TestDb;
+use ribambelle_testkit::{TestDb, hashing};
 use sqlx::Row;
-
-fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap()
-}
 
 async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
     sqlx::query_scalar(sql)

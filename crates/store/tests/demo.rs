@@ -1,19 +1,10 @@
 //! The demo data as a newcomer and the later issues rely on it, on SQLite and PostgreSQL.
 
 use jiff::ToSpan;
-use ribambelle_domain::password::{HashParams, PasswordHashing, Verification};
+use ribambelle_domain::password::Verification;
 use ribambelle_store::{Backend, Db, demo};
-use ribambelle_testkit::{TestDb, backend_label};
+use ribambelle_testkit::{TestDb, backend_label, hashing};
 use sqlx::Row;
-
-fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap()
-}
 
 async fn demo_db() -> TestDb {
     let t = TestDb::new().await;

@@ -6,26 +6,13 @@
 //! the back office's grouped balances equal each family's own.
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{
-    clock::paris_date,
-    money::Cents,
-    password::{HashParams, PasswordHashing},
-};
+use ribambelle_domain::{clock::paris_date, money::Cents};
 use ribambelle_store::{
     Db, accounting, billing, counter, demo, invoices,
     payments::{self, Choice, PaymentState, Provider, Refusal, Settled, Verdict},
     wallets,
 };
-use ribambelle_testkit::TestDb;
-
-fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap()
-}
+use ribambelle_testkit::{TestDb, hashing};
 
 async fn scalar(db: &Db, sql: &'static str, bind: &str) -> i64 {
     sqlx::query_scalar(sql)

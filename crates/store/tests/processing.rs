@@ -2,28 +2,15 @@
 //! waiting-list promotions, resumption.
 
 use jiff::civil::Date;
-use ribambelle_domain::{
-    booking::Pending,
-    money::Cents,
-    password::{HashParams, PasswordHashing},
-};
+use ribambelle_domain::{booking::Pending, money::Cents};
 use ribambelle_store::{
     Db,
     bookings::{self, Movement},
     demo,
     processing::{self, RunOutcome, RunScope},
 };
-use ribambelle_testkit::TestDb;
+use ribambelle_testkit::{TestDb, hashing};
 use sqlx::Row;
-
-fn hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap()
-}
 
 /// The demo, with its own requests already processed so that each test starts clean.
 async fn demo_db() -> TestDb {

@@ -1,14 +1,17 @@
 //! Test support: every test gets its own database, on SQLite by default or on PostgreSQL
 //! when `RIBAMBELLE_TEST_DATABASE_URL` names a server (the test script sets it to run the
 //! same suites on both), every test a clock that the date sweep can start at another
-//! instant, and mail tests get a real SMTP server on loopback.
+//! instant, mail tests get a real SMTP server on loopback, and builders add what a test
+//! needs in the product's words.
 
+mod builders;
 mod smtp;
 
 use ribambelle_domain::clock::{Clock, parse_start};
 use ribambelle_store::Db;
 use sqlx::{Connection, Executor};
 
+pub use builders::{NewStaff, hashing};
 pub use smtp::{ReceivedMail, SmtpSink};
 
 /// The environment variable that switches the suites to PostgreSQL: a URL of a server

@@ -214,3 +214,44 @@ impl FromRequestParts<AppState> for Staff {
         Ok(Staff { session, account })
     }
 }
+
+/// A staff member whose role changes what its structures hold; an animateur, who only
+/// consults, is refused (403) before the handler runs.
+pub(crate) struct Editor(pub Staff);
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if staff.account.role.may_change() {
+            Ok(Editor(staff))
+        } else {
+            Err(AppError::Forbidden.into_response())
+        }
+    }
+}
+
+/// An administrateur; anyone else is refused (403) before the handler runs. Only an
+/// administrateur manages the staff, reading included: the list tells who can reach which
+/// families.
+pub(crate) struct Administrateur(pub Staff);
+
+impl FromRequestParts<AppState> for Administrateur {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if staff.account.role.is_administrateur() {
+            Ok(Administrateur(staff))
+        } else {
+            Err(AppError::Forbidden.into_response())
+        }
+    }
+}

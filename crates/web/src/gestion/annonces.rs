@@ -21,10 +21,10 @@ use crate::{
     forms::{Button, FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout, format_instant},
     routes::Route,
-    session::Staff,
+    session::{Editor, Staff},
 };
 
-use super::{Scope, layout, may_change};
+use super::{Scope, layout};
 
 pub(crate) fn routes() -> Vec<Route> {
     vec![
@@ -266,10 +266,9 @@ pub(crate) async fn page(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(form): SignedForm<AnnouncementForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
     let Some((structure, from, until)) = form.check(&scope, &mut errors) else {
@@ -314,11 +313,10 @@ pub(crate) async fn edit_page(
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
     SignedForm(mut form): SignedForm<AnnouncementForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
     // An announcement stays with its structure.
     form.structure = row.structure_id.to_string();
@@ -342,11 +340,10 @@ pub(crate) async fn update(
 
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let row = find(&state, &staff, &id).await?;
     notices::delete_announcement(&state.db, staff.account.id, &row, state.clock.now()).await?;
     Ok(Redirect::to("/gestion/annonces?fait=supprimee").into_response())
@@ -431,11 +428,10 @@ pub(crate) async fn text_page(
 
 pub(crate) async fn publish(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path((structure, kind)): Path<(String, String)>,
     SignedForm(form): SignedForm<TextForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;
     let mut errors = FormErrors::default();
     errors.require("titre", &form.titre, "le titre du texte", 200);

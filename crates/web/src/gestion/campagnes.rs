@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     forms::{FormErrors, SignedForm, invalid},
     layout::Layout,
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 #[derive(Template)]
@@ -134,10 +134,9 @@ pub(crate) async fn page(
 
 pub(crate) async fn open(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(form): SignedForm<CampaignForm>,
 ) -> Result<Response, AppError> {
-    super::may_change(&staff)?;
     let scope = super::Scope::of(&state, &staff).await?;
     let mut errors = FormErrors::default();
     let structure = scope

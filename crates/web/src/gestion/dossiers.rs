@@ -20,7 +20,7 @@ use crate::{
     error::AppError,
     forms::{SignedForm, invalid},
     layout::{Layout, format_instant},
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 #[derive(Template)]
@@ -143,11 +143,10 @@ pub(crate) struct DecisionForm {
 
 pub(crate) async fn decide(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
     SignedForm(form): SignedForm<DecisionForm>,
 ) -> Result<Response, AppError> {
-    super::may_change(&staff)?;
     let fiche = fiche_of(&state, &staff, &id).await?;
     let reason = form.motif.trim().to_owned();
     let decision = match form.decision.as_str() {

@@ -173,7 +173,7 @@ pub(crate) struct Scope {
 impl Scope {
     pub async fn of(state: &AppState, staff: &Staff) -> Result<Scope, AppError> {
         Ok(Scope {
-            structures: portal::staff_scope(&state.db, staff.account.id, &staff.account.role)
+            structures: portal::staff_scope(&state.db, staff.account.id, staff.account.role)
                 .await?,
         })
     }
@@ -189,15 +189,6 @@ impl Scope {
         } else {
             Err(AppError::NotFound)
         }
-    }
-}
-
-/// Animateurs read; only gestionnaires and administrateurs change anything.
-pub(crate) fn may_change(staff: &Staff) -> Result<(), AppError> {
-    if staff.account.role == "animateur" {
-        Err(AppError::Forbidden)
-    } else {
-        Ok(())
     }
 }
 

@@ -11,7 +11,9 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use ribambelle_domain::{emails::parse_email_list, password::generate_initial_password};
+use ribambelle_domain::{
+    emails::parse_email_list, password::generate_initial_password, staff::StaffRole,
+};
 use ribambelle_store::{
     portal::StructureSummary,
     staff_admin::{self as store, StaffDraft, StaffMember},
@@ -25,7 +27,7 @@ use crate::{
     forms::{Button, FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout},
     routes::Route,
-    session::Staff,
+    session::{Administrateur, Staff},
 };
 
 use super::Scope;
@@ -57,35 +59,6 @@ pub(crate) fn routes() -> Vec<Route> {
     ]
 }
 
-const ADMINISTRATEUR: &str = "administrateur";
-
-/// (value, label) of the roles, the least powerful first.
-const ROLES: [(&str, &str); 3] = [
-    ("animateur", "Animateur (consultation seulement)"),
-    ("gestionnaire", "Gestionnaire"),
-    (
-        ADMINISTRATEUR,
-        "Administrateur (toutes les structures et le personnel)",
-    ),
-];
-
-/// Only an administrateur manages the staff, reading included: the list tells who can
-/// reach which families.
-fn administrateur_only(staff: &Staff) -> Result<(), AppError> {
-    if staff.account.role == ADMINISTRATEUR {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-fn role_label(role: &str) -> &'static str {
-    ROLES
-        .iter()
-        .find(|(value, _)| *value == role)
-        .map_or("", |(_, label)| label)
-}
-
 #[derive(Template)]
 #[template(path = "gestion/personnel/liste.html")]
 struct ListPage {
@@ -95,11 +68,11 @@ struct ListPage {
 
 impl ListPage {
     fn role(&self, member: &StaffMember) -> &'static str {
-        role_label(&member.role)
+        member.role.label()
     }
 
     fn structures(&self, member: &StaffMember) -> String {
-        if member.role == ADMINISTRATEUR {
+        if member.role.is_administrateur() {
             return "Toutes".to_owned();
         }
         let names: Vec<&str> = member
@@ -117,9 +90,8 @@ impl ListPage {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
 ) -> Result<Html<String>, AppError> {
-    administrateur_only(&staff)?;
     let page = ListPage {
         layout: super::layout(
             &state,
@@ -171,7 +143,7 @@ impl StaffForm {
             login: member.login.clone(),
             nom: member.display_name.clone(),
             email: member.email.clone(),
-            role: member.role.clone(),
+            role: member.role.code().to_owned(),
             structures: member
                 .structures
                 .iter()
@@ -184,6 +156,8 @@ impl StaffForm {
 /// A form that passed every check, ready for the store.
 struct Checked {
     email: String,
+    /// The least powerful role when none was chosen (never recorded: the form comes back).
+    role: StaffRole,
     structure_ids: Vec<i64>,
 }
 
@@ -225,19 +199,21 @@ fn check(form: &StaffForm, structures: &[StructureSummary], errors: &mut FormErr
             String::new()
         }
     };
-    if !ROLES.iter().any(|(value, _)| *value == form.role) {
+    let role = StaffRole::from_code(&form.role).unwrap_or_else(|| {
         errors.add("role", "Choisissez un rôle.");
-    }
+        StaffRole::Animateur
+    });
     let structure_ids: Vec<i64> = structures
         .iter()
         .filter(|s| form.structures.contains(&s.id.to_string()))
         .map(|s| s.id)
         .collect();
-    if structure_ids.is_empty() && form.role != ADMINISTRATEUR {
+    if structure_ids.is_empty() && !role.is_administrateur() {
         errors.add("structure", "Cochez au moins une structure : un gestionnaire ou un animateur ne voit que les siennes.");
     }
     Checked {
         email,
+        role,
         structure_ids,
     }
 }
@@ -259,7 +235,7 @@ struct FormPage {
 
 impl FormPage {
     fn roles(&self) -> Vec<(&'static str, &'static str)> {
-        ROLES.to_vec()
+        StaffRole::ALL.map(|r| (r.code(), r.label())).to_vec()
     }
 
     fn role_chosen(&self, role: &str) -> bool {
@@ -325,11 +301,10 @@ async fn render_form(
 
 pub(crate) async fn new_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
 ) -> Result<Html<String>, AppError> {
-    administrateur_only(&staff)?;
     let form = StaffForm {
-        role: "gestionnaire".to_owned(),
+        role: StaffRole::Gestionnaire.code().to_owned(),
         ..StaffForm::default()
     };
     render_form(&state, &staff, None, form, FormErrors::default(), None).await
@@ -369,10 +344,9 @@ async fn password_page(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
     SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    administrateur_only(&staff)?;
     let form = StaffForm::from_pairs(&pairs);
     let structures = Scope::of(&state, &staff).await?.structures;
     let mut errors = FormErrors::default();
@@ -391,7 +365,7 @@ pub(crate) async fn create(
         login: &login,
         display_name: form.nom.trim(),
         email: &checked.email,
-        role: &form.role,
+        role: checked.role,
         structure_ids: &checked.structure_ids,
     };
     let Some(id) = store::create(
@@ -431,11 +405,10 @@ pub(crate) struct Done {
 
 pub(crate) async fn edit_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Result<Html<String>, AppError> {
-    administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let notice = match done.fait.as_deref() {
         Some("enregistre") => Some("Les modifications sont enregistrées."),
@@ -458,11 +431,10 @@ pub(crate) async fn edit_page(
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
     Path(id): Path<String>,
     SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let form = StaffForm {
         login: member.login.clone(),
@@ -471,7 +443,7 @@ pub(crate) async fn update(
     let structures = Scope::of(&state, &staff).await?.structures;
     let mut errors = FormErrors::default();
     let checked = check(&form, &structures, &mut errors);
-    if member.id == staff.account.id && form.role != ADMINISTRATEUR {
+    if member.id == staff.account.id && !checked.role.is_administrateur() {
         errors.add("role", "Vous ne pouvez pas retirer votre propre rôle d'administrateur : un autre administrateur doit le faire, pour que la mairie en garde toujours un.");
     }
     if !errors.is_empty() {
@@ -485,7 +457,7 @@ pub(crate) async fn update(
         login: &member.login,
         display_name: form.nom.trim(),
         email: &checked.email,
-        role: &form.role,
+        role: checked.role,
         structure_ids: &checked.structure_ids,
     };
     if !store::update(
@@ -504,11 +476,10 @@ pub(crate) async fn update(
 
 pub(crate) async fn new_password(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
     Path(id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     let password = generate_initial_password();
     let hash = hash_password(&state, password.clone()).await?;
@@ -529,11 +500,10 @@ pub(crate) async fn new_password(
 
 pub(crate) async fn disable_second_factor(
     State(state): State<AppState>,
-    staff: Staff,
+    Administrateur(staff): Administrateur,
     Path(id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    administrateur_only(&staff)?;
     let member = member_of(&state, &id).await?;
     if !store::disable_second_factor(&state.db, staff.account.id, member.id, state.clock.now())
         .await?

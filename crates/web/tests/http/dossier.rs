@@ -3,6 +3,7 @@
 //! its mail, the correction, the validation; health data readings logged.
 
 use axum::http::StatusCode;
+use ribambelle_domain::staff::StaffRole;
 
 use crate::support::{Client, TestApp};
 
@@ -371,36 +372,9 @@ async fn an_animateur_reads_the_queue_but_decides_nothing() {
         "/dossier?transmise=famille"
     );
 
-    let hash = crate::support::test_hashing()
-        .hash("Animateur-Demo-2026!")
-        .unwrap();
-    let staff_id: i64 = sqlx::query_scalar(
-        "INSERT INTO staff (login, display_name, role, password_hash, created_at) VALUES ('anim', 'Théo ANIM', 'animateur', $1, '2026-01-01T00:00:00.000000Z') RETURNING id",
-    )
-    .bind(hash)
-    .fetch_one(app.db().writer())
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures",
-    )
-    .bind(staff_id)
-    .execute(app.db().writer())
-    .await
-    .unwrap();
-    let mut a = app.client();
-    assert_eq!(
-        a.post(
-            "/gestion/connexion",
-            &[
-                ("identifiant", "anim"),
-                ("mot_de_passe", "Animateur-Demo-2026!")
-            ]
-        )
-        .await
-        .location(),
-        "/gestion"
-    );
+    let mut a = app
+        .staff_member("anim", StaffRole::Animateur, &["carteville", "ecureuils"])
+        .await;
     let staff_page = famille.replace("/dossier/fiches/", "/gestion/dossiers/");
     a.get(&staff_page).await.assert_contains("MARTIN Claire");
     let refused = a

@@ -4,6 +4,7 @@
 //! of one structure never reaches another's; every change in the journal with its author.
 
 use axum::http::StatusCode;
+use ribambelle_domain::staff::StaffRole;
 
 use crate::{dossier::staff, support::TestApp};
 
@@ -194,7 +195,9 @@ async fn animateurs_read_only_and_other_structures_stay_out_of_reach() {
         .await
         .unwrap();
 
-    let mut animateur = app.staff_member("anim", "animateur", &["carteville"]).await;
+    let mut animateur = app
+        .staff_member("anim", StaffRole::Animateur, &["carteville"])
+        .await;
     animateur
         .get("/gestion/annonces")
         .await
@@ -222,7 +225,7 @@ async fn animateurs_read_only_and_other_structures_stay_out_of_reach() {
     );
 
     let mut other = app
-        .staff_member("ecureuils", "gestionnaire", &["ecureuils"])
+        .staff_member("ecureuils", StaffRole::Gestionnaire, &["ecureuils"])
         .await;
     let list = other.get("/gestion/annonces").await;
     assert!(

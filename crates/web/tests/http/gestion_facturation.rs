@@ -8,6 +8,7 @@
 use axum::http::StatusCode;
 use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::money::Cents;
+use ribambelle_domain::staff::StaffRole;
 
 use crate::{dossier::staff, support::TestApp};
 
@@ -486,7 +487,7 @@ async fn animateurs_read_only_and_a_carteville_gestionnaire_never_reaches_les_ec
     let month = month_code(last_month(&app));
 
     let mut animateur = app
-        .staff_member("anim", "animateur", &["carteville", "ecureuils"])
+        .staff_member("anim", StaffRole::Animateur, &["carteville", "ecureuils"])
         .await;
     let preview = animateur
         .get(&format!(
@@ -524,7 +525,7 @@ async fn animateurs_read_only_and_a_carteville_gestionnaire_never_reaches_les_ec
     assert_eq!(id(&app, "SELECT COUNT(*) FROM invoices i JOIN families f ON f.id = i.family_id WHERE f.identifiant = 'dupont'").await, 0);
 
     let mut local = app
-        .staff_member("mairie", "gestionnaire", &["carteville"])
+        .staff_member("mairie", StaffRole::Gestionnaire, &["carteville"])
         .await;
     let own = local.get("/gestion/facturation").await;
     assert_eq!(own.status, StatusCode::OK);

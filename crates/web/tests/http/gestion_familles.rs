@@ -3,6 +3,7 @@
 //! gestionnaire of one structure, initial passwords with their letter and mail, the CSV import.
 
 use axum::http::StatusCode;
+use ribambelle_domain::staff::StaffRole;
 
 use crate::dossier::staff;
 use crate::support::{Client, Page, TestApp};
@@ -300,7 +301,7 @@ async fn an_animateur_reads_families_but_changes_nothing() {
     let family = create_family(&app, &mut c, "legoff", "carteville").await;
     let before = family_count(&app).await;
     let mut a = app
-        .staff_member("anim", "animateur", &["carteville", "ecureuils"])
+        .staff_member("anim", StaffRole::Animateur, &["carteville", "ecureuils"])
         .await;
     a.get("/gestion/familles?q=legoff")
         .await
@@ -371,7 +372,7 @@ async fn a_gestionnaire_of_carteville_never_sees_a_family_known_only_at_les_ecur
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "ecureuil.seul", "ecureuils").await;
     let mut other = app
-        .staff_member("carteville", "gestionnaire", &["carteville"])
+        .staff_member("carteville", StaffRole::Gestionnaire, &["carteville"])
         .await;
     let search = other.get("/gestion/familles?q=goff").await;
     assert!(!search.body.contains("LE GOFF"), "{}", search.body);

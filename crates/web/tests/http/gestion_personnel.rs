@@ -4,6 +4,7 @@
 //! French; nobody but an administrateur reaches the pages; every change in the journal.
 
 use axum::http::StatusCode;
+use ribambelle_domain::staff::StaffRole;
 
 use crate::{
     dossier::staff,
@@ -372,7 +373,9 @@ async fn only_an_administrateur_reaches_the_staff_pages() {
             "POST {path}"
         );
     }
-    let mut animateur = app.staff_member("anim", "animateur", &["carteville"]).await;
+    let mut animateur = app
+        .staff_member("anim", StaffRole::Animateur, &["carteville"])
+        .await;
     assert_eq!(
         animateur.get("/gestion/personnel").await.status,
         StatusCode::FORBIDDEN

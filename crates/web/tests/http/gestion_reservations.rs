@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::french::long_date;
+use ribambelle_domain::staff::StaffRole;
 
 use crate::dossier::staff;
 use crate::support::TestApp;
@@ -239,7 +240,7 @@ async fn the_processing_button_decides_the_requests_and_is_journaled() {
 async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing() {
     let app = TestApp::with_demo().await;
     let mut a = app
-        .staff_member("anim", "animateur", &["carteville", "ecureuils"])
+        .staff_member("anim", StaffRole::Animateur, &["carteville", "ecureuils"])
         .await;
     let restauration = activity(&app, "RESTAURATION").await;
     let yesterday = app.today() - 1.day();
@@ -292,7 +293,7 @@ async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing
 async fn a_gestionnaire_of_carteville_only_never_reaches_les_ecureuils() {
     let app = TestApp::with_demo().await;
     let mut c = app
-        .staff_member("cv", "gestionnaire", &["carteville"])
+        .staff_member("cv", StaffRole::Gestionnaire, &["carteville"])
         .await;
     let nature = activity(&app, "MERCREDI NATURE").await;
     let today = app.today();

@@ -1,6 +1,7 @@
 //! The attacks that once held (issue 17), each replayed as the attacker sent it.
 
 use axum::http::StatusCode;
+use ribambelle_domain::staff::StaffRole;
 use ribambelle_domain::{
     second_factor::{code_at, step_of},
     session::ThrottlePolicy,
@@ -283,26 +284,6 @@ async fn outside_the_demo_the_simulated_bank_is_neither_offered_nor_chosen() {
     chosen.assert_contains("La banque simulée ne sert qu'aux démonstrations");
 }
 
-/// A gestionnaire of « Les Écureuils » only, signed in (same password as « gestion »).
-async fn ecureuils_gestionnaire(app: &TestApp) -> crate::support::Client<'_> {
-    app.exec(
-        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
-         SELECT 'ecureuils', 'Léa ÉCUREUILS', 'lea@ecureuils.example', 'gestionnaire', password_hash, 0, created_at FROM staff WHERE login = 'gestion'",
-        &[],
-    )
-    .await;
-    app.exec(
-        "INSERT INTO staff_structures (staff_id, structure_id) SELECT s.id, t.id FROM staff s, structures t \
-         WHERE s.login = 'ecureuils' AND t.slug = 'ecureuils'",
-        &[],
-    )
-    .await;
-    let mut c = app.client();
-    let signed = c.staff_login("ecureuils", "Gestion-Demo-2026!").await;
-    assert_eq!(signed.location(), "/gestion");
-    c
-}
-
 /// The requests still waiting for a run, per structure slug.
 async fn waiting_requests(app: &TestApp) -> Vec<(String, i64)> {
     sqlx::query_as(
@@ -330,7 +311,9 @@ async fn a_gestionnaire_of_one_structure_runs_the_processing_of_that_structure_o
     );
     let outbox_before = app.mails_matching("", "").await.len();
 
-    let mut g = ecureuils_gestionnaire(&app).await;
+    let mut g = app
+        .staff_member("ecureuils", StaffRole::Gestionnaire, &["ecureuils"])
+        .await;
     let ran = g
         .post_signed(
             "/gestion/reservations",
@@ -399,20 +382,13 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
     assert_eq!(letter.header("content-type"), "application/pdf");
 
     // An animateur reads; it prints no letter, whatever the password.
-    app.exec(
-        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
-         SELECT 'animateur', 'Sam ANIMATEUR', '', 'animateur', password_hash, 0, created_at FROM staff WHERE login = 'gestion'",
-        &[],
-    )
-    .await;
-    app.exec("INSERT INTO staff_structures (staff_id, structure_id) SELECT s.id, t.id FROM staff s, structures t WHERE s.login = 'animateur'", &[]).await;
-    let mut a = app.client();
-    assert_eq!(
-        a.staff_login("animateur", "Gestion-Demo-2026!")
-            .await
-            .location(),
-        "/gestion"
-    );
+    let mut a = app
+        .staff_member(
+            "animateur",
+            StaffRole::Animateur,
+            &["carteville", "ecureuils"],
+        )
+        .await;
     let dupont: String =
         sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'dupont'")
             .fetch_one(app.db().reader())

@@ -8,10 +8,9 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::clock::Clock;
-use ribambelle_domain::password::{HashParams, PasswordHashing};
+use ribambelle_domain::{clock::Clock, staff::StaffRole};
 use ribambelle_store::Db;
-use ribambelle_testkit::TestDb;
+use ribambelle_testkit::{NewStaff, TestDb};
 use ribambelle_web::{AppState, WebConfig};
 use tower::ServiceExt;
 
@@ -30,15 +29,7 @@ pub struct TestApp {
     _files: tempfile::TempDir,
 }
 
-/// Cheap hashing parameters: the tests check behaviour, not Argon2's cost.
-pub fn test_hashing() -> PasswordHashing {
-    PasswordHashing::new(HashParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap()
-}
+pub use ribambelle_testkit::hashing as test_hashing;
 
 /// The portal as `serve --demo` configures it: the demo's régies pay on the simulated bank.
 fn demo_config() -> WebConfig {
@@ -127,35 +118,19 @@ impl TestApp {
     }
 
     /// A staff member of the given role working for the structures named by slug, signed
-    /// in; its password is its login.
-    pub async fn staff_member(&self, login: &str, role: &str, structures: &[&str]) -> Client<'_> {
-        let hash = test_hashing().hash(login).unwrap();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
-             VALUES ($1, $2, '', $3, $4, 0, '2026-01-01T00:00:00Z') RETURNING id",
-        )
-        .bind(login)
-        .bind(login.to_uppercase())
-        .bind(role)
-        .bind(hash)
-        .fetch_one(self.db().writer())
-        .await
-        .unwrap();
-        for slug in structures {
-            sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) SELECT $1, id FROM structures WHERE slug = $2")
-                .bind(id)
-                .bind(*slug)
-                .execute(self.db().writer())
-                .await
-                .unwrap();
-        }
-        let mut client = self.client();
-        let signed = client
-            .post(
-                "/gestion/connexion",
-                &[("identifiant", login), ("mot_de_passe", login)],
-            )
+    /// in with `NewStaff::PASSWORD`.
+    pub async fn staff_member(
+        &self,
+        login: &str,
+        role: StaffRole,
+        structures: &[&str],
+    ) -> Client<'_> {
+        NewStaff::new(login, role)
+            .structures(structures)
+            .add(self.db(), self.now())
             .await;
+        let mut client = self.client();
+        let signed = client.staff_login(login, NewStaff::PASSWORD).await;
         assert_eq!(signed.location(), "/gestion", "{login} signs in");
         client
     }

@@ -35,9 +35,9 @@ use crate::{
     AppState,
     error::AppError,
     forms::{FormErrors, SignedForm, invalid},
-    gestion::{Scope, layout, may_change},
+    gestion::{Scope, layout},
     layout::{Gestion, Layout},
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 use super::{parse_hour, structure_in_scope};
@@ -836,11 +836,10 @@ pub(crate) async fn new_page(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(slug): Path<String>,
     SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let periods = holiday_periods(&state, structure.id, &[]).await?;
     let form = ActivityForm::posted(&fields, &periods);
@@ -909,11 +908,10 @@ pub(crate) async fn edit_page(
 
 pub(crate) async fn save(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(public_id): Path<String>,
     SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
     let form = ActivityForm::posted(&fields, &periods);
@@ -954,11 +952,10 @@ pub(crate) async fn save(
 /// « Ajouter la fermeture », or « Retirer » on one of the closures listed.
 pub(crate) async fn closures(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(public_id): Path<String>,
     SignedForm(form): SignedForm<ClosureForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let back = format!("/gestion/activites/{public_id}");
     if !form.retirer.is_empty() {

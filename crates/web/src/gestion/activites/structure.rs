@@ -19,10 +19,10 @@ use crate::{
     AppState,
     error::AppError,
     forms::{FormErrors, SignedForm, invalid},
-    gestion::{layout, may_change},
+    gestion::layout,
     layout::{Gestion, Layout},
     payments::{RegieError, checked_regie},
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 use super::structure_in_scope;
@@ -306,11 +306,10 @@ fn checked_settings(form: &SettingsForm) -> Result<StructureSettings, FormErrors
 
 pub(crate) async fn save(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(slug): Path<String>,
     SignedForm(form): SignedForm<SettingsForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     match checked_settings(&form) {
         Ok(settings) => {
@@ -334,11 +333,10 @@ pub(crate) async fn save(
 
 pub(crate) async fn save_regie(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(slug): Path<String>,
     SignedForm(form): SignedForm<RegieForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let mut errors = FormErrors::default();
     let provider = match form.prestataire.as_str() {

@@ -15,9 +15,9 @@ use crate::{
     AppState,
     error::AppError,
     forms::SignedForm,
-    gestion::{Scope, may_change},
+    gestion::Scope,
     layout::{Gestion, Layout},
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 #[derive(Template)]
@@ -50,7 +50,7 @@ pub(crate) async fn page(
         frame,
         preview,
         csrf: staff.session.csrf_token.clone(),
-        may_change: may_change(&staff).is_ok(),
+        may_change: staff.account.role.may_change(),
     };
     Ok(Html(page.render()?))
 }
@@ -58,7 +58,7 @@ pub(crate) async fn page(
 /// Issues the chosen month's invoices, except for the families ticked « Ne pas facturer ».
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let value = |name: &str| {
@@ -67,7 +67,6 @@ pub(crate) async fn issue(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let query = BillingQuery {
         structure: value("structure"),

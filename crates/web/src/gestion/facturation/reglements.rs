@@ -26,9 +26,9 @@ use crate::{
     AppState,
     error::AppError,
     forms::{FormErrors, SignedForm, invalid},
-    gestion::{Scope, may_change},
+    gestion::Scope,
     layout::{Gestion, Layout, format_instant},
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 #[derive(Template)]
@@ -261,7 +261,7 @@ pub(crate) async fn form(
 
 pub(crate) async fn record(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let value = |name: &str| {
@@ -271,7 +271,6 @@ pub(crate) async fn record(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let query = BillingQuery {
         structure: Some(value("structure")),

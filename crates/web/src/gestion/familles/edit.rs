@@ -19,7 +19,7 @@ use crate::{
     error::AppError,
     forms::{FormErrors, SignedForm, invalid},
     layout::Layout,
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 use super::{Scope, family_of, layout, rules};
@@ -268,10 +268,9 @@ pub(crate) async fn new_page(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(pairs): SignedForm<Pairs>,
 ) -> Result<Response, AppError> {
-    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let input = FamilyInput::posted(&pairs);
     let fields = match input.check(&scope) {
@@ -319,11 +318,10 @@ pub(crate) async fn edit_page(
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
     SignedForm(pairs): SignedForm<Pairs>,
 ) -> Result<Response, AppError> {
-    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
     let input = FamilyInput::posted(&pairs);
@@ -579,11 +577,10 @@ pub(crate) async fn child_page(
 
 pub(crate) async fn child_save(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path((family_id, child_id)): Path<(String, String)>,
     SignedForm(pairs): SignedForm<Pairs>,
 ) -> Result<Response, AppError> {
-    super::super::may_change(&staff)?;
     let (family, child, offered) = child_context(&state, &staff, &family_id, &child_id).await?;
     let input = ChildInput::posted(&pairs);
     let fields = match input.check(&offered, state.clock.today()) {

@@ -26,7 +26,7 @@ use crate::{
     forms::{SignedForm, SignedMultipart, invalid},
     layout::Layout,
     portal::payment::pdf_response,
-    session::Staff,
+    session::{Editor, Staff},
 };
 
 use super::{
@@ -438,7 +438,7 @@ async fn refuse(
 
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     upload: SignedMultipart,
 ) -> Result<Response, AppError> {
     // Too large: nothing is done, and the page only says why.
@@ -459,7 +459,6 @@ pub(crate) async fn submit(
             return Err(AppError::BadRequest);
         }
     };
-    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let Some(structure) = scope
         .structures
@@ -625,10 +624,9 @@ async fn hash_all(
 /// passwords the import's answer showed (posted back, never in an URL).
 pub(crate) async fn letters(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let identifiants = pairs
         .iter()

@@ -26,7 +26,7 @@ use crate::{
     forms::{SignedForm, invalid},
     layout::Layout,
     portal::payment::pdf_response,
-    session::Staff,
+    session::Editor,
 };
 
 use super::{Scope, family_of, layout, render_page};
@@ -53,11 +53,10 @@ const NO_ADDRESS: &str = "Cette famille n'a pas d'adresse e-mail : ajoutez-en un
 
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
     SignedForm(form): SignedForm<IssueForm>,
 ) -> Result<Response, AppError> {
-    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
     let by_mail = match form.remise.as_str() {
@@ -185,11 +184,10 @@ pub(super) async fn is_initial_password(
 /// The letter for the password just shown, by those who may generate one.
 pub(crate) async fn letter(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
     SignedForm(form): SignedForm<LetterForm>,
 ) -> Result<Response, AppError> {
-    super::super::may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let family = family_of(&state, &scope, &id).await?;
     if !is_initial_password(&state, &family, &form.mot_de_passe).await? {

@@ -27,10 +27,10 @@ use crate::{
     forms::{FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout, format_instant},
     routes::Route,
-    session::Staff,
+    session::{Editor, Staff},
 };
 
-use super::{Scope, may_change};
+use super::Scope;
 
 pub(crate) fn routes() -> Vec<Route> {
     vec![
@@ -365,7 +365,7 @@ pub(crate) async fn page(
     let page = ListPage {
         layout: super::layout(&state, &staff, Gestion::Reservations, title, &return_to).await?,
         csrf: staff.session.csrf_token.clone(),
-        may_change: may_change(&staff).is_ok(),
+        may_change: staff.account.role.may_change(),
         today,
         activities: attendance::activities(&state.db, &scope.ids()).await?,
         activite: query.activite.clone(),
@@ -404,10 +404,9 @@ pub(crate) struct RunForm {
 /// « Lancer le traitement »: the nightly processing, now.
 pub(crate) async fn run_processing(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(form): SignedForm<RunForm>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let scope = Scope::of(&state, &staff).await?;
     let outcome =
         attendance::run_processing(&state.db, staff.account.id, &scope.ids(), &state.clock).await?;

@@ -16,10 +16,10 @@ use crate::{
     error::AppError,
     forms::{FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout},
-    session::Staff,
+    session::{Editor, Staff},
 };
 
-use super::{Chosen, ListQuery, PATH, Scope, child_detail, day_link, may_change};
+use super::{Chosen, ListQuery, PATH, Scope, child_detail, day_link};
 
 const POINTAGE: &str = "/gestion/reservations/pointage";
 
@@ -192,10 +192,9 @@ fn lines_of(list: &Day, day: Date) -> Vec<Line> {
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    may_change(&staff)?;
     let sheet = sheet(&state, &staff, &query.activite, &query.jour).await?;
     let lines = lines_of(&sheet.list, sheet.day);
     Ok(render(
@@ -215,7 +214,7 @@ pub(crate) async fn page(
 /// child of the sheet, and `ajout` = a registered child who came without a booking.
 pub(crate) async fn record(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     SignedForm(fields): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let field = |name: &str| {
@@ -225,7 +224,6 @@ pub(crate) async fn record(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    may_change(&staff)?;
     let sheet = sheet(&state, &staff, &field("activite"), &field("jour")).await?;
     if let Some(reason) = sheet.closed.clone() {
         let lines = lines_of(&sheet.list, sheet.day);
