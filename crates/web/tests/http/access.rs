@@ -3,7 +3,7 @@
 //! route is covered the day it is added (and a new path parameter must be taught here).
 
 use axum::http::StatusCode;
-use ribambelle_domain::dossier::Piece;
+use ribambelle_domain::{dossier::Piece, staff::StaffRole};
 use ribambelle_store::{
     dossier, payments,
     pieces::{self, Deposit, NewFile},
@@ -524,4 +524,74 @@ async fn every_signed_in_form_without_its_token_is_refused() {
         let home = client.get("/accueil").await;
         assert!(home.status == StatusCode::OK || home.location() == "/gestion");
     }
+}
+
+#[tokio::test]
+async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
+    let app = TestApp::with_demo().await;
+    let mut signed_in = SignedIn::new(&app).await;
+    let mut animateur = app
+        .staff_member("anim", StaffRole::Animateur, &["carteville", "ecureuils"])
+        .await;
+    let token = animateur.get("/gestion").await.csrf().unwrap();
+    let trail_before = audit_rows(&app).await;
+    // What an animateur still does on its own account.
+    let own = [
+        "/gestion/deconnexion",
+        "/gestion/securite/activer",
+        "/gestion/securite/preparer",
+        "/gestion/securite/desactiver",
+        "/gestion/securite/mot-de-passe",
+    ];
+    let (mut read, mut refused, mut forbidden_reads) = (0, 0, Vec::new());
+    for route in route_list() {
+        if route.access != Access::Staff {
+            continue;
+        }
+        let Some((_, path)) = signed_in.route(&route) else {
+            continue;
+        };
+        let page = animateur.get(&path).await;
+        match page.status {
+            StatusCode::OK | StatusCode::SEE_OTHER => read += 1,
+            StatusCode::FORBIDDEN => forbidden_reads.push(route.path),
+            StatusCode::METHOD_NOT_ALLOWED => {}
+            other => panic!("GET {path}: {other}"),
+        }
+        if own.contains(&route.path) {
+            continue;
+        }
+        let fields = [("_csrf", token.as_str()), ("action", "importer")];
+        let post = animateur.post(&path, &fields).await;
+        assert!(
+            post.status == StatusCode::FORBIDDEN || post.status == StatusCode::METHOD_NOT_ALLOWED,
+            "POST {path}: {} {}",
+            post.status,
+            post.body
+        );
+        refused += usize::from(post.status == StatusCode::FORBIDDEN);
+    }
+    assert!(read >= 25, "{read} back-office pages read");
+    // The staff pages are the administrateur's, reading included; the pointage form is
+    // only there to change.
+    assert_eq!(
+        forbidden_reads,
+        [
+            "/gestion/reservations/pointage",
+            "/gestion/personnel",
+            "/gestion/personnel/nouveau",
+            "/gestion/personnel/{id}",
+        ]
+    );
+    assert!(refused >= 25, "{refused} changes refused");
+    assert_eq!(audit_rows(&app).await, trail_before, "nothing was changed");
+    assert_eq!(animateur.get("/gestion").await.status, StatusCode::OK);
+}
+
+/// How many changes the audit trail holds.
+async fn audit_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap()
 }
