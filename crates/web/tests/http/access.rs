@@ -1,6 +1,8 @@
 //! No family may see or change another family's data, on any route; no family session
-//! reaches the back office. Both tests walk the application's own route table, so a new
-//! route is covered the day it is added (and a new path parameter must be taught here).
+//! reaches the back office; no form is taken without its session's token; an animateur
+//! changes nothing, and a gestionnaire of one structure reaches nothing of another's. Every
+//! test walks the application's own route table, so a new route is covered the day it is
+//! added (and a new path parameter must be taught here).
 
 use axum::http::StatusCode;
 use ribambelle_domain::{dossier::Piece, staff::StaffRole};
@@ -594,4 +596,84 @@ async fn audit_rows(app: &TestApp) -> i64 {
         .fetch_one(app.db().reader())
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_gestionnaire_of_another_structure_reaches_nothing_of_carteville() {
+    let app = TestApp::with_demo().await;
+    let mut signed_in = SignedIn::new(&app).await;
+    // CarteVille's own: DUPONT and his child are known to CarteVille only; the fiche, the
+    // file, the invoice, the activity, the announcement and the texts are CarteVille's.
+    signed_in.family =
+        sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'dupont'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    signed_in.own.child = sqlx::query_scalar(
+        "SELECT c.public_id FROM children c JOIN families f ON f.id = c.family_id WHERE f.identifiant = 'dupont' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    let mut ecureuils = app
+        .staff_member("ecureuils", StaffRole::Gestionnaire, &["ecureuils"])
+        .await;
+    let token = ecureuils.get("/gestion").await.csrf().unwrap();
+    let trail_before = audit_rows(&app).await;
+    let own = [
+        "/gestion/deconnexion",
+        "/gestion/securite/activer",
+        "/gestion/securite/preparer",
+        "/gestion/securite/desactiver",
+        "/gestion/securite/mot-de-passe",
+    ];
+    // (The portal's own name, « Mairie de CarteVille », titles every page: not a datum.)
+    let carteville = ["DUPONT", "Amalia", "APS MATIN", "APS SOIR", "RESTAURATION"];
+    let mut not_found = 0;
+    for route in route_list() {
+        if route.access != Access::Staff || own.contains(&route.path) {
+            continue;
+        }
+        let Some((_, path)) = signed_in.route(&route) else {
+            continue;
+        };
+        let fields = [
+            ("_csrf", token.as_str()),
+            ("structure", "1"),
+            ("action", "importer"),
+        ];
+        let get = ecureuils.get(&path).await;
+        let post = ecureuils.post(&path, &fields).await;
+        for (method, page) in [("GET", get), ("POST", post)] {
+            for marker in carteville {
+                let at = page.body.find(marker).unwrap_or(0);
+                let around = &page.body[at.saturating_sub(200)..(at + 40).min(page.body.len())];
+                assert!(
+                    !page.body.contains(marker),
+                    "{method} {path} shows {marker:?}: {around}"
+                );
+            }
+            let done = page.status.is_success() || page.status.is_redirection();
+            if method == "POST" {
+                // Its own structures' run: the only change it may make here, none of CarteVille's.
+                let allowed = route.path == "/gestion/reservations/traitement";
+                assert!(!done || allowed, "POST {path}: {}", page.status);
+            } else if route.path.contains('{') {
+                // Every page of one of CarteVille's things is a page that does not exist.
+                assert!(!done, "GET {path}: {}", page.status);
+            }
+            not_found += usize::from(page.status == StatusCode::NOT_FOUND);
+        }
+    }
+    assert!(not_found >= 25, "{not_found} answers « not found »");
+    // Past its own account: its own structures' run (which left CarteVille's requests
+    // waiting: see the hardening tests), nothing else.
+    let trail: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(
+        trail[usize::try_from(trail_before).unwrap()..],
+        ["Traitement des demandes lancé"]
+    );
 }
