@@ -47,8 +47,8 @@ pub fn router(state: AppState) -> Router {
         .unwrap_or_else(|_| CsrfLayer::new())
         .with_rejection_response(|_| error::forbidden_page());
     let mut router = Router::new();
-    for (_, path, handler) in routes::table() {
-        router = router.route(path, handler);
+    for (access, path, handler) in routes::table() {
+        router = router.route(path, session::guarded(access, handler, &state));
     }
     router
         .fallback(error::not_found)

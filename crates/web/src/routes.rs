@@ -10,9 +10,11 @@ use crate::{AppState, assets, auth, dossier, gestion, health, payments, portal, 
 pub enum Access {
     /// Anyone, signed in or not.
     Public,
-    /// A signed-in family, its own data only.
+    /// Anyone signed in, family or staff: the session's own keep-alive and sign-out.
+    Session,
+    /// A signed-in family, its own data only; enforced in front of the handler.
     Family,
-    /// Staff only (`/gestion`).
+    /// Staff only (`/gestion`); enforced in front of the handler.
     Staff,
 }
 
@@ -26,7 +28,7 @@ pub struct RouteInfo {
 pub(crate) type Route = (Access, &'static str, MethodRouter<AppState>);
 
 pub(crate) fn table() -> Vec<Route> {
-    use Access::{Family, Public};
+    use Access::{Family, Public, Session};
     let mut table = vec![
         (Public, "/", get(auth::login::home)),
         (Public, "/healthz", get(health::check)),
@@ -48,7 +50,7 @@ pub(crate) fn table() -> Vec<Route> {
             "/reinitialiser/{jeton}",
             get(auth::reset::link_page).post(auth::reset::complete),
         ),
-        (Family, "/deconnexion", post(auth::login::logout)),
+        (Session, "/deconnexion", post(auth::login::logout)),
         (
             Family,
             "/premiere-connexion",
@@ -211,7 +213,7 @@ pub(crate) fn table() -> Vec<Route> {
         ),
         (Family, "/structure", post(portal::switch::switch_structure)),
         (
-            Family,
+            Session,
             "/session/prolonger",
             post(portal::switch::keep_alive),
         ),

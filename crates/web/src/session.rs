@@ -2,9 +2,11 @@
 //! (onboarded or not yet), or a staff member.
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, Request, State},
     http::request::Parts,
+    middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
+    routing::MethodRouter,
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use jiff::Timestamp;
@@ -15,7 +17,7 @@ use ribambelle_store::{
     sessions::{self, Principal, Session},
 };
 
-use crate::{AppState, error::AppError};
+use crate::{Access, AppState, error::AppError};
 
 pub(crate) fn cookie_name(state: &AppState) -> &'static str {
     // The __Host- prefix makes browsers refuse the cookie unless it is Secure, for this
@@ -88,6 +90,56 @@ async fn family_session(parts: &mut Parts, state: &AppState) -> Result<(Session,
         return Err(Redirect::to("/gestion").into_response());
     };
     Ok((session, family_id))
+}
+
+/// The staff member signed in with this request's session; visitors go to the staff login,
+/// families are turned away.
+async fn staff_session(parts: &mut Parts, state: &AppState) -> Result<(Session, i64), Response> {
+    let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let Some(session) = session else {
+        return Err(Redirect::to("/gestion/connexion").into_response());
+    };
+    let Principal::Staff(staff_id) = session.principal else {
+        return Err(AppError::StaffOnly.into_response());
+    };
+    Ok((session, staff_id))
+}
+
+/// The route table's `Access`, enforced in front of the handler whatever the handler
+/// extracts: a family route answers only a family's session, a staff route only a staff
+/// member's. The session is loaded once; the handler's extractors find it again.
+pub(crate) fn guarded(
+    access: Access,
+    handler: MethodRouter<AppState>,
+    state: &AppState,
+) -> MethodRouter<AppState> {
+    match access {
+        Access::Public | Access::Session => handler,
+        Access::Family => {
+            handler.route_layer(middleware::from_fn_with_state(state.clone(), family_only))
+        }
+        Access::Staff => {
+            handler.route_layer(middleware::from_fn_with_state(state.clone(), staff_only))
+        }
+    }
+}
+
+async fn family_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    match family_session(&mut parts, &state).await {
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Err(refusal) => refusal,
+    }
+}
+
+async fn staff_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    match staff_session(&mut parts, &state).await {
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Err(refusal) => refusal,
+    }
 }
 
 /// A signed-in family, whatever its onboarding state (first password, consents).
@@ -196,15 +248,7 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let Some(session) = session else {
-            return Err(Redirect::to("/gestion/connexion").into_response());
-        };
-        let Principal::Staff(staff_id) = session.principal else {
-            return Err(AppError::StaffOnly.into_response());
-        };
+        let (session, staff_id) = staff_session(parts, state).await?;
         let account = accounts::staff(&state.db, staff_id)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
