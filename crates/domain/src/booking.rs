@@ -12,6 +12,7 @@ use crate::{
     calendar::SchoolCalendar,
     clock::{paris_date, paris_instant},
     money::Cents,
+    report::Outcome,
 };
 
 /// The last moment to book or cancel a school-period day: by default the Thursday of the
@@ -191,6 +192,118 @@ impl BookingRules {
             (Pending::Book, true) => Err(BookingRefusal::AlreadyBooked),
             (Pending::Cancel, false) => Err(BookingRefusal::NothingToCancel),
             _ => Ok(()),
+        }
+    }
+}
+
+/// The state of a reservation, as stored and as « Suivi des réservations » names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReservationState {
+    /// Confirmed by the family, waiting for the processing run.
+    NonTransmise,
+    Acceptee,
+    /// On the waiting list.
+    Attente,
+    Refusee,
+    Annulee,
+}
+
+impl ReservationState {
+    pub const ALL: [ReservationState; 5] = [
+        ReservationState::NonTransmise,
+        ReservationState::Acceptee,
+        ReservationState::Attente,
+        ReservationState::Refusee,
+        ReservationState::Annulee,
+    ];
+
+    /// The stored form.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReservationState::NonTransmise => "non_transmise",
+            ReservationState::Acceptee => "acceptee",
+            ReservationState::Attente => "attente",
+            ReservationState::Refusee => "refusee",
+            ReservationState::Annulee => "annulee",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ReservationState> {
+        ReservationState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// What the family reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReservationState::NonTransmise => "Non transmise",
+            ReservationState::Acceptee => "Acceptée",
+            ReservationState::Attente => "En liste d'attente",
+            ReservationState::Refusee => "Refusée",
+            ReservationState::Annulee => "Annulée",
+        }
+    }
+
+    /// Whether the reservation holds a place, or asks for one: the day counts as booked.
+    pub fn holds_place(self) -> bool {
+        matches!(
+            self,
+            ReservationState::NonTransmise | ReservationState::Acceptee | ReservationState::Attente
+        )
+    }
+
+    /// Whether the day is billed: a cancelled or refused day costs nothing.
+    pub fn is_billed(self) -> bool {
+        !matches!(self, ReservationState::Refusee | ReservationState::Annulee)
+    }
+}
+
+/// What the processing run decided for one request, as stored with it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RequestOutcome {
+    Accepted,
+    WaitingList,
+    /// Refused, with the reason the family reads (« plus de place »…).
+    Refused(String),
+    Cancelled,
+    /// Cancelled or decided again since it was asked: a later request speaks for it.
+    Replaced,
+}
+
+impl RequestOutcome {
+    /// The stored form: « acceptee », « attente », « refusee:plus de place », « annulee »,
+    /// « remplacee ».
+    pub fn code(&self) -> String {
+        match self {
+            RequestOutcome::Accepted => "acceptee".to_owned(),
+            RequestOutcome::WaitingList => "attente".to_owned(),
+            RequestOutcome::Refused(reason) => format!("refusee:{reason}"),
+            RequestOutcome::Cancelled => "annulee".to_owned(),
+            RequestOutcome::Replaced => "remplacee".to_owned(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RequestOutcome> {
+        Some(match code.split_once(':') {
+            Some(("refusee", reason)) => RequestOutcome::Refused(reason.to_owned()),
+            Some(_) => return None,
+            None => match code {
+                "acceptee" => RequestOutcome::Accepted,
+                "attente" => RequestOutcome::WaitingList,
+                "annulee" => RequestOutcome::Cancelled,
+                "remplacee" => RequestOutcome::Replaced,
+                _ => return None,
+            },
+        })
+    }
+
+    /// Its section of the report mail; a replaced request has none (the later one speaks).
+    pub fn report_section(&self) -> Option<Outcome> {
+        match self {
+            RequestOutcome::Accepted => Some(Outcome::Accepted),
+            RequestOutcome::WaitingList => Some(Outcome::WaitingList),
+            RequestOutcome::Refused(_) => Some(Outcome::Refused),
+            RequestOutcome::Cancelled => Some(Outcome::Cancelled),
+            RequestOutcome::Replaced => None,
         }
     }
 }
@@ -399,6 +512,41 @@ mod tests {
             tuesday_noon_two_weeks.for_day(date(2027, 6, 10)),
             paris(date(2027, 5, 25), 12, 0, 0)
         );
+    }
+
+    #[test]
+    fn reservation_states_are_read_back_from_their_codes() {
+        for state in ReservationState::ALL {
+            assert_eq!(ReservationState::from_code(state.code()), Some(state));
+        }
+        assert_eq!(ReservationState::from_code("Acceptée"), None);
+        let holding: Vec<&str> = ReservationState::ALL
+            .iter()
+            .filter(|s| s.holds_place())
+            .map(|s| s.code())
+            .collect();
+        assert_eq!(holding, ["non_transmise", "acceptee", "attente"]);
+    }
+
+    #[test]
+    fn request_outcomes_are_read_back_from_their_codes() {
+        let outcomes = [
+            RequestOutcome::Accepted,
+            RequestOutcome::WaitingList,
+            RequestOutcome::Refused("plus de place".to_owned()),
+            RequestOutcome::Cancelled,
+            RequestOutcome::Replaced,
+        ];
+        for outcome in outcomes {
+            assert_eq!(RequestOutcome::from_code(&outcome.code()), Some(outcome));
+        }
+        assert_eq!(
+            RequestOutcome::Refused("réservation introuvable".to_owned()).code(),
+            "refusee:réservation introuvable"
+        );
+        assert_eq!(RequestOutcome::from_code("acceptee:x"), None);
+        assert_eq!(RequestOutcome::from_code("Acceptée"), None);
+        assert_eq!(RequestOutcome::Replaced.report_section(), None);
     }
 
     #[test]

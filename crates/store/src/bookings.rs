@@ -13,7 +13,7 @@ use jiff::{
 };
 use ribambelle_domain::{
     activity::PriceBracket,
-    booking::{BookingRules, Pending},
+    booking::{BookingRules, Pending, ReservationState},
     calendar::{HolidayPeriod, SchoolCalendar, SchoolZone, parse_holiday_csv},
     money::Cents,
 };
@@ -166,7 +166,7 @@ pub async fn child_bookings(
     child_id: i64,
     from: Date,
     to: Date,
-) -> Result<HashMap<(i64, Date), String>, StoreError> {
+) -> Result<HashMap<(i64, Date), ReservationState>, StoreError> {
     let rows = sqlx::query("SELECT activity_id, day, state FROM reservations WHERE child_id = $1 AND day >= $2 AND day <= $3")
         .bind(child_id)
         .bind(from.to_string())
@@ -180,15 +180,16 @@ pub async fn child_bookings(
                 r.get("activity_id"),
                 date(&r.get::<String, _>("day"), "reservations.day")?,
             ),
-            r.get("state"),
+            reservation_state(r.get("state"))?,
         );
     }
     Ok(map)
 }
 
-/// A reservation state that holds (or asks for) a place.
-pub fn is_booked_state(state: &str) -> bool {
-    matches!(state, "non_transmise" | "acceptee" | "attente")
+/// A stored reservation state, read once where its row is.
+pub(crate) fn reservation_state(code: String) -> Result<ReservationState, StoreError> {
+    ReservationState::from_code(&code)
+        .ok_or_else(|| StoreError::corrupt("reservations.state", code))
 }
 
 /// Places taken per activity and day: accepted bookings and requests not processed yet.
@@ -242,7 +243,7 @@ pub async fn pending(db: &Db, family_id: i64) -> Result<Vec<PendingChange>, Stor
 pub async fn pending_with_states(
     db: &Db,
     family_id: i64,
-) -> Result<Vec<(PendingChange, Option<String>)>, StoreError> {
+) -> Result<Vec<(PendingChange, Option<ReservationState>)>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.child_id, p.activity_id, p.day, p.change, r.state FROM pending_changes p \
          LEFT JOIN reservations r ON r.child_id = p.child_id AND r.activity_id = p.activity_id AND r.day = p.day \
@@ -264,7 +265,11 @@ pub async fn pending_with_states(
                     Pending::Cancel
                 },
             };
-            Ok((pending, r.get("state")))
+            let state = r
+                .get::<Option<String>, _>("state")
+                .map(reservation_state)
+                .transpose()?;
+            Ok((pending, state))
         })
         .collect()
 }
@@ -668,7 +673,7 @@ pub struct FollowUp {
     pub child_first_name: String,
     pub activity_name: String,
     pub day: Date,
-    pub state: String,
+    pub state: ReservationState,
     pub amount: Cents,
 }
 
@@ -695,7 +700,7 @@ pub async fn follow_up(
                 child_first_name: r.get("first_name"),
                 activity_name: r.get("name"),
                 day: date(&r.get::<String, _>("day"), "reservations.day")?,
-                state: r.get("state"),
+                state: reservation_state(r.get("state"))?,
                 amount: Cents(r.get("amount_cents")),
             })
         })

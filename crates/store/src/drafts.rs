@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
     activity::day_price,
-    booking::{Block, BookingRefusal, Pending, Standing},
+    booking::{Block, BookingRefusal, Pending, ReservationState, Standing},
     calendar::SchoolCalendar,
     money::Cents,
 };
 
 use crate::{
     Db, StoreError,
-    bookings::{self, Activity, Child, Confirmed, Movement, is_booked_state},
+    bookings::{self, Activity, Child, Confirmed, Movement},
 };
 
 /// One pending change as the récapitulatif shows it.
@@ -151,7 +151,7 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
             block: draft.block,
             reglement_signed: child.reglement_signed,
         };
-        let booked = state.as_deref().is_some_and(is_booked_state);
+        let booked = state.is_some_and(ReservationState::holds_place);
         let refusal = activity
             .rules
             .may_make(change.change, booked, standing, change.day, now, calendar)

@@ -11,16 +11,18 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque, hash_map::Entry};
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
     allocation::{Decision, Ledger, Movement},
-    booking::BookingRules,
+    booking::{BookingRules, RequestOutcome, ReservationState},
     calendar::SchoolCalendar,
     clock::Clock,
     promotion::{PromotedDay, Promotion},
-    report::{Outcome, Report, ReportLine},
+    report::{Report, ReportLine},
 };
 use sqlx::{Any, Row, Transaction};
 
 use crate::{
-    Db, StoreError, bookings, db_time,
+    Db, StoreError,
+    bookings::{self, reservation_state},
+    db_time,
     outbox::{self, NewMail},
     places::Asked,
 };
@@ -210,9 +212,9 @@ struct Request {
     activity_id: i64,
     day: Date,
     book: bool,
-    previous_state: Option<String>,
+    previous_state: Option<ReservationState>,
     /// The reservation the request is about, and its state now.
-    reservation: Option<(i64, String)>,
+    reservation: Option<(i64, ReservationState)>,
     structure_id: i64,
     registered: bool,
 }
@@ -225,7 +227,7 @@ struct Writes {
     /// (reservation, its place in its day's queue)
     waiting: Vec<(i64, i64)>,
     promoted: Vec<i64>,
-    outcomes: HashMap<String, Vec<i64>>,
+    outcomes: HashMap<RequestOutcome, Vec<i64>>,
     /// Reservations already decided in this batch (their state read at its start is stale).
     decided: HashSet<i64>,
     /// Places held on each day the batch touched, before it: (activity, day) → taken.
@@ -244,8 +246,8 @@ fn placeholders(first: usize, count: usize) -> String {
 /// count of undecided requests.
 async fn set_state(
     tx: &mut Transaction<'static, Any>,
-    state: &str,
-    only_from: &str,
+    state: ReservationState,
+    only_from: ReservationState,
     ids: &[i64],
     now: &str,
     asked: &mut Asked,
@@ -257,14 +259,14 @@ async fn set_state(
             placeholders(4, chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(state.to_owned())
+            .bind(state.code())
             .bind(now.to_owned())
-            .bind(only_from.to_owned());
+            .bind(only_from.code());
         for id in chunk {
             query = query.bind(*id);
         }
         let moved = query.fetch_all(&mut **tx).await?;
-        if only_from == "non_transmise" {
+        if only_from == ReservationState::NonTransmise {
             asked.count(&moved, -1)?;
         }
     }
@@ -328,8 +330,8 @@ impl Writes {
         let mut asked = Asked::default();
         set_state(
             tx,
-            "acceptee",
-            "non_transmise",
+            ReservationState::Acceptee,
+            ReservationState::NonTransmise,
             &self.accepted,
             now,
             &mut asked,
@@ -337,15 +339,23 @@ impl Writes {
         .await?;
         set_state(
             tx,
-            "refusee",
-            "non_transmise",
+            ReservationState::Refusee,
+            ReservationState::NonTransmise,
             &self.refused,
             now,
             &mut asked,
         )
         .await?;
         // A promoted reservation cancelled meanwhile keeps its cancellation.
-        set_state(tx, "acceptee", "attente", &self.promoted, now, &mut asked).await?;
+        set_state(
+            tx,
+            ReservationState::Acceptee,
+            ReservationState::Attente,
+            &self.promoted,
+            now,
+            &mut asked,
+        )
+        .await?;
         for chunk in self.waiting.chunks(250) {
             let cases: Vec<String> = (0..chunk.len())
                 .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
@@ -387,7 +397,7 @@ impl Writes {
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(now.to_owned())
-                    .bind(outcome.clone())
+                    .bind(outcome.code())
                     .bind(run_id);
                 for id in chunk {
                     query = query.bind(*id);
@@ -446,8 +456,13 @@ impl Decider {
                     .parse()
                     .map_err(|e| StoreError::corrupt("reservation_requests.day", e))?,
                 book: r.get::<String, _>("action") == "reserver",
-                previous_state: r.get("previous_state"),
-                reservation: reservation_id.map(|id| (id, r.get::<String, _>("state"))),
+                previous_state: r
+                    .get::<Option<String>, _>("previous_state")
+                    .map(reservation_state)
+                    .transpose()?,
+                reservation: reservation_id
+                    .map(|id| Ok::<_, StoreError>((id, reservation_state(r.get("state"))?)))
+                    .transpose()?,
                 structure_id: r.get("structure_id"),
                 registered: r.get::<i64, _>("registered") == 1,
             };
@@ -472,16 +487,18 @@ impl Decider {
         tx: &mut Transaction<'static, Any>,
         r: &Request,
         writes: &mut Writes,
-    ) -> Result<String, StoreError> {
+    ) -> Result<RequestOutcome, StoreError> {
         let Some((reservation_id, state)) = &r.reservation else {
-            return Ok("refusee:réservation introuvable".to_owned());
+            return Ok(RequestOutcome::Refused(
+                "réservation introuvable".to_owned(),
+            ));
         };
         self.ledger(db, tx, r.activity_id, r.day).await?;
         writes.touch(r.activity_id, r.day, self.ledger_mut(r.activity_id, r.day)?);
         if r.book {
             // Cancelled (or decided) again since it was asked: a later request speaks for it.
-            if state != "non_transmise" || !writes.decided.insert(*reservation_id) {
-                return Ok("remplacee".to_owned());
+            if *state != ReservationState::NonTransmise || !writes.decided.insert(*reservation_id) {
+                return Ok(RequestOutcome::Replaced);
             }
             let possible = self.still_possible(db, r).await?;
             let decision = self.ledger_mut(r.activity_id, r.day)?.apply(
@@ -494,7 +511,7 @@ impl Decider {
             return Ok(match decision {
                 Decision::Accepted => {
                     writes.accepted.push(*reservation_id);
-                    "acceptee".to_owned()
+                    RequestOutcome::Accepted
                 }
                 Decision::WaitingList => {
                     let next = self
@@ -503,16 +520,16 @@ impl Decider {
                         .or_insert(1);
                     writes.waiting.push((*reservation_id, *next));
                     *next += 1;
-                    "attente".to_owned()
+                    RequestOutcome::WaitingList
                 }
                 Decision::Refused(reason) => {
                     writes.refused.push(*reservation_id);
-                    format!("refusee:{reason}")
+                    RequestOutcome::Refused(reason.to_owned())
                 }
                 Decision::Cancelled { .. } => unreachable!("a booking is never a cancellation"),
             });
         }
-        let held_place = r.previous_state.as_deref() == Some("acceptee");
+        let held_place = r.previous_state == Some(ReservationState::Acceptee);
         if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day)?.apply(
             Movement::Cancel {
                 id: *reservation_id,
@@ -521,7 +538,7 @@ impl Decider {
         ) {
             writes.promoted.extend(promoted);
         }
-        Ok("annulee".to_owned())
+        Ok(RequestOutcome::Cancelled)
     }
 
     /// The day's places, after `ledger()` loaded them.
@@ -730,18 +747,16 @@ async fn family_report(
     let (mut new_requests, mut cancellations, mut lines) = (0, 0, Vec::new());
     for r in rows {
         let action: String = r.get("action");
-        let outcome: String = r.get("outcome");
+        let code: String = r.get("outcome");
         if action == "reserver" {
             new_requests += 1
         } else {
             cancellations += 1
         }
-        let outcome = match outcome.split(':').next() {
-            Some("acceptee") => Outcome::Accepted,
-            Some("attente") => Outcome::WaitingList,
-            Some("refusee") => Outcome::Refused,
-            Some("annulee") => Outcome::Cancelled,
-            _ => continue,
+        let outcome = RequestOutcome::from_code(&code)
+            .ok_or_else(|| StoreError::corrupt("reservation_requests.outcome", code))?;
+        let Some(outcome) = outcome.report_section() else {
+            continue;
         };
         lines.push(ReportLine {
             outcome,

@@ -5,7 +5,7 @@
 
 use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{
-    booking::{Pending, Standing},
+    booking::{Pending, ReservationState, Standing},
     clock::paris_date,
 };
 use ribambelle_store::{
@@ -84,7 +84,7 @@ async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool)
     while day <= today + 90.days() {
         let is_booked = states
             .get(&(activity.id, day))
-            .is_some_and(|s| bookings::is_booked_state(s));
+            .is_some_and(|s| s.holds_place());
         // The family of these tests may book: its account and règlements are in order.
         let standing = Standing {
             block: None,
@@ -269,7 +269,7 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
             let s = bookings::child_bookings(db, l.child_id, l.day, l.day)
                 .await
                 .unwrap();
-            states.push(s.get(&(l.activity_id, l.day)).cloned());
+            states.push(s.get(&(l.activity_id, l.day)).map(|s| s.code().to_owned()));
         }
         states
     };
@@ -359,7 +359,7 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
             bookings::child_bookings(db, l.child_id, l.day, l.day)
                 .await
                 .unwrap()[&(l.activity_id, l.day)],
-            "annulee"
+            ReservationState::Annulee
         );
     }
     let refused_state = bookings::child_bookings(db, m.lea, refused_day, refused_day)

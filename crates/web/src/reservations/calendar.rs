@@ -13,11 +13,11 @@ use jiff::{
     civil::{Date, Weekday},
 };
 use ribambelle_domain::{
-    booking::{Block, CalendarDay, DayState, Pending, QuickTool, quick_tool},
+    booking::{Block, CalendarDay, DayState, Pending, QuickTool, ReservationState, quick_tool},
     clock::paris_date,
     french,
 };
-use ribambelle_store::bookings::{self, Activity, PendingChange, is_booked_state};
+use ribambelle_store::bookings::{self, Activity, PendingChange};
 use serde::Deserialize;
 
 use super::context::{Context, Selection, parse_day, parse_month};
@@ -145,7 +145,7 @@ pub(crate) fn activity_days(
     ctx: &Context,
     activity: &Activity,
     days: &[Date],
-    booked: &HashMap<(i64, Date), String>,
+    booked: &HashMap<(i64, Date), ReservationState>,
     pending: &[PendingChange],
     child_id: i64,
 ) -> Vec<CalendarDay> {
@@ -153,7 +153,7 @@ pub(crate) fn activity_days(
         .map(|&day| {
             let is_booked = booked
                 .get(&(activity.id, day))
-                .is_some_and(|s| is_booked_state(s));
+                .is_some_and(|s| s.holds_place());
             let modifiable = activity
                 .rules
                 .may_change(ctx.standing(), day, ctx.now, &ctx.calendar)

@@ -252,7 +252,7 @@ pub(crate) async fn copy(
     let pending = bookings::pending(&state.db, family.account.id).await?;
     let mut source_days: Vec<Date> = source_states
         .iter()
-        .filter(|((a, _), s)| *a == source_activity.id && bookings::is_booked_state(s))
+        .filter(|((a, _), s)| *a == source_activity.id && s.holds_place())
         .map(|((_, d), _)| *d)
         .filter(|d| {
             !pending.iter().any(|p| {
@@ -287,7 +287,7 @@ pub(crate) async fn copy(
     for day in source_days {
         let already = target_states
             .get(&(target.id, day))
-            .is_some_and(|s| bookings::is_booked_state(s))
+            .is_some_and(|s| s.holds_place())
             || pending.iter().any(|p| {
                 p.child_id == child.id
                     && p.activity_id == target.id
@@ -304,7 +304,7 @@ pub(crate) async fn copy(
             .any(|other| {
                 let busy = target_states
                     .get(&(other.id, day))
-                    .is_some_and(|s| bookings::is_booked_state(s))
+                    .is_some_and(|s| s.holds_place())
                     || pending.iter().any(|p| {
                         p.child_id == child.id
                             && p.activity_id == other.id

@@ -20,16 +20,6 @@ pub(crate) struct Row {
     pub amount: String,
 }
 
-pub(crate) fn state_name(state: &str) -> &'static str {
-    match state {
-        "non_transmise" => "Non transmise",
-        "acceptee" => "Acceptée",
-        "attente" => "En liste d'attente",
-        "refusee" => "Refusée",
-        _ => "Annulée",
-    }
-}
-
 #[derive(Template)]
 #[template(path = "reservations/suivi.html")]
 struct FollowPage {
@@ -52,12 +42,11 @@ pub(crate) async fn page(
             day: french::long_date(f.day),
             child: f.child_first_name,
             activity: f.activity_name,
-            state: state_name(&f.state),
-            // A cancelled or refused day costs nothing.
-            amount: if matches!(f.state.as_str(), "annulee" | "refusee") {
-                "—".to_owned()
-            } else {
+            state: f.state.label(),
+            amount: if f.state.is_billed() {
                 f.amount.to_french()
+            } else {
+                "—".to_owned()
             },
         })
         .collect();

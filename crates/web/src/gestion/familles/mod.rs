@@ -14,7 +14,7 @@ use axum::{
     response::Html,
     routing::{get, post},
 };
-use ribambelle_domain::{dossier::FicheState, money::Cents};
+use ribambelle_domain::{booking::ReservationState, dossier::FicheState, money::Cents};
 use ribambelle_store::{
     bookings,
     staff_families::{self as store, Family, FamilyHit, FicheLine},
@@ -246,14 +246,14 @@ async fn render_page(
         let days = bookings::follow_up(&state.db, family.id, *structure_id, today).await?;
         coming.extend(
             days.into_iter()
-                .filter(|d| d.state != "annulee")
+                .filter(|d| d.state != ReservationState::Annulee)
                 .take(COMING_SHOWN)
                 .map(|d| Coming {
                     day: d.day.strftime("%d/%m/%Y").to_string(),
                     child: d.child_first_name,
                     activity: d.activity_name,
                     structure: structure.clone(),
-                    state: crate::reservations::follow::state_name(&d.state),
+                    state: d.state.label(),
                 }),
         );
     }
