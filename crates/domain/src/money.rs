@@ -192,9 +192,54 @@ fn parse_decimals(text: &str) -> Result<i64, MoneyError> {
     }
 }
 
+/// How a porte-monnaie is paid: invoiced each month for what was consumed, or from a
+/// credit bought in advance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BillingMode {
+    Facturation,
+    Prepaiement,
+}
+
+impl BillingMode {
+    /// The stored form, also the activity form's value.
+    pub fn code(self) -> &'static str {
+        match self {
+            BillingMode::Facturation => "facturation",
+            BillingMode::Prepaiement => "prepaiement",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<BillingMode> {
+        [BillingMode::Facturation, BillingMode::Prepaiement]
+            .into_iter()
+            .find(|m| m.code() == code)
+    }
+
+    /// What the pages call it, beside the porte-monnaie's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            BillingMode::Facturation => "facturation",
+            BillingMode::Prepaiement => "prépaiement",
+        }
+    }
+
+    pub fn is_prepaid(self) -> bool {
+        self == BillingMode::Prepaiement
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn billing_modes_are_read_back_from_their_codes() {
+        for mode in [BillingMode::Facturation, BillingMode::Prepaiement] {
+            assert_eq!(BillingMode::from_code(mode.code()), Some(mode));
+        }
+        assert_eq!(BillingMode::from_code("prépaiement"), None);
+        assert!(BillingMode::Prepaiement.is_prepaid());
+    }
 
     #[test]
     fn french_formatting() {

@@ -9,7 +9,10 @@ use jiff::{
     ToSpan,
     civil::{Date, Time},
 };
-use ribambelle_domain::{clock::paris_instant, money::Cents};
+use ribambelle_domain::{
+    clock::paris_instant,
+    money::{BillingMode, Cents},
+};
 use sqlx::Row;
 
 use crate::{Db, StoreError, db_time, history::mode_label, wallets};
@@ -234,7 +237,7 @@ pub async fn received(
 pub struct WalletColumn {
     pub id: i64,
     pub name: String,
-    pub prepaid: bool,
+    pub billing: BillingMode,
 }
 
 /// One family's balances at the structure.
@@ -265,14 +268,16 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
     .bind(structure_id)
     .fetch_all(db.reader())
     .await?;
-    let wallets: Vec<WalletColumn> = wallet_rows
+    let wallets = wallet_rows
         .iter()
-        .map(|r| WalletColumn {
-            id: r.get("id"),
-            name: r.get("name"),
-            prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+        .map(|r| {
+            Ok(WalletColumn {
+                id: r.get("id"),
+                name: r.get("name"),
+                billing: wallets::billing_mode(r.get("billing_mode"))?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<WalletColumn>, StoreError>>()?;
     let families = sqlx::query(
         "SELECT f.id, f.public_id, f.last_name, f.first_name FROM families f JOIN family_structures fs ON fs.family_id = f.id WHERE fs.structure_id = $1",
     )
@@ -309,7 +314,7 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
                 .map(|w| {
                     let [credited, consumed, invoiced, allocated] =
                         sums.get(&(family_id, w.id)).copied().unwrap_or_default();
-                    wallets::solde(w.prepaid, credited, consumed, invoiced, allocated)
+                    wallets::solde(w.billing, credited, consumed, invoiced, allocated)
                 })
                 .collect();
             FamilyBalance {

@@ -15,7 +15,7 @@ use ribambelle_domain::{
     calendar::SchoolZone,
     clock::paris,
     french,
-    money::Cents,
+    money::{BillingMode, Cents},
 };
 use sqlx::{Any, Row, Transaction};
 
@@ -25,6 +25,7 @@ use crate::{
     bookings::{self, Activity},
     db_time,
     payments::{self, Environment, Provider, Regie},
+    wallets::billing_mode,
 };
 
 /// The lines of `before` and `after` that differ, as the audit trail keeps them; `None`
@@ -249,20 +250,12 @@ pub async fn save_regie(
 pub struct WalletChoice {
     pub id: i64,
     pub name: String,
-    pub prepaid: bool,
+    pub billing: BillingMode,
 }
 
 impl WalletChoice {
     pub fn label(&self) -> String {
-        format!("{} ({})", self.name, billing_label(self.prepaid))
-    }
-}
-
-pub fn billing_label(prepaid: bool) -> &'static str {
-    if prepaid {
-        "prépaiement"
-    } else {
-        "facturation"
+        format!("{} ({})", self.name, self.billing.label())
     }
 }
 
@@ -276,14 +269,15 @@ pub async fn structure_wallets(
     .bind(structure_id)
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| WalletChoice {
-            id: r.get("id"),
-            name: r.get("name"),
-            prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+    rows.iter()
+        .map(|r| {
+            Ok(WalletChoice {
+                id: r.get("id"),
+                name: r.get("name"),
+                billing: billing_mode(r.get("billing_mode"))?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 // ----- Activities -----
@@ -292,7 +286,7 @@ pub async fn structure_wallets(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WalletPick {
     Existing(i64),
-    New { name: String, prepaid: bool },
+    New { name: String, billing: BillingMode },
 }
 
 /// One holiday period's booking window, under the period's name.
@@ -462,7 +456,7 @@ pub async fn structure_activities(
                 wallet: WalletChoice {
                     id: r.get("wallet_id"),
                     name: r.get("wallet_name"),
-                    prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+                    billing: billing_mode(r.get("billing_mode"))?,
                 },
                 period_kind: r
                     .get::<String, _>("period_kind")
@@ -612,7 +606,7 @@ async fn wallet_label(
     Ok(WalletChoice {
         id: wallet_id,
         name: r.get("name"),
-        prepaid: r.get::<String, _>("billing_mode") == "prepaiement",
+        billing: billing_mode(r.get("billing_mode"))?,
     }
     .label())
 }
@@ -626,7 +620,7 @@ async fn chosen_wallet(
     pick: &WalletPick,
     now: Timestamp,
 ) -> Result<Result<i64, Saved>, StoreError> {
-    let (name, prepaid) = match pick {
+    let (name, billing) = match pick {
         WalletPick::Existing(id) => {
             // Only the structure's own porte-monnaies can be chosen.
             let id: i64 =
@@ -637,7 +631,7 @@ async fn chosen_wallet(
                     .await?;
             return Ok(Ok(id));
         }
-        WalletPick::New { name, prepaid } => (name, *prepaid),
+        WalletPick::New { name, billing } => (name, *billing),
     };
     let taken: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM wallets WHERE structure_id = $1 AND LOWER(name) = LOWER($2)",
@@ -654,11 +648,7 @@ async fn chosen_wallet(
     )
     .bind(structure_id)
     .bind(name)
-    .bind(if prepaid {
-        "prepaiement"
-    } else {
-        "facturation"
-    })
+    .bind(billing.code())
     .fetch_one(&mut **tx)
     .await?;
     let change = Change {
@@ -668,10 +658,7 @@ async fn chosen_wallet(
         action: "Porte-monnaie créé",
         subject: name,
         before: None,
-        after: Some(audit::describe(&[(
-            "Mode",
-            billing_label(prepaid).to_owned(),
-        )])),
+        after: Some(audit::describe(&[("Mode", billing.label().to_owned())])),
     };
     audit::record(tx, &change, now).await?;
     Ok(Ok(id))

@@ -4,7 +4,7 @@
 //! queues the same ticket as an online payment, and writes the audit entry.
 
 use jiff::Timestamp;
-use ribambelle_domain::money::Cents;
+use ribambelle_domain::money::{BillingMode, Cents};
 use sqlx::Row;
 
 use crate::{Db, StoreError, audit, db_time, history::mode_label, outbox, payments};
@@ -183,7 +183,9 @@ pub async fn record(
             .fetch_optional(&mut *tx)
             .await?;
             match wallet {
-                Some((name, mode)) if mode == "prepaiement" => {
+                Some((name, mode))
+                    if BillingMode::from_code(&mode) == Some(BillingMode::Prepaiement) =>
+                {
                     (Vec::new(), Some((*wallet_id, name)))
                 }
                 _ => return Ok(Err(Refusal::NotPrepaid)),

@@ -6,7 +6,11 @@
 
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
-use ribambelle_domain::{clock::paris, french, money::Cents};
+use ribambelle_domain::{
+    clock::paris,
+    french,
+    money::{BillingMode, Cents},
+};
 use sqlx::{Any, Row, Transaction};
 
 use crate::{
@@ -249,14 +253,14 @@ pub async fn begin(
             (None, parts)
         }
         Choice::Credit { wallet_id, amount } => {
-            let prepaid: Option<String> = sqlx::query_scalar(
+            let mode: Option<String> = sqlx::query_scalar(
                 "SELECT billing_mode FROM wallets WHERE id = $1 AND structure_id = $2",
             )
             .bind(wallet_id)
             .bind(structure_id)
             .fetch_optional(&mut *tx)
             .await?;
-            if prepaid.as_deref() != Some("prepaiement") {
+            if mode.as_deref().and_then(BillingMode::from_code) != Some(BillingMode::Prepaiement) {
                 return Ok(Err(Refusal::NotPrepaid));
             }
             (Some(*wallet_id), vec![(None, *amount)])

@@ -3,7 +3,7 @@
 //! wallet holds its payments minus what was consumed, and shows what its coming days cost.
 
 use jiff::civil::Date;
-use ribambelle_domain::money::Cents;
+use ribambelle_domain::money::{BillingMode, Cents};
 use sqlx::Row;
 
 use crate::{Db, StoreError};
@@ -12,7 +12,7 @@ use crate::{Db, StoreError};
 pub struct WalletLine {
     pub id: i64,
     pub name: String,
-    pub prepaid: bool,
+    pub billing: BillingMode,
     /// Positive: in credit; negative: owed.
     pub solde: Cents,
     /// Prepaid only: the price of the accepted days still to come.
@@ -25,13 +25,13 @@ pub struct WalletLine {
 /// prepaid wallet holds its payments minus what was consumed, an invoiced one owes what its
 /// invoices leave unpaid.
 pub(crate) fn solde(
-    prepaid: bool,
+    billing: BillingMode,
     credited: i64,
     consumed: i64,
     invoiced: i64,
     allocated: i64,
 ) -> Cents {
-    if prepaid {
+    if billing.is_prepaid() {
         Cents(credited - consumed)
     } else {
         Cents(allocated - invoiced)
@@ -47,15 +47,20 @@ const SOLDE_SUMS: &str = "\
     CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa JOIN invoices i ON i.id = pa.invoice_id \
        WHERE i.wallet_id = w.id AND i.family_id = $1), 0) AS BIGINT) AS allocated";
 
-fn solde_of(r: &sqlx::any::AnyRow) -> Cents {
+/// A stored billing mode, read once where its row is.
+pub(crate) fn billing_mode(code: String) -> Result<BillingMode, StoreError> {
+    BillingMode::from_code(&code).ok_or_else(|| StoreError::corrupt("wallets.billing_mode", code))
+}
+
+fn solde_of(r: &sqlx::any::AnyRow) -> Result<Cents, StoreError> {
     let get = |c: &str| -> i64 { r.get(c) };
-    solde(
-        r.get::<String, _>("billing_mode") == "prepaiement",
+    Ok(solde(
+        billing_mode(r.get("billing_mode"))?,
         get("credited"),
         get("consumed"),
         get("invoiced"),
         get("allocated"),
-    )
+    ))
 }
 
 /// The family's balance at a structure, all its wallets together: what the booking screens
@@ -68,7 +73,7 @@ pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents
         .bind(structure_id)
         .fetch_all(db.reader())
         .await?;
-    Ok(rows.iter().map(solde_of).sum())
+    rows.iter().map(solde_of).sum()
 }
 
 pub async fn wallet_lines(
@@ -91,31 +96,24 @@ pub async fn wallet_lines(
         .bind(today.to_string())
         .fetch_all(db.reader())
         .await?;
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let get = |c: &str| -> i64 { r.get(c) };
-            let prepaid = r.get::<String, _>("billing_mode") == "prepaiement";
-            let solde = solde_of(r);
-            if prepaid {
-                WalletLine {
-                    id: r.get("id"),
-                    name: r.get("name"),
-                    prepaid,
-                    solde,
-                    cout_estime: Cents(get("accepted")),
-                    montant_reservations: Cents(get("asked")),
-                }
+            let billing = billing_mode(r.get("billing_mode"))?;
+            let solde = solde_of(r)?;
+            let (cout_estime, montant_reservations) = if billing.is_prepaid() {
+                (Cents(get("accepted")), Cents(get("asked")))
             } else {
-                WalletLine {
-                    id: r.get("id"),
-                    name: r.get("name"),
-                    prepaid,
-                    solde,
-                    cout_estime: Cents::ZERO,
-                    montant_reservations: Cents::ZERO,
-                }
-            }
+                (Cents::ZERO, Cents::ZERO)
+            };
+            Ok(WalletLine {
+                id: r.get("id"),
+                name: r.get("name"),
+                billing,
+                solde,
+                cout_estime,
+                montant_reservations,
+            })
         })
-        .collect())
+        .collect()
 }

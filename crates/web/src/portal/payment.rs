@@ -134,7 +134,7 @@ pub(crate) async fn render(
         layout: Layout::new("Paiement et Solde", Some(family.structure.clone())).with_shell(shell),
         csrf: family.session.csrf_token.clone(),
         total: lines.iter().map(|l| l.solde).sum(),
-        any_invoiced: lines.iter().any(|l| !l.prepaid),
+        any_invoiced: lines.iter().any(|l| !l.billing.is_prepaid()),
         lines,
         invoices,
         online,

@@ -19,7 +19,7 @@ use ribambelle_domain::{
     clock::{paris, paris_instant},
     dossier::parse_french_date,
     french,
-    money::{Cents, parse_euros},
+    money::{BillingMode, Cents, parse_euros},
 };
 use ribambelle_store::{
     bookings,
@@ -105,7 +105,7 @@ impl ActivityForm {
         let deadline = Deadline::default();
         ActivityForm {
             wallet: String::new(),
-            new_wallet_mode: "facturation".to_owned(),
+            new_wallet_mode: BillingMode::Facturation.code().to_owned(),
             period: "scolaire".to_owned(),
             deadline_day: deadline.weekday.to_monday_one_offset().to_string(),
             deadline_time: catalog_admin::hour(deadline.time),
@@ -133,7 +133,7 @@ impl ActivityForm {
                 WalletPick::New { .. } => "nouveau".to_owned(),
             },
             new_wallet: String::new(),
-            new_wallet_mode: "facturation".to_owned(),
+            new_wallet_mode: BillingMode::Facturation.code().to_owned(),
             period: s.schedule.period_kind.as_str().to_owned(),
             weekdays: s
                 .schedule
@@ -277,20 +277,16 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
             "le nom du nouveau porte-monnaie",
             60,
         );
-        let prepaid = match form.new_wallet_mode.as_str() {
-            "prepaiement" => Some(true),
-            "facturation" => Some(false),
-            _ => {
-                errors.add(
-                    "nouveau_mode",
-                    "Choisissez le mode du nouveau porte-monnaie : facturation ou prépaiement.",
-                );
-                None
-            }
-        };
-        prepaid.map(|prepaid| WalletPick::New {
+        let billing = BillingMode::from_code(&form.new_wallet_mode);
+        if billing.is_none() {
+            errors.add(
+                "nouveau_mode",
+                "Choisissez le mode du nouveau porte-monnaie : facturation ou prépaiement.",
+            );
+        }
+        billing.map(|billing| WalletPick::New {
             name: form.new_wallet.trim().to_owned(),
-            prepaid,
+            billing,
         })
     } else {
         let found = wallets
@@ -1029,7 +1025,7 @@ mod tests {
         vec![WalletChoice {
             id: 7,
             name: "Loisirs".into(),
-            prepaid: false,
+            billing: BillingMode::Facturation,
         }]
     }
 

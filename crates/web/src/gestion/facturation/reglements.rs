@@ -208,7 +208,7 @@ async fn render(
             let prepaid = wallets::wallet_lines(&state.db, f.id, frame.structure_id, today)
                 .await?
                 .into_iter()
-                .filter(|w| w.prepaid)
+                .filter(|w| w.billing.is_prepaid())
                 .collect();
             (owed, prepaid)
         }
