@@ -106,11 +106,11 @@ pub async fn staff_scope(
 ) -> Result<Vec<StructureSummary>, StoreError> {
     let sql = format!(
         "SELECT {STRUCTURE_COLUMNS} FROM structures s \
-         WHERE $2 = 'administrateur' OR EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $1 AND ss.structure_id = s.id) ORDER BY s.id"
+         WHERE $2 = 1 OR EXISTS (SELECT 1 FROM staff_structures ss WHERE ss.staff_id = $1 AND ss.structure_id = s.id) ORDER BY s.id"
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(staff_id)
-        .bind(role.code())
+        .bind(i64::from(role.is_administrateur()))
         .fetch_all(db.reader())
         .await?;
     rows.iter().map(structure_from).collect()

@@ -2,6 +2,7 @@
 //! code's time step (a code is good once), and the sign-ins waiting for their code.
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::staff::StaffRole;
 use sqlx::Row;
 
 use crate::{Db, StoreError, audit, db_time, parse_db_time, token};
@@ -171,9 +172,10 @@ pub async fn lock_recipients(db: &Db, staff_id: i64) -> Result<(String, Vec<Stri
         .fetch_one(db.reader())
         .await?;
     let emails: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT email FROM staff WHERE (id = $1 OR role = 'administrateur') AND email <> '' ORDER BY email",
+        "SELECT DISTINCT email FROM staff WHERE (id = $1 OR role = $2) AND email <> '' ORDER BY email",
     )
     .bind(staff_id)
+    .bind(StaffRole::Administrateur.code())
     .fetch_all(db.reader())
     .await?;
     Ok((login, emails))

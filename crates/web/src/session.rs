@@ -10,6 +10,7 @@ use axum::{
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use jiff::Timestamp;
+use ribambelle_domain::staff::StaffRole;
 use ribambelle_store::{
     accounts::{self, FamilyAccount, StaffAccount},
     drafts::Booker,
@@ -117,27 +118,26 @@ pub(crate) fn guarded(
 ) -> MethodRouter<AppState> {
     match access {
         Access::Public | Access::Session => handler,
-        Access::Family => {
-            handler.route_layer(middleware::from_fn_with_state(state.clone(), family_only))
-        }
-        Access::Staff => {
-            handler.route_layer(middleware::from_fn_with_state(state.clone(), staff_only))
-        }
+        Access::Family | Access::Staff => handler.route_layer(middleware::from_fn_with_state(
+            (state.clone(), access),
+            enforce,
+        )),
     }
 }
 
-async fn family_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn enforce(
+    State((state, access)): State<(AppState, Access)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
-    match family_session(&mut parts, &state).await {
-        Ok(_) => next.run(Request::from_parts(parts, body)).await,
-        Err(refusal) => refusal,
-    }
-}
-
-async fn staff_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
-    match staff_session(&mut parts, &state).await {
-        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+    let allowed = match access {
+        Access::Family => family_session(&mut parts, &state).await.map(drop),
+        Access::Staff => staff_session(&mut parts, &state).await.map(drop),
+        Access::Public | Access::Session => Ok(()),
+    };
+    match allowed {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(refusal) => refusal,
     }
 }
@@ -270,12 +270,9 @@ impl FromRequestParts<AppState> for Editor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let staff = Staff::from_request_parts(parts, state).await?;
-        if staff.account.role.may_change() {
-            Ok(Editor(staff))
-        } else {
-            Err(AppError::Forbidden.into_response())
-        }
+        staff_whose_role(parts, state, StaffRole::may_change)
+            .await
+            .map(Editor)
     }
 }
 
@@ -291,11 +288,22 @@ impl FromRequestParts<AppState> for Administrateur {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let staff = Staff::from_request_parts(parts, state).await?;
-        if staff.account.role.is_administrateur() {
-            Ok(Administrateur(staff))
-        } else {
-            Err(AppError::Forbidden.into_response())
-        }
+        staff_whose_role(parts, state, StaffRole::is_administrateur)
+            .await
+            .map(Administrateur)
+    }
+}
+
+/// The signed-in staff member, when their role passes `allowed`; 403 otherwise.
+async fn staff_whose_role(
+    parts: &mut Parts,
+    state: &AppState,
+    allowed: fn(StaffRole) -> bool,
+) -> Result<Staff, Response> {
+    let staff = Staff::from_request_parts(parts, state).await?;
+    if allowed(staff.account.role) {
+        Ok(staff)
+    } else {
+        Err(AppError::Forbidden.into_response())
     }
 }

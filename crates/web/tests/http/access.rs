@@ -529,6 +529,15 @@ async fn every_signed_in_form_without_its_token_is_refused() {
     }
 }
 
+/// What every staff member does on its own account, whatever its role and structures.
+const OWN_ACCOUNT: [&str; 5] = [
+    "/gestion/deconnexion",
+    "/gestion/securite/activer",
+    "/gestion/securite/preparer",
+    "/gestion/securite/desactiver",
+    "/gestion/securite/mot-de-passe",
+];
+
 #[tokio::test]
 async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
     let app = TestApp::with_demo().await;
@@ -538,14 +547,6 @@ async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
         .await;
     let token = animateur.get("/gestion").await.csrf().unwrap();
     let trail_before = audit_rows(&app).await;
-    // What an animateur still does on its own account.
-    let own = [
-        "/gestion/deconnexion",
-        "/gestion/securite/activer",
-        "/gestion/securite/preparer",
-        "/gestion/securite/desactiver",
-        "/gestion/securite/mot-de-passe",
-    ];
     let (mut read, mut refused, mut forbidden_reads) = (0, 0, Vec::new());
     for route in route_list() {
         if route.access != Access::Staff {
@@ -561,7 +562,7 @@ async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
             StatusCode::METHOD_NOT_ALLOWED => {}
             other => panic!("GET {path}: {other}"),
         }
-        if own.contains(&route.path) {
+        if OWN_ACCOUNT.contains(&route.path) {
             continue;
         }
         let fields = [("_csrf", token.as_str()), ("action", "importer")];
@@ -621,18 +622,11 @@ async fn a_gestionnaire_of_another_structure_reaches_nothing_of_carteville() {
         .await;
     let token = ecureuils.get("/gestion").await.csrf().unwrap();
     let trail_before = audit_rows(&app).await;
-    let own = [
-        "/gestion/deconnexion",
-        "/gestion/securite/activer",
-        "/gestion/securite/preparer",
-        "/gestion/securite/desactiver",
-        "/gestion/securite/mot-de-passe",
-    ];
     // (The portal's own name, « Mairie de CarteVille », titles every page: not a datum.)
     let carteville = ["DUPONT", "Amalia", "APS MATIN", "APS SOIR", "RESTAURATION"];
     let mut not_found = 0;
     for route in route_list() {
-        if route.access != Access::Staff || own.contains(&route.path) {
+        if route.access != Access::Staff || OWN_ACCOUNT.contains(&route.path) {
             continue;
         }
         let Some((_, path)) = signed_in.route(&route) else {
