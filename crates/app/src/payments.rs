@@ -6,7 +6,7 @@ use std::time::Duration;
 use ribambelle_domain::clock::Clock;
 use ribambelle_payment::simulated;
 use ribambelle_store::Db;
-use ribambelle_web::payments::{SIMULATED_BANK_PATH, reconcile, simulated_bank};
+use ribambelle_usecases::payments::{Payments, SIMULATED_BANK_PATH, simulated_bank};
 use tokio::sync::watch;
 
 use crate::setup::AppError;
@@ -56,7 +56,13 @@ pub async fn reconcile(
         if *shutdown.borrow() {
             break;
         }
-        match reconcile::run(&db, &public_url, clock.now()).await {
+        let payments = Payments {
+            db: &db,
+            public_url: &public_url,
+            // The job asks each payment's own provider, the simulated bank included.
+            simulated_bank: true,
+        };
+        match payments.reconcile(clock.now()).await {
             Ok(done) if done.settled + done.given_up > 0 => tracing::info!(
                 settled = done.settled,
                 given_up = done.given_up,

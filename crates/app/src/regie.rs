@@ -2,11 +2,12 @@
 //! line (the back office's structure page does the same). The credentials are checked the
 //! way a payment would use them before they are saved.
 
+use ribambelle_domain::ids::StructureId;
 use ribambelle_store::{
     payments::{self, Environment, Provider},
     portal,
 };
-use ribambelle_web::payments::{RegieError, checked_regie};
+use ribambelle_usecases::payments::{RegieError, checked_regie};
 
 use crate::{
     config::{EnvironmentArg, ProviderArg, RegieArgs},
@@ -30,7 +31,7 @@ pub async fn run(args: RegieArgs) -> Result<(), AppError> {
     };
     let merchant = args.merchant.trim();
     let regie = checked_regie(
-        (structure.id, &structure.name),
+        (StructureId::new(structure.id), &structure.name),
         provider,
         environment,
         merchant,

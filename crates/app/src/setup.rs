@@ -32,8 +32,8 @@ pub enum AppError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("banque simulée : {0}")]
-    SimulatedBank(#[from] ribambelle_web::payments::SimulatedBankError),
+    #[error("{0}")]
+    UseCase(#[from] ribambelle_usecases::Error),
     #[error("un traitement est déjà en cours sur une autre instance ; réessayez à sa fin")]
     RunBusy,
     #[error("heure du traitement de nuit invalide « {0} » (attendu HH:MM, ou « off »)")]

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod dossier;
 pub mod emails;
 pub mod french;
+pub mod ids;
 pub mod money;
 pub mod password;
 pub mod password_policy;

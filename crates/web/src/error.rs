@@ -38,6 +38,12 @@ impl From<askama::Error> for AppError {
     }
 }
 
+impl From<ribambelle_usecases::Error> for AppError {
+    fn from(e: ribambelle_usecases::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         AppError::Internal(e.to_string())

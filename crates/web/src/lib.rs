@@ -11,7 +11,7 @@ mod forms;
 mod gestion;
 mod health;
 mod layout;
-pub mod payments;
+mod payments;
 mod portal;
 mod reservations;
 mod routes;

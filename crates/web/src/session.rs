@@ -10,7 +10,10 @@ use axum::{
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use jiff::Timestamp;
-use ribambelle_domain::staff::StaffRole;
+use ribambelle_domain::{
+    ids::{FamilyId, StaffId, StructureId},
+    staff::StaffRole,
+};
 use ribambelle_store::{
     accounts::{self, FamilyAccount, StaffAccount},
     drafts::Booker,
@@ -178,6 +181,15 @@ pub(crate) struct Family {
 }
 
 impl Family {
+    pub fn id(&self) -> FamilyId {
+        FamilyId::new(self.account.id)
+    }
+
+    /// The structure being consulted.
+    pub fn structure_id(&self) -> StructureId {
+        StructureId::new(self.structure.id)
+    }
+
     /// The family at the structure being consulted, for the booking rules and prices.
     pub fn booker(&self) -> Result<Booker, AppError> {
         Ok(Booker {
@@ -239,6 +251,12 @@ impl FromRequestParts<AppState> for Family {
 pub(crate) struct Staff {
     pub session: Session,
     pub account: StaffAccount,
+}
+
+impl Staff {
+    pub fn id(&self) -> StaffId {
+        StaffId::new(self.account.id)
+    }
 }
 
 impl FromRequestParts<AppState> for Staff {

@@ -6,11 +6,8 @@ use axum::{
     extract::State,
     response::{IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::{emails::parse_email_list, money::parse_euros};
-use ribambelle_store::{
-    accounts,
-    payments::{self, Choice},
-};
+use ribambelle_domain::{emails::parse_email_list, ids::WalletId, money::parse_euros};
+use ribambelle_usecases::payments::Choice;
 
 use crate::{
     AppState,
@@ -31,22 +28,27 @@ pub(crate) async fn pay(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
     };
-    let Some(regie) = super::usable_regie(&state, family.structure.id).await? else {
+    let payments = state.payments();
+    let Some(regie) = payments.usable_regie(family.structure_id()).await? else {
         return Err(AppError::NotFound);
     };
     let mut errors = FormErrors::default();
     let (choice, typed) = match value("porte_monnaie") {
         Some(wallet) => {
-            let wallet_id: i64 = wallet.parse().map_err(|_| AppError::BadRequest)?;
+            let wallet: WalletId = wallet.parse().map_err(|_| AppError::BadRequest)?;
             let amount_text = value("montant").unwrap_or_default();
             let typed = TypedCredit {
-                wallet_id,
+                wallet_id: wallet.get(),
                 amount: amount_text.chars().take(12).collect(),
             };
             match parse_euros(amount_text) {
-                Ok(amount) if amount.0 > 0 => {
-                    (Some(Choice::Credit { wallet_id, amount }), Some(typed))
-                }
+                Ok(amount) if amount.0 > 0 => (
+                    Some(Choice::Credit {
+                        wallet_id: wallet.get(),
+                        amount,
+                    }),
+                    Some(typed),
+                ),
                 Ok(_) => {
                     errors.add("montant", "Indiquez un montant supérieur à zéro.");
                     (None, Some(typed))
@@ -86,16 +88,16 @@ pub(crate) async fn pay(
         }
     };
     if let (Some(choice), Some(email), true) = (&choice, &email, errors.is_empty()) {
-        match payments::begin(
-            &state.db,
-            family.account.id,
-            family.structure.id,
-            choice,
-            email,
-            regie.provider,
-            state.clock.now(),
-        )
-        .await?
+        match payments
+            .pay(
+                family.id(),
+                family.structure_id(),
+                choice,
+                email,
+                regie.provider,
+                state.clock.now(),
+            )
+            .await?
         {
             Ok(started) => {
                 return Ok(
@@ -131,9 +133,14 @@ async fn receipt_address(
     }
     match parse_email_list(given) {
         Ok(list) if list.len() == 1 => {
-            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now())
-                .await?;
-            Ok(list.into_iter().next())
+            let address = list.into_iter().next();
+            if let Some(address) = &address {
+                state
+                    .payments()
+                    .keep_receipt_address(family.id(), address, state.clock.now())
+                    .await?;
+            }
+            Ok(address)
         }
         Ok(_) => {
             errors.add("email", "Indiquez une seule adresse e-mail.");

@@ -8,9 +8,7 @@ use axum::{
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::clock::paris;
-use ribambelle_payment::{Departure, PaymentProvider, PaymentRequest};
-use ribambelle_store::payments::{self, OnlinePayment, PaymentState, Regie, Verdict};
+use ribambelle_usecases::payments::{Departing, OnlinePayment, Provider, bank_origin};
 
 use crate::{
     AppState,
@@ -19,8 +17,6 @@ use crate::{
     layout::{Layout, Section, Shell},
     session::Family,
 };
-
-use super::{provider, provider_origin};
 
 #[derive(Template)]
 #[template(path = "payments/verifier.html")]
@@ -36,41 +32,23 @@ struct ReviewPage {
     fields: Vec<(String, String)>,
 }
 
-/// The family's payment if it may still leave for the bank.
+/// The family's payment if it may still leave for the bank; otherwise its return page,
+/// which says how it stands.
 async fn departing(
     state: &AppState,
     family: &Family,
     public_id: &str,
-) -> Result<Result<(OnlinePayment, Regie), Response>, AppError> {
-    let payment = payments::find(&state.db, family.account.id, public_id)
+) -> Result<Result<Departing, Response>, AppError> {
+    match state
+        .payments()
+        .departing(family.id(), public_id, state.clock.now())
         .await?
-        .ok_or(AppError::NotFound)?;
-    let regie = payments::regie(&state.db, payment.structure_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let fresh = state.clock.now().duration_since(payment.created_at) < payments::IN_PROGRESS_HOLD;
-    if payment.state != PaymentState::InProgress || !fresh || payment.provider_id.is_some() {
-        return Ok(Err(
+    {
+        None => Err(AppError::NotFound),
+        Some(Ok(departing)) => Ok(Ok(departing)),
+        Some(Err(_)) => Ok(Err(
             Redirect::to(&format!("/paiement/{public_id}/retour")).into_response()
-        ));
-    }
-    Ok(Ok((payment, regie)))
-}
-
-fn request(state: &AppState, payment: &OnlinePayment, regie: &Regie) -> PaymentRequest {
-    let now = state.clock.now();
-    let base = &state.config.public_url;
-    PaymentRequest {
-        reference: payment.reference.clone(),
-        amount_cents: payment.amount.0,
-        email: payment.email.clone(),
-        label: format!("{} {}", regie.structure_name, payment.purposes.join(" ")),
-        notify_url: format!("{base}/paiement/notification/{}", regie.structure_id),
-        return_url: format!("{base}/paiement/{}/retour", payment.public_id),
-        year: now.to_zoned_datetime(paris()).year(),
-        // Systempay wants a number unique per day below 900000; ids cycle far slower.
-        trans_id: u32::try_from(payment.id.rem_euclid(900_000)).unwrap_or(0),
-        now,
+        )),
     }
 }
 
@@ -79,25 +57,23 @@ pub(crate) async fn page(
     family: Family,
     Path(public_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (payment, regie) = match departing(&state, &family, &public_id).await? {
+    let departing = match departing(&state, &family, &public_id).await? {
         Ok(found) => found,
         Err(elsewhere) => return Ok(elsewhere),
     };
-    let (action, fields) = match regie.provider {
-        payments::Provider::Systempay => {
-            let bank = provider(&regie, &state.config.public_url)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            match bank.start(&request(&state, &payment, &regie)).await {
-                Ok(Departure::Form { action, fields }) => (action, fields),
-                Ok(Departure::Redirect { url, .. }) => (url, Vec::new()),
-                Err(error) => return Err(AppError::Internal(format!("payment form: {error}"))),
-            }
+    let (action, fields) = match departing.regie.provider {
+        Provider::Systempay => {
+            state
+                .payments()
+                .bank_form(&departing, state.clock.now())
+                .await?
         }
-        payments::Provider::PayFip => (
+        Provider::PayFip => (
             format!("/paiement/{public_id}/aller"),
             vec![("_csrf".to_owned(), family.session.csrf_token.clone())],
         ),
     };
+    let Departing { payment, regie } = departing;
     let shell = Shell::family(&state, &family, Section::Paiement, "/paiement").await?;
     let page = ReviewPage {
         layout: Layout::new("Vérifiez votre paiement", Some(family.structure.clone()))
@@ -111,7 +87,7 @@ pub(crate) async fn page(
     };
     let mut response = Html(page.render()?).into_response();
     // The form, or the redirect after it, leaves for the payment site.
-    let policy = crate::security::csp_with_form_action(provider_origin(&regie));
+    let policy = crate::security::csp_with_form_action(bank_origin(&regie));
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response
             .headers_mut()
@@ -127,34 +103,17 @@ pub(crate) async fn go(
     Path(public_id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    let (payment, regie) = match departing(&state, &family, &public_id).await? {
+    let departing = match departing(&state, &family, &public_id).await? {
         Ok(found) => found,
         Err(elsewhere) => return Ok(elsewhere),
     };
-    let bank = provider(&regie, &state.config.public_url)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    match bank.start(&request(&state, &payment, &regie)).await {
-        Ok(Departure::Redirect { url, provider_id }) => {
-            if let Some(id) = provider_id {
-                payments::set_provider_id(&state.db, payment.id, &id, state.clock.now()).await?;
-            }
-            Ok(Redirect::to(&url).into_response())
-        }
-        Ok(Departure::Form { .. }) => Err(AppError::Internal(
-            "a form departure for a redirect provider".into(),
-        )),
-        Err(error) => {
-            tracing::warn!(%error, reference = %payment.reference, "payment provider refused or unreachable");
-            payments::settle(
-                &state.db,
-                &payment.reference,
-                payment.amount,
-                &Verdict::Abandoned,
-                state.clock.now(),
-            )
-            .await?;
-            Err(AppError::PaymentUnavailable)
-        }
+    match state
+        .payments()
+        .leave_for_bank(&departing, state.clock.now())
+        .await?
+    {
+        Some(bank) => Ok(Redirect::to(&bank).into_response()),
+        None => Err(AppError::PaymentUnavailable),
     }
 }
 
@@ -166,15 +125,11 @@ pub(crate) async fn change(
     Path(public_id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    if let Ok((payment, _)) = departing(&state, &family, &public_id).await? {
-        payments::settle(
-            &state.db,
-            &payment.reference,
-            payment.amount,
-            &Verdict::Abandoned,
-            state.clock.now(),
-        )
-        .await?;
+    if let Ok(departing) = departing(&state, &family, &public_id).await? {
+        state
+            .payments()
+            .give_up(&departing, state.clock.now())
+            .await?;
     }
     Ok(Redirect::to("/paiement").into_response())
 }

@@ -126,7 +126,9 @@ pub(crate) async fn render(
     )
     .await?;
     let invoices = invoices::list(&state.db, family.account.id, family.structure.id, now).await?;
-    let online = crate::payments::usable_regie(state, family.structure.id)
+    let online = state
+        .payments()
+        .usable_regie(family.structure_id())
         .await?
         .map(|r| r.provider.label());
     let shell = Shell::family(state, family, Section::Paiement, "/paiement").await?;

@@ -11,10 +11,8 @@ use ribambelle_domain::clock::Clock;
 use ribambelle_payment::simulated::{self, SimulatedBank};
 use ribambelle_store::{Db, demo};
 use ribambelle_testkit::TestDb;
-use ribambelle_web::{
-    AppState, WebConfig,
-    payments::{SIMULATED_BANK_PATH, reconcile, simulated_bank},
-};
+use ribambelle_usecases::payments::{Payments, Reconciled, SIMULATED_BANK_PATH, simulated_bank};
+use ribambelle_web::{AppState, WebConfig};
 
 use crate::support::test_hashing;
 
@@ -26,6 +24,14 @@ struct LiveApp {
 }
 
 impl LiveApp {
+    fn payments(&self) -> Payments<'_> {
+        Payments {
+            db: self.db(),
+            public_url: &self.base,
+            simulated_bank: true,
+        }
+    }
+
     async fn start(tweak: impl FnOnce(SimulatedBank) -> SimulatedBank) -> LiveApp {
         let db = TestDb::new().await;
         let clock = ribambelle_testkit::clock();
@@ -594,16 +600,18 @@ async fn a_lost_payfip_notification_is_caught_up_by_the_reconciliation_job() {
 
     let now = app.now();
     assert_eq!(
-        reconcile::run(app.db(), &app.base, now).await.unwrap(),
-        reconcile::Reconciled::default(),
+        app.payments().reconcile(now).await.unwrap(),
+        Reconciled::default(),
         "too early to chase"
     );
-    let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(3))
+    let done = app
+        .payments()
+        .reconcile(now + SignedDuration::from_mins(3))
         .await
         .unwrap();
     assert_eq!(
         done,
-        reconcile::Reconciled {
+        Reconciled {
             settled: 1,
             given_up: 0
         }
@@ -625,12 +633,14 @@ async fn a_lost_payfip_notification_is_caught_up_by_the_reconciliation_job() {
         .await;
     assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
     assert!(!restauration.is_empty());
-    let done = reconcile::run(app.db(), &app.base, now + SignedDuration::from_mins(21))
+    let done = app
+        .payments()
+        .reconcile(now + SignedDuration::from_mins(21))
         .await
         .unwrap();
     assert_eq!(
         done,
-        reconcile::Reconciled {
+        Reconciled {
             settled: 0,
             given_up: 1
         }

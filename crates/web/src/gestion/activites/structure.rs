@@ -7,12 +7,12 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::calendar::SchoolZone;
+use ribambelle_domain::{calendar::SchoolZone, ids::StructureId};
 use ribambelle_store::{
     catalog_admin::{self, StructureSettings},
-    payments::{self, Environment, Provider, Regie},
     portal::StructureSummary,
 };
+use ribambelle_usecases::payments::{Environment, Provider, Regie, RegieError, TypedRegie};
 use serde::Deserialize;
 
 use crate::{
@@ -21,7 +21,6 @@ use crate::{
     forms::{FormErrors, SignedForm, invalid},
     gestion::layout,
     layout::{Gestion, Layout},
-    payments::{RegieError, checked_regie},
     session::{Editor, Staff},
 };
 
@@ -204,7 +203,10 @@ async fn render(
     regie_form: Option<(RegieForm, FormErrors)>,
     notice: Option<&'static str>,
 ) -> Result<Html<String>, AppError> {
-    let regie = payments::regie(&state.db, structure.id).await?;
+    let regie = state
+        .payments()
+        .regie(StructureId::new(structure.id))
+        .await?;
     let (form, errors) = match form {
         Some(typed) => typed,
         None => (
@@ -365,29 +367,23 @@ pub(crate) async fn save_regie(
         !refused
     });
     if let (Some(provider), Some(environment)) = (provider, environment) {
-        // The saved certificate is kept when the field is left empty, as long as it is
-        // the same platform's: another environment has another certificate.
-        let saved = payments::regie(&state.db, structure.id).await?;
-        let certificate = match saved {
-            Some(r)
-                if form.certificat.trim().is_empty()
-                    && r.provider == provider
-                    && r.environment == environment =>
-            {
-                r.secret
-            }
-            _ => form.certificat.clone(),
-        };
-        match checked_regie(
-            (structure.id, &structure.name),
+        let typed = TypedRegie {
             provider,
             environment,
-            &form.identifiant,
-            &certificate,
-        ) {
-            Ok(regie) => {
-                catalog_admin::save_regie(&state.db, staff.account.id, &regie, state.clock.now())
-                    .await?;
+            merchant: &form.identifiant,
+            certificate: &form.certificat,
+        };
+        match state
+            .payments()
+            .save_regie(
+                staff.id(),
+                (StructureId::new(structure.id), &structure.name),
+                typed,
+                state.clock.now(),
+            )
+            .await?
+        {
+            Ok(()) => {
                 return Ok(
                     Redirect::to(&format!("/gestion/structures/{slug}?regie=1")).into_response()
                 );

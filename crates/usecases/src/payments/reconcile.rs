@@ -27,7 +27,11 @@ pub struct Reconciled {
     pub given_up: usize,
 }
 
-pub async fn run(db: &Db, public_url: &str, now: Timestamp) -> Result<Reconciled, StoreError> {
+pub(super) async fn run(
+    db: &Db,
+    public_url: &str,
+    now: Timestamp,
+) -> Result<Reconciled, StoreError> {
     let mut done = Reconciled::default();
     let mut providers: HashMap<i64, Option<Regie>> = HashMap::new();
     for payment in payments::unfinished(db, now - ASK_AFTER, BATCH).await? {

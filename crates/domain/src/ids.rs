@@ -1,0 +1,80 @@
+//! The ids of the product's things, one type each, so that a family's id given where a
+//! structure's is expected does not compile. The database's integer is inside; only the
+//! row mapping and the URLs take it out.
+
+use std::{fmt, str::FromStr};
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const fn new(raw: i64) -> $name {
+                $name(raw)
+            }
+
+            /// The database's integer, for a query's parameter.
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        /// As written in a URL: the bare number.
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        /// As read from a URL or a form: a number, nothing else.
+        impl FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(s: &str) -> Result<$name, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    };
+}
+
+id!(
+    /// A family's account (« compte famille »).
+    FamilyId
+);
+id!(
+    /// A child of a family.
+    ChildId
+);
+id!(
+    /// A structure (« accueil »): the town's service a family books with and pays.
+    StructureId
+);
+id!(
+    /// A staff member's account (« personnel »).
+    StaffId
+);
+id!(
+    /// An activity (« activité ») a child is registered to and booked on.
+    ActivityId
+);
+id!(
+    /// A prepaid wallet (« porte-monnaie »).
+    WalletId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_reads_and_writes_as_its_bare_number() {
+        let id: FamilyId = "42".parse().unwrap();
+        assert_eq!(id, FamilyId::new(42));
+        assert_eq!(id.get(), 42);
+        assert_eq!(id.to_string(), "42");
+        assert!("42a".parse::<ChildId>().is_err());
+        assert!("".parse::<StructureId>().is_err());
+    }
+}
