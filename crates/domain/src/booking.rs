@@ -196,6 +196,67 @@ impl BookingRules {
     }
 }
 
+/// A source day of a copy (R-RES-10) as the target activity finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopiedDay {
+    pub day: Date,
+    /// The target is already booked (or about to be) that day.
+    pub already_booked: bool,
+    /// The target has no place left that day.
+    pub full: bool,
+    /// Another activity of the child that day overlaps the target's hours.
+    pub overlapping: bool,
+}
+
+/// Why a day cannot be copied, in the family's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyRefusal {
+    Booking(BookingRefusal),
+    Full,
+    Overlapping,
+}
+
+impl CopyRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            CopyRefusal::Booking(refusal) => refusal.message(),
+            CopyRefusal::Full => "plus de place",
+            CopyRefusal::Overlapping => {
+                "horaires incompatibles avec une autre activité de l'enfant ce jour-là"
+            }
+        }
+    }
+}
+
+impl BookingRules {
+    /// Whether a day of the copy's source may be booked for this target activity: as any
+    /// booking, then with a place left and no other activity of the child at those hours.
+    pub fn may_copy(
+        &self,
+        standing: Standing,
+        copied: CopiedDay,
+        now: Timestamp,
+        calendar: &SchoolCalendar,
+    ) -> Result<(), CopyRefusal> {
+        self.may_make(
+            Pending::Book,
+            copied.already_booked,
+            standing,
+            copied.day,
+            now,
+            calendar,
+        )
+        .map_err(CopyRefusal::Booking)?;
+        if copied.full {
+            return Err(CopyRefusal::Full);
+        }
+        if copied.overlapping {
+            return Err(CopyRefusal::Overlapping);
+        }
+        Ok(())
+    }
+}
+
 /// The state of a reservation, as stored and as « Suivi des réservations » names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReservationState {
@@ -603,6 +664,44 @@ mod tests {
             rules.may_make(Pending::Book, true, SIGNED, monday, late, &cal),
             Err(BookingRefusal::PastDeadline)
         );
+    }
+
+    #[test]
+    fn a_copied_day_is_a_booking_then_a_place_then_free_hours() {
+        let (rules, cal) = (aps(), calendar());
+        let (monday, now) = (date(2027, 6, 7), paris(date(2027, 6, 1), 9, 0, 0));
+        let free = CopiedDay {
+            day: monday,
+            already_booked: false,
+            full: false,
+            overlapping: false,
+        };
+        let copy = |copied| rules.may_copy(SIGNED, copied, now, &cal);
+        assert_eq!(copy(free), Ok(()));
+        assert_eq!(
+            copy(CopiedDay {
+                already_booked: true,
+                full: true,
+                ..free
+            }),
+            Err(CopyRefusal::Booking(BookingRefusal::AlreadyBooked))
+        );
+        assert_eq!(
+            copy(CopiedDay {
+                full: true,
+                overlapping: true,
+                ..free
+            }),
+            Err(CopyRefusal::Full)
+        );
+        assert_eq!(
+            copy(CopiedDay {
+                overlapping: true,
+                ..free
+            }),
+            Err(CopyRefusal::Overlapping)
+        );
+        assert_eq!(CopyRefusal::Full.message(), "plus de place");
     }
 
     #[test]

@@ -17,7 +17,6 @@ pub mod dashboard;
 mod db;
 pub mod demo;
 pub mod dossier;
-pub mod drafts;
 mod error;
 pub mod history;
 pub mod invoices;

@@ -7,5 +7,6 @@
 
 mod error;
 pub mod payments;
+pub mod reservations;
 
 pub use error::Error;

@@ -16,10 +16,10 @@ use ribambelle_domain::{
 };
 use ribambelle_store::{
     accounts::{self, FamilyAccount, StaffAccount},
-    drafts::Booker,
     portal::{self, FamilyView, StructureSummary},
     sessions::{self, Principal, Session},
 };
+use ribambelle_usecases::reservations::Booker;
 
 use crate::{Access, AppState, error::AppError};
 
@@ -193,10 +193,11 @@ impl Family {
     /// The family at the structure being consulted, for the booking rules and prices.
     pub fn booker(&self) -> Result<Booker, AppError> {
         Ok(Booker {
-            family_id: self.account.id,
+            family: self.id(),
             quotient_familial: self.account.quotient_familial,
-            structure_id: self.structure.id,
+            structure: self.structure_id(),
             calendar: self.structure.school_calendar()?,
+            immediate_processing: self.structure.immediate_processing,
         })
     }
 }

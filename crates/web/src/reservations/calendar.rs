@@ -1,8 +1,6 @@
 //! The month calendar: one activity (four states, pending changes, places left, quick
 //! tools) or all the child's activities at once.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -13,11 +11,11 @@ use jiff::{
     civil::{Date, Weekday},
 };
 use ribambelle_domain::{
-    booking::{Block, CalendarDay, DayState, Pending, QuickTool, ReservationState, quick_tool},
+    booking::{Block, CalendarDay, DayState, Pending},
     clock::paris_date,
     french,
 };
-use ribambelle_store::bookings::{self, Activity, PendingChange};
+use ribambelle_usecases::reservations::{self, Activity, Days, Drafted, Tool};
 use serde::Deserialize;
 
 use super::context::{Context, Selection, parse_day, parse_month};
@@ -57,16 +55,23 @@ pub(crate) struct Column {
     pub short: &'static str,
 }
 
+/// A child or an activity to choose, the one shown marked.
+pub(crate) struct Choice {
+    pub public_id: String,
+    pub name: String,
+    pub current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "reservations/calendrier.html")]
 struct CalendarPage {
     layout: Layout,
     csrf: String,
-    children: Vec<(String, String, bool)>,
+    children: Vec<Choice>,
     child_name: Option<String>,
     child_id: String,
     child_unsigned: bool,
-    activities: Vec<(String, String, bool)>,
+    activities: Vec<Choice>,
     activity_id: String,
     activity_name: Option<String>,
     month_title: String,
@@ -140,56 +145,6 @@ fn grid_days(month: Date) -> Vec<Date> {
     days
 }
 
-/// The state of each day of one activity for the child, with pending changes.
-pub(crate) fn activity_days(
-    ctx: &Context,
-    activity: &Activity,
-    days: &[Date],
-    booked: &HashMap<(i64, Date), ReservationState>,
-    pending: &[PendingChange],
-    child_id: i64,
-) -> Vec<CalendarDay> {
-    days.iter()
-        .map(|&day| {
-            let is_booked = booked
-                .get(&(activity.id, day))
-                .is_some_and(|s| s.holds_place());
-            let modifiable = activity
-                .rules
-                .may_change(ctx.standing(), day, ctx.now, &ctx.calendar)
-                .is_ok();
-            let pending = pending
-                .iter()
-                .find(|p| p.child_id == child_id && p.activity_id == activity.id && p.day == day)
-                .map(|p| p.change);
-            CalendarDay {
-                day,
-                state: DayState::of(is_booked, modifiable),
-                pending,
-            }
-        })
-        .collect()
-}
-
-/// Several activities: a day is booked if any activity is, modifiable if any activity is;
-/// pending if any change waits.
-fn combined_days(per_activity: &[Vec<CalendarDay>], days: &[Date]) -> Vec<CalendarDay> {
-    days.iter()
-        .enumerate()
-        .map(|(i, &day)| {
-            let all: Vec<&CalendarDay> = per_activity.iter().map(|list| &list[i]).collect();
-            let booked = all.iter().any(|d| d.state.is_booked());
-            let modifiable = all.iter().any(|d| d.state.is_modifiable());
-            let pending = all.iter().find_map(|d| d.pending);
-            CalendarDay {
-                day,
-                state: DayState::of(booked, modifiable),
-                pending,
-            }
-        })
-        .collect()
-}
-
 pub(crate) async fn page(
     State(state): State<AppState>,
     family: Family,
@@ -206,28 +161,17 @@ pub(crate) async fn page(
     let mut weeks = Vec::new();
     let mut columns = Vec::new();
     let mut pending_count = 0;
-    if let Some(child) = &ctx.child {
-        let (first, last) = (days[0], days[days.len() - 1]);
-        let booked = bookings::child_bookings(&state.db, child.id, first, last).await?;
-        let pending = bookings::pending(&state.db, family.account.id).await?;
-        pending_count = pending.len();
-        let shown: Vec<&Activity> = match &ctx.activity {
+    let selected = &ctx.selected;
+    if let Some(Days {
+        days: cells,
+        places_taken: places,
+        pending_count: waiting,
+    }) = reservations::calendar(&state.db, &ctx.booker, selected, &days, ctx.now).await?
+    {
+        pending_count = waiting;
+        let shown: Vec<&Activity> = match &selected.activity {
             Some(a) => vec![a],
-            None => ctx.activities.iter().collect(),
-        };
-        let per_activity: Vec<Vec<CalendarDay>> = shown
-            .iter()
-            .map(|a| activity_days(&ctx, a, &days, &booked, &pending, child.id))
-            .collect();
-        let cells = match &ctx.activity {
-            Some(_) => per_activity.into_iter().next().unwrap_or_default(),
-            None => combined_days(&per_activity, &days),
-        };
-        let places = match &ctx.activity {
-            Some(a) if a.capacity.is_some() => {
-                bookings::places_taken(&state.db, a.id, first, last).await?
-            }
-            _ => HashMap::new(),
+            None => selected.activities.iter().collect(),
         };
         let weekend = shown.iter().any(|a| {
             a.rules
@@ -265,7 +209,7 @@ pub(crate) async fn page(
                 .filter(|d| shown_weekdays.contains(&d.day.weekday().to_monday_one_offset()))
                 .map(|d| {
                     let (label, short, class, spoken) = state_label(d);
-                    let places = ctx
+                    let places = selected
                         .activity
                         .as_ref()
                         .and_then(|a| a.capacity)
@@ -307,46 +251,37 @@ pub(crate) async fn page(
         Some("annule") => Some("Toutes les modifications en attente ont été annulées."),
         _ => None,
     };
-    let debtor = ctx.block.map(|Block::Debtor(balance)| balance.to_french());
+    let debtor = selected
+        .block
+        .map(|Block::Debtor(balance)| balance.to_french());
+    let (child, activity) = (selected.child.as_ref(), selected.activity.as_ref());
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations").await?;
     let page = CalendarPage {
         layout: Layout::new("Réservations", Some(family.structure.clone())).with_shell(shell),
         csrf: family.session.csrf_token.clone(),
-        children: ctx
+        children: selected
             .children
             .iter()
-            .map(|c| {
-                (
-                    c.public_id.clone(),
-                    c.first_name.clone(),
-                    ctx.child.as_ref().is_some_and(|s| s.id == c.id),
-                )
+            .map(|c| Choice {
+                public_id: c.public_id.clone(),
+                name: c.first_name.clone(),
+                current: child.is_some_and(|s| s.id == c.id),
             })
             .collect(),
-        child_name: ctx.child.as_ref().map(|c| c.first_name.clone()),
-        child_id: ctx
-            .child
-            .as_ref()
-            .map(|c| c.public_id.clone())
-            .unwrap_or_default(),
-        child_unsigned: ctx.child.as_ref().is_some_and(|c| !c.reglement_signed),
-        activities: ctx
+        child_name: child.map(|c| c.first_name.clone()),
+        child_id: child.map(|c| c.public_id.clone()).unwrap_or_default(),
+        child_unsigned: child.is_some_and(|c| !c.reglement_signed),
+        activities: selected
             .activities
             .iter()
-            .map(|a| {
-                (
-                    a.public_id.clone(),
-                    a.name.clone(),
-                    ctx.activity.as_ref().is_some_and(|s| s.id == a.id),
-                )
+            .map(|a| Choice {
+                public_id: a.public_id.clone(),
+                name: a.name.clone(),
+                current: activity.is_some_and(|s| s.id == a.id),
             })
             .collect(),
-        activity_id: ctx
-            .activity
-            .as_ref()
-            .map(|a| a.public_id.clone())
-            .unwrap_or_default(),
-        activity_name: ctx.activity.as_ref().map(|a| a.name.clone()),
+        activity_id: activity.map(|a| a.public_id.clone()).unwrap_or_default(),
+        activity_name: activity.map(|a| a.name.clone()),
         month_title: french::month_year(month.year(), month.month()),
         month_value: month.strftime("%Y-%m").to_string(),
         previous_month: (month - 1.month()).strftime("%Y-%m").to_string(),
@@ -402,68 +337,29 @@ pub(crate) async fn act(
     let ctx = Context::load(&state, &family, &selection).await?;
     let back = format!("/reservations{}", ctx.query(Some(month)));
     if form.annuler.is_some() {
-        bookings::clear_pending(&state.db, family.account.id).await?;
+        reservations::drop_draft(&state.db, &ctx.booker).await?;
         return Ok(Redirect::to(&format!("{back}&info=annule")).into_response());
     }
-    let (Some(child), Some(activity)) = (&ctx.child, &ctx.activity) else {
+    let tool = if let Some(day) = form.basculer.as_deref() {
+        Tool::Day(parse_day(day)?)
+    } else if let Some(monday) = form.semaine.as_deref() {
+        Tool::Week(parse_day(monday)?)
+    } else if let Some(weekday) = form.jour_semaine.as_deref() {
+        Tool::Weekday(weekday.parse().map_err(|_| AppError::BadRequest)?)
+    } else if form.tout_le_mois.is_some() {
+        Tool::Month
+    } else {
         return Err(AppError::BadRequest);
     };
     let days: Vec<Date> = grid_days(month)
         .into_iter()
         .filter(|d| d.month() == month.month())
         .collect();
-    let booked =
-        bookings::child_bookings(&state.db, child.id, days[0], days[days.len() - 1]).await?;
-    let pending = bookings::pending(&state.db, family.account.id).await?;
-    let month_days = activity_days(&ctx, activity, &days, &booked, &pending, child.id);
-    let set: Vec<CalendarDay> = if let Some(day) = form.basculer.as_deref() {
-        let day = parse_day(day)?;
-        let Some(clicked) = month_days.iter().find(|d| d.day == day) else {
-            return Err(AppError::BadRequest);
-        };
-        // A day that cannot change is left as it is.
-        let changes: Vec<(Date, Option<Pending>)> =
-            clicked.toggled().map(|p| (day, p)).into_iter().collect();
-        bookings::set_pending(
-            &state.db,
-            family.account.id,
-            child.id,
-            activity.id,
-            &changes,
-            ctx.now,
-        )
-        .await?;
-        return Ok(Redirect::to(&back).into_response());
-    } else if let Some(monday) = form.semaine.as_deref() {
-        let monday = parse_day(monday)?;
-        month_days
-            .into_iter()
-            .filter(|d| d.day >= monday && d.day < monday + 7.days())
-            .collect()
-    } else if let Some(weekday) = form.jour_semaine.as_deref() {
-        let n: i8 = weekday.parse().map_err(|_| AppError::BadRequest)?;
-        month_days
-            .into_iter()
-            .filter(|d| d.day.weekday().to_monday_one_offset() == n)
-            .collect()
-    } else if form.tout_le_mois.is_some() {
-        month_days
-    } else {
-        return Err(AppError::BadRequest);
-    };
-    match quick_tool(&set) {
-        QuickTool::Nothing => Ok(Redirect::to(&format!("{back}&info=vide")).into_response()),
-        QuickTool::Changes(changes) => {
-            bookings::set_pending(
-                &state.db,
-                family.account.id,
-                child.id,
-                activity.id,
-                &changes,
-                ctx.now,
-            )
-            .await?;
-            Ok(Redirect::to(&back).into_response())
-        }
+    match reservations::draft_days(&state.db, &ctx.booker, &ctx.selected, &days, tool, ctx.now)
+        .await?
+    {
+        Drafted::Changed => Ok(Redirect::to(&back).into_response()),
+        Drafted::Nothing => Ok(Redirect::to(&format!("{back}&info=vide")).into_response()),
+        Drafted::Invalid => Err(AppError::BadRequest),
     }
 }

@@ -3,14 +3,7 @@
 //! whether the family may book at all.
 
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::{
-    booking::{Block, Standing},
-    calendar::SchoolCalendar,
-};
-use ribambelle_store::{
-    bookings::{self, Activity, Child},
-    drafts,
-};
+use ribambelle_usecases::reservations::{self, Booker, Selected};
 use serde::Deserialize;
 
 use crate::{AppState, error::AppError, session::Family};
@@ -31,84 +24,68 @@ pub(crate) struct Selection {
 }
 
 pub(crate) struct Context {
-    pub children: Vec<Child>,
-    pub child: Option<Child>,
-    pub activities: Vec<Activity>,
-    pub activity: Option<Activity>,
-    pub calendar: SchoolCalendar,
-    pub block: Option<Block>,
+    pub booker: Booker,
+    pub selected: Selected,
     pub now: Timestamp,
 }
 
 impl Context {
+    /// The selection of the request; someone else's child or activity is a page that
+    /// does not exist.
     pub async fn load(
         state: &AppState,
         family: &Family,
         selection: &Selection,
     ) -> Result<Context, AppError> {
-        let structure = family.structure.id;
-        let children = bookings::children(&state.db, family.account.id, structure).await?;
-        let child = match selection.enfant.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => Some(
-                children
-                    .iter()
-                    .find(|c| c.public_id == id)
-                    .cloned()
-                    .ok_or(AppError::NotFound)?,
-            ),
-            None if children.len() == 1 => children.first().cloned(),
-            None => None,
-        };
-        let activities = match &child {
-            Some(c) => bookings::child_activities(&state.db, c.id, structure).await?,
-            None => Vec::new(),
-        };
-        let activity = match selection.activite.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => Some(
-                activities
-                    .iter()
-                    .find(|a| a.public_id == id)
-                    .cloned()
-                    .ok_or(AppError::NotFound)?,
-            ),
-            None => None,
-        };
+        let booker = family.booker()?;
+        let selected = reservations::select(
+            &state.db,
+            &booker,
+            selection.enfant.as_deref(),
+            selection.activite.as_deref(),
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         Ok(Context {
-            children,
-            child,
-            activities,
-            activity,
-            calendar: family.structure.school_calendar()?,
-            block: drafts::block(&state.db, family.account.id, structure).await?,
+            booker,
+            selected,
             now: state.clock.now(),
         })
     }
 
-    /// Where the family and the selected child stand (no child: nothing may change).
-    pub fn standing(&self) -> Standing {
-        Standing {
-            block: self.block,
-            reglement_signed: self.child.as_ref().is_some_and(|c| c.reglement_signed),
-        }
-    }
-
     /// The query string that brings back this child, activity and month.
     pub fn query(&self, month: Option<Date>) -> String {
-        let mut parts = Vec::new();
-        if let Some(c) = &self.child {
-            parts.push(format!("enfant={}", c.public_id));
-        }
-        if let Some(a) = &self.activity {
-            parts.push(format!("activite={}", a.public_id));
-        }
-        if let Some(m) = month {
-            parts.push(format!("mois={}", m.strftime("%Y-%m")));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        }
+        calendar_query(
+            self.selected.child.as_ref().map(|c| c.public_id.as_str()),
+            self.selected
+                .activity
+                .as_ref()
+                .map(|a| a.public_id.as_str()),
+            month,
+        )
+    }
+}
+
+/// « ?enfant=…&activite=…&mois=… », what is given of it.
+pub(crate) fn calendar_query(
+    child: Option<&str>,
+    activity: Option<&str>,
+    month: Option<Date>,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = child {
+        parts.push(format!("enfant={c}"));
+    }
+    if let Some(a) = activity {
+        parts.push(format!("activite={a}"));
+    }
+    if let Some(m) = month {
+        parts.push(format!("mois={}", m.strftime("%Y-%m")));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
     }
 }
 

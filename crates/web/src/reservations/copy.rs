@@ -8,12 +8,11 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Response},
 };
-use jiff::civil::Date;
-use ribambelle_domain::{booking::Pending, french};
-use ribambelle_store::bookings::{self, Activity};
+use ribambelle_domain::french;
+use ribambelle_usecases::reservations::{self, Copied};
 use serde::Deserialize;
 
-use super::context::{Context, Selection, parse_day, parse_month};
+use super::context::{Context, Selection, calendar_query, parse_day, parse_month};
 use crate::{
     AppState,
     error::AppError,
@@ -78,29 +77,6 @@ pub(crate) struct CopyForm {
     au: String,
 }
 
-/// Every child and activity of the family at the structure that could be copied from.
-async fn sources(
-    state: &AppState,
-    family: &Family,
-    ctx: &Context,
-) -> Result<Vec<(SourceOption, i64, Activity)>, AppError> {
-    let mut options = Vec::new();
-    for child in &ctx.children {
-        for activity in bookings::child_activities(&state.db, child.id, family.structure.id).await?
-        {
-            options.push((
-                SourceOption {
-                    value: format!("{}/{}", child.public_id, activity.public_id),
-                    label: format!("{} — {}", child.first_name, activity.name),
-                },
-                child.id,
-                activity,
-            ));
-        }
-    }
-    Ok(options)
-}
-
 async fn render(
     state: &AppState,
     family: &Family,
@@ -109,10 +85,10 @@ async fn render(
     errors: FormErrors,
     outcome: Option<(usize, Vec<Refused>)>,
 ) -> Result<Response, AppError> {
-    let (Some(child), Some(activity)) = (&ctx.child, &ctx.activity) else {
+    let (Some(child), Some(activity)) = (&ctx.selected.child, &ctx.selected.activity) else {
         return Err(AppError::BadRequest);
     };
-    let options = sources(state, family, ctx).await?;
+    let sources = reservations::copy_sources(&state.db, &ctx.booker, &ctx.selected).await?;
     let shell = Shell::family(state, family, Section::Reservations, "/reservations/copier").await?;
     let (copied, refused) = match outcome {
         Some((n, r)) => (Some(n), r),
@@ -127,7 +103,13 @@ async fn render(
         target_activity: activity.public_id.clone(),
         target_activity_name: activity.name.clone(),
         month: form.mois.clone(),
-        sources: options.into_iter().map(|(o, _, _)| o).collect(),
+        sources: sources
+            .iter()
+            .map(|s| SourceOption {
+                value: s.value(),
+                label: format!("{} — {}", s.child.first_name, s.activity.name),
+            })
+            .collect(),
         source: form.source.clone(),
         from: form.du.clone(),
         to: form.au.clone(),
@@ -135,8 +117,12 @@ async fn render(
         copied,
         refused,
         back: format!(
-            "/reservations?enfant={}&activite={}&mois={}",
-            child.public_id, activity.public_id, form.mois
+            "/reservations{}",
+            calendar_query(
+                Some(&child.public_id),
+                Some(&activity.public_id),
+                parse_month(&form.mois)
+            )
         ),
     };
     Ok(Html(page.render()?).into_response())
@@ -148,7 +134,7 @@ pub(crate) async fn page(
     Query(selection): Query<Selection>,
 ) -> Result<Response, AppError> {
     let ctx = Context::load(&state, &family, &selection).await?;
-    if ctx.block.is_some() || ctx.activity.is_none() {
+    if ctx.selected.block.is_some() || ctx.selected.activity.is_none() {
         return Err(AppError::BadRequest);
     }
     let month = selection
@@ -165,35 +151,6 @@ pub(crate) async fn page(
     render(&state, &family, &ctx, &form, FormErrors::default(), None).await
 }
 
-/// Why a source day cannot be copied to the target, if it cannot.
-fn refusal(
-    ctx: &Context,
-    target: &Activity,
-    day: Date,
-    already: bool,
-    full: bool,
-    overlapping: bool,
-) -> Option<&'static str> {
-    let standing = ctx.standing();
-    if let Err(refusal) = target.rules.may_make(
-        Pending::Book,
-        already,
-        standing,
-        day,
-        ctx.now,
-        &ctx.calendar,
-    ) {
-        return Some(refusal.message());
-    }
-    if full {
-        return Some("plus de place");
-    }
-    if overlapping {
-        return Some("horaires incompatibles avec une autre activité de l'enfant ce jour-là");
-    }
-    None
-}
-
 pub(crate) async fn copy(
     State(state): State<AppState>,
     family: Family,
@@ -206,15 +163,15 @@ pub(crate) async fn copy(
         ..Selection::default()
     };
     let ctx = Context::load(&state, &family, &selection).await?;
-    let (Some(child), Some(target)) = (ctx.child.clone(), ctx.activity.clone()) else {
+    let (Some(child), Some(target)) = (&ctx.selected.child, &ctx.selected.activity) else {
         return Err(AppError::BadRequest);
     };
-    if ctx.block.is_some() || !child.reglement_signed {
+    if ctx.selected.block.is_some() || !child.reglement_signed {
         return Err(AppError::BadRequest);
     }
-    let options = sources(&state, &family, &ctx).await?;
+    let sources = reservations::copy_sources(&state.db, &ctx.booker, &ctx.selected).await?;
     let mut errors = FormErrors::default();
-    let source = options.iter().find(|(o, _, _)| o.value == form.source);
+    let source = sources.iter().find(|s| s.value() == form.source);
     if source.is_none() {
         errors.add("source", "Choisissez l'enfant et l'activité à recopier.");
     }
@@ -231,112 +188,44 @@ pub(crate) async fn copy(
             errors.add("au", "Copiez au plus trois mois à la fois.");
         }
     }
-    if let Some((_, source_child, source_activity)) = source
-        && *source_child == child.id
-        && source_activity.id == target.id
+    if let Some(source) = source
+        && source.child.id == child.id
+        && source.activity.id == target.id
     {
         errors.add(
             "source",
             "Choisissez un autre enfant ou une autre activité que ceux du calendrier.",
         );
     }
-    let (Some((_, source_child, source_activity)), Some(from), Some(to), true) =
-        (source, from, to, errors.is_empty())
-    else {
+    let (Some(source), Some(from), Some(to), true) = (source, from, to, errors.is_empty()) else {
         return Ok(invalid(
             render(&state, &family, &ctx, &form, errors, None).await?,
         ));
     };
-    // The source's booked days, counting its pending changes.
-    let source_states = bookings::child_bookings(&state.db, *source_child, from, to).await?;
-    let pending = bookings::pending(&state.db, family.account.id).await?;
-    let mut source_days: Vec<Date> = source_states
-        .iter()
-        .filter(|((a, _), s)| *a == source_activity.id && s.holds_place())
-        .map(|((_, d), _)| *d)
-        .filter(|d| {
-            !pending.iter().any(|p| {
-                p.child_id == *source_child
-                    && p.activity_id == source_activity.id
-                    && p.day == *d
-                    && p.change == Pending::Cancel
-            })
-        })
-        .chain(
-            pending
-                .iter()
-                .filter(|p| {
-                    p.child_id == *source_child
-                        && p.activity_id == source_activity.id
-                        && p.change == Pending::Book
-                        && p.day >= from
-                        && p.day <= to
-                })
-                .map(|p| p.day),
-        )
-        .collect();
-    source_days.sort();
-    source_days.dedup();
-    let target_states = bookings::child_bookings(&state.db, child.id, from, to).await?;
-    let taken = match target.capacity {
-        Some(_) => bookings::places_taken(&state.db, target.id, from, to).await?,
-        None => Default::default(),
-    };
-    let mut copied = Vec::new();
-    let mut refused = Vec::new();
-    for day in source_days {
-        let already = target_states
-            .get(&(target.id, day))
-            .is_some_and(|s| s.holds_place())
-            || pending.iter().any(|p| {
-                p.child_id == child.id
-                    && p.activity_id == target.id
-                    && p.day == day
-                    && p.change == Pending::Book
-            });
-        let full = target
-            .capacity
-            .is_some_and(|c| taken.get(&day).copied().unwrap_or(0) >= c);
-        let overlapping = ctx
-            .activities
-            .iter()
-            .filter(|a| a.id != target.id)
-            .any(|other| {
-                let busy = target_states
-                    .get(&(other.id, day))
-                    .is_some_and(|s| s.holds_place())
-                    || pending.iter().any(|p| {
-                        p.child_id == child.id
-                            && p.activity_id == other.id
-                            && p.day == day
-                            && p.change == Pending::Book
-                    });
-                busy && other.start_time < target.end_time && target.start_time < other.end_time
-            });
-        match refusal(&ctx, &target, day, already, full, overlapping) {
-            Some(reason) => refused.push(Refused {
-                day: french::long_date(day),
-                reason,
-            }),
-            None => copied.push((day, Some(Pending::Book))),
-        }
-    }
-    bookings::set_pending(
+    let Copied { copied, refused } = reservations::copy(
         &state.db,
-        family.account.id,
-        child.id,
-        target.id,
-        &copied,
+        &ctx.booker,
+        &ctx.selected,
+        source,
+        (from, to),
         ctx.now,
     )
-    .await?;
+    .await?
+    .ok_or(AppError::BadRequest)?;
+    let refused = refused
+        .into_iter()
+        .map(|(day, reason)| Refused {
+            day: french::long_date(day),
+            reason: reason.message(),
+        })
+        .collect();
     render(
         &state,
         &family,
         &ctx,
         &form,
         FormErrors::default(),
-        Some((copied.len(), refused)),
+        Some((copied, refused)),
     )
     .await
 }

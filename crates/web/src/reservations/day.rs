@@ -11,12 +11,9 @@ use ribambelle_domain::{
     booking::{CalendarDay, DayState, Pending},
     french,
 };
-use ribambelle_store::bookings;
+use ribambelle_usecases::reservations;
 
-use super::{
-    calendar::activity_days,
-    context::{Context, Selection, parse_day},
-};
+use super::context::{Context, Selection, calendar_query, parse_day};
 use crate::{
     AppState,
     error::AppError,
@@ -71,15 +68,18 @@ async fn load(
     };
     let ctx = Context::load(state, family, &selection).await?;
     let day = parse_day(date)?;
-    let child = ctx.child.as_ref().ok_or(AppError::BadRequest)?;
-    let booked = bookings::child_bookings(&state.db, child.id, day, day).await?;
-    let pending = bookings::pending(&state.db, family.account.id).await?;
-    let days = ctx
-        .activities
-        .iter()
-        .map(|a| activity_days(&ctx, a, &[day], &booked, &pending, child.id)[0])
-        .collect();
+    let days = reservations::day(&state.db, &ctx.booker, &ctx.selected, day, ctx.now)
+        .await?
+        .ok_or(AppError::BadRequest)?;
     Ok((ctx, day, days))
+}
+
+/// Back to the child's calendar, at that day's month.
+fn back(child: &str, day: Date) -> String {
+    format!(
+        "/reservations{}",
+        calendar_query(Some(child), None, Some(day.first_of_month()))
+    )
 }
 
 pub(crate) async fn page(
@@ -92,13 +92,14 @@ pub(crate) async fn page(
         selection.date.clone().unwrap_or_default(),
     );
     let (ctx, day, days) = load(&state, &family, &child, &date).await?;
-    if ctx.block.is_some() {
+    if ctx.selected.block.is_some() {
         return Ok(Redirect::to("/reservations").into_response());
     }
-    let Some(child) = ctx.child.as_ref() else {
+    let Some(child) = ctx.selected.child.as_ref() else {
         return Err(AppError::BadRequest);
     };
     let lines = ctx
+        .selected
         .activities
         .iter()
         .zip(&days)
@@ -128,11 +129,7 @@ pub(crate) async fn page(
         date: day,
         title: french::long_date(day),
         lines,
-        back: format!(
-            "/reservations?enfant={}&mois={}",
-            child.public_id,
-            day.strftime("%Y-%m")
-        ),
+        back: back(&child.public_id, day),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -151,36 +148,24 @@ pub(crate) async fn apply(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (ctx, day, days) = load(&state, &family, &field("enfant"), &field("date")).await?;
-    let Some(child) = ctx.child.as_ref() else {
+    let ctx = Context::load(
+        &state,
+        &family,
+        &Selection {
+            enfant: Some(field("enfant")),
+            ..Selection::default()
+        },
+    )
+    .await?;
+    let day = parse_day(&field("date"))?;
+    let Some(child) = ctx.selected.child.as_ref() else {
         return Err(AppError::BadRequest);
     };
-    for (activity, current) in ctx.activities.iter().zip(&days) {
-        if !current.state.is_modifiable() {
-            continue;
-        }
-        let wanted = fields
+    let wanted = |activity: &reservations::Activity| {
+        fields
             .iter()
-            .any(|(k, v)| k == "activite" && *v == activity.public_id);
-        let pending = match (current.state.is_booked(), wanted) {
-            (false, true) => Some(Pending::Book),
-            (true, false) => Some(Pending::Cancel),
-            _ => None,
-        };
-        bookings::set_pending(
-            &state.db,
-            family.account.id,
-            child.id,
-            activity.id,
-            &[(day, pending)],
-            ctx.now,
-        )
-        .await?;
-    }
-    Ok(Redirect::to(&format!(
-        "/reservations?enfant={}&mois={}",
-        child.public_id,
-        day.strftime("%Y-%m")
-    ))
-    .into_response())
+            .any(|(k, v)| k == "activite" && *v == activity.public_id)
+    };
+    reservations::choose_day(&state.db, &ctx.booker, &ctx.selected, day, wanted, ctx.now).await?;
+    Ok(Redirect::to(&back(&child.public_id, day)).into_response())
 }

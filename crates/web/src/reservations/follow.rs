@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{extract::State, response::Html};
 use ribambelle_domain::french;
-use ribambelle_store::bookings;
+use ribambelle_usecases::reservations;
 
 use crate::{
     AppState,
@@ -35,8 +35,8 @@ pub(crate) async fn page(
     family: Family,
 ) -> Result<Html<String>, AppError> {
     let from = state.clock.today();
-    let rows = bookings::follow_up(&state.db, family.account.id, family.structure.id, from)
-        .await?
+    let (rows, children) = reservations::follow_up(&state.db, &family.booker()?, from).await?;
+    let rows = rows
         .into_iter()
         .map(|f| Row {
             day: french::long_date(f.day),
@@ -57,8 +57,7 @@ pub(crate) async fn page(
         "/reservations/suivi",
     )
     .await?;
-    let children = bookings::children(&state.db, family.account.id, family.structure.id)
-        .await?
+    let children = children
         .into_iter()
         .map(|c| (c.public_id, c.first_name))
         .collect();

@@ -9,7 +9,7 @@ use axum::{
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike};
-use ribambelle_store::bookings::{self, AcceptedDay};
+use ribambelle_usecases::reservations::{self, AcceptedDay};
 use serde::Deserialize;
 
 use crate::{
@@ -38,15 +38,10 @@ pub(crate) async fn page(
     family: Family,
     Query(which): Query<Which>,
 ) -> Result<Response, AppError> {
-    let children = bookings::children(&state.db, family.account.id, family.structure.id).await?;
-    let child = children
-        .iter()
-        .find(|c| c.public_id == which.enfant)
-        .ok_or(AppError::NotFound)?;
-    let token = bookings::feed_token(
+    let (child, token) = reservations::feed_token(
         &state.db,
-        family.account.id,
-        &child.public_id,
+        &family.booker()?,
+        &which.enfant,
         state.clock.now(),
     )
     .await?
@@ -104,7 +99,7 @@ pub(crate) async fn feed(
     Path(file): Path<String>,
 ) -> Result<Response, AppError> {
     let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
-    let days = bookings::feed(&state.db, token)
+    let days = reservations::feed(&state.db, token)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut calendar = Calendar::new();

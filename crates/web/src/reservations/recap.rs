@@ -8,13 +8,10 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::french;
-use ribambelle_store::{
-    bookings::{self, Confirmed},
-    drafts::{self, DraftLine},
-    processing,
-};
+use ribambelle_usecases::reservations::{self, Confirmation, Confirmed, Draft, DraftLine};
 use serde::Deserialize;
 
+use super::context::calendar_query;
 use crate::{
     AppState,
     error::AppError,
@@ -29,6 +26,17 @@ pub(crate) struct Line {
     pub day: String,
     pub amount: String,
     pub reason: &'static str,
+}
+
+/// The calendar the family came from: its first change's child, activity and month.
+fn back_to_calendar(draft: &Draft) -> String {
+    draft.first_line().map_or_else(String::new, |l| {
+        calendar_query(
+            Some(&l.child_public_id),
+            Some(&l.activity_public_id),
+            Some(l.day.first_of_month()),
+        )
+    })
 }
 
 fn line(l: &DraftLine, reason: &'static str) -> Line {
@@ -59,7 +67,7 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     family: Family,
 ) -> Result<Response, AppError> {
-    let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
+    let draft = reservations::review(&state.db, &family.booker()?, state.clock.now()).await?;
     if draft.block.is_some() || draft.is_empty() {
         return Ok(Redirect::to("/reservations").into_response());
     }
@@ -77,13 +85,16 @@ pub(crate) async fn page(
         )
         .with_shell(shell),
         csrf: family.session.csrf_token.clone(),
-        // A fresh key per récapitulatif: submitting it twice records the demands once.
-        key: ribambelle_store::sessions::new_key()?,
+        key: reservations::confirmation_key()?,
         bookings: draft.bookings.iter().map(|l| line(l, "")).collect(),
         cancellations: draft.cancellations.iter().map(|l| line(l, "")).collect(),
-        refused: draft.refused.iter().map(|(l, r)| line(l, r)).collect(),
+        refused: draft
+            .refused
+            .iter()
+            .map(|(l, r)| line(l, r.message()))
+            .collect(),
         total: draft.total().to_french(),
-        back: draft.calendar_query(),
+        back: back_to_calendar(&draft),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -102,14 +113,9 @@ pub(crate) async fn confirm(
     if form.cle.len() != 64 || !form.cle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::BadRequest);
     }
-    let (confirmed, _refused) =
-        drafts::confirm(&state.db, &family.booker()?, &form.cle, state.clock.now()).await?;
-    // The requests are recorded: in immediate mode they are decided now, and the report
-    // mail goes out with the run, at once.
-    let immediate = family.structure.immediate_processing;
-    if immediate {
-        processing::run_now(&state.db, &state.clock, family.structure.id).await?;
-    }
+    let Confirmation {
+        confirmed, decided, ..
+    } = reservations::confirm(&state.db, &state.clock, &family.booker()?, &form.cle).await?;
     let (Confirmed::Recorded {
         bookings,
         cancellations,
@@ -118,7 +124,7 @@ pub(crate) async fn confirm(
         bookings,
         cancellations,
     }) = confirmed;
-    let decided = if immediate { "&traitees=1" } else { "" };
+    let decided = if decided { "&traitees=1" } else { "" };
     Ok(Redirect::to(&format!(
         "/reservations/confirmation?reservations={bookings}&annulations={cancellations}{decided}"
     ))
@@ -130,9 +136,10 @@ pub(crate) async fn abandon(
     family: Family,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    let draft = drafts::review(&state.db, &family.booker()?, state.clock.now()).await?;
-    bookings::clear_pending(&state.db, family.account.id).await?;
-    let back = match draft.calendar_query() {
+    let booker = family.booker()?;
+    let draft = reservations::review(&state.db, &booker, state.clock.now()).await?;
+    reservations::drop_draft(&state.db, &booker).await?;
+    let back = match back_to_calendar(&draft) {
         query if query.is_empty() => "/reservations?info=annule".to_owned(),
         query => format!("/reservations{query}&info=annule"),
     };

@@ -4,6 +4,7 @@
 //! structure's own changes taken.
 
 use jiff::{ToSpan, civil::Date};
+use ribambelle_domain::ids::{FamilyId, StructureId};
 use ribambelle_domain::{
     booking::{Pending, ReservationState, Standing},
     clock::paris_date,
@@ -11,9 +12,10 @@ use ribambelle_domain::{
 use ribambelle_store::{
     Db,
     bookings::{self, Activity, Confirmed},
-    demo, drafts,
+    demo,
 };
 use ribambelle_testkit::{TestDb, hashing};
+use ribambelle_usecases::reservations::{self, Booker, Confirmation};
 use sqlx::Row;
 
 async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
@@ -241,8 +243,8 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     .await
     .unwrap();
 
-    let booker = drafts::Booker {
-        family_id: m.family,
+    let booker = Booker {
+        family: FamilyId::new(m.family),
         quotient_familial: sqlx::query_scalar(
             "SELECT quotient_familial FROM families WHERE id = $1",
         )
@@ -250,10 +252,11 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
         .fetch_one(db.reader())
         .await
         .unwrap(),
-        structure_id: m.carteville,
+        structure: StructureId::new(m.carteville),
         calendar: bookings::school_calendar(db, m.carteville).await.unwrap(),
+        immediate_processing: false,
     };
-    let draft = drafts::review(db, &booker, now).await.unwrap();
+    let draft = reservations::review(db, &booker, now).await.unwrap();
     assert_eq!(
         (
             draft.bookings.len(),
@@ -262,14 +265,17 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
         ),
         (5, 2, 1)
     );
-    assert_eq!(draft.refused[0].1, "déjà réservé");
+    assert_eq!(draft.refused[0].1.message(), "déjà réservé");
     let previous: Vec<Option<String>> = {
         let mut states = Vec::new();
         for l in draft.bookings.iter().chain(&draft.cancellations) {
-            let s = bookings::child_bookings(db, l.child_id, l.day, l.day)
+            let s = bookings::child_bookings(db, l.child_id.get(), l.day, l.day)
                 .await
                 .unwrap();
-            states.push(s.get(&(l.activity_id, l.day)).map(|s| s.code().to_owned()));
+            states.push(
+                s.get(&(l.activity_id.get(), l.day))
+                    .map(|s| s.code().to_owned()),
+            );
         }
         states
     };
@@ -278,8 +284,16 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
         .await
         .unwrap()
         .remove(&(lunch.id, refused_day));
-    let key = ribambelle_store::sessions::new_key().unwrap();
-    let (confirmed, refused) = drafts::confirm(db, &booker, &key, now).await.unwrap();
+    let key = reservations::confirmation_key().unwrap();
+    let clock = ribambelle_testkit::clock();
+    let Confirmation {
+        confirmed,
+        refused,
+        decided,
+    } = reservations::confirm(db, &clock, &booker, &key)
+        .await
+        .unwrap();
+    assert!(!decided, "CarteVille decides its requests at night");
     assert_eq!(
         confirmed,
         Confirmed::Recorded {
@@ -323,8 +337,8 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
                 "annuler"
             };
             (
-                l.child_id,
-                l.activity_id,
+                l.child_id.get(),
+                l.activity_id.get(),
                 l.day.to_string(),
                 action.to_owned(),
                 before,
@@ -340,8 +354,8 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
 
     for l in &draft.bookings {
         let row = sqlx::query("SELECT state, amount_cents FROM reservations WHERE child_id = $1 AND activity_id = $2 AND day = $3")
-            .bind(l.child_id)
-            .bind(l.activity_id)
+            .bind(l.child_id.get())
+            .bind(l.activity_id.get())
             .bind(l.day.to_string())
             .fetch_one(db.reader())
             .await
@@ -356,9 +370,9 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     }
     for l in &draft.cancellations {
         assert_eq!(
-            bookings::child_bookings(db, l.child_id, l.day, l.day)
+            bookings::child_bookings(db, l.child_id.get(), l.day, l.day)
                 .await
-                .unwrap()[&(l.activity_id, l.day)],
+                .unwrap()[&(l.activity_id.get(), l.day)],
             ReservationState::Annulee
         );
     }
@@ -376,9 +390,11 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     );
 
     // The same récapitulatif submitted again records nothing more.
-    let again = drafts::confirm(db, &booker, &key, now).await.unwrap().0;
+    let again = reservations::confirm(db, &clock, &booker, &key)
+        .await
+        .unwrap();
     assert_eq!(
-        again,
+        again.confirmed,
         Confirmed::AlreadyRecorded {
             bookings: 5,
             cancellations: 2

@@ -8,22 +8,26 @@ use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
     activity::day_price,
     booking::{Block, BookingRefusal, Pending, ReservationState, Standing},
-    calendar::SchoolCalendar,
+    clock::Clock,
+    ids::{ActivityId, ChildId},
     money::Cents,
 };
-
-use crate::{
-    Db, StoreError,
+use ribambelle_store::{
+    Db,
     bookings::{self, Activity, Child, Confirmed, Movement},
+    processing,
 };
+
+use super::{Booker, block};
+use crate::Error;
 
 /// One pending change as the récapitulatif shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DraftLine {
-    pub child_id: i64,
+    pub child_id: ChildId,
     pub child_public_id: String,
     pub child_first_name: String,
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub activity_public_id: String,
     pub activity_name: String,
     pub day: Date,
@@ -36,7 +40,7 @@ pub struct Draft {
     pub bookings: Vec<DraftLine>,
     pub cancellations: Vec<DraftLine>,
     /// Changes that can no longer be made, with the reason.
-    pub refused: Vec<(DraftLine, &'static str)>,
+    pub refused: Vec<(DraftLine, BookingRefusal)>,
     /// Why the family may not book at all, found while reviewing its changes (not looked
     /// for when there are none).
     pub block: Option<Block>,
@@ -47,22 +51,13 @@ impl Draft {
         self.bookings.is_empty() && self.cancellations.is_empty() && self.refused.is_empty()
     }
 
-    /// The calendar the family came from: its first change's child, activity and month.
-    pub fn calendar_query(&self) -> String {
-        let first = self
-            .bookings
+    /// The first change's line: the calendar the family came from.
+    pub fn first_line(&self) -> Option<&DraftLine> {
+        self.bookings
             .iter()
             .chain(&self.cancellations)
             .chain(self.refused.iter().map(|(l, _)| l))
-            .next();
-        first.map_or_else(String::new, |l| {
-            format!(
-                "?enfant={}&activite={}&mois={}",
-                l.child_public_id,
-                l.activity_public_id,
-                l.day.strftime("%Y-%m")
-            )
-        })
+            .next()
     }
 
     pub fn total(&self) -> Cents {
@@ -70,30 +65,11 @@ impl Draft {
     }
 }
 
-pub async fn block(
-    db: &Db,
-    family_id: i64,
-    structure_id: i64,
-) -> Result<Option<Block>, StoreError> {
-    let balance = crate::wallets::balance(db, family_id, structure_id).await?;
-    Ok(Block::for_balance(balance))
-}
-
-/// Who reviews a draft: the family, with the quotient familial its prices depend on, at a
-/// structure, with the school calendar its rules depend on.
-#[derive(Clone, Debug)]
-pub struct Booker {
-    pub family_id: i64,
-    pub quotient_familial: Option<i64>,
-    pub structure_id: i64,
-    pub calendar: SchoolCalendar,
-}
-
 /// The family's pending changes at the structure, checked against every rule now.
-pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, StoreError> {
+pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, Error> {
     let (family_id, structure_id, qf, calendar) = (
-        booker.family_id,
-        booker.structure_id,
+        booker.family.get(),
+        booker.structure.get(),
         booker.quotient_familial,
         &booker.calendar,
     );
@@ -102,7 +78,7 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
     if pending.is_empty() {
         return Ok(draft);
     }
-    draft.block = block(db, family_id, structure_id).await?;
+    draft.block = block(db, booker).await?;
     let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id)
         .await?
         .into_iter()
@@ -134,10 +110,10 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
             continue;
         };
         let line = DraftLine {
-            child_id: child.id,
+            child_id: ChildId::new(child.id),
             child_public_id: child.public_id.clone(),
             child_first_name: child.first_name.clone(),
-            activity_id: activity.id,
+            activity_id: ActivityId::new(activity.id),
             activity_public_id: activity.public_id.clone(),
             activity_name: activity.name.clone(),
             day: change.day,
@@ -155,8 +131,7 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
         let refusal = activity
             .rules
             .may_make(change.change, booked, standing, change.day, now, calendar)
-            .err()
-            .map(BookingRefusal::message);
+            .err();
         match (refusal, change.change) {
             (Some(reason), _) => draft.refused.push((line, reason)),
             (None, Pending::Book) => draft.bookings.push(line),
@@ -166,22 +141,40 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, S
     Ok(draft)
 }
 
-/// Reviews the draft again and records what can be; returns what was recorded (or had
-/// been, for a repeated confirmation) and what was refused.
+/// A fresh key for a récapitulatif: confirming it twice records its demands once.
+pub fn confirmation_key() -> Result<String, Error> {
+    Ok(ribambelle_store::sessions::new_key()?)
+}
+
+/// What « Confirmer » recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmation {
+    /// What was recorded now, or had been by the same récapitulatif (a double submit).
+    pub confirmed: Confirmed,
+    /// What could no longer be made, dropped from the draft.
+    pub refused: Vec<(DraftLine, BookingRefusal)>,
+    /// The structure decides its requests at once: they have been, and their report mail
+    /// is queued.
+    pub decided: bool,
+}
+
+/// « Confirmer »: reviews the draft again and records what can be, once per
+/// récapitulatif `key`, in one transaction committed before the family gets its answer;
+/// a structure in immediate mode then runs its processing for them.
 pub async fn confirm(
     db: &Db,
+    clock: &Clock,
     booker: &Booker,
     key: &str,
-    now: Timestamp,
-) -> Result<(Confirmed, Vec<(DraftLine, &'static str)>), StoreError> {
-    let draft = review(db, booker, now).await?;
+) -> Result<Confirmation, Error> {
+    let draft = review(db, booker, clock.now()).await?;
     let movements: Vec<Movement> = draft
         .bookings
         .iter()
         .chain(&draft.cancellations)
         .map(|l| Movement {
-            child_id: l.child_id,
-            activity_id: l.activity_id,
+            child_id: l.child_id.get(),
+            activity_id: l.activity_id.get(),
             day: l.day,
             change: l.change,
             amount: l.amount,
@@ -190,8 +183,23 @@ pub async fn confirm(
     let refused: Vec<(i64, i64, Date)> = draft
         .refused
         .iter()
-        .map(|(l, _)| (l.child_id, l.activity_id, l.day))
+        .map(|(l, _)| (l.child_id.get(), l.activity_id.get(), l.day))
         .collect();
-    let confirmed = bookings::confirm(db, booker.family_id, key, &movements, &refused, now).await?;
-    Ok((confirmed, draft.refused))
+    let confirmed = bookings::confirm(
+        db,
+        booker.family.get(),
+        key,
+        &movements,
+        &refused,
+        clock.now(),
+    )
+    .await?;
+    if booker.immediate_processing {
+        processing::run_now(db, clock, booker.structure.get()).await?;
+    }
+    Ok(Confirmation {
+        confirmed,
+        refused: draft.refused,
+        decided: booker.immediate_processing,
+    })
 }
