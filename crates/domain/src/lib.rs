@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clock;
 pub mod dossier;
 pub mod emails;
+pub mod family_fields;
 pub mod french;
 pub mod ids;
 pub mod money;

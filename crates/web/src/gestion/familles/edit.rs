@@ -7,6 +7,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::civil::Date;
+use ribambelle_domain::family_fields as rules;
 use ribambelle_store::{
     portal::StructureSummary,
     staff_families::{
@@ -22,7 +23,7 @@ use crate::{
     session::{Editor, Staff},
 };
 
-use super::{Scope, family_of, layout, rules};
+use super::{Scope, family_of, layout};
 
 /// A form as posted: its fields in order, repeated ones (checkboxes) included.
 type Pairs = Vec<(String, String)>;

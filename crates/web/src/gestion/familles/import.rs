@@ -14,7 +14,10 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_documents::initial_password_letters_pdf;
-use ribambelle_domain::password::{PasswordHashing, generate_initial_password};
+use ribambelle_domain::{
+    family_fields as rules,
+    password::{PasswordHashing, generate_initial_password},
+};
 use ribambelle_store::{
     portal::StructureSummary,
     staff_families::{self as store, ChildFields, FamilyFields, Imported, ImportedFamily},
@@ -32,7 +35,6 @@ use crate::{
 use super::{
     Scope, layout,
     password::{is_initial_password, letter_doc},
-    rules,
 };
 
 /// The columns, in the order of the documented header.

@@ -6,7 +6,6 @@
 mod edit;
 mod import;
 mod password;
-mod rules;
 
 use askama::Template;
 use axum::{

@@ -1,19 +1,17 @@
-//! The checks of a family's and a child's fields, shared by the forms and the CSV import so
-//! that a file is held to exactly what a form would accept. Each answers the clean value or a
+//! The checks of a family's and a child's fields, shared by the back office's forms and its
+//! CSV import so that a file is held to exactly what a form would accept. Each answers the clean value or a
 //! French message.
 
+use crate::{dossier::parse_french_date, emails::parse_email_list, text::single_line_problem};
 use jiff::civil::Date;
-use ribambelle_domain::{
-    dossier::parse_french_date, emails::parse_email_list, text::single_line_problem,
-};
 
 /// The civilités a letter may start with.
-pub(super) const CIVILITIES: [&str; 2] = ["M.", "Mme"];
+pub const CIVILITIES: [&str; 2] = ["M.", "Mme"];
 
-pub(super) const MAX_TEXT: usize = 100;
+pub const MAX_TEXT: usize = 100;
 
 /// « M. » or « Mme », also from the ways people write them (« M », « Monsieur », « madame »).
-pub(super) fn civility(raw: &str) -> Result<&'static str, String> {
+pub fn civility(raw: &str) -> Result<&'static str, String> {
     match raw.trim().to_lowercase().as_str() {
         "m." | "m" | "monsieur" => Ok("M."),
         "mme" | "mme." | "madame" => Ok("Mme"),
@@ -22,7 +20,7 @@ pub(super) fn civility(raw: &str) -> Result<&'static str, String> {
 }
 
 /// A required name; last names are kept in capitals, as on the town hall's letters.
-pub(super) fn name(raw: &str, what: &str, capitals: bool) -> Result<String, String> {
+pub fn name(raw: &str, what: &str, capitals: bool) -> Result<String, String> {
     if let Some(problem) = single_line_problem(raw.trim()) {
         return Err(problem.to_owned());
     }
@@ -41,7 +39,7 @@ pub(super) fn name(raw: &str, what: &str, capitals: bool) -> Result<String, Stri
 }
 
 /// An identifiant: what the family types to log in, in lower case.
-pub(super) fn identifiant(raw: &str) -> Result<String, String> {
+pub fn identifiant(raw: &str) -> Result<String, String> {
     let value = raw.trim().to_lowercase();
     if value.is_empty() {
         return Err("Saisissez l'identifiant de connexion de la famille.".to_owned());
@@ -54,16 +52,16 @@ pub(super) fn identifiant(raw: &str) -> Result<String, String> {
     Ok(value)
 }
 
-pub(super) const IDENTIFIANT_TAKEN: &str =
+pub const IDENTIFIANT_TAKEN: &str =
     "Cet identifiant est déjà celui d'une autre famille : choisissez-en un autre.";
 
 /// Addresses separated by « ; »; none is allowed (the letter is then posted).
-pub(super) fn emails(raw: &str) -> Result<Vec<String>, String> {
+pub fn emails(raw: &str) -> Result<Vec<String>, String> {
     parse_email_list(raw).map_err(|e| e.message())
 }
 
 /// A birth date in « jj/mm/aaaa », not after today.
-pub(super) fn birth_date(raw: &str, today: Date) -> Result<Date, String> {
+pub fn birth_date(raw: &str, today: Date) -> Result<Date, String> {
     if raw.trim().is_empty() {
         return Err("Saisissez la date de naissance au format jj/mm/aaaa.".to_owned());
     }
@@ -80,7 +78,7 @@ pub(super) fn birth_date(raw: &str, today: Date) -> Result<Date, String> {
 }
 
 /// The school, optional.
-pub(super) fn school(raw: &str) -> Result<String, String> {
+pub fn school(raw: &str) -> Result<String, String> {
     if let Some(problem) = single_line_problem(raw.trim()) {
         return Err(problem.to_owned());
     }
