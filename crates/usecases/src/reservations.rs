@@ -254,49 +254,34 @@ pub async fn draft_days(
     let booked = bookings::child_bookings(db, child.id, first, last).await?;
     let pending = bookings::pending(db, booker.family.get()).await?;
     let month = activity_days(booker, selected, activity, days, &booked, &pending, now);
-    let set: Vec<CalendarDay> = match tool {
-        Tool::Day(day) => {
-            let Some(clicked) = month.iter().find(|d| d.day == day) else {
-                return Ok(Drafted::Invalid);
-            };
-            let changes: Vec<(Date, Option<Pending>)> =
-                clicked.toggled().map(|p| (day, p)).into_iter().collect();
-            bookings::set_pending(
-                db,
-                booker.family.get(),
-                child.id,
-                activity.id,
-                &changes,
-                now,
-            )
-            .await?;
-            return Ok(Drafted::Changed);
-        }
-        Tool::Week(monday) => month
-            .into_iter()
-            .filter(|d| d.day >= monday && d.day < monday + 7.days())
-            .collect(),
-        Tool::Weekday(n) => month
-            .into_iter()
-            .filter(|d| d.day.weekday().to_monday_one_offset() == n)
-            .collect(),
-        Tool::Month => month,
+    let in_set = |d: &CalendarDay| match tool {
+        Tool::Day(day) => d.day == day,
+        Tool::Week(monday) => d.day >= monday && d.day < monday + 7.days(),
+        Tool::Weekday(n) => d.day.weekday().to_monday_one_offset() == n,
+        Tool::Month => true,
     };
-    match quick_tool(&set) {
-        QuickTool::Nothing => Ok(Drafted::Nothing),
-        QuickTool::Changes(changes) => {
-            bookings::set_pending(
-                db,
-                booker.family.get(),
-                child.id,
-                activity.id,
-                &changes,
-                now,
-            )
-            .await?;
-            Ok(Drafted::Changed)
+    let set: Vec<CalendarDay> = month.into_iter().filter(in_set).collect();
+    let changes = match (tool, set.first()) {
+        // A day that cannot change is left as it is.
+        (Tool::Day(day), Some(clicked)) => {
+            clicked.toggled().map(|p| (day, p)).into_iter().collect()
         }
-    }
+        (Tool::Day(_), None) => return Ok(Drafted::Invalid),
+        _ => match quick_tool(&set) {
+            QuickTool::Nothing => return Ok(Drafted::Nothing),
+            QuickTool::Changes(changes) => changes,
+        },
+    };
+    bookings::set_pending(
+        db,
+        booker.family.get(),
+        child.id,
+        activity.id,
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(Drafted::Changed)
 }
 
 /// « Annuler » on the calendar, « Abandonner » on the récapitulatif: every pending
