@@ -6,6 +6,8 @@
 //! Areas move here one at a time from `web` and `store` (see README, Architecture).
 
 mod error;
+pub mod history;
+pub mod home;
 pub mod payments;
 pub mod reservations;
 

@@ -3,6 +3,7 @@
 //! provider proves: a signed notification, or the provider's own answer to a
 //! server-to-server query; never by what the browser brings.
 
+mod balance;
 mod reconcile;
 mod regie;
 
@@ -21,6 +22,7 @@ use ribambelle_store::{
     payments::{self as store, Settled, Verdict},
 };
 
+pub use balance::{Balance, Invoice, InvoiceDetail, WalletLine};
 pub use reconcile::Reconciled;
 pub use regie::{RegieError, TypedRegie, checked_regie};
 pub use ribambelle_store::payments::{

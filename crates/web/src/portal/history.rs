@@ -8,20 +8,13 @@ use axum::{
     extract::{Query, State},
     response::{Html, Response},
 };
-use jiff::{
-    Timestamp, ToSpan,
-    civil::{Date, Time},
-};
+use jiff::{Timestamp, civil::Date};
 use ribambelle_documents::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
 use ribambelle_domain::{
-    clock::paris_instant,
     french::{self, month_year},
     money::Cents,
 };
-use ribambelle_store::{
-    db_time,
-    history::{self, Consommation, Reglement},
-};
+use ribambelle_usecases::history::{self, Consommation, History, Reglement, previous};
 use serde::Deserialize;
 
 use crate::{
@@ -50,10 +43,6 @@ fn month(query: &MonthQuery, today: Date) -> Result<Date, AppError> {
     }
 }
 
-fn previous(month: Date) -> Date {
-    month.saturating_sub(1.month())
-}
-
 fn month_code(month: Date) -> String {
     month.strftime("%Y-%m").to_string()
 }
@@ -66,21 +55,10 @@ async fn load(
     month: Date,
     today: Date,
 ) -> Result<(Vec<Consommation>, Vec<Reglement>), AppError> {
-    let last = month.last_of_month();
-    let consommations = history::consommations(
-        &state.db,
-        family.account.id,
-        family.structure.id,
-        month,
-        last,
-    )
-    .await?;
-    let since = db_time(paris_instant(
-        previous(today.first_of_month()),
-        Time::midnight(),
-    ));
-    let reglements =
-        history::reglements(&state.db, family.account.id, family.structure.id, &since).await?;
+    let History {
+        consommations,
+        reglements,
+    } = history::history(&state.db, family.id(), family.structure_id(), month, today).await?;
     Ok((consommations, reglements))
 }
 

@@ -2,10 +2,7 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html};
-use ribambelle_store::{
-    legal,
-    portal::{self, Announcement},
-};
+use ribambelle_usecases::home::{self, Announcement, Home};
 
 use crate::{
     AppState,
@@ -27,13 +24,10 @@ pub(crate) async fn home(
     family: Family,
 ) -> Result<Html<String>, AppError> {
     let today = state.clock.today();
-    let announcements = portal::announcements(&state.db, family.structure.id, today).await?;
-    let mut unsigned: Vec<String> = Vec::new();
-    for item in legal::reglements(&state.db, family.account.id).await? {
-        if item.signature.is_none() && !unsigned.contains(&item.child_first_name) {
-            unsigned.push(item.child_first_name);
-        }
-    }
+    let Home {
+        announcements,
+        unsigned,
+    } = home::home(&state.db, family.id(), family.structure_id(), today).await?;
     let reminders = unsigned
         .iter()
         .map(|name| format!("Le règlement intérieur de {name} reste à signer : {name} ne peut pas encore être inscrit aux activités."))

@@ -10,10 +10,7 @@ use axum::{
 };
 use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
 use ribambelle_domain::{clock::paris_date, french::month_year, money::Cents};
-use ribambelle_store::{
-    invoices::{self, Invoice, InvoiceDetail},
-    wallets::{self, WalletLine},
-};
+use ribambelle_usecases::payments::{Balance, Invoice, InvoiceDetail, WalletLine};
 
 use crate::{
     AppState,
@@ -118,16 +115,11 @@ pub(crate) async fn render(
     typed: Option<TypedCredit>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let lines = wallets::wallet_lines(
-        &state.db,
-        family.account.id,
-        family.structure.id,
-        paris_date(now),
-    )
-    .await?;
-    let invoices = invoices::list(&state.db, family.account.id, family.structure.id, now).await?;
-    let online = state
-        .payments()
+    let payments = state.payments();
+    let Balance { lines, invoices } = payments
+        .balance(family.id(), family.structure_id(), now, paris_date(now))
+        .await?;
+    let online = payments
         .usable_regie(family.structure_id())
         .await?
         .map(|r| r.provider.label());
@@ -163,15 +155,16 @@ pub(crate) async fn invoice(
     family: Family,
     Path(public_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let detail = invoices::detail(
-        &state.db,
-        family.account.id,
-        family.structure.id,
-        &public_id,
-        state.clock.now(),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let detail = state
+        .payments()
+        .invoice(
+            family.id(),
+            family.structure_id(),
+            &public_id,
+            state.clock.now(),
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
     invoice_document(&detail)
 }
 
