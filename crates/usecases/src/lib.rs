@@ -5,6 +5,7 @@
 //!
 //! Areas move here one at a time from `web` and `store` (see README, Architecture).
 
+pub mod dossier;
 mod error;
 pub mod history;
 pub mod home;

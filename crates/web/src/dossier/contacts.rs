@@ -8,11 +8,11 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::dossier::{CONTACT, CONTACT_LINK, FicheKind, FieldError, Values, check_all};
-use ribambelle_store::{
-    contacts::{self, ChildContact, Contact, Deletion},
-    dossier::{self as store, Fiche},
+use ribambelle_domain::{
+    dossier::{CONTACT, CONTACT_LINK, FicheKind, FieldError, Values, check_all},
+    ids::ChildId,
 };
+use ribambelle_usecases::dossier::{ChildContact, Contact, Deletion, Fiche};
 use serde::Deserialize;
 
 use super::{
@@ -71,9 +71,8 @@ pub(super) async fn render(
     typed: Typed,
     notice: Option<String>,
 ) -> Result<Html<String>, AppError> {
-    let child_id = fiche.child_id.ok_or(AppError::NotFound)?;
-    let attached = contacts::child_contacts(&state.db, family.account.id, child_id).await?;
-    let family_contacts = contacts::family_contacts(&state.db, family.account.id).await?;
+    let child = fiche.child_id.map(ChildId::new).ok_or(AppError::NotFound)?;
+    let (family_contacts, attached) = state.family_file(family).contacts(child).await?;
     let available = family_contacts
         .iter()
         .filter(|c| !attached.iter().any(|a| a.contact.id == c.id))
@@ -136,14 +135,16 @@ fn typed(
 }
 
 async fn contacts_fiche(state: &AppState, family: &Family, id: &str) -> Result<Fiche, AppError> {
-    match store::family_fiche(&state.db, family.account.id, id).await? {
+    match state.family_file(family).fiche(id).await? {
         Some(fiche) if fiche.kind == FicheKind::Contacts => Ok(fiche),
         _ => Err(AppError::NotFound),
     }
 }
 
 async fn own_contact(state: &AppState, family: &Family, id: &str) -> Result<Contact, AppError> {
-    contacts::contact(&state.db, family.account.id, id)
+    state
+        .family_file(family)
+        .contact(id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -156,7 +157,8 @@ pub(crate) async fn change(
     SignedForm(submitted): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fiche = contacts_fiche(&state, &family, &id).await?;
-    let child_id = fiche.child_id.ok_or(AppError::NotFound)?;
+    let child = fiche.child_id.map(ChildId::new).ok_or(AppError::NotFound)?;
+    let dossier = state.family_file(&family);
     if !fiche.state.editable_by_family() {
         let notice = Some(
             "Cette fiche est déjà transmise : ses contacts ne sont plus modifiables.".to_owned(),
@@ -173,10 +175,7 @@ pub(crate) async fn change(
             let contact = own_contact(&state, &family, field(&submitted, "contact")).await?;
             let link = typed(&submitted, &[CONTACT_LINK]);
             match check_all(CONTACT_LINK, &link) {
-                Ok(link) => {
-                    contacts::attach(&state.db, family.account.id, child_id, contact.id, &link)
-                        .await?
-                }
+                Ok(link) => dossier.attach(child, &contact, &link).await?,
                 Err(errors) => {
                     let typed = Typed {
                         pick: (link, errors),
@@ -212,13 +211,13 @@ pub(crate) async fn change(
                         .into_response(),
                 ));
             };
-            let contact_id =
-                contacts::create(&state.db, family.account.id, &contact, state.clock.now()).await?;
-            contacts::attach(&state.db, family.account.id, child_id, contact_id, &link).await?;
+            dossier
+                .add_contact(child, &contact, &link, state.clock.now())
+                .await?;
         }
         "retirer" => {
             let contact = own_contact(&state, &family, field(&submitted, "contact")).await?;
-            contacts::detach(&state.db, family.account.id, child_id, contact.id).await?;
+            dossier.detach(child, &contact).await?;
         }
         _ => return Err(AppError::BadRequest),
     }
@@ -245,12 +244,10 @@ pub(crate) struct FromFiche {
 
 /// Where to go back: the fiche the family came from if it is one of its own, else the dossier.
 async fn back_to(state: &AppState, family: &Family, fiche: &str) -> Result<String, AppError> {
-    Ok(
-        match store::family_fiche(&state.db, family.account.id, fiche).await? {
-            Some(f) => format!("/dossier/fiches/{}", f.public_id),
-            None => "/dossier".to_owned(),
-        },
-    )
+    Ok(match state.family_file(family).fiche(fiche).await? {
+        Some(f) => format!("/dossier/fiches/{}", f.public_id),
+        None => "/dossier".to_owned(),
+    })
 }
 
 async fn render_contact(
@@ -315,7 +312,10 @@ pub(crate) async fn edit(
     let values = typed(&submitted, &[editable_fields()]);
     match check_all(editable_fields(), &values) {
         Ok(values) => {
-            contacts::update(&state.db, family.account.id, contact.id, &values).await?;
+            state
+                .family_file(&family)
+                .update_contact(&contact, &values)
+                .await?;
             Ok(Redirect::to(&back_to(&state, &family, &fiche).await?).into_response())
         }
         Err(errors) => Ok(invalid(
@@ -335,7 +335,7 @@ pub(crate) async fn delete(
 ) -> Result<Response, AppError> {
     let fiche_id = field(&submitted, "fiche");
     let back = back_to(&state, &family, fiche_id).await?;
-    match contacts::delete(&state.db, family.account.id, &id).await? {
+    match state.family_file(&family).delete_contact(&id).await? {
         Deletion::Deleted => Ok(Redirect::to(&back).into_response()),
         Deletion::NotFound => Err(AppError::NotFound),
         Deletion::StillAttached(children) => {

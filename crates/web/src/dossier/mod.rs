@@ -16,7 +16,7 @@ use ribambelle_domain::{
     dossier::{self, FicheKind, FicheState, Intent, Values},
     french::long_date,
 };
-use ribambelle_store::dossier::{self as store, Campaign, Fiche, FicheSummary};
+use ribambelle_usecases::dossier::{Campaign, FamilyFile, Fiche, FicheSummary, Saved};
 use serde::Deserialize;
 
 use crate::{
@@ -91,11 +91,10 @@ pub(crate) async fn page(
     Query(query): Query<DossierQuery>,
 ) -> Result<Html<String>, AppError> {
     let now = state.clock.now();
-    let campaign = store::open_campaign(&state.db, family.structure.id, paris_date(now)).await?;
-    let fiches = match &campaign {
-        Some(c) => store::family_fiches(&state.db, family.account.id, c, now).await?,
-        None => Vec::new(),
-    };
+    let (campaign, fiches) = state
+        .family_file(&family)
+        .fiches(family.structure_id(), now, paris_date(now))
+        .await?;
     let to_do = fiches.iter().filter(|f| f.state.is_to_do()).count();
     let mut groups: Vec<Group> = Vec::new();
     for fiche in fiches {
@@ -235,8 +234,21 @@ async fn render_fiche_with(
     Ok(Html(page.render()?).into_response())
 }
 
+impl AppState {
+    /// The signed-in family's dossier, as the use cases see it.
+    pub(crate) fn family_file<'a>(&'a self, family: &Family) -> FamilyFile<'a> {
+        FamilyFile {
+            db: &self.db,
+            files: &self.files,
+            family: family.id(),
+        }
+    }
+}
+
 async fn own_fiche(state: &AppState, family: &Family, id: &str) -> Result<Fiche, AppError> {
-    store::family_fiche(&state.db, family.account.id, id)
+    state
+        .family_file(family)
+        .fiche(id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -291,46 +303,34 @@ pub(crate) async fn save(
         _ => return Err(AppError::BadRequest),
     };
     let fiche = own_fiche(&state, &family, &id).await?;
-    if !fiche.state.editable_by_family() {
-        // Transmitted meanwhile (another device): the read-only fiche says so.
-        return Ok(invalid(
-            render_fiche(&state, &family, fiche, None, Some(READ_ONLY))
-                .await?
-                .into_response(),
-        ));
-    }
     let typed: Values = fiche
         .kind
         .fields()
         .iter()
         .map(|f| (f.name.to_owned(), field(f.name).to_owned()))
         .collect();
-    let values = match dossier::check(fiche.kind, &typed, intent) {
-        Ok(values) => values,
-        Err(errors) => {
+    match state
+        .family_file(&family)
+        .save(&fiche, &typed, intent, state.clock.now())
+        .await?
+    {
+        Saved::Saved => {}
+        Saved::Invalid(errors) => {
             return Ok(invalid(
                 render_fiche(&state, &family, fiche, Some((&typed, &errors)), None)
                     .await?
                     .into_response(),
             ));
         }
-    };
-    if !store::save(
-        &state.db,
-        family.account.id,
-        fiche.id,
-        &values,
-        intent,
-        state.clock.now(),
-    )
-    .await?
-    {
-        let fiche = own_fiche(&state, &family, &id).await?;
-        return Ok(invalid(
-            render_fiche(&state, &family, fiche, None, Some(READ_ONLY))
-                .await?
-                .into_response(),
-        ));
+        Saved::ReadOnly => {
+            // Transmitted meanwhile (another device): the read-only fiche says so.
+            let fiche = own_fiche(&state, &family, &id).await?;
+            return Ok(invalid(
+                render_fiche(&state, &family, fiche, None, Some(READ_ONLY))
+                    .await?
+                    .into_response(),
+            ));
+        }
     }
     Ok(match intent {
         Intent::Draft => Redirect::to(&format!("/dossier/fiches/{id}?enregistree=1")),

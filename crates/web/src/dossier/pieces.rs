@@ -9,10 +9,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::dossier::{FILES_PER_PIECE, MAX_FILE_BYTES, Piece, TOO_BIG};
-use ribambelle_store::{
-    dossier::Fiche,
-    pieces::{self as store, Deposit, NewFile, PieceFile},
-};
+use ribambelle_domain::ids::StructureId;
+use ribambelle_usecases::dossier::{self, Deposit, Fiche, NewFile, PieceFile};
 
 use super::{READ_ONLY, own_fiche, render_fiche, render_fiche_with};
 use crate::{
@@ -77,7 +75,7 @@ pub(crate) async fn views(
     if asked.is_empty() {
         return Ok(Vec::new());
     }
-    let files = store::files_of(&state.db, fiche.id).await?;
+    let files = dossier::files_of(&state.db, fiche).await?;
     let base = match reader {
         Reader::Family => "/dossier/fichiers",
         Reader::Staff => "/gestion/fichiers",
@@ -149,15 +147,10 @@ pub(crate) async fn deposit(
         file_name: &file_name,
         content,
     };
-    match store::deposit(
-        &state.db,
-        &state.files,
-        family.account.id,
-        fiche.id,
-        new,
-        state.clock.now(),
-    )
-    .await?
+    match state
+        .family_file(&family)
+        .deposit(&fiche, new, state.clock.now())
+        .await?
     {
         Deposit::Stored => {
             Ok(Redirect::to(&format!("/dossier/fiches/{id}#piece-{code}")).into_response())
@@ -204,18 +197,9 @@ pub(crate) async fn remove(
     Path(id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    let file = store::family_file(&state.db, family.account.id, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !store::remove(
-        &state.db,
-        &state.files,
-        family.account.id,
-        &file,
-        state.clock.now(),
-    )
-    .await?
-    {
+    let dossier = state.family_file(&family);
+    let file = dossier.file(&id).await?.ok_or(AppError::NotFound)?;
+    if !dossier.remove(&file, state.clock.now()).await? {
         let fiche = own_fiche(&state, &family, &file.fiche_public_id).await?;
         return Ok(invalid(
             render_fiche(&state, &family, fiche, None, Some(READ_ONLY)).await?,
@@ -235,7 +219,9 @@ pub(crate) async fn family_download(
     family: Family,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let file = store::family_file(&state.db, family.account.id, &id)
+    let file = state
+        .family_file(&family)
+        .file(&id)
         .await?
         .ok_or(AppError::NotFound)?;
     download(&state, &file).await
@@ -249,22 +235,17 @@ pub(crate) async fn staff_download(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let scope = crate::gestion::Scope::of(&state, &staff).await?;
-    let file = store::staff_file(
-        &state.db,
-        staff.account.id,
-        &scope.ids(),
-        &id,
-        state.clock.now(),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let structures: Vec<StructureId> = scope.ids().into_iter().map(StructureId::new).collect();
+    let file = dossier::staff_file(&state.db, staff.id(), &structures, &id, state.clock.now())
+        .await?
+        .ok_or(AppError::NotFound)?;
     download(&state, &file).await
 }
 
 /// The file as an attachment that the browser never renders in the portal's origin: a
 /// PDF with a script, or an image that is really HTML, stays inert.
 async fn download(state: &AppState, file: &PieceFile) -> Result<Response, AppError> {
-    let content = store::content(&state.files, file).await?;
+    let content = dossier::content(&state.files, file).await?;
     let headers = [
         (header::CONTENT_TYPE, header_value(&file.content_type)?),
         (
