@@ -10,6 +10,11 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("payment provider: {0}")]
     Provider(#[from] PaymentError),
+    /// Too many password hashes waiting: the portal is asked to wait, not broken.
+    #[error("password queue full")]
+    Busy,
+    #[error("password hashing: {0}")]
+    Unhashable(String),
     /// A path the code does not take; its context is in the message.
     #[error("unexpected: {0}")]
     Unexpected(&'static str),

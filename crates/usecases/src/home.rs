@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use ribambelle_domain::ids::{FamilyId, StructureId};
-use ribambelle_store::{Db, legal, portal};
+use ribambelle_store::{Db, portal};
 
 pub use ribambelle_store::portal::Announcement;
 
@@ -24,7 +24,7 @@ pub async fn home(
 ) -> Result<Home, Error> {
     let announcements = portal::announcements(db, structure.get(), today).await?;
     let mut unsigned: Vec<String> = Vec::new();
-    for item in legal::reglements(db, family.get()).await? {
+    for item in crate::legal::reglements(db, family).await? {
         if item.signature.is_none() && !unsigned.contains(&item.child_first_name) {
             unsigned.push(item.child_first_name);
         }

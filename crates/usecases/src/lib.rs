@@ -5,11 +5,18 @@
 //!
 //! Areas move here one at a time from `web` and `store` (see README, Architecture).
 
+pub mod accounts;
 pub mod dossier;
 mod error;
 pub mod history;
 pub mod home;
+pub mod legal;
 pub mod payments;
 pub mod reservations;
+pub mod resets;
+pub mod sessions;
+pub mod structures;
 
 pub use error::Error;
+/// The database every use case is given.
+pub use ribambelle_store::Db;

@@ -18,7 +18,7 @@ use ribambelle_payment::{
     simulated::SimulatedBank,
 };
 use ribambelle_store::{
-    Db, StoreError, accounts,
+    Db, StoreError,
     payments::{self as store, Settled, Verdict},
 };
 
@@ -101,8 +101,7 @@ impl Payments<'_> {
         address: &str,
         now: Timestamp,
     ) -> Result<(), Error> {
-        accounts::set_family_emails(self.db, family.get(), &[address.to_owned()], now).await?;
-        Ok(())
+        crate::accounts::set_family_emails(self.db, family, &[address.to_owned()], now).await
     }
 
     /// The family's payment, and whether it may still leave for the bank: `Err` with the

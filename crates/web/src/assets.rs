@@ -85,7 +85,7 @@ pub(crate) async fn theme(
     Path(file): Path<String>,
 ) -> Result<Response, AppError> {
     let slug = file.strip_suffix(".css").ok_or(AppError::NotFound)?;
-    let structure = ribambelle_store::portal::structure_by_slug(&state.db, slug)
+    let structure = ribambelle_usecases::structures::by_slug(&state.db, slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let accent = if is_hex_colour(&structure.accent_color) {

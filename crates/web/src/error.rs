@@ -40,7 +40,10 @@ impl From<askama::Error> for AppError {
 
 impl From<ribambelle_usecases::Error> for AppError {
     fn from(e: ribambelle_usecases::Error) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            ribambelle_usecases::Error::Busy => AppError::Busy,
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

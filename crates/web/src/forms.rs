@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use ribambelle_domain::text;
-use ribambelle_store::sessions::Session;
+use ribambelle_usecases::sessions::Session;
 use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::{AppState, error::AppError, session::MaybeSession};

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use ribambelle_domain::{clock::paris, french};
-use ribambelle_store::portal::StructureSummary;
+use ribambelle_usecases::structures::StructureSummary;
 
 use crate::{
     AppState, assets,

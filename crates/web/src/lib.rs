@@ -29,8 +29,8 @@ use tower_http::{
     limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
-pub use auth::password_queue::{PasswordQueue, PasswordQueueFigures, PasswordQueueLimits};
 pub use error::too_many_connections;
+pub use ribambelle_usecases::accounts::{PasswordQueue, PasswordQueueFigures, PasswordQueueLimits};
 pub use routes::{Access, RouteInfo, route_list};
 pub use state::{AppState, WebConfig};
 

@@ -14,12 +14,12 @@ use ribambelle_domain::{
     ids::{FamilyId, StaffId, StructureId},
     staff::StaffRole,
 };
-use ribambelle_store::{
-    accounts::{self, FamilyAccount, StaffAccount},
-    portal::{self, FamilyView, StructureSummary},
-    sessions::{self, Principal, Session},
+use ribambelle_usecases::{
+    accounts::{FamilyAccount, StaffAccount},
+    reservations::Booker,
+    sessions::{self, FamilyView, Principal, Session},
+    structures::StructureSummary,
 };
-use ribambelle_usecases::reservations::Booker;
 
 use crate::{Access, AppState, error::AppError};
 
@@ -65,7 +65,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         let jar = CookieJar::from_headers(&parts.headers);
         let session = match jar.get(cookie_name(state)).map(|c| c.value().to_owned()) {
             Some(token) if !token.is_empty() => {
-                sessions::load(
+                sessions::find(
                     &state.db,
                     &token,
                     state.clock.now(),
@@ -151,6 +151,12 @@ pub(crate) struct FamilySession {
     pub account: FamilyAccount,
 }
 
+impl FamilySession {
+    pub fn id(&self) -> FamilyId {
+        FamilyId::new(self.account.id)
+    }
+}
+
 impl FromRequestParts<AppState> for FamilySession {
     type Rejection = Response;
 
@@ -159,7 +165,7 @@ impl FromRequestParts<AppState> for FamilySession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (session, family_id) = family_session(parts, state).await?;
-        let account = accounts::family(&state.db, family_id)
+        let account = sessions::family_account(&state.db, FamilyId::new(family_id))
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         let Some(account) = account else {
@@ -210,14 +216,13 @@ impl FromRequestParts<AppState> for Family {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (session, family_id) = family_session(parts, state).await?;
-        let internal = |e: ribambelle_store::StoreError| AppError::from(e).into_response();
-        let view = portal::family_view(&state.db, family_id)
+        let view = sessions::family_view(&state.db, FamilyId::new(family_id))
             .await
-            .map_err(internal)?;
+            .map_err(|e| AppError::from(e).into_response())?;
         let Some(FamilyView {
             account,
             consents_pending,
-            mut structures,
+            structures,
             last_update,
         }) = view
         else {
@@ -228,9 +233,6 @@ impl FromRequestParts<AppState> for Family {
         }
         if consents_pending {
             return Err(Redirect::to("/conditions").into_response());
-        }
-        if structures.is_empty() {
-            structures.extend(portal::home_structure(&state.db).await.map_err(internal)?);
         }
         let structure = session
             .structure_id
@@ -268,7 +270,7 @@ impl FromRequestParts<AppState> for Staff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (session, staff_id) = staff_session(parts, state).await?;
-        let account = accounts::staff(&state.db, staff_id)
+        let account = sessions::staff_account(&state.db, StaffId::new(staff_id))
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         let Some(account) = account else {

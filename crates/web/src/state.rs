@@ -4,12 +4,13 @@ use ribambelle_domain::{
     clock::Clock, password::PasswordHashing, password_policy::PasswordPolicy,
     session::SessionPolicy,
 };
-use ribambelle_store::{Db, pieces::FileStore};
-
-use crate::auth::{
-    password_queue::{PasswordQueue, PasswordQueueLimits},
-    waiting::WaitingLogins,
+use ribambelle_usecases::{
+    Db,
+    accounts::{PasswordQueue, PasswordQueueLimits},
+    dossier::FileStore,
 };
+
+use crate::auth::waiting::WaitingLogins;
 
 /// What the web layer needs to know about its deployment.
 #[derive(Clone, Debug)]

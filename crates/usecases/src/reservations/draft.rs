@@ -143,7 +143,7 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, E
 
 /// A fresh key for a récapitulatif: confirming it twice records its demands once.
 pub fn confirmation_key() -> Result<String, Error> {
-    Ok(ribambelle_store::sessions::new_key()?)
+    crate::sessions::new_key()
 }
 
 /// What « Confirmer » recorded.

@@ -6,9 +6,9 @@ use axum::{
     extract::State,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_store::{
+use ribambelle_usecases::{
     legal::{self, LegalText},
-    portal,
+    structures,
 };
 
 use crate::{
@@ -34,7 +34,7 @@ async fn render(
     texts: Vec<LegalText>,
     errors: FormErrors,
 ) -> Result<Response, AppError> {
-    let structure = portal::family_structures(&state.db, family.account.id)
+    let structure = structures::of_family(&state.db, family.id())
         .await?
         .into_iter()
         .next();
@@ -58,7 +58,7 @@ pub(crate) async fn page(
     if family.account.must_change_password {
         return Ok(Redirect::to("/premiere-connexion").into_response());
     }
-    let texts = legal::pending_consents(&state.db, family.account.id).await?;
+    let texts = legal::pending(&state.db, family.id()).await?;
     if texts.is_empty() {
         return Ok(
             Redirect::to(super::next_step(&state, family.account.id, false).await?).into_response(),
@@ -76,7 +76,7 @@ pub(crate) async fn submit(
     if family.account.must_change_password {
         return Ok(Redirect::to("/premiere-connexion").into_response());
     }
-    let texts = legal::pending_consents(&state.db, family.account.id).await?;
+    let texts = legal::pending(&state.db, family.id()).await?;
     let ticked = |text: &LegalText| {
         fields
             .iter()
@@ -93,6 +93,6 @@ pub(crate) async fn submit(
         return Ok(invalid(render(&state, &family, texts, errors).await?));
     }
     let ids: Vec<i64> = texts.iter().map(|t| t.id).collect();
-    legal::accept(&state.db, family.account.id, &ids, state.clock.now()).await?;
+    legal::accept(&state.db, family.id(), &ids, state.clock.now()).await?;
     Ok(Redirect::to(super::next_step(&state, family.account.id, false).await?).into_response())
 }

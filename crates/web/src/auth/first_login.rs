@@ -6,10 +6,10 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::{password::Verification, password_policy::PasswordPolicy};
-use ribambelle_store::{accounts, portal};
+use ribambelle_usecases::structures;
 use serde::Deserialize;
 
-use super::{hash_password, verify_password};
+use super::verify_password;
 use crate::{
     AppState,
     error::AppError,
@@ -36,7 +36,7 @@ async fn render(
     errors: FormErrors,
     saved: bool,
 ) -> Result<Response, AppError> {
-    let structure = portal::family_structures(&state.db, family.account.id)
+    let structure = structures::of_family(&state.db, family.id())
         .await?
         .into_iter()
         .next();
@@ -137,9 +137,7 @@ pub(crate) async fn submit(
         &personal,
     );
     if errors.is_empty() {
-        let current = accounts::family_password_hash(&state.db, account.id)
-            .await?
-            .unwrap_or_default();
+        let current = state.passwords().family_hash(family.id()).await?;
         if verify_password(&state, form.nouveau.clone(), current).await? != Verification::Invalid {
             errors.add(
                 "nouveau",
@@ -150,17 +148,10 @@ pub(crate) async fn submit(
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, errors, false).await?));
     }
-    let hash = hash_password(&state, form.nouveau).await?;
     let keep = Some(family.session.token_hash.as_str());
-    accounts::set_family_password(
-        &state.db,
-        account.id,
-        &hash,
-        true,
-        keep,
-        None,
-        state.clock.now(),
-    )
-    .await?;
+    state
+        .passwords()
+        .set_family_password(family.id(), form.nouveau, keep, None, state.clock.now())
+        .await?;
     Ok(Redirect::to("/premiere-connexion/enregistre").into_response())
 }

@@ -5,7 +5,12 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
-use ribambelle_store::{accounts, portal, second_factor, sessions};
+use ribambelle_domain::ids::StaffId;
+use ribambelle_usecases::{
+    accounts,
+    sessions::{self, Principal, Session},
+    structures,
+};
 use serde::Deserialize;
 
 use super::{LoginRefusal, authenticate};
@@ -39,9 +44,18 @@ pub(crate) enum Audience {
     Staff,
 }
 
+impl From<Audience> for accounts::Audience {
+    fn from(audience: Audience) -> accounts::Audience {
+        match audience {
+            Audience::Family => accounts::Audience::Family,
+            Audience::Staff => accounts::Audience::Staff,
+        }
+    }
+}
+
 impl Audience {
     pub async fn page(self, state: &AppState) -> Result<LoginPage, AppError> {
-        let structure = portal::home_structure(&state.db).await?;
+        let structure = structures::home(&state.db).await?;
         let (heading, intro, action, show_reset_link) = match self {
             Audience::Family => (
                 "Connexion au Portail Famille",
@@ -95,8 +109,8 @@ impl LoginNotice {
 
 pub(crate) async fn home(MaybeSession(session): MaybeSession) -> Response {
     let target = match session.map(|s| s.principal) {
-        Some(sessions::Principal::Family(_)) => "/accueil",
-        Some(sessions::Principal::Staff(_)) => "/gestion",
+        Some(Principal::Family(_)) => "/accueil",
+        Some(Principal::Staff(_)) => "/gestion",
         None => "/connexion",
     };
     Redirect::to(target).into_response()
@@ -125,7 +139,7 @@ pub(crate) async fn sign_in(
     state: &AppState,
     audience: Audience,
     address: &str,
-    previous: Option<sessions::Session>,
+    previous: Option<Session>,
     jar: CookieJar,
     form: LoginForm,
 ) -> Result<Response, AppError> {
@@ -143,10 +157,10 @@ pub(crate) async fn sign_in(
         page.errors = errors;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
-    let credentials = match audience {
-        Audience::Family => accounts::family_credentials(&state.db, &form.identifiant).await?,
-        Audience::Staff => accounts::staff_credentials(&state.db, &form.identifiant).await?,
-    };
+    let credentials = state
+        .passwords()
+        .credentials(audience.into(), &form.identifiant)
+        .await?;
     let outcome = match authenticate(
         state,
         &form.identifiant,
@@ -167,23 +181,26 @@ pub(crate) async fn sign_in(
                 LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
                 LoginRefusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             };
-            page.error = Some(refusal.message(audience));
+            page.error = Some(super::refusal_message(refusal, audience));
             return Ok((status, Html(page.render()?)).into_response());
         }
     };
     let credentials = authenticated.credentials;
     if authenticated.needs_rehash {
-        upgrade_hash(state, audience, credentials.id, &form.mot_de_passe).await;
+        state
+            .passwords()
+            .upgrade(audience.into(), credentials.id, &form.mot_de_passe)
+            .await;
     }
     if matches!(audience, Audience::Staff)
-        && second_factor::of(&state.db, credentials.id)
-            .await?
-            .enabled_at
-            .is_some()
+        && let Some(challenge) = accounts::second_factor_challenge(
+            &state.db,
+            StaffId::new(credentials.id),
+            state.clock.now(),
+        )
+        .await?
     {
         // No session before the code: the password alone opens nothing.
-        let challenge =
-            second_factor::challenge(&state.db, credentials.id, state.clock.now()).await?;
         return crate::gestion::second_factor::code_page(state, challenge, None).await;
     }
     open_session(
@@ -204,48 +221,28 @@ pub(crate) async fn open_session(
     audience: Audience,
     id: i64,
     must_change_password: bool,
-    previous: Option<sessions::Session>,
+    previous: Option<Session>,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     if let Some(previous) = previous {
-        sessions::delete(&state.db, &previous.token_hash).await?;
+        sessions::end(&state.db, &previous).await?;
     }
-    let now = state.clock.now();
-    let (principal, structure, target) = match audience {
-        Audience::Family => {
-            let structure = portal::family_structures(&state.db, id)
-                .await?
-                .first()
-                .map(|s| s.id);
-            let target = super::next_step(state, id, must_change_password).await?;
-            (sessions::Principal::Family(id), structure, target)
-        }
-        Audience::Staff => (sessions::Principal::Staff(id), None, "/gestion"),
+    let (principal, target) = match audience {
+        Audience::Family => (
+            Principal::Family(id),
+            super::next_step(state, id, must_change_password).await?,
+        ),
+        Audience::Staff => (Principal::Staff(id), "/gestion"),
     };
-    let (token, _) = sessions::create(
+    let token = sessions::open(
         &state.db,
         principal,
-        structure,
-        now,
+        state.clock.now(),
         &state.config.session_policy,
     )
     .await?;
     tracing::info!(account = id, "signed in");
     Ok((jar.add(session_cookie(state, token)), Redirect::to(target)).into_response())
-}
-
-/// Re-hashes with the configured parameters, raised since the account's last login.
-async fn upgrade_hash(state: &AppState, audience: Audience, id: i64, password: &str) {
-    let Ok(hash) = super::hash_password(state, password.to_owned()).await else {
-        return;
-    };
-    let saved = match audience {
-        Audience::Family => accounts::rehash_family_password(&state.db, id, &hash).await,
-        Audience::Staff => accounts::rehash_staff_password(&state.db, id, &hash).await,
-    };
-    if let Err(error) = saved {
-        tracing::warn!(%error, "password hash upgrade failed");
-    }
 }
 
 pub(crate) async fn submit(
@@ -262,11 +259,11 @@ pub(crate) async fn submit(
 pub(crate) async fn sign_out(
     state: &AppState,
     jar: CookieJar,
-    session: Option<sessions::Session>,
+    session: Option<Session>,
     then: &str,
 ) -> Result<Response, AppError> {
     if let Some(session) = session {
-        sessions::delete(&state.db, &session.token_hash).await?;
+        sessions::end(&state.db, &session).await?;
     }
     Ok((jar.add(removal_cookie(state)), Redirect::to(then)).into_response())
 }

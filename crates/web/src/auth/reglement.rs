@@ -11,7 +11,7 @@ use jiff::{
     civil::{Date, Time},
 };
 use ribambelle_domain::clock::{paris, paris_date};
-use ribambelle_store::legal::{self, ChildReglement, NewSignature, SignOutcome};
+use ribambelle_usecases::legal::{self, ChildReglement, NewSignature, SignOutcome};
 use serde::Deserialize;
 
 use crate::{
@@ -96,7 +96,7 @@ pub(crate) async fn first(
     State(state): State<AppState>,
     family: Family,
 ) -> Result<Response, AppError> {
-    let all = legal::reglements(&state.db, family.account.id).await?;
+    let all = legal::reglements(&state.db, family.id()).await?;
     let target = all.iter().find(|r| r.signature.is_none()).or(all.first());
     Ok(match target {
         Some(item) => {
@@ -120,7 +120,7 @@ async fn render(
     errors: FormErrors,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let all = legal::reglements(&state.db, family.account.id).await?;
+    let all = legal::reglements(&state.db, family.id()).await?;
     let fiches: Vec<ChildReglement> = all
         .iter()
         .filter(|r| r.child_public_id == child)
@@ -227,7 +227,7 @@ pub(crate) async fn sign(
         signed_place: form.lieu.trim(),
         signed_at_text: &signed_at_text,
     };
-    match legal::sign(&state.db, family.account.id, &signature, now).await? {
+    match legal::sign(&state.db, family.id(), &signature, now).await? {
         SignOutcome::NotFound => Err(AppError::NotFound),
         SignOutcome::Signed | SignOutcome::AlreadySigned => {
             Ok(Redirect::to(&format!("/reglement-interieur/{child}?signe=1")).into_response())

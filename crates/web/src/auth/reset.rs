@@ -8,13 +8,11 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use jiff::SignedDuration;
 use ribambelle_domain::{emails::parse_email_list, password_policy::PasswordPolicy};
-use ribambelle_store::{
-    accounts,
-    outbox::NewMail,
-    portal,
-    resets::{self, ResetLink},
+use ribambelle_usecases::{
+    accounts::NewMail,
+    resets::{self, Requested, ResetLink},
+    structures,
 };
 use serde::Deserialize;
 
@@ -51,11 +49,8 @@ impl RequestPage {
     }
 }
 
-/// At most this many links per account and hour, so the form cannot flood a mailbox.
-const MAX_LINKS_PER_HOUR: i64 = 5;
-
 async fn layout(state: &AppState, title: &str) -> Result<Layout, AppError> {
-    Ok(Layout::new(title, portal::home_structure(&state.db).await?))
+    Ok(Layout::new(title, structures::home(&state.db).await?))
 }
 
 pub(crate) async fn request_page(State(state): State<AppState>) -> Result<Html<String>, AppError> {
@@ -116,33 +111,22 @@ pub(crate) async fn request(
 
 async fn send_link(state: AppState, identifiant: String, email: String) {
     let result: Result<(), AppError> = async {
-        let Some(account) =
-            accounts::family_by_identifiant_and_email(&state.db, &identifiant, &email).await?
-        else {
-            tracing::info!("password reset asked for an unknown identifiant or address");
-            return Ok(());
-        };
-        let now = state.clock.now();
-        if resets::requests_since(&state.db, account.id, now - SignedDuration::from_hours(1))
-            .await?
-            >= MAX_LINKS_PER_HOUR
-        {
-            tracing::warn!(
-                family = account.id,
-                "password reset: too many links asked in an hour"
-            );
-            return Ok(());
-        }
-        let structure = portal::home_structure(&state.db)
+        let structure = structures::home(&state.db)
             .await?
             .map_or_else(|| "votre structure".to_owned(), |s| s.name);
         let base = state.config.public_url.clone();
         let to = email.trim().to_owned();
-        resets::create(&state.db, account.id, now, |token| {
-            reset_mail(&to, &account.identifiant, &structure, &base, token)
-        })
+        let requested = resets::request(
+            &state.db,
+            &identifiant,
+            &email,
+            state.clock.now(),
+            |account, token| reset_mail(&to, &account.identifiant, &structure, &base, token),
+        )
         .await?;
-        tracing::info!(family = account.id, "password reset link queued");
+        if requested == Requested::Unknown {
+            tracing::info!("password reset asked for an unknown identifiant or address");
+        }
         Ok(())
     }
     .await;
@@ -240,7 +224,7 @@ pub(crate) async fn link_page(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let mut page = ResetPage::new(&state, &token).await?;
-    let link = resets::check(&state.db, &token, state.clock.now()).await?;
+    let (link, _) = resets::check(&state.db, &token, state.clock.now()).await?;
     if matches!(link, ResetLink::Valid { .. }) {
         return page.respond(StatusCode::OK);
     }
@@ -256,15 +240,13 @@ pub(crate) async fn complete(
 ) -> Result<Response, AppError> {
     let mut page = ResetPage::new(&state, &token).await?;
     let now = state.clock.now();
-    let link = resets::check(&state.db, &token, now).await?;
-    let ResetLink::Valid { family_id } = link else {
+    let (link, account) = resets::check(&state.db, &token, now).await?;
+    if !matches!(link, ResetLink::Valid { .. }) {
         page.valid = false;
         page.reason = invalid_reason(link);
         return page.respond(StatusCode::GONE);
-    };
-    let account = accounts::family(&state.db, family_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    }
+    let account = account.ok_or(AppError::NotFound)?;
     let personal = [
         account.identifiant.as_str(),
         account.last_name.as_str(),
@@ -280,23 +262,19 @@ pub(crate) async fn complete(
         page.errors = errors;
         return page.respond(StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let hash = super::hash_password(&state, form.nouveau).await?;
-    let structure = portal::home_structure(&state.db)
+    let structure = structures::home(&state.db)
         .await?
         .map_or_else(|| "votre structure".to_owned(), |s| s.name);
-    match resets::complete(&state.db, &token, &hash, now, |emails| {
+    let changed = resets::complete(&state.passwords(), &token, form.nouveau, now, |emails| {
         password_changed_mail(emails, &structure)
     })
-    .await?
-    {
-        Some(_) => {
-            page.saved = true;
-            page.respond(StatusCode::OK)
-        }
-        None => {
-            page.valid = false;
-            page.reason = invalid_reason(ResetLink::Used);
-            page.respond(StatusCode::GONE)
-        }
+    .await?;
+    if changed {
+        page.saved = true;
+        page.respond(StatusCode::OK)
+    } else {
+        page.valid = false;
+        page.reason = invalid_reason(ResetLink::Used);
+        page.respond(StatusCode::GONE)
     }
 }

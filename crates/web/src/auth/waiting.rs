@@ -16,7 +16,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use ribambelle_store::{portal, token::new_token};
+use ribambelle_usecases::{sessions::new_token, structures};
 
 use super::login::{Audience, LoginForm, sign_in};
 use crate::{
@@ -126,7 +126,7 @@ pub(crate) async fn queue(
     form: LoginForm,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
-    let ticket = new_token().map_err(|e| AppError::Internal(e.to_string()))?;
+    let ticket = new_token()?;
     // Between 3 and 7 seconds, drawn from the ticket, so that the families turned away in
     // the same second do not all come back in the same second.
     let seconds = 3 + u64::from(ticket.as_bytes()[0]) % 5;
@@ -138,7 +138,7 @@ pub(crate) async fn queue(
         .build();
     state.waiting_logins.hold(ticket, audience, form);
     let retry_url = audience.waiting_url();
-    let structure = portal::home_structure(&state.db).await?;
+    let structure = structures::home(&state.db).await?;
     let page = WaitingPage {
         layout: Layout::new("Connexion en attente", structure),
         retry_url,

@@ -9,13 +9,12 @@ use ribambelle_domain::{
     emails::{join_email_list, parse_email_list},
     password_policy::PasswordPolicy,
 };
-use ribambelle_store::accounts;
 use serde::Deserialize;
 
 use crate::{
     AppState,
     auth::{
-        check_current_password, first_login::check_new_password, hash_password, login::Audience,
+        check_current_password, first_login::check_new_password, login::Audience,
         reset::password_changed_mail,
     },
     error::AppError,
@@ -86,9 +85,7 @@ async fn current_password(
     family: &Family,
     given: &str,
 ) -> Result<Result<(), String>, AppError> {
-    let hash = accounts::family_password_hash(&state.db, family.account.id)
-        .await?
-        .unwrap_or_default();
+    let hash = state.passwords().family_hash(family.id()).await?;
     check_current_password(
         state,
         Audience::Family,
@@ -138,19 +135,18 @@ pub(crate) async fn change_password(
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, errors, None, None).await?));
     }
-    let hash = hash_password(&state, form.nouveau).await?;
     let mail = password_changed_mail(&account.emails, &family.structure.name);
     let keep = Some(family.session.token_hash.as_str());
-    accounts::set_family_password(
-        &state.db,
-        account.id,
-        &hash,
-        true,
-        keep,
-        mail.as_ref(),
-        state.clock.now(),
-    )
-    .await?;
+    state
+        .passwords()
+        .set_family_password(
+            family.id(),
+            form.nouveau,
+            keep,
+            mail.as_ref(),
+            state.clock.now(),
+        )
+        .await?;
     Ok(Redirect::to("/dossier/profil?enregistre=mot-de-passe").into_response())
 }
 
@@ -181,8 +177,13 @@ pub(crate) async fn change_emails(
     }
     match parsed {
         Some(list) if errors.is_empty() => {
-            accounts::set_family_emails(&state.db, family.account.id, &list, state.clock.now())
-                .await?;
+            ribambelle_usecases::accounts::set_family_emails(
+                &state.db,
+                family.id(),
+                &list,
+                state.clock.now(),
+            )
+            .await?;
             tracing::info!(family = family.account.id, addresses = %join_email_list(&list).len(), "e-mail addresses changed");
             Ok(Redirect::to("/dossier/profil?enregistre=emails").into_response())
         }

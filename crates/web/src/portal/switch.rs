@@ -6,7 +6,8 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use ribambelle_store::sessions;
+use ribambelle_domain::ids::StructureId;
+use ribambelle_usecases::sessions;
 use serde::Deserialize;
 
 use crate::{
@@ -51,7 +52,7 @@ pub(crate) async fn switch_structure(
     if !family.structures.iter().any(|s| s.id == id) {
         return Err(AppError::NotFound);
     }
-    sessions::set_structure(&state.db, &family.session.token_hash, id).await?;
+    sessions::consult(&state.db, &family.session, StructureId::new(id)).await?;
     Ok(Redirect::to(safe_return(&form.retour)).into_response())
 }
 
@@ -64,7 +65,7 @@ pub(crate) async fn keep_alive(
     let Some(session) = session else {
         return Ok(StatusCode::UNAUTHORIZED.into_response());
     };
-    sessions::touch(&state.db, &session.token_hash, state.clock.now()).await?;
+    sessions::keep_alive(&state.db, &session, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
