@@ -6,6 +6,7 @@
 //! Areas move here one at a time from `web` and `store` (see README, Architecture).
 
 pub mod accounts;
+pub mod billing;
 pub mod dossier;
 mod error;
 pub mod history;

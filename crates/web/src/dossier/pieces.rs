@@ -9,7 +9,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::dossier::{FILES_PER_PIECE, MAX_FILE_BYTES, Piece, TOO_BIG};
-use ribambelle_domain::ids::StructureId;
 use ribambelle_usecases::dossier::{self, Deposit, Fiche, NewFile, PieceFile};
 
 use super::{READ_ONLY, own_fiche, render_fiche, render_fiche_with};
@@ -235,10 +234,15 @@ pub(crate) async fn staff_download(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let scope = crate::gestion::Scope::of(&state, &staff).await?;
-    let structures: Vec<StructureId> = scope.ids().into_iter().map(StructureId::new).collect();
-    let file = dossier::staff_file(&state.db, staff.id(), &structures, &id, state.clock.now())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let file = dossier::staff_file(
+        &state.db,
+        staff.id(),
+        &scope.structure_ids(),
+        &id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     download(&state, &file).await
 }
 

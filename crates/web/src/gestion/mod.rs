@@ -17,6 +17,7 @@ use axum::{
     response::{Html, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
+use ribambelle_domain::ids::StructureId;
 use ribambelle_store::{
     dashboard,
     portal::{self, StructureSummary},
@@ -180,6 +181,13 @@ impl Scope {
 
     pub fn ids(&self) -> Vec<i64> {
         self.structures.iter().map(|s| s.id).collect()
+    }
+
+    pub fn structure_ids(&self) -> Vec<StructureId> {
+        self.structures
+            .iter()
+            .map(|s| StructureId::new(s.id))
+            .collect()
     }
 
     /// A structure out of scope is answered as if it did not exist.

@@ -8,7 +8,8 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::clock::paris_date;
-use ribambelle_store::billing::{self, Preview};
+use ribambelle_domain::ids::StructureId;
+use ribambelle_usecases::billing::{self, Preview};
 
 use super::{BillingQuery, Frame};
 use crate::{
@@ -37,7 +38,8 @@ pub(crate) async fn page(
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let frame = Frame::new(&scope, &query, "/gestion/facturation", state.clock.today())?;
-    let preview = billing::preview(&state.db, frame.structure_id, frame.month).await?;
+    let preview =
+        billing::preview(&state.db, StructureId::new(frame.structure_id), frame.month).await?;
     let page = IssuePage {
         layout: super::super::layout(
             &state,
@@ -83,8 +85,8 @@ pub(crate) async fn issue(
     // The form offers only finished months; another one is a forged request.
     let issued = billing::issue(
         &state.db,
-        staff.account.id,
-        frame.structure_id,
+        staff.id(),
+        StructureId::new(frame.structure_id),
         frame.month,
         &excluded,
         now,

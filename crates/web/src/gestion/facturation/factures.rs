@@ -6,11 +6,9 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, Response},
 };
+use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::money::Cents;
-use ribambelle_store::{
-    accounting::{self, InvoicesOf, StaffInvoice},
-    invoices,
-};
+use ribambelle_usecases::billing::{self, InvoicesOf, StaffInvoice};
 
 use super::{BillingQuery, Frame};
 use crate::{
@@ -53,9 +51,9 @@ pub(crate) async fn list(
         state.clock.today(),
     )?;
     let only_due = query.a_regler.is_some();
-    let invoices = accounting::invoices(
+    let invoices = billing::invoices(
         &state.db,
-        frame.structure_id,
+        StructureId::new(frame.structure_id),
         frame.month,
         InvoicesOf::Period,
         only_due,
@@ -86,18 +84,9 @@ pub(crate) async fn pdf(
     staff: Staff,
     Path(public_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (family_id, structure_id) = accounting::invoice_owner(&state.db, &public_id)
+    let scope = Scope::of(&state, &staff).await?.structure_ids();
+    let detail = billing::invoice(&state.db, &scope, &public_id, state.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
-    Scope::of(&state, &staff).await?.check(structure_id)?;
-    let detail = invoices::detail(
-        &state.db,
-        family_id,
-        structure_id,
-        &public_id,
-        state.clock.now(),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
     crate::portal::payment::invoice_document(&detail)
 }

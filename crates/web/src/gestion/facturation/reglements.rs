@@ -9,16 +9,14 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::ToSpan;
+use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{
     clock::paris_date,
     money::{Cents, parse_euros},
 };
-use ribambelle_store::{
-    accounting::{self, FamilyRef, Received},
-    counter::{self, CounterPayment, Mode, Target},
-    invoices::{self, Invoice},
-    parse_db_time,
-    wallets::{self, WalletLine},
+use ribambelle_usecases::{
+    billing::{self, CounterPayment, CounterRefusal, FamilyRef, Mode, Received, Target},
+    payments::{Invoice, WalletLine},
 };
 
 use super::{BillingQuery, Frame};
@@ -44,9 +42,9 @@ struct PaymentsPage {
 
 impl PaymentsPage {
     fn when(&self, payment: &Received) -> String {
-        parse_db_time(&payment.paid_at)
+        billing::paid_at(payment)
             .map(format_instant)
-            .unwrap_or_else(|_| payment.paid_at.clone())
+            .unwrap_or_else(|| payment.paid_at.clone())
     }
 }
 
@@ -63,8 +61,13 @@ pub(crate) async fn list(
         state.clock.today(),
     )?;
     let last_day = frame.month + 1.month() - 1.day();
-    let payments =
-        accounting::received(&state.db, frame.structure_id, frame.month, last_day).await?;
+    let payments = billing::received(
+        &state.db,
+        StructureId::new(frame.structure_id),
+        frame.month,
+        last_day,
+    )
+    .await?;
     let page = PaymentsPage {
         layout: super::super::layout(
             &state,
@@ -177,7 +180,7 @@ async fn render(
     let today = frame.today;
     let family = match query.famille.as_deref().filter(|f| !f.is_empty()) {
         Some(public_id) => Some(
-            accounting::family(&state.db, frame.structure_id, public_id)
+            billing::family(&state.db, StructureId::new(frame.structure_id), public_id)
                 .await?
                 .ok_or(AppError::NotFound)?,
         ),
@@ -191,26 +194,22 @@ async fn render(
         .take(60)
         .collect::<String>();
     let found = match (&family, search.trim().is_empty()) {
-        (None, false) => {
-            Some(accounting::find_families(&state.db, frame.structure_id, &search).await?)
-        }
+        (None, false) => Some(
+            billing::find_families(&state.db, StructureId::new(frame.structure_id), &search)
+                .await?,
+        ),
         _ => None,
     };
     let (owed, prepaid) = match &family {
         Some(f) => {
-            let mut owed: Vec<Invoice> =
-                invoices::list(&state.db, f.id, frame.structure_id, state.clock.now())
-                    .await?
-                    .into_iter()
-                    .filter(|i| i.owed.0 > 0)
-                    .collect();
-            owed.reverse();
-            let prepaid = wallets::wallet_lines(&state.db, f.id, frame.structure_id, today)
-                .await?
-                .into_iter()
-                .filter(|w| w.billing.is_prepaid())
-                .collect();
-            (owed, prepaid)
+            billing::payable(
+                &state.db,
+                StructureId::new(frame.structure_id),
+                f,
+                state.clock.now(),
+                today,
+            )
+            .await?
         }
         None => (Vec::new(), Vec::new()),
     };
@@ -336,10 +335,10 @@ pub(crate) async fn record(
             amount,
             target,
         };
-        match counter::record(
+        match billing::record_payment(
             &state.db,
-            staff.account.id,
-            frame.structure_id,
+            staff.id(),
+            StructureId::new(frame.structure_id),
             &payment,
             now,
         )
@@ -350,7 +349,7 @@ pub(crate) async fn record(
                 let ticket = if recorded.ticket { "recu" } else { "sans-recu" };
                 return Ok(Redirect::to(&format!("/gestion/facturation/reglements?structure={}&mois={current}&enregistre={ticket}", frame.structure_id)).into_response());
             }
-            Err(counter::Refusal::UnknownFamily) => return Err(AppError::NotFound),
+            Err(CounterRefusal::UnknownFamily) => return Err(AppError::NotFound),
             Err(refusal) => errors.add(refusal.field(), refusal.message()),
         }
     }

@@ -5,8 +5,9 @@ use axum::{
     extract::{Query, State},
     response::Html,
 };
+use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::money::Cents;
-use ribambelle_store::accounting::{self, Balances, FamilyBalance};
+use ribambelle_usecases::billing::{self, Balances, FamilyBalance};
 
 use super::{BillingQuery, Frame};
 use crate::{
@@ -54,7 +55,7 @@ pub(crate) async fn page(
         "/gestion/facturation/soldes",
         state.clock.today(),
     )?;
-    let balances = accounting::balances(&state.db, frame.structure_id).await?;
+    let balances = billing::balances(&state.db, StructureId::new(frame.structure_id)).await?;
     let debtors: Vec<&FamilyBalance> = balances.families.iter().filter(|f| f.total.0 < 0).collect();
     let page = BalancesPage {
         layout: super::super::layout(
