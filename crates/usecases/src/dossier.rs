@@ -188,3 +188,67 @@ pub async fn staff_file(
     let structures: Vec<i64> = structures.iter().map(|s| s.get()).collect();
     Ok(pieces::staff_file(db, staff.get(), &structures, public_id, now).await?)
 }
+
+/// The back office's side of the dossier: campaigns opened per structure, fiches waiting
+/// for a decision, and the decision. A staff member reaches only its structures' fiches.
+pub mod office {
+    use jiff::{Timestamp, civil::Date};
+    use ribambelle_domain::ids::{StaffId, StructureId};
+    use ribambelle_store::{Db, dossier as store};
+
+    pub use ribambelle_store::dossier::{CampaignRow, Decision, Waiting};
+
+    use super::Fiche;
+    use crate::Error;
+
+    fn raw(scope: &[StructureId]) -> Vec<i64> {
+        scope.iter().map(|s| s.get()).collect()
+    }
+
+    pub async fn campaigns(db: &Db, scope: &[StructureId]) -> Result<Vec<CampaignRow>, Error> {
+        Ok(store::staff_campaigns(db, &raw(scope)).await?)
+    }
+
+    /// « Ouvrir la campagne » for one of the staff member's structures.
+    pub async fn open_campaign(
+        db: &Db,
+        staff: StaffId,
+        structure: StructureId,
+        label: &str,
+        (opens, closes): (Date, Date),
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        Ok(
+            store::create_campaign(db, staff.get(), structure.get(), label, opens, closes, now)
+                .await?,
+        )
+    }
+
+    /// The fiches transmitted and waiting for a decision.
+    pub async fn waiting(db: &Db, scope: &[StructureId]) -> Result<Vec<Waiting>, Error> {
+        Ok(store::waiting(db, &raw(scope)).await?)
+    }
+
+    /// A fiche of the staff member's structures (a health fiche's reading is logged).
+    pub async fn fiche(
+        db: &Db,
+        staff: StaffId,
+        scope: &[StructureId],
+        public_id: &str,
+        now: Timestamp,
+    ) -> Result<Option<Fiche>, Error> {
+        Ok(store::staff_fiche(db, staff.get(), &raw(scope), public_id, now).await?)
+    }
+
+    /// « Valider » or « Refuser » with its reason, the family told by mail; false when
+    /// the fiche was not waiting for a decision.
+    pub async fn decide(
+        db: &Db,
+        staff: StaffId,
+        fiche: &Fiche,
+        decision: &Decision,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        Ok(store::decide(db, staff.get(), fiche, decision, now).await?)
+    }
+}

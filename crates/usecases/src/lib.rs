@@ -6,11 +6,13 @@
 //! Areas move here one at a time from `web` and `store` (see README, Architecture).
 
 pub mod accounts;
+pub mod attendance;
 pub mod billing;
 pub mod dossier;
 mod error;
 pub mod history;
 pub mod home;
+pub mod journal;
 pub mod legal;
 pub mod payments;
 pub mod reservations;

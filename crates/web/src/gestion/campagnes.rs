@@ -6,8 +6,9 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
+use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{dossier::parse_french_date, french::long_date};
-use ribambelle_store::dossier::{self as store, CampaignRow};
+use ribambelle_usecases::dossier::office::{self, CampaignRow};
 use serde::Deserialize;
 
 use crate::{
@@ -103,7 +104,7 @@ async fn render(
             "/gestion/campagnes",
         )
         .await?,
-        campaigns: store::staff_campaigns(&state.db, &scope.ids()).await?,
+        campaigns: office::campaigns(&state.db, &scope.structure_ids()).await?,
         structures: scope
             .structures
             .into_iter()
@@ -169,13 +170,12 @@ pub(crate) async fn open(
                 .into_response(),
         ));
     };
-    store::create_campaign(
+    office::open_campaign(
         &state.db,
-        staff.account.id,
-        structure,
+        staff.id(),
+        StructureId::new(structure),
         form.libelle.trim(),
-        opens,
-        closes,
+        (opens, closes),
         state.clock.now(),
     )
     .await?;

@@ -8,7 +8,10 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::dossier::FicheState;
-use ribambelle_store::dossier::{self as store, Decision, Fiche, Waiting};
+use ribambelle_usecases::dossier::{
+    Fiche,
+    office::{self, Decision, Waiting},
+};
 use serde::Deserialize;
 
 use crate::{
@@ -43,7 +46,11 @@ pub(crate) async fn queue(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Html<String>, AppError> {
-    let waiting = store::waiting(&state.db, &super::Scope::of(&state, &staff).await?.ids()).await?;
+    let waiting = office::waiting(
+        &state.db,
+        &super::Scope::of(&state, &staff).await?.structure_ids(),
+    )
+    .await?;
     let layout = super::layout(
         &state,
         &staff,
@@ -113,10 +120,10 @@ async fn render(
 
 async fn fiche_of(state: &AppState, staff: &Staff, id: &str) -> Result<Fiche, AppError> {
     let scope = super::Scope::of(state, staff).await?;
-    store::staff_fiche(
+    office::fiche(
         &state.db,
-        staff.account.id,
-        &scope.ids(),
+        staff.id(),
+        &scope.structure_ids(),
         id,
         state.clock.now(),
     )
@@ -176,15 +183,7 @@ pub(crate) async fn decide(
         "refuser" => Decision::Refuse { reason },
         _ => return Err(AppError::BadRequest),
     };
-    if !store::decide(
-        &state.db,
-        staff.account.id,
-        &fiche,
-        &decision,
-        state.clock.now(),
-    )
-    .await?
-    {
+    if !office::decide(&state.db, staff.id(), &fiche, &decision, state.clock.now()).await? {
         let page = render(
             &state,
             &staff,

@@ -6,10 +6,7 @@ use axum::{
     extract::{Query, State},
     response::Html,
 };
-use ribambelle_store::{
-    accounts,
-    audit::{self, Entry, Filter},
-};
+use ribambelle_usecases::journal::{self, Entry, Filter};
 use serde::Deserialize;
 
 use crate::{
@@ -68,13 +65,13 @@ pub(crate) async fn page(
     let mut filter = Filter::default();
     let mut unknown = None;
     if !famille.is_empty() {
-        match accounts::family_id_by_identifiant(&state.db, &famille).await? {
+        match journal::family_named(&state.db, &famille).await? {
             Some(id) => filter.family_id = Some(id),
             None => unknown = Some(format!("Aucune famille n'a l'identifiant « {famille} ».")),
         }
     }
     if !personnel.is_empty() {
-        match accounts::staff_id_by_login(&state.db, &personnel).await? {
+        match journal::staff_named(&state.db, &personnel).await? {
             Some(id) => filter.staff_id = Some(id),
             None => {
                 unknown = Some(format!(
@@ -86,7 +83,7 @@ pub(crate) async fn page(
     let entries = if unknown.is_some() {
         Vec::new()
     } else {
-        audit::search(&state.db, &scope.ids(), &filter, SHOWN).await?
+        journal::search(&state.db, &scope.structure_ids(), &filter, SHOWN).await?
     };
     let page = JournalPage {
         layout: layout(

@@ -14,11 +14,7 @@ use axum::{
 };
 use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{dossier::parse_french_date, french::long_date};
-use ribambelle_store::{
-    attendance::{self, ActivityRef, Day, DayChild},
-    bookings,
-    processing::RunOutcome,
-};
+use ribambelle_usecases::attendance::{self, ActivityRef, Day, DayChild, RunOutcome};
 use serde::Deserialize;
 
 use crate::{
@@ -101,12 +97,10 @@ struct Chosen {
 impl Chosen {
     /// Unknown, or out of the staff member's structures: 404 alike.
     async fn find(state: &AppState, scope: &Scope, public_id: &str) -> Result<Chosen, AppError> {
-        let activity = attendance::activity(&state.db, public_id.trim())
+        let activity = attendance::activity(&state.db, &scope.structure_ids(), public_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        scope.check(activity.structure_id)?;
-        let full = bookings::activity_by_id(&state.db, activity.id).await?;
-        let calendar = bookings::school_calendar(&state.db, activity.structure_id).await?;
+        let (full, calendar) = attendance::details(&state.db, &activity).await?;
         let hours = format!(
             "{} – {}",
             full.start_time.strftime("%Hh%M"),
@@ -339,7 +333,7 @@ pub(crate) async fn page(
         let chosen = Chosen::find(&state, &scope, &query.activite).await?;
         let list = attendance::day_list(
             &state.db,
-            staff.account.id,
+            staff.id(),
             &chosen.activity,
             day,
             state.clock.now(),
@@ -367,7 +361,7 @@ pub(crate) async fn page(
         csrf: staff.session.csrf_token.clone(),
         may_change: staff.account.role.may_change(),
         today,
-        activities: attendance::activities(&state.db, &scope.ids()).await?,
+        activities: attendance::activities(&state.db, &scope.structure_ids()).await?,
         activite: query.activite.clone(),
         jour: if errors.is_empty() {
             day.to_string()
@@ -409,7 +403,8 @@ pub(crate) async fn run_processing(
 ) -> Result<Response, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let outcome =
-        attendance::run_processing(&state.db, staff.account.id, &scope.ids(), &state.clock).await?;
+        attendance::run_processing(&state.db, staff.id(), &scope.structure_ids(), &state.clock)
+            .await?;
     let result = match outcome {
         RunOutcome::Done(s) => format!(
             "traitement=fait&demandes={}&mails={}&places={}",
@@ -420,9 +415,9 @@ pub(crate) async fn run_processing(
     // Back to the list it was started from, when that list is one the staff member may see.
     let back = match (
         parse_french_date(&form.jour),
-        attendance::activity(&state.db, form.activite.trim()).await?,
+        attendance::activity(&state.db, &scope.structure_ids(), &form.activite).await?,
     ) {
-        (Some(day), Some(activity)) if scope.check(activity.structure_id).is_ok() => {
+        (Some(day), Some(activity)) => {
             format!("{}&{result}", day_link(PATH, &activity, day))
         }
         _ => format!("{PATH}?{result}"),

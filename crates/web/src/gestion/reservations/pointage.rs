@@ -1,6 +1,6 @@
 //! The pointage of a day (R-BO-6): present or absent for each child booked, plus a child
 //! registered to the activity who came without a booking. Recording it writes the day's
-//! consommations (see `ribambelle_store::attendance::record`). Gestionnaires only.
+//! consommations (see `ribambelle_usecases::attendance::record`). Gestionnaires only.
 
 use askama::Template;
 use axum::{
@@ -9,7 +9,7 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_domain::{dossier::parse_french_date, french::long_date};
-use ribambelle_store::attendance::{self, Day, DayChild, Mark, Registered};
+use ribambelle_usecases::attendance::{self, Day, DayChild, Mark, Registered};
 
 use crate::{
     AppState,
@@ -135,7 +135,7 @@ async fn sheet(
     let scope = Scope::of(state, staff).await?;
     let chosen = Chosen::find(state, &scope, activite).await?;
     let day = parse_french_date(jour).ok_or(AppError::BadRequest)?;
-    let (list, others) = attendance::sheet(&state.db, chosen.activity.id, day).await?;
+    let (list, others) = attendance::sheet(&state.db, &chosen.activity, day).await?;
     let closed = closed_reason(&chosen, day, state.clock.today());
     Ok(Sheet {
         chosen,
@@ -282,12 +282,12 @@ pub(crate) async fn record(
     let today = state.clock.today();
     match attendance::record(
         &state.db,
-        staff.account.id,
-        sheet.chosen.activity.id,
+        staff.id(),
+        &sheet.chosen.activity,
         sheet.day,
         &marks,
-        today,
         state.clock.now(),
+        today,
     )
     .await?
     {
