@@ -8,12 +8,15 @@
 pub mod accounts;
 pub mod attendance;
 pub mod billing;
+pub mod catalog;
 pub mod dossier;
 mod error;
 pub mod history;
 pub mod home;
 pub mod journal;
 pub mod legal;
+pub mod notices;
+pub mod office;
 pub mod payments;
 pub mod reservations;
 pub mod resets;

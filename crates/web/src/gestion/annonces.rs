@@ -10,7 +10,7 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_domain::dossier::parse_french_date;
-use ribambelle_store::notices::{
+use ribambelle_usecases::notices::{
     self, AnnouncementRow, CurrentText, NewAnnouncement, text_kind_label,
 };
 use serde::Deserialize;
@@ -223,7 +223,7 @@ async fn render(
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let scope = Scope::of(state, staff).await?;
-    let ids = scope.ids();
+    let ids = scope.structure_ids();
     let path = editing.as_ref().map_or_else(
         || "/gestion/annonces".to_owned(),
         |a| format!("/gestion/annonces/{}", a.id),
@@ -237,7 +237,7 @@ async fn render(
         layout: layout(state, staff, Gestion::Annonces, title, &path).await?,
         csrf: staff.session.csrf_token.clone(),
         announcements: notices::announcements(&state.db, &ids).await?,
-        texts: notices::current_texts(&state.db, &ids).await?,
+        texts: notices::texts(&state.db, &ids).await?,
         scope,
         form,
         errors,
@@ -276,9 +276,9 @@ pub(crate) async fn create(
             render(&state, &staff, form, errors, None, None).await?,
         ));
     };
-    notices::create_announcement(
+    notices::publish_announcement(
         &state.db,
-        staff.account.id,
+        staff.id(),
         &form.announcement(structure, from, until),
         state.clock.now(),
     )
@@ -289,7 +289,7 @@ pub(crate) async fn create(
 async fn find(state: &AppState, staff: &Staff, id: &str) -> Result<AnnouncementRow, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let scope = Scope::of(state, staff).await?;
-    notices::announcement_in(&state.db, &scope.ids(), id)
+    notices::announcement(&state.db, &scope.structure_ids(), id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -327,9 +327,9 @@ pub(crate) async fn update(
             render(&state, &staff, form, errors, Some(row), None).await?,
         ));
     };
-    notices::update_announcement(
+    notices::change_announcement(
         &state.db,
-        staff.account.id,
+        staff.id(),
         &row,
         &form.announcement(structure, from, until),
         state.clock.now(),
@@ -345,7 +345,7 @@ pub(crate) async fn delete(
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
     let row = find(&state, &staff, &id).await?;
-    notices::delete_announcement(&state.db, staff.account.id, &row, state.clock.now()).await?;
+    notices::withdraw_announcement(&state.db, staff.id(), &row, state.clock.now()).await?;
     Ok(Redirect::to("/gestion/annonces?fait=supprimee").into_response())
 }
 
@@ -377,7 +377,7 @@ async fn current_text(
 ) -> Result<(CurrentText, &'static str), AppError> {
     let scope = Scope::of(state, staff).await?;
     let label = text_kind_label(kind).ok_or(AppError::NotFound)?;
-    let current = notices::current_texts(&state.db, &scope.ids())
+    let current = notices::texts(&state.db, &scope.structure_ids())
         .await?
         .into_iter()
         .find(|t| t.structure_id.to_string() == structure && t.kind == kind)
@@ -449,10 +449,9 @@ pub(crate) async fn publish(
     }
     notices::publish_text(
         &state.db,
-        staff.account.id,
+        staff.id(),
         &current,
-        form.titre.trim(),
-        form.texte.trim(),
+        (form.titre.trim(), form.texte.trim()),
         state.clock.now(),
     )
     .await?;

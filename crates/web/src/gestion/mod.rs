@@ -18,9 +18,9 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use ribambelle_domain::ids::StructureId;
-use ribambelle_store::{
-    dashboard,
-    portal::{self, StructureSummary},
+use ribambelle_usecases::{
+    office::{self, Dashboard},
+    structures::{self, StructureSummary},
 };
 
 use axum::routing::{get, post};
@@ -141,21 +141,21 @@ struct DashboardPage {
     structures: Vec<String>,
     /// Fiches transmitted and waiting for a decision.
     waiting: usize,
-    today: dashboard::Today,
+    today: office::Today,
     today_label: String,
     /// Whether a code is asked at sign-in.
     second_factor: bool,
 }
 
 impl DashboardPage {
-    fn places(&self, a: &dashboard::ActivityToday) -> String {
+    fn places(&self, a: &office::ActivityToday) -> String {
         match a.capacity {
             Some(capacity) => format!("{} sur {capacity}", a.booked),
             None => a.booked.to_string(),
         }
     }
 
-    fn run(&self, run: &dashboard::LastRun) -> String {
+    fn run(&self, run: &office::LastRun) -> String {
         let when = crate::layout::format_instant(run.started_at);
         match (run.finished, run.requests) {
             (false, _) => format!("En cours depuis le {when}."),
@@ -174,8 +174,7 @@ pub(crate) struct Scope {
 impl Scope {
     pub async fn of(state: &AppState, staff: &Staff) -> Result<Scope, AppError> {
         Ok(Scope {
-            structures: portal::staff_scope(&state.db, staff.account.id, staff.account.role)
-                .await?,
+            structures: office::scope(&state.db, staff.id(), staff.account.role).await?,
         })
     }
 
@@ -212,7 +211,7 @@ pub(crate) async fn shell(
         person: staff.account.display_name.clone(),
         structures: Vec::new(),
         structure_id: 0,
-        last_update: portal::last_update(&state.db)
+        last_update: office::last_update(&state.db)
             .await?
             .map(crate::layout::format_instant),
         csrf: staff.session.csrf_token.clone(),
@@ -235,7 +234,7 @@ pub(crate) async fn layout(
     return_to: &str,
 ) -> Result<Layout, AppError> {
     let shell = shell(state, staff, section, return_to).await?;
-    Ok(Layout::new(title, portal::home_structure(&state.db).await?).with_shell(shell))
+    Ok(Layout::new(title, structures::home(&state.db).await?).with_shell(shell))
 }
 
 pub(crate) async fn dashboard(
@@ -243,10 +242,12 @@ pub(crate) async fn dashboard(
     staff: Staff,
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
-    let waiting = ribambelle_store::dossier::waiting(&state.db, &scope.ids())
-        .await?
-        .len();
     let day = state.clock.today();
+    let Dashboard {
+        today,
+        fiches_waiting,
+        second_factor,
+    } = office::dashboard(&state.db, staff.id(), &scope.structure_ids(), day).await?;
     let page = DashboardPage {
         layout: layout(
             &state,
@@ -256,13 +257,10 @@ pub(crate) async fn dashboard(
             "/gestion",
         )
         .await?,
-        waiting,
-        today: dashboard::today(&state.db, &scope.ids(), day).await?,
+        waiting: fiches_waiting,
+        today,
         today_label: ribambelle_domain::french::long_date(day),
-        second_factor: ribambelle_store::second_factor::of(&state.db, staff.account.id)
-            .await?
-            .enabled_at
-            .is_some(),
+        second_factor,
         staff_name: staff.account.display_name,
         structures: scope.structures.into_iter().map(|s| s.name).collect(),
     };

@@ -12,6 +12,7 @@ use jiff::{
     ToSpan,
     civil::{Date, Time, Weekday},
 };
+use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{
     activity::{PeriodKind, PriceBracket, Schedule},
     booking::{Deadline, HolidayWindow},
@@ -21,13 +22,12 @@ use ribambelle_domain::{
     french,
     money::{BillingMode, Cents, parse_euros},
 };
-use ribambelle_store::{
-    bookings,
-    catalog_admin::{
+use ribambelle_usecases::{
+    catalog::{
         self, ActivityDetails, ActivitySettings, BookingWindow, Closure, ClosureAdded, Saved,
         WalletChoice, WalletPick,
     },
-    portal::StructureSummary,
+    structures::StructureSummary,
 };
 use serde::Deserialize;
 
@@ -108,7 +108,7 @@ impl ActivityForm {
             new_wallet_mode: BillingMode::Facturation.code().to_owned(),
             period: "scolaire".to_owned(),
             deadline_day: deadline.weekday.to_monday_one_offset().to_string(),
-            deadline_time: catalog_admin::hour(deadline.time),
+            deadline_time: catalog::hour(deadline.time),
             deadline_weeks: deadline.weeks_before.to_string(),
             brackets: vec![(String::new(), String::new()); BLANK_PRICE_ROWS + 1],
             windows: window_rows(periods, &[]),
@@ -117,7 +117,7 @@ impl ActivityForm {
     }
 
     fn of(s: &ActivitySettings, periods: &[HolidayPeriod]) -> Self {
-        let sorted = catalog_admin::sorted_prices(&s.prices);
+        let sorted = catalog::sorted_prices(&s.prices);
         let mut brackets: Vec<(String, String)> = sorted
             .iter()
             .filter_map(|b| Some((b.qf_max?.to_string(), price_text(b.price))))
@@ -141,11 +141,11 @@ impl ActivityForm {
                 .iter()
                 .map(|w| w.to_monday_one_offset().to_string())
                 .collect(),
-            start: catalog_admin::hour(s.start_time),
-            end: catalog_admin::hour(s.end_time),
+            start: catalog::hour(s.start_time),
+            end: catalog::hour(s.end_time),
             capacity: s.capacity.map(|c| c.to_string()).unwrap_or_default(),
             deadline_day: s.deadline.weekday.to_monday_one_offset().to_string(),
-            deadline_time: catalog_admin::hour(s.deadline.time),
+            deadline_time: catalog::hour(s.deadline.time),
             deadline_weeks: s.deadline.weeks_before.to_string(),
             brackets,
             top_price: sorted
@@ -248,7 +248,7 @@ async fn holiday_periods(
     structure_id: i64,
     saved: &[BookingWindow],
 ) -> Result<Vec<HolidayPeriod>, AppError> {
-    let calendar = bookings::school_calendar(&state.db, structure_id).await?;
+    let calendar = catalog::school_calendar(&state.db, StructureId::new(structure_id)).await?;
     let today = state.clock.today();
     let mut periods: Vec<HolidayPeriod> = calendar
         .periods()
@@ -781,7 +781,7 @@ async fn render(
     };
     let page = ActivityPage {
         layout: layout(state, staff, Gestion::Activites, title, &path).await?,
-        wallets: catalog_admin::structure_wallets(&state.db, structure.id).await?,
+        wallets: catalog::wallets(&state.db, StructureId::new(structure.id)).await?,
         structure,
         public_id: details.map(|d| d.activity.public_id.clone()),
         csrf: staff.session.csrf_token.clone(),
@@ -801,7 +801,7 @@ async fn activity_in_scope(
     staff: &Staff,
     public_id: &str,
 ) -> Result<(ActivityDetails, StructureSummary), AppError> {
-    let details = catalog_admin::activity_details(&state.db, public_id)
+    let details = catalog::activity(&state.db, public_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let scope = Scope::of(state, staff).await?;
@@ -839,12 +839,12 @@ pub(crate) async fn create(
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let periods = holiday_periods(&state, structure.id, &[]).await?;
     let form = ActivityForm::posted(&fields, &periods);
-    let wallets = catalog_admin::structure_wallets(&state.db, structure.id).await?;
+    let wallets = catalog::wallets(&state.db, StructureId::new(structure.id)).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog_admin::create_activity(
+        Ok(settings) => match catalog::create_activity(
             &state.db,
-            staff.account.id,
-            structure.id,
+            staff.id(),
+            StructureId::new(structure.id),
             &settings,
             state.clock.now(),
         )
@@ -911,11 +911,11 @@ pub(crate) async fn save(
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
     let form = ActivityForm::posted(&fields, &periods);
-    let wallets = catalog_admin::structure_wallets(&state.db, structure.id).await?;
+    let wallets = catalog::wallets(&state.db, StructureId::new(structure.id)).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog_admin::update_activity(
+        Ok(settings) => match catalog::save_activity(
             &state.db,
-            staff.account.id,
+            staff.id(),
             &details,
             &settings,
             state.clock.now(),
@@ -959,14 +959,7 @@ pub(crate) async fn closures(
             .retirer
             .parse::<Date>()
             .map_err(|_| AppError::BadRequest)?;
-        catalog_admin::remove_closure(
-            &state.db,
-            staff.account.id,
-            &details,
-            day,
-            state.clock.now(),
-        )
-        .await?;
+        catalog::remove_closure(&state.db, staff.id(), &details, day, state.clock.now()).await?;
         return Ok(Redirect::to(&format!("{back}?fermeture=retiree#fermetures")).into_response());
     }
     let mut errors = FormErrors::default();
@@ -981,9 +974,9 @@ pub(crate) async fn closures(
         200,
     );
     if let (Some(day), true) = (day, errors.is_empty()) {
-        match catalog_admin::add_closure(
+        match catalog::add_closure(
             &state.db,
-            staff.account.id,
+            staff.id(),
             &details,
             day,
             form.motif.trim(),

@@ -1,7 +1,7 @@
 //! Structures and activities (R-BO-2): the list of each structure's activities, a
 //! structure's settings and régie, and an activity's form — porte-monnaie, prices per
 //! quotient familial, schedule, hours, capacity, deadline, holiday booking windows — with
-//! its closures. Every change goes through `ribambelle_store::catalog_admin`, audited.
+//! its closures. Every change goes through `ribambelle_usecases::catalog`, audited.
 
 mod activity;
 mod structure;
@@ -14,9 +14,10 @@ use axum::{
 };
 use jiff::civil::Time;
 use ribambelle_domain::activity::PeriodKind;
-use ribambelle_store::{
-    catalog_admin::{self, ActivityLine},
-    portal::StructureSummary,
+use ribambelle_domain::ids::StructureId;
+use ribambelle_usecases::{
+    catalog::{self, ActivityLine},
+    structures::StructureSummary,
 };
 
 use crate::{
@@ -106,18 +107,18 @@ impl ListPage {
         };
         format!(
             "{}, {} – {} ({period})",
-            catalog_admin::weekdays_text(&a.weekdays),
-            catalog_admin::hour(a.start_time),
-            catalog_admin::hour(a.end_time)
+            catalog::weekdays_text(&a.weekdays),
+            catalog::hour(a.start_time),
+            catalog::hour(a.end_time)
         )
     }
 
     fn capacity(&self, a: &ActivityLine) -> String {
-        catalog_admin::capacity_text(a.capacity)
+        catalog::capacity_text(a.capacity)
     }
 
     fn prices(&self, a: &ActivityLine) -> String {
-        catalog_admin::prices_text(&a.prices)
+        catalog::prices_text(&a.prices)
     }
 }
 
@@ -128,7 +129,7 @@ pub(crate) async fn list(
     let scope = Scope::of(&state, &staff).await?;
     let mut structures = Vec::with_capacity(scope.structures.len());
     for structure in scope.structures {
-        let activities = catalog_admin::structure_activities(&state.db, structure.id).await?;
+        let activities = catalog::activities(&state.db, StructureId::new(structure.id)).await?;
         structures.push(StructureActivities {
             structure,
             activities,

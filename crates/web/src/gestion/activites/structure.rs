@@ -8,11 +8,11 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::{calendar::SchoolZone, ids::StructureId};
-use ribambelle_store::{
-    catalog_admin::{self, StructureSettings},
-    portal::StructureSummary,
-};
 use ribambelle_usecases::payments::{Environment, Provider, Regie, RegieError, TypedRegie};
+use ribambelle_usecases::{
+    catalog::{self, StructureSettings},
+    structures::StructureSummary,
+};
 use serde::Deserialize;
 
 use crate::{
@@ -159,7 +159,7 @@ impl StructurePage {
         ENVIRONMENTS
             .iter()
             .filter(|(e, _)| *e != Environment::Simulated || self.simulated_bank)
-            .map(|(e, code)| (*code, catalog_admin::environment_name(*e)))
+            .map(|(e, code)| (*code, catalog::environment_name(*e)))
             .collect()
     }
 
@@ -172,8 +172,8 @@ impl StructurePage {
         };
         Some(format!(
             "{}, environnement {}, identifiant {}{certificate}",
-            catalog_admin::provider_name(r.provider),
-            catalog_admin::environment_name(r.environment),
+            catalog::provider_name(r.provider),
+            catalog::environment_name(r.environment),
             r.merchant_id
         ))
     }
@@ -210,7 +210,7 @@ async fn render(
     let (form, errors) = match form {
         Some(typed) => typed,
         None => (
-            SettingsForm::of(&catalog_admin::structure_settings(&state.db, structure.id).await?),
+            SettingsForm::of(&catalog::settings(&state.db, StructureId::new(structure.id)).await?),
             FormErrors::default(),
         ),
     };
@@ -315,10 +315,10 @@ pub(crate) async fn save(
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     match checked_settings(&form) {
         Ok(settings) => {
-            catalog_admin::update_structure(
+            catalog::save_settings(
                 &state.db,
-                staff.account.id,
-                structure.id,
+                staff.id(),
+                StructureId::new(structure.id),
                 &settings,
                 state.clock.now(),
             )
