@@ -225,6 +225,37 @@ impl Passwords<'_> {
     }
 }
 
+impl Passwords<'_> {
+    /// A staff member's current password hash (empty when none).
+    pub async fn staff_hash(&self, login: &str) -> Result<String, Error> {
+        Ok(accounts::staff_credentials(self.db, login)
+            .await?
+            .map(|c| c.password_hash)
+            .unwrap_or_default())
+    }
+
+    /// A staff member's own new password, hashed and saved; its other sessions end.
+    pub async fn set_own_staff_password(
+        &self,
+        staff: StaffId,
+        password: String,
+        keep: &str,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let hash = self.hash(password).await?;
+        ribambelle_store::staff_admin::reset_password(
+            self.db,
+            staff.get(),
+            staff.get(),
+            &hash,
+            Some(keep),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// Where a family goes after signing in: its first password, the texts to accept, the
 /// règlements to sign, then the home page.
 pub async fn next_step(
@@ -300,7 +331,7 @@ pub async fn second_factor_challenge(
     staff: StaffId,
     now: Timestamp,
 ) -> Result<Option<String>, Error> {
-    if ribambelle_store::second_factor::of(db, staff.get())
+    if crate::second_factor::of(db, staff)
         .await?
         .enabled_at
         .is_none()

@@ -20,6 +20,7 @@ pub mod office;
 pub mod payments;
 pub mod reservations;
 pub mod resets;
+pub mod second_factor;
 pub mod sessions;
 pub mod structures;
 

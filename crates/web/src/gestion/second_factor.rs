@@ -12,14 +12,10 @@ use axum::{
 use axum_extra::extract::cookie::CookieJar;
 use jiff::Timestamp;
 use qrcode::{QrCode, render::svg};
-use ribambelle_domain::{
-    french, second_factor as codes,
-    session::{Throttle, ThrottlePolicy},
-};
-use ribambelle_store::{
-    accounts,
-    outbox::{self, NewMail},
-    second_factor, staff_admin, throttle,
+use ribambelle_domain::{french, second_factor as codes};
+use ribambelle_usecases::{
+    second_factor::{self, SignInCode},
+    structures,
 };
 use serde::Deserialize;
 
@@ -28,7 +24,6 @@ use crate::{
     auth::{
         check_current_password,
         first_login::check_new_password,
-        hash_password,
         login::{Audience, open_session},
     },
     error::AppError,
@@ -54,7 +49,7 @@ pub(crate) async fn code_page(
     challenge: String,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let structure = ribambelle_store::portal::home_structure(&state.db).await?;
+    let structure = structures::home(&state.db).await?;
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -76,10 +71,6 @@ pub(crate) struct CodeForm {
     code: String,
 }
 
-fn unix_seconds(now: Timestamp) -> u64 {
-    u64::try_from(now.as_second()).unwrap_or(0)
-}
-
 /// The code of a sign-in: right, the session opens; wrong, it is asked again a few times,
 /// then the sign-in starts over from the password.
 pub(crate) async fn submit_code(
@@ -88,59 +79,43 @@ pub(crate) async fn submit_code(
     jar: CookieJar,
     FrenchForm(form): FrenchForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    let Some(staff_id) = second_factor::challenger(&state.db, &form.defi, now).await? else {
-        let mut page = Audience::Staff.page(&state).await?;
-        page.error = Some("La vérification a expiré. Saisissez de nouveau votre identifiant et votre mot de passe.".to_owned());
-        return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
+    let outcome = second_factor::sign_in_code(
+        &state.db,
+        &form.defi,
+        &form.code,
+        state.clock.now(),
+        codes_refused_mail,
+    )
+    .await?;
+    let again = |error: &str| (StatusCode::UNAUTHORIZED, error.to_owned());
+    let (status, error) = match outcome {
+        SignInCode::Accepted(staff) => {
+            return open_session(&state, Audience::Staff, staff.get(), false, previous, jar).await;
+        }
+        SignInCode::Wait(wait) => {
+            let error = format!(
+                "Patientez {} avant de saisir un autre code.",
+                french::seconds(wait)
+            );
+            return code_page(&state, form.defi, Some(error)).await;
+        }
+        SignInCode::Wrong => {
+            let error = "Ce code est incorrect ou a déjà servi. Saisissez le code affiché maintenant par votre application.";
+            return code_page(&state, form.defi, Some(error.to_owned())).await;
+        }
+        SignInCode::Locked => return codes_refused(&state).await,
+        SignInCode::Expired => again(
+            "La vérification a expiré. Saisissez de nouveau votre identifiant et votre mot de passe.",
+        ),
+        SignInCode::ChallengeSpent => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de codes incorrects. Saisissez de nouveau votre identifiant et votre mot de passe."
+                .to_owned(),
+        ),
     };
-    // Counted before it is checked, across sign-ins: a known password gives a few codes a
-    // day, not a million.
-    let code_key = throttle::code_key(staff_id);
-    let counted =
-        match throttle::claim(&state.db, &code_key, &ThrottlePolicy::SECOND_FACTOR, now).await? {
-            Ok(counted) => counted,
-            Err(Throttle::Wait(wait)) => {
-                let error = format!(
-                    "Patientez {} avant de saisir un autre code.",
-                    french::seconds(wait)
-                );
-                return code_page(&state, form.defi, Some(error)).await;
-            }
-            Err(_) => {
-                second_factor::end(&state.db, &form.defi).await?;
-                return codes_refused(&state).await;
-            }
-        };
-    let factor = second_factor::of(&state.db, staff_id).await?;
-    let secret = factor
-        .secret
-        .ok_or_else(|| AppError::Internal("second factor without a secret".into()))?;
-    let step = codes::verify(&secret, &form.code, unix_seconds(now), factor.last_step)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    if let Some(step) = step
-        && second_factor::use_step(&state.db, staff_id, step).await?
-    {
-        throttle::clear(&state.db, &code_key).await?;
-        second_factor::end(&state.db, &form.defi).await?;
-        return open_session(&state, Audience::Staff, staff_id, false, previous, jar).await;
-    }
-    if let Some(until) = counted.locked_until {
-        second_factor::end(&state.db, &form.defi).await?;
-        warn_codes_refused(&state, staff_id, until).await?;
-        return codes_refused(&state).await;
-    }
-    if second_factor::fail(&state.db, &form.defi).await? {
-        let error = "Ce code est incorrect ou a déjà servi. Saisissez le code affiché maintenant par votre application.";
-        return code_page(&state, form.defi, Some(error.to_owned())).await;
-    }
-    second_factor::end(&state.db, &form.defi).await?;
     let mut page = Audience::Staff.page(&state).await?;
-    page.error = Some(
-        "Trop de codes incorrects. Saisissez de nouveau votre identifiant et votre mot de passe."
-            .to_owned(),
-    );
-    Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response())
+    page.error = Some(error);
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// The staff login page, saying that this account's codes are refused for now.
@@ -154,27 +129,12 @@ async fn codes_refused(state: &AppState) -> Result<Response, AppError> {
     Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response())
 }
 
-/// Tells the staff member and the administrateurs that the codes are refused: someone may
-/// know the password.
-async fn warn_codes_refused(
-    state: &AppState,
-    staff_id: i64,
-    until: Timestamp,
-) -> Result<(), AppError> {
-    let (login, recipients) = second_factor::lock_recipients(&state.db, staff_id).await?;
-    if recipients.is_empty() {
-        tracing::warn!(
-            staff = staff_id,
-            "second-factor codes refused, nobody to tell by mail"
-        );
-        return Ok(());
-    }
-    let mail = NewMail {
-        recipients,
-        subject: format!(
-            "Portail Famille : codes de vérification refusés pour le compte « {login} »"
-        ),
-        body_text: format!(
+/// What the staff member and the administrateurs are told when the account's codes are
+/// refused: someone may know the password.
+fn codes_refused_mail(login: &str, until: Timestamp) -> (String, String) {
+    (
+        format!("Portail Famille : codes de vérification refusés pour le compte « {login} »"),
+        format!(
             "Bonjour,\n\n\
              Trop de codes de vérification incorrects ont été saisis pour le compte « {login} » du Portail Famille, \
              après le bon mot de passe. Les codes de ce compte sont refusés jusqu'à {}.\n\n\
@@ -182,14 +142,7 @@ async fn warn_codes_refused(
              (« Sécurité de votre compte »), et prévenez l'administrateur du portail.\n",
             crate::layout::format_instant(until)
         ),
-        body_html: None,
-    };
-    outbox::enqueue_alone(&state.db, &mail, state.clock.now()).await?;
-    tracing::warn!(
-        staff = staff_id,
-        "second-factor codes refused, staff and administrateurs told"
-    );
-    Ok(())
+    )
 }
 
 #[derive(Template)]
@@ -241,7 +194,7 @@ async fn render(
     errors: FormErrors,
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
-    let factor = second_factor::of(&state.db, staff.account.id).await?;
+    let factor = second_factor::of(&state.db, staff.id()).await?;
     let pending = match (&factor.secret, factor.enabled_at) {
         (Some(secret), None) => {
             let url = codes::otpauth_url(secret, "Ribambelle", &staff.account.login)
@@ -308,28 +261,8 @@ pub(crate) async fn prepare(
     staff: Staff,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    let secret = codes::new_secret().map_err(|e| AppError::Internal(e.to_string()))?;
-    second_factor::prepare(&state.db, staff.account.id, &secret).await?;
+    second_factor::prepare(&state.db, staff.id()).await?;
     Ok(Redirect::to("/gestion/securite").into_response())
-}
-
-/// The code's step if it is right and unused, else the error shown at the field.
-async fn checked_code(
-    state: &AppState,
-    staff: &Staff,
-    code: &str,
-) -> Result<Option<u64>, AppError> {
-    let factor = second_factor::of(&state.db, staff.account.id).await?;
-    let Some(secret) = factor.secret else {
-        return Ok(None);
-    };
-    codes::verify(
-        &secret,
-        code,
-        unix_seconds(state.clock.now()),
-        factor.last_step,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 const WRONG_CODE: &str = "Ce code est incorrect ou a déjà servi. Saisissez les 6 chiffres affichés maintenant par votre application.";
@@ -340,14 +273,9 @@ pub(crate) async fn enable(
     staff: Staff,
     SignedForm(form): SignedForm<SecurityForm>,
 ) -> Result<Response, AppError> {
-    match checked_code(&state, &staff, &form.code).await? {
-        Some(step)
-            if second_factor::enable(&state.db, staff.account.id, step, state.clock.now())
-                .await? =>
-        {
-            Ok(Redirect::to("/gestion/securite?fait=activee").into_response())
-        }
-        _ => {
+    match second_factor::enable(&state.db, staff.id(), &form.code, state.clock.now()).await? {
+        true => Ok(Redirect::to("/gestion/securite?fait=activee").into_response()),
+        false => {
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_CODE);
             Ok(invalid(render(&state, &staff, errors, None).await?))
@@ -361,12 +289,9 @@ pub(crate) async fn disable(
     staff: Staff,
     SignedForm(form): SignedForm<SecurityForm>,
 ) -> Result<Response, AppError> {
-    match checked_code(&state, &staff, &form.code).await? {
-        Some(step) if second_factor::use_step(&state.db, staff.account.id, step).await? => {
-            second_factor::disable(&state.db, staff.account.id, state.clock.now()).await?;
-            Ok(Redirect::to("/gestion/securite?fait=desactivee").into_response())
-        }
-        _ => {
+    match second_factor::disable(&state.db, staff.id(), &form.code, state.clock.now()).await? {
+        true => Ok(Redirect::to("/gestion/securite?fait=desactivee").into_response()),
+        false => {
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_CODE);
             Ok(invalid(render(&state, &staff, errors, None).await?))
@@ -391,10 +316,7 @@ pub(crate) async fn change_password(
         &form.confirmation,
         &personal,
     );
-    let current = accounts::staff_credentials(&state.db, &staff.account.login)
-        .await?
-        .map(|c| c.password_hash)
-        .unwrap_or_default();
+    let current = state.passwords().staff_hash(&staff.account.login).await?;
     if let Err(message) = check_current_password(
         &state,
         Audience::Staff,
@@ -414,15 +336,14 @@ pub(crate) async fn change_password(
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &staff, errors, None).await?));
     }
-    let hash = hash_password(&state, form.nouveau).await?;
-    staff_admin::reset_password(
-        &state.db,
-        staff.account.id,
-        staff.account.id,
-        &hash,
-        Some(&staff.session.token_hash),
-        state.clock.now(),
-    )
-    .await?;
+    state
+        .passwords()
+        .set_own_staff_password(
+            staff.id(),
+            form.nouveau,
+            &staff.session.token_hash,
+            state.clock.now(),
+        )
+        .await?;
     Ok(Redirect::to("/gestion/securite?fait=mot-de-passe").into_response())
 }
