@@ -21,3 +21,10 @@ pub async fn home(db: &Db) -> Result<Option<StructureSummary>, Error> {
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<StructureSummary>, Error> {
     Ok(portal::structure_by_slug(db, slug).await?)
 }
+
+/// The school calendar the structure's booking rules follow (its zone, Alsace-Moselle).
+pub fn school_calendar(
+    structure: &StructureSummary,
+) -> Result<ribambelle_domain::calendar::SchoolCalendar, Error> {
+    Ok(structure.school_calendar()?)
+}

@@ -1,14 +1,12 @@
 //! The web layer's one error type and the French error pages. Internal details go to the
 //! logs only; the family sees what happened and what to do.
 
+use crate::layout::Layout;
 use askama::Template;
 use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
-use ribambelle_store::StoreError;
-
-use crate::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AppError {
@@ -44,12 +42,6 @@ impl From<ribambelle_usecases::Error> for AppError {
             ribambelle_usecases::Error::Busy => AppError::Busy,
             other => AppError::Internal(other.to_string()),
         }
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        AppError::Internal(e.to_string())
     }
 }
 

@@ -202,7 +202,7 @@ impl Family {
             family: self.id(),
             quotient_familial: self.account.quotient_familial,
             structure: self.structure_id(),
-            calendar: self.structure.school_calendar()?,
+            calendar: ribambelle_usecases::structures::school_calendar(&self.structure)?,
             immediate_processing: self.structure.immediate_processing,
         })
     }

@@ -33,10 +33,6 @@ pub(crate) async fn verify_password(
     Ok(state.passwords().verify(password, hash).await?)
 }
 
-pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<String, AppError> {
-    Ok(state.passwords().hash(password).await?)
-}
-
 /// Checks a login against the throttles and the stored hash; records the outcome.
 pub(crate) async fn authenticate(
     state: &AppState,

@@ -11,18 +11,15 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use ribambelle_domain::{
-    emails::parse_email_list, password::generate_initial_password, staff::StaffRole,
-};
-use ribambelle_store::{
-    portal::StructureSummary,
-    staff_admin::{self as store, StaffDraft, StaffMember},
+use ribambelle_domain::{emails::parse_email_list, ids::StaffId, staff::StaffRole};
+use ribambelle_usecases::{
+    personnel::{self, StaffDraft, StaffMember},
+    structures::StructureSummary,
 };
 use serde::Deserialize;
 
 use crate::{
     Access, AppState,
-    auth::hash_password,
     error::AppError,
     forms::{Button, FormErrors, SignedForm, invalid},
     layout::{Gestion, Layout},
@@ -101,7 +98,7 @@ pub(crate) async fn list(
             "/gestion/personnel",
         )
         .await?,
-        members: store::list(&state.db).await?,
+        members: personnel::members(&state.db).await?,
     };
     Ok(Html(page.render()?))
 }
@@ -359,8 +356,6 @@ pub(crate) async fn create(
                 .into_response(),
         ));
     }
-    let password = generate_initial_password();
-    let hash = hash_password(&state, password.clone()).await?;
     let draft = StaffDraft {
         login: &login,
         display_name: form.nom.trim(),
@@ -368,14 +363,8 @@ pub(crate) async fn create(
         role: checked.role,
         structure_ids: &checked.structure_ids,
     };
-    let Some(id) = store::create(
-        &state.db,
-        staff.account.id,
-        &draft,
-        &hash,
-        state.clock.now(),
-    )
-    .await?
+    let Some((member, password)) =
+        personnel::create(&state.passwords(), staff.id(), &draft, state.clock.now()).await?
     else {
         errors.add("identifiant", "Cet identifiant est déjà celui d'un autre membre du personnel : choisissez-en un autre.");
         return Ok(invalid(
@@ -384,15 +373,12 @@ pub(crate) async fn create(
                 .into_response(),
         ));
     };
-    let member = store::member(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     password_page(&state, &staff, member, password, true).await
 }
 
 async fn member_of(state: &AppState, id: &str) -> Result<StaffMember, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    store::member(&state.db, id)
+    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+    personnel::member(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -460,10 +446,10 @@ pub(crate) async fn update(
         role: checked.role,
         structure_ids: &checked.structure_ids,
     };
-    if !store::update(
+    if !personnel::update(
         &state.db,
-        staff.account.id,
-        member.id,
+        staff.id(),
+        StaffId::new(member.id),
         &draft,
         state.clock.now(),
     )
@@ -481,20 +467,16 @@ pub(crate) async fn new_password(
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
     let member = member_of(&state, &id).await?;
-    let password = generate_initial_password();
-    let hash = hash_password(&state, password.clone()).await?;
-    if !store::reset_password(
-        &state.db,
-        staff.account.id,
-        member.id,
-        &hash,
-        None,
+    let Some(password) = personnel::new_password(
+        &state.passwords(),
+        staff.id(),
+        StaffId::new(member.id),
         state.clock.now(),
     )
     .await?
-    {
+    else {
         return Err(AppError::NotFound);
-    }
+    };
     password_page(&state, &staff, member, password, false).await
 }
 
@@ -505,8 +487,13 @@ pub(crate) async fn disable_second_factor(
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
     let member = member_of(&state, &id).await?;
-    if !store::disable_second_factor(&state.db, staff.account.id, member.id, state.clock.now())
-        .await?
+    if !personnel::disable_second_factor(
+        &state.db,
+        staff.id(),
+        StaffId::new(member.id),
+        state.clock.now(),
+    )
+    .await?
     {
         return Err(AppError::NotFound);
     }

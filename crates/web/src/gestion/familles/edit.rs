@@ -8,11 +8,9 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_domain::family_fields as rules;
-use ribambelle_store::{
-    portal::StructureSummary,
-    staff_families::{
-        self as store, ActivityChoice, Child, ChildFields, Family, FamilyFields, Saved,
-    },
+use ribambelle_usecases::{
+    families::{self, ActivityChoice, Child, ChildFields, Family, FamilyFields, Saved},
+    structures::StructureSummary,
 };
 
 use crate::{
@@ -284,7 +282,7 @@ pub(crate) async fn create(
             ));
         }
     };
-    match store::create_family(&state.db, staff.account.id, &fields, state.clock.now()).await? {
+    match families::create(&state.db, staff.id(), &fields, state.clock.now()).await? {
         Saved::Done { public_id } => {
             Ok(Redirect::to(&format!("/gestion/familles/{public_id}?fait=creee")).into_response())
         }
@@ -336,11 +334,11 @@ pub(crate) async fn update(
             ));
         }
     };
-    match store::update_family(
+    match families::update(
         &state.db,
-        staff.account.id,
+        staff.id(),
+        &scope.structure_ids(),
         &family,
-        &scope.ids(),
         &fields,
         state.clock.now(),
     )
@@ -513,8 +511,7 @@ async fn child_context(
                 .ok_or(AppError::NotFound)?,
         ),
     };
-    let structures: Vec<i64> = family.structures.iter().map(|(id, _)| *id).collect();
-    let offered = store::activities(&state.db, &structures).await?;
+    let offered = families::activities(&state.db, &family).await?;
     Ok((family, child, offered))
 }
 
@@ -602,13 +599,12 @@ pub(crate) async fn child_save(
             ));
         }
     };
-    let ids: Vec<i64> = offered.iter().map(|a| a.id).collect();
-    store::save_child(
+    families::save_child(
         &state.db,
-        staff.account.id,
+        staff.id(),
         &family,
         child.as_ref(),
-        &ids,
+        &offered,
         &fields,
         state.clock.now(),
     )

@@ -14,13 +14,10 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_documents::initial_password_letters_pdf;
-use ribambelle_domain::{
-    family_fields as rules,
-    password::{PasswordHashing, generate_initial_password},
-};
-use ribambelle_store::{
-    portal::StructureSummary,
-    staff_families::{self as store, ChildFields, FamilyFields, Imported, ImportedFamily},
+use ribambelle_domain::family_fields as rules;
+use ribambelle_usecases::{
+    families::{self, ChildFields, FamilyFields, ToImport},
+    structures::StructureSummary,
 };
 
 use crate::{
@@ -498,7 +495,7 @@ pub(crate) async fn submit(
         .iter()
         .map(|f| f.fields.identifiant.clone())
         .collect();
-    let taken = store::taken_identifiants(&state.db, &identifiants).await?;
+    let taken = families::taken_identifiants(&state.db, &identifiants).await?;
     errors.extend(
         families
             .iter()
@@ -543,29 +540,30 @@ pub(crate) async fn submit(
         .await?;
         return Ok(html.into_response());
     }
-    let passwords: Vec<String> = families
-        .iter()
-        .map(|_| generate_initial_password())
-        .collect();
-    let hashes = hash_all(&state.hashing, passwords.clone()).await?;
-    let imported: Vec<ImportedFamily> = families
+    let to_import = families
         .into_iter()
-        .zip(hashes)
-        .map(|(f, password_hash)| ImportedFamily {
+        .map(|f| ToImport {
             fields: f.fields,
-            password_hash,
             children: f.children,
         })
         .collect();
-    if let Imported::IdentifiantsTaken(taken) =
-        store::import(&state.db, staff.account.id, &imported, state.clock.now()).await?
+    let imported = match families::import(
+        &state.db,
+        &state.hashing,
+        staff.id(),
+        to_import,
+        state.clock.now(),
+    )
+    .await?
     {
-        let errors = taken.iter().map(|t| format!("« {t} » est devenu l'identifiant d'une famille pendant l'import : rien n'a été importé.")).collect();
-        return refuse(&state, &staff, upload.structure, errors).await;
-    }
+        Ok(imported) => imported,
+        Err(taken) => {
+            let errors = taken.iter().map(|t| format!("« {t} » est devenu l'identifiant d'une famille pendant l'import : rien n'a été importé.")).collect();
+            return refuse(&state, &staff, upload.structure, errors).await;
+        }
+    };
     let issued = imported
-        .iter()
-        .zip(passwords)
+        .into_iter()
         .map(|(f, password)| Issued {
             identifiant: f.fields.identifiant.clone(),
             name: format!(
@@ -582,44 +580,6 @@ pub(crate) async fn submit(
     })
     .await?;
     Ok(html.into_response())
-}
-
-/// Hashes every password on the blocking pool, spread over the machine's cores: Argon2 is
-/// slow on purpose, and an import of a few hundred families must stay within the request
-/// timeout.
-async fn hash_all(
-    hashing: &PasswordHashing,
-    passwords: Vec<String>,
-) -> Result<Vec<String>, AppError> {
-    let hashing = hashing.clone();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = passwords.len().div_ceil(threads).max(1);
-    tokio::task::spawn_blocking(move || {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = passwords
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(|| {
-                        part.iter()
-                            .map(|p| hashing.hash(p))
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
-                .collect();
-            let mut hashes = Vec::with_capacity(passwords.len());
-            for worker in workers {
-                let part = worker.join().map_err(|_| {
-                    AppError::Internal("password hashing thread panicked".to_owned())
-                })?;
-                hashes.extend(part.map_err(|e| AppError::Internal(e.to_string()))?);
-            }
-            Ok(hashes)
-        })
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// The letters of the families just imported, one per page, from the identifiants and
@@ -640,9 +600,10 @@ pub(crate) async fn letters(
         .map(|(_, v)| v);
     let mut families = Vec::new();
     for (identifiant, password) in identifiants.zip(passwords) {
-        let family = store::family_by_identifiant(&state.db, &scope.ids(), identifiant)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let family =
+            families::family_by_identifiant(&state.db, &scope.structure_ids(), identifiant)
+                .await?
+                .ok_or(AppError::NotFound)?;
         families.push((family, password.clone()));
     }
     if families.is_empty() {

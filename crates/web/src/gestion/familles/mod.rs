@@ -14,10 +14,9 @@ use axum::{
     routing::{get, post},
 };
 use ribambelle_domain::{booking::ReservationState, dossier::FicheState, money::Cents};
-use ribambelle_store::{
-    bookings,
-    staff_families::{self as store, Family, FamilyHit, FicheLine},
-    wallets::{self, WalletLine},
+use ribambelle_usecases::{
+    families::{self, AtStructure, Family, FamilyHit, FicheLine, Found},
+    payments::WalletLine,
 };
 use serde::Deserialize;
 
@@ -79,7 +78,7 @@ const LISTED: i64 = 100;
 
 /// The family with this public id within the scope, or 404.
 async fn family_of(state: &AppState, scope: &Scope, public_id: &str) -> Result<Family, AppError> {
-    store::family(&state.db, &scope.ids(), public_id)
+    families::family(&state.db, &scope.structure_ids(), public_id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -121,20 +120,17 @@ pub(crate) async fn search(
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let q: String = query.q.trim().chars().take(100).collect();
-    let (hits, more) = store::search(&state.db, &scope.ids(), &q, LISTED).await?;
-    let mut rows = Vec::with_capacity(hits.len());
-    for hit in hits {
-        let mut balances = Vec::new();
-        for (structure_id, name) in &hit.structures {
-            balances.push(format!(
-                "{name} : {}",
-                wallets::balance(&state.db, hit.id, *structure_id)
-                    .await?
-                    .to_french()
-            ));
-        }
-        rows.push(HitRow { hit, balances });
-    }
+    let (found, more) = families::search(&state.db, &scope.structure_ids(), &q, LISTED).await?;
+    let rows = found
+        .into_iter()
+        .map(|Found { hit, balances }| HitRow {
+            hit,
+            balances: balances
+                .into_iter()
+                .map(|(name, balance)| format!("{name} : {}", balance.to_french()))
+                .collect(),
+        })
+        .collect();
     let page = SearchPage {
         layout: layout(&state, &staff, "Familles", "/gestion/familles").await?,
         q,
@@ -194,7 +190,7 @@ impl FamilyPage {
         matches!(fiche.state, FicheState::Validee | FicheState::Transmise)
     }
 
-    fn registrations(&self, child: &store::Child) -> String {
+    fn registrations(&self, child: &families::Child) -> String {
         if child.activities.is_empty() {
             "Aucune".to_owned()
         } else {
@@ -232,17 +228,16 @@ async fn render_page(
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(state, staff).await?;
     let today = state.clock.today();
+    let (structures, fiches) =
+        families::overview(&state.db, &scope.structure_ids(), &family, today).await?;
     let mut balances = Vec::new();
     let mut coming = Vec::new();
-    for (structure_id, structure) in &family.structures {
-        let lines = wallets::wallet_lines(&state.db, family.id, *structure_id, today).await?;
-        let total = lines.iter().map(|l| l.solde).sum();
-        balances.push(StructureBalance {
-            structure: structure.clone(),
-            lines,
-            total,
-        });
-        let days = bookings::follow_up(&state.db, family.id, *structure_id, today).await?;
+    for AtStructure {
+        structure,
+        balance,
+        coming: days,
+    } in structures
+    {
         coming.extend(
             days.into_iter()
                 .filter(|d| d.state != ReservationState::Annulee)
@@ -255,8 +250,12 @@ async fn render_page(
                     state: d.state.label(),
                 }),
         );
+        balances.push(StructureBalance {
+            total: balance.iter().map(|l| l.solde).sum(),
+            structure,
+            lines: balance,
+        });
     }
-    let fiches = store::fiches(&state.db, family.id, &scope.ids()).await?;
     let title = format!("Famille {}", family.name());
     let page = FamilyPage {
         layout: layout(

@@ -9,19 +9,15 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
-use ribambelle_domain::{
-    french::long_date,
-    password::{Verification, generate_initial_password},
-};
-use ribambelle_store::{
-    outbox::NewMail,
-    staff_families::{self as store, Family},
+use ribambelle_domain::{french::long_date, ids::FamilyId};
+use ribambelle_usecases::{
+    accounts::NewMail,
+    families::{self, Family},
 };
 use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::{hash_password, verify_password},
     error::AppError,
     forms::{SignedForm, invalid},
     layout::Layout,
@@ -71,17 +67,14 @@ pub(crate) async fn issue(
                 .into_response(),
         ));
     }
-    let password = generate_initial_password();
-    let hash = hash_password(&state, password.clone()).await?;
     let now = state.clock.now();
     if by_mail {
-        let mail = mail(&state, &family, &password);
-        store::issue_initial_password(
-            &state.db,
-            staff.account.id,
+        let write = |password: &str| mail(&state, &family, password);
+        families::issue_initial_password(
+            &state.passwords(),
+            staff.id(),
             &family,
-            &hash,
-            Some(&mail),
+            Some(&write),
             now,
         )
         .await?;
@@ -91,7 +84,9 @@ pub(crate) async fn issue(
         ))
         .into_response());
     }
-    store::issue_initial_password(&state.db, staff.account.id, &family, &hash, None, now).await?;
+    let password =
+        families::issue_initial_password(&state.passwords(), staff.id(), &family, None, now)
+            .await?;
     let page = PasswordPage {
         layout: layout(
             &state,
@@ -150,7 +145,7 @@ pub(super) async fn letter_doc(
     Ok(LetterDoc {
         structure: structure_of(family),
         family: format!("{} {}", family.civility, family.name()),
-        address: store::address(&state.db, family.id).await?,
+        address: families::address(&state.db, FamilyId::new(family.id)).await?,
         identifiant: family.identifiant.clone(),
         password,
         portal_url: state.config.public_url.clone(),
@@ -175,10 +170,7 @@ pub(super) async fn is_initial_password(
     if !family.must_change_password {
         return Ok(false);
     }
-    let hash = ribambelle_store::accounts::family_password_hash(&state.db, family.id)
-        .await?
-        .unwrap_or_default();
-    Ok(verify_password(state, password.to_owned(), hash).await? != Verification::Invalid)
+    Ok(families::is_initial_password(&state.passwords(), family, password).await?)
 }
 
 /// The letter for the password just shown, by those who may generate one.
