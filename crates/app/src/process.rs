@@ -2,9 +2,9 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp, ToSpan, civil::Time};
 use ribambelle_domain::clock::{Clock, paris_date, paris_instant};
-use ribambelle_store::{
-    Db, billing,
-    processing::{self, RunOutcome, RunScope},
+use ribambelle_usecases::{
+    Db,
+    night::{self, RunOutcome},
 };
 use tokio::sync::watch;
 
@@ -15,8 +15,8 @@ use crate::{config::ProcessArgs, setup};
 pub async fn run(args: ProcessArgs) -> Result<(), setup::AppError> {
     let (db, _) = setup::open(&args.common).await?;
     let clock = setup::clock(&args.common, &db, false).await?;
-    let outcome = processing::run(&db, &clock, RunScope::Everywhere).await?;
-    let billed = billing::run(&db, clock.today()).await;
+    let outcome = night::process(&db, &clock).await?;
+    let billed = night::record_consommations(&db, clock.today()).await;
     db.close().await;
     match outcome {
         RunOutcome::Done(s) => {
@@ -60,7 +60,7 @@ pub async fn nightly(db: Db, clock: Clock, at: Time, mut shutdown: watch::Receiv
         if *shutdown.borrow() {
             break;
         }
-        match processing::run(&db, &clock, RunScope::Everywhere).await {
+        match night::process(&db, &clock).await {
             Ok(RunOutcome::Done(s)) => tracing::info!(
                 requests = s.requests,
                 reports = s.reports,
@@ -70,7 +70,7 @@ pub async fn nightly(db: Db, clock: Clock, at: Time, mut shutdown: watch::Receiv
             Ok(RunOutcome::Busy) => tracing::info!("processing run already in progress elsewhere"),
             Err(error) => tracing::error!(%error, "processing run failed; the next one resumes it"),
         }
-        match billing::run(&db, clock.today()).await {
+        match night::record_consommations(&db, clock.today()).await {
             Ok(consommations) => tracing::info!(consommations, "consommations recorded"),
             Err(error) => {
                 tracing::error!(%error, "recording consommations failed; the next night records what is left")

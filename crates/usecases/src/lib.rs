@@ -16,6 +16,7 @@ pub mod history;
 pub mod home;
 pub mod journal;
 pub mod legal;
+pub mod night;
 pub mod notices;
 pub mod office;
 pub mod payments;
