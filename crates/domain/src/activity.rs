@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use jiff::civil::{Date, Weekday};
 
-use crate::{calendar::SchoolCalendar, money::Cents};
+use crate::{calendar::SchoolCalendar, french, money::Cents};
 
 /// Whether an activity runs in school periods or during the holidays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +103,46 @@ pub fn day_price(brackets: &[PriceBracket], quotient_familial: Option<i64>) -> C
         .map(|b| b.price)
         .or(top)
         .unwrap_or_default()
+}
+
+/// « lundi, mardi, jeudi et vendredi ».
+pub fn weekdays_text(weekdays: &[Weekday]) -> String {
+    let names: Vec<&str> = weekdays.iter().map(|w| french::weekday_name(*w)).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
+/// The brackets lowest first, the top one last.
+pub fn sorted_prices(prices: &[PriceBracket]) -> Vec<PriceBracket> {
+    let mut sorted = prices.to_vec();
+    sorted.sort_by_key(|b| (b.qf_max.is_none(), b.qf_max));
+    sorted
+}
+
+/// « QF jusqu'à 600 : 1,20 € ; au-delà : 3,00 € ».
+pub fn prices_text(prices: &[PriceBracket]) -> String {
+    let sorted = sorted_prices(prices);
+    let bounded = sorted.iter().any(|b| b.qf_max.is_some());
+    sorted
+        .iter()
+        .map(|b| match b.qf_max {
+            Some(max) => format!("QF jusqu'à {max} : {}", b.price),
+            None if bounded => format!("au-delà ou QF inconnu : {}", b.price),
+            None => format!("tarif unique : {}", b.price),
+        })
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
+/// « 14 places par jour », « illimitée ».
+pub fn capacity_text(capacity: Option<i64>) -> String {
+    match capacity {
+        None => "illimitée".to_owned(),
+        Some(c) => format!("{c} place{} par jour", if c > 1 { "s" } else { "" }),
+    }
 }
 
 #[cfg(test)]

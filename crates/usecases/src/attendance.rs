@@ -17,13 +17,9 @@ pub use ribambelle_store::{
 
 use crate::{Error, reservations::Activity};
 
-fn raw(scope: &[StructureId]) -> Vec<i64> {
-    scope.iter().map(|s| s.get()).collect()
-}
-
 /// The activities of the staff member's structures.
 pub async fn activities(db: &Db, scope: &[StructureId]) -> Result<Vec<ActivityRef>, Error> {
-    Ok(attendance::activities(db, &raw(scope)).await?)
+    Ok(attendance::activities(db, &crate::raw_ids(scope)).await?)
 }
 
 /// An activity by public id, if it is of one of `scope`'s structures.
@@ -84,5 +80,5 @@ pub async fn run_processing(
     scope: &[StructureId],
     clock: &Clock,
 ) -> Result<RunOutcome, Error> {
-    Ok(attendance::run_processing(db, staff.get(), &raw(scope), clock).await?)
+    Ok(attendance::run_processing(db, staff.get(), &crate::raw_ids(scope), clock).await?)
 }

@@ -11,8 +11,7 @@ use ribambelle_store::{Db, bookings, catalog_admin as store};
 
 pub use ribambelle_store::catalog_admin::{
     ActivityDetails, ActivityLine, ActivitySettings, BookingWindow, Closure, ClosureAdded, Saved,
-    StructureSettings, WalletChoice, WalletPick, capacity_text, environment_name, hour,
-    prices_text, provider_name, sorted_prices, weekdays_text,
+    StructureSettings, WalletChoice, WalletPick, environment_name, hour, provider_name,
 };
 
 use crate::Error;

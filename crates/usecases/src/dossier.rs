@@ -201,12 +201,8 @@ pub mod office {
     use super::Fiche;
     use crate::Error;
 
-    fn raw(scope: &[StructureId]) -> Vec<i64> {
-        scope.iter().map(|s| s.get()).collect()
-    }
-
     pub async fn campaigns(db: &Db, scope: &[StructureId]) -> Result<Vec<CampaignRow>, Error> {
-        Ok(store::staff_campaigns(db, &raw(scope)).await?)
+        Ok(store::staff_campaigns(db, &crate::raw_ids(scope)).await?)
     }
 
     /// « Ouvrir la campagne » for one of the staff member's structures.
@@ -226,7 +222,7 @@ pub mod office {
 
     /// The fiches transmitted and waiting for a decision.
     pub async fn waiting(db: &Db, scope: &[StructureId]) -> Result<Vec<Waiting>, Error> {
-        Ok(store::waiting(db, &raw(scope)).await?)
+        Ok(store::waiting(db, &crate::raw_ids(scope)).await?)
     }
 
     /// A fiche of the staff member's structures (a health fiche's reading is logged).
@@ -237,7 +233,7 @@ pub mod office {
         public_id: &str,
         now: Timestamp,
     ) -> Result<Option<Fiche>, Error> {
-        Ok(store::staff_fiche(db, staff.get(), &raw(scope), public_id, now).await?)
+        Ok(store::staff_fiche(db, staff.get(), &crate::raw_ids(scope), public_id, now).await?)
     }
 
     /// « Valider » or « Refuser » with its reason, the family told by mail; false when

@@ -23,10 +23,6 @@ use crate::{
     reservations::FollowUp,
 };
 
-fn raw(scope: &[StructureId]) -> Vec<i64> {
-    scope.iter().map(|s| s.get()).collect()
-}
-
 /// A family found, with its balance at each of its structures.
 #[derive(Clone, Debug)]
 pub struct Found {
@@ -43,7 +39,7 @@ pub async fn search(
     term: &str,
     limit: i64,
 ) -> Result<(Vec<Found>, bool), Error> {
-    let (hits, more) = store::search(db, &raw(scope), term, limit).await?;
+    let (hits, more) = store::search(db, &crate::raw_ids(scope), term, limit).await?;
     let mut found = Vec::with_capacity(hits.len());
     for hit in hits {
         let mut balances = Vec::new();
@@ -63,7 +59,7 @@ pub async fn family(
     scope: &[StructureId],
     public_id: &str,
 ) -> Result<Option<Family>, Error> {
-    Ok(store::family(db, &raw(scope), public_id).await?)
+    Ok(store::family(db, &crate::raw_ids(scope), public_id).await?)
 }
 
 pub async fn family_by_identifiant(
@@ -71,7 +67,7 @@ pub async fn family_by_identifiant(
     scope: &[StructureId],
     identifiant: &str,
 ) -> Result<Option<Family>, Error> {
-    Ok(store::family_by_identifiant(db, &raw(scope), identifiant).await?)
+    Ok(store::family_by_identifiant(db, &crate::raw_ids(scope), identifiant).await?)
 }
 
 /// A family's situation at one of its structures.
@@ -99,7 +95,10 @@ pub async fn overview(
             coming: bookings::follow_up(db, family.id, *id, today).await?,
         });
     }
-    Ok((structures, store::fiches(db, family.id, &raw(scope)).await?))
+    Ok((
+        structures,
+        store::fiches(db, family.id, &crate::raw_ids(scope)).await?,
+    ))
 }
 
 /// The activities a child of the family may be registered to: those of its structures.
@@ -127,7 +126,7 @@ pub async fn update(
     fields: &FamilyFields,
     now: Timestamp,
 ) -> Result<Saved, Error> {
-    Ok(store::update_family(db, staff.get(), family, &raw(scope), fields, now).await?)
+    Ok(store::update_family(db, staff.get(), family, &crate::raw_ids(scope), fields, now).await?)
 }
 
 /// A child added or changed, with its registrations among the activities `offered`.

@@ -15,7 +15,7 @@ pub async fn search(
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<Entry>, Error> {
-    let structures: Vec<i64> = scope.iter().map(|s| s.get()).collect();
+    let structures = crate::raw_ids(scope);
     Ok(audit::search(db, &structures, filter, limit).await?)
 }
 

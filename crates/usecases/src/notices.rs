@@ -12,12 +12,8 @@ pub use ribambelle_store::notices::{
 
 use crate::Error;
 
-fn raw(scope: &[StructureId]) -> Vec<i64> {
-    scope.iter().map(|s| s.get()).collect()
-}
-
 pub async fn announcements(db: &Db, scope: &[StructureId]) -> Result<Vec<AnnouncementRow>, Error> {
-    Ok(store::announcements(db, &raw(scope)).await?)
+    Ok(store::announcements(db, &crate::raw_ids(scope)).await?)
 }
 
 /// An announcement of the scope's structures.
@@ -26,7 +22,7 @@ pub async fn announcement(
     scope: &[StructureId],
     id: i64,
 ) -> Result<Option<AnnouncementRow>, Error> {
-    Ok(store::announcement_in(db, &raw(scope), id).await?)
+    Ok(store::announcement_in(db, &crate::raw_ids(scope), id).await?)
 }
 
 pub async fn publish_announcement(
@@ -59,7 +55,7 @@ pub async fn withdraw_announcement(
 
 /// The current version of each text of the scope's structures.
 pub async fn texts(db: &Db, scope: &[StructureId]) -> Result<Vec<CurrentText>, Error> {
-    Ok(store::current_texts(db, &raw(scope)).await?)
+    Ok(store::current_texts(db, &crate::raw_ids(scope)).await?)
 }
 
 /// « Publier la nouvelle version »: families accept or sign it again.

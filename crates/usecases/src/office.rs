@@ -42,7 +42,7 @@ pub async fn dashboard(
     scope: &[StructureId],
     day: Date,
 ) -> Result<Dashboard, Error> {
-    let structures: Vec<i64> = scope.iter().map(|s| s.get()).collect();
+    let structures = crate::raw_ids(scope);
     Ok(Dashboard {
         today: dashboard::today(db, &structures, day).await?,
         fiches_waiting: dossier::waiting(db, &structures).await?.len(),

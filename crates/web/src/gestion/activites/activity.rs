@@ -12,14 +12,14 @@ use jiff::{
     ToSpan,
     civil::{Date, Time, Weekday},
 };
-use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{
-    activity::{PeriodKind, PriceBracket, Schedule},
+    activity::{PeriodKind, PriceBracket, Schedule, sorted_prices},
     booking::{Deadline, HolidayWindow},
     calendar::HolidayPeriod,
     clock::{paris, paris_instant},
     dossier::parse_french_date,
     french,
+    ids::StructureId,
     money::{BillingMode, Cents, parse_euros},
 };
 use ribambelle_usecases::{
@@ -117,7 +117,7 @@ impl ActivityForm {
     }
 
     fn of(s: &ActivitySettings, periods: &[HolidayPeriod]) -> Self {
-        let sorted = catalog::sorted_prices(&s.prices);
+        let sorted = sorted_prices(&s.prices);
         let mut brackets: Vec<(String, String)> = sorted
             .iter()
             .filter_map(|b| Some((b.qf_max?.to_string(), price_text(b.price))))

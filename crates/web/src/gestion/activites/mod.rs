@@ -13,8 +13,10 @@ use axum::{
     routing::{get, post},
 };
 use jiff::civil::Time;
-use ribambelle_domain::activity::PeriodKind;
-use ribambelle_domain::ids::StructureId;
+use ribambelle_domain::{
+    activity::{PeriodKind, capacity_text, prices_text, weekdays_text},
+    ids::StructureId,
+};
 use ribambelle_usecases::{
     catalog::{self, ActivityLine},
     structures::StructureSummary,
@@ -107,18 +109,18 @@ impl ListPage {
         };
         format!(
             "{}, {} – {} ({period})",
-            catalog::weekdays_text(&a.weekdays),
+            weekdays_text(&a.weekdays),
             catalog::hour(a.start_time),
             catalog::hour(a.end_time)
         )
     }
 
     fn capacity(&self, a: &ActivityLine) -> String {
-        catalog::capacity_text(a.capacity)
+        capacity_text(a.capacity)
     }
 
     fn prices(&self, a: &ActivityLine) -> String {
-        catalog::prices_text(&a.prices)
+        prices_text(&a.prices)
     }
 }
 
