@@ -228,6 +228,107 @@ impl BillingMode {
     }
 }
 
+/// The providers accept from 1 € (PayFiP's floor) to a ceiling no family bill reaches.
+pub const MIN_AMOUNT: Cents = Cents(100);
+pub const MAX_AMOUNT: Cents = Cents(1_000_000);
+/// Why a choice cannot be paid; each has the sentence the family reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentRefusal {
+    NothingChosen,
+    UnknownInvoice,
+    AlreadyPaid(String),
+    InProgress(String),
+    NotPrepaid,
+    TooSmall,
+    TooLarge,
+}
+
+impl PaymentRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            PaymentRefusal::NothingChosen => "Cochez au moins une facture à régler.".into(),
+            PaymentRefusal::UnknownInvoice => {
+                "Cette facture n'existe pas ou ne concerne pas votre famille.".into()
+            }
+            PaymentRefusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
+            PaymentRefusal::InProgress(number) => format!(
+                "Un paiement de la facture {number} est déjà en cours. S'il n'a pas abouti, vous pourrez le recommencer dans 20 minutes."
+            ),
+            PaymentRefusal::NotPrepaid => {
+                "Ce porte-monnaie ne peut pas être crédité : ses activités sont facturées.".into()
+            }
+            PaymentRefusal::TooSmall => format!(
+                "Le paiement en ligne est possible à partir de {}.",
+                MIN_AMOUNT.to_french()
+            ),
+            PaymentRefusal::TooLarge => format!(
+                "Le paiement en ligne est limité à {} par paiement.",
+                MAX_AMOUNT.to_french()
+            ),
+        }
+    }
+}
+
+/// Why a counter payment cannot be recorded; each has the sentence the gestionnaire reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CounterRefusal {
+    UnknownFamily,
+    NotPositive,
+    TooLarge,
+    ChequeNumber,
+    NothingOwed,
+    UnknownInvoice,
+    AlreadyPaid(String),
+    /// More than the chosen invoices owe.
+    MoreThanOwed(Cents),
+    NotPrepaid,
+}
+
+impl CounterRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            CounterRefusal::UnknownFamily => {
+                "Cette famille n'est pas connue de la structure.".into()
+            }
+            CounterRefusal::NotPositive => "Indiquez un montant supérieur à zéro.".into(),
+            CounterRefusal::TooLarge => {
+                format!("Un règlement est limité à {}.", MAX_AMOUNT.to_french())
+            }
+            CounterRefusal::ChequeNumber => "Indiquez le numéro du chèque.".into(),
+            CounterRefusal::NothingOwed => {
+                "Cette famille n'a aucune facture à régler : créditez un porte-monnaie prépayé."
+                    .into()
+            }
+            CounterRefusal::UnknownInvoice => {
+                "Cette facture n'existe pas ou ne concerne pas cette famille.".into()
+            }
+            CounterRefusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
+            CounterRefusal::MoreThanOwed(owed) => format!(
+                "Le montant dépasse ce que doivent les factures choisies ({}) : saisissez au plus ce montant, ou créditez un porte-monnaie prépayé.",
+                owed.to_french()
+            ),
+            CounterRefusal::NotPrepaid => {
+                "Choisissez un porte-monnaie prépayé de la structure.".into()
+            }
+        }
+    }
+
+    /// The form field the message belongs to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            CounterRefusal::UnknownFamily => "famille",
+            CounterRefusal::NotPositive
+            | CounterRefusal::TooLarge
+            | CounterRefusal::MoreThanOwed(_) => "montant",
+            CounterRefusal::ChequeNumber => "reference",
+            CounterRefusal::NothingOwed
+            | CounterRefusal::UnknownInvoice
+            | CounterRefusal::AlreadyPaid(_)
+            | CounterRefusal::NotPrepaid => "affectation",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

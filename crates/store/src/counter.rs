@@ -4,7 +4,7 @@
 //! queues the same ticket as an online payment, and writes the audit entry.
 
 use jiff::Timestamp;
-use ribambelle_domain::money::{BillingMode, Cents};
+use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT};
 use sqlx::Row;
 
 use crate::{Db, StoreError, audit, db_time, history::mode_label, outbox, payments};
@@ -70,61 +70,6 @@ pub struct CounterPayment {
     pub target: Target,
 }
 
-/// Why a counter payment cannot be recorded; each has the sentence the gestionnaire reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    UnknownFamily,
-    NotPositive,
-    TooLarge,
-    ChequeNumber,
-    NothingOwed,
-    UnknownInvoice,
-    AlreadyPaid(String),
-    /// More than the chosen invoices owe.
-    MoreThanOwed(Cents),
-    NotPrepaid,
-}
-
-impl Refusal {
-    pub fn message(&self) -> String {
-        match self {
-            Refusal::UnknownFamily => "Cette famille n'est pas connue de la structure.".into(),
-            Refusal::NotPositive => "Indiquez un montant supérieur à zéro.".into(),
-            Refusal::TooLarge => format!(
-                "Un règlement est limité à {}.",
-                payments::MAX_AMOUNT.to_french()
-            ),
-            Refusal::ChequeNumber => "Indiquez le numéro du chèque.".into(),
-            Refusal::NothingOwed => {
-                "Cette famille n'a aucune facture à régler : créditez un porte-monnaie prépayé."
-                    .into()
-            }
-            Refusal::UnknownInvoice => {
-                "Cette facture n'existe pas ou ne concerne pas cette famille.".into()
-            }
-            Refusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
-            Refusal::MoreThanOwed(owed) => format!(
-                "Le montant dépasse ce que doivent les factures choisies ({}) : saisissez au plus ce montant, ou créditez un porte-monnaie prépayé.",
-                owed.to_french()
-            ),
-            Refusal::NotPrepaid => "Choisissez un porte-monnaie prépayé de la structure.".into(),
-        }
-    }
-
-    /// The form field the message belongs to.
-    pub fn field(&self) -> &'static str {
-        match self {
-            Refusal::UnknownFamily => "famille",
-            Refusal::NotPositive | Refusal::TooLarge | Refusal::MoreThanOwed(_) => "montant",
-            Refusal::ChequeNumber => "reference",
-            Refusal::NothingOwed
-            | Refusal::UnknownInvoice
-            | Refusal::AlreadyPaid(_)
-            | Refusal::NotPrepaid => "affectation",
-        }
-    }
-}
-
 /// A recorded counter payment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
@@ -142,16 +87,16 @@ pub async fn record(
     structure_id: i64,
     payment: &CounterPayment,
     now: Timestamp,
-) -> Result<Result<Recorded, Refusal>, StoreError> {
+) -> Result<Result<Recorded, CounterRefusal>, StoreError> {
     if payment.amount.0 <= 0 {
-        return Ok(Err(Refusal::NotPositive));
+        return Ok(Err(CounterRefusal::NotPositive));
     }
-    if payment.amount > payments::MAX_AMOUNT {
-        return Ok(Err(Refusal::TooLarge));
+    if payment.amount > MAX_AMOUNT {
+        return Ok(Err(CounterRefusal::TooLarge));
     }
     let typed = payment.reference.trim();
     if payment.mode == Mode::Cheque && typed.is_empty() {
-        return Ok(Err(Refusal::ChequeNumber));
+        return Ok(Err(CounterRefusal::ChequeNumber));
     }
     let mut tx = db.begin().await?;
     let family = sqlx::query(
@@ -163,7 +108,7 @@ pub async fn record(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(family) = family else {
-        return Ok(Err(Refusal::UnknownFamily));
+        return Ok(Err(CounterRefusal::UnknownFamily));
     };
     let family_id: i64 = family.get("id");
     let family_name = format!(
@@ -188,7 +133,7 @@ pub async fn record(
                 {
                     (Vec::new(), Some((*wallet_id, name)))
                 }
-                _ => return Ok(Err(Refusal::NotPrepaid)),
+                _ => return Ok(Err(CounterRefusal::NotPrepaid)),
             }
         }
         Target::Invoices(chosen) => {
@@ -284,7 +229,7 @@ async fn allocation(
     structure_id: i64,
     chosen: &[String],
     amount: Cents,
-) -> Result<Result<Vec<(i64, String, Cents)>, Refusal>, StoreError> {
+) -> Result<Result<Vec<(i64, String, Cents)>, CounterRefusal>, StoreError> {
     // Touching the family's invoices first makes a concurrent payment for them (at the
     // counter or online) wait for this one on PostgreSQL, so what they owe is read once.
     sqlx::query("UPDATE invoices SET amount_cents = amount_cents WHERE family_id = $1 AND structure_id = $2")
@@ -313,9 +258,9 @@ async fn allocation(
         .collect();
     for public_id in chosen {
         match invoices.iter().find(|(_, p, _, _)| p == public_id) {
-            None => return Ok(Err(Refusal::UnknownInvoice)),
+            None => return Ok(Err(CounterRefusal::UnknownInvoice)),
             Some((_, _, number, owed)) if owed.0 <= 0 => {
-                return Ok(Err(Refusal::AlreadyPaid(number.clone())));
+                return Ok(Err(CounterRefusal::AlreadyPaid(number.clone())));
             }
             Some(_) => {}
         }
@@ -325,11 +270,11 @@ async fn allocation(
         .filter(|(_, p, _, owed)| owed.0 > 0 && (chosen.is_empty() || chosen.contains(p)))
         .collect();
     if owed.is_empty() {
-        return Ok(Err(Refusal::NothingOwed));
+        return Ok(Err(CounterRefusal::NothingOwed));
     }
     let total: Cents = owed.iter().map(|(_, _, _, o)| *o).sum();
     if amount > total {
-        return Ok(Err(Refusal::MoreThanOwed(total)));
+        return Ok(Err(CounterRefusal::MoreThanOwed(total)));
     }
     let mut left = amount;
     let mut parts = Vec::new();

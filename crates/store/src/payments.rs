@@ -9,7 +9,7 @@ use rand::Rng;
 use ribambelle_domain::{
     clock::paris,
     french,
-    money::{BillingMode, Cents},
+    money::{BillingMode, Cents, MAX_AMOUNT, MIN_AMOUNT, PaymentRefusal},
 };
 use sqlx::{Any, Row, Transaction};
 
@@ -18,9 +18,6 @@ use crate::{
     outbox::{self, NewMail},
 };
 
-/// The providers accept from 1 € (PayFiP's floor) to a ceiling no family bill reaches.
-pub const MIN_AMOUNT: Cents = Cents(100);
-pub const MAX_AMOUNT: Cents = Cents(1_000_000);
 /// A payment left unfinished this long (the family closed the bank's page, say) no longer
 /// holds its invoices: PayFiP's own operations expire after 15 minutes.
 pub const IN_PROGRESS_HOLD: SignedDuration = SignedDuration::from_mins(20);
@@ -184,44 +181,6 @@ pub enum Choice {
     Credit { wallet_id: i64, amount: Cents },
 }
 
-/// Why a choice cannot be paid; each has the sentence the family reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    NothingChosen,
-    UnknownInvoice,
-    AlreadyPaid(String),
-    InProgress(String),
-    NotPrepaid,
-    TooSmall,
-    TooLarge,
-}
-
-impl Refusal {
-    pub fn message(&self) -> String {
-        match self {
-            Refusal::NothingChosen => "Cochez au moins une facture à régler.".into(),
-            Refusal::UnknownInvoice => {
-                "Cette facture n'existe pas ou ne concerne pas votre famille.".into()
-            }
-            Refusal::AlreadyPaid(number) => format!("La facture {number} est déjà réglée."),
-            Refusal::InProgress(number) => format!(
-                "Un paiement de la facture {number} est déjà en cours. S'il n'a pas abouti, vous pourrez le recommencer dans 20 minutes."
-            ),
-            Refusal::NotPrepaid => {
-                "Ce porte-monnaie ne peut pas être crédité : ses activités sont facturées.".into()
-            }
-            Refusal::TooSmall => format!(
-                "Le paiement en ligne est possible à partir de {}.",
-                MIN_AMOUNT.to_french()
-            ),
-            Refusal::TooLarge => format!(
-                "Le paiement en ligne est limité à {} par paiement.",
-                MAX_AMOUNT.to_french()
-            ),
-        }
-    }
-}
-
 /// A payment recorded *en cours*, ready to be sent to the provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Started {
@@ -238,10 +197,10 @@ pub async fn begin(
     email: &str,
     provider: Provider,
     now: Timestamp,
-) -> Result<Result<Started, Refusal>, StoreError> {
+) -> Result<Result<Started, PaymentRefusal>, StoreError> {
     let mut tx = db.begin().await?;
     let (wallet_id, parts) = match choice {
-        Choice::Invoices(ids) if ids.is_empty() => return Ok(Err(Refusal::NothingChosen)),
+        Choice::Invoices(ids) if ids.is_empty() => return Ok(Err(PaymentRefusal::NothingChosen)),
         Choice::Invoices(ids) => {
             let mut parts = Vec::with_capacity(ids.len());
             for public_id in ids {
@@ -261,17 +220,17 @@ pub async fn begin(
             .fetch_optional(&mut *tx)
             .await?;
             if mode.as_deref().and_then(BillingMode::from_code) != Some(BillingMode::Prepaiement) {
-                return Ok(Err(Refusal::NotPrepaid));
+                return Ok(Err(PaymentRefusal::NotPrepaid));
             }
             (Some(*wallet_id), vec![(None, *amount)])
         }
     };
     let amount: Cents = parts.iter().map(|(_, owed)| *owed).sum();
     if amount < MIN_AMOUNT {
-        return Ok(Err(Refusal::TooSmall));
+        return Ok(Err(PaymentRefusal::TooSmall));
     }
     if amount > MAX_AMOUNT {
-        return Ok(Err(Refusal::TooLarge));
+        return Ok(Err(PaymentRefusal::TooLarge));
     }
     let public_id = uuid::Uuid::new_v4().to_string();
     let payment_id: i64 = sqlx::query_scalar(
@@ -316,7 +275,7 @@ async fn invoice_owed(
     structure_id: i64,
     public_id: &str,
     now: Timestamp,
-) -> Result<Result<(Option<i64>, Cents), Refusal>, StoreError> {
+) -> Result<Result<(Option<i64>, Cents), PaymentRefusal>, StoreError> {
     let row = sqlx::query(
         "SELECT i.id, i.number, i.amount_cents - CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS BIGINT) AS owed, \
            (SELECT COUNT(*) FROM payment_invoices pi JOIN payments p ON p.id = pi.payment_id \
@@ -330,15 +289,15 @@ async fn invoice_owed(
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
-        return Ok(Err(Refusal::UnknownInvoice));
+        return Ok(Err(PaymentRefusal::UnknownInvoice));
     };
     let number: String = row.get("number");
     let owed: i64 = row.get("owed");
     if owed <= 0 {
-        return Ok(Err(Refusal::AlreadyPaid(number)));
+        return Ok(Err(PaymentRefusal::AlreadyPaid(number)));
     }
     if row.get::<i64, _>("pending") > 0 {
-        return Ok(Err(Refusal::InProgress(number)));
+        return Ok(Err(PaymentRefusal::InProgress(number)));
     }
     Ok(Ok((Some(row.get("id")), Cents(owed))))
 }

@@ -6,10 +6,13 @@
 //! the back office's grouped balances equal each family's own.
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{clock::paris_date, money::Cents};
+use ribambelle_domain::{
+    clock::paris_date,
+    money::{Cents, PaymentRefusal},
+};
 use ribambelle_store::{
     Db, accounting, billing, counter, demo, invoices,
-    payments::{self, Choice, PaymentState, Provider, Refusal, Settled, Verdict},
+    payments::{self, Choice, PaymentState, Provider, Settled, Verdict},
     wallets,
 };
 use ribambelle_testkit::{TestDb, hashing};
@@ -277,7 +280,7 @@ async fn a_paid_invoice_is_settled_once_and_its_ticket_goes_to_the_first_address
         )
         .await
         .unwrap(),
-        Err(Refusal::InProgress(invoice.number.clone())),
+        Err(PaymentRefusal::InProgress(invoice.number.clone())),
         "an invoice being paid cannot be paid twice at once"
     );
     assert_eq!(
@@ -354,7 +357,7 @@ async fn a_paid_invoice_is_settled_once_and_its_ticket_goes_to_the_first_address
         )
         .await
         .unwrap(),
-        Err(Refusal::AlreadyPaid(invoice.number.clone()))
+        Err(PaymentRefusal::AlreadyPaid(invoice.number.clone()))
     );
 }
 
@@ -457,26 +460,26 @@ async fn refused_and_abandoned_payments_change_no_balance_and_a_credit_tops_up_a
                 wallet_id: periscolaire,
                 amount: Cents(2000),
             },
-            Refusal::NotPrepaid,
+            PaymentRefusal::NotPrepaid,
         ),
         (
             Choice::Credit {
                 wallet_id: restauration,
                 amount: Cents(99),
             },
-            Refusal::TooSmall,
+            PaymentRefusal::TooSmall,
         ),
         (
             Choice::Credit {
                 wallet_id: restauration,
                 amount: Cents(1_000_001),
             },
-            Refusal::TooLarge,
+            PaymentRefusal::TooLarge,
         ),
-        (Choice::Invoices(vec![]), Refusal::NothingChosen),
+        (Choice::Invoices(vec![]), PaymentRefusal::NothingChosen),
         (
             Choice::Invoices(vec!["inconnue".into()]),
-            Refusal::UnknownInvoice,
+            PaymentRefusal::UnknownInvoice,
         ),
     ];
     for (choice, refusal) in refusals {
@@ -516,7 +519,7 @@ async fn refused_and_abandoned_payments_change_no_balance_and_a_credit_tops_up_a
         )
         .await
         .unwrap(),
-        Err(Refusal::UnknownInvoice)
+        Err(PaymentRefusal::UnknownInvoice)
     );
     assert!(
         payments::find(db, martin, &started.public_id)
@@ -760,7 +763,7 @@ async fn at_counter(
     cents: i64,
     target: counter::Target,
     now: Timestamp,
-) -> Result<counter::Recorded, counter::Refusal> {
+) -> Result<counter::Recorded, ribambelle_domain::money::CounterRefusal> {
     let public_id: String = sqlx::query_scalar("SELECT public_id FROM families WHERE id = $1")
         .bind(d.family)
         .fetch_one(db.reader())
@@ -780,7 +783,8 @@ async fn at_counter(
 
 #[tokio::test]
 async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_they_owe() {
-    use counter::{Mode, Refusal as No, Target};
+    use counter::{Mode, Target};
+    use ribambelle_domain::money::CounterRefusal as No;
     let (t, d, now, today) = demo_with_dupont_days().await;
     let db = &t.db;
     // Two APS MATIN the month before last: an older invoice of 3,60\u{a0}€.

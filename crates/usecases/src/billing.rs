@@ -10,8 +10,10 @@ use ribambelle_store::{Db, accounting, billing, counter, invoices, wallets};
 pub use ribambelle_store::{
     accounting::{Balances, FamilyBalance, FamilyRef, InvoicesOf, Received, StaffInvoice},
     billing::{Issued, MonthNotFinished, Preview},
-    counter::{CounterPayment, Mode, Recorded, Refusal as CounterRefusal, Target},
+    counter::{CounterPayment, Mode, Recorded, Target},
 };
+
+pub use ribambelle_domain::money::CounterRefusal;
 
 use crate::{
     Error,

@@ -25,9 +25,9 @@ use ribambelle_store::{
 pub use balance::{Balance, Invoice, InvoiceDetail, WalletLine};
 pub use reconcile::Reconciled;
 pub use regie::{RegieError, TypedRegie, checked_regie};
+pub use ribambelle_domain::money::PaymentRefusal;
 pub use ribambelle_store::payments::{
-    Choice, Environment, IN_PROGRESS_HOLD, OnlinePayment, PaymentState, Provider,
-    Refusal as PaymentRefusal, Regie, Started,
+    Choice, Environment, IN_PROGRESS_HOLD, OnlinePayment, PaymentState, Provider, Regie, Started,
 };
 
 use crate::Error;
