@@ -231,6 +231,7 @@ impl BillingMode {
 /// The providers accept from 1 € (PayFiP's floor) to a ceiling no family bill reaches.
 pub const MIN_AMOUNT: Cents = Cents(100);
 pub const MAX_AMOUNT: Cents = Cents(1_000_000);
+
 /// Why a choice cannot be paid; each has the sentence the family reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaymentRefusal {
