@@ -1,135 +1,155 @@
 //! The processing run on real data: places, waiting list, refusals, report mails once,
 //! waiting-list promotions, resumption.
 
-use jiff::civil::Date;
-use ribambelle_domain::{booking::Pending, money::Cents};
+use jiff::{ToSpan, civil::Date};
+use ribambelle_domain::{
+    booking::Pending,
+    ids::{ActivityId, ChildId},
+};
 use ribambelle_store::{
     Db,
-    bookings::{self, Movement},
-    demo,
     processing::{self, RunOutcome, RunScope},
 };
-use ribambelle_testkit::{TestDb, hashing};
+use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, TestDb, Town};
 use sqlx::Row;
 
-/// The demo, with its own requests already processed so that each test starts clean.
-async fn demo_db() -> TestDb {
-    let t = TestDb::new().await;
-    demo::load(&t.db, &hashing(), &ribambelle_testkit::clock())
-        .await
-        .unwrap();
-    assert!(matches!(
-        processing::run(&t.db, &ribambelle_testkit::clock(), RunScope::Everywhere)
+/// A Wednesday of MERCREDI (3 places) where BERNARD's two children hold two places, and
+/// DUPONT, whose Amalia and Paolo are registered but have booked nothing.
+struct Mercredi {
+    town: Town,
+    day: Date,
+    dupont: BuiltFamily,
+    bernard: BuiltFamily,
+    _t: TestDb,
+}
+
+impl Mercredi {
+    async fn new() -> Mercredi {
+        let t = TestDb::new().await;
+        let town = Town::new(&t.db, ribambelle_testkit::clock()).await;
+        let mercredi = town
+            .activity(
+                NewActivity::new("MERCREDI")
+                    .weekdays(&[jiff::civil::Weekday::Wednesday])
+                    .capacity(3)
+                    .price(900),
+            )
+            .await;
+        let registered = |name| NewChild::new(name).registered(&[mercredi]);
+        let dupont = town
+            .family(
+                NewFamily::new("dupont")
+                    .parent("M.", "Jean-Paul")
+                    .emails(&["jean-paul.dupont@example.fr"])
+                    .child(registered("Amalia"))
+                    .child(registered("Paolo")),
+            )
+            .await;
+        let bernard = town
+            .family(
+                NewFamily::new("bernard")
+                    .child(registered("Emma"))
+                    .child(registered("Louis")),
+            )
+            .await;
+        // Three weeks ahead: past any deadline, as the families' own requests are.
+        let day = town.next_opening(mercredi, town.clock.today() + 21.days()).await;
+        let neighbours = [
+            (bernard.child("Emma"), mercredi, day),
+            (bernard.child("Louis"), mercredi, day),
+        ];
+        town.book(&bernard, &neighbours).await;
+        Mercredi {
+            town,
+            day,
+            dupont,
+            bernard,
+            _t: t,
+        }
+    }
+
+    fn db(&self) -> &Db {
+        &self.town.db
+    }
+
+    async fn activity(&self) -> ActivityId {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE name = 'MERCREDI'")
+            .fetch_one(self.db().reader())
             .await
-            .unwrap(),
-        RunOutcome::Done(_)
-    ));
-    sqlx::query("DELETE FROM outbox")
-        .execute(t.db.writer())
+            .unwrap();
+        ActivityId::new(id)
+    }
+
+    /// The DUPONT child's request for the day, confirmed, not processed yet.
+    async fn ask(&self, child: &str, change: Pending) {
+        let activity = self.activity().await;
+        let request = [(self.dupont.child(child), activity, self.day, change)];
+        self.town.confirm(&self.dupont, &request).await;
+    }
+
+    async fn run(&self) -> RunOutcome {
+        processing::run(self.db(), &self.town.clock, RunScope::Everywhere)
+            .await
+            .unwrap()
+    }
+
+    async fn state(&self, child: ChildId) -> String {
+        sqlx::query_scalar("SELECT state FROM reservations WHERE child_id = $1 AND day = $2")
+            .bind(child.get())
+            .bind(self.day.to_string())
+            .fetch_one(self.db().reader())
+            .await
+            .unwrap()
+    }
+
+    /// Accepted places on the day, and what the day's counter says.
+    async fn places(&self) -> (i64, i64) {
+        let accepted = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reservations WHERE day = $1 AND state = 'acceptee'",
+        )
+        .bind(self.day.to_string())
+        .fetch_one(self.db().reader())
         .await
         .unwrap();
-    t
+        let counter = sqlx::query_scalar("SELECT taken FROM day_places WHERE day = $1")
+            .bind(self.day.to_string())
+            .fetch_one(self.db().reader())
+            .await
+            .unwrap();
+        (accepted, counter)
+    }
+
+    async fn mails_to(&self, address: &str) -> Vec<String> {
+        let rows = sqlx::query("SELECT recipients, body_text FROM outbox ORDER BY id")
+            .fetch_all(self.db().reader())
+            .await
+            .unwrap();
+        rows.iter()
+            .filter(|r| r.get::<String, _>("recipients").contains(address))
+            .map(|r| r.get::<String, _>("body_text"))
+            .collect()
+    }
 }
 
-async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(bind.to_owned())
-        .fetch_one(db.reader())
-        .await
-        .unwrap()
-}
-
-/// The next Wednesday where 13 of MERCREDI's 14 places are taken (Léa's and her
-/// neighbours').
-async fn next_mercredi(db: &Db) -> Date {
-    let lea = id(db, "SELECT id FROM children WHERE first_name = $1", "Léa").await;
-    let today = ribambelle_testkit::clock().today();
-    let day: String = sqlx::query_scalar(
-        "SELECT MIN(r.day) FROM reservations r JOIN activities a ON a.id = r.activity_id \
-         WHERE a.name = 'MERCREDI' AND r.child_id = $1 AND r.day > $2 AND r.state = 'acceptee'",
-    )
-    .bind(lea)
-    .bind(today.to_string())
-    .fetch_one(db.reader())
-    .await
-    .unwrap();
-    day.parse().unwrap()
-}
-
-async fn confirm(db: &Db, family: &str, child: &str, activity: &str, day: Date, change: Pending) {
-    let family_id = id(db, "SELECT id FROM families WHERE identifiant = $1", family).await;
-    let child_id = id(db, "SELECT id FROM children WHERE first_name = $1", child).await;
-    let activity_id = id(db, "SELECT id FROM activities WHERE name = $1", activity).await;
-    let movement = Movement {
-        child_id,
-        activity_id,
-        day,
-        change,
-        amount: Cents(900),
-    };
-    bookings::confirm(
-        db,
-        family_id,
-        &ribambelle_store::sessions::new_key().unwrap(),
-        &[movement],
-        &[],
-        ribambelle_testkit::clock().now(),
-    )
-    .await
-    .unwrap();
-}
-
-async fn state(db: &Db, child: &str, activity: &str, day: Date) -> String {
-    sqlx::query_scalar(
-        "SELECT r.state FROM reservations r JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
-         WHERE c.first_name = $1 AND a.name = $2 AND r.day = $3",
-    )
-    .bind(child.to_owned())
-    .bind(activity.to_owned())
-    .bind(day.to_string())
-    .fetch_one(db.reader())
-    .await
-    .unwrap()
-}
-
-async fn mails_to(db: &Db, address: &str) -> Vec<String> {
-    let rows = sqlx::query("SELECT recipients, body_text FROM outbox ORDER BY id")
-        .fetch_all(db.reader())
-        .await
-        .unwrap();
-    rows.iter()
-        .filter(|r| r.get::<String, _>("recipients").contains(address))
-        .map(|r| r.get::<String, _>("body_text"))
-        .collect()
-}
+const DUPONT: &str = "jean-paul.dupont@example.fr";
 
 #[tokio::test]
 async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
-    let t = demo_db().await;
-    let db = &t.db;
-    let day = next_mercredi(db).await;
-    // 13 of 14 places are taken: Amalia asks first, then Paolo.
-    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
-    confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
-    let RunOutcome::Done(summary) =
-        processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-            .await
-            .unwrap()
-    else {
+    let m = Mercredi::new().await;
+    let (amalia, paolo) = (m.dupont.child("Amalia"), m.dupont.child("Paolo"));
+    // 2 of 3 places are taken: Amalia asks first, then Paolo.
+    m.ask("Amalia", Pending::Book).await;
+    m.ask("Paolo", Pending::Book).await;
+    let RunOutcome::Done(summary) = m.run().await else {
         panic!("busy")
     };
     assert_eq!(summary.requests, 2);
-    assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
-    assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
-    let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservations r JOIN activities a ON a.id = r.activity_id WHERE a.name = 'MERCREDI' AND r.day = $1 AND r.state = 'acceptee'")
-        .bind(day.to_string())
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    assert!(accepted <= 14, "never over capacity: {accepted}");
+    assert_eq!(m.state(amalia).await, "acceptee");
+    assert_eq!(m.state(paolo).await, "attente");
+    assert_eq!(m.places().await, (3, 3), "never over capacity");
 
     // One report for DUPONT, in the guide's layout.
-    let reports = mails_to(db, "jean-paul.dupont@example.fr").await;
+    let reports = m.mails_to(DUPONT).await;
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
     assert!(
@@ -141,12 +161,11 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     assert!(report.contains("****************     RESERVATIONS ACCEPTEES     ****************\n--> Activité : MERCREDI :\n         DUPONT Amalia : "));
 
     // The HTML part says the same.
-    let html: String = sqlx::query_scalar(
-        "SELECT body_html FROM outbox WHERE recipients LIKE '%jean-paul.dupont@example.fr%'",
-    )
-    .fetch_one(db.reader())
-    .await
-    .unwrap();
+    let html: String = sqlx::query_scalar("SELECT body_html FROM outbox WHERE recipients = $1")
+        .bind(DUPONT)
+        .fetch_one(m.db().reader())
+        .await
+        .unwrap();
     assert!(
         html.contains("<h2")
             && html.contains("Réservations acceptées")
@@ -155,28 +174,20 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     );
 
     // A second run finds nothing and sends nothing twice.
-    let RunOutcome::Done(again) =
-        processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-            .await
-            .unwrap()
-    else {
+    let RunOutcome::Done(again) = m.run().await else {
         panic!("busy")
     };
     assert_eq!((again.requests, again.reports), (0, 0));
-    assert_eq!(mails_to(db, "jean-paul.dupont@example.fr").await.len(), 1);
+    assert_eq!(m.mails_to(DUPONT).await.len(), 1);
 
     // Amalia's cancellation frees her place for Paolo, who is told.
-    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Cancel).await;
-    let RunOutcome::Done(third) =
-        processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-            .await
-            .unwrap()
-    else {
+    m.ask("Amalia", Pending::Cancel).await;
+    let RunOutcome::Done(third) = m.run().await else {
         panic!("busy")
     };
     assert_eq!(third.promotions, 1);
-    assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "acceptee");
-    let mails = mails_to(db, "jean-paul.dupont@example.fr").await;
+    assert_eq!(m.state(paolo).await, "acceptee");
+    let mails = m.mails_to(DUPONT).await;
     assert!(
         mails
             .iter()
@@ -192,7 +203,7 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
     // The header's date is the last run's.
     let last_run: Option<String> =
         sqlx::query_scalar("SELECT value FROM app_state WHERE key = 'last_run_at'")
-            .fetch_optional(db.reader())
+            .fetch_optional(m.db().reader())
             .await
             .unwrap();
     assert!(last_run.is_some());
@@ -200,46 +211,38 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
 
 #[tokio::test]
 async fn a_request_that_became_impossible_is_refused_with_its_reason() {
-    let t = demo_db().await;
-    let db = &t.db;
-    let day = next_mercredi(db).await;
-    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
+    let m = Mercredi::new().await;
+    m.ask("Amalia", Pending::Book).await;
     // The structure closes that day before the run.
-    sqlx::query("INSERT INTO activity_closures (activity_id, day, reason) SELECT id, $1, 'Grève' FROM activities WHERE name = 'MERCREDI'")
-        .bind(day.to_string())
-        .execute(db.writer())
+    sqlx::query("INSERT INTO activity_closures (activity_id, day, reason) VALUES ($1, $2, 'Grève')")
+        .bind(m.activity().await.get())
+        .bind(m.day.to_string())
+        .execute(m.db().writer())
         .await
         .unwrap();
-    processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-        .await
-        .unwrap();
-    assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "refusee");
+    m.run().await;
+    assert_eq!(m.state(m.dupont.child("Amalia")).await, "refusee");
     let outcome: String =
         sqlx::query_scalar("SELECT outcome FROM reservation_requests ORDER BY id DESC LIMIT 1")
-            .fetch_one(db.reader())
+            .fetch_one(m.db().reader())
             .await
             .unwrap();
     assert!(outcome.starts_with("refusee:"), "{outcome}");
-    assert!(mails_to(db, "jean-paul.dupont@example.fr").await[0].contains("RESERVATIONS REFUSEES"));
+    assert!(m.mails_to(DUPONT).await[0].contains("RESERVATIONS REFUSEES"));
 }
 
 #[tokio::test]
 async fn only_one_run_at_a_time_and_an_interrupted_run_is_resumed() {
-    let t = demo_db().await;
-    let db = &t.db;
-    let day = next_mercredi(db).await;
-    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
+    let m = Mercredi::new().await;
+    let db = m.db();
+    m.ask("Amalia", Pending::Book).await;
     // Another instance holds a live lease: this one does nothing.
-    sqlx::query("INSERT INTO run_lease (name, holder, until) VALUES ('traitement', 'autre', '2999-01-01T00:00:00.000000Z')")
+    sqlx::query("INSERT INTO run_lease (name, holder, until) VALUES ('traitement', 'autre', '2999-01-01T00:00:00.000000Z') \
+                 ON CONFLICT (name) DO UPDATE SET holder = 'autre', until = '2999-01-01T00:00:00.000000Z'")
         .execute(db.writer())
         .await
         .unwrap();
-    assert_eq!(
-        processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-            .await
-            .unwrap(),
-        RunOutcome::Busy
-    );
+    assert_eq!(m.run().await, RunOutcome::Busy);
     assert_eq!(
         processing::unprocessed(db, RunScope::Everywhere)
             .await
@@ -255,11 +258,7 @@ async fn only_one_run_at_a_time_and_an_interrupted_run_is_resumed() {
         .execute(db.writer())
         .await
         .unwrap();
-    let RunOutcome::Done(summary) =
-        processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-            .await
-            .unwrap()
-    else {
+    let RunOutcome::Done(summary) = m.run().await else {
         panic!("busy")
     };
     assert_eq!(summary.requests, 1);
@@ -275,95 +274,42 @@ async fn only_one_run_at_a_time_and_an_interrupted_run_is_resumed() {
             .await
             .unwrap();
     assert_eq!(run_of_request, summary.run_id);
-    assert_eq!(mails_to(db, "jean-paul.dupont@example.fr").await.len(), 1);
-}
-
-/// Accepted places on `day` of MERCREDI, and what the day's counter says.
-async fn mercredi_places(db: &Db, day: Date) -> (i64, i64) {
-    let accepted = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM reservations r JOIN activities a ON a.id = r.activity_id \
-         WHERE a.name = 'MERCREDI' AND r.day = $1 AND r.state = 'acceptee'",
-    )
-    .bind(day.to_string())
-    .fetch_one(db.reader())
-    .await
-    .unwrap();
-    let counter = sqlx::query_scalar("SELECT p.taken FROM day_places p JOIN activities a ON a.id = p.activity_id WHERE a.name = 'MERCREDI' AND p.day = $1")
-        .bind(day.to_string())
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    (accepted, counter)
+    assert_eq!(m.mails_to(DUPONT).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_cancellation_frees_its_place_once_even_though_it_shows_cancelled_before_the_run() {
-    let t = demo_db().await;
-    let db = &t.db;
-    let day = next_mercredi(db).await;
-    // The day is full: 13 places, 13 taken.
-    sqlx::query("UPDATE activities SET capacity = 13 WHERE name = 'MERCREDI'")
-        .execute(db.writer())
+    let m = Mercredi::new().await;
+    // The day is full: 2 places, 2 taken.
+    sqlx::query("UPDATE activities SET capacity = 2 WHERE name = 'MERCREDI'")
+        .execute(m.db().writer())
         .await
         .unwrap();
-    assert_eq!(mercredi_places(db, day).await, (13, 13));
+    assert_eq!(m.places().await, (2, 2));
     // Emma BERNARD's cancellation is confirmed (her reservation reads *Annulée* at once),
     // then Amalia and Paolo ask for the day.
-    let (bernard, emma): (i64, i64) = {
-        let row = sqlx::query("SELECT f.id, c.id AS child FROM families f JOIN children c ON c.family_id = f.id WHERE f.identifiant = 'bernard' AND c.first_name = 'Emma'")
-            .fetch_one(db.reader())
-            .await
-            .unwrap();
-        (row.get("id"), row.get("child"))
-    };
-    let mercredi = id(db, "SELECT id FROM activities WHERE name = $1", "MERCREDI").await;
-    let cancel = Movement {
-        child_id: emma,
-        activity_id: mercredi,
-        day,
-        change: Pending::Cancel,
-        amount: Cents(0),
-    };
-    bookings::confirm(
-        db,
-        bernard,
-        &ribambelle_store::sessions::new_key().unwrap(),
-        &[cancel],
-        &[],
-        ribambelle_testkit::clock().now(),
-    )
-    .await
-    .unwrap();
-    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
-    confirm(db, "dupont", "Paolo", "MERCREDI", day, Pending::Book).await;
-    processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-        .await
-        .unwrap();
+    let cancel = [(m.bernard.child("Emma"), m.activity().await, m.day, Pending::Cancel)];
+    m.town.confirm(&m.bernard, &cancel).await;
+    m.ask("Amalia", Pending::Book).await;
+    m.ask("Paolo", Pending::Book).await;
+    m.run().await;
     // One place freed, one place given: the first asker gets it, the second waits.
-    assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "acceptee");
-    assert_eq!(state(db, "Paolo", "MERCREDI", day).await, "attente");
-    assert_eq!(mercredi_places(db, day).await, (13, 13));
+    assert_eq!(m.state(m.dupont.child("Amalia")).await, "acceptee");
+    assert_eq!(m.state(m.dupont.child("Paolo")).await, "attente");
+    assert_eq!(m.places().await, (2, 2));
 }
 
 #[tokio::test]
 async fn the_run_takes_the_places_held_from_the_days_counter() {
-    let t = demo_db().await;
-    let db = &t.db;
-    let day = next_mercredi(db).await;
-    confirm(db, "dupont", "Amalia", "MERCREDI", day, Pending::Book).await;
+    let m = Mercredi::new().await;
+    m.ask("Amalia", Pending::Book).await;
     // The counter says the day is full (as a run on another instance would have left it).
-    sqlx::query("UPDATE day_places SET taken = 14 WHERE day = $1 AND activity_id = (SELECT id FROM activities WHERE name = 'MERCREDI')")
-        .bind(day.to_string())
-        .execute(db.writer())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE activities SET capacity = 14 WHERE name = 'MERCREDI'")
-        .execute(db.writer())
+    sqlx::query("UPDATE day_places SET taken = 3 WHERE day = $1")
+        .bind(m.day.to_string())
+        .execute(m.db().writer())
         .await
         .unwrap();
     // This run loads the counter, so it sees the day full and puts Amalia on the waiting list.
-    processing::run(db, &ribambelle_testkit::clock(), RunScope::Everywhere)
-        .await
-        .unwrap();
-    assert_eq!(state(db, "Amalia", "MERCREDI", day).await, "attente");
+    m.run().await;
+    assert_eq!(m.state(m.dupont.child("Amalia")).await, "attente");
 }

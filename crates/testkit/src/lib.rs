@@ -5,13 +5,17 @@
 //! needs in the product's words.
 
 mod builders;
+mod family;
 mod smtp;
+mod town;
 
 use ribambelle_domain::clock::{Clock, parse_start};
 use ribambelle_store::Db;
 use sqlx::{Connection, Executor};
 
 pub use builders::{NewStaff, hashing};
+pub use family::{BuiltFamily, NewChild, NewFamily};
+pub use town::{ADMIN_LOGIN, NewActivity, Town};
 pub use smtp::{ReceivedMail, SmtpSink};
 
 /// The environment variable that switches the suites to PostgreSQL: a URL of a server

@@ -1,0 +1,240 @@
+//! A town hall's portal as a test needs it: a structure with its texts, the activities the
+//! test names, and an administrateur who made them through the back office's functions.
+
+use jiff::civil::{Date, Time, Weekday};
+use ribambelle_domain::{
+    activity::{PeriodKind, PriceBracket, Schedule},
+    booking::Deadline,
+    calendar::{SchoolCalendar, SchoolZone},
+    clock::Clock,
+    ids::{ActivityId, StructureId},
+    money::{BillingMode, Cents},
+};
+use ribambelle_store::{
+    Db, bookings, db_time,
+    catalog_admin::{self, ActivitySettings, Saved, WalletPick},
+    legal,
+};
+
+use crate::builders::hashing;
+
+/// One structure of the tests. Installing it is the one step done with SQL, as an
+/// installer does: the portal has no page to create a structure or its first
+/// administrateur. Everything after goes through the product's own functions.
+pub struct Town {
+    pub db: Db,
+    pub clock: Clock,
+    pub id: StructureId,
+    pub slug: String,
+    pub name: String,
+    /// The administrateur the back office's changes are recorded under.
+    pub admin: i64,
+}
+
+/// The administrateur every town of a test database shares.
+pub const ADMIN_LOGIN: &str = "admin";
+
+impl Town {
+    /// « Mairie de CarteVille », in zone C, the structure most tests need.
+    pub async fn new(db: &Db, clock: Clock) -> Town {
+        Town::named(db, clock, "carteville", "Mairie de CarteVille").await
+    }
+
+    /// Another structure of the same database, with the same administrateur.
+    pub async fn named(db: &Db, clock: Clock, slug: &str, name: &str) -> Town {
+        let now = clock.now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO structures (slug, name, website_url, school_zone, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(format!("https://www.{slug}.example"))
+        .bind(SchoolZone::C.as_str())
+        .bind(db_time(now))
+        .fetch_one(db.writer())
+        .await
+        .unwrap_or_else(|e| panic!("structure {slug}: {e}"));
+        let texts = [
+            ("rgpd", "Protection des données personnelles (RGPD)"),
+            ("cgu", "Conditions générales d'utilisation du portail"),
+            ("reglement", "Règlement intérieur des accueils"),
+        ];
+        for (kind, title) in texts {
+            let body = format!("{title} de {name}, version de test.");
+            legal::publish(db.writer(), id, kind, title, &body, now)
+                .await
+                .expect("publish a text");
+        }
+        Town {
+            db: db.clone(),
+            clock,
+            id: StructureId::new(id),
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            admin: administrateur(db, now).await,
+        }
+    }
+
+    /// Creates the activity as the back office's activity form does; returns its id.
+    pub async fn activity(&self, activity: NewActivity) -> ActivityId {
+        let wallets = catalog_admin::structure_wallets(&self.db, self.id.get())
+            .await
+            .expect("the structure's porte-monnaies");
+        let wallet = match wallets.iter().find(|w| w.name == activity.wallet) {
+            Some(existing) => WalletPick::Existing(existing.id),
+            None => WalletPick::New {
+                name: activity.wallet.clone(),
+                billing: activity.billing,
+            },
+        };
+        let settings = ActivitySettings {
+            name: activity.name.clone(),
+            wallet,
+            schedule: Schedule {
+                period_kind: PeriodKind::Scolaire,
+                weekdays: activity.weekdays,
+            },
+            start_time: activity.hours.0,
+            end_time: activity.hours.1,
+            capacity: activity.capacity,
+            deadline: Deadline::default(),
+            prices: activity.prices,
+            windows: Vec::new(),
+        };
+        let saved = catalog_admin::create_activity(
+            &self.db,
+            self.admin,
+            self.id.get(),
+            &settings,
+            self.clock.now(),
+        )
+        .await
+        .expect("create the activity");
+        let Saved::Done { public_id } = saved else {
+            panic!("activity {} refused: {saved:?}", activity.name)
+        };
+        let id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
+            .bind(public_id)
+            .fetch_one(self.db.reader())
+            .await
+            .expect("the new activity");
+        ActivityId::new(id)
+    }
+
+    /// The structure's school calendar (its zone's holidays, public holidays).
+    pub async fn calendar(&self) -> SchoolCalendar {
+        bookings::school_calendar(&self.db, self.id.get())
+            .await
+            .expect("the structure's calendar")
+    }
+
+    /// The first day after `day` on which the activity opens (its weekdays, outside the
+    /// holidays, its closures): a test's days come from the calendar, whatever its date.
+    pub async fn next_opening(&self, activity: ActivityId, day: Date) -> Date {
+        let rules = bookings::activity_by_id(&self.db, activity.get())
+            .await
+            .expect("the activity")
+            .rules;
+        let calendar = self.calendar().await;
+        (1..=120)
+            .map(|n| day + jiff::ToSpan::days(n))
+            .find(|d| rules.is_open(*d, &calendar))
+            .expect("the activity opens again within four months")
+    }
+}
+
+/// The database's first administrateur, made at installation when there is none.
+async fn administrateur(db: &Db, now: jiff::Timestamp) -> i64 {
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
+        .bind(ADMIN_LOGIN)
+        .fetch_optional(db.reader())
+        .await
+        .expect("look the administrateur up");
+    if let Some(id) = existing {
+        return id;
+    }
+    let hash = hashing()
+        .hash(crate::NewStaff::PASSWORD)
+        .expect("hash the administrateur's password");
+    sqlx::query_scalar(
+        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
+         VALUES ($1, 'Claude ADMIN', '', 'administrateur', $2, 0, $3) RETURNING id",
+    )
+    .bind(ADMIN_LOGIN)
+    .bind(hash)
+    .bind(db_time(now))
+    .fetch_one(db.writer())
+    .await
+    .expect("install the administrateur")
+}
+
+/// An activity in school periods, as the activity form fills it: by default open every
+/// school day but Wednesday, 16:30–18:30, unlimited, 2,00 € a day, paid from the
+/// « Périscolaire » porte-monnaie on invoice.
+pub struct NewActivity {
+    name: String,
+    weekdays: Vec<Weekday>,
+    hours: (Time, Time),
+    capacity: Option<i64>,
+    prices: Vec<PriceBracket>,
+    wallet: String,
+    billing: BillingMode,
+}
+
+impl NewActivity {
+    pub fn new(name: &str) -> NewActivity {
+        use Weekday::{Friday, Monday, Thursday, Tuesday};
+        NewActivity {
+            name: name.to_owned(),
+            weekdays: vec![Monday, Tuesday, Thursday, Friday],
+            hours: (Time::constant(16, 30, 0, 0), Time::constant(18, 30, 0, 0)),
+            capacity: None,
+            prices: vec![PriceBracket {
+                qf_max: None,
+                price: Cents(200),
+            }],
+            wallet: "Périscolaire".to_owned(),
+            billing: BillingMode::Facturation,
+        }
+    }
+
+    pub fn weekdays(mut self, weekdays: &[Weekday]) -> NewActivity {
+        self.weekdays = weekdays.to_vec();
+        self
+    }
+
+    pub fn capacity(mut self, places: i64) -> NewActivity {
+        self.capacity = Some(places);
+        self
+    }
+
+    /// One price for every family.
+    pub fn price(mut self, cents: i64) -> NewActivity {
+        self.prices = vec![PriceBracket {
+            qf_max: None,
+            price: Cents(cents),
+        }];
+        self
+    }
+
+    /// Prices by quotient familial: (maximum, cents), the last one without a maximum.
+    pub fn prices(mut self, brackets: &[(Option<i64>, i64)]) -> NewActivity {
+        self.prices = brackets
+            .iter()
+            .map(|&(qf_max, cents)| PriceBracket {
+                qf_max,
+                price: Cents(cents),
+            })
+            .collect();
+        self
+    }
+
+    /// Paid from this porte-monnaie (made with the given mode if the structure has none of
+    /// that name).
+    pub fn wallet(mut self, name: &str, billing: BillingMode) -> NewActivity {
+        self.wallet = name.to_owned();
+        self.billing = billing;
+        self
+    }
+}
