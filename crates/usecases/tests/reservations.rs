@@ -3,8 +3,11 @@
 //! the requests in arrival order with the state each reservation had, and only the
 //! structure's own changes taken.
 
-use jiff::{ToSpan, civil::Date};
-use ribambelle_domain::ids::{FamilyId, StructureId};
+use jiff::{
+    ToSpan,
+    civil::{Date, Weekday},
+};
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId};
 use ribambelle_domain::{
     booking::{Pending, ReservationState, Standing},
     clock::paris_date,
@@ -12,69 +15,85 @@ use ribambelle_domain::{
 use ribambelle_store::{
     Db,
     bookings::{self, Activity, Confirmed},
-    demo,
 };
-use ribambelle_testkit::{TestDb, hashing};
+use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, TestDb, Town};
 use ribambelle_usecases::reservations::{self, Booker, Confirmation};
 use sqlx::Row;
 
-async fn id(db: &Db, sql: &'static str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(bind.to_owned())
-        .fetch_one(db.reader())
-        .await
-        .unwrap()
-}
-
+/// MARTIN, a family of two structures: Léa goes to CarteVille's APS MATIN and
+/// RESTAURATION, Hugo to its APS SOIR and to the Écureuils' MERCREDI NATURE.
 struct Martin {
+    carteville: Town,
+    martin: BuiltFamily,
     family: i64,
-    carteville: i64,
+    quotient_familial: Option<i64>,
     lea: i64,
     hugo: i64,
+    _t: TestDb,
 }
 
-async fn martin(db: &Db) -> Martin {
-    Martin {
-        family: id(
-            db,
-            "SELECT id FROM families WHERE identifiant = $1",
-            "martin",
-        )
-        .await,
-        carteville: id(
-            db,
-            "SELECT id FROM structures WHERE slug = $1",
-            "carteville",
-        )
-        .await,
-        lea: id(db, "SELECT id FROM children WHERE first_name = $1", "Léa").await,
-        hugo: id(db, "SELECT id FROM children WHERE first_name = $1", "Hugo").await,
+impl Martin {
+    async fn new() -> Martin {
+        let t = TestDb::new().await;
+        let clock = ribambelle_testkit::clock();
+        let carteville = Town::new(&t.db, clock).await;
+        let ecureuils = Town::named(&t.db, clock, "ecureuils", "Les Écureuils").await;
+        let matin = carteville.activity(NewActivity::new("APS MATIN").price(180)).await;
+        let lunch = carteville
+            .activity(NewActivity::new("RESTAURATION").prices(&[(Some(1000), 320), (None, 410)]))
+            .await;
+        let soir = carteville.activity(NewActivity::new("APS SOIR").price(250)).await;
+        let nature = ecureuils
+            .activity(NewActivity::new("MERCREDI NATURE").weekdays(&[Weekday::Wednesday]))
+            .await;
+        let family = carteville
+            .family(
+                NewFamily::new("martin")
+                    .quotient_familial(1200)
+                    .also_at(&ecureuils)
+                    .child(NewChild::new("Léa").registered(&[matin, lunch]))
+                    .child(NewChild::new("Hugo").registered(&[soir, nature])),
+            )
+            .await;
+        Martin {
+            family: family.id.get(),
+            quotient_familial: family.quotient_familial,
+            lea: family.child("Léa").get(),
+            hugo: family.child("Hugo").get(),
+            martin: family,
+            carteville,
+            _t: t,
+        }
     }
-}
 
-async fn activity(db: &Db, child: i64, name: &str) -> Activity {
-    let structure = id(
-        db,
-        "SELECT structure_id FROM activities WHERE name = $1",
-        name,
-    )
-    .await;
-    bookings::child_activities(db, child, structure)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.name == name)
-        .unwrap()
+    fn db(&self) -> &Db {
+        &self.carteville.db
+    }
+
+    /// The child's activity of that name, as the calendar reads it.
+    async fn activity(&self, child: i64, name: &str) -> Activity {
+        let structure: i64 =
+            sqlx::query_scalar("SELECT structure_id FROM activities WHERE name = $1")
+                .bind(name)
+                .fetch_one(self.db().reader())
+                .await
+                .unwrap();
+        bookings::child_activities(self.db(), child, structure)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.name == name)
+            .unwrap()
+    }
 }
 
 /// The days of the next 90 that can be cancelled now (`booked`) or booked now.
 async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool) -> Vec<Date> {
-    let structure = id(
-        db,
-        "SELECT structure_id FROM activities WHERE name = $1",
-        &activity.name,
-    )
-    .await;
+    let structure: i64 = sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
+        .bind(activity.id)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
     let calendar = bookings::school_calendar(db, structure).await.unwrap();
     let now = ribambelle_testkit::clock().now();
     let today = paris_date(now);
@@ -119,13 +138,9 @@ async fn pending_of(db: &Db, family: i64) -> Vec<(i64, i64, Date, Pending)> {
 
 #[tokio::test]
 async fn pending_changes_of_many_days_are_set_replaced_and_dropped_the_last_one_winning() {
-    let t = TestDb::new().await;
-    let db = &t.db;
-    demo::load(db, &hashing(), &ribambelle_testkit::clock())
-        .await
-        .unwrap();
-    let m = martin(db).await;
-    let matin = activity(db, m.lea, "APS MATIN").await;
+    let m = Martin::new().await;
+    let db = m.db();
+    let matin = m.activity(m.lea, "APS MATIN").await;
     let days = modifiable_days(db, m.lea, &matin, false).await;
     assert!(days.len() >= 4, "APS MATIN has days to book");
     let (d1, d2, d3, d4) = (days[0], days[1], days[2], days[3]);
@@ -173,17 +188,19 @@ async fn pending_changes_of_many_days_are_set_replaced_and_dropped_the_last_one_
 
 #[tokio::test]
 async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_structure_at_once() {
-    let t = TestDb::new().await;
-    let db = &t.db;
-    demo::load(db, &hashing(), &ribambelle_testkit::clock())
-        .await
-        .unwrap();
-    let m = martin(db).await;
+    let m = Martin::new().await;
+    let db = m.db();
     let now = ribambelle_testkit::clock().now();
-    let matin = activity(db, m.lea, "APS MATIN").await;
-    let lunch = activity(db, m.lea, "RESTAURATION").await;
-    let soir = activity(db, m.hugo, "APS SOIR").await;
-    let nature = activity(db, m.hugo, "MERCREDI NATURE").await;
+    let matin = m.activity(m.lea, "APS MATIN").await;
+    let lunch = m.activity(m.lea, "RESTAURATION").await;
+    let soir = m.activity(m.hugo, "APS SOIR").await;
+    let nature = m.activity(m.hugo, "MERCREDI NATURE").await;
+    // Léa's next lunches are booked already.
+    let lunches: Vec<_> = modifiable_days(db, m.lea, &lunch, false).await[..4]
+        .iter()
+        .map(|&day| (ChildId::new(m.lea), ActivityId::new(lunch.id), day))
+        .collect();
+    m.carteville.book(&m.martin, &lunches).await;
     let to_book = modifiable_days(db, m.lea, &matin, false).await;
     let booked_lunches = modifiable_days(db, m.lea, &lunch, true).await;
     let evenings = modifiable_days(db, m.hugo, &soir, false).await;
@@ -245,15 +262,9 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
 
     let booker = Booker {
         family: FamilyId::new(m.family),
-        quotient_familial: sqlx::query_scalar(
-            "SELECT quotient_familial FROM families WHERE id = $1",
-        )
-        .bind(m.family)
-        .fetch_one(db.reader())
-        .await
-        .unwrap(),
-        structure: StructureId::new(m.carteville),
-        calendar: bookings::school_calendar(db, m.carteville).await.unwrap(),
+        quotient_familial: m.quotient_familial,
+        structure: m.carteville.id,
+        calendar: m.carteville.calendar().await,
         immediate_processing: false,
     };
     let draft = reservations::review(db, &booker, now).await.unwrap();
