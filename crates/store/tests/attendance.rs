@@ -63,7 +63,11 @@ async fn world() -> World {
         )
         .await;
     let martin = town
-        .family(NewFamily::new("martin").quotient_familial(1200).child(at_aps("Léa")))
+        .family(
+            NewFamily::new("martin")
+                .quotient_familial(1200)
+                .child(at_aps("Léa")),
+        )
         .await;
     let bernard = town
         .family(NewFamily::new("bernard").child(NewChild::new("Emma").registered(&[mercredi])))

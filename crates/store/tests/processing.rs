@@ -53,7 +53,9 @@ impl Mercredi {
             )
             .await;
         // Three weeks ahead: past any deadline, as the families' own requests are.
-        let day = town.next_opening(mercredi, town.clock.today() + 21.days()).await;
+        let day = town
+            .next_opening(mercredi, town.clock.today() + 21.days())
+            .await;
         let neighbours = [
             (bernard.child("Emma"), mercredi, day),
             (bernard.child("Louis"), mercredi, day),
@@ -214,12 +216,14 @@ async fn a_request_that_became_impossible_is_refused_with_its_reason() {
     let m = Mercredi::new().await;
     m.ask("Amalia", Pending::Book).await;
     // The structure closes that day before the run.
-    sqlx::query("INSERT INTO activity_closures (activity_id, day, reason) VALUES ($1, $2, 'Grève')")
-        .bind(m.activity().await.get())
-        .bind(m.day.to_string())
-        .execute(m.db().writer())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO activity_closures (activity_id, day, reason) VALUES ($1, $2, 'Grève')",
+    )
+    .bind(m.activity().await.get())
+    .bind(m.day.to_string())
+    .execute(m.db().writer())
+    .await
+    .unwrap();
     m.run().await;
     assert_eq!(m.state(m.dupont.child("Amalia")).await, "refusee");
     let outcome: String =
@@ -288,7 +292,12 @@ async fn a_cancellation_frees_its_place_once_even_though_it_shows_cancelled_befo
     assert_eq!(m.places().await, (2, 2));
     // Emma BERNARD's cancellation is confirmed (her reservation reads *Annulée* at once),
     // then Amalia and Paolo ask for the day.
-    let cancel = [(m.bernard.child("Emma"), m.activity().await, m.day, Pending::Cancel)];
+    let cancel = [(
+        m.bernard.child("Emma"),
+        m.activity().await,
+        m.day,
+        Pending::Cancel,
+    )];
     m.town.confirm(&m.bernard, &cancel).await;
     m.ask("Amalia", Pending::Book).await;
     m.ask("Paolo", Pending::Book).await;

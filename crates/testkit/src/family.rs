@@ -12,7 +12,7 @@ use ribambelle_store::{
     bookings::Movement,
     legal::{self, NewSignature},
     processing,
-    staff_families::{self, ChildFields, FamilyFields, ImportedFamily, Imported},
+    staff_families::{self, ChildFields, FamilyFields, Imported, ImportedFamily},
 };
 
 use crate::{builders::hashing, town::Town};
@@ -227,7 +227,11 @@ impl Town {
         legal::accept(&self.db, id, &pending, now)
             .await
             .expect("accept the texts");
-        let signer = format!("{} {}", family.identifiant.to_uppercase(), family.first_name);
+        let signer = format!(
+            "{} {}",
+            family.identifiant.to_uppercase(),
+            family.first_name
+        );
         let signed_at = ribambelle_domain::french::date_time(
             now.to_zoned_datetime(ribambelle_domain::clock::paris())
                 .datetime(),

@@ -15,8 +15,8 @@ use sqlx::{Connection, Executor};
 
 pub use builders::{NewStaff, hashing};
 pub use family::{BuiltFamily, NewChild, NewFamily};
-pub use town::{ADMIN_LOGIN, NewActivity, Town};
 pub use smtp::{ReceivedMail, SmtpSink};
+pub use town::{ADMIN_LOGIN, NewActivity, Town};
 
 /// The environment variable that switches the suites to PostgreSQL: a URL of a server
 /// where the test user may create databases (e.g. `postgres://ribambelle@127.0.0.1:5433/postgres`).

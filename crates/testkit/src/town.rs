@@ -11,9 +11,10 @@ use ribambelle_domain::{
     money::{BillingMode, Cents},
 };
 use ribambelle_store::{
-    Db, bookings, db_time,
+    Db, bookings,
     catalog_admin::{self, ActivitySettings, Saved, WalletPick},
-    legal,
+    db_time, legal,
+    notices::{self, NewAnnouncement},
 };
 
 use crate::builders::hashing;
@@ -120,6 +121,21 @@ impl Town {
             .await
             .expect("the new activity");
         ActivityId::new(id)
+    }
+
+    /// Publishes an announcement on the structure's home page from today on, as the back
+    /// office's Annonces page does.
+    pub async fn announcement(&self, title: &str, body: &str) {
+        let announcement = NewAnnouncement {
+            structure_id: self.id.get(),
+            title,
+            body,
+            display_from: self.clock.today(),
+            display_until: None,
+        };
+        notices::create_announcement(&self.db, self.admin, &announcement, self.clock.now())
+            .await
+            .expect("publish the announcement");
     }
 
     /// The structure's school calendar (its zone's holidays, public holidays).

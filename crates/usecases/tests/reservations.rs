@@ -38,11 +38,15 @@ impl Martin {
         let clock = ribambelle_testkit::clock();
         let carteville = Town::new(&t.db, clock).await;
         let ecureuils = Town::named(&t.db, clock, "ecureuils", "Les Écureuils").await;
-        let matin = carteville.activity(NewActivity::new("APS MATIN").price(180)).await;
+        let matin = carteville
+            .activity(NewActivity::new("APS MATIN").price(180))
+            .await;
         let lunch = carteville
             .activity(NewActivity::new("RESTAURATION").prices(&[(Some(1000), 320), (None, 410)]))
             .await;
-        let soir = carteville.activity(NewActivity::new("APS SOIR").price(250)).await;
+        let soir = carteville
+            .activity(NewActivity::new("APS SOIR").price(250))
+            .await;
         let nature = ecureuils
             .activity(NewActivity::new("MERCREDI NATURE").weekdays(&[Weekday::Wednesday]))
             .await;

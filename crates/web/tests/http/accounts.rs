@@ -3,14 +3,20 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{COOKIE, STRONG, TestApp};
+use ribambelle_domain::staff::StaffRole;
+use ribambelle_testkit::{NewFamily, NewStaff, Town};
+
+use crate::support::{COOKIE, DUPONT_INITIAL, STRONG, TestApp, dupont, martin};
+
+const PASSWORD: &str = NewFamily::PASSWORD;
 
 #[tokio::test]
 async fn a_failed_login_says_the_same_whatever_was_wrong() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut client = app.client();
     let wrong_password = client.login("martin", "pas-le-bon").await;
-    let unknown = client.login("inconnu", "Martin-Demo-2026!").await;
+    let unknown = client.login("inconnu", PASSWORD).await;
     for page in [&wrong_password, &unknown] {
         assert_eq!(page.status, StatusCode::UNAUTHORIZED);
         page.assert_contains("Identifiant ou mot de passe incorrect.");
@@ -26,7 +32,7 @@ async fn a_failed_login_says_the_same_whatever_was_wrong() {
 
 #[tokio::test]
 async fn login_form_refuses_empty_and_oversized_fields_in_french() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let mut client = app.client();
     let empty = client.login("", "").await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -43,18 +49,20 @@ async fn login_form_refuses_empty_and_oversized_fields_in_french() {
 
 #[tokio::test]
 async fn identifiants_ignore_case_and_surrounding_spaces() {
-    let app = TestApp::with_demo().await;
-    let page = app.client().login("  Martin ", "Martin-Demo-2026!").await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    let page = app.client().login("  Martin ", PASSWORD).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), "/accueil");
 }
 
 #[tokio::test]
 async fn the_first_login_goes_password_then_texts_then_reglement() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    dupont(&town).await;
     let mut c = app.client();
     assert_eq!(
-        c.login("dupont", "bienvenue").await.location(),
+        c.login("dupont", DUPONT_INITIAL).await.location(),
         "/premiere-connexion"
     );
     // Nothing else is reachable before the password is chosen.
@@ -182,9 +190,12 @@ async fn the_first_login_goes_password_then_texts_then_reglement() {
 
 #[tokio::test]
 async fn a_signature_needs_the_box_place_and_todays_date() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    dupont(&town).await;
+    town.family(NewFamily::new("martin").child(ribambelle_testkit::NewChild::new("Léa")))
+        .await;
     let mut c = app.client();
-    c.login("dupont", "bienvenue").await;
+    c.login("dupont", DUPONT_INITIAL).await;
     c.post_signed(
         "/premiere-connexion",
         "/premiere-connexion",
@@ -235,11 +246,12 @@ async fn a_signature_needs_the_box_place_and_todays_date() {
 
 #[tokio::test]
 async fn login_gives_a_new_session_and_logout_ends_it_on_the_server() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     let first = c.cookie.clone().expect("a session cookie");
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     let second = c.cookie.clone().unwrap();
     assert_ne!(first, second, "a new session id at each login");
     let mut old = app.client();
@@ -251,7 +263,7 @@ async fn login_gives_a_new_session_and_logout_ends_it_on_the_server() {
     );
 
     let cookie_header = c
-        .login("martin", "Martin-Demo-2026!")
+        .login("martin", PASSWORD)
         .await
         .header("set-cookie")
         .to_owned();
@@ -280,9 +292,10 @@ async fn login_gives_a_new_session_and_logout_ends_it_on_the_server() {
 
 #[tokio::test]
 async fn sessions_expire_when_idle_or_too_old() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     assert_eq!(c.get("/accueil").await.status, StatusCode::OK);
     app.exec(
         "UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'",
@@ -300,7 +313,7 @@ async fn sessions_expire_when_idle_or_too_old() {
         .unwrap();
     assert_eq!(count, 0, "an expired session is deleted");
 
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     app.exec(
         "UPDATE sessions SET created_at = '2000-01-01T00:00:00.000000Z'",
         &[],
@@ -313,7 +326,7 @@ async fn sessions_expire_when_idle_or_too_old() {
     );
 
     // Pages tell the script when to warn before expiry.
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     c.get("/accueil")
         .await
         .assert_contains("<meta name=\"session-seconds-left\" content=\"1");
@@ -321,9 +334,10 @@ async fn sessions_expire_when_idle_or_too_old() {
 
 #[tokio::test]
 async fn the_expiry_warning_can_keep_the_session_alive() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     let token = c.get("/accueil").await.csrf().unwrap();
     app.exec(
         "UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'",
@@ -351,17 +365,15 @@ async fn the_expiry_warning_can_keep_the_session_alive() {
 
 #[tokio::test]
 async fn forged_requests_are_refused() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     // A signed-in form without the page's token.
     let no_token = c
         .post(
             "/dossier/profil/emails",
-            &[
-                ("emails", "pirate@example.fr"),
-                ("actuel", "Martin-Demo-2026!"),
-            ],
+            &[("emails", "pirate@example.fr"), ("actuel", PASSWORD)],
         )
         .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
@@ -378,9 +390,10 @@ async fn forged_requests_are_refused() {
         .header("content-type", "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "cross-site")
         .header("origin", "https://pirate.example")
-        .body(axum::body::Body::from(
-            "identifiant=martin&mot_de_passe=Martin-Demo-2026%21",
-        ))
+        .body(axum::body::Body::from(format!(
+            "identifiant=martin&mot_de_passe={}",
+            PASSWORD.replace('!', "%21")
+        )))
         .unwrap();
     let page = app.send(request).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -395,7 +408,9 @@ async fn forged_requests_are_refused() {
 
 #[tokio::test]
 async fn repeated_failures_slow_down_then_lock_the_account() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    dupont(&town).await;
     let mut c = app.client();
     for _ in 0..4 {
         assert_eq!(
@@ -404,7 +419,7 @@ async fn repeated_failures_slow_down_then_lock_the_account() {
         );
     }
     // From the fourth failure on, the next attempt must wait, even with the right password.
-    let hurried = c.login("martin", "Martin-Demo-2026!").await;
+    let hurried = c.login("martin", PASSWORD).await;
     assert_eq!(hurried.status, StatusCode::TOO_MANY_REQUESTS);
     hurried.assert_contains("Patientez");
     for _ in 0..6 {
@@ -418,13 +433,13 @@ async fn repeated_failures_slow_down_then_lock_the_account() {
         .await;
         c.login("martin", "mauvais").await;
     }
-    let locked = c.login("martin", "Martin-Demo-2026!").await;
+    let locked = c.login("martin", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     locked.assert_contains("l'accès est bloqué pendant 15 minutes");
     // Another family is not affected.
     assert_eq!(
         app.client_from("192.0.2.99")
-            .login("dupont", "bienvenue")
+            .login("dupont", DUPONT_INITIAL)
             .await
             .status,
         StatusCode::SEE_OTHER
@@ -433,17 +448,18 @@ async fn repeated_failures_slow_down_then_lock_the_account() {
 
 #[tokio::test]
 async fn one_address_trying_many_accounts_is_slowed_down() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut attacker = app.client_from("198.51.100.7");
     for i in 0..11 {
         attacker.login(&format!("compte{i}"), "mauvais").await;
     }
-    let page = attacker.login("martin", "Martin-Demo-2026!").await;
+    let page = attacker.login("martin", PASSWORD).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     // A family on another address logs in normally.
     assert_eq!(
         app.client_from("192.0.2.50")
-            .login("martin", "Martin-Demo-2026!")
+            .login("martin", PASSWORD)
             .await
             .location(),
         "/accueil"
@@ -452,22 +468,38 @@ async fn one_address_trying_many_accounts_is_slowed_down() {
 
 #[tokio::test]
 async fn a_family_switches_the_structure_it_consults() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    let ecureuils = Town::named(
+        app.db(),
+        app.state.clock,
+        "ecureuils",
+        "Centre de loisirs Les Écureuils",
+    )
+    .await;
+    town.family(NewFamily::new("martin").also_at(&ecureuils))
+        .await;
+    town.announcement(
+        "Menus de la restauration scolaire",
+        "Les menus du mois sont affichés à l'entrée des écoles.",
+    )
+    .await;
+    ecureuils
+        .announcement(
+            "Bienvenue aux Écureuils",
+            "Le programme des mercredis est à l'accueil du centre.",
+        )
+        .await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     let home = c.get("/accueil").await;
     home.assert_contains("Menus de la restauration scolaire")
         .assert_contains("Structure consultée");
-    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
     let switched = c
         .post_signed(
             "/accueil",
             "/structure",
             &[
-                ("structure", &ecureuils.to_string()),
+                ("structure", &ecureuils.id.to_string()),
                 ("retour", "/accueil"),
             ],
         )
@@ -498,7 +530,7 @@ async fn a_family_switches_the_structure_it_consults() {
             "/accueil",
             "/structure",
             &[
-                ("structure", &ecureuils.to_string()),
+                ("structure", &ecureuils.id.to_string()),
                 ("retour", "https://pirate.example/"),
             ],
         )
@@ -508,10 +540,22 @@ async fn a_family_switches_the_structure_it_consults() {
 
 #[tokio::test]
 async fn families_never_reach_the_back_office() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    let ecureuils = Town::named(
+        app.db(),
+        app.state.clock,
+        "ecureuils",
+        "Centre de loisirs Les Écureuils",
+    )
+    .await;
+    NewStaff::new("gestion", StaffRole::Gestionnaire)
+        .structures(&["carteville", &ecureuils.slug])
+        .add(app.db(), app.now())
+        .await;
     assert_eq!(app.get("/gestion").await.location(), "/gestion/connexion");
     let mut family = app.client();
-    family.login("martin", "Martin-Demo-2026!").await;
+    family.login("martin", PASSWORD).await;
     let refused = family.get("/gestion").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     refused.assert_contains("Accès réservé");
@@ -521,10 +565,7 @@ async fn families_never_reach_the_back_office() {
         other
             .post(
                 "/gestion/connexion",
-                &[
-                    ("identifiant", "martin"),
-                    ("mot_de_passe", "Martin-Demo-2026!")
-                ]
+                &[("identifiant", "martin"), ("mot_de_passe", PASSWORD)]
             )
             .await
             .status,
@@ -537,7 +578,7 @@ async fn families_never_reach_the_back_office() {
             "/gestion/connexion",
             &[
                 ("identifiant", "gestion"),
-                ("mot_de_passe", "Gestion-Demo-2026!"),
+                ("mot_de_passe", NewStaff::PASSWORD),
             ],
         )
         .await;

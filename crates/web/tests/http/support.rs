@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{clock::Clock, staff::StaffRole};
 use ribambelle_store::Db;
-use ribambelle_testkit::{NewStaff, TestDb};
+use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, NewStaff, TestDb, Town};
 use ribambelle_web::{AppState, WebConfig};
 use tower::ServiceExt;
 
@@ -20,6 +20,40 @@ pub const COOKIE: &str = "__Host-ribambelle";
 /// The cookie holding the ticket of a login on the waiting page.
 pub const WAITING_COOKIE: &str = "__Host-attente-connexion";
 pub const STRONG: &str = "Trombone-Vert7!Lune";
+
+/// The password DUPONT starts with, as the town hall gave it.
+pub const DUPONT_INITIAL: &str = "bienvenue";
+
+/// DUPONT as the town hall created it: the initial password still to change, nothing
+/// accepted or signed; M. Jean-Paul, with Amalia (born 2016) and Paolo (2018), both
+/// registered to CarteVille's APS MATIN.
+pub async fn dupont(town: &Town) -> BuiltFamily {
+    let aps = town.activity(NewActivity::new("APS MATIN")).await;
+    town.family(
+        NewFamily::new("dupont")
+            .parent("M.", "Jean-Paul")
+            .emails(&["jean-paul.dupont@example.fr"])
+            .password(DUPONT_INITIAL)
+            .first_login()
+            .child(
+                NewChild::new("Amalia")
+                    .born(jiff::civil::date(2016, 3, 14))
+                    .registered(&[aps]),
+            )
+            .child(
+                NewChild::new("Paolo")
+                    .born(jiff::civil::date(2018, 9, 2))
+                    .registered(&[aps]),
+            ),
+    )
+    .await
+}
+
+/// MARTIN, a family that has used the portal for a while: password chosen, texts
+/// accepted; no child.
+pub async fn martin(town: &Town) -> BuiltFamily {
+    town.family(NewFamily::new("martin")).await
+}
 
 /// The application on its own database with the demo loaded.
 pub struct TestApp {
@@ -59,6 +93,14 @@ impl TestApp {
         let mut config = demo_config();
         configure(&mut config);
         Self::configured(db, clock, config)
+    }
+
+    /// A portal with CarteVille and nothing else: each test adds what it needs, in the
+    /// product's words (`Town::activity`, `Town::family`, `NewStaff`).
+    pub async fn with_town() -> (TestApp, Town) {
+        let app = Self::empty().await;
+        let town = Town::new(app.db(), app.state.clock).await;
+        (app, town)
     }
 
     pub async fn empty() -> TestApp {
