@@ -27,6 +27,7 @@ pub struct NewStaff {
     role: StaffRole,
     structures: Vec<String>,
     password: String,
+    email: String,
 }
 
 impl NewStaff {
@@ -39,12 +40,20 @@ impl NewStaff {
             role,
             structures: Vec::new(),
             password: Self::PASSWORD.to_owned(),
+            email: String::new(),
         }
     }
 
     /// The structures granted, by slug (« carteville », « ecureuils »).
     pub fn structures(mut self, slugs: &[&str]) -> NewStaff {
         self.structures = slugs.iter().map(|s| (*s).to_owned()).collect();
+        self
+    }
+
+    /// The address the portal writes to (none unless given: no staff mail of a test goes
+    /// anywhere the test did not say).
+    pub fn email(mut self, email: &str) -> NewStaff {
+        self.email = email.to_owned();
         self
     }
 
@@ -74,8 +83,7 @@ impl NewStaff {
         let draft = StaffDraft {
             login: &self.login,
             display_name: &self.login.to_uppercase(),
-            // No address: no staff mail of a test goes to them unless the test gives one.
-            email: "",
+            email: &self.email,
             role: self.role,
             structure_ids: &structure_ids,
         };

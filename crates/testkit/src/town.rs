@@ -73,7 +73,7 @@ impl Town {
             id: StructureId::new(id),
             slug: slug.to_owned(),
             name: name.to_owned(),
-            admin: administrateur(db, now).await,
+            admin: administrateur(db, slug, now).await,
         }
     }
 
@@ -160,8 +160,9 @@ impl Town {
     }
 }
 
-/// The database's first administrateur, made at installation when there is none.
-async fn administrateur(db: &Db, now: jiff::Timestamp) -> i64 {
+/// The database's first administrateur, made at installation with the first structure
+/// (`admin@<slug>.example`) when there is none.
+async fn administrateur(db: &Db, slug: &str, now: jiff::Timestamp) -> i64 {
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
         .bind(ADMIN_LOGIN)
         .fetch_optional(db.reader())
@@ -175,9 +176,10 @@ async fn administrateur(db: &Db, now: jiff::Timestamp) -> i64 {
         .expect("hash the administrateur's password");
     sqlx::query_scalar(
         "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
-         VALUES ($1, 'Claude ADMIN', '', 'administrateur', $2, 0, $3) RETURNING id",
+         VALUES ($1, 'Claude ADMIN', $2, 'administrateur', $3, 0, $4) RETURNING id",
     )
     .bind(ADMIN_LOGIN)
+    .bind(format!("admin@{slug}.example"))
     .bind(hash)
     .bind(db_time(now))
     .fetch_one(db.writer())

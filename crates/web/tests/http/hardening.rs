@@ -7,7 +7,13 @@ use ribambelle_domain::{
     session::ThrottlePolicy,
 };
 
-use crate::support::TestApp;
+use jiff::ToSpan;
+use ribambelle_domain::booking::Pending;
+use ribambelle_testkit::{NewActivity, NewChild, NewFamily, NewStaff};
+
+use crate::support::{DUPONT_INITIAL, TestApp, dupont, martin};
+
+const PASSWORD: &str = NewFamily::PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_sent_at_once_are_counted_before_they_are_checked() {
@@ -17,7 +23,8 @@ async fn wrong_passwords_sent_at_once_are_counted_before_they_are_checked() {
         waiting: 1_000,
         wait: std::time::Duration::from_secs(600),
     };
-    let app = TestApp::with_demo_configured(|config| config.password_queue = queue).await;
+    let (app, town) = TestApp::with_town_configured(|config| config.password_queue = queue).await;
+    martin(&town).await;
     let guesses = (0..64).map(|i| {
         let app = &app;
         async move {
@@ -63,12 +70,13 @@ async fn wrong_passwords_sent_at_once_are_counted_before_they_are_checked() {
 
 #[tokio::test]
 async fn a_right_password_takes_back_its_count_on_the_address() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     // A family library's computer: many families sign in one after another.
     for _ in 0..40 {
         let page = app
             .client_from("203.0.113.10")
-            .login("martin", "Martin-Demo-2026!")
+            .login("martin", PASSWORD)
             .await;
         assert_eq!(page.location(), "/accueil");
     }
@@ -83,7 +91,7 @@ async fn a_right_password_takes_back_its_count_on_the_address() {
 
 /// Turns the second factor of « gestion » on; returns its secret.
 async fn second_factor_on(app: &TestApp) -> String {
-    let mut g = crate::dossier::staff(app).await;
+    let mut g = app.gestion(&["carteville"]).await;
     g.post_signed("/gestion/securite", "/gestion/securite/preparer", &[])
         .await;
     let secret: String =
@@ -120,14 +128,14 @@ fn guess(app: &TestApp, secret: &str, n: u32) -> String {
 /// The password of « gestion », then the code form's challenge.
 async fn code_asked(app: &TestApp) -> String {
     let mut c = app.client();
-    let asked = c.staff_login("gestion", "Gestion-Demo-2026!").await;
+    let asked = c.staff_login("gestion", NewStaff::PASSWORD).await;
     asked.assert_contains("Code de vérification");
     asked.input_value("defi").unwrap()
 }
 
 #[tokio::test]
 async fn wrong_codes_across_sign_ins_lock_the_codes_and_tell_the_staff_and_the_administrateur() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let secret = second_factor_on(&app).await;
     let key = format!(
         "code:{}",
@@ -193,7 +201,7 @@ async fn wrong_codes_across_sign_ins_lock_the_codes_and_tell_the_staff_and_the_a
 
 #[tokio::test]
 async fn a_code_sent_too_soon_after_many_wrong_ones_is_asked_to_wait() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let secret = second_factor_on(&app).await;
     let challenge = code_asked(&app).await;
     for wrong in 0..5 {
@@ -297,7 +305,22 @@ async fn waiting_requests(app: &TestApp) -> Vec<(String, i64)> {
 
 #[tokio::test]
 async fn a_gestionnaire_of_one_structure_runs_the_processing_of_that_structure_only() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    let ecureuils = app.ecureuils().await;
+    // A family of each structure has asked for a day.
+    for (structure, identifiant) in [(&town, "dupont"), (&ecureuils, "bernard")] {
+        let activity = structure.activity(NewActivity::new("APS SOIR")).await;
+        let family = structure
+            .family(
+                NewFamily::new(identifiant).child(NewChild::new("Emma").registered(&[activity])),
+            )
+            .await;
+        let day = structure
+            .next_opening(activity, app.today() + 21.days())
+            .await;
+        let request = [(family.child("Emma"), activity, day, Pending::Book)];
+        structure.confirm(&family, &request).await;
+    }
     let before = waiting_requests(&app).await;
     assert!(
         before
@@ -344,13 +367,15 @@ async fn a_gestionnaire_of_one_structure_runs_the_processing_of_that_structure_o
 
 #[tokio::test]
 async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_may_generate_it() {
-    let app = TestApp::with_demo().await;
-    let mut g = crate::dossier::staff(&app).await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    dupont(&town).await;
+    let mut g = app.gestion(&["carteville"]).await;
     let letters = "/gestion/familles/import/courriers";
     // An onboarded family, a text of one's own, or a first-login family with a wrong one.
     for (identifiant, password) in [
         ("martin", "Appelez-le 01 02 03 04 05"),
-        ("martin", "Martin-Demo-2026!"),
+        ("martin", PASSWORD),
         ("dupont", "autre-chose"),
     ] {
         let forged = g
@@ -375,7 +400,7 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
         .post_signed(
             "/gestion/familles/import",
             letters,
-            &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")],
+            &[("identifiant", "dupont"), ("mot_de_passe", DUPONT_INITIAL)],
         )
         .await;
     assert_eq!(letter.status, StatusCode::OK);
@@ -383,11 +408,7 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
 
     // An animateur reads; it prints no letter, whatever the password.
     let mut a = app
-        .staff_member(
-            "animateur",
-            StaffRole::Animateur,
-            &["carteville", "ecureuils"],
-        )
+        .staff_member("animateur", StaffRole::Animateur, &["carteville"])
         .await;
     let dupont: String =
         sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'dupont'")
@@ -400,7 +421,7 @@ async fn a_letter_prints_only_a_password_just_generated_and_only_for_those_who_m
             .post_signed(
                 &family_page,
                 &action,
-                &[("identifiant", "dupont"), ("mot_de_passe", "bienvenue")],
+                &[("identifiant", "dupont"), ("mot_de_passe", DUPONT_INITIAL)],
             )
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
@@ -431,11 +452,8 @@ async fn no_export_hands_a_formula_to_the_spreadsheet() {
         .await;
 
     let today = app.today();
-    let months = [
-        today.first_of_month(),
-        today.first_of_month() - jiff::ToSpan::month(1),
-    ]
-    .map(|m| m.strftime("%Y-%m").to_string());
+    let months = [today.first_of_month(), today.first_of_month() - 1.month()]
+        .map(|m| m.strftime("%Y-%m").to_string());
     let mut martin = app.client();
     martin.login("martin", "Martin-Demo-2026!").await;
     let mut g = crate::dossier::staff(&app).await;
@@ -496,14 +514,13 @@ async fn no_export_hands_a_formula_to_the_spreadsheet() {
 
 #[tokio::test]
 async fn the_structure_switch_comes_back_only_to_a_page_of_the_portal() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    let ecureuils = app.ecureuils().await;
+    town.family(NewFamily::new("martin").also_at(&ecureuils))
+        .await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
-    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
-    let structure = ecureuils.to_string();
+    c.login("martin", PASSWORD).await;
+    let structure = ecureuils.id.to_string();
     for retour in [
         "/\t/pirate.example",
         "/\r\nSet-Cookie: x=1",
@@ -543,17 +560,16 @@ async fn the_structure_switch_comes_back_only_to_a_page_of_the_portal() {
 
 #[tokio::test]
 async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
-    let app = TestApp::with_demo().await;
-    let mut g = crate::dossier::staff(&app).await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    town.activity(NewActivity::new("APS SOIR")).await;
+    let mut g = app.gestion(&["carteville"]).await;
     let martin: String =
         sqlx::query_scalar("SELECT public_id FROM families WHERE identifiant = 'martin'")
             .fetch_one(app.db().reader())
             .await
             .unwrap();
-    let carteville: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
+    let carteville = town.id;
     let edit = format!("/gestion/familles/{martin}/modifier");
     for name in ["MARTIN\0", "MAR\u{7}TIN"] {
         let fields = [
@@ -582,9 +598,7 @@ async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
             .await
             .unwrap();
     let page = format!("/gestion/activites/{activity}");
-    let day = (app.today() + jiff::ToSpan::days(30))
-        .strftime("%d/%m/%Y")
-        .to_string();
+    let day = (app.today() + 30.days()).strftime("%d/%m/%Y").to_string();
     let closure = g
         .post_signed(
             &page,
@@ -618,7 +632,9 @@ async fn invisible_characters_and_line_breaks_stay_out_of_one_line_fields() {
 
 #[tokio::test]
 async fn every_refused_login_costs_one_argon2_computation_whatever_account_it_names() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    dupont(&town).await;
     // A family created without a password yet.
     app.exec(
         "UPDATE families SET password_hash = '' WHERE identifiant = 'dupont'",
@@ -652,11 +668,19 @@ async fn lock(app: &TestApp, key: &str) {
 
 #[tokio::test]
 async fn a_locked_staff_member_is_sent_to_the_administrateur_and_a_family_to_its_reset_link() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    NewStaff::new("gestion", StaffRole::Gestionnaire)
+        .structures(&["carteville"])
+        .add(app.db(), app.now())
+        .await;
+    town.family(
+        NewFamily::new("martin").emails(&["claire.martin@example.fr", "paul.martin@example.fr"]),
+    )
+    .await;
     lock(&app, "compte:gestion").await;
     let staff = app
         .client()
-        .staff_login("gestion", "Gestion-Demo-2026!")
+        .staff_login("gestion", NewStaff::PASSWORD)
         .await;
     assert_eq!(staff.status, StatusCode::TOO_MANY_REQUESTS);
     staff.assert_contains("demandez-en un nouveau à l'administrateur du portail");
@@ -667,7 +691,7 @@ async fn a_locked_staff_member_is_sent_to_the_administrateur_and_a_family_to_its
 
     lock(&app, "compte:martin").await;
     let mut c = app.client();
-    let family = c.login("martin", "Martin-Demo-2026!").await;
+    let family = c.login("martin", PASSWORD).await;
     assert_eq!(family.status, StatusCode::TOO_MANY_REQUESTS);
     family.assert_contains("le lien reçu par mail débloque aussi votre compte");
     c.post(
@@ -704,9 +728,10 @@ async fn a_locked_staff_member_is_sent_to_the_administrateur_and_a_family_to_its
 
 #[tokio::test]
 async fn guesses_of_the_current_password_in_an_open_session_are_counted_as_logins() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", PASSWORD).await;
     let profile = "/dossier/profil";
     let change = "/dossier/profil/mot-de-passe";
     let guess = |n: usize| format!("essai-{n}");

@@ -98,9 +98,43 @@ impl TestApp {
     /// A portal with CarteVille and nothing else: each test adds what it needs, in the
     /// product's words (`Town::activity`, `Town::family`, `NewStaff`).
     pub async fn with_town() -> (TestApp, Town) {
-        let app = Self::empty().await;
-        let town = Town::new(app.db(), app.state.clock).await;
+        Self::with_town_configured(|_| ()).await
+    }
+
+    /// CarteVille, served with a configuration of its own (the password queue's limits, say).
+    pub async fn with_town_configured(configure: impl FnOnce(&mut WebConfig)) -> (TestApp, Town) {
+        let db = TestDb::new().await;
+        let clock = ribambelle_testkit::clock();
+        let mut config = demo_config();
+        configure(&mut config);
+        let app = Self::configured(db, clock, config);
+        let town = Town::new(app.db(), clock).await;
         (app, town)
+    }
+
+    /// Another structure of the portal, « Centre de loisirs Les Écureuils ».
+    pub async fn ecureuils(&self) -> Town {
+        Town::named(
+            self.db(),
+            self.state.clock,
+            "ecureuils",
+            "Centre de loisirs Les Écureuils",
+        )
+        .await
+    }
+
+    /// « gestion », gestionnaire of these structures (by slug) with her address at
+    /// CarteVille, signed in.
+    pub async fn gestion(&self, structures: &[&str]) -> Client<'_> {
+        NewStaff::new("gestion", StaffRole::Gestionnaire)
+            .structures(structures)
+            .email("gestion@carteville.example")
+            .add(self.db(), self.now())
+            .await;
+        let mut client = self.client();
+        let signed = client.staff_login("gestion", NewStaff::PASSWORD).await;
+        assert_eq!(signed.location(), "/gestion", "gestion signs in");
+        client
     }
 
     pub async fn empty() -> TestApp {
