@@ -12,7 +12,7 @@ use ribambelle_domain::{
 };
 use ribambelle_store::{
     Db, bookings,
-    catalog_admin::{self, ActivitySettings, Saved, WalletPick},
+    catalog_admin::{self, ActivitySettings, Saved, StructureSettings, WalletPick},
     db_time, legal,
     notices::{self, NewAnnouncement},
 };
@@ -121,6 +121,24 @@ impl Town {
             .await
             .expect("the new activity");
         ActivityId::new(id)
+    }
+
+    /// Changes the structure's settings (its colour, its processing mode…) as its page in
+    /// the back office does.
+    pub async fn configure(&self, change: impl FnOnce(&mut StructureSettings)) {
+        let mut settings = catalog_admin::structure_settings(&self.db, self.id.get())
+            .await
+            .expect("the structure's settings");
+        change(&mut settings);
+        catalog_admin::update_structure(
+            &self.db,
+            self.admin,
+            self.id.get(),
+            &settings,
+            self.clock.now(),
+        )
+        .await
+        .expect("save the structure's settings");
     }
 
     /// Publishes an announcement on the structure's home page from today on, as the back

@@ -16,7 +16,7 @@ async fn health_answers_once_the_database_is_reachable() {
 
 #[tokio::test]
 async fn a_visitor_is_sent_to_the_login_page_of_the_home_structure() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let home = app.get("/").await;
     assert_eq!(home.status, StatusCode::SEE_OTHER);
     assert_eq!(home.header("location"), "/connexion");
@@ -35,7 +35,7 @@ async fn a_visitor_is_sent_to_the_login_page_of_the_home_structure() {
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     for path in ["/connexion", "/healthz", "/page-inconnue"] {
         let page = app.get(path).await;
         let csp = page.header("content-security-policy");
@@ -55,7 +55,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn unknown_pages_get_the_french_404_page() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let page = app.get("/nimporte-quoi").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.header("content-type").starts_with("text/html"));
@@ -65,7 +65,7 @@ async fn unknown_pages_get_the_french_404_page() {
 
 #[tokio::test]
 async fn a_database_failure_shows_a_french_500_page_without_details() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     app.state.db.close().await;
     let page = app.get("/connexion").await;
     assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -84,7 +84,7 @@ async fn a_database_failure_shows_a_french_500_page_without_details() {
 
 #[tokio::test]
 async fn static_files_are_cached_for_a_year_under_their_content_version() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let login = app.get("/connexion").await;
     let css_url = login
         .body
@@ -116,7 +116,11 @@ async fn static_files_are_cached_for_a_year_under_their_content_version() {
 
 #[tokio::test]
 async fn each_structure_has_its_accent_colour_stylesheet() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
+    app.ecureuils()
+        .await
+        .configure(|s| s.accent_color = "#2e6b30".to_owned())
+        .await;
     let theme = app.get("/theme/ecureuils.css").await;
     assert_eq!(theme.status, StatusCode::OK);
     assert_eq!(theme.body.trim(), ":root { --accent: #2e6b30; }");
@@ -140,7 +144,7 @@ async fn an_empty_installation_still_shows_a_login_page() {
 
 #[tokio::test]
 async fn a_body_over_the_global_limit_gets_a_french_page() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let body = vec![b'a'; 11 * 1024 * 1024];
     let request = axum::http::Request::builder()
         .method("POST")
