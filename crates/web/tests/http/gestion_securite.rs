@@ -5,7 +5,9 @@
 use axum::http::StatusCode;
 use ribambelle_domain::second_factor::{code_at, step_of};
 
-use crate::{dossier::staff, support::TestApp};
+use ribambelle_testkit::NewStaff;
+
+use crate::support::TestApp;
 
 fn now(app: &TestApp) -> u64 {
     u64::try_from(app.now().as_second()).unwrap()
@@ -25,8 +27,8 @@ fn fresh_code(secret: &str, after: u64) -> String {
 
 #[tokio::test]
 async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
-    let app = TestApp::with_demo().await;
-    let mut g = staff(&app).await;
+    let (app, _town) = TestApp::with_town().await;
+    let mut g = app.gestion(&["carteville"]).await;
     g.get("/gestion")
         .await
         .assert_contains("activez la double authentification");
@@ -64,7 +66,7 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
             "/gestion/connexion",
             &[
                 ("identifiant", "gestion"),
-                ("mot_de_passe", "Gestion-Demo-2026!"),
+                ("mot_de_passe", NewStaff::PASSWORD),
             ],
         )
         .await;
@@ -116,7 +118,7 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
             "/gestion/connexion",
             &[
                 ("identifiant", "gestion"),
-                ("mot_de_passe", "Gestion-Demo-2026!"),
+                ("mot_de_passe", NewStaff::PASSWORD),
             ],
         )
         .await;
@@ -181,7 +183,7 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
             "/gestion/connexion",
             &[
                 ("identifiant", "gestion"),
-                ("mot_de_passe", "Gestion-Demo-2026!"),
+                ("mot_de_passe", NewStaff::PASSWORD),
             ],
         )
         .await;
@@ -194,9 +196,9 @@ async fn a_code_is_asked_after_the_password_once_the_second_factor_is_on() {
 
 #[tokio::test]
 async fn a_staff_member_changes_their_password_and_their_other_sessions_end() {
-    let app = TestApp::with_demo().await;
-    let mut g = staff(&app).await;
-    let mut elsewhere = staff(&app).await;
+    let (app, _town) = TestApp::with_town().await;
+    let mut g = app.gestion(&["carteville"]).await;
+    let mut elsewhere = app.gestion(&["carteville"]).await;
     let wrong = g
         .post_signed(
             "/gestion/securite",
@@ -218,7 +220,7 @@ async fn a_staff_member_changes_their_password_and_their_other_sessions_end() {
             "/gestion/securite",
             "/gestion/securite/mot-de-passe",
             &[
-                ("actuel", "Gestion-Demo-2026!"),
+                ("actuel", NewStaff::PASSWORD),
                 ("nouveau", new),
                 ("confirmation", new),
             ],
@@ -246,7 +248,7 @@ async fn a_staff_member_changes_their_password_and_their_other_sessions_end() {
             "/gestion/connexion",
             &[
                 ("identifiant", "gestion"),
-                ("mot_de_passe", "Gestion-Demo-2026!"),
+                ("mot_de_passe", NewStaff::PASSWORD),
             ],
         )
         .await;

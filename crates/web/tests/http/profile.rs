@@ -2,15 +2,18 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{STRONG, TestApp};
+use ribambelle_testkit::NewFamily;
+
+use crate::support::{STRONG, TestApp, martin};
 
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_notifies() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut elsewhere = app.client_from("192.0.2.30");
-    elsewhere.login("martin", "Martin-Demo-2026!").await;
+    elsewhere.login("martin", NewFamily::PASSWORD).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let wrong = c
         .post_signed(
             "/dossier/profil",
@@ -29,7 +32,7 @@ async fn changing_the_password_needs_the_current_one_and_notifies() {
             "/dossier/profil",
             "/dossier/profil/mot-de-passe",
             &[
-                ("actuel", "Martin-Demo-2026!"),
+                ("actuel", NewFamily::PASSWORD),
                 ("nouveau", STRONG),
                 ("confirmation", STRONG),
             ],
@@ -52,9 +55,10 @@ async fn changing_the_password_needs_the_current_one_and_notifies() {
 
 #[tokio::test]
 async fn email_addresses_are_validated_and_the_first_gets_the_tickets() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let page = c.get("/dossier/profil").await;
     page.assert_contains(
         "claire.martin@example.fr <strong>(reçoit les tickets de paiement)</strong>",
@@ -65,7 +69,7 @@ async fn email_addresses_are_validated_and_the_first_gets_the_tickets() {
             "/dossier/profil/emails",
             &[
                 ("emails", "claire@example.fr ; pas-une-adresse"),
-                ("actuel", "Martin-Demo-2026!"),
+                ("actuel", NewFamily::PASSWORD),
             ],
         )
         .await;
@@ -90,7 +94,7 @@ async fn email_addresses_are_validated_and_the_first_gets_the_tickets() {
             "/dossier/profil/emails",
             &[
                 ("emails", &"a".repeat(1001)),
-                ("actuel", "Martin-Demo-2026!"),
+                ("actuel", NewFamily::PASSWORD),
             ],
         )
         .await;
@@ -101,7 +105,7 @@ async fn email_addresses_are_validated_and_the_first_gets_the_tickets() {
             "/dossier/profil/emails",
             &[
                 ("emails", "paul.martin@example.fr; claire.martin@example.fr"),
-                ("actuel", "Martin-Demo-2026!"),
+                ("actuel", NewFamily::PASSWORD),
             ],
         )
         .await;
@@ -119,9 +123,12 @@ async fn email_addresses_are_validated_and_the_first_gets_the_tickets() {
 
 #[tokio::test]
 async fn the_sections_are_reachable_from_the_header() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    // The night's run has passed: the header says when.
+    town.process().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let home = c.get("/accueil").await;
     for (label, href) in [
         ("Accueil", "/accueil"),

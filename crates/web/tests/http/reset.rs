@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 
-use crate::support::{PUBLIC_URL, STRONG, TestApp};
+use ribambelle_testkit::NewFamily;
+
+use crate::support::{PUBLIC_URL, STRONG, TestApp, dupont, martin};
 
 const CONFIRMATION: &str =
     "Si l'identifiant et l'adresse e-mail saisis sont ceux connus par la collectivité";
@@ -25,9 +27,10 @@ pub(crate) async fn wait_for_link(app: &TestApp, to: &str) -> Option<String> {
 
 #[tokio::test]
 async fn the_right_identifiant_and_address_get_a_single_use_link() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut other_device = app.client_from("192.0.2.40");
-    other_device.login("martin", "Martin-Demo-2026!").await;
+    other_device.login("martin", NewFamily::PASSWORD).await;
 
     let mut c = app.client();
     let answer = c
@@ -73,7 +76,7 @@ async fn the_right_identifiant_and_address_get_a_single_use_link() {
     assert_eq!(other_device.get("/accueil").await.location(), "/connexion");
     assert_eq!(
         app.client_from("192.0.2.41")
-            .login("martin", "Martin-Demo-2026!")
+            .login("martin", NewFamily::PASSWORD)
             .await
             .status,
         StatusCode::UNAUTHORIZED
@@ -109,7 +112,9 @@ async fn the_right_identifiant_and_address_get_a_single_use_link() {
 
 #[tokio::test]
 async fn a_wrong_address_gets_the_same_answer_and_no_mail() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    dupont(&town).await;
     let mut c = app.client();
     let right = c
         .post(
@@ -162,7 +167,8 @@ async fn a_wrong_address_gets_the_same_answer_and_no_mail() {
 
 #[tokio::test]
 async fn an_expired_or_replaced_link_no_longer_works() {
-    let app = TestApp::with_demo().await;
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
     let mut c = app.client();
     c.post(
         "/mot-de-passe-oublie",
@@ -191,7 +197,7 @@ async fn an_expired_or_replaced_link_no_longer_works() {
 
 #[tokio::test]
 async fn the_request_form_checks_its_fields() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_town().await;
     let page = app
         .client()
         .post(

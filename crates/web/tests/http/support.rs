@@ -50,9 +50,12 @@ pub async fn dupont(town: &Town) -> BuiltFamily {
 }
 
 /// MARTIN, a family that has used the portal for a while: password chosen, texts
-/// accepted; no child.
+/// accepted; Mme Claire, whose address comes first, and Paul; no child.
 pub async fn martin(town: &Town) -> BuiltFamily {
-    town.family(NewFamily::new("martin")).await
+    town.family(
+        NewFamily::new("martin").emails(&["claire.martin@example.fr", "paul.martin@example.fr"]),
+    )
+    .await
 }
 
 /// The application on its own database with the demo loaded.
@@ -124,13 +127,19 @@ impl TestApp {
     }
 
     /// « gestion », gestionnaire of these structures (by slug) with her address at
-    /// CarteVille, signed in.
+    /// CarteVille, signed in (her account is made at the first call).
     pub async fn gestion(&self, structures: &[&str]) -> Client<'_> {
-        NewStaff::new("gestion", StaffRole::Gestionnaire)
-            .structures(structures)
-            .email("gestion@carteville.example")
-            .add(self.db(), self.now())
-            .await;
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = 'gestion'")
+            .fetch_optional(self.db().reader())
+            .await
+            .unwrap();
+        if known.is_none() {
+            NewStaff::new("gestion", StaffRole::Gestionnaire)
+                .structures(structures)
+                .email("gestion@carteville.example")
+                .add(self.db(), self.now())
+                .await;
+        }
         let mut client = self.client();
         let signed = client.staff_login("gestion", NewStaff::PASSWORD).await;
         assert_eq!(signed.location(), "/gestion", "gestion signs in");
