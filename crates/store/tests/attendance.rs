@@ -50,6 +50,7 @@ async fn world() -> World {
         .await;
     let mercredi = town.activity(NewActivity::new("MERCREDI")).await;
     let staff = NewStaff::new("gestion", StaffRole::Gestionnaire)
+        .name("Nadia GESTION")
         .structures(&["carteville"])
         .add(&town.db, now)
         .await;
@@ -223,7 +224,7 @@ async fn present_children_are_billed_absent_ones_are_not_and_walk_ins_pay_their_
                 && e.after.as_deref() == Some("DUPONT Amalia : absence\nDUPONT Paolo : présence")
         })
         .expect("the correction's audit entry");
-    assert_eq!(last.staff, "GESTION");
+    assert_eq!(last.staff, "Nadia GESTION");
     assert!(
         last.subject.starts_with("APS MATIN — dimanche"),
         "{}",

@@ -28,6 +28,7 @@ pub struct NewStaff {
     structures: Vec<String>,
     password: String,
     email: String,
+    display_name: Option<String>,
 }
 
 impl NewStaff {
@@ -41,12 +42,19 @@ impl NewStaff {
             structures: Vec::new(),
             password: Self::PASSWORD.to_owned(),
             email: String::new(),
+            display_name: None,
         }
     }
 
     /// The structures granted, by slug (« carteville », « ecureuils »).
     pub fn structures(mut self, slugs: &[&str]) -> NewStaff {
         self.structures = slugs.iter().map(|s| (*s).to_owned()).collect();
+        self
+    }
+
+    /// The name the back office shows (the login in capitals unless given).
+    pub fn name(mut self, display_name: &str) -> NewStaff {
+        self.display_name = Some(display_name.to_owned());
         self
     }
 
@@ -82,7 +90,10 @@ impl NewStaff {
         }
         let draft = StaffDraft {
             login: &self.login,
-            display_name: &self.login.to_uppercase(),
+            display_name: &self
+                .display_name
+                .clone()
+                .unwrap_or_else(|| self.login.to_uppercase()),
             email: &self.email,
             role: self.role,
             structure_ids: &structure_ids,

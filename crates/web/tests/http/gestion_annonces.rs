@@ -6,24 +6,29 @@
 use axum::http::StatusCode;
 use ribambelle_domain::staff::StaffRole;
 
-use crate::{dossier::staff, support::TestApp};
+use ribambelle_testkit::NewFamily;
 
-async fn carteville(app: &TestApp) -> String {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
-    id.to_string()
+use crate::support::{Client, TestApp, martin};
+
+/// « gestion » of CarteVille, where MARTIN is a family; Les Écureuils besides.
+async fn portal() -> (TestApp, String) {
+    let (app, town) = TestApp::with_town().await;
+    martin(&town).await;
+    app.ecureuils().await;
+    (app, town.id.to_string())
+}
+
+async fn staff(app: &TestApp) -> Client<'_> {
+    app.gestion(&["carteville"]).await
 }
 
 #[tokio::test]
 async fn an_announcement_is_published_edited_and_removed_for_the_families() {
-    let app = TestApp::with_demo().await;
-    let structure = carteville(&app).await;
+    let (app, structure) = portal().await;
     let today = app.today().strftime("%d/%m/%Y").to_string();
     let mut g = staff(&app).await;
     let mut martin = app.client();
-    martin.login("martin", "Martin-Demo-2026!").await;
+    martin.login("martin", NewFamily::PASSWORD).await;
 
     let empty = g
         .post_signed(
@@ -122,8 +127,7 @@ async fn an_announcement_is_published_edited_and_removed_for_the_families() {
 
 #[tokio::test]
 async fn a_new_version_of_the_cgu_is_asked_again_of_the_families() {
-    let app = TestApp::with_demo().await;
-    let structure = carteville(&app).await;
+    let (app, structure) = portal().await;
     let mut g = staff(&app).await;
     let page = format!("/gestion/textes/{structure}/cgu");
     g.get(&page).await.assert_contains("nouvelle version");
@@ -156,7 +160,7 @@ async fn a_new_version_of_the_cgu_is_asked_again_of_the_families() {
     assert_eq!(published.location(), "/gestion/annonces?fait=texte");
 
     let mut martin = app.client();
-    martin.login("martin", "Martin-Demo-2026!").await;
+    martin.login("martin", NewFamily::PASSWORD).await;
     assert_eq!(
         martin.get("/accueil").await.location(),
         "/conditions",
@@ -174,8 +178,7 @@ async fn a_new_version_of_the_cgu_is_asked_again_of_the_families() {
 
 #[tokio::test]
 async fn animateurs_read_only_and_other_structures_stay_out_of_reach() {
-    let app = TestApp::with_demo().await;
-    let structure = carteville(&app).await;
+    let (app, structure) = portal().await;
     let today = app.today().strftime("%d/%m/%Y").to_string();
     let mut g = staff(&app).await;
     g.post_signed(

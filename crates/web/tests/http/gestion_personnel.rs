@@ -6,10 +6,21 @@
 use axum::http::StatusCode;
 use ribambelle_domain::staff::StaffRole;
 
-use crate::{
-    dossier::staff,
-    support::{Client, Page, TestApp},
-};
+use ribambelle_testkit::{ADMIN_LOGIN, NewStaff};
+
+use crate::support::{Client, Page, TestApp};
+
+/// CarteVille and Les Écureuils, with « gestion » working for both.
+async fn two_structures() -> TestApp {
+    let (app, _town) = TestApp::with_town().await;
+    app.ecureuils().await;
+    app.gestion(&["carteville", "ecureuils"]).await;
+    app
+}
+
+async fn staff(app: &TestApp) -> Client<'_> {
+    app.gestion(&[]).await
+}
 
 async fn admin(app: &TestApp) -> Client<'_> {
     let mut c = app.client();
@@ -17,16 +28,12 @@ async fn admin(app: &TestApp) -> Client<'_> {
         .post(
             "/gestion/connexion",
             &[
-                ("identifiant", "admin"),
-                ("mot_de_passe", "Admin-Demo-2026!"),
+                ("identifiant", ADMIN_LOGIN),
+                ("mot_de_passe", NewStaff::PASSWORD),
             ],
         )
         .await;
-    assert_eq!(
-        signed.location(),
-        "/gestion",
-        "the demo administrateur signs in"
-    );
+    assert_eq!(signed.location(), "/gestion", "the administrateur signs in");
     c
 }
 
@@ -73,7 +80,7 @@ async fn sign_in<'a>(app: &'a TestApp, login: &str, password: &str) -> Client<'a
 
 #[tokio::test]
 async fn the_administrateur_creates_a_gestionnaire_who_sees_only_its_structure() {
-    let app = TestApp::with_demo().await;
+    let app = two_structures().await;
     let mut a = admin(&app).await;
     let carteville = structure_id(&app, "carteville").await;
     let list = a.get("/gestion/personnel").await;
@@ -210,7 +217,7 @@ async fn the_administrateur_creates_a_gestionnaire_who_sees_only_its_structure()
 
 #[tokio::test]
 async fn bad_input_is_refused_in_french() {
-    let app = TestApp::with_demo().await;
+    let app = two_structures().await;
     let mut a = admin(&app).await;
     let carteville = structure_id(&app, "carteville").await;
     let new = "/gestion/personnel/nouveau";
@@ -297,7 +304,7 @@ async fn bad_input_is_refused_in_french() {
 
 #[tokio::test]
 async fn the_administrateur_turns_off_a_lost_phones_second_factor() {
-    let app = TestApp::with_demo().await;
+    let app = two_structures().await;
     let mut a = admin(&app).await;
     app.exec("UPDATE staff SET totp_secret = 'JBSWY3DPEHPK3PXP', totp_enabled_at = '2026-01-01T00:00:00Z' WHERE login = $1", &["gestion"]).await;
     a.get("/gestion/personnel").await.assert_contains("Activée");
@@ -322,7 +329,7 @@ async fn the_administrateur_turns_off_a_lost_phones_second_factor() {
 
 #[tokio::test]
 async fn only_an_administrateur_reaches_the_staff_pages() {
-    let app = TestApp::with_demo().await;
+    let app = two_structures().await;
     let target = format!("/gestion/personnel/{}", staff_id(&app, "admin").await);
     let mut g = staff(&app).await;
     let token = g.get("/gestion").await.csrf().unwrap();

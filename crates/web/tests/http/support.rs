@@ -136,6 +136,7 @@ impl TestApp {
         if known.is_none() {
             NewStaff::new("gestion", StaffRole::Gestionnaire)
                 .structures(structures)
+                .name("Nadia GESTION")
                 .email("gestion@carteville.example")
                 .add(self.db(), self.now())
                 .await;
