@@ -8,7 +8,10 @@ use ribambelle_domain::{
     ids::{ActivityId, ChildId, FamilyId, StructureId},
 };
 use ribambelle_store::{
-    accounts, bookings,
+    accounts,
+    attendance::{self, Mark},
+    billing::{self, Issued},
+    bookings,
     bookings::Movement,
     legal::{self, NewSignature},
     processing,
@@ -293,6 +296,56 @@ impl Town {
             .collect();
         self.confirm(family, &changes).await;
         self.process().await;
+    }
+
+    /// Records these children present on these days (past or today), as the pointage page
+    /// does: each day becomes a consommation at the booking's price, or the family's price
+    /// for a child who came without one.
+    pub async fn attended(&self, days: &[(ChildId, ActivityId, Date)]) {
+        let mut sheets: Vec<(ActivityId, Date, Vec<Mark>)> = Vec::new();
+        for &(child, activity, day) in days {
+            let mark = Mark {
+                child_id: child.get(),
+                present: true,
+            };
+            match sheets
+                .iter_mut()
+                .find(|(a, d, _)| *a == activity && *d == day)
+            {
+                Some((_, _, marks)) => marks.push(mark),
+                None => sheets.push((activity, day, vec![mark])),
+            }
+        }
+        for (activity, day, marks) in sheets {
+            attendance::record(
+                &self.db,
+                self.admin,
+                activity.get(),
+                day,
+                &marks,
+                self.clock.today(),
+                self.clock.now(),
+            )
+            .await
+            .expect("record the pointage")
+            .unwrap_or_else(|refusal| panic!("pointage of {day} refused: {refusal:?}"));
+        }
+    }
+
+    /// Issues the structure's invoices of the month `month` is in, as the Facturation page
+    /// does (the month must be over).
+    pub async fn issue_invoices(&self, month: Date) -> Issued {
+        billing::issue(
+            &self.db,
+            self.admin,
+            self.id.get(),
+            month,
+            &[],
+            self.clock.now(),
+        )
+        .await
+        .expect("issue the invoices")
+        .unwrap_or_else(|_| panic!("the month of {month} is not over"))
     }
 
     /// The structure's processing run, now.
