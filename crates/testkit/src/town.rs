@@ -240,6 +240,11 @@ impl NewActivity {
         self
     }
 
+    pub fn hours(mut self, start: Time, end: Time) -> NewActivity {
+        self.hours = (start, end);
+        self
+    }
+
     pub fn capacity(mut self, places: i64) -> NewActivity {
         self.capacity = Some(places);
         self

@@ -2,8 +2,73 @@
 //! quick tools, « Valider », « Confirmer », then the follow-up.
 
 use axum::http::StatusCode;
+use jiff::{ToSpan, civil::Weekday};
+use ribambelle_domain::money::BillingMode;
+use ribambelle_testkit::{NewActivity, NewChild, NewFamily, Town};
 
-use crate::support::{Client, Page, TestApp};
+use crate::support::{Client, DUPONT_INITIAL, Page, TestApp, dupont_at};
+
+use Weekday::{Monday, Thursday};
+
+/// CarteVille's school services at a town's prices: APS MATIN (2,40 € at MARTIN's
+/// quotient), APS SOIR, RESTAURATION (prepaid) and MERCREDI (14 places). MARTIN (QF 1200):
+/// Léa goes to APS MATIN, RESTAURATION and MERCREDI, Hugo to RESTAURATION and APS SOIR;
+/// their next three APS MATIN mornings (Léa) and four weeks of lunches (Léa every day,
+/// Hugo on Mondays and Thursdays) are accepted. DUPONT, at its first login, has Amalia and
+/// Paolo at APS MATIN and MERCREDI.
+async fn carteville() -> (TestApp, Town) {
+    let (app, town) = TestApp::with_town().await;
+    let morning = town
+        .activity(NewActivity::new("APS MATIN").prices(&[(Some(1000), 180), (None, 240)]))
+        .await;
+    let evening = town.activity(NewActivity::new("APS SOIR")).await;
+    let lunch = town
+        .activity(
+            NewActivity::new("RESTAURATION")
+                .price(410)
+                .wallet("Restauration", BillingMode::Prepaiement)
+                .hours(
+                    jiff::civil::time(11, 45, 0, 0),
+                    jiff::civil::time(13, 30, 0, 0),
+                ),
+        )
+        .await;
+    let wednesday = town
+        .activity(
+            NewActivity::new("MERCREDI")
+                .weekdays(&[Weekday::Wednesday])
+                .capacity(14),
+        )
+        .await;
+    let martin = town
+        .family(
+            NewFamily::new("martin")
+                .emails(&["claire.martin@example.fr", "paul.martin@example.fr"])
+                .quotient_familial(1200)
+                .child(NewChild::new("Léa").registered(&[morning, lunch, wednesday]))
+                .child(NewChild::new("Hugo").registered(&[lunch, evening])),
+        )
+        .await;
+    let (lea, hugo) = (martin.child("Léa"), martin.child("Hugo"));
+    let mut accepted = Vec::new();
+    let mut day = app.today();
+    for _ in 0..3 {
+        day = town.next_opening(morning, day).await;
+        accepted.push((lea, morning, day));
+    }
+    let mut day = app.today();
+    let until = town.next_opening(lunch, app.today()).await + 28.days();
+    while day < until {
+        day = town.next_opening(lunch, day).await;
+        accepted.push((lea, lunch, day));
+        if [Monday, Thursday].contains(&day.weekday()) {
+            accepted.push((hugo, lunch, day));
+        }
+    }
+    town.book(&martin, &accepted).await;
+    dupont_at(&town, &[morning, wednesday]).await;
+    (app, town)
+}
 
 struct Ids {
     lea: String,
@@ -65,15 +130,15 @@ fn named_days(page: &Page) -> Vec<(String, String)> {
 /// who reads « 1er » on the first of a month says it to click it.
 #[tokio::test]
 async fn every_day_shows_a_number_that_its_name_contains() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     // Not every date has a first of the month to click in the coming four months (29
     // February 2028 has none): the days named are counted, the firsts said in the message.
     let (mut named, mut firsts) = (0, 0);
     for offset in 0..4 {
-        let month = (app.today().first_of_month() + jiff::ToSpan::months(offset))
+        let month = (app.today().first_of_month() + offset.months())
             .strftime("%Y-%m")
             .to_string();
         for activity in [ids.aps_matin.as_str(), ""] {
@@ -106,7 +171,7 @@ async fn month_with_bookable_days(
 ) -> (String, Vec<(String, String)>) {
     let today = c.today();
     for offset in 0..3 {
-        let month = (today.first_of_month() + jiff::ToSpan::months(offset))
+        let month = (today.first_of_month() + offset.months())
             .strftime("%Y-%m")
             .to_string();
         let page = c
@@ -146,10 +211,10 @@ async fn act(c: &mut Client<'_>, ids: &Ids, month: &str, action: (&str, &str)) -
 
 #[tokio::test]
 async fn a_family_books_days_confirms_and_sees_them_not_transmitted() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     // Every day control says its full date and its state.
     let (day, spoken) = &bookable[0];
@@ -185,12 +250,11 @@ async fn a_family_books_days_confirms_and_sees_them_not_transmitted() {
     );
 
     // Nothing is recorded yet.
-    let before: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
-    )
-    .fetch_one(app.db().reader())
-    .await
-    .unwrap();
+    let before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(before, 0);
     let recap = c.get("/reservations/recapitulatif").await;
     recap
@@ -228,12 +292,11 @@ async fn a_family_books_days_confirms_and_sees_them_not_transmitted() {
         again.location(),
         "/reservations/confirmation?reservations=1&annulations=0"
     );
-    let requests: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
-    )
-    .fetch_one(app.db().reader())
-    .await
-    .unwrap();
+    let requests: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(requests, 1);
     let state: String = sqlx::query_scalar("SELECT state FROM reservations r JOIN children c ON c.id = r.child_id WHERE c.first_name = 'Léa' AND r.day = $1 AND r.activity_id = (SELECT id FROM activities WHERE name = 'APS MATIN')")
         .bind(day.clone())
@@ -259,10 +322,10 @@ fn booked_after_pending(spoken: &str) -> bool {
 
 #[tokio::test]
 async fn the_month_tool_follows_the_first_bookable_day() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let (month, _) = month_with_bookable_days(&mut c, &ids).await;
     let url = format!(
         "/reservations?enfant={}&activite={}&mois={month}",
@@ -296,13 +359,13 @@ async fn the_month_tool_follows_the_first_bookable_day() {
 
 #[tokio::test]
 async fn the_week_and_weekday_tools_work_on_their_days_only() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     let day: jiff::civil::Date = bookable[0].0.parse().unwrap();
-    let monday = day - jiff::ToSpan::days(i64::from(day.weekday().to_monday_zero_offset()));
+    let monday = day - i64::from(day.weekday().to_monday_zero_offset()).days();
     act(&mut c, &ids, &month, ("semaine", &monday.to_string())).await;
     let pending: Vec<String> = sqlx::query_scalar("SELECT day FROM pending_changes")
         .fetch_all(app.db().reader())
@@ -312,7 +375,7 @@ async fn the_week_and_weekday_tools_work_on_their_days_only() {
     for d in &pending {
         let d: jiff::civil::Date = d.parse().unwrap();
         assert!(
-            d >= monday && d < monday + jiff::ToSpan::days(7),
+            d >= monday && d < monday + 7.days(),
             "{d} outside the week of {monday}"
         );
     }
@@ -332,10 +395,10 @@ async fn the_week_and_weekday_tools_work_on_their_days_only() {
 
 #[tokio::test]
 async fn a_debtor_family_cannot_book_even_by_forging_requests() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     act(&mut c, &ids, &month, ("basculer", &bookable[0].0)).await;
     // An unpaid invoice of 1 000 € makes MARTIN débiteur at CarteVille.
@@ -362,20 +425,19 @@ async fn a_debtor_family_cannot_book_even_by_forging_requests() {
         &[("_csrf", &token), ("cle", &key)],
     )
     .await;
-    let requests: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
-    )
-    .fetch_one(app.db().reader())
-    .await
-    .unwrap();
+    let requests: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(requests, 0);
 }
 
 #[tokio::test]
 async fn an_unsigned_reglement_blocks_the_child_even_by_forging_requests() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let mut c = app.client();
-    c.login("dupont", "bienvenue").await;
+    c.login("dupont", DUPONT_INITIAL).await;
     c.post_signed(
         "/premiere-connexion",
         "/premiere-connexion",
@@ -414,10 +476,10 @@ async fn an_unsigned_reglement_blocks_the_child_even_by_forging_requests() {
 
 #[tokio::test]
 async fn several_activities_are_chosen_day_by_day() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     let day = &bookable[0].0;
     let page = c
@@ -461,7 +523,7 @@ async fn several_activities_are_chosen_day_by_day() {
 
 #[tokio::test]
 async fn another_familys_child_or_activity_does_not_exist_here() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
     c.onboard_dupont().await;
@@ -503,10 +565,10 @@ async fn another_familys_child_or_activity_does_not_exist_here() {
 
 #[tokio::test]
 async fn days_that_cannot_change_ignore_forged_clicks() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let today = app.today();
     let month = today.first_of_month().strftime("%Y-%m").to_string();
     // The first of the month is past (or today): too late whatever the form says.
@@ -523,9 +585,9 @@ async fn days_that_cannot_change_ignore_forged_clicks() {
 
 #[tokio::test]
 async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let db = app.db().clone();
     let id = |sql: &'static str| {
         let db = db.clone();
@@ -550,10 +612,8 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
     .await;
     let today = app.today();
     // Two weeks from Léa's next lunch: after the rentrée when run in the summer holidays.
-    let from = app
-        .next_opening("RESTAURATION", today - jiff::ToSpan::days(1))
-        .await;
-    let to = from + jiff::ToSpan::days(13);
+    let from = app.next_opening("RESTAURATION", today - 1.days()).await;
+    let to = from + 13.days();
     let month = today.strftime("%Y-%m").to_string();
     let form_url = format!("/reservations/copier?enfant={hugo}&activite={aps_soir}&mois={month}");
     let form = c.get(&form_url).await;
@@ -608,10 +668,7 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
         .unwrap();
     for day in pending {
         let d: jiff::civil::Date = day.parse().unwrap();
-        assert!(
-            d > today + jiff::ToSpan::days(2),
-            "{d} is too close to be bookable"
-        );
+        assert!(d > today + 2.days(), "{d} is too close to be bookable");
     }
     // Another family's child as target or source is refused.
     let mut dupont = app.client_from("192.0.2.60");
@@ -630,15 +687,13 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
         wait: std::time::Duration::from_secs(600),
         ..Default::default()
     };
-    let app = TestApp::with_demo_configured(|config| config.password_queue = queue).await;
-    ribambelle_store::demo::add_families(
-        app.db(),
-        &crate::support::test_hashing(),
-        FAMILIES,
-        app.now(),
-    )
-    .await
-    .unwrap();
+    let (app, town) = TestApp::with_town_configured(|config| config.password_queue = queue).await;
+    let lunch = town.activity(NewActivity::new("RESTAURATION")).await;
+    for i in 1..=FAMILIES {
+        let child = NewChild::new("Enfant").registered(&[lunch]);
+        town.family(NewFamily::new(&format!("famille{i:06}")).child(child))
+            .await;
+    }
     let restauration: String =
         sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'RESTAURATION'")
             .fetch_one(app.db().reader())
@@ -656,7 +711,7 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
     // holidays if need be.
     let today = app.today();
     let month = app
-        .next_opening("RESTAURATION", today + jiff::ToSpan::days(35))
+        .next_opening("RESTAURATION", today + 35.days())
         .await
         .strftime("%Y-%m")
         .to_string();
@@ -668,8 +723,7 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
             let (app, restauration, month) = (&app, &restauration, &month);
             async move {
                 let mut c = app.client_from(&format!("10.1.{}.{}", i / 250, i % 250));
-                c.login(identifiant, ribambelle_store::demo::SYNTHETIC_PASSWORD)
-                    .await;
+                c.login(identifiant, NewFamily::PASSWORD).await;
                 let url =
                     format!("/reservations?enfant={child}&activite={restauration}&mois={month}");
                 c.post_signed(
@@ -715,18 +769,17 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
     let results = futures_util::future::join_all(journeys).await;
     let expected: u32 = results.iter().map(|(_, n)| n).sum();
     assert!(expected > 0, "the families booked something");
-    let recorded: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM reservation_requests WHERE confirmation_key <> 'demo'",
-    )
-    .fetch_one(app.db().reader())
-    .await
-    .unwrap();
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM reservation_requests WHERE processed_at IS NULL")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     assert_eq!(
         recorded,
         i64::from(expected),
         "every request recorded, none twice"
     );
-    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT child_id, activity_id, day FROM reservation_requests WHERE confirmation_key <> 'demo') d")
+    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT child_id, activity_id, day FROM reservation_requests WHERE processed_at IS NULL) d")
         .fetch_one(app.db().reader())
         .await
         .unwrap();
@@ -736,7 +789,7 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
         let (own, foreign): (i64, i64) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN c.family_id = r.family_id THEN 1 ELSE 0 END), 0) AS BIGINT), \
                     CAST(COALESCE(SUM(CASE WHEN c.family_id <> r.family_id THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM reservation_requests r JOIN children c ON c.id = r.child_id JOIN families f ON f.id = r.family_id WHERE f.identifiant = $1 AND r.confirmation_key <> 'demo'",
+             FROM reservation_requests r JOIN children c ON c.id = r.child_id JOIN families f ON f.id = r.family_id WHERE f.identifiant = $1 AND r.processed_at IS NULL",
         )
         .bind(identifiant.clone())
         .fetch_one(app.db().reader())
@@ -748,10 +801,10 @@ async fn hundreds_of_families_confirming_at_once_are_all_recorded_once() {
 
 #[tokio::test]
 async fn a_private_calendar_feed_lists_the_accepted_days() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     c.get("/reservations/suivi")
         .await
         .assert_contains("Ajouter les jours acceptés de Léa à votre agenda");
@@ -789,15 +842,11 @@ async fn a_private_calendar_feed_lists_the_accepted_days() {
 
 #[tokio::test]
 async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
-    let app = TestApp::with_demo().await;
-    app.exec(
-        "UPDATE structures SET processing_mode = 'immediat' WHERE slug = 'carteville'",
-        &[],
-    )
-    .await;
+    let (app, town) = carteville().await;
+    town.configure(|s| s.immediate = true).await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     act(&mut c, &ids, &month, ("basculer", &bookable[0].0)).await;
     let recap = c.get("/reservations/recapitulatif").await;
@@ -834,10 +883,10 @@ async fn in_immediate_mode_the_follow_up_shows_the_decision_at_once() {
 
 #[tokio::test]
 async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let ids = martin_ids(&app).await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let month = app.today().strftime("%Y-%m").to_string();
     for (name, value) in [
         ("basculer", "9999-12-31"),
@@ -908,7 +957,7 @@ fn places_left(page: &Page, day: &str) -> i64 {
 
 #[tokio::test]
 async fn places_left_count_held_places_and_requests_not_decided_yet() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = carteville().await;
     let mut c = app.client();
     c.onboard_dupont().await;
     let db = app.db();
@@ -927,7 +976,7 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     let today = app.today();
     let mut found = None;
     for offset in 0..3 {
-        let month = (today.first_of_month() + jiff::ToSpan::months(offset))
+        let month = (today.first_of_month() + offset.months())
             .strftime("%Y-%m")
             .to_string();
         let page = c

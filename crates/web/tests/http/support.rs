@@ -8,7 +8,7 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::{clock::Clock, staff::StaffRole};
+use ribambelle_domain::{clock::Clock, ids::ActivityId, staff::StaffRole};
 use ribambelle_store::Db;
 use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, NewStaff, TestDb, Town};
 use ribambelle_web::{AppState, WebConfig};
@@ -26,9 +26,14 @@ pub const DUPONT_INITIAL: &str = "bienvenue";
 
 /// DUPONT as the town hall created it: the initial password still to change, nothing
 /// accepted or signed; M. Jean-Paul, with Amalia (born 2016) and Paolo (2018), both
-/// registered to CarteVille's APS MATIN.
+/// registered to CarteVille's APS MATIN (made for them).
 pub async fn dupont(town: &Town) -> BuiltFamily {
     let aps = town.activity(NewActivity::new("APS MATIN")).await;
+    dupont_at(town, &[aps]).await
+}
+
+/// DUPONT, its children registered to these activities.
+pub async fn dupont_at(town: &Town, activities: &[ActivityId]) -> BuiltFamily {
     town.family(
         NewFamily::new("dupont")
             .parent("M.", "Jean-Paul")
@@ -38,12 +43,12 @@ pub async fn dupont(town: &Town) -> BuiltFamily {
             .child(
                 NewChild::new("Amalia")
                     .born(jiff::civil::date(2016, 3, 14))
-                    .registered(&[aps]),
+                    .registered(activities),
             )
             .child(
                 NewChild::new("Paolo")
                     .born(jiff::civil::date(2018, 9, 2))
-                    .registered(&[aps]),
+                    .registered(activities),
             ),
     )
     .await
