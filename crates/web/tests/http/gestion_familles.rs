@@ -5,8 +5,27 @@
 use axum::http::StatusCode;
 use ribambelle_domain::staff::StaffRole;
 
-use crate::dossier::staff;
-use crate::support::{Client, Page, TestApp};
+use ribambelle_testkit::{NewActivity, NewFamily};
+
+use crate::support::{Client, Page, TestApp, dupont_at};
+
+/// CarteVille (APS MATIN, RESTAURATION) where DUPONT's Amalia and Paolo go, and Les
+/// Écureuils; MARTIN is known to both; « gestion » works for both.
+async fn portal() -> TestApp {
+    let (app, town) = TestApp::with_town().await;
+    let ecureuils = app.ecureuils().await;
+    let morning = town.activity(NewActivity::new("APS MATIN")).await;
+    let lunch = town.activity(NewActivity::new("RESTAURATION")).await;
+    dupont_at(&town, &[morning, lunch]).await;
+    town.family(NewFamily::new("martin").also_at(&ecureuils))
+        .await;
+    app.gestion(&["carteville", "ecureuils"]).await;
+    app
+}
+
+async fn staff(app: &TestApp) -> Client<'_> {
+    app.gestion(&[]).await
+}
 
 const NEW_FAMILY: &str = "/gestion/familles/nouvelle";
 
@@ -69,7 +88,7 @@ fn activity_value(page: &Page, name: &str) -> String {
 
 #[tokio::test]
 async fn the_search_finds_families_by_name_child_and_identifiant_with_their_balance() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let all = c.get("/gestion/familles").await;
     assert_eq!(all.status, StatusCode::OK);
@@ -93,7 +112,7 @@ async fn the_search_finds_families_by_name_child_and_identifiant_with_their_bala
 
 #[tokio::test]
 async fn a_family_is_created_with_a_registered_child_then_edited_and_the_journal_tells_who() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "LeGoff.Maelle", "carteville").await;
     let page = c.get(&format!("{family}?fait=creee")).await;
@@ -199,7 +218,7 @@ async fn a_family_is_created_with_a_registered_child_then_edited_and_the_journal
 
 #[tokio::test]
 async fn bad_input_is_refused_in_french_next_to_its_field() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let carteville = structure_id(&app, "carteville").await.to_string();
     let before = family_count(&app).await;
@@ -296,7 +315,7 @@ async fn bad_input_is_refused_in_french_next_to_its_field() {
 
 #[tokio::test]
 async fn an_animateur_reads_families_but_changes_nothing() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "legoff", "carteville").await;
     let before = family_count(&app).await;
@@ -368,7 +387,7 @@ async fn an_animateur_reads_families_but_changes_nothing() {
 
 #[tokio::test]
 async fn a_gestionnaire_of_carteville_never_sees_a_family_known_only_at_les_ecureuils() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "ecureuil.seul", "ecureuils").await;
     let mut other = app
@@ -440,7 +459,7 @@ fn pdf_text(bytes: &[u8]) -> (usize, String) {
 
 #[tokio::test]
 async fn an_initial_password_is_shown_once_printed_on_its_letter_and_opens_the_first_login() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let family = create_family(&app, &mut c, "legoff", "carteville").await;
     let issued = c
@@ -629,7 +648,7 @@ async fn upload(c: &mut Client<'_>, structure: &str, action: &str, csv: &str) ->
 
 #[tokio::test]
 async fn a_file_with_errors_lists_them_by_line_and_imports_nothing() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let carteville = structure_id(&app, "carteville").await.to_string();
     let before = family_count(&app).await;
@@ -664,7 +683,7 @@ async fn a_file_with_errors_lists_them_by_line_and_imports_nothing() {
 
 #[tokio::test]
 async fn fifty_families_are_checked_then_imported_at_once_with_their_letters() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = staff(&app).await;
     let ecureuils = structure_id(&app, "ecureuils").await.to_string();
     let before = family_count(&app).await;
