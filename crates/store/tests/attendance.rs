@@ -5,15 +5,11 @@
 //! day's lists, with the health readings they log.
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{
-    clock::paris_date,
-    dossier::{FicheKind, Intent, Values},
-    staff::StaffRole,
-};
+use ribambelle_domain::{clock::paris_date, dossier::FicheKind, staff::StaffRole};
 use ribambelle_store::{
     Db,
     attendance::{self, Mark, Recorded, Refusal},
-    audit, billing, dossier,
+    audit, billing,
 };
 use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, NewStaff, TestDb, Town};
 
@@ -344,48 +340,16 @@ async fn the_day_list_shows_booked_waiting_and_health_and_logs_each_fiche_read()
     w.book(w.paolo, day, 180, "attente").await;
     w.book(w.lea, day, 240, "attente").await;
     // Amalia's fiche sanitaire, transmitted at CarteVille's campaign.
-    let campaign = dossier::create_campaign(
-        w.db(),
-        w.staff,
-        w.town.id.get(),
-        "Dossier famille",
-        w.today - 30.days(),
-        w.today + 60.days(),
-        w.now,
-    )
-    .await
-    .unwrap();
-    let open = dossier::open_campaign(w.db(), w.town.id.get(), w.today)
-        .await
-        .unwrap()
-        .expect("the campaign just opened");
-    assert_eq!(open.id, campaign);
-    let family = w.dupont.id.get();
-    let fiches = dossier::family_fiches(w.db(), family, &open, w.now)
-        .await
-        .unwrap();
-    let summary = fiches
-        .iter()
-        .find(|f| f.kind == FicheKind::Sanitaire && f.child.as_deref() == Some("Amalia"))
-        .expect("Amalia's fiche sanitaire");
-    let fiche = dossier::family_fiche(w.db(), family, &summary.public_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let values: Values = [
+    w.town.campaign().await;
+    let answers = [
         ("allergies", "Arachide : stylo d'adrénaline dans le sac"),
         ("regime_alimentaire", "Sans porc"),
         ("pai", "oui"),
         ("traitement", ""),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    assert!(
-        dossier::save(w.db(), family, fiche.id, &values, Intent::Transmit, w.now)
-            .await
-            .unwrap()
-    );
+    ];
+    w.town
+        .transmit_fiche(&w.dupont, "Amalia", FicheKind::Sanitaire, &answers)
+        .await;
     let activity = attendance::activities(w.db(), &[w.town.id.get()])
         .await
         .unwrap()

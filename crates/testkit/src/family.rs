@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use ribambelle_domain::{
     activity::day_price,
     booking::Pending,
+    dossier::{FicheKind, Intent, Values},
     ids::{ActivityId, ChildId, FamilyId, StructureId},
 };
 use ribambelle_store::{
@@ -13,6 +14,7 @@ use ribambelle_store::{
     billing::{self, Issued},
     bookings,
     bookings::Movement,
+    dossier,
     legal::{self, NewSignature},
     processing,
     staff_families::{self, ChildFields, FamilyFields, Imported, ImportedFamily},
@@ -253,6 +255,49 @@ impl Town {
         }
     }
 
+    /// Transmits the child's fiche of that kind at the structure's open campaign, with these
+    /// answers, as the family's Dossier page does; returns the fiche's public id.
+    pub async fn transmit_fiche(
+        &self,
+        family: &BuiltFamily,
+        child: &str,
+        kind: FicheKind,
+        answers: &[(&str, &str)],
+    ) -> String {
+        let now = self.clock.now();
+        let campaign = dossier::open_campaign(&self.db, self.id.get(), self.clock.today())
+            .await
+            .expect("the open campaign")
+            .expect("a campaign open today (Town::campaign)");
+        let fiches = dossier::family_fiches(&self.db, family.id.get(), &campaign, now)
+            .await
+            .expect("the family's fiches");
+        let summary = fiches
+            .iter()
+            .find(|f| f.kind == kind && f.child.as_deref() == Some(child))
+            .unwrap_or_else(|| panic!("no {kind:?} fiche for {child}"));
+        let fiche = dossier::family_fiche(&self.db, family.id.get(), &summary.public_id)
+            .await
+            .expect("the fiche")
+            .expect("the family's own fiche");
+        let values: Values = answers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let saved = dossier::save(
+            &self.db,
+            family.id.get(),
+            fiche.id,
+            &values,
+            Intent::Transmit,
+            now,
+        )
+        .await
+        .expect("transmit the fiche");
+        assert!(saved, "the fiche could be transmitted");
+        summary.public_id.clone()
+    }
+
     /// Confirms these changes as the family's récapitulatif does: *Non transmise* until a
     /// processing run decides them.
     pub async fn confirm(
@@ -298,12 +343,21 @@ impl Town {
         self.process().await;
     }
 
-    /// Records these children present on these days (past or today), as the pointage page
-    /// does: each day becomes a consommation at the booking's price, or the family's price
-    /// for a child who came without one.
+    /// Records these children present on these days (past or today, when the activity
+    /// ran), as the pointage page does: each day becomes a consommation at the booking's
+    /// price, or the family's price for a child who came without one.
     pub async fn attended(&self, days: &[(ChildId, ActivityId, Date)]) {
+        let calendar = self.calendar().await;
         let mut sheets: Vec<(ActivityId, Date, Vec<Mark>)> = Vec::new();
         for &(child, activity, day) in days {
+            let rules = bookings::activity_by_id(&self.db, activity.get())
+                .await
+                .expect("the activity")
+                .rules;
+            assert!(
+                rules.is_open(day, &calendar),
+                "the activity does not run on {day}"
+            );
             let mark = Mark {
                 child_id: child.get(),
                 present: true,

@@ -13,7 +13,7 @@ use ribambelle_domain::{
 use ribambelle_store::{
     Db, bookings,
     catalog_admin::{self, ActivitySettings, Saved, StructureSettings, WalletPick},
-    db_time, legal,
+    db_time, dossier, legal,
     notices::{self, NewAnnouncement},
 };
 
@@ -93,7 +93,7 @@ impl Town {
             name: activity.name.clone(),
             wallet,
             schedule: Schedule {
-                period_kind: PeriodKind::Scolaire,
+                period_kind: activity.period,
                 weekdays: activity.weekdays,
             },
             start_time: activity.hours.0,
@@ -166,15 +166,42 @@ impl Town {
     /// The first day after `day` on which the activity opens (its weekdays, outside the
     /// holidays, its closures): a test's days come from the calendar, whatever its date.
     pub async fn next_opening(&self, activity: ActivityId, day: Date) -> Date {
+        self.opening(activity, day, 1).await
+    }
+
+    /// The last day before `day` on which the activity opened.
+    pub async fn last_opening(&self, activity: ActivityId, day: Date) -> Date {
+        self.opening(activity, day, -1).await
+    }
+
+    /// The first opening from `day` on, a day at a time in `direction` (1 or -1).
+    async fn opening(&self, activity: ActivityId, day: Date, direction: i64) -> Date {
         let rules = bookings::activity_by_id(&self.db, activity.get())
             .await
             .expect("the activity")
             .rules;
         let calendar = self.calendar().await;
         (1..=120)
-            .map(|n| day + jiff::ToSpan::days(n))
+            .map(|n| day + jiff::ToSpan::days(n * direction))
             .find(|d| rules.is_open(*d, &calendar))
-            .expect("the activity opens again within four months")
+            .expect("the activity opens within four months")
+    }
+
+    /// Opens the structure's dossier campaign for the school year, as the back office's
+    /// Dossier page does; returns its id.
+    pub async fn campaign(&self) -> i64 {
+        let today = self.clock.today();
+        dossier::create_campaign(
+            &self.db,
+            self.admin,
+            self.id.get(),
+            "Dossier famille",
+            today - jiff::ToSpan::days(30),
+            today + jiff::ToSpan::days(60),
+            self.clock.now(),
+        )
+        .await
+        .expect("open the campaign")
     }
 }
 
@@ -205,11 +232,12 @@ async fn administrateur(db: &Db, slug: &str, now: jiff::Timestamp) -> i64 {
     .expect("install the administrateur")
 }
 
-/// An activity in school periods, as the activity form fills it: by default open every
+/// An activity as the activity form fills it: by default in school periods, open every
 /// school day but Wednesday, 16:30–18:30, unlimited, 2,00 € a day, paid from the
 /// « Périscolaire » porte-monnaie on invoice.
 pub struct NewActivity {
     name: String,
+    period: PeriodKind,
     weekdays: Vec<Weekday>,
     hours: (Time, Time),
     capacity: Option<i64>,
@@ -223,6 +251,7 @@ impl NewActivity {
         use Weekday::{Friday, Monday, Thursday, Tuesday};
         NewActivity {
             name: name.to_owned(),
+            period: PeriodKind::Scolaire,
             weekdays: vec![Monday, Tuesday, Thursday, Friday],
             hours: (Time::constant(16, 30, 0, 0), Time::constant(18, 30, 0, 0)),
             capacity: None,
@@ -233,6 +262,15 @@ impl NewActivity {
             wallet: "Périscolaire".to_owned(),
             billing: BillingMode::Facturation,
         }
+    }
+
+    /// A holiday centre: open on the weekdays of the school holidays (with no booking
+    /// window unless the test adds one through the activity form).
+    pub fn holidays(mut self) -> NewActivity {
+        use Weekday::{Friday, Monday, Thursday, Tuesday, Wednesday};
+        self.period = PeriodKind::Vacances;
+        self.weekdays = vec![Monday, Tuesday, Wednesday, Thursday, Friday];
+        self
     }
 
     pub fn weekdays(mut self, weekdays: &[Weekday]) -> NewActivity {

@@ -8,8 +8,113 @@ use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::french::long_date;
 use ribambelle_domain::staff::StaffRole;
 
-use crate::dossier::staff;
-use crate::support::TestApp;
+use ribambelle_domain::{booking::Pending, dossier::FicheKind};
+use ribambelle_testkit::{NewActivity, NewChild, NewFamily};
+
+use crate::support::{Client, TestApp, dupont_at};
+
+/// CarteVille and Les Écureuils (MERCREDI NATURE), « gestion » working for both.
+/// - MERCREDI (13 places), three weeks on: Léa MARTIN and six neighbour families' twelve
+///   children hold every place; DUPONT's Paolo then Amalia wait on the list; Léa's next
+///   two Wednesdays after that and Paolo's first are asked for, not decided yet.
+/// - RESTAURATION, by quotient (2,80 € up to QF 1000, 3,90 € up to 1500): Léa and Hugo
+///   were booked on the last day it opened.
+/// - APS MATIN: Léa came on its last day before this month, invoiced since.
+/// - Léa's fiche sanitaire is transmitted.
+async fn portal() -> TestApp {
+    let (app, town) = TestApp::with_town().await;
+    let ecureuils = app.ecureuils().await;
+    ecureuils
+        .activity(NewActivity::new("MERCREDI NATURE"))
+        .await;
+    let morning = town.activity(NewActivity::new("APS MATIN")).await;
+    let lunch = town
+        .activity(NewActivity::new("RESTAURATION").prices(&[
+            (Some(1000), 280),
+            (Some(1500), 390),
+            (None, 450),
+        ]))
+        .await;
+    let wednesday = town
+        .activity(
+            NewActivity::new("MERCREDI")
+                .weekdays(&[jiff::civil::Weekday::Wednesday])
+                .capacity(13)
+                .price(900),
+        )
+        .await;
+    let martin = town
+        .family(
+            NewFamily::new("martin")
+                .emails(&["claire.martin@example.fr"])
+                .quotient_familial(1200)
+                .child(NewChild::new("Léa").registered(&[morning, lunch, wednesday]))
+                .child(NewChild::new("Hugo").registered(&[lunch])),
+        )
+        .await;
+    let dupont = dupont_at(&town, &[lunch, wednesday]).await;
+    sqlx::query("UPDATE families SET quotient_familial = 850 WHERE id = $1")
+        .bind(dupont.id.get())
+        .execute(app.db().writer())
+        .await
+        .unwrap();
+    let (lea, hugo) = (martin.child("Léa"), martin.child("Hugo"));
+    let day = town.next_opening(wednesday, app.today() + 21.days()).await;
+    town.book(&martin, &[(lea, wednesday, day)]).await;
+    for name in ["BERNARD", "PETIT", "ROBERT", "RICHARD", "DURAND", "LEROY"] {
+        let neighbours = town
+            .family(
+                NewFamily::new(&name.to_lowercase())
+                    .child(NewChild::new("Emma").registered(&[wednesday]))
+                    .child(NewChild::new("Louis").registered(&[wednesday])),
+            )
+            .await;
+        let days = [
+            (neighbours.child("Emma"), wednesday, day),
+            (neighbours.child("Louis"), wednesday, day),
+        ];
+        town.book(&neighbours, &days).await;
+    }
+    for child in ["Paolo", "Amalia"] {
+        town.book(&dupont, &[(dupont.child(child), wednesday, day)])
+            .await;
+    }
+    let last_lunch = town.last_opening(lunch, app.today()).await;
+    town.book(
+        &martin,
+        &[(lea, lunch, last_lunch), (hugo, lunch, last_lunch)],
+    )
+    .await;
+    let last_month = town
+        .last_opening(morning, app.today().first_of_month())
+        .await;
+    town.attended(&[(lea, morning, last_month)]).await;
+    town.issue_invoices(last_month).await;
+    town.campaign().await;
+    let answers = [
+        ("allergies", "Arachide : stylo d'adrénaline dans le sac"),
+        ("regime_alimentaire", "Sans porc"),
+        ("pai", "oui"),
+        ("traitement", "Ventoline si crise d'asthme"),
+    ];
+    town.transmit_fiche(&martin, "Léa", FicheKind::Sanitaire, &answers)
+        .await;
+    let later = town.next_opening(wednesday, day).await;
+    let after = town.next_opening(wednesday, later).await;
+    let asked = [
+        (lea, wednesday, later, Pending::Book),
+        (lea, wednesday, after, Pending::Book),
+    ];
+    town.confirm(&martin, &asked).await;
+    let paolo_asks = [(dupont.child("Paolo"), wednesday, later, Pending::Book)];
+    town.confirm(&dupont, &paolo_asks).await;
+    app.gestion(&["carteville", "ecureuils"]).await;
+    app
+}
+
+async fn staff(app: &TestApp) -> Client<'_> {
+    app.gestion(&[]).await
+}
 
 async fn text(app: &TestApp, sql: &'static str, bind: &str) -> String {
     sqlx::query_scalar(sql)
@@ -53,7 +158,7 @@ fn pointage(activity: &str, day: Date) -> String {
     format!("/gestion/reservations/pointage?activite={activity}&jour={day}")
 }
 
-/// The next Wednesday on which Léa and her twelve neighbours fill 13 of MERCREDI's 14 places.
+/// The next Wednesday on which Léa and her twelve neighbours fill MERCREDI's 13 places.
 async fn next_mercredi(app: &TestApp) -> Date {
     let today = app.today();
     let day: String = sqlx::query_scalar(
@@ -67,39 +172,11 @@ async fn next_mercredi(app: &TestApp) -> Date {
     day.parse().unwrap()
 }
 
-/// Léa's fiche sanitaire, as MARTIN transmitted it at CarteVille's campaign.
-async fn lea_fiche_sanitaire(app: &TestApp) {
-    sqlx::query(
-        "INSERT INTO fiches (public_id, campaign_id, family_id, child_id, subject, kind, state, data, updated_at, transmitted_at) \
-         SELECT 'fiche-lea', d.id, c.family_id, c.id, 'enfant:' || c.id, 'sanitaire', 'transmise', $1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' \
-         FROM children c, dossier_campaigns d JOIN structures s ON s.id = d.structure_id WHERE c.first_name = 'Léa' AND s.slug = 'carteville'",
-    )
-    .bind(r#"{"allergies":"Arachide : stylo d'adrénaline dans le sac","regime_alimentaire":"Sans porc","pai":"oui","traitement":"Ventoline si crise d'asthme"}"#)
-    .execute(app.db().writer())
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn a_days_lists_show_the_booked_and_the_waiting_with_health_information_never_cached_and_logged()
  {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let day = next_mercredi(&app).await;
-    lea_fiche_sanitaire(&app).await;
-    // DUPONT's children wait for a place: Paolo first in the queue, then Amalia.
-    for (first_name, position) in [("Amalia", 9), ("Paolo", 3)] {
-        sqlx::query(
-            "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at, queue_position) \
-             SELECT c.family_id, c.id, a.id, $1, 'attente', 900, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', $2 \
-             FROM children c, activities a WHERE c.first_name = $3 AND a.name = 'MERCREDI'",
-        )
-        .bind(day.to_string())
-        .bind(position)
-        .bind(first_name)
-        .execute(app.db().writer())
-        .await
-        .unwrap();
-    }
     let mercredi = activity(&app, "MERCREDI").await;
     let mut g = staff(&app).await;
 
@@ -107,7 +184,7 @@ async fn a_days_lists_show_the_booked_and_the_waiting_with_health_information_ne
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.header("cache-control"), "no-store");
     page.assert_contains(&format!("MERCREDI — {}", long_date(day)))
-        .assert_contains("13 inscrits sur 14 places, 2 en liste d'attente")
+        .assert_contains("13 inscrits sur 13 places, 2 en liste d'attente")
         .assert_contains("MARTIN Léa")
         .assert_contains("Arachide : stylo d'adrénaline dans le sac")
         .assert_contains("PAI")
@@ -132,7 +209,7 @@ async fn a_days_lists_show_the_booked_and_the_waiting_with_health_information_ne
         "a day to come is not pointed"
     );
 
-    let reads = number(&app, "SELECT COUNT(*) FROM health_data_reads WHERE fiche_id = (SELECT id FROM fiches WHERE public_id = $1)", "fiche-lea").await;
+    let reads = number(&app, "SELECT COUNT(*) FROM health_data_reads WHERE fiche_id = (SELECT f.id FROM fiches f JOIN children c ON c.id = f.child_id WHERE f.kind = 'sanitaire' AND c.first_name = $1)", "Léa").await;
     assert_eq!(reads, 1, "one reading for the one fiche shown");
     g.get("/gestion/journal")
         .await
@@ -169,7 +246,7 @@ async fn a_days_lists_show_the_booked_and_the_waiting_with_health_information_ne
 
 #[tokio::test]
 async fn the_processing_button_decides_the_requests_and_is_journaled() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let sql = "SELECT COUNT(*) FROM reservations r JOIN families f ON f.id = r.family_id WHERE f.identifiant = $1 AND r.state = 'non_transmise'";
     let waiting = number(&app, sql, "martin").await;
     assert!(waiting > 0, "MARTIN has requests not sent yet");
@@ -238,7 +315,8 @@ async fn the_processing_button_decides_the_requests_and_is_journaled() {
 
 #[tokio::test]
 async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
+    let started = ribambelle_store::db_time(app.now());
     let mut a = app
         .staff_member("anim", StaffRole::Animateur, &["carteville", "ecureuils"])
         .await;
@@ -283,7 +361,7 @@ async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing
     let runs = number(
         &app,
         "SELECT COUNT(*) FROM processing_runs WHERE started_at > $1",
-        "2000",
+        &started,
     )
     .await;
     assert_eq!(runs, 0, "no run was started");
@@ -291,7 +369,7 @@ async fn an_animateur_reads_the_lists_but_neither_points_nor_runs_the_processing
 
 #[tokio::test]
 async fn a_gestionnaire_of_carteville_only_never_reaches_les_ecureuils() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut c = app
         .staff_member("cv", StaffRole::Gestionnaire, &["carteville"])
         .await;
@@ -333,7 +411,7 @@ async fn a_gestionnaire_of_carteville_only_never_reaches_les_ecureuils() {
 
 #[tokio::test]
 async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let today = app.today();
     let restauration = activity(&app, "RESTAURATION").await;
     let (lea, hugo, amalia) = (
@@ -341,10 +419,10 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
         child(&app, "Hugo").await,
         child(&app, "Amalia").await,
     );
-    // Léa's last lunch (the prepaid Restauration is never invoiced).
+    // Léa's last lunch.
     let day: Date = text(
         &app,
-        "SELECT MAX(c.day) FROM consommations c JOIN activities a ON a.id = c.activity_id JOIN children ch ON ch.id = c.child_id \
+        "SELECT MAX(r.day) FROM reservations r JOIN activities a ON a.id = r.activity_id JOIN children ch ON ch.id = r.child_id \
          WHERE a.name = 'RESTAURATION' AND ch.first_name = $1",
         "Léa",
     )
@@ -498,6 +576,10 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
     .unwrap();
     let invoiced_day: Date = invoiced.0.parse().unwrap();
     let aps_form = pointage(&aps, invoiced_day);
+    // Only APS MATIN's pointage of that day is looked at: the lunches recorded above may
+    // fall on the same day.
+    let aps_pointed = "SELECT COUNT(*) FROM attendance t JOIN activities a ON a.id = t.activity_id WHERE a.name = 'APS MATIN' AND t.day = $1";
+    let pointed_before = number(&app, aps_pointed, &invoiced.0).await;
     let refused = g
         .post_signed(
             &aps_form,
@@ -513,10 +595,11 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
     refused
         .assert_contains(&format!("figure déjà sur la facture {}", invoiced.1))
         .assert_contains("Le pointage n'a pas été enregistré.");
-    // Only APS MATIN's pointage of that day is looked at: the lunches recorded above may
-    // fall on the same day.
-    let aps_pointed = "SELECT COUNT(*) FROM attendance t JOIN activities a ON a.id = t.activity_id WHERE a.name = 'APS MATIN' AND t.day = $1";
-    assert_eq!(number(&app, aps_pointed, &invoiced.0).await, 0);
+    assert_eq!(
+        number(&app, aps_pointed, &invoiced.0).await,
+        pointed_before,
+        "the refused sheet left the day's pointage as it was"
+    );
 
     // A day to come is not pointed.
     let tomorrow = today + 1.day();
