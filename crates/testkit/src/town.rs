@@ -15,6 +15,7 @@ use ribambelle_store::{
     catalog_admin::{self, ActivitySettings, Saved, StructureSettings, WalletPick},
     db_time, dossier, legal,
     notices::{self, NewAnnouncement},
+    payments::{Environment, Provider, Regie},
 };
 
 use crate::builders::hashing;
@@ -139,6 +140,28 @@ impl Town {
         )
         .await
         .expect("save the structure's settings");
+    }
+
+    /// Saves the structure's régie as its page in the back office does (a Systempay
+    /// régie's certificate in `secret`).
+    pub async fn regie(
+        &self,
+        provider: Provider,
+        environment: Environment,
+        merchant_id: &str,
+        secret: &str,
+    ) {
+        let regie = Regie {
+            structure_id: self.id.get(),
+            structure_name: self.name.clone(),
+            provider,
+            environment,
+            merchant_id: merchant_id.to_owned(),
+            secret: secret.to_owned(),
+        };
+        catalog_admin::save_regie(&self.db, self.admin, &regie, self.clock.now())
+            .await
+            .expect("save the régie");
     }
 
     /// Publishes an announcement on the structure's home page from today on, as the back

@@ -8,8 +8,52 @@
 use axum::http::StatusCode;
 use ribambelle_domain::staff::StaffRole;
 
-use crate::dossier::staff;
+use ribambelle_store::payments::{Environment, Provider};
+use ribambelle_testkit::{NewActivity, NewChild, NewFamily};
+
 use crate::support::{Client, Page, TestApp};
+
+/// CarteVille (APS MATIN; MERCREDI, 14 places, paid from « Loisirs » on invoice) where
+/// MARTIN's Léa (quotient 1200) goes to APS MATIN; Les Écureuils (MERCREDI NATURE, a Systempay régie on the simulated bank);
+/// « gestion » working for both.
+async fn portal() -> TestApp {
+    let (app, town) = TestApp::with_town().await;
+    let ecureuils = app.ecureuils().await;
+    let morning = town.activity(NewActivity::new("APS MATIN")).await;
+    town.activity(
+        NewActivity::new("MERCREDI")
+            .weekdays(&[jiff::civil::Weekday::Wednesday])
+            .capacity(14)
+            .wallet(
+                "Loisirs",
+                ribambelle_domain::money::BillingMode::Facturation,
+            ),
+    )
+    .await;
+    ecureuils
+        .activity(NewActivity::new("MERCREDI NATURE"))
+        .await;
+    ecureuils
+        .regie(
+            Provider::Systempay,
+            Environment::Simulated,
+            "12345678",
+            "certificat-initial",
+        )
+        .await;
+    town.family(
+        NewFamily::new("martin")
+            .quotient_familial(1200)
+            .child(NewChild::new("Léa").registered(&[morning])),
+    )
+    .await;
+    app.gestion(&["carteville", "ecureuils"]).await;
+    app
+}
+
+async fn staff(app: &TestApp) -> Client<'_> {
+    app.gestion(&[]).await
+}
 
 const NEW: &str = "/gestion/structures/carteville/activites/nouvelle";
 
@@ -109,7 +153,7 @@ async fn first_bookable(
 
 #[tokio::test]
 async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_family_books() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut g = staff(&app).await;
     let list = g.get("/gestion/activites").await;
     list.assert_contains("Mairie de CarteVille")
@@ -140,7 +184,7 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
         .await
         .unwrap();
     let mut family = app.client();
-    family.login("martin", "Martin-Demo-2026!").await;
+    family.login("martin", NewFamily::PASSWORD).await;
     let (month, day) = first_bookable(&mut family, &lea, &public_id, "réservable, 2 places").await;
     let calendar = format!("/reservations?enfant={lea}&activite={public_id}&mois={month}");
     family
@@ -247,7 +291,7 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
 
 #[tokio::test]
 async fn a_holiday_activity_gets_its_booking_windows_and_a_new_porte_monnaie() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut g = staff(&app).await;
     let form = g.get(NEW).await;
     // Each holiday period of the zone is offered with its window fields.
@@ -320,7 +364,7 @@ async fn a_holiday_activity_gets_its_booking_windows_and_a_new_porte_monnaie() {
 
 #[tokio::test]
 async fn bad_input_is_refused_in_french_at_its_field() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut g = staff(&app).await;
     let fields = activity_fields(&app, "ATELIER").await;
     let refused = submit(
@@ -398,7 +442,7 @@ async fn bad_input_is_refused_in_french_at_its_field() {
 
 #[tokio::test]
 async fn a_structure_is_edited_and_its_regie_certificate_never_shown_back() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
     let mut g = staff(&app).await;
     let structure = "/gestion/structures/ecureuils";
     let page = g.get(structure).await;
@@ -510,7 +554,11 @@ async fn a_structure_is_edited_and_its_regie_certificate_never_shown_back() {
 
 #[tokio::test]
 async fn animateurs_change_nothing_and_a_structures_staff_never_sees_another() {
-    let app = TestApp::with_demo().await;
+    let app = portal().await;
+    let trail_before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
     let ecureuils_activity: String =
         sqlx::query_scalar("SELECT public_id FROM activities WHERE name = 'MERCREDI NATURE'")
             .fetch_one(app.db().reader())
@@ -592,7 +640,8 @@ async fn animateurs_change_nothing_and_a_structures_staff_never_sees_another() {
         assert_eq!(refused.status, StatusCode::NOT_FOUND, "{action}");
     }
     // The trail holds the two accounts this test created, and nothing else.
-    let changes: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log")
+    let changes: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE id > $1")
+        .bind(trail_before)
         .fetch_all(app.db().reader())
         .await
         .unwrap();
