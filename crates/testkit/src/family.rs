@@ -14,7 +14,7 @@ use ribambelle_store::{
     billing::{self, Issued},
     bookings,
     bookings::Movement,
-    dossier,
+    contacts, dossier,
     legal::{self, NewSignature},
     processing,
     staff_families::{self, ChildFields, FamilyFields, Imported, ImportedFamily},
@@ -296,6 +296,35 @@ impl Town {
         .expect("transmit the fiche");
         assert!(saved, "the fiche could be transmitted");
         summary.public_id.clone()
+    }
+
+    /// Adds a contact to the family's list and ties it to the child, as the fiche de
+    /// contacts does: `contact` and `link` are the form's fields (« nom », « prenom »,
+    /// « telephone »…; « lien », « recuperer », « urgence »).
+    pub async fn contact(
+        &self,
+        family: &BuiltFamily,
+        child: ChildId,
+        contact: &[(&str, &str)],
+        link: &[(&str, &str)],
+    ) {
+        let values = |fields: &[(&str, &str)]| -> Values {
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let id = contacts::create(
+            &self.db,
+            family.id.get(),
+            &values(contact),
+            self.clock.now(),
+        )
+        .await
+        .expect("create the contact");
+        contacts::attach(&self.db, family.id.get(), child.get(), id, &values(link))
+            .await
+            .expect("tie the contact to the child");
     }
 
     /// Confirms these changes as the family's récapitulatif does: *Non transmise* until a

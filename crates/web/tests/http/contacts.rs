@@ -3,6 +3,8 @@
 
 use axum::http::StatusCode;
 
+use ribambelle_testkit::NewFamily;
+
 use crate::{dossier::fiche_link, support::TestApp};
 
 const LINK: &[(&str, &str)] = &[
@@ -13,9 +15,9 @@ const LINK: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn a_contact_is_reused_renamed_never_and_deleted_only_once_detached() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let lea = fiche_link(
         &mut c,
         "Fiche de contacts<span class=\"visually-hidden\"> de Léa</span>",
@@ -147,7 +149,7 @@ async fn a_contact_is_reused_renamed_never_and_deleted_only_once_detached() {
 
 #[tokio::test]
 async fn another_familys_contact_cannot_be_attached_edited_or_deleted() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let dubois: String =
         sqlx::query_scalar("SELECT public_id FROM contacts WHERE last_name = 'DUBOIS'")
             .fetch_one(app.db().reader())

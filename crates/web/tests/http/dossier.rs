@@ -5,6 +5,8 @@
 use axum::http::StatusCode;
 use ribambelle_domain::staff::StaffRole;
 
+use ribambelle_testkit::NewFamily;
+
 use crate::support::{Client, TestApp};
 
 /// The public id of MARTIN's fiche whose link text is `title` on /dossier.
@@ -30,26 +32,16 @@ const FAMILLE: &[(&str, &str)] = &[
     ("quotient_familial", "720"),
 ];
 
+/// « gestion », signed in.
 pub async fn staff(app: &TestApp) -> Client<'_> {
-    let mut c = app.client();
-    let signed = c
-        .post(
-            "/gestion/connexion",
-            &[
-                ("identifiant", "gestion"),
-                ("mot_de_passe", "Gestion-Demo-2026!"),
-            ],
-        )
-        .await;
-    assert_eq!(signed.location(), "/gestion");
-    c
+    app.gestion(&["carteville", "ecureuils"]).await
 }
 
 #[tokio::test]
 async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
 
     let dossier = c.get("/dossier").await;
     dossier.assert_contains("Vous devez valider et transmettre toutes les fiches du dossier, même si vous n'avez aucune information à modifier.");
@@ -225,7 +217,15 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
         by_staff.body.matches("Fiche du dossier examinée").count(),
         2
     );
-    g.get("/gestion/journal?famille=dupont")
+    // DUPONT's trail holds its import, and none of MARTIN's fiches.
+    let dupont = g.get("/gestion/journal?famille=dupont").await;
+    dupont.assert_contains("Famille importée");
+    assert!(
+        !dupont.body.contains("Fiche du dossier examinée"),
+        "{}",
+        dupont.body
+    );
+    g.get("/gestion/journal?famille=dupont&personnel=gestion")
         .await
         .assert_contains("Aucune modification à afficher.");
     g.get("/gestion/journal?personnel=personne")
@@ -235,9 +235,9 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
 
 #[tokio::test]
 async fn reading_a_fiche_sanitaire_is_logged_and_other_families_fiches_are_not_found() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let sanitaire = fiche_link(
         &mut c,
         "Fiche sanitaire<span class=\"visually-hidden\"> de Léa</span>",
@@ -281,7 +281,7 @@ async fn reading_a_fiche_sanitaire_is_logged_and_other_families_fiches_are_not_f
 
 #[tokio::test]
 async fn a_gestionnaire_opens_a_campaign_with_checked_dates() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut g = staff(&app).await;
     let page = g.get("/gestion/campagnes").await;
     page.assert_contains("Dossier famille ")
@@ -361,9 +361,9 @@ async fn a_gestionnaire_opens_a_campaign_with_checked_dates() {
 
 #[tokio::test]
 async fn an_animateur_reads_the_queue_but_decides_nothing() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     let famille = fiche_link(&mut c, "Fiche famille").await;
     let mut fields = vec![("action", "transmettre")];
     fields.extend_from_slice(FAMILLE);

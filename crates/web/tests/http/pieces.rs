@@ -6,6 +6,8 @@
 use axum::http::StatusCode;
 use ribambelle_domain::dossier::TOO_BIG;
 
+use ribambelle_testkit::NewFamily;
+
 use crate::{
     dossier::{fiche_link, staff},
     support::{Client, Page, TestApp},
@@ -56,7 +58,7 @@ fn file_links(page: &Page, prefix: &str) -> Vec<String> {
 
 async fn martin(app: &TestApp) -> Client<'_> {
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", NewFamily::PASSWORD).await;
     c
 }
 
@@ -69,7 +71,7 @@ async fn file_count(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn a_pdf_of_2000_ko_is_kept_on_a_draft_downloaded_and_removed() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = martin(&app).await;
     let famille = fiche_link(&mut c, "Fiche famille").await;
     let form = c.get(&famille).await;
@@ -144,7 +146,7 @@ async fn a_pdf_of_2000_ko_is_kept_on_a_draft_downloaded_and_removed() {
 
 #[tokio::test]
 async fn refused_files_get_the_domains_message_next_to_their_piece() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = martin(&app).await;
     let famille = fiche_link(&mut c, "Fiche famille").await;
     let piece = "avis-imposition";
@@ -196,7 +198,7 @@ async fn refused_files_get_the_domains_message_next_to_their_piece() {
 
 #[tokio::test]
 async fn another_familys_files_are_not_found_and_a_transmitted_fiche_takes_none() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = martin(&app).await;
     let assurance = fiche_link(
         &mut c,
@@ -284,7 +286,7 @@ async fn another_familys_files_are_not_found_and_a_transmitted_fiche_takes_none(
 
 #[tokio::test]
 async fn the_staff_download_of_a_health_piece_is_logged_and_fiche_pages_are_not_cached() {
-    let app = TestApp::with_demo().await;
+    let (app, _town) = TestApp::with_dossiers().await;
     let mut c = martin(&app).await;
     let sanitaire = fiche_link(
         &mut c,

@@ -120,6 +120,44 @@ impl TestApp {
         (app, town)
     }
 
+    /// CarteVille with its dossier campaign open and Les Écureuils without one; MARTIN
+    /// (Mme Claire, who has a second address for Paul), whose Léa (born 2016) and Hugo
+    /// (2018) go to APS MATIN, Léa's grandmother DUBOIS Monique on her fiche de contacts;
+    /// DUPONT at its first login, Amalia and Paolo at APS MATIN too; « gestion » working
+    /// for both structures.
+    pub async fn with_dossiers() -> (TestApp, Town) {
+        let (app, town) = TestApp::with_town().await;
+        app.ecureuils().await;
+        let aps = town.activity(NewActivity::new("APS MATIN")).await;
+        let registered = |name, born| NewChild::new(name).born(born).registered(&[aps]);
+        let martin = town
+            .family(
+                NewFamily::new("martin")
+                    .emails(&["claire.martin@example.fr", "paul.martin@example.fr"])
+                    .child(registered("Léa", jiff::civil::date(2016, 5, 12)))
+                    .child(registered("Hugo", jiff::civil::date(2018, 10, 3))),
+            )
+            .await;
+        dupont_at(&town, &[aps]).await;
+        town.campaign().await;
+        let grandmother = [
+            ("nom", "DUBOIS"),
+            ("prenom", "Monique"),
+            ("adresse", "8 allée des Tilleuls, 77000 CarteVille"),
+            ("telephone", "06 98 76 54 32"),
+            ("email", ""),
+        ];
+        let link = [
+            ("lien", "Grand-mère"),
+            ("recuperer", "oui"),
+            ("urgence", "oui"),
+        ];
+        town.contact(&martin, martin.child("Léa"), &grandmother, &link)
+            .await;
+        app.gestion(&["carteville", "ecureuils"]).await;
+        (app, town)
+    }
+
     /// Another structure of the portal, « Centre de loisirs Les Écureuils ».
     pub async fn ecureuils(&self) -> Town {
         Town::named(
