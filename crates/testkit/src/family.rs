@@ -7,6 +7,7 @@ use ribambelle_domain::{
     booking::Pending,
     dossier::{FicheKind, Intent, Values},
     ids::{ActivityId, ChildId, FamilyId, StructureId},
+    money::Cents,
 };
 use ribambelle_store::{
     accounts,
@@ -14,7 +15,9 @@ use ribambelle_store::{
     billing::{self, Issued},
     bookings,
     bookings::Movement,
-    contacts, dossier,
+    contacts,
+    counter::{self, CounterPayment, Mode, Target},
+    dossier,
     legal::{self, NewSignature},
     processing,
     staff_families::{self, ChildFields, FamilyFields, Imported, ImportedFamily},
@@ -128,6 +131,8 @@ impl NewChild {
 #[derive(Clone, Debug)]
 pub struct BuiltFamily {
     pub id: FamilyId,
+    /// As the back office's URLs name it.
+    pub public_id: String,
     pub identifiant: String,
     pub password: String,
     pub last_name: String,
@@ -201,8 +206,14 @@ impl Town {
                 .fetch_all(self.db.reader())
                 .await
                 .expect("the new children");
+        let public_id: String = sqlx::query_scalar("SELECT public_id FROM families WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.db.reader())
+            .await
+            .expect("the new family's public id");
         BuiltFamily {
             id: FamilyId::new(id),
+            public_id,
             identifiant: family.identifiant,
             password: family.password,
             last_name,
@@ -429,6 +440,34 @@ impl Town {
         .await
         .expect("issue the invoices")
         .unwrap_or_else(|_| panic!("the month of {month} is not over"))
+    }
+
+    /// A payment the family makes at the structure's counter now, of what it owes on its
+    /// invoices (oldest first), as the régisseur records it.
+    pub async fn paid_at_counter(
+        &self,
+        family: &BuiltFamily,
+        mode: Mode,
+        cents: i64,
+        reference: &str,
+    ) {
+        let payment = CounterPayment {
+            family_public_id: family.public_id.clone(),
+            mode,
+            reference: reference.to_owned(),
+            amount: Cents(cents),
+            target: Target::Invoices(Vec::new()),
+        };
+        counter::record(
+            &self.db,
+            self.admin,
+            self.id.get(),
+            &payment,
+            self.clock.now(),
+        )
+        .await
+        .expect("record the payment")
+        .unwrap_or_else(|refusal| panic!("payment refused: {refusal:?}"));
     }
 
     /// The structure's processing run, now.

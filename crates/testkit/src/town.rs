@@ -78,6 +78,24 @@ impl Town {
         }
     }
 
+    /// A structure already in the database (made by another town builder, or the demo).
+    pub async fn existing(db: &Db, clock: Clock, slug: &str) -> Town {
+        let (id, name): (i64, String) =
+            sqlx::query_as("SELECT id, name FROM structures WHERE slug = $1")
+                .bind(slug)
+                .fetch_one(db.reader())
+                .await
+                .unwrap_or_else(|e| panic!("structure {slug}: {e}"));
+        Town {
+            db: db.clone(),
+            clock,
+            id: StructureId::new(id),
+            slug: slug.to_owned(),
+            name,
+            admin: administrateur(db, slug, clock.now()).await,
+        }
+    }
+
     /// Creates the activity as the back office's activity form does; returns its id.
     pub async fn activity(&self, activity: NewActivity) -> ActivityId {
         let wallets = catalog_admin::structure_wallets(&self.db, self.id.get())

@@ -3,7 +3,10 @@
 
 use axum::http::StatusCode;
 use jiff::ToSpan;
-use ribambelle_domain::money::Cents;
+use ribambelle_domain::{french::month_year, ids::ActivityId, money::Cents};
+
+use ribambelle_store::counter::Mode;
+use ribambelle_testkit::Town;
 
 use crate::support::TestApp;
 
@@ -22,9 +25,9 @@ async fn month_total(app: &TestApp, month: &str) -> (i64, Cents) {
 
 #[tokio::test]
 async fn consommations_of_this_month_and_the_last_with_their_exports() {
-    let app = TestApp::with_demo().await;
+    let (app, martin, _) = TestApp::with_martins_month().await;
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", &martin.password).await;
     let today = app.today();
     let current = today.first_of_month().strftime("%Y-%m").to_string();
     let previous = (today.first_of_month() - 1.month())
@@ -32,7 +35,11 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
         .to_string();
 
     let (count, total) = month_total(&app, &previous).await;
-    assert!(count > 0, "MARTIN has consommations last month");
+    assert_eq!(
+        (count, total),
+        (1, Cents(180)),
+        "Léa's one morning last month"
+    );
     let page = c.get(&format!("/historique?mois={previous}")).await;
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains(&total.to_french())
@@ -42,10 +49,14 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
         count
     );
 
-    // This month by default, with the arrow back.
+    // This month by default, with the arrow back; nothing consumed in it yet.
+    assert_eq!(month_total(&app, &current).await.0, 0);
     let this_month = c.get("/historique").await;
     this_month
-        .assert_contains(&month_total(&app, &current).await.1.to_french())
+        .assert_contains(&format!(
+            "Aucune consommation en {}.",
+            month_year(today.year(), today.month())
+        ))
         .assert_contains(&format!("/historique?mois={previous}"));
     // Other months are not offered.
     assert_eq!(
@@ -97,7 +108,11 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
 
 #[tokio::test]
 async fn reglements_of_both_months_are_listed_and_exported() {
-    let app = TestApp::with_demo().await;
+    let (app, martin, _) = TestApp::with_martins_month().await;
+    // The invoice paid at the counter by cheque.
+    let town = Town::existing(app.db(), app.state.clock, "carteville").await;
+    town.paid_at_counter(&martin, Mode::Cheque, 180, "CHQ-1234567")
+        .await;
     let today = app.today();
     let since = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(
         today.first_of_month() - 1.month(),
@@ -112,9 +127,9 @@ async fn reglements_of_both_months_are_listed_and_exported() {
     .await
     .unwrap();
     let mut c = app.client();
-    c.login("martin", "Martin-Demo-2026!").await;
+    c.login("martin", &martin.password).await;
     let page = c.get("/historique").await;
-    assert!(!references.is_empty(), "MARTIN paid lately");
+    assert_eq!(references, ["CHQ-1234567"], "MARTIN's cheque");
     for reference in &references {
         page.assert_contains(reference);
     }
@@ -123,6 +138,11 @@ async fn reglements_of_both_months_are_listed_and_exported() {
     assert_eq!(lines[0], "Date;Mode;Montant (€);Référence");
     assert_eq!(lines.len(), references.len() + 1);
     // DUPONT has none, and sees none of MARTIN's.
+    let aps: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE name = 'APS MATIN'")
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    crate::support::dupont_at(&town, &[ActivityId::new(aps)]).await;
     let mut dupont = app.client();
     dupont.onboard_dupont().await;
     let theirs = dupont.get("/historique/reglements.csv").await;

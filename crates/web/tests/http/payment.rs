@@ -1,61 +1,13 @@
 //! « Paiement et Solde » (R-PAY-1, 2): the balance per porte-monnaie, in words as well as
 //! in figures, and a family total equal to the balance the reservations check.
 
-use jiff::{ToSpan, civil::Date};
-use ribambelle_domain::money::{BillingMode, Cents};
-use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily};
+use ribambelle_domain::money::Cents;
 
 use crate::support::TestApp;
 
-/// MARTIN at CarteVille: on the last day before this month that APS MATIN (school days)
-/// or ACCUEIL VACANCES (holidays) ran, Léa went there (Périscolaire, invoiced, 1,80 €),
-/// invoiced since; her next two lunches (Restauration, prepaid, 3,50 €) are booked.
-/// Answers that day.
-async fn martin_with_a_month() -> (TestApp, BuiltFamily, Date) {
-    let (app, town) = TestApp::with_town().await;
-    let school = town
-        .activity(NewActivity::new("APS MATIN").price(180))
-        .await;
-    let holidays = town
-        .activity(NewActivity::new("ACCUEIL VACANCES").holidays().price(180))
-        .await;
-    let lunch = town
-        .activity(
-            NewActivity::new("RESTAURATION")
-                .price(350)
-                .wallet("Restauration", BillingMode::Prepaiement),
-        )
-        .await;
-    let martin = town
-        .family(
-            NewFamily::new("martin")
-                .child(NewChild::new("Léa").registered(&[school, holidays, lunch])),
-        )
-        .await;
-    let lea = martin.child("Léa");
-    // Last month's last working day: one of the two ran on it.
-    let first_of_month = app.today().first_of_month();
-    let (at_school, on_holiday) = (
-        town.last_opening(school, first_of_month).await,
-        town.last_opening(holidays, first_of_month).await,
-    );
-    let (activity, last_day) = if at_school > on_holiday {
-        (school, at_school)
-    } else {
-        (holidays, on_holiday)
-    };
-    town.attended(&[(lea, activity, last_day)]).await;
-    town.issue_invoices(last_day).await;
-    let first = town.next_opening(lunch, app.today() + 14.days()).await;
-    let second = town.next_opening(lunch, first).await;
-    town.book(&martin, &[(lea, lunch, first), (lea, lunch, second)])
-        .await;
-    (app, martin, last_day)
-}
-
 #[tokio::test]
 async fn each_wallet_shows_its_balance_and_prepaid_ones_their_coming_costs() {
-    let (app, martin, _) = martin_with_a_month().await;
+    let (app, martin, _) = TestApp::with_martins_month().await;
     // Two lunches to come at 3,50 €; the balance is what is owed: the 1,80 € invoice (the
     // lunches are not eaten yet).
     let coming = 700;
@@ -103,7 +55,7 @@ fn pdf_text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn an_invoice_downloads_as_a_pdf_whose_figures_are_the_invoices() {
-    let (app, martin, _) = martin_with_a_month().await;
+    let (app, martin, _) = TestApp::with_martins_month().await;
     let (public_id, number, amount): (String, String, i64) =
         sqlx::query_as("SELECT public_id, number, amount_cents FROM invoices WHERE family_id = $1")
             .bind(martin.id.get())
@@ -162,7 +114,7 @@ async fn an_invoice_downloads_as_a_pdf_whose_figures_are_the_invoices() {
 
 #[tokio::test]
 async fn the_months_history_downloads_as_a_pdf_with_its_total() {
-    let (app, martin, last_day) = martin_with_a_month().await;
+    let (app, martin, last_day) = TestApp::with_martins_month().await;
     let mut c = app.client();
     c.login("martin", &martin.password).await;
     let previous = last_day.strftime("%Y-%m").to_string();

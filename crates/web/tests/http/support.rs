@@ -7,8 +7,9 @@ use axum::{
     http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
+use jiff::ToSpan;
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::{clock::Clock, ids::ActivityId, staff::StaffRole};
+use ribambelle_domain::{clock::Clock, ids::ActivityId, money::BillingMode, staff::StaffRole};
 use ribambelle_store::Db;
 use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, NewStaff, TestDb, Town};
 use ribambelle_web::{AppState, WebConfig};
@@ -158,6 +159,52 @@ impl TestApp {
         (app, town)
     }
 
+    /// MARTIN at CarteVille: on the last day before this month that APS MATIN (school days)
+    /// or ACCUEIL VACANCES (holidays) ran, Léa went there (Périscolaire, invoiced, 1,80 €),
+    /// invoiced since; her next two lunches (Restauration, prepaid, 3,50 €) are booked.
+    /// Answers that day.
+    pub async fn with_martins_month() -> (TestApp, BuiltFamily, Date) {
+        let (app, town) = TestApp::with_town().await;
+        let school = town
+            .activity(NewActivity::new("APS MATIN").price(180))
+            .await;
+        let holidays = town
+            .activity(NewActivity::new("ACCUEIL VACANCES").holidays().price(180))
+            .await;
+        let lunch = town
+            .activity(
+                NewActivity::new("RESTAURATION")
+                    .price(350)
+                    .wallet("Restauration", BillingMode::Prepaiement),
+            )
+            .await;
+        let martin = town
+            .family(
+                NewFamily::new("martin")
+                    .child(NewChild::new("Léa").registered(&[school, holidays, lunch])),
+            )
+            .await;
+        let lea = martin.child("Léa");
+        // Last month's last working day: one of the two ran on it.
+        let first_of_month = app.today().first_of_month();
+        let (at_school, on_holiday) = (
+            town.last_opening(school, first_of_month).await,
+            town.last_opening(holidays, first_of_month).await,
+        );
+        let (activity, last_day) = if at_school > on_holiday {
+            (school, at_school)
+        } else {
+            (holidays, on_holiday)
+        };
+        town.attended(&[(lea, activity, last_day)]).await;
+        town.issue_invoices(last_day).await;
+        let first = town.next_opening(lunch, app.today() + 14.days()).await;
+        let second = town.next_opening(lunch, first).await;
+        town.book(&martin, &[(lea, lunch, first), (lea, lunch, second)])
+            .await;
+        (app, martin, last_day)
+    }
+
     /// Another structure of the portal, « Centre de loisirs Les Écureuils ».
     pub async fn ecureuils(&self) -> Town {
         Town::named(
@@ -228,22 +275,17 @@ impl TestApp {
     /// school and public holidays when it runs in school periods, and its closures): the
     /// tests' days are found from the calendar, whatever the date they run at.
     pub async fn next_opening(&self, activity: &str, day: Date) -> Date {
-        let (id, structure): (i64, i64) =
-            sqlx::query_as("SELECT id, structure_id FROM activities WHERE name = $1")
-                .bind(activity)
-                .fetch_one(self.db().reader())
-                .await
-                .unwrap();
-        let activity = ribambelle_store::bookings::activity_by_id(self.db(), id)
+        let (id, slug): (i64, String) = sqlx::query_as(
+            "SELECT a.id, s.slug FROM activities a JOIN structures s ON s.id = a.structure_id WHERE a.name = $1",
+        )
+        .bind(activity)
+        .fetch_one(self.db().reader())
+        .await
+        .unwrap();
+        Town::existing(self.db(), self.state.clock, &slug)
             .await
-            .unwrap();
-        let calendar = ribambelle_store::bookings::school_calendar(self.db(), structure)
+            .next_opening(ActivityId::new(id), day)
             .await
-            .unwrap();
-        (1..=120)
-            .map(|n| day + jiff::ToSpan::days(n))
-            .find(|d| activity.rules.is_open(*d, &calendar))
-            .expect("the activity opens again within four months")
     }
 
     /// A staff member of the given role working for the structures named by slug, signed
