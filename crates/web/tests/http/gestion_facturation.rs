@@ -10,7 +10,7 @@ use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::money::Cents;
 use ribambelle_domain::staff::StaffRole;
 
-use crate::{dossier::staff, support::TestApp};
+use crate::support::TestApp;
 
 async fn id(app: &TestApp, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql)
@@ -67,7 +67,7 @@ async fn a_month_previewed_then_issued_reaches_the_familys_balance_once() {
     .await;
     let month = month_code(last_month(&app));
     let query = format!("structure={carteville}&mois={month}");
-    let mut g = staff(&app).await;
+    let mut g = app.demo_gestion().await;
 
     let preview = g.get(&format!("/gestion/facturation?{query}")).await;
     assert_eq!(preview.status, StatusCode::OK);
@@ -207,7 +207,7 @@ async fn a_cheque_at_the_counter_settles_martins_invoice_and_shows_in_his_histor
     .unwrap();
     assert!(owed > 0, "MARTIN's last invoice is still due in the demo");
     let owed = Cents(owed);
-    let mut g = staff(&app).await;
+    let mut g = app.demo_gestion().await;
     let form =
         format!("/gestion/facturation/reglements/nouveau?structure={carteville}&famille={martin}");
     let page = g.get(&form).await;
@@ -341,7 +341,7 @@ async fn the_accounting_export_reads_back_in_a_french_spreadsheet() {
     let carteville = id(&app, "SELECT id FROM structures WHERE slug = 'carteville'")
         .await
         .to_string();
-    let mut g = staff(&app).await;
+    let mut g = app.demo_gestion().await;
     g.post_signed(
         "/gestion/facturation",
         "/gestion/facturation/emettre",

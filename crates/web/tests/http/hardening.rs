@@ -268,7 +268,7 @@ async fn outside_the_demo_the_simulated_bank_is_neither_offered_nor_chosen() {
     .unwrap();
     assert_eq!(started, 0);
 
-    let mut g = crate::dossier::staff(&app).await;
+    let mut g = app.demo_gestion().await;
     let structure = "/gestion/structures/ecureuils";
     let settings = g.get(structure).await;
     settings.assert_contains("value=\"production\"");
@@ -456,7 +456,7 @@ async fn no_export_hands_a_formula_to_the_spreadsheet() {
         .map(|m| m.strftime("%Y-%m").to_string());
     let mut martin = app.client();
     martin.login("martin", "Martin-Demo-2026!").await;
-    let mut g = crate::dossier::staff(&app).await;
+    let mut g = app.demo_gestion().await;
     let structures: Vec<i64> = sqlx::query_scalar("SELECT id FROM structures ORDER BY id")
         .fetch_all(app.db().reader())
         .await

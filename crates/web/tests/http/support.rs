@@ -237,6 +237,20 @@ impl TestApp {
         client
     }
 
+    /// The demo's gestionnaire, signed in, for the tests that run on the demo.
+    pub async fn demo_gestion(&self) -> Client<'_> {
+        let account = ribambelle_store::demo::DEMO_ACCOUNTS
+            .iter()
+            .find(|a| a.identifiant == "gestion")
+            .expect("the demo's gestionnaire");
+        let mut client = self.client();
+        let signed = client
+            .staff_login(account.identifiant, account.password)
+            .await;
+        assert_eq!(signed.location(), "/gestion", "the demo's gestion signs in");
+        client
+    }
+
     pub async fn empty() -> TestApp {
         Self::on(TestDb::new().await, ribambelle_testkit::clock())
     }
