@@ -11,6 +11,7 @@ pub mod emails;
 pub mod family_fields;
 pub mod french;
 pub mod ids;
+pub mod journal;
 pub mod money;
 pub mod password;
 pub mod password_policy;

@@ -8,6 +8,7 @@
 //! child is not. A day without one keeps being billed from its accepted reservations by
 //! the nightly step (`billing::record_consommations`).
 
+use ribambelle_domain::journal::Action;
 use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
@@ -571,7 +572,7 @@ pub async fn record(
         staff_id,
         structure_id: Some(activity.get("structure_id")),
         family_id: None,
-        action: "Pointage enregistré",
+        action: Action::PointageRecorded,
         subject: &subject,
         before: (!previous.is_empty()).then(|| describe_sheet(&previous)),
         after: Some(describe_sheet(&after)),
@@ -607,7 +608,7 @@ pub async fn run_processing(
             staff_id,
             structure_id: None,
             family_id: None,
-            action: "Traitement des demandes lancé",
+            action: Action::ProcessingStarted,
             subject: &subject,
             before: None,
             after: Some(after),

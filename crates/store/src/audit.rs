@@ -3,6 +3,7 @@
 //! lists the staff readings of health data. Searchable by family and by staff member.
 
 use jiff::Timestamp;
+use ribambelle_domain::journal::{Action, health_read_subject};
 use sqlx::{Any, Row, Transaction};
 
 use crate::{Db, StoreError, db_time, parse_db_time, sql::id_list};
@@ -13,8 +14,7 @@ pub struct Change<'a> {
     pub staff_id: i64,
     pub structure_id: Option<i64>,
     pub family_id: Option<i64>,
-    /// « Famille créée », « Activité modifiée »…
-    pub action: &'a str,
+    pub action: Action,
     /// What was changed, in words: « DUPONT Jean-Paul », « APS MATIN »…
     pub subject: &'a str,
     /// The values before and after, as the staff member saw them (« Capacité : 12 »), one
@@ -37,7 +37,7 @@ pub async fn record(
     .bind(change.staff_id)
     .bind(change.structure_id)
     .bind(change.family_id)
-    .bind(change.action)
+    .bind(change.action.label())
     .bind(change.subject)
     .bind(change.before.as_deref())
     .bind(change.after.as_deref())
@@ -95,8 +95,8 @@ pub async fn search(
          FROM audit_log a JOIN staff s ON s.id = a.staff_id LEFT JOIN families f ON f.id = a.family_id \
          WHERE ($1 = 0 OR a.family_id = $1) AND ($2 = 0 OR a.staff_id = $2) AND (a.structure_id IS NULL OR a.structure_id IN {within}) \
          UNION ALL \
-         SELECT r.read_at, s.display_name, 'Lecture de données de santé', \
-           CASE WHEN r.file_id IS NULL THEN 'Fiche sanitaire' ELSE 'Pièce justificative de santé' END || COALESCE(' de ' || c.first_name, ''), \
+         SELECT r.read_at, s.display_name, $4, \
+           CASE WHEN r.file_id IS NULL THEN $5 ELSE $6 END || COALESCE(' de ' || c.first_name, ''), \
            f.last_name || ' ' || f.first_name, NULL, NULL \
          FROM health_data_reads r JOIN staff s ON s.id = r.staff_id JOIN fiches fi ON fi.id = r.fiche_id \
          JOIN dossier_campaigns d ON d.id = fi.campaign_id JOIN families f ON f.id = fi.family_id LEFT JOIN children c ON c.id = fi.child_id \
@@ -107,6 +107,9 @@ pub async fn search(
         .bind(filter.family_id.unwrap_or(0))
         .bind(filter.staff_id.unwrap_or(0))
         .bind(limit)
+        .bind(Action::HealthDataRead.label())
+        .bind(health_read_subject(false))
+        .bind(health_read_subject(true))
         .fetch_all(db.reader())
         .await?;
     rows.iter()

@@ -4,6 +4,7 @@
 //! *facturation* wallet. Both steps can run again, after a crash or on several instances at
 //! once, without billing a day twice.
 
+use ribambelle_domain::journal::Action;
 use std::collections::BTreeMap;
 
 use jiff::{Timestamp, ToSpan, civil::Date};
@@ -272,7 +273,7 @@ pub async fn issue(
         staff_id,
         structure_id: Some(structure_id),
         family_id: None,
-        action: "Factures émises",
+        action: Action::InvoicesIssued,
         subject: &subject,
         before: None,
         after,

@@ -9,6 +9,7 @@ use jiff::{
     Timestamp,
     civil::{Date, Time, Weekday},
 };
+use ribambelle_domain::journal::Action;
 use ribambelle_domain::{
     activity::{
         PeriodKind, PriceBracket, Schedule, capacity_text, format_weekdays, prices_text,
@@ -152,7 +153,7 @@ pub async fn update_structure(
         staff_id,
         structure_id: Some(structure_id),
         family_id: None,
-        action: "Structure modifiée",
+        action: Action::StructureEdited,
         subject: &before.name,
         before: Some(old),
         after: Some(new),
@@ -236,7 +237,7 @@ pub async fn save_regie(
             staff_id,
             structure_id: Some(regie.structure_id),
             family_id: None,
-            action: "Régie modifiée",
+            action: Action::RegieEdited,
             subject: &regie.structure_name,
             before: old,
             after: new,
@@ -618,7 +619,7 @@ async fn chosen_wallet(
         staff_id,
         structure_id: Some(structure_id),
         family_id: None,
-        action: "Porte-monnaie créé",
+        action: Action::WalletCreated,
         subject: name,
         before: None,
         after: Some(audit::describe(&[("Mode", billing.label().to_owned())])),
@@ -743,7 +744,7 @@ pub async fn create_activity(
         staff_id,
         structure_id: Some(structure_id),
         family_id: None,
-        action: "Activité créée",
+        action: Action::ActivityCreated,
         subject: &s.name,
         before: None,
         after: Some(audit::describe(&activity_lines(s, &wallet))),
@@ -792,7 +793,7 @@ pub async fn update_activity(
             staff_id,
             structure_id: Some(structure_id),
             family_id: None,
-            action: "Activité modifiée",
+            action: Action::ActivityEdited,
             subject: &details.activity.name,
             before: Some(old),
             after: Some(new),
@@ -847,7 +848,7 @@ pub async fn add_closure(
         staff_id,
         structure_id: Some(details.structure_id),
         family_id: None,
-        action: "Fermeture ajoutée",
+        action: Action::ClosureAdded,
         subject: &details.activity.name,
         before: None,
         after: Some(audit::describe(&[
@@ -885,7 +886,7 @@ pub async fn remove_closure(
         staff_id,
         structure_id: Some(details.structure_id),
         family_id: None,
-        action: "Fermeture retirée",
+        action: Action::ClosureRemoved,
         subject: &details.activity.name,
         before: Some(audit::describe(&[
             ("Jour", french::long_date(day)),

@@ -4,6 +4,7 @@
 //! queues the same ticket as an online payment, and writes the audit entry.
 
 use jiff::Timestamp;
+use ribambelle_domain::journal::Action;
 use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT};
 use sqlx::Row;
 
@@ -207,7 +208,7 @@ pub async fn record(
         staff_id,
         structure_id: Some(structure_id),
         family_id: Some(family_id),
-        action: "Règlement enregistré",
+        action: Action::CounterPaymentRecorded,
         subject: &subject,
         before: None,
         after: Some(after),

@@ -4,6 +4,7 @@
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
+use ribambelle_domain::journal::Action;
 use sqlx::{Row, any::AnyRow};
 
 use crate::{
@@ -180,7 +181,7 @@ pub async fn create_campaign(
         staff_id,
         structure_id: Some(structure_id),
         family_id: None,
-        action: "Campagne du dossier ouverte",
+        action: Action::CampaignOpened,
         subject: label,
         before: None,
         after: Some(after),
@@ -521,7 +522,7 @@ pub async fn decide(
         staff_id,
         structure_id: Some(fiche.campaign.structure_id),
         family_id: Some(fiche.family_id),
-        action: "Fiche du dossier examinée",
+        action: Action::FicheReviewed,
         subject: &subject,
         before: Some("État : Transmise".to_owned()),
         after: Some(after),

@@ -4,6 +4,7 @@
 //! audited in its transaction.
 
 use jiff::{Timestamp, civil::Date};
+use ribambelle_domain::journal::Action;
 use sqlx::Row;
 
 use crate::{Db, StoreError, audit, legal, parse_db_time, sql::id_list};
@@ -129,7 +130,7 @@ pub async fn create_announcement(
         staff_id,
         structure_id: Some(a.structure_id),
         family_id: None,
-        action: "Annonce publiée",
+        action: Action::AnnouncementPublished,
         subject: a.title,
         before: None,
         after: Some(describe(a)),
@@ -160,7 +161,7 @@ pub async fn update_announcement(
         staff_id,
         structure_id: Some(before.structure_id),
         family_id: None,
-        action: "Annonce modifiée",
+        action: Action::AnnouncementEdited,
         subject: a.title,
         before: Some(describe_row(before)),
         after: Some(describe(a)),
@@ -185,7 +186,7 @@ pub async fn delete_announcement(
         staff_id,
         structure_id: Some(before.structure_id),
         family_id: None,
-        action: "Annonce supprimée",
+        action: Action::AnnouncementDeleted,
         subject: &before.title,
         before: Some(describe_row(before)),
         after: None,
@@ -277,7 +278,7 @@ pub async fn publish_text(
         staff_id,
         structure_id: Some(current.structure_id),
         family_id: None,
-        action: "Nouvelle version publiée",
+        action: Action::TextPublished,
         subject: label,
         before: Some(audit::describe(&[
             ("Version", current.version.to_string()),

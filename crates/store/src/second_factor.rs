@@ -2,6 +2,7 @@
 //! code's time step (a code is good once), and the sign-ins waiting for their code.
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::journal::Action;
 use ribambelle_domain::staff::StaffRole;
 use sqlx::Row;
 
@@ -78,7 +79,7 @@ pub async fn enable(db: &Db, staff_id: i64, used: u64, now: Timestamp) -> Result
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    record(&mut tx, staff_id, "Double authentification activée", now).await?;
+    record(&mut tx, staff_id, Action::SecondFactorEnabled, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -89,7 +90,7 @@ pub async fn disable(db: &Db, staff_id: i64, now: Timestamp) -> Result<(), Store
         .bind(staff_id)
         .execute(&mut *tx)
         .await?;
-    record(&mut tx, staff_id, "Double authentification désactivée", now).await?;
+    record(&mut tx, staff_id, Action::SecondFactorDisabled, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -97,7 +98,7 @@ pub async fn disable(db: &Db, staff_id: i64, now: Timestamp) -> Result<(), Store
 async fn record(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     staff_id: i64,
-    action: &str,
+    action: Action,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1")

@@ -2,6 +2,7 @@
 //! which role and on which structures. Every change is audited in its own transaction with
 //! the role and structures before and after; a password never reaches the trail.
 
+use ribambelle_domain::journal::Action;
 use std::collections::{BTreeMap, btree_map::Entry};
 
 use jiff::Timestamp;
@@ -136,7 +137,7 @@ async fn grant(
 async fn record(
     tx: &mut Transaction<'_, Any>,
     author: i64,
-    action: &str,
+    action: Action,
     before: Option<&StaffMember>,
     after: &StaffMember,
     now: Timestamp,
@@ -183,15 +184,7 @@ pub async fn create(
     .await?;
     grant(&mut tx, id, draft.structure_ids).await?;
     if let Some(created) = member_in(&mut tx, id).await? {
-        record(
-            &mut tx,
-            author,
-            "Compte du personnel créé",
-            None,
-            &created,
-            now,
-        )
-        .await?;
+        record(&mut tx, author, Action::StaffCreated, None, &created, now).await?;
     }
     tx.commit().await?;
     Ok(Some(id))
@@ -223,7 +216,7 @@ pub async fn update(
     record(
         &mut tx,
         author,
-        "Compte du personnel modifié",
+        Action::StaffEdited,
         Some(&before),
         &after,
         now,
@@ -263,9 +256,9 @@ pub async fn reset_password(
         .execute(&mut *tx)
         .await?;
     let action = if author == staff_id {
-        "Mot de passe changé par son titulaire"
+        Action::OwnPasswordChanged
     } else {
-        "Mot de passe du personnel renouvelé"
+        Action::StaffPasswordRenewed
     };
     record(&mut tx, author, action, None, &member, now).await?;
     tx.commit().await?;
@@ -295,7 +288,7 @@ pub async fn disable_second_factor(
     record(
         &mut tx,
         author,
-        "Double authentification désactivée par un administrateur",
+        Action::SecondFactorDisabledByAdministrateur,
         None,
         &after,
         now,

@@ -5,6 +5,7 @@
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState};
+use ribambelle_domain::journal::Action;
 use sqlx::{Any, Row, Transaction, any::AnyRow};
 
 use crate::{
@@ -525,7 +526,7 @@ pub async fn create_family(
         staff_id,
         structure_id: fields.structures.first().copied(),
         family_id: Some(id),
-        action: "Famille créée",
+        action: Action::FamilyCreated,
         subject: &subject,
         before: None,
         after: Some(after),
@@ -606,7 +607,7 @@ pub async fn update_family(
             staff_id,
             structure_id,
             family_id: Some(family.id),
-            action: "Famille modifiée",
+            action: Action::FamilyEdited,
             subject: &subject,
             before: Some(before),
             after: Some(after),
@@ -636,7 +637,7 @@ pub async fn save_child(
     let (action, before) = match child {
         None => {
             insert_child(&mut tx, family.id, fields).await?;
-            ("Enfant ajouté", None)
+            (Action::ChildAdded, None)
         }
         Some(child) => {
             let previous = ChildFields {
@@ -681,7 +682,7 @@ pub async fn save_child(
                 .collect();
             register(&mut tx, child.id, &added).await?;
             (
-                "Enfant modifié",
+                Action::ChildEdited,
                 Some(describe_child(&mut tx, &previous).await?),
             )
         }
@@ -734,7 +735,7 @@ pub async fn issue_initial_password(
         staff_id,
         structure_id: family.structures.first().map(|(id, _)| *id),
         family_id: Some(family.id),
-        action: "Mot de passe initial généré",
+        action: Action::InitialPasswordIssued,
         subject: &name,
         before: None,
         after: Some(audit::describe(&[delivery])),
@@ -793,7 +794,7 @@ pub async fn import(
             staff_id,
             structure_id: family.fields.structures.first().copied(),
             family_id: Some(id),
-            action: "Famille importée",
+            action: Action::FamilyImported,
             subject: &subject,
             before: None,
             after: Some(lines.join("\n")),
