@@ -9,6 +9,7 @@ pub mod clock;
 pub mod dossier;
 pub mod emails;
 pub mod family_fields;
+pub mod family_mails;
 pub mod french;
 pub mod ids;
 pub mod journal;

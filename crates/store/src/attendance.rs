@@ -8,7 +8,6 @@
 //! child is not. A day without one keeps being billed from its accepted reservations by
 //! the nightly step (`billing::record_consommations`).
 
-use ribambelle_domain::journal::Action;
 use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
@@ -17,6 +16,7 @@ use ribambelle_domain::{
     clock::Clock,
     dossier::Values,
     french::long_date,
+    journal::Action,
     money::Cents,
 };
 use sqlx::{Row, any::AnyRow};

@@ -4,11 +4,15 @@
 //! *facturation* wallet. Both steps can run again, after a crash or on several instances at
 //! once, without billing a day twice.
 
-use ribambelle_domain::journal::Action;
 use std::collections::BTreeMap;
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{french::month_year, money::Cents};
+use ribambelle_domain::{
+    family_mails::{self, IssuedInvoice},
+    french::month_year,
+    journal::Action,
+    money::Cents,
+};
 use sqlx::Row;
 
 use crate::{
@@ -176,8 +180,8 @@ pub async fn issue(
         .await?;
     let mut number = last_number(&mut tx, &prefix).await?;
     let mut issued = Issued::default();
-    // Per family: its greeting, its addresses, and « F202610-00004 (Périscolaire) : 5,40 € ».
-    let mut told: BTreeMap<i64, (String, String, Vec<String>)> = BTreeMap::new();
+    // Per family: its greeting, its addresses, and the invoices it is told of.
+    let mut told: BTreeMap<i64, (String, String, Vec<IssuedInvoice>)> = BTreeMap::new();
     let due_on = today + PAYMENT_TERM_DAYS.days();
     for group in groups(&mut *tx, structure_id, month).await? {
         if excluded.contains(&group.line.family_public_id) {
@@ -229,11 +233,11 @@ pub async fn issue(
         let entry = told
             .entry(group.family_id)
             .or_insert_with(|| (group.greeting.clone(), group.emails.clone(), Vec::new()));
-        entry.2.push(format!(
-            "- Facture {invoice_number} ({}) : {}",
-            group.line.wallet,
-            Cents(amount).to_french()
-        ));
+        entry.2.push(IssuedInvoice {
+            number: invoice_number,
+            wallet: group.line.wallet.clone(),
+            amount: Cents(amount),
+        });
     }
     if issued.invoices == 0 {
         tx.rollback().await?;
@@ -244,19 +248,15 @@ pub async fn issue(
         .fetch_one(&mut *tx)
         .await?;
     let period = month_year(month.year(), month.month());
-    for (greeting, emails, lines) in told.values() {
+    for (greeting, emails, invoices) in told.values() {
         let Some(first) = emails.split(';').map(str::trim).find(|e| !e.is_empty()) else {
             continue;
         };
-        let body_text = format!(
-            "Bonjour {greeting},\n\nVotre facture de {period} est disponible dans « Paiement et Solde » du Portail Famille, où vous pouvez la télécharger et la régler en ligne :\n\n{}\n\nÀ régler avant le {}.\n\n{structure}\n",
-            lines.join("\n"),
-            due_on.strftime("%d/%m/%Y"),
-        );
+        let written = family_mails::invoices_issued(greeting, month, invoices, due_on, &structure);
         let mail = NewMail {
             recipients: vec![first.to_owned()],
-            subject: format!("Votre facture est disponible — {structure}"),
-            body_text,
+            subject: written.subject,
+            body_text: written.body,
             body_html: None,
         };
         outbox::enqueue(&mut tx, &mail, now).await?;

@@ -9,7 +9,6 @@ use jiff::{
     Timestamp,
     civil::{Date, Time, Weekday},
 };
-use ribambelle_domain::journal::Action;
 use ribambelle_domain::{
     activity::{
         PeriodKind, PriceBracket, Schedule, capacity_text, format_weekdays, prices_text,
@@ -19,6 +18,7 @@ use ribambelle_domain::{
     calendar::SchoolZone,
     clock::paris,
     french,
+    journal::Action,
     money::{BillingMode, Cents},
 };
 use sqlx::{Any, Row, Transaction};

@@ -4,6 +4,7 @@
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
+use ribambelle_domain::family_mails::{self, FicheVerdict, Parent};
 use ribambelle_domain::journal::Action;
 use sqlx::{Row, any::AnyRow};
 
@@ -538,33 +539,31 @@ fn decision_mail(
     family: &AnyRow,
     recipients: Vec<String>,
 ) -> NewMail {
-    let about = match &fiche.child {
-        Some(child) => format!("« {} » de {child}", fiche.kind.title()),
-        None => format!("« {} »", fiche.kind.title()),
+    let (civility, first_name, last_name, structure): (String, String, String, String) = (
+        family.get("civility"),
+        family.get("first_name"),
+        family.get("last_name"),
+        family.get("name"),
+    );
+    let verdict = match decision {
+        Decision::Validate => FicheVerdict::Validated,
+        Decision::Refuse { reason } => FicheVerdict::Refused { reason },
     };
-    let structure: String = family.get("name");
-    let (subject, outcome) = match decision {
-        Decision::Validate => (
-            format!("{structure} : fiche validée"),
-            format!("Votre fiche {about} a été validée par votre gestionnaire."),
-        ),
-        Decision::Refuse { reason } => (
-            format!("{structure} : fiche à corriger"),
-            format!(
-                "Votre fiche {about} a été refusée par votre gestionnaire, pour le motif suivant :\n\n    {reason}\n\nVous pouvez la corriger sur le portail, dans « Dossier Famille », puis la valider et la transmettre à nouveau."
-            ),
-        ),
-    };
-    let body = format!(
-        "{} {} {}\n\n{outcome}\n\nVous pouvez consulter l'état de votre dossier famille sur notre site Internet.\n",
-        family.get::<String, _>("civility"),
-        family.get::<String, _>("last_name"),
-        family.get::<String, _>("first_name"),
+    let written = family_mails::fiche_examined(
+        Parent {
+            civility: &civility,
+            first_name: &first_name,
+            last_name: &last_name,
+        },
+        fiche.kind.title(),
+        fiche.child.as_deref(),
+        verdict,
+        &structure,
     );
     NewMail {
         recipients,
-        subject,
-        body_text: body,
+        subject: written.subject,
+        body_text: written.body,
         body_html: None,
     }
 }

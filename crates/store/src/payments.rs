@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 use ribambelle_domain::{
     clock::paris,
-    french,
+    family_mails::{self, Parent},
     money::{BillingMode, Cents, MAX_AMOUNT, MIN_AMOUNT, PaymentRefusal},
 };
 use sqlx::{Any, Row, Transaction};
@@ -590,45 +590,35 @@ pub(crate) async fn ticket(
         }
         None => None,
     };
-    let amount = receipt.amount;
     let structure: String = family.get("name");
-    let mut body = format!(
-        "Bonjour {} {} {},\n\nNous avons bien reçu votre paiement {}.\n\n",
-        family.get::<String, _>("civility"),
-        family.get::<String, _>("first_name"),
-        family.get::<String, _>("last_name"),
-        receipt.how,
+    let (civility, first_name, last_name): (String, String, String) = (
+        family.get("civility"),
+        family.get("first_name"),
+        family.get("last_name"),
     );
-    body.push_str(&format!("Montant : {}\n", amount.to_french()));
-    body.push_str(&format!(
-        "Date : {}\n",
-        french::date_time(now.to_zoned_datetime(paris()).datetime())
-    ));
-    body.push_str(&format!("Référence du paiement : {}\n", receipt.reference));
-    if let Some(authorisation) = receipt.authorisation {
-        body.push_str(&format!("Numéro d'autorisation : {authorisation}\n"));
-    }
-    body.push_str(&format!("Encaissé par : {structure}\n\n"));
-    for (number, part) in &invoices {
-        body.push_str(&format!(
-            "- Facture {number} : {}\n",
-            Cents(*part).to_french()
-        ));
-    }
-    if let Some(wallet) = wallet {
-        body.push_str(&format!(
-            "- Crédit du porte-monnaie {wallet} : {}\n",
-            amount.to_french()
-        ));
-    }
-    body.push_str("\nCe reçu vous est envoyé à la première adresse de votre compte. Vos règlements se consultent aussi dans l'Historique du Portail Famille.\n");
+    let invoices: Vec<(String, Cents)> = invoices
+        .into_iter()
+        .map(|(number, part)| (number, Cents(part)))
+        .collect();
+    let written = family_mails::receipt(&family_mails::Receipt {
+        parent: Parent {
+            civility: &civility,
+            first_name: &first_name,
+            last_name: &last_name,
+        },
+        how: receipt.how,
+        amount: receipt.amount,
+        at: now.to_zoned_datetime(paris()).datetime(),
+        reference: receipt.reference,
+        authorisation: receipt.authorisation,
+        structure: &structure,
+        invoices: &invoices,
+        wallet: wallet.as_deref(),
+    });
     Ok(Some(NewMail {
         recipients: vec![recipient],
-        subject: format!(
-            "Reçu de votre paiement de {} — {structure}",
-            amount.to_french()
-        ),
-        body_text: body,
+        subject: written.subject,
+        body_text: written.body,
         body_html: None,
     }))
 }

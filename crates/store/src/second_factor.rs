@@ -2,8 +2,7 @@
 //! code's time step (a code is good once), and the sign-ins waiting for their code.
 
 use jiff::{SignedDuration, Timestamp};
-use ribambelle_domain::journal::Action;
-use ribambelle_domain::staff::StaffRole;
+use ribambelle_domain::{journal::Action, staff::StaffRole};
 use sqlx::Row;
 
 use crate::{Db, StoreError, audit, db_time, parse_db_time, token};

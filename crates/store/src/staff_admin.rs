@@ -2,13 +2,12 @@
 //! which role and on which structures. Every change is audited in its own transaction with
 //! the role and structures before and after; a password never reaches the trail.
 
-use ribambelle_domain::journal::Action;
 use std::collections::{BTreeMap, btree_map::Entry};
 
 use jiff::Timestamp;
 use sqlx::{Any, Row, Transaction};
 
-use ribambelle_domain::staff::StaffRole;
+use ribambelle_domain::{journal::Action, staff::StaffRole};
 
 use crate::{Db, StoreError, accounts::staff_role, audit, db_time};
 
