@@ -16,6 +16,7 @@ pub mod journal;
 pub mod money;
 pub mod password;
 pub mod password_policy;
+pub mod pointage;
 pub mod promotion;
 pub mod report;
 pub mod second_factor;

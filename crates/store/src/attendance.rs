@@ -18,6 +18,7 @@ use ribambelle_domain::{
     french::long_date,
     journal::Action,
     money::Cents,
+    pointage::{PointageRefusal, mark_word},
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -325,39 +326,6 @@ pub struct Mark {
     pub present: bool,
 }
 
-/// Why a pointage was not recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// The day has not started yet.
-    Future,
-    /// A booked child is missing from the sheet.
-    Unmarked(String),
-    /// A child neither booked nor registered to the activity.
-    NotRegistered,
-    /// A consommation to remove is already on an invoice.
-    Invoiced { child: String, invoice: String },
-}
-
-impl Refusal {
-    pub fn message(&self, day: Date) -> String {
-        match self {
-            Refusal::Future => format!(
-                "Le {} n'a pas encore commencé : le pointage se fait le jour même ou après.",
-                long_date(day)
-            ),
-            Refusal::Unmarked(child) => format!("Indiquez la présence ou l'absence de {child}."),
-            Refusal::NotRegistered => {
-                "Cet enfant n'est pas inscrit à l'activité : choisissez un enfant de la liste."
-                    .to_owned()
-            }
-            Refusal::Invoiced { child, invoice } => format!(
-                "La consommation de {child} du {} figure déjà sur la facture {invoice} : elle ne peut plus être retirée. Le pointage n'a pas été enregistré.",
-                long_date(day)
-            ),
-        }
-    }
-}
-
 /// What a pointage changed in the consommations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Recorded {
@@ -381,14 +349,7 @@ fn describe_sheet(lines: &[(String, bool, bool)]) -> String {
     sorted.sort();
     let fields: Vec<(&str, String)> = sorted
         .iter()
-        .map(|(name, present, walk_in)| {
-            let what = match (present, walk_in) {
-                (true, false) => "présence",
-                (true, true) => "présence sans réservation",
-                (false, _) => "absence",
-            };
-            (name.as_str(), what.to_owned())
-        })
+        .map(|(name, present, walk_in)| (name.as_str(), mark_word(*present, *walk_in).to_owned()))
         .collect();
     audit::describe(&fields)
 }
@@ -404,9 +365,9 @@ pub async fn record(
     marks: &[Mark],
     today: Date,
     now: Timestamp,
-) -> Result<Result<Recorded, Refusal>, StoreError> {
+) -> Result<Result<Recorded, PointageRefusal>, StoreError> {
     if day > today {
-        return Ok(Err(Refusal::Future));
+        return Ok(Err(PointageRefusal::Future));
     }
     let day_text = day.to_string();
     let mut tx = db.begin().await?;
@@ -439,7 +400,7 @@ pub async fn record(
         .collect();
     let marked: HashMap<i64, bool> = marks.iter().map(|m| (m.child_id, m.present)).collect();
     if marks.iter().any(|m| !known.contains_key(&m.child_id)) {
-        return Ok(Err(Refusal::NotRegistered));
+        return Ok(Err(PointageRefusal::NotRegistered));
     }
     let mut unmarked: Vec<&str> = known
         .iter()
@@ -448,7 +409,7 @@ pub async fn record(
         .collect();
     unmarked.sort_unstable();
     if let Some(first) = unmarked.first() {
-        return Ok(Err(Refusal::Unmarked((*first).to_owned())));
+        return Ok(Err(PointageRefusal::Unmarked((*first).to_owned())));
     }
 
     let previous_rows = sqlx::query(
@@ -497,7 +458,7 @@ pub async fn record(
                     .await?
                 }
             };
-            return Ok(Err(Refusal::Invoiced {
+            return Ok(Err(PointageRefusal::Invoiced {
                 child: name,
                 invoice,
             }));

@@ -5,10 +5,12 @@
 //! day's lists, with the health readings they log.
 
 use jiff::{Timestamp, ToSpan, civil::Date};
-use ribambelle_domain::{clock::paris_date, dossier::FicheKind, staff::StaffRole};
+use ribambelle_domain::{
+    clock::paris_date, dossier::FicheKind, pointage::PointageRefusal, staff::StaffRole,
+};
 use ribambelle_store::{
     Db,
-    attendance::{self, Mark, Recorded, Refusal},
+    attendance::{self, Mark, Recorded},
     audit, billing,
 };
 use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, NewStaff, TestDb, Town};
@@ -112,7 +114,7 @@ impl World {
         .unwrap();
     }
 
-    async fn record(&self, day: Date, marks: &[(i64, bool)]) -> Result<Recorded, Refusal> {
+    async fn record(&self, day: Date, marks: &[(i64, bool)]) -> Result<Recorded, PointageRefusal> {
         let marks: Vec<Mark> = marks
             .iter()
             .map(|&(child_id, present)| Mark { child_id, present })
@@ -283,7 +285,7 @@ async fn an_invoiced_consommation_is_never_removed() {
     let refused = w.record(day, &[(w.amalia, false)]).await.unwrap_err();
     assert_eq!(
         refused,
-        Refusal::Invoiced {
+        PointageRefusal::Invoiced {
             child: "DUPONT Amalia".into(),
             invoice: number.clone()
         }
@@ -319,14 +321,17 @@ async fn future_days_unmarked_children_and_strangers_are_refused() {
     let w = world().await;
     let day = sunday(w.today, 0);
     w.book(w.amalia, day, 180, "acceptee").await;
-    assert_eq!(w.record(w.today + 1.day(), &[]).await, Err(Refusal::Future));
+    assert_eq!(
+        w.record(w.today + 1.day(), &[]).await,
+        Err(PointageRefusal::Future)
+    );
     assert_eq!(
         w.record(day, &[(w.paolo, true)]).await,
-        Err(Refusal::Unmarked("DUPONT Amalia".into()))
+        Err(PointageRefusal::Unmarked("DUPONT Amalia".into()))
     );
     assert_eq!(
         w.record(day, &[(w.amalia, true), (w.emma, true)]).await,
-        Err(Refusal::NotRegistered),
+        Err(PointageRefusal::NotRegistered),
         "BERNARD Emma is only registered to MERCREDI"
     );
     assert!(w.consumed(day).await.is_empty());

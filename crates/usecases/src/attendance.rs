@@ -7,11 +7,12 @@ use ribambelle_domain::{
     calendar::SchoolCalendar,
     clock::Clock,
     ids::{StaffId, StructureId},
+    pointage::PointageRefusal,
 };
 use ribambelle_store::{Db, attendance, bookings};
 
 pub use ribambelle_store::{
-    attendance::{ActivityRef, Day, DayChild, Mark, Recorded, Refusal, Registered},
+    attendance::{ActivityRef, Day, DayChild, Mark, Recorded, Registered},
     processing::RunOutcome,
 };
 
@@ -69,7 +70,7 @@ pub async fn record(
     marks: &[Mark],
     now: Timestamp,
     today: Date,
-) -> Result<Result<Recorded, Refusal>, Error> {
+) -> Result<Result<Recorded, PointageRefusal>, Error> {
     Ok(attendance::record(db, staff.get(), activity.id, day, marks, today, now).await?)
 }
 
