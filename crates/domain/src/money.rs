@@ -466,3 +466,62 @@ mod tests {
         );
     }
 }
+
+/// How the money came, as `payments.mode` stores it: online by card, or at the counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentMode {
+    Carte,
+    Especes,
+    Cheque,
+    Cesu,
+    Virement,
+}
+
+impl PaymentMode {
+    /// The modes a régisseur records at the counter.
+    pub const AT_COUNTER: [PaymentMode; 4] = [
+        PaymentMode::Especes,
+        PaymentMode::Cheque,
+        PaymentMode::Cesu,
+        PaymentMode::Virement,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentMode::Carte => "carte",
+            PaymentMode::Especes => "especes",
+            PaymentMode::Cheque => "cheque",
+            PaymentMode::Cesu => "cesu",
+            PaymentMode::Virement => "virement",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PaymentMode> {
+        [PaymentMode::Carte]
+            .into_iter()
+            .chain(PaymentMode::AT_COUNTER)
+            .find(|m| m.code() == code)
+    }
+
+    /// « Chèque »
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMode::Carte => "Carte bancaire",
+            PaymentMode::Especes => "Espèces",
+            PaymentMode::Cheque => "Chèque",
+            PaymentMode::Cesu => "CESU",
+            PaymentMode::Virement => "Virement",
+        }
+    }
+
+    /// How a receipt says it: « Nous avons bien reçu votre paiement par chèque ».
+    pub fn how(self) -> &'static str {
+        match self {
+            PaymentMode::Carte => "par carte bancaire",
+            PaymentMode::Especes => "en espèces",
+            PaymentMode::Cheque => "par chèque",
+            PaymentMode::Cesu => "par CESU",
+            PaymentMode::Virement => "par virement",
+        }
+    }
+}

@@ -11,11 +11,11 @@ use jiff::{
 };
 use ribambelle_domain::{
     clock::paris_instant,
-    money::{BillingMode, Cents},
+    money::{BillingMode, Cents, PaymentMode},
 };
 use sqlx::Row;
 
-use crate::{Db, StoreError, db_time, history::mode_label, wallets};
+use crate::{Db, StoreError, db_time, history::payment_mode, wallets};
 
 /// What an invoice still owes, in words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,17 +204,16 @@ pub async fn received(
                 Cents(part.get("amount_cents")).to_french()
             ));
     }
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            let mode: String = r.get("mode");
+            let mode = payment_mode(&r.get::<String, _>("mode"))?;
             let mut allocation = allocations
                 .remove(&r.get::<i64, _>("id"))
                 .unwrap_or_default();
             if let Some(wallet) = r.get::<Option<String>, _>("wallet") {
                 allocation.push(format!("Crédit du porte-monnaie {wallet}"));
             }
-            Received {
+            Ok(Received {
                 paid_at: r.get("paid_at"),
                 family_public_id: r.get("public_id"),
                 family: format!(
@@ -222,14 +221,14 @@ pub async fn received(
                     r.get::<String, _>("last_name"),
                     r.get::<String, _>("first_name")
                 ),
-                online: mode == "carte",
-                mode: mode_label(&mode),
+                online: mode == PaymentMode::Carte,
+                mode: mode.label(),
                 reference: r.get("reference"),
                 amount: Cents(r.get("amount_cents")),
                 allocation,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A wallet of the structure, as a column of the balances.

@@ -5,51 +5,10 @@
 
 use jiff::Timestamp;
 use ribambelle_domain::journal::Action;
-use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT};
+use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT, PaymentMode};
 use sqlx::Row;
 
-use crate::{Db, StoreError, audit, db_time, history::mode_label, outbox, payments};
-
-/// How the money came, as stored in `payments.mode`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Especes,
-    Cheque,
-    Cesu,
-    Virement,
-}
-
-impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Especes, Mode::Cheque, Mode::Cesu, Mode::Virement];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Mode::Especes => "especes",
-            Mode::Cheque => "cheque",
-            Mode::Cesu => "cesu",
-            Mode::Virement => "virement",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.code() == code)
-    }
-
-    /// « Chèque »
-    pub fn label(self) -> &'static str {
-        mode_label(self.code())
-    }
-
-    /// How the ticket says it: « Nous avons bien reçu votre paiement par chèque ».
-    fn how(self) -> &'static str {
-        match self {
-            Mode::Especes => "en espèces",
-            Mode::Cheque => "par chèque",
-            Mode::Cesu => "par CESU",
-            Mode::Virement => "par virement",
-        }
-    }
-}
+use crate::{Db, StoreError, audit, db_time, outbox, payments};
 
 /// What the payment settles.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,7 +23,7 @@ pub enum Target {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CounterPayment {
     pub family_public_id: String,
-    pub mode: Mode,
+    pub mode: PaymentMode,
     /// The cheque's number, the transfer's label…; a receipt number is made up when empty.
     pub reference: String,
     pub amount: Cents,
@@ -96,7 +55,7 @@ pub async fn record(
         return Ok(Err(CounterRefusal::TooLarge));
     }
     let typed = payment.reference.trim();
-    if payment.mode == Mode::Cheque && typed.is_empty() {
+    if payment.mode == PaymentMode::Cheque && typed.is_empty() {
         return Ok(Err(CounterRefusal::ChequeNumber));
     }
     let mut tx = db.begin().await?;

@@ -66,8 +66,14 @@ pub async fn today(db: &Db, scope: &[i64], today: Date) -> Result<Today, StoreEr
     .fetch_all(db.reader())
     .await?
     .iter()
-    .map(|r| PaymentsToday { mode: crate::history::mode_label(&r.get::<String, _>("mode")), count: r.get("count"), total: Cents(r.get("total")) })
-    .collect();
+    .map(|r| {
+        Ok(PaymentsToday {
+            mode: crate::history::payment_mode(&r.get::<String, _>("mode"))?.label(),
+            count: r.get("count"),
+            total: Cents(r.get("total")),
+        })
+    })
+    .collect::<Result<_, StoreError>>()?;
     let last_run = sqlx::query(
         "SELECT started_at, finished_at, requests FROM processing_runs ORDER BY id DESC LIMIT 1",
     )

@@ -2,7 +2,7 @@
 //! one structure.
 
 use jiff::civil::Date;
-use ribambelle_domain::money::Cents;
+use ribambelle_domain::money::{Cents, PaymentMode};
 use sqlx::Row;
 
 use crate::{Db, StoreError};
@@ -27,15 +27,9 @@ pub struct Reglement {
     pub reference: String,
 }
 
-pub(crate) fn mode_label(mode: &str) -> &'static str {
-    match mode {
-        "carte" => "Carte bancaire",
-        "especes" => "Espèces",
-        "cheque" => "Chèque",
-        "cesu" => "CESU",
-        "virement" => "Virement",
-        _ => "Autre",
-    }
+/// A payment's mode, read from its row.
+pub(crate) fn payment_mode(code: &str) -> Result<PaymentMode, StoreError> {
+    PaymentMode::from_code(code).ok_or_else(|| StoreError::corrupt("payments.mode", code))
 }
 
 /// The consommations of the family's children between `from` and `to` (inclusive) at the
@@ -91,13 +85,14 @@ pub async fn reglements(
     .bind(from)
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Reglement {
-            paid_at: r.get("paid_at"),
-            mode: mode_label(&r.get::<String, _>("mode")),
-            amount: Cents(r.get("amount_cents")),
-            reference: r.get("reference"),
+    rows.iter()
+        .map(|r| {
+            Ok(Reglement {
+                paid_at: r.get("paid_at"),
+                mode: payment_mode(&r.get::<String, _>("mode"))?.label(),
+                amount: Cents(r.get("amount_cents")),
+                reference: r.get("reference"),
+            })
         })
-        .collect())
+        .collect()
 }

@@ -9,7 +9,7 @@ use rand::Rng;
 use ribambelle_domain::{
     clock::paris,
     family_mails::{self, Parent},
-    money::{BillingMode, Cents, MAX_AMOUNT, MIN_AMOUNT, PaymentRefusal},
+    money::{BillingMode, Cents, MAX_AMOUNT, MIN_AMOUNT, PaymentMode, PaymentRefusal},
 };
 use sqlx::{Any, Row, Transaction};
 
@@ -495,7 +495,7 @@ pub async fn settle(
             structure_id: row.get("structure_id"),
             wallet_id: row.get("wallet_id"),
             amount,
-            how: "par carte bancaire",
+            how: PaymentMode::Carte.how(),
             reference,
             authorisation: Some(authorisation),
             fallback_email: Some(row.get("email")),

@@ -8,7 +8,7 @@
 use jiff::{Timestamp, ToSpan, civil::Date};
 use ribambelle_domain::{
     clock::paris_date,
-    money::{Cents, PaymentRefusal},
+    money::{Cents, PaymentMode, PaymentRefusal},
 };
 use ribambelle_store::{
     Db, accounting, billing, counter, demo, invoices,
@@ -758,7 +758,7 @@ async fn the_preview_shows_what_issuing_then_issues_once_with_its_mail_and_audit
 async fn at_counter(
     db: &Db,
     d: &Dupont,
-    mode: counter::Mode,
+    mode: PaymentMode,
     reference: &str,
     cents: i64,
     target: counter::Target,
@@ -783,7 +783,7 @@ async fn at_counter(
 
 #[tokio::test]
 async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_they_owe() {
-    use counter::{Mode, Target};
+    use counter::Target;
     use ribambelle_domain::money::CounterRefusal as No;
     let (t, d, now, today) = demo_with_dupont_days().await;
     let db = &t.db;
@@ -837,22 +837,22 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
     let periscolaire = scalar(db, "SELECT id FROM wallets WHERE name = $1", "Périscolaire").await;
     let all = || Target::Invoices(Vec::new());
     assert_eq!(
-        at_counter(db, &d, Mode::Especes, "", 0, all(), now).await,
+        at_counter(db, &d, PaymentMode::Especes, "", 0, all(), now).await,
         Err(No::NotPositive)
     );
     assert_eq!(
-        at_counter(db, &d, Mode::Cheque, " ", 500, all(), now).await,
+        at_counter(db, &d, PaymentMode::Cheque, " ", 500, all(), now).await,
         Err(No::ChequeNumber)
     );
     assert_eq!(
-        at_counter(db, &d, Mode::Especes, "", 901, all(), now).await,
+        at_counter(db, &d, PaymentMode::Especes, "", 901, all(), now).await,
         Err(No::MoreThanOwed(Cents(900)))
     );
     assert_eq!(
         at_counter(
             db,
             &d,
-            Mode::Cesu,
+            PaymentMode::Cesu,
             "",
             2000,
             Target::Credit(periscolaire),
@@ -865,7 +865,7 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
         at_counter(
             db,
             &d,
-            Mode::Especes,
+            PaymentMode::Especes,
             "",
             100,
             Target::Invoices(vec!["inconnue".into()]),
@@ -876,7 +876,7 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
     );
 
     // 5,00 € in cash: 3,60\u{a0}€ to the older invoice, 1,40\u{a0}€ to the newer.
-    let cash = at_counter(db, &d, Mode::Especes, "", 500, all(), now)
+    let cash = at_counter(db, &d, PaymentMode::Especes, "", 500, all(), now)
         .await
         .unwrap();
     let numbers: Vec<String> = invoices::list(db, d.family, d.carteville, now)
@@ -914,7 +914,7 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
         at_counter(
             db,
             &d,
-            Mode::Cheque,
+            PaymentMode::Cheque,
             "1234567",
             100,
             Target::Invoices(vec![older.public_id.clone()]),
@@ -927,7 +927,7 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
         at_counter(
             db,
             &d,
-            Mode::Cheque,
+            PaymentMode::Cheque,
             "1234567",
             1000,
             Target::Invoices(vec![newer.public_id.clone()]),
@@ -940,7 +940,7 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
     let cheque = at_counter(
         db,
         &d,
-        Mode::Cheque,
+        PaymentMode::Cheque,
         "1234567",
         400,
         Target::Invoices(vec![newer.public_id.clone()]),
@@ -961,14 +961,14 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
         vec![Cents(0), Cents(0)]
     );
     assert_eq!(
-        at_counter(db, &d, Mode::Especes, "", 100, all(), now).await,
+        at_counter(db, &d, PaymentMode::Especes, "", 100, all(), now).await,
         Err(No::NothingOwed)
     );
     // 20,00 € by CESU credits the prepaid wallet.
     let credit = at_counter(
         db,
         &d,
-        Mode::Cesu,
+        PaymentMode::Cesu,
         "CESU-778",
         2000,
         Target::Credit(restauration),

@@ -7,7 +7,7 @@ use ribambelle_domain::{
     booking::Pending,
     dossier::{FicheKind, Intent, Values},
     ids::{ActivityId, ChildId, FamilyId, StructureId},
-    money::Cents,
+    money::{Cents, PaymentMode},
 };
 use ribambelle_store::{
     accounts,
@@ -16,7 +16,7 @@ use ribambelle_store::{
     bookings,
     bookings::Movement,
     contacts,
-    counter::{self, CounterPayment, Mode, Target},
+    counter::{self, CounterPayment, Target},
     dossier,
     legal::{self, NewSignature},
     processing,
@@ -447,7 +447,7 @@ impl Town {
     pub async fn paid_at_counter(
         &self,
         family: &BuiltFamily,
-        mode: Mode,
+        mode: PaymentMode,
         cents: i64,
         reference: &str,
     ) {

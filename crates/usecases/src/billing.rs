@@ -10,7 +10,7 @@ use ribambelle_store::{Db, accounting, billing, counter, invoices, wallets};
 pub use ribambelle_store::{
     accounting::{Balances, FamilyBalance, FamilyRef, InvoicesOf, Received, StaffInvoice},
     billing::{Issued, MonthNotFinished, Preview},
-    counter::{CounterPayment, Mode, Recorded, Target},
+    counter::{CounterPayment, Recorded, Target},
 };
 
 pub use ribambelle_domain::money::CounterRefusal;

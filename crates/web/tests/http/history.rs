@@ -3,9 +3,12 @@
 
 use axum::http::StatusCode;
 use jiff::ToSpan;
-use ribambelle_domain::{french::month_year, ids::ActivityId, money::Cents};
+use ribambelle_domain::{
+    french::month_year,
+    ids::ActivityId,
+    money::{Cents, PaymentMode},
+};
 
-use ribambelle_store::counter::Mode;
 use ribambelle_testkit::Town;
 
 use crate::support::TestApp;
@@ -111,7 +114,7 @@ async fn reglements_of_both_months_are_listed_and_exported() {
     let (app, martin, _) = TestApp::with_martins_month().await;
     // The invoice paid at the counter by cheque.
     let town = Town::existing(app.db(), app.state.clock, "carteville").await;
-    town.paid_at_counter(&martin, Mode::Cheque, 180, "CHQ-1234567")
+    town.paid_at_counter(&martin, PaymentMode::Cheque, 180, "CHQ-1234567")
         .await;
     let today = app.today();
     let since = ribambelle_store::db_time(ribambelle_domain::clock::paris_instant(

@@ -12,10 +12,10 @@ use jiff::ToSpan;
 use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{
     clock::paris_date,
-    money::{Cents, parse_euros},
+    money::{Cents, PaymentMode, parse_euros},
 };
 use ribambelle_usecases::{
-    billing::{self, CounterPayment, CounterRefusal, FamilyRef, Mode, Received, Target},
+    billing::{self, CounterPayment, CounterRefusal, FamilyRef, Received, Target},
     payments::{Invoice, WalletLine},
 };
 
@@ -114,7 +114,7 @@ struct RecordPage {
 impl RecordPage {
     /// (value, label) of the payment modes.
     fn modes(&self) -> Vec<(&'static str, &'static str)> {
-        Mode::ALL
+        PaymentMode::AT_COUNTER
             .into_iter()
             .map(|m| (m.code(), m.label()))
             .collect()
@@ -296,7 +296,9 @@ pub(crate) async fn record(
             .collect(),
     };
     let mut errors = FormErrors::default();
-    let mode = Mode::parse(&typed.mode);
+    let mode = PaymentMode::AT_COUNTER
+        .into_iter()
+        .find(|m| m.code() == typed.mode);
     if mode.is_none() {
         errors.add("mode", "Choisissez le mode de règlement.");
     }
