@@ -27,6 +27,27 @@ pub enum Movement {
     Cancel { id: i64 },
 }
 
+/// Why a booking asked for can no longer be given, in the words of the family's report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Impossible {
+    /// The request's reservation is gone.
+    ReservationNotFound,
+    /// The day was closed after the request.
+    ActivityClosed,
+    /// The child was unregistered after the request.
+    NoLongerRegistered,
+}
+
+impl Impossible {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Impossible::ReservationNotFound => "réservation introuvable",
+            Impossible::ActivityClosed => "l'activité est fermée ce jour-là",
+            Impossible::NoLongerRegistered => "l'enfant n'est plus inscrit à l'activité",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     Accepted,

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque, hash_map::Entry};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ribambelle_domain::{
-    allocation::{Decision, Ledger, Movement},
+    allocation::{Decision, Impossible, Ledger, Movement},
     booking::{BookingRules, RequestOutcome, ReservationState},
     calendar::SchoolCalendar,
     clock::Clock,
@@ -490,7 +490,7 @@ impl Decider {
     ) -> Result<RequestOutcome, StoreError> {
         let Some((reservation_id, state)) = &r.reservation else {
             return Ok(RequestOutcome::Refused(
-                "réservation introuvable".to_owned(),
+                Impossible::ReservationNotFound.reason().to_owned(),
             ));
         };
         self.ledger(db, tx, r.activity_id, r.day).await?;
@@ -500,7 +500,10 @@ impl Decider {
             if *state != ReservationState::NonTransmise || !writes.decided.insert(*reservation_id) {
                 return Ok(RequestOutcome::Replaced);
             }
-            let possible = self.still_possible(db, r).await?;
+            let possible = self
+                .still_possible(db, r)
+                .await?
+                .map_err(Impossible::reason);
             let decision = self.ledger_mut(r.activity_id, r.day)?.apply(
                 Movement::Book {
                     id: *reservation_id,
@@ -613,18 +616,18 @@ impl Decider {
         &mut self,
         db: &Db,
         r: &Request,
-    ) -> Result<Result<(), &'static str>, StoreError> {
+    ) -> Result<Result<(), Impossible>, StoreError> {
         if let Entry::Vacant(e) = self.calendars.entry(r.structure_id) {
             e.insert(bookings::school_calendar(db, r.structure_id).await?);
         }
         let (rules, _) = self.activity(db, r.activity_id).await?.clone();
         if !rules.is_open(r.day, &self.calendars[&r.structure_id]) {
-            return Ok(Err("l'activité est fermée ce jour-là"));
+            return Ok(Err(Impossible::ActivityClosed));
         }
         Ok(if r.registered {
             Ok(())
         } else {
-            Err("l'enfant n'est plus inscrit à l'activité")
+            Err(Impossible::NoLongerRegistered)
         })
     }
 }
