@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 
 use ribambelle_domain::staff::StaffRole;
-use ribambelle_testkit::{NewFamily, NewStaff, Town};
+use ribambelle_testkit::{NewFamily, NewStaff};
 
 use crate::support::{COOKIE, DUPONT_INITIAL, STRONG, TestApp, dupont, martin};
 
@@ -469,13 +469,7 @@ async fn one_address_trying_many_accounts_is_slowed_down() {
 #[tokio::test]
 async fn a_family_switches_the_structure_it_consults() {
     let (app, town) = TestApp::with_town().await;
-    let ecureuils = Town::named(
-        app.db(),
-        app.state.clock,
-        "ecureuils",
-        "Centre de loisirs Les Écureuils",
-    )
-    .await;
+    let ecureuils = app.ecureuils().await;
     town.family(NewFamily::new("martin").also_at(&ecureuils))
         .await;
     town.announcement(
@@ -542,13 +536,7 @@ async fn a_family_switches_the_structure_it_consults() {
 async fn families_never_reach_the_back_office() {
     let (app, town) = TestApp::with_town().await;
     martin(&town).await;
-    let ecureuils = Town::named(
-        app.db(),
-        app.state.clock,
-        "ecureuils",
-        "Centre de loisirs Les Écureuils",
-    )
-    .await;
+    let ecureuils = app.ecureuils().await;
     NewStaff::new("gestion", StaffRole::Gestionnaire)
         .structures(&["carteville", &ecureuils.slug])
         .add(app.db(), app.now())
