@@ -58,7 +58,11 @@ use std::{
 };
 
 use jiff::{Timestamp, ToSpan};
-use ribambelle_domain::{clock::paris_date, session::SessionPolicy};
+use ribambelle_domain::{
+    clock::paris_date,
+    ids::{FamilyId, StructureId},
+    session::SessionPolicy,
+};
 use ribambelle_store::{
     Db,
     sessions::{self, Principal},
@@ -652,7 +656,7 @@ struct Prepared {
 
 async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
     let db = Db::connect(url).await.expect("open the bench database");
-    let structure_id: i64 =
+    let structure_id: StructureId =
         sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'carteville'")
             .fetch_one(db.reader())
             .await
@@ -672,7 +676,7 @@ async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
     .await
     .unwrap();
     // Every synthetic family with its first child registered to APS MATIN.
-    let all: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+    let all: Vec<(FamilyId, String, Option<String>)> = sqlx::query_as(
         "SELECT f.id, f.identifiant, (SELECT c.public_id FROM children c JOIN registrations r ON r.child_id = c.id \
             JOIN activities a ON a.id = r.activity_id \
             WHERE c.family_id = f.id AND a.structure_id = $1 AND a.name = 'APS MATIN' ORDER BY c.id LIMIT 1) \
@@ -689,7 +693,7 @@ async fn prepare(url: &str, families: u32, clients: u32) -> Prepared {
         all.len()
     );
     // K families spread over the whole table rather than its first rows.
-    let chosen: Vec<(i64, String, String)> = (0..clients as usize)
+    let chosen: Vec<(FamilyId, String, String)> = (0..clients as usize)
         .map(|i| all[i * all.len() / clients as usize].clone())
         .map(|(id, identifiant, child)| {
             (

@@ -2,7 +2,6 @@
 //! line (the back office's structure page does the same). The credentials are checked the
 //! way a payment would use them before they are saved.
 
-use ribambelle_domain::ids::StructureId;
 use ribambelle_store::{
     payments::{self, Environment, Provider},
     portal,
@@ -31,7 +30,7 @@ pub async fn run(args: RegieArgs) -> Result<(), AppError> {
     };
     let merchant = args.merchant.trim();
     let regie = checked_regie(
-        (StructureId::new(structure.id), &structure.name),
+        (structure.id, &structure.name),
         provider,
         environment,
         merchant,

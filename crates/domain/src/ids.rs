@@ -1,6 +1,7 @@
 //! The ids of the product's things, one type each, so that a family's id given where a
 //! structure's is expected does not compile. The database's integer is inside; only the
-//! row mapping and the URLs take it out.
+//! URLs take it out. With the `sqlx` feature, which only the store turns on, an id is bound
+//! and read as its column's integer, so no query unwraps it.
 
 use std::{fmt, str::FromStr};
 
@@ -34,6 +35,36 @@ macro_rules! id {
 
             fn from_str(s: &str) -> Result<$name, Self::Err> {
                 s.parse().map($name)
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <i64 as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <i64 as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&self.0, buf)
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(
+                value: <sqlx::Any as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<$name, sqlx::error::BoxDynError> {
+                <i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value).map($name)
             }
         }
     };

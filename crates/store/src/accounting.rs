@@ -3,6 +3,7 @@
 //! allocation, every family's balance per porte-monnaie in one grouped query, and the
 //! families a gestionnaire records a payment for.
 
+use ribambelle_domain::ids::{FamilyId, StructureId, WalletId};
 use std::collections::HashMap;
 
 use jiff::{
@@ -76,7 +77,7 @@ pub enum InvoicesOf {
 /// The structure's invoices of `month` by family name, optionally only those still owing.
 pub async fn invoices(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     month: Date,
     of: InvoicesOf,
     only_due: bool,
@@ -139,7 +140,10 @@ fn date(text: &str, column: &'static str) -> Result<Date, StoreError> {
 }
 
 /// The family and structure of an invoice, for the staff's copy of its PDF.
-pub async fn invoice_owner(db: &Db, public_id: &str) -> Result<Option<(i64, i64)>, StoreError> {
+pub async fn invoice_owner(
+    db: &Db,
+    public_id: &str,
+) -> Result<Option<(FamilyId, StructureId)>, StoreError> {
     Ok(
         sqlx::query_as("SELECT family_id, structure_id FROM invoices WHERE public_id = $1")
             .bind(public_id)
@@ -168,7 +172,7 @@ pub struct Received {
 /// oldest first.
 pub async fn received(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     from: Date,
     to: Date,
 ) -> Result<Vec<Received>, StoreError> {
@@ -234,7 +238,7 @@ pub async fn received(
 /// A wallet of the structure, as a column of the balances.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletColumn {
-    pub id: i64,
+    pub id: WalletId,
     pub name: String,
     pub billing: BillingMode,
 }
@@ -242,7 +246,7 @@ pub struct WalletColumn {
 /// One family's balances at the structure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FamilyBalance {
-    pub family_id: i64,
+    pub family_id: FamilyId,
     pub public_id: String,
     pub family: String,
     /// In the order of the wallet columns; positive: in credit, negative: owed.
@@ -260,7 +264,7 @@ pub struct Balances {
 /// Every family of the structure with its balance per porte-monnaie, computed as
 /// « Paiement et Solde » does ([`wallets::wallet_lines`]), but for all families at once:
 /// one grouped statement per kind of sum instead of one query per family.
-pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError> {
+pub async fn balances(db: &Db, structure_id: StructureId) -> Result<Balances, StoreError> {
     let wallet_rows = sqlx::query(
         "SELECT id, name, billing_mode FROM wallets WHERE structure_id = $1 ORDER BY id",
     )
@@ -284,7 +288,7 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
     .fetch_all(db.reader())
     .await?;
     // (family, wallet) → [credited, consumed, invoiced, allocated]
-    let mut sums: HashMap<(i64, i64), [i64; 4]> = HashMap::new();
+    let mut sums: HashMap<(FamilyId, WalletId), [i64; 4]> = HashMap::new();
     let grouped = [
         "SELECT family_id, wallet_id, CAST(SUM(amount_cents) AS BIGINT) AS total FROM payments \
          WHERE structure_id = $1 AND state = 'paye' AND wallet_id IS NOT NULL GROUP BY family_id, wallet_id",
@@ -307,7 +311,7 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
     let mut families: Vec<FamilyBalance> = families
         .iter()
         .map(|r| {
-            let family_id: i64 = r.get("id");
+            let family_id: FamilyId = r.get("id");
             let soldes: Vec<Cents> = wallets
                 .iter()
                 .map(|w| {
@@ -342,7 +346,7 @@ pub async fn balances(db: &Db, structure_id: i64) -> Result<Balances, StoreError
 /// A family of the structure, for the counter payment form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FamilyRef {
-    pub id: i64,
+    pub id: FamilyId,
     pub public_id: String,
     pub identifiant: String,
     pub family: String,
@@ -367,7 +371,7 @@ fn family_ref(r: &sqlx::any::AnyRow) -> FamilyRef {
 /// A family of the structure by public id.
 pub async fn family(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     public_id: &str,
 ) -> Result<Option<FamilyRef>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -383,7 +387,7 @@ pub async fn family(
 /// The structure's families whose name or identifiant contains `text` (at most 20).
 pub async fn find_families(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     text: &str,
 ) -> Result<Vec<FamilyRef>, StoreError> {
     let pattern = format!("%{}%", text.trim().to_lowercase().replace(['%', '_'], ""));

@@ -2,26 +2,28 @@
 //! profile need.
 
 use jiff::Timestamp;
+use ribambelle_domain::ids::{FamilyId, StaffId};
 use ribambelle_domain::staff::StaffRole;
 use sqlx::Row;
 
 use crate::{
     Db, StoreError, db_time,
     outbox::{self, NewMail},
-    sessions,
+    sessions::{self, Principal},
 };
 
 /// What logging in needs to know of an account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
-    pub id: i64,
+    /// The account the login names: the one a session is opened for.
+    pub principal: Principal,
     pub password_hash: String,
     pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FamilyAccount {
-    pub id: i64,
+    pub id: FamilyId,
     pub identifiant: String,
     pub civility: String,
     pub last_name: String,
@@ -42,7 +44,7 @@ impl FamilyAccount {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffAccount {
-    pub id: i64,
+    pub id: StaffId,
     pub login: String,
     pub display_name: String,
     pub role: StaffRole,
@@ -58,13 +60,14 @@ async fn credentials(
     db: &Db,
     sql: &'static str,
     login: &str,
+    principal: fn(i64) -> Principal,
 ) -> Result<Option<Credentials>, StoreError> {
     let row = sqlx::query(sql)
         .bind(normalise(login))
         .fetch_optional(db.reader())
         .await?;
     Ok(row.map(|r| Credentials {
-        id: r.get("id"),
+        principal: principal(r.get("id")),
         password_hash: r.get("password_hash"),
         must_change_password: r.get::<i64, _>("must_change_password") != 0,
     }))
@@ -78,11 +81,15 @@ pub async fn family_credentials(
         db,
         "SELECT id, password_hash, must_change_password FROM families WHERE identifiant = $1",
         identifiant,
+        |id| Principal::Family(FamilyId::new(id)),
     )
     .await
 }
 
-pub async fn family_password_hash(db: &Db, family_id: i64) -> Result<Option<String>, StoreError> {
+pub async fn family_password_hash(
+    db: &Db,
+    family_id: FamilyId,
+) -> Result<Option<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT password_hash FROM families WHERE id = $1")
             .bind(family_id)
@@ -113,7 +120,7 @@ pub(crate) fn family_from(r: &sqlx::any::AnyRow) -> FamilyAccount {
     }
 }
 
-pub async fn family(db: &Db, family_id: i64) -> Result<Option<FamilyAccount>, StoreError> {
+pub async fn family(db: &Db, family_id: FamilyId) -> Result<Option<FamilyAccount>, StoreError> {
     let sql = format!("SELECT {FAMILY_COLUMNS} FROM families f WHERE f.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(family_id)
@@ -128,7 +135,7 @@ pub async fn family_by_identifiant_and_email(
     identifiant: &str,
     email: &str,
 ) -> Result<Option<FamilyAccount>, StoreError> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
+    let id: Option<FamilyId> = sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
         .bind(normalise(identifiant))
         .fetch_optional(db.reader())
         .await?;
@@ -146,7 +153,7 @@ pub async fn family_by_identifiant_and_email(
 /// sessions; one issued by staff starts the first-login state again and closes them all.
 pub async fn set_family_password(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     hash: &str,
     chosen_by_family: bool,
     keep_session: Option<&str>,
@@ -170,7 +177,11 @@ pub async fn set_family_password(
 }
 
 /// Upgrades a hash made with older parameters, keeping everything else.
-pub async fn rehash_family_password(db: &Db, family_id: i64, hash: &str) -> Result<(), StoreError> {
+pub async fn rehash_family_password(
+    db: &Db,
+    family_id: FamilyId,
+    hash: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE families SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(family_id)
@@ -181,7 +192,7 @@ pub async fn rehash_family_password(db: &Db, family_id: i64, hash: &str) -> Resu
 
 pub async fn set_family_emails(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     emails: &[String],
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -197,7 +208,7 @@ pub async fn set_family_emails(
 pub async fn family_id_by_identifiant(
     db: &Db,
     identifiant: &str,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<FamilyId>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1")
             .bind(normalise(identifiant))
@@ -206,7 +217,7 @@ pub async fn family_id_by_identifiant(
     )
 }
 
-pub async fn staff_id_by_login(db: &Db, login: &str) -> Result<Option<i64>, StoreError> {
+pub async fn staff_id_by_login(db: &Db, login: &str) -> Result<Option<StaffId>, StoreError> {
     Ok(sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
         .bind(normalise(login))
         .fetch_optional(db.reader())
@@ -218,6 +229,7 @@ pub async fn staff_credentials(db: &Db, login: &str) -> Result<Option<Credential
         db,
         "SELECT id, password_hash, must_change_password FROM staff WHERE login = $1",
         login,
+        |id| Principal::Staff(StaffId::new(id)),
     )
     .await
 }
@@ -227,7 +239,7 @@ pub(crate) fn staff_role(code: String) -> Result<StaffRole, StoreError> {
     StaffRole::from_code(&code).ok_or_else(|| StoreError::corrupt("staff.role", code))
 }
 
-pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, StoreError> {
+pub async fn staff(db: &Db, staff_id: StaffId) -> Result<Option<StaffAccount>, StoreError> {
     let row = sqlx::query("SELECT id, login, display_name, role FROM staff WHERE id = $1")
         .bind(staff_id)
         .fetch_optional(db.reader())
@@ -243,7 +255,11 @@ pub async fn staff(db: &Db, staff_id: i64) -> Result<Option<StaffAccount>, Store
     .transpose()
 }
 
-pub async fn rehash_staff_password(db: &Db, staff_id: i64, hash: &str) -> Result<(), StoreError> {
+pub async fn rehash_staff_password(
+    db: &Db,
+    staff_id: StaffId,
+    hash: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(staff_id)

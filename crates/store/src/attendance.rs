@@ -8,6 +8,7 @@
 //! child is not. A day without one keeps being billed from its accepted reservations by
 //! the nightly step (`billing::record_consommations`).
 
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId};
 use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
@@ -30,10 +31,10 @@ use crate::{
 /// An activity as the back office names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityRef {
-    pub id: i64,
+    pub id: ActivityId,
     pub public_id: String,
     pub name: String,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub structure: String,
 }
 
@@ -50,7 +51,10 @@ fn activity_ref(r: &AnyRow) -> ActivityRef {
 }
 
 /// The activities of these structures, structure by structure, by start time.
-pub async fn activities(db: &Db, structures: &[i64]) -> Result<Vec<ActivityRef>, StoreError> {
+pub async fn activities(
+    db: &Db,
+    structures: &[StructureId],
+) -> Result<Vec<ActivityRef>, StoreError> {
     let mut all = Vec::new();
     for structure in structures {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -114,7 +118,7 @@ impl Health {
 /// A child on a day's list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DayChild {
-    pub child_id: i64,
+    pub child_id: ChildId,
     pub public_id: String,
     pub first_name: String,
     pub last_name: String,
@@ -158,7 +162,7 @@ pub struct Day {
 }
 
 /// The children of a day: booked, waiting, or on its pointage.
-async fn children_of_day(db: &Db, activity_id: i64, day: Date) -> Result<Day, StoreError> {
+async fn children_of_day(db: &Db, activity_id: ActivityId, day: Date) -> Result<Day, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.first_name, c.last_name, c.birth_date, c.school, f.last_name || ' ' || f.first_name AS family, \
            r.state, r.queue_position, t.present, t.walk_in, s.display_name AS recorder, t.recorded_at \
@@ -225,7 +229,7 @@ async fn children_of_day(db: &Db, activity_id: i64, day: Date) -> Result<Day, St
 /// shown is logged as a reading of health data (RGPD art. 9), in one transaction.
 pub async fn day_list(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     activity: &ActivityRef,
     day: Date,
     now: Timestamp,
@@ -243,9 +247,9 @@ pub async fn day_list(
     .bind(activity.structure_id)
     .fetch_all(db.reader())
     .await?;
-    let mut latest: HashMap<i64, Health> = HashMap::new();
+    let mut latest: HashMap<ChildId, Health> = HashMap::new();
     for r in &rows {
-        let child: i64 = r.get("child_id");
+        let child: ChildId = r.get("child_id");
         if latest.contains_key(&child) {
             continue;
         }
@@ -283,7 +287,7 @@ pub async fn day_list(
 /// A child registered to the activity who may be added to a day's pointage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registered {
-    pub child_id: i64,
+    pub child_id: ChildId,
     pub public_id: String,
     /// « MARTIN Hugo »
     pub name: String,
@@ -293,7 +297,7 @@ pub struct Registered {
 /// the other children registered to the activity, who may have come without a booking.
 pub async fn sheet(
     db: &Db,
-    activity_id: i64,
+    activity_id: ActivityId,
     day: Date,
 ) -> Result<(Day, Vec<Registered>), StoreError> {
     let list = children_of_day(db, activity_id, day).await?;
@@ -322,7 +326,7 @@ pub async fn sheet(
 /// One child's line of a pointage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mark {
-    pub child_id: i64,
+    pub child_id: ChildId,
     pub present: bool,
 }
 
@@ -338,7 +342,7 @@ pub struct Recorded {
 /// A child the pointage may name, with what billing them needs.
 struct Known {
     name: String,
-    family_id: i64,
+    family_id: FamilyId,
     /// The booking's price; None for a child without an accepted reservation.
     booked_price: Option<i64>,
     quotient_familial: Option<i64>,
@@ -359,8 +363,8 @@ fn describe_sheet(lines: &[(String, bool, bool)]) -> String {
 /// nothing; a consommation already invoiced is never removed (the whole sheet is refused).
 pub async fn record(
     db: &Db,
-    staff_id: i64,
-    activity_id: i64,
+    staff_id: StaffId,
+    activity_id: ActivityId,
     day: Date,
     marks: &[Mark],
     today: Date,
@@ -386,7 +390,7 @@ pub async fn record(
     .bind(&day_text)
     .fetch_all(&mut *tx)
     .await?;
-    let known: HashMap<i64, Known> = known_rows
+    let known: HashMap<ChildId, Known> = known_rows
         .iter()
         .map(|r| {
             let child = Known {
@@ -398,7 +402,7 @@ pub async fn record(
             (r.get("id"), child)
         })
         .collect();
-    let marked: HashMap<i64, bool> = marks.iter().map(|m| (m.child_id, m.present)).collect();
+    let marked: HashMap<ChildId, bool> = marks.iter().map(|m| (m.child_id, m.present)).collect();
     if marks.iter().any(|m| !known.contains_key(&m.child_id)) {
         return Ok(Err(PointageRefusal::NotRegistered));
     }
@@ -439,9 +443,9 @@ pub async fn record(
     .bind(&day_text)
     .fetch_all(&mut *tx)
     .await?;
-    let mut consumed: HashSet<i64> = HashSet::new();
+    let mut consumed: HashSet<ChildId> = HashSet::new();
     for r in &existing {
-        let child: i64 = r.get("child_id");
+        let child: ChildId = r.get("child_id");
         if marked.get(&child) == Some(&true) {
             consumed.insert(child);
             continue;
@@ -549,8 +553,8 @@ pub async fn record(
 /// finished.
 pub async fn run_processing(
     db: &Db,
-    staff_id: i64,
-    structures: &[i64],
+    staff_id: StaffId,
+    structures: &[StructureId],
     clock: &Clock,
 ) -> Result<RunOutcome, StoreError> {
     let outcome = processing::run(db, clock, processing::RunScope::Structures(structures)).await?;

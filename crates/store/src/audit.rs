@@ -3,6 +3,7 @@
 //! lists the staff readings of health data. Searchable by family and by staff member.
 
 use jiff::Timestamp;
+use ribambelle_domain::ids::{FamilyId, StaffId, StructureId};
 use ribambelle_domain::journal::{Action, health_read_subject};
 use sqlx::{Any, Row, Transaction};
 
@@ -11,9 +12,9 @@ use crate::{Db, StoreError, db_time, parse_db_time, sql::id_list};
 /// One change made by a staff member.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change<'a> {
-    pub staff_id: i64,
-    pub structure_id: Option<i64>,
-    pub family_id: Option<i64>,
+    pub staff_id: StaffId,
+    pub structure_id: Option<StructureId>,
+    pub family_id: Option<FamilyId>,
     pub action: Action,
     /// What was changed, in words: « DUPONT Jean-Paul », « APS MATIN »…
     pub subject: &'a str,
@@ -76,16 +77,16 @@ pub struct Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Only what concerns this family.
-    pub family_id: Option<i64>,
+    pub family_id: Option<FamilyId>,
     /// Only what this staff member did.
-    pub staff_id: Option<i64>,
+    pub staff_id: Option<StaffId>,
 }
 
 /// The trail, newest first: changes, and readings of health data, within the structures
 /// the reader may see (changes without a structure, such as staff accounts, included).
 pub async fn search(
     db: &Db,
-    structures: &[i64],
+    structures: &[StructureId],
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
@@ -104,8 +105,8 @@ pub async fn search(
          ORDER BY 1 DESC LIMIT $3",
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(filter.family_id.unwrap_or(0))
-        .bind(filter.staff_id.unwrap_or(0))
+        .bind(filter.family_id.map_or(0, FamilyId::get))
+        .bind(filter.staff_id.map_or(0, StaffId::get))
         .bind(limit)
         .bind(Action::HealthDataRead.label())
         .bind(health_read_subject(false))

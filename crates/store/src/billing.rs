@@ -4,6 +4,7 @@
 //! *facturation* wallet. Both steps can run again, after a crash or on several instances at
 //! once, without billing a day twice.
 
+use ribambelle_domain::ids::{FamilyId, StaffId, StructureId, WalletId};
 use std::collections::BTreeMap;
 
 use jiff::{Timestamp, ToSpan, civil::Date};
@@ -75,7 +76,11 @@ pub struct MonthNotFinished;
 
 /// The month's uninvoiced consommations of the structure's *facturation* wallets, grouped
 /// as they would be invoiced, by family name.
-pub async fn preview(db: &Db, structure_id: i64, month: Date) -> Result<Preview, StoreError> {
+pub async fn preview(
+    db: &Db,
+    structure_id: StructureId,
+    month: Date,
+) -> Result<Preview, StoreError> {
     let groups = groups(db.reader(), structure_id, month).await?;
     let (issued, issued_total): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM invoices WHERE structure_id = $1 AND period_month = $2",
@@ -93,8 +98,8 @@ pub async fn preview(db: &Db, structure_id: i64, month: Date) -> Result<Preview,
 }
 
 struct Group {
-    family_id: i64,
-    wallet_id: i64,
+    family_id: FamilyId,
+    wallet_id: WalletId,
     emails: String,
     greeting: String,
     line: PreviewLine,
@@ -102,7 +107,7 @@ struct Group {
 
 async fn groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     executor: E,
-    structure_id: i64,
+    structure_id: StructureId,
     month: Date,
 ) -> Result<Vec<Group>, StoreError> {
     let month = month.first_of_month();
@@ -153,8 +158,8 @@ pub struct Issued {
 /// issues only what was not invoiced yet (nothing, usually).
 pub async fn issue(
     db: &Db,
-    staff_id: i64,
-    structure_id: i64,
+    staff_id: StaffId,
+    structure_id: StructureId,
     month: Date,
     excluded: &[String],
     now: Timestamp,
@@ -181,7 +186,7 @@ pub async fn issue(
     let mut number = last_number(&mut tx, &prefix).await?;
     let mut issued = Issued::default();
     // Per family: its greeting, its addresses, and the invoices it is told of.
-    let mut told: BTreeMap<i64, (String, String, Vec<IssuedInvoice>)> = BTreeMap::new();
+    let mut told: BTreeMap<FamilyId, (String, String, Vec<IssuedInvoice>)> = BTreeMap::new();
     let due_on = today + PAYMENT_TERM_DAYS.days();
     for group in groups(&mut *tx, structure_id, month).await? {
         if excluded.contains(&group.line.family_public_id) {

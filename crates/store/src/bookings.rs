@@ -2,6 +2,7 @@
 //! the days booked, the draft of pending changes, the confirmation that records them all
 //! at once, and the follow-up.
 
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StructureId};
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     sync::LazyLock,
@@ -52,7 +53,10 @@ pub fn calendar_of(zone: SchoolZone, alsace_moselle: bool) -> Result<SchoolCalen
 }
 
 /// The school calendar of a structure's zone.
-pub async fn school_calendar(db: &Db, structure_id: i64) -> Result<SchoolCalendar, StoreError> {
+pub async fn school_calendar(
+    db: &Db,
+    structure_id: StructureId,
+) -> Result<SchoolCalendar, StoreError> {
     let row = sqlx::query("SELECT school_zone, alsace_moselle FROM structures WHERE id = $1")
         .bind(structure_id)
         .fetch_one(db.reader())
@@ -66,7 +70,7 @@ pub async fn school_calendar(db: &Db, structure_id: i64) -> Result<SchoolCalenda
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Child {
-    pub id: i64,
+    pub id: ChildId,
     pub public_id: String,
     pub first_name: String,
     pub last_name: String,
@@ -77,8 +81,8 @@ pub struct Child {
 /// The family's children registered to at least one activity of the structure.
 pub async fn children(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
 ) -> Result<Vec<Child>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.first_name, c.last_name, \
@@ -109,7 +113,7 @@ pub async fn children(
 /// An activity with everything the booking rules and the prices need.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Activity {
-    pub id: i64,
+    pub id: ActivityId,
     pub public_id: String,
     pub name: String,
     pub capacity: Option<i64>,
@@ -122,12 +126,12 @@ pub struct Activity {
 /// The activities of the structure the child is registered to, by start time and name.
 pub async fn child_activities(
     db: &Db,
-    child_id: i64,
-    structure_id: i64,
+    child_id: ChildId,
+    structure_id: StructureId,
 ) -> Result<Vec<Activity>, StoreError> {
     // The catalogue's version comes with the registrations (one row at least, with no
     // activity when there is none), read before the catalogue's rows as `catalog` wants.
-    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(i64, Option<ActivityId>)> = sqlx::query_as(
         "SELECT v.version, r.activity_id FROM catalog_version v LEFT JOIN registrations r \
            ON r.child_id = $1 AND r.activity_id IN (SELECT id FROM activities WHERE structure_id = $2)",
     )
@@ -138,7 +142,7 @@ pub async fn child_activities(
     let Some(&(version, _)) = rows.first() else {
         return Err(StoreError::corrupt("catalog_version", "no row"));
     };
-    let ids: Vec<i64> = rows.iter().filter_map(|&(_, id)| id).collect();
+    let ids: Vec<ActivityId> = rows.iter().filter_map(|&(_, id)| id).collect();
     Ok(catalog::at_version(db, version)
         .await?
         .activities()
@@ -148,7 +152,7 @@ pub async fn child_activities(
 }
 
 /// One activity with its rules and prices.
-pub async fn activity_by_id(db: &Db, activity_id: i64) -> Result<Activity, StoreError> {
+pub async fn activity_by_id(db: &Db, activity_id: ActivityId) -> Result<Activity, StoreError> {
     catalog::current(db)
         .await?
         .activity(activity_id)
@@ -163,10 +167,10 @@ pub(crate) fn parse_time(text: &str) -> Result<Time, StoreError> {
 /// The states of the child's reservations on these activities between two days (included).
 pub async fn child_bookings(
     db: &Db,
-    child_id: i64,
+    child_id: ChildId,
     from: Date,
     to: Date,
-) -> Result<HashMap<(i64, Date), ReservationState>, StoreError> {
+) -> Result<HashMap<(ActivityId, Date), ReservationState>, StoreError> {
     let rows = sqlx::query("SELECT activity_id, day, state FROM reservations WHERE child_id = $1 AND day >= $2 AND day <= $3")
         .bind(child_id)
         .bind(from.to_string())
@@ -195,7 +199,7 @@ pub(crate) fn reservation_state(code: String) -> Result<ReservationState, StoreE
 /// Places taken per activity and day: accepted bookings and requests not processed yet.
 pub async fn places_taken(
     db: &Db,
-    activity_id: i64,
+    activity_id: ActivityId,
     from: Date,
     to: Date,
 ) -> Result<HashMap<Date, i64>, StoreError> {
@@ -218,8 +222,8 @@ pub async fn places_taken(
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PendingChange {
-    pub child_id: i64,
-    pub activity_id: i64,
+    pub child_id: ChildId,
+    pub activity_id: ActivityId,
     pub day: Date,
     pub change: Pending,
 }
@@ -231,7 +235,7 @@ fn change_text(change: Pending) -> &'static str {
     }
 }
 
-pub async fn pending(db: &Db, family_id: i64) -> Result<Vec<PendingChange>, StoreError> {
+pub async fn pending(db: &Db, family_id: FamilyId) -> Result<Vec<PendingChange>, StoreError> {
     Ok(pending_with_states(db, family_id)
         .await?
         .into_iter()
@@ -242,7 +246,7 @@ pub async fn pending(db: &Db, family_id: i64) -> Result<Vec<PendingChange>, Stor
 /// The family's pending changes, each with the state of the reservation it would change.
 pub async fn pending_with_states(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
 ) -> Result<Vec<(PendingChange, Option<ReservationState>)>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.child_id, p.activity_id, p.day, p.change, r.state FROM pending_changes p \
@@ -278,9 +282,9 @@ pub async fn pending_with_states(
 /// caller has checked that the child is the family's and the days modifiable.
 pub async fn set_pending(
     db: &Db,
-    family_id: i64,
-    child_id: i64,
-    activity_id: i64,
+    family_id: FamilyId,
+    child_id: ChildId,
+    activity_id: ActivityId,
     changes: &[(Date, Option<Pending>)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -298,7 +302,7 @@ pub async fn set_pending(
     let created_at = db_time(now);
     let mut statements: Vec<Statement> = Vec::new();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
-        let dropped: Vec<(i64, i64, Date)> = chunk
+        let dropped: Vec<(ChildId, ActivityId, Date)> = chunk
             .iter()
             .filter(|(_, c)| c.is_none())
             .map(|&(day, _)| (child_id, activity_id, day))
@@ -350,8 +354,8 @@ pub async fn set_pending(
 /// (child, activity, day), written so that both databases look each one up in the
 /// (child_id, activity_id, day) index; a row-value `IN (VALUES …)` makes SQLite scan the
 /// whole table. `keys` must not be empty.
-fn days_condition(statement: &mut Statement, keys: &[(i64, i64, Date)]) {
-    let mut groups: BTreeMap<(i64, i64), Vec<Date>> = BTreeMap::new();
+fn days_condition(statement: &mut Statement, keys: &[(ChildId, ActivityId, Date)]) {
+    let mut groups: BTreeMap<(ChildId, ActivityId), Vec<Date>> = BTreeMap::new();
     for &(child_id, activity_id, day) in keys {
         groups.entry((child_id, activity_id)).or_default().push(day);
     }
@@ -379,7 +383,7 @@ fn days_condition(statement: &mut Statement, keys: &[(i64, i64, Date)]) {
 }
 
 /// « Annuler » / « Abandonner »: every pending change of the family is dropped.
-pub async fn clear_pending(db: &Db, family_id: i64) -> Result<(), StoreError> {
+pub async fn clear_pending(db: &Db, family_id: FamilyId) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM pending_changes WHERE family_id = $1")
         .bind(family_id)
         .execute(db.writer())
@@ -390,8 +394,8 @@ pub async fn clear_pending(db: &Db, family_id: i64) -> Result<(), StoreError> {
 /// One movement to record, checked and priced by the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Movement {
-    pub child_id: i64,
-    pub activity_id: i64,
+    pub child_id: ChildId,
+    pub activity_id: ActivityId,
     pub day: Date,
     pub change: Pending,
     pub amount: Cents,
@@ -416,10 +420,10 @@ pub enum Confirmed {
 /// draft the movements come from.
 pub async fn confirm(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     key: &str,
     movements: &[Movement],
-    refused: &[(i64, i64, Date)],
+    refused: &[(ChildId, ActivityId, Date)],
     now: Timestamp,
 ) -> Result<Confirmed, StoreError> {
     let bookings = movements
@@ -459,12 +463,12 @@ pub async fn confirm(
 /// A confirmation to write, owned by the job that writes it.
 struct Confirmation {
     backend: Backend,
-    family_id: i64,
+    family_id: FamilyId,
     key: String,
     bookings: i64,
     cancellations: i64,
     movements: Vec<Movement>,
-    refused: Vec<(i64, i64, Date)>,
+    refused: Vec<(ChildId, ActivityId, Date)>,
     now: Timestamp,
 }
 
@@ -539,7 +543,7 @@ async fn write_confirmations(
         .flat_map(|&c| c.movements.iter().map(move |m| (c, m)))
         .collect();
     record(tx, backend, &movements).await?;
-    let done: Vec<(i64, i64, Date)> = recorded
+    let done: Vec<(ChildId, ActivityId, Date)> = recorded
         .iter()
         .flat_map(|c| {
             c.movements
@@ -631,7 +635,7 @@ async fn record(
         );
         asked.count(&upsert.fetch_all(&mut **tx).await?, 1)?;
     }
-    let cancelled: Vec<(i64, i64, Date)> = movements
+    let cancelled: Vec<(ChildId, ActivityId, Date)> = movements
         .iter()
         .filter(|(_, m)| m.change == Pending::Cancel)
         .map(|(_, m)| (m.child_id, m.activity_id, m.day))
@@ -680,8 +684,8 @@ pub struct FollowUp {
 /// The family's reservations at the structure from `from` on, by day.
 pub async fn follow_up(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     from: Date,
 ) -> Result<Vec<FollowUp>, StoreError> {
     let rows = sqlx::query(
@@ -710,11 +714,11 @@ pub async fn follow_up(
 /// The private address token of a child's calendar feed, created on first request.
 pub async fn feed_token(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     child_public_id: &str,
     now: Timestamp,
 ) -> Result<Option<String>, StoreError> {
-    let Some(child_id): Option<i64> =
+    let Some(child_id): Option<ChildId> =
         sqlx::query_scalar("SELECT id FROM children WHERE public_id = $1 AND family_id = $2")
             .bind(child_public_id)
             .bind(family_id)
@@ -750,7 +754,7 @@ pub struct AcceptedDay {
 
 /// The accepted days of the child whose feed has this token (None: no such feed).
 pub async fn feed(db: &Db, token: &str) -> Result<Option<Vec<AcceptedDay>>, StoreError> {
-    let Some(child_id): Option<i64> =
+    let Some(child_id): Option<ChildId> =
         sqlx::query_scalar("SELECT child_id FROM calendar_feeds WHERE token = $1")
             .bind(token)
             .fetch_optional(db.reader())

@@ -1,6 +1,7 @@
 //! Statements with many rows, written once for both databases: multi-row INSERTs for
 //! loading large data sets, and statements whose lists of values vary with the request.
 
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId, WalletId};
 use std::sync::Arc;
 
 use sqlx::{
@@ -45,6 +46,30 @@ impl From<Option<String>> for Val {
         Val::OptText(v)
     }
 }
+
+macro_rules! id_values {
+    ($($id:ident),*) => {
+        $(impl From<$id> for Val {
+            fn from(v: $id) -> Self {
+                Val::Int(v.get())
+            }
+        }
+        impl From<Option<$id>> for Val {
+            fn from(v: Option<$id>) -> Self {
+                Val::OptInt(v.map($id::get))
+            }
+        })*
+    };
+}
+
+id_values!(
+    ActivityId,
+    ChildId,
+    FamilyId,
+    StaffId,
+    StructureId,
+    WalletId
+);
 
 fn bind_all<'q>(
     sql: impl sqlx::SqlSafeStr,

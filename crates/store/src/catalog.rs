@@ -15,6 +15,7 @@ use jiff::civil::{Date, Weekday};
 use ribambelle_domain::{
     activity::{PriceBracket, Schedule, parse_weekdays},
     booking::{BookingRules, Deadline, HolidayWindow},
+    ids::ActivityId,
     money::Cents,
 };
 use sqlx::Row;
@@ -38,7 +39,7 @@ impl Catalog {
         self.activities.iter()
     }
 
-    pub(crate) fn activity(&self, id: i64) -> Option<&Activity> {
+    pub(crate) fn activity(&self, id: ActivityId) -> Option<&Activity> {
         self.activities.iter().find(|a| a.id == id)
     }
 }

@@ -9,6 +9,7 @@ use jiff::{
     Timestamp,
     civil::{Date, Time, Weekday},
 };
+use ribambelle_domain::ids::{ActivityId, StaffId, StructureId, WalletId};
 use ribambelle_domain::{
     activity::{
         PeriodKind, PriceBracket, Schedule, capacity_text, format_weekdays, prices_text,
@@ -93,7 +94,7 @@ pub fn processing_label(immediate: bool) -> &'static str {
 
 async fn structure_in<'c, E>(
     executor: E,
-    structure_id: i64,
+    structure_id: StructureId,
 ) -> Result<StructureSettings, StoreError>
 where
     E: sqlx::Executor<'c, Database = Any>,
@@ -119,7 +120,7 @@ where
 
 pub async fn structure_settings(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
 ) -> Result<StructureSettings, StoreError> {
     structure_in(db.reader(), structure_id).await
 }
@@ -127,8 +128,8 @@ pub async fn structure_settings(
 /// Saves the structure's settings; nothing is written (nor audited) when nothing changed.
 pub async fn update_structure(
     db: &Db,
-    staff_id: i64,
-    structure_id: i64,
+    staff_id: StaffId,
+    structure_id: StructureId,
     settings: &StructureSettings,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -210,7 +211,7 @@ fn regie_lines(regie: Option<&Regie>, new_certificate: bool) -> Vec<(&'static st
 /// Saves the structure's régie, checked by the caller, with its audit entry.
 pub async fn save_regie(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     regie: &Regie,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -252,7 +253,7 @@ pub async fn save_regie(
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletChoice {
-    pub id: i64,
+    pub id: WalletId,
     pub name: String,
     pub billing: BillingMode,
 }
@@ -265,7 +266,7 @@ impl WalletChoice {
 
 pub async fn structure_wallets(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
 ) -> Result<Vec<WalletChoice>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, name, billing_mode FROM wallets WHERE structure_id = $1 ORDER BY name",
@@ -289,7 +290,7 @@ pub async fn structure_wallets(
 /// The porte-monnaie an activity is paid from: one of the structure's, or a new one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WalletPick {
-    Existing(i64),
+    Existing(WalletId),
     New { name: String, billing: BillingMode },
 }
 
@@ -327,8 +328,8 @@ pub struct Closure {
 /// of its closures).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityDetails {
-    pub structure_id: i64,
-    pub wallet_id: i64,
+    pub structure_id: StructureId,
+    pub wallet_id: WalletId,
     pub activity: Activity,
     pub windows: Vec<BookingWindow>,
     pub closures: Vec<Closure>,
@@ -365,7 +366,7 @@ pub async fn activity_details(
     else {
         return Ok(None);
     };
-    let id: i64 = row.get("id");
+    let id: ActivityId = row.get("id");
     let activity = bookings::activity_by_id(db, id).await?;
     let names = sqlx::query(
         "SELECT holiday_name, first_day FROM holiday_booking_windows WHERE activity_id = $1",
@@ -430,7 +431,7 @@ pub struct ActivityLine {
 
 pub async fn structure_activities(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
 ) -> Result<Vec<ActivityLine>, StoreError> {
     let rows = sqlx::query(
         "SELECT a.id, a.public_id, a.name, a.period_kind, a.weekdays, a.start_time, a.end_time, a.capacity, \
@@ -448,7 +449,7 @@ pub async fn structure_activities(
     .await?;
     rows.iter()
         .map(|r| {
-            let id: i64 = r.get("id");
+            let id: ActivityId = r.get("id");
             let time = |column: &'static str| {
                 r.get::<String, _>(column)
                     .parse::<Time>()
@@ -475,7 +476,7 @@ pub async fn structure_activities(
                 capacity: r.get("capacity"),
                 prices: prices
                     .iter()
-                    .filter(|p| p.get::<i64, _>("activity_id") == id)
+                    .filter(|p| p.get::<ActivityId, _>("activity_id") == id)
                     .map(|p| PriceBracket {
                         qf_max: p.get("qf_max"),
                         price: Cents(p.get("price_cents")),
@@ -561,7 +562,7 @@ pub enum Saved {
 
 async fn wallet_label(
     tx: &mut Transaction<'static, Any>,
-    wallet_id: i64,
+    wallet_id: WalletId,
 ) -> Result<String, StoreError> {
     let r = sqlx::query("SELECT name, billing_mode FROM wallets WHERE id = $1")
         .bind(wallet_id)
@@ -579,15 +580,15 @@ async fn wallet_label(
 /// its name is taken.
 async fn chosen_wallet(
     tx: &mut Transaction<'static, Any>,
-    staff_id: i64,
-    structure_id: i64,
+    staff_id: StaffId,
+    structure_id: StructureId,
     pick: &WalletPick,
     now: Timestamp,
-) -> Result<Result<i64, Saved>, StoreError> {
+) -> Result<Result<WalletId, Saved>, StoreError> {
     let (name, billing) = match pick {
         WalletPick::Existing(id) => {
             // Only the structure's own porte-monnaies can be chosen.
-            let id: i64 =
+            let id: WalletId =
                 sqlx::query_scalar("SELECT id FROM wallets WHERE id = $1 AND structure_id = $2")
                     .bind(id)
                     .bind(structure_id)
@@ -607,7 +608,7 @@ async fn chosen_wallet(
     if taken > 0 {
         return Ok(Err(Saved::WalletNameTaken));
     }
-    let id: i64 = sqlx::query_scalar(
+    let id: WalletId = sqlx::query_scalar(
         "INSERT INTO wallets (structure_id, name, billing_mode) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(structure_id)
@@ -630,14 +631,14 @@ async fn chosen_wallet(
 
 async fn name_taken(
     tx: &mut Transaction<'static, Any>,
-    structure_id: i64,
+    structure_id: StructureId,
     name: &str,
-    except: i64,
+    except: Option<ActivityId>,
 ) -> Result<bool, StoreError> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activities WHERE structure_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3")
         .bind(structure_id)
         .bind(name)
-        .bind(except)
+        .bind(except.map_or(0, ActivityId::get))
         .fetch_one(&mut **tx)
         .await?;
     Ok(count > 0)
@@ -646,8 +647,8 @@ async fn name_taken(
 /// Writes the activity's columns, prices and windows (replacing the previous ones).
 async fn write_activity(
     tx: &mut Transaction<'static, Any>,
-    activity_id: i64,
-    wallet_id: i64,
+    activity_id: ActivityId,
+    wallet_id: WalletId,
     s: &ActivitySettings,
 ) -> Result<(), StoreError> {
     // Capacity is only read, never copied: the processing run's conditional update on
@@ -713,13 +714,13 @@ async fn write_activity(
 /// Creates an activity of the structure (and its new porte-monnaie, if one is asked).
 pub async fn create_activity(
     db: &Db,
-    staff_id: i64,
-    structure_id: i64,
+    staff_id: StaffId,
+    structure_id: StructureId,
     s: &ActivitySettings,
     now: Timestamp,
 ) -> Result<Saved, StoreError> {
     let mut tx = db.begin().await?;
-    if name_taken(&mut tx, structure_id, &s.name, 0).await? {
+    if name_taken(&mut tx, structure_id, &s.name, None).await? {
         return Ok(Saved::NameTaken);
     }
     let wallet_id = match chosen_wallet(&mut tx, staff_id, structure_id, &s.wallet, now).await? {
@@ -728,7 +729,7 @@ pub async fn create_activity(
     };
     let public_id = uuid::Uuid::new_v4().to_string();
     // Inserted with the schema's defaults, then written like an edited one: one writer.
-    let id: i64 = sqlx::query_scalar(
+    let id: ActivityId = sqlx::query_scalar(
         "INSERT INTO activities (public_id, structure_id, wallet_id, name, period_kind, weekdays, start_time, end_time) \
          VALUES ($1, $2, $3, $4, 'scolaire', '', '00:00', '00:00') RETURNING id",
     )
@@ -757,7 +758,7 @@ pub async fn create_activity(
 /// Saves an activity's settings; only the lines that changed go to the audit trail.
 pub async fn update_activity(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     details: &ActivityDetails,
     s: &ActivitySettings,
     now: Timestamp,
@@ -765,7 +766,7 @@ pub async fn update_activity(
     let id = details.activity.id;
     let structure_id = details.structure_id;
     let mut tx = db.begin().await?;
-    if name_taken(&mut tx, structure_id, &s.name, id).await? {
+    if name_taken(&mut tx, structure_id, &s.name, Some(id)).await? {
         return Ok(Saved::NameTaken);
     }
     let wallet_id = match chosen_wallet(&mut tx, staff_id, structure_id, &s.wallet, now).await? {
@@ -820,7 +821,7 @@ pub enum ClosureAdded {
 /// Closes the activity on `day` for `reason`.
 pub async fn add_closure(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     details: &ActivityDetails,
     day: Date,
     reason: &str,
@@ -864,7 +865,7 @@ pub async fn add_closure(
 /// Opens the activity again on `day`; false when it was not closed.
 pub async fn remove_closure(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     details: &ActivityDetails,
     day: Date,
     now: Timestamp,

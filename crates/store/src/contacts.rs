@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 use ribambelle_domain::dossier::Values;
+use ribambelle_domain::ids::{ChildId, FamilyId};
 use sqlx::{Row, any::AnyRow};
 
 use crate::{Db, StoreError, db_time};
@@ -57,7 +58,7 @@ fn contact_from(r: &AnyRow, children: Vec<String>) -> Contact {
 }
 
 /// Every contact of the family, with the children each one is tied to.
-pub async fn family_contacts(db: &Db, family_id: i64) -> Result<Vec<Contact>, StoreError> {
+pub async fn family_contacts(db: &Db, family_id: FamilyId) -> Result<Vec<Contact>, StoreError> {
     let rows = sqlx::query("SELECT id, public_id, last_name, first_name, address, phone, email FROM contacts WHERE family_id = $1 ORDER BY last_name, first_name, id")
         .bind(family_id)
         .fetch_all(db.reader())
@@ -88,8 +89,8 @@ pub async fn family_contacts(db: &Db, family_id: i64) -> Result<Vec<Contact>, St
 /// The contacts of one child of the family.
 pub async fn child_contacts(
     db: &Db,
-    family_id: i64,
-    child_id: i64,
+    family_id: FamilyId,
+    child_id: ChildId,
 ) -> Result<Vec<ChildContact>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.last_name, c.first_name, c.address, c.phone, c.email, cc.relationship, cc.may_pick_up, cc.emergency \
@@ -113,7 +114,7 @@ pub async fn child_contacts(
 /// One contact of the family; None for another family's.
 pub async fn contact(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     public_id: &str,
 ) -> Result<Option<Contact>, StoreError> {
     Ok(family_contacts(db, family_id)
@@ -125,7 +126,7 @@ pub async fn contact(
 /// Creates a contact from checked values (`CONTACT` fields); returns its id.
 pub async fn create(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     values: &Values,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
@@ -148,7 +149,7 @@ pub async fn create(
 /// Changes the address, phone and e-mail; the name is never changed.
 pub async fn update(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     contact_id: i64,
     values: &Values,
 ) -> Result<(), StoreError> {
@@ -169,8 +170,8 @@ pub async fn update(
 /// values (`CONTACT_LINK` fields).
 pub async fn attach(
     db: &Db,
-    family_id: i64,
-    child_id: i64,
+    family_id: FamilyId,
+    child_id: ChildId,
     contact_id: i64,
     link: &Values,
 ) -> Result<(), StoreError> {
@@ -194,8 +195,8 @@ pub async fn attach(
 /// Removes a contact from one child; the contact stays in the family's list.
 pub async fn detach(
     db: &Db,
-    family_id: i64,
-    child_id: i64,
+    family_id: FamilyId,
+    child_id: ChildId,
     contact_id: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -211,7 +212,7 @@ pub async fn detach(
 }
 
 /// Deletes a contact for good, only once no child keeps it.
-pub async fn delete(db: &Db, family_id: i64, public_id: &str) -> Result<Deletion, StoreError> {
+pub async fn delete(db: &Db, family_id: FamilyId, public_id: &str) -> Result<Deletion, StoreError> {
     let Some(found) = contact(db, family_id, public_id).await? else {
         return Ok(Deletion::NotFound);
     };

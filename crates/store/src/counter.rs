@@ -4,6 +4,7 @@
 //! queues the same ticket as an online payment, and writes the audit entry.
 
 use jiff::Timestamp;
+use ribambelle_domain::ids::{FamilyId, StaffId, StructureId, WalletId};
 use ribambelle_domain::journal::Action;
 use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT, PaymentMode};
 use sqlx::Row;
@@ -17,7 +18,7 @@ pub enum Target {
     /// family still owes at the structure.
     Invoices(Vec<String>),
     /// A prepaid wallet of the structure.
-    Credit(i64),
+    Credit(WalletId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +44,8 @@ pub struct Recorded {
 /// Records a payment received at the structure's counter.
 pub async fn record(
     db: &Db,
-    staff_id: i64,
-    structure_id: i64,
+    staff_id: StaffId,
+    structure_id: StructureId,
     payment: &CounterPayment,
     now: Timestamp,
 ) -> Result<Result<Recorded, CounterRefusal>, StoreError> {
@@ -70,7 +71,7 @@ pub async fn record(
     let Some(family) = family else {
         return Ok(Err(CounterRefusal::UnknownFamily));
     };
-    let family_id: i64 = family.get("id");
+    let family_id: FamilyId = family.get("id");
     let family_name = format!(
         "{} {}",
         family.get::<String, _>("last_name"),
@@ -185,8 +186,8 @@ pub async fn record(
 /// each up to what it owes; refuses more than they owe together.
 async fn allocation(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     chosen: &[String],
     amount: Cents,
 ) -> Result<Result<Vec<(i64, String, Cents)>, CounterRefusal>, StoreError> {

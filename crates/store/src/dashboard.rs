@@ -5,6 +5,7 @@ use jiff::{
     Timestamp,
     civil::{Date, Time},
 };
+use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{clock::paris_instant, money::Cents};
 use sqlx::Row;
 
@@ -41,7 +42,7 @@ pub struct Today {
     pub last_run: Option<LastRun>,
 }
 
-pub async fn today(db: &Db, scope: &[i64], today: Date) -> Result<Today, StoreError> {
+pub async fn today(db: &Db, scope: &[StructureId], today: Date) -> Result<Today, StoreError> {
     let within = id_list(scope);
     let activities = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT s.name AS structure, a.name AS activity, a.capacity, \

@@ -5,6 +5,7 @@
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
 use ribambelle_domain::family_mails::{self, FicheVerdict, Parent};
+use ribambelle_domain::ids::{ChildId, FamilyId, StaffId, StructureId};
 use ribambelle_domain::journal::Action;
 use sqlx::{Row, any::AnyRow};
 
@@ -17,7 +18,7 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Campaign {
     pub id: i64,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub label: String,
     pub opens_on: Date,
     pub closes_on: Date,
@@ -38,10 +39,10 @@ pub struct FicheSummary {
 pub struct Fiche {
     pub id: i64,
     pub public_id: String,
-    pub family_id: i64,
+    pub family_id: FamilyId,
     /// « MARTIN Claire » (the family's account holder).
     pub family_name: String,
-    pub child_id: Option<i64>,
+    pub child_id: Option<ChildId>,
     pub child: Option<String>,
     pub kind: FicheKind,
     pub state: FicheState,
@@ -105,7 +106,7 @@ fn json(values: &Values) -> String {
 /// The structure's campaign open on `today`, the latest if several overlap.
 pub async fn open_campaign(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     today: Date,
 ) -> Result<Option<Campaign>, StoreError> {
     let row = sqlx::query(
@@ -130,7 +131,10 @@ pub struct CampaignRow {
 
 /// The campaigns of these structures (a staff member's scope), newest first, with their
 /// progress.
-pub async fn staff_campaigns(db: &Db, structures: &[i64]) -> Result<Vec<CampaignRow>, StoreError> {
+pub async fn staff_campaigns(
+    db: &Db,
+    structures: &[StructureId],
+) -> Result<Vec<CampaignRow>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT d.id AS campaign_id, d.structure_id, d.label, d.opens_on, d.closes_on, s.name AS structure, \
            (SELECT COUNT(*) FROM fiches f WHERE f.campaign_id = d.id AND f.state = 'transmise') AS transmitted, \
@@ -156,8 +160,8 @@ pub async fn staff_campaigns(db: &Db, structures: &[i64]) -> Result<Vec<Campaign
 /// Opens a campaign; the caller has checked the structure is the staff member's.
 pub async fn create_campaign(
     db: &Db,
-    staff_id: i64,
-    structure_id: i64,
+    staff_id: StaffId,
+    structure_id: StructureId,
     label: &str,
     opens_on: Date,
     closes_on: Date,
@@ -196,7 +200,7 @@ pub async fn create_campaign(
 /// missing are created, filled in with the family's previous answers.
 pub async fn family_fiches(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     campaign: &Campaign,
     now: Timestamp,
 ) -> Result<Vec<FicheSummary>, StoreError> {
@@ -255,7 +259,7 @@ fn subject(child: Option<i64>) -> String {
 
 async fn create_missing(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     campaign: &Campaign,
     wanted: &[(FicheKind, Option<i64>)],
     now: Timestamp,
@@ -298,7 +302,7 @@ async fn create_missing(
 /// What the account already knows, for a family's first fiche famille.
 async fn from_account(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    family_id: i64,
+    family_id: FamilyId,
 ) -> Result<Values, StoreError> {
     let r = sqlx::query("SELECT emails, quotient_familial FROM families WHERE id = $1")
         .bind(family_id)
@@ -344,7 +348,7 @@ fn fiche_from(r: &AnyRow) -> Result<Fiche, StoreError> {
 /// One of the family's fiches; None for a fiche of another family (answered 404).
 pub async fn family_fiche(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     public_id: &str,
 ) -> Result<Option<Fiche>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -361,7 +365,7 @@ pub async fn family_fiche(
 /// longer be changed (transmitted or validated meanwhile, on another device).
 pub async fn save(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     fiche_id: i64,
     values: &Values,
     intent: Intent,
@@ -387,7 +391,7 @@ pub async fn save(
 }
 
 /// The transmitted fiches of these structures (a staff member's scope), oldest first.
-pub async fn waiting(db: &Db, structures: &[i64]) -> Result<Vec<Waiting>, StoreError> {
+pub async fn waiting(db: &Db, structures: &[StructureId]) -> Result<Vec<Waiting>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT f.public_id, f.kind, f.transmitted_at, c.first_name, fam.last_name || ' ' || fam.first_name AS family_name, s.name AS structure \
          FROM fiches f JOIN dossier_campaigns d ON d.id = f.campaign_id JOIN structures s ON s.id = d.structure_id \
@@ -415,8 +419,8 @@ pub async fn waiting(db: &Db, structures: &[i64]) -> Result<Vec<Waiting>, StoreE
 /// is logged before it is returned.
 pub async fn staff_fiche(
     db: &Db,
-    staff_id: i64,
-    structures: &[i64],
+    staff_id: StaffId,
+    structures: &[StructureId],
     public_id: &str,
     now: Timestamp,
 ) -> Result<Option<Fiche>, StoreError> {
@@ -438,7 +442,7 @@ pub async fn staff_fiche(
 
 pub async fn log_health_read(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     fiche_id: i64,
     file_id: Option<i64>,
     now: Timestamp,
@@ -458,7 +462,7 @@ pub async fn log_health_read(
 /// family's, for its prices. False when the fiche was not waiting for a decision.
 pub async fn decide(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     fiche: &Fiche,
     decision: &Decision,
     now: Timestamp,
@@ -570,7 +574,10 @@ fn decision_mail(
 
 /// The family's postal address as its latest transmitted or validated fiche famille gives
 /// it (street, then postcode and town), for the documents it receives; empty if unknown.
-pub(crate) async fn family_address(db: &Db, family_id: i64) -> Result<Vec<String>, StoreError> {
+pub(crate) async fn family_address(
+    db: &Db,
+    family_id: FamilyId,
+) -> Result<Vec<String>, StoreError> {
     let data: Option<String> = sqlx::query_scalar(
         "SELECT data FROM fiches WHERE family_id = $1 AND kind = 'famille' AND state IN ('transmise', 'validee') ORDER BY updated_at DESC LIMIT 1",
     )

@@ -2,6 +2,7 @@
 //! one structure.
 
 use jiff::civil::Date;
+use ribambelle_domain::ids::{FamilyId, StructureId};
 use ribambelle_domain::money::{Cents, PaymentMode};
 use sqlx::Row;
 
@@ -36,8 +37,8 @@ pub(crate) fn payment_mode(code: &str) -> Result<PaymentMode, StoreError> {
 /// structure's activities, by date.
 pub async fn consommations(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     from: Date,
     to: Date,
 ) -> Result<Vec<Consommation>, StoreError> {
@@ -72,8 +73,8 @@ pub async fn consommations(
 /// newest first.
 pub async fn reglements(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     from: &str,
 ) -> Result<Vec<Reglement>, StoreError> {
     let rows = sqlx::query(

@@ -2,6 +2,7 @@
 //! shows.
 
 use jiff::{Timestamp, civil::Date};
+use ribambelle_domain::ids::{FamilyId, StructureId};
 use ribambelle_domain::money::Cents;
 use sqlx::Row;
 
@@ -26,8 +27,8 @@ pub struct Invoice {
 /// The family's invoices at the structure, newest first.
 pub async fn list(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     now: Timestamp,
 ) -> Result<Vec<Invoice>, StoreError> {
     let rows = sqlx::query(
@@ -93,8 +94,8 @@ pub struct InvoiceDetail {
 /// One of the family's invoices with its lines; `None` if it is not the family's.
 pub async fn detail(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     public_id: &str,
     now: Timestamp,
 ) -> Result<Option<InvoiceDetail>, StoreError> {

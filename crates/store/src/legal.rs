@@ -2,6 +2,7 @@
 //! the families' acceptances and the signatures of each child's règlement.
 
 use jiff::Timestamp;
+use ribambelle_domain::ids::{FamilyId, StructureId};
 use sqlx::Row;
 
 use crate::{Db, StoreError, db_time};
@@ -9,7 +10,7 @@ use crate::{Db, StoreError, db_time};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LegalText {
     pub id: i64,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub structure_name: String,
     /// 'rgpd', 'cgu' or 'reglement'.
     pub kind: String,
@@ -52,7 +53,7 @@ pub(crate) fn consents_pending_sql() -> String {
 
 /// The latest RGPD notices and CGU of the family's structures that it has not accepted
 /// yet; a new version of a text appears here again.
-pub async fn pending_consents(db: &Db, family_id: i64) -> Result<Vec<LegalText>, StoreError> {
+pub async fn pending_consents(db: &Db, family_id: FamilyId) -> Result<Vec<LegalText>, StoreError> {
     let sql = format!(
         "SELECT t.id AS text_id, t.structure_id, s.name AS structure_name, t.kind, t.version, t.title, t.body \
          FROM {FAMILY_TEXTS} JOIN structures s ON s.id = t.structure_id \
@@ -70,7 +71,7 @@ pub async fn pending_consents(db: &Db, family_id: i64) -> Result<Vec<LegalText>,
 /// ignored. Returns how many were recorded.
 pub async fn accept(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     text_ids: &[i64],
     now: Timestamp,
 ) -> Result<usize, StoreError> {
@@ -107,7 +108,7 @@ pub struct ChildReglement {
     pub signature: Option<Signature>,
 }
 
-pub async fn reglements(db: &Db, family_id: i64) -> Result<Vec<ChildReglement>, StoreError> {
+pub async fn reglements(db: &Db, family_id: FamilyId) -> Result<Vec<ChildReglement>, StoreError> {
     let sql = format!(
         "SELECT c.public_id, c.first_name, c.last_name, t.id AS text_id, t.structure_id, s.name AS structure_name, \
                 t.kind, t.version, t.title, t.body, sig.signer_name, sig.signed_place, sig.signed_at_text \
@@ -162,7 +163,7 @@ pub enum SignOutcome {
 
 pub async fn sign(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     signature: &NewSignature<'_>,
     now: Timestamp,
 ) -> Result<SignOutcome, StoreError> {
@@ -199,7 +200,7 @@ pub async fn sign(
 /// Publishes a new version of a text; families are asked again.
 pub async fn publish<'c, E>(
     executor: E,
-    structure_id: i64,
+    structure_id: StructureId,
     kind: &str,
     title: &str,
     body: &str,

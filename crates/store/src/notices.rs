@@ -4,6 +4,7 @@
 //! audited in its transaction.
 
 use jiff::{Timestamp, civil::Date};
+use ribambelle_domain::ids::{StaffId, StructureId};
 use ribambelle_domain::journal::Action;
 use sqlx::Row;
 
@@ -12,7 +13,7 @@ use crate::{Db, StoreError, audit, legal, parse_db_time, sql::id_list};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnouncementRow {
     pub id: i64,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub structure: String,
     pub title: String,
     pub body: String,
@@ -22,7 +23,7 @@ pub struct AnnouncementRow {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewAnnouncement<'a> {
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub title: &'a str,
     pub body: &'a str,
     pub display_from: Date,
@@ -51,7 +52,10 @@ fn announcement(row: &sqlx::any::AnyRow) -> Result<AnnouncementRow, StoreError> 
 const ANNOUNCEMENTS: &str = "SELECT a.id, a.structure_id, s.name, a.title, a.body, a.display_from, a.display_until FROM announcements a JOIN structures s ON s.id = a.structure_id";
 
 /// The announcements of the structures in `scope`, the latest first.
-pub async fn announcements(db: &Db, scope: &[i64]) -> Result<Vec<AnnouncementRow>, StoreError> {
+pub async fn announcements(
+    db: &Db,
+    scope: &[StructureId],
+) -> Result<Vec<AnnouncementRow>, StoreError> {
     let sql = format!(
         "{ANNOUNCEMENTS} WHERE a.structure_id IN {} ORDER BY a.display_from DESC, a.id DESC",
         id_list(scope)
@@ -65,7 +69,7 @@ pub async fn announcements(db: &Db, scope: &[i64]) -> Result<Vec<AnnouncementRow
 /// One announcement, if its structure is in `scope`.
 pub async fn announcement_in(
     db: &Db,
-    scope: &[i64],
+    scope: &[StructureId],
     id: i64,
 ) -> Result<Option<AnnouncementRow>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -110,7 +114,7 @@ fn describe_row(a: &AnnouncementRow) -> String {
 
 pub async fn create_announcement(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     a: &NewAnnouncement<'_>,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
@@ -143,7 +147,7 @@ pub async fn create_announcement(
 /// Replaces an announcement's content (its structure stays).
 pub async fn update_announcement(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     before: &AnnouncementRow,
     a: &NewAnnouncement<'_>,
     now: Timestamp,
@@ -173,7 +177,7 @@ pub async fn update_announcement(
 
 pub async fn delete_announcement(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     before: &AnnouncementRow,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -212,7 +216,7 @@ pub fn text_kind_label(kind: &str) -> Option<&'static str> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentText {
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub structure: String,
     pub kind: String,
     pub version: i64,
@@ -225,7 +229,7 @@ pub struct CurrentText {
 }
 
 /// The current version of each text of the structures in `scope`.
-pub async fn current_texts(db: &Db, scope: &[i64]) -> Result<Vec<CurrentText>, StoreError> {
+pub async fn current_texts(db: &Db, scope: &[StructureId]) -> Result<Vec<CurrentText>, StoreError> {
     let sql = format!(
         "SELECT t.structure_id, s.name, t.kind, t.version, t.title, t.body, t.published_at, \
            (SELECT COUNT(*) FROM consents c WHERE c.legal_text_id = t.id) + (SELECT COUNT(*) FROM reglement_signatures r WHERE r.legal_text_id = t.id) AS agreed \
@@ -257,7 +261,7 @@ pub async fn current_texts(db: &Db, scope: &[i64]) -> Result<Vec<CurrentText>, S
 /// accept (or sign, for the règlement) this version.
 pub async fn publish_text(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     current: &CurrentText,
     title: &str,
     body: &str,

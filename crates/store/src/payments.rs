@@ -6,6 +6,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
+use ribambelle_domain::ids::{FamilyId, StructureId, WalletId};
 use ribambelle_domain::{
     clock::paris,
     family_mails::{self, Parent},
@@ -68,7 +69,7 @@ pub enum Environment {
 /// A structure's contract with its payment provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Regie {
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub structure_name: String,
     pub provider: Provider,
     pub environment: Environment,
@@ -81,7 +82,7 @@ pub struct Regie {
 const REGIE_COLUMNS: &str = "SELECT r.structure_id, s.name, r.provider, r.environment, r.merchant_id, r.secret FROM regies r \
      JOIN structures s ON s.id = r.structure_id";
 
-pub async fn regie(db: &Db, structure_id: i64) -> Result<Option<Regie>, StoreError> {
+pub async fn regie(db: &Db, structure_id: StructureId) -> Result<Option<Regie>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{REGIE_COLUMNS} WHERE r.structure_id = $1"
     )))
@@ -121,7 +122,7 @@ fn regie_from(r: &sqlx::any::AnyRow) -> Result<Regie, StoreError> {
 /// Sets (or replaces) a structure's régie.
 pub async fn set_regie(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     provider: Provider,
     environment: Environment,
     merchant_id: &str,
@@ -145,7 +146,7 @@ pub async fn set_regie(
 /// its audit entry in the same one).
 pub(crate) async fn replace_regie(
     tx: &mut Transaction<'_, Any>,
-    structure_id: i64,
+    structure_id: StructureId,
     provider: Provider,
     environment: Environment,
     merchant_id: &str,
@@ -178,7 +179,7 @@ pub enum Choice {
     /// Invoices, by public id: each is paid for what it still owes.
     Invoices(Vec<String>),
     /// An amount credited to a prepaid wallet.
-    Credit { wallet_id: i64, amount: Cents },
+    Credit { wallet_id: WalletId, amount: Cents },
 }
 
 /// A payment recorded *en cours*, ready to be sent to the provider.
@@ -191,8 +192,8 @@ pub struct Started {
 /// never from the form: an invoice is paid for what it still owes.
 pub async fn begin(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     choice: &Choice,
     email: &str,
     provider: Provider,
@@ -271,8 +272,8 @@ pub async fn begin(
 /// What an invoice of the family still owes, unless it is settled or being paid.
 async fn invoice_owed(
     tx: &mut Transaction<'_, Any>,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     public_id: &str,
     now: Timestamp,
 ) -> Result<Result<(Option<i64>, Cents), PaymentRefusal>, StoreError> {
@@ -337,7 +338,7 @@ impl PaymentState {
 pub struct OnlinePayment {
     pub id: i64,
     pub public_id: String,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub reference: String,
     pub amount: Cents,
     pub state: PaymentState,
@@ -351,7 +352,7 @@ pub struct OnlinePayment {
 /// One of the family's online payments, by public id.
 pub async fn find(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     public_id: &str,
 ) -> Result<Option<OnlinePayment>, StoreError> {
     let row = sqlx::query(
@@ -536,10 +537,10 @@ async fn allocate(tx: &mut Transaction<'_, Any>, payment_id: i64) -> Result<(), 
 /// [`crate::counter`].
 pub(crate) struct Receipt<'a> {
     pub payment_id: i64,
-    pub family_id: i64,
-    pub structure_id: i64,
+    pub family_id: FamilyId,
+    pub structure_id: StructureId,
     /// The prepaid wallet it credits, if any.
-    pub wallet_id: Option<i64>,
+    pub wallet_id: Option<WalletId>,
     pub amount: Cents,
     /// « par carte bancaire », « par chèque »…
     pub how: &'a str,
@@ -627,7 +628,7 @@ pub(crate) async fn ticket(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unfinished {
     pub reference: String,
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub amount: Cents,
     pub provider_id: Option<String>,
     pub created_at: Timestamp,

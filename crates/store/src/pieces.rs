@@ -2,6 +2,7 @@
 //! kept in an object store under random names, and their rows in `fiche_files`. The
 //! family's file name is only displayed, never used as a path.
 
+use ribambelle_domain::ids::{FamilyId, StaffId, StructureId};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -149,7 +150,7 @@ pub struct NewFile<'a> {
 pub async fn deposit(
     db: &Db,
     files: &FileStore,
-    family_id: i64,
+    family_id: FamilyId,
     fiche_id: i64,
     file: NewFile<'_>,
     now: Timestamp,
@@ -178,7 +179,7 @@ pub async fn deposit(
 
 async fn record(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     fiche_id: i64,
     file: &NewFile<'_>,
     key: &str,
@@ -219,7 +220,7 @@ async fn record(
 /// Marks the family's fiche as changed if the family may still change it.
 async fn touch_editable(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    family_id: i64,
+    family_id: FamilyId,
     fiche_id: i64,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
@@ -237,7 +238,7 @@ async fn touch_editable(
 /// One of the family's files; None for another family's (answered 404).
 pub async fn family_file(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     public_id: &str,
 ) -> Result<Option<PieceFile>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -254,8 +255,8 @@ pub async fn family_file(
 /// a health piece is logged before it is returned (RGPD art. 9).
 pub async fn staff_file(
     db: &Db,
-    staff_id: i64,
-    structures: &[i64],
+    staff_id: StaffId,
+    structures: &[StructureId],
     public_id: &str,
     now: Timestamp,
 ) -> Result<Option<PieceFile>, StoreError> {
@@ -286,7 +287,7 @@ pub async fn content(files: &FileStore, file: &PieceFile) -> Result<Bytes, Store
 pub async fn remove(
     db: &Db,
     files: &FileStore,
-    family_id: i64,
+    family_id: FamilyId,
     file: &PieceFile,
     now: Timestamp,
 ) -> Result<bool, StoreError> {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
+use ribambelle_domain::ids::ActivityId;
 use sqlx::{Any, Row, Transaction, any::AnyRow};
 
 use crate::{
@@ -33,7 +34,7 @@ pub(crate) async fn recount(tx: &mut Transaction<'static, Any>) -> Result<(), St
 /// Net changes of the undecided requests per (activity, day), from the reservations a
 /// statement moved to *Non transmise* (+1 each) or out of it (−1 each).
 #[derive(Default)]
-pub(crate) struct Asked(BTreeMap<(i64, Date), i64>);
+pub(crate) struct Asked(BTreeMap<(ActivityId, Date), i64>);
 
 impl Asked {
     /// Counts the `(activity_id, day)` rows a statement's RETURNING gave back.
@@ -48,7 +49,7 @@ impl Asked {
         Ok(())
     }
 
-    pub(crate) fn into_days(self) -> BTreeMap<(i64, Date), i64> {
+    pub(crate) fn into_days(self) -> BTreeMap<(ActivityId, Date), i64> {
         self.0
     }
 
@@ -65,7 +66,7 @@ impl Asked {
     ) -> Result<(), StoreError> {
         const UPSERT: &str = "INSERT INTO day_places (activity_id, day, taken, asked) VALUES ";
         const ADD: &str = " ON CONFLICT (activity_id, day) DO UPDATE SET asked = day_places.asked + excluded.asked";
-        let row = |(&(activity, day), &n): (&(i64, Date), &i64)| -> [Val; 4] {
+        let row = |(&(activity, day), &n): (&(ActivityId, Date), &i64)| -> [Val; 4] {
             [
                 activity.into(),
                 day.to_string().into(),

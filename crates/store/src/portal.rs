@@ -2,6 +2,7 @@
 //! date of the last update shown in the header.
 
 use jiff::Timestamp;
+use ribambelle_domain::ids::{FamilyId, StaffId, StructureId};
 use ribambelle_domain::{
     calendar::{SchoolCalendar, SchoolZone, parse_holiday_csv},
     staff::StaffRole,
@@ -39,7 +40,7 @@ pub(crate) async fn load_reference_data(db: &Db) -> Result<(), StoreError> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StructureSummary {
-    pub id: i64,
+    pub id: StructureId,
     pub slug: String,
     pub name: String,
     pub website_url: Option<String>,
@@ -101,7 +102,7 @@ pub async fn structure_by_slug(
 /// ones for the others.
 pub async fn staff_scope(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     role: StaffRole,
 ) -> Result<Vec<StructureSummary>, StoreError> {
     let sql = format!(
@@ -163,7 +164,7 @@ pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
 /// The structures a family is known to, in creation order.
 pub async fn family_structures(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
 ) -> Result<Vec<StructureSummary>, StoreError> {
     let sql = format!(
         "SELECT {STRUCTURE_COLUMNS} FROM structures s JOIN family_structures fs ON fs.structure_id = s.id WHERE fs.family_id = $1 ORDER BY s.id"
@@ -187,7 +188,7 @@ pub struct FamilyView {
 
 /// The family's account, structures, pending consents and the header's date in one query
 /// (one row per structure), since every page of the portal starts with them.
-pub async fn family_view(db: &Db, family_id: i64) -> Result<Option<FamilyView>, StoreError> {
+pub async fn family_view(db: &Db, family_id: FamilyId) -> Result<Option<FamilyView>, StoreError> {
     let sql = format!(
         "SELECT {FAMILY_COLUMNS}, CASE WHEN {} THEN 1 ELSE 0 END AS consents_pending, {} AS last_update, {STRUCTURE_COLUMNS} \
          FROM families f LEFT JOIN family_structures fs ON fs.family_id = f.id LEFT JOIN structures s ON s.id = fs.structure_id \
@@ -233,7 +234,7 @@ pub struct Announcement {
 /// The announcements a structure shows today, newest first.
 pub async fn announcements(
     db: &Db,
-    structure_id: i64,
+    structure_id: StructureId,
     today: jiff::civil::Date,
 ) -> Result<Vec<Announcement>, StoreError> {
     let rows = sqlx::query(

@@ -6,6 +6,7 @@
 //! transactions — a batch of requests, one family's mail — so a run killed anywhere is
 //! finished by the next one with the same result and no mail lost or sent twice.
 
+use ribambelle_domain::ids::{ActivityId, FamilyId, StructureId};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque, hash_map::Entry};
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
@@ -74,7 +75,7 @@ pub enum RunScope<'a> {
     Everywhere,
     /// These structures' only: a staff member's « Lancer le traitement », an immediate
     /// structure after a confirmation.
-    Structures(&'a [i64]),
+    Structures(&'a [StructureId]),
 }
 
 impl RunScope<'_> {
@@ -198,24 +199,24 @@ struct BatchDone {
 /// What the run keeps between batches: each activity's rules and each day's places.
 #[derive(Default)]
 struct Decider {
-    activities: HashMap<i64, (BookingRules, Option<i64>)>,
-    calendars: HashMap<i64, SchoolCalendar>,
-    ledgers: HashMap<(i64, Date), Ledger>,
+    activities: HashMap<ActivityId, (BookingRules, Option<i64>)>,
+    calendars: HashMap<StructureId, SchoolCalendar>,
+    ledgers: HashMap<(ActivityId, Date), Ledger>,
     /// The next place in each day's queue. Counted per day rather than taken from the
     /// request's id: on PostgreSQL a confirmation may commit after a later-numbered one
     /// was already queued, and it must join behind it, not jump ahead.
-    next_in_queue: HashMap<(i64, Date), i64>,
+    next_in_queue: HashMap<(ActivityId, Date), i64>,
 }
 
 struct Request {
     id: i64,
-    activity_id: i64,
+    activity_id: ActivityId,
     day: Date,
     book: bool,
     previous_state: Option<ReservationState>,
     /// The reservation the request is about, and its state now.
     reservation: Option<(i64, ReservationState)>,
-    structure_id: i64,
+    structure_id: StructureId,
     registered: bool,
 }
 
@@ -231,7 +232,7 @@ struct Writes {
     /// Reservations already decided in this batch (their state read at its start is stale).
     decided: HashSet<i64>,
     /// Places held on each day the batch touched, before it: (activity, day) → taken.
-    places_before: HashMap<(i64, Date), i64>,
+    places_before: HashMap<(ActivityId, Date), i64>,
 }
 
 /// « $first, $first+1, … » for `count` values.
@@ -279,7 +280,7 @@ async fn set_state(
 /// than overbook.
 async fn move_places(
     tx: &mut Transaction<'static, Any>,
-    (activity, day): (i64, Date),
+    (activity, day): (ActivityId, Date),
     taken: i64,
     asked: i64,
 ) -> Result<(), StoreError> {
@@ -311,7 +312,7 @@ async fn move_places(
 
 impl Writes {
     /// Remembers a day's places before the batch first changes them.
-    fn touch(&mut self, activity: i64, day: Date, ledger: &Ledger) {
+    fn touch(&mut self, activity: ActivityId, day: Date, ledger: &Ledger) {
         self.places_before
             .entry((activity, day))
             .or_insert(ledger.accepted);
@@ -405,7 +406,7 @@ impl Writes {
                 query.execute(&mut **tx).await?;
             }
         }
-        let mut days: BTreeMap<(i64, Date), (i64, i64)> = BTreeMap::new();
+        let mut days: BTreeMap<(ActivityId, Date), (i64, i64)> = BTreeMap::new();
         for (&key, before) in &self.places_before {
             let after = decider.ledgers.get(&key).map_or(*before, |l| l.accepted);
             days.entry(key).or_default().0 = after - before;
@@ -545,7 +546,7 @@ impl Decider {
     }
 
     /// The day's places, after `ledger()` loaded them.
-    fn ledger_mut(&mut self, activity: i64, day: Date) -> Result<&mut Ledger, StoreError> {
+    fn ledger_mut(&mut self, activity: ActivityId, day: Date) -> Result<&mut Ledger, StoreError> {
         self.ledgers
             .get_mut(&(activity, day))
             .ok_or_else(|| StoreError::corrupt("ledger", "day not loaded"))
@@ -559,7 +560,7 @@ impl Decider {
         &mut self,
         db: &Db,
         tx: &mut Transaction<'static, Any>,
-        activity: i64,
+        activity: ActivityId,
         day: Date,
     ) -> Result<(), StoreError> {
         if self.ledgers.contains_key(&(activity, day)) {
@@ -602,7 +603,7 @@ impl Decider {
     async fn activity(
         &mut self,
         db: &Db,
-        activity: i64,
+        activity: ActivityId,
     ) -> Result<&(BookingRules, Option<i64>), StoreError> {
         if let Entry::Vacant(e) = self.activities.entry(activity) {
             let loaded = bookings::activity_by_id(db, activity).await?;
@@ -649,7 +650,8 @@ async fn send_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreErr
     for group in pending.chunks(200) {
         let mut tx = db.begin().await?;
         for row in group {
-            let (family, structure): (i64, i64) = (row.get("family_id"), row.get("structure_id"));
+            let (family, structure): (FamilyId, StructureId) =
+                (row.get("family_id"), row.get("structure_id"));
             let (report, emails) = family_report(&mut tx, run_id, family, structure).await?;
             if !emails.is_empty() {
                 let mail = NewMail {
@@ -676,8 +678,8 @@ async fn send_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreErr
 async fn mark_sent(
     tx: &mut Transaction<'static, Any>,
     run_id: i64,
-    family: i64,
-    structure: i64,
+    family: FamilyId,
+    structure: StructureId,
     kind: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -700,8 +702,8 @@ struct Addressee {
 
 async fn addressee(
     tx: &mut Transaction<'static, Any>,
-    family: i64,
-    structure: i64,
+    family: FamilyId,
+    structure: StructureId,
 ) -> Result<Addressee, StoreError> {
     let f =
         sqlx::query("SELECT civility, last_name, first_name, emails FROM families WHERE id = $1")
@@ -733,8 +735,8 @@ async fn addressee(
 async fn family_report(
     tx: &mut Transaction<'static, Any>,
     run_id: i64,
-    family: i64,
-    structure: i64,
+    family: FamilyId,
+    structure: StructureId,
 ) -> Result<(Report, Vec<String>), StoreError> {
     let who = addressee(tx, family, structure).await?;
     let rows = sqlx::query(
@@ -796,7 +798,8 @@ async fn send_promotion_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64
     .await?;
     let mut sent = 0;
     for row in pending {
-        let (family, structure): (i64, i64) = (row.get("family_id"), row.get("structure_id"));
+        let (family, structure): (FamilyId, StructureId) =
+            (row.get("family_id"), row.get("structure_id"));
         let mut tx = db.begin().await?;
         let who = addressee(&mut tx, family, structure).await?;
         let days = sqlx::query(
@@ -859,7 +862,7 @@ pub async fn unprocessed(db: &Db, scope: RunScope<'_>) -> Result<i64, StoreError
 /// Immediate mode: runs the processing right after a confirmation. When another instance
 /// is running it, that run takes the new requests in a further round; this waits a little
 /// for them to be decided, so that the family sees the outcome at once.
-pub async fn run_now(db: &Db, clock: &Clock, structure_id: i64) -> Result<(), StoreError> {
+pub async fn run_now(db: &Db, clock: &Clock, structure_id: StructureId) -> Result<(), StoreError> {
     let scope = RunScope::Structures(&[structure_id]);
     for attempt in 0..20 {
         match run(db, clock, scope).await? {

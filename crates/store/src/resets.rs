@@ -2,6 +2,7 @@
 //! request replacing the previous link.
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::ids::FamilyId;
 use sqlx::Row;
 
 use crate::{
@@ -17,7 +18,7 @@ pub const VALIDITY: SignedDuration = SignedDuration::from_mins(30);
 /// token, in the same transaction; the family's earlier links stop working.
 pub async fn create(
     db: &Db,
-    family_id: i64,
+    family_id: FamilyId,
     now: Timestamp,
     mail: impl FnOnce(&str) -> NewMail,
 ) -> Result<(), StoreError> {
@@ -42,7 +43,7 @@ pub async fn create(
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResetLink {
-    Valid { family_id: i64 },
+    Valid { family_id: FamilyId },
     Used,
     Expired,
     Unknown,
@@ -79,9 +80,9 @@ pub async fn complete(
     new_hash: &str,
     now: Timestamp,
     notification: impl FnOnce(&[String]) -> Option<NewMail>,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<FamilyId>, StoreError> {
     let mut tx = db.begin().await?;
-    let family_id: Option<i64> = sqlx::query_scalar(
+    let family_id: Option<FamilyId> = sqlx::query_scalar(
         "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
          RETURNING family_id",
     )
@@ -120,7 +121,11 @@ pub async fn complete(
 }
 
 /// How many links a family asked for since `since`, to keep the mail from being abused.
-pub async fn requests_since(db: &Db, family_id: i64, since: Timestamp) -> Result<i64, StoreError> {
+pub async fn requests_since(
+    db: &Db,
+    family_id: FamilyId,
+    since: Timestamp,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM password_resets WHERE family_id = $1 AND created_at >= $2",
     )

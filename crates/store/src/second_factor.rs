@@ -2,6 +2,7 @@
 //! code's time step (a code is good once), and the sign-ins waiting for their code.
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::ids::StaffId;
 use ribambelle_domain::{journal::Action, staff::StaffRole};
 use sqlx::Row;
 
@@ -20,7 +21,7 @@ pub struct SecondFactor {
     pub last_step: Option<u64>,
 }
 
-pub async fn of(db: &Db, staff_id: i64) -> Result<SecondFactor, StoreError> {
+pub async fn of(db: &Db, staff_id: StaffId) -> Result<SecondFactor, StoreError> {
     let row =
         sqlx::query("SELECT totp_secret, totp_enabled_at, totp_last_step FROM staff WHERE id = $1")
             .bind(staff_id)
@@ -40,7 +41,7 @@ pub async fn of(db: &Db, staff_id: i64) -> Result<SecondFactor, StoreError> {
 }
 
 /// Keeps a new secret for an activation to confirm; an active second factor is left alone.
-pub async fn prepare(db: &Db, staff_id: i64, secret: &str) -> Result<(), StoreError> {
+pub async fn prepare(db: &Db, staff_id: StaffId, secret: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_enabled_at IS NULL")
         .bind(secret)
         .bind(staff_id)
@@ -55,7 +56,7 @@ fn step(step: u64) -> i64 {
 
 /// Records that the code of `used` was accepted, unless that step or a later one was
 /// already: two requests with the same code cannot both pass.
-pub async fn use_step(db: &Db, staff_id: i64, used: u64) -> Result<bool, StoreError> {
+pub async fn use_step(db: &Db, staff_id: StaffId, used: u64) -> Result<bool, StoreError> {
     let done = sqlx::query("UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
         .bind(step(used))
         .bind(staff_id)
@@ -65,7 +66,12 @@ pub async fn use_step(db: &Db, staff_id: i64, used: u64) -> Result<bool, StoreEr
 }
 
 /// Turns the second factor on, once its first code is confirmed.
-pub async fn enable(db: &Db, staff_id: i64, used: u64, now: Timestamp) -> Result<bool, StoreError> {
+pub async fn enable(
+    db: &Db,
+    staff_id: StaffId,
+    used: u64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE staff SET totp_enabled_at = $1, totp_last_step = $2 WHERE id = $3 AND totp_enabled_at IS NULL AND totp_secret IS NOT NULL",
@@ -83,7 +89,7 @@ pub async fn enable(db: &Db, staff_id: i64, used: u64, now: Timestamp) -> Result
     Ok(true)
 }
 
-pub async fn disable(db: &Db, staff_id: i64, now: Timestamp) -> Result<(), StoreError> {
+pub async fn disable(db: &Db, staff_id: StaffId, now: Timestamp) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE staff SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1")
         .bind(staff_id)
@@ -96,7 +102,7 @@ pub async fn disable(db: &Db, staff_id: i64, now: Timestamp) -> Result<(), Store
 
 async fn record(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    staff_id: i64,
+    staff_id: StaffId,
     action: Action,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -117,7 +123,7 @@ async fn record(
 }
 
 /// Starts a sign-in that owes its code; returns the token the code form carries.
-pub async fn challenge(db: &Db, staff_id: i64, now: Timestamp) -> Result<String, StoreError> {
+pub async fn challenge(db: &Db, staff_id: StaffId, now: Timestamp) -> Result<String, StoreError> {
     let token = token::new_token()?;
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM staff_login_challenges WHERE expires_at < $1")
@@ -137,7 +143,11 @@ pub async fn challenge(db: &Db, staff_id: i64, now: Timestamp) -> Result<String,
 }
 
 /// The staff member a live challenge belongs to.
-pub async fn challenger(db: &Db, token: &str, now: Timestamp) -> Result<Option<i64>, StoreError> {
+pub async fn challenger(
+    db: &Db,
+    token: &str,
+    now: Timestamp,
+) -> Result<Option<StaffId>, StoreError> {
     Ok(sqlx::query_scalar("SELECT staff_id FROM staff_login_challenges WHERE token_hash = $1 AND expires_at >= $2 AND failures < $3")
         .bind(token::token_hash(token))
         .bind(db_time(now))
@@ -166,7 +176,10 @@ pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
 
 /// The staff member's login, and the addresses told when its codes are refused: its own and
 /// the administrateurs'.
-pub async fn lock_recipients(db: &Db, staff_id: i64) -> Result<(String, Vec<String>), StoreError> {
+pub async fn lock_recipients(
+    db: &Db,
+    staff_id: StaffId,
+) -> Result<(String, Vec<String>), StoreError> {
     let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1")
         .bind(staff_id)
         .fetch_one(db.reader())

@@ -1,6 +1,7 @@
 //! Server-side sessions, shared by every instance through the database.
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::ids::{FamilyId, StaffId, StructureId};
 use ribambelle_domain::session::{SessionPolicy, SessionState};
 use sqlx::Row;
 
@@ -11,8 +12,8 @@ use crate::{
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Principal {
-    Family(i64),
-    Staff(i64),
+    Family(FamilyId),
+    Staff(StaffId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct Session {
     pub token_hash: String,
     pub principal: Principal,
     /// The structure a family is consulting.
-    pub structure_id: Option<i64>,
+    pub structure_id: Option<StructureId>,
     pub csrf_token: String,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
@@ -34,7 +35,7 @@ const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(60);
 pub async fn create(
     db: &Db,
     principal: Principal,
-    structure_id: Option<i64>,
+    structure_id: Option<StructureId>,
     now: Timestamp,
     policy: &SessionPolicy,
 ) -> Result<(String, Session), StoreError> {
@@ -84,8 +85,8 @@ pub async fn load(
     else {
         return Ok(None);
     };
-    let family: Option<i64> = row.get("family_id");
-    let staff: Option<i64> = row.get("staff_id");
+    let family: Option<FamilyId> = row.get("family_id");
+    let staff: Option<StaffId> = row.get("staff_id");
     let principal = match (family, staff) {
         (Some(id), None) => Principal::Family(id),
         (None, Some(id)) => Principal::Staff(id),
@@ -130,7 +131,7 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<(), StoreError> {
 /// Ends every session of a family but `keep` (the one changing its password, say).
 pub async fn delete_family_sessions<'c, E>(
     executor: E,
-    family_id: i64,
+    family_id: FamilyId,
     keep: Option<&str>,
 ) -> Result<(), StoreError>
 where
@@ -144,7 +145,11 @@ where
     Ok(())
 }
 
-pub async fn set_structure(db: &Db, token_hash: &str, structure_id: i64) -> Result<(), StoreError> {
+pub async fn set_structure(
+    db: &Db,
+    token_hash: &str,
+    structure_id: StructureId,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE sessions SET structure_id = $1 WHERE token_hash = $2")
         .bind(structure_id)
         .bind(token_hash)

@@ -2,6 +2,7 @@
 //! which role and on which structures. Every change is audited in its own transaction with
 //! the role and structures before and after; a password never reaches the trail.
 
+use ribambelle_domain::ids::{StaffId, StructureId};
 use std::collections::{BTreeMap, btree_map::Entry};
 
 use jiff::Timestamp;
@@ -13,13 +14,13 @@ use crate::{Db, StoreError, accounts::staff_role, audit, db_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffMember {
-    pub id: i64,
+    pub id: StaffId,
     pub login: String,
     pub display_name: String,
     pub email: String,
     pub role: StaffRole,
     /// (id, name) of the structures granted, by id.
-    pub structures: Vec<(i64, String)>,
+    pub structures: Vec<(StructureId, String)>,
     /// Whether a code is asked at sign-in.
     pub second_factor: bool,
 }
@@ -31,7 +32,7 @@ pub struct StaffDraft<'a> {
     pub display_name: &'a str,
     pub email: &'a str,
     pub role: StaffRole,
-    pub structure_ids: &'a [i64],
+    pub structure_ids: &'a [StructureId],
 }
 
 /// Every account when bound to 0, else the one with that id.
@@ -40,10 +41,10 @@ const MEMBERS: &str = "SELECT s.id, s.login, s.display_name, s.email, s.role, s.
      WHERE $1 = 0 OR s.id = $1 ORDER BY s.login, st.id";
 
 fn members(rows: &[sqlx::any::AnyRow]) -> Result<Vec<StaffMember>, StoreError> {
-    let mut by_id: BTreeMap<i64, StaffMember> = BTreeMap::new();
+    let mut by_id: BTreeMap<StaffId, StaffMember> = BTreeMap::new();
     let mut order = Vec::new();
     for row in rows {
-        let id: i64 = row.get("id");
+        let id: StaffId = row.get("id");
         let member = match by_id.entry(id) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => {
@@ -59,7 +60,7 @@ fn members(rows: &[sqlx::any::AnyRow]) -> Result<Vec<StaffMember>, StoreError> {
                 })
             }
         };
-        if let Some(structure) = row.get::<Option<i64>, _>("structure_id") {
+        if let Some(structure) = row.get::<Option<StructureId>, _>("structure_id") {
             member
                 .structures
                 .push((structure, row.get("structure_name")));
@@ -80,7 +81,7 @@ pub async fn list(db: &Db) -> Result<Vec<StaffMember>, StoreError> {
     members(&rows)
 }
 
-pub async fn member(db: &Db, staff_id: i64) -> Result<Option<StaffMember>, StoreError> {
+pub async fn member(db: &Db, staff_id: StaffId) -> Result<Option<StaffMember>, StoreError> {
     let rows = sqlx::query(MEMBERS)
         .bind(staff_id)
         .fetch_all(db.reader())
@@ -90,7 +91,7 @@ pub async fn member(db: &Db, staff_id: i64) -> Result<Option<StaffMember>, Store
 
 async fn member_in(
     tx: &mut Transaction<'_, Any>,
-    staff_id: i64,
+    staff_id: StaffId,
 ) -> Result<Option<StaffMember>, StoreError> {
     let rows = sqlx::query(MEMBERS)
         .bind(staff_id)
@@ -116,8 +117,8 @@ fn describe(member: &StaffMember) -> String {
 
 async fn grant(
     tx: &mut Transaction<'_, Any>,
-    staff_id: i64,
-    structure_ids: &[i64],
+    staff_id: StaffId,
+    structure_ids: &[StructureId],
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM staff_structures WHERE staff_id = $1")
         .bind(staff_id)
@@ -135,7 +136,7 @@ async fn grant(
 
 async fn record(
     tx: &mut Transaction<'_, Any>,
-    author: i64,
+    author: StaffId,
     action: Action,
     before: Option<&StaffMember>,
     after: &StaffMember,
@@ -156,11 +157,11 @@ async fn record(
 /// Creates the account with its first password hash; `None` when the login is taken.
 pub async fn create(
     db: &Db,
-    author: i64,
+    author: StaffId,
     draft: &StaffDraft<'_>,
     password_hash: &str,
     now: Timestamp,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<StaffId>, StoreError> {
     let mut tx = db.begin().await?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
         .bind(draft.login)
@@ -169,7 +170,7 @@ pub async fn create(
     if taken.is_some() {
         return Ok(None);
     }
-    let id: i64 = sqlx::query_scalar(
+    let id: StaffId = sqlx::query_scalar(
         "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
          VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id",
     )
@@ -192,8 +193,8 @@ pub async fn create(
 /// Changes name, e-mail, role and structures; the login stays.
 pub async fn update(
     db: &Db,
-    author: i64,
-    staff_id: i64,
+    author: StaffId,
+    staff_id: StaffId,
     draft: &StaffDraft<'_>,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
@@ -230,8 +231,8 @@ pub async fn update(
 /// own), and so do the sign-ins waiting for their code.
 pub async fn reset_password(
     db: &Db,
-    author: i64,
-    staff_id: i64,
+    author: StaffId,
+    staff_id: StaffId,
     password_hash: &str,
     keep_session: Option<&str>,
     now: Timestamp,
@@ -268,8 +269,8 @@ pub async fn reset_password(
 /// code. Audited under the administrateur's name, unlike the staff member's own choice.
 pub async fn disable_second_factor(
     db: &Db,
-    author: i64,
-    staff_id: i64,
+    author: StaffId,
+    staff_id: StaffId,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;

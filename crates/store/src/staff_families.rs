@@ -5,6 +5,7 @@
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState};
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId};
 use ribambelle_domain::journal::Action;
 use sqlx::{Any, Row, Transaction, any::AnyRow};
 
@@ -12,7 +13,7 @@ use crate::{
     Db, StoreError, audit, db_time,
     outbox::{self, NewMail},
     sessions,
-    sql::id_list,
+    sql::{Integer, id_list},
 };
 
 fn date(text: &str) -> Result<Date, StoreError> {
@@ -23,7 +24,7 @@ fn date(text: &str) -> Result<Date, StoreError> {
 /// A family found by the search.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FamilyHit {
-    pub id: i64,
+    pub id: FamilyId,
     pub public_id: String,
     pub identifiant: String,
     /// « DUPONT Jean-Paul ».
@@ -31,14 +32,14 @@ pub struct FamilyHit {
     /// The children's first and last names.
     pub children: Vec<String>,
     /// The structures of the scope the family is known to.
-    pub structures: Vec<(i64, String)>,
+    pub structures: Vec<(StructureId, String)>,
 }
 
 /// Families of the scope whose name, identifiant or child's name contains `term` (all of
 /// them when it is empty), by name; `limit` at most, and whether there were more.
 pub async fn search(
     db: &Db,
-    scope: &[i64],
+    scope: &[StructureId],
     term: &str,
     limit: i64,
 ) -> Result<(Vec<FamilyHit>, bool), StoreError> {
@@ -92,7 +93,7 @@ pub async fn search(
             structures: Vec::new(),
         })
         .collect();
-    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    let ids: Vec<FamilyId> = hits.iter().map(|h| h.id).collect();
     let children = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT family_id, first_name, last_name FROM children WHERE family_id IN {} ORDER BY birth_date, id",
         id_list(&ids)
@@ -110,7 +111,7 @@ pub async fn search(
     for hit in &mut hits {
         hit.children = children
             .iter()
-            .filter(|r| r.get::<i64, _>("family_id") == hit.id)
+            .filter(|r| r.get::<FamilyId, _>("family_id") == hit.id)
             .map(|r| {
                 format!(
                     "{} {}",
@@ -121,7 +122,7 @@ pub async fn search(
             .collect();
         hit.structures = structures
             .iter()
-            .filter(|r| r.get::<i64, _>("family_id") == hit.id)
+            .filter(|r| r.get::<FamilyId, _>("family_id") == hit.id)
             .map(|r| (r.get("id"), r.get("name")))
             .collect();
     }
@@ -131,7 +132,7 @@ pub async fn search(
 /// A family as its page shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Family {
-    pub id: i64,
+    pub id: FamilyId,
     pub public_id: String,
     pub identifiant: String,
     pub civility: String,
@@ -143,7 +144,7 @@ pub struct Family {
     pub has_password: bool,
     pub must_change_password: bool,
     /// The structures of the scope the family is known to.
-    pub structures: Vec<(i64, String)>,
+    pub structures: Vec<(StructureId, String)>,
     pub children: Vec<Child>,
 }
 
@@ -156,25 +157,29 @@ impl Family {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Child {
-    pub id: i64,
+    pub id: ChildId,
     pub public_id: String,
     pub first_name: String,
     pub last_name: String,
     pub birth_date: Date,
     pub school: String,
     /// The activities of the scope the child is registered to: (id, name).
-    pub activities: Vec<(i64, String)>,
+    pub activities: Vec<(ActivityId, String)>,
 }
 
 /// The family with this public id, if it is known to a structure of the scope.
-pub async fn family(db: &Db, scope: &[i64], public_id: &str) -> Result<Option<Family>, StoreError> {
+pub async fn family(
+    db: &Db,
+    scope: &[StructureId],
+    public_id: &str,
+) -> Result<Option<Family>, StoreError> {
     load(db, scope, "public_id", public_id).await
 }
 
 /// The family with this identifiant (any case), if it is known to a structure of the scope.
 pub async fn family_by_identifiant(
     db: &Db,
-    scope: &[i64],
+    scope: &[StructureId],
     identifiant: &str,
 ) -> Result<Option<Family>, StoreError> {
     load(db, scope, "identifiant", &identifiant.trim().to_lowercase()).await
@@ -182,7 +187,7 @@ pub async fn family_by_identifiant(
 
 async fn load(
     db: &Db,
-    scope: &[i64],
+    scope: &[StructureId],
     column: &'static str,
     key: &str,
 ) -> Result<Option<Family>, StoreError> {
@@ -196,7 +201,7 @@ async fn load(
     .fetch_optional(db.reader())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.get("id");
+    let id: FamilyId = row.get("id");
     let structures = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.name FROM family_structures fs JOIN structures s ON s.id = fs.structure_id \
          WHERE fs.family_id = $1 AND fs.structure_id IN {within} ORDER BY s.id"
@@ -217,7 +222,7 @@ async fn load(
         .await?
         .iter()
         .map(|r| {
-            let child_id: i64 = r.get("id");
+            let child_id: ChildId = r.get("id");
             Ok(Child {
                 id: child_id,
                 public_id: r.get("public_id"),
@@ -225,7 +230,7 @@ async fn load(
                 last_name: r.get("last_name"),
                 birth_date: date(&r.get::<String, _>("birth_date"))?,
                 school: r.get::<Option<String>, _>("school").unwrap_or_default(),
-                activities: registrations.iter().filter(|a| a.get::<i64, _>("child_id") == child_id).map(|a| (a.get("id"), a.get("name"))).collect(),
+                activities: registrations.iter().filter(|a| a.get::<ChildId, _>("child_id") == child_id).map(|a| (a.get("id"), a.get("name"))).collect(),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -256,13 +261,16 @@ async fn load(
 /// An activity a child may be registered to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityChoice {
-    pub id: i64,
+    pub id: ActivityId,
     pub name: String,
     pub structure: String,
 }
 
 /// The activities of these structures, by structure then time of day.
-pub async fn activities(db: &Db, structures: &[i64]) -> Result<Vec<ActivityChoice>, StoreError> {
+pub async fn activities(
+    db: &Db,
+    structures: &[StructureId],
+) -> Result<Vec<ActivityChoice>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT a.id, a.name, s.name AS structure FROM activities a JOIN structures s ON s.id = a.structure_id \
          WHERE a.structure_id IN {} ORDER BY a.structure_id, a.start_time, a.name",
@@ -292,7 +300,11 @@ pub struct FicheLine {
 }
 
 /// The family's fiches in the campaigns of the scope, latest campaign first.
-pub async fn fiches(db: &Db, family_id: i64, scope: &[i64]) -> Result<Vec<FicheLine>, StoreError> {
+pub async fn fiches(
+    db: &Db,
+    family_id: FamilyId,
+    scope: &[StructureId],
+) -> Result<Vec<FicheLine>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT f.public_id, f.kind, f.state, f.refusal_reason, c.first_name, d.label, s.name FROM fiches f \
          JOIN dossier_campaigns d ON d.id = f.campaign_id JOIN structures s ON s.id = d.structure_id LEFT JOIN children c ON c.id = f.child_id \
@@ -324,7 +336,7 @@ pub async fn fiches(db: &Db, family_id: i64, scope: &[i64]) -> Result<Vec<FicheL
 }
 
 /// The family's postal address from its dossier, for its letter; empty if unknown.
-pub async fn address(db: &Db, family_id: i64) -> Result<Vec<String>, StoreError> {
+pub async fn address(db: &Db, family_id: FamilyId) -> Result<Vec<String>, StoreError> {
     crate::dossier::family_address(db, family_id).await
 }
 
@@ -361,7 +373,7 @@ pub struct FamilyFields {
     pub identifiant: String,
     pub emails: Vec<String>,
     /// Structures of the scope; those out of the scope are never touched.
-    pub structures: Vec<i64>,
+    pub structures: Vec<StructureId>,
 }
 
 /// A child as the staff member typed it, checked.
@@ -372,7 +384,7 @@ pub struct ChildFields {
     pub birth_date: Date,
     pub school: String,
     /// The activities ticked, among those offered.
-    pub activities: Vec<i64>,
+    pub activities: Vec<ActivityId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -384,21 +396,21 @@ pub enum Saved {
 async fn identifiant_taken(
     tx: &mut Transaction<'_, Any>,
     identifiant: &str,
-    other_than: i64,
+    other_than: Option<FamilyId>,
 ) -> Result<bool, StoreError> {
-    let found: Option<i64> =
+    let found: Option<FamilyId> =
         sqlx::query_scalar("SELECT id FROM families WHERE identifiant = $1 AND id <> $2")
             .bind(identifiant)
-            .bind(other_than)
+            .bind(other_than.map_or(0, FamilyId::get))
             .fetch_optional(&mut **tx)
             .await?;
     Ok(found.is_some())
 }
 
-async fn names(
+async fn names<T: Integer>(
     tx: &mut Transaction<'_, Any>,
     table: &'static str,
-    ids: &[i64],
+    ids: &[T],
 ) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT name FROM {table} WHERE id IN {} ORDER BY id",
@@ -446,9 +458,9 @@ async fn insert_family(
     fields: &FamilyFields,
     password_hash: &str,
     now: Timestamp,
-) -> Result<(i64, String), StoreError> {
+) -> Result<(FamilyId, String), StoreError> {
     let public_id = uuid::Uuid::new_v4().to_string();
-    let id: i64 = sqlx::query_scalar(
+    let id: FamilyId = sqlx::query_scalar(
         "INSERT INTO families (public_id, identifiant, civility, last_name, first_name, emails, password_hash, must_change_password, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
     )
@@ -474,8 +486,8 @@ async fn insert_family(
 
 async fn register(
     tx: &mut Transaction<'_, Any>,
-    child_id: i64,
-    activities: &[i64],
+    child_id: ChildId,
+    activities: &[ActivityId],
 ) -> Result<(), StoreError> {
     for activity in activities {
         sqlx::query("INSERT INTO registrations (child_id, activity_id) VALUES ($1, $2)")
@@ -489,11 +501,11 @@ async fn register(
 
 async fn insert_child(
     tx: &mut Transaction<'_, Any>,
-    family_id: i64,
+    family_id: FamilyId,
     child: &ChildFields,
 ) -> Result<String, StoreError> {
     let public_id = uuid::Uuid::new_v4().to_string();
-    let id: i64 = sqlx::query_scalar(
+    let id: ChildId = sqlx::query_scalar(
         "INSERT INTO children (public_id, family_id, first_name, last_name, birth_date, school) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(&public_id)
@@ -511,12 +523,12 @@ async fn insert_child(
 /// Creates a family without a password: nobody can log in until one is issued.
 pub async fn create_family(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     fields: &FamilyFields,
     now: Timestamp,
 ) -> Result<Saved, StoreError> {
     let mut tx = db.begin().await?;
-    if identifiant_taken(&mut tx, &fields.identifiant, 0).await? {
+    if identifiant_taken(&mut tx, &fields.identifiant, None).await? {
         return Ok(Saved::IdentifiantTaken);
     }
     let (id, public_id) = insert_family(&mut tx, fields, "", now).await?;
@@ -539,14 +551,14 @@ pub async fn create_family(
 /// Changes the family's account; its memberships of structures out of `scope` stay.
 pub async fn update_family(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     family: &Family,
-    scope: &[i64],
+    scope: &[StructureId],
     fields: &FamilyFields,
     now: Timestamp,
 ) -> Result<Saved, StoreError> {
     let mut tx = db.begin().await?;
-    if identifiant_taken(&mut tx, &fields.identifiant, family.id).await? {
+    if identifiant_taken(&mut tx, &fields.identifiant, Some(family.id)).await? {
         return Ok(Saved::IdentifiantTaken);
     }
     let previous = FamilyFields {
@@ -567,7 +579,7 @@ pub async fn update_family(
         .bind(family.id)
         .execute(&mut *tx)
         .await?;
-    let dropped: Vec<i64> = scope
+    let dropped: Vec<StructureId> = scope
         .iter()
         .copied()
         .filter(|s| !fields.structures.contains(s))
@@ -579,7 +591,7 @@ pub async fn update_family(
     .bind(family.id)
     .execute(&mut *tx)
     .await?;
-    let added: Vec<i64> = fields
+    let added: Vec<StructureId> = fields
         .structures
         .iter()
         .copied()
@@ -624,10 +636,10 @@ pub async fn update_family(
 /// the staff member could tick, so registrations to other activities stay as they were.
 pub async fn save_child(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     family: &Family,
     child: Option<&Child>,
-    offered: &[i64],
+    offered: &[ActivityId],
     fields: &ChildFields,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -661,7 +673,7 @@ pub async fn save_child(
                 .bind(family.id)
                 .execute(&mut *tx)
                 .await?;
-            let dropped: Vec<i64> = previous
+            let dropped: Vec<ActivityId> = previous
                 .activities
                 .iter()
                 .copied()
@@ -674,7 +686,7 @@ pub async fn save_child(
             .bind(child.id)
             .execute(&mut *tx)
             .await?;
-            let added: Vec<i64> = fields
+            let added: Vec<ActivityId> = fields
                 .activities
                 .iter()
                 .copied()
@@ -709,7 +721,7 @@ pub async fn save_child(
 /// is queued in the same transaction.
 pub async fn issue_initial_password(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     family: &Family,
     hash: &str,
     mail: Option<&NewMail>,
@@ -763,14 +775,14 @@ pub enum Imported {
 /// Creates every family of an import, or none.
 pub async fn import(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     families: &[ImportedFamily],
     now: Timestamp,
 ) -> Result<Imported, StoreError> {
     let mut tx = db.begin().await?;
     let mut taken = Vec::new();
     for family in families {
-        if identifiant_taken(&mut tx, &family.fields.identifiant, 0).await? {
+        if identifiant_taken(&mut tx, &family.fields.identifiant, None).await? {
             taken.push(family.fields.identifiant.clone());
         }
     }

@@ -1,6 +1,7 @@
 //! Persistence of login failures per key (an account or an address).
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::ids::StaffId;
 use ribambelle_domain::session::{FailureRecord, Throttle, ThrottlePolicy};
 use sqlx::Row;
 
@@ -15,7 +16,7 @@ pub fn address_key(address: &str) -> String {
 }
 
 /// The wrong second-factor codes of a staff member, across all its sign-ins.
-pub fn code_key(staff_id: i64) -> String {
+pub fn code_key(staff_id: StaffId) -> String {
     format!("code:{staff_id}")
 }
 

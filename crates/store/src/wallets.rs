@@ -3,6 +3,7 @@
 //! wallet holds its payments minus what was consumed, and shows what its coming days cost.
 
 use jiff::civil::Date;
+use ribambelle_domain::ids::{FamilyId, StructureId, WalletId};
 use ribambelle_domain::money::{BillingMode, Cents};
 use sqlx::Row;
 
@@ -10,7 +11,7 @@ use crate::{Db, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalletLine {
-    pub id: i64,
+    pub id: WalletId,
     pub name: String,
     pub billing: BillingMode,
     /// Positive: in credit; negative: owed.
@@ -65,7 +66,11 @@ fn solde_of(r: &sqlx::any::AnyRow) -> Result<Cents, StoreError> {
 
 /// The family's balance at a structure, all its wallets together: what the booking screens
 /// check (a débiteur family may not book), without the coming days' amounts.
-pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents, StoreError> {
+pub async fn balance(
+    db: &Db,
+    family_id: FamilyId,
+    structure_id: StructureId,
+) -> Result<Cents, StoreError> {
     let sql =
         format!("SELECT w.billing_mode, {SOLDE_SUMS} FROM wallets w WHERE w.structure_id = $2");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -78,8 +83,8 @@ pub async fn balance(db: &Db, family_id: i64, structure_id: i64) -> Result<Cents
 
 pub async fn wallet_lines(
     db: &Db,
-    family_id: i64,
-    structure_id: i64,
+    family_id: FamilyId,
+    structure_id: StructureId,
     today: Date,
 ) -> Result<Vec<WalletLine>, StoreError> {
     let sql = format!(

@@ -6,7 +6,11 @@
 
 use jiff::{Timestamp, ToSpan, civil::Date};
 use ribambelle_domain::{
-    clock::paris_date, dossier::FicheKind, pointage::PointageRefusal, staff::StaffRole,
+    clock::paris_date,
+    dossier::FicheKind,
+    ids::{ActivityId, ChildId, StaffId},
+    pointage::PointageRefusal,
+    staff::StaffRole,
 };
 use ribambelle_store::{
     Db,
@@ -19,13 +23,13 @@ struct World {
     town: Town,
     now: Timestamp,
     today: Date,
-    staff: i64,
-    aps: i64,
+    staff: StaffId,
+    aps: ActivityId,
     dupont: BuiltFamily,
-    amalia: i64,
-    paolo: i64,
-    lea: i64,
-    emma: i64,
+    amalia: ChildId,
+    paolo: ChildId,
+    lea: ChildId,
+    emma: ChildId,
     _t: TestDb,
 }
 
@@ -75,11 +79,11 @@ async fn world() -> World {
         now,
         today: paris_date(now),
         staff,
-        aps: aps.get(),
-        amalia: dupont.child("Amalia").get(),
-        paolo: dupont.child("Paolo").get(),
-        lea: martin.child("Léa").get(),
-        emma: bernard.child("Emma").get(),
+        aps,
+        amalia: dupont.child("Amalia"),
+        paolo: dupont.child("Paolo"),
+        lea: martin.child("Léa"),
+        emma: bernard.child("Emma"),
         dupont,
         town,
         _t: t,
@@ -98,7 +102,7 @@ impl World {
     }
 
     /// Written as a row: the portal books no day in the past, and these are past Sundays.
-    async fn book(&self, child: i64, day: Date, cents: i64, state: &str) {
+    async fn book(&self, child: ChildId, day: Date, cents: i64, state: &str) {
         sqlx::query(
             "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at, queue_position) \
              SELECT family_id, id, $2, $3, $4, $5, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', \
@@ -114,7 +118,11 @@ impl World {
         .unwrap();
     }
 
-    async fn record(&self, day: Date, marks: &[(i64, bool)]) -> Result<Recorded, PointageRefusal> {
+    async fn record(
+        &self,
+        day: Date,
+        marks: &[(ChildId, bool)],
+    ) -> Result<Recorded, PointageRefusal> {
         let marks: Vec<Mark> = marks
             .iter()
             .map(|&(child_id, present)| Mark { child_id, present })
@@ -133,7 +141,7 @@ impl World {
     }
 
     /// (child, amount) of the day's consommations, by child.
-    async fn consumed(&self, day: Date) -> Vec<(i64, i64)> {
+    async fn consumed(&self, day: Date) -> Vec<(ChildId, i64)> {
         sqlx::query_as("SELECT child_id, amount_cents FROM consommations WHERE activity_id = $1 AND day = $2 ORDER BY child_id")
             .bind(self.aps)
             .bind(day.to_string())
@@ -212,7 +220,7 @@ async fn present_children_are_billed_absent_ones_are_not_and_walk_ins_pay_their_
             .unwrap();
     assert_eq!(rows, 2, "the walk-in left the sheet");
 
-    let entries = audit::search(w.db(), &[w.town.id.get()], &audit::Filter::default(), 10)
+    let entries = audit::search(w.db(), &[w.town.id], &audit::Filter::default(), 10)
         .await
         .unwrap();
     let last = entries
@@ -271,13 +279,13 @@ async fn an_invoiced_consommation_is_never_removed() {
     w.book(w.amalia, day, 180, "acceptee").await;
     billing::run(w.db(), w.today).await.unwrap();
     // Issued as the Facturation page does, with the day's month finished.
-    let issued = billing::issue(w.db(), w.staff, w.town.id.get(), day, &[], w.now)
+    let issued = billing::issue(w.db(), w.staff, w.town.id, day, &[], w.now)
         .await
         .unwrap()
         .expect("last month is finished");
     assert_eq!(issued.invoices, 1);
     let number: String = sqlx::query_scalar("SELECT number FROM invoices WHERE family_id = $1")
-        .bind(w.dupont.id.get())
+        .bind(w.dupont.id)
         .fetch_one(w.db().reader())
         .await
         .unwrap();
@@ -355,7 +363,7 @@ async fn the_day_list_shows_booked_waiting_and_health_and_logs_each_fiche_read()
     w.town
         .transmit_fiche(&w.dupont, "Amalia", FicheKind::Sanitaire, &answers)
         .await;
-    let activity = attendance::activities(w.db(), &[w.town.id.get()])
+    let activity = attendance::activities(w.db(), &[w.town.id])
         .await
         .unwrap()
         .into_iter()

@@ -8,6 +8,7 @@
 use jiff::{Timestamp, ToSpan, civil::Date};
 use ribambelle_domain::{
     clock::paris_date,
+    ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId},
     money::{Cents, PaymentMode, PaymentRefusal},
 };
 use ribambelle_store::{
@@ -17,7 +18,10 @@ use ribambelle_store::{
 };
 use ribambelle_testkit::{TestDb, hashing};
 
-async fn scalar(db: &Db, sql: &'static str, bind: &str) -> i64 {
+async fn scalar<T>(db: &Db, sql: &'static str, bind: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+{
     sqlx::query_scalar(sql)
         .bind(bind.to_owned())
         .fetch_one(db.reader())
@@ -26,9 +30,9 @@ async fn scalar(db: &Db, sql: &'static str, bind: &str) -> i64 {
 }
 
 struct Dupont {
-    family: i64,
-    carteville: i64,
-    child: i64,
+    family: FamilyId,
+    carteville: StructureId,
+    child: ChildId,
 }
 
 /// DUPONT (no history in the demo) with accepted days last month: three APS MATIN at
@@ -47,7 +51,7 @@ async fn dupont_with_past_days(db: &Db, today: Date) -> Dupont {
         "carteville",
     )
     .await;
-    let child: i64 =
+    let child: ChildId =
         sqlx::query_scalar("SELECT id FROM children WHERE family_id = $1 ORDER BY id LIMIT 1")
             .bind(family)
             .fetch_one(db.reader())
@@ -63,7 +67,8 @@ async fn dupont_with_past_days(db: &Db, today: Date) -> Dupont {
         ("APS MATIN", today, 180),
     ];
     for (activity, day, cents) in days {
-        let activity = scalar(db, "SELECT id FROM activities WHERE name = $1", activity).await;
+        let activity: ActivityId =
+            scalar(db, "SELECT id FROM activities WHERE name = $1", activity).await;
         sqlx::query(
             "INSERT INTO reservations (family_id, child_id, activity_id, day, state, amount_cents, confirmed_at, updated_at) \
              VALUES ($1, $2, $3, $4, 'acceptee', $5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
@@ -95,7 +100,7 @@ async fn demo_with_dupont_days() -> (TestDb, Dupont, Timestamp, Date) {
     (t, d, now, today)
 }
 
-async fn gestionnaire(db: &Db) -> i64 {
+async fn gestionnaire(db: &Db) -> StaffId {
     scalar(db, "SELECT id FROM staff WHERE login = $1", "gestion").await
 }
 
@@ -124,7 +129,10 @@ async fn soldes(db: &Db, d: &Dupont, today: Date) -> Vec<(String, Cents)> {
         .collect()
 }
 
-async fn count(db: &Db, sql: &'static str, id: i64) -> i64 {
+async fn count<Id>(db: &Db, sql: &'static str, id: Id) -> i64
+where
+    Id: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+{
     sqlx::query_scalar(sql)
         .bind(id)
         .fetch_one(db.reader())
@@ -789,7 +797,8 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
     let db = &t.db;
     // Two APS MATIN the month before last: an older invoice of 3,60\u{a0}€.
     let two_months_ago = today.first_of_month() - 2.months();
-    let aps: i64 = scalar(db, "SELECT id FROM activities WHERE name = $1", "APS MATIN").await;
+    let aps: ActivityId =
+        scalar(db, "SELECT id FROM activities WHERE name = $1", "APS MATIN").await;
     for day in [two_months_ago + 3.days(), two_months_ago + 4.days()] {
         sqlx::query("INSERT INTO consommations (family_id, child_id, activity_id, day, quantity, unit_price_cents, amount_cents) VALUES ($1, $2, $3, $4, 1, 180, 180)")
             .bind(d.family)
@@ -1003,7 +1012,7 @@ async fn a_counter_payment_settles_the_oldest_invoices_first_never_beyond_what_t
         !tickets[0].1.contains("autorisation"),
         "no authorisation number at the counter"
     );
-    let audit: Vec<(String, String, i64)> = sqlx::query_as("SELECT action, subject, family_id FROM audit_log WHERE action = 'Règlement enregistré' ORDER BY id")
+    let audit: Vec<(String, String, FamilyId)> = sqlx::query_as("SELECT action, subject, family_id FROM audit_log WHERE action = 'Règlement enregistré' ORDER BY id")
         .fetch_all(db.reader())
         .await
         .unwrap();

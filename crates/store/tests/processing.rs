@@ -75,11 +75,10 @@ impl Mercredi {
     }
 
     async fn activity(&self) -> ActivityId {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE name = 'MERCREDI'")
+        sqlx::query_scalar("SELECT id FROM activities WHERE name = 'MERCREDI'")
             .fetch_one(self.db().reader())
             .await
-            .unwrap();
-        ActivityId::new(id)
+            .unwrap()
     }
 
     /// The DUPONT child's request for the day, confirmed, not processed yet.
@@ -97,7 +96,7 @@ impl Mercredi {
 
     async fn state(&self, child: ChildId) -> String {
         sqlx::query_scalar("SELECT state FROM reservations WHERE child_id = $1 AND day = $2")
-            .bind(child.get())
+            .bind(child)
             .bind(self.day.to_string())
             .fetch_one(self.db().reader())
             .await
@@ -219,7 +218,7 @@ async fn a_request_that_became_impossible_is_refused_with_its_reason() {
     sqlx::query(
         "INSERT INTO activity_closures (activity_id, day, reason) VALUES ($1, $2, 'Grève')",
     )
-    .bind(m.activity().await.get())
+    .bind(m.activity().await)
     .bind(m.day.to_string())
     .execute(m.db().writer())
     .await

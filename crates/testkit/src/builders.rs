@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use ribambelle_domain::{
+    ids::{StaffId, StructureId},
     password::{HashParams, PasswordHashing},
     staff::StaffRole,
 };
@@ -72,8 +73,8 @@ impl NewStaff {
 
     /// Creates the account as the staff page does, audited as made by the database's first
     /// administrateur (the demo's « admin »); returns its id.
-    pub async fn add(&self, db: &Db, now: Timestamp) -> i64 {
-        let author: i64 = sqlx::query_scalar(
+    pub async fn add(&self, db: &Db, now: Timestamp) -> StaffId {
+        let author: StaffId = sqlx::query_scalar(
             "SELECT id FROM staff WHERE role = 'administrateur' ORDER BY id LIMIT 1",
         )
         .fetch_one(db.reader())
@@ -81,7 +82,7 @@ impl NewStaff {
         .expect("an administrateur to record who created the account");
         let mut structure_ids = Vec::new();
         for slug in &self.structures {
-            let id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = $1")
+            let id: StructureId = sqlx::query_scalar("SELECT id FROM structures WHERE slug = $1")
                 .bind(slug)
                 .fetch_one(db.reader())
                 .await

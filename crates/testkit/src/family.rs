@@ -156,8 +156,8 @@ impl Town {
     pub async fn family(&self, family: NewFamily) -> BuiltFamily {
         let now = self.clock.now();
         let last_name = family.identifiant.to_uppercase();
-        let mut structures = vec![self.id.get()];
-        structures.extend(family.also_at.iter().map(|s| s.get()));
+        let mut structures = vec![self.id];
+        structures.extend(family.also_at.iter().copied());
         let imported = ImportedFamily {
             fields: FamilyFields {
                 civility: family.civility.clone(),
@@ -176,7 +176,7 @@ impl Town {
                     last_name: last_name.clone(),
                     birth_date: c.birth_date,
                     school: "École Jules Ferry".to_owned(),
-                    activities: c.activities.iter().map(|a| a.get()).collect(),
+                    activities: c.activities.clone(),
                 })
                 .collect(),
         };
@@ -200,7 +200,7 @@ impl Town {
         if !family.first_login {
             self.onboard(id, &family).await;
         }
-        let children: Vec<(String, i64)> =
+        let children: Vec<(String, ChildId)> =
             sqlx::query_as("SELECT first_name, id FROM children WHERE family_id = $1")
                 .bind(id)
                 .fetch_all(self.db.reader())
@@ -212,23 +212,20 @@ impl Town {
             .await
             .expect("the new family's public id");
         BuiltFamily {
-            id: FamilyId::new(id),
+            id,
             public_id,
             identifiant: family.identifiant,
             password: family.password,
             last_name,
             emails: family.emails,
             quotient_familial: family.quotient_familial,
-            children: children
-                .into_iter()
-                .map(|(name, id)| (name, ChildId::new(id)))
-                .collect(),
+            children,
         }
     }
 
     /// The first visit's steps: a password of the family's own, the texts accepted, each
     /// child's règlement signed.
-    async fn onboard(&self, id: i64, family: &NewFamily) {
+    async fn onboard(&self, id: FamilyId, family: &NewFamily) {
         let now = self.clock.now();
         let hash = hashing().hash(&family.password).expect("hash");
         accounts::set_family_password(&self.db, id, &hash, true, None, None, now)
@@ -276,18 +273,18 @@ impl Town {
         answers: &[(&str, &str)],
     ) -> String {
         let now = self.clock.now();
-        let campaign = dossier::open_campaign(&self.db, self.id.get(), self.clock.today())
+        let campaign = dossier::open_campaign(&self.db, self.id, self.clock.today())
             .await
             .expect("the open campaign")
             .expect("a campaign open today (Town::campaign)");
-        let fiches = dossier::family_fiches(&self.db, family.id.get(), &campaign, now)
+        let fiches = dossier::family_fiches(&self.db, family.id, &campaign, now)
             .await
             .expect("the family's fiches");
         let summary = fiches
             .iter()
             .find(|f| f.kind == kind && f.child.as_deref() == Some(child))
             .unwrap_or_else(|| panic!("no {kind:?} fiche for {child}"));
-        let fiche = dossier::family_fiche(&self.db, family.id.get(), &summary.public_id)
+        let fiche = dossier::family_fiche(&self.db, family.id, &summary.public_id)
             .await
             .expect("the fiche")
             .expect("the family's own fiche");
@@ -297,7 +294,7 @@ impl Town {
             .collect();
         let saved = dossier::save(
             &self.db,
-            family.id.get(),
+            family.id,
             fiche.id,
             &values,
             Intent::Transmit,
@@ -325,15 +322,10 @@ impl Town {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect()
         };
-        let id = contacts::create(
-            &self.db,
-            family.id.get(),
-            &values(contact),
-            self.clock.now(),
-        )
-        .await
-        .expect("create the contact");
-        contacts::attach(&self.db, family.id.get(), child.get(), id, &values(link))
+        let id = contacts::create(&self.db, family.id, &values(contact), self.clock.now())
+            .await
+            .expect("create the contact");
+        contacts::attach(&self.db, family.id, child, id, &values(link))
             .await
             .expect("tie the contact to the child");
     }
@@ -347,29 +339,22 @@ impl Town {
     ) {
         let mut movements = Vec::new();
         for &(child, activity, day, change) in changes {
-            let prices = bookings::activity_by_id(&self.db, activity.get())
+            let prices = bookings::activity_by_id(&self.db, activity)
                 .await
                 .expect("the activity")
                 .prices;
             movements.push(Movement {
-                child_id: child.get(),
-                activity_id: activity.get(),
+                child_id: child,
+                activity_id: activity,
                 day,
                 change,
                 amount: day_price(&prices, family.quotient_familial),
             });
         }
         let key = ribambelle_store::sessions::new_key().expect("a confirmation key");
-        bookings::confirm(
-            &self.db,
-            family.id.get(),
-            &key,
-            &movements,
-            &[],
-            self.clock.now(),
-        )
-        .await
-        .expect("confirm the récapitulatif");
+        bookings::confirm(&self.db, family.id, &key, &movements, &[], self.clock.now())
+            .await
+            .expect("confirm the récapitulatif");
     }
 
     /// Books these days and runs the structure's processing, as a town in immediate mode
@@ -390,7 +375,7 @@ impl Town {
         let calendar = self.calendar().await;
         let mut sheets: Vec<(ActivityId, Date, Vec<Mark>)> = Vec::new();
         for &(child, activity, day) in days {
-            let rules = bookings::activity_by_id(&self.db, activity.get())
+            let rules = bookings::activity_by_id(&self.db, activity)
                 .await
                 .expect("the activity")
                 .rules;
@@ -399,7 +384,7 @@ impl Town {
                 "the activity does not run on {day}"
             );
             let mark = Mark {
-                child_id: child.get(),
+                child_id: child,
                 present: true,
             };
             match sheets
@@ -414,7 +399,7 @@ impl Town {
             attendance::record(
                 &self.db,
                 self.admin,
-                activity.get(),
+                activity,
                 day,
                 &marks,
                 self.clock.today(),
@@ -429,17 +414,10 @@ impl Town {
     /// Issues the structure's invoices of the month `month` is in, as the Facturation page
     /// does (the month must be over).
     pub async fn issue_invoices(&self, month: Date) -> Issued {
-        billing::issue(
-            &self.db,
-            self.admin,
-            self.id.get(),
-            month,
-            &[],
-            self.clock.now(),
-        )
-        .await
-        .expect("issue the invoices")
-        .unwrap_or_else(|_| panic!("the month of {month} is not over"))
+        billing::issue(&self.db, self.admin, self.id, month, &[], self.clock.now())
+            .await
+            .expect("issue the invoices")
+            .unwrap_or_else(|_| panic!("the month of {month} is not over"))
     }
 
     /// A payment the family makes at the structure's counter now, of what it owes on its
@@ -458,21 +436,15 @@ impl Town {
             amount: Cents(cents),
             target: Target::Invoices(Vec::new()),
         };
-        counter::record(
-            &self.db,
-            self.admin,
-            self.id.get(),
-            &payment,
-            self.clock.now(),
-        )
-        .await
-        .expect("record the payment")
-        .unwrap_or_else(|refusal| panic!("payment refused: {refusal:?}"));
+        counter::record(&self.db, self.admin, self.id, &payment, self.clock.now())
+            .await
+            .expect("record the payment")
+            .unwrap_or_else(|refusal| panic!("payment refused: {refusal:?}"));
     }
 
     /// The structure's processing run, now.
     pub async fn process(&self) {
-        processing::run_now(&self.db, &self.clock, self.id.get())
+        processing::run_now(&self.db, &self.clock, self.id)
             .await
             .expect("the processing run");
     }

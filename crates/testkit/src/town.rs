@@ -7,7 +7,7 @@ use ribambelle_domain::{
     booking::Deadline,
     calendar::{SchoolCalendar, SchoolZone},
     clock::Clock,
-    ids::{ActivityId, StructureId},
+    ids::{ActivityId, StaffId, StructureId},
     money::{BillingMode, Cents},
 };
 use ribambelle_store::{
@@ -30,7 +30,7 @@ pub struct Town {
     pub slug: String,
     pub name: String,
     /// The administrateur the back office's changes are recorded under.
-    pub admin: i64,
+    pub admin: StaffId,
 }
 
 /// The administrateur every town of a test database shares.
@@ -45,7 +45,7 @@ impl Town {
     /// Another structure of the same database, with the same administrateur.
     pub async fn named(db: &Db, clock: Clock, slug: &str, name: &str) -> Town {
         let now = clock.now();
-        let id: i64 = sqlx::query_scalar(
+        let id: StructureId = sqlx::query_scalar(
             "INSERT INTO structures (slug, name, website_url, school_zone, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -71,7 +71,7 @@ impl Town {
         Town {
             db: db.clone(),
             clock,
-            id: StructureId::new(id),
+            id,
             slug: slug.to_owned(),
             name: name.to_owned(),
             admin: administrateur(db, slug, now).await,
@@ -80,7 +80,7 @@ impl Town {
 
     /// A structure already in the database (made by another town builder, or the demo).
     pub async fn existing(db: &Db, clock: Clock, slug: &str) -> Town {
-        let (id, name): (i64, String) =
+        let (id, name): (StructureId, String) =
             sqlx::query_as("SELECT id, name FROM structures WHERE slug = $1")
                 .bind(slug)
                 .fetch_one(db.reader())
@@ -89,7 +89,7 @@ impl Town {
         Town {
             db: db.clone(),
             clock,
-            id: StructureId::new(id),
+            id,
             slug: slug.to_owned(),
             name,
             admin: administrateur(db, slug, clock.now()).await,
@@ -98,7 +98,7 @@ impl Town {
 
     /// Creates the activity as the back office's activity form does; returns its id.
     pub async fn activity(&self, activity: NewActivity) -> ActivityId {
-        let wallets = catalog_admin::structure_wallets(&self.db, self.id.get())
+        let wallets = catalog_admin::structure_wallets(&self.db, self.id)
             .await
             .expect("the structure's porte-monnaies");
         let wallet = match wallets.iter().find(|w| w.name == activity.wallet) {
@@ -125,7 +125,7 @@ impl Town {
         let saved = catalog_admin::create_activity(
             &self.db,
             self.admin,
-            self.id.get(),
+            self.id,
             &settings,
             self.clock.now(),
         )
@@ -134,30 +134,24 @@ impl Town {
         let Saved::Done { public_id } = saved else {
             panic!("activity {} refused: {saved:?}", activity.name)
         };
-        let id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
+        let id: ActivityId = sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
             .bind(public_id)
             .fetch_one(self.db.reader())
             .await
             .expect("the new activity");
-        ActivityId::new(id)
+        id
     }
 
     /// Changes the structure's settings (its colour, its processing mode…) as its page in
     /// the back office does.
     pub async fn configure(&self, change: impl FnOnce(&mut StructureSettings)) {
-        let mut settings = catalog_admin::structure_settings(&self.db, self.id.get())
+        let mut settings = catalog_admin::structure_settings(&self.db, self.id)
             .await
             .expect("the structure's settings");
         change(&mut settings);
-        catalog_admin::update_structure(
-            &self.db,
-            self.admin,
-            self.id.get(),
-            &settings,
-            self.clock.now(),
-        )
-        .await
-        .expect("save the structure's settings");
+        catalog_admin::update_structure(&self.db, self.admin, self.id, &settings, self.clock.now())
+            .await
+            .expect("save the structure's settings");
     }
 
     /// Saves the structure's régie as its page in the back office does (a Systempay
@@ -170,7 +164,7 @@ impl Town {
         secret: &str,
     ) {
         let regie = Regie {
-            structure_id: self.id.get(),
+            structure_id: self.id,
             structure_name: self.name.clone(),
             provider,
             environment,
@@ -186,7 +180,7 @@ impl Town {
     /// office's Annonces page does.
     pub async fn announcement(&self, title: &str, body: &str) {
         let announcement = NewAnnouncement {
-            structure_id: self.id.get(),
+            structure_id: self.id,
             title,
             body,
             display_from: self.clock.today(),
@@ -199,7 +193,7 @@ impl Town {
 
     /// The structure's school calendar (its zone's holidays, public holidays).
     pub async fn calendar(&self) -> SchoolCalendar {
-        bookings::school_calendar(&self.db, self.id.get())
+        bookings::school_calendar(&self.db, self.id)
             .await
             .expect("the structure's calendar")
     }
@@ -217,7 +211,7 @@ impl Town {
 
     /// The first opening from `day` on, a day at a time in `direction` (1 or -1).
     async fn opening(&self, activity: ActivityId, day: Date, direction: i64) -> Date {
-        let rules = bookings::activity_by_id(&self.db, activity.get())
+        let rules = bookings::activity_by_id(&self.db, activity)
             .await
             .expect("the activity")
             .rules;
@@ -235,7 +229,7 @@ impl Town {
         dossier::create_campaign(
             &self.db,
             self.admin,
-            self.id.get(),
+            self.id,
             "Dossier famille",
             today - jiff::ToSpan::days(30),
             today + jiff::ToSpan::days(60),
@@ -248,8 +242,8 @@ impl Town {
 
 /// The database's first administrateur, made at installation with the first structure
 /// (`admin@<slug>.example`) when there is none.
-async fn administrateur(db: &Db, slug: &str, now: jiff::Timestamp) -> i64 {
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
+async fn administrateur(db: &Db, slug: &str, now: jiff::Timestamp) -> StaffId {
+    let existing: Option<StaffId> = sqlx::query_scalar("SELECT id FROM staff WHERE login = $1")
         .bind(ADMIN_LOGIN)
         .fetch_optional(db.reader())
         .await

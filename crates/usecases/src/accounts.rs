@@ -21,7 +21,7 @@ pub use ribambelle_store::{
     outbox::NewMail,
 };
 
-use crate::Error;
+use crate::{Error, sessions::Principal};
 use password_queue::Turn;
 
 /// Why a login was refused. The family is never told which of the two was wrong.
@@ -202,7 +202,7 @@ impl Passwords<'_> {
 
     /// The family's current password hash (empty when it has none yet).
     pub async fn family_hash(&self, family: FamilyId) -> Result<String, Error> {
-        Ok(accounts::family_password_hash(self.db, family.get())
+        Ok(accounts::family_password_hash(self.db, family)
             .await?
             .unwrap_or_default())
     }
@@ -219,8 +219,7 @@ impl Passwords<'_> {
         now: Timestamp,
     ) -> Result<(), Error> {
         let hash = self.hash(password).await?;
-        accounts::set_family_password(self.db, family.get(), &hash, true, keep, notice, now)
-            .await?;
+        accounts::set_family_password(self.db, family, &hash, true, keep, notice, now).await?;
         Ok(())
     }
 }
@@ -245,8 +244,8 @@ impl Passwords<'_> {
         let hash = self.hash(password).await?;
         ribambelle_store::staff_admin::reset_password(
             self.db,
-            staff.get(),
-            staff.get(),
+            staff,
+            staff,
             &hash,
             Some(keep),
             now,
@@ -284,7 +283,7 @@ pub async fn set_family_emails(
     emails: &[String],
     now: Timestamp,
 ) -> Result<(), Error> {
-    accounts::set_family_emails(db, family.get(), emails, now).await?;
+    accounts::set_family_emails(db, family, emails, now).await?;
     Ok(())
 }
 
@@ -310,13 +309,13 @@ impl Passwords<'_> {
 
     /// Re-hashes with the configured parameters, raised since the account's last login;
     /// a failure is logged, never the family's.
-    pub async fn upgrade(&self, audience: Audience, id: i64, password: &str) {
+    pub async fn upgrade(&self, account: Principal, password: &str) {
         let Ok(hash) = self.hash(password.to_owned()).await else {
             return;
         };
-        let saved = match audience {
-            Audience::Family => accounts::rehash_family_password(self.db, id, &hash).await,
-            Audience::Staff => accounts::rehash_staff_password(self.db, id, &hash).await,
+        let saved = match account {
+            Principal::Family(id) => accounts::rehash_family_password(self.db, id, &hash).await,
+            Principal::Staff(id) => accounts::rehash_staff_password(self.db, id, &hash).await,
         };
         if let Err(error) = saved {
             tracing::warn!(%error, "password hash upgrade failed");
@@ -339,6 +338,6 @@ pub async fn second_factor_challenge(
         return Ok(None);
     }
     Ok(Some(
-        ribambelle_store::second_factor::challenge(db, staff.get(), now).await?,
+        ribambelle_store::second_factor::challenge(db, staff, now).await?,
     ))
 }

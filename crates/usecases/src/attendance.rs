@@ -20,7 +20,7 @@ use crate::{Error, reservations::Activity};
 
 /// The activities of the staff member's structures.
 pub async fn activities(db: &Db, scope: &[StructureId]) -> Result<Vec<ActivityRef>, Error> {
-    Ok(attendance::activities(db, &crate::raw_ids(scope)).await?)
+    Ok(attendance::activities(db, scope).await?)
 }
 
 /// An activity by public id, if it is of one of `scope`'s structures.
@@ -30,7 +30,7 @@ pub async fn activity(
     public_id: &str,
 ) -> Result<Option<ActivityRef>, Error> {
     let found = attendance::activity(db, public_id.trim()).await?;
-    Ok(found.filter(|a| scope.contains(&StructureId::new(a.structure_id))))
+    Ok(found.filter(|a| scope.contains(&a.structure_id)))
 }
 
 /// The activity's rules, hours and places, and its structure's school calendar.
@@ -49,7 +49,7 @@ pub async fn day_list(
     day: Date,
     now: Timestamp,
 ) -> Result<Day, Error> {
-    Ok(attendance::day_list(db, staff.get(), activity, day, now).await?)
+    Ok(attendance::day_list(db, staff, activity, day, now).await?)
 }
 
 /// The pointage sheet: the children expected, and the others registered who may come.
@@ -71,7 +71,7 @@ pub async fn record(
     now: Timestamp,
     today: Date,
 ) -> Result<Result<Recorded, PointageRefusal>, Error> {
-    Ok(attendance::record(db, staff.get(), activity.id, day, marks, today, now).await?)
+    Ok(attendance::record(db, staff, activity.id, day, marks, today, now).await?)
 }
 
 /// « Lancer le traitement » for the staff member's structures.
@@ -81,5 +81,5 @@ pub async fn run_processing(
     scope: &[StructureId],
     clock: &Clock,
 ) -> Result<RunOutcome, Error> {
-    Ok(attendance::run_processing(db, staff.get(), &crate::raw_ids(scope), clock).await?)
+    Ok(attendance::run_processing(db, staff, scope, clock).await?)
 }

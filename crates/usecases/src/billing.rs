@@ -22,7 +22,7 @@ use crate::{
 
 /// What « Émettre les factures » would issue for the month: each family's lines.
 pub async fn preview(db: &Db, structure: StructureId, month: Date) -> Result<Preview, Error> {
-    Ok(billing::preview(db, structure.get(), month).await?)
+    Ok(billing::preview(db, structure, month).await?)
 }
 
 /// « Émettre les factures du mois », but for the families `excluded`; a month not
@@ -35,7 +35,7 @@ pub async fn issue(
     excluded: &[String],
     now: Timestamp,
 ) -> Result<Result<Issued, MonthNotFinished>, Error> {
-    Ok(billing::issue(db, staff.get(), structure.get(), month, excluded, now).await?)
+    Ok(billing::issue(db, staff, structure, month, excluded, now).await?)
 }
 
 /// The month's invoices: issued in it, or for its period; only those still owed.
@@ -46,7 +46,7 @@ pub async fn invoices(
     of: InvoicesOf,
     only_due: bool,
 ) -> Result<Vec<StaffInvoice>, Error> {
-    Ok(accounting::invoices(db, structure.get(), month, of, only_due).await?)
+    Ok(accounting::invoices(db, structure, month, of, only_due).await?)
 }
 
 /// An invoice by public id with its lines, if it is of one of `scope`'s structures.
@@ -59,7 +59,7 @@ pub async fn invoice(
     let Some((family, structure)) = accounting::invoice_owner(db, public_id).await? else {
         return Ok(None);
     };
-    if !scope.contains(&StructureId::new(structure)) {
+    if !scope.contains(&structure) {
         return Ok(None);
     }
     Ok(invoices::detail(db, family, structure, public_id, now).await?)
@@ -72,12 +72,12 @@ pub async fn received(
     from: Date,
     to: Date,
 ) -> Result<Vec<Received>, Error> {
-    Ok(accounting::received(db, structure.get(), from, to).await?)
+    Ok(accounting::received(db, structure, from, to).await?)
 }
 
 /// Every family's balance at the structure, with the totals.
 pub async fn balances(db: &Db, structure: StructureId) -> Result<Balances, Error> {
-    Ok(accounting::balances(db, structure.get()).await?)
+    Ok(accounting::balances(db, structure).await?)
 }
 
 /// A family of the structure, by public id.
@@ -86,7 +86,7 @@ pub async fn family(
     structure: StructureId,
     public_id: &str,
 ) -> Result<Option<FamilyRef>, Error> {
-    Ok(accounting::family(db, structure.get(), public_id).await?)
+    Ok(accounting::family(db, structure, public_id).await?)
 }
 
 /// The structure's families whose name or identifiant holds `text`.
@@ -95,7 +95,7 @@ pub async fn find_families(
     structure: StructureId,
     text: &str,
 ) -> Result<Vec<FamilyRef>, Error> {
-    Ok(accounting::find_families(db, structure.get(), text).await?)
+    Ok(accounting::find_families(db, structure, text).await?)
 }
 
 /// What a family may pay at the counter: its invoices still owed, newest first, and its
@@ -107,13 +107,13 @@ pub async fn payable(
     now: Timestamp,
     today: Date,
 ) -> Result<(Vec<Invoice>, Vec<WalletLine>), Error> {
-    let mut owed: Vec<Invoice> = invoices::list(db, family.id, structure.get(), now)
+    let mut owed: Vec<Invoice> = invoices::list(db, family.id, structure, now)
         .await?
         .into_iter()
         .filter(|i| i.owed.0 > 0)
         .collect();
     owed.reverse();
-    let prepaid = wallets::wallet_lines(db, family.id, structure.get(), today)
+    let prepaid = wallets::wallet_lines(db, family.id, structure, today)
         .await?
         .into_iter()
         .filter(|w| w.billing.is_prepaid())
@@ -130,7 +130,7 @@ pub async fn record_payment(
     payment: &CounterPayment,
     now: Timestamp,
 ) -> Result<Result<Recorded, CounterRefusal>, Error> {
-    Ok(counter::record(db, staff.get(), structure.get(), payment, now).await?)
+    Ok(counter::record(db, staff, structure, payment, now).await?)
 }
 
 /// When a règlement was received (`None` for a value the database should never hold).

@@ -17,7 +17,7 @@ pub use ribambelle_store::catalog_admin::{
 use crate::Error;
 
 pub async fn settings(db: &Db, structure: StructureId) -> Result<StructureSettings, Error> {
-    Ok(store::structure_settings(db, structure.get()).await?)
+    Ok(store::structure_settings(db, structure).await?)
 }
 
 /// « Enregistrer » the structure's settings.
@@ -28,20 +28,20 @@ pub async fn save_settings(
     settings: &StructureSettings,
     now: Timestamp,
 ) -> Result<(), Error> {
-    Ok(store::update_structure(db, staff.get(), structure.get(), settings, now).await?)
+    Ok(store::update_structure(db, staff, structure, settings, now).await?)
 }
 
 /// The structure's school calendar, for its activities' holiday windows.
 pub async fn school_calendar(db: &Db, structure: StructureId) -> Result<SchoolCalendar, Error> {
-    Ok(bookings::school_calendar(db, structure.get()).await?)
+    Ok(bookings::school_calendar(db, structure).await?)
 }
 
 pub async fn wallets(db: &Db, structure: StructureId) -> Result<Vec<WalletChoice>, Error> {
-    Ok(store::structure_wallets(db, structure.get()).await?)
+    Ok(store::structure_wallets(db, structure).await?)
 }
 
 pub async fn activities(db: &Db, structure: StructureId) -> Result<Vec<ActivityLine>, Error> {
-    Ok(store::structure_activities(db, structure.get()).await?)
+    Ok(store::structure_activities(db, structure).await?)
 }
 
 /// An activity by public id, whatever its structure (the caller checks the scope).
@@ -57,7 +57,7 @@ pub async fn create_activity(
     settings: &ActivitySettings,
     now: Timestamp,
 ) -> Result<Saved, Error> {
-    Ok(store::create_activity(db, staff.get(), structure.get(), settings, now).await?)
+    Ok(store::create_activity(db, staff, structure, settings, now).await?)
 }
 
 /// « Enregistrer » an activity's settings.
@@ -68,7 +68,7 @@ pub async fn save_activity(
     settings: &ActivitySettings,
     now: Timestamp,
 ) -> Result<Saved, Error> {
-    Ok(store::update_activity(db, staff.get(), details, settings, now).await?)
+    Ok(store::update_activity(db, staff, details, settings, now).await?)
 }
 
 /// « Ajouter la fermeture »: the day closes, its bookings cancelled and the families told.
@@ -80,7 +80,7 @@ pub async fn add_closure(
     reason: &str,
     now: Timestamp,
 ) -> Result<ClosureAdded, Error> {
-    Ok(store::add_closure(db, staff.get(), details, day, reason, now).await?)
+    Ok(store::add_closure(db, staff, details, day, reason, now).await?)
 }
 
 /// « Retirer » a closure; false when there was none that day.
@@ -91,5 +91,5 @@ pub async fn remove_closure(
     day: Date,
     now: Timestamp,
 ) -> Result<bool, Error> {
-    Ok(store::remove_closure(db, staff.get(), details, day, now).await?)
+    Ok(store::remove_closure(db, staff, details, day, now).await?)
 }

@@ -48,9 +48,9 @@ impl FamilyFile<'_> {
         now: Timestamp,
         today: Date,
     ) -> Result<(Option<Campaign>, Vec<FicheSummary>), Error> {
-        let campaign = store::open_campaign(self.db, structure.get(), today).await?;
+        let campaign = store::open_campaign(self.db, structure, today).await?;
         let fiches = match &campaign {
-            Some(c) => store::family_fiches(self.db, self.family.get(), c, now).await?,
+            Some(c) => store::family_fiches(self.db, self.family, c, now).await?,
             None => Vec::new(),
         };
         Ok((campaign, fiches))
@@ -58,7 +58,7 @@ impl FamilyFile<'_> {
 
     /// One of the family's fiches, by public id.
     pub async fn fiche(&self, public_id: &str) -> Result<Option<Fiche>, Error> {
-        Ok(store::family_fiche(self.db, self.family.get(), public_id).await?)
+        Ok(store::family_fiche(self.db, self.family, public_id).await?)
     }
 
     /// The typed values, checked by the fiche's rules (all of them to transmit), saved as
@@ -78,7 +78,7 @@ impl FamilyFile<'_> {
             Err(errors) => return Ok(Saved::Invalid(errors)),
         };
         Ok(
-            if store::save(self.db, self.family.get(), fiche.id, &values, intent, now).await? {
+            if store::save(self.db, self.family, fiche.id, &values, intent, now).await? {
                 Saved::Saved
             } else {
                 Saved::ReadOnly
@@ -91,16 +91,16 @@ impl FamilyFile<'_> {
         &self,
         child: ChildId,
     ) -> Result<(Vec<Contact>, Vec<ChildContact>), Error> {
-        let family = self.family.get();
+        let family = self.family;
         Ok((
             contacts::family_contacts(self.db, family).await?,
-            contacts::child_contacts(self.db, family, child.get()).await?,
+            contacts::child_contacts(self.db, family, child).await?,
         ))
     }
 
     /// One of the family's contacts, by public id.
     pub async fn contact(&self, public_id: &str) -> Result<Option<Contact>, Error> {
-        Ok(contacts::contact(self.db, self.family.get(), public_id).await?)
+        Ok(contacts::contact(self.db, self.family, public_id).await?)
     }
 
     /// « Ajouter »: an existing contact attached to the child, with its checked link.
@@ -110,7 +110,7 @@ impl FamilyFile<'_> {
         contact: &Contact,
         link: &Values,
     ) -> Result<(), Error> {
-        contacts::attach(self.db, self.family.get(), child.get(), contact.id, link).await?;
+        contacts::attach(self.db, self.family, child, contact.id, link).await?;
         Ok(())
     }
 
@@ -122,27 +122,27 @@ impl FamilyFile<'_> {
         link: &Values,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let family = self.family.get();
+        let family = self.family;
         let id = contacts::create(self.db, family, contact, now).await?;
-        contacts::attach(self.db, family, child.get(), id, link).await?;
+        contacts::attach(self.db, family, child, id, link).await?;
         Ok(())
     }
 
     /// « Retirer »: the contact no longer answers for the child.
     pub async fn detach(&self, child: ChildId, contact: &Contact) -> Result<(), Error> {
-        contacts::detach(self.db, self.family.get(), child.get(), contact.id).await?;
+        contacts::detach(self.db, self.family, child, contact.id).await?;
         Ok(())
     }
 
     /// A contact's address, phone and e-mail; its name is fixed.
     pub async fn update_contact(&self, contact: &Contact, values: &Values) -> Result<(), Error> {
-        contacts::update(self.db, self.family.get(), contact.id, values).await?;
+        contacts::update(self.db, self.family, contact.id, values).await?;
         Ok(())
     }
 
     /// « Supprimer définitivement », refused while a child keeps the contact.
     pub async fn delete_contact(&self, public_id: &str) -> Result<Deletion, Error> {
-        Ok(contacts::delete(self.db, self.family.get(), public_id).await?)
+        Ok(contacts::delete(self.db, self.family, public_id).await?)
     }
 
     /// A file for a piece, if the domain accepts it and the fiche is still editable.
@@ -152,17 +152,17 @@ impl FamilyFile<'_> {
         file: NewFile<'_>,
         now: Timestamp,
     ) -> Result<Deposit, Error> {
-        Ok(pieces::deposit(self.db, self.files, self.family.get(), fiche.id, file, now).await?)
+        Ok(pieces::deposit(self.db, self.files, self.family, fiche.id, file, now).await?)
     }
 
     /// One of the family's files, by public id.
     pub async fn file(&self, public_id: &str) -> Result<Option<PieceFile>, Error> {
-        Ok(pieces::family_file(self.db, self.family.get(), public_id).await?)
+        Ok(pieces::family_file(self.db, self.family, public_id).await?)
     }
 
     /// A file removed from its fiche, while the fiche is editable (false otherwise).
     pub async fn remove(&self, file: &PieceFile, now: Timestamp) -> Result<bool, Error> {
-        Ok(pieces::remove(self.db, self.files, self.family.get(), file, now).await?)
+        Ok(pieces::remove(self.db, self.files, self.family, file, now).await?)
     }
 }
 
@@ -185,8 +185,7 @@ pub async fn staff_file(
     public_id: &str,
     now: Timestamp,
 ) -> Result<Option<PieceFile>, Error> {
-    let structures: Vec<i64> = structures.iter().map(|s| s.get()).collect();
-    Ok(pieces::staff_file(db, staff.get(), &structures, public_id, now).await?)
+    Ok(pieces::staff_file(db, staff, structures, public_id, now).await?)
 }
 
 /// The back office's side of the dossier: campaigns opened per structure, fiches waiting
@@ -202,7 +201,7 @@ pub mod office {
     use crate::Error;
 
     pub async fn campaigns(db: &Db, scope: &[StructureId]) -> Result<Vec<CampaignRow>, Error> {
-        Ok(store::staff_campaigns(db, &crate::raw_ids(scope)).await?)
+        Ok(store::staff_campaigns(db, scope).await?)
     }
 
     /// « Ouvrir la campagne » for one of the staff member's structures.
@@ -214,15 +213,12 @@ pub mod office {
         (opens, closes): (Date, Date),
         now: Timestamp,
     ) -> Result<i64, Error> {
-        Ok(
-            store::create_campaign(db, staff.get(), structure.get(), label, opens, closes, now)
-                .await?,
-        )
+        Ok(store::create_campaign(db, staff, structure, label, opens, closes, now).await?)
     }
 
     /// The fiches transmitted and waiting for a decision.
     pub async fn waiting(db: &Db, scope: &[StructureId]) -> Result<Vec<Waiting>, Error> {
-        Ok(store::waiting(db, &crate::raw_ids(scope)).await?)
+        Ok(store::waiting(db, scope).await?)
     }
 
     /// A fiche of the staff member's structures (a health fiche's reading is logged).
@@ -233,7 +229,7 @@ pub mod office {
         public_id: &str,
         now: Timestamp,
     ) -> Result<Option<Fiche>, Error> {
-        Ok(store::staff_fiche(db, staff.get(), &crate::raw_ids(scope), public_id, now).await?)
+        Ok(store::staff_fiche(db, staff, scope, public_id, now).await?)
     }
 
     /// « Valider » or « Refuser » with its reason, the family told by mail; false when
@@ -245,6 +241,6 @@ pub mod office {
         decision: &Decision,
         now: Timestamp,
     ) -> Result<bool, Error> {
-        Ok(store::decide(db, staff.get(), fiche, decision, now).await?)
+        Ok(store::decide(db, staff, fiche, decision, now).await?)
     }
 }

@@ -5,7 +5,7 @@
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
-    ids::{FamilyId, StaffId, StructureId},
+    ids::{ActivityId, FamilyId, StaffId, StructureId},
     money::Cents,
     password::{PasswordHashing, Verification, generate_initial_password},
 };
@@ -39,7 +39,7 @@ pub async fn search(
     term: &str,
     limit: i64,
 ) -> Result<(Vec<Found>, bool), Error> {
-    let (hits, more) = store::search(db, &crate::raw_ids(scope), term, limit).await?;
+    let (hits, more) = store::search(db, scope, term, limit).await?;
     let mut found = Vec::with_capacity(hits.len());
     for hit in hits {
         let mut balances = Vec::new();
@@ -59,7 +59,7 @@ pub async fn family(
     scope: &[StructureId],
     public_id: &str,
 ) -> Result<Option<Family>, Error> {
-    Ok(store::family(db, &crate::raw_ids(scope), public_id).await?)
+    Ok(store::family(db, scope, public_id).await?)
 }
 
 pub async fn family_by_identifiant(
@@ -67,7 +67,7 @@ pub async fn family_by_identifiant(
     scope: &[StructureId],
     identifiant: &str,
 ) -> Result<Option<Family>, Error> {
-    Ok(store::family_by_identifiant(db, &crate::raw_ids(scope), identifiant).await?)
+    Ok(store::family_by_identifiant(db, scope, identifiant).await?)
 }
 
 /// A family's situation at one of its structures.
@@ -95,15 +95,12 @@ pub async fn overview(
             coming: bookings::follow_up(db, family.id, *id, today).await?,
         });
     }
-    Ok((
-        structures,
-        store::fiches(db, family.id, &crate::raw_ids(scope)).await?,
-    ))
+    Ok((structures, store::fiches(db, family.id, scope).await?))
 }
 
 /// The activities a child of the family may be registered to: those of its structures.
 pub async fn activities(db: &Db, family: &Family) -> Result<Vec<ActivityChoice>, Error> {
-    let structures: Vec<i64> = family.structures.iter().map(|(id, _)| *id).collect();
+    let structures: Vec<StructureId> = family.structures.iter().map(|(id, _)| *id).collect();
     Ok(store::activities(db, &structures).await?)
 }
 
@@ -114,7 +111,7 @@ pub async fn create(
     fields: &FamilyFields,
     now: Timestamp,
 ) -> Result<Saved, Error> {
-    Ok(store::create_family(db, staff.get(), fields, now).await?)
+    Ok(store::create_family(db, staff, fields, now).await?)
 }
 
 /// « Enregistrer » the family's fields.
@@ -126,7 +123,7 @@ pub async fn update(
     fields: &FamilyFields,
     now: Timestamp,
 ) -> Result<Saved, Error> {
-    Ok(store::update_family(db, staff.get(), family, &crate::raw_ids(scope), fields, now).await?)
+    Ok(store::update_family(db, staff, family, scope, fields, now).await?)
 }
 
 /// A child added or changed, with its registrations among the activities `offered`.
@@ -139,8 +136,8 @@ pub async fn save_child(
     fields: &ChildFields,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let offered: Vec<i64> = offered.iter().map(|a| a.id).collect();
-    Ok(store::save_child(db, staff.get(), family, child, &offered, fields, now).await?)
+    let offered: Vec<ActivityId> = offered.iter().map(|a| a.id).collect();
+    Ok(store::save_child(db, staff, family, child, &offered, fields, now).await?)
 }
 
 /// « Générer un mot de passe initial »: a new one, shown once or sent by the mail
@@ -155,8 +152,7 @@ pub async fn issue_initial_password(
     let password = generate_initial_password();
     let hash = passwords.hash(password.clone()).await?;
     let mail = by_mail.map(|write| write(&password));
-    store::issue_initial_password(passwords.db, staff.get(), family, &hash, mail.as_ref(), now)
-        .await?;
+    store::issue_initial_password(passwords.db, staff, family, &hash, mail.as_ref(), now).await?;
     Ok(password)
 }
 
@@ -178,7 +174,7 @@ pub async fn is_initial_password(
 
 /// The family's postal address, as its letters print it.
 pub async fn address(db: &Db, family: FamilyId) -> Result<Vec<String>, Error> {
-    Ok(store::address(db, family.get()).await?)
+    Ok(store::address(db, family).await?)
 }
 
 /// The identifiants among these that are already families'.
@@ -216,9 +212,7 @@ pub async fn import(
             children: f.children,
         })
         .collect();
-    if let Imported::IdentifiantsTaken(taken) =
-        store::import(db, staff.get(), &imported, now).await?
-    {
+    if let Imported::IdentifiantsTaken(taken) = store::import(db, staff, &imported, now).await? {
         return Ok(Err(taken));
     }
     Ok(Ok(imported.into_iter().zip(passwords).collect()))

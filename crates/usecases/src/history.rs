@@ -36,7 +36,7 @@ pub async fn history(
     month: Date,
     today: Date,
 ) -> Result<History, Error> {
-    let (family, structure) = (family.get(), structure.get());
+    let (family, structure) = (family, structure);
     let consommations =
         history::consommations(db, family, structure, month, month.last_of_month()).await?;
     let since = db_time(paris_instant(

@@ -22,7 +22,7 @@ pub async fn home(
     structure: StructureId,
     today: Date,
 ) -> Result<Home, Error> {
-    let announcements = portal::announcements(db, structure.get(), today).await?;
+    let announcements = portal::announcements(db, structure, today).await?;
     let mut unsigned: Vec<String> = Vec::new();
     for item in crate::legal::reglements(db, family).await? {
         if item.signature.is_none() && !unsigned.contains(&item.child_first_name) {

@@ -11,7 +11,7 @@ use crate::Error;
 
 /// The texts (or new versions) the family has not accepted yet.
 pub async fn pending(db: &Db, family: FamilyId) -> Result<Vec<LegalText>, Error> {
-    Ok(legal::pending_consents(db, family.get()).await?)
+    Ok(legal::pending_consents(db, family).await?)
 }
 
 /// « J'accepte »: the family accepts these texts, each recorded with its version.
@@ -21,12 +21,12 @@ pub async fn accept(
     text_ids: &[i64],
     now: Timestamp,
 ) -> Result<usize, Error> {
-    Ok(legal::accept(db, family.get(), text_ids, now).await?)
+    Ok(legal::accept(db, family, text_ids, now).await?)
 }
 
 /// Each child's current règlement, signed or not.
 pub async fn reglements(db: &Db, family: FamilyId) -> Result<Vec<ChildReglement>, Error> {
-    Ok(legal::reglements(db, family.get()).await?)
+    Ok(legal::reglements(db, family).await?)
 }
 
 /// « Signer »: a parent signs a child's règlement, with the name, place and time written.
@@ -36,5 +36,5 @@ pub async fn sign(
     signature: &NewSignature<'_>,
     now: Timestamp,
 ) -> Result<SignOutcome, Error> {
-    Ok(legal::sign(db, family.get(), signature, now).await?)
+    Ok(legal::sign(db, family, signature, now).await?)
 }

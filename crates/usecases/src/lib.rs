@@ -30,8 +30,3 @@ pub mod structures;
 pub use error::Error;
 /// The database every use case is given.
 pub use ribambelle_store::Db;
-
-/// The structures' database ids, for the store's queries over a staff member's scope.
-fn raw_ids(scope: &[ribambelle_domain::ids::StructureId]) -> Vec<i64> {
-    scope.iter().map(|s| s.get()).collect()
-}

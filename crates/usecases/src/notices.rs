@@ -13,7 +13,7 @@ pub use ribambelle_store::notices::{
 use crate::Error;
 
 pub async fn announcements(db: &Db, scope: &[StructureId]) -> Result<Vec<AnnouncementRow>, Error> {
-    Ok(store::announcements(db, &crate::raw_ids(scope)).await?)
+    Ok(store::announcements(db, scope).await?)
 }
 
 /// An announcement of the scope's structures.
@@ -22,7 +22,7 @@ pub async fn announcement(
     scope: &[StructureId],
     id: i64,
 ) -> Result<Option<AnnouncementRow>, Error> {
-    Ok(store::announcement_in(db, &crate::raw_ids(scope), id).await?)
+    Ok(store::announcement_in(db, scope, id).await?)
 }
 
 pub async fn publish_announcement(
@@ -31,7 +31,7 @@ pub async fn publish_announcement(
     announcement: &NewAnnouncement<'_>,
     now: Timestamp,
 ) -> Result<i64, Error> {
-    Ok(store::create_announcement(db, staff.get(), announcement, now).await?)
+    Ok(store::create_announcement(db, staff, announcement, now).await?)
 }
 
 pub async fn change_announcement(
@@ -41,7 +41,7 @@ pub async fn change_announcement(
     announcement: &NewAnnouncement<'_>,
     now: Timestamp,
 ) -> Result<(), Error> {
-    Ok(store::update_announcement(db, staff.get(), before, announcement, now).await?)
+    Ok(store::update_announcement(db, staff, before, announcement, now).await?)
 }
 
 pub async fn withdraw_announcement(
@@ -50,12 +50,12 @@ pub async fn withdraw_announcement(
     before: &AnnouncementRow,
     now: Timestamp,
 ) -> Result<(), Error> {
-    Ok(store::delete_announcement(db, staff.get(), before, now).await?)
+    Ok(store::delete_announcement(db, staff, before, now).await?)
 }
 
 /// The current version of each text of the scope's structures.
 pub async fn texts(db: &Db, scope: &[StructureId]) -> Result<Vec<CurrentText>, Error> {
-    Ok(store::current_texts(db, &crate::raw_ids(scope)).await?)
+    Ok(store::current_texts(db, scope).await?)
 }
 
 /// « Publier la nouvelle version »: families accept or sign it again.
@@ -66,5 +66,5 @@ pub async fn publish_text(
     (title, body): (&str, &str),
     now: Timestamp,
 ) -> Result<(), Error> {
-    Ok(store::publish_text(db, staff.get(), current, title, body, now).await?)
+    Ok(store::publish_text(db, staff, current, title, body, now).await?)
 }

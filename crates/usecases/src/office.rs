@@ -18,7 +18,7 @@ pub async fn scope(
     staff: StaffId,
     role: StaffRole,
 ) -> Result<Vec<StructureSummary>, Error> {
-    Ok(portal::staff_scope(db, staff.get(), role).await?)
+    Ok(portal::staff_scope(db, staff, role).await?)
 }
 
 /// The last processing run or data change, for the header's « dernière mise à jour ».
@@ -42,13 +42,10 @@ pub async fn dashboard(
     scope: &[StructureId],
     day: Date,
 ) -> Result<Dashboard, Error> {
-    let structures = crate::raw_ids(scope);
+    let structures = scope.to_vec();
     Ok(Dashboard {
         today: dashboard::today(db, &structures, day).await?,
         fiches_waiting: dossier::waiting(db, &structures).await?.len(),
-        second_factor: second_factor::of(db, staff.get())
-            .await?
-            .enabled_at
-            .is_some(),
+        second_factor: second_factor::of(db, staff).await?.enabled_at.is_some(),
     })
 }

@@ -67,7 +67,7 @@ impl Payments<'_> {
     /// The structure's régie, if families may pay through it here: one on the simulated
     /// bank only where that bank is served.
     pub async fn usable_regie(&self, structure: StructureId) -> Result<Option<Regie>, Error> {
-        let regie = store::regie(self.db, structure.get()).await?;
+        let regie = store::regie(self.db, structure).await?;
         Ok(regie.filter(|r| r.environment != Environment::Simulated || self.simulated_bank))
     }
 
@@ -83,13 +83,7 @@ impl Payments<'_> {
         now: Timestamp,
     ) -> Result<Result<Started, PaymentRefusal>, Error> {
         Ok(store::begin(
-            self.db,
-            family.get(),
-            structure.get(),
-            choice,
-            receipt_to,
-            provider,
-            now,
+            self.db, family, structure, choice, receipt_to, provider, now,
         )
         .await?)
     }
@@ -113,7 +107,7 @@ impl Payments<'_> {
         public_id: &str,
         now: Timestamp,
     ) -> Result<Option<Result<Departing, OnlinePayment>>, Error> {
-        let Some(payment) = store::find(self.db, family.get(), public_id).await? else {
+        let Some(payment) = store::find(self.db, family, public_id).await? else {
             return Ok(None);
         };
         let Some(regie) = store::regie(self.db, payment.structure_id).await? else {
@@ -193,13 +187,13 @@ impl Payments<'_> {
         returned: &[(String, String)],
         now: Timestamp,
     ) -> Result<Option<OnlinePayment>, Error> {
-        let Some(payment) = store::find(self.db, family.get(), public_id).await? else {
+        let Some(payment) = store::find(self.db, family, public_id).await? else {
             return Ok(None);
         };
         if payment.state != PaymentState::InProgress {
             return Ok(Some(payment));
         }
-        let structure = StructureId::new(payment.structure_id);
+        let structure = payment.structure_id;
         if let Some(regie) = self.usable_regie(structure).await? {
             let bank = provider(&regie, self.public_url)?;
             let answer = match (regie.provider, payment.provider_id.as_deref()) {
@@ -219,7 +213,7 @@ impl Payments<'_> {
                 }
             }
         }
-        Ok(store::find(self.db, family.get(), public_id).await?)
+        Ok(store::find(self.db, family, public_id).await?)
     }
 
     /// The provider's notification for a structure's régie. Nothing in it is believed as

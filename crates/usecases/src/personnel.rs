@@ -15,7 +15,7 @@ pub async fn members(db: &Db) -> Result<Vec<StaffMember>, Error> {
 }
 
 pub async fn member(db: &Db, id: StaffId) -> Result<Option<StaffMember>, Error> {
-    Ok(store::member(db, id.get()).await?)
+    Ok(store::member(db, id).await?)
 }
 
 /// « Créer le compte » with a first password, shown once to the administrateur; `None`
@@ -28,7 +28,7 @@ pub async fn create(
 ) -> Result<Option<(StaffMember, String)>, Error> {
     let password = generate_initial_password();
     let hash = passwords.hash(password.clone()).await?;
-    let Some(id) = store::create(passwords.db, author.get(), draft, &hash, now).await? else {
+    let Some(id) = store::create(passwords.db, author, draft, &hash, now).await? else {
         return Ok(None);
     };
     let member = store::member(passwords.db, id)
@@ -47,7 +47,7 @@ pub async fn update(
     draft: &StaffDraft<'_>,
     now: Timestamp,
 ) -> Result<bool, Error> {
-    Ok(store::update(db, author.get(), member.get(), draft, now).await?)
+    Ok(store::update(db, author, member, draft, now).await?)
 }
 
 /// « Nouveau mot de passe »: a new first password for the member, shown once; its
@@ -60,8 +60,7 @@ pub async fn new_password(
 ) -> Result<Option<String>, Error> {
     let password = generate_initial_password();
     let hash = passwords.hash(password.clone()).await?;
-    let done =
-        store::reset_password(passwords.db, author.get(), member.get(), &hash, None, now).await?;
+    let done = store::reset_password(passwords.db, author, member, &hash, None, now).await?;
     Ok(done.then_some(password))
 }
 
@@ -72,5 +71,5 @@ pub async fn disable_second_factor(
     member: StaffId,
     now: Timestamp,
 ) -> Result<bool, Error> {
-    Ok(store::disable_second_factor(db, author.get(), member.get(), now).await?)
+    Ok(store::disable_second_factor(db, author, member, now).await?)
 }

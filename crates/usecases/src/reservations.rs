@@ -14,7 +14,7 @@ use ribambelle_domain::{
         Block, CalendarDay, DayState, Pending, QuickTool, ReservationState, Standing, quick_tool,
     },
     calendar::SchoolCalendar,
-    ids::{FamilyId, StructureId},
+    ids::{ActivityId, FamilyId, StructureId},
 };
 use ribambelle_store::{Db, bookings, wallets};
 
@@ -67,7 +67,7 @@ pub async fn select(
     child: Option<&str>,
     activity: Option<&str>,
 ) -> Result<Option<Selected>, Error> {
-    let children = bookings::children(db, booker.family.get(), booker.structure.get()).await?;
+    let children = bookings::children(db, booker.family, booker.structure).await?;
     let child = match child.filter(|s| !s.is_empty()) {
         Some(id) => match children.iter().find(|c| c.public_id == id) {
             Some(c) => Some(c.clone()),
@@ -77,7 +77,7 @@ pub async fn select(
         None => None,
     };
     let activities = match &child {
-        Some(c) => bookings::child_activities(db, c.id, booker.structure.get()).await?,
+        Some(c) => bookings::child_activities(db, c.id, booker.structure).await?,
         None => Vec::new(),
     };
     let activity = match activity.filter(|s| !s.is_empty()) {
@@ -98,7 +98,7 @@ pub async fn select(
 
 /// Why the family may not book at all, if it may not: a balance owed.
 async fn block(db: &Db, booker: &Booker) -> Result<Option<Block>, Error> {
-    let balance = wallets::balance(db, booker.family.get(), booker.structure.get()).await?;
+    let balance = wallets::balance(db, booker.family, booker.structure).await?;
     Ok(Block::for_balance(balance))
 }
 
@@ -127,7 +127,7 @@ pub async fn calendar(
         return Ok(None);
     };
     let booked = bookings::child_bookings(db, child.id, first, last).await?;
-    let pending = bookings::pending(db, booker.family.get()).await?;
+    let pending = bookings::pending(db, booker.family).await?;
     let shown: Vec<&Activity> = match &selected.activity {
         Some(a) => vec![a],
         None => selected.activities.iter().collect(),
@@ -163,7 +163,7 @@ pub async fn day(
         return Ok(None);
     };
     let booked = bookings::child_bookings(db, child.id, day, day).await?;
-    let pending = bookings::pending(db, booker.family.get()).await?;
+    let pending = bookings::pending(db, booker.family).await?;
     Ok(Some(
         selected
             .activities
@@ -199,7 +199,7 @@ pub async fn choose_day(
         };
         bookings::set_pending(
             db,
-            booker.family.get(),
+            booker.family,
             child.id,
             activity.id,
             &[(on, change)],
@@ -252,7 +252,7 @@ pub async fn draft_days(
         return Ok(Drafted::Invalid);
     };
     let booked = bookings::child_bookings(db, child.id, first, last).await?;
-    let pending = bookings::pending(db, booker.family.get()).await?;
+    let pending = bookings::pending(db, booker.family).await?;
     let month = activity_days(booker, selected, activity, days, &booked, &pending, now);
     let in_set = |d: &CalendarDay| match tool {
         Tool::Day(day) => d.day == day,
@@ -272,22 +272,14 @@ pub async fn draft_days(
             QuickTool::Changes(changes) => changes,
         },
     };
-    bookings::set_pending(
-        db,
-        booker.family.get(),
-        child.id,
-        activity.id,
-        &changes,
-        now,
-    )
-    .await?;
+    bookings::set_pending(db, booker.family, child.id, activity.id, &changes, now).await?;
     Ok(Drafted::Changed)
 }
 
 /// « Annuler » on the calendar, « Abandonner » on the récapitulatif: every pending
 /// change of the family is dropped.
 pub async fn drop_draft(db: &Db, booker: &Booker) -> Result<(), Error> {
-    bookings::clear_pending(db, booker.family.get()).await?;
+    bookings::clear_pending(db, booker.family).await?;
     Ok(())
 }
 
@@ -298,7 +290,7 @@ pub async fn follow_up(
     booker: &Booker,
     from: Date,
 ) -> Result<(Vec<FollowUp>, Vec<Child>), Error> {
-    let (family, structure) = (booker.family.get(), booker.structure.get());
+    let (family, structure) = (booker.family, booker.structure);
     Ok((
         bookings::follow_up(db, family, structure, from).await?,
         bookings::children(db, family, structure).await?,
@@ -313,11 +305,11 @@ pub async fn feed_token(
     child: &str,
     now: Timestamp,
 ) -> Result<Option<(Child, String)>, Error> {
-    let children = bookings::children(db, booker.family.get(), booker.structure.get()).await?;
+    let children = bookings::children(db, booker.family, booker.structure).await?;
     let Some(child) = children.into_iter().find(|c| c.public_id == child) else {
         return Ok(None);
     };
-    let token = bookings::feed_token(db, booker.family.get(), &child.public_id, now).await?;
+    let token = bookings::feed_token(db, booker.family, &child.public_id, now).await?;
     Ok(token.map(|token| (child, token)))
 }
 
@@ -333,7 +325,7 @@ fn activity_days(
     selected: &Selected,
     activity: &Activity,
     days: &[Date],
-    booked: &HashMap<(i64, Date), ReservationState>,
+    booked: &HashMap<(ActivityId, Date), ReservationState>,
     pending: &[bookings::PendingChange],
     now: Timestamp,
 ) -> Vec<CalendarDay> {

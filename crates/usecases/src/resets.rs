@@ -3,7 +3,6 @@
 //! account.
 
 use jiff::{SignedDuration, Timestamp};
-use ribambelle_domain::ids::FamilyId;
 use ribambelle_store::{Db, accounts, resets};
 
 pub use ribambelle_store::resets::ResetLink;
@@ -42,13 +41,13 @@ pub async fn request(
         >= MAX_LINKS_PER_HOUR
     {
         tracing::warn!(
-            family = account.id,
+            family = %account.id,
             "password reset: too many links asked in an hour"
         );
         return Ok(Requested::TooMany);
     }
     resets::create(db, account.id, now, |token| mail(&account, token)).await?;
-    tracing::info!(family = account.id, "password reset link queued");
+    tracing::info!(family = %account.id, "password reset link queued");
     Ok(Requested::Queued)
 }
 
@@ -60,9 +59,7 @@ pub async fn check(
 ) -> Result<(ResetLink, Option<FamilyAccount>), Error> {
     let link = resets::check(db, token, now).await?;
     let account = match link {
-        ResetLink::Valid { family_id } => {
-            crate::sessions::family_account(db, FamilyId::new(family_id)).await?
-        }
+        ResetLink::Valid { family_id } => crate::sessions::family_account(db, family_id).await?,
         _ => None,
     };
     Ok((link, account))

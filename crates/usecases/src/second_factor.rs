@@ -77,7 +77,7 @@ pub async fn sign_in_code(
     {
         throttle::clear(db, &code_key).await?;
         store::end(db, challenge).await?;
-        return Ok(SignInCode::Accepted(StaffId::new(staff_id)));
+        return Ok(SignInCode::Accepted(staff_id));
     }
     if let Some(until) = counted.locked_until {
         store::end(db, challenge).await?;
@@ -95,7 +95,7 @@ pub async fn sign_in_code(
 /// know the password.
 async fn tell_codes_refused(
     db: &Db,
-    staff_id: i64,
+    staff_id: StaffId,
     until: Timestamp,
     now: Timestamp,
     mail: impl FnOnce(&str, Timestamp) -> (String, String),
@@ -103,7 +103,7 @@ async fn tell_codes_refused(
     let (login, recipients) = store::lock_recipients(db, staff_id).await?;
     if recipients.is_empty() {
         tracing::warn!(
-            staff = staff_id,
+            staff = %staff_id,
             "second-factor codes refused, nobody to tell by mail"
         );
         return Ok(());
@@ -117,7 +117,7 @@ async fn tell_codes_refused(
     };
     outbox::enqueue_alone(db, &mail, now).await?;
     tracing::warn!(
-        staff = staff_id,
+        staff = %staff_id,
         "second-factor codes refused, staff and administrateurs told"
     );
     Ok(())
@@ -125,14 +125,14 @@ async fn tell_codes_refused(
 
 /// The staff member's second factor as it stands.
 pub async fn of(db: &Db, staff: StaffId) -> Result<SecondFactor, Error> {
-    Ok(store::of(db, staff.get()).await?)
+    Ok(store::of(db, staff).await?)
 }
 
 /// A new secret for the staff member to add to an authenticator application; codes are
 /// asked only once a first one confirms it.
 pub async fn prepare(db: &Db, staff: StaffId) -> Result<(), Error> {
     let secret = codes::new_secret().map_err(code_error)?;
-    store::prepare(db, staff.get(), &secret).await?;
+    store::prepare(db, staff, &secret).await?;
     Ok(())
 }
 
@@ -143,7 +143,7 @@ async fn checked_code(
     code: &str,
     now: Timestamp,
 ) -> Result<Option<u64>, Error> {
-    let factor = store::of(db, staff.get()).await?;
+    let factor = store::of(db, staff).await?;
     let Some(secret) = factor.secret else {
         return Ok(None);
     };
@@ -154,7 +154,7 @@ async fn checked_code(
 /// the code is wrong or already used.
 pub async fn enable(db: &Db, staff: StaffId, code: &str, now: Timestamp) -> Result<bool, Error> {
     Ok(match checked_code(db, staff, code, now).await? {
-        Some(step) => store::enable(db, staff.get(), step, now).await?,
+        Some(step) => store::enable(db, staff, step, now).await?,
         None => false,
     })
 }
@@ -162,8 +162,8 @@ pub async fn enable(db: &Db, staff: StaffId, code: &str, now: Timestamp) -> Resu
 /// « Désactiver » takes a current code, so that a session left open is not enough.
 pub async fn disable(db: &Db, staff: StaffId, code: &str, now: Timestamp) -> Result<bool, Error> {
     match checked_code(db, staff, code, now).await? {
-        Some(step) if store::use_step(db, staff.get(), step).await? => {
-            store::disable(db, staff.get(), now).await?;
+        Some(step) if store::use_step(db, staff, step).await? => {
+            store::disable(db, staff, now).await?;
             Ok(true)
         }
         _ => Ok(false),

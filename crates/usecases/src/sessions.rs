@@ -60,7 +60,7 @@ pub async fn keep_alive(db: &Db, session: &Session, now: Timestamp) -> Result<()
 /// The structure a family consults from now on, one it is known to (checked by the
 /// caller against the family's structures).
 pub async fn consult(db: &Db, session: &Session, structure: StructureId) -> Result<(), Error> {
-    sessions::set_structure(db, &session.token_hash, structure.get()).await?;
+    sessions::set_structure(db, &session.token_hash, structure).await?;
     Ok(())
 }
 
@@ -68,7 +68,7 @@ pub async fn consult(db: &Db, session: &Session, structure: StructureId) -> Resu
 /// acceptance, its structures (the portal's first one when it has none yet), its latest
 /// update.
 pub async fn family_view(db: &Db, family: FamilyId) -> Result<Option<FamilyView>, Error> {
-    let Some(mut view) = portal::family_view(db, family.get()).await? else {
+    let Some(mut view) = portal::family_view(db, family).await? else {
         return Ok(None);
     };
     if view.structures.is_empty() {
@@ -82,11 +82,11 @@ pub async fn family_account(
     db: &Db,
     family: FamilyId,
 ) -> Result<Option<crate::accounts::FamilyAccount>, Error> {
-    Ok(accounts::family(db, family.get()).await?)
+    Ok(accounts::family(db, family).await?)
 }
 
 pub async fn staff_account(db: &Db, staff: StaffId) -> Result<Option<StaffAccount>, Error> {
-    Ok(accounts::staff(db, staff.get()).await?)
+    Ok(accounts::staff(db, staff).await?)
 }
 
 /// A random key (a récapitulatif's, a waiting ticket's): 64 hexadecimal digits.

@@ -10,7 +10,7 @@ use crate::Error;
 
 /// The structures the family is known to, in their order.
 pub async fn of_family(db: &Db, family: FamilyId) -> Result<Vec<StructureSummary>, Error> {
-    Ok(portal::family_structures(db, family.get()).await?)
+    Ok(portal::family_structures(db, family).await?)
 }
 
 /// The portal's first structure, whose name and colours pages without a family show.

@@ -7,7 +7,7 @@ use jiff::{
     ToSpan,
     civil::{Date, Weekday},
 };
-use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId};
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StructureId};
 use ribambelle_domain::{
     booking::{Pending, ReservationState, Standing},
     clock::paris_date,
@@ -25,10 +25,10 @@ use sqlx::Row;
 struct Martin {
     carteville: Town,
     martin: BuiltFamily,
-    family: i64,
+    family: FamilyId,
     quotient_familial: Option<i64>,
-    lea: i64,
-    hugo: i64,
+    lea: ChildId,
+    hugo: ChildId,
     _t: TestDb,
 }
 
@@ -60,10 +60,10 @@ impl Martin {
             )
             .await;
         Martin {
-            family: family.id.get(),
+            family: family.id,
             quotient_familial: family.quotient_familial,
-            lea: family.child("Léa").get(),
-            hugo: family.child("Hugo").get(),
+            lea: family.child("Léa"),
+            hugo: family.child("Hugo"),
             martin: family,
             carteville,
             _t: t,
@@ -75,8 +75,8 @@ impl Martin {
     }
 
     /// The child's activity of that name, as the calendar reads it.
-    async fn activity(&self, child: i64, name: &str) -> Activity {
-        let structure: i64 =
+    async fn activity(&self, child: ChildId, name: &str) -> Activity {
+        let structure: StructureId =
             sqlx::query_scalar("SELECT structure_id FROM activities WHERE name = $1")
                 .bind(name)
                 .fetch_one(self.db().reader())
@@ -92,12 +92,13 @@ impl Martin {
 }
 
 /// The days of the next 90 that can be cancelled now (`booked`) or booked now.
-async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool) -> Vec<Date> {
-    let structure: i64 = sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
-        .bind(activity.id)
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
+async fn modifiable_days(db: &Db, child: ChildId, activity: &Activity, booked: bool) -> Vec<Date> {
+    let structure: StructureId =
+        sqlx::query_scalar("SELECT structure_id FROM activities WHERE id = $1")
+            .bind(activity.id)
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
     let calendar = bookings::school_calendar(db, structure).await.unwrap();
     let now = ribambelle_testkit::clock().now();
     let today = paris_date(now);
@@ -131,7 +132,7 @@ async fn modifiable_days(db: &Db, child: i64, activity: &Activity, booked: bool)
     days
 }
 
-async fn pending_of(db: &Db, family: i64) -> Vec<(i64, i64, Date, Pending)> {
+async fn pending_of(db: &Db, family: FamilyId) -> Vec<(ChildId, ActivityId, Date, Pending)> {
     bookings::pending(db, family)
         .await
         .unwrap()
@@ -202,7 +203,7 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     // Léa's next lunches are booked already.
     let lunches: Vec<_> = modifiable_days(db, m.lea, &lunch, false).await[..4]
         .iter()
-        .map(|&day| (ChildId::new(m.lea), ActivityId::new(lunch.id), day))
+        .map(|&day| (m.lea, lunch.id, day))
         .collect();
     m.carteville.book(&m.martin, &lunches).await;
     let to_book = modifiable_days(db, m.lea, &matin, false).await;
@@ -265,7 +266,7 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     .unwrap();
 
     let booker = Booker {
-        family: FamilyId::new(m.family),
+        family: m.family,
         quotient_familial: m.quotient_familial,
         structure: m.carteville.id,
         calendar: m.carteville.calendar().await,
@@ -284,13 +285,10 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     let previous: Vec<Option<String>> = {
         let mut states = Vec::new();
         for l in draft.bookings.iter().chain(&draft.cancellations) {
-            let s = bookings::child_bookings(db, l.child_id.get(), l.day, l.day)
+            let s = bookings::child_bookings(db, l.child_id, l.day, l.day)
                 .await
                 .unwrap();
-            states.push(
-                s.get(&(l.activity_id.get(), l.day))
-                    .map(|s| s.code().to_owned()),
-            );
+            states.push(s.get(&(l.activity_id, l.day)).map(|s| s.code().to_owned()));
         }
         states
     };
@@ -385,9 +383,9 @@ async fn a_confirmation_records_bookings_cancellations_and_refusals_of_the_struc
     }
     for l in &draft.cancellations {
         assert_eq!(
-            bookings::child_bookings(db, l.child_id.get(), l.day, l.day)
+            bookings::child_bookings(db, l.child_id, l.day, l.day)
                 .await
-                .unwrap()[&(l.activity_id.get(), l.day)],
+                .unwrap()[&(l.activity_id, l.day)],
             ReservationState::Annulee
         );
     }

@@ -2,7 +2,7 @@
 //! colour, and for signed-in families the portal's header and sections.
 
 use jiff::Timestamp;
-use ribambelle_domain::{clock::paris, french};
+use ribambelle_domain::{clock::paris, french, ids::StructureId};
 use ribambelle_usecases::structures::StructureSummary;
 
 use crate::{
@@ -94,7 +94,9 @@ pub(crate) struct NavItem {
 pub(crate) struct Shell {
     pub person: String,
     pub structures: Vec<StructureSummary>,
-    pub structure_id: i64,
+    /// The structure the family is looking at; none before its first login is done, and
+    /// in the back office.
+    pub structure_id: Option<StructureId>,
     pub last_update: Option<String>,
     pub csrf: String,
     pub section: Section,
@@ -118,7 +120,7 @@ impl Shell {
         Ok(Shell {
             person: family.account.display_name(),
             structures: family.structures.clone(),
-            structure_id: family.structure.id,
+            structure_id: Some(family.structure.id),
             last_update,
             csrf: family.session.csrf_token.clone(),
             section,
@@ -134,7 +136,7 @@ impl Shell {
         Shell {
             person: family.account.display_name(),
             structures: Vec::new(),
-            structure_id: 0,
+            structure_id: None,
             last_update: None,
             csrf: family.session.csrf_token.clone(),
             section: Section::None,
@@ -224,8 +226,12 @@ impl Shell {
     pub fn current_structure_name(&self) -> &str {
         self.structures
             .iter()
-            .find(|s| s.id == self.structure_id)
+            .find(|s| self.is_current(s))
             .map_or("", |s| s.name.as_str())
+    }
+
+    pub fn is_current(&self, structure: &StructureSummary) -> bool {
+        self.structure_id == Some(structure.id)
     }
 }
 

@@ -83,7 +83,10 @@ impl FromRequestParts<AppState> for MaybeSession {
 
 /// The family signed in with this request's session; visitors go to the login page, staff
 /// to the back office.
-async fn family_session(parts: &mut Parts, state: &AppState) -> Result<(Session, i64), Response> {
+async fn family_session(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Session, FamilyId), Response> {
     let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
         .await
         .map_err(IntoResponse::into_response)?;
@@ -98,7 +101,10 @@ async fn family_session(parts: &mut Parts, state: &AppState) -> Result<(Session,
 
 /// The staff member signed in with this request's session; visitors go to the staff login,
 /// families are turned away.
-async fn staff_session(parts: &mut Parts, state: &AppState) -> Result<(Session, i64), Response> {
+async fn staff_session(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Session, StaffId), Response> {
     let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
         .await
         .map_err(IntoResponse::into_response)?;
@@ -153,7 +159,7 @@ pub(crate) struct FamilySession {
 
 impl FamilySession {
     pub fn id(&self) -> FamilyId {
-        FamilyId::new(self.account.id)
+        self.account.id
     }
 }
 
@@ -165,7 +171,7 @@ impl FromRequestParts<AppState> for FamilySession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (session, family_id) = family_session(parts, state).await?;
-        let account = sessions::family_account(&state.db, FamilyId::new(family_id))
+        let account = sessions::family_account(&state.db, family_id)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         let Some(account) = account else {
@@ -188,12 +194,12 @@ pub(crate) struct Family {
 
 impl Family {
     pub fn id(&self) -> FamilyId {
-        FamilyId::new(self.account.id)
+        self.account.id
     }
 
     /// The structure being consulted.
     pub fn structure_id(&self) -> StructureId {
-        StructureId::new(self.structure.id)
+        self.structure.id
     }
 
     /// The family at the structure being consulted, for the booking rules and prices.
@@ -216,7 +222,7 @@ impl FromRequestParts<AppState> for Family {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (session, family_id) = family_session(parts, state).await?;
-        let view = sessions::family_view(&state.db, FamilyId::new(family_id))
+        let view = sessions::family_view(&state.db, family_id)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         let Some(FamilyView {
@@ -258,7 +264,7 @@ pub(crate) struct Staff {
 
 impl Staff {
     pub fn id(&self) -> StaffId {
-        StaffId::new(self.account.id)
+        self.account.id
     }
 }
 
@@ -270,7 +276,7 @@ impl FromRequestParts<AppState> for Staff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (session, staff_id) = staff_session(parts, state).await?;
-        let account = sessions::staff_account(&state.db, StaffId::new(staff_id))
+        let account = sessions::staff_account(&state.db, staff_id)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         let Some(account) = account else {

@@ -1,6 +1,7 @@
 //! What the demo offers: structures, porte-monnaies and activities with their prices.
 
 use jiff::civil::{Date, Weekday};
+use ribambelle_domain::ids::{ActivityId, WalletId};
 use ribambelle_domain::{
     activity::{PeriodKind, PriceBracket, Schedule, day_price},
     calendar::{SchoolCalendar, SchoolZone},
@@ -145,8 +146,8 @@ pub(super) const ZONE: SchoolZone = SchoolZone::C;
 /// An activity as loaded, with what the demo needs to place reservations on it.
 #[derive(Clone, Debug)]
 pub(super) struct Activity {
-    pub id: i64,
-    pub wallet_id: i64,
+    pub id: ActivityId,
+    pub wallet_id: WalletId,
     pub name: String,
     pub schedule: Schedule,
     pub brackets: Vec<PriceBracket>,

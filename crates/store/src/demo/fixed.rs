@@ -6,6 +6,7 @@ use jiff::{
     Timestamp, ToSpan,
     civil::{Date, Time, Weekday},
 };
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId, WalletId};
 use ribambelle_domain::{
     activity::PeriodKind,
     calendar::{SchoolCalendar, parse_holiday_csv},
@@ -69,7 +70,7 @@ pub(super) async fn load(
         now,
     )
     .await?;
-    let dupont_activities: Vec<i64> = [
+    let dupont_activities: Vec<ActivityId> = [
         "APS MATIN",
         "APS SOIR",
         "RESTAURATION",
@@ -130,7 +131,7 @@ pub(super) async fn load(
     .await?;
     // Hugo also went to the holiday centre: in September the Historique still shows August.
     // Its coming days are booked in their holiday windows, not by the demo.
-    let plan: [(i64, Activity, &[Weekday]); 7] = [
+    let plan: [(ChildId, Activity, &[Weekday]); 7] = [
         (lea, find("APS MATIN"), &[Monday, Tuesday]),
         (
             lea,
@@ -186,7 +187,7 @@ pub(super) async fn load(
     }
     // One day cancelled by the family, to show the state in the follow-up.
     cancel_first_upcoming(&mut tx, martin, hugo, &find("APS SOIR"), coming, now).await?;
-    super::onboard(&mut tx, martin, martin, now).await?;
+    super::onboard(&mut tx, martin.get(), martin.get(), now).await?;
     bill_martin(
         &mut tx,
         martin,
@@ -272,7 +273,7 @@ pub(super) async fn load(
     }
 
     let gestion_hash = hashing.hash("Gestion-Demo-2026!")?;
-    let staff_id: i64 = sqlx::query_scalar(
+    let staff_id: StaffId = sqlx::query_scalar(
         "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
          VALUES ('gestion', 'Nadia GESTION', 'gestion@carteville.example', 'gestionnaire', $1, 0, $2) RETURNING id",
     )
@@ -341,7 +342,7 @@ const REGLEMENT: &str = include_str!("../../seed/textes/reglement.txt");
 
 async fn publish_texts(
     tx: &mut Transaction<'_, Any>,
-    structure: i64,
+    structure: StructureId,
     name: &str,
     now: Timestamp,
 ) -> Result<(), DemoError> {
@@ -371,13 +372,13 @@ pub(super) fn zone_calendar() -> Result<SchoolCalendar, DemoError> {
 }
 
 pub(super) struct LoadedStructure {
-    pub id: i64,
+    pub id: StructureId,
     pub activities: Vec<Activity>,
-    pub wallets: Vec<(String, i64, String)>,
+    pub wallets: Vec<(String, WalletId, String)>,
 }
 
 impl LoadedStructure {
-    fn wallet(&self, name: &str) -> i64 {
+    fn wallet(&self, name: &str) -> WalletId {
         self.wallets
             .iter()
             .find(|(n, _, _)| n == name)
@@ -391,7 +392,7 @@ async fn insert_structure(
     spec: &StructureSpec,
     now: Timestamp,
 ) -> Result<LoadedStructure, DemoError> {
-    let id: i64 = sqlx::query_scalar(
+    let id: StructureId = sqlx::query_scalar(
         "INSERT INTO structures (slug, name, website_url, school_zone, accent_color, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -405,7 +406,7 @@ async fn insert_structure(
     .await?;
     let mut wallets = Vec::new();
     for (name, mode) in spec.wallets {
-        let wallet_id: i64 = sqlx::query_scalar(
+        let wallet_id: WalletId = sqlx::query_scalar(
             "INSERT INTO wallets (structure_id, name, billing_mode) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(id)
@@ -422,7 +423,7 @@ async fn insert_structure(
     };
     for a in spec.activities {
         let wallet_id = loaded.wallet(a.wallet);
-        let activity_id: i64 = sqlx::query_scalar(
+        let activity_id: ActivityId = sqlx::query_scalar(
             "INSERT INTO activities (public_id, structure_id, wallet_id, name, period_kind, weekdays, start_time, end_time, capacity) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
@@ -510,7 +511,7 @@ async fn insert_announcements(
     now: Timestamp,
 ) -> Result<(), DemoError> {
     let next_holidays = calendar.periods().iter().find(|p| p.first_day > today);
-    let mut rows: Vec<(i64, String, String, Date, Option<Date>)> = vec![
+    let mut rows: Vec<(StructureId, String, String, Date, Option<Date>)> = vec![
         (
             carteville.id,
             "Menus de la restauration scolaire".into(),
@@ -582,10 +583,10 @@ pub(super) struct FamilySpec<'a> {
 async fn insert_family(
     tx: &mut Transaction<'_, Any>,
     f: FamilySpec<'_>,
-    structures: &[i64],
+    structures: &[StructureId],
     now: Timestamp,
-) -> Result<i64, DemoError> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<FamilyId, DemoError> {
+    let id: FamilyId = sqlx::query_scalar(
         "INSERT INTO families (public_id, identifiant, civility, last_name, first_name, emails, password_hash, \
            must_change_password, quotient_familial, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -614,13 +615,13 @@ async fn insert_family(
 
 async fn insert_child(
     tx: &mut Transaction<'_, Any>,
-    family: i64,
+    family: FamilyId,
     first_name: &str,
     last_name: &str,
     birth_date: &str,
     school: &str,
-) -> Result<i64, DemoError> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<ChildId, DemoError> {
+    let id: ChildId = sqlx::query_scalar(
         "INSERT INTO children (public_id, family_id, first_name, last_name, birth_date, school) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -637,8 +638,8 @@ async fn insert_child(
 
 async fn register(
     tx: &mut Transaction<'_, Any>,
-    child: i64,
-    activities: &[i64],
+    child: ChildId,
+    activities: &[ActivityId],
 ) -> Result<(), DemoError> {
     for activity in activities {
         sqlx::query("INSERT INTO registrations (child_id, activity_id) VALUES ($1, $2)")
@@ -653,8 +654,8 @@ async fn register(
 #[allow(clippy::too_many_arguments)]
 async fn insert_reservation(
     tx: &mut Transaction<'_, Any>,
-    family: i64,
-    child: i64,
+    family: FamilyId,
+    child: ChildId,
     activity: &Activity,
     day: Date,
     state: &str,
@@ -706,8 +707,8 @@ fn coming_school_day(calendar: &SchoolCalendar, today: Date) -> Date {
 /// Cancels the first of the family's days two weeks after `coming`.
 async fn cancel_first_upcoming(
     tx: &mut Transaction<'_, Any>,
-    family: i64,
-    child: i64,
+    family: FamilyId,
+    child: ChildId,
     activity: &Activity,
     coming: Date,
     now: Timestamp,
@@ -728,7 +729,7 @@ async fn cancel_first_upcoming(
 }
 
 struct Consumed {
-    child: i64,
+    child: ChildId,
     activity: Activity,
     day: Date,
     price: Cents,
@@ -741,7 +742,7 @@ struct Consumed {
 #[allow(clippy::too_many_arguments)]
 async fn bill_martin(
     tx: &mut Transaction<'_, Any>,
-    family: i64,
+    family: FamilyId,
     consumed: &[Consumed],
     carteville: &LoadedStructure,
     ecureuils: &LoadedStructure,
@@ -887,8 +888,8 @@ async fn bill_martin(
 /// signing certificate is drawn for this database).
 async fn insert_regies(
     tx: &mut Transaction<'_, Any>,
-    carteville: i64,
-    ecureuils: i64,
+    carteville: StructureId,
+    ecureuils: StructureId,
 ) -> Result<(), DemoError> {
     let certificate = crate::token::new_token()?;
     for (structure, provider, merchant, secret) in [
@@ -909,9 +910,9 @@ async fn insert_regies(
 #[allow(clippy::too_many_arguments)]
 async fn insert_payment(
     tx: &mut Transaction<'_, Any>,
-    family: i64,
-    structure: i64,
-    wallet: Option<i64>,
+    family: FamilyId,
+    structure: StructureId,
+    wallet: Option<WalletId>,
     amount: Cents,
     mode: &str,
     paid_on: Date,

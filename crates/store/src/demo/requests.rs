@@ -4,6 +4,7 @@
 
 use jiff::{Timestamp, ToSpan};
 use ribambelle_domain::clock::paris_date;
+use ribambelle_domain::ids::ActivityId;
 use sqlx::Row;
 
 use super::{DemoError, fixed::zone_calendar};
@@ -41,10 +42,11 @@ const OPEN_DAYS: usize = 20;
 /// child, day by day over its next four school weeks: after the rentrée when loaded in the
 /// summer holidays); returns how many were added.
 pub async fn add_requests(db: &Db, count: u64, now: Timestamp) -> Result<u64, DemoError> {
-    let activity_id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE name = 'APS SOIR'")
-        .fetch_optional(db.reader())
-        .await?
-        .ok_or(DemoError::NoDemo)?;
+    let activity_id: ActivityId =
+        sqlx::query_scalar("SELECT id FROM activities WHERE name = 'APS SOIR'")
+            .fetch_optional(db.reader())
+            .await?
+            .ok_or(DemoError::NoDemo)?;
     let activity = bookings::activity_by_id(db, activity_id).await?;
     let calendar = zone_calendar()?;
     let today = paris_date(now);

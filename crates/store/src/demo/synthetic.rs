@@ -3,6 +3,7 @@
 //! two weeks of accepted lunches ahead, a week of consommations behind and a prepaid
 //! credit. Written with multi-row INSERTs (see `bulk`) in one transaction.
 
+use ribambelle_domain::ids::{ActivityId, FamilyId, StructureId};
 use std::time::Instant;
 
 use jiff::{Timestamp, ToSpan, civil::Date};
@@ -95,7 +96,7 @@ const CONSOMMATION_COLUMNS: [&str; 7] = [
 /// What every synthetic family shares, worked out once before the load.
 struct Plan {
     backend: Backend,
-    structure_id: i64,
+    structure_id: StructureId,
     matin: Activity,
     soir: Activity,
     cantine: Activity,
@@ -111,7 +112,7 @@ struct Plan {
 /// A child just inserted, with what its bookings need to know of its family.
 struct NewChild {
     id: i64,
-    family_id: i64,
+    family_id: FamilyId,
     quotient_familial: Option<i64>,
 }
 
@@ -152,7 +153,7 @@ pub(super) async fn add(
 }
 
 async fn plan(db: &Db, hashing: &PasswordHashing, now: Timestamp) -> Result<Plan, DemoError> {
-    let structure_id: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = $1")
+    let structure_id: StructureId = sqlx::query_scalar("SELECT id FROM structures WHERE slug = $1")
         .bind(CARTEVILLE.slug)
         .fetch_optional(db.reader())
         .await?
@@ -384,7 +385,7 @@ fn open_days(
     Ok(days)
 }
 
-async fn load_activities(db: &Db, structure_id: i64) -> Result<Vec<Activity>, DemoError> {
+async fn load_activities(db: &Db, structure_id: StructureId) -> Result<Vec<Activity>, DemoError> {
     let rows = sqlx::query(
         "SELECT id, wallet_id, name, period_kind, weekdays FROM activities WHERE structure_id = $1",
     )
@@ -393,7 +394,7 @@ async fn load_activities(db: &Db, structure_id: i64) -> Result<Vec<Activity>, De
     .await?;
     let mut activities = Vec::new();
     for r in rows {
-        let id: i64 = r.get("id");
+        let id: ActivityId = r.get("id");
         let brackets =
             sqlx::query("SELECT qf_max, price_cents FROM price_brackets WHERE activity_id = $1")
                 .bind(id)

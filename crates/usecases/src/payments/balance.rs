@@ -25,7 +25,7 @@ impl super::Payments<'_> {
         now: Timestamp,
         today: Date,
     ) -> Result<Balance, Error> {
-        let (family, structure) = (family.get(), structure.get());
+        let (family, structure) = (family, structure);
         Ok(Balance {
             lines: wallets::wallet_lines(self.db, family, structure, today).await?,
             invoices: invoices::list(self.db, family, structure, now).await?,
@@ -40,6 +40,6 @@ impl super::Payments<'_> {
         public_id: &str,
         now: Timestamp,
     ) -> Result<Option<InvoiceDetail>, Error> {
-        Ok(invoices::detail(self.db, family.get(), structure.get(), public_id, now).await?)
+        Ok(invoices::detail(self.db, family, structure, public_id, now).await?)
     }
 }

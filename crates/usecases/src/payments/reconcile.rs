@@ -6,6 +6,7 @@
 use std::collections::{HashMap, hash_map::Entry};
 
 use jiff::{SignedDuration, Timestamp};
+use ribambelle_domain::ids::StructureId;
 use ribambelle_payment::{Outcome, PaymentProvider, Regie};
 use ribambelle_store::{
     Db, StoreError,
@@ -33,7 +34,7 @@ pub(super) async fn run(
     now: Timestamp,
 ) -> Result<Reconciled, StoreError> {
     let mut done = Reconciled::default();
-    let mut providers: HashMap<i64, Option<Regie>> = HashMap::new();
+    let mut providers: HashMap<StructureId, Option<Regie>> = HashMap::new();
     for payment in payments::unfinished(db, now - ASK_AFTER, BATCH).await? {
         if let Entry::Vacant(slot) = providers.entry(payment.structure_id) {
             let regie = payments::regie(db, payment.structure_id).await?;

@@ -42,7 +42,7 @@ pub fn checked_regie(
         return Err(RegieError::MerchantId { name, digits });
     }
     let regie = Regie {
-        structure_id: structure.0.get(),
+        structure_id: structure.0,
         structure_name: structure.1.to_owned(),
         provider,
         environment,
@@ -67,7 +67,7 @@ pub struct TypedRegie<'a> {
 impl super::Payments<'_> {
     /// The structure's régie as saved, whether or not families may pay through it here.
     pub async fn regie(&self, structure: StructureId) -> Result<Option<Regie>, crate::Error> {
-        Ok(ribambelle_store::payments::regie(self.db, structure.get()).await?)
+        Ok(ribambelle_store::payments::regie(self.db, structure).await?)
     }
 
     /// « Enregistrer la régie »: checked as a payment will use it, then saved with its
@@ -100,7 +100,7 @@ impl super::Payments<'_> {
             Ok(regie) => regie,
             Err(refused) => return Ok(Err(refused)),
         };
-        ribambelle_store::catalog_admin::save_regie(self.db, staff.get(), &regie, now).await?;
+        ribambelle_store::catalog_admin::save_regie(self.db, staff, &regie, now).await?;
         Ok(Ok(()))
     }
 }

@@ -4,7 +4,10 @@
 //! pending change; the others are given back with the reason.
 
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::booking::{CopiedDay, CopyRefusal, Pending};
+use ribambelle_domain::{
+    booking::{CopiedDay, CopyRefusal, Pending},
+    ids::{ActivityId, ChildId},
+};
 use ribambelle_store::{
     Db,
     bookings::{self, Activity, Child, PendingChange},
@@ -43,7 +46,7 @@ pub async fn copy_sources(
 ) -> Result<Vec<CopySource>, Error> {
     let mut sources = Vec::new();
     for child in &selected.children {
-        for activity in bookings::child_activities(db, child.id, booker.structure.get()).await? {
+        for activity in bookings::child_activities(db, child.id, booker.structure).await? {
             sources.push(CopySource {
                 child: child.clone(),
                 activity,
@@ -66,9 +69,9 @@ pub async fn copy(
     let (Some(child), Some(target)) = (&selected.child, &selected.activity) else {
         return Ok(None);
     };
-    let family = booker.family.get();
+    let family = booker.family;
     let pending = bookings::pending(db, family).await?;
-    let booking = |child_id: i64, activity_id: i64, day: Date| {
+    let booking = |child_id: ChildId, activity_id: ActivityId, day: Date| {
         pending.iter().any(|p: &PendingChange| {
             p.child_id == child_id
                 && p.activity_id == activity_id
@@ -111,7 +114,7 @@ pub async fn copy(
         Some(_) => bookings::places_taken(db, target.id, from, to).await?,
         None => Default::default(),
     };
-    let holds = |activity_id: i64, day: Date| {
+    let holds = |activity_id: ActivityId, day: Date| {
         target_states
             .get(&(activity_id, day))
             .is_some_and(|s| s.holds_place())

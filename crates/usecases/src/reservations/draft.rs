@@ -68,8 +68,8 @@ impl Draft {
 /// The family's pending changes at the structure, checked against every rule now.
 pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, Error> {
     let (family_id, structure_id, qf, calendar) = (
-        booker.family.get(),
-        booker.structure.get(),
+        booker.family,
+        booker.structure,
         booker.quotient_familial,
         &booker.calendar,
     );
@@ -79,12 +79,12 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, E
         return Ok(draft);
     }
     draft.block = block(db, booker).await?;
-    let children: HashMap<i64, Child> = bookings::children(db, family_id, structure_id)
+    let children: HashMap<ChildId, Child> = bookings::children(db, family_id, structure_id)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let mut activities: HashMap<i64, HashMap<i64, Activity>> = HashMap::new();
+    let mut activities: HashMap<ChildId, HashMap<ActivityId, Activity>> = HashMap::new();
     for child in children
         .values()
         .filter(|c| pending.iter().any(|(p, _)| p.child_id == c.id))
@@ -110,10 +110,10 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, E
             continue;
         };
         let line = DraftLine {
-            child_id: ChildId::new(child.id),
+            child_id: child.id,
             child_public_id: child.public_id.clone(),
             child_first_name: child.first_name.clone(),
-            activity_id: ActivityId::new(activity.id),
+            activity_id: activity.id,
             activity_public_id: activity.public_id.clone(),
             activity_name: activity.name.clone(),
             day: change.day,
@@ -173,29 +173,22 @@ pub async fn confirm(
         .iter()
         .chain(&draft.cancellations)
         .map(|l| Movement {
-            child_id: l.child_id.get(),
-            activity_id: l.activity_id.get(),
+            child_id: l.child_id,
+            activity_id: l.activity_id,
             day: l.day,
             change: l.change,
             amount: l.amount,
         })
         .collect();
-    let refused: Vec<(i64, i64, Date)> = draft
+    let refused: Vec<(ChildId, ActivityId, Date)> = draft
         .refused
         .iter()
-        .map(|(l, _)| (l.child_id.get(), l.activity_id.get(), l.day))
+        .map(|(l, _)| (l.child_id, l.activity_id, l.day))
         .collect();
-    let confirmed = bookings::confirm(
-        db,
-        booker.family.get(),
-        key,
-        &movements,
-        &refused,
-        clock.now(),
-    )
-    .await?;
+    let confirmed =
+        bookings::confirm(db, booker.family, key, &movements, &refused, clock.now()).await?;
     if booker.immediate_processing {
-        processing::run_now(db, clock, booker.structure.get()).await?;
+        processing::run_now(db, clock, booker.structure).await?;
     }
     Ok(Confirmation {
         confirmed,

@@ -5,7 +5,6 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
-use ribambelle_domain::ids::StaffId;
 use ribambelle_usecases::{
     accounts,
     sessions::{self, Principal, Session},
@@ -189,24 +188,19 @@ pub(crate) async fn sign_in(
     if authenticated.needs_rehash {
         state
             .passwords()
-            .upgrade(audience.into(), credentials.id, &form.mot_de_passe)
+            .upgrade(credentials.principal, &form.mot_de_passe)
             .await;
     }
-    if matches!(audience, Audience::Staff)
-        && let Some(challenge) = accounts::second_factor_challenge(
-            &state.db,
-            StaffId::new(credentials.id),
-            state.clock.now(),
-        )
-        .await?
+    if let Principal::Staff(staff) = credentials.principal
+        && let Some(challenge) =
+            accounts::second_factor_challenge(&state.db, staff, state.clock.now()).await?
     {
         // No session before the code: the password alone opens nothing.
         return crate::gestion::second_factor::code_page(state, challenge, None).await;
     }
     open_session(
         state,
-        audience,
-        credentials.id,
+        credentials.principal,
         credentials.must_change_password,
         previous,
         jar,
@@ -218,8 +212,7 @@ pub(crate) async fn sign_in(
 /// and answers with its cookie and the first page to see.
 pub(crate) async fn open_session(
     state: &AppState,
-    audience: Audience,
-    id: i64,
+    principal: Principal,
     must_change_password: bool,
     previous: Option<Session>,
     jar: CookieJar,
@@ -227,12 +220,9 @@ pub(crate) async fn open_session(
     if let Some(previous) = previous {
         sessions::end(&state.db, &previous).await?;
     }
-    let (principal, target) = match audience {
-        Audience::Family => (
-            Principal::Family(id),
-            super::next_step(state, id, must_change_password).await?,
-        ),
-        Audience::Staff => (Principal::Staff(id), "/gestion"),
+    let target = match principal {
+        Principal::Family(id) => super::next_step(state, id, must_change_password).await?,
+        Principal::Staff(_) => "/gestion",
     };
     let token = sessions::open(
         &state.db,
@@ -241,7 +231,7 @@ pub(crate) async fn open_session(
         &state.config.session_policy,
     )
     .await?;
-    tracing::info!(account = id, "signed in");
+    tracing::info!(account = ?principal, "signed in");
     Ok((jar.add(session_cookie(state, token)), Redirect::to(target)).into_response())
 }
 

@@ -92,12 +92,11 @@ pub(crate) fn refusal_message(refusal: LoginRefusal, audience: login::Audience) 
 /// règlements to sign, then the home page.
 pub(crate) async fn next_step(
     state: &AppState,
-    family_id: i64,
+    family_id: FamilyId,
     must_change_password: bool,
 ) -> Result<&'static str, AppError> {
     Ok(
-        match accounts::next_step(&state.db, FamilyId::new(family_id), must_change_password).await?
-        {
+        match accounts::next_step(&state.db, family_id, must_change_password).await? {
             NextStep::FirstPassword => "/premiere-connexion",
             NextStep::Consents => "/conditions",
             NextStep::Reglements => "/reglement-interieur",

@@ -8,10 +8,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::{
-    dossier::{CONTACT, CONTACT_LINK, FicheKind, FieldError, Values, check_all},
-    ids::ChildId,
-};
+use ribambelle_domain::dossier::{CONTACT, CONTACT_LINK, FicheKind, FieldError, Values, check_all};
 use ribambelle_usecases::dossier::{ChildContact, Contact, Deletion, Fiche};
 use serde::Deserialize;
 
@@ -71,7 +68,7 @@ pub(super) async fn render(
     typed: Typed,
     notice: Option<String>,
 ) -> Result<Html<String>, AppError> {
-    let child = fiche.child_id.map(ChildId::new).ok_or(AppError::NotFound)?;
+    let child = fiche.child_id.ok_or(AppError::NotFound)?;
     let (family_contacts, attached) = state.family_file(family).contacts(child).await?;
     let available = family_contacts
         .iter()
@@ -157,7 +154,7 @@ pub(crate) async fn change(
     SignedForm(submitted): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fiche = contacts_fiche(&state, &family, &id).await?;
-    let child = fiche.child_id.map(ChildId::new).ok_or(AppError::NotFound)?;
+    let child = fiche.child_id.ok_or(AppError::NotFound)?;
     let dossier = state.family_file(&family);
     if !fiche.state.editable_by_family() {
         let notice = Some(

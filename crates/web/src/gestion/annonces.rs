@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
 };
 use jiff::civil::Date;
-use ribambelle_domain::dossier::parse_french_date;
+use ribambelle_domain::{dossier::parse_french_date, ids::StructureId};
 use ribambelle_usecases::notices::{
     self, AnnouncementRow, CurrentText, NewAnnouncement, text_kind_label,
 };
@@ -77,7 +77,11 @@ impl AnnouncementForm {
     }
 
     /// The announcement, or the errors to show beside the fields.
-    fn check(&self, scope: &Scope, errors: &mut FormErrors) -> Option<(i64, Date, Option<Date>)> {
+    fn check(
+        &self,
+        scope: &Scope,
+        errors: &mut FormErrors,
+    ) -> Option<(StructureId, Date, Option<Date>)> {
         let structure = scope
             .structures
             .iter()
@@ -110,7 +114,7 @@ impl AnnouncementForm {
 
     fn announcement(
         &self,
-        structure_id: i64,
+        structure_id: StructureId,
         display_from: Date,
         display_until: Option<Date>,
     ) -> NewAnnouncement<'_> {
@@ -171,7 +175,7 @@ impl AnnouncementsPage {
         format_instant(t.published_at)
     }
 
-    fn chosen(&self, id: &i64) -> bool {
+    fn chosen(&self, id: &StructureId) -> bool {
         self.form.structure == id.to_string()
     }
 

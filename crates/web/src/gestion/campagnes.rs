@@ -24,7 +24,7 @@ use crate::{
 struct CampaignsPage {
     layout: Layout,
     campaigns: Vec<CampaignRow>,
-    structures: Vec<(i64, String)>,
+    structures: Vec<(StructureId, String)>,
     csrf: String,
     form: CampaignForm,
     errors: FormErrors,
@@ -64,7 +64,7 @@ impl CampaignsPage {
         ]
     }
 
-    fn chosen(&self, id: &i64) -> bool {
+    fn chosen(&self, id: &StructureId) -> bool {
         self.form.structure == id.to_string()
     }
 }
@@ -173,7 +173,7 @@ pub(crate) async fn open(
     office::open_campaign(
         &state.db,
         staff.id(),
-        StructureId::new(structure),
+        structure,
         form.libelle.trim(),
         (opens, closes),
         state.clock.now(),

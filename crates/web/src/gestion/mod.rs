@@ -178,19 +178,12 @@ impl Scope {
         })
     }
 
-    pub fn ids(&self) -> Vec<i64> {
+    pub fn structure_ids(&self) -> Vec<StructureId> {
         self.structures.iter().map(|s| s.id).collect()
     }
 
-    pub fn structure_ids(&self) -> Vec<StructureId> {
-        self.structures
-            .iter()
-            .map(|s| StructureId::new(s.id))
-            .collect()
-    }
-
     /// A structure out of scope is answered as if it did not exist.
-    pub fn check(&self, structure_id: i64) -> Result<(), AppError> {
+    pub fn check(&self, structure_id: StructureId) -> Result<(), AppError> {
         if self.structures.iter().any(|s| s.id == structure_id) {
             Ok(())
         } else {
@@ -210,7 +203,7 @@ pub(crate) async fn shell(
     Ok(Shell {
         person: staff.account.display_name.clone(),
         structures: Vec::new(),
-        structure_id: 0,
+        structure_id: None,
         last_update: office::last_update(&state.db)
             .await?
             .map(crate::layout::format_instant),

@@ -11,7 +11,11 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use ribambelle_domain::{emails::parse_email_list, ids::StaffId, staff::StaffRole};
+use ribambelle_domain::{
+    emails::parse_email_list,
+    ids::{StaffId, StructureId},
+    staff::StaffRole,
+};
 use ribambelle_usecases::{
     personnel::{self, StaffDraft, StaffMember},
     structures::StructureSummary,
@@ -155,7 +159,7 @@ struct Checked {
     email: String,
     /// The least powerful role when none was chosen (never recorded: the form comes back).
     role: StaffRole,
-    structure_ids: Vec<i64>,
+    structure_ids: Vec<StructureId>,
 }
 
 /// Logins are compared lowercase, as at sign-in; only characters every keyboard has.
@@ -200,7 +204,7 @@ fn check(form: &StaffForm, structures: &[StructureSummary], errors: &mut FormErr
         errors.add("role", "Choisissez un rôle.");
         StaffRole::Animateur
     });
-    let structure_ids: Vec<i64> = structures
+    let structure_ids: Vec<StructureId> = structures
         .iter()
         .filter(|s| form.structures.contains(&s.id.to_string()))
         .map(|s| s.id)
@@ -239,7 +243,7 @@ impl FormPage {
         self.form.role == role
     }
 
-    fn structure_chosen(&self, id: &i64) -> bool {
+    fn structure_chosen(&self, id: &StructureId) -> bool {
         self.form.structures.contains(&id.to_string())
     }
 
@@ -446,15 +450,7 @@ pub(crate) async fn update(
         role: checked.role,
         structure_ids: &checked.structure_ids,
     };
-    if !personnel::update(
-        &state.db,
-        staff.id(),
-        StaffId::new(member.id),
-        &draft,
-        state.clock.now(),
-    )
-    .await?
-    {
+    if !personnel::update(&state.db, staff.id(), member.id, &draft, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/gestion/personnel/{}?fait=enregistre", member.id)).into_response())
@@ -467,13 +463,9 @@ pub(crate) async fn new_password(
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
     let member = member_of(&state, &id).await?;
-    let Some(password) = personnel::new_password(
-        &state.passwords(),
-        staff.id(),
-        StaffId::new(member.id),
-        state.clock.now(),
-    )
-    .await?
+    let Some(password) =
+        personnel::new_password(&state.passwords(), staff.id(), member.id, state.clock.now())
+            .await?
     else {
         return Err(AppError::NotFound);
     };
@@ -487,13 +479,8 @@ pub(crate) async fn disable_second_factor(
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
     let member = member_of(&state, &id).await?;
-    if !personnel::disable_second_factor(
-        &state.db,
-        staff.id(),
-        StaffId::new(member.id),
-        state.clock.now(),
-    )
-    .await?
+    if !personnel::disable_second_factor(&state.db, staff.id(), member.id, state.clock.now())
+        .await?
     {
         return Err(AppError::NotFound);
     }

@@ -15,6 +15,7 @@ use qrcode::{QrCode, render::svg};
 use ribambelle_domain::{french, second_factor as codes};
 use ribambelle_usecases::{
     second_factor::{self, SignInCode},
+    sessions::Principal,
     structures,
 };
 use serde::Deserialize;
@@ -90,7 +91,7 @@ pub(crate) async fn submit_code(
     let again = |error: &str| (StatusCode::UNAUTHORIZED, error.to_owned());
     let (status, error) = match outcome {
         SignInCode::Accepted(staff) => {
-            return open_session(&state, Audience::Staff, staff.get(), false, previous, jar).await;
+            return open_session(&state, Principal::Staff(staff), false, previous, jar).await;
         }
         SignInCode::Wait(wait) => {
             let error = format!(

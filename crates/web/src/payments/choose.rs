@@ -38,13 +38,13 @@ pub(crate) async fn pay(
             let wallet: WalletId = wallet.parse().map_err(|_| AppError::BadRequest)?;
             let amount_text = value("montant").unwrap_or_default();
             let typed = TypedCredit {
-                wallet_id: wallet.get(),
+                wallet_id: wallet,
                 amount: amount_text.chars().take(12).collect(),
             };
             match parse_euros(amount_text) {
                 Ok(amount) if amount.0 > 0 => (
                     Some(Choice::Credit {
-                        wallet_id: wallet.get(),
+                        wallet_id: wallet,
                         amount,
                     }),
                     Some(typed),

@@ -9,7 +9,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
-use ribambelle_domain::{clock::paris_date, french::month_year, money::Cents};
+use ribambelle_domain::{clock::paris_date, french::month_year, ids::WalletId, money::Cents};
 use ribambelle_usecases::payments::{Balance, Invoice, InvoiceDetail, WalletLine};
 
 use crate::{
@@ -22,7 +22,7 @@ use crate::{
 
 /// What the family typed in a credit form, shown again with its error.
 pub(crate) struct TypedCredit {
-    pub wallet_id: i64,
+    pub wallet_id: WalletId,
     pub amount: String,
 }
 
@@ -69,14 +69,14 @@ impl PaymentPage {
         self.invoices.iter().any(|i| self.payable(i))
     }
 
-    fn typed_amount(&self, wallet_id: &i64) -> &str {
+    fn typed_amount(&self, wallet_id: &WalletId) -> &str {
         self.typed
             .as_ref()
             .filter(|t| t.wallet_id == *wallet_id)
             .map_or("", |t| t.amount.as_str())
     }
 
-    fn amount_error(&self, wallet_id: &i64) -> Option<&str> {
+    fn amount_error(&self, wallet_id: &WalletId) -> Option<&str> {
         self.typed
             .as_ref()
             .filter(|t| t.wallet_id == *wallet_id)

@@ -184,7 +184,7 @@ pub(crate) async fn change_emails(
                 state.clock.now(),
             )
             .await?;
-            tracing::info!(family = family.account.id, addresses = %join_email_list(&list).len(), "e-mail addresses changed");
+            tracing::info!(family = %family.account.id, addresses = %join_email_list(&list).len(), "e-mail addresses changed");
             Ok(Redirect::to("/dossier/profil?enregistre=emails").into_response())
         }
         _ => {

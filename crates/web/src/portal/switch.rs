@@ -43,7 +43,7 @@ pub(crate) async fn switch_structure(
     family: Family,
     SignedForm(form): SignedForm<SwitchForm>,
 ) -> Result<Response, AppError> {
-    let id: i64 = form
+    let id: StructureId = form
         .structure
         .trim()
         .parse()
@@ -52,7 +52,7 @@ pub(crate) async fn switch_structure(
     if !family.structures.iter().any(|s| s.id == id) {
         return Err(AppError::NotFound);
     }
-    sessions::consult(&state.db, &family.session, StructureId::new(id)).await?;
+    sessions::consult(&state.db, &family.session, id).await?;
     Ok(Redirect::to(safe_return(&form.retour)).into_response())
 }
 

@@ -5,7 +5,11 @@
 //! added (and a new path parameter must be taught here).
 
 use axum::http::StatusCode;
-use ribambelle_domain::{dossier::Piece, staff::StaffRole};
+use ribambelle_domain::{
+    dossier::Piece,
+    ids::{FamilyId, StructureId},
+    staff::StaffRole,
+};
 use ribambelle_store::{
     dossier, payments,
     pieces::{self, Deposit, NewFile},
@@ -81,7 +85,7 @@ async fn martin_ids(app: &TestApp) -> Foreign {
         .await
         .unwrap();
     // MARTIN has opened his dossier: his fiches exist.
-    let (family, carteville): (i64, i64) = sqlx::query_as("SELECT f.id, s.id FROM families f, structures s WHERE f.identifiant = 'martin' AND s.slug = 'carteville'")
+    let (family, carteville): (FamilyId, StructureId) = sqlx::query_as("SELECT f.id, s.id FROM families f, structures s WHERE f.identifiant = 'martin' AND s.slug = 'carteville'")
         .fetch_one(app.db().reader())
         .await
         .unwrap();

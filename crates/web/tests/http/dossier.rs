@@ -286,10 +286,11 @@ async fn a_gestionnaire_opens_a_campaign_with_checked_dates() {
     let page = g.get("/gestion/campagnes").await;
     page.assert_contains("Dossier famille ")
         .assert_contains("Ouvrir une campagne");
-    let ecureuils: i64 = sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
+    let ecureuils: ribambelle_domain::ids::StructureId =
+        sqlx::query_scalar("SELECT id FROM structures WHERE slug = 'ecureuils'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let today = app.today();
     let fr = |d: jiff::civil::Date| format!("{:02}/{:02}/{}", d.day(), d.month(), d.year());
     let structure = ecureuils.to_string();

@@ -258,11 +258,12 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
     );
 
     // What was saved is what the rules read.
-    let activity_id: i64 = sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
-        .bind(&public_id)
-        .fetch_one(app.db().reader())
-        .await
-        .unwrap();
+    let activity_id: ribambelle_domain::ids::ActivityId =
+        sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
+            .bind(&public_id)
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
     let rules = ribambelle_store::bookings::activity_by_id(app.db(), activity_id)
         .await
         .unwrap();

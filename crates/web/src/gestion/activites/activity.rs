@@ -245,10 +245,10 @@ fn window_rows(periods: &[HolidayPeriod], saved: &[BookingWindow]) -> Vec<Window
 /// year, and any the activity already has a window for.
 async fn holiday_periods(
     state: &AppState,
-    structure_id: i64,
+    structure_id: StructureId,
     saved: &[BookingWindow],
 ) -> Result<Vec<HolidayPeriod>, AppError> {
-    let calendar = catalog::school_calendar(&state.db, StructureId::new(structure_id)).await?;
+    let calendar = catalog::school_calendar(&state.db, structure_id).await?;
     let today = state.clock.today();
     let mut periods: Vec<HolidayPeriod> = calendar
         .periods()
@@ -781,7 +781,7 @@ async fn render(
     };
     let page = ActivityPage {
         layout: layout(state, staff, Gestion::Activites, title, &path).await?,
-        wallets: catalog::wallets(&state.db, StructureId::new(structure.id)).await?,
+        wallets: catalog::wallets(&state.db, structure.id).await?,
         structure,
         public_id: details.map(|d| d.activity.public_id.clone()),
         csrf: staff.session.csrf_token.clone(),
@@ -839,12 +839,12 @@ pub(crate) async fn create(
     let structure = structure_in_scope(&state, &staff, &slug).await?;
     let periods = holiday_periods(&state, structure.id, &[]).await?;
     let form = ActivityForm::posted(&fields, &periods);
-    let wallets = catalog::wallets(&state.db, StructureId::new(structure.id)).await?;
+    let wallets = catalog::wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
         Ok(settings) => match catalog::create_activity(
             &state.db,
             staff.id(),
-            StructureId::new(structure.id),
+            structure.id,
             &settings,
             state.clock.now(),
         )
@@ -911,7 +911,7 @@ pub(crate) async fn save(
     let (details, structure) = activity_in_scope(&state, &staff, &public_id).await?;
     let periods = holiday_periods(&state, structure.id, &details.windows).await?;
     let form = ActivityForm::posted(&fields, &periods);
-    let wallets = catalog::wallets(&state.db, StructureId::new(structure.id)).await?;
+    let wallets = catalog::wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
         Ok(settings) => match catalog::save_activity(
             &state.db,
@@ -1012,11 +1012,13 @@ pub(crate) async fn closures(
 
 #[cfg(test)]
 mod tests {
+    use ribambelle_domain::ids::WalletId;
+
     use super::*;
 
     fn wallets() -> Vec<WalletChoice> {
         vec![WalletChoice {
-            id: 7,
+            id: WalletId::new(7),
             name: "Loisirs".into(),
             billing: BillingMode::Facturation,
         }]
@@ -1067,7 +1069,7 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(s.wallet, WalletPick::Existing(7));
+        assert_eq!(s.wallet, WalletPick::Existing(WalletId::new(7)));
         Ok(())
     }
 

@@ -13,10 +13,7 @@ use axum::{
     routing::{get, post},
 };
 use jiff::civil::Time;
-use ribambelle_domain::{
-    activity::{PeriodKind, capacity_text, prices_text, weekdays_text},
-    ids::StructureId,
-};
+use ribambelle_domain::activity::{PeriodKind, capacity_text, prices_text, weekdays_text};
 use ribambelle_usecases::{
     catalog::{self, ActivityLine},
     structures::StructureSummary,
@@ -131,7 +128,7 @@ pub(crate) async fn list(
     let scope = Scope::of(&state, &staff).await?;
     let mut structures = Vec::with_capacity(scope.structures.len());
     for structure in scope.structures {
-        let activities = catalog::activities(&state.db, StructureId::new(structure.id)).await?;
+        let activities = catalog::activities(&state.db, structure.id).await?;
         structures.push(StructureActivities {
             structure,
             activities,

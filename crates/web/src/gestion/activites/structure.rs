@@ -7,7 +7,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use ribambelle_domain::{calendar::SchoolZone, ids::StructureId};
+use ribambelle_domain::calendar::SchoolZone;
 use ribambelle_usecases::payments::{Environment, Provider, Regie, RegieError, TypedRegie};
 use ribambelle_usecases::{
     catalog::{self, StructureSettings},
@@ -203,14 +203,11 @@ async fn render(
     regie_form: Option<(RegieForm, FormErrors)>,
     notice: Option<&'static str>,
 ) -> Result<Html<String>, AppError> {
-    let regie = state
-        .payments()
-        .regie(StructureId::new(structure.id))
-        .await?;
+    let regie = state.payments().regie(structure.id).await?;
     let (form, errors) = match form {
         Some(typed) => typed,
         None => (
-            SettingsForm::of(&catalog::settings(&state.db, StructureId::new(structure.id)).await?),
+            SettingsForm::of(&catalog::settings(&state.db, structure.id).await?),
             FormErrors::default(),
         ),
     };
@@ -318,7 +315,7 @@ pub(crate) async fn save(
             catalog::save_settings(
                 &state.db,
                 staff.id(),
-                StructureId::new(structure.id),
+                structure.id,
                 &settings,
                 state.clock.now(),
             )
@@ -377,7 +374,7 @@ pub(crate) async fn save_regie(
             .payments()
             .save_regie(
                 staff.id(),
-                (StructureId::new(structure.id), &structure.name),
+                (structure.id, &structure.name),
                 typed,
                 state.clock.now(),
             )

@@ -8,7 +8,6 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_domain::clock::paris_date;
-use ribambelle_domain::ids::StructureId;
 use ribambelle_usecases::billing::{self, Preview};
 
 use super::{BillingQuery, Frame};
@@ -38,8 +37,7 @@ pub(crate) async fn page(
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     let frame = Frame::new(&scope, &query, "/gestion/facturation", state.clock.today())?;
-    let preview =
-        billing::preview(&state.db, StructureId::new(frame.structure_id), frame.month).await?;
+    let preview = billing::preview(&state.db, frame.structure_id, frame.month).await?;
     let page = IssuePage {
         layout: super::super::layout(
             &state,
@@ -86,7 +84,7 @@ pub(crate) async fn issue(
     let issued = billing::issue(
         &state.db,
         staff.id(),
-        StructureId::new(frame.structure_id),
+        frame.structure_id,
         frame.month,
         &excluded,
         now,

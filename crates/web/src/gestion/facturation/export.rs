@@ -8,7 +8,6 @@ use axum::{
     response::{Html, Response},
 };
 use jiff::ToSpan;
-use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::{clock::paris_date, french::month_year};
 use ribambelle_usecases::billing::{self, InvoicesOf};
 
@@ -91,7 +90,7 @@ pub(crate) async fn invoices(
     let frame = frame(&state, &staff, &query).await?;
     let rows = billing::invoices(
         &state.db,
-        StructureId::new(frame.structure_id),
+        frame.structure_id,
         frame.month,
         InvoicesOf::Issue,
         false,
@@ -124,28 +123,23 @@ pub(crate) async fn payments(
 ) -> Result<Response, AppError> {
     let frame = frame(&state, &staff, &query).await?;
     let last_day = frame.month + 1.month() - 1.day();
-    let rows = billing::received(
-        &state.db,
-        StructureId::new(frame.structure_id),
-        frame.month,
-        last_day,
-    )
-    .await?
-    .into_iter()
-    .map(|p| {
-        let day = billing::paid_at(&p)
-            .map(|t| paris_date(t).strftime("%d/%m/%Y").to_string())
-            .unwrap_or_else(|| p.paid_at.clone());
-        vec![
-            day,
-            p.family,
-            p.mode.to_owned(),
-            p.reference,
-            p.allocation.join(" ; "),
-            p.amount.to_decimal_comma(),
-        ]
-    })
-    .collect();
+    let rows = billing::received(&state.db, frame.structure_id, frame.month, last_day)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let day = billing::paid_at(&p)
+                .map(|t| paris_date(t).strftime("%d/%m/%Y").to_string())
+                .unwrap_or_else(|| p.paid_at.clone());
+            vec![
+                day,
+                p.family,
+                p.mode.to_owned(),
+                p.reference,
+                p.allocation.join(" ; "),
+                p.amount.to_decimal_comma(),
+            ]
+        })
+        .collect();
     csv_file(
         &format!("reglements-recus-{}.csv", frame.month_code()),
         &PAYMENT_COLUMNS,

@@ -6,7 +6,6 @@ use axum::{
     extract::{Path, Query, State},
     response::{Html, Response},
 };
-use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::money::Cents;
 use ribambelle_usecases::billing::{self, InvoicesOf, StaffInvoice};
 
@@ -53,7 +52,7 @@ pub(crate) async fn list(
     let only_due = query.a_regler.is_some();
     let invoices = billing::invoices(
         &state.db,
-        StructureId::new(frame.structure_id),
+        frame.structure_id,
         frame.month,
         InvoicesOf::Period,
         only_due,

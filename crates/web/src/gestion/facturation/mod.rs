@@ -11,7 +11,7 @@ mod soldes;
 
 use axum::routing::get;
 use jiff::{ToSpan, civil::Date};
-use ribambelle_domain::french::month_year;
+use ribambelle_domain::{french::month_year, ids::StructureId};
 use serde::Deserialize;
 
 use super::Scope;
@@ -81,11 +81,11 @@ const MONTHS_BACK: i32 = 24;
 
 /// The structure and month a page works on, and what its header offers to choose.
 pub(crate) struct Frame {
-    pub structure_id: i64,
+    pub structure_id: StructureId,
     pub structure: String,
     pub month: Date,
     pub today: Date,
-    pub structures: Vec<(i64, String)>,
+    pub structures: Vec<(StructureId, String)>,
     /// The page the chooser reloads.
     pub path: &'static str,
 }
@@ -100,7 +100,7 @@ impl Frame {
         today: Date,
     ) -> Result<Frame, AppError> {
         let structure_id = match query.structure.as_deref().filter(|s| !s.is_empty()) {
-            Some(text) => text.parse::<i64>().map_err(|_| AppError::BadRequest)?,
+            Some(text) => text.parse().map_err(|_| AppError::BadRequest)?,
             None => scope
                 .structures
                 .first()

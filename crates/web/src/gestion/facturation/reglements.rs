@@ -9,7 +9,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::ToSpan;
-use ribambelle_domain::ids::StructureId;
+use ribambelle_domain::ids::WalletId;
 use ribambelle_domain::{
     clock::paris_date,
     money::{Cents, PaymentMode, parse_euros},
@@ -61,13 +61,7 @@ pub(crate) async fn list(
         state.clock.today(),
     )?;
     let last_day = frame.month + 1.month() - 1.day();
-    let payments = billing::received(
-        &state.db,
-        StructureId::new(frame.structure_id),
-        frame.month,
-        last_day,
-    )
-    .await?;
+    let payments = billing::received(&state.db, frame.structure_id, frame.month, last_day).await?;
     let page = PaymentsPage {
         layout: super::super::layout(
             &state,
@@ -180,7 +174,7 @@ async fn render(
     let today = frame.today;
     let family = match query.famille.as_deref().filter(|f| !f.is_empty()) {
         Some(public_id) => Some(
-            billing::family(&state.db, StructureId::new(frame.structure_id), public_id)
+            billing::family(&state.db, frame.structure_id, public_id)
                 .await?
                 .ok_or(AppError::NotFound)?,
         ),
@@ -194,22 +188,14 @@ async fn render(
         .take(60)
         .collect::<String>();
     let found = match (&family, search.trim().is_empty()) {
-        (None, false) => Some(
-            billing::find_families(&state.db, StructureId::new(frame.structure_id), &search)
-                .await?,
-        ),
+        (None, false) => {
+            Some(billing::find_families(&state.db, frame.structure_id, &search).await?)
+        }
         _ => None,
     };
     let (owed, prepaid) = match &family {
         Some(f) => {
-            billing::payable(
-                &state.db,
-                StructureId::new(frame.structure_id),
-                f,
-                state.clock.now(),
-                today,
-            )
-            .await?
+            billing::payable(&state.db, frame.structure_id, f, state.clock.now(), today).await?
         }
         None => (Vec::new(), Vec::new()),
     };
@@ -318,7 +304,7 @@ pub(crate) async fn record(
     };
     let target = match typed.affectation.as_str() {
         "" | "factures" => Some(Target::Invoices(typed.factures.clone())),
-        wallet => match wallet.parse::<i64>() {
+        wallet => match wallet.parse::<WalletId>() {
             Ok(id) => Some(Target::Credit(id)),
             Err(_) => {
                 errors.add(
@@ -337,14 +323,8 @@ pub(crate) async fn record(
             amount,
             target,
         };
-        match billing::record_payment(
-            &state.db,
-            staff.id(),
-            StructureId::new(frame.structure_id),
-            &payment,
-            now,
-        )
-        .await?
+        match billing::record_payment(&state.db, staff.id(), frame.structure_id, &payment, now)
+            .await?
         {
             Ok(recorded) => {
                 let current = frame.today.strftime("%Y-%m");

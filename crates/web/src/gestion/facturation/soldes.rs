@@ -5,7 +5,6 @@ use axum::{
     extract::{Query, State},
     response::Html,
 };
-use ribambelle_domain::ids::StructureId;
 use ribambelle_domain::money::Cents;
 use ribambelle_usecases::billing::{self, Balances, FamilyBalance};
 
@@ -55,7 +54,7 @@ pub(crate) async fn page(
         "/gestion/facturation/soldes",
         state.clock.today(),
     )?;
-    let balances = billing::balances(&state.db, StructureId::new(frame.structure_id)).await?;
+    let balances = billing::balances(&state.db, frame.structure_id).await?;
     let debtors: Vec<&FamilyBalance> = balances.families.iter().filter(|f| f.total.0 < 0).collect();
     let page = BalancesPage {
         layout: super::super::layout(

@@ -7,7 +7,10 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::civil::Date;
-use ribambelle_domain::family_fields as rules;
+use ribambelle_domain::{
+    family_fields as rules,
+    ids::{ActivityId, StructureId},
+};
 use ribambelle_usecases::{
     families::{self, ActivityChoice, Child, ChildFields, Family, FamilyFields, Saved},
     structures::StructureSummary,
@@ -108,7 +111,7 @@ impl FamilyInput {
             errors.add("emails", message);
             Vec::new()
         });
-        let structures: Vec<i64> = scope
+        let structures: Vec<StructureId> = scope
             .structures
             .iter()
             .map(|s| s.id)
@@ -183,7 +186,7 @@ impl FamilyForm {
         self.input.civilite == *civility
     }
 
-    fn structure_chosen(&self, id: &i64) -> bool {
+    fn structure_chosen(&self, id: &StructureId) -> bool {
         self.input.structures.contains(&id.to_string())
     }
 
@@ -247,7 +250,11 @@ pub(crate) async fn new_page(
     let scope = Scope::of(&state, &staff).await?;
     // With a single structure in scope, it is the family's.
     let structures = if scope.structures.len() == 1 {
-        scope.ids().iter().map(i64::to_string).collect()
+        scope
+            .structure_ids()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     } else {
         Vec::new()
     };
@@ -474,7 +481,7 @@ impl ChildForm {
         ]
     }
 
-    fn ticked(&self, id: &i64) -> bool {
+    fn ticked(&self, id: &ActivityId) -> bool {
         self.input.activities.contains(&id.to_string())
     }
 

@@ -14,7 +14,7 @@ use axum::{
 };
 use jiff::civil::Date;
 use ribambelle_documents::initial_password_letters_pdf;
-use ribambelle_domain::family_fields as rules;
+use ribambelle_domain::{family_fields as rules, ids::StructureId};
 use ribambelle_usecases::{
     families::{self, ChildFields, FamilyFields, ToImport},
     structures::StructureSummary,
@@ -79,7 +79,7 @@ fn header_name(raw: &str) -> String {
 type FileError = (u64, String);
 
 /// The file's families and every error found, with its line number.
-fn parse(text: &str, structure: i64, today: Date) -> (Vec<FileFamily>, Vec<FileError>) {
+fn parse(text: &str, structure: StructureId, today: Date) -> (Vec<FileFamily>, Vec<FileError>) {
     // The csv crate miscounts lines that end in CRLF, as spreadsheets write them; the line
     // numbers must be the ones the staff member's editor shows.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -183,7 +183,7 @@ fn parse(text: &str, structure: i64, today: Date) -> (Vec<FileFamily>, Vec<FileE
 
 fn read_line(
     line: &Line,
-    structure: i64,
+    structure: StructureId,
     today: Date,
     families: &mut Vec<FileFamily>,
     errors: &mut Vec<FileError>,
@@ -342,7 +342,7 @@ struct ImportPage {
 }
 
 impl ImportPage {
-    fn chosen(&self, id: &i64) -> bool {
+    fn chosen(&self, id: &StructureId) -> bool {
         self.structure == id.to_string()
     }
 }

@@ -9,7 +9,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
-use ribambelle_domain::{french::long_date, ids::FamilyId};
+use ribambelle_domain::french::long_date;
 use ribambelle_usecases::{
     accounts::NewMail,
     families::{self, Family},
@@ -145,7 +145,7 @@ pub(super) async fn letter_doc(
     Ok(LetterDoc {
         structure: structure_of(family),
         family: format!("{} {}", family.civility, family.name()),
-        address: families::address(&state.db, FamilyId::new(family.id)).await?,
+        address: families::address(&state.db, family.id).await?,
         identifiant: family.identifiant.clone(),
         password,
         portal_url: state.config.public_url.clone(),
