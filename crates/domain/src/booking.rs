@@ -228,6 +228,37 @@ impl CopyRefusal {
     }
 }
 
+/// The longest period one copy covers: three months, so that a copy's list of refused
+/// days stays one a family reads through.
+pub const COPY_SPAN_DAYS: i32 = 92;
+
+/// Why the period typed for a copy is refused, in the family's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyPeriodRefusal {
+    EndsBeforeStart,
+    TooLong,
+}
+
+impl CopyPeriodRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            CopyPeriodRefusal::EndsBeforeStart => "La date de fin doit suivre la date de début.",
+            CopyPeriodRefusal::TooLong => "Copiez au plus trois mois à la fois.",
+        }
+    }
+}
+
+/// Whether a copy may cover the days from `from` to `to`, both included.
+pub fn copy_period(from: Date, to: Date) -> Result<(), CopyPeriodRefusal> {
+    if to < from {
+        Err(CopyPeriodRefusal::EndsBeforeStart)
+    } else if (to - from).get_days() > COPY_SPAN_DAYS {
+        Err(CopyPeriodRefusal::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
 impl BookingRules {
     /// Whether a day of the copy's source may be booked for this target activity: as any
     /// booking, then with a place left and no other activity of the child at those hours.
@@ -909,5 +940,19 @@ mod tests {
             QuickTool::Nothing
         );
         assert_eq!(quick_tool(&[]), QuickTool::Nothing);
+    }
+    #[test]
+    fn a_copy_covers_three_months_at_most_and_never_ends_before_it_starts() {
+        let from = date(2027, 1, 4);
+        assert_eq!(copy_period(from, from), Ok(()));
+        assert_eq!(copy_period(from, from + 92.days()), Ok(()));
+        assert_eq!(
+            copy_period(from, from + 93.days()),
+            Err(CopyPeriodRefusal::TooLong)
+        );
+        assert_eq!(
+            copy_period(from, from - 1.day()),
+            Err(CopyPeriodRefusal::EndsBeforeStart)
+        );
     }
 }

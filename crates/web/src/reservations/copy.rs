@@ -8,7 +8,7 @@ use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Response},
 };
-use ribambelle_domain::french;
+use ribambelle_domain::{booking::copy_period, french};
 use ribambelle_usecases::reservations::{self, Copied};
 use serde::Deserialize;
 
@@ -181,12 +181,10 @@ pub(crate) async fn copy(
     let to = parse_day(&form.au)
         .map_err(|_| errors.add("au", "Saisissez la date de fin (jj/mm/aaaa)."))
         .ok();
-    if let (Some(f), Some(t)) = (from, to) {
-        if t < f {
-            errors.add("au", "La date de fin doit suivre la date de début.");
-        } else if (t - f).get_days() > 92 {
-            errors.add("au", "Copiez au plus trois mois à la fois.");
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && let Err(refusal) = copy_period(f, t)
+    {
+        errors.add("au", refusal.message());
     }
     if let Some(source) = source
         && source.child.id == child.id

@@ -637,6 +637,31 @@ async fn copying_lists_the_days_that_could_not_be_copied_with_the_reason() {
     bad.assert_contains("Choisissez l'enfant et l'activité à recopier.")
         .assert_contains("Saisissez la date de début");
     let source = format!("{lea}/{restauration}");
+    // A period backwards, or longer than three months, is refused before anything is copied.
+    for ((du, au), message) in [
+        ((to, from), "La date de fin doit suivre la date de début."),
+        (
+            (from, from + 93.days()),
+            "Copiez au plus trois mois à la fois.",
+        ),
+    ] {
+        let refused = c
+            .post_signed(
+                &form_url,
+                "/reservations/copier",
+                &[
+                    ("enfant", &hugo),
+                    ("activite", &aps_soir),
+                    ("mois", &month),
+                    ("source", &source),
+                    ("du", &du.to_string()),
+                    ("au", &au.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains(message);
+    }
     let done = c
         .post_signed(
             &form_url,
