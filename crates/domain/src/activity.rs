@@ -2,7 +2,10 @@
 
 use std::str::FromStr;
 
-use jiff::civil::{Date, Weekday};
+use jiff::{
+    Timestamp,
+    civil::{Date, Time, Weekday},
+};
 
 use crate::{calendar::SchoolCalendar, french, money::Cents};
 
@@ -145,6 +148,101 @@ pub fn capacity_text(capacity: Option<i64>) -> String {
     }
 }
 
+/// The most places an activity may offer.
+pub const MAX_CAPACITY: i64 = 10_000;
+/// The furthest back a booking deadline may fall, in weeks before the booked day.
+pub const MAX_WEEKS_BEFORE: i64 = 8;
+/// The most one day of an activity may cost.
+pub const MAX_DAY_PRICE: Cents = Cents(100_000);
+
+/// A setting that breaks an activity's rules, in the gestionnaire's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingFault {
+    EndsBeforeStart,
+    Capacity,
+    WeeksBefore,
+    Price,
+    BracketsOutOfOrder,
+    NoTopPrice,
+    WindowClosesBeforeOpening,
+}
+
+impl SettingFault {
+    pub fn message(self) -> String {
+        match self {
+            SettingFault::EndsBeforeStart => {
+                "L'heure de fin doit venir après l'heure de début.".to_owned()
+            }
+            SettingFault::Capacity => format!(
+                "Saisissez un nombre de places entre 1 et {MAX_CAPACITY}, ou laissez vide pour ne pas limiter."
+            ),
+            SettingFault::WeeksBefore => {
+                format!("Saisissez un nombre de semaines entre 1 et {MAX_WEEKS_BEFORE}.")
+            }
+            SettingFault::Price => {
+                "Saisissez un tarif en euros, par exemple 4,50 (au plus 1 000 €).".to_owned()
+            }
+            SettingFault::BracketsOutOfOrder => {
+                "Rangez les tranches par quotient croissant, sans doublon.".to_owned()
+            }
+            SettingFault::NoTopPrice => "Saisissez le tarif au-delà de la dernière tranche : il s'applique aussi quand le quotient familial est inconnu.".to_owned(),
+            SettingFault::WindowClosesBeforeOpening => {
+                "La clôture des réservations doit venir après leur ouverture.".to_owned()
+            }
+        }
+    }
+}
+
+/// An activity ends after it starts.
+pub fn hours(start: Time, end: Time) -> Result<(), SettingFault> {
+    if end > start {
+        Ok(())
+    } else {
+        Err(SettingFault::EndsBeforeStart)
+    }
+}
+
+/// A capacity is between one place and `MAX_CAPACITY`.
+pub fn capacity(places: i64) -> Result<i64, SettingFault> {
+    (1..=MAX_CAPACITY)
+        .contains(&places)
+        .then_some(places)
+        .ok_or(SettingFault::Capacity)
+}
+
+/// A deadline falls one to `MAX_WEEKS_BEFORE` weeks before the booked day.
+pub fn weeks_before(weeks: i64) -> Result<i64, SettingFault> {
+    (1..=MAX_WEEKS_BEFORE)
+        .contains(&weeks)
+        .then_some(weeks)
+        .ok_or(SettingFault::WeeksBefore)
+}
+
+/// A day costs nothing up to `MAX_DAY_PRICE`.
+pub fn price(price: Cents) -> Result<Cents, SettingFault> {
+    (0..=MAX_DAY_PRICE.0)
+        .contains(&price.0)
+        .then_some(price)
+        .ok_or(SettingFault::Price)
+}
+
+/// The brackets' quotients rise strictly: `qf_max` may follow the bracket before it.
+pub fn next_bracket(previous: Option<i64>, qf_max: i64) -> Result<(), SettingFault> {
+    match previous {
+        Some(p) if qf_max <= p => Err(SettingFault::BracketsOutOfOrder),
+        _ => Ok(()),
+    }
+}
+
+/// A holiday period's booking window closes after it opens.
+pub fn window(opens: Timestamp, closes: Timestamp) -> Result<(), SettingFault> {
+    if closes > opens {
+        Ok(())
+    } else {
+        Err(SettingFault::WindowClosesBeforeOpening)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +315,35 @@ mod tests {
         assert_eq!(day_price(&brackets, Some(1001)), Cents(300));
         assert_eq!(day_price(&brackets, None), Cents(300));
         assert_eq!(day_price(&[], Some(500)), Cents(0));
+    }
+    #[test]
+    fn an_activity_s_settings_keep_to_their_bounds() {
+        let t = |h, m| Time::constant(h, m, 0, 0);
+        assert_eq!(hours(t(7, 30), t(8, 30)), Ok(()));
+        assert_eq!(
+            hours(t(8, 30), t(8, 30)),
+            Err(SettingFault::EndsBeforeStart)
+        );
+        assert_eq!(capacity(1), Ok(1));
+        assert_eq!(capacity(MAX_CAPACITY), Ok(MAX_CAPACITY));
+        assert_eq!(capacity(0), Err(SettingFault::Capacity));
+        assert_eq!(capacity(MAX_CAPACITY + 1), Err(SettingFault::Capacity));
+        assert_eq!(
+            weeks_before(MAX_WEEKS_BEFORE + 1),
+            Err(SettingFault::WeeksBefore)
+        );
+        assert_eq!(price(Cents(0)), Ok(Cents(0)));
+        assert_eq!(price(Cents(-1)), Err(SettingFault::Price));
+        assert_eq!(price(Cents(100_001)), Err(SettingFault::Price));
+        assert_eq!(next_bracket(None, 0), Ok(()));
+        assert_eq!(
+            next_bracket(Some(500), 500),
+            Err(SettingFault::BracketsOutOfOrder)
+        );
+        let noon = Timestamp::from_second(1_800_000_000).unwrap();
+        assert_eq!(
+            window(noon, noon),
+            Err(SettingFault::WindowClosesBeforeOpening)
+        );
     }
 }

@@ -13,7 +13,7 @@ use jiff::{
     civil::{Date, Time, Weekday},
 };
 use ribambelle_domain::{
-    activity::{PeriodKind, PriceBracket, Schedule, sorted_prices},
+    activity::{self as rules, PeriodKind, PriceBracket, Schedule, SettingFault, sorted_prices},
     booking::{Deadline, HolidayWindow},
     calendar::HolidayPeriod,
     clock::{paris, paris_instant},
@@ -44,8 +44,6 @@ use super::{parse_hour, structure_in_scope};
 
 /// Blank price rows offered under the existing brackets.
 const BLANK_PRICE_ROWS: usize = 2;
-const MAX_CAPACITY: i64 = 10_000;
-const MAX_WEEKS_BEFORE: i64 = 8;
 
 /// One holiday period of the structure's zone with its booking window, as typed.
 #[derive(Clone, Debug, Default)]
@@ -332,21 +330,23 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
     }
     match (start, end) {
         (_, None) => errors.add("fin", TIME_MESSAGE),
-        (Some(s), Some(e)) if e <= s => {
-            errors.add("fin", "L'heure de fin doit venir après l'heure de début.")
+        (Some(s), Some(e)) => {
+            if let Err(fault) = rules::hours(s, e) {
+                errors.add("fin", fault.message());
+            }
         }
         _ => {}
     }
     let capacity = match form.capacity.trim() {
-        "" => Some(None),
+        "" => Ok(None),
         text => text
             .parse::<i64>()
-            .ok()
-            .filter(|c| (1..=MAX_CAPACITY).contains(c))
+            .map_err(|_| SettingFault::Capacity)
+            .and_then(rules::capacity)
             .map(Some),
     };
-    if capacity.is_none() {
-        errors.add("capacite", format!("Saisissez un nombre de places entre 1 et {MAX_CAPACITY}, ou laissez vide pour ne pas limiter."));
+    if let Err(fault) = capacity {
+        errors.add("capacite", fault.message());
     }
     let deadline_day = form
         .deadline_day
@@ -366,13 +366,10 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
         .deadline_weeks
         .trim()
         .parse::<i64>()
-        .ok()
-        .filter(|w| (1..=MAX_WEEKS_BEFORE).contains(w));
-    if weeks_before.is_none() {
-        errors.add(
-            "limite_semaines",
-            format!("Saisissez un nombre de semaines entre 1 et {MAX_WEEKS_BEFORE}."),
-        );
+        .map_err(|_| SettingFault::WeeksBefore)
+        .and_then(rules::weeks_before);
+    if let Err(fault) = weeks_before {
+        errors.add("limite_semaines", fault.message());
     }
     let prices = checked_prices(form, &mut errors);
     let windows = if period_kind == Some(PeriodKind::Vacances) {
@@ -386,10 +383,10 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
         weekdays,
         start,
         end,
-        capacity,
+        capacity.ok(),
         deadline_day,
         deadline_time,
-        weeks_before,
+        weeks_before.ok(),
     ) {
         (
             Some(wallet),
@@ -423,13 +420,11 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
     }
 }
 
-fn checked_price(text: &str) -> Option<Cents> {
+fn checked_price(text: &str) -> Result<Cents, SettingFault> {
     parse_euros(text)
-        .ok()
-        .filter(|c| c.0 >= 0 && c.0 <= 100_000)
+        .map_err(|_| SettingFault::Price)
+        .and_then(rules::price)
 }
-
-const PRICE_MESSAGE: &str = "Saisissez un tarif en euros, par exemple 4,50 (au plus 1 000 €).";
 
 /// The brackets typed, in order of their quotient; blank rows are ignored.
 fn checked_prices(form: &ActivityForm, errors: &mut FormErrors) -> Vec<PriceBracket> {
@@ -445,17 +440,16 @@ fn checked_prices(form: &ActivityForm, errors: &mut FormErrors) -> Vec<PriceBrac
                 format!("qf-{i}"),
                 "Saisissez le quotient familial maximum de la tranche (un nombre entier).",
             ),
-            Some(m) if previous.is_some_and(|p| m <= p) => errors.add(
-                format!("qf-{i}"),
-                "Rangez les tranches par quotient croissant, sans doublon.",
-            ),
-            Some(m) => previous = Some(m),
+            Some(m) => match rules::next_bracket(previous, m) {
+                Ok(()) => previous = Some(m),
+                Err(fault) => errors.add(format!("qf-{i}"), fault.message()),
+            },
         }
         let cents = checked_price(price);
-        if cents.is_none() {
-            errors.add(format!("tarif-{i}"), PRICE_MESSAGE);
+        if let Err(fault) = cents {
+            errors.add(format!("tarif-{i}"), fault.message());
         }
-        if let (Some(qf_max), Some(price)) = (max, cents) {
+        if let (Some(qf_max), Ok(price)) = (max, cents) {
             prices.push(PriceBracket {
                 qf_max: Some(qf_max),
                 price,
@@ -463,11 +457,14 @@ fn checked_prices(form: &ActivityForm, errors: &mut FormErrors) -> Vec<PriceBrac
         }
     }
     match checked_price(&form.top_price) {
-        Some(price) => prices.push(PriceBracket { qf_max: None, price }),
-        None if form.top_price.trim().is_empty() => {
-            errors.add("tarif_haut", "Saisissez le tarif au-delà de la dernière tranche : il s'applique aussi quand le quotient familial est inconnu.")
+        Ok(price) => prices.push(PriceBracket {
+            qf_max: None,
+            price,
+        }),
+        Err(_) if form.top_price.trim().is_empty() => {
+            errors.add("tarif_haut", SettingFault::NoTopPrice.message())
         }
-        None => errors.add("tarif_haut", PRICE_MESSAGE),
+        Err(fault) => errors.add("tarif_haut", fault.message()),
     }
     prices
 }
@@ -512,12 +509,12 @@ fn checked_windows(rows: &[WindowRow], errors: &mut FormErrors) -> Vec<BookingWi
             "cloture",
             errors,
         );
-        match (opens, closes) {
-            (Some(o), Some(c)) if c <= o => errors.add(
-                format!("cloture-{}", w.key),
-                "La clôture des réservations doit venir après leur ouverture.",
-            ),
-            (Some(opens_at), Some(closes_at)) => windows.push(BookingWindow {
+        let (Some(opens_at), Some(closes_at)) = (opens, closes) else {
+            continue;
+        };
+        match rules::window(opens_at, closes_at) {
+            Err(fault) => errors.add(format!("cloture-{}", w.key), fault.message()),
+            Ok(()) => windows.push(BookingWindow {
                 holiday_name: w.name.clone(),
                 // The whole closing minute is included, as for the deadline.
                 window: HolidayWindow {
@@ -527,7 +524,6 @@ fn checked_windows(rows: &[WindowRow], errors: &mut FormErrors) -> Vec<BookingWi
                     closes_at: closes_at + 59.seconds(),
                 },
             }),
-            _ => {}
         }
     }
     windows
@@ -1086,7 +1082,7 @@ mod tests {
             Some("L'heure de fin doit venir après l'heure de début.")
         );
         assert!(errors.get("capacite").is_some());
-        assert_eq!(errors.get("tarif-0"), Some(PRICE_MESSAGE));
+        assert_eq!(errors.get("tarif-0"), Some(SettingFault::Price.message().as_str()));
         assert!(errors.get("qf-1").is_some_and(|m| m.contains("croissant")));
         assert!(errors.get("porte_monnaie").is_some());
     }
