@@ -95,6 +95,31 @@ id!(
     WalletId
 );
 
+id!(
+    /// A fiche of a family's dossier (« fiche sanitaire », « fiche famille »…).
+    FicheId
+);
+id!(
+    /// A person a family names in its dossier (« contact »: to call, to pick up).
+    ContactId
+);
+id!(
+    /// A dossier campaign (« campagne »): the period fiches are asked for.
+    CampaignId
+);
+id!(
+    /// A published version of a legal text (RGPD notice, CGU, règlement intérieur).
+    LegalTextId
+);
+id!(
+    /// An announcement (« annonce ») shown on families' « Accueil ».
+    AnnouncementId
+);
+id!(
+    /// A payment (« règlement »), online or at the counter.
+    PaymentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

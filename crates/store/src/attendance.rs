@@ -8,7 +8,7 @@
 //! child is not. A day without one keeps being billed from its accepted reservations by
 //! the nightly step (`billing::record_consommations`).
 
-use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId};
+use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, FicheId, StaffId, StructureId};
 use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
@@ -82,7 +82,7 @@ pub async fn activity(db: &Db, public_id: &str) -> Result<Option<ActivityRef>, S
 /// family transmitted (or the gestionnaire validated) at the activity's structure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {
-    pub fiche_id: i64,
+    pub fiche_id: FicheId,
     pub validated: bool,
     pub allergies: String,
     /// The dietary requirement, empty for « Aucune ».
@@ -92,7 +92,7 @@ pub struct Health {
 }
 
 impl Health {
-    fn from_fiche(fiche_id: i64, state: &str, values: &Values) -> Health {
+    fn from_fiche(fiche_id: FicheId, state: &str, values: &Values) -> Health {
         let get = |key: &str| {
             values
                 .get(key)

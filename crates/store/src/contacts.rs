@@ -4,14 +4,14 @@
 
 use jiff::Timestamp;
 use ribambelle_domain::dossier::Values;
-use ribambelle_domain::ids::{ChildId, FamilyId};
+use ribambelle_domain::ids::{ChildId, ContactId, FamilyId};
 use sqlx::{Row, any::AnyRow};
 
 use crate::{Db, StoreError, db_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contact {
-    pub id: i64,
+    pub id: ContactId,
     pub public_id: String,
     pub last_name: String,
     pub first_name: String,
@@ -63,7 +63,7 @@ pub async fn family_contacts(db: &Db, family_id: FamilyId) -> Result<Vec<Contact
         .bind(family_id)
         .fetch_all(db.reader())
         .await?;
-    let links: Vec<(i64, String)> = sqlx::query_as(
+    let links: Vec<(ContactId, String)> = sqlx::query_as(
         "SELECT cc.contact_id, ch.first_name FROM child_contacts cc JOIN children ch ON ch.id = cc.child_id \
          WHERE ch.family_id = $1 ORDER BY ch.birth_date, ch.id",
     )
@@ -73,7 +73,7 @@ pub async fn family_contacts(db: &Db, family_id: FamilyId) -> Result<Vec<Contact
     Ok(rows
         .iter()
         .map(|r| {
-            let id: i64 = r.get("id");
+            let id: ContactId = r.get("id");
             contact_from(
                 r,
                 links
@@ -129,7 +129,7 @@ pub async fn create(
     family_id: FamilyId,
     values: &Values,
     now: Timestamp,
-) -> Result<i64, StoreError> {
+) -> Result<ContactId, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO contacts (public_id, family_id, last_name, first_name, address, phone, email, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -150,7 +150,7 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     family_id: FamilyId,
-    contact_id: i64,
+    contact_id: ContactId,
     values: &Values,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -172,7 +172,7 @@ pub async fn attach(
     db: &Db,
     family_id: FamilyId,
     child_id: ChildId,
-    contact_id: i64,
+    contact_id: ContactId,
     link: &Values,
 ) -> Result<(), StoreError> {
     let yes = |name: &str| i64::from(link.get(name).is_some_and(|v| v == "oui"));
@@ -197,7 +197,7 @@ pub async fn detach(
     db: &Db,
     family_id: FamilyId,
     child_id: ChildId,
-    contact_id: i64,
+    contact_id: ContactId,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "DELETE FROM child_contacts WHERE child_id = $1 AND contact_id = $2 \

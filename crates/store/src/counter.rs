@@ -4,7 +4,7 @@
 //! queues the same ticket as an online payment, and writes the audit entry.
 
 use jiff::Timestamp;
-use ribambelle_domain::ids::{FamilyId, StaffId, StructureId, WalletId};
+use ribambelle_domain::ids::{FamilyId, PaymentId, StaffId, StructureId, WalletId};
 use ribambelle_domain::journal::Action;
 use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT, PaymentMode};
 use sqlx::Row;
@@ -110,7 +110,7 @@ pub async fn record(
     } else {
         typed.chars().take(60).collect()
     };
-    let payment_id: i64 = sqlx::query_scalar(
+    let payment_id: PaymentId = sqlx::query_scalar(
         "INSERT INTO payments (public_id, family_id, structure_id, wallet_id, amount_cents, mode, reference, state, created_at, paid_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'paye', $8, $8) RETURNING id",
     )

@@ -5,7 +5,7 @@
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
 use ribambelle_domain::family_mails::{self, FicheVerdict, Parent};
-use ribambelle_domain::ids::{ChildId, FamilyId, StaffId, StructureId};
+use ribambelle_domain::ids::{CampaignId, ChildId, FamilyId, FicheId, StaffId, StructureId};
 use ribambelle_domain::journal::Action;
 use sqlx::{Row, any::AnyRow};
 
@@ -17,7 +17,7 @@ use crate::{
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Campaign {
-    pub id: i64,
+    pub id: CampaignId,
     pub structure_id: StructureId,
     pub label: String,
     pub opens_on: Date,
@@ -37,7 +37,7 @@ pub struct FicheSummary {
 /// A whole fiche.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fiche {
-    pub id: i64,
+    pub id: FicheId,
     pub public_id: String,
     pub family_id: FamilyId,
     /// « MARTIN Claire » (the family's account holder).
@@ -166,7 +166,7 @@ pub async fn create_campaign(
     opens_on: Date,
     closes_on: Date,
     now: Timestamp,
-) -> Result<i64, StoreError> {
+) -> Result<CampaignId, StoreError> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar(
         "INSERT INTO dossier_campaigns (structure_id, label, opens_on, closes_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -366,7 +366,7 @@ pub async fn family_fiche(
 pub async fn save(
     db: &Db,
     family_id: FamilyId,
-    fiche_id: i64,
+    fiche_id: FicheId,
     values: &Values,
     intent: Intent,
     now: Timestamp,
@@ -443,7 +443,7 @@ pub async fn staff_fiche(
 pub async fn log_health_read(
     db: &Db,
     staff_id: StaffId,
-    fiche_id: i64,
+    fiche_id: FicheId,
     file_id: Option<i64>,
     now: Timestamp,
 ) -> Result<(), StoreError> {

@@ -2,14 +2,14 @@
 //! the families' acceptances and the signatures of each child's règlement.
 
 use jiff::Timestamp;
-use ribambelle_domain::ids::{FamilyId, StructureId};
+use ribambelle_domain::ids::{FamilyId, LegalTextId, StructureId};
 use sqlx::Row;
 
 use crate::{Db, StoreError, db_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LegalText {
-    pub id: i64,
+    pub id: LegalTextId,
     pub structure_id: StructureId,
     pub structure_name: String,
     /// 'rgpd', 'cgu' or 'reglement'.
@@ -72,7 +72,7 @@ pub async fn pending_consents(db: &Db, family_id: FamilyId) -> Result<Vec<LegalT
 pub async fn accept(
     db: &Db,
     family_id: FamilyId,
-    text_ids: &[i64],
+    text_ids: &[LegalTextId],
     now: Timestamp,
 ) -> Result<usize, StoreError> {
     let pending = pending_consents(db, family_id).await?;
@@ -146,7 +146,7 @@ pub async fn reglements(db: &Db, family_id: FamilyId) -> Result<Vec<ChildRegleme
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSignature<'a> {
     pub child_public_id: &'a str,
-    pub legal_text_id: i64,
+    pub legal_text_id: LegalTextId,
     pub signer_name: &'a str,
     pub signed_place: &'a str,
     /// The date and time the parent wrote, as shown back to them (« 28/11/2026 à 18h05 »).

@@ -4,7 +4,7 @@
 //! audited in its transaction.
 
 use jiff::{Timestamp, civil::Date};
-use ribambelle_domain::ids::{StaffId, StructureId};
+use ribambelle_domain::ids::{AnnouncementId, StaffId, StructureId};
 use ribambelle_domain::journal::Action;
 use sqlx::Row;
 
@@ -12,7 +12,7 @@ use crate::{Db, StoreError, audit, legal, parse_db_time, sql::id_list};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnouncementRow {
-    pub id: i64,
+    pub id: AnnouncementId,
     pub structure_id: StructureId,
     pub structure: String,
     pub title: String,
@@ -70,7 +70,7 @@ pub async fn announcements(
 pub async fn announcement_in(
     db: &Db,
     scope: &[StructureId],
-    id: i64,
+    id: AnnouncementId,
 ) -> Result<Option<AnnouncementRow>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{ANNOUNCEMENTS} WHERE a.id = $1"
@@ -117,9 +117,9 @@ pub async fn create_announcement(
     staff_id: StaffId,
     a: &NewAnnouncement<'_>,
     now: Timestamp,
-) -> Result<i64, StoreError> {
+) -> Result<AnnouncementId, StoreError> {
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: AnnouncementId = sqlx::query_scalar(
         "INSERT INTO announcements (structure_id, title, body, display_from, display_until, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(a.structure_id)

@@ -6,7 +6,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
-use ribambelle_domain::ids::{FamilyId, StructureId, WalletId};
+use ribambelle_domain::ids::{FamilyId, PaymentId, StructureId, WalletId};
 use ribambelle_domain::{
     clock::paris,
     family_mails::{self, Parent},
@@ -234,7 +234,7 @@ pub async fn begin(
         return Ok(Err(PaymentRefusal::TooLarge));
     }
     let public_id = uuid::Uuid::new_v4().to_string();
-    let payment_id: i64 = sqlx::query_scalar(
+    let payment_id: PaymentId = sqlx::query_scalar(
         "INSERT INTO payments (public_id, family_id, structure_id, wallet_id, amount_cents, mode, reference, state, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'carte', $6, 'en_cours', $7) RETURNING id",
     )
@@ -336,7 +336,7 @@ impl PaymentState {
 /// An online payment as its family sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OnlinePayment {
-    pub id: i64,
+    pub id: PaymentId,
     pub public_id: String,
     pub structure_id: StructureId,
     pub reference: String,
@@ -365,7 +365,7 @@ pub async fn find(
     .fetch_optional(db.reader())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.get("id");
+    let id: PaymentId = row.get("id");
     let mut purposes: Vec<String> = sqlx::query_scalar(
         "SELECT i.number FROM payment_invoices pi JOIN invoices i ON i.id = pi.invoice_id WHERE pi.payment_id = $1 ORDER BY i.number",
     )
@@ -395,7 +395,7 @@ pub async fn find(
 /// Remembers the provider's own id of the payment (PayFiP's idOp).
 pub async fn set_provider_id(
     db: &Db,
-    payment_id: i64,
+    payment_id: PaymentId,
     provider_id: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -450,7 +450,7 @@ pub async fn settle(
     let Some(row) = row else {
         return Ok(Settled::UnknownReference);
     };
-    let payment_id: i64 = row.get("id");
+    let payment_id: PaymentId = row.get("id");
     let state = PaymentState::parse(&row.get::<String, _>("state"))?;
     if row.get::<i64, _>("amount_cents") != amount.0 {
         return Ok(Settled::AmountMismatch);
@@ -511,7 +511,7 @@ pub async fn settle(
 
 /// Allocates a paid payment to the invoices it was asked for, each up to what it still
 /// owes (another payment may have settled part of it meanwhile).
-async fn allocate(tx: &mut Transaction<'_, Any>, payment_id: i64) -> Result<(), StoreError> {
+async fn allocate(tx: &mut Transaction<'_, Any>, payment_id: PaymentId) -> Result<(), StoreError> {
     let rows = sqlx::query(
         "SELECT pi.invoice_id, pi.amount_cents, i.amount_cents - CAST(COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS BIGINT) AS owed \
          FROM payment_invoices pi JOIN invoices i ON i.id = pi.invoice_id WHERE pi.payment_id = $1",
@@ -536,7 +536,7 @@ async fn allocate(tx: &mut Transaction<'_, Any>, payment_id: i64) -> Result<(), 
 /// A paid payment, as its ticket tells it: card payments here, counter payments in
 /// [`crate::counter`].
 pub(crate) struct Receipt<'a> {
-    pub payment_id: i64,
+    pub payment_id: PaymentId,
     pub family_id: FamilyId,
     pub structure_id: StructureId,
     /// The prepaid wallet it credits, if any.

@@ -2,7 +2,7 @@
 //! kept in an object store under random names, and their rows in `fiche_files`. The
 //! family's file name is only displayed, never used as a path.
 
-use ribambelle_domain::ids::{FamilyId, StaffId, StructureId};
+use ribambelle_domain::ids::{FamilyId, FicheId, StaffId, StructureId};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -62,7 +62,7 @@ impl From<object_store::Error> for StoreError {
 pub struct PieceFile {
     pub id: i64,
     pub public_id: String,
-    pub fiche_id: i64,
+    pub fiche_id: FicheId,
     /// The fiche's public id, to go back to it.
     pub fiche_public_id: String,
     pub piece: Piece,
@@ -102,7 +102,7 @@ fn file_from(r: &AnyRow) -> Result<PieceFile, StoreError> {
 }
 
 /// The files of a fiche, in the order they were deposited.
-pub async fn files_of(db: &Db, fiche_id: i64) -> Result<Vec<PieceFile>, StoreError> {
+pub async fn files_of(db: &Db, fiche_id: FicheId) -> Result<Vec<PieceFile>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FILE_COLUMNS} WHERE ff.fiche_id = $1 ORDER BY ff.id"
     )))
@@ -114,7 +114,7 @@ pub async fn files_of(db: &Db, fiche_id: i64) -> Result<Vec<PieceFile>, StoreErr
 
 async fn count(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    fiche_id: i64,
+    fiche_id: FicheId,
     piece: Piece,
 ) -> Result<usize, StoreError> {
     let n: i64 =
@@ -151,7 +151,7 @@ pub async fn deposit(
     db: &Db,
     files: &FileStore,
     family_id: FamilyId,
-    fiche_id: i64,
+    fiche_id: FicheId,
     file: NewFile<'_>,
     now: Timestamp,
 ) -> Result<Deposit, StoreError> {
@@ -180,7 +180,7 @@ pub async fn deposit(
 async fn record(
     db: &Db,
     family_id: FamilyId,
-    fiche_id: i64,
+    fiche_id: FicheId,
     file: &NewFile<'_>,
     key: &str,
     now: Timestamp,
@@ -221,7 +221,7 @@ async fn record(
 async fn touch_editable(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     family_id: FamilyId,
-    fiche_id: i64,
+    fiche_id: FicheId,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(

@@ -3,10 +3,10 @@
 //! which every change of a reservation to or from *Non transmise* moves in its own
 //! transaction). Loaders that write reservations directly recount both.
 
+use ribambelle_domain::ids::ActivityId;
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use ribambelle_domain::ids::ActivityId;
 use sqlx::{Any, Row, Transaction, any::AnyRow};
 
 use crate::{

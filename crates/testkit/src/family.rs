@@ -6,7 +6,7 @@ use ribambelle_domain::{
     activity::day_price,
     booking::Pending,
     dossier::{FicheKind, Intent, Values},
-    ids::{ActivityId, ChildId, FamilyId, StructureId},
+    ids::{ActivityId, ChildId, FamilyId, LegalTextId, StructureId},
     money::{Cents, PaymentMode},
 };
 use ribambelle_store::{
@@ -231,7 +231,7 @@ impl Town {
         accounts::set_family_password(&self.db, id, &hash, true, None, None, now)
             .await
             .expect("the family's password");
-        let pending: Vec<i64> = legal::pending_consents(&self.db, id)
+        let pending: Vec<LegalTextId> = legal::pending_consents(&self.db, id)
             .await
             .expect("the texts to accept")
             .iter()

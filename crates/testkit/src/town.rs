@@ -7,7 +7,7 @@ use ribambelle_domain::{
     booking::Deadline,
     calendar::{SchoolCalendar, SchoolZone},
     clock::Clock,
-    ids::{ActivityId, StaffId, StructureId},
+    ids::{ActivityId, CampaignId, StaffId, StructureId},
     money::{BillingMode, Cents},
 };
 use ribambelle_store::{
@@ -224,7 +224,7 @@ impl Town {
 
     /// Opens the structure's dossier campaign for the school year, as the back office's
     /// Dossier page does; returns its id.
-    pub async fn campaign(&self) -> i64 {
+    pub async fn campaign(&self) -> CampaignId {
         let today = self.clock.today();
         dossier::create_campaign(
             &self.db,

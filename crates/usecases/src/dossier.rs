@@ -192,7 +192,7 @@ pub async fn staff_file(
 /// for a decision, and the decision. A staff member reaches only its structures' fiches.
 pub mod office {
     use jiff::{Timestamp, civil::Date};
-    use ribambelle_domain::ids::{StaffId, StructureId};
+    use ribambelle_domain::ids::{CampaignId, StaffId, StructureId};
     use ribambelle_store::{Db, dossier as store};
 
     pub use ribambelle_store::dossier::{CampaignRow, Decision, Waiting};
@@ -212,7 +212,7 @@ pub mod office {
         label: &str,
         (opens, closes): (Date, Date),
         now: Timestamp,
-    ) -> Result<i64, Error> {
+    ) -> Result<CampaignId, Error> {
         Ok(store::create_campaign(db, staff, structure, label, opens, closes, now).await?)
     }
 

@@ -2,7 +2,7 @@
 //! each child (R-CPT-3, R-DOS-2): a child whose règlement is unsigned cannot be booked.
 
 use jiff::Timestamp;
-use ribambelle_domain::ids::FamilyId;
+use ribambelle_domain::ids::{FamilyId, LegalTextId};
 use ribambelle_store::{Db, legal};
 
 pub use ribambelle_store::legal::{ChildReglement, LegalText, NewSignature, SignOutcome};
@@ -18,7 +18,7 @@ pub async fn pending(db: &Db, family: FamilyId) -> Result<Vec<LegalText>, Error>
 pub async fn accept(
     db: &Db,
     family: FamilyId,
-    text_ids: &[i64],
+    text_ids: &[LegalTextId],
     now: Timestamp,
 ) -> Result<usize, Error> {
     Ok(legal::accept(db, family, text_ids, now).await?)

@@ -3,7 +3,7 @@
 //! each new version published for acceptance again. Within the staff member's scope.
 
 use jiff::Timestamp;
-use ribambelle_domain::ids::{StaffId, StructureId};
+use ribambelle_domain::ids::{AnnouncementId, StaffId, StructureId};
 use ribambelle_store::{Db, notices as store};
 
 pub use ribambelle_store::notices::{
@@ -20,7 +20,7 @@ pub async fn announcements(db: &Db, scope: &[StructureId]) -> Result<Vec<Announc
 pub async fn announcement(
     db: &Db,
     scope: &[StructureId],
-    id: i64,
+    id: AnnouncementId,
 ) -> Result<Option<AnnouncementRow>, Error> {
     Ok(store::announcement_in(db, scope, id).await?)
 }
@@ -30,7 +30,7 @@ pub async fn publish_announcement(
     staff: StaffId,
     announcement: &NewAnnouncement<'_>,
     now: Timestamp,
-) -> Result<i64, Error> {
+) -> Result<AnnouncementId, Error> {
     Ok(store::create_announcement(db, staff, announcement, now).await?)
 }
 

@@ -267,7 +267,7 @@ impl Payments<'_> {
             return_url: format!("{base}/paiement/{}/retour", payment.public_id),
             year: now.to_zoned_datetime(paris()).year(),
             // Systempay wants a number unique per day below 900000; ids cycle far slower.
-            trans_id: u32::try_from(payment.id.rem_euclid(900_000)).unwrap_or(0),
+            trans_id: u32::try_from(payment.id.get().rem_euclid(900_000)).unwrap_or(0),
             now,
         }
     }

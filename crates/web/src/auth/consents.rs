@@ -6,6 +6,7 @@ use axum::{
     extract::State,
     response::{Html, IntoResponse, Redirect, Response},
 };
+use ribambelle_domain::ids::LegalTextId;
 use ribambelle_usecases::{
     legal::{self, LegalText},
     structures,
@@ -92,7 +93,7 @@ pub(crate) async fn submit(
     if !errors.is_empty() {
         return Ok(invalid(render(&state, &family, texts, errors).await?));
     }
-    let ids: Vec<i64> = texts.iter().map(|t| t.id).collect();
+    let ids: Vec<LegalTextId> = texts.iter().map(|t| t.id).collect();
     legal::accept(&state.db, family.id(), &ids, state.clock.now()).await?;
     Ok(Redirect::to(super::next_step(&state, family.account.id, false).await?).into_response())
 }

@@ -10,7 +10,10 @@ use jiff::{
     Timestamp, ToSpan,
     civil::{Date, Time},
 };
-use ribambelle_domain::clock::{paris, paris_date};
+use ribambelle_domain::{
+    clock::{paris, paris_date},
+    ids::LegalTextId,
+};
 use ribambelle_usecases::legal::{self, ChildReglement, NewSignature, SignOutcome};
 use serde::Deserialize;
 
@@ -203,7 +206,7 @@ pub(crate) async fn sign(
     Path(child): Path<String>,
     SignedForm(form): SignedForm<SignatureForm>,
 ) -> Result<Response, AppError> {
-    let Ok(text_id) = form.texte.parse::<i64>() else {
+    let Ok(text_id) = form.texte.parse::<LegalTextId>() else {
         return Err(AppError::BadRequest);
     };
     let now = state.clock.now();

@@ -9,7 +9,10 @@ use axum::{
     routing::{get, post},
 };
 use jiff::civil::Date;
-use ribambelle_domain::{dossier::parse_french_date, ids::StructureId};
+use ribambelle_domain::{
+    dossier::parse_french_date,
+    ids::{AnnouncementId, StructureId},
+};
 use ribambelle_usecases::notices::{
     self, AnnouncementRow, CurrentText, NewAnnouncement, text_kind_label,
 };
@@ -291,7 +294,7 @@ pub(crate) async fn create(
 }
 
 async fn find(state: &AppState, staff: &Staff, id: &str) -> Result<AnnouncementRow, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: AnnouncementId = id.parse().map_err(|_| AppError::NotFound)?;
     let scope = Scope::of(state, staff).await?;
     notices::announcement(&state.db, &scope.structure_ids(), id)
         .await?

@@ -1082,7 +1082,10 @@ mod tests {
             Some("L'heure de fin doit venir après l'heure de début.")
         );
         assert!(errors.get("capacite").is_some());
-        assert_eq!(errors.get("tarif-0"), Some(SettingFault::Price.message().as_str()));
+        assert_eq!(
+            errors.get("tarif-0"),
+            Some(SettingFault::Price.message().as_str())
+        );
         assert!(errors.get("qf-1").is_some_and(|m| m.contains("croissant")));
         assert!(errors.get("porte_monnaie").is_some());
     }
