@@ -330,9 +330,57 @@ impl CounterRefusal {
     }
 }
 
+/// What an invoice still owes, in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvoiceState {
+    Paid,
+    Due,
+    PartlyPaid,
+}
+
+impl InvoiceState {
+    /// An invoice of `amount` that still owes `owed`.
+    pub fn of(amount: Cents, owed: Cents) -> InvoiceState {
+        if owed.0 <= 0 {
+            InvoiceState::Paid
+        } else if owed == amount {
+            InvoiceState::Due
+        } else {
+            InvoiceState::PartlyPaid
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InvoiceState::Paid => "Réglée",
+            InvoiceState::Due => "À régler",
+            InvoiceState::PartlyPaid => "Partiellement réglée",
+        }
+    }
+}
+
+/// What a payment that credits a prepaid wallet is for, on its receipt and in the lists.
+pub fn wallet_credit(wallet: &str) -> String {
+    format!("Crédit du porte-monnaie {wallet}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invoice_is_due_partly_paid_or_paid_by_what_it_still_owes() {
+        assert_eq!(InvoiceState::of(Cents(900), Cents(900)), InvoiceState::Due);
+        assert_eq!(
+            InvoiceState::of(Cents(900), Cents(400)),
+            InvoiceState::PartlyPaid
+        );
+        assert_eq!(InvoiceState::of(Cents(900), Cents(0)), InvoiceState::Paid);
+        assert_eq!(
+            wallet_credit("Restauration"),
+            "Crédit du porte-monnaie Restauration"
+        );
+    }
 
     #[test]
     fn billing_modes_are_read_back_from_their_codes() {

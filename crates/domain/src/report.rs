@@ -66,6 +66,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// « Mairie de CarteVille : compte rendu de vos réservations »
+    pub fn subject(&self) -> String {
+        format!("{} : compte rendu de vos réservations", self.structure)
+    }
+
     /// The plain-text mail. Activities and children keep the order in which they first
     /// appear in `lines`; days are sorted.
     pub fn text(&self) -> String {
@@ -268,6 +273,10 @@ mod tests {
             "         DUPONT Paolo : ven. 05/05",
             "Vous pouvez consulter l'état de vos réservations sur notre site Internet.",
         ];
+        assert_eq!(
+            report.subject(),
+            "Mairie de CarteVille : compte rendu de vos réservations"
+        );
         let text = report.text();
         let actual: Vec<&str> = text.lines().collect();
         for (i, (a, e)) in actual.iter().zip(expected.iter()).enumerate() {

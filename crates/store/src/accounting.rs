@@ -12,29 +12,11 @@ use jiff::{
 };
 use ribambelle_domain::{
     clock::paris_instant,
-    money::{BillingMode, Cents, PaymentMode},
+    money::{BillingMode, Cents, InvoiceState, PaymentMode, wallet_credit},
 };
 use sqlx::Row;
 
 use crate::{Db, StoreError, db_time, history::payment_mode, wallets};
-
-/// What an invoice still owes, in words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvoiceState {
-    Paid,
-    Due,
-    PartlyPaid,
-}
-
-impl InvoiceState {
-    pub fn label(self) -> &'static str {
-        match self {
-            InvoiceState::Paid => "Réglée",
-            InvoiceState::Due => "À régler",
-            InvoiceState::PartlyPaid => "Partiellement réglée",
-        }
-    }
-}
 
 /// One invoice as the gestionnaire lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,13 +37,7 @@ pub struct StaffInvoice {
 
 impl StaffInvoice {
     pub fn state(&self) -> InvoiceState {
-        if self.owed.0 <= 0 {
-            InvoiceState::Paid
-        } else if self.owed == self.amount {
-            InvoiceState::Due
-        } else {
-            InvoiceState::PartlyPaid
-        }
+        InvoiceState::of(self.amount, self.owed)
     }
 }
 
@@ -215,7 +191,7 @@ pub async fn received(
                 .remove(&r.get::<i64, _>("id"))
                 .unwrap_or_default();
             if let Some(wallet) = r.get::<Option<String>, _>("wallet") {
-                allocation.push(format!("Crédit du porte-monnaie {wallet}"));
+                allocation.push(wallet_credit(&wallet));
             }
             Ok(Received {
                 paid_at: r.get("paid_at"),

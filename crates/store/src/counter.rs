@@ -6,7 +6,9 @@
 use jiff::Timestamp;
 use ribambelle_domain::ids::{FamilyId, PaymentId, StaffId, StructureId, WalletId};
 use ribambelle_domain::journal::Action;
-use ribambelle_domain::money::{BillingMode, Cents, CounterRefusal, MAX_AMOUNT, PaymentMode};
+use ribambelle_domain::money::{
+    BillingMode, Cents, CounterRefusal, MAX_AMOUNT, PaymentMode, wallet_credit,
+};
 use sqlx::Row;
 
 use crate::{Db, StoreError, audit, db_time, outbox, payments};
@@ -135,7 +137,7 @@ pub async fn record(
         allocation.push(format!("Facture {number} : {}", part.to_french()));
     }
     if let Some((_, name)) = &wallet {
-        allocation.push(format!("Crédit du porte-monnaie {name}"));
+        allocation.push(wallet_credit(name));
     }
 
     let receipt = payments::Receipt {

@@ -10,7 +10,9 @@ use ribambelle_domain::ids::{FamilyId, PaymentId, StructureId, WalletId};
 use ribambelle_domain::{
     clock::paris,
     family_mails::{self, Parent},
-    money::{BillingMode, Cents, MAX_AMOUNT, MIN_AMOUNT, PaymentMode, PaymentRefusal},
+    money::{
+        BillingMode, Cents, MAX_AMOUNT, MIN_AMOUNT, PaymentMode, PaymentRefusal, wallet_credit,
+    },
 };
 use sqlx::{Any, Row, Transaction};
 
@@ -376,7 +378,7 @@ pub async fn find(
     .map(|number: String| format!("Facture {number}"))
     .collect();
     if let Some(wallet) = row.get::<Option<String>, _>("wallet") {
-        purposes.push(format!("Crédit du porte-monnaie {wallet}"));
+        purposes.push(wallet_credit(&wallet));
     }
     Ok(Some(OnlinePayment {
         id,

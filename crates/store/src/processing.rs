@@ -656,7 +656,7 @@ async fn send_mails(db: &Db, clock: &Clock, run_id: i64) -> Result<u64, StoreErr
             if !emails.is_empty() {
                 let mail = NewMail {
                     recipients: emails,
-                    subject: format!("{} : compte rendu de vos réservations", report.structure),
+                    subject: report.subject(),
                     body_text: report.text(),
                     body_html: Some(
                         report
