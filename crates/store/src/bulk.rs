@@ -1,7 +1,6 @@
 //! Statements with many rows, written once for both databases: multi-row INSERTs for
 //! loading large data sets, and statements whose lists of values vary with the request.
 
-use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, StaffId, StructureId, WalletId};
 use std::sync::Arc;
 
 use sqlx::{
@@ -10,7 +9,7 @@ use sqlx::{
     query::Query,
 };
 
-use crate::{Backend, StoreError};
+use crate::{Backend, StoreError, sql::Integer};
 
 /// One value of a row to insert.
 #[derive(Clone, Debug)]
@@ -21,9 +20,10 @@ pub(crate) enum Val {
     OptText(Option<String>),
 }
 
-impl From<i64> for Val {
-    fn from(v: i64) -> Self {
-        Val::Int(v)
+/// An integer column: a count, a price, or an id.
+impl<T: Integer> From<T> for Val {
+    fn from(v: T) -> Self {
+        Val::Int(v.integer())
     }
 }
 impl From<String> for Val {
@@ -36,9 +36,9 @@ impl From<&str> for Val {
         Val::Text(v.to_owned())
     }
 }
-impl From<Option<i64>> for Val {
-    fn from(v: Option<i64>) -> Self {
-        Val::OptInt(v)
+impl<T: Integer> From<Option<T>> for Val {
+    fn from(v: Option<T>) -> Self {
+        Val::OptInt(v.map(Integer::integer))
     }
 }
 impl From<Option<String>> for Val {
@@ -46,30 +46,6 @@ impl From<Option<String>> for Val {
         Val::OptText(v)
     }
 }
-
-macro_rules! id_values {
-    ($($id:ident),*) => {
-        $(impl From<$id> for Val {
-            fn from(v: $id) -> Self {
-                Val::Int(v.get())
-            }
-        }
-        impl From<Option<$id>> for Val {
-            fn from(v: Option<$id>) -> Self {
-                Val::OptInt(v.map($id::get))
-            }
-        })*
-    };
-}
-
-id_values!(
-    ActivityId,
-    ChildId,
-    FamilyId,
-    StaffId,
-    StructureId,
-    WalletId
-);
 
 fn bind_all<'q>(
     sql: impl sqlx::SqlSafeStr,
