@@ -340,7 +340,7 @@ mod tests {
             next_bracket(Some(500), 500),
             Err(SettingFault::BracketsOutOfOrder)
         );
-        let noon = Timestamp::from_second(1_800_000_000).unwrap();
+        let noon = Timestamp::constant(1_800_000_000, 0);
         assert_eq!(
             window(noon, noon),
             Err(SettingFault::WindowClosesBeforeOpening)
