@@ -203,8 +203,14 @@ pub async fn places_taken(
     from: Date,
     to: Date,
 ) -> Result<HashMap<Date, i64>, StoreError> {
-    // One row per day, whatever the number of families that booked it.
-    let rows = sqlx::query("SELECT day, taken + asked AS taken FROM day_places WHERE activity_id = $1 AND day >= $2 AND day <= $3")
+    // One row per day, whatever the number of families that booked it, and on
+    // PostgreSQL the few moves not folded into it yet (see `places`).
+    let rows = sqlx::query(
+        "SELECT day, CAST(SUM(n) AS BIGINT) AS taken FROM ( \
+           SELECT day, taken + asked AS n FROM day_places WHERE activity_id = $1 AND day >= $2 AND day <= $3 \
+           UNION ALL SELECT day, asked FROM day_place_moves WHERE activity_id = $1 AND day >= $2 AND day <= $3 \
+         ) AS d GROUP BY day",
+    )
         .bind(activity_id)
         .bind(from.to_string())
         .bind(to.to_string())
@@ -254,6 +260,12 @@ pub async fn pending_with_states(
          WHERE p.family_id = $1 ORDER BY p.day, p.child_id, p.activity_id",
     )
     .bind(family_id)
+    // Drafts come and go: at the opening the table grows from a few rows to thousands
+    // within the minute. A plan kept by a PostgreSQL connection since the table was
+    // small scans it whole at every page (2 ms per page at 40 000 rows, the rush bench:
+    // most of PostgreSQL's CPU); planned at each use, it takes the family's index.
+    // SQLite's planner does not weigh the table's size, so it keeps its statement.
+    .persistent(db.backend() == Backend::Sqlite)
     .fetch_all(db.reader())
     .await?;
     rows.iter()

@@ -81,6 +81,9 @@ impl Db {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
         migrate::run(&db).await?;
+        if db.backend == Backend::Postgres {
+            tokio::spawn(crate::places::keep_folding(db.clone()));
+        }
         Ok(db)
     }
 

@@ -26,7 +26,7 @@ pub mod notices;
 pub mod outbox;
 pub mod payments;
 pub mod pieces;
-mod places;
+pub mod places;
 pub mod portal;
 pub mod processing;
 pub mod resets;

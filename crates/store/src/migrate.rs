@@ -105,6 +105,11 @@ const MIGRATIONS: &[(i64, &str, Source)] = &[
             postgres: include_str!("../migrations/0017_catalog_version.postgres.sql"),
         },
     ),
+    (
+        18,
+        "day_place_moves",
+        Portable(include_str!("../migrations/0018_day_place_moves.sql")),
+    ),
 ];
 
 fn for_backend(source: &Source, backend: Backend) -> String {

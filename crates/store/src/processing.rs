@@ -21,7 +21,7 @@ use ribambelle_domain::{
 use sqlx::{Any, Row, Transaction};
 
 use crate::{
-    Db, StoreError,
+    Backend, Db, StoreError,
     bookings::{self, reservation_state},
     db_time,
     outbox::{self, NewMail},
@@ -274,15 +274,13 @@ async fn set_state(
     Ok(())
 }
 
-/// Moves a day's places held by `taken` and its undecided requests by `asked`, refusing to
-/// go over the activity's capacity: the in-memory ledger already decided within it, so a
-/// refusal here means another run decided meanwhile, and the batch is rolled back rather
-/// than overbook.
-async fn move_places(
+/// Moves a day's places held by `taken`, refusing to go over the activity's capacity: the
+/// in-memory ledger already decided within it, so a refusal here means another run decided
+/// meanwhile, and the batch is rolled back rather than overbook.
+async fn take_places(
     tx: &mut Transaction<'static, Any>,
     (activity, day): (ActivityId, Date),
     taken: i64,
-    asked: i64,
 ) -> Result<(), StoreError> {
     let day = day.to_string();
     sqlx::query("INSERT INTO day_places (activity_id, day, taken, asked) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING")
@@ -291,14 +289,12 @@ async fn move_places(
         .execute(&mut **tx)
         .await?;
     let moved = sqlx::query(
-        "UPDATE day_places SET taken = taken + $1, asked = CASE WHEN asked + $4 < 0 THEN 0 ELSE asked + $4 END \
-         WHERE activity_id = $2 AND day = $3 \
+        "UPDATE day_places SET taken = taken + $1 WHERE activity_id = $2 AND day = $3 \
          AND ($1 <= 0 OR taken + $1 <= COALESCE((SELECT capacity FROM activities WHERE id = $2), taken + $1))",
     )
     .bind(taken)
     .bind(activity)
     .bind(&day)
-    .bind(asked)
     .execute(&mut **tx)
     .await?;
     if moved.rows_affected() != 1 {
@@ -318,12 +314,13 @@ impl Writes {
             .or_insert(ledger.accepted);
     }
 
-    /// Writes the reservations first, then the days' counters in the order of their keys,
-    /// as confirmations do: on PostgreSQL, a run and a confirmation never wait for each
-    /// other's rows in opposite orders.
+    /// Writes the reservations first, then the places held in the order of their days, as
+    /// the undecided requests' counts are written: on PostgreSQL, a run and the folding
+    /// of those counts never wait for each other's rows in opposite orders.
     async fn apply(
         self,
         tx: &mut Transaction<'static, Any>,
+        backend: Backend,
         decider: &Decider,
         run_id: i64,
         now: &str,
@@ -406,20 +403,20 @@ impl Writes {
                 query.execute(&mut **tx).await?;
             }
         }
-        let mut days: BTreeMap<(ActivityId, Date), (i64, i64)> = BTreeMap::new();
-        for (&key, before) in &self.places_before {
-            let after = decider.ledgers.get(&key).map_or(*before, |l| l.accepted);
-            days.entry(key).or_default().0 = after - before;
-        }
-        for (key, n) in asked.into_days() {
-            days.entry(key).or_default().1 = n;
-        }
-        for (key, (taken, asked)) in days {
-            if (taken, asked) != (0, 0) {
-                move_places(tx, key, taken, asked).await?;
+        let taken: BTreeMap<(ActivityId, Date), i64> = self
+            .places_before
+            .iter()
+            .map(|(&key, before)| {
+                let after = decider.ledgers.get(&key).map_or(*before, |l| l.accepted);
+                (key, after - before)
+            })
+            .collect();
+        for (key, taken) in taken {
+            if taken != 0 {
+                take_places(tx, key, taken).await?;
             }
         }
-        Ok(())
+        asked.apply(tx, backend).await
     }
 }
 
@@ -472,7 +469,9 @@ impl Decider {
             done.requests += 1;
         }
         done.promotions = writes.promoted.len() as u64;
-        writes.apply(tx, self, run_id, &db_time(now)).await?;
+        writes
+            .apply(tx, db.backend(), self, run_id, &db_time(now))
+            .await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
             .bind(done.requests as i64)
             .bind(run_id)

@@ -1,13 +1,15 @@
 //! The processing run on real data: places, waiting list, refusals, report mails once,
 //! waiting-list promotions, resumption.
 
+use std::time::Duration;
+
 use jiff::{ToSpan, civil::Date};
 use ribambelle_domain::{
     booking::Pending,
     ids::{ActivityId, ChildId},
 };
 use ribambelle_store::{
-    Db,
+    Backend, Db, bookings, places,
     processing::{self, RunOutcome, RunScope},
 };
 use ribambelle_testkit::{BuiltFamily, NewActivity, NewChild, NewFamily, TestDb, Town};
@@ -320,4 +322,64 @@ async fn the_run_takes_the_places_held_from_the_days_counter() {
     // This run loads the counter, so it sees the day full and puts Amalia on the waiting list.
     m.run().await;
     assert_eq!(m.state(m.dupont.child("Amalia")).await, "attente");
+}
+
+#[tokio::test]
+async fn a_confirmation_waits_for_nobody_on_the_days_counter_and_the_calendar_counts_it() {
+    let m = Mercredi::new().await;
+    let activity = m.activity().await;
+    let calendar = || async {
+        bookings::places_taken(m.db(), activity, m.day, m.day)
+            .await
+            .unwrap()[&m.day]
+    };
+    assert_eq!(calendar().await, 2);
+    // On PostgreSQL another transaction holds the day's counter row, as the folding of
+    // other families' requests does for an instant. SQLite's one writer is never waited on.
+    let holder = match m.db().backend() {
+        Backend::Postgres => {
+            let mut tx = m.db().writer().begin().await.unwrap();
+            sqlx::query("SELECT taken FROM day_places WHERE day = $1 FOR UPDATE")
+                .bind(m.day.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+            Some(tx)
+        }
+        Backend::Sqlite => None,
+    };
+    // The bound only catches a confirmation stuck behind the row; it measures nothing.
+    tokio::time::timeout(Duration::from_secs(30), m.ask("Amalia", Pending::Book))
+        .await
+        .expect("the confirmation waited for the day's counter");
+    assert_eq!(
+        calendar().await,
+        3,
+        "the calendar counts the request at once"
+    );
+    drop(holder);
+    // Once folded, the counter alone says it, and no move is left.
+    while moves(m.db()).await > 0 {
+        if !places::fold(m.db()).await.unwrap() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    let counter: i64 = sqlx::query_scalar("SELECT taken + asked FROM day_places WHERE day = $1")
+        .bind(m.day.to_string())
+        .fetch_one(m.db().reader())
+        .await
+        .unwrap();
+    assert_eq!((counter, calendar().await), (3, 3));
+    // The run decides the request and the counters follow it.
+    m.run().await;
+    assert_eq!(m.state(m.dupont.child("Amalia")).await, "acceptee");
+    assert_eq!(calendar().await, 3);
+    assert_eq!(m.places().await, (3, 3));
+}
+
+async fn moves(db: &Db) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM day_place_moves")
+        .fetch_one(db.reader())
+        .await
+        .unwrap()
 }

@@ -1049,7 +1049,8 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
     // The day's counters say the same as the reservations' states.
     let (counted, states): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT p.taken + p.asked FROM day_places p WHERE p.activity_id = a.id AND p.day = $1), \
+        "SELECT CAST((SELECT p.taken + p.asked FROM day_places p WHERE p.activity_id = a.id AND p.day = $1) \
+           + COALESCE((SELECT SUM(m.asked) FROM day_place_moves m WHERE m.activity_id = a.id AND m.day = $1), 0) AS BIGINT), \
            (SELECT COUNT(*) FROM reservations r WHERE r.activity_id = a.id AND r.day = $1 AND r.state IN ('acceptee', 'non_transmise')) \
          FROM activities a WHERE a.name = 'MERCREDI'",
     )
