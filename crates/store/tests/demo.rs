@@ -1,7 +1,7 @@
 //! The demo data as a newcomer and the later issues rely on it, on SQLite and PostgreSQL.
 
 use jiff::ToSpan;
-use ribambelle_domain::password::Verification;
+use ribambelle_domain::{clock::Clock, password::Verification};
 use ribambelle_store::{Backend, Db, demo};
 use ribambelle_testkit::{TestDb, backend_label, hashing};
 use sqlx::Row;
@@ -180,6 +180,39 @@ async fn mercredi_is_nearly_full_on_the_coming_wednesdays() {
             taken < capacity && taken >= capacity - 1,
             "{taken} of {capacity}"
         );
+    }
+}
+
+/// The demo shows a processing run at both structures whatever the day it is loaded:
+/// MARTIN has requests waiting at each, also when the Christmas holidays or the summer
+/// cut into its coming weeks (a load on Thursday 3 December 2026 once had none at Les
+/// Écureuils, whose MERCREDI NATURE is on Wednesdays only).
+#[tokio::test]
+async fn martin_has_requests_waiting_for_the_run_at_both_structures_whatever_the_day() {
+    let instants = [
+        ribambelle_testkit::clock().now(),
+        "2026-12-03T07:00:00Z".parse().unwrap(),
+        "2026-12-10T07:00:00Z".parse().unwrap(),
+        "2027-06-24T07:00:00Z".parse().unwrap(),
+        "2027-10-07T07:00:00Z".parse().unwrap(),
+    ];
+    for at in instants {
+        let t = TestDb::new().await;
+        demo::load(&t.db, &hashing(), &Clock::starting_at(at))
+            .await
+            .unwrap();
+        for structure in ["carteville", "ecureuils"] {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reservations r JOIN families f ON f.id = r.family_id \
+                 JOIN activities a ON a.id = r.activity_id JOIN structures s ON s.id = a.structure_id \
+                 WHERE f.identifiant = 'martin' AND s.slug = $1 AND r.state = 'non_transmise'",
+            )
+            .bind(structure)
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+            assert!(waiting > 0, "loaded at {at}: nothing waits at {structure}");
+        }
     }
 }
 

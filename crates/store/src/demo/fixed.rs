@@ -153,8 +153,11 @@ pub(super) async fn load(
         .find(|day| calendar.is_school_day(*day))
         .unwrap_or(today);
     let history_start = first_of_month(last_school_day) - 1.month();
+    // Two school weeks accepted, then two sent but not yet processed: counted in school
+    // days, so that holidays (Christmas, say) never leave the second part empty.
     let coming = coming_school_day(&calendar, today);
-    let horizon = coming + 28.days();
+    let not_transmitted_from = school_day_after(&calendar, coming, 10);
+    let horizon = school_day_after(&calendar, coming, 19);
     let mut consumed: Vec<Consumed> = Vec::new();
     for (child, activity, weekdays) in &plan {
         let price = activity.price(martin_qf);
@@ -166,7 +169,7 @@ pub(super) async fn load(
         };
         while day <= last {
             if weekday_is(day, weekdays) && activity.is_open(day, &calendar) {
-                let state = if day < coming + 14.days() {
+                let state = if day < not_transmitted_from {
                     "acceptee"
                 } else {
                     "non_transmise"
@@ -186,7 +189,15 @@ pub(super) async fn load(
         }
     }
     // One day cancelled by the family, to show the state in the follow-up.
-    cancel_first_upcoming(&mut tx, martin, hugo, &find("APS SOIR"), coming, now).await?;
+    cancel_first_upcoming(
+        &mut tx,
+        martin,
+        hugo,
+        &find("APS SOIR"),
+        not_transmitted_from,
+        now,
+    )
+    .await?;
     super::onboard(&mut tx, martin.get(), martin.get(), now).await?;
     bill_martin(
         &mut tx,
@@ -704,13 +715,22 @@ fn coming_school_day(calendar: &SchoolCalendar, today: Date) -> Date {
         .unwrap_or(today)
 }
 
-/// Cancels the first of the family's days two weeks after `coming`.
+/// The school day `n` school days after `start`, a school day itself.
+fn school_day_after(calendar: &SchoolCalendar, start: Date, n: usize) -> Date {
+    (0..=366)
+        .map(|k| start + k.days())
+        .filter(|day| calendar.is_school_day(*day))
+        .nth(n)
+        .unwrap_or(start)
+}
+
+/// Cancels the first of the family's days from `from` on.
 async fn cancel_first_upcoming(
     tx: &mut Transaction<'_, Any>,
     family: FamilyId,
     child: ChildId,
     activity: &Activity,
-    coming: Date,
+    from: Date,
     now: Timestamp,
 ) -> Result<(), DemoError> {
     sqlx::query(
@@ -722,7 +742,7 @@ async fn cancel_first_upcoming(
     .bind(family)
     .bind(child)
     .bind(activity.id)
-    .bind((coming + 14.days()).to_string())
+    .bind(from.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
