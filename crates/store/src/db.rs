@@ -1,7 +1,7 @@
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    AnyPool, Executor,
+    AnyPool, Connection, Executor,
     any::{AnyPoolOptions, install_default_drivers},
     sqlite::SqliteConnectOptions,
 };
@@ -31,6 +31,9 @@ pub struct Db {
     write_jobs: Option<Queue>,
     catalog: Arc<catalog::Cache>,
 }
+
+/// How long a PostgreSQL connection may sit unused before it is pinged at its next use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
@@ -68,6 +71,19 @@ impl Db {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                // sqlx pings a connection before every use by default: a second round
+                // trip for each statement of a page. A connection in steady use answers
+                // its own queries; one that sat idle (a server restart, a proxy's idle
+                // cut) is checked before it is given out, and replaced if it is gone.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect(url)
                 .await?;
             Db {
