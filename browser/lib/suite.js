@@ -66,6 +66,30 @@ export async function logIn(page, baseUrl, path, identifiant, password) {
   await page.getByRole('button', { name: 'Se connecter' }).click();
 }
 
+const DUPONT_PASSWORD = 'Trombone-Vert7!Lune';
+
+// DUPONT's first login from the demo's initial password, briefly (the accounts tests look
+// at it closely): a password, the texts accepted, both children's règlement signed.
+export async function onboardDupont(page, baseUrl) {
+  await logIn(page, baseUrl, '/connexion', 'dupont', 'bienvenue');
+  await expectPath(page, '/premiere-connexion');
+  await page.getByLabel('Nouveau mot de passe', { exact: true }).fill(DUPONT_PASSWORD);
+  await page.getByLabel('Confirmation du nouveau mot de passe', { exact: true }).fill(DUPONT_PASSWORD);
+  await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+  await page.getByRole('link', { name: 'Continuer', exact: true }).click();
+  for (const box of await page.getByRole('checkbox').all()) await box.check();
+  await page.getByRole('button', { name: 'Valider', exact: true }).click();
+  for (const child of ['Amalia', 'Paolo']) {
+    if (child === 'Paolo') await page.getByRole('link', { name: 'Accéder à la fiche de Paolo' }).click();
+    await page.getByLabel("J'ai pris connaissance du règlement intérieur et j'ai informé mon enfant de ce règlement").check();
+    await page.getByLabel('Lieu', { exact: true }).fill('CarteVille');
+    await page.getByRole('button', { name: 'Valider et transmettre la fiche' }).click();
+    await visible(page.getByRole('status').filter({ hasText: 'La fiche a bien été validée et transmise.' }));
+  }
+  await page.getByRole('link', { name: "Continuer vers l'accueil" }).click();
+  await expectPath(page, '/accueil');
+}
+
 export async function expectPath(page, pathname) {
   await eventually(() => assert.equal(new URL(page.url()).pathname, pathname));
 }

@@ -8,32 +8,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { newPage } from '../lib/browser.js';
-import { checkPage, chosenWidths, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, logIn, onboardDupont, serversPerWidth, visible } from '../lib/suite.js';
 
 const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
-const PASSWORD = 'Trombone-Vert7!Lune';
-
-// DUPONT's first login, briefly (the accounts tests look at it closely).
-async function onboardDupont(page, baseUrl) {
-  await logIn(page, baseUrl, '/connexion', 'dupont', 'bienvenue');
-  await expectPath(page, '/premiere-connexion');
-  await page.getByLabel('Nouveau mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Confirmation du nouveau mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
-  await page.getByRole('link', { name: 'Continuer', exact: true }).click();
-  for (const box of await page.getByRole('checkbox').all()) await box.check();
-  await page.getByRole('button', { name: 'Valider', exact: true }).click();
-  for (const child of ['Amalia', 'Paolo']) {
-    if (child === 'Paolo') await page.getByRole('link', { name: 'Accéder à la fiche de Paolo' }).click();
-    await page.getByLabel("J'ai pris connaissance du règlement intérieur et j'ai informé mon enfant de ce règlement").check();
-    await page.getByLabel('Lieu', { exact: true }).fill('CarteVille');
-    await page.getByRole('button', { name: 'Valider et transmettre la fiche' }).click();
-    await visible(page.getByRole('status').filter({ hasText: 'La fiche a bien été validée et transmise.' }));
-  }
-  await page.getByRole('link', { name: "Continuer vers l'accueil" }).click();
-  await expectPath(page, '/accueil');
-}
 
 // A fiche's field by its label, which ends with a hidden « * » when it is required.
 const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));

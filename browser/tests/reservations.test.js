@@ -10,9 +10,9 @@
 // per file), and each test starts by dropping whatever an earlier one left pending.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { screenshot } from '../lib/browser.js';
+import { newPage, screenshot } from '../lib/browser.js';
 import { portalNow } from '../lib/server.js';
-import { checkPage, chosenWidths, eventually, expectPath, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, logIn as suiteLogIn, onboardDupont, serversPerWidth, visible } from '../lib/suite.js';
 
 const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
@@ -66,6 +66,7 @@ function stateOf(rest) {
   if (rest.startsWith('à réserver, modification non validée')) return 'to-book';
   if (rest.startsWith('à annuler, modification non validée')) return 'to-cancel';
   if (rest.startsWith('réservé, hors délai')) return 'locked';
+  if (rest.startsWith("en liste d'attente")) return 'waiting';
   if (rest.startsWith('fermé')) return 'closed';
   throw new Error(`unknown state « ${rest} »`);
 }
@@ -428,7 +429,7 @@ for (const width of widths) {
       await changed.click();
       await expectPath(page, '/reservations/jour');
       assert.ok(await restauration.isChecked());
-      assert.match(await description(restauration), /État : à réserver \(non validé\)/);
+      assert.match(await description(restauration), /État : à réserver, modification non validée/);
       await page.getByRole('link', { name: 'Revenir sans rien changer' }).click();
       await expectPath(page, '/reservations');
       await visible(changed);
@@ -591,6 +592,65 @@ for (const width of widths) {
       await visible(pendingBar(page).getByText(pendingText(copied)));
       await checkPage(page, 'reservations-copie-calendrier');
       await dropPending(page);
+    }),
+  );
+
+  test(`${width}px: DUPONT asks the last MERCREDI place for both children; the one the run puts on the waiting list never looks booked`, { timeout: 120_000 }, () =>
+    withPage(width, async (page, baseUrl) => {
+      await onboardDupont(page, baseUrl);
+      await openReservations(page);
+      // The neighbours leave one place on some Wednesdays: both children ask for it.
+      const lastPlace = (d) => d.state === 'free' && /, 1 place$/.test(d.name);
+      await chooseCalendar(page, 'Amalia', 'MERCREDI');
+      const day = (await findMonth(page, (list) => list.some(lastPlace))).find(lastPlace);
+      const iso = await dayButton(page, day.date).getAttribute('value');
+      await submitOrFollow(page, dayButton(page, day.date));
+      const child = async (name) => {
+        await chooseCalendar(page, name, 'MERCREDI');
+        await findMonth(page, (list) => list.some((d) => d.date === day.date));
+      };
+      await child('Paolo');
+      await submitOrFollow(page, dayButton(page, day.date));
+      await pendingBar(page).getByRole('link', { name: 'Valider', exact: true }).click();
+      await page.getByRole('button', { name: 'Confirmer', exact: true }).click();
+      await expectPath(page, '/reservations/confirmation');
+
+      // The gestionnaire runs the processing of that day.
+      const office = await newPage(page.context().browser(), width);
+      try {
+        await suiteLogIn(office, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
+        await expectPath(office, '/gestion');
+        await office.goto(`${baseUrl}/gestion/reservations`);
+        await office.getByLabel('Activité').selectOption({ label: 'MERCREDI' });
+        await office.getByRole('button', { name: 'Afficher la liste' }).click();
+        await visible(office.getByRole('heading', { level: 1, name: /^MERCREDI — / }));
+        const list = new URL(office.url());
+        list.searchParams.set('jour', iso);
+        await office.goto(list.toString());
+        await office.getByRole('button', { name: 'Lancer le traitement' }).click();
+        await visible(office.getByRole('status').filter({ hasText: /^Traitement terminé : / }));
+        await visible(office.getByText('14 inscrits sur 14 places, 1 en liste d\'attente'));
+      } finally {
+        await office.close();
+      }
+
+      // One child has the place, the other is on the waiting list: in words, in the cell's
+      // look and in the legend, never as « réservé ».
+      await page.goto(`${baseUrl}/reservations`);
+      const seen = {};
+      for (const name of ['Amalia', 'Paolo']) {
+        await child(name);
+        seen[name] = (await readDays(page)).find((d) => d.date === day.date).state;
+        if (seen[name] !== 'waiting') continue;
+        const cell = dayButton(page, day.date).locator('xpath=ancestor::td');
+        assert.match(await cell.getAttribute('class'), /\bday-waiting\b/);
+        const label = cell.locator(width < 600 ? '.state-short' : '.state');
+        assert.equal((await label.innerText()).trim(), width < 600 ? 'attente' : "En liste d'attente");
+        await visible(page.getByText("En liste d'attente (« attente ») : l'activité est complète ce jour-là"));
+        await cell.scrollIntoViewIfNeeded();
+        await checkPage(page, 'calendrier-liste-attente');
+      }
+      assert.deepEqual(Object.values(seen).sort(), ['booked', 'waiting'], JSON.stringify(seen));
     }),
   );
 

@@ -445,9 +445,17 @@ pub struct CalendarDay {
     pub day: Date,
     pub state: DayState,
     pub pending: Option<Pending>,
+    /// The state of the reservation that holds the day, if it is booked: accepted, not
+    /// transmitted yet, or on the waiting list.
+    pub reservation: Option<ReservationState>,
 }
 
 impl CalendarDay {
+    /// Booked, but on the waiting list: the family has no place yet.
+    pub fn is_waiting(&self) -> bool {
+        self.state.is_booked() && self.reservation == Some(ReservationState::Attente)
+    }
+
     /// Booked once the pending change is applied.
     pub fn booked_with_pending(&self) -> bool {
         match self.pending {
@@ -844,6 +852,7 @@ mod tests {
             day: date(2027, 6, d),
             state,
             pending,
+            reservation: state.is_booked().then_some(ReservationState::Acceptee),
         }
     }
 

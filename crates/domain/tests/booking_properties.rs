@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use ribambelle_domain::{
     activity::{PeriodKind, Schedule, parse_weekdays},
     booking::{
-        BookingRules, CalendarDay, DayState, Deadline, Pending, QuickTool, Standing, quick_tool,
+        BookingRules, CalendarDay, DayState, Deadline, Pending, QuickTool, ReservationState,
+        Standing, quick_tool,
     },
     calendar::{SchoolCalendar, SchoolZone, parse_holiday_csv},
     clock::{paris_date, paris_instant},
@@ -53,6 +54,7 @@ fn any_set() -> impl Strategy<Value = Vec<CalendarDay>> {
                 day: date(2027, 6, 1) + (i as i64).days(),
                 state,
                 pending,
+                reservation: state.is_booked().then_some(ReservationState::Acceptee),
             })
             .collect()
     })

@@ -332,9 +332,10 @@ fn activity_days(
     let child_id = selected.child.as_ref().map(|c| c.id);
     days.iter()
         .map(|&day| {
-            let is_booked = booked
+            let reservation = booked
                 .get(&(activity.id, day))
-                .is_some_and(|s| s.holds_place());
+                .copied()
+                .filter(|s| s.holds_place());
             let modifiable = activity
                 .rules
                 .may_change(selected.standing(), day, now, &booker.calendar)
@@ -347,28 +348,76 @@ fn activity_days(
                 .map(|p| p.change);
             CalendarDay {
                 day,
-                state: DayState::of(is_booked, modifiable),
+                state: DayState::of(reservation.is_some(), modifiable),
                 pending,
+                reservation,
             }
         })
         .collect()
 }
 
 /// Several activities: a day is booked if any activity is, modifiable if any activity is;
-/// pending if any change waits.
+/// pending if any change waits; on the waiting list only if no activity has a place that day.
 fn combined(per_activity: &[Vec<CalendarDay>], days: &[Date]) -> Vec<CalendarDay> {
     days.iter()
         .enumerate()
         .map(|(i, &day)| {
             let all: Vec<&CalendarDay> = per_activity.iter().map(|list| &list[i]).collect();
-            let booked = all.iter().any(|d| d.state.is_booked());
             let modifiable = all.iter().any(|d| d.state.is_modifiable());
             let pending = all.iter().find_map(|d| d.pending);
+            let reservation = all
+                .iter()
+                .filter_map(|d| d.reservation)
+                .min_by_key(|&s| s == ReservationState::Attente);
             CalendarDay {
                 day,
-                state: DayState::of(booked, modifiable),
+                state: DayState::of(reservation.is_some(), modifiable),
                 pending,
+                reservation,
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn booked(state: ReservationState) -> CalendarDay {
+        CalendarDay {
+            day: date(2027, 6, 2),
+            state: DayState::BookedCancellable,
+            pending: None,
+            reservation: Some(state),
+        }
+    }
+
+    fn free() -> CalendarDay {
+        CalendarDay {
+            day: date(2027, 6, 2),
+            state: DayState::Bookable,
+            pending: None,
+            reservation: None,
+        }
+    }
+
+    #[test]
+    fn all_activities_show_a_waiting_day_only_when_no_activity_has_a_place() {
+        let days = [date(2027, 6, 2)];
+        let one = |list: Vec<CalendarDay>| {
+            combined(
+                &list.into_iter().map(|d| vec![d]).collect::<Vec<_>>(),
+                &days,
+            )[0]
+        };
+        let waiting = booked(ReservationState::Attente);
+        let accepted = booked(ReservationState::Acceptee);
+        assert!(one(vec![free(), waiting]).is_waiting());
+        assert!(one(vec![waiting, waiting]).is_waiting());
+        assert!(!one(vec![waiting, accepted]).is_waiting());
+        assert!(!one(vec![accepted, waiting]).is_waiting());
+        assert!(one(vec![accepted, waiting]).state.is_booked());
+        assert_eq!(one(vec![free(), free()]).reservation, None);
+    }
 }

@@ -85,32 +85,47 @@ struct CalendarPage {
     debtor: Option<String>,
 }
 
-/// Visible label, phone label, CSS class and spoken state of a day.
-fn state_label(day: &CalendarDay) -> (&'static str, &'static str, &'static str, &'static str) {
-    match (day.pending, day.state) {
-        (Some(Pending::Book), _) => (
+/// Visible label, phone label, CSS class and spoken state of a day. A day on the waiting
+/// list is booked but has no place: it never reads or looks like a confirmed one.
+pub(crate) fn state_label(
+    day: &CalendarDay,
+) -> (&'static str, &'static str, &'static str, &'static str) {
+    match (day.pending, day.state, day.is_waiting()) {
+        (Some(Pending::Book), _, _) => (
             "À réserver",
             "+ résa",
             "day-to-book",
             "à réserver, modification non validée",
         ),
-        (Some(Pending::Cancel), _) => (
+        (Some(Pending::Cancel), _, _) => (
             "À annuler",
             "− annul.",
             "day-to-cancel",
             "à annuler, modification non validée",
         ),
-        (None, DayState::Bookable) => ("Réservable", "libre", "day-bookable", "réservable"),
-        (None, DayState::BookedCancellable) => {
+        (None, DayState::Bookable, _) => ("Réservable", "libre", "day-bookable", "réservable"),
+        (None, DayState::BookedCancellable, false) => {
             ("Réservé", "réservé", "day-booked", "réservé, annulable")
         }
-        (None, DayState::BookedLocked) => (
+        (None, DayState::BookedCancellable, true) => (
+            "En liste d'attente",
+            "attente",
+            "day-waiting",
+            "en liste d'attente, annulable",
+        ),
+        (None, DayState::BookedLocked, false) => (
             "Réservé · hors délai",
             "bloqué",
             "day-locked",
             "réservé, hors délai pour annuler",
         ),
-        (None, DayState::Closed) => (
+        (None, DayState::BookedLocked, true) => (
+            "En liste d'attente · hors délai",
+            "attente",
+            "day-waiting-locked",
+            "en liste d'attente, hors délai pour annuler",
+        ),
+        (None, DayState::Closed, _) => (
             "Fermé",
             "fermé",
             "day-closed",

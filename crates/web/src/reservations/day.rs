@@ -7,10 +7,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::civil::Date;
-use ribambelle_domain::{
-    booking::{CalendarDay, DayState, Pending},
-    french,
-};
+use ribambelle_domain::{booking::CalendarDay, french};
 use ribambelle_usecases::reservations;
 
 use super::context::{Context, Selection, calendar_query, parse_day};
@@ -43,17 +40,6 @@ struct DayPage {
     title: String,
     lines: Vec<ActivityLine>,
     back: String,
-}
-
-fn state_text(day: &CalendarDay) -> &'static str {
-    match (day.pending, day.state) {
-        (Some(Pending::Book), _) => "à réserver (non validé)",
-        (Some(Pending::Cancel), _) => "à annuler (non validé)",
-        (None, DayState::Bookable) => "réservable",
-        (None, DayState::BookedCancellable) => "réservé, annulable",
-        (None, DayState::BookedLocked) => "réservé, hors délai pour annuler",
-        (None, DayState::Closed) => "fermé ou hors délai",
-    }
 }
 
 async fn load(
@@ -111,7 +97,7 @@ pub(crate) async fn page(
                 a.start_time.strftime("%Hh%M"),
                 a.end_time.strftime("%Hh%M")
             ),
-            state_text: state_text(d),
+            state_text: super::calendar::state_label(d).3,
             modifiable: d.state.is_modifiable(),
             checked: d.booked_with_pending(),
         })

@@ -978,11 +978,47 @@ fn places_left(page: &Page, day: &str) -> i64 {
         .unwrap_or_else(|| panic!("no places in {label:?}"))
 }
 
-#[tokio::test]
-async fn places_left_count_held_places_and_requests_not_decided_yet() {
-    let (app, _town) = carteville().await;
-    let mut c = app.client();
-    c.onboard_dupont().await;
+/// DUPONT's children and MERCREDI, by public id, and the first Wednesday Amalia may book
+/// within the neighbours' nearly full weeks: its month and day.
+struct DupontsWednesday {
+    amalia: String,
+    paolo: String,
+    mercredi: String,
+    month: String,
+    day: String,
+}
+
+impl DupontsWednesday {
+    /// The child's MERCREDI calendar on the month of the day.
+    fn calendar(&self, child: &str) -> String {
+        let mercredi = &self.mercredi;
+        let month = &self.month;
+        format!("/reservations?enfant={child}&activite={mercredi}&mois={month}")
+    }
+
+    /// The click on the day in the child's calendar.
+    fn toggle<'a>(&'a self, child: &'a str) -> [(&'a str, &'a str); 4] {
+        [
+            ("enfant", child),
+            ("activite", &self.mercredi),
+            ("mois", &self.month),
+            ("basculer", &self.day),
+        ]
+    }
+}
+
+/// The processing run, as the night or « Lancer le traitement » starts it.
+async fn run_processing(app: &TestApp) {
+    ribambelle_store::processing::run(
+        app.db(),
+        &app.state.clock,
+        ribambelle_store::processing::RunScope::Everywhere,
+    )
+    .await
+    .unwrap();
+}
+
+async fn duponts_wednesday(app: &TestApp, c: &mut Client<'_>) -> DupontsWednesday {
     let db = app.db();
     let id = |sql: &'static str| async move {
         sqlx::query_scalar::<_, String>(sql)
@@ -995,9 +1031,7 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
         id("SELECT public_id FROM children WHERE first_name = 'Paolo'").await,
         id("SELECT public_id FROM activities WHERE name = 'MERCREDI'").await,
     );
-    // The first Wednesday Amalia may book, within the neighbours' nearly full weeks.
     let today = app.today();
-    let mut found = None;
     for offset in 0..3 {
         let month = (today.first_of_month() + offset.months())
             .strftime("%Y-%m")
@@ -1007,46 +1041,49 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
                 "/reservations?enfant={amalia}&activite={mercredi}&mois={month}"
             ))
             .await;
-        if let Some((d, _)) = clickable_days(&page)
+        if let Some((day, _)) = clickable_days(&page)
             .into_iter()
             .find(|(_, a)| a.contains(", réservable"))
         {
-            found = Some((month, d));
-            break;
+            return DupontsWednesday {
+                amalia,
+                paolo,
+                mercredi,
+                month,
+                day,
+            };
         }
     }
-    let (month, day) = found.expect("a bookable Wednesday");
+    panic!("no bookable Wednesday in three months");
+}
+
+#[tokio::test]
+async fn places_left_count_held_places_and_requests_not_decided_yet() {
+    let (app, _town) = carteville().await;
+    let mut c = app.client();
+    c.onboard_dupont().await;
+    let wednesday = duponts_wednesday(&app, &mut c).await;
+    let day = &wednesday.day;
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reservations r JOIN activities a ON a.id = r.activity_id WHERE a.name = 'MERCREDI' AND r.day = $1 AND r.state IN ('acceptee', 'non_transmise')")
-        .bind(&day)
+        .bind(day)
         .fetch_one(app.db().reader())
         .await
         .unwrap();
-    let amalia_page = format!("/reservations?enfant={amalia}&activite={mercredi}&mois={month}");
-    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
+    let amalia_page = wednesday.calendar(&wednesday.amalia);
+    assert_eq!(places_left(&c.get(&amalia_page).await, day), 14 - held);
 
     // Paolo asks for the day: one place fewer at once; he changes his mind before the run
     // (the place comes back), asks again, and the place stays taken once decided.
-    let paolo_page = format!("/reservations?enfant={paolo}&activite={mercredi}&mois={month}");
-    let toggle = [
-        ("enfant", paolo.as_str()),
-        ("activite", &mercredi),
-        ("mois", &month),
-        ("basculer", &day),
-    ];
+    let paolo_page = wednesday.calendar(&wednesday.paolo);
+    let toggle = wednesday.toggle(&wednesday.paolo);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
-    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
+    assert_eq!(places_left(&c.get(&amalia_page).await, day), 13 - held);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
-    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 14 - held);
+    assert_eq!(places_left(&c.get(&amalia_page).await, day), 14 - held);
     toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
-    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
-    ribambelle_store::processing::run(
-        app.db(),
-        &app.state.clock,
-        ribambelle_store::processing::RunScope::Everywhere,
-    )
-    .await
-    .unwrap();
-    assert_eq!(places_left(&c.get(&amalia_page).await, &day), 13 - held);
+    assert_eq!(places_left(&c.get(&amalia_page).await, day), 13 - held);
+    run_processing(&app).await;
+    assert_eq!(places_left(&c.get(&amalia_page).await, day), 13 - held);
     // The day's counters say the same as the reservations' states.
     let (counted, states): (i64, i64) = sqlx::query_as(
         "SELECT CAST((SELECT p.taken + p.asked FROM day_places p WHERE p.activity_id = a.id AND p.day = $1) \
@@ -1054,9 +1091,69 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
            (SELECT COUNT(*) FROM reservations r WHERE r.activity_id = a.id AND r.day = $1 AND r.state IN ('acceptee', 'non_transmise')) \
          FROM activities a WHERE a.name = 'MERCREDI'",
     )
-    .bind(&day)
+    .bind(day)
     .fetch_one(app.db().reader())
     .await
     .unwrap();
     assert_eq!(counted, states);
+}
+
+/// A day the run put on the waiting list is booked but has no place: the calendar and the
+/// day view say so in words (never as a confirmed day), the legend explains it, and the
+/// family may still cancel it.
+#[tokio::test]
+async fn a_day_on_the_waiting_list_never_looks_confirmed() {
+    let (app, _town) = carteville().await;
+    let mut c = app.client();
+    c.onboard_dupont().await;
+    let wednesday = duponts_wednesday(&app, &mut c).await;
+    let (paolo, day) = (&wednesday.paolo, &wednesday.day);
+    // The neighbours take every place of the day: Paolo asks for it all the same.
+    sqlx::query("UPDATE activities SET capacity = (SELECT COUNT(*) FROM reservations r WHERE r.activity_id = activities.id AND r.day = $1 AND r.state IN ('acceptee', 'non_transmise')) WHERE name = 'MERCREDI'")
+        .bind(day)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
+    let paolo_page = wednesday.calendar(paolo);
+    assert_eq!(places_left(&c.get(&paolo_page).await, day), 0);
+    let toggle = wednesday.toggle(paolo);
+    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    run_processing(&app).await;
+
+    let calendar = c.get(&paolo_page).await;
+    let (_, spoken) = clickable_days(&calendar)
+        .into_iter()
+        .find(|(d, _)| d == day)
+        .expect("the day is still Paolo's to cancel");
+    assert!(
+        spoken.contains("en liste d'attente, annulable") && !spoken.contains("réservé"),
+        "{spoken}"
+    );
+    let button_at = calendar.body.find(&format!("value=\"{day}\"")).unwrap();
+    let cell_at = calendar.body[..button_at].rfind("<td class=\"").unwrap();
+    let cell_end = calendar.body[button_at..].find("</td>").unwrap() + button_at;
+    let cell = calendar.body[cell_at..cell_end].replace("&#39;", "'");
+    assert!(
+        cell.starts_with("<td class=\"day-waiting")
+            && cell.contains("<span class=\"state\">En liste d'attente</span>")
+            && !cell.contains("Réservé"),
+        "{cell}"
+    );
+    calendar
+        .assert_contains("En liste d'attente (« attente ») : l'activité est complète ce jour-là");
+    c.get(&format!("/reservations/jour?enfant={paolo}&date={day}"))
+        .await
+        .assert_contains("État : en liste d'attente, annulable");
+    c.get("/reservations/suivi")
+        .await
+        .assert_contains("En liste d'attente");
+
+    // Cancelling frees nothing but the queue: the family may do it as for a booked day.
+    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    let state: String = sqlx::query_scalar("SELECT r.state FROM reservations r JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id WHERE c.first_name = 'Paolo' AND a.name = 'MERCREDI' AND r.day = $1")
+        .bind(day)
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(state, "annulee");
 }
