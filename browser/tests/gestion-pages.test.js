@@ -53,3 +53,21 @@ test('every back-office page answers and passes the audit for the administrateur
     await checkPage(page, 'gestion-page-personnel-compte');
   }),
 );
+
+test("a gestionnaire's menu offers only what the role opens; the staff pages say why they are closed", { timeout: 60_000 }, () =>
+  withPage(width, async (page, baseUrl) => {
+    await logIn(page, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
+    await expectPath(page, '/gestion');
+    const menu = page.getByRole('navigation', { name: 'Rubriques de la gestion' });
+    await menu.getByRole('link', { name: 'Journal', exact: true }).waitFor();
+    assert.equal(await menu.getByRole('link', { name: 'Personnel', exact: true }).count(), 0);
+    const response = await page.goto(`${baseUrl}/gestion/personnel`);
+    assert.equal(response.status(), 403);
+    await page.getByRole('heading', { level: 1, name: 'Accès non autorisé pour votre rôle' }).waitFor();
+    await page.getByText('demandez-le à un administrateur du portail').waitFor();
+    await menu.getByRole('link', { name: 'Tableau de bord', exact: true }).waitFor();
+    await checkPage(page, 'gestion-page-role-refuse');
+    await page.getByRole('link', { name: "Revenir à l'accueil" }).click();
+    await expectPath(page, '/gestion');
+  }),
+);

@@ -52,15 +52,44 @@ struct ErrorPage {
     code: u16,
     heading: &'static str,
     explanation: &'static str,
+    /// Where « Revenir à l'accueil » leads.
+    home: &'static str,
 }
 
 fn page(status: StatusCode, heading: &'static str, explanation: &'static str) -> Response {
-    let body = ErrorPage {
-        layout: Layout::anonymous(heading),
-        code: status.as_u16(),
-        heading,
-        explanation,
-    };
+    render(
+        status,
+        ErrorPage {
+            layout: Layout::anonymous(heading),
+            code: status.as_u16(),
+            heading,
+            explanation,
+            home: "/",
+        },
+    )
+}
+
+/// A staff member whose role does not open the page: said as such, inside the back
+/// office, with its menu.
+pub(crate) fn refused_for_role(layout: Layout) -> Response {
+    render(
+        StatusCode::FORBIDDEN,
+        ErrorPage {
+            layout,
+            code: StatusCode::FORBIDDEN.as_u16(),
+            heading: ROLE_REFUSED,
+            explanation: "Votre rôle ne permet pas d'ouvrir cette page ni d'y faire cette action. \
+             Si vous en avez besoin, demandez-le à un administrateur du portail.",
+            home: "/gestion",
+        },
+    )
+}
+
+/// The title of the page of `refused_for_role`.
+pub(crate) const ROLE_REFUSED: &str = "Accès non autorisé pour votre rôle";
+
+fn render(status: StatusCode, body: ErrorPage) -> Response {
+    let heading = body.heading;
     match body.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {

@@ -2,7 +2,7 @@
 //! colour, and for signed-in families the portal's header and sections.
 
 use jiff::Timestamp;
-use ribambelle_domain::{clock::paris, french, ids::StructureId};
+use ribambelle_domain::{clock::paris, french, ids::StructureId, staff::StaffRole};
 use ribambelle_usecases::structures::StructureSummary;
 
 use crate::{
@@ -81,6 +81,8 @@ pub(crate) enum Gestion {
     Annonces,
     Journal,
     Personnel,
+    /// A page of no section: a refusal.
+    None,
 }
 
 pub(crate) struct NavItem {
@@ -105,6 +107,8 @@ pub(crate) struct Shell {
     pub logout_action: &'static str,
     /// Seconds before the session ends if nothing happens, for the expiry warning.
     pub session_seconds_left: i64,
+    /// In the back office, the staff member's role: the menu offers what it may open.
+    pub role: Option<StaffRole>,
 }
 
 impl Shell {
@@ -127,6 +131,7 @@ impl Shell {
             return_to: path.to_owned(),
             logout_action: "/deconnexion",
             session_seconds_left: ends.duration_since(state.clock.now()).as_secs().max(0),
+            role: None,
         })
     }
 
@@ -143,6 +148,7 @@ impl Shell {
             return_to: path.to_owned(),
             logout_action: "/deconnexion",
             session_seconds_left: state.config.session_policy.idle.as_secs(),
+            role: None,
         }
     }
 
@@ -204,8 +210,12 @@ impl Shell {
                 (Section::Dossier, "Dossier Famille", "/dossier"),
             ],
         };
+        let manages_staff = self.role.is_some_and(StaffRole::is_administrateur);
         items
             .iter()
+            .filter(|&&(section, ..)| {
+                section != Section::Gestion(Gestion::Personnel) || manages_staff
+            })
             .map(|&(section, label, href)| NavItem {
                 label,
                 href,

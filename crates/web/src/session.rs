@@ -21,7 +21,7 @@ use ribambelle_usecases::{
     structures::StructureSummary,
 };
 
-use crate::{Access, AppState, error::AppError};
+use crate::{Access, AppState, error::AppError, layout::Gestion};
 
 pub(crate) fn cookie_name(state: &AppState) -> &'static str {
     // The __Host- prefix makes browsers refuse the cookie unless it is Secure, for this
@@ -329,8 +329,16 @@ async fn staff_whose_role(
 ) -> Result<Staff, Response> {
     let staff = Staff::from_request_parts(parts, state).await?;
     if allowed(staff.account.role) {
-        Ok(staff)
-    } else {
-        Err(AppError::Forbidden.into_response())
+        return Ok(staff);
     }
+    let layout = crate::gestion::layout(
+        state,
+        &staff,
+        Gestion::None,
+        crate::error::ROLE_REFUSED,
+        "/gestion",
+    )
+    .await
+    .map_err(IntoResponse::into_response)?;
+    Err(crate::error::refused_for_role(layout))
 }

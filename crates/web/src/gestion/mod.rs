@@ -211,6 +211,7 @@ pub(crate) async fn shell(
         section: Section::Gestion(section),
         return_to: return_to.to_owned(),
         logout_action: "/gestion/deconnexion",
+        role: Some(staff.account.role),
         session_seconds_left: policy
             .ends_at(staff.session.created_at, staff.session.last_seen_at)
             .duration_since(state.clock.now())

@@ -134,11 +134,30 @@ async fn the_administrateur_creates_a_gestionnaire_who_sees_only_its_structure()
         .get("/gestion/annonces")
         .await
         .assert_contains("Les Écureuils");
-    assert_eq!(
-        l.get("/gestion/personnel").await.status,
-        StatusCode::FORBIDDEN,
-        "a gestionnaire does not manage the staff"
+    // A gestionnaire does not manage the staff: the menu does not offer it, and the page,
+    // asked for all the same, says why inside the back office.
+    assert!(
+        !l.get("/gestion")
+            .await
+            .body
+            .contains("href=\"/gestion/personnel\""),
+        "no « Personnel » in a gestionnaire's menu"
     );
+    assert!(
+        a.get("/gestion")
+            .await
+            .body
+            .contains("href=\"/gestion/personnel\""),
+        "« Personnel » in the administrateur's menu"
+    );
+    let refused = l.get("/gestion/personnel").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    refused
+        .assert_contains("Accès non autorisé pour votre rôle")
+        .assert_contains("demandez-le à un administrateur")
+        .assert_contains("Rubriques de la gestion")
+        .assert_contains("href=\"/gestion\">Revenir à l'accueil");
+    assert!(!refused.text().contains("ouverte depuis longtemps"));
 
     // Lowered to animateur: reads, changes nothing.
     let id = staff_id(&app, "lucie.durand").await;
@@ -179,6 +198,7 @@ async fn the_administrateur_creates_a_gestionnaire_who_sees_only_its_structure()
         StatusCode::FORBIDDEN,
         "an animateur changes nothing"
     );
+    refused.assert_contains("Accès non autorisé pour votre rôle");
 
     // A new password ends its session; the old one no longer works, the new one does.
     let renewed = a
