@@ -64,10 +64,10 @@ test("a gestionnaire's menu offers only what the role opens; the staff pages say
     const response = await page.goto(`${baseUrl}/gestion/personnel`);
     assert.equal(response.status(), 403);
     await page.getByRole('heading', { level: 1, name: 'Accès non autorisé pour votre rôle' }).waitFor();
-    await page.getByText('demandez-le à un administrateur du portail').waitFor();
+    await page.getByText('adressez-vous à un administrateur du portail').waitFor();
     await menu.getByRole('link', { name: 'Tableau de bord', exact: true }).waitFor();
     await checkPage(page, 'gestion-page-role-refuse');
-    await page.getByRole('link', { name: "Revenir à l'accueil" }).click();
+    await page.getByRole('link', { name: 'Revenir au tableau de bord' }).click();
     await expectPath(page, '/gestion');
   }),
 );

@@ -52,8 +52,8 @@ struct ErrorPage {
     code: u16,
     heading: &'static str,
     explanation: &'static str,
-    /// Where « Revenir à l'accueil » leads.
-    home: &'static str,
+    /// The way back: the portal's home, or the back office's dashboard.
+    home: (&'static str, &'static str),
 }
 
 fn page(status: StatusCode, heading: &'static str, explanation: &'static str) -> Response {
@@ -64,7 +64,7 @@ fn page(status: StatusCode, heading: &'static str, explanation: &'static str) ->
             code: status.as_u16(),
             heading,
             explanation,
-            home: "/",
+            home: ("/", "Revenir à l'accueil"),
         },
     )
 }
@@ -78,9 +78,9 @@ pub(crate) fn refused_for_role(layout: Layout) -> Response {
             layout,
             code: StatusCode::FORBIDDEN.as_u16(),
             heading: ROLE_REFUSED,
-            explanation: "Votre rôle ne permet pas d'ouvrir cette page ni d'y faire cette action. \
-             Si vous en avez besoin, demandez-le à un administrateur du portail.",
-            home: "/gestion",
+            explanation: "Votre rôle ne vous permet pas d'ouvrir cette page ou de faire cette action. \
+             Si besoin, adressez-vous à un administrateur du portail.",
+            home: ("/gestion", "Revenir au tableau de bord"),
         },
     )
 }

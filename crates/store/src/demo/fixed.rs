@@ -270,8 +270,10 @@ pub(super) async fn load(
                 }
                 day = super::next_day(day)?;
             }
+            // Eight weeks ahead, and at least as far as Léa's days: at the end of June her
+            // coming days are in September, past the summer.
             let mut day = today;
-            while day <= coming + 56.days() {
+            while day <= (coming + 56.days()).max(horizon) {
                 if mercredi.is_open(day, &calendar) {
                     insert_reservation(
                         &mut tx, family, child, &mercredi, day, "acceptee", price, now,

@@ -85,47 +85,72 @@ struct CalendarPage {
     debtor: Option<String>,
 }
 
-/// Visible label, phone label, CSS class and spoken state of a day. A day on the waiting
-/// list is booked but has no place: it never reads or looks like a confirmed one.
-pub(crate) fn state_label(
-    day: &CalendarDay,
-) -> (&'static str, &'static str, &'static str, &'static str) {
+/// How a day's state is shown and said.
+pub(crate) struct DayLabel {
+    /// On a wide screen.
+    pub label: &'static str,
+    /// On a phone.
+    pub short: &'static str,
+    pub class: &'static str,
+    /// In the day's accessible name, after its date.
+    pub spoken: &'static str,
+}
+
+const fn day_label(
+    label: &'static str,
+    short: &'static str,
+    class: &'static str,
+    spoken: &'static str,
+) -> DayLabel {
+    DayLabel {
+        label,
+        short,
+        class,
+        spoken,
+    }
+}
+
+/// A day's state, in words and look. A day on the waiting list is booked but has no
+/// place: it never reads or looks like a confirmed one.
+pub(crate) fn state_label(day: &CalendarDay) -> DayLabel {
     match (day.pending, day.state, day.is_waiting()) {
-        (Some(Pending::Book), _, _) => (
+        (Some(Pending::Book), _, _) => day_label(
             "À réserver",
             "+ résa",
             "day-to-book",
             "à réserver, modification non validée",
         ),
-        (Some(Pending::Cancel), _, _) => (
+        (Some(Pending::Cancel), _, _) => day_label(
             "À annuler",
             "− annul.",
             "day-to-cancel",
             "à annuler, modification non validée",
         ),
-        (None, DayState::Bookable, _) => ("Réservable", "libre", "day-bookable", "réservable"),
-        (None, DayState::BookedCancellable, false) => {
-            ("Réservé", "réservé", "day-booked", "réservé, annulable")
+        (None, DayState::Bookable, _) => {
+            day_label("Réservable", "libre", "day-bookable", "réservable")
         }
-        (None, DayState::BookedCancellable, true) => (
+        (None, DayState::BookedCancellable, false) => {
+            day_label("Réservé", "réservé", "day-booked", "réservé, annulable")
+        }
+        (None, DayState::BookedCancellable, true) => day_label(
             "En liste d'attente",
             "attente",
             "day-waiting",
             "en liste d'attente, annulable",
         ),
-        (None, DayState::BookedLocked, false) => (
+        (None, DayState::BookedLocked, false) => day_label(
             "Réservé · hors délai",
             "bloqué",
             "day-locked",
             "réservé, hors délai pour annuler",
         ),
-        (None, DayState::BookedLocked, true) => (
+        (None, DayState::BookedLocked, true) => day_label(
             "En liste d'attente · hors délai",
-            "attente",
+            "attente (bloqué)",
             "day-waiting-locked",
             "en liste d'attente, hors délai pour annuler",
         ),
-        (None, DayState::Closed, _) => (
+        (None, DayState::Closed, _) => day_label(
             "Fermé",
             "fermé",
             "day-closed",
@@ -223,7 +248,12 @@ pub(crate) async fn page(
                 .iter()
                 .filter(|d| shown_weekdays.contains(&d.day.weekday().to_monday_one_offset()))
                 .map(|d| {
-                    let (label, short, class, spoken) = state_label(d);
+                    let DayLabel {
+                        label,
+                        short,
+                        class,
+                        spoken,
+                    } = state_label(d);
                     let places = selected
                         .activity
                         .as_ref()

@@ -97,7 +97,7 @@ pub(crate) async fn page(
                 a.start_time.strftime("%Hh%M"),
                 a.end_time.strftime("%Hh%M")
             ),
-            state_text: super::calendar::state_label(d).3,
+            state_text: super::calendar::state_label(d).spoken,
             modifiable: d.state.is_modifiable(),
             checked: d.booked_with_pending(),
         })

@@ -154,9 +154,9 @@ async fn the_administrateur_creates_a_gestionnaire_who_sees_only_its_structure()
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     refused
         .assert_contains("Accès non autorisé pour votre rôle")
-        .assert_contains("demandez-le à un administrateur")
+        .assert_contains("adressez-vous à un administrateur du portail")
         .assert_contains("Rubriques de la gestion")
-        .assert_contains("href=\"/gestion\">Revenir à l'accueil");
+        .assert_contains("href=\"/gestion\">Revenir au tableau de bord");
     assert!(!refused.text().contains("ouverte depuis longtemps"));
 
     // Lowered to animateur: reads, changes nothing.

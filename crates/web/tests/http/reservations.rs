@@ -1032,7 +1032,7 @@ async fn duponts_wednesday(app: &TestApp, c: &mut Client<'_>) -> DupontsWednesda
         id("SELECT public_id FROM activities WHERE name = 'MERCREDI'").await,
     );
     let today = app.today();
-    for offset in 0..3 {
+    for offset in 0..4 {
         let month = (today.first_of_month() + offset.months())
             .strftime("%Y-%m")
             .to_string();
@@ -1054,7 +1054,7 @@ async fn duponts_wednesday(app: &TestApp, c: &mut Client<'_>) -> DupontsWednesda
             };
         }
     }
-    panic!("no bookable Wednesday in three months");
+    panic!("no bookable Wednesday in four months");
 }
 
 #[tokio::test]
