@@ -595,7 +595,7 @@ for (const width of widths) {
     }),
   );
 
-  test(`${width}px: DUPONT asks the last MERCREDI place for both children; the one the run puts on the waiting list never looks booked`, { timeout: 120_000 }, () =>
+  test(`${width}px: DUPONT asks the last MERCREDI place for both children; the one the run puts on the waiting list never looks booked, and gets the place the town adds`, { timeout: 120_000 }, () =>
     withPage(width, async (page, baseUrl) => {
       await onboardDupont(page, baseUrl);
       await openReservations(page);
@@ -615,12 +615,19 @@ for (const width of widths) {
       await page.getByRole('button', { name: 'Confirmer', exact: true }).click();
       await expectPath(page, '/reservations/confirmation');
 
-      // The gestionnaire runs the processing from that day's list (it decides every
-      // request of her structures).
-      const office = await newPage(page.context().browser(), width);
-      try {
-        await suiteLogIn(office, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
-        await expectPath(office, '/gestion');
+      // The gestionnaire, in a window of her own, runs the processing from that day's
+      // list (it decides every request of her structures); returns the run's notice.
+      const inOffice = async (work) => {
+        const office = await newPage(page.context().browser(), width);
+        try {
+          await suiteLogIn(office, baseUrl, '/gestion/connexion', 'gestion', 'Gestion-Demo-2026!');
+          await expectPath(office, '/gestion');
+          await work(office);
+        } finally {
+          await office.context().close();
+        }
+      };
+      const runFromTheDaysList = async (office) => {
         await office.goto(`${baseUrl}/gestion/reservations`);
         await office.getByLabel('Activité').selectOption({ label: 'MERCREDI' });
         await office.getByRole('button', { name: 'Afficher la liste' }).click();
@@ -629,11 +636,14 @@ for (const width of widths) {
         list.searchParams.set('jour', iso);
         await office.goto(list.toString());
         await office.getByRole('button', { name: 'Lancer le traitement' }).click();
-        await visible(office.getByRole('status').filter({ hasText: /^Traitement terminé : / }));
+        const notice = office.getByRole('status').filter({ hasText: /^Traitement terminé : / });
+        await visible(notice);
+        return (await notice.innerText()).trim();
+      };
+      await inOffice(async (office) => {
+        await runFromTheDaysList(office);
         await visible(office.getByText(/sur 14 places, 1 en liste d'attente/));
-      } finally {
-        await office.context().close();
-      }
+      });
 
       // One child has the place, the other is on the waiting list: in words, in the cell's
       // look and in the legend, never as « réservé ».
@@ -652,6 +662,25 @@ for (const width of widths) {
         await checkPage(page, 'calendrier-liste-attente');
       }
       assert.deepEqual(Object.values(seen).sort(), ['booked', 'waiting'], JSON.stringify(seen));
+
+      // The town adds a fifteenth place in the activity's form: the next run gives it to
+      // the waiting child, and the family's calendar shows both children booked.
+      await inOffice(async (office) => {
+        await office.goto(`${baseUrl}/gestion/activites`);
+        await office.getByRole('link', { name: 'MERCREDI', exact: true }).click();
+        await office.getByLabel('Capacité (places par jour)').fill('15');
+        await office.getByRole('button', { name: "Enregistrer l'activité" }).click();
+        await visible(office.getByRole('status').filter({ hasText: "L'activité est enregistrée." }));
+        assert.match(await runFromTheDaysList(office), /1 place attribuée depuis la liste d'attente/);
+        await visible(office.getByText('15 inscrits sur 15 places, aucun en liste d\'attente'));
+        await checkPage(office, 'gestion-liste-attente-servie');
+      });
+      await page.goto(`${baseUrl}/reservations`);
+      for (const name of ['Amalia', 'Paolo']) {
+        await child(name);
+        assert.equal((await readDays(page)).find((d) => d.date === day.date).state, 'booked', name);
+      }
+      await checkPage(page, 'calendrier-liste-attente-servie');
     }),
   );
 

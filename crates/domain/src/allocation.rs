@@ -1,6 +1,8 @@
 //! How the processing run hands out places (R-NIGHT-1): per activity and day, freed places
 //! go first to the waiting list, oldest first; a new booking gets a place if one is left,
-//! else joins the waiting list; a request that has become impossible is refused.
+//! else joins the waiting list; a request that has become impossible is refused. A place is
+//! freed by a cancellation, a raised capacity or a closure lifted; a closed day keeps its
+//! waiting list until it opens again.
 
 use std::collections::VecDeque;
 
@@ -12,6 +14,8 @@ pub struct Ledger {
     pub accepted: i64,
     /// Reservations waiting for a place, oldest first.
     pub waiting: VecDeque<i64>,
+    /// Closed that day: a place it frees is not given to a child who could not come.
+    pub closed: bool,
 }
 
 /// One movement, in arrival order.
@@ -53,10 +57,15 @@ pub enum Decision {
     Accepted,
     WaitingList,
     Refused(&'static str),
-    /// The reservations taken off the waiting list by the place this cancellation freed.
-    Cancelled {
-        promoted: Vec<i64>,
-    },
+    Cancelled,
+}
+
+/// A movement's decision, and the reservations the day's free places took off the waiting
+/// list on the way (oldest first), each to be told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    pub decision: Decision,
+    pub promoted: Vec<i64>,
 }
 
 impl Ledger {
@@ -64,9 +73,14 @@ impl Ledger {
         self.capacity.is_none_or(|c| self.accepted < c)
     }
 
-    /// Gives free places to the waiting list, oldest first; returns who got one.
+    /// Gives free places to the waiting list, oldest first; returns who got one. A day
+    /// whose capacity was raised, or which opened again, is served this way before any
+    /// other movement.
     pub fn promote(&mut self) -> Vec<i64> {
         let mut promoted = Vec::new();
+        if self.closed {
+            return promoted;
+        }
         while self.has_room() {
             let Some(id) = self.waiting.pop_front() else {
                 break;
@@ -79,8 +93,10 @@ impl Ledger {
 
     /// Decides one movement. `held_place` says whether a cancelled reservation held a
     /// place (it was accepted) — a waiting one leaves the list instead.
-    pub fn apply(&mut self, movement: Movement, held_place: bool) -> Decision {
-        match movement {
+    pub fn apply(&mut self, movement: Movement, held_place: bool) -> Decided {
+        // The waiting list is served before any newcomer.
+        let mut promoted = self.promote();
+        let decision = match movement {
             Movement::Book {
                 possible: Err(reason),
                 ..
@@ -89,8 +105,6 @@ impl Ledger {
                 id,
                 possible: Ok(()),
             } => {
-                // The waiting list is served before any newcomer.
-                self.promote();
                 if self.has_room() && self.waiting.is_empty() {
                     self.accepted += 1;
                     Decision::Accepted
@@ -105,11 +119,11 @@ impl Ledger {
                 } else {
                     self.waiting.retain(|w| *w != id);
                 }
-                Decision::Cancelled {
-                    promoted: self.promote(),
-                }
+                promoted.extend(self.promote());
+                Decision::Cancelled
             }
-        }
+        };
+        Decided { decision, promoted }
     }
 }
 
@@ -124,26 +138,39 @@ mod tests {
         }
     }
 
+    fn decided(decision: Decision, promoted: &[i64]) -> Decided {
+        Decided {
+            decision,
+            promoted: promoted.to_vec(),
+        }
+    }
+
     #[test]
     fn places_then_waiting_list_in_arrival_order() {
         let mut day = Ledger {
             capacity: Some(2),
             ..Ledger::default()
         };
-        assert_eq!(day.apply(book(1), false), Decision::Accepted);
-        assert_eq!(day.apply(book(2), false), Decision::Accepted);
-        assert_eq!(day.apply(book(3), false), Decision::WaitingList);
-        assert_eq!(day.apply(book(4), false), Decision::WaitingList);
+        assert_eq!(day.apply(book(1), false), decided(Decision::Accepted, &[]));
+        assert_eq!(day.apply(book(2), false), decided(Decision::Accepted, &[]));
+        assert_eq!(
+            day.apply(book(3), false),
+            decided(Decision::WaitingList, &[])
+        );
+        assert_eq!(
+            day.apply(book(4), false),
+            decided(Decision::WaitingList, &[])
+        );
         // A cancellation frees a place for the oldest waiting request.
         assert_eq!(
             day.apply(Movement::Cancel { id: 1 }, true),
-            Decision::Cancelled { promoted: vec![3] }
+            decided(Decision::Cancelled, &[3])
         );
         assert_eq!(day.waiting, VecDeque::from([4]));
         // A waiting request cancelled just leaves the list.
         assert_eq!(
             day.apply(Movement::Cancel { id: 4 }, false),
-            Decision::Cancelled { promoted: vec![] }
+            decided(Decision::Cancelled, &[])
         );
         assert_eq!((day.accepted, day.waiting.len()), (2, 0));
     }
@@ -159,10 +186,10 @@ mod tests {
                 },
                 false
             ),
-            Decision::Refused("jour fermé")
+            decided(Decision::Refused("jour fermé"), &[])
         );
         for id in 2..100 {
-            assert_eq!(day.apply(book(id), false), Decision::Accepted);
+            assert_eq!(day.apply(book(id), false), decided(Decision::Accepted, &[]));
         }
     }
 
@@ -173,11 +200,34 @@ mod tests {
             capacity: Some(3),
             accepted: 2,
             waiting: VecDeque::from([7]),
+            closed: false,
         };
-        assert_eq!(day.apply(book(8), false), Decision::WaitingList);
+        assert_eq!(
+            day.apply(book(8), false),
+            decided(Decision::WaitingList, &[7])
+        );
         assert_eq!(
             (day.accepted, day.waiting.clone()),
             (3, VecDeque::from([8]))
         );
+    }
+
+    #[test]
+    fn a_closed_day_keeps_its_waiting_list_until_it_opens_again() {
+        let mut day = Ledger {
+            capacity: Some(1),
+            accepted: 1,
+            waiting: VecDeque::from([2, 3]),
+            closed: true,
+        };
+        assert_eq!(
+            day.apply(Movement::Cancel { id: 1 }, true),
+            decided(Decision::Cancelled, &[])
+        );
+        day.capacity = Some(2);
+        assert!(day.promote().is_empty());
+        day.closed = false;
+        assert_eq!(day.promote(), vec![2, 3]);
+        assert_eq!((day.accepted, day.waiting.len()), (2, 0));
     }
 }

@@ -136,37 +136,66 @@ proptest! {
 }
 
 proptest! {
-    /// Whatever the movements, accepted places never exceed the capacity, nobody waits
-    /// while a place is free, and the waiting list keeps arrival order.
+    /// Whatever the movements, capacity changes and closures, accepted places never exceed
+    /// the capacity, nobody waits while an open day has a free place, and the waiting list
+    /// keeps arrival order: every reservation it promotes is reported, oldest first.
     #[test]
-    fn allocation_never_overbooks(capacity in 0i64..6, moves in prop::collection::vec((any::<bool>(), 0usize..40), 0..80)) {
-        use ribambelle_domain::allocation::{Decision, Ledger, Movement};
+    fn allocation_never_overbooks(capacity in 0i64..6, moves in prop::collection::vec((0u8..7, 0usize..40), 0..80)) {
+        use ribambelle_domain::allocation::{Decided, Decision, Ledger, Movement};
         let mut ledger = Ledger { capacity: Some(capacity), ..Ledger::default() };
         let mut holders: Vec<i64> = Vec::new();
         let mut next = 0i64;
-        for (is_book, pick) in moves {
-            if is_book || holders.is_empty() && ledger.waiting.is_empty() {
-                next += 1;
-                match ledger.apply(Movement::Book { id: next, possible: Ok(()) }, false) {
-                    Decision::Accepted => holders.push(next),
-                    Decision::WaitingList => {}
-                    other => prop_assert!(false, "{other:?}"),
+        let served = |holders: &mut Vec<i64>, promoted: Vec<i64>| -> Result<(), TestCaseError> {
+            prop_assert!(promoted.windows(2).all(|w| w[0] < w[1]));
+            holders.extend(promoted);
+            Ok(())
+        };
+        for (kind, pick) in moves {
+            let cancellable = !holders.is_empty() || !ledger.waiting.is_empty();
+            // Whether the day's waiting list was just served (by a movement or the run's
+            // pass), rather than the day just changed by the structure.
+            let served_now = match kind {
+                2 if cancellable => {
+                    let waiting: Vec<i64> = ledger.waiting.iter().copied().collect();
+                    let all: Vec<i64> = holders.iter().chain(&waiting).copied().collect();
+                    let id = all[pick % all.len()];
+                    let held = holders.contains(&id);
+                    holders.retain(|h| *h != id);
+                    let Decided { decision, promoted } = ledger.apply(Movement::Cancel { id }, held);
+                    prop_assert_eq!(decision, Decision::Cancelled);
+                    served(&mut holders, promoted)?;
+                    true
                 }
-            } else {
-                let waiting: Vec<i64> = ledger.waiting.iter().copied().collect();
-                let all: Vec<i64> = holders.iter().chain(&waiting).copied().collect();
-                let id = all[pick % all.len()];
-                let held = holders.contains(&id);
-                holders.retain(|h| *h != id);
-                if let Decision::Cancelled { promoted } = ledger.apply(Movement::Cancel { id }, held) {
-                    // Promotion takes the oldest first.
-                    prop_assert!(promoted.windows(2).all(|w| w[0] < w[1]));
-                    holders.extend(promoted);
+                3 => {
+                    let capacity = ledger.capacity.unwrap_or(0) + pick as i64 % 3 - 1;
+                    ledger.capacity = Some(capacity.clamp(0, 6));
+                    false
                 }
-            }
-            prop_assert!(ledger.accepted <= capacity);
+                4 => {
+                    ledger.closed = !ledger.closed;
+                    false
+                }
+                5 => {
+                    served(&mut holders, ledger.promote())?;
+                    true
+                }
+                _ => {
+                    next += 1;
+                    let possible = if ledger.closed { Err("fermé") } else { Ok(()) };
+                    let Decided { decision, promoted } = ledger.apply(Movement::Book { id: next, possible }, false);
+                    served(&mut holders, promoted)?;
+                    match &decision {
+                        Decision::Accepted => holders.push(next),
+                        Decision::WaitingList => {}
+                        Decision::Refused(_) => prop_assert!(ledger.closed),
+                        other => prop_assert!(false, "{other:?}"),
+                    }
+                    prop_assert!(decision != Decision::Accepted || Some(ledger.accepted) <= ledger.capacity);
+                    true
+                }
+            };
+            prop_assert!(!served_now || ledger.closed || ledger.waiting.is_empty() || Some(ledger.accepted) >= ledger.capacity);
             prop_assert_eq!(ledger.accepted as usize, holders.len());
-            prop_assert!(ledger.waiting.is_empty() || ledger.accepted == capacity);
             prop_assert!(ledger.waiting.iter().zip(ledger.waiting.iter().skip(1)).all(|(a, b)| a < b));
         }
     }

@@ -658,8 +658,8 @@ async fn write_activity(
     // while no new place is given on that day until cancellations bring it under the new
     // capacity; a run deciding at that very moment with the old capacity in memory gets
     // its batch refused by that update and rolled back, and the next run starts from the
-    // new one. Raising it frees places for the day's waiting list, served (oldest first)
-    // at the next decision the run makes about that day.
+    // new one. Raising it frees places for the days' waiting lists, served (oldest first)
+    // by the next run.
     sqlx::query(
         "UPDATE activities SET wallet_id = $1, name = $2, period_kind = $3, weekdays = $4, start_time = $5, end_time = $6, capacity = $7, \
          deadline_weekday = $8, deadline_time = $9, deadline_weeks_before = $10 WHERE id = $11",

@@ -110,6 +110,11 @@ const MIGRATIONS: &[(i64, &str, Source)] = &[
         "day_place_moves",
         Portable(include_str!("../migrations/0018_day_place_moves.sql")),
     ),
+    (
+        19,
+        "waiting_lists",
+        Portable(include_str!("../migrations/0019_waiting_lists.sql")),
+    ),
 ];
 
 fn for_backend(source: &Source, backend: Backend) -> String {

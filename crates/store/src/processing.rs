@@ -1,5 +1,6 @@
 //! The processing run (R-NIGHT): every *Non transmise* request in arrival order gets its
-//! place, its waiting-list slot or its refusal; then each family gets one report mail per
+//! place, its waiting-list slot or its refusal; the places still free (a capacity raised,
+//! a closure lifted) go to the waiting lists; then each family gets one report mail per
 //! structure, and families whose waiting reservations got a place are told.
 //!
 //! One run at a time across instances (a lease row); the work is a sequence of small
@@ -14,7 +15,7 @@ use ribambelle_domain::{
     allocation::{Decision, Impossible, Ledger, Movement},
     booking::{BookingRules, RequestOutcome, ReservationState},
     calendar::SchoolCalendar,
-    clock::Clock,
+    clock::{Clock, paris_date},
     promotion::{PromotedDay, Promotion},
     report::{Report, ReportLine},
 };
@@ -152,6 +153,14 @@ async fn one_run(
         summary.requests += done.requests;
         summary.promotions += done.promotions;
     }
+    let mut tx = db.begin().await?;
+    if !take_lease(&mut *tx, holder, clock.now()).await? {
+        return Ok(None);
+    }
+    summary.promotions += decider
+        .serve_waiting_lists(db, &mut tx, run_id, scope, clock.now())
+        .await?;
+    tx.commit().await?;
     let decided = started.elapsed();
     summary.reports = send_mails(db, clock, run_id).await?;
     tracing::info!(run = run_id, requests = summary.requests, decided_in = ?decided, mails_in = ?(started.elapsed() - decided), "processing run");
@@ -480,6 +489,48 @@ impl Decider {
         Ok(done)
     }
 
+    /// Gives the places no request was about to the days' waiting lists: a capacity raised
+    /// or a closure lifted since the last run frees them, and the oldest waiting child is
+    /// told at once rather than at the next cancellation. Returns how many were promoted.
+    async fn serve_waiting_lists(
+        &mut self,
+        db: &Db,
+        tx: &mut Transaction<'static, Any>,
+        run_id: i64,
+        scope: RunScope<'_>,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let sql = format!(
+            "SELECT r.activity_id, r.day, a.structure_id FROM reservations r JOIN activities a ON a.id = r.activity_id \
+             LEFT JOIN day_places p ON p.activity_id = r.activity_id AND p.day = r.day \
+             WHERE r.state = 'attente' AND r.day >= $1{} AND (a.capacity IS NULL OR COALESCE(p.taken, 0) < a.capacity) \
+             GROUP BY r.activity_id, r.day, a.structure_id ORDER BY r.activity_id, r.day",
+            scope.condition()
+        );
+        let days = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(paris_date(now).to_string())
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut writes = Writes::default();
+        for r in days {
+            let activity: ActivityId = r.get("activity_id");
+            let day: Date = r
+                .get::<String, _>("day")
+                .parse()
+                .map_err(|e| StoreError::corrupt("reservations.day", e))?;
+            self.ledger(db, tx, activity, day, r.get("structure_id"))
+                .await?;
+            writes.touch(activity, day, self.ledger_mut(activity, day)?);
+            let promoted = self.ledger_mut(activity, day)?.promote();
+            writes.promoted.extend(promoted);
+        }
+        let promotions = writes.promoted.len() as u64;
+        writes
+            .apply(tx, db.backend(), self, run_id, &db_time(now))
+            .await?;
+        Ok(promotions)
+    }
+
     /// Decides one request against its day's places; returns the request's outcome.
     async fn decide(
         &mut self,
@@ -493,7 +544,8 @@ impl Decider {
                 Impossible::ReservationNotFound.reason().to_owned(),
             ));
         };
-        self.ledger(db, tx, r.activity_id, r.day).await?;
+        self.ledger(db, tx, r.activity_id, r.day, r.structure_id)
+            .await?;
         writes.touch(r.activity_id, r.day, self.ledger_mut(r.activity_id, r.day)?);
         if r.book {
             // Cancelled (or decided) again since it was asked: a later request speaks for it.
@@ -504,14 +556,15 @@ impl Decider {
                 .still_possible(db, r)
                 .await?
                 .map_err(Impossible::reason);
-            let decision = self.ledger_mut(r.activity_id, r.day)?.apply(
+            let decided = self.ledger_mut(r.activity_id, r.day)?.apply(
                 Movement::Book {
                     id: *reservation_id,
                     possible,
                 },
                 false,
             );
-            return Ok(match decision {
+            writes.promoted.extend(decided.promoted);
+            return Ok(match decided.decision {
                 Decision::Accepted => {
                     writes.accepted.push(*reservation_id);
                     RequestOutcome::Accepted
@@ -529,18 +582,17 @@ impl Decider {
                     writes.refused.push(*reservation_id);
                     RequestOutcome::Refused(reason.to_owned())
                 }
-                Decision::Cancelled { .. } => unreachable!("a booking is never a cancellation"),
+                Decision::Cancelled => unreachable!("a booking is never a cancellation"),
             });
         }
         let held_place = r.previous_state == Some(ReservationState::Acceptee);
-        if let Decision::Cancelled { promoted } = self.ledger_mut(r.activity_id, r.day)?.apply(
+        let decided = self.ledger_mut(r.activity_id, r.day)?.apply(
             Movement::Cancel {
                 id: *reservation_id,
             },
             held_place,
-        ) {
-            writes.promoted.extend(promoted);
-        }
+        );
+        writes.promoted.extend(decided.promoted);
         Ok(RequestOutcome::Cancelled)
     }
 
@@ -561,11 +613,13 @@ impl Decider {
         tx: &mut Transaction<'static, Any>,
         activity: ActivityId,
         day: Date,
+        structure: StructureId,
     ) -> Result<(), StoreError> {
         if self.ledgers.contains_key(&(activity, day)) {
             return Ok(());
         }
-        let (_, capacity) = self.activity(db, activity).await?.clone();
+        let (rules, capacity) = self.activity(db, activity).await?.clone();
+        let closed = !rules.is_open(day, self.calendar(db, structure).await?);
         let accepted: Option<i64> =
             sqlx::query_scalar("SELECT taken FROM day_places WHERE activity_id = $1 AND day = $2")
                 .bind(activity)
@@ -594,6 +648,7 @@ impl Decider {
                 capacity,
                 accepted: accepted.unwrap_or(0),
                 waiting: VecDeque::from(waiting),
+                closed,
             },
         );
         Ok(())
@@ -611,17 +666,25 @@ impl Decider {
         Ok(&self.activities[&activity])
     }
 
+    async fn calendar(
+        &mut self,
+        db: &Db,
+        structure: StructureId,
+    ) -> Result<&SchoolCalendar, StoreError> {
+        if let Entry::Vacant(e) = self.calendars.entry(structure) {
+            e.insert(bookings::school_calendar(db, structure).await?);
+        }
+        Ok(&self.calendars[&structure])
+    }
+
     /// A booking stays possible if the day is still open and the child still registered.
     async fn still_possible(
         &mut self,
         db: &Db,
         r: &Request,
     ) -> Result<Result<(), Impossible>, StoreError> {
-        if let Entry::Vacant(e) = self.calendars.entry(r.structure_id) {
-            e.insert(bookings::school_calendar(db, r.structure_id).await?);
-        }
         let (rules, _) = self.activity(db, r.activity_id).await?.clone();
-        if !rules.is_open(r.day, &self.calendars[&r.structure_id]) {
+        if !rules.is_open(r.day, self.calendar(db, r.structure_id).await?) {
             return Ok(Err(Impossible::ActivityClosed));
         }
         Ok(if r.registered {

@@ -90,6 +90,15 @@ impl Mercredi {
         self.town.confirm(&self.dupont, &request).await;
     }
 
+    /// The structure's staff changes MERCREDI's places.
+    async fn set_capacity(&self, capacity: i64) {
+        sqlx::query("UPDATE activities SET capacity = $1 WHERE name = 'MERCREDI'")
+            .bind(capacity)
+            .execute(self.db().writer())
+            .await
+            .unwrap();
+    }
+
     async fn run(&self) -> RunOutcome {
         processing::run(self.db(), &self.town.clock, RunScope::Everywhere)
             .await
@@ -210,6 +219,89 @@ async fn the_last_place_goes_to_the_first_then_the_waiting_list_in_order() {
             .await
             .unwrap();
     assert!(last_run.is_some());
+}
+
+/// A place the structure adds goes to the waiting list before any newcomer, whether a
+/// request is about that day or not; a closed day keeps its waiting list until it opens
+/// again. Each promoted family is told, and the day's counter stays the reservations' count.
+#[tokio::test]
+async fn an_added_place_or_a_reopened_day_serves_the_waiting_list_first() {
+    let m = Mercredi::new().await;
+    let activity = m.activity().await;
+    let (amalia, paolo) = (m.dupont.child("Amalia"), m.dupont.child("Paolo"));
+    m.ask("Amalia", Pending::Book).await;
+    m.ask("Paolo", Pending::Book).await;
+    m.run().await;
+    assert_eq!(m.state(paolo).await, "attente");
+
+    // A fourth place, and a newcomer asks for the day before the run: Paolo, who waited,
+    // gets the place; the newcomer waits behind him.
+    m.set_capacity(4).await;
+    let petit = m
+        .town
+        .family(NewFamily::new("petit").child(NewChild::new("Hugo").registered(&[activity])))
+        .await;
+    let hugo = petit.child("Hugo");
+    m.town
+        .confirm(&petit, &[(hugo, activity, m.day, Pending::Book)])
+        .await;
+    let RunOutcome::Done(run) = m.run().await else {
+        panic!("busy")
+    };
+    assert_eq!((run.requests, run.promotions), (1, 1));
+    assert_eq!(m.state(paolo).await, "acceptee");
+    assert_eq!(m.state(hugo).await, "attente");
+    assert_eq!(m.places().await, (4, 4));
+    assert!(
+        m.mails_to(DUPONT)
+            .await
+            .iter()
+            .any(|mail| mail.contains("liste d'attente, sont acceptées") && mail.contains("Paolo")),
+        "DUPONT is told"
+    );
+
+    // The day closes, Amalia's place is given up and a fifth place added: nobody is
+    // promoted to a day that does not run, until it opens again, with no request about it.
+    sqlx::query(
+        "INSERT INTO activity_closures (activity_id, day, reason) VALUES ($1, $2, 'Grève')",
+    )
+    .bind(activity)
+    .bind(m.day.to_string())
+    .execute(m.db().writer())
+    .await
+    .unwrap();
+    m.ask("Amalia", Pending::Cancel).await;
+    m.set_capacity(5).await;
+    let RunOutcome::Done(closed) = m.run().await else {
+        panic!("busy")
+    };
+    assert_eq!((closed.requests, closed.promotions), (1, 0));
+    assert_eq!(m.state(amalia).await, "annulee");
+    assert_eq!(m.state(hugo).await, "attente");
+    assert_eq!(m.places().await, (3, 3));
+    sqlx::query("DELETE FROM activity_closures WHERE activity_id = $1")
+        .bind(activity)
+        .execute(m.db().writer())
+        .await
+        .unwrap();
+    let RunOutcome::Done(reopened) = m.run().await else {
+        panic!("busy")
+    };
+    assert_eq!((reopened.requests, reopened.promotions), (0, 1));
+    assert_eq!(m.state(hugo).await, "acceptee");
+    assert_eq!(m.places().await, (4, 4));
+    let told: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE subject LIKE '%liste d''attente acceptées' AND body_text LIKE '%Hugo%'",
+    )
+    .fetch_one(m.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(told, 1, "PETIT is told once");
+    // Nothing left to give: a further run promotes nobody and tells nobody again.
+    let RunOutcome::Done(again) = m.run().await else {
+        panic!("busy")
+    };
+    assert_eq!((again.requests, again.promotions, again.reports), (0, 0, 0));
 }
 
 #[tokio::test]

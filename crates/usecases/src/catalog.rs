@@ -5,9 +5,10 @@
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
     calendar::SchoolCalendar,
+    clock::Clock,
     ids::{StaffId, StructureId},
 };
-use ribambelle_store::{Db, bookings, catalog_admin as store};
+use ribambelle_store::{Db, bookings, catalog_admin as store, processing};
 
 pub use ribambelle_store::catalog_admin::{
     ActivityDetails, ActivityLine, ActivitySettings, BookingWindow, Closure, ClosureAdded, Saved,
@@ -60,18 +61,33 @@ pub async fn create_activity(
     Ok(store::create_activity(db, staff, structure, settings, now).await?)
 }
 
-/// « Enregistrer » an activity's settings.
+/// « Enregistrer » an activity's settings. A capacity raised gives its places to the
+/// waiting lists at the next run, at once in an immediate structure.
 pub async fn save_activity(
     db: &Db,
+    clock: &Clock,
     staff: StaffId,
     details: &ActivityDetails,
     settings: &ActivitySettings,
-    now: Timestamp,
 ) -> Result<Saved, Error> {
-    Ok(store::update_activity(db, staff, details, settings, now).await?)
+    let saved = store::update_activity(db, staff, details, settings, clock.now()).await?;
+    if matches!(saved, Saved::Done { .. }) && settings.capacity != details.activity.capacity {
+        serve_waiting_list(db, clock, details.structure_id).await?;
+    }
+    Ok(saved)
 }
 
-/// « Ajouter la fermeture »: the day closes, its bookings cancelled and the families told.
+/// In an immediate structure, the places a change freed go to the waiting list now; the
+/// other structures' wait for the night's run.
+async fn serve_waiting_list(db: &Db, clock: &Clock, structure: StructureId) -> Result<(), Error> {
+    if store::structure_settings(db, structure).await?.immediate {
+        processing::run_now(db, clock, structure).await?;
+    }
+    Ok(())
+}
+
+/// « Ajouter la fermeture »: the day closes; its bookings stay, and the staff is told how
+/// many there are to deal with.
 pub async fn add_closure(
     db: &Db,
     staff: StaffId,
@@ -83,13 +99,18 @@ pub async fn add_closure(
     Ok(store::add_closure(db, staff, details, day, reason, now).await?)
 }
 
-/// « Retirer » a closure; false when there was none that day.
+/// « Retirer » a closure; false when there was none that day. The day's waiting list is
+/// served as after a capacity raised.
 pub async fn remove_closure(
     db: &Db,
+    clock: &Clock,
     staff: StaffId,
     details: &ActivityDetails,
     day: Date,
-    now: Timestamp,
 ) -> Result<bool, Error> {
-    Ok(store::remove_closure(db, staff, details, day, now).await?)
+    let removed = store::remove_closure(db, staff, details, day, clock.now()).await?;
+    if removed {
+        serve_waiting_list(db, clock, details.structure_id).await?;
+    }
+    Ok(removed)
 }

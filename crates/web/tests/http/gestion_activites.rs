@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use ribambelle_domain::staff::StaffRole;
 
 use ribambelle_store::payments::{Environment, Provider};
-use ribambelle_testkit::{NewActivity, NewChild, NewFamily};
+use ribambelle_testkit::{NewActivity, NewChild, NewFamily, Town};
 
 use crate::support::{Client, Page, TestApp};
 
@@ -17,6 +17,11 @@ use crate::support::{Client, Page, TestApp};
 /// MARTIN's Léa (quotient 1200) goes to APS MATIN; Les Écureuils (MERCREDI NATURE, a Systempay régie on the simulated bank);
 /// « gestion » working for both.
 async fn portal() -> TestApp {
+    portal_and_town().await.0
+}
+
+/// The portal, and CarteVille to add families to.
+async fn portal_and_town() -> (TestApp, Town) {
     let (app, town) = TestApp::with_town().await;
     let ecureuils = app.ecureuils().await;
     let morning = town.activity(NewActivity::new("APS MATIN")).await;
@@ -48,7 +53,7 @@ async fn portal() -> TestApp {
     )
     .await;
     app.gestion(&["carteville", "ecureuils"]).await;
-    app
+    (app, town)
 }
 
 async fn staff(app: &TestApp) -> Client<'_> {
@@ -288,6 +293,165 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
         .assert_contains("Fermeture ajoutée")
         .assert_contains("Motif : Grève")
         .assert_contains("Fermeture retirée");
+}
+
+/// The words of the mail telling a family its waiting reservations got a place.
+const PROMOTED: &str = "qui étaient en liste d'attente, sont acceptées";
+
+/// « Lancer le traitement », as the gestionnaire presses it; returns the notice it shows.
+async fn run_processing(g: &mut Client<'_>) -> String {
+    let ran = g
+        .post_signed(
+            "/gestion/reservations",
+            "/gestion/reservations/traitement",
+            &[],
+        )
+        .await;
+    let page = g.get(ran.location()).await;
+    let text = page.text();
+    let start = text
+        .find("Traitement terminé : ")
+        .unwrap_or_else(|| panic!("no notice in {}", page.body));
+    text[start..start + text[start..].find('.').unwrap() + 1].to_owned()
+}
+
+/// A place added, or a closed day opened again, goes to the day's waiting list in arrival
+/// order at the next « Lancer le traitement », and the family is told by mail; a day that
+/// does not run promotes nobody (issue 19, defect 4).
+#[tokio::test]
+async fn an_added_place_or_a_reopened_day_goes_to_the_waiting_list_in_order() {
+    let (app, town) = portal_and_town().await;
+    let mut g = staff(&app).await;
+    let fields = activity_fields(&app, "ATELIER THÉÂTRE").await;
+    let created = submit(&mut g, NEW, NEW, &fields, &[("capacite", "1")]).await;
+    let edit = created.location().trim_end_matches("?cree=1").to_owned();
+    let public_id = edit.trim_start_matches("/gestion/activites/").to_owned();
+    let atelier: ribambelle_domain::ids::ActivityId =
+        sqlx::query_scalar("SELECT id FROM activities WHERE public_id = $1")
+            .bind(&public_id)
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    // MARTIN's Léa, BERNARD's Emma and PETIT's Hugo are registered; they ask for the same
+    // day in that order.
+    sqlx::query("INSERT INTO registrations (child_id, activity_id) SELECT id, $1 FROM children WHERE first_name = 'Léa'")
+        .bind(atelier)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
+    for (family, child) in [("bernard", "Emma"), ("petit", "Hugo")] {
+        town.family(NewFamily::new(family).child(NewChild::new(child).registered(&[atelier])))
+            .await;
+    }
+    let mut booked: Option<(String, String)> = None;
+    let mut calendars = Vec::new();
+    for (family, child) in [("martin", "Léa"), ("bernard", "Emma"), ("petit", "Hugo")] {
+        let mut c = app.client();
+        c.login(family, NewFamily::PASSWORD).await;
+        let child_id: String =
+            sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = $1")
+                .bind(child)
+                .fetch_one(app.db().reader())
+                .await
+                .unwrap();
+        let (month, day) = match &booked {
+            Some(chosen) => chosen.clone(),
+            None => first_bookable(&mut c, &child_id, &public_id, "réservable, 1 place").await,
+        };
+        booked = Some((month.clone(), day.clone()));
+        let calendar = format!("/reservations?enfant={child_id}&activite={public_id}&mois={month}");
+        let toggle = [
+            ("enfant", child_id.as_str()),
+            ("activite", public_id.as_str()),
+            ("mois", month.as_str()),
+            ("basculer", day.as_str()),
+        ];
+        c.toggle_and_confirm(&calendar, &toggle).await;
+        calendars.push((c, calendar, day));
+    }
+    let day = calendars[0].2.clone();
+    let list = format!("/gestion/reservations?activite={public_id}&jour={day}");
+    // What the day's button says to a screen reader, from its value to the end of its tag.
+    let state_of = |page: &Page| {
+        let marker = format!("name=\"basculer\" value=\"{day}\"");
+        let start = page.body.find(&marker).map(|i| i + marker.len());
+        start.map(|s| page.body[s..s + page.body[s..].find('>').unwrap()].replace("&#39;", "'"))
+    };
+    assert_eq!(
+        run_processing(&mut g).await,
+        "Traitement terminé : 3 demandes traitées, 3 mails de compte rendu, aucune place attribuée depuis la liste d'attente."
+    );
+    g.get(&list)
+        .await
+        .assert_contains("1 inscrit sur 1 place, 2 en liste d'attente");
+
+    // Closed that day, then a second place: nobody is given a day that does not run.
+    let closed = g
+        .post_signed(
+            &edit,
+            &format!("{edit}/fermetures"),
+            &[("jour", &day), ("motif", "Grève")],
+        )
+        .await;
+    assert_eq!(
+        closed.location(),
+        format!("{edit}?fermeture=ajoutee&reservations=3#fermetures")
+    );
+    let saved = submit(&mut g, &edit, &edit, &fields, &[("capacite", "2")]).await;
+    assert_eq!(saved.location(), format!("{edit}?enregistre=1"));
+    assert!(
+        run_processing(&mut g)
+            .await
+            .ends_with("aucune place attribuée depuis la liste d'attente.")
+    );
+    assert!(
+        app.mails_matching("bernard@example.fr", PROMOTED)
+            .await
+            .is_empty()
+    );
+
+    // The day opens again: the place goes to Emma, who asked first; Hugo still waits.
+    g.post_signed(&edit, &format!("{edit}/fermetures"), &[("retirer", &day)])
+        .await;
+    assert!(
+        run_processing(&mut g)
+            .await
+            .ends_with(", 1 place attribuée depuis la liste d'attente."),
+    );
+    g.get(&list)
+        .await
+        .assert_contains("2 inscrits sur 2 places, 1 en liste d'attente");
+    let told = app.mails_matching("bernard@example.fr", PROMOTED).await;
+    assert_eq!(told.len(), 1, "BERNARD is told once");
+    assert!(told[0].contains("Emma"), "{}", told[0]);
+    assert!(
+        app.mails_matching("petit@example.fr", PROMOTED)
+            .await
+            .is_empty()
+    );
+    let mut seen = Vec::new();
+    for (c, calendar, _) in &mut calendars {
+        seen.push(state_of(&c.get(calendar).await).unwrap_or_default());
+    }
+    assert!(
+        seen[0].contains("réservé") && seen[1].contains("réservé"),
+        "{seen:?}"
+    );
+    assert!(seen[2].contains("en liste d'attente"), "{seen:?}");
+
+    // CarteVille now decides at once: a third place goes to Hugo as soon as it is saved.
+    sqlx::query("UPDATE structures SET processing_mode = 'immediat' WHERE slug = 'carteville'")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
+    submit(&mut g, &edit, &edit, &fields, &[("capacite", "3")]).await;
+    assert_eq!(
+        app.mails_matching("petit@example.fr", PROMOTED).await.len(),
+        1
+    );
+    g.get(&list)
+        .await
+        .assert_contains("3 inscrits sur 3 places, aucun en liste d'attente");
 }
 
 #[tokio::test]

@@ -945,22 +945,6 @@ async fn dates_at_the_ends_of_the_calendar_are_bad_requests_not_errors() {
 }
 
 /// Changes one day from the calendar at `page`, then confirms the récapitulatif.
-async fn toggle_and_confirm(c: &mut Client<'_>, page: &str, fields: &[(&str, &str)]) {
-    c.post_signed(page, "/reservations/calendrier", fields)
-        .await;
-    let recap = c.get("/reservations/recapitulatif").await;
-    let (token, key) = (recap.csrf().unwrap(), recap.input_value("cle").unwrap());
-    assert!(
-        c.post(
-            "/reservations/confirmer",
-            &[("_csrf", &token), ("cle", &key)]
-        )
-        .await
-        .location()
-        .starts_with("/reservations/confirmation")
-    );
-}
-
 /// The places a calendar announces for `day` (« 1 place », « complet — liste d'attente »).
 fn places_left(page: &Page, day: &str) -> i64 {
     let (_, label) = clickable_days(page)
@@ -1076,11 +1060,11 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
     // (the place comes back), asks again, and the place stays taken once decided.
     let paolo_page = wednesday.calendar(&wednesday.paolo);
     let toggle = wednesday.toggle(&wednesday.paolo);
-    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    c.toggle_and_confirm(&paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, day), 13 - held);
-    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    c.toggle_and_confirm(&paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, day), 14 - held);
-    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    c.toggle_and_confirm(&paolo_page, &toggle).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, day), 13 - held);
     run_processing(&app).await;
     assert_eq!(places_left(&c.get(&amalia_page).await, day), 13 - held);
@@ -1117,7 +1101,7 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
     let paolo_page = wednesday.calendar(paolo);
     assert_eq!(places_left(&c.get(&paolo_page).await, day), 0);
     let toggle = wednesday.toggle(paolo);
-    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    c.toggle_and_confirm(&paolo_page, &toggle).await;
     run_processing(&app).await;
 
     let calendar = c.get(&paolo_page).await;
@@ -1149,7 +1133,7 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
         .assert_contains("En liste d'attente");
 
     // Cancelling frees nothing but the queue: the family may do it as for a booked day.
-    toggle_and_confirm(&mut c, &paolo_page, &toggle).await;
+    c.toggle_and_confirm(&paolo_page, &toggle).await;
     let state: String = sqlx::query_scalar("SELECT r.state FROM reservations r JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id WHERE c.first_name = 'Paolo' AND a.name = 'MERCREDI' AND r.day = $1")
         .bind(day)
         .fetch_one(app.db().reader())

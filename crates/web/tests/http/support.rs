@@ -480,6 +480,24 @@ impl Client<'_> {
         self.post(path, &all).await
     }
 
+    /// Clicks a day of the calendar `page` (`fields` name it), then « Confirmer » on the
+    /// récapitulatif.
+    pub async fn toggle_and_confirm(&mut self, page: &str, fields: &[(&str, &str)]) {
+        self.post_signed(page, "/reservations/calendrier", fields)
+            .await;
+        let recap = self.get("/reservations/recapitulatif").await;
+        let (token, key) = (recap.csrf().unwrap(), recap.input_value("cle").unwrap());
+        assert!(
+            self.post(
+                "/reservations/confirmer",
+                &[("_csrf", &token), ("cle", &key)]
+            )
+            .await
+            .location()
+            .starts_with("/reservations/confirmation")
+        );
+    }
+
     pub async fn login(&mut self, identifiant: &str, password: &str) -> Page {
         self.post(
             "/connexion",

@@ -909,23 +909,19 @@ pub(crate) async fn save(
     let form = ActivityForm::posted(&fields, &periods);
     let wallets = catalog::wallets(&state.db, structure.id).await?;
     let errors = match checked(&form, &wallets) {
-        Ok(settings) => match catalog::save_activity(
-            &state.db,
-            staff.id(),
-            &details,
-            &settings,
-            state.clock.now(),
-        )
-        .await?
-        {
-            Saved::Done { public_id } => {
-                return Ok(
-                    Redirect::to(&format!("/gestion/activites/{public_id}?enregistre=1"))
-                        .into_response(),
-                );
+        Ok(settings) => {
+            match catalog::save_activity(&state.db, &state.clock, staff.id(), &details, &settings)
+                .await?
+            {
+                Saved::Done { public_id } => {
+                    return Ok(Redirect::to(&format!(
+                        "/gestion/activites/{public_id}?enregistre=1"
+                    ))
+                    .into_response());
+                }
+                refused => refusal(&refused),
             }
-            refused => refusal(&refused),
-        },
+        }
         Err(errors) => errors,
     };
     Ok(invalid(
@@ -955,7 +951,7 @@ pub(crate) async fn closures(
             .retirer
             .parse::<Date>()
             .map_err(|_| AppError::BadRequest)?;
-        catalog::remove_closure(&state.db, staff.id(), &details, day, state.clock.now()).await?;
+        catalog::remove_closure(&state.db, &state.clock, staff.id(), &details, day).await?;
         return Ok(Redirect::to(&format!("{back}?fermeture=retiree#fermetures")).into_response());
     }
     let mut errors = FormErrors::default();
