@@ -1,4 +1,5 @@
-// Paying online as MARTIN does it, through the simulated bank the binary serves: his
+// Paying online as MARTIN does it, through the simulated bank the binary serves: a payment
+// left on its review page, given up from « Paiement et Solde »; his
 // invoice at the town hall (PayFiP), back on the portal with the new balance, the payment
 // in the history and its ticket in the outbox for his first address only; then, at the
 // centre de loisirs (Systempay), a refused and an abandoned credit that change nothing.
@@ -36,6 +37,39 @@ async function mailsWith(dataDir, needle) {
 }
 
 for (const width of widths) {
+  test(`${width}px: a payment left on its review page is explained, resumed, then given up, and its invoices can be ticked again`, { timeout: 90_000 }, () =>
+    withPage(width, async (page, baseUrl) => {
+      await logInMartin(page, baseUrl);
+      await page.goto(`${baseUrl}/paiement`);
+      const boxes = page.getByRole('checkbox', { name: /^Payer la facture F/ });
+      const offered = await boxes.count();
+      assert.ok(offered > 0, 'MARTIN has an invoice to pay');
+      await boxes.first().check();
+      await page.getByRole('button', { name: 'Payer les factures cochées' }).click();
+      await visible(page.getByRole('heading', { level: 1, name: 'Vérifiez votre paiement' }));
+      const review = new URL(page.url()).pathname;
+
+      // He leaves for another page, then comes back: the payment waits for him, in words.
+      await page.goto(`${baseUrl}/accueil`);
+      await page.goto(`${baseUrl}/paiement`);
+      const underWay = page.getByRole('region', { name: 'Paiement en cours' });
+      await visible(underWay);
+      await visible(underWay.getByText("Tant que la banque n'a pas confirmé un paiement", { exact: false }));
+      assert.equal(await boxes.count(), offered - 1);
+      await visible(page.getByRole('table').getByRole('link', { name: 'Paiement en cours' }));
+      await checkPage(page, 'paiement-en-cours');
+
+      await underWay.getByRole('link', { name: /^Reprendre le paiement/ }).click();
+      await expectPath(page, review);
+      await page.goto(`${baseUrl}/paiement`);
+      await underWay.getByRole('button', { name: /^Abandonner ce paiement/ }).click();
+      await visible(page.getByRole('status').filter({ hasText: 'Le paiement en cours est abandonné' }));
+      assert.equal(await underWay.count(), 0);
+      assert.equal(await boxes.count(), offered);
+      await checkPage(page, 'paiement-abandonne-depuis-le-solde');
+    }),
+  );
+
   test(`${width}px: MARTIN pays his invoice through the bank and comes back to his new balance`, { timeout: 90_000 }, () =>
     withPage(width, async (page, baseUrl, server) => {
       await logInMartin(page, baseUrl);

@@ -351,6 +351,46 @@ pub struct OnlinePayment {
     pub purposes: Vec<String>,
 }
 
+impl OnlinePayment {
+    /// Whether it may still leave for the bank, be resumed or given up: *en cours*, within
+    /// its hold, and not handed to the provider as far as the portal knows (PayFiP's
+    /// operation not created yet; a Systempay form is posted by the browser unseen).
+    pub fn may_still_leave(&self, now: Timestamp) -> bool {
+        self.state == PaymentState::InProgress
+            && now.duration_since(self.created_at) < IN_PROGRESS_HOLD
+            && self.provider_id.is_none()
+    }
+
+    /// When its invoices may be paid again if the bank never answers.
+    pub fn released_at(&self) -> Timestamp {
+        self.created_at + IN_PROGRESS_HOLD
+    }
+}
+
+/// The family's card payments at the structure still *en cours* within their hold, oldest
+/// first: those that keep their invoices from being paid again.
+pub async fn under_way(
+    db: &Db,
+    family_id: FamilyId,
+    structure_id: StructureId,
+    now: Timestamp,
+) -> Result<Vec<OnlinePayment>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT p.public_id FROM payments p JOIN online_payments o ON o.payment_id = p.id \
+         WHERE p.family_id = $1 AND p.structure_id = $2 AND p.state = 'en_cours' AND p.created_at > $3 ORDER BY p.created_at, p.id",
+    )
+    .bind(family_id)
+    .bind(structure_id)
+    .bind(db_time(now - IN_PROGRESS_HOLD))
+    .fetch_all(db.reader())
+    .await?;
+    let mut found = Vec::with_capacity(ids.len());
+    for public_id in ids {
+        found.extend(find(db, family_id, &public_id).await?);
+    }
+    Ok(found)
+}
+
 /// One of the family's online payments, by public id.
 pub async fn find(
     db: &Db,

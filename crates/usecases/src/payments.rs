@@ -113,8 +113,7 @@ impl Payments<'_> {
         let Some(regie) = store::regie(self.db, payment.structure_id).await? else {
             return Ok(None);
         };
-        let fresh = now.duration_since(payment.created_at) < IN_PROGRESS_HOLD;
-        if payment.state != PaymentState::InProgress || !fresh || payment.provider_id.is_some() {
+        if !payment.may_still_leave(now) {
             return Ok(Some(Err(payment)));
         }
         Ok(Some(Ok(Departing { payment, regie })))

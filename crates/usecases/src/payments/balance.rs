@@ -2,10 +2,11 @@
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::ids::{FamilyId, StructureId};
-use ribambelle_store::{invoices, wallets};
+use ribambelle_store::{invoices, payments, wallets};
 
 pub use ribambelle_store::{
     invoices::{Invoice, InvoiceDetail},
+    payments::OnlinePayment,
     wallets::WalletLine,
 };
 
@@ -15,6 +16,8 @@ use crate::Error;
 pub struct Balance {
     pub lines: Vec<WalletLine>,
     pub invoices: Vec<Invoice>,
+    /// Card payments begun and not settled yet, whose invoices wait for them.
+    pub under_way: Vec<OnlinePayment>,
 }
 
 impl super::Payments<'_> {
@@ -29,6 +32,7 @@ impl super::Payments<'_> {
         Ok(Balance {
             lines: wallets::wallet_lines(self.db, family, structure, today).await?,
             invoices: invoices::list(self.db, family, structure, now).await?,
+            under_way: payments::under_way(self.db, family, structure, now).await?,
         })
     }
 

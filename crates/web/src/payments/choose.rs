@@ -114,7 +114,9 @@ pub(crate) async fn pay(
             ),
         }
     }
-    Ok(invalid(render(&state, &family, errors, typed).await?))
+    Ok(invalid(
+        render(&state, &family, errors, typed, false).await?,
+    ))
 }
 
 /// A family without any address gives one for its receipt; it becomes its first address.

@@ -117,8 +117,9 @@ pub(crate) async fn go(
     }
 }
 
-/// « Modifier mon choix »: the payment never left, so it is given up at once and its
-/// invoices can be chosen again.
+/// « Modifier mon choix » on the review page, or « Abandonner ce paiement » on « Paiement et
+/// Solde »: the payment never left, so it is given up at once and its invoices can be
+/// chosen again.
 pub(crate) async fn change(
     State(state): State<AppState>,
     family: Family,
@@ -130,6 +131,7 @@ pub(crate) async fn change(
             .payments()
             .give_up(&departing, state.clock.now())
             .await?;
+        return Ok(Redirect::to("/paiement?paiement=abandonne#factures").into_response());
     }
-    Ok(Redirect::to("/paiement").into_response())
+    Ok(Redirect::to("/paiement#factures").into_response())
 }

@@ -4,13 +4,20 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::header,
     response::{Html, IntoResponse, Response},
 };
+use jiff::Timestamp;
 use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
-use ribambelle_domain::{clock::paris_date, french::month_year, ids::WalletId, money::Cents};
-use ribambelle_usecases::payments::{Balance, Invoice, InvoiceDetail, WalletLine};
+use ribambelle_domain::{
+    clock::{paris, paris_date},
+    french::month_year,
+    ids::WalletId,
+    money::Cents,
+};
+use ribambelle_usecases::payments::{Balance, Invoice, InvoiceDetail, OnlinePayment, WalletLine};
+use serde::Deserialize;
 
 use crate::{
     AppState,
@@ -26,6 +33,35 @@ pub(crate) struct TypedCredit {
     pub amount: String,
 }
 
+/// A card payment begun and not settled, as the page explains it.
+struct UnderWay {
+    public_id: String,
+    /// « Facture F202611-00001, Facture F202611-00002 »
+    purposes: String,
+    amount: Cents,
+    /// « 19h22 »
+    started: String,
+    /// When its invoices may be chosen again if the bank never answers.
+    released: String,
+    /// Not handed to the bank as far as the portal knows: the family may resume it or
+    /// give it up.
+    may_resume: bool,
+}
+
+impl UnderWay {
+    fn of(payment: &OnlinePayment, now: Timestamp) -> UnderWay {
+        let hour = |at: Timestamp| at.to_zoned_datetime(paris()).strftime("%Hh%M").to_string();
+        UnderWay {
+            public_id: payment.public_id.clone(),
+            purposes: payment.purposes.join(", "),
+            amount: payment.amount,
+            started: hour(payment.created_at),
+            released: hour(payment.released_at()),
+            may_resume: payment.may_still_leave(now),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "portal/paiement.html")]
 struct PaymentPage {
@@ -35,6 +71,9 @@ struct PaymentPage {
     total: Cents,
     any_invoiced: bool,
     invoices: Vec<Invoice>,
+    under_way: Vec<UnderWay>,
+    /// A payment the family has just given up.
+    abandoned: bool,
     /// The provider's name when the structure takes card payments.
     online: Option<&'static str>,
     needs_email: bool,
@@ -59,6 +98,11 @@ impl PaymentPage {
         } else {
             "À régler"
         }
+    }
+
+    /// Still owed, and waiting for a payment shown above the table.
+    fn waits_for_payment(&self, invoice: &Invoice) -> bool {
+        invoice.owed.0 > 0 && invoice.in_progress
     }
 
     fn payable(&self, invoice: &Invoice) -> bool {
@@ -100,11 +144,20 @@ impl PaymentPage {
     }
 }
 
+#[derive(Deserialize)]
+pub(crate) struct PaymentQuery {
+    /// « abandonne » after a payment given up.
+    #[serde(default)]
+    paiement: String,
+}
+
 pub(crate) async fn page(
     State(state): State<AppState>,
     family: Family,
+    Query(query): Query<PaymentQuery>,
 ) -> Result<Response, AppError> {
-    render(&state, &family, FormErrors::default(), None).await
+    let abandoned = query.paiement == "abandonne";
+    render(&state, &family, FormErrors::default(), None, abandoned).await
 }
 
 /// The page, with the errors of a refused payment form if any.
@@ -113,10 +166,15 @@ pub(crate) async fn render(
     family: &Family,
     errors: FormErrors,
     typed: Option<TypedCredit>,
+    abandoned: bool,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let payments = state.payments();
-    let Balance { lines, invoices } = payments
+    let Balance {
+        lines,
+        invoices,
+        under_way,
+    } = payments
         .balance(family.id(), family.structure_id(), now, paris_date(now))
         .await?;
     let online = payments
@@ -131,6 +189,8 @@ pub(crate) async fn render(
         any_invoiced: lines.iter().any(|l| !l.billing.is_prepaid()),
         lines,
         invoices,
+        under_way: under_way.iter().map(|p| UnderWay::of(p, now)).collect(),
+        abandoned,
         online,
         needs_email: family.account.emails.is_empty(),
         errors,

@@ -216,14 +216,21 @@ fn form_of(html: &str, button: &str) -> (String, Vec<(String, String)>) {
     (action, fields)
 }
 
+/// The ids of the invoices « Paiement et Solde » offers to tick.
+fn checkboxes(html: &str) -> Vec<String> {
+    let marker = "name=\"facture\" value=\"";
+    html.split(marker)
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
 /// The first payable invoice's id on « Paiement et Solde ».
 fn first_checkbox(html: &str) -> String {
-    let marker = "name=\"facture\" value=\"";
-    let start = html
-        .find(marker)
+    checkboxes(html)
+        .into_iter()
+        .next()
         .unwrap_or_else(|| panic!("no invoice to tick in:\n{html}"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
 const MARTIN: (&str, &str) = ("martin", "Martin-Demo-2026!");
@@ -243,6 +250,88 @@ async fn payfip_card_for_first_invoice(martin: &Browser) -> Answer {
     let departure = martin.submit(&review, ">Confirmer et payer", &[]).await;
     assert_eq!(departure.status, StatusCode::SEE_OTHER);
     martin.get(&departure.location).await
+}
+
+/// A payment begun, then left on its review page, locks its invoices only as long as the
+/// family wants: « Paiement et Solde » says what a payment in progress means and offers to
+/// resume it or give it up; given up, its invoices can be ticked again. Once handed to the
+/// bank it can no longer be given up, and says when its invoices are free again (issue 19,
+/// defect 3).
+#[tokio::test]
+async fn a_payment_left_on_its_review_page_can_be_resumed_or_given_up() {
+    let app = LiveApp::start(|bank| bank).await;
+    let martin = app.browser(MARTIN.0, MARTIN.1).await;
+    let page = martin.get("/paiement").await;
+    let offered = checkboxes(&page.body);
+    assert!(!offered.is_empty(), "{}", page.body);
+    let ticked: Vec<(&str, &str)> = offered
+        .iter()
+        .take(2)
+        .map(|id| ("facture", id.as_str()))
+        .collect();
+    let chosen = martin
+        .submit(&page, "Payer les factures cochées", &ticked)
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    let review = chosen.location.clone();
+
+    // MARTIN leaves the review page for the menu: the payment is there, explained.
+    let later = martin.get("/paiement").await;
+    let text = unescape(&later.body);
+    for needle in [
+        "<h2 id=\"paiement-en-cours-titre\">Paiement en cours</h2>",
+        "Tant que la banque n'a pas confirmé un paiement, ce qu'il règle ne peut pas être payé une seconde fois.",
+        "sans rien faire, il est abandonné à",
+        "<a href=\"#paiement-en-cours\">Paiement en cours</a>",
+        &format!("<a class=\"button\" href=\"{review}\">Reprendre le paiement"),
+        "Abandonner ce paiement",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in:\n{text}");
+    }
+    for (_, id) in &ticked {
+        assert!(
+            !checkboxes(&later.body).contains(&id.to_string()),
+            "{id} cannot be ticked twice"
+        );
+    }
+    assert!(
+        martin
+            .get(&review)
+            .await
+            .body
+            .contains("Vérifiez votre paiement"),
+        "« Reprendre le paiement » opens its review again"
+    );
+
+    let given_up = martin.submit(&later, "Abandonner ce paiement", &[]).await;
+    assert_eq!(given_up.location, "/paiement?paiement=abandonne#factures");
+    let after = martin.get("/paiement?paiement=abandonne").await;
+    assert!(
+        after.body.contains("Le paiement en cours est abandonné"),
+        "{}",
+        after.body
+    );
+    assert!(!after.body.contains("paiement-en-cours-titre"));
+    assert_eq!(
+        checkboxes(&after.body),
+        offered,
+        "every invoice can be ticked again"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE state = 'abandonne'")
+            .await,
+        1
+    );
+
+    // Handed to PayFiP (its operation created), the next one can only be waited for.
+    payfip_card_for_first_invoice(&martin).await;
+    let waiting = martin.get("/paiement").await;
+    assert!(
+        unescape(&waiting.body).contains("Il a été transmis à la banque : sa confirmation arrive en quelques minutes. Sans réponse de la banque, ce qu'il règle pourra de nouveau être payé à "),
+        "{}",
+        waiting.body
+    );
+    assert!(!waiting.body.contains("Abandonner ce paiement"));
 }
 
 /// Makes Les Écureuils (a Systempay régie) the structure consulted; returns its id.
