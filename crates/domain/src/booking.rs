@@ -70,14 +70,35 @@ pub struct BookingRules {
 /// Why a family may not book at a structure at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block {
-    /// The account is débiteur: the balance is below zero.
+    /// The account is débiteur: this much is owed (see `Debts`).
     Debtor(Cents),
 }
 
+/// What a family owes at a structure, as the débiteur rule (R-RES-2) reads it, the way a
+/// family understands it: an invoice not paid by its due date, or a prepaid porte-monnaie
+/// spent beyond its credit. An invoice still within its due date blocks nothing, and a
+/// prepaid credit is money for its own activities, not for paying invoices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Debts {
+    /// What invoices past their due date still owe.
+    pub overdue_invoices: Cents,
+    /// What prepaid porte-monnaie are below zero, counted positive.
+    pub overdrawn_prepaid: Cents,
+}
+
+impl Debts {
+    /// Whether an invoice owing `owed` and due on `due_on` is overdue on `today`: it may
+    /// be paid until the end of its due date.
+    pub fn is_overdue(due_on: Date, owed: Cents, today: Date) -> bool {
+        owed > Cents(0) && due_on < today
+    }
+}
+
 impl Block {
-    /// The family's block at a structure, from its balance there.
-    pub fn for_balance(balance: Cents) -> Option<Block> {
-        (balance < Cents(0)).then_some(Block::Debtor(balance))
+    /// The family's block at a structure, from what it owes there.
+    pub fn for_debts(debts: Debts) -> Option<Block> {
+        let owed = debts.overdue_invoices + debts.overdrawn_prepaid;
+        (owed > Cents(0)).then_some(Block::Debtor(owed))
     }
 }
 
@@ -654,7 +675,10 @@ mod tests {
         let (rules, cal) = (aps(), calendar());
         let (monday, now) = (date(2027, 6, 7), paris(date(2027, 6, 1), 9, 0, 0));
         let debtor = Standing {
-            block: Block::for_balance(Cents(-3000)),
+            block: Block::for_debts(Debts {
+                overdue_invoices: Cents(3000),
+                ..Debts::default()
+            }),
             ..SIGNED
         };
         let unsigned = Standing {
@@ -675,11 +699,30 @@ mod tests {
             rules.may_change(debtor, date(2027, 6, 9), now, &cal),
             Err(BookingRefusal::Debtor)
         );
-        assert_eq!(Block::for_balance(Cents(0)), None);
+    }
+
+    #[test]
+    fn a_family_is_debtor_for_an_overdue_invoice_or_an_overdrawn_prepaid_wallet() {
+        assert_eq!(Block::for_debts(Debts::default()), None);
         assert_eq!(
-            Block::for_balance(Cents(-1)),
-            Some(Block::Debtor(Cents(-1)))
+            Block::for_debts(Debts {
+                overdue_invoices: Cents(3000),
+                overdrawn_prepaid: Cents(410),
+            }),
+            Some(Block::Debtor(Cents(3410)))
         );
+        assert_eq!(
+            Block::for_debts(Debts {
+                overdrawn_prepaid: Cents(1),
+                ..Debts::default()
+            }),
+            Some(Block::Debtor(Cents(1)))
+        );
+        // Due on 31 December: payable until that day ends, overdue the next morning.
+        let due = date(2026, 12, 31);
+        assert!(!Debts::is_overdue(due, Cents(3000), date(2026, 12, 31)));
+        assert!(Debts::is_overdue(due, Cents(3000), date(2027, 1, 1)));
+        assert!(!Debts::is_overdue(due, Cents(0), date(2027, 1, 1)));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! wallet holds its payments minus what was consumed, and shows what its coming days cost.
 
 use jiff::civil::Date;
+use ribambelle_domain::booking::Debts;
 use ribambelle_domain::ids::{FamilyId, StructureId, WalletId};
 use ribambelle_domain::money::{BillingMode, Cents};
 use sqlx::Row;
@@ -79,6 +80,38 @@ pub async fn balance(
         .fetch_all(db.reader())
         .await?;
     rows.iter().map(solde_of).sum()
+}
+
+/// What the family owes at a structure for the débiteur rule (`Debts`): each invoice past
+/// its due date (`Debts::is_overdue`, written here as SQL) for what it still owes, each
+/// prepaid porte-monnaie for what it is below zero. One statement: every calendar reads it.
+pub async fn debts(
+    db: &Db,
+    family_id: FamilyId,
+    structure_id: StructureId,
+    today: Date,
+) -> Result<Debts, StoreError> {
+    let sql = format!(
+        "SELECT w.billing_mode, {SOLDE_SUMS}, \
+           CAST(COALESCE((SELECT SUM(i.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0)) \
+              FROM invoices i WHERE i.wallet_id = w.id AND i.family_id = $1 AND i.due_on < $3), 0) AS BIGINT) AS overdue \
+         FROM wallets w WHERE w.structure_id = $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(family_id)
+        .bind(structure_id)
+        .bind(today.to_string())
+        .fetch_all(db.reader())
+        .await?;
+    let mut debts = Debts::default();
+    for r in &rows {
+        if billing_mode(r.get("billing_mode"))?.is_prepaid() {
+            debts.overdrawn_prepaid += Cents((-solde_of(r)?.0).max(0));
+        } else {
+            debts.overdue_invoices += Cents(r.get::<i64, _>("overdue").max(0));
+        }
+    }
+    Ok(debts)
 }
 
 pub async fn wallet_lines(

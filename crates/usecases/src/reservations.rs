@@ -11,12 +11,19 @@ use std::collections::HashMap;
 use jiff::{Timestamp, ToSpan, civil::Date};
 use ribambelle_domain::{
     booking::{
-        Block, CalendarDay, DayState, Pending, QuickTool, ReservationState, Standing, quick_tool,
+        Block, CalendarDay, DayState, Debts, Pending, QuickTool, ReservationState, Standing,
+        quick_tool,
     },
     calendar::SchoolCalendar,
+    clock::paris_date,
     ids::{ActivityId, FamilyId, StructureId},
+    money::Cents,
 };
-use ribambelle_store::{Db, bookings, wallets};
+use ribambelle_store::{
+    Db, bookings, invoices,
+    invoices::Invoice,
+    wallets::{self, WalletLine},
+};
 
 pub use copy::{Copied, CopySource, copy, copy_sources};
 pub use draft::{Confirmation, Draft, DraftLine, confirm, confirmation_key, review};
@@ -66,6 +73,7 @@ pub async fn select(
     booker: &Booker,
     child: Option<&str>,
     activity: Option<&str>,
+    today: Date,
 ) -> Result<Option<Selected>, Error> {
     let children = bookings::children(db, booker.family, booker.structure).await?;
     let child = match child.filter(|s| !s.is_empty()) {
@@ -92,14 +100,43 @@ pub async fn select(
         child,
         activities,
         activity,
-        block: block(db, booker).await?,
+        block: block(db, booker, today).await?,
     }))
 }
 
-/// Why the family may not book at all, if it may not: a balance owed.
-async fn block(db: &Db, booker: &Booker) -> Result<Option<Block>, Error> {
-    let balance = wallets::balance(db, booker.family, booker.structure).await?;
-    Ok(Block::for_balance(balance))
+/// What makes a family débiteur, for the screens to say which invoice to pay.
+#[derive(Clone, Debug, Default)]
+pub struct Owed {
+    /// The invoices past their due date that still owe something.
+    pub invoices: Vec<Invoice>,
+    /// The prepaid porte-monnaie below zero.
+    pub overdrawn: Vec<WalletLine>,
+}
+
+/// The invoices and porte-monnaie behind the family's `Block::Debtor`.
+pub async fn owed(db: &Db, booker: &Booker, now: Timestamp) -> Result<Owed, Error> {
+    let today = paris_date(now);
+    let invoices = invoices::list(db, booker.family, booker.structure, now)
+        .await?
+        .into_iter()
+        .filter(|i| Debts::is_overdue(i.due_on, i.owed, today))
+        .collect();
+    let overdrawn = wallets::wallet_lines(db, booker.family, booker.structure, today)
+        .await?
+        .into_iter()
+        .filter(|w| w.billing.is_prepaid() && w.solde < Cents(0))
+        .collect();
+    Ok(Owed {
+        invoices,
+        overdrawn,
+    })
+}
+
+/// Why the family may not book at all, if it may not: an invoice overdue, a prepaid
+/// porte-monnaie overdrawn.
+async fn block(db: &Db, booker: &Booker, today: Date) -> Result<Option<Block>, Error> {
+    let debts = wallets::debts(db, booker.family, booker.structure, today).await?;
+    Ok(Block::for_debts(debts))
 }
 
 /// Some days of the selected child's calendar.

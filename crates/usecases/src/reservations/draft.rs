@@ -8,7 +8,7 @@ use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
     activity::day_price,
     booking::{Block, BookingRefusal, Pending, ReservationState, Standing},
-    clock::Clock,
+    clock::{Clock, paris_date},
     ids::{ActivityId, ChildId},
     money::Cents,
 };
@@ -78,7 +78,7 @@ pub async fn review(db: &Db, booker: &Booker, now: Timestamp) -> Result<Draft, E
     if pending.is_empty() {
         return Ok(draft);
     }
-    draft.block = block(db, booker).await?;
+    draft.block = block(db, booker, paris_date(now)).await?;
     let children: HashMap<ChildId, Child> = bookings::children(db, family_id, structure_id)
         .await?
         .into_iter()

@@ -11,6 +11,7 @@ use axum::{
 use jiff::Timestamp;
 use ribambelle_documents::{InvoiceDoc, InvoiceLine, invoice_pdf};
 use ribambelle_domain::{
+    booking::Debts,
     clock::{paris, paris_date},
     french::month_year,
     ids::WalletId,
@@ -74,6 +75,7 @@ struct PaymentPage {
     under_way: Vec<UnderWay>,
     /// A payment the family has just given up.
     abandoned: bool,
+    today: jiff::civil::Date,
     /// The provider's name when the structure takes card payments.
     online: Option<&'static str>,
     needs_email: bool,
@@ -95,6 +97,8 @@ impl PaymentPage {
             "Réglée"
         } else if invoice.in_progress {
             "Paiement en cours"
+        } else if Debts::is_overdue(invoice.due_on, invoice.owed, self.today) {
+            "En retard : échéance dépassée"
         } else {
             "À régler"
         }
@@ -191,6 +195,7 @@ pub(crate) async fn render(
         invoices,
         under_way: under_way.iter().map(|p| UnderWay::of(p, now)).collect(),
         abandoned,
+        today: paris_date(now),
         online,
         needs_email: family.account.emails.is_empty(),
         errors,

@@ -14,6 +14,7 @@ use ribambelle_domain::{
     booking::{Block, CalendarDay, DayState, Pending},
     clock::paris_date,
     french,
+    money::Cents,
 };
 use ribambelle_usecases::reservations::{self, Activity, Days, Drafted, Tool};
 use serde::Deserialize;
@@ -82,7 +83,40 @@ struct CalendarPage {
     weeks: Vec<Week>,
     pending_count: usize,
     info: Option<&'static str>,
-    debtor: Option<String>,
+    debtor: Option<Debtor>,
+}
+
+/// What a débiteur family owes, line by line, and where to pay it.
+pub(crate) struct Debtor {
+    owed: String,
+    /// « Facture F202611-00001 (Périscolaire) : 30,00 € à payer, échéance du 31/12/2026
+    /// dépassée »
+    lines: Vec<String>,
+}
+
+impl Debtor {
+    fn of(owed: Cents, detail: &reservations::Owed) -> Debtor {
+        let invoices = detail.invoices.iter().map(|i| {
+            format!(
+                "Facture {} ({}) : {} à payer, échéance du {} dépassée",
+                i.number,
+                i.wallet,
+                i.owed.to_french(),
+                i.due_on.strftime("%d/%m/%Y")
+            )
+        });
+        let wallets = detail.overdrawn.iter().map(|w| {
+            format!(
+                "Porte-monnaie {} : {} à créditer",
+                w.name,
+                Cents(-w.solde.0).to_french()
+            )
+        });
+        Debtor {
+            owed: owed.to_french(),
+            lines: invoices.chain(wallets).collect(),
+        }
+    }
 }
 
 /// How a day's state is shown and said.
@@ -296,9 +330,13 @@ pub(crate) async fn page(
         Some("annule") => Some("Toutes les modifications en attente ont été annulées."),
         _ => None,
     };
-    let debtor = selected
-        .block
-        .map(|Block::Debtor(balance)| balance.to_french());
+    let debtor = match selected.block {
+        Some(Block::Debtor(owed)) => Some(Debtor::of(
+            owed,
+            &reservations::owed(&state.db, &ctx.booker, ctx.now).await?,
+        )),
+        None => None,
+    };
     let (child, activity) = (selected.child.as_ref(), selected.activity.as_ref());
     let shell = Shell::family(&state, &family, Section::Reservations, "/reservations").await?;
     let page = CalendarPage {

@@ -43,6 +43,7 @@ impl Context {
             &booker,
             selection.enfant.as_deref(),
             selection.activite.as_deref(),
+            state.clock.today(),
         )
         .await?
         .ok_or(AppError::NotFound)?;

@@ -411,7 +411,7 @@ async fn a_debtor_family_cannot_book_even_by_forging_requests() {
     .await;
     let page = c.get("/reservations").await;
     page.assert_contains("Votre compte famille est débiteur")
-        .assert_contains("href=\"/paiement\"");
+        .assert_contains("href=\"/paiement#factures\"");
     assert!(!page.body.contains("name=\"basculer\""));
     assert_eq!(
         c.get("/reservations/recapitulatif").await.location(),
@@ -431,6 +431,90 @@ async fn a_debtor_family_cannot_book_even_by_forging_requests() {
             .await
             .unwrap();
     assert_eq!(requests, 0);
+}
+
+/// The débiteur rule as a family reads it (issue 19, defect 2): an invoice within its due
+/// date blocks nothing; past it, the family cannot book whatever its prepaid credit, and
+/// the calendar says which invoice blocks and links to paying it; a prepaid porte-monnaie
+/// spent beyond its credit blocks too, and says how much to credit.
+#[tokio::test]
+async fn an_overdue_invoice_blocks_booking_and_a_prepaid_credit_does_not_pay_it() {
+    let (app, _town) = carteville().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", NewFamily::PASSWORD).await;
+    let (today, tomorrow, yesterday) = {
+        let today = app.today();
+        (
+            today.to_string(),
+            (today + 1.days()).to_string(),
+            (today - 1.days()).to_string(),
+        )
+    };
+    // 100 € of credit on RESTAURATION (prepaid), and a 30 € invoice due tomorrow.
+    app.exec(
+        "INSERT INTO payments (public_id, family_id, structure_id, wallet_id, amount_cents, mode, reference, state, created_at) \
+         SELECT 'test-credit', f.id, s.id, w.id, 10000, 'especes', 'TEST-CREDIT', 'paye', $1 \
+         FROM families f, structures s, wallets w WHERE f.identifiant = 'martin' AND s.slug = 'carteville' AND w.structure_id = s.id AND w.name = 'Restauration'",
+        &[&today],
+    )
+    .await;
+    app.exec(
+        "INSERT INTO invoices (public_id, number, family_id, structure_id, wallet_id, period_month, amount_cents, issued_on, due_on) \
+         SELECT 'test-novembre', 'F-NOVEMBRE', f.id, s.id, w.id, '2026-11', 3000, $1, $2 \
+         FROM families f, structures s, wallets w WHERE f.identifiant = 'martin' AND s.slug = 'carteville' AND w.structure_id = s.id AND w.name = 'Périscolaire'",
+        &[&today, &tomorrow],
+    )
+    .await;
+    let (_, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    assert!(
+        !bookable.is_empty(),
+        "an invoice not due yet blocks nothing"
+    );
+    assert!(!c.get("/reservations").await.body.contains("débiteur"));
+
+    // The due date passes: the invoice blocks, the credit does not pay it.
+    app.exec(
+        "UPDATE invoices SET due_on = $1 WHERE public_id = 'test-novembre'",
+        &[&yesterday],
+    )
+    .await;
+    let due = (app.today() - 1.days()).strftime("%d/%m/%Y").to_string();
+    let blocked = c
+        .get(&format!(
+            "/reservations?enfant={}&activite={}",
+            ids.lea, ids.aps_matin
+        ))
+        .await;
+    blocked
+        .assert_contains("Votre compte famille est débiteur : 30,00\u{a0}€ restent à régler.")
+        .assert_contains(&format!(
+            "Facture F-NOVEMBRE (Périscolaire) : 30,00\u{a0}€ à payer, échéance du {due} dépassée"
+        ))
+        .assert_contains("Le crédit d'un porte-monnaie prépayé sert à ses propres activités : il ne règle pas les factures.")
+        .assert_contains("<a class=\"button\" href=\"/paiement#factures\">Payer dans « Paiement et Solde »</a>");
+    assert!(!blocked.body.contains("name=\"basculer\""));
+    c.get("/paiement")
+        .await
+        .assert_contains("En retard : échéance dépassée")
+        .assert_contains("(crédit)");
+
+    // Paid, the invoice blocks no more; RESTAURATION spent beyond its credit does.
+    app.exec(
+        "DELETE FROM invoices WHERE public_id = 'test-novembre'",
+        &[],
+    )
+    .await;
+    app.exec(
+        "INSERT INTO consommations (family_id, child_id, activity_id, day, quantity, unit_price_cents, amount_cents) \
+         SELECT c.family_id, c.id, a.id, $1, 1, 10410, 10410 FROM children c, activities a WHERE c.first_name = 'Léa' AND a.name = 'RESTAURATION'",
+        &[&yesterday],
+    )
+    .await;
+    c.get("/reservations")
+        .await
+        .assert_contains("Votre compte famille est débiteur : 4,10\u{a0}€ restent à régler.")
+        .assert_contains("Porte-monnaie Restauration : 4,10\u{a0}€ à créditer");
 }
 
 #[tokio::test]
