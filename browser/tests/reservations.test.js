@@ -9,6 +9,8 @@
 // Pending changes belong to the family, so each width gets its own server (started once
 // per file), and each test starts by dropping whatever an earlier one left pending.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { newPage, screenshot } from '../lib/browser.js';
 import { portalNow } from '../lib/server.js';
@@ -68,6 +70,7 @@ function stateOf(rest) {
   if (rest.startsWith('réservé, hors délai')) return 'locked';
   if (rest.startsWith("en liste d'attente")) return 'waiting';
   if (rest.startsWith('fermé')) return 'closed';
+  if (rest.startsWith('non réservable')) return 'debtor';
   throw new Error(`unknown state « ${rest} »`);
 }
 
@@ -704,5 +707,38 @@ for (const width of widths) {
       await dropPending(page);
       assert.equal(await dayState(page, day.date), 'free');
     }, { javaScriptEnabled: false }),
+  );
+
+  // Last of the file: MARTIN stays débiteur for the rest of this width's server.
+  test(`${width}px: MARTIN, débiteur for an invoice past its due date, is told which one and may still cancel, never book`, { timeout: 90_000 }, () =>
+    withPage(width, async (page, baseUrl, server) => {
+      // MARTIN's périscolaire invoice reaches its due date unpaid (the clock cannot be
+      // moved past it under a running portal, so its due date is moved back).
+      const past = new Date(portalNow().getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
+      execFileSync('sqlite3', [
+        join(server.dataDir, 'ribambelle.sqlite'),
+        `UPDATE invoices SET due_on = '${past}' WHERE family_id = (SELECT id FROM families WHERE identifiant = 'martin') AND wallet_id IN (SELECT id FROM wallets WHERE name = 'Périscolaire')`,
+      ]);
+      await logIn(page, baseUrl);
+      await openReservations(page);
+      await chooseCalendar(page, 'Léa', 'APS MATIN');
+      await dropPending(page);
+      const alert = page.getByRole('alert').filter({ hasText: 'Votre compte famille est débiteur' });
+      await visible(alert.getByText(/^Facture F\d{6}-\d{5} \(Périscolaire\) : .+ à payer, échéance du \d\d\/\d\d\/\d{4} dépassée$/));
+      await visible(alert.getByRole('link', { name: 'Payer dans « Paiement et Solde »' }));
+      assert.equal(await calendarRegion(page).getByRole('button', { name: /Tout le mois/ }).count(), 0, 'no tool books for a débiteur');
+      const days = await findMonth(page, (list) => list.some((d) => d.state === 'booked'));
+      assert.deepEqual([...new Set(days.map((d) => d.state))], ['booked'], JSON.stringify(days));
+      await visible(page.getByText('Non réservable (« débiteur ») : aucun jour ne peut être réservé tant que le compte est débiteur.'));
+      await checkPage(page, 'calendrier-debiteur');
+
+      const day = days[0];
+      await submitOrFollow(page, dayButton(page, day.date));
+      assert.equal(await dayState(page, day.date), 'to-cancel');
+      await pendingBar(page).getByRole('link', { name: 'Valider', exact: true }).click();
+      await visible(page.getByRole('heading', { level: 2, name: 'Annulations demandées' }));
+      await page.getByRole('button', { name: 'Confirmer', exact: true }).click();
+      await expectPath(page, '/reservations/confirmation');
+    }),
   );
 }

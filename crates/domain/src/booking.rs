@@ -129,7 +129,7 @@ impl BookingRefusal {
     pub fn message(self) -> &'static str {
         match self {
             BookingRefusal::Debtor => {
-                "compte débiteur : réglez votre solde dans « Paiement et Solde »"
+                "compte débiteur : réglez ce qui reste dû dans « Paiement et Solde »"
             }
             BookingRefusal::ReglementUnsigned => {
                 "le règlement intérieur de l'enfant n'est pas signé"
@@ -156,18 +156,21 @@ impl BookingRules {
         self.schedule.is_open(day, calendar) && !self.closures.contains(&day)
     }
 
-    /// Whether the family may change `day` at `now`, booking it or cancelling it: the one
-    /// rule the calendar, the day view, the copy, the récapitulatif and the confirmation
-    /// follow. The account and the règlement come first; then school-period days follow
-    /// the deadline and the horizon, holiday days their period's window only.
+    /// Whether the family may change `day` at `now`, booking it or, when it is `booked`
+    /// (a place or a waiting-list place), cancelling it: the one rule the calendar, the
+    /// day view, the copy, the récapitulatif and the confirmation follow. The account and
+    /// the règlement come first (a débiteur may still cancel, never book); then
+    /// school-period days follow the deadline and the horizon, holiday days their
+    /// period's window only.
     pub fn may_change(
         &self,
         standing: Standing,
+        booked: bool,
         day: Date,
         now: Timestamp,
         calendar: &SchoolCalendar,
     ) -> Result<(), BookingRefusal> {
-        if standing.block.is_some() {
+        if standing.block.is_some() && !booked {
             return Err(BookingRefusal::Debtor);
         }
         if !standing.reglement_signed {
@@ -197,6 +200,34 @@ impl BookingRules {
         Ok(())
     }
 
+    /// Why the calendar shows `day` as not changeable, if it is not: the day's own reason
+    /// (closed, past its deadline) before the account's, so that a débiteur is told about
+    /// the account only on the days it could otherwise book.
+    pub fn calendar_refusal(
+        &self,
+        standing: Standing,
+        booked: bool,
+        day: Date,
+        now: Timestamp,
+        calendar: &SchoolCalendar,
+    ) -> Option<BookingRefusal> {
+        match self.may_change(standing, booked, day, now, calendar) {
+            Ok(()) => None,
+            Err(BookingRefusal::Debtor) => {
+                let in_good_standing = Standing {
+                    block: None,
+                    ..standing
+                };
+                Some(
+                    self.may_change(in_good_standing, booked, day, now, calendar)
+                        .err()
+                        .unwrap_or(BookingRefusal::Debtor),
+                )
+            }
+            Err(other) => Some(other),
+        }
+    }
+
     /// Whether this change of a day booked or not can be made now: the day may change,
     /// and a booking is for a day not booked, a cancellation for a booked one.
     pub fn may_make(
@@ -208,7 +239,7 @@ impl BookingRules {
         now: Timestamp,
         calendar: &SchoolCalendar,
     ) -> Result<(), BookingRefusal> {
-        self.may_change(standing, day, now, calendar)?;
+        self.may_change(standing, booked, day, now, calendar)?;
         match (change, booked) {
             (Pending::Book, true) => Err(BookingRefusal::AlreadyBooked),
             (Pending::Cancel, false) => Err(BookingRefusal::NothingToCancel),
@@ -469,6 +500,8 @@ pub struct CalendarDay {
     /// The state of the reservation that holds the day, if it is booked: accepted, not
     /// transmitted yet, or on the waiting list.
     pub reservation: Option<ReservationState>,
+    /// Why the day cannot be changed now, when it cannot.
+    pub refusal: Option<BookingRefusal>,
 }
 
 impl CalendarDay {
@@ -685,19 +718,47 @@ mod tests {
             reglement_signed: false,
             ..SIGNED
         };
-        assert_eq!(rules.may_change(SIGNED, monday, now, &cal), Ok(()));
+        assert_eq!(rules.may_change(SIGNED, false, monday, now, &cal), Ok(()));
         assert_eq!(
-            rules.may_change(debtor, monday, now, &cal),
+            rules.may_change(debtor, false, monday, now, &cal),
             Err(BookingRefusal::Debtor)
         );
         assert_eq!(
-            rules.may_change(unsigned, monday, now, &cal),
+            rules.may_change(unsigned, false, monday, now, &cal),
             Err(BookingRefusal::ReglementUnsigned)
         );
         // A débiteur is told about the account even on a day that is closed anyway.
         assert_eq!(
-            rules.may_change(debtor, date(2027, 6, 9), now, &cal),
+            rules.may_change(debtor, false, date(2027, 6, 9), now, &cal),
             Err(BookingRefusal::Debtor)
+        );
+        // What a débiteur booked it may still cancel, within the same deadline.
+        assert_eq!(rules.may_change(debtor, true, monday, now, &cal), Ok(()));
+        assert_eq!(
+            rules.may_make(Pending::Cancel, true, debtor, monday, now, &cal),
+            Ok(())
+        );
+        assert_eq!(
+            rules.may_make(Pending::Book, false, debtor, monday, now, &cal),
+            Err(BookingRefusal::Debtor)
+        );
+        assert_eq!(
+            rules.may_change(debtor, true, monday, paris(date(2027, 6, 4), 0, 0, 0), &cal),
+            Err(BookingRefusal::PastDeadline)
+        );
+        // The calendar says why a day is closed before saying the account blocks it.
+        let late = paris(date(2027, 6, 4), 0, 0, 0);
+        assert_eq!(
+            rules.calendar_refusal(debtor, false, monday, now, &cal),
+            Some(BookingRefusal::Debtor)
+        );
+        assert_eq!(
+            rules.calendar_refusal(debtor, false, monday, late, &cal),
+            Some(BookingRefusal::PastDeadline)
+        );
+        assert_eq!(
+            rules.calendar_refusal(debtor, true, monday, now, &cal),
+            None
         );
     }
 
@@ -792,26 +853,51 @@ mod tests {
         let cal = calendar();
         let monday = date(2027, 6, 7);
         assert_eq!(
-            rules.may_change(SIGNED, monday, paris(date(2027, 6, 3), 23, 59, 59), &cal),
+            rules.may_change(
+                SIGNED,
+                false,
+                monday,
+                paris(date(2027, 6, 3), 23, 59, 59),
+                &cal
+            ),
             Ok(())
         );
         assert_eq!(
-            rules.may_change(SIGNED, monday, paris(date(2027, 6, 4), 0, 0, 0), &cal),
+            rules.may_change(
+                SIGNED,
+                false,
+                monday,
+                paris(date(2027, 6, 4), 0, 0, 0),
+                &cal
+            ),
             Err(BookingRefusal::PastDeadline)
         );
         // 90 days ahead at most: from 9 March 2027, 7 June is day 90.
         assert_eq!(
-            rules.may_change(SIGNED, monday, paris(date(2027, 3, 9), 9, 0, 0), &cal),
+            rules.may_change(
+                SIGNED,
+                false,
+                monday,
+                paris(date(2027, 3, 9), 9, 0, 0),
+                &cal
+            ),
             Ok(())
         );
         assert_eq!(
-            rules.may_change(SIGNED, monday, paris(date(2027, 3, 8), 9, 0, 0), &cal),
+            rules.may_change(
+                SIGNED,
+                false,
+                monday,
+                paris(date(2027, 3, 8), 9, 0, 0),
+                &cal
+            ),
             Err(BookingRefusal::BeyondHorizon)
         );
         // Not its weekday, a public holiday, a closure.
         assert_eq!(
             rules.may_change(
                 SIGNED,
+                false,
                 date(2027, 6, 9),
                 paris(date(2027, 5, 1), 9, 0, 0),
                 &cal
@@ -821,6 +907,7 @@ mod tests {
         assert_eq!(
             rules.may_change(
                 SIGNED,
+                false,
                 date(2027, 5, 17),
                 paris(date(2027, 4, 1), 9, 0, 0),
                 &cal
@@ -832,7 +919,13 @@ mod tests {
             ..aps()
         };
         assert_eq!(
-            closed.may_change(SIGNED, monday, paris(date(2027, 5, 1), 9, 0, 0), &cal),
+            closed.may_change(
+                SIGNED,
+                false,
+                monday,
+                paris(date(2027, 5, 1), 9, 0, 0),
+                &cal
+            ),
             Err(BookingRefusal::NotOpen)
         );
     }
@@ -857,27 +950,33 @@ mod tests {
         };
         let day = date(2027, 12, 20);
         assert_eq!(
-            rules.may_change(SIGNED, day, paris(date(2027, 10, 31), 9, 0, 0), &cal),
+            rules.may_change(SIGNED, false, day, paris(date(2027, 10, 31), 9, 0, 0), &cal),
             Err(BookingRefusal::WindowNotYetOpen)
         );
         assert_eq!(
-            rules.may_change(SIGNED, day, paris(date(2027, 11, 1), 8, 0, 0), &cal),
+            rules.may_change(SIGNED, false, day, paris(date(2027, 11, 1), 8, 0, 0), &cal),
             Ok(())
         );
         // Past the school deadline but inside the window: still fine.
         assert_eq!(
-            rules.may_change(SIGNED, day, paris(date(2027, 12, 5), 23, 0, 0), &cal),
+            rules.may_change(SIGNED, false, day, paris(date(2027, 12, 5), 23, 0, 0), &cal),
             Ok(())
         );
         assert_eq!(
-            rules.may_change(SIGNED, day, paris(date(2027, 12, 6), 0, 0, 0), &cal),
+            rules.may_change(SIGNED, false, day, paris(date(2027, 12, 6), 0, 0, 0), &cal),
             Err(BookingRefusal::WindowClosed)
         );
         // A holiday period with no window set is not open for booking.
         let spring = date(2028, 4, 18);
         assert!(cal.holiday_at(spring).is_some());
         assert_eq!(
-            rules.may_change(SIGNED, spring, paris(date(2028, 3, 1), 9, 0, 0), &cal),
+            rules.may_change(
+                SIGNED,
+                false,
+                spring,
+                paris(date(2028, 3, 1), 9, 0, 0),
+                &cal
+            ),
             Err(BookingRefusal::WindowNotYetOpen)
         );
     }
@@ -896,6 +995,7 @@ mod tests {
             state,
             pending,
             reservation: state.is_booked().then_some(ReservationState::Acceptee),
+            refusal: None,
         }
     }
 

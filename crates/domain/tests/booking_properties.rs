@@ -55,6 +55,7 @@ fn any_set() -> impl Strategy<Value = Vec<CalendarDay>> {
                 state,
                 pending,
                 reservation: state.is_booked().then_some(ReservationState::Acceptee),
+                refusal: None,
             })
             .collect()
     })
@@ -101,7 +102,7 @@ proptest! {
         };
         let cal = calendar();
         let standing = Standing { block: None, reglement_signed: true };
-        if rules.may_change(standing, day, now, &cal).is_ok() {
+        if rules.may_change(standing, false, day, now, &cal).is_ok() {
             prop_assert!(cal.is_school_day(day));
             prop_assert!(now <= rules.deadline.for_day(day));
             prop_assert!(day <= paris_date(now) + 90.days());

@@ -373,10 +373,14 @@ fn activity_days(
                 .get(&(activity.id, day))
                 .copied()
                 .filter(|s| s.holds_place());
-            let modifiable = activity
-                .rules
-                .may_change(selected.standing(), day, now, &booker.calendar)
-                .is_ok();
+            let refusal = activity.rules.calendar_refusal(
+                selected.standing(),
+                reservation.is_some(),
+                day,
+                now,
+                &booker.calendar,
+            );
+            let modifiable = refusal.is_none();
             let pending = pending
                 .iter()
                 .find(|p| {
@@ -388,6 +392,7 @@ fn activity_days(
                 state: DayState::of(reservation.is_some(), modifiable),
                 pending,
                 reservation,
+                refusal,
             }
         })
         .collect()
@@ -411,6 +416,11 @@ fn combined(per_activity: &[Vec<CalendarDay>], days: &[Date]) -> Vec<CalendarDay
                 state: DayState::of(reservation.is_some(), modifiable),
                 pending,
                 reservation,
+                refusal: if modifiable {
+                    None
+                } else {
+                    all.iter().find_map(|d| d.refusal)
+                },
             }
         })
         .collect()
@@ -427,6 +437,7 @@ mod tests {
             state: DayState::BookedCancellable,
             pending: None,
             reservation: Some(state),
+            refusal: None,
         }
     }
 
@@ -436,6 +447,7 @@ mod tests {
             state: DayState::Bookable,
             pending: None,
             reservation: None,
+            refusal: None,
         }
     }
 

@@ -11,7 +11,7 @@ use jiff::{
     civil::{Date, Weekday},
 };
 use ribambelle_domain::{
-    booking::{Block, CalendarDay, DayState, Pending},
+    booking::{Block, BookingRefusal, CalendarDay, DayState, Pending},
     clock::paris_date,
     french,
     money::Cents,
@@ -84,6 +84,9 @@ struct CalendarPage {
     pending_count: usize,
     info: Option<&'static str>,
     debtor: Option<Debtor>,
+    /// The month, week and weekday tools and the copy, which book as much as they cancel:
+    /// for one activity, and never for a débiteur family.
+    tools: bool,
 }
 
 /// What a débiteur family owes, line by line, and where to pay it.
@@ -183,6 +186,12 @@ pub(crate) fn state_label(day: &CalendarDay) -> DayLabel {
             "attente (bloqué)",
             "day-waiting-locked",
             "en liste d'attente, hors délai pour annuler",
+        ),
+        (None, DayState::Closed, _) if day.refusal == Some(BookingRefusal::Debtor) => day_label(
+            "Non réservable",
+            "débiteur",
+            "day-closed",
+            "non réservable tant que le compte est débiteur",
         ),
         (None, DayState::Closed, _) => day_label(
             "Fermé",
@@ -373,6 +382,7 @@ pub(crate) async fn page(
         weeks,
         pending_count,
         info,
+        tools: activity.is_some() && debtor.is_none(),
         debtor,
     };
     Ok(Html(page.render()?).into_response())

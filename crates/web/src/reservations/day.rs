@@ -78,9 +78,6 @@ pub(crate) async fn page(
         selection.date.clone().unwrap_or_default(),
     );
     let (ctx, day, days) = load(&state, &family, &child, &date).await?;
-    if ctx.selected.block.is_some() {
-        return Ok(Redirect::to("/reservations").into_response());
-    }
     let Some(child) = ctx.selected.child.as_ref() else {
         return Err(AppError::BadRequest);
     };

@@ -68,7 +68,7 @@ pub(crate) async fn page(
     family: Family,
 ) -> Result<Response, AppError> {
     let draft = reservations::review(&state.db, &family.booker()?, state.clock.now()).await?;
-    if draft.block.is_some() || draft.is_empty() {
+    if draft.is_empty() {
         return Ok(Redirect::to("/reservations").into_response());
     }
     let shell = Shell::family(

@@ -413,10 +413,12 @@ async fn a_debtor_family_cannot_book_even_by_forging_requests() {
     page.assert_contains("Votre compte famille est débiteur")
         .assert_contains("href=\"/paiement#factures\"");
     assert!(!page.body.contains("name=\"basculer\""));
-    assert_eq!(
-        c.get("/reservations/recapitulatif").await.location(),
-        "/reservations"
-    );
+    // The booking asked for before is refused at the récapitulatif, with nothing to confirm.
+    let recap = c.get("/reservations/recapitulatif").await;
+    recap
+        .assert_contains("Demandes qui ne peuvent plus être faites")
+        .assert_contains("compte débiteur");
+    assert!(!recap.body.contains(">Confirmer</button>"));
     // A forged confirmation records nothing.
     let token = page.csrf().unwrap();
     let key = "a".repeat(64);
@@ -434,9 +436,9 @@ async fn a_debtor_family_cannot_book_even_by_forging_requests() {
 }
 
 /// The débiteur rule as a family reads it (issue 19, defect 2): an invoice within its due
-/// date blocks nothing; past it, the family cannot book whatever its prepaid credit, and
-/// the calendar says which invoice blocks and links to paying it; a prepaid porte-monnaie
-/// spent beyond its credit blocks too, and says how much to credit.
+/// date blocks nothing; past it, the family cannot book whatever its prepaid credit, but
+/// may still cancel, and the calendar says which invoice blocks and links to paying it; a
+/// prepaid porte-monnaie spent beyond its credit blocks too, and says how much to credit.
 #[tokio::test]
 async fn an_overdue_invoice_blocks_booking_and_a_prepaid_credit_does_not_pay_it() {
     let (app, _town) = carteville().await;
@@ -466,12 +468,21 @@ async fn an_overdue_invoice_blocks_booking_and_a_prepaid_credit_does_not_pay_it(
         &[&today, &tomorrow],
     )
     .await;
-    let (_, bookable) = month_with_bookable_days(&mut c, &ids).await;
-    assert!(
-        !bookable.is_empty(),
-        "an invoice not due yet blocks nothing"
-    );
+    let (month, bookable) = month_with_bookable_days(&mut c, &ids).await;
     assert!(!c.get("/reservations").await.body.contains("débiteur"));
+    // An invoice not due yet blocks nothing: Léa books a day.
+    let booked = bookable[0].0.clone();
+    let calendar = format!(
+        "/reservations?enfant={}&activite={}&mois={month}",
+        ids.lea, ids.aps_matin
+    );
+    let toggle = [
+        ("enfant", ids.lea.as_str()),
+        ("activite", ids.aps_matin.as_str()),
+        ("mois", month.as_str()),
+        ("basculer", booked.as_str()),
+    ];
+    c.toggle_and_confirm(&calendar, &toggle).await;
 
     // The due date passes: the invoice blocks, the credit does not pay it.
     app.exec(
@@ -493,7 +504,31 @@ async fn an_overdue_invoice_blocks_booking_and_a_prepaid_credit_does_not_pay_it(
         ))
         .assert_contains("Le crédit d'un porte-monnaie prépayé sert à ses propres activités : il ne règle pas les factures.")
         .assert_contains("<a class=\"button\" href=\"/paiement#factures\">Payer dans « Paiement et Solde »</a>");
-    assert!(!blocked.body.contains("name=\"basculer\""));
+    // Nothing can be booked; what Léa booked can still be cancelled.
+    let month_page = c.get(&calendar).await;
+    let offered = clickable_days(&month_page);
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert_eq!(offered[0].0, booked);
+    assert!(offered[0].1.contains("réservé, annulable"), "{offered:?}");
+    month_page
+        .assert_contains("non réservable tant que le compte est débiteur")
+        .assert_contains(
+            "Vous pouvez toujours annuler un jour réservé ou une place en liste d'attente",
+        );
+    assert!(
+        !month_page.body.contains("name=\"tout_le_mois\""),
+        "no tool books for a débiteur"
+    );
+    c.toggle_and_confirm(&calendar, &toggle).await;
+    let state: String = sqlx::query_scalar(
+        "SELECT r.state FROM reservations r JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
+         WHERE c.first_name = 'Léa' AND a.name = 'APS MATIN' AND r.day = $1",
+    )
+    .bind(&booked)
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    assert_eq!(state, "annulee");
     c.get("/paiement")
         .await
         .assert_contains("En retard : échéance dépassée")
