@@ -130,7 +130,7 @@ pub fn fiche_examined(
     structure: &str,
 ) -> Written {
     let about = match child {
-        Some(child) => format!("« {fiche_title} » de {child}"),
+        Some(child) => format!("« {fiche_title} » {}", french::of(child)),
         None => format!("« {fiche_title} »"),
     };
     let (subject, outcome) = match verdict {

@@ -85,6 +85,19 @@ pub fn day_of_month(date: Date) -> String {
     }
 }
 
+/// « de Léa », « d'Amalia », « d'Hugo »: French elides « de » before a vowel or a mute h,
+/// as it is before a first name beginning with H.
+pub fn of(name: &str) -> String {
+    let elided = name.chars().next().is_some_and(|first| {
+        "aâàeéèêëiîïoôuûùüyhAÂÀEÉÈÊËIÎÏOÔUÛÙÜYH".contains(first)
+    });
+    if elided {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
 /// "mai 2027", for month-by-month booking pages and invoices.
 ///
 /// # Panics
@@ -118,6 +131,15 @@ mod tests {
     use super::*;
     use jiff::ToSpan;
     use jiff::civil::date;
+
+    #[test]
+    fn de_is_elided_before_a_vowel_or_an_h() {
+        assert_eq!(of("Léa"), "de Léa");
+        assert_eq!(of("Amalia"), "d'Amalia");
+        assert_eq!(of("Émile"), "d'Émile");
+        assert_eq!(of("Hugo"), "d'Hugo");
+        assert_eq!(of("Paolo"), "de Paolo");
+    }
 
     #[test]
     fn a_wait_is_rounded_up() {

@@ -2,7 +2,7 @@
 
 use jiff::civil::Date;
 
-use crate::french::long_date;
+use crate::french::{long_date, of};
 
 /// Why a pointage was not recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,14 +25,15 @@ impl PointageRefusal {
                 long_date(day)
             ),
             PointageRefusal::Unmarked(child) => {
-                format!("Indiquez la présence ou l'absence de {child}.")
+                format!("Indiquez la présence ou l'absence {}.", of(child))
             }
             PointageRefusal::NotRegistered => {
                 "Cet enfant n'est pas inscrit à l'activité : choisissez un enfant de la liste."
                     .to_owned()
             }
             PointageRefusal::Invoiced { child, invoice } => format!(
-                "La consommation de {child} du {} figure déjà sur la facture {invoice} : elle ne peut plus être retirée. Le pointage n'a pas été enregistré.",
+                "La consommation {} du {} figure déjà sur la facture {invoice} : elle ne peut plus être retirée. Le pointage n'a pas été enregistré.",
+                of(child),
                 long_date(day)
             ),
         }

@@ -6,6 +6,7 @@ use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
 use ribambelle_domain::family_mails::{self, FicheVerdict, Parent};
 use ribambelle_domain::ids::{CampaignId, ChildId, FamilyId, FicheId, StaffId, StructureId};
+use ribambelle_domain::french;
 use ribambelle_domain::journal::Action;
 use sqlx::{Row, any::AnyRow};
 
@@ -516,7 +517,7 @@ pub async fn decide(
         outbox::enqueue(&mut tx, &mail, now).await?;
     }
     let subject = match &fiche.child {
-        Some(child) => format!("{} de {child}", fiche.kind.title()),
+        Some(child) => format!("{} {}", fiche.kind.title(), french::of(child)),
         None => fiche.kind.title().to_owned(),
     };
     let after = match decision {

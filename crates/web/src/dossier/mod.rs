@@ -14,7 +14,7 @@ use axum::{
 use ribambelle_domain::{
     clock::paris_date,
     dossier::{self, FicheKind, FicheState, Intent, Values},
-    french::long_date,
+    french::{self, long_date},
 };
 use ribambelle_usecases::dossier::{Campaign, FamilyFile, Fiche, FicheSummary, Saved};
 use serde::Deserialize;
@@ -99,7 +99,7 @@ pub(crate) async fn page(
     let mut groups: Vec<Group> = Vec::new();
     for fiche in fiches {
         let heading = match &fiche.child {
-            Some(child) => format!("Les fiches de {child}"),
+            Some(child) => format!("Les fiches {}", french::of(child)),
             None => "Les fiches rattachées à la famille".to_owned(),
         };
         match groups.last_mut() {

@@ -1,6 +1,7 @@
 //! « Accueil » with the structure's announcements and the reminders of what is left to do.
 
 use askama::Template;
+use ribambelle_domain::french;
 use axum::{extract::State, response::Html};
 use ribambelle_usecases::home::{self, Announcement, Home};
 
@@ -30,7 +31,7 @@ pub(crate) async fn home(
     } = home::home(&state.db, family.id(), family.structure_id(), today).await?;
     let reminders = unsigned
         .iter()
-        .map(|name| format!("Le règlement intérieur de {name} reste à signer : {name} ne peut pas encore être inscrit aux activités."))
+        .map(|name| format!("Le règlement intérieur {} reste à signer : {name} ne peut pas encore être inscrit aux activités.", french::of(name)))
         .collect();
     let shell = Shell::family(&state, &family, Section::Accueil, "/accueil").await?;
     let page = HomePage {

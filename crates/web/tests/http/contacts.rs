@@ -25,7 +25,7 @@ async fn a_contact_is_reused_renamed_never_and_deleted_only_once_detached() {
     .await;
     let hugo = fiche_link(
         &mut c,
-        "Fiche de contacts<span class=\"visually-hidden\"> de Hugo</span>",
+        "Fiche de contacts<span class=\"visually-hidden\"> d&#39;Hugo</span>",
     )
     .await;
     c.get(&lea)
@@ -159,7 +159,7 @@ async fn another_familys_contact_cannot_be_attached_edited_or_deleted() {
     dupont.onboard_dupont().await;
     let amalia = fiche_link(
         &mut dupont,
-        "Fiche de contacts<span class=\"visually-hidden\"> de Amalia</span>",
+        "Fiche de contacts<span class=\"visually-hidden\"> d&#39;Amalia</span>",
     )
     .await;
     let mut fields = vec![("action", "ajouter"), ("contact", dubois.as_str())];

@@ -48,7 +48,7 @@ async fn a_fiche_goes_from_draft_to_transmitted_to_refused_to_validated() {
     dossier
         .assert_contains("Les fiches rattachées à la famille")
         .assert_contains("Les fiches de Léa")
-        .assert_contains("Les fiches de Hugo");
+        .assert_contains("Les fiches d'Hugo");
     dossier.assert_contains("10 fiches</strong> restent à valider et transmettre");
     let famille = fiche_link(&mut c, "Fiche famille").await;
 

@@ -579,7 +579,7 @@ async fn an_unsigned_reglement_blocks_the_child_even_by_forging_requests() {
             .await
             .unwrap();
     let page = c.get(&format!("/reservations?enfant={amalia}")).await;
-    page.assert_contains("Le règlement intérieur de Amalia n'est pas signé");
+    page.assert_contains("Le règlement intérieur d'Amalia n'est pas signé");
     // A pending change slipped into the draft is refused at confirmation.
     app.exec(
         "INSERT INTO pending_changes (family_id, child_id, activity_id, day, change, created_at) \
