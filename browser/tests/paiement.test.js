@@ -63,7 +63,7 @@ for (const width of widths) {
       await expectPath(page, review);
       await page.goto(`${baseUrl}/paiement`);
       await underWay.getByRole('button', { name: /^Abandonner ce paiement/ }).click();
-      await visible(page.getByRole('status').filter({ hasText: 'Le paiement en cours est abandonné' }));
+      await visible(page.getByRole('status').filter({ hasText: 'Le paiement a été abandonné' }));
       assert.equal(await underWay.count(), 0);
       assert.equal(await boxes.count(), offered);
       await checkPage(page, 'paiement-abandonne-depuis-le-solde');

@@ -159,9 +159,10 @@ impl BookingRules {
     /// Whether the family may change `day` at `now`, booking it or, when it is `booked`
     /// (a place or a waiting-list place), cancelling it: the one rule the calendar, the
     /// day view, the copy, the récapitulatif and the confirmation follow. The account and
-    /// the règlement come first (a débiteur may still cancel, never book); then
-    /// school-period days follow the deadline and the horizon, holiday days their
-    /// period's window only.
+    /// the règlement come first (a débiteur may still cancel, never book; what it asked
+    /// before, waiting places included, is still decided by the run: the block stops new
+    /// bookings, it takes nothing back); then school-period days follow the deadline and
+    /// the horizon, holiday days their period's window only.
     pub fn may_change(
         &self,
         standing: Standing,

@@ -88,9 +88,10 @@ pub fn day_of_month(date: Date) -> String {
 /// « de Léa », « d'Amalia », « d'Hugo »: French elides « de » before a vowel or a mute h,
 /// as it is before a first name beginning with H.
 pub fn of(name: &str) -> String {
-    let elided = name.chars().next().is_some_and(|first| {
-        "aâàeéèêëiîïoôuûùüyhAÂÀEÉÈÊËIÎÏOÔUÛÙÜYH".contains(first)
-    });
+    let elided = name
+        .chars()
+        .next()
+        .is_some_and(|first| "aâàeéèêëiîïoôuûùüyhAÂÀEÉÈÊËIÎÏOÔUÛÙÜYH".contains(first));
     if elided {
         format!("d'{name}")
     } else {

@@ -5,8 +5,8 @@
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::dossier::{FicheKind, FicheState, Intent, Values};
 use ribambelle_domain::family_mails::{self, FicheVerdict, Parent};
-use ribambelle_domain::ids::{CampaignId, ChildId, FamilyId, FicheId, StaffId, StructureId};
 use ribambelle_domain::french;
+use ribambelle_domain::ids::{CampaignId, ChildId, FamilyId, FicheId, StaffId, StructureId};
 use ribambelle_domain::journal::Action;
 use sqlx::{Row, any::AnyRow};
 

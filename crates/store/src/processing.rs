@@ -236,7 +236,8 @@ struct Writes {
     refused: Vec<i64>,
     /// (reservation, its place in its day's queue)
     waiting: Vec<(i64, i64)>,
-    promoted: Vec<i64>,
+    /// Reservations taken off their day's waiting list, with their day.
+    promoted: Vec<(i64, (ActivityId, Date))>,
     outcomes: HashMap<RequestOutcome, Vec<i64>>,
     /// Reservations already decided in this batch (their state read at its start is stale).
     decided: HashSet<i64>,
@@ -253,7 +254,7 @@ fn placeholders(first: usize, count: usize) -> String {
 }
 
 /// Moves reservations still in `only_from` to `state`; what was *Non transmise* leaves the
-/// count of undecided requests.
+/// count of undecided requests. Returns the ids moved.
 async fn set_state(
     tx: &mut Transaction<'static, Any>,
     state: ReservationState,
@@ -261,11 +262,12 @@ async fn set_state(
     ids: &[i64],
     now: &str,
     asked: &mut Asked,
-) -> Result<(), StoreError> {
+) -> Result<HashSet<i64>, StoreError> {
+    let mut moved_ids = HashSet::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let sql = format!(
             "UPDATE reservations SET state = $1, queue_position = NULL, updated_at = $2 WHERE state = $3 AND id IN ({}) \
-             RETURNING activity_id, day",
+             RETURNING id, activity_id, day",
             placeholders(4, chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -279,8 +281,9 @@ async fn set_state(
         if only_from == ReservationState::NonTransmise {
             asked.count(&moved, -1)?;
         }
+        moved_ids.extend(moved.iter().map(|r| r.get::<i64, _>("id")));
     }
-    Ok(())
+    Ok(moved_ids)
 }
 
 /// Moves a day's places held by `taken`, refusing to go over the activity's capacity: the
@@ -316,6 +319,10 @@ async fn take_places(
 }
 
 impl Writes {
+    fn promote(&mut self, ids: Vec<i64>, day: (ActivityId, Date)) {
+        self.promoted.extend(ids.into_iter().map(|id| (id, day)));
+    }
+
     /// Remembers a day's places before the batch first changes them.
     fn touch(&mut self, activity: ActivityId, day: Date, ledger: &Ledger) {
         self.places_before
@@ -326,14 +333,15 @@ impl Writes {
     /// Writes the reservations first, then the places held in the order of their days, as
     /// the undecided requests' counts are written: on PostgreSQL, a run and the folding
     /// of those counts never wait for each other's rows in opposite orders.
+    /// Returns how many reservations the waiting lists gave a place to.
     async fn apply(
         self,
         tx: &mut Transaction<'static, Any>,
         backend: Backend,
-        decider: &Decider,
+        decider: &mut Decider,
         run_id: i64,
         now: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let mut asked = Asked::default();
         set_state(
             tx,
@@ -353,16 +361,28 @@ impl Writes {
             &mut asked,
         )
         .await?;
-        // A promoted reservation cancelled meanwhile keeps its cancellation.
-        set_state(
+        // A promoted reservation cancelled since its day was read keeps its cancellation,
+        // and gives its place back: its cancellation request found it waiting, so it will
+        // free nothing when decided.
+        let promoted: Vec<i64> = self.promoted.iter().map(|(id, _)| *id).collect();
+        let moved = set_state(
             tx,
             ReservationState::Acceptee,
             ReservationState::Attente,
-            &self.promoted,
+            &promoted,
             now,
             &mut asked,
         )
         .await?;
+        for (id, day) in &self.promoted {
+            if !moved.contains(id) {
+                decider.ledger_mut(day.0, day.1)?.accepted -= 1;
+            }
+        }
+        let promoted: Vec<i64> = promoted
+            .into_iter()
+            .filter(|id| moved.contains(id))
+            .collect();
         for chunk in self.waiting.chunks(250) {
             let cases: Vec<String> = (0..chunk.len())
                 .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
@@ -382,7 +402,7 @@ impl Writes {
             }
             asked.count(&query.fetch_all(&mut **tx).await?, -1)?;
         }
-        for chunk in self.promoted.chunks(500) {
+        for chunk in promoted.chunks(500) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| format!("($1, ${})", i + 2))
                 .collect();
@@ -425,7 +445,8 @@ impl Writes {
                 take_places(tx, key, taken).await?;
             }
         }
-        asked.apply(tx, backend).await
+        asked.apply(tx, backend).await?;
+        Ok(promoted.len() as u64)
     }
 }
 
@@ -477,8 +498,7 @@ impl Decider {
             writes.outcomes.entry(outcome).or_default().push(request.id);
             done.requests += 1;
         }
-        done.promotions = writes.promoted.len() as u64;
-        writes
+        done.promotions = writes
             .apply(tx, db.backend(), self, run_id, &db_time(now))
             .await?;
         sqlx::query("UPDATE processing_runs SET requests = requests + $1 WHERE id = $2")
@@ -500,6 +520,12 @@ impl Decider {
         scope: RunScope<'_>,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
+        // Read again within this transaction: a capacity or a closure changed, a waiting
+        // place cancelled since the batches read them, would otherwise be decided stale
+        // (the run is the only one deciding, so what it wrote is what it reads back).
+        self.activities.clear();
+        self.ledgers.clear();
+        self.next_in_queue.clear();
         let sql = format!(
             "SELECT r.activity_id, r.day, a.structure_id FROM reservations r JOIN activities a ON a.id = r.activity_id \
              LEFT JOIN day_places p ON p.activity_id = r.activity_id AND p.day = r.day \
@@ -522,13 +548,11 @@ impl Decider {
                 .await?;
             writes.touch(activity, day, self.ledger_mut(activity, day)?);
             let promoted = self.ledger_mut(activity, day)?.promote();
-            writes.promoted.extend(promoted);
+            writes.promote(promoted, (activity, day));
         }
-        let promotions = writes.promoted.len() as u64;
         writes
             .apply(tx, db.backend(), self, run_id, &db_time(now))
-            .await?;
-        Ok(promotions)
+            .await
     }
 
     /// Decides one request against its day's places; returns the request's outcome.
@@ -563,7 +587,7 @@ impl Decider {
                 },
                 false,
             );
-            writes.promoted.extend(decided.promoted);
+            writes.promote(decided.promoted, (r.activity_id, r.day));
             return Ok(match decided.decision {
                 Decision::Accepted => {
                     writes.accepted.push(*reservation_id);
@@ -592,7 +616,7 @@ impl Decider {
             },
             held_place,
         );
-        writes.promoted.extend(decided.promoted);
+        writes.promote(decided.promoted, (r.activity_id, r.day));
         Ok(RequestOutcome::Cancelled)
     }
 

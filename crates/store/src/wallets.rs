@@ -65,8 +65,8 @@ fn solde_of(r: &sqlx::any::AnyRow) -> Result<Cents, StoreError> {
     ))
 }
 
-/// The family's balance at a structure, all its wallets together: what the booking screens
-/// check (a débiteur family may not book), without the coming days' amounts.
+/// The family's balance at a structure, all its wallets together, without the coming
+/// days' amounts: what the back office's family search shows.
 pub async fn balance(
     db: &Db,
     family_id: FamilyId,
@@ -93,8 +93,9 @@ pub async fn debts(
 ) -> Result<Debts, StoreError> {
     let sql = format!(
         "SELECT w.billing_mode, {SOLDE_SUMS}, \
-           CAST(COALESCE((SELECT SUM(i.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0)) \
-              FROM invoices i WHERE i.wallet_id = w.id AND i.family_id = $1 AND i.due_on < $3), 0) AS BIGINT) AS overdue \
+           CAST(COALESCE((SELECT SUM(CASE WHEN o.owed > 0 THEN o.owed ELSE 0 END) FROM \
+              (SELECT i.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0) AS owed \
+               FROM invoices i WHERE i.wallet_id = w.id AND i.family_id = $1 AND i.due_on < $3) o), 0) AS BIGINT) AS overdue \
          FROM wallets w WHERE w.structure_id = $2"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -79,9 +79,13 @@ pub async fn save_activity(
 
 /// In an immediate structure, the places a change freed go to the waiting list now; the
 /// other structures' wait for the night's run.
+/// The change is saved whatever happens here: a run that fails leaves the places to the
+/// next one rather than show the staff an error about a change that was made.
 async fn serve_waiting_list(db: &Db, clock: &Clock, structure: StructureId) -> Result<(), Error> {
-    if store::structure_settings(db, structure).await?.immediate {
-        processing::run_now(db, clock, structure).await?;
+    if store::structure_settings(db, structure).await?.immediate
+        && let Err(error) = processing::run_now(db, clock, structure).await
+    {
+        tracing::warn!(%error, "immediate processing after a catalogue change failed; the next run serves the waiting lists");
     }
     Ok(())
 }

@@ -161,10 +161,11 @@ impl Payments<'_> {
     }
 
     /// « Modifier mon choix »: the payment never left, so it is given up at once and its
-    /// invoices can be chosen again.
-    pub async fn give_up(&self, departing: &Departing, now: Timestamp) -> Result<(), Error> {
+    /// invoices can be chosen again. False when the bank's word came first (its payment
+    /// ended otherwise, paid most of all): the family is then shown how it ended.
+    pub async fn give_up(&self, departing: &Departing, now: Timestamp) -> Result<bool, Error> {
         let payment = &departing.payment;
-        store::settle(
+        let settled = store::settle(
             self.db,
             &payment.reference,
             payment.amount,
@@ -172,7 +173,7 @@ impl Payments<'_> {
             now,
         )
         .await?;
-        Ok(())
+        Ok(settled == Settled::Now(PaymentState::Abandoned))
     }
 
     /// The family is back from the payment site: a payment still *en cours* is settled

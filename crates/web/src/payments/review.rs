@@ -126,12 +126,20 @@ pub(crate) async fn change(
     Path(public_id): Path<String>,
     SignedForm(_): SignedForm<Button>,
 ) -> Result<Response, AppError> {
-    if let Ok(departing) = departing(&state, &family, &public_id).await? {
-        state
-            .payments()
-            .give_up(&departing, state.clock.now())
-            .await?;
-        return Ok(Redirect::to("/paiement?paiement=abandonne#factures").into_response());
+    let given_up = match departing(&state, &family, &public_id).await? {
+        Ok(departing) => {
+            state
+                .payments()
+                .give_up(&departing, state.clock.now())
+                .await?
+        }
+        Err(_) => false,
+    };
+    Ok(if given_up {
+        Redirect::to("/paiement?paiement=abandonne#factures")
+    } else {
+        // Left for the bank, or settled by it meanwhile: its return page says how it stands.
+        Redirect::to(&format!("/paiement/{public_id}/retour"))
     }
-    Ok(Redirect::to("/paiement#factures").into_response())
+    .into_response())
 }

@@ -1,8 +1,8 @@
 //! « Accueil » with the structure's announcements and the reminders of what is left to do.
 
 use askama::Template;
-use ribambelle_domain::french;
 use axum::{extract::State, response::Html};
+use ribambelle_domain::french;
 use ribambelle_usecases::home::{self, Announcement, Home};
 
 use crate::{

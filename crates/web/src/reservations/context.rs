@@ -3,6 +3,7 @@
 //! whether the family may book at all.
 
 use jiff::{Timestamp, civil::Date};
+use ribambelle_domain::clock::paris_date;
 use ribambelle_usecases::reservations::{self, Booker, Selected};
 use serde::Deserialize;
 
@@ -38,19 +39,22 @@ impl Context {
         selection: &Selection,
     ) -> Result<Context, AppError> {
         let booker = family.booker()?;
+        // One reading of the clock: the day the débiteur rule reads and the moment the
+        // days' deadlines are checked at never fall either side of midnight.
+        let now = state.clock.now();
         let selected = reservations::select(
             &state.db,
             &booker,
             selection.enfant.as_deref(),
             selection.activite.as_deref(),
-            state.clock.today(),
+            paris_date(now),
         )
         .await?
         .ok_or(AppError::NotFound)?;
         Ok(Context {
             booker,
             selected,
-            now: state.clock.now(),
+            now,
         })
     }
 

@@ -40,6 +40,8 @@ struct DayPage {
     title: String,
     lines: Vec<ActivityLine>,
     back: String,
+    /// The account is débiteur: only what is booked may change.
+    debtor: bool,
 }
 
 async fn load(
@@ -112,6 +114,7 @@ pub(crate) async fn page(
         date: day,
         title: french::long_date(day),
         lines,
+        debtor: ctx.selected.block.is_some(),
         back: back(&child.public_id, day),
     };
     Ok(Html(page.render()?).into_response())

@@ -177,7 +177,7 @@ async fn a_month_previewed_then_issued_reaches_the_familys_balance_once() {
         soldes.body.find("MARTIN Claire").unwrap(),
     );
     assert!(dupont_at < martin_at, "débiteurs first");
-    soldes.assert_contains("débitrice");
+    soldes.assert_contains("au solde négatif");
 
     let journal = g.get("/gestion/journal").await;
     journal

@@ -281,7 +281,7 @@ async fn a_payment_left_on_its_review_page_can_be_resumed_or_given_up() {
     for needle in [
         "<h2 id=\"paiement-en-cours-titre\">Paiement en cours</h2>",
         "Tant que la banque n'a pas confirmé un paiement, ce qu'il règle ne peut pas être payé une seconde fois.",
-        "sans rien faire, il est abandonné à",
+        "sans action de votre part, ce qu'il règle pourra de nouveau être payé à",
         "<a href=\"#paiement-en-cours\">Paiement en cours</a>",
         &format!("<a class=\"button\" href=\"{review}\">Reprendre le paiement"),
         "Abandonner ce paiement",
@@ -307,7 +307,7 @@ async fn a_payment_left_on_its_review_page_can_be_resumed_or_given_up() {
     assert_eq!(given_up.location, "/paiement?paiement=abandonne#factures");
     let after = martin.get("/paiement?paiement=abandonne").await;
     assert!(
-        after.body.contains("Le paiement en cours est abandonné"),
+        after.body.contains("Le paiement a été abandonné"),
         "{}",
         after.body
     );

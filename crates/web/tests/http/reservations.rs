@@ -498,7 +498,7 @@ async fn an_overdue_invoice_blocks_booking_and_a_prepaid_credit_does_not_pay_it(
         ))
         .await;
     blocked
-        .assert_contains("Votre compte famille est débiteur : 30,00\u{a0}€ restent à régler.")
+        .assert_contains("Votre compte famille est débiteur : il reste 30,00\u{a0}€ à régler.")
         .assert_contains(&format!(
             "Facture F-NOVEMBRE (Périscolaire) : 30,00\u{a0}€ à payer, échéance du {due} dépassée"
         ))
@@ -548,7 +548,7 @@ async fn an_overdue_invoice_blocks_booking_and_a_prepaid_credit_does_not_pay_it(
     .await;
     c.get("/reservations")
         .await
-        .assert_contains("Votre compte famille est débiteur : 4,10\u{a0}€ restent à régler.")
+        .assert_contains("Votre compte famille est débiteur : il reste 4,10\u{a0}€ à régler.")
         .assert_contains("Porte-monnaie Restauration : 4,10\u{a0}€ à créditer");
 }
 
