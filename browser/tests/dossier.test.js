@@ -16,8 +16,10 @@ const withPage = serversPerWidth(widths);
 // A fiche's field by its label, which ends with a hidden « * » when it is required.
 const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?$`));
 
+// « de Paolo », « d'Amalia »: French elides « de » before a vowel or an h.
+const of = (name) => (/^[aâàeéèêëiîïoôuûùüyh]/i.test(name) ? `d'${name}` : `de ${name}`);
 // The link to a fiche on /dossier (« Fiche sanitaire » and its hidden « de Paolo »).
-const ficheLink = (page, title, child) => page.getByRole('link', { name: child ? `${title} de ${child}` : title, exact: true });
+const ficheLink = (page, title, child) => page.getByRole('link', { name: child ? `${title} ${of(child)}` : title, exact: true });
 
 async function openFiche(page, baseUrl, title, child) {
   await page.goto(`${baseUrl}/dossier`);
