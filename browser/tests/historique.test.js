@@ -1,6 +1,6 @@
 // « Historique »: MARTIN's consommations of this month and the last (the arrow between
-// them), his règlements, the export links; then « Paiement et Solde »; at desktop and
-// phone widths, with the audit.
+// them), his règlements, the export links, the print button and its printout, a month out
+// of reach; then « Paiement et Solde »; at desktop and phone widths, with the audit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkPage, chosenWidths, expectPath, serversPerWidth, visible } from '../lib/suite.js';
@@ -27,6 +27,24 @@ for (const width of widths) {
       const lastMonth = await page.getByRole('heading', { level: 2, name: /^Vos consommations — / }).textContent();
       assert.notEqual(lastMonth, thisMonth);
       await checkPage(page, 'historique-mois-precedent');
+
+      // « Imprimer l'historique » opens the browser's printing; the printout says whose it is.
+      await page.evaluate(() => {
+        window.printed = 0;
+        window.print = () => { window.printed += 1; };
+      });
+      await page.getByRole('button', { name: "Imprimer l'historique" }).click();
+      assert.equal(await page.evaluate(() => window.printed), 1);
+      await page.emulateMedia({ media: 'print' });
+      await visible(page.getByText(/^MARTIN Claire — Mairie de CarteVille$/));
+      assert.equal(await page.getByRole('button', { name: "Imprimer l'historique" }).isVisible(), false);
+      await page.emulateMedia({ media: 'screen' });
+
+      // One arrow too far (an old bookmark): the current month, and why, not a bare error.
+      await page.goto(`${baseUrl}/historique?mois=2020-01`);
+      await visible(page.getByRole('alert').filter({ hasText: "L'historique en ligne présente le mois en cours et le mois précédent" }));
+      assert.equal(await page.getByRole('heading', { level: 2, name: /^Vos consommations — / }).textContent(), thisMonth);
+      await checkPage(page, 'historique-mois-hors-ligne');
 
       await page.goto(`${baseUrl}/paiement`);
       await visible(page.getByRole('table', { name: 'Solde par porte-monnaie' }));

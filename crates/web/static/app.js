@@ -176,8 +176,17 @@ function enhanceCalendar() {
   });
 }
 
+// « Imprimer »: a button only where the browser can print, hidden without scripts.
+function enhancePrintButtons() {
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   enhanceCalendar();
+  enhancePrintButtons();
   enhanceMenu();
   enhancePasswordRules();
   sessionWarning();

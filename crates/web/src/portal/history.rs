@@ -6,7 +6,8 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    response::{Html, Response},
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
 };
 use jiff::{Timestamp, civil::Date};
 use ribambelle_documents::{HistoryConsommation, HistoryDoc, HistoryReglement, history_pdf};
@@ -74,6 +75,10 @@ fn paid_on(reglement: &Reglement) -> String {
 #[template(path = "portal/historique.html")]
 struct HistoryPage {
     layout: Layout,
+    /// « MARTIN Claire — Mairie de CarteVille », on the printout, whose header is left out.
+    printed_for: String,
+    /// Why the month asked for is not the one shown.
+    notice: Option<&'static str>,
     month_label: String,
     month: String,
     /// The other month the arrow leads to, with its label and whether it is earlier.
@@ -97,9 +102,19 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     family: Family,
     Query(query): Query<MonthQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let today = state.clock.today();
-    let month = month(&query, today)?;
+    // A month out of reach (an arrow followed once too often, an old bookmark) shows the
+    // current one and says why, rather than a bare error.
+    let (month, notice) = match month(&query, today) {
+        Ok(month) => (month, None),
+        Err(_) => (
+            today.first_of_month(),
+            Some(
+                "L'historique en ligne présente le mois en cours et le mois précédent : voici le mois en cours. Pour un mois plus ancien, adressez-vous à votre structure.",
+            ),
+        ),
+    };
     let (consommations, reglements) = load(&state, &family, month, today).await?;
     let current = today.first_of_month();
     let other = if month == current {
@@ -110,6 +125,12 @@ pub(crate) async fn page(
     let shell = Shell::family(&state, &family, Section::Historique, "/historique").await?;
     let page = HistoryPage {
         layout: Layout::new("Historique", Some(family.structure.clone())).with_shell(shell),
+        printed_for: format!(
+            "{} — {}",
+            family.account.display_name(),
+            family.structure.name
+        ),
+        notice,
         month_label: month_year(month.year(), month.month()),
         month: month_code(month),
         other: (
@@ -121,7 +142,12 @@ pub(crate) async fn page(
         consommations,
         reglements,
     };
-    Ok(Html(page.render()?))
+    let html = Html(page.render()?);
+    Ok(if notice.is_some() {
+        (StatusCode::BAD_REQUEST, html).into_response()
+    } else {
+        html.into_response()
+    })
 }
 
 pub(crate) async fn consommations_csv(

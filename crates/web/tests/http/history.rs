@@ -61,11 +61,19 @@ async fn consommations_of_this_month_and_the_last_with_their_exports() {
             month_year(today.year(), today.month())
         ))
         .assert_contains(&format!("/historique?mois={previous}"));
-    // Other months are not offered.
-    assert_eq!(
-        c.get("/historique?mois=2020-01").await.status,
-        StatusCode::BAD_REQUEST
-    );
+    // Other months are not offered: the current one is shown, with why.
+    let older = c.get("/historique?mois=2020-01").await;
+    assert_eq!(older.status, StatusCode::BAD_REQUEST);
+    older
+        .assert_contains("L'historique en ligne présente le mois en cours et le mois précédent")
+        .assert_contains(&format!(
+            "Vos consommations — {}",
+            month_year(today.year(), today.month())
+        ));
+    // The printout says whose it is; the print button waits for scripts.
+    this_month
+        .assert_contains("<p class=\"print-only\">MARTIN ")
+        .assert_contains("<button type=\"button\" class=\"button secondary\" data-print hidden>Imprimer l'historique</button>");
 
     // The CSV opens in a French spreadsheet: BOM, « ; », decimal comma; a line a consommation.
     let csv = c
