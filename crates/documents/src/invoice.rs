@@ -3,8 +3,7 @@
 use pdf_writer::types::StructRole;
 use ribambelle_domain::money::Cents;
 
-use crate::fonts::Style;
-use crate::layout::{Align, BODY, Document, STRONG, SUBTITLE, TITLE};
+use crate::layout::{Align, BODY, Document, STRONG, SUBTITLE, TITLE, name_and_address};
 use crate::table::Column;
 use crate::{DocumentError, check_total};
 
@@ -91,8 +90,8 @@ pub fn invoice_pdf(doc: &InvoiceDoc) -> Result<Vec<u8>, DocumentError> {
     let title = format!("Facture n° {}", doc.number);
     let mut pdf = Document::new(&format!("{title} — {}", doc.family));
     pdf.side_by_side(
-        &lines(&doc.structure, SUBTITLE, &doc.structure_address),
-        &lines(&doc.family, STRONG, &doc.family_address),
+        &name_and_address(&doc.structure, SUBTITLE, &doc.structure_address),
+        &name_and_address(&doc.family, STRONG, &doc.family_address),
     );
     pdf.advance(16.0);
     pdf.heading(StructRole::H1, &title, TITLE);
@@ -133,11 +132,4 @@ pub fn invoice_pdf(doc: &InvoiceDoc) -> Result<Vec<u8>, DocumentError> {
         pdf.paragraph("Cette facture est acquittée.", STRONG);
     }
     Ok(pdf.finish())
-}
-
-/// A name in `style` above its address lines.
-fn lines<'a>(name: &'a str, style: Style, address: &'a [String]) -> Vec<(&'a str, Style)> {
-    std::iter::once((name, style))
-        .chain(address.iter().map(|line| (line.as_str(), BODY)))
-        .collect()
 }

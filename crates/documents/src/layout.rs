@@ -26,6 +26,18 @@ pub(crate) const BODY: Style = Style::regular(10.0);
 pub(crate) const STRONG: Style = Style::bold(10.0);
 const FOOTER: Style = Style::regular(8.0);
 
+/// A name in `style` above its address lines: the sender's and the recipient's blocks of
+/// a letter or an invoice.
+pub(crate) fn name_and_address<'a>(
+    name: &'a str,
+    style: Style,
+    address: &'a [String],
+) -> Vec<(&'a str, Style)> {
+    std::iter::once((name, style))
+        .chain(address.iter().map(|line| (line.as_str(), BODY)))
+        .collect()
+}
+
 /// Room kept under a heading (a table's header and first row), so no page ends on a heading.
 const KEEP_WITH_HEADING: f32 = 48.0;
 

@@ -4,13 +4,15 @@
 
 use pdf_writer::types::StructRole;
 
-use crate::layout::{BODY, Document, STRONG, SUBTITLE, TITLE};
+use crate::layout::{BODY, Document, STRONG, SUBTITLE, TITLE, name_and_address};
 
 /// What a letter shows; every text is already formatted for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterDoc {
     /// « Mairie de CarteVille ».
     pub structure: String,
+    /// The structure's postal address, the letter's sender; empty when unknown.
+    pub structure_address: Vec<String>,
     /// « M. DUPONT Jean-Paul ».
     pub family: String,
     /// The family's postal address, empty when unknown.
@@ -47,10 +49,10 @@ pub fn initial_password_letters_pdf(docs: &[LetterDoc]) -> Vec<u8> {
 }
 
 fn letter(pdf: &mut Document, doc: &LetterDoc) {
-    let recipient: Vec<(&str, _)> = std::iter::once((doc.family.as_str(), STRONG))
-        .chain(doc.address.iter().map(|line| (line.as_str(), BODY)))
-        .collect();
-    pdf.side_by_side(&[(doc.structure.as_str(), SUBTITLE)], &recipient);
+    pdf.side_by_side(
+        &name_and_address(&doc.structure, SUBTITLE, &doc.structure_address),
+        &name_and_address(&doc.family, STRONG, &doc.address),
+    );
     pdf.advance(24.0);
     pdf.paragraph(&format!("Le {}", doc.date), BODY);
     pdf.advance(12.0);

@@ -9,6 +9,7 @@ use ribambelle_documents::{LetterDoc, initial_password_letter_pdf, initial_passw
 fn letter(identifiant: &str, password: &str) -> LetterDoc {
     LetterDoc {
         structure: "Mairie de CarteVille".into(),
+        structure_address: vec!["Place de la Mairie".into(), "77001 CarteVille".into()],
         family: "Mme LE GOFF Maëlle".into(),
         address: vec!["3 rue des Écoles".into(), "77000 CarteVille".into()],
         identifiant: identifiant.into(),
@@ -37,6 +38,7 @@ fn a_letter_gives_the_codes_on_one_tagged_french_page() {
     assert_eq!(pages.len(), 1);
     for expected in [
         "Mairie de CarteVille",
+        "Place de la Mairie",
         "Mme LE GOFF Maëlle",
         "3 rue des Écoles",
         "Le 5 mai 2026",

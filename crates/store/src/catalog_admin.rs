@@ -84,6 +84,16 @@ impl StructureSettings {
     }
 }
 
+/// A structure's address as its documents print it: the lines typed, blank ones left out.
+pub fn address_lines(address: &str) -> Vec<String> {
+    address
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 pub fn processing_label(immediate: bool) -> &'static str {
     if immediate {
         "dès la confirmation (immédiat)"

@@ -85,6 +85,8 @@ pub struct InvoiceLine {
 pub struct InvoiceDetail {
     pub invoice: Invoice,
     pub structure: String,
+    /// The structure's postal address, line by line.
+    pub structure_address: Vec<String>,
     /// « MARTIN Paul »
     pub family: String,
     pub family_address: Vec<String>,
@@ -106,7 +108,7 @@ pub async fn detail(
     else {
         return Ok(None);
     };
-    let heading = sqlx::query("SELECT s.name, f.last_name, f.first_name FROM structures s, families f WHERE s.id = $1 AND f.id = $2")
+    let heading = sqlx::query("SELECT s.name, s.address, f.last_name, f.first_name FROM structures s, families f WHERE s.id = $1 AND f.id = $2")
         .bind(structure_id)
         .bind(family_id)
         .fetch_one(db.reader())
@@ -135,6 +137,9 @@ pub async fn detail(
     Ok(Some(InvoiceDetail {
         invoice,
         structure: heading.get("name"),
+        structure_address: crate::catalog_admin::address_lines(
+            &heading.get::<String, _>("address"),
+        ),
         family: format!(
             "{} {}",
             heading.get::<String, _>("last_name"),

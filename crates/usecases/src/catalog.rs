@@ -12,7 +12,8 @@ use ribambelle_store::{Db, bookings, catalog_admin as store, processing};
 
 pub use ribambelle_store::catalog_admin::{
     ActivityDetails, ActivityLine, ActivitySettings, BookingWindow, Closure, ClosureAdded, Saved,
-    StructureSettings, WalletChoice, WalletPick, environment_name, hour, provider_name,
+    StructureSettings, WalletChoice, WalletPick, address_lines, environment_name, hour,
+    provider_name,
 };
 
 use crate::Error;

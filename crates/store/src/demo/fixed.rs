@@ -838,7 +838,9 @@ async fn bill_martin(
                 }
                 invoice_number += 1;
                 let amount: Cents = lines.iter().map(|(_, c)| c.price).sum();
-                let issued = next_month + 2.days();
+                // Issued early in the next month, never after the demo's today: a document
+                // dated in the future is one a family would rightly distrust.
+                let issued = (next_month + 2.days()).min(today);
                 let invoice_id: i64 = sqlx::query_scalar(
                     "INSERT INTO invoices (public_id, number, family_id, structure_id, wallet_id, period_month, amount_cents, issued_on, due_on) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

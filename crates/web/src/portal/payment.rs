@@ -238,7 +238,7 @@ pub(crate) fn invoice_document(detail: &InvoiceDetail) -> Result<Response, AppEr
     let invoice = &detail.invoice;
     let doc = InvoiceDoc {
         structure: detail.structure.clone(),
-        structure_address: Vec::new(),
+        structure_address: detail.structure_address.clone(),
         wallet: invoice.wallet.clone(),
         number: invoice.number.clone(),
         family: detail.family.clone(),

@@ -73,6 +73,11 @@ async fn an_invoice_downloads_as_a_pdf_whose_figures_are_the_invoices() {
     .unwrap();
     assert_eq!(lines.len(), 1, "the invoice's one line: {lines:?}");
     assert_eq!(lines[0].1, 1, "{lines:?}");
+    // The town hall's address, the invoice's sender, as its settings page keeps it.
+    sqlx::query("UPDATE structures SET address = 'Place de la Mairie\n77001 CarteVille'")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
     let mut c = app.client();
     c.login("martin", &martin.password).await;
     let page = c.get("/paiement").await;
@@ -92,6 +97,10 @@ async fn an_invoice_downloads_as_a_pdf_whose_figures_are_the_invoices() {
     let flat = text.replace(['\u{a0}', '\u{202f}'], " ");
     assert!(flat.contains(&format!("Facture n° {number}")), "{flat}");
     assert!(flat.contains("MARTIN Claire"), "{flat}");
+    assert!(
+        flat.contains("Place de la Mairie") && flat.contains("77001 CarteVille"),
+        "the structure's address in:\n{flat}"
+    );
     assert!(
         flat.contains(
             &Cents(amount)

@@ -12,6 +12,7 @@ use ribambelle_documents::{LetterDoc, initial_password_letter_pdf};
 use ribambelle_domain::french::long_date;
 use ribambelle_usecases::{
     accounts::NewMail,
+    catalog,
     families::{self, Family},
 };
 use serde::Deserialize;
@@ -142,8 +143,13 @@ pub(super) async fn letter_doc(
     family: &Family,
     password: String,
 ) -> Result<LetterDoc, AppError> {
+    let structure_address = match family.structures.first() {
+        Some((id, _)) => catalog::address_lines(&catalog::settings(&state.db, *id).await?.address),
+        None => Vec::new(),
+    };
     Ok(LetterDoc {
         structure: structure_of(family),
+        structure_address,
         family: format!("{} {}", family.civility, family.name()),
         address: families::address(&state.db, family.id).await?,
         identifiant: family.identifiant.clone(),
