@@ -30,8 +30,13 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
         false
     };
 
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
     let transport_settings = args.common.transport();
-    let transport = Transport::new(&args.common.mail.mail_from, &transport_settings)?;
+    let transport = Transport::new(&args.common.mail.mail_from, &transport_settings)?
+        .with_portal_link(&public_url);
     let (stop_tx, stop_rx) = watch::channel(false);
     let sender = Sender::new(db.clone(), transport, clock);
     let sender_task = tokio::spawn(sender.run(
@@ -44,10 +49,6 @@ pub async fn run(args: ServeArgs) -> Result<(), setup::AppError> {
         Duration::from_secs(600),
         stop_rx.clone(),
     ));
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
     let payments_task = tokio::spawn(payments::reconcile(
         db.clone(),
         clock,

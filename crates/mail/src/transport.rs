@@ -60,6 +60,9 @@ pub enum TransportSettings {
 pub struct Transport {
     from: Mailbox,
     kind: Kind,
+    /// The portal's address, under every mail: a family reads a mail and acts on the
+    /// portal (cancel a waiting place, pay an invoice, complete a fiche).
+    portal_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -87,7 +90,43 @@ impl Transport {
             }
             TransportSettings::Smtp(smtp) => Kind::Smtp(smtp_transport(smtp)?),
         };
-        Ok(Transport { from, kind })
+        Ok(Transport {
+            from,
+            kind,
+            portal_url: None,
+        })
+    }
+
+    /// Every mail ends with a link to the portal at `url`.
+    pub fn with_portal_link(mut self, url: &str) -> Transport {
+        self.portal_url = Some(url.to_owned());
+        self
+    }
+
+    /// The mail's parts with the portal's address at their end.
+    fn bodies(&self, mail: &QueuedMail) -> (String, Option<String>) {
+        let Some(url) = &self.portal_url else {
+            return (mail.body_text.clone(), mail.body_html.clone());
+        };
+        let text = format!(
+            "{}\n\n--\nPortail Famille : {url}\n",
+            mail.body_text.trim_end()
+        );
+        let html = mail.body_html.as_ref().map(|html| {
+            // The address is the portal's own configuration, escaped all the same: it lands
+            // in an attribute.
+            let url = url
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;");
+            let footer = format!("<p>Portail Famille : <a href=\"{url}\">{url}</a></p>\n");
+            match html.rfind("</body>") {
+                Some(end) => format!("{}{footer}{}", &html[..end], &html[end..]),
+                None => format!("{html}{footer}"),
+            }
+        });
+        (text, html)
     }
 
     pub fn describe(&self) -> String {
@@ -102,7 +141,7 @@ impl Transport {
         match &self.kind {
             Kind::Folder { path, transport } => {
                 let id = transport.send(message).await?;
-                if let Some(html) = &mail.body_html {
+                if let (_, Some(html)) = self.bodies(mail) {
                     let path = path.join(format!("{id}.html"));
                     tokio::fs::write(&path, html)
                         .await
@@ -123,15 +162,16 @@ impl Transport {
         for address in &mail.recipients {
             builder = builder.to(parse_mailbox(address)?);
         }
+        let (text, html) = self.bodies(mail);
         let text = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
-            .body(mail.body_text.clone());
-        let message = match &mail.body_html {
+            .body(text);
+        let message = match html {
             Some(html) => builder.multipart(
                 MultiPart::alternative().singlepart(text).singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(html.clone()),
+                        .body(html),
                 ),
             )?,
             None => builder.singlepart(text)?,

@@ -87,6 +87,39 @@ async fn folder_transport_writes_readable_eml_files() {
     assert_eq!(outbox::counts(&t.db).await.unwrap().sent, 1);
 }
 
+/// A family reads a mail, then acts on the portal: every mail ends with its address, in
+/// the text part and as a link in the HTML one.
+#[tokio::test]
+async fn every_mail_ends_with_a_link_to_the_portal() {
+    let t = TestDb::new().await;
+    let folder = tempfile::tempdir().unwrap();
+    queue(&t, &[mail(&["claire.martin@example.fr"], "Compte rendu")]).await;
+    let transport = Transport::new(
+        "portail@carteville.example",
+        &TransportSettings::Folder(folder.path().into()),
+    )
+    .unwrap()
+    .with_portal_link("https://famille.carteville.fr");
+    Sender::new(t.db.clone(), transport, ribambelle_testkit::clock())
+        .send_due()
+        .await
+        .unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(
+        std::fs::read_to_string(&files[1]).unwrap(),
+        "<p>Bonjour,</p><p>Votre demande a bien été reçue.</p><p>Portail Famille : <a href=\"https://famille.carteville.fr\">https://famille.carteville.fr</a></p>\n"
+    );
+    let eml = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        eml.contains("Portail Famille : https://famille.carteville.fr"),
+        "{eml}"
+    );
+}
+
 #[tokio::test]
 async fn smtp_delivers_to_every_recipient_once() {
     let t = TestDb::new().await;
