@@ -1,7 +1,7 @@
 // Réservations et pointage in the back office: the gestionnaire opens a day's list of
-// RESTAURATION, runs the processing, records the pointage (Léa MARTIN absent, Hugo
-// present); MARTIN then finds Hugo's lunch in his history and Léa's gone. Audit on
-// every page.
+// RESTAURATION, runs the processing, records the pointage (Léa MARTIN absent with an
+// excuse, Hugo present); MARTIN then finds Hugo's lunch in his history and Léa's gone.
+// Audit on every page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newPage, screenshot } from '../lib/browser.js';
@@ -54,7 +54,9 @@ test(`${width}px: a gestionnaire lists a day, runs the processing and records th
     await point.click();
     await visible(page.getByRole('heading', { level: 1, name: /^Pointage — RESTAURATION — / }));
     await checkPage(page, 'gestion-reservations-pointage');
-    await page.getByRole('group', { name: /^MARTIN Léa/ }).getByLabel('Absent').check();
+    // The demo bills an absence not cancelled in time; Léa's is excused by a certificate.
+    await visible(page.getByText(/Un enfant absent l'est aussi \(absence non annulée\), sauf absence excusée/));
+    await page.getByRole('group', { name: /^MARTIN Léa/ }).getByLabel('Absent excusé', { exact: true }).check();
     const hugo = page.getByRole('group', { name: /^MARTIN Hugo/ });
     if ((await hugo.count()) > 0) {
       await hugo.getByLabel('Présent').check();
@@ -87,7 +89,7 @@ test(`${width}px: a gestionnaire lists a day, runs the processing and records th
       const [, month, date] = day.split('-');
       const rows = table.getByRole('row').filter({ hasText: `${date}/${month}` });
       await visible(rows.filter({ hasText: 'Hugo' }).filter({ hasText: 'RESTAURATION' }));
-      assert.equal(await rows.filter({ hasText: 'Léa' }).filter({ hasText: 'RESTAURATION' }).count(), 0, "Léa's lunch is no longer billed");
+      assert.equal(await rows.filter({ hasText: 'Léa' }).filter({ hasText: 'RESTAURATION' }).count(), 0, "Léa's excused lunch is no longer billed");
       await checkPage(family, 'gestion-reservations-historique-famille');
     } finally {
       await family.context().close();

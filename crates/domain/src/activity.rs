@@ -36,6 +36,70 @@ impl FromStr for PeriodKind {
     }
 }
 
+/// What a booked day the child missed costs: the structure's règlement says whether an
+/// absence not cancelled in time is billed. A medical certificate always excuses one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AbsenceBilling {
+    /// The day stays billed at its booking's price, unless the absence is excused.
+    Billed,
+    /// Only the days the child came are billed.
+    #[default]
+    NotBilled,
+}
+
+impl AbsenceBilling {
+    pub const ALL: [AbsenceBilling; 2] = [AbsenceBilling::Billed, AbsenceBilling::NotBilled];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AbsenceBilling::Billed => "facturee",
+            AbsenceBilling::NotBilled => "non_facturee",
+        }
+    }
+
+    /// The choice of the activity form, and the line of its audit trail.
+    pub fn label(self) -> &'static str {
+        match self {
+            AbsenceBilling::Billed => "Facturée, sauf absence excusée (certificat médical)",
+            AbsenceBilling::NotBilled => "Non facturée",
+        }
+    }
+
+    /// What the family reads beside the calendar.
+    pub fn family_text(self) -> &'static str {
+        match self {
+            AbsenceBilling::Billed => {
+                "Une absence non annulée dans les délais est facturée au prix de la réservation, sauf absence excusée par un certificat médical."
+            }
+            AbsenceBilling::NotBilled => {
+                "Une absence n'est pas facturée : seuls les jours où l'enfant est venu le sont."
+            }
+        }
+    }
+
+    /// What the staff read above the pointage.
+    pub fn pointage_text(self) -> &'static str {
+        match self {
+            AbsenceBilling::Billed => {
+                "Un enfant présent est facturé au prix de sa réservation. Un enfant absent l'est aussi (absence non annulée), sauf absence excusée par un certificat médical."
+            }
+            AbsenceBilling::NotBilled => {
+                "Un enfant présent est facturé au prix de sa réservation ; un enfant absent ne l'est pas."
+            }
+        }
+    }
+}
+
+impl FromStr for AbsenceBilling {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AbsenceBilling::ALL
+            .into_iter()
+            .find(|rule| rule.code() == s)
+            .ok_or_else(|| format!("unknown absence billing {s:?}"))
+    }
+}
+
 /// The days an activity is open: its weekdays, inside school periods or inside holiday
 /// periods, never on a public holiday.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //! started by hand.
 //!
 //! A day with a pointage is billed from it: a present child is consumed (at the price of
-//! the booking, or at the family's price for a child who came without one), an absent
-//! child is not. A day without one keeps being billed from its accepted reservations by
+//! the booking, or at the family's price for a child who came without one); an absent
+//! one only where the activity bills an absence, and never when it is excused. A day without one keeps being billed from its accepted reservations by
 //! the nightly step (`billing::record_consommations`).
 
 use ribambelle_domain::ids::{ActivityId, ChildId, FamilyId, FicheId, StaffId, StructureId};
@@ -13,13 +13,13 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::{Timestamp, civil::Date};
 use ribambelle_domain::{
-    activity::{PriceBracket, day_price},
+    activity::{AbsenceBilling, PriceBracket, day_price},
     clock::Clock,
     dossier::Values,
     french::long_date,
     journal::Action,
     money::Cents,
-    pointage::{PointageRefusal, mark_word},
+    pointage::{PointageRefusal, Presence},
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -36,17 +36,33 @@ pub struct ActivityRef {
     pub name: String,
     pub structure_id: StructureId,
     pub structure: String,
+    pub absence: AbsenceBilling,
 }
 
-const ACTIVITY_REF: &str = "SELECT a.id, a.public_id, a.name, a.structure_id, s.name AS structure FROM activities a JOIN structures s ON s.id = a.structure_id";
+const ACTIVITY_REF: &str = "SELECT a.id, a.public_id, a.name, a.structure_id, s.name AS structure, a.absence_billing FROM activities a JOIN structures s ON s.id = a.structure_id";
 
-fn activity_ref(r: &AnyRow) -> ActivityRef {
-    ActivityRef {
+fn activity_ref(r: &AnyRow) -> Result<ActivityRef, StoreError> {
+    Ok(ActivityRef {
         id: r.get("id"),
         public_id: r.get("public_id"),
         name: r.get("name"),
         structure_id: r.get("structure_id"),
         structure: r.get("structure"),
+        absence: absence_billing(r)?,
+    })
+}
+
+fn absence_billing(r: &AnyRow) -> Result<AbsenceBilling, StoreError> {
+    r.get::<String, _>("absence_billing")
+        .parse()
+        .map_err(|e| StoreError::corrupt("activities.absence_billing", e))
+}
+
+fn presence(present: bool, excused: bool) -> Presence {
+    match (present, excused) {
+        (true, _) => Presence::Present,
+        (false, false) => Presence::Absent,
+        (false, true) => Presence::Excused,
     }
 }
 
@@ -63,7 +79,9 @@ pub async fn activities(
         .bind(*structure)
         .fetch_all(db.reader())
         .await?;
-        all.extend(rows.iter().map(activity_ref));
+        for row in &rows {
+            all.push(activity_ref(row)?);
+        }
     }
     Ok(all)
 }
@@ -75,7 +93,7 @@ pub async fn activity(db: &Db, public_id: &str) -> Result<Option<ActivityRef>, S
     .bind(public_id)
     .fetch_optional(db.reader())
     .await?;
-    Ok(row.as_ref().map(activity_ref))
+    row.as_ref().map(activity_ref).transpose()
 }
 
 /// What the staff need to know of a child's health, from the latest fiche sanitaire the
@@ -128,8 +146,8 @@ pub struct DayChild {
     pub family: String,
     /// Where the child stands in the waiting list (1 = next to get a place).
     pub rank: Option<usize>,
-    /// The pointage, once recorded: present or absent.
-    pub present: Option<bool>,
+    /// The pointage, once recorded.
+    pub presence: Option<Presence>,
     /// Came without an accepted reservation.
     pub walk_in: bool,
     pub health: Option<Health>,
@@ -165,7 +183,7 @@ pub struct Day {
 async fn children_of_day(db: &Db, activity_id: ActivityId, day: Date) -> Result<Day, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.public_id, c.first_name, c.last_name, c.birth_date, c.school, f.last_name || ' ' || f.first_name AS family, \
-           r.state, r.queue_position, t.present, t.walk_in, s.display_name AS recorder, t.recorded_at \
+           r.state, r.queue_position, t.present, t.excused, t.walk_in, s.display_name AS recorder, t.recorded_at \
          FROM (SELECT child_id FROM reservations WHERE activity_id = $1 AND day = $2 AND state IN ('acceptee', 'attente') \
                UNION SELECT child_id FROM attendance WHERE activity_id = $1 AND day = $2) d \
          JOIN children c ON c.id = d.child_id JOIN families f ON f.id = c.family_id \
@@ -180,7 +198,9 @@ async fn children_of_day(db: &Db, activity_id: ActivityId, day: Date) -> Result<
     .await?;
     let mut list = Day::default();
     for r in &rows {
-        let present: Option<i64> = r.get("present");
+        let presence = r
+            .get::<Option<i64>, _>("present")
+            .map(|p| presence(p == 1, r.get::<Option<i64>, _>("excused") == Some(1)));
         let walk_in = r.get::<Option<i64>, _>("walk_in") == Some(1);
         if let (Some(staff), Some(at)) = (
             r.get::<Option<String>, _>("recorder"),
@@ -204,7 +224,7 @@ async fn children_of_day(db: &Db, activity_id: ActivityId, day: Date) -> Result<
             school: r.get("school"),
             family: r.get("family"),
             rank: None,
-            present: present.map(|p| p == 1),
+            presence,
             walk_in,
             health: None,
         };
@@ -327,7 +347,7 @@ pub async fn sheet(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mark {
     pub child_id: ChildId,
-    pub present: bool,
+    pub presence: Presence,
 }
 
 /// What a pointage changed in the consommations.
@@ -348,12 +368,14 @@ struct Known {
     quotient_familial: Option<i64>,
 }
 
-fn describe_sheet(lines: &[(String, bool, bool)]) -> String {
+fn describe_sheet(lines: &[(String, Presence, bool)]) -> String {
     let mut sorted = lines.to_vec();
-    sorted.sort();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let fields: Vec<(&str, String)> = sorted
         .iter()
-        .map(|(name, present, walk_in)| (name.as_str(), mark_word(*present, *walk_in).to_owned()))
+        .map(|(name, presence, walk_in)| {
+            (name.as_str(), presence.journal_word(*walk_in).to_owned())
+        })
         .collect();
     audit::describe(&fields)
 }
@@ -375,10 +397,11 @@ pub async fn record(
     }
     let day_text = day.to_string();
     let mut tx = db.begin().await?;
-    let activity = sqlx::query("SELECT name, structure_id FROM activities WHERE id = $1")
-        .bind(activity_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let activity =
+        sqlx::query("SELECT name, structure_id, absence_billing FROM activities WHERE id = $1")
+            .bind(activity_id)
+            .fetch_one(&mut *tx)
+            .await?;
     let known_rows = sqlx::query(
         "SELECT c.id, c.last_name || ' ' || c.first_name AS name, c.family_id, f.quotient_familial, r.amount_cents \
          FROM children c JOIN families f ON f.id = c.family_id \
@@ -402,7 +425,19 @@ pub async fn record(
             (r.get("id"), child)
         })
         .collect();
-    let marked: HashMap<ChildId, bool> = marks.iter().map(|m| (m.child_id, m.present)).collect();
+    let rule = absence_billing(&activity)?;
+    let marked: HashMap<ChildId, Presence> =
+        marks.iter().map(|m| (m.child_id, m.presence)).collect();
+    // Whether the sheet bills the child's day: a child without an accepted reservation
+    // came without one.
+    let billed = |child: &ChildId| {
+        marked.get(child).is_some_and(|p| {
+            p.is_billed(
+                rule,
+                known.get(child).is_none_or(|k| k.booked_price.is_none()),
+            )
+        })
+    };
     if marks.iter().any(|m| !known.contains_key(&m.child_id)) {
         return Ok(Err(PointageRefusal::NotRegistered));
     }
@@ -417,19 +452,22 @@ pub async fn record(
     }
 
     let previous_rows = sqlx::query(
-        "SELECT c.last_name || ' ' || c.first_name AS name, t.present, t.walk_in FROM attendance t JOIN children c ON c.id = t.child_id \
+        "SELECT c.last_name || ' ' || c.first_name AS name, t.present, t.excused, t.walk_in FROM attendance t JOIN children c ON c.id = t.child_id \
          WHERE t.activity_id = $1 AND t.day = $2",
     )
     .bind(activity_id)
     .bind(&day_text)
     .fetch_all(&mut *tx)
     .await?;
-    let previous: Vec<(String, bool, bool)> = previous_rows
+    let previous: Vec<(String, Presence, bool)> = previous_rows
         .iter()
         .map(|r| {
             (
                 r.get("name"),
-                r.get::<i64, _>("present") == 1,
+                presence(
+                    r.get::<i64, _>("present") == 1,
+                    r.get::<i64, _>("excused") == 1,
+                ),
                 r.get::<i64, _>("walk_in") == 1,
             )
         })
@@ -446,7 +484,7 @@ pub async fn record(
     let mut consumed: HashSet<ChildId> = HashSet::new();
     for r in &existing {
         let child: ChildId = r.get("child_id");
-        if marked.get(&child) == Some(&true) {
+        if billed(&child) {
             consumed.insert(child);
             continue;
         }
@@ -491,30 +529,31 @@ pub async fn record(
         .execute(&mut *tx)
         .await?;
     let mut after = Vec::with_capacity(marks.len());
-    for (child_id, present) in &marked {
+    for (child_id, presence) in &marked {
         let Some(child) = known.get(child_id) else {
             continue;
         };
         let walk_in = child.booked_price.is_none();
         sqlx::query(
-            "INSERT INTO attendance (activity_id, day, child_id, present, walk_in, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO attendance (activity_id, day, child_id, present, excused, walk_in, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(activity_id)
         .bind(&day_text)
         .bind(*child_id)
-        .bind(i64::from(*present))
+        .bind(i64::from(*presence == Presence::Present))
+        .bind(i64::from(*presence == Presence::Excused))
         .bind(i64::from(walk_in))
         .bind(staff_id)
         .bind(db_time(now))
         .execute(&mut *tx)
         .await?;
-        after.push((child.name.clone(), *present, walk_in));
-        if !*present {
+        after.push((child.name.clone(), *presence, walk_in));
+        if *presence == Presence::Present {
+            recorded.present += 1;
+        } else {
             recorded.absent += 1;
-            continue;
         }
-        recorded.present += 1;
-        if consumed.contains(child_id) {
+        if !billed(child_id) || consumed.contains(child_id) {
             continue;
         }
         let price = child

@@ -13,7 +13,7 @@ use jiff::{
     civil::{Date, Time},
 };
 use ribambelle_domain::{
-    activity::PriceBracket,
+    activity::{AbsenceBilling, PriceBracket},
     booking::{BookingRules, Pending, ReservationState},
     calendar::{HolidayPeriod, SchoolCalendar, SchoolZone, parse_holiday_csv},
     money::Cents,
@@ -121,6 +121,7 @@ pub struct Activity {
     pub end_time: Time,
     pub rules: BookingRules,
     pub prices: Vec<PriceBracket>,
+    pub absence: AbsenceBilling,
 }
 
 /// The activities of the structure the child is registered to, by start time and name.

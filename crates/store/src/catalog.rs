@@ -95,9 +95,10 @@ pub(crate) async fn at_version(db: &Db, version: i64) -> Result<Arc<Catalog>, St
 }
 
 const ACTIVITY_COLUMNS: &str = "a.id, a.public_id, a.name, a.capacity, a.start_time, a.end_time, a.period_kind, a.weekdays, \
-     a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days";
+     a.deadline_weekday, a.deadline_time, a.deadline_weeks_before, a.horizon_days, a.absence_billing";
 /// Empty values in the place of `ACTIVITY_COLUMNS`.
-const NO_ACTIVITY: &str = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
+const NO_ACTIVITY: &str =
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
 
 /// Every activity, by start time and name, with its windows, closures and prices.
 async fn load(db: &Db) -> Result<Vec<Activity>, StoreError> {
@@ -196,5 +197,9 @@ fn activity_from(
             closures,
         },
         prices,
+        absence: r
+            .get::<String, _>("absence_billing")
+            .parse()
+            .map_err(|e| StoreError::corrupt("activities.absence_billing", e))?,
     })
 }

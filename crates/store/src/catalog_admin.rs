@@ -12,8 +12,8 @@ use jiff::{
 use ribambelle_domain::ids::{ActivityId, StaffId, StructureId, WalletId};
 use ribambelle_domain::{
     activity::{
-        PeriodKind, PriceBracket, Schedule, capacity_text, format_weekdays, prices_text,
-        weekdays_text,
+        AbsenceBilling, PeriodKind, PriceBracket, Schedule, capacity_text, format_weekdays,
+        prices_text, weekdays_text,
     },
     booking::{Deadline, HolidayWindow},
     calendar::SchoolZone,
@@ -323,6 +323,7 @@ pub struct ActivitySettings {
     pub capacity: Option<i64>,
     pub deadline: Deadline,
     pub prices: Vec<PriceBracket>,
+    pub absence: AbsenceBilling,
     /// Holiday activities: the booking window of each holiday period.
     pub windows: Vec<BookingWindow>,
 }
@@ -358,6 +359,7 @@ impl ActivityDetails {
             capacity: a.capacity,
             deadline: a.rules.deadline,
             prices: a.prices.clone(),
+            absence: a.absence,
             windows: self.windows.clone(),
         }
     }
@@ -552,6 +554,7 @@ fn activity_lines(s: &ActivitySettings, wallet: &str) -> Vec<(&'static str, Stri
             ),
         ),
         ("Tarifs", prices_text(&s.prices)),
+        ("Absence non annulée", s.absence.label().to_owned()),
         ("Fenêtres de réservation", windows),
     ]
 }
@@ -672,7 +675,7 @@ async fn write_activity(
     // by the next run.
     sqlx::query(
         "UPDATE activities SET wallet_id = $1, name = $2, period_kind = $3, weekdays = $4, start_time = $5, end_time = $6, capacity = $7, \
-         deadline_weekday = $8, deadline_time = $9, deadline_weeks_before = $10 WHERE id = $11",
+         deadline_weekday = $8, deadline_time = $9, deadline_weeks_before = $10, absence_billing = $11 WHERE id = $12",
     )
     .bind(wallet_id)
     .bind(&s.name)
@@ -684,6 +687,7 @@ async fn write_activity(
     .bind(i64::from(s.deadline.weekday.to_monday_one_offset()))
     .bind(s.deadline.time.strftime("%H:%M:%S").to_string())
     .bind(s.deadline.weeks_before)
+    .bind(s.absence.code())
     .bind(activity_id)
     .execute(&mut **tx)
     .await?;

@@ -115,6 +115,11 @@ const MIGRATIONS: &[(i64, &str, Source)] = &[
         "waiting_lists",
         Portable(include_str!("../migrations/0019_waiting_lists.sql")),
     ),
+    (
+        20,
+        "absence_billing",
+        Portable(include_str!("../migrations/0020_absence_billing.sql")),
+    ),
 ];
 
 fn for_backend(source: &Source, backend: Backend) -> String {

@@ -1,5 +1,6 @@
 //! The pointage on real data, against figures computed by hand: a present child is billed
-//! at the booking's price, an absent one is not, a walk-in at the family's quotient price;
+//! at the booking's price, an absent one is not (unless the activity bills absences, and
+//! then not when excused), a walk-in at the family's quotient price;
 //! recording again changes nothing; an invoiced consommation is never removed; the nightly
 //! billing follows the pointage of a day and keeps billing days without one. Also the
 //! day's lists, with the health readings they log.
@@ -9,7 +10,7 @@ use ribambelle_domain::{
     clock::paris_date,
     dossier::FicheKind,
     ids::{ActivityId, ChildId, StaffId},
-    pointage::PointageRefusal,
+    pointage::{PointageRefusal, Presence},
     staff::StaffRole,
 };
 use ribambelle_store::{
@@ -38,12 +39,16 @@ struct World {
 /// only to MERCREDI. APS MATIN never runs on Sundays, so nothing is booked on them but what
 /// a test books, and Léa comes without a booking, at 2,40 €.
 async fn world() -> World {
+    world_of(NewActivity::new("APS MATIN")).await
+}
+
+async fn world_of(activity: NewActivity) -> World {
     let t = TestDb::new().await;
     let clock = ribambelle_testkit::clock();
     let now = clock.now();
     let town = Town::new(&t.db, clock).await;
     let aps = town
-        .activity(NewActivity::new("APS MATIN").prices(&[
+        .activity(activity.prices(&[
             (Some(600), 120),
             (Some(1000), 180),
             (Some(1500), 240),
@@ -118,14 +123,34 @@ impl World {
         .unwrap();
     }
 
+    /// Present (true) or absent (false).
     async fn record(
         &self,
         day: Date,
         marks: &[(ChildId, bool)],
     ) -> Result<Recorded, PointageRefusal> {
+        let marks: Vec<(ChildId, Presence)> = marks
+            .iter()
+            .map(|&(child, present)| {
+                let presence = if present {
+                    Presence::Present
+                } else {
+                    Presence::Absent
+                };
+                (child, presence)
+            })
+            .collect();
+        self.record_presence(day, &marks).await
+    }
+
+    async fn record_presence(
+        &self,
+        day: Date,
+        marks: &[(ChildId, Presence)],
+    ) -> Result<Recorded, PointageRefusal> {
         let marks: Vec<Mark> = marks
             .iter()
-            .map(|&(child_id, present)| Mark { child_id, present })
+            .map(|&(child_id, presence)| Mark { child_id, presence })
             .collect();
         attendance::record(
             self.db(),
@@ -241,6 +266,73 @@ async fn present_children_are_billed_absent_ones_are_not_and_walk_ins_pay_their_
         Some(
             "DUPONT Amalia : présence\nDUPONT Paolo : absence\nMARTIN Léa : présence sans réservation"
         )
+    );
+}
+
+#[tokio::test]
+async fn where_the_activity_bills_absences_an_absent_child_pays_its_booking_unless_excused() {
+    let w = world_of(NewActivity::new("APS MATIN").bills_absences()).await;
+    let day = sunday(w.today, 0);
+    w.book(w.amalia, day, 175, "acceptee").await;
+    w.book(w.paolo, day, 180, "acceptee").await;
+    use Presence::{Absent, Excused, Present};
+
+    let first = w
+        .record_presence(
+            day,
+            &[(w.amalia, Absent), (w.paolo, Excused), (w.lea, Present)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        Recorded {
+            present: 1,
+            absent: 2,
+            added: 2,
+            removed: 0
+        }
+    );
+    let mut expected = vec![(w.amalia, 175), (w.lea, 240)];
+    expected.sort();
+    assert_eq!(
+        w.consumed(day).await,
+        expected,
+        "Amalia absent without excuse pays her booking's 1,75 €, the excused Paolo nothing"
+    );
+    billing::run(w.db(), w.today).await.unwrap();
+    assert_eq!(
+        w.consumed(day).await,
+        expected,
+        "nor does the night bill him"
+    );
+
+    // The certificate comes for Amalia, and Léa, who came without a booking, is corrected
+    // to absent: neither is billed any more.
+    let corrected = w
+        .record_presence(
+            day,
+            &[(w.amalia, Excused), (w.paolo, Excused), (w.lea, Absent)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(corrected.removed, 2);
+    assert_eq!(w.consumed(day).await, Vec::new());
+    let list = attendance::sheet(w.db(), w.aps, day).await.unwrap().0;
+    let amalia = list
+        .booked
+        .iter()
+        .find(|c| c.child_id == w.amalia)
+        .expect("Amalia is on the sheet");
+    assert_eq!(amalia.presence, Some(Excused), "the excuse is kept");
+
+    let entries = audit::search(w.db(), &[w.town.id], &audit::Filter::default(), 10)
+        .await
+        .unwrap();
+    assert!(
+        entries.iter().any(|e| e.after.as_deref()
+            == Some("DUPONT Amalia : absence excusée\nDUPONT Paolo : absence excusée\nMARTIN Léa : absence")),
+        "{entries:?}"
     );
 }
 

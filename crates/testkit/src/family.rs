@@ -8,6 +8,7 @@ use ribambelle_domain::{
     dossier::{FicheKind, Intent, Values},
     ids::{ActivityId, ChildId, FamilyId, LegalTextId, StructureId},
     money::{Cents, PaymentMode},
+    pointage::Presence,
 };
 use ribambelle_store::{
     accounts,
@@ -385,7 +386,7 @@ impl Town {
             );
             let mark = Mark {
                 child_id: child,
-                present: true,
+                presence: Presence::Present,
             };
             match sheets
                 .iter_mut()

@@ -3,7 +3,7 @@
 
 use jiff::civil::{Date, Time, Weekday};
 use ribambelle_domain::{
-    activity::{PeriodKind, PriceBracket, Schedule},
+    activity::{AbsenceBilling, PeriodKind, PriceBracket, Schedule},
     booking::Deadline,
     calendar::{SchoolCalendar, SchoolZone},
     clock::Clock,
@@ -120,6 +120,7 @@ impl Town {
             capacity: activity.capacity,
             deadline: Deadline::default(),
             prices: activity.prices,
+            absence: activity.absence,
             windows: Vec::new(),
         };
         let saved = catalog_admin::create_activity(
@@ -279,6 +280,7 @@ pub struct NewActivity {
     prices: Vec<PriceBracket>,
     wallet: String,
     billing: BillingMode,
+    absence: AbsenceBilling,
 }
 
 impl NewActivity {
@@ -296,7 +298,14 @@ impl NewActivity {
             }],
             wallet: "Périscolaire".to_owned(),
             billing: BillingMode::Facturation,
+            absence: AbsenceBilling::NotBilled,
         }
+    }
+
+    /// Bills the booked days a child missed without an excuse.
+    pub fn bills_absences(mut self) -> NewActivity {
+        self.absence = AbsenceBilling::Billed;
+        self
     }
 
     /// A holiday centre: open on the weekdays of the school holidays (with no booking

@@ -436,9 +436,11 @@ async fn insert_structure(
     };
     for a in spec.activities {
         let wallet_id = loaded.wallet(a.wallet);
+        // Every activity bills an absence not cancelled in time, as the demo's règlement
+        // intérieur says.
         let activity_id: ActivityId = sqlx::query_scalar(
-            "INSERT INTO activities (public_id, structure_id, wallet_id, name, period_kind, weekdays, start_time, end_time, capacity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO activities (public_id, structure_id, wallet_id, name, period_kind, weekdays, start_time, end_time, capacity, absence_billing) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'facturee') RETURNING id",
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(id)

@@ -75,6 +75,9 @@ struct CalendarPage {
     activities: Vec<Choice>,
     activity_id: String,
     activity_name: Option<String>,
+    /// What an absence costs: one sentence when the activities shown agree, else one per
+    /// activity.
+    absences: Vec<String>,
     month_title: String,
     month_value: String,
     previous_month: String,
@@ -374,6 +377,10 @@ pub(crate) async fn page(
             .collect(),
         activity_id: activity.map(|a| a.public_id.clone()).unwrap_or_default(),
         activity_name: activity.map(|a| a.name.clone()),
+        absences: absence_lines(match activity {
+            Some(a) => std::slice::from_ref(a),
+            None => &selected.activities,
+        }),
         month_title: french::month_year(month.year(), month.month()),
         month_value: month.strftime("%Y-%m").to_string(),
         previous_month: (month - 1.month()).strftime("%Y-%m").to_string(),
@@ -455,4 +462,17 @@ pub(crate) async fn act(
         Drafted::Nothing => Ok(Redirect::to(&format!("{back}&info=vide")).into_response()),
         Drafted::Invalid => Err(AppError::BadRequest),
     }
+}
+
+fn absence_lines(activities: &[Activity]) -> Vec<String> {
+    let Some(first) = activities.first() else {
+        return Vec::new();
+    };
+    if activities.iter().all(|a| a.absence == first.absence) {
+        return vec![first.absence.family_text().to_owned()];
+    }
+    activities
+        .iter()
+        .map(|a| format!("{} : {}", a.name, a.absence.family_text()))
+        .collect()
 }

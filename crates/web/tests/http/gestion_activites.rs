@@ -87,6 +87,7 @@ async fn activity_fields(app: &TestApp, name: &str) -> Vec<(String, String)> {
         ("qf", ""),
         ("tarif", ""),
         ("tarif_haut", "6"),
+        ("absence", "non_facturee"),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -216,6 +217,30 @@ async fn an_activity_created_with_its_calendar_prices_and_capacity_is_what_a_fam
     assert_eq!(saved.location(), format!("{edit}?enregistre=1"));
     let (_, one_place) = first_bookable(&mut family, &lea, &public_id, "1 place").await;
     assert!(!one_place.is_empty());
+
+    // An absence: not billed as created; billed once the form says so. The family reads
+    // which under the calendar, and the change is journaled.
+    let billed = "Une absence non annulée dans les délais est facturée au prix de la réservation, sauf absence excusée par un certificat médical.";
+    let page = family.get(&calendar).await;
+    page.assert_contains("En cas d'absence")
+        .assert_contains("seuls les jours où");
+    assert!(!page.body.contains(billed));
+    let unknown = submit(&mut g, &edit, &edit, &fields, &[("absence", "parfois")]).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    unknown.assert_contains("Indiquez si une absence non annulée dans les délais est facturée.");
+    let saved = submit(
+        &mut g,
+        &edit,
+        &edit,
+        &fields,
+        &[("capacite", "1"), ("absence", "facturee")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    family.get(&calendar).await.assert_contains(billed);
+    g.get("/gestion/journal").await.assert_contains(
+        "Absence non annulée : Facturée, sauf absence excusée (certificat médical)",
+    );
     let closed = g
         .post_signed(
             &edit,

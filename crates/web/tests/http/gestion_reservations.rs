@@ -27,9 +27,12 @@ async fn portal() -> TestApp {
     ecureuils
         .activity(NewActivity::new("MERCREDI NATURE"))
         .await;
-    let morning = town.activity(NewActivity::new("APS MATIN")).await;
+    // Both bill an absence not cancelled in time, as the demo's do.
+    let morning = town
+        .activity(NewActivity::new("APS MATIN").bills_absences())
+        .await;
     let lunch = town
-        .activity(NewActivity::new("RESTAURATION").prices(&[
+        .activity(NewActivity::new("RESTAURATION").bills_absences().prices(&[
             (Some(1000), 280),
             (Some(1500), 390),
             (None, 450),
@@ -445,7 +448,10 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
     sheet
         .assert_contains("MARTIN Léa")
         .assert_contains("Ajouter un enfant venu sans réservation")
-        .assert_contains("DUPONT Amalia");
+        .assert_contains("DUPONT Amalia")
+        .assert_contains("Un enfant absent l'est aussi (absence non annulée), sauf absence excusée par un certificat médical.")
+        .assert_contains(&format!("name=\"presence-{lea}\" value=\"excuse\""))
+        .assert_contains("Absent excusé");
     assert!(
         sheet.body.contains(&format!(
             "name=\"presence-{lea}\" value=\"present\" checked"
@@ -525,8 +531,8 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
     };
     assert_eq!(
         consumed("Léa").await,
-        Vec::<i64>::new(),
-        "absent: no lunch billed"
+        vec![390],
+        "absent without an excuse: her booking's 3,90 € (MARTIN's quotient 1200)"
     );
     assert_eq!(
         consumed("Amalia").await,
@@ -556,16 +562,40 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
         StatusCode::SEE_OTHER
     );
     assert_eq!(consumed("Amalia").await, vec![280]);
+    assert_eq!(consumed("Léa").await, vec![390]);
+
+    // The medical certificate comes: her absence is excused, her lunch no longer billed.
+    let excused = [
+        vec![
+            ("activite", restauration.as_str()),
+            ("jour", day_text.as_str()),
+            (lea_field.as_str(), "excuse"),
+            (amalia_field.as_str(), "present"),
+        ],
+        fields[3..].to_vec(),
+    ]
+    .concat();
+    assert_eq!(
+        g.post_signed(&form, "/gestion/reservations/pointage", &excused)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(consumed("Léa").await, Vec::<i64>::new());
+    assert_eq!(consumed("Amalia").await, vec![280]);
+    g.get(&list(&restauration, day))
+        .await
+        .assert_contains("Absent excusé");
 
     let journal = g.get("/gestion/journal").await;
     journal
         .assert_contains("Pointage enregistré")
         .assert_contains(&format!("RESTAURATION — {}", long_date(day)))
-        .assert_contains("MARTIN Léa : absence")
+        .assert_contains("MARTIN Léa : absence excusée")
+        .assert_contains("MARTIN Léa : absence</td>")
         .assert_contains("DUPONT Amalia : présence sans réservation");
 
-    // Léa's last invoiced APS MATIN: her absence would take a line off an invoice.
+    // Léa's last invoiced APS MATIN: her excused absence would take a line off an invoice.
     let aps = activity(&app, "APS MATIN").await;
     let invoiced: (String, String) = sqlx::query_as(
         "SELECT c.day, i.number FROM consommations c JOIN invoices i ON i.id = c.invoice_id JOIN activities a ON a.id = c.activity_id \
@@ -587,7 +617,7 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
             &[
                 ("activite", &aps),
                 ("jour", &invoiced.0),
-                (&lea_field, "absent"),
+                (&lea_field, "excuse"),
             ],
         )
         .await;

@@ -13,7 +13,10 @@ use jiff::{
     civil::{Date, Time, Weekday},
 };
 use ribambelle_domain::{
-    activity::{self as rules, PeriodKind, PriceBracket, Schedule, SettingFault, sorted_prices},
+    activity::{
+        self as rules, AbsenceBilling, PeriodKind, PriceBracket, Schedule, SettingFault,
+        sorted_prices,
+    },
     booking::{Deadline, HolidayWindow},
     calendar::HolidayPeriod,
     clock::{paris, paris_instant},
@@ -86,6 +89,7 @@ struct ActivityForm {
     /// (« QF jusqu'à », price) rows.
     brackets: Vec<(String, String)>,
     top_price: String,
+    absence: String,
     windows: Vec<WindowRow>,
 }
 
@@ -109,6 +113,7 @@ impl ActivityForm {
             deadline_time: catalog::hour(deadline.time),
             deadline_weeks: deadline.weeks_before.to_string(),
             brackets: vec![(String::new(), String::new()); BLANK_PRICE_ROWS + 1],
+            absence: AbsenceBilling::default().code().to_owned(),
             windows: window_rows(periods, &[]),
             ..ActivityForm::default()
         }
@@ -151,6 +156,7 @@ impl ActivityForm {
                 .find(|b| b.qf_max.is_none())
                 .map(|b| price_text(b.price))
                 .unwrap_or_default(),
+            absence: s.absence.code().to_owned(),
             windows: window_rows(periods, &s.windows),
         }
     }
@@ -202,6 +208,7 @@ impl ActivityForm {
             deadline_weeks: one("limite_semaines"),
             brackets,
             top_price: one("tarif_haut"),
+            absence: one("absence"),
             windows,
         }
     }
@@ -372,6 +379,13 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
         errors.add("limite_semaines", fault.message());
     }
     let prices = checked_prices(form, &mut errors);
+    let absence = form.absence.parse::<AbsenceBilling>().ok();
+    if absence.is_none() {
+        errors.add(
+            "absence",
+            "Indiquez si une absence non annulée dans les délais est facturée.",
+        );
+    }
     let windows = if period_kind == Some(PeriodKind::Vacances) {
         checked_windows(&form.windows, &mut errors)
     } else {
@@ -387,6 +401,7 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
         deadline_day,
         deadline_time,
         weeks_before.ok(),
+        absence,
     ) {
         (
             Some(wallet),
@@ -398,6 +413,7 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
             Some(weekday),
             Some(time),
             Some(weeks_before),
+            Some(absence),
         ) if errors.is_empty() => Ok(ActivitySettings {
             name: form.name.trim().to_owned(),
             wallet,
@@ -414,6 +430,7 @@ fn checked(form: &ActivityForm, wallets: &[WalletChoice]) -> Result<ActivitySett
                 weeks_before,
             },
             prices,
+            absence,
             windows,
         }),
         _ => Err(errors),
@@ -617,6 +634,10 @@ impl ActivityPage {
 
     fn weekdays(&self) -> Vec<(&'static str, &'static str)> {
         WEEKDAYS.to_vec()
+    }
+
+    fn absence_choices(&self) -> [AbsenceBilling; 2] {
+        AbsenceBilling::ALL
     }
 
     fn open_on(&self, value: &str) -> bool {
@@ -1033,6 +1054,7 @@ mod tests {
                 (String::new(), String::new()),
             ],
             top_price: "9".into(),
+            absence: "facturee".into(),
             ..ActivityForm::default()
         }
     }

@@ -13,7 +13,7 @@ use axum::{
     routing::{get, post},
 };
 use jiff::{ToSpan, civil::Date};
-use ribambelle_domain::{dossier::parse_french_date, french::long_date};
+use ribambelle_domain::{dossier::parse_french_date, french::long_date, pointage::Presence};
 use ribambelle_usecases::attendance::{self, ActivityRef, Day, DayChild, RunOutcome};
 use serde::Deserialize;
 
@@ -262,11 +262,7 @@ impl ListPage {
     }
 
     fn presence(&self, child: &DayChild) -> &'static str {
-        match child.present {
-            Some(true) => "Présent",
-            Some(false) => "Absent",
-            None => "",
-        }
+        child.presence.map_or("", Presence::label)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The pointage of a day (R-BO-6): present or absent for each child booked, plus a child
-//! registered to the activity who came without a booking. Recording it writes the day's
+//! The pointage of a day (R-BO-6): present, absent (or, where the activity bills an
+//! absence, absent excused) for each child booked, plus a child registered to the activity
+//! who came without a booking. Recording it writes the day's
 //! consommations (see `ribambelle_usecases::attendance::record`). Gestionnaires only.
 
 use askama::Template;
@@ -8,7 +9,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use jiff::civil::Date;
-use ribambelle_domain::{dossier::parse_french_date, french::long_date};
+use ribambelle_domain::{dossier::parse_french_date, french::long_date, pointage::Presence};
 use ribambelle_usecases::attendance::{self, Day, DayChild, Mark, Registered};
 
 use crate::{
@@ -31,7 +32,7 @@ struct Line {
     walk_in: bool,
     /// The answer shown checked: the one submitted, the one recorded, or « présent » for a
     /// booked child not pointed yet (most children come).
-    present: Option<bool>,
+    presence: Option<Presence>,
 }
 
 impl Line {
@@ -41,7 +42,9 @@ impl Line {
             name: child.name(),
             detail: child_detail(child, day),
             walk_in: child.walk_in,
-            present: Some(child.present.unwrap_or(!child.walk_in)),
+            presence: child
+                .presence
+                .or((!child.walk_in).then_some(Presence::Present)),
         }
     }
 
@@ -58,6 +61,9 @@ struct PointagePage {
     activity: String,
     activity_id: String,
     structure: String,
+    /// What the activity bills, in the staff's words.
+    billing_rule: &'static str,
+    choices: &'static [Presence],
     day: Date,
     list_link: String,
     /// Why the day cannot be pointed, if it cannot.
@@ -75,8 +81,8 @@ impl PointagePage {
         long_date(self.day)
     }
 
-    fn checked(&self, line: &Line, present: bool) -> bool {
-        line.present == Some(present)
+    fn checked(&self, line: &Line, presence: &Presence) -> bool {
+        line.presence == Some(*presence)
     }
 
     fn added_is(&self, other: &Registered) -> bool {
@@ -170,6 +176,8 @@ async fn render(
         activity: activity.name.clone(),
         activity_id: activity.public_id.clone(),
         structure: activity.structure.clone(),
+        billing_rule: activity.absence.pointage_text(),
+        choices: Presence::choices(activity.absence),
         day: sheet.day,
         list_link: day_link(PATH, activity, sheet.day),
         closed: sheet.closed,
@@ -210,8 +218,8 @@ pub(crate) async fn page(
     .into_response())
 }
 
-/// `POST`: `_csrf`, `activite`, `jour`, `presence-<child>` = `present` | `absent` for each
-/// child of the sheet, and `ajout` = a registered child who came without a booking.
+/// `POST`: `_csrf`, `activite`, `jour`, `presence-<child>` = `present` | `absent` (|
+/// `excuse` where the activity bills an absence) for each child of the sheet, and `ajout` = a registered child who came without a booking.
 pub(crate) async fn record(
     State(state): State<AppState>,
     Editor(staff): Editor,
@@ -248,14 +256,11 @@ pub(crate) async fn record(
         .iter()
         .chain(&sheet.list.walk_ins)
         .map(|c| c.child_id);
+    let choices = Presence::choices(sheet.chosen.activity.absence);
     for (line, child_id) in lines.iter_mut().zip(ids) {
-        line.present = match field(&line.field()).as_str() {
-            "present" => Some(true),
-            "absent" => Some(false),
-            _ => None,
-        };
-        match line.present {
-            Some(present) => marks.push(Mark { child_id, present }),
+        line.presence = Presence::from_code(&field(&line.field())).filter(|p| choices.contains(p));
+        match line.presence {
+            Some(presence) => marks.push(Mark { child_id, presence }),
             None => errors.add(
                 line.field(),
                 format!("Indiquez la présence ou l'absence de {}.", line.name),
@@ -267,7 +272,7 @@ pub(crate) async fn record(
         match sheet.others.iter().find(|o| o.public_id == added) {
             Some(other) => marks.push(Mark {
                 child_id: other.child_id,
-                present: true,
+                presence: Presence::Present,
             }),
             None => errors.add(
                 "ajout",
