@@ -660,6 +660,9 @@ for (const width of widths) {
         assert.match(await cell.getAttribute('class'), /(^|\s)day-waiting(\s|$)/);
         const label = cell.locator(width < 600 ? '.state-short' : '.state');
         assert.equal((await label.innerText()).trim(), width < 600 ? 'attente' : "En liste d'attente");
+        // Where the child stands in the queue: spoken, and written on a wide screen.
+        assert.match(await dayButton(page, day.date).getAttribute('aria-label'), /, 1er sur la liste d'attente$/);
+        if (width >= 600) assert.equal((await cell.locator('.places').innerText()).trim(), '1er sur la liste');
         await visible(page.getByText("En liste d'attente (« attente ») : l'activité est complète ce jour-là"));
         await cell.scrollIntoViewIfNeeded();
         await checkPage(page, 'calendrier-liste-attente');

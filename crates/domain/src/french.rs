@@ -99,6 +99,14 @@ pub fn of(name: &str) -> String {
     }
 }
 
+/// « 1er », « 2e »: a place in a queue.
+pub fn rank(n: u32) -> String {
+    match n {
+        1 => "1er".to_owned(),
+        n => format!("{n}e"),
+    }
+}
+
 /// "mai 2027", for month-by-month booking pages and invoices.
 ///
 /// # Panics

@@ -191,6 +191,43 @@ pub async fn child_bookings(
     Ok(map)
 }
 
+/// Where the waiting reservation `r` stands in its day's queue (1 = the next to get a
+/// place), in the order the processing run serves the queue.
+const WAITING_RANK: &str = "(SELECT COUNT(*) FROM reservations w WHERE w.activity_id = r.activity_id AND w.day = r.day AND w.state = 'attente' \
+     AND (w.queue_position < r.queue_position OR (w.queue_position = r.queue_position AND w.id <= r.id)))";
+
+/// The child's places in the waiting lists of the activity between two days (included).
+pub async fn waiting_ranks(
+    db: &Db,
+    child_id: ChildId,
+    activity_id: ActivityId,
+    from: Date,
+    to: Date,
+) -> Result<HashMap<Date, u32>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT r.day, {WAITING_RANK} AS rank FROM reservations r \
+         WHERE r.child_id = $1 AND r.activity_id = $2 AND r.state = 'attente' AND r.day >= $3 AND r.day <= $4"
+    )))
+    .bind(child_id)
+    .bind(activity_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                date(&r.get::<String, _>("day"), "reservations.day")?,
+                rank(r.get("rank"))?,
+            ))
+        })
+        .collect()
+}
+
+fn rank(count: i64) -> Result<u32, StoreError> {
+    u32::try_from(count).map_err(|e| StoreError::corrupt("waiting rank", e))
+}
+
 /// A stored reservation state, read once where its row is.
 pub(crate) fn reservation_state(code: String) -> Result<ReservationState, StoreError> {
     ReservationState::from_code(&code)
@@ -707,6 +744,8 @@ pub struct FollowUp {
     pub activity_name: String,
     pub day: Date,
     pub state: ReservationState,
+    /// On the waiting list: the place in its queue.
+    pub rank: Option<u32>,
     pub amount: Cents,
 }
 
@@ -717,11 +756,11 @@ pub async fn follow_up(
     structure_id: StructureId,
     from: Date,
 ) -> Result<Vec<FollowUp>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT c.first_name, a.name, r.day, r.state, r.amount_cents FROM reservations r \
-         JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.first_name, a.name, r.day, r.state, r.amount_cents, CASE WHEN r.state = 'attente' THEN {WAITING_RANK} END AS rank \
+         FROM reservations r JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
          WHERE r.family_id = $1 AND a.structure_id = $2 AND r.day >= $3 ORDER BY r.day, c.birth_date, a.start_time",
-    )
+    )))
     .bind(family_id)
     .bind(structure_id)
     .bind(from.to_string())
@@ -734,6 +773,7 @@ pub async fn follow_up(
                 activity_name: r.get("name"),
                 day: date(&r.get::<String, _>("day"), "reservations.day")?,
                 state: reservation_state(r.get("state"))?,
+                rank: r.get::<Option<i64>, _>("rank").map(rank).transpose()?,
                 amount: Cents(r.get("amount_cents")),
             })
         })

@@ -147,6 +147,8 @@ pub struct Days {
     pub days: Vec<CalendarDay>,
     /// Places taken each day, for a selected activity with a capacity.
     pub places_taken: HashMap<Date, i64>,
+    /// For a selected activity, the child's place in each waiting list it is on.
+    pub waiting_ranks: HashMap<Date, u32>,
     /// Changes waiting in the family's draft, all children and days.
     pub pending_count: usize,
 }
@@ -177,12 +179,24 @@ pub async fn calendar(
         Some(a) if a.capacity.is_some() => bookings::places_taken(db, a.id, first, last).await?,
         _ => HashMap::new(),
     };
+    // Looked up only when the child waits for a day of the month: most calendars have none.
+    let waiting_ranks = match &selected.activity {
+        Some(a)
+            if booked
+                .iter()
+                .any(|((id, _), s)| *id == a.id && *s == ReservationState::Attente) =>
+        {
+            bookings::waiting_ranks(db, child.id, a.id, first, last).await?
+        }
+        _ => HashMap::new(),
+    };
     Ok(Some(Days {
         days: match &selected.activity {
             Some(_) => per_activity.into_iter().next().unwrap_or_default(),
             None => combined(&per_activity, days),
         },
         places_taken,
+        waiting_ranks,
         pending_count: pending.len(),
     }))
 }

@@ -251,6 +251,7 @@ pub(crate) async fn page(
     if let Some(Days {
         days: cells,
         places_taken: places,
+        waiting_ranks,
         pending_count: waiting,
     }) = reservations::calendar(&state.db, &ctx.booker, selected, &days, ctx.now).await?
     {
@@ -313,10 +314,20 @@ pub(crate) async fn page(
                                 "complet — liste d'attente".to_owned()
                             }
                         });
-                    let aria = match &places {
-                        Some(p) => format!("{}, {spoken}, {p}", french::long_date(d.day)),
-                        None => format!("{}, {spoken}", french::long_date(d.day)),
+                    // A waiting day says where the child stands in the queue.
+                    let rank = waiting_ranks
+                        .get(&d.day)
+                        .filter(|_| d.is_waiting() && d.pending.is_none())
+                        .map(|&n| french::rank(n));
+                    let aria = match (&places, &rank) {
+                        (Some(p), _) => format!("{}, {spoken}, {p}", french::long_date(d.day)),
+                        (None, Some(r)) => format!(
+                            "{}, {spoken}, {r} sur la liste d'attente",
+                            french::long_date(d.day)
+                        ),
+                        (None, None) => format!("{}, {spoken}", french::long_date(d.day)),
                     };
+                    let places = places.or(rank.map(|r| format!("{r} sur la liste")));
                     Cell {
                         date: d.day,
                         number: french::day_of_month(d.day),

@@ -16,7 +16,7 @@ pub(crate) struct Row {
     pub day: String,
     pub child: String,
     pub activity: String,
-    pub state: &'static str,
+    pub state: String,
     pub amount: String,
 }
 
@@ -42,7 +42,10 @@ pub(crate) async fn page(
             day: french::long_date(f.day),
             child: f.child_first_name,
             activity: f.activity_name,
-            state: f.state.label(),
+            state: match f.rank {
+                Some(rank) => format!("{} ({})", f.state.label(), french::rank(rank)),
+                None => f.state.label().to_owned(),
+            },
             amount: if f.state.is_billed() {
                 f.amount.to_french()
             } else {

@@ -1206,8 +1206,8 @@ async fn places_left_count_held_places_and_requests_not_decided_yet() {
 }
 
 /// A day the run put on the waiting list is booked but has no place: the calendar and the
-/// day view say so in words (never as a confirmed day), the legend explains it, and the
-/// family may still cancel it.
+/// day view say so in words (never as a confirmed day), with the child's rank in the
+/// queue, the legend explains it, and the family may still cancel it.
 #[tokio::test]
 async fn a_day_on_the_waiting_list_never_looks_confirmed() {
     let (app, _town) = carteville().await;
@@ -1223,6 +1223,11 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
         .unwrap();
     let paolo_page = wednesday.calendar(paolo);
     assert_eq!(places_left(&c.get(&paolo_page).await, day), 0);
+    // Amalia asked first, so Paolo comes second in the queue.
+    let amalia_page = wednesday.calendar(&wednesday.amalia);
+    let amalia_toggle = wednesday.toggle(&wednesday.amalia);
+    c.toggle_and_confirm(&amalia_page, &amalia_toggle).await;
+    run_processing(&app).await;
     let toggle = wednesday.toggle(paolo);
     c.toggle_and_confirm(&paolo_page, &toggle).await;
     run_processing(&app).await;
@@ -1233,7 +1238,8 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
         .find(|(d, _)| d == day)
         .expect("the day is still Paolo's to cancel");
     assert!(
-        spoken.contains("en liste d'attente, annulable") && !spoken.contains("réservé"),
+        spoken.contains("en liste d'attente, annulable, 2e sur la liste d'attente")
+            && !spoken.contains("réservé"),
         "{spoken}"
     );
     let button_at = calendar.body.find(&format!("value=\"{day}\"")).unwrap();
@@ -1243,6 +1249,7 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
     assert!(
         cell.starts_with("<td class=\"day-waiting")
             && cell.contains("<span class=\"state\">En liste d'attente</span>")
+            && cell.contains("<span class=\"places\">2e sur la liste</span>")
             && !cell.contains("Réservé"),
         "{cell}"
     );
@@ -1253,7 +1260,16 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
         .assert_contains("État : en liste d'attente, annulable");
     c.get("/reservations/suivi")
         .await
-        .assert_contains("En liste d'attente");
+        .assert_contains("En liste d&#39;attente (2e)")
+        .assert_contains("En liste d&#39;attente (1er)");
+
+    // Amalia gives her turn up: Paolo is next.
+    c.toggle_and_confirm(&amalia_page, &amalia_toggle).await;
+    let (_, spoken) = clickable_days(&c.get(&paolo_page).await)
+        .into_iter()
+        .find(|(d, _)| d == day)
+        .expect("the day is still Paolo's to cancel");
+    assert!(spoken.contains(", 1er sur la liste d'attente"), "{spoken}");
 
     // Cancelling frees nothing but the queue: the family may do it as for a booked day.
     c.toggle_and_confirm(&paolo_page, &toggle).await;
