@@ -49,6 +49,11 @@ impl Layout {
             .map_or("Portail Famille", |s| s.name.as_str())
     }
 
+    /// Whether the page offers its forms: see [`Shell::may_change`].
+    pub fn may_change(&self) -> bool {
+        self.shell.as_ref().is_none_or(Shell::may_change)
+    }
+
     pub fn theme_url(&self) -> Option<String> {
         self.structure
             .as_ref()
@@ -222,6 +227,12 @@ impl Shell {
                 current: section == self.section,
             })
             .collect()
+    }
+
+    /// Whether the back office offers this staff member its forms: an animateur only
+    /// consults, so it is shown no form it could not send.
+    pub fn may_change(&self) -> bool {
+        self.role.is_none_or(StaffRole::may_change)
     }
 
     /// The sections' landmark name: the family's portal or the back office.

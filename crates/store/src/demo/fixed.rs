@@ -301,6 +301,20 @@ pub(super) async fn load(
             .execute(&mut *tx)
             .await?;
     }
+    // An animateur of CarteVille reads the day lists and the families, and changes nothing.
+    let animateur: StaffId = sqlx::query_scalar(
+        "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \
+         VALUES ('animateur', 'Théo ANIMATEUR', 'animateur@carteville.example', 'animateur', $1, 0, $2) RETURNING id",
+    )
+    .bind(hashing.hash("Animateur-Demo-2026!")?)
+    .bind(db_time(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO staff_structures (staff_id, structure_id) VALUES ($1, $2)")
+        .bind(animateur)
+        .bind(carteville.id)
+        .execute(&mut *tx)
+        .await?;
     // The town hall's administrateur manages the staff accounts (and sees every structure).
     sqlx::query(
         "INSERT INTO staff (login, display_name, email, role, password_hash, must_change_password, created_at) \

@@ -45,6 +45,11 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         password: "Gestion-Demo-2026!",
     },
     DemoAccount {
+        who: "Animateur de CarteVille (/gestion, consultation seulement)",
+        identifiant: "animateur",
+        password: "Animateur-Demo-2026!",
+    },
+    DemoAccount {
         who: "Administrateur (/gestion, personnel)",
         identifiant: "admin",
         password: "Admin-Demo-2026!",

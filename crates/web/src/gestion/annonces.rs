@@ -303,7 +303,7 @@ async fn find(state: &AppState, staff: &Staff, id: &str) -> Result<AnnouncementR
 
 pub(crate) async fn edit_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let row = find(&state, &staff, &id).await?;
@@ -422,7 +422,7 @@ async fn render_text(
 
 pub(crate) async fn text_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path((structure, kind)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (current, label) = current_text(&state, &staff, &structure, &kind).await?;

@@ -552,6 +552,7 @@ async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
     let token = animateur.get("/gestion").await.csrf().unwrap();
     let trail_before = audit_rows(&app).await;
     let (mut read, mut refused, mut forbidden_reads) = (0, 0, Vec::new());
+    let (mut offered, mut links) = (Vec::new(), Vec::new());
     for route in route_list() {
         if route.access != Access::Staff {
             continue;
@@ -560,6 +561,17 @@ async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
             continue;
         };
         let page = animateur.get(&path).await;
+        links.extend(
+            gestion_links(&page.body)
+                .into_iter()
+                .map(|link| format!("{path} → {link}")),
+        );
+        for action in post_actions(&page.body) {
+            let own = OWN_ACCOUNT.iter().any(|p| action.starts_with(p));
+            if !own {
+                offered.push(format!("{path} → {action}"));
+            }
+        }
         match page.status {
             StatusCode::OK | StatusCode::SEE_OTHER => read += 1,
             StatusCode::FORBIDDEN => forbidden_reads.push(route.path),
@@ -579,21 +591,88 @@ async fn an_animateur_reads_every_back_office_page_and_changes_nothing() {
         );
         refused += usize::from(post.status == StatusCode::FORBIDDEN);
     }
-    assert!(read >= 25, "{read} back-office pages read");
-    // The staff pages are the administrateur's, reading included; the pointage form is
+    assert!(read >= 18, "{read} back-office pages read");
+    // The staff pages are the administrateur's, reading included; the others are forms,
     // only there to change.
     assert_eq!(
         forbidden_reads,
         [
+            "/gestion/familles/nouvelle",
+            "/gestion/familles/import",
+            "/gestion/familles/{famille}/modifier",
+            "/gestion/familles/{famille}/enfants/{enfant}",
+            "/gestion/activites/{activite}",
+            "/gestion/structures/{structure}",
+            "/gestion/structures/{structure}/activites/nouvelle",
             "/gestion/reservations/pointage",
+            "/gestion/facturation/reglements/nouveau",
+            "/gestion/annonces/{annonce}",
+            "/gestion/textes/{structure}/{texte}",
             "/gestion/personnel",
             "/gestion/personnel/nouveau",
             "/gestion/personnel/{id}",
         ]
     );
+    let dead_ends: Vec<&String> = links
+        .iter()
+        .filter(|link| {
+            forbidden_reads
+                .iter()
+                .any(|route| route_matches(route, link))
+        })
+        .collect();
+    assert!(
+        dead_ends.is_empty(),
+        "an animateur is linked to no page its role refuses: {dead_ends:?}"
+    );
     assert!(refused >= 25, "{refused} changes refused");
+    assert_eq!(
+        offered,
+        Vec::<String>::new(),
+        "an animateur is offered no form it may not send"
+    );
     assert_eq!(audit_rows(&app).await, trail_before, "nothing was changed");
     assert_eq!(animateur.get("/gestion").await.status, StatusCode::OK);
+}
+
+/// Where the page's POST forms go.
+fn post_actions(body: &str) -> Vec<String> {
+    body.match_indices("<form")
+        .filter_map(|(at, _)| {
+            let tag = &body[at..at + body[at..].find('>')?];
+            if !tag.contains("method=\"post\"") {
+                return None;
+            }
+            let start = tag.find("action=\"")? + "action=\"".len();
+            let end = tag[start..].find('"')? + start;
+            Some(tag[start..end].to_owned())
+        })
+        .collect()
+}
+
+/// The back-office addresses the page links to, without their query.
+fn gestion_links(body: &str) -> Vec<String> {
+    body.match_indices("href=\"/gestion")
+        .filter_map(|(at, _)| {
+            let start = at + "href=\"".len();
+            let end = body[start..].find(['"', '?', '#'])? + start;
+            Some(body[start..end].to_owned())
+        })
+        .collect()
+}
+
+/// Whether `link` (« page → address ») goes to `route`, whose `{…}` segments match any.
+fn route_matches(route: &str, link: &str) -> bool {
+    let Some((_, address)) = link.split_once(" → ") else {
+        return false;
+    };
+    let (route, address): (Vec<&str>, Vec<&str>) =
+        (route.split('/').collect(), address.split('/').collect());
+    route.len() == address.len()
+        && route
+            .iter()
+            .zip(&address)
+            .all(|(r, a)| r.starts_with('{') || r == a)
 }
 
 /// How many changes the audit trail holds.

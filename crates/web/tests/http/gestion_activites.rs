@@ -764,20 +764,29 @@ async fn animateurs_change_nothing_and_a_structures_staff_never_sees_another() {
     let mut animateur = app
         .staff_member("theo", StaffRole::Animateur, &["carteville", "ecureuils"])
         .await;
-    animateur.get(&aps_page).await.assert_contains("APS MATIN");
+    // It reads the activities, but is neither shown nor let into their forms.
+    let list = animateur.get("/gestion/activites").await;
+    list.assert_contains("APS MATIN");
+    assert!(
+        !list.body.contains(&aps_page),
+        "no link to the activity's form"
+    );
+    assert!(!list.body.contains(NEW), "no link to a new activity's form");
+    for form in [aps_page.as_str(), NEW, "/gestion/structures/carteville"] {
+        let refused = animateur.get(form).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{form}");
+        refused
+            .assert_contains("Accès non autorisé pour votre rôle")
+            .assert_contains("Rubriques de la gestion");
+    }
     let fields = activity_fields(&app, "APS MATIN").await;
+    let list = "/gestion/activites";
     for (page, action) in [
-        (aps_page.as_str(), aps_page.clone()),
-        (aps_page.as_str(), format!("{aps_page}/fermetures")),
-        (NEW, NEW.to_owned()),
-        (
-            "/gestion/structures/carteville",
-            "/gestion/structures/carteville".to_owned(),
-        ),
-        (
-            "/gestion/structures/carteville",
-            "/gestion/structures/carteville/regie".to_owned(),
-        ),
+        (list, aps_page.clone()),
+        (list, format!("{aps_page}/fermetures")),
+        (list, NEW.to_owned()),
+        (list, "/gestion/structures/carteville".to_owned()),
+        (list, "/gestion/structures/carteville/regie".to_owned()),
     ] {
         let refused = submit(
             &mut animateur,

@@ -832,7 +832,7 @@ async fn activity_in_scope(
 
 pub(crate) async fn new_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let structure = structure_in_scope(&state, &staff, &slug).await?;
@@ -905,7 +905,7 @@ fn refusal(saved: &Saved) -> FormErrors {
 
 pub(crate) async fn edit_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(public_id): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Result<Html<String>, AppError> {

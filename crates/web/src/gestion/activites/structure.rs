@@ -238,7 +238,7 @@ async fn render(
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(slug): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Result<Html<String>, AppError> {

@@ -223,7 +223,7 @@ async fn render(
 
 pub(crate) async fn form(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Query(query): Query<BillingQuery>,
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;

@@ -245,7 +245,7 @@ async fn render_form(
 
 pub(crate) async fn new_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
     // With a single structure in scope, it is the family's.
@@ -307,7 +307,7 @@ pub(crate) async fn create(
 
 pub(crate) async fn edit_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let scope = Scope::of(&state, &staff).await?;
@@ -557,7 +557,7 @@ async fn render_child(
 
 pub(crate) async fn child_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
     Path((family_id, child_id)): Path<(String, String)>,
 ) -> Result<Html<String>, AppError> {
     let (family, child, offered) = child_context(&state, &staff, &family_id, &child_id).await?;

@@ -384,7 +384,7 @@ fn empty(
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    staff: Staff,
+    Editor(staff): Editor,
 ) -> Result<Html<String>, AppError> {
     let csrf = staff.session.csrf_token.clone();
     render(&state, &staff, |layout, structures| {
