@@ -49,6 +49,14 @@ impl Layout {
             .map_or("Portail Famille", |s| s.name.as_str())
     }
 
+    /// A back-office page: it looks unlike the family portal, so that staff never take
+    /// one for the other.
+    pub fn is_back_office(&self) -> bool {
+        self.shell
+            .as_ref()
+            .is_some_and(|s| matches!(s.section, Section::Gestion(_)))
+    }
+
     /// Whether the page offers its forms: see [`Shell::may_change`].
     pub fn may_change(&self) -> bool {
         self.shell.as_ref().is_none_or(Shell::may_change)

@@ -849,3 +849,22 @@ async fn animateurs_change_nothing_and_a_structures_staff_never_sees_another() {
         "nothing was changed"
     );
 }
+
+#[tokio::test]
+async fn the_back_office_never_looks_like_the_family_portal() {
+    let app = portal().await;
+    let mut g = staff(&app).await;
+    for path in ["/gestion", "/gestion/activites", "/gestion/personnel"] {
+        g.get(path)
+            .await
+            .assert_contains("<body class=\"back-office\">")
+            .assert_contains("Gestion — espace du personnel")
+            .assert_contains("Ribambelle — gestion du Portail Famille");
+    }
+    let mut family = app.client();
+    family.login("martin", NewFamily::PASSWORD).await;
+    let home = family.get("/accueil").await;
+    home.assert_contains("<body>")
+        .assert_contains("<small>Portail Famille</small>");
+    assert!(!home.body.contains("espace du personnel"), "{}", home.body);
+}
