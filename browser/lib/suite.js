@@ -58,6 +58,14 @@ export async function eventually(check, timeoutMs = 5_000) {
   }
 }
 
+// On a phone who is signed in, the structure switch and « Se déconnecter » sit behind
+// « Menu » with the sections: opens it when it is there and closed.
+export async function openMenu(page) {
+  const menu = page.getByRole('button', { name: 'Menu', exact: true });
+  if ((await menu.count()) === 0 || !(await menu.isVisible())) return;
+  if ((await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+}
+
 // Signs in through the login form at `path` (`/connexion` or `/gestion/connexion`).
 export async function logIn(page, baseUrl, path, identifiant, password) {
   await page.goto(`${baseUrl}${path}`);
@@ -95,6 +103,31 @@ export async function expectPath(page, pathname) {
 }
 
 // Every distinct page: a screenshot, the axe audit, and nothing wider than the screen.
+// On a phone, what a finger aims at is at least 44 × 44 px: buttons, fields, menus, links
+// drawn as buttons or standing alone (a link inside running text is exempt, as WCAG 2.5.8
+// has it), and for a radio or a checkbox the label it sits in. Returns the ones too small.
+export function smallTouchTargets(page) {
+  return page.evaluate((min) => {
+    const small = [];
+    const shown = (r) => r.width > 1 && r.height > 1 && r.right > 0 && r.left < innerWidth;
+    const name = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} « ${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40)} »`;
+    for (const el of document.querySelectorAll('button, select, textarea, input:not([type=hidden]), summary, a[href]')) {
+      if (el.closest('[hidden], [aria-hidden="true"], .visually-hidden')) continue;
+      let target = el;
+      if (el.matches('input[type=radio], input[type=checkbox]')) {
+        target = el.closest('label') ?? (el.id && document.querySelector(`label[for="${el.id}"]`)) ?? el;
+      } else if (el.matches('a') && !el.matches('.button, .tool, .day') && !el.closest('nav')) {
+        const around = el.parentElement?.innerText.trim() ?? '';
+        if (around !== el.innerText.trim()) continue;
+      }
+      const r = target.getBoundingClientRect();
+      if (!shown(r)) continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5) small.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return small;
+  }, 44);
+}
+
 export async function checkPage(page, name) {
   await screenshot(page, name);
   await auditA11y(page);
@@ -104,4 +137,7 @@ export async function checkPage(page, name) {
   }));
   assert.ok(scrollWidth <= clientWidth, `${name}: the page scrolls sideways (${scrollWidth} > ${clientWidth} px)`);
   assert.ok(scrollWidth <= page.viewportSize().width, `${name}: wider than the screen (${scrollWidth} px)`);
+  if (page.viewportSize().width < 600) {
+    assert.deepEqual(await smallTouchTargets(page), [], `${name}: touch targets under 44 × 44 px`);
+  }
 }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { screenshot } from '../lib/browser.js';
-import { checkPage, chosenWidths, eventually, expectPath, hidden, serversPerWidth, sleep, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, hidden, openMenu, serversPerWidth, sleep, visible } from '../lib/suite.js';
 
 const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
@@ -49,6 +49,8 @@ async function checkSections(page, width, shot) {
     return;
   }
   await visible(menu);
+  // Closed, the menu hides who is signed in and the way out: the page starts at once.
+  await hidden(page.getByRole('banner').getByRole('button', { name: 'Se déconnecter' }));
   const box = await menu.boundingBox();
   const { width: viewport } = page.viewportSize();
   assert.ok(box.x + box.width > viewport - 40 && box.y < 80, `« Menu » is not at the top right: ${JSON.stringify(box)}`);
@@ -56,6 +58,7 @@ async function checkSections(page, width, shot) {
   assert.equal(await menu.getAttribute('aria-expanded'), 'false');
   await menu.click();
   for (const link of links) await visible(link);
+  await visible(page.getByRole('banner').getByRole('button', { name: 'Se déconnecter' }));
   assert.equal(await menu.getAttribute('aria-expanded'), 'true');
   await checkPage(page, shot);
   await page.getByRole('link', { name: 'Fermer le menu' }).click();
@@ -206,17 +209,19 @@ for (const width of widths) {
       await expectPath(page, '/accueil');
       await visible(page.getByRole('heading', { level: 1, name: 'Accueil' }));
       await visible(page.getByRole('heading', { name: 'Menus de la restauration scolaire' }));
-      const header = page.getByRole('banner');
-      await visible(header.getByText('DUPONT Jean-Paul', { exact: true }));
-      assert.match(await header.textContent(), /Structure : Mairie de CarteVille/);
-      assert.match(await header.textContent(), /Dernière mise à jour : \d{2}\/\d{2}\/\d{4}/);
-      await visible(header.getByRole('button', { name: 'Se déconnecter' }));
       // Every règlement is signed: no reminder left.
       assert.equal(await page.getByText('reste à signer').count(), 0);
       await checkPage(page, 'accueil');
       await checkSections(page, width, 'accueil-menu-ouvert');
+      const header = page.getByRole('banner');
+      await openMenu(page);
+      await visible(header.getByText('DUPONT Jean-Paul', { exact: true }));
+      assert.match(await header.textContent(), /Structure : Mairie de CarteVille/);
+      assert.match(await header.textContent(), /Dernière mise à jour : \d{2}\/\d{2}\/\d{4}/);
+      await visible(header.getByRole('button', { name: 'Se déconnecter' }));
 
       // 7. Log out.
+      await openMenu(page);
       await page.getByRole('button', { name: 'Se déconnecter' }).click();
       await expectPath(page, '/connexion');
       await visible(page.getByRole('status').filter({ hasText: 'Vous êtes déconnecté' }));
@@ -236,12 +241,13 @@ for (const width of widths) {
       await visible(page.getByRole('heading', { name: 'Menus de la restauration scolaire' }));
       assert.equal(await page.getByRole('heading', { name: 'Bienvenue aux Écureuils' }).count(), 0);
 
+      await checkPage(page, 'accueil-martin');
+      await checkSections(page, width, 'accueil-martin-menu-ouvert');
       const structure = page.getByLabel('Structure consultée');
+      await openMenu(page);
       await visible(structure);
       const selected = await structure.evaluate((el) => el.selectedOptions[0].textContent);
       assert.equal(selected, 'Mairie de CarteVille');
-      await checkPage(page, 'accueil-martin');
-      await checkSections(page, width, 'accueil-martin-menu-ouvert');
 
       // Arrowing through the options must not leave the page (WCAG 3.2.2 On Input):
       // the change happens with « Changer ».
@@ -249,6 +255,7 @@ for (const width of widths) {
       await page.keyboard.press('ArrowDown');
       await sleep(500);
       await visible(page.getByRole('heading', { name: 'Menus de la restauration scolaire' }));
+      await openMenu(page);
       await structure.selectOption({ label: 'Centre de loisirs Les Écureuils' });
       await page.getByRole('button', { name: 'Changer', exact: true }).click();
       await expectPath(page, '/accueil');

@@ -45,7 +45,8 @@ for (const width of widths) {
         await checkPage(waiting, `connexion-attente-${width}`);
         // No click: the Refresh brings it back, and in, once the other login is done.
         await eventually(() => assert.equal(new URL(waiting.url()).pathname, '/accueil'), 30_000);
-        await waiting.getByText('MARTIN', { exact: false }).first().waitFor();
+        // Signed in as MARTIN (on a phone the name is behind « Menu »).
+        await waiting.locator('.person', { hasText: 'MARTIN' }).waitFor({ state: 'attached' });
         for (const page of [one, other]) await expectPath(page, '/accueil');
       });
     });

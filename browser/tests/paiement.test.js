@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkPage, chosenWidths, eventually, expectPath, logIn, serversPerWidth, visible } from '../lib/suite.js';
+import { checkPage, chosenWidths, eventually, expectPath, logIn, openMenu, serversPerWidth, visible } from '../lib/suite.js';
 
 const widths = chosenWidths([1280, 375]);
 const withPage = serversPerWidth(widths);
@@ -125,6 +125,7 @@ for (const width of widths) {
   test(`${width}px: a refused and an abandoned payment leave MARTIN's balance as it was`, { timeout: 90_000 }, () =>
     withPage(width, async (page, baseUrl) => {
       await logInMartin(page, baseUrl);
+      await openMenu(page);
       await page.getByLabel('Structure consultée').selectOption({ label: 'Centre de loisirs Les Écureuils' });
       await page.getByRole('button', { name: 'Changer', exact: true }).click();
       await expectPath(page, '/accueil');

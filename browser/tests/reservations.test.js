@@ -234,6 +234,14 @@ for (const width of widths) {
       await visible(page.getByRole('button', { name: /^Tout le mois de .* : réserver ou annuler$/ }));
       await visible(page.getByRole('link', { name: 'Copier des réservations vers Léa, APS MATIN', exact: true }));
       await visible(page.getByRole('heading', { name: 'Légende' }));
+      // Phone first: the grid and its first week are on the first screen.
+      if (width < 600) {
+        const screen = page.viewportSize().height;
+        const top = (selector) => page.locator(selector).first().evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+        const [grid, week] = [await top('table.calendar'), await top('table.calendar tbody tr')];
+        console.log(`phone calendar: grid at ${Math.round(grid)} px, first week at ${Math.round(week)} px, first screen ${screen} px`);
+        assert.ok(week < screen, `the calendar's first week starts at ${week} px, below the first ${screen} px`);
+      }
       await checkPage(page, 'reservations-calendrier');
 
       const days = await findMonth(page, (list) => list.filter((d) => d.state === 'free').length >= 2);
