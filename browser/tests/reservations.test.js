@@ -270,6 +270,11 @@ for (const width of widths) {
       assert.equal(page.url(), calendarUrl);
       await visible(pendingBar(page).getByRole('link', { name: 'Valider', exact: true }));
       await visible(pendingBar(page).getByRole('button', { name: 'Annuler', exact: true }));
+      // Changes waiting: the bar stays on the screen, wherever the family is in the month.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const bar = await pendingBar(page).boundingBox();
+      const screen = page.viewportSize().height;
+      assert.ok(bar.y >= 0 && bar.y + bar.height <= screen + 1, `the pending bar is off the screen: ${JSON.stringify(bar)}`);
       // The other days did not move.
       const after = await readDays(page);
       for (const d of days) {

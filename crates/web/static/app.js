@@ -136,6 +136,7 @@ function swapKeeping(current, fresh, keep, freshKeep) {
     replacement = newParent;
   }
   keep.replaceChildren(...freshKeep.childNodes);
+  keep.className = freshKeep.className;
   return true;
 }
 
