@@ -533,12 +533,13 @@ for (const width of widths) {
       await page.getByRole('link', { name: 'Voir mes réservations' }).click();
       await expectPath(page, '/reservations/suivi');
       await visible(page.getByRole('heading', { level: 1, name: 'Suivi des réservations' }));
-      const follow = page.getByRole('table', { name: 'Vos réservations à venir' });
+      // Léa's lines, month by month: the day, the activity, the state, the amount.
+      const follow = page.getByRole('region', { name: 'Léa', exact: true });
       const line = follow.getByRole('row').filter({ has: page.getByRole('cell', { name: a.date, exact: true }) }).filter({ hasText: 'APS MATIN' });
-      assert.deepEqual((await line.getByRole('cell').allTextContents()).slice(0, 4), [a.date, 'Léa', 'APS MATIN', 'Non transmise']);
-      assert.match((await line.getByRole('cell').nth(4).textContent()).trim(), amount);
+      assert.deepEqual((await line.getByRole('cell').allTextContents()).slice(1, 3), ['APS MATIN', 'Non transmise']);
+      assert.match((await line.getByRole('cell').nth(3).textContent()).trim(), amount);
       const gone = follow.getByRole('row').filter({ has: page.getByRole('cell', { name: cancelled.date, exact: true }) }).filter({ hasText: 'APS MATIN' });
-      assert.equal((await gone.getByRole('cell').nth(3).textContent()).trim(), 'Annulée');
+      assert.equal((await gone.getByRole('cell').nth(2).textContent()).trim(), 'Annulée');
       assert.ok((await follow.getByRole('cell', { name: 'Non transmise', exact: true }).count()) >= 1);
       await checkPage(page, 'reservations-suivi');
 
@@ -700,6 +701,33 @@ for (const width of widths) {
         assert.equal((await readDays(page)).find((d) => d.date === day.date).state, 'booked', name);
       }
       await checkPage(page, 'calendrier-liste-attente-servie');
+    }),
+  );
+
+  test(`${width}px: « Suivi des réservations » shows each child month by month, filters, and prints`, { timeout: 60_000 }, () =>
+    withPage(width, async (page, baseUrl) => {
+      await logIn(page, baseUrl);
+      await page.goto(`${baseUrl}/reservations/suivi`);
+      await visible(page.getByRole('region', { name: 'Léa', exact: true }));
+      await visible(page.getByRole('region', { name: 'Hugo', exact: true }));
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      console.log(`Suivi at ${width} px: ${height} px tall`);
+      await checkPage(page, 'reservations-suivi-tout');
+
+      await page.getByLabel('Enfant', { exact: true }).selectOption({ label: 'Hugo' });
+      await page.getByRole('button', { name: 'Filtrer', exact: true }).click();
+      await visible(page.getByRole('region', { name: 'Hugo', exact: true }));
+      assert.equal(await page.getByRole('region', { name: 'Léa', exact: true }).count(), 0);
+      await visible(page.getByRole('link', { name: 'Tout afficher' }));
+      await checkPage(page, 'reservations-suivi-filtre');
+
+      // Printed: the lines and whose they are, without the filters.
+      await visible(page.getByRole('button', { name: 'Imprimer le suivi' }));
+      await page.emulateMedia({ media: 'print' });
+      await page.getByRole('button', { name: 'Filtrer', exact: true }).waitFor({ state: 'hidden' });
+      await visible(page.getByText(/^MARTIN Claire — Mairie de CarteVille — au /));
+      await screenshot(page, 'reservations-suivi-impression');
+      await page.emulateMedia({ media: 'screen' });
     }),
   );
 

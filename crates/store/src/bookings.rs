@@ -740,6 +740,7 @@ async fn record(
 /// One line of « Suivi des réservations ».
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FollowUp {
+    pub child_public_id: String,
     pub child_first_name: String,
     pub activity_name: String,
     pub day: Date,
@@ -757,7 +758,7 @@ pub async fn follow_up(
     from: Date,
 ) -> Result<Vec<FollowUp>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT c.first_name, a.name, r.day, r.state, r.amount_cents, CASE WHEN r.state = 'attente' THEN {WAITING_RANK} END AS rank \
+        "SELECT c.public_id, c.first_name, a.name, r.day, r.state, r.amount_cents, CASE WHEN r.state = 'attente' THEN {WAITING_RANK} END AS rank \
          FROM reservations r JOIN children c ON c.id = r.child_id JOIN activities a ON a.id = r.activity_id \
          WHERE r.family_id = $1 AND a.structure_id = $2 AND r.day >= $3 ORDER BY r.day, c.birth_date, a.start_time",
     )))
@@ -769,6 +770,7 @@ pub async fn follow_up(
     rows.iter()
         .map(|r| {
             Ok(FollowUp {
+                child_public_id: r.get("public_id"),
                 child_first_name: r.get("first_name"),
                 activity_name: r.get("name"),
                 day: date(&r.get::<String, _>("day"), "reservations.day")?,

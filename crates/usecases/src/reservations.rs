@@ -334,18 +334,57 @@ pub async fn drop_draft(db: &Db, booker: &Booker) -> Result<(), Error> {
     Ok(())
 }
 
+/// What « Suivi des réservations » narrows its list to: one child (by public id), one
+/// activity (by name), one state; `None` is every one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FollowFilter {
+    pub child: Option<String>,
+    pub activity: Option<String>,
+    pub state: Option<ReservationState>,
+}
+
+impl FollowFilter {
+    fn admits(&self, line: &FollowUp) -> bool {
+        self.child
+            .as_ref()
+            .is_none_or(|c| *c == line.child_public_id)
+            && self
+                .activity
+                .as_ref()
+                .is_none_or(|a| *a == line.activity_name)
+            && self.state.is_none_or(|s| s == line.state)
+    }
+}
+
 /// « Suivi des réservations »: the family's reservations at the structure from `from` on,
-/// and its children there (for their calendar feeds).
+/// as the filter narrows them.
+pub struct FollowedUp {
+    pub lines: Vec<FollowUp>,
+    /// The family's children at the structure (the filter's choices, the calendar feeds).
+    pub children: Vec<Child>,
+    /// The activities the family has reservations at, by name (the filter's choices).
+    pub activities: Vec<String>,
+    /// Changes in the family's draft, not validated yet: not in the list.
+    pub drafts: usize,
+}
+
 pub async fn follow_up(
     db: &Db,
     booker: &Booker,
     from: Date,
-) -> Result<(Vec<FollowUp>, Vec<Child>), Error> {
+    filter: &FollowFilter,
+) -> Result<FollowedUp, Error> {
     let (family, structure) = (booker.family, booker.structure);
-    Ok((
-        bookings::follow_up(db, family, structure, from).await?,
-        bookings::children(db, family, structure).await?,
-    ))
+    let all = bookings::follow_up(db, family, structure, from).await?;
+    let mut activities: Vec<String> = all.iter().map(|f| f.activity_name.clone()).collect();
+    activities.sort();
+    activities.dedup();
+    Ok(FollowedUp {
+        lines: all.into_iter().filter(|f| filter.admits(f)).collect(),
+        children: bookings::children(db, family, structure).await?,
+        activities,
+        drafts: bookings::pending(db, family).await?.len(),
+    })
 }
 
 /// The private token of a child's calendar feed, created on first request; `None` when the

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use jiff::{ToSpan, civil::Weekday};
-use ribambelle_domain::money::BillingMode;
+use ribambelle_domain::{french, money::BillingMode};
 use ribambelle_testkit::{NewActivity, NewChild, NewFamily, Town};
 
 use crate::support::{Client, DUPONT_INITIAL, Page, TestApp, dupont_at};
@@ -1279,4 +1279,79 @@ async fn a_day_on_the_waiting_list_never_looks_confirmed() {
         .await
         .unwrap();
     assert_eq!(state, "annulee");
+}
+
+/// « Suivi des réservations »: child by child, month by month, narrowed on demand to a
+/// child, an activity or a state; a filter it cannot read shows everything and says so;
+/// the changes still in the draft are announced, not listed.
+#[tokio::test]
+async fn the_follow_up_lists_each_child_by_month_and_filters_what_the_family_asks() {
+    let (app, _town) = carteville().await;
+    let ids = martin_ids(&app).await;
+    let hugo: String =
+        sqlx::query_scalar("SELECT public_id FROM children WHERE first_name = 'Hugo'")
+            .fetch_one(app.db().reader())
+            .await
+            .unwrap();
+    let mut c = app.client();
+    c.login("martin", NewFamily::PASSWORD).await;
+    let heading = |id: &str, name: &str| format!("<h2 id=\"suivi-{id}\">{name}</h2>");
+    let titled =
+        |d: jiff::civil::Date| format!("<caption>{} ", french::month_year(d.year(), d.month()));
+
+    let all = c.get("/reservations/suivi").await;
+    assert_eq!(all.status, StatusCode::OK);
+    all.assert_contains(&heading(&ids.lea, "Léa"))
+        .assert_contains(&heading(&hugo, "Hugo"))
+        .assert_contains("<td>APS MATIN</td>")
+        .assert_contains("<td>RESTAURATION</td>")
+        .assert_contains("Tous les enfants");
+    let first: String = sqlx::query_scalar("SELECT MIN(day) FROM reservations WHERE day >= $1")
+        .bind(app.today().to_string())
+        .fetch_one(app.db().reader())
+        .await
+        .unwrap();
+    all.assert_contains(&titled(first.parse().unwrap()));
+    assert!(!all.body.contains("Tout afficher"), "nothing filtered yet");
+
+    let lea_only = c
+        .get(&format!("/reservations/suivi?enfant={}", ids.lea))
+        .await;
+    lea_only
+        .assert_contains(&heading(&ids.lea, "Léa"))
+        .assert_contains("Tout afficher");
+    assert!(!lea_only.body.contains(&heading(&hugo, "Hugo")));
+
+    let lunches = c.get("/reservations/suivi?activite=RESTAURATION").await;
+    lunches
+        .assert_contains("<td>RESTAURATION</td>")
+        .assert_contains(&heading(&hugo, "Hugo"));
+    assert!(!lunches.body.contains("<td>APS MATIN</td>"));
+
+    c.get("/reservations/suivi?etat=refusee")
+        .await
+        .assert_contains("Aucune réservation à venir ne correspond à ce filtre.");
+
+    for (query, message) in [
+        ("etat=peut-etre", "Cet état n&#39;existe pas"),
+        (
+            "enfant=quelqu-un",
+            "Cet enfant n&#39;est pas l&#39;un des vôtres",
+        ),
+    ] {
+        let refused = c.get(&format!("/reservations/suivi?{query}")).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{query}");
+        refused
+            .assert_contains(message)
+            .assert_contains(&heading(&ids.lea, "Léa"))
+            .assert_contains(&heading(&hugo, "Hugo"));
+    }
+
+    // A day clicked but not validated is announced, with the way to validate it.
+    let (month_code, bookable) = month_with_bookable_days(&mut c, &ids).await;
+    act(&mut c, &ids, &month_code, ("basculer", &bookable[0].0)).await;
+    c.get("/reservations/suivi")
+        .await
+        .assert_contains("1 modification de votre calendrier n'est pas encore validée")
+        .assert_contains("href=\"/reservations/recapitulatif\"");
 }
