@@ -1,25 +1,48 @@
-//! « Accueil »: the structure's announcements of the day and what the family has left to
-//! do before its children can be booked.
+//! « Accueil », the family's dashboard: what is left for it to do (a règlement intérieur
+//! to sign, fiches to complete or to correct, invoices to pay), each child's next days,
+//! then the structure's announcements of the day.
 
-use jiff::civil::Date;
-use ribambelle_domain::ids::{FamilyId, StructureId};
-use ribambelle_store::{Db, portal};
+use jiff::{Timestamp, civil::Date};
+use ribambelle_domain::{
+    dossier::FicheState,
+    ids::{FamilyId, StructureId},
+};
+use ribambelle_store::{Db, bookings, dossier as fiches, invoices, portal};
 
-pub use ribambelle_store::portal::Announcement;
+pub use ribambelle_store::{
+    bookings::FollowUp, dossier::FicheSummary, invoices::Invoice, portal::Announcement,
+};
 
 use crate::Error;
+
+/// How many of each child's next days the dashboard shows (the Suivi has them all).
+const NEXT_DAYS: usize = 3;
 
 #[derive(Clone, Debug, Default)]
 pub struct Home {
     pub announcements: Vec<Announcement>,
     /// First names of the children whose règlement intérieur is still to sign, once each.
     pub unsigned: Vec<String>,
+    /// The open campaign's fiches left to complete, and those refused.
+    pub fiches: Vec<FicheSummary>,
+    /// The invoices left to pay, the first due first.
+    pub invoices: Vec<Invoice>,
+    /// Each child's next days that hold or ask for a place, by child.
+    pub coming: Vec<(String, Vec<FollowUp>)>,
+}
+
+impl Home {
+    /// Nothing is waiting for the family.
+    pub fn nothing_to_do(&self) -> bool {
+        self.unsigned.is_empty() && self.fiches.is_empty() && self.invoices.is_empty()
+    }
 }
 
 pub async fn home(
     db: &Db,
     family: FamilyId,
     structure: StructureId,
+    now: Timestamp,
     today: Date,
 ) -> Result<Home, Error> {
     let announcements = portal::announcements(db, structure, today).await?;
@@ -29,8 +52,44 @@ pub async fn home(
             unsigned.push(item.child_first_name);
         }
     }
+    let fiches = match fiches::open_campaign(db, structure, today).await? {
+        Some(campaign) => fiches::family_fiches(db, family, &campaign, now)
+            .await?
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    f.state,
+                    FicheState::ACompleter | FicheState::Brouillon | FicheState::Refusee { .. }
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut invoices: Vec<Invoice> = invoices::list(db, family, structure, now)
+        .await?
+        .into_iter()
+        .filter(|i| i.owed.0 > 0)
+        .collect();
+    invoices.sort_by_key(|i| i.due_on);
+    let mut coming: Vec<(String, Vec<FollowUp>)> = Vec::new();
+    for line in bookings::follow_up(db, family, structure, today).await? {
+        if !line.state.holds_place() {
+            continue;
+        }
+        match coming
+            .iter_mut()
+            .find(|(name, _)| *name == line.child_first_name)
+        {
+            Some((_, days)) if days.len() >= NEXT_DAYS => {}
+            Some((_, days)) => days.push(line),
+            None => coming.push((line.child_first_name.clone(), vec![line])),
+        }
+    }
     Ok(Home {
         announcements,
         unsigned,
+        fiches,
+        invoices,
+        coming,
     })
 }

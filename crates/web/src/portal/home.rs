@@ -1,9 +1,10 @@
-//! « Accueil » with the structure's announcements and the reminders of what is left to do.
+//! « Accueil », the family's dashboard: what is waiting for it (each with the way to do it),
+//! each child's next days, then the structure's announcements.
 
 use askama::Template;
 use axum::{extract::State, response::Html};
-use ribambelle_domain::french;
-use ribambelle_usecases::home::{self, Announcement, Home};
+use ribambelle_domain::{dossier::FicheState, french};
+use ribambelle_usecases::home::{self, Announcement, FicheSummary, FollowUp, Home, Invoice};
 
 use crate::{
     AppState,
@@ -16,28 +17,81 @@ use crate::{
 #[template(path = "portal/accueil.html")]
 struct HomePage {
     layout: Layout,
-    announcements: Vec<Announcement>,
+    home: Home,
     reminders: Vec<String>,
+    today: jiff::civil::Date,
+}
+
+impl HomePage {
+    /// « Fiche sanitaire d'Amalia ».
+    fn fiche_name(&self, fiche: &FicheSummary) -> String {
+        match &fiche.child {
+            Some(child) => format!("{} {}", fiche.kind.title(), french::of(child)),
+            None => fiche.kind.title().to_owned(),
+        }
+    }
+
+    fn refusal<'a>(&self, fiche: &'a FicheSummary) -> Option<&'a str> {
+        match &fiche.state {
+            FicheState::Refusee { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The fiches left to complete (refused ones are listed one by one, with why).
+    fn incomplete(&self) -> Vec<&FicheSummary> {
+        self.home
+            .fiches
+            .iter()
+            .filter(|f| self.refusal(f).is_none())
+            .collect()
+    }
+
+    fn refused(&self) -> Vec<&FicheSummary> {
+        self.home
+            .fiches
+            .iter()
+            .filter(|f| self.refusal(f).is_some())
+            .collect()
+    }
+
+    fn late(&self, invoice: &Invoice) -> bool {
+        invoice.due_on < self.today
+    }
+
+    fn day(&self, line: &FollowUp) -> String {
+        french::short_day(line.day)
+    }
+
+    fn state(&self, line: &FollowUp) -> String {
+        match line.rank {
+            Some(rank) => format!("{} ({})", line.state.label(), french::rank(rank)),
+            None => line.state.label().to_owned(),
+        }
+    }
+
+    fn announcements(&self) -> &[Announcement] {
+        &self.home.announcements
+    }
 }
 
 pub(crate) async fn home(
     State(state): State<AppState>,
     family: Family,
 ) -> Result<Html<String>, AppError> {
-    let today = state.clock.today();
-    let Home {
-        announcements,
-        unsigned,
-    } = home::home(&state.db, family.id(), family.structure_id(), today).await?;
-    let reminders = unsigned
+    let (now, today) = (state.clock.now(), state.clock.today());
+    let home = home::home(&state.db, family.id(), family.structure_id(), now, today).await?;
+    let reminders = home
+        .unsigned
         .iter()
         .map(|name| format!("Le règlement intérieur {} reste à signer : {name} ne peut pas encore être inscrit aux activités.", french::of(name)))
         .collect();
     let shell = Shell::family(&state, &family, Section::Accueil, "/accueil").await?;
     let page = HomePage {
         layout: Layout::new("Accueil", Some(family.structure.clone())).with_shell(shell),
-        announcements,
+        home,
         reminders,
+        today,
     };
     Ok(Html(page.render()?))
 }

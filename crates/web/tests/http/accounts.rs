@@ -590,3 +590,74 @@ async fn families_never_reach_the_back_office() {
     );
     assert_eq!(staff.get("/gestion").await.location(), "/gestion/connexion");
 }
+
+/// « Accueil » is the family's dashboard: each invoice left to pay with « Payer », each
+/// fiche to complete or refused with why and the way to it, each child's next days.
+#[tokio::test]
+async fn the_home_page_says_what_waits_for_the_family_and_its_next_days() {
+    let app = TestApp::with_demo().await;
+    let mut c = app.client();
+    c.login("martin", "Martin-Demo-2026!").await;
+    // The fiches of the open campaign exist once the dossier was opened.
+    c.get("/dossier").await;
+    let (refused, reason) = ("Fiche sanitaire", "Le carnet de vaccination est illisible.");
+    sqlx::query(
+        "UPDATE fiches SET state = 'refusee', refusal_reason = $1 WHERE kind = 'sanitaire' AND child_id = (SELECT id FROM children WHERE first_name = 'Léa')",
+    )
+    .bind(reason)
+    .execute(app.db().writer())
+    .await
+    .unwrap();
+    let home = c.get("/accueil").await;
+    assert_eq!(home.status, StatusCode::OK);
+    home.assert_contains("<h2 id=\"a-faire\">À faire</h2>")
+        .assert_contains(&format!(
+            "<strong>{refused} de Léa : refusée.</strong> Motif : {reason}"
+        ))
+        .assert_contains("Corriger la fiche");
+    // The others, still to complete, in one line that leads to the dossier.
+    let incomplete: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM fiches f JOIN families m ON m.id = f.family_id WHERE m.identifiant = 'martin' AND f.state IN ('a_completer', 'brouillon') \
+           AND f.campaign_id IN (SELECT d.id FROM dossier_campaigns d JOIN structures s ON s.id = d.structure_id WHERE s.slug = 'carteville')",
+    )
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    assert!(incomplete > 1, "{incomplete}");
+    home.assert_contains(&format!(
+        "<strong>Dossier famille : {incomplete} fiches à compléter.</strong> <a href=\"/dossier\">Compléter le dossier</a>"
+    ));
+
+    let owed: Vec<String> = sqlx::query_scalar(
+        "SELECT i.number FROM invoices i JOIN families f ON f.id = i.family_id JOIN structures s ON s.id = i.structure_id \
+         WHERE f.identifiant = 'martin' AND s.slug = 'carteville' \
+           AND i.amount_cents > COALESCE((SELECT SUM(pa.amount_cents) FROM payment_allocations pa WHERE pa.invoice_id = i.id), 0)",
+    )
+    .fetch_all(app.db().reader())
+    .await
+    .unwrap();
+    assert!(!owed.is_empty(), "the demo's MARTIN has invoices to pay");
+    for number in &owed {
+        home.assert_contains(&format!("Facture {number} : "))
+            .assert_contains(&format!(
+                "Payer<span class=\"visually-hidden\"> la facture {number}</span>"
+            ));
+    }
+
+    let next: String = sqlx::query_scalar(
+        "SELECT MIN(r.day) FROM reservations r JOIN children c ON c.id = r.child_id \
+         WHERE c.first_name = 'Léa' AND r.day >= $1 AND r.state IN ('acceptee', 'non_transmise', 'attente') \
+           AND r.activity_id IN (SELECT a.id FROM activities a JOIN structures s ON s.id = a.structure_id WHERE s.slug = 'carteville')",
+    )
+    .bind(app.today().to_string())
+    .fetch_one(app.db().reader())
+    .await
+    .unwrap();
+    home.assert_contains("<h2 id=\"prochains-jours\">Prochains jours</h2>")
+        .assert_contains("<h3>Léa</h3>")
+        .assert_contains(&format!(
+            "<li>{} — ",
+            ribambelle_domain::french::short_day(next.parse().unwrap())
+        ))
+        .assert_contains("Voir toutes les réservations");
+}
