@@ -151,6 +151,37 @@ impl BookingRefusal {
     }
 }
 
+/// Why the calendar shows a day as not changeable, with what a family needs to know: the
+/// holiday or public holiday that closes it, the date its booking opens, the deadline
+/// that passed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosedReason {
+    /// In the day's accessible name: « hors délai depuis le jeudi 3 décembre 2026 à 23h59 ».
+    pub spoken: String,
+    /// On the day's cell: « hors délai ».
+    pub short: String,
+}
+
+impl ClosedReason {
+    fn new(spoken: String, short: &str) -> ClosedReason {
+        ClosedReason {
+            spoken,
+            short: short.to_owned(),
+        }
+    }
+}
+
+/// « jeudi 3 décembre 2026 à 23h59 », Paris time.
+fn moment(instant: Timestamp) -> String {
+    let at = instant.to_zoned_datetime(crate::clock::paris());
+    format!(
+        "{} à {:02}h{:02}",
+        crate::french::long_date(at.date()),
+        at.hour(),
+        at.minute()
+    )
+}
+
 impl BookingRules {
     pub fn is_open(&self, day: Date, calendar: &SchoolCalendar) -> bool {
         self.schedule.is_open(day, calendar) && !self.closures.contains(&day)
@@ -199,6 +230,84 @@ impl BookingRules {
             return Err(BookingRefusal::BeyondHorizon);
         }
         Ok(())
+    }
+
+    /// `refusal`, the reason `day` cannot change, in the words of the day itself.
+    pub fn closed_reason(
+        &self,
+        refusal: BookingRefusal,
+        day: Date,
+        calendar: &SchoolCalendar,
+    ) -> ClosedReason {
+        use crate::activity::PeriodKind;
+        let window = || {
+            self.holiday_windows
+                .iter()
+                .find(|w| w.first_day <= day && day <= w.last_day)
+        };
+        match refusal {
+            BookingRefusal::NotOpen => {
+                if self.closures.contains(&day) {
+                    ClosedReason::new("fermeture exceptionnelle de l'activité".into(), "fermeture")
+                } else if let Some(name) = calendar.public_holiday_at(day) {
+                    ClosedReason::new(format!("jour férié ({name})"), "férié")
+                } else if let (PeriodKind::Scolaire, Some(holiday)) =
+                    (self.schedule.period_kind, calendar.holiday_at(day))
+                {
+                    ClosedReason::new(format!("vacances scolaires ({})", holiday.name), "vacances")
+                } else if self.schedule.period_kind == PeriodKind::Vacances
+                    && calendar.holiday_at(day).is_none()
+                {
+                    ClosedReason::new(
+                        "l'activité n'a lieu que pendant les vacances".into(),
+                        "hors vacances",
+                    )
+                } else {
+                    ClosedReason::new(
+                        "l'activité n'a pas lieu ce jour-là".into(),
+                        "pas d'activité",
+                    )
+                }
+            }
+            BookingRefusal::PastDeadline => ClosedReason::new(
+                format!(
+                    "hors délai depuis le {}",
+                    moment(self.deadline.for_day(day))
+                ),
+                "hors délai",
+            ),
+            BookingRefusal::BeyondHorizon => ClosedReason::new(
+                format!(
+                    "réservable à partir du {}",
+                    crate::french::long_date(day - self.horizon_days.days())
+                ),
+                "pas encore ouvert",
+            ),
+            BookingRefusal::WindowNotYetOpen => match window() {
+                Some(w) => ClosedReason::new(
+                    format!("réservations ouvertes à partir du {}", moment(w.opens_at)),
+                    "pas encore ouvert",
+                ),
+                None => ClosedReason::new(
+                    "les réservations de ces vacances ne sont pas encore ouvertes".into(),
+                    "pas encore ouvert",
+                ),
+            },
+            BookingRefusal::WindowClosed => match window() {
+                Some(w) => ClosedReason::new(
+                    format!("réservations closes depuis le {}", moment(w.closes_at)),
+                    "réservations closes",
+                ),
+                None => ClosedReason::new(refusal.message().into(), "réservations closes"),
+            },
+            BookingRefusal::Debtor => ClosedReason::new(refusal.message().into(), "débiteur"),
+            BookingRefusal::ReglementUnsigned => {
+                ClosedReason::new(refusal.message().into(), "règlement à signer")
+            }
+            BookingRefusal::AlreadyBooked | BookingRefusal::NothingToCancel => {
+                ClosedReason::new(refusal.message().into(), "")
+            }
+        }
     }
 
     /// Why the calendar shows `day` as not changeable, if it is not: the day's own reason
@@ -605,6 +714,67 @@ mod tests {
 
     fn paris(d: Date, h: i8, m: i8, s: i8) -> Timestamp {
         paris_instant(d, Time::constant(h, m, s, 0))
+    }
+
+    #[test]
+    fn a_closed_day_says_why_in_the_words_of_the_day() {
+        let cal = calendar();
+        let now = paris(date(2026, 12, 1), 8, 0, 0);
+        let reason = |rules: &BookingRules, day: Date| {
+            let refusal = rules
+                .calendar_refusal(SIGNED, false, day, now, &cal)
+                .expect("a closed day");
+            rules.closed_reason(refusal, day, &cal).spoken
+        };
+        let mut rules = aps();
+        assert_eq!(
+            reason(&rules, date(2026, 12, 22)),
+            "vacances scolaires (Vacances de Noël)"
+        );
+        assert_eq!(reason(&rules, date(2027, 5, 6)), "jour férié (Ascension)");
+        assert_eq!(
+            reason(&rules, date(2026, 12, 2)),
+            "l'activité n'a pas lieu ce jour-là",
+            "a Wednesday"
+        );
+        assert_eq!(
+            reason(&rules, date(2026, 12, 3)),
+            "hors délai depuis le jeudi 26 novembre 2026 à 23h59"
+        );
+        assert_eq!(
+            reason(&rules, date(2027, 3, 15)),
+            "réservable à partir du mardi 15 décembre 2026"
+        );
+        rules.closures.push(date(2026, 12, 14));
+        assert_eq!(
+            reason(&rules, date(2026, 12, 14)),
+            "fermeture exceptionnelle de l'activité"
+        );
+        let holidays = BookingRules {
+            schedule: Schedule {
+                period_kind: PeriodKind::Vacances,
+                weekdays: parse_weekdays("1,2,3,4,5").unwrap(),
+            },
+            holiday_windows: vec![HolidayWindow {
+                first_day: date(2026, 12, 21),
+                last_day: date(2027, 1, 1),
+                opens_at: paris(date(2026, 12, 5), 0, 0, 0),
+                closes_at: paris(date(2026, 12, 12), 23, 59, 0),
+            }],
+            ..aps()
+        };
+        assert_eq!(
+            reason(&holidays, date(2026, 12, 21)),
+            "réservations ouvertes à partir du samedi 5 décembre 2026 à 00h00"
+        );
+        assert_eq!(
+            reason(&holidays, date(2026, 12, 7)),
+            "l'activité n'a lieu que pendant les vacances"
+        );
+        assert_eq!(
+            reason(&holidays, date(2027, 2, 15)),
+            "les réservations de ces vacances ne sont pas encore ouvertes"
+        );
     }
 
     #[test]

@@ -319,15 +319,29 @@ pub(crate) async fn page(
                         .get(&d.day)
                         .filter(|_| d.is_waiting() && d.pending.is_none())
                         .map(|&n| french::rank(n));
-                    let aria = match (&places, &rank) {
-                        (Some(p), _) => format!("{}, {spoken}, {p}", french::long_date(d.day)),
-                        (None, Some(r)) => format!(
-                            "{}, {spoken}, {r} sur la liste d'attente",
-                            french::long_date(d.day)
+                    // A closed day of the activity says why (a débiteur's days say it
+                    // already).
+                    let closed = selected
+                        .activity
+                        .as_ref()
+                        .zip(d.refusal)
+                        .filter(|(_, r)| {
+                            d.state == DayState::Closed && *r != BookingRefusal::Debtor
+                        })
+                        .map(|(a, r)| a.rules.closed_reason(r, d.day, &ctx.booker.calendar));
+                    let date = french::long_date(d.day);
+                    let (aria, places) = match (places, rank, closed) {
+                        (Some(p), _, _) => (format!("{date}, {spoken}, {p}"), Some(p)),
+                        (None, Some(r), _) => (
+                            format!("{date}, {spoken}, {r} sur la liste d'attente"),
+                            Some(format!("{r} sur la liste")),
                         ),
-                        (None, None) => format!("{}, {spoken}", french::long_date(d.day)),
+                        (None, None, Some(reason)) => (
+                            format!("{date}, fermé : {}", reason.spoken),
+                            Some(reason.short),
+                        ),
+                        (None, None, None) => (format!("{date}, {spoken}"), None),
                     };
-                    let places = places.or(rank.map(|r| format!("{r} sur la liste")));
                     Cell {
                         date: d.day,
                         number: french::day_of_month(d.day),

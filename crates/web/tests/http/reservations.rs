@@ -1355,3 +1355,37 @@ async fn the_follow_up_lists_each_child_by_month_and_filters_what_the_family_ask
         .assert_contains("1 modification de votre calendrier n'est pas encore validée")
         .assert_contains("href=\"/reservations/recapitulatif\"");
 }
+
+/// A day the calendar closes says why on its accessible name (the words are the domain's,
+/// tested there): never the bare « fermé ou hors délai » when one activity is shown.
+#[tokio::test]
+async fn every_closed_day_of_an_activity_says_why() {
+    let (app, _town) = carteville().await;
+    let ids = martin_ids(&app).await;
+    let mut c = app.client();
+    c.login("martin", NewFamily::PASSWORD).await;
+    let page = c
+        .get(&format!(
+            "/reservations?enfant={}&activite={}",
+            ids.lea, ids.aps_matin
+        ))
+        .await;
+    let reasons = [
+        "fermé : l&#39;activité n&#39;a pas lieu ce jour-là",
+        "fermé : vacances scolaires (",
+        "fermé : jour férié (",
+        "fermé : hors délai depuis le ",
+        "fermé : réservable à partir du ",
+    ];
+    assert!(
+        reasons.iter().any(|r| page.body.contains(r)),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("fermé ou hors délai pour réserver"));
+    // With every activity at once, a day stays « fermé » for them all.
+    let all = c
+        .get(&format!("/reservations?enfant={}&activite=", ids.lea))
+        .await;
+    assert!(!reasons.iter().any(|r| all.body.contains(r)));
+}
