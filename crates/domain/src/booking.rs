@@ -36,6 +36,42 @@ impl Default for Deadline {
 }
 
 impl Deadline {
+    /// The first week (its Monday) still open to changes at `now`, and its deadline: what
+    /// the calendar announces above its grid.
+    pub fn next_open_week(&self, now: Timestamp) -> (Date, Timestamp) {
+        let today = paris_date(now);
+        let mut monday = today - i64::from(today.weekday().to_monday_zero_offset()).days();
+        while self.for_day(monday) < now {
+            monday += 7.days();
+        }
+        (monday, self.for_day(monday))
+    }
+
+    /// « Prochaine date limite : le jeudi 3 décembre 2026 à 23h59, pour réserver ou annuler
+    /// les jours de la semaine du lundi 7 décembre 2026. »
+    pub fn next_open_week_text(&self, now: Timestamp) -> String {
+        let (monday, until) = self.next_open_week(now);
+        format!(
+            "Prochaine date limite : le {}, pour réserver ou annuler les jours de la semaine du {}.",
+            moment(until),
+            crate::french::long_date(monday)
+        )
+    }
+
+    /// The same in a phone's width: « Limite : jeu. 03/12, 23h59 (sem. du 07/12) ».
+    pub fn next_open_week_short(&self, now: Timestamp) -> String {
+        let (monday, until) = self.next_open_week(now);
+        let at = until.to_zoned_datetime(crate::clock::paris());
+        format!(
+            "Limite : {}, {:02}h{:02} (sem. du {:02}/{:02})",
+            crate::french::short_day(at.date()),
+            at.hour(),
+            at.minute(),
+            monday.day(),
+            monday.month()
+        )
+    }
+
     /// The instant after which `day` can no longer be booked or cancelled. Weeks run from
     /// Monday to Sunday.
     pub fn for_day(&self, day: Date) -> Timestamp {
@@ -774,6 +810,34 @@ mod tests {
         assert_eq!(
             reason(&holidays, date(2027, 2, 15)),
             "les réservations de ces vacances ne sont pas encore ouvertes"
+        );
+    }
+
+    #[test]
+    fn the_next_open_week_is_the_first_whose_deadline_is_still_to_come() {
+        let d = Deadline::default();
+        // Tuesday 1 December 2026: the week of 7 December closed on Thursday 3rd at
+        // 23:59:59, so it is still open; on Friday 4th, the next one is the 14th's.
+        assert_eq!(
+            d.next_open_week(paris(date(2026, 12, 1), 8, 0, 0)),
+            (date(2026, 12, 7), paris(date(2026, 12, 3), 23, 59, 59))
+        );
+        assert_eq!(
+            d.next_open_week(paris(date(2026, 12, 4), 0, 0, 0)),
+            (date(2026, 12, 14), paris(date(2026, 12, 10), 23, 59, 59))
+        );
+        assert_eq!(
+            d.next_open_week_text(paris(date(2026, 12, 1), 8, 0, 0)),
+            "Prochaine date limite : le jeudi 3 décembre 2026 à 23h59, pour réserver ou annuler les jours de la semaine du lundi 7 décembre 2026."
+        );
+        assert_eq!(
+            d.next_open_week_short(paris(date(2026, 12, 1), 8, 0, 0)),
+            "Limite : jeu. 03/12, 23h59 (sem. du 07/12)"
+        );
+        assert_eq!(
+            d.next_open_week(paris(date(2026, 12, 3), 23, 59, 59)).0,
+            date(2026, 12, 7),
+            "up to the deadline's last second"
         );
     }
 

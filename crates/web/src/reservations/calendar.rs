@@ -11,6 +11,7 @@ use jiff::{
     civil::{Date, Weekday},
 };
 use ribambelle_domain::{
+    activity::PeriodKind,
     booking::{Block, BookingRefusal, CalendarDay, DayState, Pending},
     clock::paris_date,
     french,
@@ -78,6 +79,9 @@ struct CalendarPage {
     /// What an absence costs: one sentence when the activities shown agree, else one per
     /// activity.
     absences: Vec<String>,
+    /// For a school-period activity, its next deadline and the week it closes: in words,
+    /// and in a phone's width.
+    deadline: Option<(String, String)>,
     month_title: String,
     month_value: String,
     previous_month: String,
@@ -406,6 +410,15 @@ pub(crate) async fn page(
             Some(a) => std::slice::from_ref(a),
             None => &selected.activities,
         }),
+        deadline: activity
+            .filter(|a| a.rules.schedule.period_kind == PeriodKind::Scolaire)
+            .map(|a| {
+                let deadline = a.rules.deadline;
+                (
+                    deadline.next_open_week_text(ctx.now),
+                    deadline.next_open_week_short(ctx.now),
+                )
+            }),
         month_title: french::month_year(month.year(), month.month()),
         month_value: month.strftime("%Y-%m").to_string(),
         previous_month: (month - 1.month()).strftime("%Y-%m").to_string(),
