@@ -115,7 +115,9 @@ export function smallTouchTargets(page) {
       if (el.closest('[hidden], [aria-hidden="true"], .visually-hidden')) continue;
       let target = el;
       if (el.matches('input[type=radio], input[type=checkbox]')) {
-        target = el.closest('label') ?? (el.id && document.querySelector(`label[for="${el.id}"]`)) ?? el;
+        const label = el.closest('label') ?? (el.id && document.querySelector(`label[for="${el.id}"]`));
+        // A label read but not shown is no target: the box itself is.
+        target = label && !label.closest('.visually-hidden') ? label : el;
       } else if (el.matches('a') && !el.matches('.button, .tool, .day') && !el.closest('nav')) {
         const around = el.parentElement?.innerText.trim() ?? '';
         if (around !== el.innerText.trim()) continue;

@@ -673,9 +673,9 @@ for (const width of widths) {
         const cell = dayButton(page, day.date).locator('xpath=ancestor::td');
         assert.match(await cell.getAttribute('class'), /(^|\s)day-waiting(\s|$)/);
         const label = cell.locator(width < 600 ? '.state-short' : '.state');
-        assert.equal((await label.innerText()).trim(), width < 600 ? 'attente' : "En liste d'attente");
+        assert.equal((await label.innerText()).trim(), width < 600 ? 'attente 1er' : "En liste d'attente");
         // Where the child stands in the queue: spoken, and written on a wide screen.
-        assert.match(await dayButton(page, day.date).getAttribute('aria-label'), /, 1er sur la liste d'attente$/);
+        assert.match(await dayButton(page, day.date).getAttribute('aria-label'), /, 1er sur la liste$/);
         if (width >= 600) assert.equal((await cell.locator('.places').innerText()).trim(), '1er sur la liste');
         await visible(page.getByText("En liste d'attente (« attente ») : l'activité est complète ce jour-là"));
         await cell.scrollIntoViewIfNeeded();

@@ -533,6 +533,14 @@ impl ReservationState {
         }
     }
 
+    /// « En liste d'attente (2e) »: the state, with the place in the queue where known.
+    pub fn label_with_rank(self, rank: Option<u32>) -> String {
+        match rank {
+            Some(rank) => format!("{} ({})", self.label(), crate::french::rank(rank)),
+            None => self.label().to_owned(),
+        }
+    }
+
     /// Whether the reservation holds a place, or asks for one: the day counts as booked.
     pub fn holds_place(self) -> bool {
         matches!(

@@ -53,6 +53,8 @@ pub enum Presence {
 }
 
 impl Presence {
+    pub const ALL: [Presence; 3] = [Presence::Present, Presence::Absent, Presence::Excused];
+
     /// The answers an activity's sheet offers: an excuse only matters where an absence is
     /// billed.
     pub fn choices(rule: AbsenceBilling) -> &'static [Presence] {
@@ -72,9 +74,7 @@ impl Presence {
     }
 
     pub fn from_code(code: &str) -> Option<Presence> {
-        [Presence::Present, Presence::Absent, Presence::Excused]
-            .into_iter()
-            .find(|p| p.code() == code)
+        Presence::ALL.into_iter().find(|p| p.code() == code)
     }
 
     pub fn label(self) -> &'static str {

@@ -3,4 +3,5 @@
 ALTER TABLE activities ADD COLUMN absence_billing TEXT NOT NULL DEFAULT 'non_facturee'
     CHECK (absence_billing IN ('facturee', 'non_facturee'));
 -- An absence excused by a medical certificate is never billed.
-ALTER TABLE attendance ADD COLUMN excused BIGINT NOT NULL DEFAULT 0 CHECK (excused IN (0, 1));
+ALTER TABLE attendance ADD COLUMN excused BIGINT NOT NULL DEFAULT 0
+    CHECK (excused IN (0, 1) AND (excused = 0 OR present = 0));

@@ -48,14 +48,8 @@ fn activity_ref(r: &AnyRow) -> Result<ActivityRef, StoreError> {
         name: r.get("name"),
         structure_id: r.get("structure_id"),
         structure: r.get("structure"),
-        absence: absence_billing(r)?,
+        absence: crate::catalog::absence_billing(r)?,
     })
-}
-
-fn absence_billing(r: &AnyRow) -> Result<AbsenceBilling, StoreError> {
-    r.get::<String, _>("absence_billing")
-        .parse()
-        .map_err(|e| StoreError::corrupt("activities.absence_billing", e))
 }
 
 fn presence(present: bool, excused: bool) -> Presence {
@@ -370,7 +364,8 @@ struct Known {
 
 fn describe_sheet(lines: &[(String, Presence, bool)]) -> String {
     let mut sorted = lines.to_vec();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    // By name, then answer: two children of the same name always come in the same order.
+    sorted.sort_by(|a, b| (&a.0, a.1.code(), a.2).cmp(&(&b.0, b.1.code(), b.2)));
     let fields: Vec<(&str, String)> = sorted
         .iter()
         .map(|(name, presence, walk_in)| {
@@ -425,7 +420,7 @@ pub async fn record(
             (r.get("id"), child)
         })
         .collect();
-    let rule = absence_billing(&activity)?;
+    let rule = crate::catalog::absence_billing(&activity)?;
     let marked: HashMap<ChildId, Presence> =
         marks.iter().map(|m| (m.child_id, m.presence)).collect();
     // Whether the sheet bills the child's day: a child without an accepted reservation

@@ -13,7 +13,7 @@ use std::{
 
 use jiff::civil::{Date, Weekday};
 use ribambelle_domain::{
-    activity::{PriceBracket, Schedule, parse_weekdays},
+    activity::{AbsenceBilling, PriceBracket, Schedule, parse_weekdays},
     booking::{BookingRules, Deadline, HolidayWindow},
     ids::ActivityId,
     money::Cents,
@@ -197,9 +197,13 @@ fn activity_from(
             closures,
         },
         prices,
-        absence: r
-            .get::<String, _>("absence_billing")
-            .parse()
-            .map_err(|e| StoreError::corrupt("activities.absence_billing", e))?,
+        absence: absence_billing(r)?,
     })
+}
+
+/// An activity row's `absence_billing`, read once for every reader of activities.
+pub(crate) fn absence_billing(r: &sqlx::any::AnyRow) -> Result<AbsenceBilling, StoreError> {
+    r.get::<String, _>("absence_billing")
+        .parse()
+        .map_err(|e| StoreError::corrupt("activities.absence_billing", e))
 }

@@ -18,6 +18,14 @@ use crate::Error;
 /// How many of each child's next days the dashboard shows (the Suivi has them all).
 const NEXT_DAYS: usize = 3;
 
+/// One child's next days, each with its reservations (several activities a day).
+#[derive(Clone, Debug)]
+pub struct Coming {
+    pub child: String,
+    pub child_public_id: String,
+    pub lines: Vec<FollowUp>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Home {
     pub announcements: Vec<Announcement>,
@@ -28,7 +36,7 @@ pub struct Home {
     /// The invoices left to pay, the first due first.
     pub invoices: Vec<Invoice>,
     /// Each child's next days that hold or ask for a place, by child.
-    pub coming: Vec<(String, Vec<FollowUp>)>,
+    pub coming: Vec<Coming>,
 }
 
 impl Home {
@@ -71,18 +79,27 @@ pub async fn home(
         .filter(|i| i.owed.0 > 0)
         .collect();
     invoices.sort_by_key(|i| i.due_on);
-    let mut coming: Vec<(String, Vec<FollowUp>)> = Vec::new();
+    let mut coming: Vec<Coming> = Vec::new();
     for line in bookings::follow_up(db, family, structure, today).await? {
         if !line.state.holds_place() {
             continue;
         }
-        match coming
+        let Some(child) = coming
             .iter_mut()
-            .find(|(name, _)| *name == line.child_first_name)
-        {
-            Some((_, days)) if days.len() >= NEXT_DAYS => {}
-            Some((_, days)) => days.push(line),
-            None => coming.push((line.child_first_name.clone(), vec![line])),
+            .find(|c| c.child_public_id == line.child_public_id)
+        else {
+            coming.push(Coming {
+                child: line.child_first_name.clone(),
+                child_public_id: line.child_public_id.clone(),
+                lines: vec![line],
+            });
+            continue;
+        };
+        // The lines come by day: a day already listed takes its other activities.
+        let mut days: Vec<Date> = child.lines.iter().map(|l| l.day).collect();
+        days.dedup();
+        if days.len() < NEXT_DAYS || days.last() == Some(&line.day) {
+            child.lines.push(line);
         }
     }
     Ok(Home {

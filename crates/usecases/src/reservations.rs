@@ -366,6 +366,8 @@ pub struct FollowedUp {
     pub activities: Vec<String>,
     /// Changes in the family's draft, not validated yet: not in the list.
     pub drafts: usize,
+    /// The filter named a child that is not the family's: it was left out.
+    pub unknown_child: bool,
 }
 
 pub async fn follow_up(
@@ -376,14 +378,28 @@ pub async fn follow_up(
 ) -> Result<FollowedUp, Error> {
     let (family, structure) = (booker.family, booker.structure);
     let all = bookings::follow_up(db, family, structure, from).await?;
+    let children = bookings::children(db, family, structure).await?;
     let mut activities: Vec<String> = all.iter().map(|f| f.activity_name.clone()).collect();
     activities.sort();
     activities.dedup();
+    // A child with reservations left but no registration any more is still the family's.
+    let unknown_child = filter.child.as_ref().is_some_and(|c| {
+        !children.iter().any(|k| k.public_id == *c) && !all.iter().any(|f| f.child_public_id == *c)
+    });
+    let filter = if unknown_child {
+        FollowFilter {
+            child: None,
+            ..filter.clone()
+        }
+    } else {
+        filter.clone()
+    };
     Ok(FollowedUp {
         lines: all.into_iter().filter(|f| filter.admits(f)).collect(),
-        children: bookings::children(db, family, structure).await?,
+        children,
         activities,
         drafts: bookings::pending(db, family).await?.len(),
+        unknown_child,
     })
 }
 

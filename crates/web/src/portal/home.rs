@@ -3,7 +3,10 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html};
-use ribambelle_domain::{dossier::FicheState, french};
+use ribambelle_domain::{
+    dossier::{FicheKind, FicheState},
+    french,
+};
 use ribambelle_usecases::home::{self, Announcement, FicheSummary, FollowUp, Home, Invoice};
 
 use crate::{
@@ -23,11 +26,15 @@ struct HomePage {
 }
 
 impl HomePage {
-    /// « Fiche sanitaire d'Amalia ».
+    /// « Fiche sanitaire d'Amalia », « Fiche « Autres responsables » ».
     fn fiche_name(&self, fiche: &FicheSummary) -> String {
+        let title = match fiche.kind {
+            FicheKind::AutresResponsables => format!("Fiche « {} »", fiche.kind.title()),
+            _ => fiche.kind.title().to_owned(),
+        };
         match &fiche.child {
-            Some(child) => format!("{} {}", fiche.kind.title(), french::of(child)),
-            None => fiche.kind.title().to_owned(),
+            Some(child) => format!("{title} {}", french::of(child)),
+            None => title,
         }
     }
 
@@ -63,11 +70,12 @@ impl HomePage {
         french::short_day(line.day)
     }
 
+    fn long_day(&self, line: &FollowUp) -> String {
+        french::long_date(line.day)
+    }
+
     fn state(&self, line: &FollowUp) -> String {
-        match line.rank {
-            Some(rank) => format!("{} ({})", line.state.label(), french::rank(rank)),
-            None => line.state.label().to_owned(),
-        }
+        line.state.label_with_rank(line.rank)
     }
 
     fn announcements(&self) -> &[Announcement] {

@@ -36,8 +36,8 @@ pub(crate) struct Cell {
     pub in_month: bool,
     /// Short visible state (« Réservable », « À réserver »…).
     pub label: &'static str,
-    /// Its shortest form, for phones.
-    pub short: &'static str,
+    /// Its shortest form, for phones (with a waiting child's rank: « attente 2e »).
+    pub short: String,
     pub class: &'static str,
     /// The full date and its state, read aloud: « lundi 15 mai 2027, réservable ».
     pub aria: String,
@@ -323,6 +323,11 @@ pub(crate) async fn page(
                         .get(&d.day)
                         .filter(|_| d.is_waiting() && d.pending.is_none())
                         .map(|&n| french::rank(n));
+                    // A phone shows the short state only: the rank goes with it.
+                    let short = match &rank {
+                        Some(r) => format!("{short} {r}"),
+                        None => short.to_owned(),
+                    };
                     // A closed day of the activity says why (a débiteur's days say it
                     // already).
                     let closed = selected
@@ -337,7 +342,7 @@ pub(crate) async fn page(
                     let (aria, places) = match (places, rank, closed) {
                         (Some(p), _, _) => (format!("{date}, {spoken}, {p}"), Some(p)),
                         (None, Some(r), _) => (
-                            format!("{date}, {spoken}, {r} sur la liste d'attente"),
+                            format!("{date}, {spoken}, {r} sur la liste"),
                             Some(format!("{r} sur la liste")),
                         ),
                         (None, None, Some(reason)) => (

@@ -95,10 +95,7 @@ fn row(line: &FollowUp) -> Row {
         long_day: french::long_date(line.day),
         day: french::short_day(line.day),
         activity: line.activity_name.clone(),
-        state: match line.rank {
-            Some(rank) => format!("{} ({})", line.state.label(), french::rank(rank)),
-            None => line.state.label().to_owned(),
-        },
+        state: line.state.label_with_rank(line.rank),
         amount: if line.state.is_billed() {
             line.amount.to_french()
         } else {
@@ -107,9 +104,16 @@ fn row(line: &FollowUp) -> Row {
     }
 }
 
-/// The lines child by child (in the family's order), then month by month.
+/// The lines child by child (in the family's order, then any child no longer registered
+/// whose days are still to come), then month by month.
 fn by_child(lines: &[FollowUp], children: &[(String, String)]) -> Vec<ChildLines> {
-    children
+    let mut order: Vec<(String, String)> = children.to_vec();
+    for line in lines {
+        if !order.iter().any(|(id, _)| *id == line.child_public_id) {
+            order.push((line.child_public_id.clone(), line.child_first_name.clone()));
+        }
+    }
+    order
         .iter()
         .filter_map(|(public_id, name)| {
             let mut months: Vec<Month> = Vec::new();
@@ -153,22 +157,17 @@ pub(crate) async fn page(
     if let Some(code) = chosen(&query.etat) {
         filter.state = ReservationState::from_code(&code);
         if filter.state.is_none() {
-            notice = Some("Cet état n'existe pas : toutes les réservations sont affichées.");
+            notice =
+                Some("Cet état n'existe pas : les réservations de tous les états sont affichées.");
         }
     }
-    let mut followed =
+    let followed =
         reservations::follow_up(&state.db, &booker, state.clock.today(), &filter).await?;
-    let known_child = filter
-        .child
-        .as_ref()
-        .is_none_or(|c| followed.children.iter().any(|k| k.public_id == *c));
-    if notice.is_some() || !known_child {
+    if followed.unknown_child {
+        filter.child = None;
         notice = notice.or(Some(
-            "Cet enfant n'est pas l'un des vôtres : toutes les réservations sont affichées.",
+            "Cet enfant n'est pas l'un des vôtres : les réservations de tous vos enfants sont affichées.",
         ));
-        filter = FollowFilter::default();
-        followed =
-            reservations::follow_up(&state.db, &booker, state.clock.today(), &filter).await?;
     }
     let children: Vec<(String, String)> = followed
         .children

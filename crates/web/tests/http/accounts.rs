@@ -656,7 +656,7 @@ async fn the_home_page_says_what_waits_for_the_family_and_its_next_days() {
     home.assert_contains("<h2 id=\"prochains-jours\">Prochains jours</h2>")
         .assert_contains("<h3>Léa</h3>")
         .assert_contains(&format!(
-            "<li>{} — ",
+            "<li><span aria-hidden=\"true\">{}</span>",
             ribambelle_domain::french::short_day(next.parse().unwrap())
         ))
         .assert_contains("Voir toutes les réservations");

@@ -586,6 +586,21 @@ async fn the_pointage_writes_the_consommations_and_never_removes_an_invoiced_one
     g.get(&list(&restauration, day))
         .await
         .assert_contains("Absent excusé");
+    // The activity stops billing absences: the excuse reads as the absence it now is, and
+    // the sheet offers no excuse any more.
+    sqlx::query(
+        "UPDATE activities SET absence_billing = 'non_facturee' WHERE name = 'RESTAURATION'",
+    )
+    .execute(app.db().writer())
+    .await
+    .unwrap();
+    let unbilled = g.get(&form).await;
+    unbilled.assert_contains(&format!("name=\"{lea_field}\" value=\"absent\" checked"));
+    assert!(!unbilled.body.contains("value=\"excuse\""));
+    sqlx::query("UPDATE activities SET absence_billing = 'facturee' WHERE name = 'RESTAURATION'")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
 
     let journal = g.get("/gestion/journal").await;
     journal

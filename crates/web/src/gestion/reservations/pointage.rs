@@ -36,15 +36,19 @@ struct Line {
 }
 
 impl Line {
-    fn of(child: &DayChild, day: Date) -> Line {
+    /// An excuse recorded before the activity stopped billing absences reads as the
+    /// absence it now is, so that the sheet can be saved again as it stands.
+    fn of(child: &DayChild, day: Date, choices: &[Presence]) -> Line {
+        let recorded = child.presence.map(|p| match p {
+            Presence::Excused if !choices.contains(&p) => Presence::Absent,
+            p => p,
+        });
         Line {
             public_id: child.public_id.clone(),
             name: child.name(),
             detail: child_detail(child, day),
             walk_in: child.walk_in,
-            presence: child
-                .presence
-                .or((!child.walk_in).then_some(Presence::Present)),
+            presence: recorded.or((!child.walk_in).then_some(Presence::Present)),
         }
     }
 
@@ -190,11 +194,14 @@ async fn render(
     Ok(Html(page.render()?))
 }
 
-fn lines_of(list: &Day, day: Date) -> Vec<Line> {
-    list.booked
+fn lines_of(sheet: &Sheet) -> Vec<Line> {
+    let choices = Presence::choices(sheet.chosen.activity.absence);
+    sheet
+        .list
+        .booked
         .iter()
-        .chain(&list.walk_ins)
-        .map(|c| Line::of(c, day))
+        .chain(&sheet.list.walk_ins)
+        .map(|c| Line::of(c, sheet.day, choices))
         .collect()
 }
 
@@ -204,7 +211,7 @@ pub(crate) async fn page(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let sheet = sheet(&state, &staff, &query.activite, &query.jour).await?;
-    let lines = lines_of(&sheet.list, sheet.day);
+    let lines = lines_of(&sheet);
     Ok(render(
         &state,
         &staff,
@@ -234,7 +241,7 @@ pub(crate) async fn record(
     };
     let sheet = sheet(&state, &staff, &field("activite"), &field("jour")).await?;
     if let Some(reason) = sheet.closed.clone() {
-        let lines = lines_of(&sheet.list, sheet.day);
+        let lines = lines_of(&sheet);
         let page = render(
             &state,
             &staff,
@@ -248,7 +255,7 @@ pub(crate) async fn record(
         return Ok(invalid(page.into_response()));
     }
     let mut errors = FormErrors::default();
-    let mut lines = lines_of(&sheet.list, sheet.day);
+    let mut lines = lines_of(&sheet);
     let mut marks = Vec::with_capacity(lines.len() + 1);
     let ids = sheet
         .list
