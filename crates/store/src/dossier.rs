@@ -197,6 +197,25 @@ pub async fn create_campaign(
     Ok(id)
 }
 
+async fn children_of(db: &Db, family_id: FamilyId) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, first_name FROM children WHERE family_id = $1 ORDER BY birth_date, id",
+    )
+    .bind(family_id)
+    .fetch_all(db.reader())
+    .await?)
+}
+
+/// The fiches a family has in a campaign: the family's, then each child's.
+fn wanted(children: &[(i64, String)]) -> Vec<(FicheKind, Option<i64>)> {
+    let mut wanted: Vec<(FicheKind, Option<i64>)> =
+        FicheKind::FAMILY.iter().map(|k| (*k, None)).collect();
+    for (child, _) in children {
+        wanted.extend(FicheKind::CHILD.iter().map(|k| (*k, Some(*child))));
+    }
+    wanted
+}
+
 /// The family's fiches in the campaign, family fiches first then each child's; the ones
 /// missing are created, filled in with the family's previous answers.
 pub async fn family_fiches(
@@ -205,17 +224,8 @@ pub async fn family_fiches(
     campaign: &Campaign,
     now: Timestamp,
 ) -> Result<Vec<FicheSummary>, StoreError> {
-    let children: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, first_name FROM children WHERE family_id = $1 ORDER BY birth_date, id",
-    )
-    .bind(family_id)
-    .fetch_all(db.reader())
-    .await?;
-    let mut wanted: Vec<(FicheKind, Option<i64>)> =
-        FicheKind::FAMILY.iter().map(|k| (*k, None)).collect();
-    for (child, _) in &children {
-        wanted.extend(FicheKind::CHILD.iter().map(|k| (*k, Some(*child))));
-    }
+    let children = children_of(db, family_id).await?;
+    let wanted = wanted(&children);
     let existing: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM fiches WHERE family_id = $1 AND campaign_id = $2")
             .bind(family_id)
@@ -225,6 +235,28 @@ pub async fn family_fiches(
     if (existing as usize) < wanted.len() {
         create_missing(db, family_id, campaign, &wanted, now).await?;
     }
+    summaries(db, family_id, campaign, &children).await
+}
+
+/// The family's fiches in the campaign as they stand, without creating the missing ones
+/// (« Accueil », read at every login, writes nothing), and how many are still missing.
+pub async fn fiches_as_they_stand(
+    db: &Db,
+    family_id: FamilyId,
+    campaign: &Campaign,
+) -> Result<(Vec<FicheSummary>, usize), StoreError> {
+    let children = children_of(db, family_id).await?;
+    let fiches = summaries(db, family_id, campaign, &children).await?;
+    let missing = wanted(&children).len().saturating_sub(fiches.len());
+    Ok((fiches, missing))
+}
+
+async fn summaries(
+    db: &Db,
+    family_id: FamilyId,
+    campaign: &Campaign,
+    children: &[(i64, String)],
+) -> Result<Vec<FicheSummary>, StoreError> {
     let rows = sqlx::query(
         "SELECT f.public_id, f.kind, f.state, f.refusal_reason, c.first_name FROM fiches f LEFT JOIN children c ON c.id = f.child_id \
          WHERE f.family_id = $1 AND f.campaign_id = $2",

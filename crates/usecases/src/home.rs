@@ -31,8 +31,11 @@ pub struct Home {
     pub announcements: Vec<Announcement>,
     /// First names of the children whose règlement intérieur is still to sign, once each.
     pub unsigned: Vec<String>,
-    /// The open campaign's fiches left to complete, and those refused.
-    pub fiches: Vec<FicheSummary>,
+    /// The open campaign's fiches refused, with why.
+    pub refused: Vec<FicheSummary>,
+    /// How many of the open campaign's fiches are left to complete (not opened yet, to
+    /// complete, or in draft).
+    pub to_complete: usize,
     /// The invoices left to pay, the first due first.
     pub invoices: Vec<Invoice>,
     /// Each child's next days that hold or ask for a place, by child.
@@ -42,7 +45,10 @@ pub struct Home {
 impl Home {
     /// Nothing is waiting for the family.
     pub fn nothing_to_do(&self) -> bool {
-        self.unsigned.is_empty() && self.fiches.is_empty() && self.invoices.is_empty()
+        self.unsigned.is_empty()
+            && self.refused.is_empty()
+            && self.to_complete == 0
+            && self.invoices.is_empty()
     }
 }
 
@@ -60,19 +66,18 @@ pub async fn home(
             unsigned.push(item.child_first_name);
         }
     }
-    let fiches = match fiches::open_campaign(db, structure, today).await? {
-        Some(campaign) => fiches::family_fiches(db, family, &campaign, now)
-            .await?
-            .into_iter()
-            .filter(|f| {
-                matches!(
-                    f.state,
-                    FicheState::ACompleter | FicheState::Brouillon | FicheState::Refusee { .. }
-                )
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let (mut refused, mut to_complete) = (Vec::new(), 0);
+    if let Some(campaign) = fiches::open_campaign(db, structure, today).await? {
+        let (stand, missing) = fiches::fiches_as_they_stand(db, family, &campaign).await?;
+        to_complete = missing;
+        for fiche in stand {
+            match fiche.state {
+                FicheState::Refusee { .. } => refused.push(fiche),
+                FicheState::ACompleter | FicheState::Brouillon => to_complete += 1,
+                FicheState::Transmise | FicheState::Validee => {}
+            }
+        }
+    }
     let mut invoices: Vec<Invoice> = invoices::list(db, family, structure, now)
         .await?
         .into_iter()
@@ -105,7 +110,8 @@ pub async fn home(
     Ok(Home {
         announcements,
         unsigned,
-        fiches,
+        refused,
+        to_complete,
         invoices,
         coming,
     })

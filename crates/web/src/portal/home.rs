@@ -45,23 +45,6 @@ impl HomePage {
         }
     }
 
-    /// The fiches left to complete (refused ones are listed one by one, with why).
-    fn incomplete(&self) -> Vec<&FicheSummary> {
-        self.home
-            .fiches
-            .iter()
-            .filter(|f| self.refusal(f).is_none())
-            .collect()
-    }
-
-    fn refused(&self) -> Vec<&FicheSummary> {
-        self.home
-            .fiches
-            .iter()
-            .filter(|f| self.refusal(f).is_some())
-            .collect()
-    }
-
     fn late(&self, invoice: &Invoice) -> bool {
         invoice.due_on < self.today
     }
