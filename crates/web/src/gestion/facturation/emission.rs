@@ -27,7 +27,6 @@ struct IssuePage {
     frame: Frame,
     preview: Preview,
     csrf: String,
-    may_change: bool,
 }
 
 pub(crate) async fn page(
@@ -50,7 +49,6 @@ pub(crate) async fn page(
         frame,
         preview,
         csrf: staff.session.csrf_token.clone(),
-        may_change: staff.account.role.may_change(),
     };
     Ok(Html(page.render()?))
 }

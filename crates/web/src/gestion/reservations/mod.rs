@@ -161,7 +161,6 @@ struct Shown {
 struct ListPage {
     layout: Layout,
     csrf: String,
-    may_change: bool,
     today: Date,
     activities: Vec<ActivityRef>,
     activite: String,
@@ -218,7 +217,7 @@ impl ListPage {
 
     /// Pointage is for days that have started, on which the activity runs.
     fn may_point(&self, shown: &Shown) -> bool {
-        self.may_change && shown.day <= self.today && shown.chosen.is_open(shown.day)
+        self.layout.may_change() && shown.day <= self.today && shown.chosen.is_open(shown.day)
     }
 
     /// « 12 inscrits sur 14 places, 2 en liste d'attente »
@@ -355,7 +354,6 @@ pub(crate) async fn page(
     let page = ListPage {
         layout: super::layout(&state, &staff, Gestion::Reservations, title, &return_to).await?,
         csrf: staff.session.csrf_token.clone(),
-        may_change: staff.account.role.may_change(),
         today,
         activities: attendance::activities(&state.db, &scope.structure_ids()).await?,
         activite: query.activite.clone(),
